@@ -1,0 +1,181 @@
+import { CAPABILITIES } from './capabilities.js';
+import { MAX_LIMITS } from './manifest.types.js';
+
+/** `publisher.name`: two lower-case segments of `[a-z0-9-]`, each starting with a letter or digit. */
+export const PLUGIN_KEY_PATTERN = '^[a-z0-9][a-z0-9-]*\\.[a-z0-9][a-z0-9-]*$';
+export const SETTING_KEY_PATTERN = '^[a-z][a-z0-9_]*$';
+/** Host names as written in an `http:external` grant: `example.com`, `example.com:8443`, `*.example.com`, `127.0.0.1`. */
+export const HOST_PATTERN = '^(\\*\\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[0-9]{1,5})?$';
+const EVENT_TYPE_PATTERN = '^[a-z0-9][a-z0-9_-]*(\\.[a-z0-9][a-z0-9_-]*)*$';
+const SUBSCRIPTION_PATTERN = '^([a-z0-9][a-z0-9_-]*)(\\.[a-z0-9][a-z0-9_-]*)*(\\.\\*)?$|^\\*$';
+/** A relative file path inside the plugin package, without `..` segments. */
+const PACKAGE_PATH_PATTERN = '^(?!/)(?!.*(^|/)\\.\\.(/|$))[A-Za-z0-9._/-]+$';
+
+const eventList = (pattern: string) => ({
+  type: 'array',
+  maxItems: 200,
+  items: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['type'],
+    properties: {
+      type: { type: 'string', pattern, maxLength: 200 },
+      description: { type: 'string', maxLength: 500 },
+    },
+  },
+});
+
+const settingTypes = ['string', 'integer', 'number', 'boolean', 'choice', 'json'] as const;
+// JSON Schema type a setting's default must have, per setting type (choice defaults are checked against choices in code).
+const defaultTypeOf: Record<(typeof settingTypes)[number], string | string[] | undefined> = {
+  string: 'string',
+  integer: 'integer',
+  number: 'number',
+  boolean: 'boolean',
+  choice: ['string', 'number'],
+  json: undefined,
+};
+
+/**
+ * The plugin manifest JSON Schema (draft 2020-12 subset understood by Ajv 8). Cross-field rules a schema
+ * cannot express well (min <= max, default within bounds and choices, no default on secrets) are checked by
+ * `validateManifest` as well, so use that rather than this schema alone.
+ */
+export const MANIFEST_SCHEMA = {
+  $id: 'https://plughub.dev/schemas/plugin-manifest.json',
+  title: 'Plughub plugin manifest',
+  type: 'object',
+  additionalProperties: false,
+  required: ['key', 'name', 'version', 'description', 'runtime'],
+  properties: {
+    $schema: { type: 'string' },
+    key: { type: 'string', pattern: PLUGIN_KEY_PATTERN, maxLength: 100, description: 'publisher.name' },
+    name: { type: 'string', minLength: 1, maxLength: 100 },
+    version: { type: 'string', format: 'semver', maxLength: 64 },
+    description: { type: 'string', minLength: 1, maxLength: 2000 },
+    author: { type: 'string', maxLength: 200 },
+    license: { type: 'string', maxLength: 100 },
+    homepage: { type: 'string', format: 'http-url', maxLength: 2000 },
+    repository: { type: 'string', format: 'http-url', maxLength: 2000 },
+    icon: { type: 'string', pattern: PACKAGE_PATH_PATTERN, maxLength: 200 },
+    category: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]*$', maxLength: 50 },
+    tags: {
+      type: 'array',
+      maxItems: 20,
+      uniqueItems: true,
+      items: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]*$', maxLength: 50 },
+    },
+    engines: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { plughub: { type: 'string', format: 'semver-range', maxLength: 200 } },
+    },
+    dependencies: {
+      type: 'object',
+      maxProperties: 50,
+      propertyNames: { pattern: PLUGIN_KEY_PATTERN, maxLength: 100 },
+      additionalProperties: { type: 'string', format: 'semver-range', maxLength: 200 },
+    },
+    permissions: {
+      type: 'array',
+      maxItems: CAPABILITIES.length,
+      items: {
+        if: { type: 'string' },
+        then: { enum: CAPABILITIES.filter((c) => c !== 'http:external') },
+        else: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['capability', 'hosts'],
+          properties: {
+            capability: { const: 'http:external' },
+            hosts: {
+              type: 'array',
+              minItems: 1,
+              maxItems: 50,
+              uniqueItems: true,
+              items: { type: 'string', pattern: HOST_PATTERN, maxLength: 260 },
+            },
+          },
+        },
+      },
+    },
+    events: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { emits: eventList(EVENT_TYPE_PATTERN), subscribes: eventList(SUBSCRIPTION_PATTERN) },
+    },
+    settings: {
+      type: 'object',
+      maxProperties: 100,
+      propertyNames: { pattern: SETTING_KEY_PATTERN, maxLength: 64 },
+      additionalProperties: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['type'],
+        properties: {
+          type: { enum: settingTypes },
+          name: { type: 'string', maxLength: 100 },
+          description: { type: 'string', maxLength: 1000 },
+          default: true,
+          min: { type: 'number' },
+          max: { type: 'number' },
+          choices: {
+            type: 'array',
+            minItems: 1,
+            maxItems: 500,
+            uniqueItems: true,
+            items: { type: ['string', 'number'] },
+          },
+          required: { type: 'boolean' },
+          secret: { type: 'boolean' },
+          units: { type: 'string', maxLength: 30 },
+        },
+        allOf: [
+          ...settingTypes.map((t) => ({
+            if: { properties: { type: { const: t } }, required: ['type'] },
+            then: {
+              ...(defaultTypeOf[t] ? { properties: { default: { type: defaultTypeOf[t] } } } : {}),
+              ...(t === 'choice' ? { required: ['choices'] } : {}),
+            },
+          })),
+          {
+            if: { properties: { type: { enum: ['string', 'boolean', 'choice', 'json'] } }, required: ['type'] },
+            then: { not: { anyOf: [{ required: ['min'] }, { required: ['max'] }] } },
+          },
+          {
+            if: { properties: { type: { not: { const: 'choice' } } }, required: ['type'] },
+            then: { not: { required: ['choices'] } },
+          },
+        ],
+      },
+    },
+    runtime: {
+      type: 'object',
+      required: ['type'],
+      properties: { type: { enum: ['sandbox', 'remote'] } },
+      if: { properties: { type: { const: 'remote' } }, required: ['type'] },
+      then: {
+        additionalProperties: false,
+        required: ['entry_point'],
+        properties: { type: true, entry_point: { type: 'string', format: 'http-url', maxLength: 2000 } },
+      },
+      else: {
+        additionalProperties: false,
+        required: ['entry'],
+        properties: {
+          type: true,
+          entry: { type: 'string', pattern: PACKAGE_PATH_PATTERN, maxLength: 200 },
+        },
+      },
+    },
+    limits: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        memory_mb: { type: 'integer', minimum: 1, maximum: MAX_LIMITS.memory_mb },
+        timeout_ms: { type: 'integer', minimum: 1, maximum: MAX_LIMITS.timeout_ms },
+        max_pending: { type: 'integer', minimum: 1, maximum: MAX_LIMITS.max_pending },
+      },
+    },
+  },
+} as const;

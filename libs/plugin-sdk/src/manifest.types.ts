@@ -1,0 +1,103 @@
+import type { Capability } from './capabilities.js';
+
+/** `http:external` with the hosts it may reach; the only capability written as an object. */
+export interface HttpExternalPermission {
+  capability: 'http:external';
+  hosts: string[];
+}
+
+/**
+ * One requested (or granted) permission: a capability string, or the object form for capabilities that carry
+ * parameters. `"http:external"` as a bare string is invalid because a host list is mandatory.
+ */
+export type Permission = Exclude<Capability, 'http:external'> | HttpExternalPermission;
+
+export type SettingType = 'string' | 'integer' | 'number' | 'boolean' | 'choice' | 'json';
+
+export interface SettingDefinition {
+  type: SettingType;
+  /** Human label; defaults to the key. */
+  name?: string;
+  description?: string;
+  default?: unknown;
+  /** Inclusive bounds for integer and number settings. */
+  min?: number;
+  max?: number;
+  /** The allowed values of a `choice` setting. */
+  choices?: Array<string | number>;
+  required?: boolean;
+  /** Encrypted at rest, write-only through the API, visible to the plugin only with `secrets:read`. */
+  secret?: boolean;
+  /** Display unit, e.g. "seconds". */
+  units?: string;
+}
+
+export interface EventDeclaration {
+  /** Dotted event type, e.g. `user.login`; subscriptions may end in `*` (`user.*`). */
+  type: string;
+  description?: string;
+}
+
+export interface SandboxRuntime {
+  type: 'sandbox';
+  /** Path of the runner file inside the plugin package, e.g. `runner.js`. */
+  entry: string;
+}
+
+export interface RemoteRuntime {
+  type: 'remote';
+  /** Base URL; hooks are POSTed to `<entry_point>/init`, `/message`, `/event`, `/health`, `/cleanup`. */
+  entry_point: string;
+}
+
+export type RuntimeSpec = SandboxRuntime | RemoteRuntime;
+
+export interface PluginLimits {
+  /** QuickJS heap limit in MiB. */
+  memory_mb?: number;
+  /** Wall-clock budget of one hook call in milliseconds, including awaited host calls. */
+  timeout_ms?: number;
+  /** Maximum number of hook calls in flight at once; more are rejected with LIMIT_EXCEEDED. */
+  max_pending?: number;
+}
+
+export interface PluginManifest {
+  $schema?: string;
+  /** `publisher.name`, e.g. `plughub.hello`. */
+  key: string;
+  name: string;
+  /** Semver of this plugin version. */
+  version: string;
+  description: string;
+  author?: string;
+  license?: string;
+  homepage?: string;
+  repository?: string;
+  /** Path of an icon file inside the package, e.g. `icon.svg`. */
+  icon?: string;
+  category?: string;
+  tags?: string[];
+  engines?: { plughub?: string };
+  /** Plugin key → semver range. */
+  dependencies?: Record<string, string>;
+  permissions?: Permission[];
+  events?: { emits?: EventDeclaration[]; subscribes?: EventDeclaration[] };
+  settings?: Record<string, SettingDefinition>;
+  runtime: RuntimeSpec;
+  limits?: PluginLimits;
+}
+
+export interface ManifestError {
+  /** Dotted path of the offending value, e.g. `settings.batch_size.max` or `permissions.0`; `''` for the root. */
+  path: string;
+  message: string;
+}
+
+export type ManifestValidationResult =
+  { valid: true; manifest: PluginManifest } | { valid: false; errors: ManifestError[] };
+
+/** Limits applied when the manifest does not set them. */
+export const DEFAULT_LIMITS: Required<PluginLimits> = { memory_mb: 32, timeout_ms: 5_000, max_pending: 16 };
+
+/** Upper bounds a manifest may ask for; administrators may lower (never raise) them per installation. */
+export const MAX_LIMITS: Required<PluginLimits> = { memory_mb: 512, timeout_ms: 300_000, max_pending: 1_000 };
