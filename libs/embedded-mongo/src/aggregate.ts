@@ -1,0 +1,107 @@
+import { Aggregator } from 'mingo';
+import { compareBson } from './bson-order.js';
+import { parseSort, sortDocs } from './collection.js';
+import { ErrorCode, MongoCommandError } from './errors.js';
+import { cloneDoc, isPlainObject, type Doc } from './paths.js';
+
+/**
+ * Aggregation: mingo evaluates the pipeline, with three corrections for MongoDB compatibility:
+ * `$sort` uses MongoDB's cross-type order, `$bucket` assigns boundary values to the bucket they open
+ * (mingo puts a value equal to a boundary into the previous bucket), and inputs are copied so stages that
+ * add fields can never write into stored documents.
+ */
+
+const UNSUPPORTED_STAGES = new Set(['$out', '$merge', '$changeStream', '$currentOp', '$listSessions', '$search', '$geoNear']);
+
+export function runPipeline(input: Doc[], pipeline: Doc[], resolve: (collection: string) => Doc[]): Doc[] {
+  let docs: Doc[] = input.map(cloneDoc);
+  let pending: Doc[] = [];
+  const flush = (): void => {
+    if (pending.length === 0) return;
+    const agg = new Aggregator(pending, { collectionResolver: (name: string) => resolve(name).map(cloneDoc) });
+    docs = agg.run(docs) as Doc[];
+    pending = [];
+  };
+  for (const stage of pipeline) {
+    if (!isPlainObject(stage)) throw new MongoCommandError(ErrorCode.TypeMismatch, 'Each element of the pipeline must be an object');
+    const keys = Object.keys(stage);
+    if (keys.length !== 1) {
+      throw new MongoCommandError(ErrorCode.Location40324, 'A pipeline stage specification object must contain exactly one field.');
+    }
+    const name = keys[0];
+    if (UNSUPPORTED_STAGES.has(name)) throw new MongoCommandError(ErrorCode.BadValue, `${name} is not supported by the embedded engine`);
+    if (name === '$sort') {
+      flush();
+      const spec = parseSort(stage.$sort);
+      if (!spec) throw new MongoCommandError(ErrorCode.Location15976, '$sort stage must have at least one sort key');
+      docs = sortDocs(docs, spec);
+    } else if (name === '$bucket') {
+      flush();
+      docs = bucket(docs, stage.$bucket, resolve);
+    } else if (name === '$facet') {
+      flush();
+      const spec = stage.$facet;
+      if (!isPlainObject(spec)) throw new MongoCommandError(ErrorCode.FailedToParse, '$facet must be an object');
+      const out: Doc = {};
+      for (const [field, sub] of Object.entries(spec)) {
+        if (!Array.isArray(sub)) throw new MongoCommandError(ErrorCode.FailedToParse, `$facet ${field} must be an array`);
+        out[field] = runPipeline(docs, sub as Doc[], resolve);
+      }
+      docs = [out];
+    } else {
+      pending.push(stage);
+    }
+  }
+  flush();
+  return docs;
+}
+
+/** $bucket per MongoDB: bucket i holds boundaries[i] <= v < boundaries[i+1]; buckets come out in boundary order. */
+function bucket(docs: Doc[], spec: unknown, resolve: (collection: string) => Doc[]): Doc[] {
+  if (!isPlainObject(spec)) throw new MongoCommandError(ErrorCode.FailedToParse, '$bucket requires an object');
+  const { groupBy, boundaries, output } = spec;
+  const hasDefault = 'default' in spec;
+  if (!Array.isArray(boundaries) || boundaries.length < 2) {
+    throw new MongoCommandError(ErrorCode.Location40192, "The $bucket 'boundaries' field must be an array of at least 2 values");
+  }
+  for (let i = 1; i < boundaries.length; i++) {
+    if (compareBson(boundaries[i - 1], boundaries[i]) >= 0) {
+      throw new MongoCommandError(ErrorCode.Location40194, "The 'boundaries' option to $bucket must be sorted in ascending order");
+    }
+  }
+  // Evaluate groupBy with mingo, then assign buckets ourselves.
+  const keyed = new Aggregator([{ $project: { _id: 0, k: groupBy as never, d: '$$ROOT' } }]).run(docs) as { k: unknown; d: Doc }[];
+  const groups = new Map<number, Doc[]>();
+  for (const { k, d } of keyed) {
+    let slot = -1;
+    if (compareBson(k, boundaries[0]) >= 0 && compareBson(k, boundaries[boundaries.length - 1]) < 0) {
+      let lo = 0;
+      let hi = boundaries.length - 1;
+      while (hi - lo > 1) {
+        const mid = (lo + hi) >>> 1;
+        if (compareBson(k, boundaries[mid]) >= 0) lo = mid;
+        else hi = mid;
+      }
+      slot = lo;
+    } else if (!hasDefault) {
+      throw new MongoCommandError(
+        ErrorCode.Location40066,
+        '$switch could not find a matching branch for an input, and no default was specified.',
+      );
+    }
+    const list = groups.get(slot) ?? [];
+    list.push(d);
+    groups.set(slot, list);
+  }
+  const accumulators = isPlainObject(output) ? output : { count: { $sum: 1 } };
+  const result: Doc[] = [];
+  const slots = [...groups.keys()].sort((a, b) => (a === -1 ? 1 : b === -1 ? -1 : a - b));
+  for (const slot of slots) {
+    const id = slot === -1 ? spec.default : boundaries[slot];
+    const [row] = new Aggregator([{ $group: { _id: null, ...accumulators } as never }], {
+      collectionResolver: (name: string) => resolve(name),
+    }).run(groups.get(slot) ?? []) as Doc[];
+    result.push({ ...row, _id: id });
+  }
+  return result.map(({ _id, ...rest }) => ({ _id, ...rest }));
+}

@@ -1,0 +1,142 @@
+import { Query } from 'mingo';
+import { compareBson, compareStrings, keyString, type Direction } from './bson-order.js';
+import { ErrorCode, MongoCommandError } from './errors.js';
+import { pathValues, type Doc } from './paths.js';
+import { SortedIndex } from './sorted-index.js';
+
+export interface IndexSpec {
+  v?: number;
+  key: Record<string, unknown>;
+  name: string;
+  unique?: boolean;
+  sparse?: boolean;
+  partialFilterExpression?: Doc;
+  expireAfterSeconds?: number;
+  [option: string]: unknown;
+}
+
+export interface IndexEntry {
+  key: unknown[];
+  id: string;
+}
+
+/** One secondary (or the _id) index: a sorted set of (key tuple, document id) entries. */
+export class CollectionIndex {
+  readonly fields: string[];
+  readonly dirs: Direction[];
+  readonly unique: boolean;
+  readonly sparse: boolean;
+  readonly partial: Query | null;
+  multikey = false;
+  readonly tree: SortedIndex<IndexEntry>;
+
+  constructor(
+    readonly spec: IndexSpec,
+    readonly ns: string,
+  ) {
+    this.fields = Object.keys(spec.key);
+    if (this.fields.length === 0) throw new MongoCommandError(ErrorCode.BadValue, 'Index keys cannot be empty.');
+    this.dirs = this.fields.map((f) => (spec.key[f] === -1 || spec.key[f] === -1.0 ? -1 : 1));
+    this.unique = spec.unique === true || spec.name === '_id_';
+    this.sparse = spec.sparse === true;
+    this.partial = spec.partialFilterExpression ? new Query(spec.partialFilterExpression) : null;
+    const dirs = this.dirs;
+    this.tree = new SortedIndex<IndexEntry>((a, b) => {
+      for (let i = 0; i < dirs.length; i++) {
+        const c = compareBson(a.key[i], b.key[i]);
+        if (c !== 0) return c * dirs[i];
+      }
+      return compareStrings(a.id, b.id);
+    });
+  }
+
+  get name(): string {
+    return this.spec.name;
+  }
+
+  /** The distinct key tuples a document contributes, or [] when the index does not cover it. */
+  keysFor(doc: Doc): unknown[][] {
+    if (this.partial && !this.partial.test(doc)) return [];
+    const state = { multikey: false };
+    const perField = this.fields.map((f) => pathValues(doc, f, state));
+    if (this.sparse && perField.every((vals) => vals.length === 1 && vals[0] === undefined)) return [];
+    if (state.multikey) this.multikey = true;
+    if (perField.every((v) => v.length === 1)) return [perField.map((v) => v[0])];
+    let tuples: unknown[][] = [[]];
+    for (const vals of perField) {
+      const next: unknown[][] = [];
+      for (const t of tuples) for (const v of vals) next.push([...t, v]);
+      tuples = next;
+    }
+    const seen = new Set<string>();
+    return tuples.filter((t) => {
+      const k = keyString(t);
+      if (seen.has(k)) return false;
+      seen.add(k);
+      return true;
+    });
+  }
+
+  add(keys: unknown[][], id: string): void {
+    for (const key of keys) this.tree.insert({ key, id });
+  }
+
+  remove(keys: unknown[][], id: string): void {
+    for (const key of keys) this.tree.remove({ key, id });
+  }
+
+  /** Ids of entries whose key equals `key` exactly (index order). */
+  *idsWithKey(key: unknown[]): Generator<string> {
+    const n = this.fields.length;
+    const before = (e: IndexEntry): boolean => {
+      for (let i = 0; i < n; i++) {
+        const c = compareBson(e.key[i], key[i]) * this.dirs[i];
+        if (c !== 0) return c < 0;
+      }
+      return false;
+    };
+    const inRange = (e: IndexEntry): boolean => {
+      for (let i = 0; i < n; i++) if (compareBson(e.key[i], key[i]) !== 0) return false;
+      return true;
+    };
+    for (const e of this.tree.scan(before, inRange)) yield e.id;
+  }
+
+  /** The first id other than `selfId` that already holds one of `keys` in this unique index. */
+  conflict(keys: unknown[][], selfId: string, ignore?: (id: string) => boolean): { id: string; key: unknown[] } | undefined {
+    if (!this.unique) return undefined;
+    for (const key of keys) {
+      for (const id of this.idsWithKey(key)) {
+        if (id !== selfId && !ignore?.(id)) return { id, key };
+      }
+    }
+    return undefined;
+  }
+
+  duplicateKeyError(key: unknown[]): MongoCommandError {
+    const keyValue: Doc = {};
+    this.fields.forEach((f, i) => (keyValue[f] = key[i] === undefined ? null : key[i]));
+    const shown = this.fields.map((f, i) => `${f}: ${formatValue(key[i])}`).join(', ');
+    return new MongoCommandError(
+      ErrorCode.DuplicateKey,
+      `E11000 duplicate key error collection: ${this.ns} index: ${this.name} dup key: { ${shown} }`,
+      { keyPattern: { ...this.spec.key }, keyValue },
+    );
+  }
+}
+
+function formatValue(v: unknown): string {
+  if (v === undefined || v === null) return 'null';
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (v instanceof Date) return `new Date(${v.getTime()})`;
+  const t = (v as { _bsontype?: string })._bsontype;
+  if (t === 'ObjectId') return `ObjectId('${(v as { toHexString(): string }).toHexString()}')`;
+  if (typeof v === 'object') {
+    try {
+      return JSON.stringify(v);
+    } catch {
+      return String(v);
+    }
+  }
+  return String(v);
+}

@@ -1,0 +1,252 @@
+import { UUID } from 'bson';
+import { Query } from 'mingo';
+import { compareBson, keyString, rankOf, Rank, sortValue } from './bson-order.js';
+import { CollectionIndex, type IndexSpec } from './collection-index.js';
+import { ErrorCode, MongoCommandError } from './errors.js';
+import { isPlainObject, pathValues, type Doc } from './paths.js';
+import { planIds, planQuery, type Plan, type SortSpec } from './planner.js';
+
+export type Matcher = (doc: Doc) => boolean;
+
+const MATCH_ALL: Matcher = () => true;
+
+export function compileFilter(filter: Doc | undefined): Matcher {
+  if (!filter || Object.keys(filter).length === 0) return MATCH_ALL;
+  try {
+    const q = new Query(filter);
+    return (doc) => q.test(doc);
+  } catch (err) {
+    throw new MongoCommandError(ErrorCode.BadValue, (err as Error).message);
+  }
+}
+
+export function parseSort(sort: unknown): SortSpec | undefined {
+  if (!isPlainObject(sort)) return undefined;
+  const spec: SortSpec = [];
+  for (const [field, dir] of Object.entries(sort)) {
+    if (isPlainObject(dir)) continue; // {$meta: ...} is not supported; ignore rather than fail
+    const n = Number(dir);
+    if (n !== 1 && n !== -1) throw new MongoCommandError(ErrorCode.BadValue, `$sort key ordering must be 1 (for ascending) or -1 (for descending)`);
+    spec.push([field, n]);
+  }
+  return spec.length ? spec : undefined;
+}
+
+/** Sorts documents in MongoDB order (cross-type order, arrays by min/max element). Stable. */
+export function sortDocs(docs: Doc[], sort: SortSpec): Doc[] {
+  const keyed = docs.map((doc, i) => ({ doc, i, keys: sort.map(([f, d]) => sortValue(pathValues(doc, f), d)) }));
+  keyed.sort((a, b) => {
+    for (let k = 0; k < sort.length; k++) {
+      const c = compareBson(a.keys[k], b.keys[k]);
+      if (c !== 0) return c * sort[k][1];
+    }
+    return a.i - b.i;
+  });
+  return keyed.map((k) => k.doc);
+}
+
+export function idKeyOf(doc: Doc): string {
+  return keyString(doc._id);
+}
+
+export interface FindOptions {
+  sort?: SortSpec;
+  skip?: number;
+  limit?: number;
+}
+
+/** A collection's documents and indexes, held in memory. All mutators keep every index consistent or throw. */
+export class Collection {
+  readonly docs = new Map<string, Doc>();
+  readonly indexes: CollectionIndex[] = [];
+  /** Incremented on every change; lets cached plans and transactions notice concurrent writes. */
+  version = 0;
+
+  constructor(
+    readonly db: string,
+    readonly name: string,
+    public options: Doc = {},
+    readonly uuid: UUID = new UUID(),
+  ) {
+    this.indexes.push(new CollectionIndex({ v: 2, key: { _id: 1 }, name: '_id_' }, this.ns));
+  }
+
+  get ns(): string {
+    return `${this.db}.${this.name}`;
+  }
+
+  getIndex(name: string): CollectionIndex | undefined {
+    return this.indexes.find((i) => i.name === name);
+  }
+
+  /** Throws the duplicate-key error the first unique index would raise for `doc` (ignoring document `selfId`). */
+  checkUnique(doc: Doc, selfId: string, ignore?: (id: string) => boolean): void {
+    for (const index of this.indexes) {
+      if (!index.unique) continue;
+      if (index.name === '_id_') {
+        const key = idKeyOf(doc);
+        if (key !== selfId && this.docs.has(key) && !ignore?.(key)) throw index.duplicateKeyError([doc._id]);
+        continue;
+      }
+      const hit = index.conflict(index.keysFor(doc), selfId, ignore);
+      if (hit) throw index.duplicateKeyError(hit.key);
+    }
+  }
+
+  insert(doc: Doc): void {
+    validateId(doc._id);
+    const id = idKeyOf(doc);
+    if (this.docs.has(id)) throw this.indexes[0].duplicateKeyError([doc._id]);
+    this.checkUnique(doc, id);
+    for (const index of this.indexes) index.add(index.keysFor(doc), id);
+    this.docs.set(id, doc);
+    this.version++;
+  }
+
+  replace(oldDoc: Doc, newDoc: Doc): void {
+    const id = idKeyOf(oldDoc);
+    if (idKeyOf(newDoc) !== id) {
+      throw new MongoCommandError(ErrorCode.ImmutableField, "Performing an update on the path '_id' would modify the immutable field '_id'");
+    }
+    const changes: [CollectionIndex, unknown[][], unknown[][]][] = [];
+    for (const index of this.indexes) {
+      const before = index.keysFor(oldDoc);
+      const after = index.keysFor(newDoc);
+      if (sameKeys(before, after)) continue;
+      if (index.unique) {
+        const hit = index.conflict(after, id);
+        if (hit) throw index.duplicateKeyError(hit.key);
+      }
+      changes.push([index, before, after]);
+    }
+    for (const [index, before, after] of changes) {
+      index.remove(before, id);
+      index.add(after, id);
+    }
+    this.docs.set(id, newDoc);
+    this.version++;
+  }
+
+  remove(doc: Doc): void {
+    const id = idKeyOf(doc);
+    const current = this.docs.get(id);
+    if (!current) return;
+    for (const index of this.indexes) index.remove(index.keysFor(current), id);
+    this.docs.delete(id);
+    this.version++;
+  }
+
+  /** Builds a new index over existing documents; throws DuplicateKey (leaving no trace) when data violates it. */
+  createIndex(spec: IndexSpec): CollectionIndex {
+    const index = new CollectionIndex(spec, this.ns);
+    for (const [id, doc] of this.docs) {
+      const keys = index.keysFor(doc);
+      if (index.unique) {
+        const hit = index.conflict(keys, id);
+        if (hit) throw index.duplicateKeyError(hit.key);
+      }
+      index.add(keys, id);
+    }
+    this.indexes.push(index);
+    this.version++;
+    return index;
+  }
+
+  dropIndex(name: string): void {
+    const i = this.indexes.findIndex((x) => x.name === name);
+    if (i > 0) this.indexes.splice(i, 1);
+    this.version++;
+  }
+
+  plan(filter: Doc, sort?: SortSpec): Plan | undefined {
+    return planQuery(filter, this.indexes, sort);
+  }
+
+  /**
+   * Documents matching `filter`, sorted, skipped and limited. Uses the _id map for _id equality,
+   * an index plan for equality/range/sort when one applies, and a scan otherwise.
+   */
+  find(filter: Doc, opts: FindOptions = {}): Doc[] {
+    const match = compileFilter(filter);
+    const skip = opts.skip ?? 0;
+    const limit = opts.limit && opts.limit > 0 ? opts.limit : Infinity;
+
+    const idEq = directIdLookup(filter);
+    if (idEq !== undefined) {
+      const out: Doc[] = [];
+      for (const v of idEq) {
+        const doc = this.docs.get(keyString(v));
+        if (doc && match(doc)) out.push(doc);
+      }
+      return window(opts.sort && out.length > 1 ? sortDocs(out, opts.sort) : out, skip, limit);
+    }
+
+    const plan = this.plan(filter, opts.sort);
+    const out: Doc[] = [];
+    if (plan) {
+      const stopAt = plan.sorted || !opts.sort ? skip + limit : Infinity;
+      for (const id of planIds(plan)) {
+        const doc = this.docs.get(id);
+        if (doc && match(doc)) {
+          out.push(doc);
+          if (out.length >= stopAt) break;
+        }
+      }
+      const sorted = opts.sort && !plan.sorted ? sortDocs(out, opts.sort) : out;
+      return window(sorted, skip, limit);
+    }
+    const stopAt = !opts.sort ? skip + limit : Infinity;
+    for (const doc of this.docs.values()) {
+      if (match(doc)) {
+        out.push(doc);
+        if (out.length >= stopAt) break;
+      }
+    }
+    return window(opts.sort ? sortDocs(out, opts.sort) : out, skip, limit);
+  }
+}
+
+function window(docs: Doc[], skip: number, limit: number): Doc[] {
+  if (skip === 0 && limit >= docs.length) return docs;
+  return docs.slice(skip, limit === Infinity ? undefined : skip + limit);
+}
+
+function sameKeys(a: unknown[][], b: unknown[][]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    if (a[i].length !== b[i].length) return false;
+    for (let j = 0; j < a[i].length; j++) if (compareBson(a[i][j], b[i][j]) !== 0 || rankOf(a[i][j]) !== rankOf(b[i][j])) return false;
+  }
+  return true;
+}
+
+/** `{_id: v}` or `{_id: {$eq: v}}` / `{_id: {$in: [...]}}` with plain values: answered from the _id map. */
+function directIdLookup(filter: Doc): unknown[] | undefined {
+  if (!('_id' in filter)) return undefined;
+  const cond = filter._id;
+  const plainValue = (v: unknown): boolean =>
+    !Array.isArray(v) && !(v instanceof RegExp) && rankOf(v) !== Rank.RegExp && !(isPlainObject(v) && Object.keys(v).some((k) => k.startsWith('$')));
+  if (plainValue(cond)) return [cond];
+  if (isPlainObject(cond)) {
+    const keys = Object.keys(cond);
+    if (keys.length === 1 && keys[0] === '$eq' && plainValue(cond.$eq)) return [cond.$eq];
+    if (keys.length === 1 && keys[0] === '$in' && Array.isArray(cond.$in) && cond.$in.every(plainValue)) {
+      const seen = new Set<string>();
+      return cond.$in.filter((v) => {
+        const k = keyString(v);
+        if (seen.has(k)) return false;
+        seen.add(k);
+        return true;
+      });
+    }
+  }
+  return undefined;
+}
+
+export function validateId(id: unknown): void {
+  if (Array.isArray(id)) throw new MongoCommandError(ErrorCode.InvalidIdField, "The '_id' value cannot be of type array");
+  if (id instanceof RegExp || rankOf(id) === Rank.RegExp) {
+    throw new MongoCommandError(ErrorCode.InvalidIdField, "can't use a regex for _id");
+  }
+  if (id === undefined) throw new MongoCommandError(ErrorCode.InvalidIdField, 'document is missing _id');
+}

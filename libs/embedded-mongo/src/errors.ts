@@ -1,0 +1,105 @@
+/** Server-side error with a MongoDB error code; serialized as `{ ok: 0, errmsg, code, codeName }`. */
+export class MongoCommandError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+    readonly extra: Record<string, unknown> = {},
+    readonly errorLabels: string[] = [],
+  ) {
+    super(message);
+  }
+
+  get codeName(): string {
+    return CODE_NAMES[this.code] ?? 'UnknownError';
+  }
+}
+
+export const ErrorCode = {
+  InternalError: 1,
+  BadValue: 2,
+  FailedToParse: 9,
+  Unauthorized: 13,
+  TypeMismatch: 14,
+  InvalidLength: 16,
+  InvalidBSON: 22,
+  NamespaceNotFound: 26,
+  IndexNotFound: 27,
+  CursorNotFound: 43,
+  NamespaceExists: 48,
+  CommandNotFound: 59,
+  ImmutableField: 66,
+  InvalidOptions: 72,
+  InvalidNamespace: 73,
+  IndexOptionsConflict: 85,
+  IndexKeySpecsConflict: 86,
+  WriteConflict: 112,
+  NoSuchTransaction: 251,
+  TransactionTooOld: 225,
+  OperationNotSupportedInTransaction: 263,
+  IndexAlreadyExists: 68,
+  InvalidIdField: 53,
+  ProtocolError: 17,
+  BSONObjectTooLarge: 10334,
+  DuplicateKey: 11000,
+  Location40324: 40324,
+  Location15976: 15976,
+  Location40192: 40192,
+  Location40194: 40194,
+  Location40066: 40066,
+  UnsupportedOpQueryCommand: 352,
+  ChecksumMismatch: 5739101,
+} as const;
+
+const CODE_NAMES: Record<number, string> = {
+  1: 'InternalError',
+  2: 'BadValue',
+  9: 'FailedToParse',
+  13: 'Unauthorized',
+  14: 'TypeMismatch',
+  16: 'InvalidLength',
+  17: 'ProtocolError',
+  22: 'InvalidBSON',
+  26: 'NamespaceNotFound',
+  27: 'IndexNotFound',
+  43: 'CursorNotFound',
+  48: 'NamespaceExists',
+  53: 'InvalidIdField',
+  59: 'CommandNotFound',
+  66: 'ImmutableField',
+  68: 'IndexAlreadyExists',
+  72: 'InvalidOptions',
+  73: 'InvalidNamespace',
+  85: 'IndexOptionsConflict',
+  86: 'IndexKeySpecsConflict',
+  112: 'WriteConflict',
+  225: 'TransactionTooOld',
+  251: 'NoSuchTransaction',
+  263: 'OperationNotSupportedInTransaction',
+  352: 'UnsupportedOpQueryCommand',
+  10334: 'BSONObjectTooLarge',
+  11000: 'DuplicateKey',
+};
+
+export function badValue(message: string): MongoCommandError {
+  return new MongoCommandError(ErrorCode.BadValue, message);
+}
+
+export function failedToParse(message: string): MongoCommandError {
+  return new MongoCommandError(ErrorCode.FailedToParse, message);
+}
+
+export function writeConflict(): MongoCommandError {
+  return new MongoCommandError(
+    ErrorCode.WriteConflict,
+    'Write conflict during plan execution and yielding is disabled. :: Please retry your operation or multi-document transaction.',
+    {},
+    ['TransientTransactionError'],
+  );
+}
+
+/** Converts anything thrown while running a command into a MongoCommandError (mingo throws plain Errors). */
+export function asCommandError(err: unknown): MongoCommandError {
+  if (err instanceof MongoCommandError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new MongoCommandError(ErrorCode.BadValue, message);
+}

@@ -1,0 +1,218 @@
+import type { Catalog, LogOp } from './catalog.js';
+import { compileFilter, idKeyOf, sortDocs, type Collection, type FindOptions } from './collection.js';
+import { ErrorCode, MongoCommandError, writeConflict } from './errors.js';
+import type { Doc } from './paths.js';
+
+/**
+ * Data access for one command: either straight to the collections (recording log operations), or through a
+ * transaction's private overlay, which only reaches the collections on commit.
+ */
+export interface Access {
+  find(coll: Collection, filter: Doc, opts?: FindOptions): Doc[];
+  insert(coll: Collection, doc: Doc): void;
+  replace(coll: Collection, oldDoc: Doc, newDoc: Doc): void;
+  remove(coll: Collection, doc: Doc): void;
+}
+
+export class DirectAccess implements Access {
+  readonly ops: LogOp[] = [];
+
+  find(coll: Collection, filter: Doc, opts?: FindOptions): Doc[] {
+    return coll.find(filter, opts);
+  }
+
+  insert(coll: Collection, doc: Doc): void {
+    coll.insert(doc);
+    this.ops.push({ op: 'i', ns: coll.ns, doc });
+  }
+
+  replace(coll: Collection, oldDoc: Doc, newDoc: Doc): void {
+    coll.replace(oldDoc, newDoc);
+    this.ops.push({ op: 'u', ns: coll.ns, doc: newDoc });
+  }
+
+  remove(coll: Collection, doc: Doc): void {
+    coll.remove(doc);
+    this.ops.push({ op: 'd', ns: coll.ns, id: doc._id });
+  }
+}
+
+interface OverlayEntry {
+  /** The committed document when the transaction first wrote this id (identity = version). */
+  base: Doc | undefined;
+  /** The transaction's version; null = deleted. */
+  current: Doc | null;
+}
+
+export type TxnState = 'active' | 'committed' | 'aborted';
+
+/**
+ * A multi-document transaction. Writes go to an overlay keyed by namespace and _id; the first writer of a
+ * document claims it, and a second transaction writing the same document gets WriteConflict (112) with the
+ * TransientTransactionError label. Commit re-validates that no committed write touched the claimed documents
+ * since, then applies everything at once (undoing on failure) and logs one atomic record.
+ */
+export class Transaction implements Access {
+  state: TxnState = 'active';
+  readonly overlay = new Map<string, Map<string, OverlayEntry>>();
+  readonly startedAt = Date.now();
+  lastUsed = Date.now();
+  private readonly claimed = new Set<string>();
+
+  constructor(
+    readonly sessionKey: string,
+    readonly txnNumber: number,
+    private readonly claims: Map<string, Transaction>,
+  ) {}
+
+  private entries(coll: Collection): Map<string, OverlayEntry> {
+    let m = this.overlay.get(coll.ns);
+    if (!m) {
+      m = new Map();
+      this.overlay.set(coll.ns, m);
+    }
+    return m;
+  }
+
+  find(coll: Collection, filter: Doc, opts: FindOptions = {}): Doc[] {
+    const overlay = this.overlay.get(coll.ns);
+    if (!overlay || overlay.size === 0) return coll.find(filter, opts);
+    const match = compileFilter(filter);
+    const out: Doc[] = [];
+    for (const doc of coll.find(filter)) if (!overlay.has(idKeyOf(doc))) out.push(doc);
+    for (const e of overlay.values()) if (e.current && match(e.current)) out.push(e.current);
+    const sorted = opts.sort ? sortDocs(out, opts.sort) : out;
+    const skip = opts.skip ?? 0;
+    const limit = opts.limit && opts.limit > 0 ? opts.limit : undefined;
+    return sorted.slice(skip, limit === undefined ? undefined : skip + limit);
+  }
+
+  private claim(coll: Collection, id: string): OverlayEntry {
+    const key = `${coll.ns}\0${id}`;
+    const holder = this.claims.get(key);
+    if (holder && holder !== this && holder.state === 'active') {
+      this.abort();
+      throw writeConflict();
+    }
+    this.claims.set(key, this);
+    this.claimed.add(key);
+    const m = this.entries(coll);
+    let e = m.get(id);
+    if (!e) {
+      e = { base: coll.docs.get(id), current: coll.docs.get(id) ?? null };
+      m.set(id, e);
+    }
+    return e;
+  }
+
+  /** Unique-index check against committed data (minus what this transaction changed) and the overlay. */
+  private checkUnique(coll: Collection, doc: Doc, id: string): void {
+    const overlay = this.overlay.get(coll.ns);
+    coll.checkUnique(doc, id, (other) => overlay?.has(other) ?? false);
+    if (!overlay) return;
+    for (const index of coll.indexes) {
+      if (!index.unique) continue;
+      const keys = index.keysFor(doc);
+      if (keys.length === 0) continue;
+      for (const [otherId, e] of overlay) {
+        if (otherId === id || !e.current) continue;
+        for (const k of index.keysFor(e.current)) {
+          if (keys.some((mine) => sameKey(mine, k))) throw index.duplicateKeyError(k);
+        }
+      }
+    }
+  }
+
+  insert(coll: Collection, doc: Doc): void {
+    const id = idKeyOf(doc);
+    const existing = this.overlay.get(coll.ns)?.get(id);
+    if ((existing && existing.current) || (!existing && coll.docs.has(id))) throw coll.indexes[0].duplicateKeyError([doc._id]);
+    this.checkUnique(coll, doc, id);
+    this.claim(coll, id).current = doc;
+  }
+
+  replace(coll: Collection, oldDoc: Doc, newDoc: Doc): void {
+    const id = idKeyOf(oldDoc);
+    if (idKeyOf(newDoc) !== id) {
+      throw new MongoCommandError(ErrorCode.ImmutableField, "Performing an update on the path '_id' would modify the immutable field '_id'");
+    }
+    this.checkUnique(coll, newDoc, id);
+    this.claim(coll, id).current = newDoc;
+  }
+
+  remove(coll: Collection, doc: Doc): void {
+    this.claim(coll, idKeyOf(doc)).current = null;
+  }
+
+  /** Applies the overlay to the catalog atomically; returns the log record, or throws WriteConflict. */
+  commit(catalog: Catalog): LogOp | undefined {
+    const ops: LogOp[] = [];
+    const undo: (() => void)[] = [];
+    try {
+      for (const [ns, entries] of this.overlay) {
+        const coll = catalog.get(ns);
+        for (const [id, e] of entries) {
+          const committed = coll?.docs.get(id);
+          if (committed !== e.base) throw writeConflict();
+        }
+      }
+      for (const [ns, entries] of this.overlay) {
+        const coll = catalog.get(ns);
+        if (!coll) {
+          if ([...entries.values()].some((e) => e.current)) throw writeConflict();
+          continue;
+        }
+        for (const [id, e] of entries) {
+          const committed = coll.docs.get(id);
+          if (e.current === null) {
+            if (committed) {
+              coll.remove(committed);
+              undo.push(() => coll.insert(committed));
+              ops.push({ op: 'd', ns, id: committed._id });
+            }
+          } else if (committed) {
+            if (committed !== e.current) {
+              const next = e.current;
+              coll.replace(committed, next);
+              undo.push(() => coll.replace(next, committed));
+              ops.push({ op: 'u', ns, doc: next });
+            }
+          } else {
+            const next = e.current;
+            coll.insert(next);
+            undo.push(() => coll.remove(next));
+            ops.push({ op: 'i', ns, doc: next });
+          }
+        }
+      }
+    } catch (err) {
+      for (const u of undo.reverse()) u();
+      this.abort();
+      if (err instanceof MongoCommandError && err.code === ErrorCode.DuplicateKey) throw writeConflict();
+      throw err;
+    }
+    this.release();
+    this.state = 'committed';
+    return ops.length > 0 ? { op: 'txn', ops } : undefined;
+  }
+
+  abort(): void {
+    if (this.state === 'active') this.state = 'aborted';
+    this.overlay.clear();
+    this.release();
+  }
+
+  private release(): void {
+    for (const key of this.claimed) if (this.claims.get(key) === this) this.claims.delete(key);
+    this.claimed.clear();
+  }
+}
+
+function sameKey(a: unknown[], b: unknown[]): boolean {
+  if (a.length !== b.length) return false;
+  return a.every((v, i) => compareKeyPart(v, b[i]));
+}
+
+function compareKeyPart(a: unknown, b: unknown): boolean {
+  return idKeyOf({ _id: a }) === idKeyOf({ _id: b });
+}

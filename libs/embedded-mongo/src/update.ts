@@ -1,0 +1,167 @@
+import { ObjectId } from 'bson';
+import { Aggregator, update as mingoUpdate } from 'mingo';
+import { compareBson } from './bson-order.js';
+import { ErrorCode, MongoCommandError } from './errors.js';
+import { cloneDoc, getPath, isPlainObject, setPath, type Doc } from './paths.js';
+
+/** Update semantics: operator updates (via mingo), replacements, pipeline updates, and upsert seeding. */
+
+const SUPPORTED_OPERATORS = new Set([
+  '$set',
+  '$unset',
+  '$inc',
+  '$mul',
+  '$min',
+  '$max',
+  '$rename',
+  '$push',
+  '$pull',
+  '$pullAll',
+  '$addToSet',
+  '$pop',
+  '$bit',
+  '$currentDate',
+  '$setOnInsert',
+]);
+
+export type UpdateSpec = Doc | Doc[];
+
+export function isReplacement(u: UpdateSpec): boolean {
+  if (Array.isArray(u)) return false;
+  const keys = Object.keys(u);
+  return keys.length === 0 || !keys[0].startsWith('$');
+}
+
+export function validateUpdate(u: unknown): UpdateSpec {
+  if (Array.isArray(u)) {
+    if (!u.every(isPlainObject)) throw new MongoCommandError(ErrorCode.FailedToParse, 'Update pipeline stages must be objects');
+    return u;
+  }
+  if (!isPlainObject(u)) throw new MongoCommandError(ErrorCode.FailedToParse, 'Update argument must be either an object or an array');
+  const keys = Object.keys(u);
+  const ops = keys.filter((k) => k.startsWith('$'));
+  if (ops.length > 0 && ops.length !== keys.length) {
+    const bad = keys.find((k) => !k.startsWith('$'));
+    throw new MongoCommandError(ErrorCode.FailedToParse, `Unknown modifier: ${bad}. Expected a valid update modifier or pipeline-style update specified as an array`);
+  }
+  for (const op of ops) {
+    if (!SUPPORTED_OPERATORS.has(op)) throw new MongoCommandError(ErrorCode.FailedToParse, `Unknown modifier: ${op}. Expected a valid update modifier or pipeline-style update specified as an array`);
+    if (!isPlainObject(u[op])) throw new MongoCommandError(ErrorCode.FailedToParse, `Modifiers operate on fields but we found type ${typeof u[op]} instead.`);
+  }
+  if (ops.length === 0) {
+    for (const k of keys) if (k.includes('.') || k.startsWith('$')) throw new MongoCommandError(ErrorCode.BadValue, `The dotted field '${k}' is not valid for storage.`);
+  }
+  return u;
+}
+
+export interface ApplyOptions {
+  arrayFilters?: Doc[];
+  /** The query that selected the document (gives the positional `$` its meaning). */
+  query?: Doc;
+  /** True when the document is being created by an upsert ($setOnInsert applies). */
+  inserting?: boolean;
+}
+
+/** Returns the updated copy of `doc`, or `undefined` when the update changes nothing. Never mutates `doc`. */
+export function applyUpdate(doc: Doc, u: UpdateSpec, opts: ApplyOptions = {}): Doc | undefined {
+  let next: Doc;
+  if (Array.isArray(u)) {
+    const out = new Aggregator(u).run([cloneDoc(doc)]) as Doc[];
+    next = out[0] ?? {};
+    if (!('_id' in next) && '_id' in doc) next = { _id: doc._id, ...next };
+  } else if (isReplacement(u)) {
+    if ('_id' in u && compareBson(u._id, doc._id) !== 0 && doc._id !== undefined) {
+      throw new MongoCommandError(ErrorCode.ImmutableField, "After applying the update, the (immutable) field '_id' was found to have been altered to _id: " + String(u._id));
+    }
+    const { _id: _ignored, ...rest } = u;
+    next = doc._id !== undefined ? { _id: doc._id, ...cloneDoc(rest) } : cloneDoc(u);
+  } else {
+    const modifier: Doc = { ...u };
+    const onInsert = modifier.$setOnInsert as Doc | undefined;
+    delete modifier.$setOnInsert;
+    if (opts.inserting && onInsert) modifier.$set = { ...(modifier.$set as Doc | undefined), ...onInsert };
+    for (const [op, fields] of Object.entries(modifier)) {
+      for (const path of Object.keys(fields as Doc)) {
+        if (path === '_id' || path.startsWith('_id.')) {
+          if (op === '$set' && compareBson((fields as Doc)[path], getPath(doc, path)) === 0) continue;
+          if (!opts.inserting || op !== '$set') {
+            throw new MongoCommandError(ErrorCode.ImmutableField, "Performing an update on the path '_id' would modify the immutable field '_id'");
+          }
+        }
+      }
+      if (Object.keys(fields as Doc).length === 0) delete modifier[op];
+    }
+    next = cloneDoc(doc);
+    if (Object.keys(modifier).length === 0) return opts.inserting ? next : undefined;
+    let changed: string[];
+    try {
+      changed = mingoUpdate(next, modifier, opts.arrayFilters ?? [], usesPositional(modifier) ? opts.query : undefined, {
+        cloneMode: 'copy',
+      });
+    } catch (err) {
+      if (err instanceof MongoCommandError) throw err;
+      throw new MongoCommandError(ErrorCode.BadValue, (err as Error).message);
+    }
+    if (changed.length === 0 && !opts.inserting) return undefined;
+  }
+  if (!opts.inserting && compareBson(next, doc) === 0 && sameShape(next, doc)) return undefined;
+  return next;
+}
+
+function usesPositional(modifier: Doc): boolean {
+  return Object.values(modifier).some((fields) => Object.keys(fields as Doc).some((p) => /(^|\.)\$(\.|$)/.test(p)));
+}
+
+/** compareBson treats 1 and 1.0 as equal; that is the right "no-op" test except for key order, checked here. */
+function sameShape(a: unknown, b: unknown): boolean {
+  if (isPlainObject(a) && isPlainObject(b)) {
+    const ka = Object.keys(a);
+    const kb = Object.keys(b);
+    return ka.length === kb.length && ka.every((k, i) => k === kb[i] && sameShape(a[k], b[k]));
+  }
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => sameShape(x, b[i]));
+  return typeof a === typeof b;
+}
+
+/** The document an upsert starts from: equality fields of the query (MongoDB "seeds" the new document). */
+export function seedFromQuery(query: Doc): Doc {
+  const seed: Doc = {};
+  const visit = (q: Doc): void => {
+    for (const [k, v] of Object.entries(q)) {
+      if (k === '$and' && Array.isArray(v)) {
+        for (const sub of v) if (isPlainObject(sub)) visit(sub);
+        continue;
+      }
+      if (k.startsWith('$')) continue;
+      if (isPlainObject(v)) {
+        const keys = Object.keys(v);
+        if (keys.length > 0 && keys[0].startsWith('$')) {
+          if (keys.length === 1 && keys[0] === '$eq') setPath(seed, k, cloneDoc(v.$eq));
+          continue;
+        }
+      }
+      if (v instanceof RegExp) continue;
+      setPath(seed, k, cloneDoc(v));
+    }
+  };
+  visit(query);
+  return seed;
+}
+
+/** Builds the document an upsert inserts. `_id` comes first, as in MongoDB. */
+export function upsertDocument(query: Doc, u: UpdateSpec, arrayFilters?: Doc[]): Doc {
+  let doc: Doc;
+  if (!Array.isArray(u) && isReplacement(u)) {
+    const seed = seedFromQuery(query);
+    doc = cloneDoc(u);
+    if (!('_id' in doc) && '_id' in seed) doc = { _id: seed._id, ...doc };
+  } else {
+    doc = applyUpdate(seedFromQuery(query), u, { inserting: true, arrayFilters }) ?? {};
+  }
+  if (!('_id' in doc)) doc = { _id: new ObjectId(), ...doc };
+  else if (Object.keys(doc)[0] !== '_id') {
+    const { _id, ...rest } = doc;
+    doc = { _id, ...rest };
+  }
+  return doc;
+}
