@@ -1,4 +1,4 @@
-import { UUID } from 'bson';
+import { Binary, UUID } from 'bson';
 import type { IndexSpec } from './collection-index.js';
 import { Collection, idKeyOf } from './collection.js';
 import { ErrorCode, MongoCommandError } from './errors.js';
@@ -98,7 +98,7 @@ export class Catalog {
         break;
       }
       case 'cc':
-        if (!this.get(op.ns)) this.create(op.ns, op.options, op.uuid instanceof UUID ? op.uuid : undefined);
+        if (!this.get(op.ns)) this.create(op.ns, op.options, toUuid(op.uuid));
         break;
       case 'dc':
         this.drop(op.ns);
@@ -124,4 +124,10 @@ export class Catalog {
         break;
     }
   }
+}
+
+function toUuid(v: unknown): UUID | undefined {
+  if (v instanceof UUID) return v;
+  if (v instanceof Binary && v.sub_type === Binary.SUBTYPE_UUID) return new UUID(v.buffer.subarray(0, v.position));
+  return undefined;
 }

@@ -1,1 +1,321 @@
-export {};
+import { promises as fsp, readFileSync, writeFileSync, unlinkSync, openSync, closeSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { BSON } from 'bson';
+import type { Catalog, LogOp } from './catalog.js';
+import type { Logger } from './server.js';
+import { crc32c } from './wire.js';
+
+/**
+ * Durable storage for a data directory:
+ *
+ * - `journal-<gen>.log`: append-only records `[u32 length][u32 crc32c][BSON payload]`. A write is acknowledged
+ *   only after its record is fsynced; writes arriving while an fsync runs are batched into the next one
+ *   (group commit).
+ * - `snapshot.bson`: the whole catalog in the same record format, headed by `{ snapshot: gen }`, meaning it
+ *   contains every journal below `gen`. Written to a temp file, fsynced, then renamed into place.
+ * - `mongod.lock`: holds the owner's pid so two processes cannot open one directory.
+ *
+ * On open: load the snapshot, replay journals >= its gen in order, truncate a torn or corrupt tail.
+ */
+
+const RECORD_HEADER = 8;
+const DESERIALIZE = { promoteValues: true, promoteLongs: true, promoteBuffers: false } as const;
+const DOCS_PER_SNAPSHOT_RECORD = 1000;
+const SNAPSHOT_FILE = 'snapshot.bson';
+const LOCK_FILE = 'mongod.lock';
+
+/** Data directories held by this process (the pid check alone cannot tell two opens in one process apart). */
+const heldDirs = new Set<string>();
+
+export interface DurableStoreOptions {
+  /** Compact (snapshot + new journal) once the journal grows past this many bytes. */
+  compactThresholdBytes?: number;
+}
+
+export class DataDirLockedError extends Error {
+  constructor(dir: string, pid: number) {
+    super(`embedded-mongo: data directory ${dir} is already in use by process ${pid} (lock file ${path.join(dir, LOCK_FILE)})`);
+    this.name = 'DataDirLockedError';
+  }
+}
+
+export function encodeRecord(doc: object): Buffer {
+  const payload = BSON.serialize(doc, { ignoreUndefined: true });
+  const header = Buffer.allocUnsafe(RECORD_HEADER);
+  header.writeUInt32LE(payload.length, 0);
+  header.writeUInt32LE(crc32c(payload), 4);
+  return Buffer.concat([header, payload]);
+}
+
+/** Reads records until the first incomplete or corrupt one; `validBytes` is where the good prefix ends. */
+export function readRecords(buf: Buffer): { records: Record<string, unknown>[]; validBytes: number; corrupt: boolean } {
+  const records: Record<string, unknown>[] = [];
+  let offset = 0;
+  while (offset < buf.length) {
+    if (buf.length - offset < RECORD_HEADER) return { records, validBytes: offset, corrupt: true };
+    const length = buf.readUInt32LE(offset);
+    const crc = buf.readUInt32LE(offset + 4);
+    const start = offset + RECORD_HEADER;
+    if (length < 5 || start + length > buf.length) return { records, validBytes: offset, corrupt: true };
+    const payload = buf.subarray(start, start + length);
+    if (crc32c(payload) !== crc) return { records, validBytes: offset, corrupt: true };
+    try {
+      records.push(BSON.deserialize(payload, DESERIALIZE));
+    } catch {
+      return { records, validBytes: offset, corrupt: true };
+    }
+    offset = start + length;
+  }
+  return { records, validBytes: offset, corrupt: false };
+}
+
+interface Pending {
+  buf: Buffer;
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
+export class DurableStore {
+  private journal!: fsp.FileHandle;
+  private gen = 1;
+  private journalBytes = 0;
+  private pending: Pending[] = [];
+  private flushing: Promise<void> | undefined;
+  private compacting: Promise<void> | undefined;
+  private closed = false;
+  private failure: Error | undefined;
+
+  private constructor(
+    readonly dir: string,
+    private readonly catalog: Catalog,
+    private readonly logger: Logger | undefined,
+    private readonly compactThreshold: number,
+  ) {}
+
+  static async open(dir: string, catalog: Catalog, logger?: Logger, options: DurableStoreOptions = {}): Promise<DurableStore> {
+    const abs = path.resolve(dir);
+    await fsp.mkdir(abs, { recursive: true });
+    acquireLock(abs);
+    const store = new DurableStore(abs, catalog, logger, options.compactThresholdBytes ?? 64 * 1024 * 1024);
+    try {
+      await store.load();
+    } catch (err) {
+      releaseLock(abs);
+      throw err;
+    }
+    return store;
+  }
+
+  private journalPath(gen: number): string {
+    return path.join(this.dir, `journal-${String(gen).padStart(8, '0')}.log`);
+  }
+
+  private async journals(): Promise<number[]> {
+    const names = await fsp.readdir(this.dir);
+    return names
+      .map((n) => /^journal-(\d+)\.log$/.exec(n))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => Number(m[1]))
+      .sort((a, b) => a - b);
+  }
+
+  private async load(): Promise<void> {
+    let snapshotGen = 0;
+    const snapPath = path.join(this.dir, SNAPSHOT_FILE);
+    if (existsSync(snapPath)) {
+      const { records, corrupt } = readRecords(await fsp.readFile(snapPath));
+      const head = records[0];
+      if (corrupt || !head || typeof head.snapshot !== 'number') {
+        throw new Error(`embedded-mongo: snapshot ${snapPath} is damaged; refusing to open (restore from backup)`);
+      }
+      snapshotGen = head.snapshot;
+      for (const rec of records.slice(1)) this.applySnapshotRecord(rec);
+    }
+    const gens = (await this.journals()).filter((g) => g >= snapshotGen);
+    let replayed = 0;
+    for (const g of gens) {
+      const file = this.journalPath(g);
+      const buf = await fsp.readFile(file);
+      const { records, validBytes, corrupt } = readRecords(buf);
+      for (const rec of records) {
+        try {
+          this.catalog.replay(rec as unknown as LogOp);
+        } catch (err) {
+          this.logger?.warn('embedded-mongo: skipped a journal record that no longer applies', { error: (err as Error).message });
+        }
+      }
+      replayed += validBytes;
+      if (corrupt) {
+        this.logger?.warn('embedded-mongo: truncating torn or corrupt journal tail', { file, validBytes, discardedBytes: buf.length - validBytes });
+        await fsp.truncate(file, validBytes);
+      }
+    }
+    // Journals older than the snapshot are leftovers of an interrupted compaction.
+    for (const g of await this.journals()) if (g < snapshotGen) await fsp.rm(this.journalPath(g), { force: true });
+    this.gen = gens.length ? gens[gens.length - 1] : Math.max(snapshotGen, 1);
+    this.journal = await fsp.open(this.journalPath(this.gen), 'a');
+    this.journalBytes = (await this.journal.stat()).size;
+    await fsyncDir(this.dir);
+    if (replayed > this.compactThreshold) await this.compact();
+  }
+
+  private applySnapshotRecord(rec: Record<string, unknown>): void {
+    if (rec.op === 'docs') {
+      const ns = String(rec.ns);
+      const coll = this.catalog.get(ns) ?? this.catalog.create(ns);
+      for (const doc of rec.docs as Record<string, unknown>[]) coll.insert(doc);
+      return;
+    }
+    this.catalog.replay(rec as unknown as LogOp);
+  }
+
+  /** Appends operations; resolves once they are on disk. */
+  append(ops: LogOp[]): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.closed) return Promise.reject(new Error('embedded-mongo: store is closed'));
+    const buf = ops.length === 1 ? encodeRecord(ops[0]) : Buffer.concat(ops.map((op) => encodeRecord(op)));
+    const done = new Promise<void>((resolve, reject) => this.pending.push({ buf, resolve, reject }));
+    this.journalBytes += buf.length;
+    this.kick();
+    if (this.journalBytes > this.compactThreshold && !this.compacting) {
+      this.compacting = this.compact()
+        .catch((err: Error) => this.logger?.error('embedded-mongo: compaction failed', { error: err.message }))
+        .finally(() => (this.compacting = undefined));
+    }
+    return done;
+  }
+
+  private kick(): void {
+    if (this.flushing) return;
+    this.flushing = this.flushLoop().finally(() => (this.flushing = undefined));
+  }
+
+  private async flushLoop(): Promise<void> {
+    while (this.pending.length > 0) {
+      const batch = this.pending;
+      this.pending = [];
+      try {
+        await this.journal.writev(batch.map((p) => p.buf));
+        await this.journal.datasync();
+        for (const p of batch) p.resolve();
+      } catch (err) {
+        this.failure = err as Error;
+        this.logger?.error('embedded-mongo: journal write failed; refusing further writes', { error: this.failure.message });
+        for (const p of batch) p.reject(this.failure);
+      }
+    }
+  }
+
+  private async drain(): Promise<void> {
+    while (this.flushing) await this.flushing;
+  }
+
+  /** Snapshot the catalog and start a fresh journal; then delete journals the snapshot covers. */
+  async compact(): Promise<void> {
+    const newGen = this.gen + 1;
+    const next = await fsp.open(this.journalPath(newGen), 'a');
+    await this.drain();
+    // From here to the handle swap runs synchronously: the in-memory state is exactly what journals < newGen
+    // hold, and every later append goes to the new journal.
+    const records: Buffer[] = [encodeRecord({ snapshot: newGen })];
+    for (const coll of this.catalog.all()) {
+      records.push(encodeRecord({ op: 'cc', ns: coll.ns, options: coll.options, uuid: coll.uuid }));
+      for (const index of coll.indexes.slice(1)) records.push(encodeRecord({ op: 'ci', ns: coll.ns, spec: index.spec }));
+      let batch: unknown[] = [];
+      for (const doc of coll.docs.values()) {
+        batch.push(doc);
+        if (batch.length >= DOCS_PER_SNAPSHOT_RECORD) {
+          records.push(encodeRecord({ op: 'docs', ns: coll.ns, docs: batch }));
+          batch = [];
+        }
+      }
+      if (batch.length) records.push(encodeRecord({ op: 'docs', ns: coll.ns, docs: batch }));
+    }
+    const old = this.journal;
+    const oldGen = this.gen;
+    this.journal = next;
+    this.gen = newGen;
+    this.journalBytes = 0;
+    await old.close();
+    await fsyncDir(this.dir);
+    const tmp = path.join(this.dir, `${SNAPSHOT_FILE}.tmp`);
+    const fh = await fsp.open(tmp, 'w');
+    try {
+      await fh.writev(records);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await fsp.rename(tmp, path.join(this.dir, SNAPSHOT_FILE));
+    await fsyncDir(this.dir);
+    for (const g of await this.journals()) if (g <= oldGen) await fsp.rm(this.journalPath(g), { force: true });
+    this.logger?.info('embedded-mongo: compacted', { gen: newGen });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.compacting) await this.compacting;
+    await this.drain();
+    await this.journal.sync();
+    await this.journal.close();
+    releaseLock(this.dir);
+  }
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  try {
+    const fh = await fsp.open(dir, 'r');
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    // Some platforms cannot fsync a directory; the rename is still atomic.
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function acquireLock(dir: string): void {
+  const lock = path.join(dir, LOCK_FILE);
+  if (heldDirs.has(dir)) throw new DataDirLockedError(dir, process.pid);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(lock, 'wx');
+      writeFileSync(fd, JSON.stringify({ pid: process.pid, at: new Date().toISOString() }));
+      closeSync(fd);
+      heldDirs.add(dir);
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    let pid = 0;
+    try {
+      pid = Number((JSON.parse(readFileSync(lock, 'utf8')) as { pid?: unknown }).pid) || 0;
+    } catch {
+      pid = 0;
+    }
+    if (pid > 0 && pid !== process.pid && pidAlive(pid)) throw new DataDirLockedError(dir, pid);
+    // A lock left by a process that died (or by this process, released without cleanup) is stale.
+    unlinkSync(lock);
+  }
+  throw new DataDirLockedError(dir, 0);
+}
+
+function releaseLock(dir: string): void {
+  heldDirs.delete(dir);
+  try {
+    unlinkSync(path.join(dir, LOCK_FILE));
+  } catch {
+    // already gone
+  }
+}

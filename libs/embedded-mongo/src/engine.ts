@@ -391,7 +391,8 @@ export class Engine {
             throw new MongoCommandError(ErrorCode.BadValue, `Values in the index key pattern must be numbers or strings (field ${f})`);
           }
         }
-        const spec: IndexSpec = { v: 2, ...raw, key: raw.key, name: typeof raw.name === 'string' ? raw.name : defaultIndexName(raw.key) };
+        const { key, name: rawName, v: _v, ...indexOptions } = raw;
+        const spec: IndexSpec = { v: 2, key, name: typeof rawName === 'string' ? rawName : defaultIndexName(key), ...indexOptions };
         const sameName = coll.getIndex(spec.name);
         const sameKey = coll.indexes.find((i) => keyString(i.spec.key) === keyString(spec.key));
         if (sameName) {

@@ -156,7 +156,7 @@ function planForIndex(index: CollectionIndex, preds: Map<string, FieldPredicate>
     if (range) {
       const dir = index.dirs[eqCount];
       // Multikey: two bounds may be satisfied by different elements, so only one side can bound the scan.
-      let lo = range.lo;
+      const lo = range.lo;
       let hi = range.hi;
       let loInc = range.loInc ?? true;
       let hiInc = range.hiInc ?? true;

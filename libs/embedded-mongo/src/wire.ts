@@ -141,11 +141,9 @@ function parseOpMsg(msg: Buffer, requestId: number): MsgRequest {
 }
 
 function parseOpQuery(msg: Buffer, requestId: number): QueryRequest {
-  let offset = HEADER_SIZE + 4;
-  let ns: string;
-  [ns, offset] = readCString(msg, offset, msg.length, requestId);
-  offset += 8; // numberToSkip, numberToReturn
-  const [query] = deserializeDocument(msg, offset, msg.length, requestId, OP_QUERY);
+  const [ns, afterName] = readCString(msg, HEADER_SIZE + 4, msg.length, requestId);
+  // numberToSkip and numberToReturn (8 bytes) are irrelevant for commands.
+  const [query] = deserializeDocument(msg, afterName + 8, msg.length, requestId, OP_QUERY);
   return { kind: 'query', requestId, fullCollectionName: ns, query };
 }
 
