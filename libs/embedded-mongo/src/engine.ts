@@ -981,6 +981,8 @@ function projectDocs(docs: Doc[], projection: Doc, filter?: Doc): Doc[] {
 
 function writeError(index: number, err: unknown): Doc {
   const e = asCommandError(err);
+  // Transaction-level failures (WriteConflict) abort the whole command, as in mongod, so labels reach the driver.
+  if (e.errorLabels.length > 0) throw e;
   return { index, code: e.code, codeName: e.codeName, errmsg: e.message, ...e.extra };
 }
 
