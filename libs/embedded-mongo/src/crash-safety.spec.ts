@@ -1,0 +1,158 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync, mkdtempSync, readdirSync, rmSync, statSync, truncateSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { MongoClient } from 'mongodb';
+import { afterEach, describe, expect, it } from 'vitest';
+import { EmbeddedMongoServer } from './index.js';
+
+const CHILD = fileURLToPath(new URL('./testing/durable-child.ts', import.meta.url));
+
+function startChild(dataDir: string): Promise<{ child: ChildProcess; uri: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const line = out.split('\n').find((l) => l.startsWith('{'));
+      if (line) resolve({ child, uri: (JSON.parse(line) as { uri: string }).uri });
+    });
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('exit', (code) => reject(new Error(`child exited early (${code}): ${err}`)));
+  });
+}
+
+function journalFiles(dir: string): string[] {
+  return readdirSync(dir)
+    .filter((n) => n.startsWith('journal-'))
+    .sort()
+    .map((n) => path.join(dir, n));
+}
+
+describe('durability', () => {
+  const dirs: string[] = [];
+  const tempDir = (): string => {
+    const d = mkdtempSync(path.join(tmpdir(), 'embedded-mongo-'));
+    dirs.push(d);
+    return d;
+  };
+  afterEach(() => {
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+
+  it('keeps every acknowledged write when the process is SIGKILLed mid-stream', async () => {
+    const dataDir = tempDir();
+    const { child, uri } = await startChild(dataDir);
+    // While the child holds the directory, a second open must fail clearly.
+    await expect(EmbeddedMongoServer.start({ dataDir })).rejects.toThrow(/already in use by process/);
+
+    const client = new MongoClient(uri, { serverSelectionTimeoutMS: 5000, retryWrites: false });
+    await client.connect();
+    const events = client.db('crash').collection('events');
+    const counters = client.db('crash').collection('counters');
+    await events.createIndex({ seq: 1 }, { unique: true });
+    await counters.insertOne({ _id: 'c', n: 0 } as never);
+
+    const acked: number[] = [];
+    let incAcked = 0;
+    let stop = false;
+    const writer = async (w: number): Promise<void> => {
+      for (let i = 0; !stop; i++) {
+        const seq = w * 1_000_000 + i;
+        try {
+          await events.insertOne({ seq, payload: 'x'.repeat(100) });
+          acked.push(seq);
+          if (i % 5 === 0) {
+            await counters.updateOne({ _id: 'c' } as never, { $inc: { n: 1 } });
+            incAcked++;
+          }
+        } catch {
+          return; // the server died under us
+        }
+      }
+    };
+    const writers = Array.from({ length: 8 }, (_, w) => writer(w));
+    while (acked.length < 400) await new Promise((r) => setTimeout(r, 5));
+    child.kill('SIGKILL');
+    stop = true;
+    await Promise.all(writers);
+    await client.close(true);
+    await new Promise((r) => child.exitCode !== null || child.signalCode !== null ? r(undefined) : child.once('exit', r));
+
+    const server = await EmbeddedMongoServer.start({ dataDir });
+    const c2 = new MongoClient(server.uri);
+    try {
+      const seqs = new Set((await c2.db('crash').collection('events').find({}, { projection: { seq: 1 } }).toArray()).map((d) => d.seq as number));
+      const missing = acked.filter((s) => !seqs.has(s));
+      expect(missing).toEqual([]);
+      const counter = await c2.db('crash').collection('counters').findOne({ _id: 'c' } as never);
+      expect(counter!.n).toBeGreaterThanOrEqual(incAcked);
+      // The unique index survived the crash too.
+      await expect(c2.db('crash').collection('events').insertOne({ seq: acked[0] })).rejects.toMatchObject({ code: 11000 });
+    } finally {
+      await c2.close();
+      await server.stop();
+    }
+  }, 60_000);
+
+  it('truncates a torn or corrupt journal tail on open and keeps the rest', async () => {
+    const dataDir = tempDir();
+    let server = await EmbeddedMongoServer.start({ dataDir });
+    let client = new MongoClient(server.uri);
+    await client.db('t').collection('docs').insertMany(Array.from({ length: 50 }, (_, i) => ({ i })));
+    await client.db('t').collection('docs').insertOne({ i: 50 });
+    await client.close();
+    await server.stop();
+
+    // Cut the last record in half: it was acknowledged, but we simulate a torn write of the final record.
+    const [journal] = journalFiles(dataDir).slice(-1);
+    truncateSync(journal, statSync(journal).size - 7);
+    // And garbage after it, as if a crash left random bytes.
+    appendFileSync(journal, Buffer.from('this is not a journal record \x00\x01\x02 at all'));
+
+    server = await EmbeddedMongoServer.start({ dataDir });
+    client = new MongoClient(server.uri);
+    const docs = client.db('t').collection('docs');
+    expect(await docs.countDocuments()).toBe(50);
+    expect(await docs.countDocuments({ i: 50 })).toBe(0);
+    // New writes after the repair must survive the next open (they land after the truncated point).
+    await docs.insertOne({ i: 'after-repair' });
+    await client.close();
+    await server.stop();
+
+    server = await EmbeddedMongoServer.start({ dataDir });
+    client = new MongoClient(server.uri);
+    expect(await client.db('t').collection('docs').countDocuments()).toBe(51);
+    expect(await client.db('t').collection('docs').countDocuments({ i: 'after-repair' })).toBe(1);
+    await client.close();
+    await server.stop();
+  });
+
+  it('detects a flipped byte inside a record by its CRC', async () => {
+    const dataDir = tempDir();
+    let server = await EmbeddedMongoServer.start({ dataDir });
+    let client = new MongoClient(server.uri);
+    for (let i = 0; i < 10; i++) await client.db('t').collection('c').insertOne({ i });
+    await client.close();
+    await server.stop();
+
+    const [journal] = journalFiles(dataDir).slice(-1);
+    const { openSync, readSync, writeSync, closeSync } = await import('node:fs');
+    const fd = openSync(journal, 'r+');
+    const size = statSync(journal).size;
+    const b = Buffer.alloc(1);
+    readSync(fd, b, 0, 1, size - 3);
+    b[0] ^= 0xff;
+    writeSync(fd, b, 0, 1, size - 3);
+    closeSync(fd);
+
+    server = await EmbeddedMongoServer.start({ dataDir });
+    client = new MongoClient(server.uri);
+    const n = await client.db('t').collection('c').countDocuments();
+    expect(n).toBe(9);
+    await client.close();
+    await server.stop();
+  });
+});
