@@ -1,0 +1,325 @@
+import net from 'node:net';
+import { BSON, type Document } from 'bson';
+import { MongoClient } from 'mongodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EmbeddedMongoServer } from './index.js';
+
+/**
+ * Raw-socket tests: hand-built wire messages, checked against what the protocol says must come back.
+ * These deliberately avoid any engine internals (the frames are encoded here, independently).
+ */
+
+const OP_REPLY = 1;
+const OP_QUERY = 2004;
+const OP_MSG = 2013;
+
+interface Frame {
+  requestId: number;
+  responseTo: number;
+  opCode: number;
+  flags: number;
+  doc: Document;
+}
+
+let nextId = 1000;
+
+function header(length: number, opCode: number, requestId: number): Buffer {
+  const h = Buffer.alloc(16);
+  h.writeInt32LE(length, 0);
+  h.writeInt32LE(requestId, 4);
+  h.writeInt32LE(0, 8);
+  h.writeInt32LE(opCode, 12);
+  return h;
+}
+
+function opMsg(doc: Document | Buffer, opts: { flags?: number; sequences?: [string, Document[]][]; requestId?: number } = {}): Buffer {
+  const body = Buffer.isBuffer(doc) ? doc : Buffer.from(BSON.serialize(doc));
+  const parts: Buffer[] = [Buffer.from([0]), body];
+  for (const [id, docs] of opts.sequences ?? []) {
+    const payload = Buffer.concat([Buffer.from(id + '\0'), ...docs.map((d) => Buffer.from(BSON.serialize(d)))]);
+    const size = Buffer.alloc(4);
+    size.writeInt32LE(payload.length + 4);
+    parts.push(Buffer.from([1]), size, payload);
+  }
+  const flags = Buffer.alloc(4);
+  flags.writeUInt32LE(opts.flags ?? 0);
+  const rest = Buffer.concat([flags, ...parts]);
+  return Buffer.concat([header(16 + rest.length, OP_MSG, opts.requestId ?? nextId++), rest]);
+}
+
+function opQuery(ns: string, query: Document): Buffer {
+  const rest = Buffer.concat([Buffer.alloc(4), Buffer.from(ns + '\0'), Buffer.from([0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff]), Buffer.from(BSON.serialize(query))]);
+  return Buffer.concat([header(16 + rest.length, OP_QUERY, nextId++), rest]);
+}
+
+/** CRC-32C written independently of the engine's implementation (bitwise, no table). */
+function crc32c(buf: Buffer): number {
+  let crc = 0xffffffff;
+  for (const byte of buf) {
+    crc ^= byte;
+    for (let k = 0; k < 8; k++) crc = crc & 1 ? (crc >>> 1) ^ 0x82f63b78 : crc >>> 1;
+  }
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
+function withChecksum(msg: Buffer, corrupt = false): Buffer {
+  const out = Buffer.concat([msg, Buffer.alloc(4)]);
+  out.writeInt32LE(out.length, 0);
+  out.writeUInt32LE(out.readUInt32LE(16) | 1, 16);
+  out.writeUInt32LE((crc32c(out.subarray(0, out.length - 4)) ^ (corrupt ? 1 : 0)) >>> 0, out.length - 4);
+  return out;
+}
+
+class RawConnection {
+  private buf = Buffer.alloc(0);
+  private waiters: (() => void)[] = [];
+  readonly frames: Frame[] = [];
+  closed = false;
+
+  private constructor(private readonly socket: net.Socket) {
+    socket.on('data', (d: Buffer) => {
+      this.buf = Buffer.concat([this.buf, d]);
+      while (this.buf.length >= 4 && this.buf.length >= this.buf.readInt32LE(0)) {
+        const len = this.buf.readInt32LE(0);
+        this.frames.push(parseFrame(this.buf.subarray(0, len)));
+        this.buf = this.buf.subarray(len);
+      }
+      this.wake();
+    });
+    socket.on('close', () => {
+      this.closed = true;
+      this.wake();
+    });
+    socket.on('error', () => undefined);
+  }
+
+  static open(port: number): Promise<RawConnection> {
+    return new Promise((resolve, reject) => {
+      const s = net.connect(port, '127.0.0.1', () => resolve(new RawConnection(s)));
+      s.once('error', reject);
+    });
+  }
+
+  private wake(): void {
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  send(buf: Buffer): void {
+    this.socket.write(buf);
+  }
+
+  end(): void {
+    this.socket.end();
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  async next(timeoutMs = 2000): Promise<Frame> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.frames.length === 0) {
+      if (this.closed) throw new Error('connection closed');
+      if (Date.now() > deadline) throw new Error('timed out waiting for a reply');
+      await new Promise<void>((r) => {
+        this.waiters.push(r);
+        setTimeout(r, 50);
+      });
+    }
+    return this.frames.shift()!;
+  }
+
+  async waitClosed(timeoutMs = 2000): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.closed && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    return this.closed;
+  }
+
+  async command(doc: Document): Promise<Document> {
+    const requestId = nextId++;
+    this.send(opMsg(doc, { requestId }));
+    const f = await this.next();
+    expect(f.responseTo).toBe(requestId);
+    return f.doc;
+  }
+}
+
+function parseFrame(buf: Buffer): Frame {
+  const opCode = buf.readInt32LE(12);
+  const base = { requestId: buf.readInt32LE(4), responseTo: buf.readInt32LE(8), opCode };
+  if (opCode === OP_MSG) {
+    expect(buf[20]).toBe(0);
+    return { ...base, flags: buf.readUInt32LE(16), doc: BSON.deserialize(buf.subarray(21)) };
+  }
+  if (opCode === OP_REPLY) {
+    expect(buf.readInt32LE(32)).toBe(1); // numberReturned
+    return { ...base, flags: buf.readInt32LE(16), doc: BSON.deserialize(buf.subarray(36)) };
+  }
+  throw new Error(`unexpected opCode ${opCode}`);
+}
+
+describe('bad input on the wire', () => {
+  let server: EmbeddedMongoServer;
+  let client: MongoClient;
+
+  beforeAll(async () => {
+    server = await EmbeddedMongoServer.start();
+    client = new MongoClient(server.uri);
+    await client.connect();
+  });
+
+  afterAll(async () => {
+    await client?.close();
+    await server?.stop();
+  });
+
+  /** The healthy connection must keep working after every abuse. */
+  async function healthy(): Promise<void> {
+    expect((await client.db('admin').command({ ping: 1 })).ok).toBe(1);
+  }
+
+  it('answers unknown commands with CommandNotFound and keeps the connection', async () => {
+    const c = await RawConnection.open(server.port);
+    const reply = await c.command({ frobnicate: 1, $db: 'admin' });
+    expect(reply).toMatchObject({ ok: 0, code: 59, codeName: 'CommandNotFound' });
+    expect((await c.command({ ping: 1, $db: 'admin' })).ok).toBe(1);
+    c.destroy();
+    await healthy();
+  });
+
+  it('answers invalid BSON and inconsistent section lengths with errors, without dropping the connection', async () => {
+    const c = await RawConnection.open(server.port);
+    // A document whose length prefix runs past the end of the message.
+    const bad = Buffer.from(BSON.serialize({ ping: 1, $db: 'admin' }));
+    bad.writeInt32LE(bad.length + 50, 0);
+    c.send(opMsg(bad));
+    expect((await c.next()).doc).toMatchObject({ ok: 0, code: 22 });
+    // A well-framed document with an invalid element type byte.
+    const garbled = Buffer.from(BSON.serialize({ ping: 1, $db: 'admin' }));
+    garbled[4] = 0x77;
+    c.send(opMsg(garbled));
+    expect((await c.next()).doc).toMatchObject({ ok: 0, code: 22 });
+    // An unknown section kind.
+    const msg = opMsg({ ping: 1, $db: 'admin' });
+    msg[20] = 9;
+    c.send(msg);
+    expect((await c.next()).doc).toMatchObject({ ok: 0, code: 9 });
+    // Unknown required flag bit.
+    c.send(opMsg({ ping: 1, $db: 'admin' }, { flags: 1 << 5 }));
+    expect((await c.next()).doc.ok).toBe(0);
+    expect((await c.command({ ping: 1, $db: 'admin' })).ok).toBe(1);
+    c.destroy();
+    await healthy();
+  });
+
+  it('closes the connection on an invalid or oversized length header, like mongod', async () => {
+    for (const length of [4, 15, 48_000_001, 0x7fffffff, -1]) {
+      const c = await RawConnection.open(server.port);
+      const h = header(16, OP_MSG, nextId++);
+      h.writeInt32LE(length, 0);
+      c.send(h);
+      expect(await c.waitClosed()).toBe(true);
+      await healthy();
+    }
+  });
+
+  it('closes the connection for an unsupported opCode', async () => {
+    const c = await RawConnection.open(server.port);
+    const h = header(20, 2010, nextId++);
+    c.send(Buffer.concat([h, Buffer.alloc(4)]));
+    expect(await c.waitClosed()).toBe(true);
+    await healthy();
+  });
+
+  it('survives a truncated message whose sender hangs up, and one that never completes', async () => {
+    const full = opMsg({ insert: 'trunc', documents: [{ a: 1 }], $db: 'bad' });
+    const a = await RawConnection.open(server.port);
+    a.send(full.subarray(0, 25));
+    a.end();
+    const b = await RawConnection.open(server.port);
+    b.send(full.subarray(0, full.length - 3)); // waits forever for the rest
+    await new Promise((r) => setTimeout(r, 50));
+    await healthy();
+    expect(await client.db('bad').collection('trunc').countDocuments()).toBe(0);
+    // Completing the message later is fine: framing is by length.
+    b.send(full.subarray(full.length - 3));
+    expect((await b.next()).doc).toMatchObject({ ok: 1, n: 1 });
+    b.destroy();
+  });
+
+  it('rejects a command document over the BSON size limit', async () => {
+    const c = await RawConnection.open(server.port);
+    // Hand-encoded: { ping: 1, $db: 'admin', pad: <17 MiB string> } (the bson encoder refuses to build it).
+    const head = Buffer.from(BSON.serialize({ ping: 1, $db: 'admin' }));
+    const pad = Buffer.alloc(17 * 1024 * 1024, 0x78);
+    const field = Buffer.concat([Buffer.from([0x02]), Buffer.from('pad\0'), Buffer.alloc(4), pad, Buffer.from([0])]);
+    field.writeInt32LE(pad.length + 1, 5);
+    const doc = Buffer.concat([head.subarray(0, head.length - 1), field, Buffer.from([0])]);
+    doc.writeInt32LE(doc.length, 0);
+    const requestId = nextId++;
+    c.send(opMsg(doc, { requestId }));
+    const reply = (await c.next(5000)).doc;
+    expect(reply.ok).toBe(0);
+    expect(reply.code).toBe(10334);
+    c.destroy();
+    await healthy();
+  });
+
+  it('verifies OP_MSG checksums', async () => {
+    const c = await RawConnection.open(server.port);
+    c.send(withChecksum(opMsg({ ping: 1, $db: 'admin' })));
+    expect((await c.next()).doc.ok).toBe(1);
+    c.send(withChecksum(opMsg({ ping: 1, $db: 'admin' }), true));
+    expect((await c.next()).doc.ok).toBe(0);
+    c.destroy();
+  });
+
+  it('merges document sequences and sends nothing back for moreToCome', async () => {
+    const c = await RawConnection.open(server.port);
+    c.send(opMsg({ insert: 'seq', $db: 'bad' }, { flags: 2, sequences: [['documents', [{ k: 1 }, { k: 2 }, { k: 3 }]]] }));
+    const pingId = nextId++;
+    c.send(opMsg({ ping: 1, $db: 'admin' }, { requestId: pingId }));
+    const reply = await c.next();
+    expect(reply.responseTo).toBe(pingId);
+    expect(await client.db('bad').collection('seq').countDocuments()).toBe(3);
+    c.destroy();
+  });
+
+  it('answers the legacy OP_QUERY handshake with OP_REPLY and refuses other OP_QUERY commands', async () => {
+    const c = await RawConnection.open(server.port);
+    c.send(opQuery('admin.$cmd', { isMaster: 1, helloOk: true }));
+    const hello = await c.next();
+    expect(hello.opCode).toBe(OP_REPLY);
+    expect(hello.doc).toMatchObject({ ok: 1, ismaster: true, helloOk: true, setName: 'plughub', maxWireVersion: 21 });
+    expect(hello.doc.hosts).toEqual([`127.0.0.1:${server.port}`]);
+    c.send(opQuery('bad.things', { find: 'x' }));
+    const refused = await c.next();
+    expect(refused.opCode).toBe(OP_REPLY);
+    expect(refused.doc.ok).toBe(0);
+    c.destroy();
+    await healthy();
+  });
+
+  it('reports per-item write errors and stops ordered batches at the first', async () => {
+    const c = await RawConnection.open(server.port);
+    const r = await c.command({
+      insert: 'items',
+      documents: [{ _id: 1 }, { _id: 1 }, { _id: 2 }],
+      ordered: true,
+      $db: 'bad',
+    });
+    expect(r).toMatchObject({ ok: 1, n: 1 });
+    expect(r.writeErrors).toHaveLength(1);
+    expect(r.writeErrors[0]).toMatchObject({ index: 1, code: 11000, keyPattern: { _id: 1 }, keyValue: { _id: 1 } });
+    const u = await c.command({
+      update: 'items',
+      updates: [{ q: { _id: 1 }, u: { $bogus: { a: 1 } } }, { q: { _id: 1 }, u: { $set: { a: 1 } } }],
+      ordered: false,
+      $db: 'bad',
+    });
+    expect(u.writeErrors).toHaveLength(1);
+    expect(u.writeErrors[0]).toMatchObject({ index: 0, code: 9 });
+    expect(u.nModified).toBe(1);
+    c.destroy();
+  });
+});
