@@ -130,6 +130,8 @@ export const PRELUDE_SOURCE = String.raw`(function (native, setupJson) {
   }
 
   function describe(error) {
+    // QuickJS throws null when the heap is so full that not even its "out of memory" error can be allocated.
+    if (error === null) return { name: 'InternalError', message: 'out of memory (null thrown)' };
     try {
       if (error !== null && typeof error === 'object') {
         return { name: String(error.name || 'Error'), message: String(error.message), code: typeof error.code === 'string' ? error.code : undefined };

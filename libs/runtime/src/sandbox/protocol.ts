@@ -42,4 +42,6 @@ export type FromWorker =
     }
   | { t: 'host'; installationId: string; hostId: number; op: string; args: string }
   | { t: 'log'; installationId: string; level: string; message: string; fields?: string }
-  | { t: 'emit'; installationId: string; type: string; data: string };
+  | { t: 'emit'; installationId: string; type: string; data: string }
+  /** The worker's WebAssembly heap can no longer be trusted; terminate it. */
+  | { t: 'fatal'; reason: string };

@@ -34,6 +34,22 @@ function post(message: FromWorker): void {
   parentPort!.postMessage(message);
 }
 
+const TRAPPED = Symbol('trapped');
+
+/** `WebAssembly.RuntimeError` (the lib typings in use do not declare the WebAssembly global as a value). */
+function isWasmTrap(error: unknown): boolean {
+  const ctor = (globalThis as unknown as { WebAssembly: { RuntimeError: new () => Error } }).WebAssembly.RuntimeError;
+  return error instanceof ctor;
+}
+
+/**
+ * A WebAssembly trap means the shared QuickJS heap may be inconsistent: ask the main thread to replace this
+ * worker (it reloads the other sandboxes elsewhere). Messages are ordered, so results posted before arrive first.
+ */
+function fatal(reason: string): void {
+  post({ t: 'fatal', reason });
+}
+
 class StartupError extends Error {}
 
 type NativeResult = { error: QuickJSHandle };
@@ -206,10 +222,21 @@ class Sandbox {
     if (!call) return; // already timed out, or the sandbox was unloaded
     clearTimeout(call.timer);
     this.active.delete(id);
-    post({ t: 'result', id, outcome, value, error, memoryBytes: this.memoryUsed() });
+    const memory = this.memoryUsed();
+    if (error?.code === 'PLUGIN_TIMEOUT') outcome = 'timeout';
+    // Once the heap is exhausted QuickJS cannot even allocate its "out of memory" error and throws null instead;
+    // a heap still at its limit when the call ends, or one too broken to measure, means the limit was the cause.
+    if (
+      error?.code === 'PLUGIN_ERROR' &&
+      (memory === TRAPPED || (memory !== undefined && memory > this.setup.memoryBytes * 0.9))
+    ) {
+      error = memoryError();
+    }
+    post({ t: 'result', id, outcome, value, error, memoryBytes: memory === TRAPPED ? undefined : memory });
+    if (memory === TRAPPED) fatal('the QuickJS heap trapped after exhausting its memory limit');
   }
 
-  private memoryUsed(): number | undefined {
+  private memoryUsed(): number | typeof TRAPPED | undefined {
     if (this.disposed) return undefined;
     try {
       const usage = this.rt.computeMemoryUsage();
@@ -218,8 +245,8 @@ class Sandbox {
       used.dispose();
       usage.dispose();
       return bytes;
-    } catch {
-      return undefined;
+    } catch (error) {
+      return isWasmTrap(error) ? TRAPPED : undefined;
     }
   }
 

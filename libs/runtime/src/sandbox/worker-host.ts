@@ -132,6 +132,8 @@ export class WorkerHost {
         return this.handlers.onLog(msg);
       case 'emit':
         return this.handlers.onEmit(msg);
+      case 'fatal':
+        return this.kill(`sandbox worker stopped: ${msg.reason}`);
     }
   }
 
