@@ -11,7 +11,15 @@ import { cloneDoc, isPlainObject, type Doc } from './paths.js';
  * add fields can never write into stored documents.
  */
 
-const UNSUPPORTED_STAGES = new Set(['$out', '$merge', '$changeStream', '$currentOp', '$listSessions', '$search', '$geoNear']);
+const UNSUPPORTED_STAGES = new Set([
+  '$out',
+  '$merge',
+  '$changeStream',
+  '$currentOp',
+  '$listSessions',
+  '$search',
+  '$geoNear',
+]);
 
 export function runPipeline(input: Doc[], pipeline: Doc[], resolve: (collection: string) => Doc[]): Doc[] {
   let docs: Doc[] = input.map(cloneDoc);
@@ -23,13 +31,18 @@ export function runPipeline(input: Doc[], pipeline: Doc[], resolve: (collection:
     pending = [];
   };
   for (const stage of pipeline) {
-    if (!isPlainObject(stage)) throw new MongoCommandError(ErrorCode.TypeMismatch, 'Each element of the pipeline must be an object');
+    if (!isPlainObject(stage))
+      throw new MongoCommandError(ErrorCode.TypeMismatch, 'Each element of the pipeline must be an object');
     const keys = Object.keys(stage);
     if (keys.length !== 1) {
-      throw new MongoCommandError(ErrorCode.Location40324, 'A pipeline stage specification object must contain exactly one field.');
+      throw new MongoCommandError(
+        ErrorCode.Location40324,
+        'A pipeline stage specification object must contain exactly one field.',
+      );
     }
     const name = keys[0];
-    if (UNSUPPORTED_STAGES.has(name)) throw new MongoCommandError(ErrorCode.BadValue, `${name} is not supported by the embedded engine`);
+    if (UNSUPPORTED_STAGES.has(name))
+      throw new MongoCommandError(ErrorCode.BadValue, `${name} is not supported by the embedded engine`);
     if (name === '$sort') {
       flush();
       const spec = parseSort(stage.$sort);
@@ -44,7 +57,8 @@ export function runPipeline(input: Doc[], pipeline: Doc[], resolve: (collection:
       if (!isPlainObject(spec)) throw new MongoCommandError(ErrorCode.FailedToParse, '$facet must be an object');
       const out: Doc = {};
       for (const [field, sub] of Object.entries(spec)) {
-        if (!Array.isArray(sub)) throw new MongoCommandError(ErrorCode.FailedToParse, `$facet ${field} must be an array`);
+        if (!Array.isArray(sub))
+          throw new MongoCommandError(ErrorCode.FailedToParse, `$facet ${field} must be an array`);
         out[field] = runPipeline(docs, sub as Doc[], resolve);
       }
       docs = [out];
@@ -62,15 +76,24 @@ function bucket(docs: Doc[], spec: unknown, resolve: (collection: string) => Doc
   const { groupBy, boundaries, output } = spec;
   const hasDefault = 'default' in spec;
   if (!Array.isArray(boundaries) || boundaries.length < 2) {
-    throw new MongoCommandError(ErrorCode.Location40192, "The $bucket 'boundaries' field must be an array of at least 2 values");
+    throw new MongoCommandError(
+      ErrorCode.Location40192,
+      "The $bucket 'boundaries' field must be an array of at least 2 values",
+    );
   }
   for (let i = 1; i < boundaries.length; i++) {
     if (compareBson(boundaries[i - 1], boundaries[i]) >= 0) {
-      throw new MongoCommandError(ErrorCode.Location40194, "The 'boundaries' option to $bucket must be sorted in ascending order");
+      throw new MongoCommandError(
+        ErrorCode.Location40194,
+        "The 'boundaries' option to $bucket must be sorted in ascending order",
+      );
     }
   }
   // Evaluate groupBy with mingo, then assign buckets ourselves.
-  const keyed = new Aggregator([{ $project: { _id: 0, k: groupBy as never, d: '$$ROOT' } }]).run(docs) as { k: unknown; d: Doc }[];
+  const keyed = new Aggregator([{ $project: { _id: 0, k: groupBy as never, d: '$$ROOT' } }]).run(docs) as {
+    k: unknown;
+    d: Doc;
+  }[];
   const groups = new Map<number, Doc[]>();
   for (const { k, d } of keyed) {
     let slot = -1;

@@ -32,7 +32,10 @@ function header(length: number, opCode: number, requestId: number): Buffer {
   return h;
 }
 
-function opMsg(doc: Document | Buffer, opts: { flags?: number; sequences?: [string, Document[]][]; requestId?: number } = {}): Buffer {
+function opMsg(
+  doc: Document | Buffer,
+  opts: { flags?: number; sequences?: [string, Document[]][]; requestId?: number } = {},
+): Buffer {
   const body = Buffer.isBuffer(doc) ? doc : Buffer.from(BSON.serialize(doc));
   const parts: Buffer[] = [Buffer.from([0]), body];
   for (const [id, docs] of opts.sequences ?? []) {
@@ -48,7 +51,12 @@ function opMsg(doc: Document | Buffer, opts: { flags?: number; sequences?: [stri
 }
 
 function opQuery(ns: string, query: Document): Buffer {
-  const rest = Buffer.concat([Buffer.alloc(4), Buffer.from(ns + '\0'), Buffer.from([0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff]), Buffer.from(BSON.serialize(query))]);
+  const rest = Buffer.concat([
+    Buffer.alloc(4),
+    Buffer.from(ns + '\0'),
+    Buffer.from([0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff]),
+    Buffer.from(BSON.serialize(query)),
+  ]);
   return Buffer.concat([header(16 + rest.length, OP_QUERY, nextId++), rest]);
 }
 
@@ -276,7 +284,9 @@ describe('bad input on the wire', () => {
 
   it('merges document sequences and sends nothing back for moreToCome', async () => {
     const c = await RawConnection.open(server.port);
-    c.send(opMsg({ insert: 'seq', $db: 'bad' }, { flags: 2, sequences: [['documents', [{ k: 1 }, { k: 2 }, { k: 3 }]]] }));
+    c.send(
+      opMsg({ insert: 'seq', $db: 'bad' }, { flags: 2, sequences: [['documents', [{ k: 1 }, { k: 2 }, { k: 3 }]]] }),
+    );
     const pingId = nextId++;
     c.send(opMsg({ ping: 1, $db: 'admin' }, { requestId: pingId }));
     const reply = await c.next();
@@ -313,7 +323,10 @@ describe('bad input on the wire', () => {
     expect(r.writeErrors[0]).toMatchObject({ index: 1, code: 11000, keyPattern: { _id: 1 }, keyValue: { _id: 1 } });
     const u = await c.command({
       update: 'items',
-      updates: [{ q: { _id: 1 }, u: { $bogus: { a: 1 } } }, { q: { _id: 1 }, u: { $set: { a: 1 } } }],
+      updates: [
+        { q: { _id: 1 }, u: { $bogus: { a: 1 } } },
+        { q: { _id: 1 }, u: { $set: { a: 1 } } },
+      ],
       ordered: false,
       $db: 'bad',
     });

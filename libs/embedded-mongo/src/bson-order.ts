@@ -94,9 +94,10 @@ export function toNumber(v: unknown): number {
   if (typeof v === 'number') return v;
   if (typeof v === 'bigint') return Number(v);
   const t = bsonType(v);
-  if (t === 'Long' || t === 'Int32' || t === 'Double') return (v as { toNumber?: () => number; valueOf(): number }).toNumber
-    ? (v as { toNumber: () => number }).toNumber()
-    : Number((v as { valueOf(): number }).valueOf());
+  if (t === 'Long' || t === 'Int32' || t === 'Double')
+    return (v as { toNumber?: () => number; valueOf(): number }).toNumber
+      ? (v as { toNumber: () => number }).toNumber()
+      : Number((v as { valueOf(): number }).valueOf());
   if (t === 'Decimal128') return Number.parseFloat(String(v));
   return Number.NaN;
 }
@@ -150,7 +151,9 @@ export function compareBson(a: unknown, b: unknown): number {
     case Rank.MaxKey:
       return 0;
     case Rank.Number:
-      return typeof a === 'number' && typeof b === 'number' ? compareNumbers(a, b) : compareNumbers(toNumber(a), toNumber(b));
+      return typeof a === 'number' && typeof b === 'number'
+        ? compareNumbers(a, b)
+        : compareNumbers(toNumber(a), toNumber(b));
     case Rank.String:
       return compareStrings(stringOf(a), stringOf(b));
     case Rank.Boolean:
@@ -250,7 +253,9 @@ export function keyString(v: unknown): string {
     }
     case Rank.BinData: {
       const x = v as { buffer: Uint8Array; sub_type: number; position?: number };
-      return 'x' + x.sub_type + ':' + Buffer.from(x.buffer.subarray(0, x.position ?? x.buffer.length)).toString('base64');
+      return (
+        'x' + x.sub_type + ':' + Buffer.from(x.buffer.subarray(0, x.position ?? x.buffer.length)).toString('base64')
+      );
     }
     case Rank.Timestamp: {
       const x = v as { t: number; i: number };

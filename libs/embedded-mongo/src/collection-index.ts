@@ -103,7 +103,11 @@ export class CollectionIndex {
   }
 
   /** The first id other than `selfId` that already holds one of `keys` in this unique index. */
-  conflict(keys: unknown[][], selfId: string, ignore?: (id: string) => boolean): { id: string; key: unknown[] } | undefined {
+  conflict(
+    keys: unknown[][],
+    selfId: string,
+    ignore?: (id: string) => boolean,
+  ): { id: string; key: unknown[] } | undefined {
     if (!this.unique) return undefined;
     for (const key of keys) {
       for (const id of this.idsWithKey(key)) {

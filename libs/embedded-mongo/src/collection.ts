@@ -26,7 +26,11 @@ export function parseSort(sort: unknown): SortSpec | undefined {
   for (const [field, dir] of Object.entries(sort)) {
     if (isPlainObject(dir)) continue; // {$meta: ...} is not supported; ignore rather than fail
     const n = Number(dir);
-    if (n !== 1 && n !== -1) throw new MongoCommandError(ErrorCode.BadValue, `$sort key ordering must be 1 (for ascending) or -1 (for descending)`);
+    if (n !== 1 && n !== -1)
+      throw new MongoCommandError(
+        ErrorCode.BadValue,
+        `$sort key ordering must be 1 (for ascending) or -1 (for descending)`,
+      );
     spec.push([field, n]);
   }
   return spec.length ? spec : undefined;
@@ -106,7 +110,10 @@ export class Collection {
   replace(oldDoc: Doc, newDoc: Doc): void {
     const id = idKeyOf(oldDoc);
     if (idKeyOf(newDoc) !== id) {
-      throw new MongoCommandError(ErrorCode.ImmutableField, "Performing an update on the path '_id' would modify the immutable field '_id'");
+      throw new MongoCommandError(
+        ErrorCode.ImmutableField,
+        "Performing an update on the path '_id' would modify the immutable field '_id'",
+      );
     }
     const changes: [CollectionIndex, unknown[][], unknown[][]][] = [];
     for (const index of this.indexes) {
@@ -215,7 +222,8 @@ function sameKeys(a: unknown[][], b: unknown[][]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) {
     if (a[i].length !== b[i].length) return false;
-    for (let j = 0; j < a[i].length; j++) if (compareBson(a[i][j], b[i][j]) !== 0 || rankOf(a[i][j]) !== rankOf(b[i][j])) return false;
+    for (let j = 0; j < a[i].length; j++)
+      if (compareBson(a[i][j], b[i][j]) !== 0 || rankOf(a[i][j]) !== rankOf(b[i][j])) return false;
   }
   return true;
 }
@@ -225,7 +233,10 @@ function directIdLookup(filter: Doc): unknown[] | undefined {
   if (!('_id' in filter)) return undefined;
   const cond = filter._id;
   const plainValue = (v: unknown): boolean =>
-    !Array.isArray(v) && !(v instanceof RegExp) && rankOf(v) !== Rank.RegExp && !(isPlainObject(v) && Object.keys(v).some((k) => k.startsWith('$')));
+    !Array.isArray(v) &&
+    !(v instanceof RegExp) &&
+    rankOf(v) !== Rank.RegExp &&
+    !(isPlainObject(v) && Object.keys(v).some((k) => k.startsWith('$')));
   if (plainValue(cond)) return [cond];
   if (isPlainObject(cond)) {
     const keys = Object.keys(cond);
@@ -244,7 +255,8 @@ function directIdLookup(filter: Doc): unknown[] | undefined {
 }
 
 export function validateId(id: unknown): void {
-  if (Array.isArray(id)) throw new MongoCommandError(ErrorCode.InvalidIdField, "The '_id' value cannot be of type array");
+  if (Array.isArray(id))
+    throw new MongoCommandError(ErrorCode.InvalidIdField, "The '_id' value cannot be of type array");
   if (id instanceof RegExp || rankOf(id) === Rank.RegExp) {
     throw new MongoCommandError(ErrorCode.InvalidIdField, "can't use a regex for _id");
   }

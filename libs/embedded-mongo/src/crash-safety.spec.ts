@@ -79,18 +79,33 @@ describe('durability', () => {
     stop = true;
     await Promise.all(writers);
     await client.close(true);
-    await new Promise((r) => child.exitCode !== null || child.signalCode !== null ? r(undefined) : child.once('exit', r));
+    await new Promise((r) =>
+      child.exitCode !== null || child.signalCode !== null ? r(undefined) : child.once('exit', r),
+    );
 
     const server = await EmbeddedMongoServer.start({ dataDir });
     const c2 = new MongoClient(server.uri);
     try {
-      const seqs = new Set((await c2.db('crash').collection('events').find({}, { projection: { seq: 1 } }).toArray()).map((d) => d.seq as number));
+      const seqs = new Set(
+        (
+          await c2
+            .db('crash')
+            .collection('events')
+            .find({}, { projection: { seq: 1 } })
+            .toArray()
+        ).map((d) => d.seq as number),
+      );
       const missing = acked.filter((s) => !seqs.has(s));
       expect(missing).toEqual([]);
-      const counter = await c2.db('crash').collection('counters').findOne({ _id: 'c' } as never);
+      const counter = await c2
+        .db('crash')
+        .collection('counters')
+        .findOne({ _id: 'c' } as never);
       expect(counter!.n).toBeGreaterThanOrEqual(incAcked);
       // The unique index survived the crash too.
-      await expect(c2.db('crash').collection('events').insertOne({ seq: acked[0] })).rejects.toMatchObject({ code: 11000 });
+      await expect(c2.db('crash').collection('events').insertOne({ seq: acked[0] })).rejects.toMatchObject({
+        code: 11000,
+      });
     } finally {
       await c2.close();
       await server.stop();
@@ -101,7 +116,10 @@ describe('durability', () => {
     const dataDir = tempDir();
     let server = await EmbeddedMongoServer.start({ dataDir });
     let client = new MongoClient(server.uri);
-    await client.db('t').collection('docs').insertMany(Array.from({ length: 50 }, (_, i) => ({ i })));
+    await client
+      .db('t')
+      .collection('docs')
+      .insertMany(Array.from({ length: 50 }, (_, i) => ({ i })));
     await client.db('t').collection('docs').insertOne({ i: 50 });
     await client.close();
     await server.stop();

@@ -55,7 +55,15 @@ export function defineDriverSuite(target: SuiteTarget): void {
         .sort({ age: 1, name: -1 })
         .toArray();
       expect(young).toEqual([{ name: 'dee' }, { name: 'bob' }, { name: 'ada' }]);
-      expect(await c.find({}).sort({ name: 1 }).skip(1).limit(2).map((d) => d.name).toArray()).toEqual(['bob', 'cy']);
+      expect(
+        await c
+          .find({})
+          .sort({ name: 1 })
+          .skip(1)
+          .limit(2)
+          .map((d) => d.name)
+          .toArray(),
+      ).toEqual(['bob', 'cy']);
       expect(await c.countDocuments({ tags: 'code' })).toBe(1);
       expect((await c.distinct('age')).sort()).toEqual([25, 36, 41]);
 
@@ -82,7 +90,12 @@ export function defineDriverSuite(target: SuiteTarget): void {
 
     it('compares int, long and double as numbers', async () => {
       const c = db.collection('numbers');
-      await c.insertMany([{ v: new Int32(4) }, { v: Long.fromNumber(5) }, { v: new Double(5.5) }, { v: new Double(6) }]);
+      await c.insertMany([
+        { v: new Int32(4) },
+        { v: Long.fromNumber(5) },
+        { v: new Double(5.5) },
+        { v: new Double(6) },
+      ]);
       expect(await c.countDocuments({ v: { $gt: 4.5 } })).toBe(3);
       expect(await c.countDocuments({ v: 5 })).toBe(1);
       expect(await c.countDocuments({ v: Long.fromNumber(4) })).toBe(1);
@@ -102,9 +115,17 @@ export function defineDriverSuite(target: SuiteTarget): void {
         { _id: 8, v: { a: 1 } },
         { _id: 9, v: [0, 100] },
       ] as never[]);
-      const asc = await c.find({}).sort({ v: 1, _id: 1 }).map((d) => d._id).toArray();
+      const asc = await c
+        .find({})
+        .sort({ v: 1, _id: 1 })
+        .map((d) => d._id)
+        .toArray();
       expect(asc).toEqual([3, 4, 9, 2, 1, 8, 5, 7, 6]);
-      const desc = await c.find({}).sort({ v: -1, _id: 1 }).map((d) => d._id).toArray();
+      const desc = await c
+        .find({})
+        .sort({ v: -1, _id: 1 })
+        .map((d) => d._id)
+        .toArray();
       expect(desc).toEqual([6, 7, 5, 8, 1, 9, 2, 3, 4]);
       // $gt stays within the type bracket: a Date is not greater than an ObjectId.
       expect(await c.countDocuments({ v: { $gt: oid } })).toBe(0);
@@ -144,7 +165,11 @@ export function defineDriverSuite(target: SuiteTarget): void {
   describe('updates and upserts', () => {
     it('upserts seed from the query and apply $setOnInsert only on insert', async () => {
       const c = db.collection('upsert');
-      const r1 = await c.updateOne({ key: 'k1', 'meta.kind': 'x' }, { $set: { v: 1 }, $setOnInsert: { created: 1 } }, { upsert: true });
+      const r1 = await c.updateOne(
+        { key: 'k1', 'meta.kind': 'x' },
+        { $set: { v: 1 }, $setOnInsert: { created: 1 } },
+        { upsert: true },
+      );
       expect(r1.upsertedCount).toBe(1);
       const doc = await c.findOne({ _id: r1.upsertedId! });
       expect(doc).toMatchObject({ key: 'k1', meta: { kind: 'x' }, v: 1, created: 1 });
@@ -162,10 +187,24 @@ export function defineDriverSuite(target: SuiteTarget): void {
 
     it('supports positional $, arrayFilters and array operators', async () => {
       const c = db.collection('arrays');
-      await c.insertOne({ _id: 1, items: [{ sku: 'a', qty: 1 }, { sku: 'b', qty: 2 }], tags: ['x'] } as never);
+      await c.insertOne({
+        _id: 1,
+        items: [
+          { sku: 'a', qty: 1 },
+          { sku: 'b', qty: 2 },
+        ],
+        tags: ['x'],
+      } as never);
       await c.updateOne({ _id: 1, 'items.sku': 'b' } as never, { $inc: { 'items.$.qty': 10 } });
-      await c.updateOne({ _id: 1 } as never, { $set: { 'items.$[it].flag': true } }, { arrayFilters: [{ 'it.qty': { $lt: 5 } }] });
-      await c.updateOne({ _id: 1 } as never, { $addToSet: { tags: { $each: ['x', 'y'] } }, $push: { log: 'one' } } as never);
+      await c.updateOne(
+        { _id: 1 } as never,
+        { $set: { 'items.$[it].flag': true } },
+        { arrayFilters: [{ 'it.qty': { $lt: 5 } }] },
+      );
+      await c.updateOne(
+        { _id: 1 } as never,
+        { $addToSet: { tags: { $each: ['x', 'y'] } }, $push: { log: 'one' } } as never,
+      );
       await c.updateOne({ _id: 1 } as never, { $pull: { tags: 'x' } } as never);
       expect(await c.findOne({ _id: 1 } as never)).toEqual({
         _id: 1,
@@ -184,10 +223,18 @@ export function defineDriverSuite(target: SuiteTarget): void {
         { q: 1, n: 1 },
         { q: 1, n: 2 },
       ]);
-      const before = await c.findOneAndUpdate({ q: 1 }, { $set: { hit: true } }, { sort: { n: -1 }, returnDocument: 'before' });
+      const before = await c.findOneAndUpdate(
+        { q: 1 },
+        { $set: { hit: true } },
+        { sort: { n: -1 }, returnDocument: 'before' },
+      );
       expect(before).toMatchObject({ n: 2 });
       expect(before).not.toHaveProperty('hit');
-      const after = await c.findOneAndUpdate({ q: 1, hit: true }, { $inc: { n: 5 } }, { returnDocument: 'after', projection: { _id: 0 } });
+      const after = await c.findOneAndUpdate(
+        { q: 1, hit: true },
+        { $inc: { n: 5 } },
+        { returnDocument: 'after', projection: { _id: 0 } },
+      );
       expect(after).toEqual({ q: 1, n: 7, hit: true });
       const up = await c.findOneAndUpdate({ q: 9 }, { $set: { n: 0 } }, { upsert: true, returnDocument: 'after' });
       expect(up).toMatchObject({ q: 9, n: 0 });
@@ -226,7 +273,10 @@ export function defineDriverSuite(target: SuiteTarget): void {
         { total: 40, n: 2, name: 'Ann' },
         { total: 20, n: 1, name: 'Ben' },
       ]);
-      const unwound = await db.collection('orders').aggregate([{ $unwind: '$items' }, { $count: 'n' }]).toArray();
+      const unwound = await db
+        .collection('orders')
+        .aggregate([{ $unwind: '$items' }, { $count: 'n' }])
+        .toArray();
       expect(unwound).toEqual([{ n: 3 }]);
     });
 
@@ -252,7 +302,9 @@ export function defineDriverSuite(target: SuiteTarget): void {
       ]);
       const buckets = await db
         .collection('orders')
-        .aggregate([{ $bucket: { groupBy: '$amount', boundaries: [0, 20, 30], default: 'other', output: { n: { $sum: 1 } } } }])
+        .aggregate([
+          { $bucket: { groupBy: '$amount', boundaries: [0, 20, 30], default: 'other', output: { n: { $sum: 1 } } } },
+        ])
         .toArray();
       // 20 opens the second bucket; 30 equals the last boundary, so it falls to the default.
       expect(buckets).toEqual([
@@ -273,10 +325,14 @@ export function defineDriverSuite(target: SuiteTarget): void {
       expect(err.keyValue).toEqual({ email: 'a@x' });
       expect(err.message).toContain('email_1');
 
-      const ordered = await c.insertMany([{ email: 'b@x' }, { email: 'a@x' }, { email: 'c@x' }]).catch((e: unknown) => e);
+      const ordered = await c
+        .insertMany([{ email: 'b@x' }, { email: 'a@x' }, { email: 'c@x' }])
+        .catch((e: unknown) => e);
       expect((ordered as { code?: number }).code).toBe(11000);
       expect(await c.countDocuments({ email: { $in: ['b@x', 'c@x'] } })).toBe(1);
-      await c.insertMany([{ email: 'd@x' }, { email: 'a@x' }, { email: 'e@x' }], { ordered: false }).catch(() => undefined);
+      await c
+        .insertMany([{ email: 'd@x' }, { email: 'a@x' }, { email: 'e@x' }], { ordered: false })
+        .catch(() => undefined);
       expect(await c.countDocuments({ email: { $in: ['d@x', 'e@x'] } })).toBe(2);
 
       await c.updateOne({ email: 'b@x' }, { $set: { email: 'a@x' } }).then(
@@ -332,9 +388,14 @@ export function defineDriverSuite(target: SuiteTarget): void {
     it.skipIf(!target.fastTtl)('expires documents through a TTL index', async () => {
       const c = db.collection('ttl');
       await c.createIndex({ at: 1 }, { expireAfterSeconds: 1 });
-      await c.insertMany([{ at: new Date(Date.now() - 60_000), old: true }, { at: new Date(Date.now() + 3_600_000) }, { at: 'not a date' }]);
+      await c.insertMany([
+        { at: new Date(Date.now() - 60_000), old: true },
+        { at: new Date(Date.now() + 3_600_000) },
+        { at: 'not a date' },
+      ]);
       const deadline = Date.now() + 5000;
-      while ((await c.countDocuments({ old: true })) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      while ((await c.countDocuments({ old: true })) > 0 && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
       expect(await c.countDocuments({ old: true })).toBe(0);
       expect(await c.countDocuments()).toBe(2);
     });
@@ -406,7 +467,9 @@ export function defineDriverSuite(target: SuiteTarget): void {
         s1.startTransaction();
         await c.updateOne({ _id: 'doc' } as never, { $inc: { n: 1 } }, { session: s1 });
         s2.startTransaction();
-        const err = await c.updateOne({ _id: 'doc' } as never, { $inc: { n: 10 } }, { session: s2 }).catch((e: unknown) => e);
+        const err = await c
+          .updateOne({ _id: 'doc' } as never, { $inc: { n: 10 } }, { session: s2 })
+          .catch((e: unknown) => e);
         expect(err).toBeInstanceOf(MongoServerError);
         expect((err as MongoServerError).code).toBe(112);
         expect((err as MongoServerError).hasErrorLabel('TransientTransactionError')).toBe(true);
@@ -456,7 +519,9 @@ export function defineDriverSuite(target: SuiteTarget): void {
     });
 
     beforeAll(async () => {
-      conn = await mongoose.createConnection(target.uri(), { dbName: `${dbName}_mg`, serverSelectionTimeoutMS: 5000 }).asPromise();
+      conn = await mongoose
+        .createConnection(target.uri(), { dbName: `${dbName}_mg`, serverSelectionTimeoutMS: 5000 })
+        .asPromise();
     });
 
     afterAll(async () => {

@@ -34,7 +34,9 @@ export interface DurableStoreOptions {
 
 export class DataDirLockedError extends Error {
   constructor(dir: string, pid: number) {
-    super(`embedded-mongo: data directory ${dir} is already in use by process ${pid} (lock file ${path.join(dir, LOCK_FILE)})`);
+    super(
+      `embedded-mongo: data directory ${dir} is already in use by process ${pid} (lock file ${path.join(dir, LOCK_FILE)})`,
+    );
     this.name = 'DataDirLockedError';
   }
 }
@@ -92,7 +94,12 @@ export class DurableStore {
     private readonly compactThreshold: number,
   ) {}
 
-  static async open(dir: string, catalog: Catalog, logger?: Logger, options: DurableStoreOptions = {}): Promise<DurableStore> {
+  static async open(
+    dir: string,
+    catalog: Catalog,
+    logger?: Logger,
+    options: DurableStoreOptions = {},
+  ): Promise<DurableStore> {
     const abs = path.resolve(dir);
     await fsp.mkdir(abs, { recursive: true });
     acquireLock(abs);
@@ -141,12 +148,18 @@ export class DurableStore {
         try {
           this.catalog.replay(rec as unknown as LogOp);
         } catch (err) {
-          this.logger?.warn('embedded-mongo: skipped a journal record that no longer applies', { error: (err as Error).message });
+          this.logger?.warn('embedded-mongo: skipped a journal record that no longer applies', {
+            error: (err as Error).message,
+          });
         }
       }
       replayed += validBytes;
       if (corrupt) {
-        this.logger?.warn('embedded-mongo: truncating torn or corrupt journal tail', { file, validBytes, discardedBytes: buf.length - validBytes });
+        this.logger?.warn('embedded-mongo: truncating torn or corrupt journal tail', {
+          file,
+          validBytes,
+          discardedBytes: buf.length - validBytes,
+        });
         await fsp.truncate(file, validBytes);
       }
     }
@@ -200,7 +213,9 @@ export class DurableStore {
         for (const p of batch) p.resolve();
       } catch (err) {
         this.failure = err as Error;
-        this.logger?.error('embedded-mongo: journal write failed; refusing further writes', { error: this.failure.message });
+        this.logger?.error('embedded-mongo: journal write failed; refusing further writes', {
+          error: this.failure.message,
+        });
         for (const p of batch) p.reject(this.failure);
       }
     }
@@ -220,7 +235,8 @@ export class DurableStore {
     const records: Buffer[] = [encodeRecord({ snapshot: newGen })];
     for (const coll of this.catalog.all()) {
       records.push(encodeRecord({ op: 'cc', ns: coll.ns, options: coll.options, uuid: coll.uuid }));
-      for (const index of coll.indexes.slice(1)) records.push(encodeRecord({ op: 'ci', ns: coll.ns, spec: index.spec }));
+      for (const index of coll.indexes.slice(1))
+        records.push(encodeRecord({ op: 'ci', ns: coll.ns, spec: index.spec }));
       let batch: unknown[] = [];
       for (const doc of coll.docs.values()) {
         batch.push(doc);

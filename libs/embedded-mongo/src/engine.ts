@@ -103,7 +103,12 @@ export class Engine {
       abortTransaction: (db, cmd) => this.abortTransaction(cmd),
       explain: (db, cmd) => this.explain(db, cmd),
       serverStatus: () => this.serverStatus(),
-      hostInfo: () => ({ system: { hostname: this.address, numCores: 1 }, os: { type: process.platform }, extra: {}, ok: 1 }),
+      hostInfo: () => ({
+        system: { hostname: this.address, numCores: 1 },
+        os: { type: process.platform },
+        extra: {},
+        ok: 1,
+      }),
       whatsmyuri: (db, cmd, conn) => ({ you: conn.remote, ok: 1 }),
       connectionStatus: () => ({ authInfo: { authenticatedUsers: [], authenticatedUserRoles: [] }, ok: 1 }),
       getLog: () => ({ totalLinesWritten: 0, log: [], ok: 1 }),
@@ -155,7 +160,10 @@ export class Engine {
       reply = errorReply(err);
     }
     const time = this.currentTime();
-    reply.$clusterTime = { clusterTime: time, signature: { hash: new BSON.Binary(Buffer.alloc(20)), keyId: Long.fromNumber(0) } };
+    reply.$clusterTime = {
+      clusterTime: time,
+      signature: { hash: new BSON.Binary(Buffer.alloc(20)), keyId: Long.fromNumber(0) },
+    };
     reply.operationTime = time;
     return reply;
   }
@@ -254,12 +262,24 @@ export class Engine {
   private dbStats(db: string): Doc {
     const colls = this.catalog.collections(db);
     const objects = colls.reduce((n, c) => n + c.docs.size, 0);
-    return { db, collections: colls.length, views: 0, objects, indexes: colls.reduce((n, c) => n + c.indexes.length, 0), ok: 1 };
+    return {
+      db,
+      collections: colls.length,
+      views: 0,
+      objects,
+      indexes: colls.reduce((n, c) => n + c.indexes.length, 0),
+      ok: 1,
+    };
   }
 
   private collStats(db: string, cmd: Doc): Doc {
     const coll = this.catalog.get(`${db}.${String(cmd.collStats)}`);
-    return { ns: `${db}.${String(cmd.collStats)}`, count: coll?.docs.size ?? 0, nindexes: coll?.indexes.length ?? 0, ok: 1 };
+    return {
+      ns: `${db}.${String(cmd.collStats)}`,
+      count: coll?.docs.size ?? 0,
+      nindexes: coll?.indexes.length ?? 0,
+      ok: 1,
+    };
   }
 
   // ---- catalog commands -------------------------------------------------------------------------------------
@@ -310,11 +330,17 @@ export class Engine {
     const name = this.collectionName(cmd, 'create');
     validateDbName(db);
     const ns = `${db}.${name}`;
-    if (cmd.viewOn !== undefined) throw new MongoCommandError(ErrorCode.BadValue, 'views are not supported by the embedded engine');
-    if (this.catalog.get(ns)) throw new MongoCommandError(ErrorCode.NamespaceExists, `Collection ${ns} already exists.`);
+    if (cmd.viewOn !== undefined)
+      throw new MongoCommandError(ErrorCode.BadValue, 'views are not supported by the embedded engine');
+    if (this.catalog.get(ns))
+      throw new MongoCommandError(ErrorCode.NamespaceExists, `Collection ${ns} already exists.`);
     const options: Doc = {};
     for (const [k, v] of Object.entries(cmd)) {
-      if (k !== 'create' && !k.startsWith('$') && !['lsid', 'txnNumber', 'writeConcern', 'autocommit', 'startTransaction'].includes(k)) {
+      if (
+        k !== 'create' &&
+        !k.startsWith('$') &&
+        !['lsid', 'txnNumber', 'writeConcern', 'autocommit', 'startTransaction'].includes(k)
+      ) {
         options[k] = v;
       }
     }
@@ -351,7 +377,10 @@ export class Engine {
     // TTL changes are honoured; other options are accepted and recorded.
     if (isPlainObject(cmd.index)) {
       const spec = cmd.index;
-      const index = typeof spec.name === 'string' ? coll.getIndex(spec.name) : coll.indexes.find((i) => keyString(i.spec.key) === keyString(spec.keyPattern));
+      const index =
+        typeof spec.name === 'string'
+          ? coll.getIndex(spec.name)
+          : coll.indexes.find((i) => keyString(i.spec.key) === keyString(spec.keyPattern));
       if (!index) throw new MongoCommandError(ErrorCode.IndexNotFound, 'cannot find index for collMod');
       if (typeof spec.expireAfterSeconds === 'number') {
         reply.expireAfterSeconds_old = index.spec.expireAfterSeconds;
@@ -365,7 +394,8 @@ export class Engine {
       return reply;
     }
     const options = { ...coll.options };
-    for (const [k, v] of Object.entries(cmd)) if (k !== 'collMod' && !k.startsWith('$') && k !== 'lsid' && k !== 'writeConcern') options[k] = v;
+    for (const [k, v] of Object.entries(cmd))
+      if (k !== 'collMod' && !k.startsWith('$') && k !== 'lsid' && k !== 'writeConcern') options[k] = v;
     coll.options = options;
     await this.persist([{ op: 'cm', ns, options }]);
     return reply;
@@ -388,11 +418,19 @@ export class Engine {
         }
         for (const [f, v] of Object.entries(raw.key)) {
           if (typeof v === 'number' ? v === 0 || !Number.isFinite(v) : typeof v !== 'string') {
-            throw new MongoCommandError(ErrorCode.BadValue, `Values in the index key pattern must be numbers or strings (field ${f})`);
+            throw new MongoCommandError(
+              ErrorCode.BadValue,
+              `Values in the index key pattern must be numbers or strings (field ${f})`,
+            );
           }
         }
         const { key, name: rawName, v: _v, ...indexOptions } = raw;
-        const spec: IndexSpec = { v: 2, key, name: typeof rawName === 'string' ? rawName : defaultIndexName(key), ...indexOptions };
+        const spec: IndexSpec = {
+          v: 2,
+          key,
+          name: typeof rawName === 'string' ? rawName : defaultIndexName(key),
+          ...indexOptions,
+        };
         const sameName = coll.getIndex(spec.name);
         const sameKey = coll.indexes.find((i) => keyString(i.spec.key) === keyString(spec.key));
         if (sameName) {
@@ -403,7 +441,10 @@ export class Engine {
             );
           }
           if (!!sameName.spec.unique !== !!spec.unique && spec.name !== '_id_') {
-            throw new MongoCommandError(ErrorCode.IndexOptionsConflict, `An equivalent index already exists with different options: ${spec.name}`);
+            throw new MongoCommandError(
+              ErrorCode.IndexOptionsConflict,
+              `An equivalent index already exists with different options: ${spec.name}`,
+            );
           }
           continue;
         }
@@ -438,7 +479,11 @@ export class Engine {
     const ns = `${db}.${this.collectionName(cmd, 'listIndexes')}`;
     const coll = this.catalog.get(ns);
     if (!coll) throw new MongoCommandError(ErrorCode.NamespaceNotFound, `ns does not exist: ${ns}`);
-    return this.cursorReply(ns, coll.indexes.map((i) => ({ ...i.spec })), cmd.cursor);
+    return this.cursorReply(
+      ns,
+      coll.indexes.map((i) => ({ ...i.spec })),
+      cmd.cursor,
+    );
   }
 
   private async dropIndexes(db: string, cmd: Doc): Promise<Doc> {
@@ -454,7 +499,8 @@ export class Engine {
     else if (Array.isArray(spec)) names = spec.map(String);
     else if (isPlainObject(spec)) {
       const hit = coll.indexes.find((i) => keyString(i.spec.key) === keyString(spec));
-      if (!hit) throw new MongoCommandError(ErrorCode.IndexNotFound, `can't find index with key: ${JSON.stringify(spec)}`);
+      if (!hit)
+        throw new MongoCommandError(ErrorCode.IndexNotFound, `can't find index with key: ${JSON.stringify(spec)}`);
       names = [hit.name];
     } else throw new MongoCommandError(ErrorCode.BadValue, 'dropIndexes requires an index name, key pattern, or "*"');
     for (const n of names) {
@@ -485,7 +531,10 @@ export class Engine {
     const current = this.txns.get(key);
     if (cmd.startTransaction === true) {
       if (current && current.txnNumber > txnNumber) {
-        throw new MongoCommandError(ErrorCode.TransactionTooOld, `txnNumber ${txnNumber} is less than last txnNumber ${current.txnNumber}`);
+        throw new MongoCommandError(
+          ErrorCode.TransactionTooOld,
+          `txnNumber ${txnNumber} is less than last txnNumber ${current.txnNumber}`,
+        );
       }
       if (current && current.state === 'active') current.abort();
       const txn = new Transaction(key, txnNumber, this.claims);
@@ -560,14 +609,19 @@ export class Engine {
 
   private insert(access: Access, coll: Collection, cmd: Doc): Doc {
     const docs = cmd.documents;
-    if (!Array.isArray(docs)) throw new MongoCommandError(ErrorCode.FailedToParse, "BSON field 'insert.documents' is missing but a required field");
+    if (!Array.isArray(docs))
+      throw new MongoCommandError(
+        ErrorCode.FailedToParse,
+        "BSON field 'insert.documents' is missing but a required field",
+      );
     const ordered = cmd.ordered !== false;
     const writeErrors: Doc[] = [];
     let n = 0;
     for (let i = 0; i < docs.length; i++) {
       try {
         const raw = docs[i] as unknown;
-        if (!isPlainObject(raw)) throw new MongoCommandError(ErrorCode.BadValue, 'document to insert must be an object');
+        if (!isPlainObject(raw))
+          throw new MongoCommandError(ErrorCode.BadValue, 'document to insert must be an object');
         let doc = raw;
         if (!('_id' in doc)) doc = { _id: new ObjectId(), ...doc };
         else if (Object.keys(doc)[0] !== '_id') doc = { _id: doc._id, ...doc };
@@ -587,7 +641,11 @@ export class Engine {
 
   private update(access: Access, coll: Collection, cmd: Doc): Doc {
     const updates = cmd.updates;
-    if (!Array.isArray(updates)) throw new MongoCommandError(ErrorCode.FailedToParse, "BSON field 'update.updates' is missing but a required field");
+    if (!Array.isArray(updates))
+      throw new MongoCommandError(
+        ErrorCode.FailedToParse,
+        "BSON field 'update.updates' is missing but a required field",
+      );
     const ordered = cmd.ordered !== false;
     const writeErrors: Doc[] = [];
     const upserted: Doc[] = [];
@@ -596,13 +654,17 @@ export class Engine {
     for (let i = 0; i < updates.length; i++) {
       try {
         const stmt = updates[i] as unknown;
-        if (!isPlainObject(stmt)) throw new MongoCommandError(ErrorCode.FailedToParse, 'update statement must be an object');
+        if (!isPlainObject(stmt))
+          throw new MongoCommandError(ErrorCode.FailedToParse, 'update statement must be an object');
         const q = isPlainObject(stmt.q) ? stmt.q : {};
         const u = validateUpdate(stmt.u);
         const arrayFilters = Array.isArray(stmt.arrayFilters) ? (stmt.arrayFilters as Doc[]) : undefined;
         const multi = stmt.multi === true;
         if (multi && !Array.isArray(u) && Object.keys(u).length > 0 && !Object.keys(u)[0].startsWith('$')) {
-          throw new MongoCommandError(ErrorCode.FailedToParse, 'multi update is not supported for replacement-style update');
+          throw new MongoCommandError(
+            ErrorCode.FailedToParse,
+            'multi update is not supported for replacement-style update',
+          );
         }
         const matches = access.find(coll, q, { limit: multi ? 0 : 1, sort: parseSort(stmt.sort) });
         for (const doc of matches) {
@@ -635,17 +697,23 @@ export class Engine {
 
   private delete(access: Access, coll: Collection, cmd: Doc): Doc {
     const deletes = cmd.deletes;
-    if (!Array.isArray(deletes)) throw new MongoCommandError(ErrorCode.FailedToParse, "BSON field 'delete.deletes' is missing but a required field");
+    if (!Array.isArray(deletes))
+      throw new MongoCommandError(
+        ErrorCode.FailedToParse,
+        "BSON field 'delete.deletes' is missing but a required field",
+      );
     const ordered = cmd.ordered !== false;
     const writeErrors: Doc[] = [];
     let n = 0;
     for (let i = 0; i < deletes.length; i++) {
       try {
         const stmt = deletes[i] as unknown;
-        if (!isPlainObject(stmt)) throw new MongoCommandError(ErrorCode.FailedToParse, 'delete statement must be an object');
+        if (!isPlainObject(stmt))
+          throw new MongoCommandError(ErrorCode.FailedToParse, 'delete statement must be an object');
         const q = isPlainObject(stmt.q) ? stmt.q : {};
         const limit = Number(stmt.limit ?? 0);
-        if (limit !== 0 && limit !== 1) throw new MongoCommandError(ErrorCode.FailedToParse, 'The limit field in delete objects must be 0 or 1');
+        if (limit !== 0 && limit !== 1)
+          throw new MongoCommandError(ErrorCode.FailedToParse, 'The limit field in delete objects must be 0 or 1');
         for (const doc of access.find(coll, q, { limit })) {
           access.remove(coll, doc);
           n++;
@@ -666,8 +734,10 @@ export class Engine {
     const fields = isPlainObject(cmd.fields) && Object.keys(cmd.fields).length > 0 ? cmd.fields : undefined;
     const project = (d: Doc | null): Doc | null => (d && fields ? projectDocs([d], fields)[0] : d);
     const remove = cmd.remove === true;
-    if (remove && cmd.update !== undefined) throw new MongoCommandError(ErrorCode.FailedToParse, 'Cannot specify both an update and remove=true');
-    if (!remove && cmd.update === undefined) throw new MongoCommandError(ErrorCode.FailedToParse, 'Either an update or remove=true must be specified');
+    if (remove && cmd.update !== undefined)
+      throw new MongoCommandError(ErrorCode.FailedToParse, 'Cannot specify both an update and remove=true');
+    if (!remove && cmd.update === undefined)
+      throw new MongoCommandError(ErrorCode.FailedToParse, 'Either an update or remove=true must be specified');
     const [doc] = access.find(coll, query, { sort, limit: 1 });
     if (remove) {
       if (doc) access.remove(coll, doc);
@@ -681,7 +751,11 @@ export class Engine {
         checkDocSize(next);
         access.replace(coll, doc, next);
       }
-      return { lastErrorObject: { n: 1, updatedExisting: true }, value: project(cmd.new === true ? (next ?? doc) : doc), ok: 1 };
+      return {
+        lastErrorObject: { n: 1, updatedExisting: true },
+        value: project(cmd.new === true ? (next ?? doc) : doc),
+        ok: 1,
+      };
     }
     if (cmd.upsert === true) {
       const created = upsertDocument(query, u, arrayFilters);
@@ -709,7 +783,11 @@ export class Engine {
     const access = this.readAccess(cmd);
     const coll = this.catalog.get(ns);
     const filter = cmd.filter === undefined ? {} : cmd.filter;
-    if (!isPlainObject(filter)) throw new MongoCommandError(ErrorCode.TypeMismatch, "BSON field 'FindCommandRequest.filter' is the wrong type, expected type 'object'");
+    if (!isPlainObject(filter))
+      throw new MongoCommandError(
+        ErrorCode.TypeMismatch,
+        "BSON field 'FindCommandRequest.filter' is the wrong type, expected type 'object'",
+      );
     const skip = toNonNegative(cmd.skip, 'skip');
     let limit = cmd.limit === undefined ? 0 : Number(cmd.limit);
     if (!Number.isFinite(limit)) throw new MongoCommandError(ErrorCode.BadValue, 'limit must be a number');
@@ -719,15 +797,20 @@ export class Engine {
       singleBatch = true;
     }
     let docs = coll ? access.find(coll, filter, { sort: parseSort(cmd.sort), skip, limit }) : [];
-    if (isPlainObject(cmd.projection) && Object.keys(cmd.projection).length > 0) docs = projectDocs(docs, cmd.projection, filter);
+    if (isPlainObject(cmd.projection) && Object.keys(cmd.projection).length > 0)
+      docs = projectDocs(docs, cmd.projection, filter);
     return this.cursorReply(ns, docs, { batchSize: cmd.batchSize }, singleBatch, this.sessionKey(cmd));
   }
 
   private aggregate(db: string, cmd: Doc): Doc {
     const pipeline = cmd.pipeline;
-    if (!Array.isArray(pipeline)) throw new MongoCommandError(ErrorCode.TypeMismatch, "'pipeline' option must be specified as an array");
+    if (!Array.isArray(pipeline))
+      throw new MongoCommandError(ErrorCode.TypeMismatch, "'pipeline' option must be specified as an array");
     if (!isPlainObject(cmd.cursor) && cmd.explain !== true) {
-      throw new MongoCommandError(ErrorCode.FailedToParse, "The 'cursor' option is required, except for aggregate with the explain argument");
+      throw new MongoCommandError(
+        ErrorCode.FailedToParse,
+        "The 'cursor' option is required, except for aggregate with the explain argument",
+      );
     }
     const access = this.readAccess(cmd);
     let input: Doc[] = [];
@@ -802,7 +885,8 @@ export class Engine {
 
   private distinct(db: string, cmd: Doc): Doc {
     const ns = `${db}.${this.collectionName(cmd, 'distinct')}`;
-    if (typeof cmd.key !== 'string') throw new MongoCommandError(ErrorCode.TypeMismatch, "BSON field 'distinct.key' is missing but a required field");
+    if (typeof cmd.key !== 'string')
+      throw new MongoCommandError(ErrorCode.TypeMismatch, "BSON field 'distinct.key' is missing but a required field");
     const coll = this.catalog.get(ns);
     if (!coll) return { values: [], ok: 1 };
     const query = isPlainObject(cmd.query) ? cmd.query : {};
@@ -830,7 +914,15 @@ export class Engine {
     const winningPlan = idHack
       ? { stage: 'IDHACK' }
       : plan
-        ? { stage: 'FETCH', inputStage: { stage: 'IXSCAN', indexName: plan.index.name, keyPattern: plan.index.spec.key, isMultiKey: plan.index.multikey } }
+        ? {
+            stage: 'FETCH',
+            inputStage: {
+              stage: 'IXSCAN',
+              indexName: plan.index.name,
+              keyPattern: plan.index.spec.key,
+              isMultiKey: plan.index.multikey,
+            },
+          }
         : { stage: 'COLLSCAN' };
     return { queryPlanner: { namespace: ns, winningPlan, rejectedPlans: [] }, ok: 1 };
   }
@@ -838,7 +930,8 @@ export class Engine {
   // ---- cursors ---------------------------------------------------------------------------------------------
 
   private cursorReply(ns: string, docs: Doc[], cursorOpt: unknown, singleBatch = false, sessionKey?: string): Doc {
-    const batchSize = isPlainObject(cursorOpt) && cursorOpt.batchSize !== undefined ? Number(cursorOpt.batchSize) : undefined;
+    const batchSize =
+      isPlainObject(cursorOpt) && cursorOpt.batchSize !== undefined ? Number(cursorOpt.batchSize) : undefined;
     if (batchSize !== undefined && (!Number.isFinite(batchSize) || batchSize < 0)) {
       throw new MongoCommandError(ErrorCode.BadValue, 'batchSize must be non-negative');
     }
@@ -855,12 +948,19 @@ export class Engine {
 
   private getMore(db: string, cmd: Doc): Doc {
     const id = Number(cmd.getMore);
-    if (!Number.isFinite(id)) throw new MongoCommandError(ErrorCode.TypeMismatch, "BSON field 'getMore.getMore' is the wrong type, expected type 'long'");
+    if (!Number.isFinite(id))
+      throw new MongoCommandError(
+        ErrorCode.TypeMismatch,
+        "BSON field 'getMore.getMore' is the wrong type, expected type 'long'",
+      );
     const collection = this.collectionName(cmd, 'collection');
     const state = this.cursors.get(id);
     if (!state) throw new MongoCommandError(ErrorCode.CursorNotFound, `cursor id ${id} not found`);
     if (state.ns !== `${db}.${collection}` && !state.ns.includes('.$cmd.')) {
-      throw new MongoCommandError(ErrorCode.Unauthorized, `Requested getMore on namespace '${db}.${collection}', but cursor belongs to a different namespace ${state.ns}`);
+      throw new MongoCommandError(
+        ErrorCode.Unauthorized,
+        `Requested getMore on namespace '${db}.${collection}', but cursor belongs to a different namespace ${state.ns}`,
+      );
     }
     const batchSize = cmd.batchSize === undefined ? 0 : Number(cmd.batchSize);
     const nextBatch = takeBatch(state, batchSize > 0 ? batchSize : Infinity);
@@ -959,14 +1059,18 @@ function takeBatch(state: CursorState, max: number): Doc[] {
 function toNonNegative(v: unknown, field: string): number {
   if (v === undefined || v === null) return 0;
   const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new MongoCommandError(ErrorCode.BadValue, `${field} value must be non-negative, but received: ${String(v)}`);
+  if (!Number.isFinite(n) || n < 0)
+    throw new MongoCommandError(ErrorCode.BadValue, `${field} value must be non-negative, but received: ${String(v)}`);
   return n;
 }
 
 function checkDocSize(doc: Doc): void {
   const size = BSON.calculateObjectSize(doc);
   if (size > MAX_BSON_OBJECT_SIZE) {
-    throw new MongoCommandError(ErrorCode.BSONObjectTooLarge, `object to insert too large. size in bytes: ${size}, max size: ${MAX_BSON_OBJECT_SIZE}`);
+    throw new MongoCommandError(
+      ErrorCode.BSONObjectTooLarge,
+      `object to insert too large. size in bytes: ${size}, max size: ${MAX_BSON_OBJECT_SIZE}`,
+    );
   }
 }
 

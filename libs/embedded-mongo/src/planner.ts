@@ -85,7 +85,12 @@ function isOperatorObject(v: unknown): v is Doc {
 function indexableValue(v: unknown): boolean {
   if (Array.isArray(v) || v instanceof RegExp) return false;
   const r = rankOf(v);
-  return r !== Rank.RegExp && r !== Rank.MinKey && r !== Rank.MaxKey && !(isPlainObject(v) && Object.keys(v).some((k) => k.startsWith('$')));
+  return (
+    r !== Rank.RegExp &&
+    r !== Rank.MinKey &&
+    r !== Rank.MaxKey &&
+    !(isPlainObject(v) && Object.keys(v).some((k) => k.startsWith('$')))
+  );
 }
 
 function narrowEq(pred: FieldPredicate, values: unknown[]): void {
@@ -122,7 +127,11 @@ export function planQuery(filter: Doc, indexes: CollectionIndex[], sort?: SortSp
   return best?.plan;
 }
 
-function planForIndex(index: CollectionIndex, preds: Map<string, FieldPredicate>, sort?: SortSpec): Candidate | undefined {
+function planForIndex(
+  index: CollectionIndex,
+  preds: Map<string, FieldPredicate>,
+  sort?: SortSpec,
+): Candidate | undefined {
   // A partial index may lack matching documents; a sparse one lacks documents missing the field.
   if (index.partial) return undefined;
   const prefix: unknown[][] = [];
@@ -193,11 +202,7 @@ function planForIndex(index: CollectionIndex, preds: Map<string, FieldPredicate>
 }
 
 /** Whether the index, after `eqCount` equality fields, delivers `sort` in forward or reverse order. */
-function sortAgreement(
-  index: CollectionIndex,
-  eqCount: number,
-  sort: SortSpec,
-): 'forward' | 'reverse' | undefined {
+function sortAgreement(index: CollectionIndex, eqCount: number, sort: SortSpec): 'forward' | 'reverse' | undefined {
   // Sort fields may skip over equality-bound index fields, must then follow the index order.
   let i = 0;
   let relation: 'forward' | 'reverse' | undefined;

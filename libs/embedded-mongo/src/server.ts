@@ -58,7 +58,10 @@ class Connection {
       const length = head.readInt32LE(0);
       if (length < HEADER_SIZE || length > MAX_MESSAGE_SIZE_BYTES) {
         // Framing is lost; mongod closes the connection in this case too.
-        this.logger?.warn('embedded-mongo: closing connection after invalid message length', { length, connectionId: this.id });
+        this.logger?.warn('embedded-mongo: closing connection after invalid message length', {
+          length,
+          connectionId: this.id,
+        });
         this.destroy();
         return;
       }
@@ -85,7 +88,10 @@ class Connection {
     } catch (err) {
       const e = err instanceof WireError ? err : new WireError(ErrorCode.ProtocolError, String(err), true);
       if (e.fatal) {
-        this.logger?.warn('embedded-mongo: closing connection after protocol error', { error: e.message, connectionId: this.id });
+        this.logger?.warn('embedded-mongo: closing connection after protocol error', {
+          error: e.message,
+          connectionId: this.id,
+        });
         this.destroy();
         return;
       }
@@ -106,7 +112,12 @@ class Connection {
     } catch (err) {
       this.logger?.error('embedded-mongo: failed to answer a request', { error: (err as Error).message });
       if (request.kind === 'msg' && !(request.flags & FLAG_MORE_TO_COME)) {
-        this.send(encodeOpMsg(request.requestId, errorReply(new MongoCommandError(ErrorCode.InternalError, (err as Error).message))));
+        this.send(
+          encodeOpMsg(
+            request.requestId,
+            errorReply(new MongoCommandError(ErrorCode.InternalError, (err as Error).message)),
+          ),
+        );
       }
     }
   }
@@ -116,7 +127,10 @@ class Connection {
     const name = Object.keys(cmd)[0] ?? '';
     if (!ns.endsWith('.$cmd') || !LEGACY_HANDSHAKE.has(name)) {
       return errorReply(
-        new MongoCommandError(ErrorCode.UnsupportedOpQueryCommand, `Unsupported OP_QUERY command: ${name}. The client driver may require an upgrade.`),
+        new MongoCommandError(
+          ErrorCode.UnsupportedOpQueryCommand,
+          `Unsupported OP_QUERY command: ${name}. The client driver may require an upgrade.`,
+        ),
       );
     }
     return this.engine.run({ ...cmd, $db: ns.slice(0, -'.$cmd'.length) }, this);

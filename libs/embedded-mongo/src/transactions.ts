@@ -126,7 +126,8 @@ export class Transaction implements Access {
   insert(coll: Collection, doc: Doc): void {
     const id = idKeyOf(doc);
     const existing = this.overlay.get(coll.ns)?.get(id);
-    if ((existing && existing.current) || (!existing && coll.docs.has(id))) throw coll.indexes[0].duplicateKeyError([doc._id]);
+    if ((existing && existing.current) || (!existing && coll.docs.has(id)))
+      throw coll.indexes[0].duplicateKeyError([doc._id]);
     this.checkUnique(coll, doc, id);
     this.claim(coll, id).current = doc;
   }
@@ -134,7 +135,10 @@ export class Transaction implements Access {
   replace(coll: Collection, oldDoc: Doc, newDoc: Doc): void {
     const id = idKeyOf(oldDoc);
     if (idKeyOf(newDoc) !== id) {
-      throw new MongoCommandError(ErrorCode.ImmutableField, "Performing an update on the path '_id' would modify the immutable field '_id'");
+      throw new MongoCommandError(
+        ErrorCode.ImmutableField,
+        "Performing an update on the path '_id' would modify the immutable field '_id'",
+      );
     }
     this.checkUnique(coll, newDoc, id);
     this.claim(coll, id).current = newDoc;

@@ -34,22 +34,37 @@ export function isReplacement(u: UpdateSpec): boolean {
 
 export function validateUpdate(u: unknown): UpdateSpec {
   if (Array.isArray(u)) {
-    if (!u.every(isPlainObject)) throw new MongoCommandError(ErrorCode.FailedToParse, 'Update pipeline stages must be objects');
+    if (!u.every(isPlainObject))
+      throw new MongoCommandError(ErrorCode.FailedToParse, 'Update pipeline stages must be objects');
     return u;
   }
-  if (!isPlainObject(u)) throw new MongoCommandError(ErrorCode.FailedToParse, 'Update argument must be either an object or an array');
+  if (!isPlainObject(u))
+    throw new MongoCommandError(ErrorCode.FailedToParse, 'Update argument must be either an object or an array');
   const keys = Object.keys(u);
   const ops = keys.filter((k) => k.startsWith('$'));
   if (ops.length > 0 && ops.length !== keys.length) {
     const bad = keys.find((k) => !k.startsWith('$'));
-    throw new MongoCommandError(ErrorCode.FailedToParse, `Unknown modifier: ${bad}. Expected a valid update modifier or pipeline-style update specified as an array`);
+    throw new MongoCommandError(
+      ErrorCode.FailedToParse,
+      `Unknown modifier: ${bad}. Expected a valid update modifier or pipeline-style update specified as an array`,
+    );
   }
   for (const op of ops) {
-    if (!SUPPORTED_OPERATORS.has(op)) throw new MongoCommandError(ErrorCode.FailedToParse, `Unknown modifier: ${op}. Expected a valid update modifier or pipeline-style update specified as an array`);
-    if (!isPlainObject(u[op])) throw new MongoCommandError(ErrorCode.FailedToParse, `Modifiers operate on fields but we found type ${typeof u[op]} instead.`);
+    if (!SUPPORTED_OPERATORS.has(op))
+      throw new MongoCommandError(
+        ErrorCode.FailedToParse,
+        `Unknown modifier: ${op}. Expected a valid update modifier or pipeline-style update specified as an array`,
+      );
+    if (!isPlainObject(u[op]))
+      throw new MongoCommandError(
+        ErrorCode.FailedToParse,
+        `Modifiers operate on fields but we found type ${typeof u[op]} instead.`,
+      );
   }
   if (ops.length === 0) {
-    for (const k of keys) if (k.includes('.') || k.startsWith('$')) throw new MongoCommandError(ErrorCode.BadValue, `The dotted field '${k}' is not valid for storage.`);
+    for (const k of keys)
+      if (k.includes('.') || k.startsWith('$'))
+        throw new MongoCommandError(ErrorCode.BadValue, `The dotted field '${k}' is not valid for storage.`);
   }
   return u;
 }
@@ -71,7 +86,11 @@ export function applyUpdate(doc: Doc, u: UpdateSpec, opts: ApplyOptions = {}): D
     if (!('_id' in next) && '_id' in doc) next = { _id: doc._id, ...next };
   } else if (isReplacement(u)) {
     if ('_id' in u && compareBson(u._id, doc._id) !== 0 && doc._id !== undefined) {
-      throw new MongoCommandError(ErrorCode.ImmutableField, "After applying the update, the (immutable) field '_id' was found to have been altered to _id: " + String(u._id));
+      throw new MongoCommandError(
+        ErrorCode.ImmutableField,
+        "After applying the update, the (immutable) field '_id' was found to have been altered to _id: " +
+          String(u._id),
+      );
     }
     const { _id: _ignored, ...rest } = u;
     next = doc._id !== undefined ? { _id: doc._id, ...cloneDoc(rest) } : cloneDoc(u);
@@ -85,7 +104,10 @@ export function applyUpdate(doc: Doc, u: UpdateSpec, opts: ApplyOptions = {}): D
         if (path === '_id' || path.startsWith('_id.')) {
           if (op === '$set' && compareBson((fields as Doc)[path], getPath(doc, path)) === 0) continue;
           if (!opts.inserting || op !== '$set') {
-            throw new MongoCommandError(ErrorCode.ImmutableField, "Performing an update on the path '_id' would modify the immutable field '_id'");
+            throw new MongoCommandError(
+              ErrorCode.ImmutableField,
+              "Performing an update on the path '_id' would modify the immutable field '_id'",
+            );
           }
         }
       }
@@ -95,9 +117,15 @@ export function applyUpdate(doc: Doc, u: UpdateSpec, opts: ApplyOptions = {}): D
     if (Object.keys(modifier).length === 0) return opts.inserting ? next : undefined;
     let changed: string[];
     try {
-      changed = mingoUpdate(next, modifier, opts.arrayFilters ?? [], usesPositional(modifier) ? opts.query : undefined, {
-        cloneMode: 'copy',
-      });
+      changed = mingoUpdate(
+        next,
+        modifier,
+        opts.arrayFilters ?? [],
+        usesPositional(modifier) ? opts.query : undefined,
+        {
+          cloneMode: 'copy',
+        },
+      );
     } catch (err) {
       if (err instanceof MongoCommandError) throw err;
       throw new MongoCommandError(ErrorCode.BadValue, (err as Error).message);

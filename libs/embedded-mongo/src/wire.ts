@@ -55,11 +55,23 @@ export class WireError extends MongoCommandError {
 
 const DESERIALIZE_OPTIONS = { promoteValues: true, promoteLongs: true, promoteBuffers: false } as const;
 
-function deserializeDocument(buf: Buffer, offset: number, end: number, requestId: number, opCode: number): [Document, number] {
+function deserializeDocument(
+  buf: Buffer,
+  offset: number,
+  end: number,
+  requestId: number,
+  opCode: number,
+): [Document, number] {
   if (end - offset < 5) throw new WireError(ErrorCode.InvalidBSON, 'BSON document truncated', false, requestId, opCode);
   const size = buf.readInt32LE(offset);
   if (size < 5 || offset + size > end) {
-    throw new WireError(ErrorCode.InvalidBSON, `BSON document length ${size} exceeds message bounds`, false, requestId, opCode);
+    throw new WireError(
+      ErrorCode.InvalidBSON,
+      `BSON document length ${size} exceeds message bounds`,
+      false,
+      requestId,
+      opCode,
+    );
   }
   if (size > MAX_BSON_OBJECT_SIZE + BSON_COMMAND_HEADROOM) {
     throw new WireError(ErrorCode.BSONObjectTooLarge, `BSONObj size: ${size} is invalid`, false, requestId, opCode);
@@ -93,12 +105,18 @@ function parseOpMsg(msg: Buffer, requestId: number): MsgRequest {
   if (msg.length < HEADER_SIZE + 5) throw new WireError(ErrorCode.ProtocolError, 'OP_MSG too short', true, requestId);
   const flags = msg.readUInt32LE(HEADER_SIZE);
   if ((flags & 0xffff & ~KNOWN_REQUIRED_FLAGS) !== 0) {
-    throw new WireError(ErrorCode.ProtocolError, `unsupported OP_MSG flag bits 0x${flags.toString(16)}`, false, requestId);
+    throw new WireError(
+      ErrorCode.ProtocolError,
+      `unsupported OP_MSG flag bits 0x${flags.toString(16)}`,
+      false,
+      requestId,
+    );
   }
   let end = msg.length;
   if (flags & FLAG_CHECKSUM_PRESENT) {
     end -= 4;
-    if (end < HEADER_SIZE + 5) throw new WireError(ErrorCode.ProtocolError, 'OP_MSG too short for checksum', true, requestId);
+    if (end < HEADER_SIZE + 5)
+      throw new WireError(ErrorCode.ProtocolError, 'OP_MSG too short for checksum', true, requestId);
     const expected = msg.readUInt32LE(end);
     if (crc32c(msg.subarray(0, end)) !== expected) {
       throw new WireError(ErrorCode.ChecksumMismatch, 'OP_MSG checksum does not match contents', false, requestId);
@@ -113,7 +131,8 @@ function parseOpMsg(msg: Buffer, requestId: number): MsgRequest {
       if (body) throw new WireError(ErrorCode.FailedToParse, 'OP_MSG has more than one body section', false, requestId);
       [body, offset] = deserializeDocument(msg, offset, end, requestId, OP_MSG);
     } else if (kind === 1) {
-      if (end - offset < 4) throw new WireError(ErrorCode.FailedToParse, 'document sequence truncated', false, requestId);
+      if (end - offset < 4)
+        throw new WireError(ErrorCode.FailedToParse, 'document sequence truncated', false, requestId);
       const size = msg.readInt32LE(offset);
       const seqEnd = offset + size;
       if (size < 5 || seqEnd > end) {

@@ -1,0 +1,211 @@
+import fc from 'fast-check';
+import { Query } from 'mingo';
+import { describe, expect, it } from 'vitest';
+import { sortValue } from './bson-order.js';
+import { Collection, sortDocs } from './collection.js';
+import type { Doc } from './paths.js';
+import { planIds, planQuery, type SortSpec } from './planner.js';
+import { SortedIndex } from './sorted-index.js';
+
+const fieldValue = fc.oneof(
+  fc.integer({ min: 0, max: 9 }),
+  fc.constantFrom('a', 'b', 'c', 'd'),
+  fc.constant(null),
+  fc.constant(undefined),
+  fc.array(fc.integer({ min: 0, max: 9 }), { maxLength: 3 }),
+  fc.double({ min: 0, max: 9, noNaN: true }),
+);
+
+const docsArb = fc.array(fc.record({ a: fieldValue, b: fc.integer({ min: 0, max: 5 }) }), { maxLength: 60 });
+
+const operand = fc.oneof(
+  fc.integer({ min: 0, max: 9 }),
+  fc.constantFrom('a', 'b', 'c'),
+  fc.double({ min: 0, max: 9, noNaN: true }),
+);
+const condition = fc.oneof(
+  operand,
+  fc.constant(null),
+  operand.map((v) => ({ $eq: v })),
+  fc.array(operand, { minLength: 1, maxLength: 3 }).map((vs) => ({ $in: vs })),
+  fc.record({ $gt: operand }, { requiredKeys: [] }),
+  fc
+    .tuple(fc.constantFrom('$gt', '$gte'), operand, fc.constantFrom('$lt', '$lte'), operand)
+    .map(([lo, x, hi, y]) => ({ [lo]: x, [hi]: y })),
+  fc.record({ $lte: operand }),
+  fc.constant({ $ne: 3 }),
+  fc.constant({ $exists: false }),
+);
+const filterArb = fc.record({ a: condition, b: condition }, { requiredKeys: [] });
+const sortArb = fc.option(
+  fc.constantFrom<SortSpec>(
+    [['a', 1]],
+    [['a', -1]],
+    [
+      ['b', 1],
+      ['a', 1],
+    ],
+    [
+      ['a', 1],
+      ['b', -1],
+    ],
+    [
+      ['a', -1],
+      ['b', 1],
+    ],
+    [['b', -1]],
+  ),
+  { nil: undefined },
+);
+const indexSetArb = fc.subarray([{ a: 1 }, { a: 1, b: -1 }, { b: 1 }, { b: 1, a: 1 }, { a: -1 }] as Doc[]);
+
+function keysOf(docs: Doc[], sort: SortSpec): unknown[][] {
+  return docs.map((d) =>
+    sort.map(([f, dir]) =>
+      sortValue(d[f] === undefined ? [] : Array.isArray(d[f]) ? (d[f] as unknown[]) : [d[f]], dir),
+    ),
+  );
+}
+
+describe('index planner', () => {
+  it('returns exactly what a full scan returns, for random data, indexes, filters and sorts', () => {
+    fc.assert(
+      fc.property(docsArb, indexSetArb, filterArb, sortArb, fc.nat(5), (raw, indexKeys, filter, sort, limit) => {
+        const coll = new Collection('db', 'c');
+        const docs: Doc[] = raw.map((d, i) => {
+          const doc: Doc = { _id: i, b: d.b };
+          if (d.a !== undefined) doc.a = d.a;
+          return doc;
+        });
+        for (const d of docs) coll.insert(d);
+        for (const key of indexKeys)
+          coll.createIndex({ key, name: Object.keys(key).join('_') + JSON.stringify(Object.values(key)) });
+
+        const q = new Query(filter as Doc);
+        const matching = docs.filter((d) => q.test(d));
+        const got = coll.find(filter as Doc, { sort, limit });
+        if (!sort) {
+          const ids = got.map((d) => d._id);
+          if (limit === 0) expect([...ids].sort()).toEqual(matching.map((d) => d._id).sort());
+          else expect(ids.length).toBe(Math.min(limit, matching.length));
+          for (const d of got) expect(q.test(d)).toBe(true);
+          return;
+        }
+        const expected = sortDocs(matching, sort);
+        const n = limit === 0 ? expected.length : Math.min(limit, expected.length);
+        expect(got).toHaveLength(n);
+        expect(keysOf(got, sort)).toEqual(keysOf(expected.slice(0, n), sort));
+        if (limit === 0) expect(got.map((d) => d._id).sort()).toEqual(expected.map((d) => d._id).sort());
+      }),
+      { numRuns: 1500 },
+    );
+  });
+
+  function sample(): Collection {
+    const coll = new Collection('db', 'people');
+    for (let i = 0; i < 5000; i++)
+      coll.insert({
+        _id: i,
+        email: `u${i}@x`,
+        age: i % 90,
+        tags: [`t${i % 7}`, `t${(i + 1) % 7}`],
+        city: i % 3 ? 'x' : 'y',
+      });
+    coll.createIndex({ key: { email: 1 }, name: 'email_1', unique: true });
+    coll.createIndex({ key: { age: 1, city: 1 }, name: 'age_1_city_1' });
+    coll.createIndex({ key: { tags: 1 }, name: 'tags_1' });
+    return coll;
+  }
+
+  it('answers equality on a unique index by visiting one entry', () => {
+    const coll = sample();
+    const plan = planQuery({ email: 'u4242@x' }, coll.indexes);
+    expect(plan?.index.name).toBe('email_1');
+    expect([...planIds(plan!)]).toHaveLength(1);
+    expect(coll.find({ email: 'u4242@x' })).toEqual([expect.objectContaining({ _id: 4242 })]);
+  });
+
+  it('uses compound prefixes and ranges, visiting only the matching interval', () => {
+    const coll = sample();
+    const plan = planQuery({ age: { $gte: 10, $lt: 12 }, name: { $exists: false } }, coll.indexes);
+    expect(plan?.index.name).toBe('age_1_city_1');
+    const ids = [...planIds(plan!)];
+    expect(ids.length).toBe(coll.find({ age: { $gte: 10, $lt: 12 } }).length);
+    const eq = planQuery({ age: 5, city: 'y' }, coll.indexes);
+    expect(eq?.index.name).toBe('age_1_city_1');
+    expect([...planIds(eq!)].length).toBe(coll.find({ age: 5, city: 'y' }).length);
+  });
+
+  it('serves a sort from the index and stops after the limit', () => {
+    const coll = sample();
+    const plan = planQuery({}, coll.indexes, [['email', -1]]);
+    expect(plan).toMatchObject({ sorted: true, reverse: true });
+    expect(coll.find({}, { sort: [['email', -1]], limit: 2 }).map((d) => d.email)).toEqual(['u9@x', 'u99@x']);
+    const byAge = planQuery({ age: 3 }, coll.indexes, [['city', 1]]);
+    expect(byAge).toMatchObject({ sorted: true });
+  });
+
+  it('does not serve sorts from multikey indexes, and ignores unindexed fields', () => {
+    const coll = sample();
+    expect(planQuery({ tags: 't3' }, coll.indexes)?.index.name).toBe('tags_1');
+    expect(planQuery({}, coll.indexes, [['tags', 1]])).toBeUndefined();
+    expect(planQuery({ nope: 1 }, coll.indexes)).toBeUndefined();
+    expect(planQuery({ email: /u1/ }, coll.indexes)).toBeUndefined();
+  });
+
+  it('skips sparse indexes for null equality and partial indexes entirely', () => {
+    const coll = new Collection('db', 's');
+    coll.createIndex({ key: { a: 1 }, name: 'a_sparse', sparse: true });
+    coll.createIndex({ key: { b: 1 }, name: 'b_partial', partialFilterExpression: { b: { $gt: 0 } } });
+    coll.insert({ _id: 1 });
+    coll.insert({ _id: 2, a: 1, b: 1 });
+    expect(planQuery({ a: null }, coll.indexes)).toBeUndefined();
+    expect(planQuery({ a: 1 }, coll.indexes)?.index.name).toBe('a_sparse');
+    expect(planQuery({ b: 1 }, coll.indexes)).toBeUndefined();
+    expect(coll.find({ a: null }).map((d) => d._id)).toEqual([1]);
+  });
+});
+
+describe('SortedIndex', () => {
+  it('matches a sorted-array model under random inserts, removes and range scans', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 300 })), { maxLength: 3000 }),
+        fc.integer({ min: 0, max: 300 }),
+        fc.integer({ min: 0, max: 300 }),
+        (ops, x, y) => {
+          const tree = new SortedIndex<number>((a, b) => a - b);
+          const model: number[] = [];
+          for (const [add, v] of ops) {
+            if (add) {
+              tree.insert(v);
+              model.push(v);
+            } else {
+              const i = model.indexOf(v);
+              expect(tree.remove(v)).toBe(i >= 0);
+              if (i >= 0) model.splice(i, 1);
+            }
+          }
+          model.sort((a, b) => a - b);
+          expect([...tree.all()]).toEqual(model);
+          expect(tree.size).toBe(model.length);
+          const [lo, hi] = x <= y ? [x, y] : [y, x];
+          const inRange = model.filter((v) => v >= lo && v <= hi);
+          expect([
+            ...tree.scan(
+              (v) => v < lo,
+              (v) => v <= hi,
+            ),
+          ]).toEqual(inRange);
+          expect([
+            ...tree.scanReverse(
+              (v) => v > hi,
+              (v) => v >= lo,
+            ),
+          ]).toEqual([...inRange].reverse());
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
