@@ -1,0 +1,175 @@
+/**
+ * Embedded MongoDB engine benchmark (not a test): `npx tsx bench/embedded-mongo.bench.ts`.
+ *
+ * Measures, in memory, through Mongoose and the driver:
+ *   - insert and findById, sequential and with 16 concurrent callers;
+ *   - equality lookup on a unique indexed field with 100k documents: the engine-internal time per lookup
+ *     (command execution inside the server, excluding the wire and the driver) and driver-level ops/s.
+ */
+import { performance } from 'node:perf_hooks';
+import { MongoClient } from 'mongodb';
+import mongoose from 'mongoose';
+import { EmbeddedMongoServer } from '../libs/embedded-mongo/src/index.js';
+import { Engine } from '../libs/embedded-mongo/src/engine.js';
+
+const DOCS = Number(process.env.BENCH_DOCS ?? 100_000);
+const OPS = Number(process.env.BENCH_OPS ?? 5_000);
+const CONCURRENCY = 16;
+
+// Engine-internal timing: wrap the command entry point and record per-command durations.
+const timings = new Map<string, number[]>();
+let recording = false;
+const originalRun = Engine.prototype.run;
+Engine.prototype.run = async function (this: Engine, cmd, conn) {
+  if (!recording) return originalRun.call(this, cmd, conn);
+  const start = performance.now();
+  const reply = await originalRun.call(this, cmd, conn);
+  const name = Object.keys(cmd)[0] ?? '?';
+  const list = timings.get(name) ?? [];
+  list.push(performance.now() - start);
+  timings.set(name, list);
+  return reply;
+};
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s[Math.floor(s.length / 2)];
+}
+
+function percentile(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(s.length * p))];
+}
+
+interface Row {
+  benchmark: string;
+  'ops/s': string;
+  'median ms': string;
+  'p99 ms': string;
+}
+
+const rows: Row[] = [];
+
+/** Runs `op` `total` times with `concurrency` callers; records per-op latency and throughput. */
+async function measure(
+  name: string,
+  total: number,
+  concurrency: number,
+  op: (i: number) => Promise<unknown>,
+): Promise<void> {
+  const lat: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (let i = next++; i < total; i = next++) {
+        const t = performance.now();
+        await op(i);
+        lat.push(performance.now() - t);
+      }
+    }),
+  );
+  const secs = (performance.now() - started) / 1000;
+  rows.push({
+    benchmark: name,
+    'ops/s': Math.round(total / secs).toLocaleString('en-US'),
+    'median ms': median(lat).toFixed(3),
+    'p99 ms': percentile(lat, 0.99).toFixed(3),
+  });
+}
+
+async function main(): Promise<void> {
+  const server = await EmbeddedMongoServer.start();
+  const conn = await mongoose.createConnection(server.uri, { dbName: 'bench' }).asPromise();
+  const Item = conn.model(
+    'Item',
+    new mongoose.Schema({ name: String, n: Number, email: { type: String, unique: true } }, { autoIndex: true }),
+  );
+  await Item.init();
+
+  // Warm up the JIT and connections.
+  for (let i = 0; i < 500; i++) await Item.create({ name: 'warm', n: i, email: `warm${i}@x` });
+  const warmIds = (await Item.find({}, { _id: 1 }).lean()).map((d) => d._id);
+  for (let i = 0; i < 500; i++) await Item.findById(warmIds[i % warmIds.length]).lean();
+
+  await measure('mongoose insert (sequential)', OPS, 1, (i) => Item.create({ name: 'seq', n: i, email: `s${i}@x` }));
+  await measure(`mongoose insert (${CONCURRENCY} concurrent)`, OPS, CONCURRENCY, (i) =>
+    Item.create({ name: 'conc', n: i, email: `c${i}@x` }),
+  );
+  const ids = (await Item.find({}, { _id: 1 }).lean()).map((d) => d._id);
+  await measure('mongoose findById (sequential)', OPS, 1, (i) => Item.findById(ids[(i * 7919) % ids.length]).lean());
+  await measure(`mongoose findById (${CONCURRENCY} concurrent)`, OPS, CONCURRENCY, (i) =>
+    Item.findById(ids[(i * 7919) % ids.length]).lean(),
+  );
+  await measure('mongoose findById hydrated (sequential)', OPS, 1, (i) => Item.findById(ids[(i * 7919) % ids.length]));
+
+  // 100k documents with a unique index on email.
+  const client = new MongoClient(server.uri);
+  await client.connect();
+  const users = client.db('bench').collection('users');
+  await users.createIndex({ email: 1 }, { unique: true });
+  const loadStart = performance.now();
+  for (let base = 0; base < DOCS; base += 1000) {
+    await users.insertMany(
+      Array.from({ length: Math.min(1000, DOCS - base) }, (_, k) => ({
+        email: `user${base + k}@example.com`,
+        name: `User ${base + k}`,
+        age: (base + k) % 97,
+      })),
+    );
+  }
+  const loadSecs = (performance.now() - loadStart) / 1000;
+  rows.push({
+    benchmark: `driver insertMany ${DOCS.toLocaleString('en-US')} docs (batches of 1000)`,
+    'ops/s': Math.round(DOCS / loadSecs).toLocaleString('en-US'),
+    'median ms': '-',
+    'p99 ms': '-',
+  });
+
+  const pick = (i: number): string => `user${(i * 7919) % DOCS}@example.com`;
+  timings.clear();
+  recording = true;
+  await measure(`driver findOne by unique email @${DOCS / 1000}k (sequential)`, OPS, 1, (i) =>
+    users.findOne({ email: pick(i) }),
+  );
+  recording = false;
+  const engineIndexed = timings.get('find') ?? [];
+  await measure(`driver findOne by unique email @${DOCS / 1000}k (${CONCURRENCY} concurrent)`, OPS, CONCURRENCY, (i) =>
+    users.findOne({ email: pick(i) }),
+  );
+  await measure(`mongoose findOne by unique email @${DOCS / 1000}k (sequential)`, OPS, 1, (i) =>
+    conn.collection('users').findOne({ email: pick(i) }),
+  );
+
+  // For contrast: the same lookup on an unindexed field has to scan.
+  timings.clear();
+  recording = true;
+  await measure(`driver findOne by unindexed name @${DOCS / 1000}k (sequential)`, 50, 1, (i) =>
+    users.findOne({ name: `User ${(i * 7919) % DOCS}` }),
+  );
+  recording = false;
+  const engineScan = timings.get('find') ?? [];
+
+  console.log(`\nEmbedded MongoDB engine benchmark (node ${process.version}, ${OPS} ops per row)\n`);
+  console.table(rows);
+  console.table([
+    {
+      measurement: `engine-internal find, unique index, ${DOCS.toLocaleString('en-US')} docs`,
+      'median ms': median(engineIndexed).toFixed(4),
+      'p99 ms': percentile(engineIndexed, 0.99).toFixed(4),
+      samples: engineIndexed.length,
+    },
+    {
+      measurement: `engine-internal find, no index (scan), ${DOCS.toLocaleString('en-US')} docs`,
+      'median ms': median(engineScan).toFixed(4),
+      'p99 ms': percentile(engineScan, 0.99).toFixed(4),
+      samples: engineScan.length,
+    },
+  ]);
+
+  await client.close();
+  await conn.close();
+  await server.stop();
+}
+
+await main();
