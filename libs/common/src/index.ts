@@ -1,1 +1,10 @@
-export const HELLO = 'hi';
+export * from './errors/index.js';
+export * from './logging/json-logger.js';
+export * from './validation/validation.pipe.js';
+export * from './validation/decorators.js';
+export * from './pagination/pagination-query.dto.js';
+export * from './pagination/paginated.js';
+export * from './openapi/schema-name.js';
+export * from './auth/roles.js';
+export * from './auth/authenticated.decorator.js';
+export * from './openapi/api-error-responses.decorator.js';

@@ -1,0 +1,5 @@
+export * from './app-error.js';
+export * from './error-codes.js';
+export * from './error-envelope.js';
+export * from './error-response.dto.js';
+export * from './all-exceptions.filter.js';

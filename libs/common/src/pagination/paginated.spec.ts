@@ -1,0 +1,51 @@
+import fc from 'fast-check';
+import type { FastifyRequest } from 'fastify';
+import { describe, expect, it } from 'vitest';
+import { pageWindow, toPage } from './paginated.js';
+
+const request = (url: string) =>
+  ({ url, protocol: 'http', headers: { host: 'api.test:3000' } }) as unknown as FastifyRequest;
+
+describe('toPage', () => {
+  it('builds absolute links that keep other query parameters', () => {
+    const page = toPage(request('/api/plugins/?search=x&limit=10&offset=10'), { limit: 10, offset: 10 }, 35, []);
+    expect(page.next).toBe('http://api.test:3000/api/plugins/?search=x&limit=10&offset=20');
+    expect(page.previous).toBe('http://api.test:3000/api/plugins/?search=x&limit=10');
+  });
+
+  it('walking next links visits every item exactly once, for any count and limit', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 500 }), fc.integer({ min: 1, max: 60 }), (count, limit) => {
+        const items = Array.from({ length: count }, (_, i) => i);
+        const seen: number[] = [];
+        let url: string | null = `/api/x/?limit=${limit}`;
+        let pages = 0;
+        while (url) {
+          const u: URL = new URL(url, 'http://api.test:3000');
+          const window = pageWindow({
+            limit: Number(u.searchParams.get('limit')),
+            offset: Number(u.searchParams.get('offset') ?? 0),
+          });
+          const page: { results: number[]; next: string | null; previous: string | null } = toPage(
+            request(u.pathname + u.search),
+            window,
+            count,
+            items.slice(window.offset, window.offset + window.limit),
+          );
+          if (pages === 0) expect(page.previous).toBeNull();
+          else expect(page.previous).not.toBeNull();
+          seen.push(...page.results);
+          url = page.next;
+          pages++;
+        }
+        expect(seen).toEqual(items);
+        expect(pages).toBe(Math.max(1, Math.ceil(count / limit)));
+      }),
+    );
+  });
+
+  it('clamps the limit to the maximum and defaults it', () => {
+    expect(pageWindow({})).toEqual({ limit: 20, offset: 0 });
+    expect(pageWindow({ limit: 5000, offset: 3 })).toEqual({ limit: 100, offset: 3 });
+  });
+});

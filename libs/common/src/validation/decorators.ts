@@ -1,0 +1,55 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsInt, IsOptional, Max, Min } from 'class-validator';
+
+/**
+ * Query-string booleans: `true/false/1/0` become booleans, anything else stays a string and fails
+ * `IsBoolean`, so `?active=maybe` is a validation error rather than silently false.
+ */
+export function QueryBoolean(description?: string) {
+  return applyDecorators(
+    ApiPropertyOptional({ type: Boolean, description }),
+    IsOptional(),
+    Transform(({ value }) => {
+      if (value === 'true' || value === '1' || value === true) return true;
+      if (value === 'false' || value === '0' || value === false) return false;
+      return value;
+    }),
+    IsBoolean(),
+  );
+}
+
+/** Query-string integers within bounds; a non-numeric value is reported, never coerced to NaN or 0. */
+export function QueryInt(options: { min?: number; max?: number; description?: string; default?: number } = {}) {
+  const decorators = [
+    ApiPropertyOptional({
+      type: 'integer',
+      minimum: options.min,
+      maximum: options.max,
+      description: options.description,
+      default: options.default,
+    }),
+    IsOptional(),
+    Transform(({ value }) => (typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value)),
+    IsInt(),
+  ];
+  if (options.min !== undefined) decorators.push(Min(options.min));
+  if (options.max !== undefined) decorators.push(Max(options.max));
+  return applyDecorators(...decorators);
+}
+
+/** An integer body field with bounds, documented and validated from one declaration. */
+export function BodyInt(options: { min?: number; max?: number; description?: string; optional?: boolean } = {}) {
+  const doc = {
+    type: 'integer' as const,
+    minimum: options.min,
+    maximum: options.max,
+    description: options.description,
+  };
+  const decorators = [options.optional ? ApiPropertyOptional(doc) : ApiProperty(doc), IsInt()];
+  if (options.optional) decorators.push(IsOptional());
+  if (options.min !== undefined) decorators.push(Min(options.min));
+  if (options.max !== undefined) decorators.push(Max(options.max));
+  return applyDecorators(...decorators);
+}
