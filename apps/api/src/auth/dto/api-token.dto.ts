@@ -1,0 +1,82 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { TOKEN_SCOPES, type TokenScope } from '@app/common';
+import { ArrayUnique, IsArray, IsDateString, IsIn, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import type { ApiToken } from '../api-token.repository.js';
+
+export class CreateApiTokenDto {
+  /** A label to recognise the token by, e.g. "CI deploy". */
+  @IsString()
+  @MinLength(1)
+  @MaxLength(100)
+  name: string;
+
+  /** Restrict the token; omitted or empty means all of the user's rights. */
+  @ApiPropertyOptional({ enum: TOKEN_SCOPES, enumName: 'TokenScope', isArray: true })
+  @IsOptional()
+  @IsArray()
+  @ArrayUnique()
+  @IsIn(TOKEN_SCOPES, { each: true })
+  scopes?: TokenScope[];
+
+  /** When the token stops working (ISO 8601); omitted means never. */
+  @ApiPropertyOptional({ format: 'date-time' })
+  @IsOptional()
+  @IsDateString()
+  expires_at?: string;
+}
+
+export class ApiTokenResponseDto {
+  /** Token id, used to revoke it. */
+  @ApiProperty({ readOnly: true })
+  id: string;
+  /** The label given at creation. */
+  name: string;
+  /** The first characters of the key, to tell tokens apart. */
+  @ApiProperty({ readOnly: true })
+  key_prefix: string;
+  /** Scopes the token is limited to; empty means all of the user's rights. */
+  @ApiProperty({ enum: TOKEN_SCOPES, enumName: 'TokenScope', isArray: true })
+  scopes: TokenScope[];
+  /** When the token stops working, or null for never. */
+  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  expires_at: string | null;
+  /** When the token was last used (minute precision), or null. */
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, readOnly: true })
+  last_used_at: string | null;
+  /** When the token was created. */
+  @ApiProperty({ format: 'date-time', readOnly: true })
+  created_at: string;
+
+  static from(token: ApiToken): ApiTokenResponseDto {
+    return {
+      id: token.id,
+      name: token.name,
+      key_prefix: token.keyPrefix,
+      scopes: token.scopes,
+      expires_at: token.expiresAt?.toISOString() ?? null,
+      last_used_at: token.lastUsedAt?.toISOString() ?? null,
+      created_at: token.createdAt.toISOString(),
+    };
+  }
+}
+
+/** Answer to token creation: the only time the key is ever shown. */
+export class CreatedApiTokenResponseDto {
+  /** Token id, used to revoke it. */
+  @ApiProperty({ readOnly: true })
+  id: string;
+  /** The label given at creation. */
+  name: string;
+  /** The secret key; send it as `Authorization: Token <key>`. Shown only in this response. */
+  @ApiProperty({ readOnly: true })
+  key: string;
+  /** Scopes the token is limited to; empty means all of the user's rights. */
+  @ApiProperty({ enum: TOKEN_SCOPES, enumName: 'TokenScope', isArray: true })
+  scopes: TokenScope[];
+  /** When the token stops working, or null for never. */
+  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  expires_at: string | null;
+  /** When the token was created. */
+  @ApiProperty({ format: 'date-time', readOnly: true })
+  created_at: string;
+}

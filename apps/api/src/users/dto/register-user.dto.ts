@@ -1,0 +1,22 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { IsEmail, IsString, MaxLength, MinLength } from 'class-validator';
+
+export class RegisterUserDto {
+  /** Login email address; must not be taken. */
+  @IsEmail()
+  @MaxLength(254)
+  email: string;
+
+  /** Password, at least 8 characters. */
+  @ApiProperty({ format: 'password', writeOnly: true, minLength: 8 })
+  @IsString()
+  @MinLength(8)
+  @MaxLength(256)
+  password: string;
+
+  /** Display name. */
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  name: string;
+}

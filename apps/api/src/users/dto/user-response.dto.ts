@@ -1,0 +1,36 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { PLATFORM_ROLES, type PlatformRole } from '@app/common';
+import type { User } from '../user.entity.js';
+
+export class UserResponseDto {
+  /** Unique id of the user. */
+  @ApiProperty({ readOnly: true })
+  id: string;
+  /** Login email address, unique on this instance. */
+  email: string;
+  /** Display name. */
+  name: string;
+  /** Platform roles; `admin` implies all others. */
+  @ApiProperty({ enum: PLATFORM_ROLES, enumName: 'PlatformRole', isArray: true })
+  roles: PlatformRole[];
+  /** Inactive users cannot log in and their tokens stop working. */
+  is_active: boolean;
+  /** When the user last obtained a token with their password. */
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, readOnly: true })
+  last_login_at: string | null;
+  /** When the user was created. */
+  @ApiProperty({ format: 'date-time', readOnly: true })
+  created_at: string;
+
+  static from(user: User): UserResponseDto {
+    return {
+      id: user.id,
+      email: user.email,
+      name: user.name,
+      roles: user.roles,
+      is_active: user.isActive,
+      last_login_at: user.lastLoginAt ? user.lastLoginAt.toISOString() : null,
+      created_at: user.createdAt.toISOString(),
+    };
+  }
+}
