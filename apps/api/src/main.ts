@@ -1,15 +1,29 @@
-import 'reflect-metadata';
-import { HELLO } from '@app/common';
-import { Controller, Get, Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { JsonLogger } from '@app/common';
+import { ConfigError, loadConfig } from './config/app-config.js';
+import { createApp } from './create-app.js';
 
-@Controller()
-class C {
-  @Get('x') x() { return { HELLO }; }
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const app = await createApp(config);
+  app.enableShutdownHooks();
+  await app.listen(config.port, config.host);
+  const shown = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  new JsonLogger('Plughub').log('Plughub is listening', {
+    url: `http://${shown}:${config.port}/api/`,
+    docs: `http://${shown}:${config.port}/api/docs/`,
+  });
 }
-@Module({ controllers: [C] })
-class M {}
-const app = await NestFactory.create(M, new FastifyAdapter());
-await app.listen(3999);
-console.log('up');
+
+main().catch((err: unknown) => {
+  process.stderr.write(`Plughub failed to start: ${(err as Error)?.stack ?? String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,32 @@
+import { Controller, Get, Res } from '@nestjs/common';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Public } from '@app/common';
+import type { FastifyReply } from 'fastify';
+import { LivenessResponseDto, ReadinessResponseDto } from './dto/health.dto.js';
+import { HealthService } from './health.service.js';
+
+@ApiTags('health')
+@Controller('health')
+@Public()
+export class HealthController {
+  constructor(private readonly health: HealthService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Liveness', description: 'Answers while the process is up, with version and uptime.' })
+  liveness(): LivenessResponseDto {
+    return this.health.liveness();
+  }
+
+  @Get('ready')
+  @ApiOperation({
+    summary: 'Readiness',
+    description: 'Pings the database; 200 when the server can serve requests, 503 when it cannot.',
+  })
+  @ApiResponse({ status: 200, type: ReadinessResponseDto, description: 'Every dependency is up.' })
+  @ApiResponse({ status: 503, type: ReadinessResponseDto, description: 'A dependency is down.' })
+  async readiness(@Res({ passthrough: true }) reply: FastifyReply): Promise<ReadinessResponseDto> {
+    const result = await this.health.readiness();
+    if (result.status !== 'ready') void reply.status(503);
+    return result;
+  }
+}

@@ -1,0 +1,202 @@
+import type { INestApplication } from '@nestjs/common';
+import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { ERROR_STATUSES_EXTENSION, ErrorResponseDto, schemaName } from '@app/common';
+import { API_VERSION } from '../meta/api-version.js';
+import { inventreeOperationId } from './operation-id.js';
+
+type Json = Record<string, any>;
+
+const METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;
+const AUTO_ID = 'auto:';
+
+/** One tag per module, with what it covers. */
+export const TAGS: Record<string, string> = {
+  auth: 'Log in, API tokens and the current user.',
+  health: 'Liveness and readiness of the service.',
+  meta: 'Server version, API changelog and this document.',
+  orgs: 'Organisations and their members.',
+  users: 'User accounts and platform roles (admins).',
+};
+
+/** Reusable error responses, all with the one Error body. */
+const ERROR_RESPONSES: Record<string, { name: string; description: string }> = {
+  '400': {
+    name: 'BadRequest',
+    description: 'Invalid input (VALIDATION_ERROR and other 400 codes); `errors` lists each bad field.',
+  },
+  '401': { name: 'Unauthenticated', description: 'Missing or invalid credentials (UNAUTHENTICATED).' },
+  '403': { name: 'Forbidden', description: 'Authenticated, but not allowed (FORBIDDEN, PLUGIN_PERMISSION_DENIED).' },
+  '404': {
+    name: 'NotFound',
+    description: 'No such resource, or one the caller may not see (NOT_FOUND, PLUGIN_NOT_FOUND).',
+  },
+  '408': { name: 'Timeout', description: 'A plugin did not answer in time (PLUGIN_COMMUNICATION_TIMEOUT).' },
+  '409': {
+    name: 'Conflict',
+    description: 'The request conflicts with the current state (CONFLICT and plugin 409 codes).',
+  },
+  '422': { name: 'LimitExceeded', description: 'A size, quota or plan limit was exceeded (LIMIT_EXCEEDED).' },
+  '429': { name: 'RateLimited', description: 'Too many requests (RATE_LIMITED).' },
+  '500': {
+    name: 'InternalError',
+    description: 'An internal failure (INTERNAL and plugin 500 codes); quote the request_id.',
+  },
+};
+
+const DEFAULT_SUCCESS_DESCRIPTIONS: Record<string, string> = {
+  '200': 'OK.',
+  '201': 'Created.',
+  '204': 'No content.',
+};
+
+function baseConfig() {
+  return new DocumentBuilder()
+    .setTitle('Plughub API')
+    .setDescription(
+      'Plughub is a self-hosted plugin platform: a registry where plugins are published and reviewed, ' +
+        'installation for users, organisations or the whole instance, configuration, permissions, a sandboxed ' +
+        'runtime, health, metrics, logs and messaging.\n\nAuthenticate with `Authorization: Bearer <jwt>` ' +
+        '(from POST /api/auth/token/) or `Authorization: Token <key>` (an API token). Lists are paginated with ' +
+        '`limit` and `offset`. Every error has the `Error` body.',
+    )
+    .setVersion(String(API_VERSION))
+    .setLicense('MIT', 'https://opensource.org/licenses/MIT')
+    .addServer('/', 'The server that serves this document')
+    .addBearerAuth(
+      { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A JWT from POST /api/auth/token/.' },
+      'bearerAuth',
+    )
+    .addApiKey(
+      {
+        type: 'apiKey',
+        in: 'header',
+        name: 'Authorization',
+        description: 'Token-based authentication with required prefix "Token", e.g. `Token phk_…`.',
+      },
+      'tokenAuth',
+    )
+    .addBasicAuth(
+      { type: 'http', scheme: 'basic', description: 'Email and password; token endpoint only.' },
+      'basicAuth',
+    )
+    .build();
+}
+
+/** Builds the finished contract from the running app's controllers. */
+export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
+  const raw = SwaggerModule.createDocument(app, baseConfig(), {
+    extraModels: [ErrorResponseDto],
+    operationIdFactory: (controllerKey, methodKey) => `${AUTO_ID}${controllerKey}.${methodKey}`,
+  });
+  return finalizeDocument(raw as Json) as OpenAPIObject;
+}
+
+/**
+ * Post-processing that makes the document InvenTree-shaped and deterministic: trailing-slash paths,
+ * derived operationIds, security from the auth decorators, the error responses on every operation,
+ * public schema names, and sorted keys.
+ */
+export function finalizeDocument(doc: Json): Json {
+  const schemas: Json = doc.components?.schemas ?? {};
+
+  // 1. Public schema names: UserResponseDto → User; every $ref follows.
+  const renames = new Map<string, string>();
+  for (const name of Object.keys(schemas)) {
+    const renamed = schemaName(name);
+    if (renamed !== name) {
+      if (schemas[renamed] && !renames.has(renamed)) throw new Error(`Schema name clash: ${name} → ${renamed}`);
+      renames.set(name, renamed);
+    }
+  }
+  const renamedSchemas: Json = {};
+  for (const [name, schema] of Object.entries(schemas)) renamedSchemas[renames.get(name) ?? name] = schema;
+  doc.components.schemas = renamedSchemas;
+  rewriteRefs(doc, renames);
+
+  // 2. Paths with a trailing slash, operations completed.
+  const paths: Json = {};
+  const seenIds = new Map<string, string>();
+  for (const [path, item] of Object.entries<Json>(doc.paths)) {
+    const slashed = path.endsWith('/') ? path : `${path}/`;
+    paths[slashed] = item;
+    for (const method of METHODS) {
+      const op = item[method];
+      if (!op) continue;
+      completeOperation(op, slashed, method);
+      const previous = seenIds.get(op.operationId);
+      if (previous) throw new Error(`Duplicate operationId ${op.operationId}: ${previous} and ${method} ${slashed}`);
+      seenIds.set(op.operationId, `${method} ${slashed}`);
+    }
+  }
+  doc.paths = paths;
+
+  const used = JSON.stringify(doc.paths);
+  doc.components.responses = Object.fromEntries(
+    Object.values(ERROR_RESPONSES)
+      .filter(({ name }) => used.includes(`"#/components/responses/${name}"`))
+      .map(({ name, description }) => [
+        name,
+        { description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+      ]),
+  );
+  doc.tags = Object.entries(TAGS).map(([name, description]) => ({ name, description }));
+  return sortKeys(doc);
+}
+
+function completeOperation(op: Json, path: string, method: string): void {
+  const isPublic = op['x-public'] === true;
+  delete op['x-public'];
+
+  if (typeof op.operationId !== 'string' || op.operationId.startsWith(AUTO_ID)) {
+    const okRef: string | undefined = op.responses?.['200']?.content?.['application/json']?.schema?.$ref;
+    const isList = method === 'get' && !!okRef && /\/Paginated\w+List$/.test(okRef);
+    op.operationId = inventreeOperationId(path, method, isList);
+  }
+  if (!op.description) op.description = op.summary;
+
+  const basic = (op.security ?? []).some((s: Json) => 'basicAuth' in s);
+  if (basic) op.security = [{ basicAuth: [] }];
+  else if (isPublic) op.security = [];
+  else op.security = [{ bearerAuth: [] }, { tokenAuth: [] }];
+
+  const codes = ['400', '404', '500', ...(op[ERROR_STATUSES_EXTENSION] ?? []).map(String)];
+  delete op[ERROR_STATUSES_EXTENSION];
+  if (!isPublic || basic) codes.push('401');
+  if (!isPublic) codes.push('403');
+  op.responses ??= {};
+  for (const [code, response] of Object.entries<Json>(op.responses)) {
+    if (!response.description) response.description = DEFAULT_SUCCESS_DESCRIPTIONS[code] ?? 'Response.';
+    // Error statuses declared by a controller get the shared Error response.
+    if (ERROR_RESPONSES[code]) codes.push(code);
+  }
+  for (const code of codes) {
+    op.responses[code] = { $ref: `#/components/responses/${ERROR_RESPONSES[code].name}` };
+  }
+}
+
+function rewriteRefs(node: unknown, renames: Map<string, string>): void {
+  if (Array.isArray(node)) {
+    for (const item of node) rewriteRefs(item, renames);
+  } else if (node && typeof node === 'object') {
+    const obj = node as Json;
+    if (typeof obj.$ref === 'string') {
+      const name = obj.$ref.replace('#/components/schemas/', '');
+      const renamed = renames.get(name);
+      if (renamed) obj.$ref = `#/components/schemas/${renamed}`;
+    }
+    for (const value of Object.values(obj)) rewriteRefs(value, renames);
+  }
+}
+
+/** Recursively sorts object keys (arrays keep their order), so the file is byte-stable. */
+export function sortKeys<T>(node: T): T {
+  if (Array.isArray(node)) return node.map(sortKeys) as T;
+  if (node && typeof node === 'object') {
+    return Object.fromEntries(
+      Object.keys(node)
+        .sort()
+        .map((k) => [k, sortKeys((node as Json)[k])]),
+    ) as T;
+  }
+  return node;
+}
