@@ -148,6 +148,43 @@ describe('durability', () => {
     await server.stop();
   });
 
+  it('compacts into a snapshot while writes continue, and reopens to identical contents', async () => {
+    const dataDir = tempDir();
+    let server = await EmbeddedMongoServer.start({ dataDir, compactThresholdBytes: 32 * 1024 });
+    let client = new MongoClient(server.uri);
+    const db = client.db('compact');
+    await db.collection('a').createIndex({ k: 1 }, { unique: true });
+    await db.collection('gone').insertOne({ x: 1 });
+    await db.collection('gone').drop();
+    await Promise.all(
+      Array.from({ length: 16 }, async (_, w) => {
+        for (let i = 0; i < 60; i++) {
+          await db.collection('a').insertOne({ k: w * 1000 + i, body: 'y'.repeat(200) });
+          if (i % 3 === 0) await db.collection('a').updateOne({ k: w * 1000 + i }, { $set: { touched: true } });
+          if (i % 10 === 0) await db.collection('a').deleteOne({ k: w * 1000 + i });
+        }
+      }),
+    );
+    const before = await db.collection('a').find({}).sort({ k: 1 }).toArray();
+    await client.close();
+    await server.stop();
+
+    const files = readdirSync(dataDir);
+    expect(files).toContain('snapshot.bson');
+    expect(journalFiles(dataDir).length).toBe(1);
+
+    server = await EmbeddedMongoServer.start({ dataDir });
+    client = new MongoClient(server.uri);
+    const after = await client.db('compact').collection('a').find({}).sort({ k: 1 }).toArray();
+    expect(after).toEqual(before);
+    expect(before.length).toBe(16 * 54);
+    const collections = (await client.db('compact').listCollections().toArray()).map((c) => c.name);
+    expect(collections).toEqual(['a']);
+    await expect(client.db('compact').collection('a').insertOne({ k: 1 })).rejects.toMatchObject({ code: 11000 });
+    await client.close();
+    await server.stop();
+  });
+
   it('detects a flipped byte inside a record by its CRC', async () => {
     const dataDir = tempDir();
     let server = await EmbeddedMongoServer.start({ dataDir });

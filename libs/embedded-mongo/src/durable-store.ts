@@ -28,9 +28,13 @@ const LOCK_FILE = 'mongod.lock';
 const heldDirs = new Set<string>();
 
 export interface DurableStoreOptions {
-  /** Compact (snapshot + new journal) once the journal grows past this many bytes. */
+  /** Compact (snapshot + new journal) once the journal grows past this many bytes. Default 64 MiB. */
   compactThresholdBytes?: number;
+  /** Also compact on this period (and on close) when the journal holds at least 1 MiB. Default 10 min. */
+  compactIntervalMs?: number;
 }
+
+const PERIODIC_COMPACT_MIN_BYTES = 1024 * 1024;
 
 export class DataDirLockedError extends Error {
   constructor(dir: string, pid: number) {
@@ -86,6 +90,8 @@ export class DurableStore {
   private compacting: Promise<void> | undefined;
   private closed = false;
   private failure: Error | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private closing: Promise<void> | undefined;
 
   private constructor(
     readonly dir: string,
@@ -110,6 +116,9 @@ export class DurableStore {
       releaseLock(abs);
       throw err;
     }
+    store.timer = setInterval(() => {
+      if (store.journalBytes >= Math.min(PERIODIC_COMPACT_MIN_BYTES, store.compactThreshold)) store.startCompaction();
+    }, options.compactIntervalMs ?? 10 * 60 * 1000).unref();
     return store;
   }
 
@@ -190,12 +199,15 @@ export class DurableStore {
     const done = new Promise<void>((resolve, reject) => this.pending.push({ buf, resolve, reject }));
     this.journalBytes += buf.length;
     this.kick();
-    if (this.journalBytes > this.compactThreshold && !this.compacting) {
-      this.compacting = this.compact()
-        .catch((err: Error) => this.logger?.error('embedded-mongo: compaction failed', { error: err.message }))
-        .finally(() => (this.compacting = undefined));
-    }
+    if (this.journalBytes > this.compactThreshold) this.startCompaction();
     return done;
+  }
+
+  private startCompaction(): void {
+    if (this.compacting || this.closed) return;
+    this.compacting = this.compact()
+      .catch((err: Error) => this.logger?.error('embedded-mongo: compaction failed', { error: err.message }))
+      .finally(() => (this.compacting = undefined));
   }
 
   private kick(): void {
@@ -268,10 +280,20 @@ export class DurableStore {
     this.logger?.info('embedded-mongo: compacted', { gen: newGen });
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    clearInterval(this.timer);
     if (this.compacting) await this.compacting;
+    await this.drain();
+    // Leave a compact directory behind so the next open replays little.
+    if (!this.failure && this.journalBytes >= Math.min(PERIODIC_COMPACT_MIN_BYTES, this.compactThreshold)) {
+      await this.compact().catch((err: Error) => this.logger?.warn('embedded-mongo: compaction on close failed', { error: err.message }));
+    }
+    this.closed = true;
     await this.drain();
     await this.journal.sync();
     await this.journal.close();

@@ -1,7 +1,8 @@
 import { BSON, Long, ObjectId, Timestamp } from 'bson';
 import { find as mingoFind } from 'mingo';
 import { runPipeline } from './aggregate.js';
-import { keyString } from './bson-order.js';
+import { BracketBound, keyString, Rank } from './bson-order.js';
+import { scanInterval } from './planner.js';
 import { Catalog, splitNs, validateCollectionName, validateDbName, type LogOp } from './catalog.js';
 import type { IndexSpec } from './collection-index.js';
 import { compileFilter, parseSort, validateId, type Collection } from './collection.js';
@@ -75,7 +76,7 @@ export class Engine {
       buildInfo: () => this.buildInfo(),
       buildinfo: () => this.buildInfo(),
       getParameter: (db, cmd) => this.getParameter(cmd),
-      endSessions: () => ({ ok: 1 }),
+      endSessions: (db, cmd) => this.endSessions(cmd),
       refreshSessions: () => ({ ok: 1 }),
       killSessions: () => ({ ok: 1 }),
       listDatabases: (db, cmd) => this.listDatabases(cmd),
@@ -117,7 +118,8 @@ export class Engine {
       collStats: (db, cmd) => this.collStats(db, cmd),
     };
     this.handlers = h;
-    this.timers.push(setInterval(() => this.sweep(), 1000).unref());
+    const sweepEvery = Math.max(10, Math.min(1000, Math.floor((options.cursorTimeoutMs ?? CURSOR_TIMEOUT_MS) / 2)));
+    this.timers.push(setInterval(() => this.sweep(), sweepEvery).unref());
     this.timers.push(setInterval(() => this.expireTtl(), options.ttlMonitorIntervalMs ?? 60_000).unref());
   }
 
@@ -440,7 +442,7 @@ export class Engine {
               `An existing index has the same name as the requested index. Requested index: ${spec.name}`,
             );
           }
-          if (!!sameName.spec.unique !== !!spec.unique && spec.name !== '_id_') {
+          if (spec.name !== '_id_' && indexOptionsKey(sameName.spec) !== indexOptionsKey(spec)) {
             throw new MongoCommandError(
               ErrorCode.IndexOptionsConflict,
               `An equivalent index already exists with different options: ${spec.name}`,
@@ -546,6 +548,21 @@ export class Engine {
     }
     current.lastUsed = Date.now();
     return current;
+  }
+
+  /** Ends sessions: aborts their open transactions and forgets their retryable-write state. */
+  private endSessions(cmd: Doc): Doc {
+    const ids = Array.isArray(cmd.endSessions) ? cmd.endSessions : [];
+    for (const lsid of ids) {
+      if (!isPlainObject(lsid)) continue;
+      const key = keyString(lsid.id);
+      const txn = this.txns.get(key);
+      if (txn?.state === 'active') txn.abort();
+      this.txns.delete(key);
+      this.lastRetryable.delete(key);
+      for (const [id, c] of this.cursors) if (c.sessionKey === key) this.cursors.delete(id);
+    }
+    return { ok: 1 };
   }
 
   private async commitTransaction(cmd: Doc): Promise<Doc> {
@@ -953,10 +970,13 @@ export class Engine {
         ErrorCode.TypeMismatch,
         "BSON field 'getMore.getMore' is the wrong type, expected type 'long'",
       );
-    const collection = this.collectionName(cmd, 'collection');
+    const collection = cmd.collection;
+    if (typeof collection !== 'string' || collection.length === 0) {
+      throw new MongoCommandError(ErrorCode.TypeMismatch, "BSON field 'getMore.collection' is missing but a required field");
+    }
     const state = this.cursors.get(id);
     if (!state) throw new MongoCommandError(ErrorCode.CursorNotFound, `cursor id ${id} not found`);
-    if (state.ns !== `${db}.${collection}` && !state.ns.includes('.$cmd.')) {
+    if (state.ns !== `${db}.${collection}`) {
       throw new MongoCommandError(
         ErrorCode.Unauthorized,
         `Requested getMore on namespace '${db}.${collection}', but cursor belongs to a different namespace ${state.ns}`,
@@ -1005,13 +1025,17 @@ export class Engine {
       for (const index of coll.indexes) {
         const ttl = index.spec.expireAfterSeconds;
         if (typeof ttl !== 'number' || index.fields.length !== 1) continue;
-        const cutoff = now - ttl * 1000;
-        const expired: Doc[] = [];
-        for (const doc of coll.docs.values()) {
-          const dates = pathValues(doc, index.fields[0]).filter((v): v is Date => v instanceof Date);
-          if (dates.length > 0 && Math.min(...dates.map((d) => d.getTime())) <= cutoff) expired.push(doc);
+        const cutoff = new Date(now - ttl * 1000);
+        // The index orders dates, so expired entries are one interval: [oldest date, cutoff].
+        const interval = index.dirs[0] === 1
+          ? { lo: [new BracketBound(Rank.Date, -1)], loInc: true, hi: [cutoff], hiInc: true }
+          : { lo: [cutoff], loInc: true, hi: [new BracketBound(Rank.Date, -1)], hiInc: true };
+        const expired = new Map<string, Doc>();
+        for (const id of scanInterval(index, interval)) {
+          const doc = coll.docs.get(id);
+          if (doc) expired.set(id, doc);
         }
-        for (const doc of expired) {
+        for (const doc of expired.values()) {
           coll.remove(doc);
           ops.push({ op: 'd', ns: coll.ns, id: doc._id });
         }
@@ -1045,11 +1069,9 @@ function takeBatch(state: CursorState, max: number): Doc[] {
   let bytes = 0;
   while (state.pos < state.docs.length && out.length < max) {
     const doc = state.docs[state.pos];
-    // Only measure when the batch might get large; small batches are the common case.
-    if (out.length >= 100) {
-      bytes += BSON.calculateObjectSize(doc);
-      if (bytes > BATCH_BYTES && out.length > 0) break;
-    }
+    // A batch holds at least one document and stops before exceeding 16 MB, as in mongod.
+    bytes += BSON.calculateObjectSize(doc);
+    if (bytes > BATCH_BYTES && out.length > 0) break;
     out.push(doc);
     state.pos++;
   }
@@ -1095,6 +1117,16 @@ export function errorReply(err: unknown): Doc {
   const reply: Doc = { ok: 0, errmsg: e.message, code: e.code, codeName: e.codeName, ...e.extra };
   if (e.errorLabels.length) reply.errorLabels = e.errorLabels;
   return reply;
+}
+
+/** The options that make two indexes with one key pattern different (ignoring cosmetic ones). */
+function indexOptionsKey(spec: IndexSpec): string {
+  return keyString({
+    unique: spec.unique === true,
+    sparse: spec.sparse === true,
+    partialFilterExpression: spec.partialFilterExpression ?? null,
+    expireAfterSeconds: spec.expireAfterSeconds ?? null,
+  });
 }
 
 export function defaultIndexName(key: Doc): string {

@@ -11,6 +11,8 @@ export interface EmbeddedMongoOptions {
   ttlMonitorIntervalMs?: number;
   /** Idle cursors are closed after this long (MongoDB: 10 min). */
   cursorTimeoutMs?: number;
+  /** Durable mode: snapshot and start a new journal once the journal exceeds this size (default 64 MiB). */
+  compactThresholdBytes?: number;
 }
 
 /** Storage back end for a data directory; loaded lazily so in-memory use never touches the file system. */
@@ -51,7 +53,9 @@ export class EmbeddedMongoServer {
     let store: DurableBackend | undefined;
     if (options.dataDir) {
       const { DurableStore } = await import('./durable-store.js');
-      store = await DurableStore.open(options.dataDir, engine.catalog, options.logger);
+      store = await DurableStore.open(options.dataDir, engine.catalog, options.logger, {
+        compactThresholdBytes: options.compactThresholdBytes,
+      });
       engine.options.persistence = store;
     }
     const wire = new WireServer(engine, options.logger);
