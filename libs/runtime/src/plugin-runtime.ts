@@ -55,6 +55,8 @@ interface Instance {
   lastError?: string;
   /** No state change published yet: the first one reports `from: null`. */
   fresh: boolean;
+  /** Set while a (re)load runs; calls arriving meanwhile wait for it instead of failing. */
+  starting?: Promise<void>;
 }
 
 /**
@@ -248,7 +250,15 @@ export class PluginRuntime {
     return instance;
   }
 
-  private async start(instance: Instance): Promise<void> {
+  private start(instance: Instance): Promise<void> {
+    const starting = this.startNow(instance).finally(() => {
+      if (instance.starting === starting) instance.starting = undefined;
+    });
+    instance.starting = starting;
+    return starting;
+  }
+
+  private async startNow(instance: Instance): Promise<void> {
     this.setState(instance, 'loading');
     try {
       if (instance.kind === 'sandbox') await this.loadSandbox(instance);
@@ -331,6 +341,9 @@ export class PluginRuntime {
   // ---------------------------------------------------------------- calls
 
   private async invoke(instance: Instance, hook: HookName, payload: unknown, internal = false): Promise<unknown> {
+    if (instance.state === 'loading' && instance.starting && !internal) {
+      await instance.starting.catch(() => undefined); // e.g. reloading after its worker was replaced
+    }
     if (instance.state !== 'ready' && !internal) {
       throw instance.state === 'failed'
         ? new RuntimeError('PLUGIN_FAILED', `${instance.spec.pluginKey} has failed${suffix(instance.reason)}`)
@@ -607,6 +620,7 @@ export class PluginRuntime {
       kind: instance.kind,
       state: instance.state,
       reason: instance.reason,
+      workerId: instance.worker?.id,
       startedAt: instance.startedAt,
       pending: instance.pending,
       calls: instance.calls,

@@ -133,6 +133,8 @@ export interface InstanceStatus {
   kind: 'sandbox' | 'remote';
   state: InstanceState;
   reason?: string;
+  /** The worker thread hosting the sandbox (diagnostics; changes when a worker is replaced). */
+  workerId?: number;
   startedAt?: Date;
   pending: number;
   calls: number;

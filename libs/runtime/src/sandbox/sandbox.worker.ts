@@ -36,6 +36,10 @@ function post(message: FromWorker): void {
 
 const TRAPPED = Symbol('trapped');
 
+/** Heaps abandoned after an out-of-memory (see Sandbox.dispose) before the worker asks to be replaced. */
+const ABANDONED_BYTES_BUDGET = 256 * 1024 * 1024;
+let abandonedBytes = 0;
+
 /** `WebAssembly.RuntimeError` (the lib typings in use do not declare the WebAssembly global as a value). */
 function isWasmTrap(error: unknown): boolean {
   const ctor = (globalThis as unknown as { WebAssembly: { RuntimeError: new () => Error } }).WebAssembly.RuntimeError;
@@ -70,6 +74,8 @@ class Sandbox {
   private sliceDeadline = 0;
   private interrupted = false;
   private disposed = false;
+  /** Hit its memory limit at least once: QuickJS may have leaked objects on that path (see dispose). */
+  private tainted = false;
 
   constructor(
     module: QuickJSWASMModule,
@@ -91,33 +97,33 @@ class Sandbox {
   load(code: string, filename: string): void {
     this.sliceDeadline = Date.now() + this.setup.timeoutMs;
     const ctx = this.ctx;
-    const prelude = this.unwrap(ctx.evalCode(PRELUDE_SOURCE, 'plughub:prelude.js', { type: 'global' }), 'prelude');
-    const native = this.makeNative();
-    const setupText = ctx.newString(JSON.stringify(this.setup));
-    const api = this.unwrap(ctx.callFunction(prelude, ctx.undefined, native, setupText), 'prelude');
-    prelude.dispose();
-    native.dispose();
-    setupText.dispose();
-    this.dispatchFn = ctx.getProp(api, 'dispatch');
-    this.settleFn = ctx.getProp(api, 'settle');
-    const register = ctx.getProp(api, 'register');
-    api.dispose();
+    const owned: QuickJSHandle[] = [];
+    const own = (handle: QuickJSHandle) => (owned.push(handle), handle);
+    try {
+      const prelude = own(
+        this.unwrap(ctx.evalCode(PRELUDE_SOURCE, 'plughub:prelude.js', { type: 'global' }), 'prelude'),
+      );
+      const native = own(this.makeNative());
+      const setupText = own(ctx.newString(JSON.stringify(this.setup)));
+      const api = own(this.unwrap(ctx.callFunction(prelude, ctx.undefined, native, setupText), 'prelude'));
+      this.dispatchFn = ctx.getProp(api, 'dispatch');
+      this.settleFn = ctx.getProp(api, 'settle');
+      const register = own(ctx.getProp(api, 'register'));
 
-    let namespace = this.unwrap(ctx.evalCode(code, filename, { type: 'module', strict: true }), 'runner');
-    this.drainJobs();
-    // Depending on the QuickJS build, a module evaluates to its namespace or to a promise of it.
-    if (isThenable(ctx, namespace)) {
-      const state = ctx.getPromiseState(namespace);
-      namespace.dispose();
-      if (state.type === 'pending') throw new StartupError('runner: top-level await did not settle');
-      namespace = this.unwrap(state.type === 'fulfilled' ? { value: state.value } : { error: state.error }, 'runner');
+      let namespace = own(this.unwrap(ctx.evalCode(code, filename, { type: 'module', strict: true }), 'runner'));
+      this.drainJobs();
+      // Depending on the QuickJS build, a module evaluates to its namespace or to a promise of it.
+      if (isThenable(ctx, namespace)) {
+        const state = ctx.getPromiseState(namespace);
+        if (state.type === 'pending') throw new StartupError('runner: top-level await did not settle');
+        const settled = state.type === 'fulfilled' ? { value: state.value } : { error: state.error };
+        namespace = own(this.unwrap(settled, 'runner'));
+      }
+      const exported = own(ctx.getProp(namespace, 'default'));
+      own(this.unwrap(ctx.callFunction(register, ctx.undefined, exported), 'runner'));
+    } finally {
+      for (const handle of owned) if (handle.alive) handle.dispose();
     }
-    const exported = ctx.getProp(namespace, 'default');
-    namespace.dispose();
-    const registered = ctx.callFunction(register, ctx.undefined, exported);
-    exported.dispose();
-    register.dispose();
-    this.unwrap(registered, 'runner').dispose();
   }
 
   call(id: number, hook: string, payload: string | undefined, timeoutMs: number): void {
@@ -149,6 +155,10 @@ class Sandbox {
     for (const handle of owned) handle.dispose();
   }
 
+  markTainted(): void {
+    this.tainted = true;
+  }
+
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
@@ -156,11 +166,21 @@ class Sandbox {
     this.active.clear();
     this.dispatchFn?.dispose();
     this.settleFn?.dispose();
+    if (this.tainted) {
+      // After an out-of-memory QuickJS can leave unreachable objects behind, and JS_FreeRuntime then aborts the
+      // whole WASM module on its leak assertion (measured). So such a heap is abandoned instead of freed, and the
+      // worker is recycled once the abandoned heaps add up.
+      abandonedBytes += this.setup.memoryBytes;
+      if (abandonedBytes > ABANDONED_BYTES_BUDGET) fatal(`recycling after abandoning ${abandonedBytes} bytes of heaps`);
+      return;
+    }
     try {
       this.ctx.dispose();
       this.rt.dispose();
-    } catch {
-      // A runtime that hit its memory limit can fail to free cleanly; the worker's allocator reclaims it anyway.
+    } catch (error) {
+      // Seen after an out-of-memory inside QuickJS: JS_FreeRuntime's leak assertion aborts the WASM module.
+      // Nothing running in this module can be trusted after an abort, so the worker is replaced.
+      fatal(`freeing a sandbox failed: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
 
@@ -206,6 +226,7 @@ class Sandbox {
   }
 
   private failAll(error: WireError): void {
+    if (error.code === 'PLUGIN_MEMORY_LIMIT') this.tainted = true;
     for (const call of [...this.active.values()]) this.finish(call.id, 'error', undefined, error);
   }
 
@@ -232,6 +253,7 @@ class Sandbox {
     ) {
       error = memoryError();
     }
+    if (error?.code === 'PLUGIN_MEMORY_LIMIT') this.tainted = true;
     post({ t: 'result', id, outcome, value, error, memoryBytes: memory === TRAPPED ? undefined : memory });
     if (memory === TRAPPED) fatal('the QuickJS heap trapped after exhausting its memory limit');
   }
@@ -383,9 +405,10 @@ function handle(module: QuickJSWASMModule, msg: ToWorker): void {
         sandboxes.set(installationId, sandbox);
         post({ t: 'result', id: msg.id, outcome: 'ok' });
       } catch (error) {
-        sandbox.dispose();
         const message = error instanceof Error ? error.message : String(error);
         const outOfMemory = message.includes('out of memory');
+        if (outOfMemory) sandbox.markTainted();
+        sandbox.dispose();
         post({
           t: 'result',
           id: msg.id,

@@ -1,0 +1,190 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PluginRuntime } from './plugin-runtime.js';
+import { RuntimeError } from './runtime-error.js';
+import type { HookName, LoadSpec } from './runtime.types.js';
+import { inlinePlugin, RecordingObserver } from './testing.js';
+
+/**
+ * A runaway plugin (infinite loop, memory bomb, throw) in any hook fails only itself: other plugins keep answering
+ * and the main thread keeps serving HTTP while it runs.
+ */
+
+const BEHAVIOUR = {
+  loop: 'for (;;) {}',
+  bomb: 'const a = []; for (let i = 0; ; i++) a.push({ i, s: "y" + i, list: [i, i + 1] });',
+  throw: 'throw new Error("runaway threw");',
+} as const;
+type Mode = keyof typeof BEHAVIOUR;
+
+const EXPECTED_CODE: Record<Mode, string> = {
+  loop: 'PLUGIN_TIMEOUT',
+  bomb: 'PLUGIN_MEMORY_LIMIT',
+  throw: 'PLUGIN_ERROR',
+};
+
+function runaway(hook: HookName, mode: Mode): LoadSpec {
+  const body = (name: HookName) => (name === hook ? BEHAVIOUR[mode] : 'return "fine";');
+  const code = `export default {
+    onInit() { ${body('onInit')} },
+    onMessage() { ${body('onMessage')} },
+    onEvent() { ${body('onEvent')} },
+    onHealth() { ${body('onHealth')} },
+    onCleanup() { ${body('onCleanup')} },
+  };`;
+  return inlinePlugin(code, {
+    permissions: ['messages:receive', 'events:subscribe'],
+    // Loops run into the time limit; bombs get more time so that it is the memory limit they hit.
+    limits: { timeout_ms: mode === 'loop' ? 300 : 3000, memory_mb: 8 },
+  });
+}
+
+const NEIGHBOUR = `let n = 0; export default { onMessage(m) { n++; return { pong: m.data, n }; } };`;
+
+let runtime: PluginRuntime;
+let server: FastifyInstance;
+let baseUrl: string;
+const observer = new RecordingObserver();
+let first: LoadSpec;
+let second: LoadSpec;
+
+beforeAll(async () => {
+  runtime = new PluginRuntime({ observer, workers: 2, maxCrashes: 100 });
+  // Placement is least-loaded, so the two neighbours get a worker each and every runaway shares with one of them.
+  first = inlinePlugin(NEIGHBOUR);
+  second = inlinePlugin(NEIGHBOUR);
+  await runtime.load(first);
+  await runtime.load(second);
+  server = Fastify();
+  server.get('/ping', async () => ({ ok: true }));
+  baseUrl = await server.listen({ host: '127.0.0.1', port: 0 });
+});
+
+afterAll(async () => {
+  await runtime.close();
+  await server.close();
+});
+
+/** The neighbour sharing the runaway's worker and the one on the other worker (a sandbox is placed synchronously). */
+function neighboursOf(spec: LoadSpec): { same: LoadSpec; other: LoadSpec } {
+  const worker = runtime.status(spec.installationId)!.workerId;
+  expect(worker).toBeDefined();
+  const [same, other] = runtime.status(first.installationId)!.workerId === worker ? [first, second] : [second, first];
+  expect(runtime.status(other.installationId)!.workerId).not.toBe(worker);
+  return { same, other };
+}
+
+/** Keeps pinging the main thread's HTTP server and the other worker's plugin until `done`, recording latencies. */
+async function probeWhile(done: Promise<unknown>, otherWorker: LoadSpec) {
+  let finished = false;
+  void done.finally(() => (finished = true)).catch(() => undefined);
+  const http: number[] = [];
+  const plugin: number[] = [];
+  let i = 0;
+  while (!finished) {
+    const t0 = performance.now();
+    const res = await fetch(`${baseUrl}/ping`);
+    expect(await res.json()).toEqual({ ok: true });
+    http.push(performance.now() - t0);
+    const t1 = performance.now();
+    expect(await runtime.message(otherWorker.installationId, { type: 'ping', data: ++i })).toMatchObject({ pong: i });
+    plugin.push(performance.now() - t1);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return { http, plugin };
+}
+
+async function outcome(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+    return 'ok';
+  } catch (error) {
+    return (error as RuntimeError).code;
+  }
+}
+
+function trigger(spec: LoadSpec, hook: HookName): Promise<unknown> {
+  const id = spec.installationId;
+  switch (hook) {
+    case 'onMessage':
+      return runtime.message(id, { type: 'x', data: null });
+    case 'onEvent':
+      return runtime.event(id, { type: 'x.y', data: null });
+    case 'onHealth':
+      return runtime.health(id);
+    case 'onCleanup':
+      return runtime.stop(id);
+    default:
+      return runtime.load(spec);
+  }
+}
+
+const HOOKS: HookName[] = ['onInit', 'onMessage', 'onEvent', 'onHealth', 'onCleanup'];
+const CASES = HOOKS.flatMap((hook) => (['loop', 'bomb', 'throw'] as Mode[]).map((mode) => [hook, mode] as const));
+
+describe('a runaway plugin fails alone', () => {
+  it.each(CASES)('%s: %s', async (hook, mode) => {
+    const spec = runaway(hook, mode);
+    if (hook !== 'onInit') await runtime.load(spec);
+
+    const running = trigger(spec, hook);
+    const { same, other } = neighboursOf(spec);
+    const [result, latencies] = await Promise.all([outcome(running), probeWhile(running, other)]);
+
+    // The runaway's own call fails with the matching code (health reports instead of throwing, cleanup is best effort).
+    const last = observer.callsOf(spec.installationId).at(-1)!;
+    expect(last.hook).toBe(hook);
+    expect(last.outcome).toBe(mode === 'loop' ? 'timeout' : 'error');
+    expect(last.error?.code).toBe(EXPECTED_CODE[mode]);
+    if (hook === 'onInit') expect(result).toBe('PLUGIN_STARTUP_FAILED');
+    else if (hook === 'onMessage' || hook === 'onEvent') expect(result).toBe(EXPECTED_CODE[mode]);
+    else expect(result).toBe('ok');
+    if (hook === 'onHealth') {
+      const report = await runtime.health(spec.installationId);
+      expect(report.status).toBe('unhealthy');
+    }
+
+    // Meanwhile the main thread and the plugin on the other worker answered promptly.
+    expect(latencies.http.length).toBeGreaterThan(0);
+    expect(Math.max(...latencies.http)).toBeLessThan(150);
+    expect(Math.max(...latencies.plugin)).toBeLessThan(150);
+
+    // The neighbour in the runaway's own worker was at most delayed, and answers now.
+    expect(await runtime.message(same.installationId, { type: 'ping', data: 'after' })).toMatchObject({
+      pong: 'after',
+    });
+    if (hook !== 'onCleanup') await runtime.stop(spec.installationId);
+  });
+
+  it('survives a catastrophic regular expression (interrupted like a loop)', async () => {
+    const spec = inlinePlugin('export default { onMessage: () => /(a+)+$/.test("a".repeat(40) + "b") }', {
+      limits: { timeout_ms: 300 },
+    });
+    await runtime.load(spec);
+    expect(await outcome(runtime.message(spec.installationId, { type: 'x' }))).toBe('PLUGIN_TIMEOUT');
+    await runtime.stop(spec.installationId);
+  });
+
+  it('replaces a worker whose heap is exhausted by retained garbage and reloads the sandboxes it hosted', async () => {
+    const spec = inlinePlugin(
+      `export default { onMessage(m) {
+        if (m.type === 'hoard') { globalThis.keep = []; for (let i = 0; ; i++) keep.push({ i, s: 'y' + i }); }
+        return typeof globalThis.keep;
+      } }`,
+      { limits: { timeout_ms: 2000, memory_mb: 4 } },
+    );
+    await runtime.load(spec);
+    const code = await outcome(runtime.message(spec.installationId, { type: 'hoard' }));
+    expect(code).toBe('PLUGIN_MEMORY_LIMIT');
+    // Either the heap could still be measured (the hoard stays and the plugin reports it) or the worker was replaced
+    // and the plugin reloaded fresh; in both cases it answers again, and so does its neighbour.
+    await expect.poll(() => runtime.status(spec.installationId)?.state, { timeout: 5000 }).toBe('ready');
+    expect(['object', 'undefined']).toContain(await runtime.message(spec.installationId, { type: 'ping' }));
+    await expect
+      .poll(() => runtime.message(first.installationId, { type: 'ping', data: 1 }).catch(() => null), {
+        timeout: 5000,
+      })
+      .toMatchObject({ pong: 1 });
+    await runtime.stop(spec.installationId);
+  });
+});
