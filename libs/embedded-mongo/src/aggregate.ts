@@ -1,7 +1,7 @@
-import { Aggregator } from 'mingo';
 import { compareBson } from './bson-order.js';
 import { parseSort, sortDocs } from './collection.js';
 import { ErrorCode, MongoCommandError } from './errors.js';
+import { mingoAggregator } from './mingo-context.js';
 import { cloneDoc, isPlainObject, type Doc } from './paths.js';
 
 /**
@@ -26,7 +26,9 @@ export function runPipeline(input: Doc[], pipeline: Doc[], resolve: (collection:
   let pending: Doc[] = [];
   const flush = (): void => {
     if (pending.length === 0) return;
-    const agg = new Aggregator(pending, { collectionResolver: (name: string) => resolve(name).map(cloneDoc) });
+    const agg = mingoAggregator(pending as never, {
+      collectionResolver: (name: string) => resolve(name).map(cloneDoc),
+    });
     docs = agg.run(docs) as Doc[];
     pending = [];
   };
@@ -90,7 +92,7 @@ function bucket(docs: Doc[], spec: unknown, resolve: (collection: string) => Doc
     }
   }
   // Evaluate groupBy with mingo, then assign buckets ourselves.
-  const keyed = new Aggregator([{ $project: { _id: 0, k: groupBy as never, d: '$$ROOT' } }]).run(docs) as {
+  const keyed = mingoAggregator([{ $project: { _id: 0, k: groupBy as never, d: '$$ROOT' } }]).run(docs) as {
     k: unknown;
     d: Doc;
   }[];
@@ -121,7 +123,7 @@ function bucket(docs: Doc[], spec: unknown, resolve: (collection: string) => Doc
   const slots = [...groups.keys()].sort((a, b) => (a === -1 ? 1 : b === -1 ? -1 : a - b));
   for (const slot of slots) {
     const id = slot === -1 ? spec.default : boundaries[slot];
-    const [row] = new Aggregator([{ $group: { _id: null, ...accumulators } as never }], {
+    const [row] = mingoAggregator([{ $group: { _id: null, ...accumulators } as never }], {
       collectionResolver: (name: string) => resolve(name),
     }).run(groups.get(slot) ?? []) as Doc[];
     result.push({ ...row, _id: id });

@@ -1,6 +1,7 @@
-import { Query } from 'mingo';
+import type { Query } from 'mingo/query';
 import { compareBson, compareStrings, keyString, type Direction } from './bson-order.js';
 import { ErrorCode, MongoCommandError } from './errors.js';
+import { mingoQuery } from './mingo-context.js';
 import { pathValues, type Doc } from './paths.js';
 import { SortedIndex } from './sorted-index.js';
 
@@ -39,7 +40,7 @@ export class CollectionIndex {
     this.dirs = this.fields.map((f) => (spec.key[f] === -1 || spec.key[f] === -1.0 ? -1 : 1));
     this.unique = spec.unique === true || spec.name === '_id_';
     this.sparse = spec.sparse === true;
-    this.partial = spec.partialFilterExpression ? new Query(spec.partialFilterExpression) : null;
+    this.partial = spec.partialFilterExpression ? mingoQuery(spec.partialFilterExpression) : null;
     const dirs = this.dirs;
     this.tree = new SortedIndex<IndexEntry>((a, b) => {
       for (let i = 0; i < dirs.length; i++) {

@@ -1,8 +1,8 @@
 import { UUID } from 'bson';
-import { Query } from 'mingo';
 import { compareBson, keyString, rankOf, Rank, sortValue } from './bson-order.js';
 import { CollectionIndex, type IndexSpec } from './collection-index.js';
 import { ErrorCode, MongoCommandError } from './errors.js';
+import { mingoQuery } from './mingo-context.js';
 import { isPlainObject, pathValues, type Doc } from './paths.js';
 import { planIds, planQuery, type Plan, type SortSpec } from './planner.js';
 
@@ -13,7 +13,7 @@ const MATCH_ALL: Matcher = () => true;
 export function compileFilter(filter: Doc | undefined): Matcher {
   if (!filter || Object.keys(filter).length === 0) return MATCH_ALL;
   try {
-    const q = new Query(filter);
+    const q = mingoQuery(filter);
     return (doc) => q.test(doc);
   } catch (err) {
     throw new MongoCommandError(ErrorCode.BadValue, (err as Error).message);

@@ -116,9 +116,12 @@ export class DurableStore {
       releaseLock(abs);
       throw err;
     }
-    store.timer = setInterval(() => {
-      if (store.journalBytes >= Math.min(PERIODIC_COMPACT_MIN_BYTES, store.compactThreshold)) store.startCompaction();
-    }, options.compactIntervalMs ?? 10 * 60 * 1000).unref();
+    store.timer = setInterval(
+      () => {
+        if (store.journalBytes >= Math.min(PERIODIC_COMPACT_MIN_BYTES, store.compactThreshold)) store.startCompaction();
+      },
+      options.compactIntervalMs ?? 10 * 60 * 1000,
+    ).unref();
     return store;
   }
 
@@ -291,7 +294,9 @@ export class DurableStore {
     await this.drain();
     // Leave a compact directory behind so the next open replays little.
     if (!this.failure && this.journalBytes >= Math.min(PERIODIC_COMPACT_MIN_BYTES, this.compactThreshold)) {
-      await this.compact().catch((err: Error) => this.logger?.warn('embedded-mongo: compaction on close failed', { error: err.message }));
+      await this.compact().catch((err: Error) =>
+        this.logger?.warn('embedded-mongo: compaction on close failed', { error: err.message }),
+      );
     }
     this.closed = true;
     await this.drain();

@@ -1,5 +1,4 @@
 import { BSON, Long, ObjectId, Timestamp } from 'bson';
-import { find as mingoFind } from 'mingo';
 import { runPipeline } from './aggregate.js';
 import { BracketBound, keyString, Rank } from './bson-order.js';
 import { scanInterval } from './planner.js';
@@ -7,6 +6,7 @@ import { Catalog, splitNs, validateCollectionName, validateDbName, type LogOp } 
 import type { IndexSpec } from './collection-index.js';
 import { compileFilter, parseSort, validateId, type Collection } from './collection.js';
 import { asCommandError, ErrorCode, MongoCommandError } from './errors.js';
+import { mingoQuery } from './mingo-context.js';
 import { cloneDoc, isPlainObject, pathValues, type Doc } from './paths.js';
 import { DirectAccess, Transaction, type Access } from './transactions.js';
 import { applyUpdate, upsertDocument, validateUpdate } from './update.js';
@@ -972,7 +972,10 @@ export class Engine {
       );
     const collection = cmd.collection;
     if (typeof collection !== 'string' || collection.length === 0) {
-      throw new MongoCommandError(ErrorCode.TypeMismatch, "BSON field 'getMore.collection' is missing but a required field");
+      throw new MongoCommandError(
+        ErrorCode.TypeMismatch,
+        "BSON field 'getMore.collection' is missing but a required field",
+      );
     }
     const state = this.cursors.get(id);
     if (!state) throw new MongoCommandError(ErrorCode.CursorNotFound, `cursor id ${id} not found`);
@@ -1027,9 +1030,10 @@ export class Engine {
         if (typeof ttl !== 'number' || index.fields.length !== 1) continue;
         const cutoff = new Date(now - ttl * 1000);
         // The index orders dates, so expired entries are one interval: [oldest date, cutoff].
-        const interval = index.dirs[0] === 1
-          ? { lo: [new BracketBound(Rank.Date, -1)], loInc: true, hi: [cutoff], hiInc: true }
-          : { lo: [cutoff], loInc: true, hi: [new BracketBound(Rank.Date, -1)], hiInc: true };
+        const interval =
+          index.dirs[0] === 1
+            ? { lo: [new BracketBound(Rank.Date, -1)], loInc: true, hi: [cutoff], hiInc: true }
+            : { lo: [cutoff], loInc: true, hi: [new BracketBound(Rank.Date, -1)], hiInc: true };
         const expired = new Map<string, Doc>();
         for (const id of scanInterval(index, interval)) {
           const doc = coll.docs.get(id);
@@ -1099,7 +1103,9 @@ function checkDocSize(doc: Doc): void {
 function projectDocs(docs: Doc[], projection: Doc, filter?: Doc): Doc[] {
   const positional = Object.keys(projection).some((k) => k.endsWith('.$'));
   try {
-    return mingoFind(docs.map(cloneDoc), positional && filter ? filter : {}, projection).all() as Doc[];
+    return mingoQuery(positional && filter ? filter : {})
+      .find(docs.map(cloneDoc), projection)
+      .all() as Doc[];
   } catch (err) {
     throw asCommandError(err);
   }

@@ -1,7 +1,7 @@
 import { ObjectId } from 'bson';
-import { Aggregator, update as mingoUpdate } from 'mingo';
 import { compareBson } from './bson-order.js';
 import { ErrorCode, MongoCommandError } from './errors.js';
+import { MINGO_OPTIONS, mingoAggregator, mingoUpdate } from './mingo-context.js';
 import { cloneDoc, getPath, isPlainObject, setPath, type Doc } from './paths.js';
 
 /** Update semantics: operator updates (via mingo), replacements, pipeline updates, and upsert seeding. */
@@ -81,7 +81,7 @@ export interface ApplyOptions {
 export function applyUpdate(doc: Doc, u: UpdateSpec, opts: ApplyOptions = {}): Doc | undefined {
   let next: Doc;
   if (Array.isArray(u)) {
-    const out = new Aggregator(u).run([cloneDoc(doc)]) as Doc[];
+    const out = mingoAggregator(u as never).run([cloneDoc(doc)]) as Doc[];
     next = out[0] ?? {};
     if (!('_id' in next) && '_id' in doc) next = { _id: doc._id, ...next };
   } else if (isReplacement(u)) {

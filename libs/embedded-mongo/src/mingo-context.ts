@@ -1,0 +1,175 @@
+import { Aggregator } from 'mingo/aggregator';
+import { Context } from 'mingo';
+import * as accumulatorOperators from 'mingo/operators/accumulator';
+import * as expressionOperators from 'mingo/operators/expression';
+import * as pipelineOperators from 'mingo/operators/pipeline';
+import * as projectionOperators from 'mingo/operators/projection';
+import * as queryOperators from 'mingo/operators/query';
+import * as windowOperators from 'mingo/operators/window';
+import { Query } from 'mingo/query';
+import { update } from 'mingo/updater';
+import { bsonType, compareBson, rankOf, Rank } from './bson-order.js';
+import { isPlainObject } from './paths.js';
+
+/**
+ * Operator overrides for mingo where its behaviour differs from MongoDB on BSON values.
+ * `$type` in mingo does not recognise ObjectId, Binary, Timestamp and friends (they look like plain objects).
+ */
+
+const TYPE_ALIASES: Record<number, string> = {
+  1: 'double',
+  2: 'string',
+  3: 'object',
+  4: 'array',
+  5: 'binData',
+  6: 'undefined',
+  7: 'objectId',
+  8: 'bool',
+  9: 'date',
+  10: 'null',
+  11: 'regex',
+  13: 'javascript',
+  16: 'int',
+  17: 'timestamp',
+  18: 'long',
+  19: 'decimal',
+  [-1]: 'minKey',
+  127: 'maxKey',
+};
+
+/** The BSON type name of a decoded value. Promoted numbers report int/long/double by their value. */
+export function bsonTypeName(v: unknown): string {
+  if (v === undefined) return 'undefined';
+  if (v === null) return 'null';
+  if (typeof v === 'number') {
+    if (Number.isInteger(v) && !Object.is(v, -0)) return v >= -2147483648 && v <= 2147483647 ? 'int' : 'long';
+    return 'double';
+  }
+  if (typeof v === 'bigint') return 'long';
+  if (typeof v === 'string') return 'string';
+  if (typeof v === 'boolean') return 'bool';
+  if (Array.isArray(v)) return 'array';
+  if (v instanceof Date) return 'date';
+  if (v instanceof RegExp) return 'regex';
+  switch (bsonType(v)) {
+    case 'ObjectId':
+      return 'objectId';
+    case 'Binary':
+      return 'binData';
+    case 'Timestamp':
+      return 'timestamp';
+    case 'Long':
+      return 'long';
+    case 'Int32':
+      return 'int';
+    case 'Double':
+      return 'double';
+    case 'Decimal128':
+      return 'decimal';
+    case 'BSONRegExp':
+      return 'regex';
+    case 'MinKey':
+      return 'minKey';
+    case 'MaxKey':
+      return 'maxKey';
+    case 'Code':
+      return 'javascript';
+    case 'BSONSymbol':
+      return 'symbol';
+    default:
+      return 'object';
+  }
+}
+
+function typeMatches(v: unknown, wanted: unknown): boolean {
+  const name = typeof wanted === 'number' ? TYPE_ALIASES[wanted] : String(wanted);
+  if (name === 'number') return rankOf(v) === Rank.Number;
+  return bsonTypeName(v) === name;
+}
+
+/** Values at a path, expanding arrays on the way but keeping a leaf array itself (so 'array' can match). */
+function leafValues(doc: unknown, parts: string[], i: number, out: unknown[]): void {
+  if (i === parts.length) {
+    out.push(doc);
+    return;
+  }
+  if (Array.isArray(doc)) {
+    if (/^\d+$/.test(parts[i])) leafValues(doc[Number(parts[i])], parts, i + 1, out);
+    for (const el of doc) if (isPlainObject(el)) leafValues(el, parts, i, out);
+    return;
+  }
+  if (isPlainObject(doc)) {
+    if (parts[i] in doc) leafValues(doc[parts[i]], parts, i + 1, out);
+  }
+}
+
+function $type(selector: string, value: unknown): (obj: Record<string, unknown>) => boolean {
+  const wanted = Array.isArray(value) ? value : [value];
+  const parts = selector.split('.');
+  return (obj) => {
+    const values: unknown[] = [];
+    leafValues(obj, parts, 0, values);
+    return values.some((v) =>
+      wanted.some((t) => typeMatches(v, t) || (Array.isArray(v) && v.some((el) => typeMatches(el, t)))),
+    );
+  };
+}
+
+type Predicate = (obj: Record<string, unknown>) => boolean;
+type QueryOp = (selector: string, value: unknown, options: unknown) => Predicate;
+const baseEq = (queryOperators as unknown as Record<string, QueryOp>).$eq;
+const baseNe = (queryOperators as unknown as Record<string, QueryOp>).$ne;
+
+/** Embedded-document equality is field-order sensitive in MongoDB ({a,b} != {b,a}); mingo ignores order. */
+function objectEquals(selector: string, value: Record<string, unknown>): Predicate {
+  const parts = selector.split('.');
+  return (obj) => {
+    const values: unknown[] = [];
+    leafValues(obj, parts, 0, values);
+    return values.some(
+      (v) =>
+        compareBson(v, value) === 0 ||
+        (Array.isArray(v) && v.some((el) => isPlainObject(el) && compareBson(el, value) === 0)),
+    );
+  };
+}
+
+function $eq(selector: string, value: unknown, options: unknown): Predicate {
+  return isPlainObject(value) ? objectEquals(selector, value) : baseEq(selector, value, options);
+}
+
+function $ne(selector: string, value: unknown, options: unknown): Predicate {
+  if (!isPlainObject(value)) return baseNe(selector, value, options);
+  const eq = objectEquals(selector, value);
+  return (obj) => !eq(obj);
+}
+
+/**
+ * mingo's top-level helpers merge a caller's context *under* their defaults, so an override would lose;
+ * the engine builds the whole operator context itself and uses mingo's base classes with it.
+ */
+export const MINGO_CONTEXT = Context.init({
+  accumulator: accumulatorOperators as never,
+  expression: expressionOperators as never,
+  pipeline: pipelineOperators as never,
+  projection: projectionOperators as never,
+  query: { ...(queryOperators as object), $type, $eq, $ne } as never,
+  window: windowOperators as never,
+});
+export const MINGO_OPTIONS = { context: MINGO_CONTEXT };
+
+type Criteria = ConstructorParameters<typeof Query>[0];
+type Pipeline = ConstructorParameters<typeof Aggregator>[0];
+
+export function mingoQuery(filter: Criteria): Query {
+  return new Query(filter, MINGO_OPTIONS);
+}
+
+export function mingoAggregator(
+  pipeline: Pipeline,
+  extra: { collectionResolver?: (name: string) => Record<string, unknown>[] } = {},
+): Aggregator {
+  return new Aggregator(pipeline, { ...MINGO_OPTIONS, ...extra });
+}
+
+export { update as mingoUpdate };

@@ -1,0 +1,53 @@
+import { Binary, Long, ObjectId, Timestamp } from 'bson';
+import { describe, expect, it } from 'vitest';
+import { compileFilter } from './collection.js';
+import type { Doc } from './paths.js';
+
+/** Query semantics where mingo alone differs from MongoDB, corrected by the engine's operator context. */
+const oid = new ObjectId();
+const docs: Doc[] = [
+  {
+    _id: 1,
+    o: oid,
+    b: new Binary(Buffer.from('x')),
+    t: new Timestamp({ t: 1, i: 1 }),
+    n: 5,
+    big: 2 ** 40,
+    f: 1.5,
+    sub: { a: 1, b: 2 },
+  },
+  { _id: 2, o: 'str', arr: [oid, 'x'], n: null, sub: { b: 2, a: 1 }, list: [{ a: 1, b: 2 }] },
+  { _id: 3, arr: [[1, 2]], f: Long.fromNumber(3) },
+];
+const ids = (filter: Doc): unknown[] => docs.filter(compileFilter(filter)).map((d) => d._id);
+
+describe('query semantics', () => {
+  it('$type recognises BSON classes by name and number', () => {
+    expect(ids({ o: { $type: 'objectId' } })).toEqual([1]);
+    expect(ids({ o: { $type: 7 } })).toEqual([1]);
+    expect(ids({ b: { $type: 'binData' } })).toEqual([1]);
+    expect(ids({ t: { $type: 'timestamp' } })).toEqual([1]);
+    expect(ids({ arr: { $type: 'objectId' } })).toEqual([2]);
+    expect(ids({ arr: { $type: 'array' } })).toEqual([2, 3]);
+    expect(ids({ n: { $type: 'null' } })).toEqual([2]);
+    expect(ids({ n: { $type: ['int', 'null'] } })).toEqual([1, 2]);
+    expect(ids({ big: { $type: 'long' } })).toEqual([1]);
+    expect(ids({ f: { $type: 'double' } })).toEqual([1]);
+    expect(ids({ f: { $type: 'number' } })).toEqual([1, 3]);
+    expect(ids({ o: { $type: 'string' } })).toEqual([2]);
+  });
+
+  it('compares embedded documents with field order, as MongoDB does', () => {
+    expect(ids({ sub: { a: 1, b: 2 } })).toEqual([1]);
+    expect(ids({ sub: { b: 2, a: 1 } })).toEqual([2]);
+    expect(ids({ sub: { $ne: { a: 1, b: 2 } } })).toEqual([2, 3]);
+    expect(ids({ list: { a: 1, b: 2 } })).toEqual([2]);
+    expect(ids({ list: { b: 2, a: 1 } })).toEqual([]);
+  });
+
+  it('matches null against missing fields and arrays by element', () => {
+    expect(ids({ n: null })).toEqual([2, 3]);
+    expect(ids({ arr: 'x' })).toEqual([2]);
+    expect(ids({ arr: [1, 2] })).toEqual([3]);
+  });
+});
