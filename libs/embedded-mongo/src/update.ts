@@ -122,9 +122,7 @@ export function applyUpdate(doc: Doc, u: UpdateSpec, opts: ApplyOptions = {}): D
         modifier,
         opts.arrayFilters ?? [],
         usesPositional(modifier) ? opts.query : undefined,
-        {
-          cloneMode: 'copy',
-        },
+        { cloneMode: 'copy', queryOptions: MINGO_OPTIONS },
       );
     } catch (err) {
       if (err instanceof MongoCommandError) throw err;
