@@ -17,9 +17,10 @@ async function main(): Promise<void> {
   app.enableShutdownHooks();
   await app.listen(config.port, config.host);
   const shown = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  const { port } = app.getHttpServer().address() as { port: number };
   new JsonLogger('Plughub').log('Plughub is listening', {
-    url: `http://${shown}:${config.port}/api/`,
-    docs: `http://${shown}:${config.port}/api/docs/`,
+    url: `http://${shown}:${port}/api/`,
+    docs: `http://${shown}:${port}/api/docs/`,
   });
 }
 

@@ -60,7 +60,8 @@ export class AuthController {
   @Authenticated()
   @ApiOperation({ summary: 'Who am I', description: 'The authenticated user.' })
   async me(@CurrentUser() caller: AuthUser): Promise<UserResponseDto> {
-    const user = await this.users.findById(caller.id);
+    // The guard has just resolved this user (through the short-lived auth cache); reuse that read.
+    const user = await this.users.findForAuth(caller.id);
     if (!user) throw unauthenticated();
     return UserResponseDto.from(user);
   }

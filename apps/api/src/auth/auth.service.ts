@@ -68,7 +68,7 @@ export class AuthService {
 
   /** Resolves a JWT subject to the caller, or null when the user is gone or inactive. */
   async userFromJwt(claims: JwtClaims): Promise<AuthUser | null> {
-    const user = await this.users.findById(claims.sub);
+    const user = await this.users.findForAuth(claims.sub);
     if (!user || !user.isActive) return null;
     return { id: user.id, email: user.email, name: user.name, roles: user.roles, method: 'jwt', scopes: null };
   }
@@ -79,7 +79,7 @@ export class AuthService {
     const token = await this.tokens.findByHash(hashApiKey(key));
     const now = new Date();
     if (!token || token.revokedAt || (token.expiresAt && token.expiresAt <= now)) return null;
-    const user = await this.users.findById(token.userId);
+    const user = await this.users.findForAuth(token.userId);
     if (!user || !user.isActive) return null;
     // last_used_at is informational; minute precision spares a write on every request.
     if (!token.lastUsedAt || now.getTime() - token.lastUsedAt.getTime() > 60_000) {

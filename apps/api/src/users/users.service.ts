@@ -17,9 +17,31 @@ import type { UserListQueryDto } from './dto/user-list-query.dto.js';
 import type { User } from './user.entity.js';
 import { UserRepository } from './user.repository.js';
 
+/**
+ * How long a user looked up for authentication may be reused. Every authenticated request needs its
+ * user; re-reading it from the database each time costs most of a cheap route's throughput. Changes
+ * made through this service invalidate the entry at once; on other API nodes a change (deactivation,
+ * new roles) takes effect within this window.
+ */
+export const AUTH_USER_TTL_MS = 2000;
+const AUTH_CACHE_MAX = 10_000;
+
 @Injectable()
 export class UsersService {
+  private readonly authCache = new Map<string, { user: User | null; expires: number }>();
+
   constructor(private readonly users: UserRepository) {}
+
+  /** The user for an authenticated request, served from a short-lived cache (see AUTH_USER_TTL_MS). */
+  async findForAuth(id: string): Promise<User | null> {
+    const now = Date.now();
+    const hit = this.authCache.get(id);
+    if (hit && hit.expires > now) return hit.user;
+    const user = await this.users.findById(id);
+    if (this.authCache.size >= AUTH_CACHE_MAX) this.authCache.clear();
+    this.authCache.set(id, { user, expires: now + AUTH_USER_TTL_MS });
+    return user;
+  }
 
   async create(input: { email: string; password: string; name: string; roles?: PlatformRole[] }): Promise<User> {
     const email = input.email.toLowerCase();
@@ -106,6 +128,7 @@ export class UsersService {
       isActive: dto.is_active,
       passwordHash: dto.password !== undefined ? await hashPassword(dto.password) : undefined,
     });
+    this.authCache.delete(id);
     if (!updated) throw notFound('User');
     return updated;
   }
