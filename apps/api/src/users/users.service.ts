@@ -86,6 +86,7 @@ export class UsersService {
 
   async recordLogin(id: string): Promise<void> {
     await this.users.update(id, { lastLoginAt: new Date() });
+    this.authCache.delete(id);
   }
 
   createByAdmin(dto: CreateUserDto): Promise<User> {
