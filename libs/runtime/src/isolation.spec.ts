@@ -55,7 +55,7 @@ beforeAll(async () => {
   second = inlinePlugin(NEIGHBOUR);
   await runtime.load(first);
   await runtime.load(second);
-  server = Fastify();
+  server = Fastify({ forceCloseConnections: true });
   server.get('/ping', async () => ({ ok: true }));
   baseUrl = await server.listen({ host: '127.0.0.1', port: 0 });
 });
