@@ -4,7 +4,7 @@ import { CollectionIndex, type IndexSpec } from './collection-index.js';
 import { ErrorCode, MongoCommandError } from './errors.js';
 import { mingoQuery } from './mingo-context.js';
 import { isPlainObject, pathValues, type Doc } from './paths.js';
-import { planIds, planQuery, type Plan, type SortSpec } from './planner.js';
+import { planIds, planOr, planQuery, type Plan, type SortSpec } from './planner.js';
 
 export type Matcher = (doc: Doc) => boolean;
 
@@ -201,6 +201,20 @@ export class Collection {
       }
       const sorted = opts.sort && !plan.sorted ? sortDocs(out, opts.sort) : out;
       return window(sorted, skip, limit);
+    }
+    const orPlans = planOr(filter, this.indexes);
+    if (orPlans) {
+      const seen = new Set<string>();
+      for (const p of orPlans) {
+        for (const id of planIds(p)) {
+          if (seen.has(id)) continue;
+          seen.add(id);
+          const doc = this.docs.get(id);
+          if (doc && match(doc)) out.push(doc);
+        }
+      }
+      // Index order of the first plan is not the collection's natural order; keep results deterministic.
+      return window(opts.sort ? sortDocs(out, opts.sort) : out, skip, limit);
     }
     const stopAt = !opts.sort ? skip + limit : Infinity;
     for (const doc of this.docs.values()) {

@@ -157,6 +157,9 @@ export class Engine {
       if (!handler) {
         throw new MongoCommandError(ErrorCode.CommandNotFound, `no such command: '${name ?? ''}'`);
       }
+      // Any command may open or continue a transaction (including ones that do not read or write through it).
+      if (cmd.autocommit === false && name !== 'commitTransaction' && name !== 'abortTransaction')
+        this.transactionFor(cmd);
       reply = await handler(db, cmd, conn);
     } catch (err) {
       reply = errorReply(err);
@@ -532,6 +535,8 @@ export class Engine {
     }
     const current = this.txns.get(key);
     if (cmd.startTransaction === true) {
+      // run() registers the transaction before dispatch; the handler's own lookup must get the same one.
+      if (current && current.txnNumber === txnNumber && current.state === 'active') return current;
       if (current && current.txnNumber > txnNumber) {
         throw new MongoCommandError(
           ErrorCode.TransactionTooOld,

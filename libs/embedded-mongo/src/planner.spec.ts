@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { sortValue } from './bson-order.js';
 import { Collection, sortDocs } from './collection.js';
 import type { Doc } from './paths.js';
-import { planIds, planQuery, type SortSpec } from './planner.js';
+import { planIds, planOr, planQuery, type SortSpec } from './planner.js';
 import { SortedIndex } from './sorted-index.js';
 
 const fieldValue = fc.oneof(
@@ -36,7 +36,14 @@ const condition = fc.oneof(
   fc.constant({ $ne: 3 }),
   fc.constant({ $exists: false }),
 );
-const filterArb = fc.record({ a: condition, b: condition }, { requiredKeys: [] });
+const simpleFilter = fc.record({ a: condition, b: condition }, { requiredKeys: [] });
+const filterArb = fc.oneof(
+  { weight: 4, arbitrary: simpleFilter },
+  {
+    weight: 1,
+    arbitrary: fc.array(simpleFilter, { minLength: 1, maxLength: 3 }).map((branches) => ({ $or: branches })),
+  },
+);
 const sortArb = fc.option(
   fc.constantFrom<SortSpec>(
     [['a', 1]],
@@ -143,6 +150,15 @@ describe('index planner', () => {
     expect(coll.find({}, { sort: [['email', -1]], limit: 2 }).map((d) => d.email)).toEqual(['u9@x', 'u99@x']);
     const byAge = planQuery({ age: 3 }, coll.indexes, [['city', 1]]);
     expect(byAge).toMatchObject({ sorted: true });
+  });
+
+  it('unions index plans for $or when every branch is indexed', () => {
+    const coll = sample();
+    const plans = planOr({ $or: [{ email: 'u1@x' }, { age: 7, city: 'x' }] }, coll.indexes);
+    expect(plans?.map((p) => p.index.name)).toEqual(['email_1', 'age_1_city_1']);
+    expect(planOr({ $or: [{ email: 'u1@x' }, { nope: 1 }] }, coll.indexes)).toBeUndefined();
+    const got = coll.find({ $or: [{ email: 'u1@x' }, { age: 7, city: 'x' }] });
+    expect(got.length).toBe(1 + coll.find({ age: 7, city: 'x' }).length);
   });
 
   it('does not serve sorts from multikey indexes, and ignores unindexed fields', () => {

@@ -260,3 +260,20 @@ export function* planIds(plan: Plan): Generator<string> {
     }
   }
 }
+
+/**
+ * Plans for a top-level `$or` whose every branch can use an index (the union of their ids is then a superset
+ * of the matches). Undefined when any branch would need a scan.
+ */
+export function planOr(filter: Doc, indexes: CollectionIndex[]): Plan[] | undefined {
+  const branches = filter.$or;
+  if (!Array.isArray(branches) || branches.length === 0) return undefined;
+  const plans: Plan[] = [];
+  for (const branch of branches) {
+    if (!isPlainObject(branch)) return undefined;
+    const plan = planQuery(branch, indexes);
+    if (!plan) return undefined;
+    plans.push(plan);
+  }
+  return plans;
+}
