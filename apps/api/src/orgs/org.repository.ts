@@ -126,7 +126,7 @@ export class OrgRepository {
       .findOneAndUpdate(
         { org_id: oid(orgId), user_id: oid(userId) },
         { $set: { role }, $setOnInsert: { joined_at: new Date() } },
-        { upsert: true, new: true, timestamps: false },
+        { upsert: true, returnDocument: 'after', timestamps: false },
       )
       .lean<MemberLean>()
       .exec();

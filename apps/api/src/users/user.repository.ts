@@ -103,7 +103,10 @@ export class UserRepository {
     if (changes.roles !== undefined) set.roles = changes.roles;
     if (changes.isActive !== undefined) set.is_active = changes.isActive;
     if (changes.lastLoginAt !== undefined) set.last_login_at = changes.lastLoginAt;
-    const doc = await this.model.findByIdAndUpdate(id, { $set: set }, { new: true }).lean<UserLean>().exec();
+    const doc = await this.model
+      .findByIdAndUpdate(id, { $set: set }, { returnDocument: 'after' })
+      .lean<UserLean>()
+      .exec();
     return doc ? toUser(doc) : null;
   }
 }

@@ -4,6 +4,9 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 };
 
 let threshold = RANK.info;
+
+/** Nest's boot chatter (one line per module and route) is debug detail, not information. */
+const FRAMEWORK_CONTEXTS = new Set(['InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestFactory']);
 let sink: (line: string) => void = (line) => process.stdout.write(line + '\n');
 
 /** Structured JSON logging: one object per line, so logs can be shipped and queried as data. */
@@ -39,7 +42,8 @@ export class JsonLogger implements LoggerService {
     this.write('debug', message, meta, context);
   }
   log(message: unknown, meta?: unknown, context?: string) {
-    this.write('info', message, meta, context);
+    const ctx = context ?? (typeof meta === 'string' ? meta : this.context);
+    this.write(FRAMEWORK_CONTEXTS.has(ctx) ? 'debug' : 'info', message, meta, context);
   }
   info(message: unknown, meta?: unknown, context?: string) {
     this.write('info', message, meta, context);
