@@ -46,8 +46,9 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     void reply.header('x-request-id', request.id);
     done();
   });
+  // The access log: one line per request, carrying the same request id as the response header.
   fastify.addHook('onResponse', (request, reply, done) => {
-    logger.debug('request', {
+    logger.info('request', {
       request_id: request.id,
       method: request.method,
       url: request.url,
