@@ -48,3 +48,4 @@ export {
   signRemoteRequest,
   verifyRemoteSignature,
 } from './remote/remote-signature.js';
+export { readPluginDirectory, type PluginDirectory } from './plugin-directory.js';

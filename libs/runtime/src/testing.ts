@@ -1,6 +1,6 @@
 /**
  * Helpers for tests that drive the runtime (here and in the API's tests): an inline sandbox plugin spec and an
- * observer that records everything. Import from '@app/runtime/testing'; not part of the runtime API.
+ * observer that records everything. Import from '@app/runtime/testing.js'; not part of the runtime API.
  */
 import type { Permission, PluginManifest } from '@app/plugin-sdk';
 import type {
