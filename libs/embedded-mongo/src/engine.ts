@@ -4,12 +4,13 @@ import { BracketBound, keyString, Rank } from './bson-order.js';
 import { scanInterval } from './planner.js';
 import { Catalog, splitNs, validateCollectionName, validateDbName, type LogOp } from './catalog.js';
 import type { IndexSpec } from './collection-index.js';
-import { compileFilter, parseSort, validateId, type Collection } from './collection.js';
+import { Collection, compileFilter, parseSort, validateId } from './collection.js';
 import { asCommandError, ErrorCode, MongoCommandError } from './errors.js';
 import { mingoQuery } from './mingo-context.js';
 import { cloneDoc, isPlainObject, pathValues, type Doc } from './paths.js';
 import { DirectAccess, Transaction, type Access } from './transactions.js';
 import { applyUpdate, upsertDocument, validateUpdate } from './update.js';
+import type { Logger } from './server.js';
 import { MAX_BSON_OBJECT_SIZE, MAX_MESSAGE_SIZE_BYTES } from './wire.js';
 
 /** Where committed operations go: nowhere (memory) or a durable log. Resolves once the data is safe. */
@@ -25,6 +26,7 @@ export interface EngineOptions {
   ttlMonitorIntervalMs?: number;
   cursorTimeoutMs?: number;
   transactionLifetimeMs?: number;
+  logger?: Logger;
 }
 
 export interface ConnectionInfo {
@@ -121,6 +123,10 @@ export class Engine {
     const sweepEvery = Math.max(10, Math.min(1000, Math.floor((options.cursorTimeoutMs ?? CURSOR_TIMEOUT_MS) / 2)));
     this.timers.push(setInterval(() => this.sweep(), sweepEvery).unref());
     this.timers.push(setInterval(() => this.expireTtl(), options.ttlMonitorIntervalMs ?? 60_000).unref());
+  }
+
+  private get logger(): Logger | undefined {
+    return this.options.logger;
   }
 
   get address(): string {
@@ -610,11 +616,16 @@ export class Engine {
       if (prev && prev.txnNumber === Number(cmd.txnNumber)) return { ...prev.reply, retriedStmtIds: [] };
     }
     const catalogOps: LogOp[] = [];
-    const coll = this.ensureCollection(db, name, catalogOps);
+    // Like mongod, only a write that may insert creates a missing collection; others see an empty one.
+    const existing = this.catalog.get(`${db}.${name}`);
+    const coll = existing ?? (mayInsert(cmd) ? this.ensureCollection(db, name, catalogOps) : new Collection(db, name));
     const access: Access = txn ?? new DirectAccess();
     let reply: Doc;
     try {
       reply = body(access, coll);
+    } catch (err) {
+      txn?.abort();
+      throw err;
     } finally {
       const ops = [...catalogOps, ...(access instanceof DirectAccess ? access.ops : [])];
       if (ops.length > 0) {
@@ -1016,6 +1027,14 @@ export class Engine {
   // ---- housekeeping ----------------------------------------------------------------------------------------
 
   private sweep(): void {
+    try {
+      this.sweepOnce();
+    } catch (err) {
+      this.logger?.error('embedded-mongo: cursor/transaction sweep failed', { error: (err as Error).message });
+    }
+  }
+
+  private sweepOnce(): void {
     const now = Date.now();
     const cursorTimeout = this.options.cursorTimeoutMs ?? CURSOR_TIMEOUT_MS;
     for (const [id, c] of this.cursors) if (now - c.lastUsed > cursorTimeout) this.cursors.delete(id);
@@ -1027,6 +1046,14 @@ export class Engine {
 
   /** Removes documents whose TTL-indexed date field is older than expireAfterSeconds. */
   expireTtl(): void {
+    try {
+      this.expireTtlOnce();
+    } catch (err) {
+      this.logger?.error('embedded-mongo: TTL monitor failed', { error: (err as Error).message });
+    }
+  }
+
+  private expireTtlOnce(): void {
     const now = Date.now();
     const ops: LogOp[] = [];
     for (const coll of this.catalog.all()) {
@@ -1063,6 +1090,14 @@ export class Engine {
 }
 
 const DIRECT_READ = new DirectAccess();
+
+function mayInsert(cmd: Doc): boolean {
+  if ('insert' in cmd) return true;
+  if ('update' in cmd)
+    return Array.isArray(cmd.updates) && cmd.updates.some((u) => isPlainObject(u) && u.upsert === true);
+  if ('findAndModify' in cmd || 'findandmodify' in cmd) return cmd.upsert === true;
+  return false;
+}
 
 function noSuchTransaction(txnNumber: number): MongoCommandError {
   return new MongoCommandError(

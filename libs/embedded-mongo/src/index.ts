@@ -49,6 +49,7 @@ export class EmbeddedMongoServer {
       replSetName,
       ttlMonitorIntervalMs: options.ttlMonitorIntervalMs,
       cursorTimeoutMs: options.cursorTimeoutMs,
+      logger: options.logger,
     });
     let store: DurableBackend | undefined;
     if (options.dataDir) {

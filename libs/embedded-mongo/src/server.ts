@@ -71,7 +71,14 @@ class Connection {
       const rest = all.subarray(length);
       this.chunks = rest.length ? [rest] : [];
       this.buffered = rest.length;
-      this.queue = this.queue.then(() => this.handle(message));
+      this.queue = this.queue
+        .then(() => this.handle(message))
+        .catch((err: unknown) => {
+          this.logger?.error('embedded-mongo: connection handler failed; closing it', {
+            error: (err as Error).message,
+          });
+          this.destroy();
+        });
     }
   }
 
