@@ -1,0 +1,147 @@
+/**
+ * Runtime benchmark (not a test): `npx tsx bench/runtime.bench.ts`.
+ * Message round-trip latency and throughput to a loaded sandbox plugin, cold start of one instance in a warm
+ * worker pool, and memory per idle instance (process RSS delta over 50 idle instances: worker threads live in this
+ * process, so their WASM heaps are included).
+ */
+import { PluginRuntime, type LoadSpec } from '@app/runtime';
+import { inlinePlugin } from '@app/runtime/testing.js';
+
+const ECHO = 'let n = 0; export default { onMessage(m) { n++; return { n, echo: m.data }; } };';
+const IDLE = `let ctx; export default { onInit(c) { ctx = c; }, onMessage: (m) => m.data, onHealth: () => [] };`;
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+const mb = (bytes: number) => bytes / (1024 * 1024);
+const fmt = (n: number, digits = 2) => n.toFixed(digits);
+
+interface Row {
+  metric: string;
+  value: string;
+  target: string;
+  ok?: boolean;
+}
+
+async function settle(): Promise<number> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  for (let i = 0; i < 3; i++) {
+    gc?.();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return process.memoryUsage().rss;
+}
+
+async function main(): Promise<void> {
+  const rows: Row[] = [];
+  const runtime = new PluginRuntime({ workers: 2 });
+
+  let t = performance.now();
+  await runtime.warmUp();
+  rows.push({
+    metric: 'worker pool start (2 workers, from .ts via tsx)',
+    value: `${fmt(performance.now() - t, 0)} ms`,
+    target: '-',
+  });
+
+  // Memory per idle instance, measured first on the fresh pool so no freed heap is reused.
+  const before = await settle();
+  const idle: LoadSpec[] = Array.from({ length: 50 }, (_, i) => inlinePlugin(IDLE, { installationId: `idle-${i}` }));
+  for (const spec of idle) await runtime.load(spec);
+  for (const spec of idle) await runtime.message(spec.installationId, { type: 'x', data: null }); // memory reported per call
+  const after = await settle();
+  const perInstance = mb(after - before) / idle.length;
+  const heaps = idle.map((s) => runtime.status(s.installationId)!.memoryBytes ?? 0);
+  rows.push({
+    metric: 'RSS per idle instance (50 loaded)',
+    value: `${fmt(perInstance)} MB`,
+    target: '<= 10 MB',
+    ok: perInstance <= 10,
+  });
+  rows.push({
+    metric: 'QuickJS heap per idle instance',
+    value: `${fmt(mb(heaps.reduce((a, b) => a + b, 0) / heaps.length), 3)} MB`,
+    target: '-',
+  });
+
+  for (const spec of idle) await runtime.stop(spec.installationId);
+
+  // Cold start: load() of one instance into the warm pool, onInit included.
+  const cold: number[] = [];
+  for (let i = 0; i < 30; i++) {
+    const spec = inlinePlugin(IDLE, { installationId: `cold-${i}` });
+    t = performance.now();
+    await runtime.load(spec);
+    cold.push(performance.now() - t);
+    await runtime.stop(spec.installationId);
+  }
+  cold.sort((a, b) => a - b);
+  const coldP50 = percentile(cold, 0.5);
+  rows.push({
+    metric: 'cold start, one instance (p50)',
+    value: `${fmt(coldP50)} ms`,
+    target: '< 50 ms',
+    ok: coldP50 < 50,
+  });
+  rows.push({ metric: 'cold start, one instance (max of 30)', value: `${fmt(cold.at(-1)!)} ms`, target: '-' });
+
+  // Round-trip latency, one message at a time.
+  const echo = inlinePlugin(ECHO, { installationId: 'echo', limits: { max_pending: 64 } });
+  await runtime.load(echo);
+  for (let i = 0; i < 500; i++) await runtime.message('echo', { type: 'x', data: i }); // warm up
+  const latencies: number[] = [];
+  for (let i = 0; i < 5000; i++) {
+    t = performance.now();
+    await runtime.message('echo', { type: 'x', data: { i, text: 'hello' } });
+    latencies.push(performance.now() - t);
+  }
+  latencies.sort((a, b) => a - b);
+  const p50 = percentile(latencies, 0.5);
+  rows.push({
+    metric: 'message round-trip p50 (sequential)',
+    value: `${fmt(p50, 3)} ms`,
+    target: '< 1 ms',
+    ok: p50 < 1,
+  });
+  rows.push({
+    metric: 'message round-trip p99 (sequential)',
+    value: `${fmt(percentile(latencies, 0.99), 3)} ms`,
+    target: '-',
+  });
+  rows.push({
+    metric: 'sequential throughput',
+    value: `${fmt(1000 / (latencies.reduce((a, b) => a + b, 0) / latencies.length), 0)} msg/s`,
+    target: '-',
+  });
+
+  // Throughput with concurrency: two plugins (one per worker), 32 calls in flight each, for 2 seconds.
+  const echo2 = inlinePlugin(ECHO, { installationId: 'echo-2', limits: { max_pending: 64 } });
+  await runtime.load(echo2);
+  let done = 0;
+  const until = performance.now() + 2000;
+  const loop = async (id: string) => {
+    while (performance.now() < until) {
+      await runtime.message(id, { type: 'x', data: done });
+      done++;
+    }
+  };
+  t = performance.now();
+  await Promise.all(['echo', 'echo-2'].flatMap((id) => Array.from({ length: 32 }, () => loop(id))));
+  rows.push({
+    metric: 'throughput, 2 plugins x 32 in flight',
+    value: `${fmt(done / ((performance.now() - t) / 1000), 0)} msg/s`,
+    target: '-',
+  });
+  await runtime.stop('echo');
+  await runtime.stop('echo-2');
+
+  await runtime.close();
+
+  const width = [Math.max(...rows.map((r) => r.metric.length)), Math.max(...rows.map((r) => r.value.length)), 9];
+  const line = (a: string, b: string, c: string, d: string) =>
+    `| ${a.padEnd(width[0])} | ${b.padStart(width[1])} | ${c.padEnd(width[2])} | ${d.padEnd(4)} |`;
+  console.log(`\nPlughub runtime benchmark: Node ${process.version}, ${process.platform}/${process.arch}\n`);
+  console.log(line('metric', 'value', 'target', ''));
+  console.log(`|${'-'.repeat(width[0] + 2)}|${'-'.repeat(width[1] + 2)}|${'-'.repeat(width[2] + 2)}|------|`);
+  for (const r of rows) console.log(line(r.metric, r.value, r.target, r.ok === undefined ? '' : r.ok ? 'ok' : 'MISS'));
+}
+
+await main();
