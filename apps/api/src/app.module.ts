@@ -5,6 +5,7 @@ import { APP_CONFIG, type AppConfig } from './config/app-config.js';
 import { HealthModule } from './health/health.module.js';
 import { MetaModule } from './meta/meta.module.js';
 import { OrgsModule } from './orgs/orgs.module.js';
+import { RegistryModule } from './registry/registry.module.js';
 import { UsersModule } from './users/users.module.js';
 
 @Global()
@@ -31,6 +32,7 @@ export class AppModule {
         UsersModule,
         AuthModule,
         OrgsModule,
+        RegistryModule,
       ],
     };
   }

@@ -15,6 +15,7 @@ export const TAGS: Record<string, string> = {
   health: 'Liveness and readiness of the service.',
   meta: 'Server version, API changelog and this document.',
   orgs: 'Organisations and their members.',
+  registry: 'The plugin registry: publish, catalog, versions, downloads, ratings and repositories.',
   users: 'User accounts and platform roles (admins).',
 };
 

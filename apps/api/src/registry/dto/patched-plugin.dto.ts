@@ -1,0 +1,71 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import {
+  ArrayMaxSize,
+  ArrayUnique,
+  IsArray,
+  IsIn,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  MaxLength,
+  MinLength,
+  ValidateIf,
+} from 'class-validator';
+import { PLUGIN_SCOPES, type PluginScope } from '../visibility.js';
+
+/**
+ * Listing fields a plugin's managers may change. They are taken from the manifest again whenever a newer
+ * version becomes the one the catalog shows.
+ */
+export class PatchedPluginDto {
+  /** Display name. */
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(100)
+  name?: string;
+
+  /** What the plugin does. */
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(2000)
+  description?: string;
+
+  /** Category (lower-case letters, digits and dashes), or null. */
+  @ApiPropertyOptional({ type: String, nullable: true })
+  @IsOptional()
+  @ValidateIf((_o, v) => v !== null)
+  @Matches(/^[a-z0-9][a-z0-9-]{0,49}$/, { message: 'must be 1-50 lower-case letters, digits or dashes' })
+  category?: string | null;
+
+  /** Tags. */
+  @IsOptional()
+  @IsArray()
+  @ArrayUnique()
+  @ArrayMaxSize(20)
+  @IsString({ each: true })
+  @MaxLength(50, { each: true })
+  tags?: string[];
+
+  /** Homepage URL, or null. */
+  @ApiPropertyOptional({ type: String, nullable: true })
+  @IsOptional()
+  @ValidateIf((_o, v) => v !== null)
+  @IsUrl({ protocols: ['http', 'https'], require_tld: false })
+  homepage?: string | null;
+
+  /** Source repository URL, or null. */
+  @ApiPropertyOptional({ type: String, nullable: true })
+  @IsOptional()
+  @ValidateIf((_o, v) => v !== null)
+  @IsUrl({ protocols: ['http', 'https'], require_tld: false })
+  repository?: string | null;
+
+  /** Visibility. Org scope needs an organisation owner; org and public scope need the publisher role. */
+  @ApiPropertyOptional({ enum: PLUGIN_SCOPES, enumName: 'PluginScope' })
+  @IsOptional()
+  @IsIn(PLUGIN_SCOPES)
+  scope?: PluginScope;
+}

@@ -1,0 +1,99 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { PaginationQueryDto, QueryBoolean } from '@app/common';
+import { Transform } from 'class-transformer';
+import { ArrayMaxSize, IsArray, IsIn, IsNumber, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { PLUGIN_SCOPES, type PluginScope } from '../visibility.js';
+
+export const PLUGIN_ORDERINGS = [
+  'name',
+  '-name',
+  'key',
+  '-key',
+  'downloads',
+  '-downloads',
+  'rating',
+  '-rating',
+  'updated_at',
+  '-updated_at',
+] as const;
+export type PluginOrdering = (typeof PLUGIN_ORDERINGS)[number];
+
+export const PLUGIN_MIXINS = ['settings', 'events', 'messaging', 'storage', 'http', 'remote'] as const;
+
+export class PluginListQueryDto extends PaginationQueryDto {
+  /** Case-insensitive substring of the key, name, description or a tag. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  search?: string;
+
+  /** Only plugins in this category. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  category?: string;
+
+  /** Only plugins carrying all of these tags (comma-separated). */
+  @ApiPropertyOptional({ type: String, description: 'Only plugins carrying all of these tags (comma-separated).' })
+  @IsOptional()
+  @Transform(({ value }) =>
+    typeof value === 'string'
+      ? value
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : value,
+  )
+  @IsArray()
+  @ArrayMaxSize(20)
+  @IsString({ each: true })
+  tags?: string[];
+
+  /** Only plugins whose manifest author is this (case-insensitive). */
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  author?: string;
+
+  /** Only plugins with this scope. */
+  @ApiPropertyOptional({ enum: PLUGIN_SCOPES, enumName: 'PluginScope' })
+  @IsOptional()
+  @IsIn(PLUGIN_SCOPES)
+  scope?: PluginScope;
+
+  @QueryBoolean('Only verified (true) or unverified (false) plugins.')
+  verified?: boolean;
+
+  /** Only plugins rated at least this (1-5). */
+  @ApiPropertyOptional({ type: Number, minimum: 0, maximum: 5 })
+  @IsOptional()
+  @Transform(({ value }) => (typeof value === 'string' && /^\d+(\.\d+)?$/.test(value) ? Number(value) : value))
+  @IsNumber()
+  @Min(0)
+  @Max(5)
+  min_rating?: number;
+
+  @QueryBoolean('Only plugins installed (true) or not installed (false) for you.')
+  installed?: boolean;
+
+  @QueryBoolean('Only plugins installed and active (true) or not active (false) for you.')
+  active?: boolean;
+
+  @QueryBoolean('Only builtin (true) or non-builtin (false) plugins.')
+  builtin?: boolean;
+
+  @QueryBoolean('Only sample (true) or non-sample (false) plugins.')
+  sample?: boolean;
+
+  /** Only plugins with this mixin. */
+  @ApiPropertyOptional({ enum: PLUGIN_MIXINS, enumName: 'PluginMixinName' })
+  @IsOptional()
+  @IsIn(PLUGIN_MIXINS)
+  mixin?: string;
+
+  /** Which field to use when ordering the results; defaults to `key`. */
+  @ApiPropertyOptional({ enum: PLUGIN_ORDERINGS, enumName: 'PluginOrdering' })
+  @IsOptional()
+  @IsIn(PLUGIN_ORDERINGS)
+  ordering?: PluginOrdering;
+}

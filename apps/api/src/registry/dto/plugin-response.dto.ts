@@ -1,0 +1,305 @@
+import { ApiExtraModels, ApiProperty, getSchemaPath } from '@nestjs/swagger';
+import { VERSION_STATUSES, type VersionStatus } from '../dist-tags.js';
+import type { InstallationState } from '../installation-lookup.js';
+import { PLUGIN_SOURCES, type PluginSource } from '../plugin.schema.js';
+import type { Plugin, PluginVersion } from '../registry.repository.js';
+import { OWNER_TYPES, type OwnerType, PLUGIN_SCOPES, type PluginScope } from '../visibility.js';
+import { PluginVersionResponseDto } from './plugin-version.dto.js';
+
+const MIXIN_NAMES: Record<string, string> = {
+  settings: 'Settings',
+  events: 'Events',
+  messaging: 'Messaging',
+  storage: 'Key-value storage',
+  http: 'External HTTP',
+  remote: 'Remote runtime',
+};
+
+/** What the registry knows about a plugin's listing, its caller-specific installation state and its owner. */
+export interface PluginView {
+  plugin: Plugin;
+  owner: { type: OwnerType; id: string | null; name: string };
+  /** Installed for the caller, and active. */
+  installed: boolean;
+  active: boolean;
+  /** The caller's installation, when it was looked up (details only). */
+  installation: InstallationState | null;
+  installations: number;
+}
+
+export interface PluginDetailView extends PluginView {
+  manifest: Record<string, unknown> | null;
+  versions: PluginVersion[];
+  dependents: string[];
+}
+
+export class PluginOwnerDto {
+  /** `user`, `org`, or `system` for the plugins shipped with the server. */
+  @ApiProperty({ enum: OWNER_TYPES, enumName: 'OwnerType' })
+  type: OwnerType;
+  /** User id or organisation id; null for system plugins. */
+  @ApiProperty({ type: String, nullable: true })
+  id: string | null;
+  /** User name, organisation slug, or `system`. */
+  name: string;
+}
+
+export class PluginStatsDto {
+  /** Artifact downloads, over all versions. */
+  @ApiProperty({ type: 'integer' })
+  downloads: number;
+  /** Installations in every target. */
+  @ApiProperty({ type: 'integer' })
+  installations: number;
+  /** Average rating (1-5, two decimals), 0 when unrated. */
+  rating: number;
+  /** Number of ratings. */
+  @ApiProperty({ type: 'integer' })
+  reviews: number;
+}
+
+export class DistTagsDto {
+  /** The newest approved, non-yanked release. */
+  @ApiProperty({ type: String, nullable: true })
+  latest: string | null;
+  /** The newest approved, non-yanked prerelease. */
+  @ApiProperty({ type: String, nullable: true })
+  next: string | null;
+}
+
+/** InvenTree's plugin meta block. */
+export class PluginMetaDto {
+  /** Author named in the manifest. */
+  @ApiProperty({ type: String, nullable: true })
+  author: string | null;
+  /** Short description. */
+  description: string;
+  /** Display name. */
+  human_name: string;
+  /** Licence named in the manifest. */
+  @ApiProperty({ type: String, nullable: true })
+  license: string | null;
+  /** When the newest version was published. */
+  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  pub_date: string | null;
+  /** The version the listing describes. */
+  @ApiProperty({ type: String, nullable: true })
+  version: string | null;
+  /** Homepage URL. */
+  @ApiProperty({ type: String, nullable: true })
+  website: string | null;
+}
+
+/** One capability family the plugin uses, InvenTree style. */
+export class PluginMixinDto {
+  /** Mixin key. */
+  key: string;
+  /** Display name. */
+  human_name: string;
+}
+
+/** A catalog entry: the InvenTree PluginConfig fields beside the store fields. */
+@ApiExtraModels(PluginMixinDto)
+export class PluginResponseDto {
+  /** `publisher.name`, unique. */
+  @ApiProperty({ readOnly: true })
+  key: string;
+  /** Display name. */
+  name: string;
+  /** What the plugin does. */
+  description: string;
+  /** Category. */
+  @ApiProperty({ type: String, nullable: true })
+  category: string | null;
+  /** Tags. */
+  tags: string[];
+  /** Homepage URL. */
+  @ApiProperty({ type: String, nullable: true })
+  homepage: string | null;
+  /** Source repository URL. */
+  @ApiProperty({ type: String, nullable: true })
+  repository: string | null;
+  /** Path of the icon file inside the package. */
+  @ApiProperty({ type: String, nullable: true })
+  icon: string | null;
+  /** Who owns it. */
+  @ApiProperty({ readOnly: true })
+  owner: PluginOwnerDto;
+  /** Who may see it: private (owner), org (members of the owning organisation), public (everyone). */
+  @ApiProperty({ enum: PLUGIN_SCOPES, enumName: 'PluginScope' })
+  scope: PluginScope;
+  /** `approved` once a version is approved, else the review status of the newest version. */
+  @ApiProperty({ enum: VERSION_STATUSES, enumName: 'VersionStatus', readOnly: true })
+  status: VersionStatus;
+  /** Checked by the platform's reviewers. */
+  @ApiProperty({ readOnly: true })
+  verified: boolean;
+  /** Disabled everywhere by an administrator. */
+  @ApiProperty({ readOnly: true })
+  killed: boolean;
+  /** The `latest` dist-tag. */
+  @ApiProperty({ type: String, nullable: true, readOnly: true })
+  latest_version: string | null;
+  /** dist-tags. */
+  @ApiProperty({ readOnly: true })
+  dist_tags: DistTagsDto;
+  /** Usage figures. */
+  @ApiProperty({ readOnly: true })
+  stats: PluginStatsDto;
+  /** Where it comes from: `store` (published through the API) or `builtin` (shipped in plugins/). */
+  @ApiProperty({ enum: PLUGIN_SOURCES, enumName: 'PluginSource', readOnly: true })
+  source: PluginSource;
+  /** Installed for you and active. */
+  @ApiProperty({ readOnly: true })
+  active: boolean;
+  /** Shipped with the server and always registered. */
+  @ApiProperty({ readOnly: true })
+  is_builtin: boolean;
+  /** A sample shipped with the server, registered when PLUGHUB_SAMPLES is on. */
+  @ApiProperty({ readOnly: true })
+  is_sample: boolean;
+  /** Installed for you (by you, one of your organisations, or globally). */
+  @ApiProperty({ readOnly: true })
+  is_installed: boolean;
+  /** Distributed as a registry package (false for the plugins shipped with the server). */
+  @ApiProperty({ readOnly: true })
+  is_package: boolean;
+  /** Plugin metadata. */
+  @ApiProperty({ readOnly: true })
+  meta: PluginMetaDto;
+  /** Capability families the plugin uses, by key. */
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { $ref: getSchemaPath(PluginMixinDto) },
+    readOnly: true,
+  })
+  mixins: Record<string, PluginMixinDto>;
+  /** Registry package name (the key) for packages; null for shipped plugins. */
+  @ApiProperty({ type: String, nullable: true, readOnly: true })
+  package_name: string | null;
+  /** When it was first published. */
+  @ApiProperty({ format: 'date-time', readOnly: true })
+  created_at: string;
+  /** When it last changed. */
+  @ApiProperty({ format: 'date-time', readOnly: true })
+  updated_at: string;
+
+  static from(v: PluginView): PluginResponseDto {
+    const p = v.plugin;
+    const isPackage = p.source === 'store';
+    return {
+      key: p.key,
+      name: p.name,
+      description: p.description,
+      category: p.category,
+      tags: p.tags,
+      homepage: p.homepage,
+      repository: p.repository,
+      icon: p.icon,
+      owner: { type: v.owner.type, id: v.owner.id, name: v.owner.name },
+      scope: p.scope,
+      status: p.status,
+      verified: p.verified,
+      killed: p.killed,
+      latest_version: p.distTags.latest,
+      dist_tags: { latest: p.distTags.latest, next: p.distTags.next },
+      stats: {
+        downloads: p.stats.downloads,
+        installations: v.installations,
+        rating: p.stats.rating,
+        reviews: p.stats.reviews,
+      },
+      source: p.source,
+      active: v.active,
+      is_builtin: p.isBuiltin,
+      is_sample: p.isSample,
+      is_installed: v.installed,
+      is_package: isPackage,
+      meta: {
+        author: p.author,
+        description: p.description,
+        human_name: p.name,
+        license: p.license,
+        pub_date: p.lastPublishedAt ? p.lastPublishedAt.toISOString() : null,
+        version: p.displayVersion,
+        website: p.homepage,
+      },
+      mixins: Object.fromEntries(p.mixins.map((m) => [m, { key: m, human_name: MIXIN_NAMES[m] ?? m }])),
+      package_name: isPackage ? p.key : null,
+      created_at: p.createdAt.toISOString(),
+      updated_at: p.updatedAt.toISOString(),
+    };
+  }
+}
+
+/** Your installation of the plugin. */
+export class InstallationStateDto {
+  /** The installed version. */
+  installed_version: string;
+  /** Installation status (installing, active, disabled, failed, killed, uninstalling). */
+  status: string;
+  /** Whether it runs. */
+  active: boolean;
+  /** The target it is installed into. */
+  @ApiProperty({ enum: ['user', 'org', 'global'], enumName: 'InstallationScope' })
+  scope: 'user' | 'org' | 'global';
+}
+
+/** One version in the detail's summary. */
+export class PluginVersionSummaryDto {
+  /** Semantic version. */
+  version: string;
+  /** Review status. */
+  @ApiProperty({ enum: VERSION_STATUSES, enumName: 'VersionStatus' })
+  status: VersionStatus;
+  /** Deprecation message, or null. */
+  @ApiProperty({ type: String, nullable: true })
+  deprecated: string | null;
+  /** Withdrawn: never chosen by a tag or a range, still downloadable by exact version. */
+  yanked: boolean;
+  /** When it was published. */
+  @ApiProperty({ format: 'date-time' })
+  published_at: string;
+}
+
+/** A plugin with its latest manifest, versions, dependents and your installation state. */
+export class PluginDetailResponseDto extends PluginResponseDto {
+  /** The manifest of the version the listing describes (null if you can see no version). */
+  @ApiProperty({ type: 'object', additionalProperties: true, nullable: true, readOnly: true })
+  manifest: Record<string, unknown> | null;
+  /** The versions you can see, newest first. */
+  @ApiProperty({ readOnly: true, type: [PluginVersionSummaryDto] })
+  versions: PluginVersionSummaryDto[];
+  /** Keys of visible plugins whose latest manifest depends on this one. */
+  @ApiProperty({ readOnly: true })
+  dependents: string[];
+  /** Your installation of it, or null. */
+  @ApiProperty({ type: InstallationStateDto, nullable: true, readOnly: true })
+  installation: InstallationStateDto | null;
+
+  static fromDetail(v: PluginDetailView): PluginDetailResponseDto {
+    return {
+      ...PluginResponseDto.from(v),
+      manifest: v.manifest,
+      versions: v.versions.map((x) => ({
+        version: x.version,
+        status: x.status,
+        deprecated: x.deprecated,
+        yanked: x.yanked,
+        published_at: x.publishedAt.toISOString(),
+      })),
+      dependents: v.dependents,
+      installation: v.installation ? { ...v.installation } : null,
+    };
+  }
+}
+
+/** What POST /api/plugins/ did. */
+export class PublishResultResponseDto {
+  /** True when the plugin itself was created (a new key), false when a version was added. */
+  created: boolean;
+  /** The plugin after publishing. */
+  plugin: PluginResponseDto;
+  /** The version just published. */
+  version: PluginVersionResponseDto;
+}

@@ -1,0 +1,117 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsBoolean, IsIn, IsOptional, IsString, MaxLength, MinLength, ValidateIf } from 'class-validator';
+import { FILE_ROLES, type FileRole } from '../artifact.js';
+import { VERSION_STATUSES, type VersionStatus } from '../dist-tags.js';
+import type { PluginVersion } from '../registry.repository.js';
+
+export class VersionFileDto {
+  /** Which file it is. */
+  @ApiProperty({ enum: FILE_ROLES, enumName: 'FileRole' })
+  role: FileRole;
+  /** Path inside the package (below `package/`). */
+  path: string;
+  /** Size in bytes. */
+  @ApiProperty({ type: 'integer' })
+  size: number;
+  /** sha256 of the file, lower-case hex. */
+  sha256: string;
+}
+
+/**
+ * A published version. Its artifact (GET …/download/) is a gzip'd ustar tarball holding `package/manifest.json`
+ * and the files at the paths listed in `files`, with fixed metadata so equal input gives equal bytes; `size`,
+ * `checksum` and `integrity` describe that artifact.
+ */
+export class PluginVersionResponseDto {
+  /** The plugin key. */
+  @ApiProperty({ readOnly: true })
+  key: string;
+  /** Semantic version, unique per plugin forever. */
+  @ApiProperty({ readOnly: true })
+  version: string;
+  /** Has a prerelease part (`1.0.0-beta.1`). */
+  @ApiProperty({ readOnly: true })
+  prerelease: boolean;
+  /** Review status: draft, pending, approved or rejected. */
+  @ApiProperty({ enum: VERSION_STATUSES, enumName: 'VersionStatus', readOnly: true })
+  status: VersionStatus;
+  /** dist-tags pointing at this version. */
+  @ApiProperty({ readOnly: true })
+  tags: string[];
+  /** The manifest as published. */
+  @ApiProperty({ type: 'object', additionalProperties: true, readOnly: true })
+  manifest: Record<string, unknown>;
+  /** The files in the artifact besides the manifest. */
+  @ApiProperty({ readOnly: true, type: [VersionFileDto] })
+  files: VersionFileDto[];
+  /** Artifact size in bytes. */
+  @ApiProperty({ type: 'integer', readOnly: true })
+  size: number;
+  /** sha256 of the artifact, lower-case hex. */
+  @ApiProperty({ readOnly: true })
+  checksum: string;
+  /** Subresource Integrity of the artifact (`sha512-<base64>`); also its download ETag. */
+  @ApiProperty({ readOnly: true })
+  integrity: string;
+  /** Deprecation message, or null. */
+  @ApiProperty({ type: String, nullable: true })
+  deprecated: string | null;
+  /** Withdrawn: never chosen by a dist-tag, still downloadable by exact version. */
+  yanked: boolean;
+  /** Artifact downloads of this version. */
+  @ApiProperty({ type: 'integer', readOnly: true })
+  downloads: number;
+  /** Reviewer's notes, shown to the plugin's managers only (null otherwise). */
+  @ApiProperty({ type: String, nullable: true, readOnly: true })
+  review_notes: string | null;
+  /** When it was reviewed. */
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, readOnly: true })
+  reviewed_at: string | null;
+  /** When it was published. */
+  @ApiProperty({ format: 'date-time', readOnly: true })
+  published_at: string;
+
+  static from(v: PluginVersion, tags: string[], isManager: boolean): PluginVersionResponseDto {
+    return {
+      key: v.key,
+      version: v.version,
+      prerelease: v.prerelease,
+      status: v.status,
+      tags,
+      manifest: v.manifest,
+      files: v.files.map((f) => ({ role: f.role, path: f.path, size: f.size, sha256: f.sha256 })),
+      size: v.size,
+      checksum: v.checksum,
+      integrity: v.integrity,
+      deprecated: v.deprecated,
+      yanked: v.yanked,
+      downloads: v.downloads,
+      review_notes: isManager ? v.reviewNotes : null,
+      reviewed_at: v.reviewedAt ? v.reviewedAt.toISOString() : null,
+      published_at: v.publishedAt.toISOString(),
+    };
+  }
+}
+
+/** Changes to a published version; its content never changes. Plugin managers only. */
+export class PatchedPluginVersionDto {
+  /** Deprecate with this message, or null to undeprecate. */
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 1000 })
+  @IsOptional()
+  @ValidateIf((_o, v) => v !== null)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(1000)
+  deprecated?: string | null;
+
+  /** Yank (true) or restore (false) the version. */
+  @IsOptional()
+  @IsBoolean()
+  yanked?: boolean;
+
+  /** `pending` submits a draft for review; no other value may be set here. */
+  @ApiPropertyOptional({ enum: ['pending'], enumName: 'VersionSubmitStatus' })
+  @IsOptional()
+  @IsIn(['pending'])
+  status?: 'pending';
+}

@@ -1,0 +1,119 @@
+import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsObject,
+  IsOptional,
+  IsString,
+  MaxLength,
+  MinLength,
+  ValidateBy,
+  ValidateNested,
+  type ValidationOptions,
+} from 'class-validator';
+import { PLUGIN_SCOPES, type PluginScope } from '../visibility.js';
+
+export const FILE_ENCODINGS = ['utf8', 'base64'] as const;
+export type FileEncoding = (typeof FILE_ENCODINGS)[number];
+
+/** A file given with its encoding; use base64 for binary files such as PNG icons. */
+export class PluginFileContentDto {
+  /** The file content, as UTF-8 text or base64. */
+  content: string;
+  /** How `content` is encoded. */
+  @ApiProperty({ enum: FILE_ENCODINGS, enumName: 'FileEncoding' })
+  encoding: FileEncoding;
+}
+
+export type PluginFileInput = string | { content: string; encoding: FileEncoding };
+
+const isFileInput = (v: unknown): boolean => {
+  if (typeof v === 'string') return true;
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return false;
+  const o = v as Record<string, unknown>;
+  return (
+    Object.keys(o).every((k) => k === 'content' || k === 'encoding') &&
+    typeof o.content === 'string' &&
+    (FILE_ENCODINGS as readonly unknown[]).includes(o.encoding)
+  );
+};
+
+/** A file as a UTF-8 string, or `{content, encoding}`. */
+function IsPluginFile(options?: ValidationOptions) {
+  return ValidateBy(
+    {
+      name: 'isPluginFile',
+      validator: {
+        validate: isFileInput,
+        defaultMessage: () => 'must be a string or an object { content: string, encoding: "utf8" | "base64" }',
+      },
+    },
+    options,
+  );
+}
+
+const fileProperty = (description: string) =>
+  ApiPropertyOptional({
+    description,
+    oneOf: [{ type: 'string' }, { $ref: getSchemaPath(PluginFileContentDto) }],
+  });
+
+@ApiExtraModels(PluginFileContentDto)
+export class PluginFilesDto {
+  @fileProperty(
+    'The JavaScript runner; required when the manifest has a sandbox runtime. Stored at its `runtime.entry`.',
+  )
+  @IsOptional()
+  @IsPluginFile()
+  runner?: PluginFileInput;
+
+  @fileProperty('README in Markdown, stored as README.md.')
+  @IsOptional()
+  @IsPluginFile()
+  readme?: PluginFileInput;
+
+  @fileProperty('The icon (SVG text, or an image in base64), stored at the manifest `icon` path or `icon`.')
+  @IsOptional()
+  @IsPluginFile()
+  icon?: PluginFileInput;
+
+  @fileProperty('UI shape definition (JSON text), stored as shape.json.')
+  @IsOptional()
+  @IsPluginFile()
+  shape?: PluginFileInput;
+}
+
+/**
+ * Publishes a plugin (a key seen for the first time) or a new version of one. The manifest is validated
+ * against the plugin-sdk JSON Schema; the files, decoded, may total at most the configured upload limit.
+ */
+export class PublishPluginDto {
+  /** The plugin manifest (see the plugin-sdk JSON Schema); its `key` and `version` name what is published. */
+  @ApiProperty({ type: 'object', additionalProperties: true })
+  @IsObject()
+  manifest: Record<string, unknown>;
+
+  /** The package files. */
+  @ValidateNested()
+  @Type(() => PluginFilesDto)
+  files: PluginFilesDto;
+
+  /** For a new plugin: the organisation (slug or id) that owns it; you must be one of its owners or admins. */
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(100)
+  owner_org?: string;
+
+  /** Visibility; for a new plugin defaults to private. Org and public scope need the publisher role. */
+  @ApiPropertyOptional({ enum: PLUGIN_SCOPES, enumName: 'PluginScope' })
+  @IsOptional()
+  @IsIn(PLUGIN_SCOPES)
+  scope?: PluginScope;
+
+  /** Keep the version as a draft (not submitted for review); submit it later with PATCH. */
+  @IsOptional()
+  @IsBoolean()
+  draft?: boolean;
+}

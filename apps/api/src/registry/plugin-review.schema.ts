@@ -1,0 +1,23 @@
+import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
+
+/** One user's rating of one plugin. */
+@Schema({ collection: 'plugin_reviews', timestamps: { createdAt: 'created_at', updatedAt: 'updated_at' } })
+export class PluginReviewDoc {
+  @Prop({ required: true })
+  plugin_key: string;
+
+  @Prop({ required: true })
+  user_id: string;
+
+  @Prop({ required: true, min: 1, max: 5 })
+  rating: number;
+
+  @Prop({ default: '' })
+  text: string;
+
+  created_at: Date;
+  updated_at: Date;
+}
+export const PluginReviewSchema = SchemaFactory.createForClass(PluginReviewDoc);
+PluginReviewSchema.index({ plugin_key: 1, user_id: 1 }, { unique: true });
+PluginReviewSchema.index({ plugin_key: 1, updated_at: -1 });

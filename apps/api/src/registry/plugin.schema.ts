@@ -1,0 +1,156 @@
+import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
+import { VERSION_STATUSES, type VersionStatus } from './dist-tags.js';
+import { OWNER_TYPES, type OwnerType, PLUGIN_SCOPES, type PluginScope } from './visibility.js';
+
+export const PLUGIN_SOURCES = ['store', 'builtin'] as const;
+export type PluginSource = (typeof PLUGIN_SOURCES)[number];
+
+@Schema({ _id: false })
+export class PluginStatsDoc {
+  @Prop({ default: 0 })
+  downloads: number;
+
+  /** Average rating, rounded to two decimals; always `rating_sum / reviews` at the time it was written. */
+  @Prop({ default: 0 })
+  rating: number;
+
+  @Prop({ default: 0 })
+  reviews: number;
+
+  @Prop({ default: 0 })
+  rating_sum: number;
+}
+const PluginStatsSchema = SchemaFactory.createForClass(PluginStatsDoc);
+
+@Schema({ _id: false })
+export class DistTagsDoc {
+  @Prop({ type: String, default: null })
+  latest: string | null;
+
+  @Prop({ type: String, default: null })
+  next: string | null;
+}
+const DistTagsSchema = SchemaFactory.createForClass(DistTagsDoc);
+
+@Schema({ collection: 'plugins', timestamps: { createdAt: 'created_at', updatedAt: 'updated_at' } })
+export class PluginDoc {
+  /** `publisher.name`, unique forever: an unpublished plugin keeps its key. */
+  @Prop({ required: true, unique: true })
+  key: string;
+
+  @Prop({ required: true })
+  name: string;
+
+  @Prop({ default: '' })
+  description: string;
+
+  @Prop({ type: String, default: null, index: true })
+  category: string | null;
+
+  @Prop({ type: [String], default: [], index: true })
+  tags: string[];
+
+  @Prop({ type: String, default: null })
+  author: string | null;
+
+  /** Lower-cased author, for the case-insensitive `author` filter. */
+  @Prop({ type: String, default: null, index: true })
+  author_lc: string | null;
+
+  @Prop({ type: String, default: null })
+  license: string | null;
+
+  @Prop({ type: String, default: null })
+  homepage: string | null;
+
+  @Prop({ type: String, default: null })
+  repository: string | null;
+
+  @Prop({ type: String, default: null })
+  icon: string | null;
+
+  @Prop({ type: String, enum: OWNER_TYPES, required: true })
+  owner_type: OwnerType;
+
+  /** User id or organisation id as a string; null for system plugins. */
+  @Prop({ type: String, default: null, index: true })
+  owner_id: string | null;
+
+  @Prop({ type: String, enum: PLUGIN_SCOPES, required: true })
+  scope: PluginScope;
+
+  @Prop({ default: false })
+  verified: boolean;
+
+  @Prop({ default: false })
+  killed: boolean;
+
+  @Prop({ type: String, default: null })
+  killed_reason: string | null;
+
+  @Prop({ type: String, enum: VERSION_STATUSES, required: true })
+  status: VersionStatus;
+
+  /** At least one version is approved: the plugin may be visible beyond its managers. */
+  @Prop({ default: false })
+  has_approved: boolean;
+
+  @Prop({ type: DistTagsSchema, default: () => ({}) })
+  dist_tags: DistTagsDoc;
+
+  /** The version whose manifest the listing fields were last taken from. */
+  @Prop({ type: String, default: null })
+  display_version: string | null;
+
+  @Prop({ type: Date, default: null })
+  last_published_at: Date | null;
+
+  @Prop({ type: PluginStatsSchema, default: () => ({}) })
+  stats: PluginStatsDoc;
+
+  @Prop({ default: false, index: true })
+  is_builtin: boolean;
+
+  @Prop({ default: false, index: true })
+  is_sample: boolean;
+
+  @Prop({ type: String, enum: PLUGIN_SOURCES, default: 'store' })
+  source: PluginSource;
+
+  /** Mixin names derived from the displayed manifest (settings, events, messaging, storage, http, remote). */
+  @Prop({ type: [String], default: [], index: true })
+  mixins: string[];
+
+  /** Keys of the plugins the displayed manifest depends on; answers "who depends on X". */
+  @Prop({ type: [String], default: [], index: true })
+  dependencies: string[];
+
+  /** Lower-cased key, name, description and tags: the catalog's `search` scans this one small field. */
+  @Prop({ default: '' })
+  search_text: string;
+
+  /** Incremented by every change to the versions; derived fields are only written by the newest change. */
+  @Prop({ default: 0 })
+  rev: number;
+
+  @Prop({ default: 0 })
+  computed_rev: number;
+
+  @Prop({ type: String, default: null })
+  created_by: string | null;
+
+  @Prop({ type: Date, default: null })
+  deleted_at: Date | null;
+
+  @Prop({ type: String, default: null })
+  deleted_by: string | null;
+
+  created_at: Date;
+  updated_at: Date;
+}
+export const PluginSchema = SchemaFactory.createForClass(PluginDoc);
+PluginSchema.index({ deleted_at: 1, scope: 1, has_approved: 1 });
+PluginSchema.index({ 'stats.downloads': -1 });
+PluginSchema.index({ 'stats.rating': -1 });
+PluginSchema.index({ updated_at: -1 });
+PluginSchema.index({ name: 1 });

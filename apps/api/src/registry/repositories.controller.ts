@@ -1,0 +1,40 @@
+import { Controller, Get, Query, Req } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiPaginatedResponse,
+  Authenticated,
+  type AuthUser,
+  CurrentUser,
+  page,
+  type Paginated,
+  PaginationQueryDto,
+} from '@app/common';
+import type { FastifyRequest } from 'fastify';
+import { RepositoryResponseDto } from './dto/repository-response.dto.js';
+import { RegistryService } from './registry.service.js';
+
+@ApiTags('registry')
+@Controller('repositories')
+@Authenticated()
+export class RepositoriesController {
+  constructor(private readonly registry: RegistryService) {}
+
+  @Get()
+  @ApiOperation({
+    summary: 'List plugin repositories',
+    description: 'The sources this instance serves plugins from; its own registry comes first.',
+  })
+  @ApiPaginatedResponse(RepositoryResponseDto)
+  list(
+    @CurrentUser() caller: AuthUser,
+    @Query() query: PaginationQueryDto,
+    @Req() req: FastifyRequest,
+  ): Promise<Paginated<RepositoryResponseDto>> {
+    const host = req.headers['x-forwarded-host'] ?? req.headers.host ?? 'localhost';
+    const proto = (req.headers['x-forwarded-proto'] as string | undefined)?.split(',')[0] ?? req.protocol;
+    return page(req, query, async (w) => {
+      const slice = await this.registry.repositories(caller, `${proto}://${String(host)}/api/plugins/`, w);
+      return { count: slice.count, items: slice.items.map((r) => RepositoryResponseDto.from(r)) };
+    });
+  }
+}
