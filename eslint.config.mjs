@@ -1,7 +1,19 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'data/**', 'libs/client/src/schema.ts', 'apps/api/src/metadata.ts', 'coverage/**', '**/*.mjs', '**/*.cjs', 'plugins/**/*.js'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'data/**',
+      'libs/client/src/schema.ts',
+      'apps/api/src/metadata.ts',
+      'coverage/**',
+      '**/*.mjs',
+      '**/*.cjs',
+      'plugins/**/*.js',
+    ],
+  },
   ...tseslint.configs.recommended,
   {
     languageOptions: {
