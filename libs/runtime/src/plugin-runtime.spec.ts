@@ -517,6 +517,31 @@ describe('limits', () => {
     await runtime.stop(id);
   });
 
+  it('keeps a flooding plugin from swamping the main thread with logs, events or host calls', async () => {
+    const spec = inlinePlugin(
+      `let c; export default { onInit(x) { c = x }, async onMessage(m) {
+        if (m.type === 'logs') { for (let i = 0; i < 5000; i++) c.log.info('line ' + i); return 'logged'; }
+        if (m.type === 'events') {
+          let sent = 0;
+          try { for (;;) { c.events.emit('flood.tick', { sent }); sent++; } } catch (e) { return sent + ' ' + e.name; }
+        }
+        const calls = Array.from({ length: 100 }, (_, i) => c.storage.get('k' + i).then(() => 'ok', (e) => e.name));
+        return (await Promise.all(calls)).filter((r) => r === 'LimitExceeded').length;
+      } }`,
+      { permissions: ['messages:receive', 'log', 'events:emit', 'storage:read'] },
+    );
+    await runtime.load(spec);
+    const id = spec.installationId;
+    expect(await runtime.message(id, { type: 'logs' })).toBe('logged');
+    const lines = observer.logs.filter((l) => l.installationId === id);
+    expect(lines).toHaveLength(201);
+    expect(lines.at(-1)!.message).toMatch(/log rate limit of 200 lines\/s exceeded/);
+    expect(await runtime.message(id, { type: 'events' })).toBe('100 LimitExceeded');
+    await expect.poll(() => bridge.events.filter((e) => e.installationId === id).length).toBe(100);
+    expect(await runtime.message(id, { type: 'host' })).toBe(36); // 64 in flight at most
+    await runtime.stop(id);
+  });
+
   it('rejects data that is not JSON-serialisable before it reaches the plugin', async () => {
     const spec = inlinePlugin('export default { onMessage: () => 1 }');
     await runtime.load(spec);

@@ -180,6 +180,7 @@ export class PluginRuntime {
   async stop(installationId: string, reason = 'stopped'): Promise<void> {
     const instance = this.instances.get(installationId);
     if (!instance) return;
+    if (instance.starting) await instance.starting.catch(() => undefined); // let a (re)load finish first
     if (instance.state === 'ready') {
       this.setState(instance, 'stopping', reason);
       await this.invoke(instance, 'onCleanup', undefined, true).catch(() => undefined);
@@ -439,8 +440,9 @@ export class PluginRuntime {
   // ---------------------------------------------------------------- workers and host calls
 
   /**
-   * Several sandboxes share a worker. Measured (bench/runtime.bench.ts): a QuickJS runtime+context costs about
-   * 0.4 MB and ~1 ms to create in a warm worker, while a worker thread of its own costs ~3 MB and ~55 ms to spawn.
+   * Several sandboxes share a worker. Measured (bench/runtime.bench.ts, 2-core VM): a sandbox costs ~0.4 MB RSS and
+   * ~1.5 ms to load in a warm worker, while a worker thread of its own costs ~3 MB and ~55 ms to spawn (plain Node;
+   * several hundred ms from source through tsx), which would blow the cold-start budget.
    * The price of sharing: a CPU-bound plugin delays its worker's neighbours until its interrupt deadline
    * (limits.timeout_ms); other workers and the main thread are unaffected. New sandboxes go to the least loaded worker.
    */

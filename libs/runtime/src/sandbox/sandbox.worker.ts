@@ -36,6 +36,43 @@ function post(message: FromWorker): void {
 
 const TRAPPED = Symbol('trapped');
 
+/**
+ * Per-sandbox flood limits: a plugin must not be able to swamp the main thread (logs, events, host calls are all
+ * handled there) however fast it loops.
+ */
+const LIMITS = {
+  logLinesPerSecond: 200,
+  logMessageChars: 8192,
+  logFieldsChars: 16_384,
+  eventsPerSecond: 100,
+  eventDataChars: 256 * 1024,
+  hostCallsInFlight: 64,
+};
+
+/** Counts uses in the current one-second window. */
+class PerSecond {
+  private windowStart = 0;
+  private used = 0;
+  dropped = 0;
+
+  constructor(private readonly limit: number) {}
+
+  take(): boolean {
+    const now = Date.now();
+    if (now - this.windowStart >= 1000) {
+      this.windowStart = now;
+      this.used = 0;
+      this.dropped = 0;
+    }
+    if (this.used < this.limit) {
+      this.used++;
+      return true;
+    }
+    this.dropped++;
+    return false;
+  }
+}
+
 /** Heaps abandoned after an out-of-memory (see Sandbox.dispose) before the worker asks to be replaced. */
 const ABANDONED_BYTES_BUDGET = 256 * 1024 * 1024;
 let abandonedBytes = 0;
@@ -76,6 +113,9 @@ class Sandbox {
   private disposed = false;
   /** Hit its memory limit at least once: QuickJS may have leaked objects on that path (see dispose). */
   private tainted = false;
+  private hostInFlight = 0;
+  private readonly logBudget = new PerSecond(LIMITS.logLinesPerSecond);
+  private readonly emitBudget = new PerSecond(LIMITS.eventsPerSecond);
 
   constructor(
     module: QuickJSWASMModule,
@@ -142,6 +182,7 @@ class Sandbox {
 
   hostResult(hostId: number, ok: boolean, value: string | undefined, error: WireError | undefined): void {
     if (this.disposed) return;
+    this.hostInFlight = Math.max(0, this.hostInFlight - 1);
     const ctx = this.ctx;
     const owned = [ctx.newNumber(hostId)];
     if (ok && value !== undefined) owned.push(ctx.newString(value));
@@ -294,18 +335,39 @@ class Sandbox {
     });
     define('log', (levelH, messageH, fieldsH) => {
       if (!this.caps.has('log')) return permissionDenied(ctx, 'log');
-      const level = str(levelH) ?? 'info';
-      post({ t: 'log', installationId, level, message: (str(messageH) ?? '').slice(0, 8192), fields: str(fieldsH) });
+      if (!this.logBudget.take()) {
+        if (this.logBudget.dropped === 1) {
+          const message = `log rate limit of ${LIMITS.logLinesPerSecond} lines/s exceeded; dropping lines`;
+          post({ t: 'log', installationId, level: 'warn', message });
+        }
+        return;
+      }
+      const fields = str(fieldsH);
+      post({
+        t: 'log',
+        installationId,
+        level: str(levelH) ?? 'info',
+        message: (str(messageH) ?? '').slice(0, LIMITS.logMessageChars),
+        fields: fields !== undefined && fields.length <= LIMITS.logFieldsChars ? fields : undefined,
+      });
     });
     define('emit', (typeH, dataH) => {
       if (!this.caps.has('events:emit')) return permissionDenied(ctx, 'events:emit');
-      post({ t: 'emit', installationId, type: str(typeH) ?? '', data: str(dataH) ?? 'null' });
+      const data = str(dataH) ?? 'null';
+      if (data.length > LIMITS.eventDataChars)
+        return limitExceeded(ctx, `event data over ${LIMITS.eventDataChars} characters`);
+      if (!this.emitBudget.take()) return limitExceeded(ctx, `more than ${LIMITS.eventsPerSecond} events/s`);
+      post({ t: 'emit', installationId, type: str(typeH) ?? '', data });
     });
     define('host', (idH, opH, argsH) => {
       const op = str(opH) ?? '';
       const capability = HOST_OP_CAPABILITY[op];
       if (!capability) return { error: ctx.newError(`unknown host operation ${op}`) };
       if (!this.caps.has(capability)) return permissionDenied(ctx, capability);
+      if (this.hostInFlight >= LIMITS.hostCallsInFlight) {
+        return limitExceeded(ctx, `more than ${LIMITS.hostCallsInFlight} host calls in flight`);
+      }
+      this.hostInFlight++;
       post({ t: 'host', installationId, hostId: ctx.getNumber(idH), op, args: str(argsH) ?? 'null' });
     });
     return native;
@@ -322,6 +384,10 @@ class Sandbox {
     }
     return (result as { value: QuickJSHandle }).value;
   }
+}
+
+function limitExceeded(ctx: QuickJSContext, message: string): NativeResult {
+  return { error: ctx.newError({ name: 'LimitExceeded', message }) };
 }
 
 function permissionDenied(ctx: QuickJSContext, capability: string): NativeResult {
