@@ -206,6 +206,12 @@ export function defineDriverSuite(target: SuiteTarget): void {
         { $addToSet: { tags: { $each: ['x', 'y'] } }, $push: { log: 'one' } } as never,
       );
       await c.updateOne({ _id: 1 } as never, { $pull: { tags: 'x' } } as never);
+      await expectServerError(c.updateOne({ _id: 1 } as never, { $inc: { tags: 1 } } as never), 14);
+      await expectServerError(c.updateOne({ _id: 1 } as never, { $push: { 'items.0.sku': 1 } } as never), 2);
+      await expectServerError(
+        c.updateOne({ _id: 1 } as never, { $set: { log: [] }, $push: { log: 'x' } } as never),
+        40,
+      );
       expect(await c.findOne({ _id: 1 } as never)).toEqual({
         _id: 1,
         items: [

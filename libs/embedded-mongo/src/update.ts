@@ -1,5 +1,5 @@
 import { ObjectId } from 'bson';
-import { compareBson } from './bson-order.js';
+import { compareBson, rankOf, Rank } from './bson-order.js';
 import { ErrorCode, MongoCommandError } from './errors.js';
 import { MINGO_OPTIONS, mingoAggregator, mingoUpdate } from './mingo-context.js';
 import { cloneDoc, getPath, isPlainObject, setPath, type Doc } from './paths.js';
@@ -113,6 +113,7 @@ export function applyUpdate(doc: Doc, u: UpdateSpec, opts: ApplyOptions = {}): D
       }
       if (Object.keys(fields as Doc).length === 0) delete modifier[op];
     }
+    checkOperandTypes(doc, modifier);
     next = cloneDoc(doc);
     if (Object.keys(modifier).length === 0) return opts.inserting ? next : undefined;
     let changed: string[];
@@ -126,12 +127,52 @@ export function applyUpdate(doc: Doc, u: UpdateSpec, opts: ApplyOptions = {}): D
       );
     } catch (err) {
       if (err instanceof MongoCommandError) throw err;
-      throw new MongoCommandError(ErrorCode.BadValue, (err as Error).message);
+      const message = (err as Error).message;
+      if (/conflict/i.test(message)) throw new MongoCommandError(ErrorCode.ConflictingUpdateOperators, message);
+      throw new MongoCommandError(ErrorCode.BadValue, message);
     }
     if (changed.length === 0 && !opts.inserting) return undefined;
   }
   if (!opts.inserting && compareBson(next, doc) === 0 && sameShape(next, doc)) return undefined;
   return next;
+}
+
+/** mingo silently skips arithmetic on non-numbers and pushes onto scalars; MongoDB rejects both. */
+function checkOperandTypes(doc: Doc, modifier: Doc): void {
+  for (const op of ['$inc', '$mul'] as const) {
+    const fields = modifier[op] as Doc | undefined;
+    if (!fields) continue;
+    for (const [path, by] of Object.entries(fields)) {
+      if (rankOf(by) !== Rank.Number) {
+        throw new MongoCommandError(
+          ErrorCode.TypeMismatch,
+          `Cannot ${op === '$inc' ? 'increment' : 'multiply'} with non-numeric argument: {${path}: ${String(by)}}`,
+        );
+      }
+      if (path.includes('$')) continue;
+      const current = getPath(doc, path);
+      if (current !== undefined && rankOf(current) !== Rank.Number) {
+        throw new MongoCommandError(
+          ErrorCode.TypeMismatch,
+          `Cannot apply ${op} to a value of non-numeric type. {_id: ${String(doc._id)}} has the field '${path}' of non-numeric type ${typeof current}`,
+        );
+      }
+    }
+  }
+  for (const op of ['$push', '$addToSet', '$pull', '$pullAll', '$pop'] as const) {
+    const fields = modifier[op] as Doc | undefined;
+    if (!fields) continue;
+    for (const path of Object.keys(fields)) {
+      if (path.includes('$')) continue;
+      const current = getPath(doc, path);
+      if (current !== undefined && current !== null && !Array.isArray(current)) {
+        throw new MongoCommandError(
+          ErrorCode.BadValue,
+          `The field '${path}' must be an array but is of type ${typeof current} in document {_id: ${String(doc._id)}}`,
+        );
+      }
+    }
+  }
 }
 
 function usesPositional(modifier: Doc): boolean {

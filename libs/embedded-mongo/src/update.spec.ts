@@ -1,0 +1,74 @@
+import { ObjectId } from 'bson';
+import { describe, expect, it } from 'vitest';
+import { MongoCommandError } from './errors.js';
+import { applyUpdate, upsertDocument, validateUpdate } from './update.js';
+
+const base = {
+  _id: 1,
+  a: 1,
+  arr: [3, 1, 2],
+  sub: { x: 1 },
+  items: [
+    { k: 1, v: 'a' },
+    { k: 2, v: 'b' },
+  ],
+};
+
+function code(f: () => unknown): number | undefined {
+  try {
+    f();
+  } catch (err) {
+    return (err as MongoCommandError).code;
+  }
+  return undefined;
+}
+
+describe('update semantics', () => {
+  it('applies operators without touching the original document', () => {
+    const before = JSON.stringify(base);
+    expect(applyUpdate(base, { $push: { arr: { $each: [5, 0], $sort: 1, $slice: 3 } } })?.arr).toEqual([0, 1, 2]);
+    expect(applyUpdate(base, { $inc: { 'deep.n': 1 } })?.deep).toEqual({ n: 1 });
+    expect(applyUpdate(base, { $set: { 'items.$[].v': 'z' } })?.items).toEqual([
+      { k: 1, v: 'z' },
+      { k: 2, v: 'z' },
+    ]);
+    expect(applyUpdate(base, { $set: { 'items.$.v': 'Q' } }, { query: { 'items.k': 2 } })?.items).toEqual([
+      { k: 1, v: 'a' },
+      { k: 2, v: 'Q' },
+    ]);
+    expect(applyUpdate(base, [{ $set: { total: { $add: ['$a', 10] } } }, { $unset: 'sub' }])).toMatchObject({
+      total: 11,
+    });
+    expect(JSON.stringify(base)).toBe(before);
+  });
+
+  it('reports no-op updates as unmodified', () => {
+    expect(applyUpdate(base, { $set: { a: 1 } })).toBeUndefined();
+    expect(applyUpdate(base, { $addToSet: { arr: 1 } })).toBeUndefined();
+    expect(applyUpdate(base, { $setOnInsert: { a: 2 } })).toBeUndefined();
+  });
+
+  it('rejects what MongoDB rejects, with its codes', () => {
+    expect(code(() => applyUpdate({ _id: 1, s: 'x' }, { $inc: { s: 1 } }))).toBe(14);
+    expect(code(() => applyUpdate(base, { $inc: { a: 'x' } }))).toBe(14);
+    expect(code(() => applyUpdate(base, { $push: { a: 1 } }))).toBe(2);
+    expect(code(() => applyUpdate(base, { $set: { a: 1 }, $inc: { a: 1 } }))).toBe(40);
+    expect(code(() => applyUpdate(base, { $set: { _id: 2 } }))).toBe(66);
+    expect(code(() => applyUpdate(base, { _id: 2, a: 1 }))).toBe(66);
+    expect(code(() => validateUpdate({ $set: { a: 1 }, b: 2 }))).toBe(9);
+    expect(code(() => validateUpdate({ $frob: { a: 1 } }))).toBe(9);
+  });
+
+  it('seeds upserts from equality predicates and applies $setOnInsert', () => {
+    const doc = upsertDocument(
+      { a: { $in: [1] }, b: 2, 'n.m': 3, c: { $eq: 4 }, $and: [{ d: 5 }], $or: [{ e: 6 }] },
+      { $set: { s: 1 }, $setOnInsert: { created: true } },
+    );
+    expect(doc._id).toBeInstanceOf(ObjectId);
+    expect(Object.keys(doc)[0]).toBe('_id');
+    const { _id, ...rest } = doc;
+    expect(rest).toEqual({ b: 2, n: { m: 3 }, c: 4, d: 5, s: 1, created: true });
+    expect(upsertDocument({ _id: 'y', q: 1 }, { whole: 1 })).toEqual({ _id: 'y', whole: 1 });
+    expect(upsertDocument({ _id: 'x' }, { $inc: { n: 1 } })).toEqual({ _id: 'x', n: 1 });
+  });
+});
