@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { BSON, type Document } from 'bson';
+import { BSON, Long, UUID, type Document } from 'bson';
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmbeddedMongoServer } from './index.js';
@@ -308,6 +308,18 @@ describe('bad input on the wire', () => {
     expect(refused.doc.ok).toBe(0);
     c.destroy();
     await healthy();
+  });
+
+  it('applies a retried retryable write once (same lsid and txnNumber)', async () => {
+    const c = await RawConnection.open(server.port);
+    const lsid = { id: new UUID() };
+    const cmd = { insert: 'retry', documents: [{ n: 1 }], lsid, txnNumber: Long.fromNumber(7), $db: 'bad' };
+    expect(await c.command(cmd)).toMatchObject({ ok: 1, n: 1 });
+    expect(await c.command({ ...cmd, documents: [{ n: 1 }] })).toMatchObject({ ok: 1, n: 1 });
+    expect(await client.db('bad').collection('retry').countDocuments()).toBe(1);
+    expect(await c.command({ ...cmd, txnNumber: Long.fromNumber(8) })).toMatchObject({ ok: 1, n: 1 });
+    expect(await client.db('bad').collection('retry').countDocuments()).toBe(2);
+    c.destroy();
   });
 
   it('reports per-item write errors and stops ordered batches at the first', async () => {

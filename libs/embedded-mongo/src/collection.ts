@@ -174,11 +174,12 @@ export class Collection {
    * an index plan for equality/range/sort when one applies, and a scan otherwise.
    */
   find(filter: Doc, opts: FindOptions = {}): Doc[] {
-    const match = compileFilter(filter);
     const skip = opts.skip ?? 0;
     const limit = opts.limit && opts.limit > 0 ? opts.limit : Infinity;
 
     const idEq = directIdLookup(filter);
+    // A filter that is only an _id equality is fully answered by the map (keys compare like MongoDB's $eq).
+    const match = idEq !== undefined && Object.keys(filter).length === 1 ? MATCH_ALL : compileFilter(filter);
     if (idEq !== undefined) {
       const out: Doc[] = [];
       for (const v of idEq) {
