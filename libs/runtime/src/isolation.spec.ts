@@ -156,6 +156,42 @@ describe('a runaway plugin fails alone', () => {
     if (hook !== 'onCleanup') await runtime.stop(spec.installationId);
   });
 
+  it('answers calls in flight as killed when a worker dies, and reloads every sandbox it hosted', async () => {
+    const slow = inlinePlugin(
+      `let c, inits = 0; export default {
+        onInit(x) { c = x; inits++; },
+        onMessage: (m) => m.type === 'wait' ? c.messages.send('acme.slow', 'wait', null) : inits,
+      }`,
+      { permissions: ['messages:receive', 'messages:send'], limits: { timeout_ms: 5000 } },
+    );
+    const bridge = { emitEvent: () => undefined, sendMessage: () => new Promise<unknown>(() => undefined) };
+    const local = new PluginRuntime({ observer, bridge, workers: 1 });
+    const neighbour = inlinePlugin(NEIGHBOUR);
+    await local.load(slow);
+    await local.load(neighbour);
+    const inFlight = outcome(local.message(slow.installationId, { type: 'wait' }));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+
+    // What the watchdog does to a worker that stopped answering (white-box: there is no plugin code that can
+    // make an interrupt-driven QuickJS worker hang, which is the point).
+    const workerId = local.status(slow.installationId)!.workerId;
+    const hosts = (local as unknown as { workers: Array<{ id: number; kill(reason: string): void }> }).workers;
+    hosts.find((w) => w.id === workerId)!.kill('test: simulated hang');
+
+    expect(await inFlight).toBe('PLUGIN_KILLED');
+    expect(observer.callsOf(slow.installationId).at(-1)).toMatchObject({ hook: 'onMessage', outcome: 'killed' });
+    // Both sandboxes come back on a new worker; the calls wait for the reload instead of failing.
+    expect(await local.message(slow.installationId, { type: 'count' })).toBe(1); // onInit ran again on a fresh heap
+    expect(await local.message(neighbour.installationId, { type: 'ping', data: 'back' })).toMatchObject({
+      pong: 'back',
+    });
+    expect(local.status(slow.installationId)!.workerId).not.toBe(workerId);
+    expect(observer.logs).toContainEqual(
+      expect.objectContaining({ installationId: neighbour.installationId, source: 'runtime', level: 'warn' }),
+    );
+    await local.close();
+  });
+
   it('survives a catastrophic regular expression (interrupted like a loop)', async () => {
     const spec = inlinePlugin('export default { onMessage: () => /(a+)+$/.test("a".repeat(40) + "b") }', {
       limits: { timeout_ms: 300 },

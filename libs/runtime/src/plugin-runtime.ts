@@ -128,6 +128,7 @@ export class PluginRuntime {
   /** Calls `onHealth` and folds its checks with the runtime's own view. Never throws for plugin failures. */
   async health(installationId: string): Promise<HealthReport> {
     const instance = this.get(installationId);
+    if (instance.starting) await instance.starting.catch(() => undefined);
     const checks: HealthCheck[] = [];
     let responseTimeMs: number | undefined;
     if (instance.state === 'ready') {
@@ -252,7 +253,12 @@ export class PluginRuntime {
   }
 
   private start(instance: Instance): Promise<void> {
-    const starting = this.startNow(instance).finally(() => {
+    return this.track(instance, this.startNow(instance));
+  }
+
+  /** Calls (and stop/health) arriving while `work` runs wait for it. */
+  private track(instance: Instance, work: Promise<void>): Promise<void> {
+    const starting: Promise<void> = work.finally(() => {
       if (instance.starting === starting) instance.starting = undefined;
     });
     instance.starting = starting;
@@ -342,8 +348,8 @@ export class PluginRuntime {
   // ---------------------------------------------------------------- calls
 
   private async invoke(instance: Instance, hook: HookName, payload: unknown, internal = false): Promise<unknown> {
-    if (instance.state === 'loading' && instance.starting && !internal) {
-      await instance.starting.catch(() => undefined); // e.g. reloading after its worker was replaced
+    if (instance.starting && !internal) {
+      await instance.starting.catch(() => undefined); // loading, or reloading after its worker was replaced
     }
     if (instance.state !== 'ready' && !internal) {
       throw instance.state === 'failed'
@@ -469,17 +475,18 @@ export class PluginRuntime {
     if (index !== -1) this.workers.splice(index, 1);
     const affected = [...host.installations];
     host.installations.clear();
-    // Let the `killed` results of in-flight calls be recorded first: they may tip an instance into `failed`.
-    setImmediate(() => {
-      for (const id of affected) {
-        const instance = this.instances.get(id);
-        if (!instance || instance.worker !== host) continue;
-        instance.worker = undefined;
-        if (instance.state !== 'ready' || this.closed) continue;
+    for (const id of affected) {
+      const instance = this.instances.get(id);
+      if (!instance || instance.worker !== host) continue;
+      instance.worker = undefined;
+      // Deferred so the `killed` results of in-flight calls are recorded first: they may tip it into `failed`.
+      const reload = new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
+        if (instance.state !== 'ready' || this.closed || this.instances.get(id) !== instance) return;
         this.log(instance, 'warn', `sandbox worker lost (${reason}); reloading`);
-        this.start(instance).catch(() => undefined);
-      }
-    });
+        await this.startNow(instance).catch(() => undefined);
+      });
+      void this.track(instance, reload);
+    }
   }
 
   private sandboxOf(host: WorkerHost, installationId: string): Instance | undefined {

@@ -203,7 +203,12 @@ class Sandbox {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    for (const call of this.active.values()) clearTimeout(call.timer);
+    // Calls still running are answered now: left unanswered, the main thread's watchdog would kill the worker.
+    for (const call of this.active.values()) {
+      clearTimeout(call.timer);
+      const error = { code: 'PLUGIN_KILLED', message: 'the sandbox was unloaded while the call ran' };
+      post({ t: 'result', id: call.id, outcome: 'killed', error });
+    }
     this.active.clear();
     this.dispatchFn?.dispose();
     this.settleFn?.dispose();
