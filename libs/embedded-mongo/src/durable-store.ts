@@ -45,12 +45,22 @@ export class DataDirLockedError extends Error {
   }
 }
 
+/** bson's scratch buffer (17 MB by default) bounds any single serialize call; grown on demand. */
+let encoderBufferSize = 17 * 1024 * 1024;
+
 export function encodeRecord(doc: object): Buffer {
-  const payload = BSON.serialize(doc, { ignoreUndefined: true });
-  const header = Buffer.allocUnsafe(RECORD_HEADER);
-  header.writeUInt32LE(payload.length, 0);
-  header.writeUInt32LE(crc32c(payload), 4);
-  return Buffer.concat([header, payload]);
+  // Sized up front: a transaction's record may exceed the encoder's default 17 MB scratch buffer.
+  const size = BSON.calculateObjectSize(doc as BSON.Document, { ignoreUndefined: true });
+  if (size > encoderBufferSize) {
+    encoderBufferSize = size + 1024;
+    BSON.setInternalBufferSize(encoderBufferSize);
+  }
+  const out = Buffer.allocUnsafe(RECORD_HEADER + size);
+  BSON.serializeWithBufferAndIndex(doc as BSON.Document, out, { ignoreUndefined: true, index: RECORD_HEADER });
+  const payload = out.subarray(RECORD_HEADER);
+  out.writeUInt32LE(size, 0);
+  out.writeUInt32LE(crc32c(payload), 4);
+  return out;
 }
 
 /** Reads records until the first incomplete or corrupt one; `validBytes` is where the good prefix ends. */
