@@ -322,7 +322,11 @@ export class RegistryRepository {
   /** Claims a revision number for a change to the plugin's versions. */
   async bumpRev(key: string): Promise<number> {
     const doc = await this.plugins
-      .findOneAndUpdate({ key }, { $inc: { rev: 1 } }, { new: true, projection: { rev: 1 }, timestamps: false })
+      .findOneAndUpdate(
+        { key },
+        { $inc: { rev: 1 } },
+        { returnDocument: 'after', projection: { rev: 1 }, timestamps: false },
+      )
       .lean<{ rev: number }>()
       .exec();
     return doc?.rev ?? 0;
@@ -374,7 +378,7 @@ export class RegistryRepository {
     if (!current) return null;
     const merged = { key, name: current.name, description: current.description, tags: current.tags, ...fields };
     const doc = await this.plugins
-      .findOneAndUpdate({ key }, { $set: { ...fields, search_text: searchText(merged) } }, { new: true })
+      .findOneAndUpdate({ key }, { $set: { ...fields, search_text: searchText(merged) } }, { returnDocument: 'after' })
       .lean<PluginLean>()
       .exec();
     return doc ? toPlugin(doc) : null;
@@ -432,7 +436,7 @@ export class RegistryRepository {
     const q: Record<string, unknown> = { plugin_key: key, version };
     if (onlyIfStatus) q.status = { $in: onlyIfStatus };
     const doc = await this.versions
-      .findOneAndUpdate(q, { $set }, { new: true, projection: LIGHT_VERSION })
+      .findOneAndUpdate(q, { $set }, { returnDocument: 'after', projection: LIGHT_VERSION })
       .lean<VersionLean>()
       .exec();
     return doc ? toVersion(doc) : null;
@@ -525,7 +529,7 @@ export class RegistryRepository {
           .findOneAndUpdate(
             { plugin_key: key, user_id: userId },
             { $set: { rating, text } },
-            { upsert: true, new: false },
+            { upsert: true, returnDocument: 'before' },
           )
           .lean<ReviewLean>()
           .exec();
@@ -544,7 +548,7 @@ export class RegistryRepository {
       .findOneAndUpdate(
         { key },
         { $inc: { 'stats.rating_sum': sumDelta, 'stats.reviews': countDelta } },
-        { new: true, projection: { stats: 1 }, timestamps: false },
+        { returnDocument: 'after', projection: { stats: 1 }, timestamps: false },
       )
       .lean<PluginLean>()
       .exec();

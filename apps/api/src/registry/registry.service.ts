@@ -60,7 +60,13 @@ import {
 
 /** Keys under this publisher belong to the plugins shipped with the server. */
 const RESERVED_PUBLISHER = 'plughub';
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/** Strict base64 without a backtracking regex (a 7 MB string would overflow the regex engine's stack). */
+export function isBase64(s: string): boolean {
+  if (s.length % 4 !== 0) return false;
+  const body = s.endsWith('==') ? s.slice(0, -2) : s.endsWith('=') ? s.slice(0, -1) : s;
+  return !/[^A-Za-z0-9+/]/.test(body);
+}
 
 export interface PublishResult {
   created: boolean;
@@ -125,7 +131,7 @@ export class RegistryService {
 
   async publish(caller: AuthUser, dto: PublishPluginDto): Promise<PublishResult> {
     const prepared = this.prepare(dto.manifest, dto.files);
-    const { key, version } = prepared.manifest;
+    const { key } = prepared.manifest;
     const viewer = await this.viewerOf(caller);
     if (key.split('.')[0] === RESERVED_PUBLISHER && !viewer.isAdmin) {
       throw forbidden(`Keys under "${RESERVED_PUBLISHER}." are reserved for the plugins shipped with Plughub.`);
@@ -232,7 +238,7 @@ export class RegistryService {
         decoded.set(role, Buffer.from(input, 'utf8'));
       } else if (input.encoding === 'base64') {
         const clean = input.content.replace(/\s+/g, '');
-        if (!BASE64.test(clean)) errors.push({ field: `files.${role}.content`, message: 'is not valid base64' });
+        if (!isBase64(clean)) errors.push({ field: `files.${role}.content`, message: 'is not valid base64' });
         else decoded.set(role, Buffer.from(clean, 'base64'));
       } else {
         decoded.set(role, Buffer.from(input.content, 'utf8'));
