@@ -21,6 +21,7 @@ import { crc32c } from './wire.js';
 const RECORD_HEADER = 8;
 const DESERIALIZE = { promoteValues: true, promoteLongs: true, promoteBuffers: false } as const;
 const DOCS_PER_SNAPSHOT_RECORD = 1000;
+const SNAPSHOT_RECORD_BYTES = 8 * 1024 * 1024;
 const SNAPSHOT_FILE = 'snapshot.bson';
 const LOCK_FILE = 'mongod.lock';
 
@@ -263,11 +264,14 @@ export class DurableStore {
       for (const index of coll.indexes.slice(1))
         records.push(encodeRecord({ op: 'ci', ns: coll.ns, spec: index.spec }));
       let batch: unknown[] = [];
+      let batchBytes = 0;
       for (const doc of coll.docs.values()) {
         batch.push(doc);
-        if (batch.length >= DOCS_PER_SNAPSHOT_RECORD) {
+        batchBytes += BSON.calculateObjectSize(doc);
+        if (batch.length >= DOCS_PER_SNAPSHOT_RECORD || batchBytes >= SNAPSHOT_RECORD_BYTES) {
           records.push(encodeRecord({ op: 'docs', ns: coll.ns, docs: batch }));
           batch = [];
+          batchBytes = 0;
         }
       }
       if (batch.length) records.push(encodeRecord({ op: 'docs', ns: coll.ns, docs: batch }));
