@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CAPABILITIES, CAPABILITY_CATALOGUE } from './capabilities.js';
 import { validateManifest } from './manifest.validator.js';
-import { isUrlAllowed } from './permissions.js';
+import { isUrlAllowed, matchesEventType } from './permissions.js';
 
 const base = () => ({
   key: 'plughub.hello',
@@ -305,5 +305,19 @@ describe('isUrlAllowed', () => {
     ['not a url', ['api.example.com'], false],
   ])('%s with %j → %s', (url, hosts, allowed) => {
     expect(isUrlAllowed(url, hosts)).toBe(allowed);
+  });
+});
+
+describe('matchesEventType', () => {
+  it.each([
+    ['*', 'anything.at.all', true],
+    ['user.*', 'user.login', true],
+    ['user.*', 'user.profile.updated', true],
+    ['user.*', 'user', false],
+    ['user.*', 'username.changed', false],
+    ['user.login', 'user.login', true],
+    ['user.login', 'user.logout', false],
+  ])('%s ~ %s → %s', (subscription, type, expected) => {
+    expect(matchesEventType(subscription, type)).toBe(expected);
   });
 });

@@ -42,3 +42,13 @@ function splitHost(entry: string): [string, string | undefined] {
   const i = entry.lastIndexOf(':');
   return i === -1 ? [entry, undefined] : [entry.slice(0, i), entry.slice(i + 1)];
 }
+
+/**
+ * Whether an event type matches a subscription from `events.subscribes`: `*` matches everything, `user.*` matches
+ * `user.login` and `user.profile.updated` (not `user` itself), anything else must be equal.
+ */
+export function matchesEventType(subscription: string, type: string): boolean {
+  if (subscription === '*') return true;
+  if (subscription.endsWith('.*')) return type.startsWith(subscription.slice(0, -1));
+  return subscription === type;
+}

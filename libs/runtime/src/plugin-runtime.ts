@@ -91,6 +91,9 @@ export class PluginRuntime {
     if (existing && existing.state !== 'failed' && existing.state !== 'stopped') {
       throw new RuntimeError('PLUGIN_ALREADY_LOADED', `installation ${spec.installationId} is already loaded`);
     }
+    if (spec.manifest.runtime.type === 'remote' && !spec.remoteSecret) {
+      throw new RuntimeError('INVALID_ARGUMENT', 'a remote plugin needs remoteSecret to sign its requests');
+    }
     if (existing) await this.unloadSandbox(existing);
     const instance = this.createInstance(spec);
     this.instances.set(spec.installationId, instance);
@@ -242,7 +245,7 @@ export class PluginRuntime {
     if (spec.manifest.runtime.type === 'remote') {
       instance.remote = new RemotePluginClient({
         entryPoint: spec.manifest.runtime.entry_point,
-        secret: spec.remoteSecret ?? '',
+        secret: spec.remoteSecret!,
         installationId: spec.installationId,
         fetch: this.fetchImpl,
         attempts: this.options.remoteRetries ?? 3,

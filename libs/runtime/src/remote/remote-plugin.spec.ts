@@ -123,6 +123,12 @@ describe('remote plugins', () => {
     ]);
   });
 
+  it('refuses to load a remote plugin without a signing secret', async () => {
+    const error = (await runtime.load(remoteSpec(`${baseUrl}/plugin`, '')).catch((e: unknown) => e)) as RuntimeError;
+    expect(error.code).toBe('INVALID_ARGUMENT');
+    expect(received).toEqual([]);
+  });
+
   it('is refused by the plugin when the signature is wrong, so the load fails', async () => {
     const spec = remoteSpec(`${baseUrl}/plugin`, 'wrong-secret');
     const error = (await runtime.load(spec).catch((e: unknown) => e)) as RuntimeError;
