@@ -288,6 +288,34 @@ describe('capability gating', () => {
     await runtime.stop(spec.installationId);
   });
 
+  it('holds even when the plugin patches the built-ins the sandbox API uses', async () => {
+    const spec = inlinePlugin(
+      `let c; export default { onInit(x) { c = x }, async onMessage() {
+        Set.prototype.has = () => true;
+        Object.prototype.events = 1;
+        Array.prototype.includes = () => true;
+        JSON.stringify = () => '{"__proto__": {"polluted": true}}';
+        const results = [];
+        for (const attempt of [() => c.events.emit('a.b', {}), () => c.storage.set('k', 1), () => c.log.info('x')]) {
+          try { attempt(); results.push('allowed'); } catch (e) { results.push(e.name + ': ' + e.message); }
+        }
+        return results;
+      } }`,
+      { permissions: ['messages:receive'] },
+    );
+    const before = bridge.events.length;
+    await runtime.load(spec);
+    expect(await runtime.message(spec.installationId, { type: 'x' })).toEqual([
+      'PermissionDenied: events:emit not granted',
+      'PermissionDenied: storage:write not granted',
+      'PermissionDenied: log not granted',
+    ]);
+    expect(bridge.events.length).toBe(before);
+    expect(await storage.list(spec.installationId)).toEqual([]);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    await runtime.stop(spec.installationId);
+  });
+
   it('reports an uncaught PermissionDenied as the failure of that call', async () => {
     const spec = inlinePlugin(
       'let c; export default { onInit(x) { c = x }, onMessage() { c.events.emit("a.b", {}) } }',

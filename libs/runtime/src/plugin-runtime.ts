@@ -384,7 +384,14 @@ export class PluginRuntime {
       instance.pending--;
     }
     this.record(instance, hook, result, started);
-    if (result.outcome === 'ok') return result.value === undefined ? undefined : safeParse(result.value);
+    if (result.outcome === 'ok') {
+      if (result.value === undefined) return undefined;
+      try {
+        return safeParse(result.value);
+      } catch {
+        throw new RuntimeError('PLUGIN_ERROR', `${instance.spec.pluginKey} replied with invalid JSON`);
+      }
+    }
     throw RuntimeError.from(result.error?.code ?? 'PLUGIN_ERROR', result.error?.message ?? result.outcome);
   }
 
@@ -568,7 +575,7 @@ export class PluginRuntime {
     if (!instance || !instance.capabilities.has('events:emit')) return;
     const declared = instance.spec.manifest.events?.emits;
     if (declared && !declared.some((e) => e.type === msg.type)) return;
-    const event = { type: msg.type, data: safeParse(msg.data) };
+    const event = { type: msg.type, data: parseOr(msg.data, null) };
     Promise.resolve()
       .then(() => this.options.bridge?.emitEvent(msg.installationId, event))
       .catch((error: Error) => this.log(instance, 'warn', `event ${msg.type} was not delivered: ${error.message}`));
@@ -577,7 +584,7 @@ export class PluginRuntime {
   private onPluginLog(msg: Extract<FromWorker, { t: 'log' }>): void {
     const instance = this.instances.get(msg.installationId);
     if (!instance || !instance.capabilities.has('log')) return;
-    const fields = msg.fields === undefined ? undefined : safeParse(msg.fields);
+    const fields = msg.fields === undefined ? undefined : parseOr(msg.fields, undefined);
     const event: PluginLogEvent = {
       installationId: msg.installationId,
       pluginKey: instance.spec.pluginKey,
@@ -680,6 +687,15 @@ export function resolveLimits(spec: Pick<LoadSpec, 'manifest' | 'limits'>): Reso
 /** JSON.parse that drops `__proto__` keys, so plugin output merged into host objects cannot pollute prototypes. */
 export function safeParse(text: string): unknown {
   return JSON.parse(text, (key, value: unknown) => (key === '__proto__' ? undefined : value));
+}
+
+/** For text the prelude produced with JSON.stringify; never lets a malformed payload throw on the main thread. */
+function parseOr(text: string, fallback: unknown): unknown {
+  try {
+    return safeParse(text);
+  } catch {
+    return fallback;
+  }
 }
 
 function normaliseChecks(result: unknown): HealthCheck[] {

@@ -11,8 +11,14 @@ export const PRELUDE_SOURCE = String.raw`(function (native, setupJson) {
   const freeze = Object.freeze;
   const PromiseCtor = Promise;
   const setup = parse(setupJson);
-  const caps = new Set(setup.capabilities);
-  const emits = setup.emits === null ? null : new Set(setup.emits);
+  // Null-prototype frozen lookups: plugin code patching Set.prototype.has and the like cannot widen them.
+  function lookup(list) {
+    const table = Object.create(null);
+    for (let i = 0; i < list.length; i++) table[list[i]] = true;
+    return freeze(table);
+  }
+  const caps = lookup(setup.capabilities);
+  const emits = setup.emits === null ? null : lookup(setup.emits);
 
   function deepFreeze(value) {
     if (value !== null && typeof value === 'object') {
@@ -22,7 +28,7 @@ export const PRELUDE_SOURCE = String.raw`(function (native, setupJson) {
     return value;
   }
   function need(capability) {
-    if (!caps.has(capability)) {
+    if (caps[capability] !== true) {
       const error = new Error(capability + ' not granted');
       error.name = 'PermissionDenied';
       throw error;
@@ -80,7 +86,7 @@ export const PRELUDE_SOURCE = String.raw`(function (native, setupJson) {
       emit: function (type, data) {
         need('events:emit');
         type = String(type);
-        if (emits !== null && !emits.has(type)) throw new Error('event type ' + type + ' is not declared in events.emits');
+        if (emits !== null && emits[type] !== true) throw new Error('event type ' + type + ' is not declared in events.emits');
         native.emit(type, toJson(data));
       },
     }),
