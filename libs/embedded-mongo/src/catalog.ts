@@ -40,8 +40,70 @@ export function validateDbName(name: unknown): string {
 }
 
 /** All databases and collections. Every mutation is expressed as a LogOp so replay and live writes share code. */
+interface HistoryEntry {
+  seq: number;
+  id: string;
+  before: Doc | undefined;
+}
+
 export class Catalog {
   readonly dbs = new Map<string, Map<string, Collection>>();
+  /** Sequence number of the latest document change anywhere. */
+  seq = 0;
+  /** Snapshot sequence numbers of open transactions; history is kept only while one needs it. */
+  private readonly snapshots = new Map<object, number>();
+  private readonly history = new Map<Collection, HistoryEntry[]>();
+
+  private readonly recordChange = (coll: Collection, id: string, before: Doc | undefined): void => {
+    this.seq++;
+    if (this.snapshots.size === 0) return;
+    let list = this.history.get(coll);
+    if (!list) {
+      list = [];
+      this.history.set(coll, list);
+    }
+    list.push({ seq: this.seq, id, before });
+  };
+
+  /** Pins the current state for `owner` (a transaction) until release(); returns the snapshot point. */
+  openSnapshot(owner: object): number {
+    this.snapshots.set(owner, this.seq);
+    return this.seq;
+  }
+
+  releaseSnapshot(owner: object): void {
+    if (!this.snapshots.delete(owner)) return;
+    if (this.snapshots.size === 0) {
+      this.history.clear();
+      return;
+    }
+    const oldest = Math.min(...this.snapshots.values());
+    for (const [coll, list] of this.history) {
+      const keep = list.filter((e) => e.seq > oldest);
+      if (keep.length) this.history.set(coll, keep);
+      else this.history.delete(coll);
+    }
+  }
+
+  /** Whether document `id` of `coll` changed after `seq`. */
+  changedAfter(coll: Collection, id: string, seq: number): boolean {
+    const list = this.history.get(coll);
+    if (!list) return false;
+    for (let i = list.length - 1; i >= 0 && list[i].seq > seq; i--) if (list[i].id === id) return true;
+    return false;
+  }
+
+  /**
+   * Documents of `coll` that changed after `seq`, mapped to their version at `seq` (undefined = did not exist).
+   * Empty when nothing changed.
+   */
+  changedSince(coll: Collection, seq: number): Map<string, Doc | undefined> {
+    const out = new Map<string, Doc | undefined>();
+    const list = this.history.get(coll);
+    if (!list) return out;
+    for (const e of list) if (e.seq > seq && !out.has(e.id)) out.set(e.id, e.before);
+    return out;
+  }
 
   get(ns: string): Collection | undefined {
     const [db, coll] = splitNs(ns);
@@ -64,6 +126,7 @@ export class Catalog {
       this.dbs.set(db, colls);
     }
     const coll = new Collection(db, name, options, uuid);
+    coll.onChange = this.recordChange;
     colls.set(name, coll);
     return coll;
   }

@@ -63,8 +63,10 @@ export interface FindOptions {
 export class Collection {
   readonly docs = new Map<string, Doc>();
   readonly indexes: CollectionIndex[] = [];
-  /** Incremented on every change; lets cached plans and transactions notice concurrent writes. */
+  /** Incremented on every change. */
   version = 0;
+  /** Told about every document change (with the previous version), for transaction snapshots. */
+  onChange: ((coll: Collection, id: string, before: Doc | undefined) => void) | undefined;
 
   constructor(
     readonly db: string,
@@ -105,10 +107,14 @@ export class Collection {
     for (const index of this.indexes) index.add(index.keysFor(doc), id);
     this.docs.set(id, doc);
     this.version++;
+    this.onChange?.(this, id, undefined);
   }
 
-  replace(oldDoc: Doc, newDoc: Doc): void {
-    const id = idKeyOf(oldDoc);
+  replace(target: Doc, newDoc: Doc): void {
+    const id = idKeyOf(target);
+    // Index keys come from the stored version, whatever copy the caller holds.
+    const oldDoc = this.docs.get(id);
+    if (!oldDoc) throw new MongoCommandError(ErrorCode.InternalError, `document ${id} vanished during update`);
     if (idKeyOf(newDoc) !== id) {
       throw new MongoCommandError(
         ErrorCode.ImmutableField,
@@ -132,6 +138,7 @@ export class Collection {
     }
     this.docs.set(id, newDoc);
     this.version++;
+    this.onChange?.(this, id, oldDoc);
   }
 
   remove(doc: Doc): void {
@@ -141,6 +148,7 @@ export class Collection {
     for (const index of this.indexes) index.remove(index.keysFor(current), id);
     this.docs.delete(id);
     this.version++;
+    this.onChange?.(this, id, current);
   }
 
   /** Builds a new index over existing documents; throws DuplicateKey (leaving no trace) when data violates it. */

@@ -497,6 +497,36 @@ export function defineDriverSuite(target: SuiteTarget): void {
       expect(await c.findOne({ _id: 'doc' } as never)).toEqual({ _id: 'doc', n: 11 });
     });
 
+    it('reads a stable snapshot, and conflicts when writing a document changed since', async () => {
+      const c = db.collection('snapshot');
+      await c.insertMany([
+        { _id: 'a', v: 1 },
+        { _id: 'b', v: 1 },
+      ] as never[]);
+      const session = client.startSession();
+      try {
+        session.startTransaction();
+        expect(await c.findOne({ _id: 'a' } as never, { session })).toMatchObject({ v: 1 });
+        await c.updateOne({ _id: 'a' } as never, { $set: { v: 2 } });
+        await c.insertOne({ _id: 'c', v: 1 } as never);
+        await c.deleteOne({ _id: 'b' } as never);
+        // Outside changes after the snapshot stay invisible inside the transaction.
+        expect(await c.find({}, { session }).sort({ _id: 1 }).toArray()).toEqual([
+          { _id: 'a', v: 1 },
+          { _id: 'b', v: 1 },
+        ]);
+        const err = await c.updateOne({ _id: 'a' } as never, { $inc: { v: 10 } }, { session }).catch((e: unknown) => e);
+        expect((err as MongoServerError).code).toBe(112);
+        await session.abortTransaction().catch(() => undefined);
+      } finally {
+        await session.endSession();
+      }
+      expect(await c.find({}).sort({ _id: 1 }).toArray()).toEqual([
+        { _id: 'a', v: 2 },
+        { _id: 'c', v: 1 },
+      ]);
+    });
+
     it('returns NoSuchTransaction (251) for operations in an aborted transaction', async () => {
       const c = db.collection('nosuch');
       await c.insertOne({ _id: 1 } as never);

@@ -550,7 +550,7 @@ export class Engine {
         );
       }
       if (current && current.state === 'active') current.abort();
-      const txn = new Transaction(key, txnNumber, this.claims);
+      const txn = new Transaction(key, txnNumber, this.claims, this.catalog);
       this.txns.set(key, txn);
       return txn;
     }

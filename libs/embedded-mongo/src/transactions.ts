@@ -59,11 +59,17 @@ export class Transaction implements Access {
   lastUsed = Date.now();
   private readonly claimed = new Set<string>();
 
+  /** The point in the catalog's change sequence this transaction reads at. */
+  readonly snapshot: number;
+
   constructor(
     readonly sessionKey: string,
     readonly txnNumber: number,
     private readonly claims: Map<string, Transaction>,
-  ) {}
+    private readonly catalog: Catalog,
+  ) {
+    this.snapshot = catalog.openSnapshot(this);
+  }
 
   private entries(coll: Collection): Map<string, OverlayEntry> {
     let m = this.overlay.get(coll.ns);
@@ -74,13 +80,19 @@ export class Transaction implements Access {
     return m;
   }
 
+  /** Reads the snapshot (committed state when the transaction began) with this transaction's writes on top. */
   find(coll: Collection, filter: Doc, opts: FindOptions = {}): Doc[] {
     const overlay = this.overlay.get(coll.ns);
-    if (!overlay || overlay.size === 0) return coll.find(filter, opts);
+    const changed = this.catalog.changedSince(coll, this.snapshot);
+    if ((!overlay || overlay.size === 0) && changed.size === 0) return coll.find(filter, opts);
     const match = compileFilter(filter);
     const out: Doc[] = [];
-    for (const doc of coll.find(filter)) if (!overlay.has(idKeyOf(doc))) out.push(doc);
-    for (const e of overlay.values()) if (e.current && match(e.current)) out.push(e.current);
+    for (const doc of coll.find(filter)) {
+      const id = idKeyOf(doc);
+      if (!overlay?.has(id) && !changed.has(id)) out.push(doc);
+    }
+    for (const [id, before] of changed) if (before && !overlay?.has(id) && match(before)) out.push(before);
+    if (overlay) for (const e of overlay.values()) if (e.current && match(e.current)) out.push(e.current);
     const sorted = opts.sort ? sortDocs(out, opts.sort) : out;
     const skip = opts.skip ?? 0;
     const limit = opts.limit && opts.limit > 0 ? opts.limit : undefined;
@@ -91,6 +103,11 @@ export class Transaction implements Access {
     const key = `${coll.ns}\0${id}`;
     const holder = this.claims.get(key);
     if (holder && holder !== this && holder.state === 'active') {
+      this.abort();
+      throw writeConflict();
+    }
+    // Snapshot isolation: writing a document someone else changed after our snapshot is a conflict.
+    if (!this.overlay.get(coll.ns)?.has(id) && this.catalog.changedAfter(coll, id, this.snapshot)) {
       this.abort();
       throw writeConflict();
     }
@@ -207,6 +224,7 @@ export class Transaction implements Access {
   }
 
   private release(): void {
+    this.catalog.releaseSnapshot(this);
     for (const key of this.claimed) if (this.claims.get(key) === this) this.claims.delete(key);
     this.claimed.clear();
   }
