@@ -156,7 +156,8 @@ export const MINGO_CONTEXT = Context.init({
   query: { ...(queryOperators as object), $type, $eq, $ne } as never,
   window: windowOperators as never,
 });
-export const MINGO_OPTIONS = { context: MINGO_CONTEXT };
+// No server-side JavaScript ($where, $function, $accumulator): outside the portable subset, and a code-execution risk.
+export const MINGO_OPTIONS = { context: MINGO_CONTEXT, scriptEnabled: false };
 
 type Criteria = ConstructorParameters<typeof Query>[0];
 type Pipeline = ConstructorParameters<typeof Aggregator>[0];

@@ -45,6 +45,11 @@ describe('query semantics', () => {
     expect(ids({ list: { b: 2, a: 1 } })).toEqual([]);
   });
 
+  it('refuses server-side JavaScript', () => {
+    expect(() => compileFilter({ $where: 'this.n == 5' })).toThrow(expect.objectContaining({ code: 2 }));
+    expect(() => ids({ $expr: { $function: { body: 'function() { return true }', args: [], lang: 'js' } } })).toThrow();
+  });
+
   it('matches null against missing fields and arrays by element', () => {
     expect(ids({ n: null })).toEqual([2, 3]);
     expect(ids({ arr: 'x' })).toEqual([2]);
