@@ -1,0 +1,198 @@
+import { BSON, ObjectId } from 'bson';
+import { parseSort, validateId, type Collection } from './collection.js';
+import { asCommandError, ErrorCode, MongoCommandError } from './errors.js';
+import { mingoQuery } from './mingo-context.js';
+import { cloneDoc, isPlainObject, type Doc } from './paths.js';
+import type { Access } from './transactions.js';
+import { applyUpdate, upsertDocument, validateUpdate } from './update.js';
+import { MAX_BSON_OBJECT_SIZE } from './wire.js';
+
+/**
+ * The write commands (insert, update, delete, findAndModify) over an Access, which is either the collections
+ * directly or a transaction. Per-statement failures become writeErrors; an ordered batch stops at the first.
+ */
+
+export function insertCommand(access: Access, coll: Collection, cmd: Doc): Doc {
+  const docs = cmd.documents;
+  if (!Array.isArray(docs))
+    throw new MongoCommandError(
+      ErrorCode.FailedToParse,
+      "BSON field 'insert.documents' is missing but a required field",
+    );
+  const ordered = cmd.ordered !== false;
+  const writeErrors: Doc[] = [];
+  let n = 0;
+  for (let i = 0; i < docs.length; i++) {
+    try {
+      const raw = docs[i] as unknown;
+      if (!isPlainObject(raw)) throw new MongoCommandError(ErrorCode.BadValue, 'document to insert must be an object');
+      let doc = raw;
+      if (!('_id' in doc)) doc = { _id: new ObjectId(), ...doc };
+      else if (Object.keys(doc)[0] !== '_id') doc = { _id: doc._id, ...doc };
+      validateId(doc._id);
+      checkDocSize(doc);
+      access.insert(coll, doc);
+      n++;
+    } catch (err) {
+      writeErrors.push(writeError(i, err));
+      if (ordered) break;
+    }
+  }
+  const reply: Doc = { n, ok: 1 };
+  if (writeErrors.length) reply.writeErrors = writeErrors;
+  return reply;
+}
+
+export function updateCommand(access: Access, coll: Collection, cmd: Doc): Doc {
+  const updates = cmd.updates;
+  if (!Array.isArray(updates))
+    throw new MongoCommandError(ErrorCode.FailedToParse, "BSON field 'update.updates' is missing but a required field");
+  const ordered = cmd.ordered !== false;
+  const writeErrors: Doc[] = [];
+  const upserted: Doc[] = [];
+  let n = 0;
+  let nModified = 0;
+  for (let i = 0; i < updates.length; i++) {
+    try {
+      const stmt = updates[i] as unknown;
+      if (!isPlainObject(stmt))
+        throw new MongoCommandError(ErrorCode.FailedToParse, 'update statement must be an object');
+      const q = isPlainObject(stmt.q) ? stmt.q : {};
+      const u = validateUpdate(stmt.u);
+      const arrayFilters = Array.isArray(stmt.arrayFilters) ? (stmt.arrayFilters as Doc[]) : undefined;
+      const multi = stmt.multi === true;
+      if (multi && !Array.isArray(u) && Object.keys(u).length > 0 && !Object.keys(u)[0].startsWith('$')) {
+        throw new MongoCommandError(
+          ErrorCode.FailedToParse,
+          'multi update is not supported for replacement-style update',
+        );
+      }
+      const matches = access.find(coll, q, { limit: multi ? 0 : 1, sort: parseSort(stmt.sort) });
+      for (const doc of matches) {
+        const next = applyUpdate(doc, u, { arrayFilters, query: q });
+        n++;
+        if (next) {
+          checkDocSize(next);
+          access.replace(coll, doc, next);
+          nModified++;
+        }
+      }
+      if (matches.length === 0 && stmt.upsert === true) {
+        const doc = upsertDocument(q, u, arrayFilters);
+        validateId(doc._id);
+        checkDocSize(doc);
+        access.insert(coll, doc);
+        upserted.push({ index: i, _id: doc._id });
+        n++;
+      }
+    } catch (err) {
+      writeErrors.push(writeError(i, err));
+      if (ordered) break;
+    }
+  }
+  const reply: Doc = { n, nModified, ok: 1 };
+  if (upserted.length) reply.upserted = upserted;
+  if (writeErrors.length) reply.writeErrors = writeErrors;
+  return reply;
+}
+
+export function deleteCommand(access: Access, coll: Collection, cmd: Doc): Doc {
+  const deletes = cmd.deletes;
+  if (!Array.isArray(deletes))
+    throw new MongoCommandError(ErrorCode.FailedToParse, "BSON field 'delete.deletes' is missing but a required field");
+  const ordered = cmd.ordered !== false;
+  const writeErrors: Doc[] = [];
+  let n = 0;
+  for (let i = 0; i < deletes.length; i++) {
+    try {
+      const stmt = deletes[i] as unknown;
+      if (!isPlainObject(stmt))
+        throw new MongoCommandError(ErrorCode.FailedToParse, 'delete statement must be an object');
+      const q = isPlainObject(stmt.q) ? stmt.q : {};
+      const limit = Number(stmt.limit ?? 0);
+      if (limit !== 0 && limit !== 1)
+        throw new MongoCommandError(ErrorCode.FailedToParse, 'The limit field in delete objects must be 0 or 1');
+      for (const doc of access.find(coll, q, { limit })) {
+        access.remove(coll, doc);
+        n++;
+      }
+    } catch (err) {
+      writeErrors.push(writeError(i, err));
+      if (ordered) break;
+    }
+  }
+  const reply: Doc = { n, ok: 1 };
+  if (writeErrors.length) reply.writeErrors = writeErrors;
+  return reply;
+}
+
+export function findAndModifyCommand(access: Access, coll: Collection, cmd: Doc): Doc {
+  const query = isPlainObject(cmd.query) ? cmd.query : {};
+  const sort = parseSort(cmd.sort);
+  const fields = isPlainObject(cmd.fields) && Object.keys(cmd.fields).length > 0 ? cmd.fields : undefined;
+  const project = (d: Doc | null): Doc | null => (d && fields ? projectDocs([d], fields)[0] : d);
+  const remove = cmd.remove === true;
+  if (remove && cmd.update !== undefined)
+    throw new MongoCommandError(ErrorCode.FailedToParse, 'Cannot specify both an update and remove=true');
+  if (!remove && cmd.update === undefined)
+    throw new MongoCommandError(ErrorCode.FailedToParse, 'Either an update or remove=true must be specified');
+  const [doc] = access.find(coll, query, { sort, limit: 1 });
+  if (remove) {
+    if (doc) access.remove(coll, doc);
+    return { lastErrorObject: { n: doc ? 1 : 0 }, value: project(doc ?? null), ok: 1 };
+  }
+  const u = validateUpdate(cmd.update);
+  const arrayFilters = Array.isArray(cmd.arrayFilters) ? (cmd.arrayFilters as Doc[]) : undefined;
+  if (doc) {
+    const next = applyUpdate(doc, u, { arrayFilters, query });
+    if (next) {
+      checkDocSize(next);
+      access.replace(coll, doc, next);
+    }
+    return {
+      lastErrorObject: { n: 1, updatedExisting: true },
+      value: project(cmd.new === true ? (next ?? doc) : doc),
+      ok: 1,
+    };
+  }
+  if (cmd.upsert === true) {
+    const created = upsertDocument(query, u, arrayFilters);
+    validateId(created._id);
+    checkDocSize(created);
+    access.insert(coll, created);
+    return {
+      lastErrorObject: { n: 1, updatedExisting: false, upserted: created._id },
+      value: project(cmd.new === true ? created : null),
+      ok: 1,
+    };
+  }
+  return { lastErrorObject: { n: 0, updatedExisting: false }, value: null, ok: 1 };
+}
+
+export function checkDocSize(doc: Doc): void {
+  const size = BSON.calculateObjectSize(doc);
+  if (size > MAX_BSON_OBJECT_SIZE) {
+    throw new MongoCommandError(
+      ErrorCode.BSONObjectTooLarge,
+      `object to insert too large. size in bytes: ${size}, max size: ${MAX_BSON_OBJECT_SIZE}`,
+    );
+  }
+}
+
+export function projectDocs(docs: Doc[], projection: Doc, filter?: Doc): Doc[] {
+  const positional = Object.keys(projection).some((k) => k.endsWith('.$'));
+  try {
+    return mingoQuery(positional && filter ? filter : {})
+      .find(docs.map(cloneDoc), projection)
+      .all() as Doc[];
+  } catch (err) {
+    throw asCommandError(err);
+  }
+}
+
+function writeError(index: number, err: unknown): Doc {
+  const e = asCommandError(err);
+  // Transaction-level failures (WriteConflict) abort the whole command, as in mongod, so labels reach the driver.
+  if (e.errorLabels.length > 0) throw e;
+  return { index, code: e.code, codeName: e.codeName, errmsg: e.message, ...e.extra };
+}
