@@ -497,6 +497,27 @@ export function defineDriverSuite(target: SuiteTarget): void {
       expect(await c.findOne({ _id: 'doc' } as never)).toEqual({ _id: 'doc', n: 11 });
     });
 
+    it('makes a plain write to a document held by a transaction wait for the commit', async () => {
+      const c = db.collection('blocked');
+      await c.insertOne({ _id: 'x', log: [] } as never);
+      const session = client.startSession();
+      try {
+        session.startTransaction();
+        await c.updateOne({ _id: 'x' } as never, { $push: { log: 'txn' } } as never, { session });
+        let plainDone = false;
+        const plain = c
+          .updateOne({ _id: 'x' } as never, { $push: { log: 'plain' } } as never)
+          .then(() => (plainDone = true));
+        await new Promise((r) => setTimeout(r, 100));
+        expect(plainDone).toBe(false);
+        await session.commitTransaction();
+        await plain;
+      } finally {
+        await session.endSession();
+      }
+      expect(await c.findOne({ _id: 'x' } as never)).toEqual({ _id: 'x', log: ['txn', 'plain'] });
+    });
+
     it('reads a stable snapshot, and conflicts when writing a document changed since', async () => {
       const c = db.collection('snapshot');
       await c.insertMany([

@@ -7,7 +7,7 @@ import type { IndexSpec } from './collection-index.js';
 import { Collection, compileFilter, parseSort } from './collection.js';
 import { asCommandError, ErrorCode, MongoCommandError } from './errors.js';
 import { isPlainObject, pathValues, type Doc } from './paths.js';
-import { DirectAccess, Transaction, type Access } from './transactions.js';
+import { BlockedByTransaction, DirectAccess, Transaction, type Access } from './transactions.js';
 import { deleteCommand, findAndModifyCommand, insertCommand, projectDocs, updateCommand } from './write-commands.js';
 import type { Logger } from './server.js';
 import { MAX_BSON_OBJECT_SIZE, MAX_MESSAGE_SIZE_BYTES } from './wire.js';
@@ -618,10 +618,20 @@ export class Engine {
     // Like mongod, only a write that may insert creates a missing collection; others see an empty one.
     const existing = this.catalog.get(`${db}.${name}`);
     const coll = existing ?? (mayInsert(cmd) ? this.ensureCollection(db, name, catalogOps) : new Collection(db, name));
-    const access: Access = txn ?? new DirectAccess();
+    let access: Access = txn ?? new DirectAccess(this.claims);
     let reply: Doc;
     try {
-      reply = body(access, coll);
+      for (;;) {
+        try {
+          reply = body(access, coll);
+          break;
+        } catch (err) {
+          if (!(err instanceof BlockedByTransaction)) throw err;
+          // Nothing was applied yet: wait for the transaction holding the document, then run the command again.
+          await err.transaction.ended;
+          access = new DirectAccess(this.claims);
+        }
+      }
     } catch (err) {
       txn?.abort();
       throw err;

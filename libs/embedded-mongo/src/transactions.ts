@@ -14,24 +14,49 @@ export interface Access {
   remove(coll: Collection, doc: Doc): void;
 }
 
+/**
+ * Thrown when a plain write's first change hits a document an open transaction has written: like mongod, the
+ * write waits for that transaction to finish and then runs again.
+ */
+export class BlockedByTransaction extends Error {
+  constructor(readonly transaction: Transaction) {
+    super('write blocked by an open transaction');
+  }
+}
+
 export class DirectAccess implements Access {
   readonly ops: LogOp[] = [];
+
+  constructor(private readonly claims?: Map<string, Transaction>) {}
 
   find(coll: Collection, filter: Doc, opts?: FindOptions): Doc[] {
     return coll.find(filter, opts);
   }
 
+  /**
+   * Only a command's first change may wait: once something is applied, the command cannot be re-run, so later
+   * changes go ahead and the transaction fails at commit with WriteConflict instead.
+   */
+  private waitIfClaimed(coll: Collection, id: string): void {
+    if (!this.claims || this.ops.length > 0) return;
+    const holder = this.claims.get(`${coll.ns}\0${id}`);
+    if (holder && holder.state === 'active') throw new BlockedByTransaction(holder);
+  }
+
   insert(coll: Collection, doc: Doc): void {
+    this.waitIfClaimed(coll, idKeyOf(doc));
     coll.insert(doc);
     this.ops.push({ op: 'i', ns: coll.ns, doc });
   }
 
   replace(coll: Collection, oldDoc: Doc, newDoc: Doc): void {
+    this.waitIfClaimed(coll, idKeyOf(oldDoc));
     coll.replace(oldDoc, newDoc);
     this.ops.push({ op: 'u', ns: coll.ns, doc: newDoc });
   }
 
   remove(coll: Collection, doc: Doc): void {
+    this.waitIfClaimed(coll, idKeyOf(doc));
     coll.remove(doc);
     this.ops.push({ op: 'd', ns: coll.ns, id: doc._id });
   }
@@ -61,6 +86,9 @@ export class Transaction implements Access {
 
   /** The point in the catalog's change sequence this transaction reads at. */
   readonly snapshot: number;
+  private endSignal: () => void = () => undefined;
+  /** Resolves when the transaction commits or aborts. */
+  readonly ended = new Promise<void>((resolve) => (this.endSignal = resolve));
 
   constructor(
     readonly sessionKey: string,
@@ -224,6 +252,7 @@ export class Transaction implements Access {
   }
 
   private release(): void {
+    this.endSignal();
     this.catalog.releaseSnapshot(this);
     for (const key of this.claimed) if (this.claims.get(key) === this) this.claims.delete(key);
     this.claimed.clear();

@@ -3,7 +3,7 @@ import { parseSort, validateId, type Collection } from './collection.js';
 import { asCommandError, ErrorCode, MongoCommandError } from './errors.js';
 import { mingoQuery } from './mingo-context.js';
 import { cloneDoc, isPlainObject, type Doc } from './paths.js';
-import type { Access } from './transactions.js';
+import { BlockedByTransaction, type Access } from './transactions.js';
 import { applyUpdate, upsertDocument, validateUpdate } from './update.js';
 import { MAX_BSON_OBJECT_SIZE } from './wire.js';
 
@@ -191,6 +191,7 @@ export function projectDocs(docs: Doc[], projection: Doc, filter?: Doc): Doc[] {
 }
 
 function writeError(index: number, err: unknown): Doc {
+  if (err instanceof BlockedByTransaction) throw err;
   const e = asCommandError(err);
   // Transaction-level failures (WriteConflict) abort the whole command, as in mongod, so labels reach the driver.
   if (e.errorLabels.length > 0) throw e;
