@@ -134,6 +134,8 @@ export class Engine {
 
   stop(): void {
     this.stopping = true;
+    // Releases writes waiting on open transactions, so nothing stays pending after shutdown.
+    for (const txn of this.txns.values()) if (txn.state === 'active') txn.abort();
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     this.stopSignal();
