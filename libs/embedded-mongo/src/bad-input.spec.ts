@@ -1,5 +1,6 @@
 import net from 'node:net';
 import { BSON, Long, UUID, type Document } from 'bson';
+import fc from 'fast-check';
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmbeddedMongoServer } from './index.js';
@@ -293,6 +294,32 @@ describe('bad input on the wire', () => {
     expect(reply.responseTo).toBe(pingId);
     expect(await client.db('bad').collection('seq').countDocuments()).toBe(3);
     c.destroy();
+  });
+
+  it('never crashes on random bytes, random bodies behind valid headers, or mutated valid messages', async () => {
+    const valid = opMsg({ insert: 'fuzz', documents: [{ a: 1, b: 'x', c: [1, { d: 2 }] }], $db: 'bad' });
+    const cases = fc.sample(
+      fc.oneof(
+        fc.uint8Array({ minLength: 1, maxLength: 64 }).map((b) => Buffer.from(b)),
+        fc
+          .tuple(fc.constantFrom(OP_MSG, OP_QUERY, 2012, 1), fc.uint8Array({ maxLength: 80 }))
+          .map(([op, body]) => Buffer.concat([header(16 + body.length, op, nextId++), Buffer.from(body)])),
+        fc.array(fc.tuple(fc.nat(valid.length - 1), fc.nat(255)), { minLength: 1, maxLength: 4 }).map((edits) => {
+          const m = Buffer.from(valid);
+          for (const [at, byte] of edits) if (at >= 4) m[at] = byte; // keep the length so framing holds
+          return m;
+        }),
+      ),
+      { numRuns: 150, seed: 42 },
+    );
+    for (const bytes of cases) {
+      const c = await RawConnection.open(server.port);
+      c.send(bytes);
+      await new Promise((r) => setTimeout(r, 5));
+      c.destroy();
+    }
+    await healthy();
+    // Every reply a fuzzed connection could have received was a well-formed frame (parseFrame asserts that).
   });
 
   it('answers the legacy OP_QUERY handshake with OP_REPLY and refuses other OP_QUERY commands', async () => {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { Query } from 'mingo';
 import { describe, expect, it } from 'vitest';
-import { sortValue } from './bson-order.js';
+import { keyString, sortValue } from './bson-order.js';
 import { Collection, sortDocs } from './collection.js';
 import type { Doc } from './paths.js';
 import { planIds, planOr, planQuery, type SortSpec } from './planner.js';
@@ -222,6 +222,55 @@ describe('SortedIndex', () => {
         },
       ),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe('index maintenance', () => {
+  it('keeps every index equal to the keys of the stored documents under random writes', () => {
+    const docArb = fc.record(
+      {
+        _id: fc.integer({ min: 0, max: 30 }),
+        u: fc.option(fc.integer({ min: 0, max: 10 }), { nil: undefined }),
+        t: fieldValue,
+      },
+      { requiredKeys: ['_id'] },
+    );
+    const opArb = fc.oneof(
+      docArb.map((d) => ({ kind: 'insert' as const, doc: d as Doc })),
+      docArb.map((d) => ({ kind: 'replace' as const, doc: d as Doc })),
+      fc.integer({ min: 0, max: 30 }).map((id) => ({ kind: 'remove' as const, id })),
+    );
+    fc.assert(
+      fc.property(fc.array(opArb, { maxLength: 80 }), (ops) => {
+        const coll = new Collection('db', 'c');
+        coll.createIndex({ key: { u: 1 }, name: 'u_1', unique: true, sparse: true });
+        coll.createIndex({ key: { t: -1, u: 1 }, name: 't_-1_u_1' });
+        coll.createIndex({ key: { t: 1 }, name: 't_partial', partialFilterExpression: { u: { $gte: 5 } } });
+        for (const op of ops) {
+          try {
+            if (op.kind === 'insert') coll.insert({ ...op.doc });
+            else if (op.kind === 'replace') {
+              const current = coll.docs.get(keyString(op.doc._id));
+              if (current) coll.replace(current, { ...op.doc });
+            } else {
+              const current = coll.docs.get(keyString(op.id));
+              if (current) coll.remove(current);
+            }
+          } catch (err) {
+            expect((err as { code?: number }).code).toBe(11000);
+          }
+        }
+        for (const index of coll.indexes) {
+          const expected: string[] = [];
+          for (const [id, doc] of coll.docs) for (const key of index.keysFor(doc)) expected.push(keyString([key, id]));
+          const actual = [...index.tree.all()].map((e) => keyString([e.key, e.id]));
+          expect(actual.sort()).toEqual(expected.sort());
+        }
+        const us = [...coll.docs.values()].map((d) => d.u).filter((u) => u !== undefined);
+        expect(new Set(us).size).toBe(us.length);
+      }),
+      { numRuns: 400 },
     );
   });
 });
