@@ -1,5 +1,9 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { encodeRecord, readRecords } from './durable-store.js';
+import { Catalog } from './catalog.js';
+import { DurableStore, encodeRecord, readRecords } from './durable-store.js';
 
 describe('journal record framing', () => {
   it('round-trips records and stops at the first damaged one', () => {
@@ -30,5 +34,35 @@ describe('journal record framing', () => {
     const { records, corrupt } = readRecords(rec);
     expect(corrupt).toBe(false);
     expect((records[0].ops as unknown[]).length).toBe(3);
+  });
+});
+
+describe('group commit', () => {
+  it('acknowledges concurrent appends only after an fsync, sharing fsyncs between them', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'embedded-mongo-gc-'));
+    try {
+      const store = await DurableStore.open(dir, new Catalog());
+      const acked: number[] = [];
+      await Promise.all(
+        Array.from({ length: 200 }, (_, i) =>
+          store.append([{ op: 'i', ns: 'a.b', doc: { _id: i } }]).then(() => {
+            // At acknowledgement time at least one fsync has completed after this record was queued.
+            expect(store.stats.fsyncs).toBeGreaterThan(0);
+            acked.push(i);
+          }),
+        ),
+      );
+      expect(acked).toHaveLength(200);
+      expect(store.stats.appends).toBe(200);
+      expect(store.stats.fsyncs).toBeLessThan(20);
+      await store.close();
+
+      const catalog = new Catalog();
+      const reopened = await DurableStore.open(dir, catalog);
+      expect(catalog.get('a.b')?.docs.size).toBe(200);
+      await reopened.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -103,6 +103,8 @@ export class DurableStore {
   private failure: Error | undefined;
   private timer: NodeJS.Timeout | undefined;
   private closing: Promise<void> | undefined;
+  /** Counters for diagnostics and tests: how many appends were grouped into how many fsyncs. */
+  readonly stats = { appends: 0, fsyncs: 0, compactions: 0 };
 
   private constructor(
     readonly dir: string,
@@ -211,6 +213,7 @@ export class DurableStore {
     if (this.closed) return Promise.reject(new Error('embedded-mongo: store is closed'));
     const buf = ops.length === 1 ? encodeRecord(ops[0]) : Buffer.concat(ops.map((op) => encodeRecord(op)));
     const done = new Promise<void>((resolve, reject) => this.pending.push({ buf, resolve, reject }));
+    this.stats.appends++;
     this.journalBytes += buf.length;
     this.kick();
     if (this.journalBytes > this.compactThreshold) this.startCompaction();
@@ -236,6 +239,7 @@ export class DurableStore {
       try {
         await this.journal.writev(batch.map((p) => p.buf));
         await this.journal.datasync();
+        this.stats.fsyncs++;
         for (const p of batch) p.resolve();
       } catch (err) {
         this.failure = err as Error;
@@ -294,6 +298,7 @@ export class DurableStore {
     await fsp.rename(tmp, path.join(this.dir, SNAPSHOT_FILE));
     await fsyncDir(this.dir);
     for (const g of await this.journals()) if (g <= oldGen) await fsp.rm(this.journalPath(g), { force: true });
+    this.stats.compactions++;
     this.logger?.info('embedded-mongo: compacted', { gen: newGen });
   }
 
