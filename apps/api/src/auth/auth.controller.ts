@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
-import { ApiBasicAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBasicAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   ApiErrorResponses,
   ApiPaginatedResponse,
@@ -42,6 +42,7 @@ export class AuthController {
   @HttpCode(200)
   @Public()
   @ApiBasicAuth('basicAuth')
+  @ApiBody({ type: TokenRequestDto, required: false, description: 'Omit when sending HTTP Basic credentials.' })
   @ApiOperation({
     summary: 'Obtain a JWT',
     description: 'Exchange an email and password (JSON body, or HTTP Basic) for a bearer token.',
