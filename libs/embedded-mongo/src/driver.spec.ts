@@ -14,6 +14,36 @@ describe('embedded engine through the mongodb driver and Mongoose', () => {
   defineDriverSuite({ uri: () => server.uri, fastTtl: true });
 });
 
+describe('embedded engine query plans (explain through the driver)', () => {
+  it('uses indexes for equality, range, $in and sort, and scans otherwise', async () => {
+    const server = await EmbeddedMongoServer.start();
+    const client = new MongoClient(server.uri);
+    try {
+      const c = client.db('plans').collection('users');
+      await c.createIndex({ email: 1 }, { unique: true });
+      await c.createIndex({ age: 1, name: 1 });
+      await c.insertMany(Array.from({ length: 500 }, (_, i) => ({ email: `u${i}@x`, age: i % 50, name: `n${i}` })));
+      const stageOf = async (filter: object, sort?: object): Promise<string> => {
+        const plan = (await c.find(filter, sort ? { sort } : {}).explain()) as {
+          queryPlanner: { winningPlan: { stage: string; inputStage?: { stage: string; indexName: string } } };
+        };
+        const w = plan.queryPlanner.winningPlan;
+        return w.inputStage ? `${w.inputStage.stage}:${w.inputStage.indexName}` : w.stage;
+      };
+      expect(await stageOf({ email: 'u7@x' })).toBe('IXSCAN:email_1');
+      expect(await stageOf({ age: { $gte: 10, $lt: 12 } })).toBe('IXSCAN:age_1_name_1');
+      expect(await stageOf({ email: { $in: ['u1@x', 'u2@x'] } })).toBe('IXSCAN:email_1');
+      expect(await stageOf({}, { age: -1 })).toBe('IXSCAN:age_1_name_1');
+      expect(await stageOf({ name: 'n1' })).toBe('COLLSCAN');
+      expect(await stageOf({ _id: 'x' })).toBe('IDHACK');
+      expect(await c.find({ age: { $gte: 10, $lt: 12 } }).count()).toBe(20);
+    } finally {
+      await client.close();
+      await server.stop();
+    }
+  });
+});
+
 describe('embedded engine cursor lifetime', () => {
   it('closes idle cursors after cursorTimeoutMs (getMore then reports CursorNotFound)', async () => {
     const server = await EmbeddedMongoServer.start({ cursorTimeoutMs: 100 });
