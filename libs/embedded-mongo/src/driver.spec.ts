@@ -1,4 +1,4 @@
-import { Long, MongoClient } from 'mongodb';
+import { Long, MongoClient, type Sort } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineDriverSuite } from './driver-suite.js';
 import { EmbeddedMongoServer } from './index.js';
@@ -23,7 +23,7 @@ describe('embedded engine query plans (explain through the driver)', () => {
       await c.createIndex({ email: 1 }, { unique: true });
       await c.createIndex({ age: 1, name: 1 });
       await c.insertMany(Array.from({ length: 500 }, (_, i) => ({ email: `u${i}@x`, age: i % 50, name: `n${i}` })));
-      const stageOf = async (filter: object, sort?: object): Promise<string> => {
+      const stageOf = async (filter: object, sort?: Sort): Promise<string> => {
         const plan = (await c.find(filter, sort ? { sort } : {}).explain()) as {
           queryPlanner: { winningPlan: { stage: string; inputStage?: { stage: string; indexName: string } } };
         };

@@ -1,5 +1,8 @@
-import { Engine, type Persistence } from './engine.js';
+import { DurableStore } from './durable-store.js';
+import { Engine } from './engine.js';
 import { WireServer, type Logger } from './server.js';
+
+export { DataDirLockedError } from './durable-store.js';
 
 export interface EmbeddedMongoOptions {
   host?: string; // default '127.0.0.1'
@@ -15,11 +18,6 @@ export interface EmbeddedMongoOptions {
   compactThresholdBytes?: number;
 }
 
-/** Storage back end for a data directory; loaded lazily so in-memory use never touches the file system. */
-interface DurableBackend extends Persistence {
-  close(): Promise<void>;
-}
-
 /** A MongoDB-wire-compatible server presenting itself as a one-member replica set. */
 export class EmbeddedMongoServer {
   readonly uri: string;
@@ -30,7 +28,7 @@ export class EmbeddedMongoServer {
   private constructor(
     private readonly engine: Engine,
     private readonly wire: WireServer,
-    private readonly store: DurableBackend | undefined,
+    private readonly store: DurableStore | undefined,
     host: string,
     port: number,
     replSetName: string,
@@ -51,12 +49,16 @@ export class EmbeddedMongoServer {
       cursorTimeoutMs: options.cursorTimeoutMs,
       logger: options.logger,
     });
-    let store: DurableBackend | undefined;
+    let store: DurableStore | undefined;
     if (options.dataDir) {
-      const { DurableStore } = await import('./durable-store.js');
-      store = await DurableStore.open(options.dataDir, engine.catalog, options.logger, {
-        compactThresholdBytes: options.compactThresholdBytes,
-      });
+      try {
+        store = await DurableStore.open(options.dataDir, engine.catalog, options.logger, {
+          compactThresholdBytes: options.compactThresholdBytes,
+        });
+      } catch (err) {
+        engine.stop();
+        throw err;
+      }
       engine.options.persistence = store;
     }
     const wire = new WireServer(engine, options.logger);
