@@ -4,8 +4,12 @@
  * Measures, in memory, through Mongoose and the driver:
  *   - insert and findById, sequential and with 16 concurrent callers;
  *   - equality lookup on a unique indexed field with 100k documents: the engine-internal time per lookup
- *     (command execution inside the server, excluding the wire and the driver) and driver-level ops/s.
+ *     (command execution inside the server, excluding the wire and the driver) and driver-level ops/s;
+ *   - durable inserts (fsync per acknowledged write, shared between concurrent writers).
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { MongoClient } from 'mongodb';
 import mongoose from 'mongoose';
@@ -149,6 +153,21 @@ async function main(): Promise<void> {
   );
   recording = false;
   const engineScan = timings.get('find') ?? [];
+
+  // Durable mode: every acknowledged insert is fsynced; concurrent inserts share fsyncs (group commit).
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'embedded-mongo-bench-'));
+  const durable = await EmbeddedMongoServer.start({ dataDir });
+  const dconn = await mongoose.createConnection(durable.uri, { dbName: 'bench' }).asPromise();
+  const DItem = dconn.model('Item', new mongoose.Schema({ name: String, n: Number }));
+  await DItem.createCollection();
+  const durableOps = Math.min(OPS, 2000);
+  await measure('mongoose insert, durable (sequential)', durableOps, 1, (i) => DItem.create({ name: 'd', n: i }));
+  await measure(`mongoose insert, durable (${CONCURRENCY} concurrent)`, durableOps, CONCURRENCY, (i) =>
+    DItem.create({ name: 'd', n: i }),
+  );
+  await dconn.close();
+  await durable.stop();
+  rmSync(dataDir, { recursive: true, force: true });
 
   console.log(`\nEmbedded MongoDB engine benchmark (node ${process.version}, ${OPS} ops per row)\n`);
   console.table(rows);
