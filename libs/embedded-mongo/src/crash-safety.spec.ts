@@ -55,9 +55,33 @@ describe('durability', () => {
     await events.createIndex({ seq: 1 }, { unique: true });
     await counters.insertOne({ _id: 'c', n: 0 } as never);
 
+    const accounts = client.db('crash').collection('accounts');
+    await accounts.insertMany([
+      { _id: 'a', balance: 1000 },
+      { _id: 'b', balance: 0 },
+    ] as never[]);
+
     const acked: number[] = [];
     let incAcked = 0;
+    let transfersAcked = 0;
     let stop = false;
+    // Transactions moving one unit from a to b: after the crash the total must be intact (atomic commits).
+    const transfers = async (): Promise<void> => {
+      while (!stop) {
+        const session = client.startSession();
+        try {
+          await session.withTransaction(async () => {
+            await accounts.updateOne({ _id: 'a' } as never, { $inc: { balance: -1 } }, { session });
+            await accounts.updateOne({ _id: 'b' } as never, { $inc: { balance: 1 } }, { session });
+          });
+          transfersAcked++;
+        } catch {
+          return;
+        } finally {
+          await session.endSession().catch(() => undefined);
+        }
+      }
+    };
     const writer = async (w: number): Promise<void> => {
       for (let i = 0; !stop; i++) {
         const seq = w * 1_000_000 + i;
@@ -73,12 +97,13 @@ describe('durability', () => {
         }
       }
     };
-    const writers = Array.from({ length: 8 }, (_, w) => writer(w));
+    const writers = [...Array.from({ length: 8 }, (_, w) => writer(w)), transfers()];
     while (acked.length < 400) await new Promise((r) => setTimeout(r, 5));
     child.kill('SIGKILL');
     stop = true;
-    await Promise.all(writers);
+    // Closing the client makes in-flight operations fail at once instead of retrying against a dead server.
     await client.close(true);
+    await Promise.all(writers);
     await new Promise((r) =>
       child.exitCode !== null || child.signalCode !== null ? r(undefined) : child.once('exit', r),
     );
@@ -102,6 +127,10 @@ describe('durability', () => {
         .collection('counters')
         .findOne({ _id: 'c' } as never);
       expect(counter!.n).toBeGreaterThanOrEqual(incAcked);
+      const [a, b] = await c2.db('crash').collection('accounts').find({}).sort({ _id: 1 }).toArray();
+      expect(a.balance + b.balance).toBe(1000);
+      expect(b.balance).toBeGreaterThanOrEqual(transfersAcked);
+      expect(transfersAcked).toBeGreaterThan(0);
       // The unique index survived the crash too.
       await expect(c2.db('crash').collection('events').insertOne({ seq: acked[0] })).rejects.toMatchObject({
         code: 11000,
