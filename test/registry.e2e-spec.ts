@@ -563,6 +563,31 @@ describe('catalog filters and ordering', () => {
       'acme.delta',
     ]);
     expect(keysOf((await q({ ordering: '-updated_at' })).data)[0]).toBe('acme.delta');
+    expect(keysOf((await q({ ordering: '-name' })).data)).toEqual([
+      'acme.gamma',
+      'acme.delta',
+      'zeta.beta',
+      'zeta.alpha',
+    ]);
+    expect(keysOf((await q({ ordering: '-key' })).data)).toEqual([
+      'zeta.beta',
+      'zeta.alpha',
+      'acme.gamma',
+      'acme.delta',
+    ]);
+    expect(keysOf((await q({ search: 'a', category: 'ai', ordering: '-rating' })).data)).toEqual([
+      'zeta.alpha',
+      'acme.delta',
+    ]);
+    // Without a narrowing filter the page is read in index order: the same orderings hold.
+    const all = async (ordering: string) =>
+      keysOf(
+        (await carol.client.GET('/api/plugins/', { params: { query: { ordering, limit: 100 } as never } })).data,
+      ).filter((k) => ['acme.delta', 'acme.gamma', 'zeta.alpha', 'zeta.beta'].includes(k));
+    expect((await all('-downloads')).slice(0, 2)).toEqual(['acme.gamma', 'zeta.alpha']);
+    expect(await all('-rating')).toEqual(['zeta.beta', 'zeta.alpha', 'acme.delta', 'acme.gamma']);
+    expect(await all('key')).toEqual(['acme.delta', 'acme.gamma', 'zeta.alpha', 'zeta.beta']);
+    expect(await all('name')).toEqual(['zeta.alpha', 'zeta.beta', 'acme.delta', 'acme.gamma']);
     const paged = await q({ ordering: 'key', limit: 2, offset: 1 });
     expect(paged.data!.count).toBe(4);
     expect(keysOf(paged.data)).toEqual(['acme.gamma', 'zeta.alpha']);

@@ -149,8 +149,10 @@ export class PluginDoc {
   updated_at: Date;
 }
 export const PluginSchema = SchemaFactory.createForClass(PluginDoc);
-PluginSchema.index({ deleted_at: 1, scope: 1, has_approved: 1 });
-PluginSchema.index({ 'stats.downloads': -1 });
-PluginSchema.index({ 'stats.rating': -1 });
-PluginSchema.index({ updated_at: -1 });
-PluginSchema.index({ name: 1 });
+// One index per catalog ordering, ending in _id like the sort itself, so a page can be read in index order and
+// stop early. Nothing indexes deleted_at/scope: nearly every plugin is live and public, so such an index would
+// select almost everything and only hide the ordering indexes from the planner.
+PluginSchema.index({ 'stats.downloads': -1, _id: -1 });
+PluginSchema.index({ 'stats.rating': -1, _id: -1 });
+PluginSchema.index({ updated_at: -1, _id: -1 });
+PluginSchema.index({ name: 1, _id: 1 });

@@ -481,6 +481,11 @@ export class RegistryRepository {
     return q;
   }
 
+  /**
+   * One page of the catalog and the total. A narrowing filter (an indexed field or a search) reads the matches
+   * once, keys only, sorted: the total is their number and the page's documents are then fetched by key. Without
+   * one, the total is counted and the page read in index order, stopping after `limit` documents.
+   */
   async catalog(
     visibility: Record<string, unknown>,
     criteria: CatalogCriteria,
@@ -489,6 +494,24 @@ export class RegistryRepository {
     limit: number,
   ): Promise<{ count: number; items: Plugin[] }> {
     const q = this.catalogFilter(visibility, criteria);
+    const narrowing =
+      criteria.search !== undefined ||
+      criteria.category !== undefined ||
+      !!criteria.tags?.length ||
+      criteria.author !== undefined ||
+      criteria.keysIn !== undefined;
+    if (narrowing) {
+      const matches = await this.plugins.find(q, { key: 1 }).sort(sort).lean<Array<{ key: string }>>().exec();
+      const keys = matches.slice(offset, offset + limit).map((d) => d.key);
+      const docs = keys.length
+        ? await this.plugins
+            .find({ key: { $in: keys } }, LEAN_PLUGIN)
+            .lean<PluginLean[]>()
+            .exec()
+        : [];
+      const byKey = new Map(docs.map((d) => [d.key, d]));
+      return { count: matches.length, items: keys.flatMap((k) => (byKey.has(k) ? [toPlugin(byKey.get(k)!)] : [])) };
+    }
     const [count, docs] = await Promise.all([
       this.plugins.countDocuments(q).exec(),
       this.plugins.find(q, LEAN_PLUGIN).sort(sort).skip(offset).limit(limit).lean<PluginLean[]>().exec(),

@@ -215,6 +215,10 @@ describe('RegistryService reads', () => {
     expect(visibility).toMatchObject({ deleted_at: null });
     expect(criteria).toMatchObject({ search: 'x', tags: ['a'] });
     expect(sort).toEqual({ 'stats.downloads': -1, _id: -1 });
+    // Keys are unique: no tie-break, so the unique index can serve the order.
+    await service.catalog(user('u1'), { ordering: '-key' }, { offset: 0, limit: 20 });
+    await service.catalog(user('u1'), {}, { offset: 0, limit: 20 });
+    expect(repo.catalog.mock.calls.slice(1).map((c) => c[2])).toEqual([{ key: -1 }, { key: 1 }]);
   });
 });
 

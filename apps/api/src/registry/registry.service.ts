@@ -147,11 +147,10 @@ export class RegistryService {
         if (canSee(viewer, existing)) throw forbidden('Only the owners of this plugin may publish versions of it.');
         throw new AppError('CONFLICT', `The plugin key ${key} is already taken.`, [], { key });
       }
-      if (dto.scope && dto.scope !== existing.scope) {
-        this.assertScope(caller, dto.scope, existing.ownerType);
-        await this.repo.updateListing(key, { scope: dto.scope });
-      }
+      const rescope = dto.scope && dto.scope !== existing.scope ? dto.scope : undefined;
+      if (rescope) this.assertScope(caller, rescope, existing.ownerType);
       const inserted = await this.repo.insertVersion(this.newVersion(prepared, status, caller.id));
+      if (rescope) await this.repo.updateListing(key, { scope: rescope });
       await this.refreshDerived(key);
       return this.publishResult(false, key, inserted);
     }
@@ -370,10 +369,11 @@ export class RegistryService {
       if (include.length) criteria.keysIn = include.reduce((a, b) => a.filter((k) => b.includes(k)));
       if (exclude.length) criteria.keysNotIn = exclude;
     }
-    const sort = orderingToSort(query.ordering, 'key', {
-      downloads: 'stats.downloads',
-      rating: 'stats.rating',
-    });
+    // Keys are unique, so ordering by key needs no _id tie-break, which lets the unique key index serve it.
+    const sort =
+      (query.ordering ?? 'key').replace('-', '') === 'key'
+        ? { key: query.ordering === '-key' ? (-1 as const) : (1 as const) }
+        : orderingToSort(query.ordering, 'key', { downloads: 'stats.downloads', rating: 'stats.rating' });
     const slice = await this.repo.catalog(visibilityFilter(viewer), criteria, sort, window.offset, window.limit);
     return { count: slice.count, items: await this.views(slice.items, caller, mine) };
   }
