@@ -548,6 +548,35 @@ export function defineDriverSuite(target: SuiteTarget): void {
       ]);
     });
 
+    it('keeps invariants under many concurrent conflicting transactions (withTransaction retries)', async () => {
+      const c = db.collection('bank');
+      await c.insertMany([0, 1, 2].map((i) => ({ _id: i, balance: 100 })) as never[]);
+      let committed = 0;
+      await Promise.all(
+        Array.from({ length: 8 }, async (_, w) => {
+          const session = client.startSession();
+          try {
+            for (let k = 0; k < 15; k++) {
+              const from = (w + k) % 3;
+              const to = (w + k + 1) % 3;
+              await session.withTransaction(async () => {
+                const src = await c.findOne({ _id: from } as never, { session });
+                if (!src || src.balance < 1) return;
+                await c.updateOne({ _id: from } as never, { $inc: { balance: -1 } }, { session });
+                await c.updateOne({ _id: to } as never, { $inc: { balance: 1 } }, { session });
+              });
+              committed++;
+            }
+          } finally {
+            await session.endSession();
+          }
+        }),
+      );
+      expect(committed).toBe(8 * 15);
+      const balances = (await c.find({}).toArray()).map((d) => d.balance as number);
+      expect(balances.reduce((a, b) => a + b, 0)).toBe(300);
+    });
+
     it('returns NoSuchTransaction (251) for operations in an aborted transaction', async () => {
       const c = db.collection('nosuch');
       await c.insertOne({ _id: 1 } as never);
