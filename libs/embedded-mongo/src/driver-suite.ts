@@ -414,6 +414,8 @@ export function defineDriverSuite(target: SuiteTarget): void {
       const names = (await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name);
       expect(names).toContain('made');
       await expectServerError(db.command({ listIndexes: 'missing_coll' }), 26);
+      expect((await db.command({ collMod: 'made', validationLevel: 'moderate' })).ok).toBe(1);
+      await expectServerError(db.command({ collMod: 'missing_coll', validationLevel: 'moderate' }), 26);
       await expectServerError(db.command({ noSuchCommandAtAll: 1 }), 59);
       expect(await db.collection('made').drop()).toBe(true);
       const admin = client.db('admin');
