@@ -46,7 +46,7 @@ describe('embedded engine query plans (explain through the driver)', () => {
 
 describe('embedded engine cursor lifetime', () => {
   it('closes idle cursors after cursorTimeoutMs (getMore then reports CursorNotFound)', async () => {
-    const server = await EmbeddedMongoServer.start({ cursorTimeoutMs: 100 });
+    const server = await EmbeddedMongoServer.start({ cursorTimeoutMs: 500 });
     const client = new MongoClient(server.uri);
     try {
       const db = client.db('idle');
@@ -54,7 +54,7 @@ describe('embedded engine cursor lifetime', () => {
       const first = await db.command({ find: 'c', filter: {}, batchSize: 2 });
       const id = Long.fromValue(first.cursor.id);
       await db.command({ getMore: id, collection: 'c', batchSize: 2 });
-      await new Promise((r) => setTimeout(r, 400));
+      await new Promise((r) => setTimeout(r, 1500));
       await expect(db.command({ getMore: id, collection: 'c', batchSize: 2 })).rejects.toMatchObject({ code: 43 });
     } finally {
       await client.close();
