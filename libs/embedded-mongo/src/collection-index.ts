@@ -58,10 +58,21 @@ export class CollectionIndex {
   /** The distinct key tuples a document contributes, or [] when the index does not cover it. */
   keysFor(doc: Doc): unknown[][] {
     if (this.partial && !this.partial.test(doc)) return [];
-    const state = { multikey: false };
-    const perField = this.fields.map((f) => pathValues(doc, f, state));
+    let arrayFields = 0;
+    const perField = this.fields.map((f) => {
+      const state = { multikey: false };
+      const values = pathValues(doc, f, state);
+      if (state.multikey) arrayFields++;
+      return values;
+    });
     if (this.sparse && perField.every((vals) => vals.length === 1 && vals[0] === undefined)) return [];
-    if (state.multikey) this.multikey = true;
+    if (arrayFields > 1) {
+      throw new MongoCommandError(
+        ErrorCode.CannotIndexParallelArrays,
+        `cannot index parallel arrays [${this.fields.join('] [')}] (index ${this.name})`,
+      );
+    }
+    if (arrayFields > 0) this.multikey = true;
     if (perField.every((v) => v.length === 1)) return [perField.map((v) => v[0])];
     let tuples: unknown[][] = [[]];
     for (const vals of perField) {

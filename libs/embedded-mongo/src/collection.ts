@@ -104,7 +104,9 @@ export class Collection {
     const id = idKeyOf(doc);
     if (this.docs.has(id)) throw this.indexes[0].duplicateKeyError([doc._id]);
     this.checkUnique(doc, id);
-    for (const index of this.indexes) index.add(index.keysFor(doc), id);
+    // Compute every index's keys before touching any index, so a failure (parallel arrays) leaves no trace.
+    const keys = this.indexes.map((index) => index.keysFor(doc));
+    this.indexes.forEach((index, i) => index.add(keys[i], id));
     this.docs.set(id, doc);
     this.version++;
     this.onChange?.(this, id, undefined);

@@ -378,6 +378,11 @@ export function defineDriverSuite(target: SuiteTarget): void {
       await expectServerError(m.insertOne({ tags: ['c', 'b'] }), 11000);
       expect(await m.countDocuments({ tags: 'b' })).toBe(1);
 
+      const par = db.collection('parallel');
+      await par.createIndex({ a: 1, b: 1 });
+      await par.insertOne({ a: [1, 2], b: 1 });
+      await expectServerError(par.insertOne({ a: [1, 2], b: [3, 4] }), 171);
+
       const names = (await c.listIndexes().toArray()).map((i) => i.name);
       expect(names).toEqual(['_id_', 'org_1_slug_1']);
       await c.dropIndex('org_1_slug_1');
