@@ -91,10 +91,7 @@ export class AuthController {
     @Query() query: PaginationQueryDto,
     @Req() req: FastifyRequest,
   ): Promise<Paginated<ApiTokenResponseDto>> {
-    return page(req, query, async (w) => {
-      const slice = await this.auth.listApiTokens(caller, w);
-      return { count: slice.count, items: slice.items.map(ApiTokenResponseDto.from) };
-    });
+    return page(req, query, (w) => this.auth.listApiTokens(caller, w), ApiTokenResponseDto.from);
   }
 
   @Post('api-tokens')

@@ -28,10 +28,12 @@ export class OrgsController {
     @Query() query: OrgListQueryDto,
     @Req() req: FastifyRequest,
   ): Promise<Paginated<OrgResponseDto>> {
-    return page(req, query, async (w) => {
-      const slice = await this.orgs.list(caller, query.search, w);
-      return { count: slice.count, items: slice.items.map((v) => OrgResponseDto.from(v.org, v.myRole)) };
-    });
+    return page(
+      req,
+      query,
+      (w) => this.orgs.list(caller, query.search, w),
+      (v) => OrgResponseDto.from(v.org, v.myRole),
+    );
   }
 
   @Post()
@@ -62,10 +64,12 @@ export class OrgsController {
     @Query() query: PaginationQueryDto,
     @Req() req: FastifyRequest,
   ): Promise<Paginated<MemberResponseDto>> {
-    return page(req, query, async (w) => {
-      const slice = await this.orgs.listMembers(caller, org, w);
-      return { count: slice.count, items: slice.items.map((m) => MemberResponseDto.from(m.membership, m.user)) };
-    });
+    return page(
+      req,
+      query,
+      (w) => this.orgs.listMembers(caller, org, w),
+      (m) => MemberResponseDto.from(m.membership, m.user),
+    );
   }
 
   @Post(':org/members')

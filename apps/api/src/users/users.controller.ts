@@ -26,10 +26,7 @@ export class UsersController {
   @ApiOperation({ summary: 'List users', description: 'All users of this instance. Platform admins only.' })
   @ApiPaginatedResponse(UserResponseDto)
   list(@Query() query: UserListQueryDto, @Req() req: FastifyRequest): Promise<Paginated<UserResponseDto>> {
-    return page(req, query, async (w) => {
-      const slice = await this.users.list(query, w);
-      return { count: slice.count, items: slice.items.map(UserResponseDto.from) };
-    });
+    return page(req, query, (w) => this.users.list(query, w), UserResponseDto.from);
   }
 
   @Post()

@@ -99,15 +99,19 @@ export interface Slice<T> {
   items: T[];
 }
 
-/** Controller helper: resolve the window, let the service fetch the slice, shape the page. */
-export async function page<T>(
+/**
+ * Controller helper: resolve the window, let the service fetch the slice, map each item to its
+ * response DTO and shape the page.
+ */
+export async function page<T, R = T>(
   request: FastifyRequest,
   query: { limit?: number; offset?: number },
   fetch: (window: PageWindow) => Promise<Slice<T>>,
-): Promise<Paginated<T>> {
+  map: (item: T) => R = (item) => item as unknown as R,
+): Promise<Paginated<R>> {
   const window = pageWindow(query);
   const slice = await fetch(window);
-  return toPage(request, window, slice.count, slice.items);
+  return toPage(request, window, slice.count, slice.items.map(map));
 }
 
 /** Turns `-name` into `{ name: -1 }`; the allowed values are validated by the query DTO. */

@@ -1,22 +1,5 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { IsEmail, IsString, MaxLength, MinLength } from 'class-validator';
+import { OmitType } from '@nestjs/swagger';
+import { CreateUserDto } from './create-user.dto.js';
 
-export class RegisterUserDto {
-  /** Login email address; must not be taken. */
-  @IsEmail()
-  @MaxLength(254)
-  email: string;
-
-  /** Password, at least 8 characters. */
-  @ApiProperty({ format: 'password', writeOnly: true, minLength: 8 })
-  @IsString()
-  @MinLength(8)
-  @MaxLength(256)
-  password: string;
-
-  /** Display name. */
-  @IsString()
-  @MinLength(1)
-  @MaxLength(200)
-  name: string;
-}
+/** Self sign-up: the same fields as an admin-created user, without choosing roles. */
+export class RegisterUserDto extends OmitType(CreateUserDto, ['roles'] as const) {}
