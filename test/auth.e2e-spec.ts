@@ -1,16 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN, startTestApp, type TestApp } from './support/app.js';
+import { describe, expect, it } from 'vitest';
+import { ADMIN, useTestApp } from './support/app.js';
 import { operations } from './support/spec.js';
 
-let t: TestApp;
-
-beforeAll(async () => {
-  t = await startTestApp();
-});
-afterAll(async () => {
-  expect(t.contractViolations).toEqual([]);
-  await t.close();
-});
+const t = useTestApp();
 
 describe('logging in', () => {
   it('issues a JWT for a JSON email + password, usable on /api/auth/me/', async () => {

@@ -1,17 +1,10 @@
 import { parse } from 'yaml';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { API_VERSION } from '../apps/api/src/meta/api-version.js';
-import { startTestApp, type TestApp } from './support/app.js';
+import { useTestApp } from './support/app.js';
 import { spec } from './support/spec.js';
 
-let t: TestApp;
-beforeAll(async () => {
-  t = await startTestApp();
-});
-afterAll(async () => {
-  expect(t.contractViolations).toEqual([]);
-  await t.close();
-});
+const t = useTestApp();
 
 describe('meta, health and the served contract', () => {
   it('serves version, changelog and health from real state', async () => {

@@ -1,14 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from './support/app.js';
+import { describe, expect, it } from 'vitest';
+import { useTestApp } from './support/app.js';
 
-let t: TestApp;
-beforeAll(async () => {
-  t = await startTestApp();
-});
-afterAll(async () => {
-  expect(t.contractViolations).toEqual([]);
-  await t.close();
-});
+const t = useTestApp();
 
 describe('organisations', () => {
   it('creator owns it; members see it; outsiders get 404; roles gate membership changes', async () => {

@@ -1,3 +1,4 @@
+import { afterAll, beforeAll, expect } from 'vitest';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createPlughubClient, type PlughubClient } from '@app/client';
 import { loadConfig } from '../../apps/api/src/config/app-config.js';
@@ -77,4 +78,27 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   };
 
   return { app, baseUrl, client, login, createUser, contractViolations, close: () => app.close() };
+}
+
+/**
+ * Boots one app for the enclosing test file (or describe block) and checks, when it closes, that
+ * every response the tests received conformed to openapi/openapi.json.
+ */
+export function useTestApp(env: Record<string, string> = {}): TestApp {
+  let current: TestApp | undefined;
+  beforeAll(async () => {
+    current = await startTestApp(env);
+  });
+  afterAll(async () => {
+    if (!current) return;
+    const violations = current.contractViolations;
+    await current.close();
+    expect(violations).toEqual([]);
+  });
+  return new Proxy({} as TestApp, {
+    get(_target, key: keyof TestApp) {
+      if (!current) throw new Error('the test app is not started yet (use it inside a test or hook)');
+      return current[key];
+    },
+  });
 }
