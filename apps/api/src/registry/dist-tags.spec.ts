@@ -5,6 +5,7 @@ import {
   displayVersion,
   distTags,
   pluginStatus,
+  resolveVersionSpec,
   sortVersionsDesc,
   versionKey,
   type VersionState,
@@ -15,6 +16,20 @@ const v = (version: string, status: VersionStatus = 'approved', yanked = false):
   version,
   status,
   yanked,
+});
+
+const arbVersion = fc
+  .tuple(
+    fc.nat(20),
+    fc.nat(20),
+    fc.nat(20),
+    fc.option(fc.constantFrom('alpha', 'beta.1', 'rc.2', 'beta.10'), { nil: undefined }),
+  )
+  .map(([a, b, c, pre]) => `${a}.${b}.${c}${pre ? `-${pre}` : ''}`);
+const arbState = fc.record({
+  version: arbVersion,
+  status: fc.constantFrom<VersionStatus>('draft', 'pending', 'approved', 'rejected'),
+  yanked: fc.boolean(),
 });
 
 describe('dist-tags', () => {
@@ -57,20 +72,6 @@ describe('dist-tags', () => {
     expect(() => versionKey('nope')).toThrow();
   });
 
-  const arbVersion = fc
-    .tuple(
-      fc.nat(20),
-      fc.nat(20),
-      fc.nat(20),
-      fc.option(fc.constantFrom('alpha', 'beta.1', 'rc.2', 'beta.10'), { nil: undefined }),
-    )
-    .map(([a, b, c, pre]) => `${a}.${b}.${c}${pre ? `-${pre}` : ''}`);
-  const arbState = fc.record({
-    version: arbVersion,
-    status: fc.constantFrom<VersionStatus>('draft', 'pending', 'approved', 'rejected'),
-    yanked: fc.boolean(),
-  });
-
   it('latest is never below any eligible release, and next is always a prerelease (property)', () => {
     fc.assert(
       fc.property(fc.array(arbState, { maxLength: 15 }), (states) => {
@@ -92,6 +93,41 @@ describe('dist-tags', () => {
         const sorted = sortVersionsDesc(versions.map((version) => ({ version }))).map((x) => x.version);
         for (let i = 1; i < sorted.length; i++) expect(semver.gte(sorted[i - 1], sorted[i])).toBe(true);
       }),
+    );
+  });
+});
+
+describe('resolveVersionSpec', () => {
+  const versions = [v('1.0.0'), v('1.2.0'), v('1.3.0', 'approved', true), v('2.0.0-beta.1')];
+  const tags = distTags(versions);
+
+  it('resolves dist-tags, exact versions (yanked included) and ranges (never yanked)', () => {
+    expect(resolveVersionSpec(versions, tags, 'latest')).toBe('1.2.0');
+    expect(resolveVersionSpec(versions, tags, 'next')).toBe('2.0.0-beta.1');
+    expect(resolveVersionSpec(versions, tags, '1.3.0')).toBe('1.3.0');
+    expect(resolveVersionSpec(versions, tags, '^1.0.0')).toBe('1.2.0');
+    expect(resolveVersionSpec(versions, tags, '~1.0.0')).toBe('1.0.0');
+    expect(resolveVersionSpec(versions, tags, '>=2.0.0-beta.0')).toBe('2.0.0-beta.1');
+    expect(resolveVersionSpec(versions, tags, '^2.0.0')).toBeNull();
+    expect(resolveVersionSpec(versions, tags, '9.9.9')).toBeNull();
+    expect(resolveVersionSpec(versions, tags, 'not a range')).toBeNull();
+  });
+
+  it('a range result always satisfies the range and is the highest such (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(arbState, { maxLength: 15 }),
+        fc.constantFrom('^1.0.0', '~2.3.0', '>=3.0.0 <10.0.0', '*', '1.x'),
+        (states, range) => {
+          const got = resolveVersionSpec(states, distTags(states), range);
+          const eligible = states.filter((s) => !s.yanked && semver.satisfies(s.version, range)).map((s) => s.version);
+          if (got === null) expect(eligible).toEqual([]);
+          else {
+            expect(semver.satisfies(got, range)).toBe(true);
+            for (const e of eligible) expect(semver.gte(got, e)).toBe(true);
+          }
+        },
+      ),
     );
   });
 });

@@ -254,3 +254,26 @@ describe('isBase64', () => {
     for (const s of ['Q', 'QQ=', 'Q===', '****', 'QU=D', 'QUJD\n']) expect(isBase64(s)).toBe(false);
   });
 });
+
+describe('RegistryService.resolveInstallable', () => {
+  const states = [
+    version({ version: '1.0.0' }),
+    version({ version: '1.1.0', status: 'pending' }),
+    version({ version: '1.2.0', status: 'rejected' }),
+  ];
+
+  it('gives others approved versions only, and managers their pending ones too, never rejected', async () => {
+    repo.findPlugin.mockResolvedValue(plugin({ distTags: { latest: '1.0.0', next: null } }));
+    repo.listVersions.mockResolvedValue(states);
+    expect((await service.resolveInstallable(user('u1'), 'acme.x')).version).toBe('1.0.0');
+    expect((await service.resolveInstallable(user('u1'), 'acme.x', '^1.0.0')).version).toBe('1.0.0');
+    await expect(service.resolveInstallable(user('u1'), 'acme.x', '1.1.0')).rejects.toMatchObject({
+      code: 'PLUGIN_NOT_FOUND',
+    });
+    expect((await service.resolveInstallable(user('owner'), 'acme.x')).version).toBe('1.1.0');
+    expect((await service.resolveInstallable(user('owner'), 'acme.x', '^1.0.0')).version).toBe('1.1.0');
+    await expect(service.resolveInstallable(user('owner'), 'acme.x', '1.2.0')).rejects.toMatchObject({
+      code: 'PLUGIN_NOT_FOUND',
+    });
+  });
+});

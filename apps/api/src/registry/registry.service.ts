@@ -29,6 +29,7 @@ import {
   displayVersion,
   distTags,
   pluginStatus,
+  resolveVersionSpec,
   sortVersionsDesc,
   versionKey,
   type VersionStatus,
@@ -528,6 +529,28 @@ export class RegistryService {
     }
     const fresh = (await this.repo.findPlugin(key)) ?? plugin;
     return { version: updated, tags: tagsOf(fresh, updated.version), isManager: true };
+  }
+
+  /**
+   * The version an installation of `key` should use for `spec` (dist-tag, exact version or semver range), for
+   * the installation module. Others may install approved versions only; the plugin's managers also their own
+   * drafts and pending versions (to try them), never rejected ones. PLUGIN_NOT_FOUND when nothing matches.
+   */
+  async resolveInstallable(caller: AuthUser, key: string, spec = 'latest'): Promise<PluginVersion> {
+    const { plugin, viewer } = await this.visiblePlugin(caller, key);
+    const candidates = (await this.visibleVersions(viewer, plugin)).filter((v) => v.status !== 'rejected');
+    let tags = plugin.distTags;
+    if (canManage(viewer, plugin)) {
+      // For managers the tags also cover versions still under review.
+      const asApproved = candidates.map((v) => ({ version: v.version, status: 'approved' as const, yanked: v.yanked }));
+      tags = distTags(asApproved);
+    }
+    const chosen = resolveVersionSpec(candidates, tags, spec.trim());
+    const found = chosen ? candidates.find((v) => v.version === chosen) : undefined;
+    if (!found) {
+      throw new AppError('PLUGIN_NOT_FOUND', `No installable version of ${key} matches "${spec}".`, [], { spec });
+    }
+    return found;
   }
 
   /** The artifact with its ETag (the integrity); counts the download unless the client already has it. */
