@@ -2,7 +2,7 @@ import { compareBson } from './bson-order.js';
 import { parseSort, sortDocs } from './collection.js';
 import { ErrorCode, MongoCommandError } from './errors.js';
 import { mingoAggregator } from './mingo-context.js';
-import { cloneDoc, isPlainObject, type Doc } from './paths.js';
+import { cloneDoc, idFirst, isPlainObject, type Doc } from './paths.js';
 
 /**
  * Aggregation: mingo evaluates the pipeline, with three corrections for MongoDB compatibility:
@@ -50,6 +50,11 @@ export function runPipeline(input: Doc[], pipeline: Doc[], resolve: (collection:
       const spec = parseSort(stage.$sort);
       if (!spec) throw new MongoCommandError(ErrorCode.Location15976, '$sort stage must have at least one sort key');
       docs = sortDocs(docs, spec);
+    } else if (name === '$project') {
+      flush();
+      pending.push(stage);
+      flush();
+      docs = docs.map(idFirst);
     } else if (name === '$bucket') {
       flush();
       docs = bucket(docs, stage.$bucket, resolve);

@@ -65,6 +65,10 @@ export function defineDriverSuite(target: SuiteTarget): void {
           .toArray(),
       ).toEqual(['bob', 'cy']);
       expect(await c.countDocuments({ tags: 'code' })).toBe(1);
+      const projected = await c.findOne({ name: 'ada' }, { projection: { age: 1, name: 1 } });
+      // _id leads; the order of the other fields differs between mongod's query engines, so it is not checked.
+      expect(Object.keys(projected!)[0]).toBe('_id');
+      expect(Object.keys(projected!).sort()).toEqual(['_id', 'age', 'name']);
       expect((await c.distinct('age')).sort()).toEqual([25, 36, 41]);
 
       const upd = await c.updateMany({ age: 25 }, { $inc: { age: 1 }, $set: { flag: true } });

@@ -84,3 +84,13 @@ export function cloneDoc<T>(v: T): T {
   if (v instanceof Date) return new Date(v.getTime()) as T;
   return v;
 }
+
+/** MongoDB keeps `_id` as the first field of projected documents; mingo appends it last. */
+export function idFirst(doc: Doc): Doc {
+  if (!('_id' in doc)) return doc;
+  const keys = Object.keys(doc);
+  if (keys[0] === '_id') return doc;
+  const out: Doc = { _id: doc._id };
+  for (const k of keys) if (k !== '_id') out[k] = doc[k];
+  return out;
+}

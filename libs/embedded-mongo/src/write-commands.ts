@@ -2,7 +2,7 @@ import { BSON, ObjectId } from 'bson';
 import { parseSort, validateId, type Collection } from './collection.js';
 import { asCommandError, ErrorCode, MongoCommandError } from './errors.js';
 import { mingoQuery } from './mingo-context.js';
-import { cloneDoc, isPlainObject, type Doc } from './paths.js';
+import { cloneDoc, idFirst, isPlainObject, type Doc } from './paths.js';
 import { BlockedByTransaction, type Access } from './transactions.js';
 import { applyUpdate, upsertDocument, validateUpdate } from './update.js';
 import { MAX_BSON_OBJECT_SIZE } from './wire.js';
@@ -184,7 +184,8 @@ export function projectDocs(docs: Doc[], projection: Doc, filter?: Doc): Doc[] {
   try {
     return mingoQuery(positional && filter ? filter : {})
       .find(docs.map(cloneDoc), projection)
-      .all() as Doc[];
+      .all()
+      .map((d) => idFirst(d as Doc));
   } catch (err) {
     throw asCommandError(err);
   }
