@@ -2,13 +2,24 @@ import { parseArgs } from 'node:util';
 import { EmbeddedMongoServer } from './index.js';
 
 /** `npm run db -- --port 27018 --data-dir ./data`: runs the engine alone until SIGINT/SIGTERM. */
-const { values } = parseArgs({
-  options: {
-    port: { type: 'string', default: '27017' },
-    'data-dir': { type: 'string', default: './data' },
-    host: { type: 'string', default: '127.0.0.1' },
-  },
-});
+const USAGE = 'usage: npm run db -- [--port 27017] [--data-dir ./data] [--host 127.0.0.1]';
+
+function args(): { port: string; 'data-dir': string; host: string } {
+  try {
+    return parseArgs({
+      options: {
+        port: { type: 'string', default: '27017' },
+        'data-dir': { type: 'string', default: './data' },
+        host: { type: 'string', default: '127.0.0.1' },
+      },
+    }).values;
+  } catch (err) {
+    console.error(`${(err as Error).message}\n${USAGE}`);
+    process.exit(2);
+  }
+}
+
+const values = args();
 
 const port = Number(values.port);
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
