@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JsonLogger } from '@app/common';
-import { describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { AppConfig } from '../config/app-config.js';
 import { projectFile } from '../config/paths.js';
 import type { RegistryService } from './registry.service.js';
@@ -17,6 +17,8 @@ const loader = (samples: boolean) => {
 };
 
 describe('ShippedPluginsLoader', () => {
+  beforeAll(() => JsonLogger.setLevel('silent'));
+
   it('registers the shipped samples with their runner, README and icon when samples are on', async () => {
     const { registry, loader: l } = loader(true);
     expect(await l.load(projectFile('plugins'))).toEqual(['plughub.counter', 'plughub.hello', 'plughub.webhook-relay']);
@@ -46,7 +48,6 @@ describe('ShippedPluginsLoader', () => {
   });
 
   it('keeps booting when a shipped manifest is broken', async () => {
-    JsonLogger.setLevel('silent');
     const root = mkdtempSync(join(tmpdir(), 'plughub-shipped-'));
     mkdirSync(join(root, 'bad'));
     writeFileSync(join(root, 'bad', 'manifest.json'), '{ not json');
