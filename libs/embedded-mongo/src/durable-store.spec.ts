@@ -1,9 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Catalog } from './catalog.js';
-import { DurableStore, encodeRecord, readRecords } from './durable-store.js';
+import { DataDirLockedError, DurableStore, encodeRecord, readRecords } from './durable-store.js';
 
 describe('journal record framing', () => {
   it('round-trips records and stops at the first damaged one', () => {
@@ -61,6 +61,30 @@ describe('group commit', () => {
       const reopened = await DurableStore.open(dir, catalog);
       expect(catalog.get('a.b')?.docs.size).toBe(200);
       await reopened.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('data directory lock', () => {
+  it('refuses a directory held by a live process, and takes over one whose owner is gone or silent', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'embedded-mongo-lock-'));
+    const lock = path.join(dir, 'mongod.lock');
+    try {
+      // A live pid (our parent) that keeps its lock fresh: the directory is in use.
+      writeFileSync(lock, JSON.stringify({ pid: process.ppid }));
+      await expect(DurableStore.open(dir, new Catalog())).rejects.toBeInstanceOf(DataDirLockedError);
+      // The same pid but a lock untouched for minutes: a recycled pid, so the lock is stale.
+      const old = new Date(Date.now() - 5 * 60_000);
+      utimesSync(lock, old, old);
+      const store = await DurableStore.open(dir, new Catalog());
+      // Within one process the directory cannot be opened twice either.
+      await expect(DurableStore.open(dir, new Catalog())).rejects.toBeInstanceOf(DataDirLockedError);
+      await store.close();
+      // A dead pid: stale at once.
+      writeFileSync(lock, JSON.stringify({ pid: 2 ** 22 + 12345 }));
+      await (await DurableStore.open(dir, new Catalog())).close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -1,4 +1,14 @@
-import { promises as fsp, readFileSync, writeFileSync, unlinkSync, openSync, closeSync, existsSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  openSync,
+  promises as fsp,
+  readFileSync,
+  statSync,
+  unlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { BSON } from 'bson';
 import type { Catalog, LogOp } from './catalog.js';
@@ -24,6 +34,9 @@ const DOCS_PER_SNAPSHOT_RECORD = 1000;
 const SNAPSHOT_RECORD_BYTES = 8 * 1024 * 1024;
 const SNAPSHOT_FILE = 'snapshot.bson';
 const LOCK_FILE = 'mongod.lock';
+/** How often the owner touches its lock file, and after how long an untouched lock counts as abandoned. */
+const LOCK_HEARTBEAT_MS = 5_000;
+const LOCK_STALE_MS = 30_000;
 
 /** Data directories held by this process (the pid check alone cannot tell two opens in one process apart). */
 const heldDirs = new Set<string>();
@@ -102,6 +115,7 @@ export class DurableStore {
   private closed = false;
   private failure: Error | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
   private closing: Promise<void> | undefined;
   /** Counters for diagnostics and tests: how many appends were grouped into how many fsyncs. */
   readonly stats = { appends: 0, fsyncs: 0, compactions: 0 };
@@ -129,6 +143,14 @@ export class DurableStore {
       releaseLock(abs);
       throw err;
     }
+    store.heartbeat = setInterval(() => {
+      try {
+        const now = new Date();
+        utimesSync(path.join(abs, LOCK_FILE), now, now);
+      } catch {
+        // The next open will judge the lock by its pid alone.
+      }
+    }, LOCK_HEARTBEAT_MS).unref();
     store.timer = setInterval(
       () => {
         if (store.journalBytes >= Math.min(PERIODIC_COMPACT_MIN_BYTES, store.compactThreshold)) store.startCompaction();
@@ -309,6 +331,7 @@ export class DurableStore {
 
   private async shutdown(): Promise<void> {
     clearInterval(this.timer);
+    clearInterval(this.heartbeat);
     if (this.compacting) await this.compacting;
     await this.drain();
     // Leave a compact directory behind so the next open replays little.
@@ -366,7 +389,15 @@ function acquireLock(dir: string): void {
     } catch {
       pid = 0;
     }
-    if (pid > 0 && pid !== process.pid && pidAlive(pid)) throw new DataDirLockedError(dir, pid);
+    // The owner refreshes the file's mtime; a live pid with a long-silent lock is a recycled pid
+    // (typical after a container restart), not an owner.
+    let fresh = false;
+    try {
+      fresh = Date.now() - statSync(lock).mtimeMs < LOCK_STALE_MS;
+    } catch {
+      fresh = false;
+    }
+    if (pid > 0 && pid !== process.pid && pidAlive(pid) && fresh) throw new DataDirLockedError(dir, pid);
     // A lock left by a process that died (or by this process, released without cleanup) is stale.
     unlinkSync(lock);
   }
