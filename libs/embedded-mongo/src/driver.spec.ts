@@ -14,6 +14,31 @@ describe('embedded engine through the mongodb driver and Mongoose', () => {
   defineDriverSuite({ uri: () => server.uri, fastTtl: true });
 });
 
+describe('EmbeddedMongoServer lifecycle', () => {
+  it('serves on a chosen port and replica-set name, rejects a busy port, and stops idempotently', async () => {
+    const server = await EmbeddedMongoServer.start({ replSetName: 'custom-rs' });
+    expect(server.host).toBe('127.0.0.1');
+    expect(server.uri).toBe(`mongodb://127.0.0.1:${server.port}/?replicaSet=custom-rs`);
+    await expect(EmbeddedMongoServer.start({ port: server.port })).rejects.toThrow(/EADDRINUSE/);
+    const client = new MongoClient(server.uri, { serverSelectionTimeoutMS: 3000 });
+    try {
+      const hello = await client.db('admin').command({ hello: 1 });
+      expect(hello).toMatchObject({
+        setName: 'custom-rs',
+        hosts: [`127.0.0.1:${server.port}`],
+        me: `127.0.0.1:${server.port}`,
+      });
+    } finally {
+      await client.close();
+    }
+    await server.stop();
+    await server.stop();
+    const again = await EmbeddedMongoServer.start({ port: server.port });
+    expect(again.port).toBe(server.port);
+    await again.stop();
+  });
+});
+
 describe('embedded engine query plans (explain through the driver)', () => {
   it('uses indexes for equality, range, $in and sort, and scans otherwise', async () => {
     const server = await EmbeddedMongoServer.start();
