@@ -434,6 +434,12 @@ export function defineDriverSuite(target: SuiteTarget): void {
       expect(hello.maxWireVersion).toBeGreaterThanOrEqual(17);
       expect((await admin.command({ ping: 1 })).ok).toBe(1);
       expect((await admin.command({ buildInfo: 1 })).version).toEqual(expect.any(String));
+      expect((await admin.command({ serverStatus: 1 })).ok).toBe(1);
+      expect((await admin.command({ hostInfo: 1 })).ok).toBe(1);
+      expect((await admin.command({ whatsmyuri: 1 })).you).toEqual(expect.stringMatching(/:\d+$/));
+      expect((await admin.command({ connectionStatus: 1 })).authInfo).toBeDefined();
+      expect((await admin.command({ getParameter: 1, featureCompatibilityVersion: 1 })).ok).toBe(1);
+      expect((await admin.command({ endSessions: [] })).ok).toBe(1);
       const dbs = await admin.command({ listDatabases: 1, nameOnly: true });
       expect(dbs.databases.map((d: { name: string }) => d.name)).toContain(dbName);
     });
