@@ -209,28 +209,7 @@ export default async () => {
             },
           },
         ],
-        [
-          import('./users/dto/register-user.dto.js'),
-          {
-            RegisterUserDto: {
-              email: {
-                required: true,
-                type: () => String,
-                description: 'Login email address; must not be taken.',
-                maxLength: 254,
-                format: 'email',
-              },
-              password: {
-                required: true,
-                type: () => String,
-                description: 'Password, at least 8 characters.',
-                minLength: 8,
-                maxLength: 256,
-              },
-              name: { required: true, type: () => String, description: 'Display name.', minLength: 1, maxLength: 200 },
-            },
-          },
-        ],
+        [import('./users/dto/register-user.dto.js'), { RegisterUserDto: {} }],
         [
           import('./auth/dto/api-token.dto.js'),
           {
