@@ -3,19 +3,19 @@ import { JwtService } from '@nestjs/jwt';
 import { getModelToken } from '@nestjs/mongoose';
 import type { AuthUser } from '@app/common';
 import type { Model } from 'mongoose';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { unpackArtifact } from '../apps/api/src/registry/artifact.js';
 import { INSTALLATION_LOOKUP, type InstallationLookup } from '../apps/api/src/registry/installation-lookup.js';
 import { PluginDoc } from '../apps/api/src/registry/plugin.schema.js';
 import { ShippedPluginsLoader } from '../apps/api/src/registry/shipped-plugins.loader.js';
 import { VersionReviewService } from '../apps/api/src/registry/version-review.service.js';
 import { UserRepository } from '../apps/api/src/users/user.repository.js';
-import { startTestApp, type TestApp } from './support/app.js';
+import { type TestApp, useTestApp } from './support/app.js';
 
 type Client = ReturnType<TestApp['client']>;
 type Json = Record<string, unknown>;
 
-let t: TestApp;
+const t = useTestApp();
 let alice: { id: string; client: Client }; // publisher
 let bob: { id: string; client: Client }; // plain user
 let carol: { id: string; client: Client }; // plain user, the "public"
@@ -53,14 +53,9 @@ const vpath = (plugin: string, version: string) => ({ params: { path: { plugin, 
 const keysOf = (page: { results: Array<{ key: string }> } | undefined) => page!.results.map((p) => p.key);
 
 beforeAll(async () => {
-  t = await startTestApp();
   alice = await t.createUser({ email: 'alice@acme.test', name: 'Alice', roles: ['publisher'] });
   bob = await t.createUser({ email: 'bob@acme.test', name: 'Bob' });
   carol = await t.createUser({ email: 'carol@acme.test', name: 'Carol' });
-});
-afterAll(async () => {
-  expect(t.contractViolations).toEqual([]);
-  await t.close();
 });
 
 describe('publish → catalog → detail → versions → download → rate', () => {

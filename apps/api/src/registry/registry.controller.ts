@@ -50,10 +50,7 @@ export class RegistryController {
     @Query() query: PluginListQueryDto,
     @Req() req: FastifyRequest,
   ): Promise<Paginated<PluginResponseDto>> {
-    return page(req, query, async (w) => {
-      const slice = await this.registry.catalog(caller, query, w);
-      return { count: slice.count, items: slice.items.map((v) => PluginResponseDto.from(v)) };
-    });
+    return page(req, query, (w) => this.registry.catalog(caller, query, w), PluginResponseDto.from);
   }
 
   @Post()
@@ -120,13 +117,12 @@ export class RegistryController {
     @Query() query: PaginationQueryDto,
     @Req() req: FastifyRequest,
   ): Promise<Paginated<PluginVersionResponseDto>> {
-    return page(req, query, async (w) => {
-      const slice = await this.registry.listVersions(caller, key, w);
-      return {
-        count: slice.count,
-        items: slice.items.map((v) => PluginVersionResponseDto.from(v.version, v.tags, v.isManager)),
-      };
-    });
+    return page(
+      req,
+      query,
+      (w) => this.registry.listVersions(caller, key, w),
+      (v) => PluginVersionResponseDto.from(v.version, v.tags, v.isManager),
+    );
   }
 
   @Get(':plugin/versions/:version')
@@ -200,10 +196,12 @@ export class RegistryController {
     @Query() query: PaginationQueryDto,
     @Req() req: FastifyRequest,
   ): Promise<Paginated<PluginReviewResponseDto>> {
-    return page(req, query, async (w) => {
-      const slice = await this.reviews.list(caller, key, w);
-      return { count: slice.count, items: slice.items.map((r) => PluginReviewResponseDto.from(r.review, r.userName)) };
-    });
+    return page(
+      req,
+      query,
+      (w) => this.reviews.list(caller, key, w),
+      (r) => PluginReviewResponseDto.from(r.review, r.userName),
+    );
   }
 
   @Post(':plugin/reviews')

@@ -8,6 +8,7 @@ import {
   page,
   type Paginated,
   PaginationQueryDto,
+  requestOrigin,
 } from '@app/common';
 import type { FastifyRequest } from 'fastify';
 import { RepositoryResponseDto } from './dto/repository-response.dto.js';
@@ -30,11 +31,7 @@ export class RepositoriesController {
     @Query() query: PaginationQueryDto,
     @Req() req: FastifyRequest,
   ): Promise<Paginated<RepositoryResponseDto>> {
-    const host = req.headers['x-forwarded-host'] ?? req.headers.host ?? 'localhost';
-    const proto = (req.headers['x-forwarded-proto'] as string | undefined)?.split(',')[0] ?? req.protocol;
-    return page(req, query, async (w) => {
-      const slice = await this.registry.repositories(caller, `${proto}://${String(host)}/api/plugins/`, w);
-      return { count: slice.count, items: slice.items.map((r) => RepositoryResponseDto.from(r)) };
-    });
+    const url = `${requestOrigin(req)}/api/plugins/`;
+    return page(req, query, (w) => this.registry.repositories(caller, url, w), RepositoryResponseDto.from);
   }
 }

@@ -31,10 +31,15 @@ export function pageWindow(query: { limit?: number; offset?: number }): PageWind
   };
 }
 
-function absoluteUrl(request: FastifyRequest, params: Record<string, string | undefined>): string {
+/** `proto://host` the client used, honouring a reverse proxy's X-Forwarded-* headers. */
+export function requestOrigin(request: FastifyRequest): string {
   const host = request.headers['x-forwarded-host'] ?? request.headers.host ?? 'localhost';
   const proto = (request.headers['x-forwarded-proto'] as string | undefined)?.split(',')[0] ?? request.protocol;
-  const url = new URL(request.url, `${proto}://${host}`);
+  return `${proto}://${String(host)}`;
+}
+
+function absoluteUrl(request: FastifyRequest, params: Record<string, string | undefined>): string {
+  const url = new URL(request.url, requestOrigin(request));
   for (const [key, value] of Object.entries(params)) {
     if (value === undefined) url.searchParams.delete(key);
     else url.searchParams.set(key, value);
