@@ -8,16 +8,14 @@
  * two so machine noise hits both; medians and the ratio are reported.
  */
 import { existsSync } from 'node:fs';
-import { load, median, startServer, stopServer } from './support.js';
+import { load, median, startPlughub, startServer, stopServer } from './support.js';
 
 const seconds = Number(process.argv[2] ?? 5);
 const rounds = Number(process.argv[3] ?? 3);
 if (!existsSync('dist/apps/api/src/main.js')) throw new Error('run `npm run build` first');
 
 const admin = { email: 'bench@plughub.local', password: 'bench-password-1' };
-const api = await startServer(['dist/apps/api/src/main.js'], {
-  PORT: '0',
-  HOST: '127.0.0.1',
+const api = await startPlughub({
   PLUGHUB_DB_MEMORY: 'true',
   // No access log, like the baseline (which logs nothing): both do the same work per request.
   PLUGHUB_LOG_LEVEL: 'warn',
