@@ -12,118 +12,106 @@ import { MAX_BSON_OBJECT_SIZE } from './wire.js';
  * directly or a transaction. Per-statement failures become writeErrors; an ordered batch stops at the first.
  */
 
-export function insertCommand(access: Access, coll: Collection, cmd: Doc): Doc {
-  const docs = cmd.documents;
-  if (!Array.isArray(docs))
+/**
+ * Runs every statement of a write batch (`cmd[field]`). A statement that fails becomes a writeError and an
+ * ordered batch stops there; failures that must abort the whole command are rethrown by writeError.
+ */
+function eachStatement(cmd: Doc, command: string, field: string, run: (stmt: unknown, index: number) => void): Doc[] {
+  const statements = cmd[field];
+  if (!Array.isArray(statements)) {
     throw new MongoCommandError(
       ErrorCode.FailedToParse,
-      "BSON field 'insert.documents' is missing but a required field",
+      `BSON field '${command}.${field}' is missing but a required field`,
     );
+  }
   const ordered = cmd.ordered !== false;
   const writeErrors: Doc[] = [];
-  let n = 0;
-  for (let i = 0; i < docs.length; i++) {
+  for (let i = 0; i < statements.length; i++) {
     try {
-      const raw = docs[i] as unknown;
-      if (!isPlainObject(raw)) throw new MongoCommandError(ErrorCode.BadValue, 'document to insert must be an object');
-      let doc = raw;
-      if (!('_id' in doc)) doc = { _id: new ObjectId(), ...doc };
-      else if (Object.keys(doc)[0] !== '_id') doc = { _id: doc._id, ...doc };
-      validateId(doc._id);
-      checkDocSize(doc);
-      access.insert(coll, doc);
-      n++;
+      run(statements[i], i);
     } catch (err) {
       writeErrors.push(writeError(i, err));
       if (ordered) break;
     }
   }
-  const reply: Doc = { n, ok: 1 };
+  return writeErrors;
+}
+
+function writeReply(counts: Doc, writeErrors: Doc[]): Doc {
+  const reply: Doc = { ...counts, ok: 1 };
   if (writeErrors.length) reply.writeErrors = writeErrors;
   return reply;
+}
+
+export function insertCommand(access: Access, coll: Collection, cmd: Doc): Doc {
+  let n = 0;
+  const writeErrors = eachStatement(cmd, 'insert', 'documents', (raw) => {
+    if (!isPlainObject(raw)) throw new MongoCommandError(ErrorCode.BadValue, 'document to insert must be an object');
+    let doc = raw;
+    if (!('_id' in doc)) doc = { _id: new ObjectId(), ...doc };
+    else if (Object.keys(doc)[0] !== '_id') doc = { _id: doc._id, ...doc };
+    validateId(doc._id);
+    checkDocSize(doc);
+    access.insert(coll, doc);
+    n++;
+  });
+  return writeReply({ n }, writeErrors);
 }
 
 export function updateCommand(access: Access, coll: Collection, cmd: Doc): Doc {
-  const updates = cmd.updates;
-  if (!Array.isArray(updates))
-    throw new MongoCommandError(ErrorCode.FailedToParse, "BSON field 'update.updates' is missing but a required field");
-  const ordered = cmd.ordered !== false;
-  const writeErrors: Doc[] = [];
   const upserted: Doc[] = [];
   let n = 0;
   let nModified = 0;
-  for (let i = 0; i < updates.length; i++) {
-    try {
-      const stmt = updates[i] as unknown;
-      if (!isPlainObject(stmt))
-        throw new MongoCommandError(ErrorCode.FailedToParse, 'update statement must be an object');
-      const q = isPlainObject(stmt.q) ? stmt.q : {};
-      const u = validateUpdate(stmt.u);
-      const arrayFilters = Array.isArray(stmt.arrayFilters) ? (stmt.arrayFilters as Doc[]) : undefined;
-      const multi = stmt.multi === true;
-      if (multi && !Array.isArray(u) && Object.keys(u).length > 0 && !Object.keys(u)[0].startsWith('$')) {
-        throw new MongoCommandError(
-          ErrorCode.FailedToParse,
-          'multi update is not supported for replacement-style update',
-        );
-      }
-      const matches = access.find(coll, q, { limit: multi ? 0 : 1, sort: parseSort(stmt.sort) });
-      for (const doc of matches) {
-        const next = applyUpdate(doc, u, { arrayFilters, query: q });
-        n++;
-        if (next) {
-          checkDocSize(next);
-          access.replace(coll, doc, next);
-          nModified++;
-        }
-      }
-      if (matches.length === 0 && stmt.upsert === true) {
-        const doc = upsertDocument(q, u, arrayFilters);
-        validateId(doc._id);
-        checkDocSize(doc);
-        access.insert(coll, doc);
-        upserted.push({ index: i, _id: doc._id });
-        n++;
-      }
-    } catch (err) {
-      writeErrors.push(writeError(i, err));
-      if (ordered) break;
+  const writeErrors = eachStatement(cmd, 'update', 'updates', (stmt, i) => {
+    if (!isPlainObject(stmt))
+      throw new MongoCommandError(ErrorCode.FailedToParse, 'update statement must be an object');
+    const q = isPlainObject(stmt.q) ? stmt.q : {};
+    const u = validateUpdate(stmt.u);
+    const arrayFilters = Array.isArray(stmt.arrayFilters) ? (stmt.arrayFilters as Doc[]) : undefined;
+    const multi = stmt.multi === true;
+    if (multi && !Array.isArray(u) && Object.keys(u).length > 0 && !Object.keys(u)[0].startsWith('$')) {
+      throw new MongoCommandError(
+        ErrorCode.FailedToParse,
+        'multi update is not supported for replacement-style update',
+      );
     }
-  }
-  const reply: Doc = { n, nModified, ok: 1 };
-  if (upserted.length) reply.upserted = upserted;
-  if (writeErrors.length) reply.writeErrors = writeErrors;
-  return reply;
+    const matches = access.find(coll, q, { limit: multi ? 0 : 1, sort: parseSort(stmt.sort) });
+    for (const doc of matches) {
+      const next = applyUpdate(doc, u, { arrayFilters, query: q });
+      n++;
+      if (next) {
+        checkDocSize(next);
+        access.replace(coll, doc, next);
+        nModified++;
+      }
+    }
+    if (matches.length === 0 && stmt.upsert === true) {
+      const doc = upsertDocument(q, u, arrayFilters);
+      validateId(doc._id);
+      checkDocSize(doc);
+      access.insert(coll, doc);
+      upserted.push({ index: i, _id: doc._id });
+      n++;
+    }
+  });
+  return writeReply(upserted.length ? { n, nModified, upserted } : { n, nModified }, writeErrors);
 }
 
 export function deleteCommand(access: Access, coll: Collection, cmd: Doc): Doc {
-  const deletes = cmd.deletes;
-  if (!Array.isArray(deletes))
-    throw new MongoCommandError(ErrorCode.FailedToParse, "BSON field 'delete.deletes' is missing but a required field");
-  const ordered = cmd.ordered !== false;
-  const writeErrors: Doc[] = [];
   let n = 0;
-  for (let i = 0; i < deletes.length; i++) {
-    try {
-      const stmt = deletes[i] as unknown;
-      if (!isPlainObject(stmt))
-        throw new MongoCommandError(ErrorCode.FailedToParse, 'delete statement must be an object');
-      const q = isPlainObject(stmt.q) ? stmt.q : {};
-      const limit = Number(stmt.limit ?? 0);
-      if (limit !== 0 && limit !== 1)
-        throw new MongoCommandError(ErrorCode.FailedToParse, 'The limit field in delete objects must be 0 or 1');
-      for (const doc of access.find(coll, q, { limit })) {
-        access.remove(coll, doc);
-        n++;
-      }
-    } catch (err) {
-      writeErrors.push(writeError(i, err));
-      if (ordered) break;
+  const writeErrors = eachStatement(cmd, 'delete', 'deletes', (stmt) => {
+    if (!isPlainObject(stmt))
+      throw new MongoCommandError(ErrorCode.FailedToParse, 'delete statement must be an object');
+    const q = isPlainObject(stmt.q) ? stmt.q : {};
+    const limit = Number(stmt.limit ?? 0);
+    if (limit !== 0 && limit !== 1)
+      throw new MongoCommandError(ErrorCode.FailedToParse, 'The limit field in delete objects must be 0 or 1');
+    for (const doc of access.find(coll, q, { limit })) {
+      access.remove(coll, doc);
+      n++;
     }
-  }
-  const reply: Doc = { n, ok: 1 };
-  if (writeErrors.length) reply.writeErrors = writeErrors;
-  return reply;
+  });
+  return writeReply({ n }, writeErrors);
 }
 
 export function findAndModifyCommand(access: Access, coll: Collection, cmd: Doc): Doc {
