@@ -8,3 +8,4 @@ export * from './openapi/schema-name.js';
 export * from './auth/roles.js';
 export * from './auth/authenticated.decorator.js';
 export * from './openapi/api-error-responses.decorator.js';
+export * from './query/search.js';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import type { OrgRole } from '@app/common';
+import { containsIgnoreCase, type OrgRole } from '@app/common';
 import { isValidObjectId, type Model, Types } from 'mongoose';
 import { MembershipDoc, OrganisationDoc } from './org.schema.js';
 
@@ -81,7 +81,7 @@ export class OrgRepository {
       q._id = { $in: mine.map((m) => m.org_id) };
     }
     if (filter.search) {
-      const rx = new RegExp(filter.search.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'i');
+      const rx = containsIgnoreCase(filter.search);
       q.$or = [{ slug: rx }, { name: rx }];
     }
     const [count, docs] = await Promise.all([

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import { conflict } from '@app/common';
+import { conflict, escapeRegex } from '@app/common';
 import type { Model, Types } from 'mongoose';
 import type { FileRole } from './artifact.js';
 import type { DistTags, VersionState, VersionStatus } from './dist-tags.js';
@@ -155,8 +155,6 @@ export interface CatalogCriteria {
 type PluginLean = PluginDoc & { _id: Types.ObjectId };
 type VersionLean = PluginVersionDoc & { _id: Types.ObjectId };
 type ReviewLean = PluginReviewDoc & { _id: Types.ObjectId };
-
-const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** Lower-cased text the `search` filter matches against. */
 export function searchText(p: { key: string; name: string; description: string; tags: string[] }): string {

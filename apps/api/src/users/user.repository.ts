@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import type { PlatformRole } from '@app/common';
+import { containsIgnoreCase, type PlatformRole } from '@app/common';
 import { isValidObjectId, type Model } from 'mongoose';
 import type { User } from './user.entity.js';
 import { UserDoc } from './user.schema.js';
@@ -71,7 +71,7 @@ export class UserRepository {
     if (filter.role) q.roles = filter.role;
     if (filter.isActive !== undefined) q.is_active = filter.isActive;
     if (filter.search) {
-      const rx = new RegExp(filter.search.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'i');
+      const rx = containsIgnoreCase(filter.search);
       q.$or = [{ email: rx }, { name: rx }];
     }
     return q;
