@@ -35,7 +35,7 @@ export class UsersController {
   @ApiErrorResponses(409)
   @ApiOperation({ summary: 'Create a user', description: 'Creates a user with the given roles. Platform admins only.' })
   async create(@Body() dto: CreateUserDto): Promise<UserResponseDto> {
-    return UserResponseDto.from(await this.users.createByAdmin(dto));
+    return UserResponseDto.from(await this.users.create(dto));
   }
 
   @Get(':id')

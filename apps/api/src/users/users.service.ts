@@ -11,7 +11,6 @@ import {
   type Slice,
 } from '@app/common';
 import { hashPassword } from '../auth/password.js';
-import type { CreateUserDto } from './dto/create-user.dto.js';
 import type { PatchedUserDto } from './dto/patched-user.dto.js';
 import type { UserListQueryDto } from './dto/user-list-query.dto.js';
 import type { User } from './user.entity.js';
@@ -87,10 +86,6 @@ export class UsersService {
   async recordLogin(id: string): Promise<void> {
     await this.users.update(id, { lastLoginAt: new Date() });
     this.authCache.delete(id);
-  }
-
-  createByAdmin(dto: CreateUserDto): Promise<User> {
-    return this.create(dto);
   }
 
   list(query: UserListQueryDto, window: PageWindow): Promise<Slice<User>> {
