@@ -1,0 +1,253 @@
+import { checkPayloadBound, decodePayload, encodePayload, errorFromAnswer } from './bus-payload.js';
+import { BusSubjects, checkTimeout } from './bus-subjects.js';
+import {
+  type Answer,
+  answerRequest,
+  deliverBroadcast,
+  InFlight,
+  type ListenerErrorReporter,
+  reportToStderr,
+} from './bus-serving.js';
+import {
+  type BroadcastListener,
+  BusError,
+  type BusState,
+  type BusStatus,
+  type BusSubscription,
+  DEFAULT_DRAIN_TIMEOUT_MS,
+  DEFAULT_MAX_PAYLOAD_BYTES,
+  type JsonValue,
+  type MessageBus,
+  type RequestContext,
+  type RequestHandler,
+} from './message-bus.js';
+
+interface Responder {
+  answer(request: Uint8Array, context: RequestContext, reply: (answer: Answer) => void): void;
+}
+
+interface Listener {
+  deliver(bytes: Uint8Array): void;
+}
+
+/**
+ * What a NATS server is to NatsMessageBus: the routing table between the buses attached to it. Every bus makes its
+ * own unless given one, which is what a single node needs; tests and benchmarks attach several "nodes" to one.
+ * Subjects are the same strings the NATS adapter uses, so prefixes isolate deployments here too.
+ */
+export class InProcessBroker {
+  private readonly responders = new Map<string, Responder[]>();
+  private readonly listeners = new Map<string, Set<Listener>>();
+  private turn = 0;
+
+  addResponder(subject: string, responder: Responder): void {
+    this.responders.set(subject, [...(this.responders.get(subject) ?? []), responder]);
+  }
+
+  removeResponder(subject: string, responder: Responder): void {
+    const rest = (this.responders.get(subject) ?? []).filter((r) => r !== responder);
+    if (rest.length > 0) this.responders.set(subject, rest);
+    else this.responders.delete(subject);
+  }
+
+  /** One of the subject's responders, taken in turn (a NATS queue group spreads requests likewise). */
+  pickResponder(subject: string): Responder | undefined {
+    const all = this.responders.get(subject);
+    return all?.[this.turn++ % all.length];
+  }
+
+  addListener(subject: string, listener: Listener): void {
+    let set = this.listeners.get(subject);
+    if (!set) this.listeners.set(subject, (set = new Set()));
+    set.add(listener);
+  }
+
+  removeListener(subject: string, listener: Listener): void {
+    const set = this.listeners.get(subject);
+    set?.delete(listener);
+    if (set?.size === 0) this.listeners.delete(subject);
+  }
+
+  listenersOf(subject: string): Listener[] {
+    return [...(this.listeners.get(subject) ?? [])];
+  }
+}
+
+export interface InProcessMessageBusOptions {
+  /** Attach to this broker to share it with other buses; default: a broker of this bus's own. */
+  broker?: InProcessBroker;
+  prefix?: string;
+  maxPayloadBytes?: number;
+  drainTimeoutMs?: number;
+  onListenerError?: ListenerErrorReporter;
+}
+
+/**
+ * The bus of a single node. Same semantics as NatsMessageBus, including the encoding: payloads are JSON-encoded,
+ * bounded and parsed again on the other side, and every delivery happens on a later turn of the event loop, so the
+ * app cannot come to rely on shared objects or synchronous delivery that NATS would not give it.
+ */
+export class InProcessMessageBus implements MessageBus {
+  readonly maxPayloadBytes: number;
+  private readonly broker: InProcessBroker;
+  private readonly subjects: BusSubjects;
+  private readonly drainTimeoutMs: number;
+  private readonly onListenerError: ListenerErrorReporter;
+  private readonly served = new Map<string, Responder>();
+  private readonly listening = new Map<Listener, string>();
+  private readonly waiting = new Set<(error: BusError) => void>();
+  private readonly inFlight = new InFlight();
+  private state: BusState = 'connected';
+  private since = new Date();
+  /** Set once close() has waited for handlers: answers after that are lost, as over a closed connection. */
+  private released = false;
+  private closing?: Promise<void>;
+
+  constructor(options: InProcessMessageBusOptions = {}) {
+    this.broker = options.broker ?? new InProcessBroker();
+    this.subjects = new BusSubjects(options.prefix);
+    this.maxPayloadBytes = checkPayloadBound(options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES);
+    this.drainTimeoutMs = options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
+    this.onListenerError = options.onListenerError ?? reportToStderr;
+  }
+
+  serve(installationId: string, handler: RequestHandler): Promise<void> {
+    return promised(() => this.serveNow(installationId, handler));
+  }
+
+  private serveNow(installationId: string, handler: RequestHandler): void {
+    this.assertOpen();
+    const subject = this.subjects.installation(installationId);
+    if (this.served.has(installationId)) {
+      throw new BusError('invalid_argument', `Installation ${installationId} is already served by this bus.`);
+    }
+    const responder: Responder = {
+      answer: (request, context, reply) => {
+        // Routed before an unserve but delivered after it: lost, as NATS drops messages of a closed subscription.
+        if (this.served.get(installationId) !== responder) return;
+        void this.inFlight.track(answerRequest(handler, request, context, this.maxPayloadBytes)).then((answer) => {
+          if (!this.released) reply(answer);
+        });
+      },
+    };
+    this.served.set(installationId, responder);
+    this.broker.addResponder(subject, responder);
+  }
+
+  unserve(installationId: string): Promise<void> {
+    return promised(() => this.unserveNow(installationId));
+  }
+
+  private unserveNow(installationId: string): void {
+    const subject = this.subjects.installation(installationId);
+    const responder = this.served.get(installationId);
+    if (responder) {
+      this.served.delete(installationId);
+      this.broker.removeResponder(subject, responder);
+    }
+  }
+
+  request(installationId: string, payload: unknown, timeoutMs: number): Promise<JsonValue> {
+    return promised(() => this.requestNow(installationId, payload, timeoutMs));
+  }
+
+  private requestNow(installationId: string, payload: unknown, timeoutMs: number): Promise<JsonValue> {
+    this.assertOpen();
+    const subject = this.subjects.installation(installationId);
+    const timeout = checkTimeout(timeoutMs);
+    const bytes = encodePayload(payload, this.maxPayloadBytes, 'request');
+    const responder = this.broker.pickResponder(subject);
+    if (!responder) throw new BusError('no_responder', `No node serves installation ${installationId}.`);
+    return new Promise<JsonValue>((resolve, reject) => {
+      let done = false;
+      const finish = (settle: () => void) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        this.waiting.delete(fail);
+        settle();
+      };
+      const fail = (error: BusError) => finish(() => reject(error));
+      const timer = setTimeout(
+        () => fail(new BusError('timeout', `Installation ${installationId} did not answer within ${timeout} ms.`)),
+        timeout,
+      );
+      this.waiting.add(fail);
+      setImmediate(() =>
+        responder.answer(bytes, { installationId, timeoutMs: timeout }, (answer) =>
+          finish(() => {
+            if (!answer.ok) return reject(errorFromAnswer(answer.error));
+            try {
+              resolve(decodePayload(answer.bytes, 'answer'));
+            } catch (error) {
+              reject(error instanceof Error ? error : new BusError('invalid_argument', 'The answer is not JSON.'));
+            }
+          }),
+        ),
+      );
+    });
+  }
+
+  publish(channel: string, payload: unknown): Promise<void> {
+    return promised(() => this.publishNow(channel, payload));
+  }
+
+  private publishNow(channel: string, payload: unknown): void {
+    this.assertOpen();
+    const subject = this.subjects.broadcast(channel);
+    const bytes = encodePayload(payload, this.maxPayloadBytes, 'broadcast');
+    for (const listener of this.broker.listenersOf(subject)) setImmediate(() => listener.deliver(bytes));
+  }
+
+  subscribe(channel: string, listener: BroadcastListener): Promise<BusSubscription> {
+    return promised(() => this.subscribeNow(channel, listener));
+  }
+
+  private subscribeNow(channel: string, listener: BroadcastListener): BusSubscription {
+    this.assertOpen();
+    const subject = this.subjects.broadcast(channel);
+    const entry: Listener = {
+      // A delivery already scheduled when the listener went away is dropped, as NATS drops it after UNSUB.
+      deliver: (bytes) => {
+        if (this.listening.has(entry)) deliverBroadcast(listener, bytes, channel, this.onListenerError);
+      },
+    };
+    this.listening.set(entry, subject);
+    this.broker.addListener(subject, entry);
+    return {
+      unsubscribe: () =>
+        promised(() => {
+          if (this.listening.delete(entry)) this.broker.removeListener(subject, entry);
+        }),
+    };
+  }
+
+  status(): BusStatus {
+    return { adapter: 'in-process', state: this.state, since: this.since };
+  }
+
+  close(): Promise<void> {
+    return (this.closing ??= this.shutdown());
+  }
+
+  private async shutdown(): Promise<void> {
+    this.state = 'closed';
+    this.since = new Date();
+    for (const installationId of [...this.served.keys()]) this.unserveNow(installationId);
+    for (const [entry, subject] of this.listening) this.broker.removeListener(subject, entry);
+    this.listening.clear();
+    const closed = new BusError('closed', 'The message bus was closed.');
+    for (const fail of [...this.waiting]) fail(closed);
+    await this.inFlight.settled(this.drainTimeoutMs);
+    this.released = true;
+  }
+
+  private assertOpen(): void {
+    if (this.state === 'closed') throw new BusError('closed', 'The message bus is closed.');
+  }
+}
+
+/** Runs `work` now, with a synchronous throw turned into a rejection, as an async method would. */
+function promised<T>(work: () => T | Promise<T>): Promise<T> {
+  return new Promise<T>((resolve) => resolve(work()));
+}
