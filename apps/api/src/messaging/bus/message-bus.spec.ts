@@ -1,3 +1,5 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ListenerErrorReporter } from './bus-serving.js';
 import { InProcessBroker, InProcessMessageBus } from './in-process-message-bus.js';
@@ -8,11 +10,17 @@ import {
   type MessageBus,
   type RequestContext,
 } from './message-bus.js';
+import { NatsMessageBus } from './nats-message-bus.js';
+import { findNatsServer, NatsTestServer } from './nats-test-server.js';
 
 /**
- * One behavioural suite for every adapter, each with several buses ("nodes") on one network (an InProcessBroker
- * here), so that the adapters are held to the same semantics.
+ * One behavioural suite for both adapters, each with several buses ("nodes") on one network: an InProcessBroker,
+ * or a real nats-server started here on a free loopback port. Without the binary the NATS half is skipped on a
+ * developer machine and fails in CI (CI is set), where .ci/run installs it.
  */
+const natsBinary = findNatsServer();
+const natsRunnable = natsBinary !== null || Boolean(process.env.CI);
+
 interface NodeOptions {
   prefix?: string;
   maxPayloadBytes?: number;
@@ -25,15 +33,27 @@ interface Network {
   stop(): Promise<void>;
 }
 
-const adapters: Array<{ name: string; start: () => Promise<Network> }> = [
+const adapters: Array<{ name: string; runnable: boolean; start: () => Promise<Network> }> = [
   {
     name: 'in-process',
+    runnable: true,
     start: () => {
       const broker = new InProcessBroker();
       return Promise.resolve({
         node: (options = {}) => Promise.resolve(new InProcessMessageBus({ broker, ...options })),
         stop: () => Promise.resolve(),
       });
+    },
+  },
+  {
+    name: 'nats',
+    runnable: natsRunnable,
+    start: async () => {
+      const server = await NatsTestServer.start(natsBinary);
+      return {
+        node: (options = {}) => NatsMessageBus.connect({ servers: server.url, reconnectTimeWaitMs: 50, ...options }),
+        stop: () => server.stop(),
+      };
     },
   },
 ];
@@ -89,7 +109,12 @@ const installation = () => `inst-${process.pid}-${++seq}`;
 // Long enough never to be what ends a request on a loaded machine: a test that needs it is broken.
 const LONG = 120_000;
 
-describe.each(adapters)('$name message bus', ({ name, start }) => {
+describe.each(adapters)('$name message bus', ({ name, runnable, start }) => {
+  if (!runnable) {
+    it.skip(`needs nats-server (apt-get install nats-server); CI fails instead of skipping`, () => {});
+    return;
+  }
+
   let network: Network;
   let nodes: MessageBus[] = [];
   const node = async (options?: NodeOptions) => {
@@ -495,3 +520,154 @@ describe.each(adapters)('$name message bus', ({ name, start }) => {
     });
   });
 });
+
+describe.skipIf(!natsRunnable)('NATS message bus against a real server', () => {
+  let server: NatsTestServer;
+  let buses: MessageBus[] = [];
+  const connect = async (options: { prefix?: string; maxPayloadBytes?: number } = {}) => {
+    const bus = await NatsMessageBus.connect({ servers: server.url, reconnectTimeWaitMs: 50, ...options });
+    buses.push(bus);
+    return bus;
+  };
+
+  /** Polls until `check` holds; the deadline only stops a broken test from hanging. */
+  async function eventually(check: () => boolean, what: string): Promise<void> {
+    for (const deadline = Date.now() + 25_000; !check(); await new Promise((resolve) => setTimeout(resolve, 20))) {
+      if (Date.now() > deadline) throw new Error(`still waiting for ${what}`);
+    }
+  }
+
+  beforeAll(async () => {
+    server = await NatsTestServer.start(natsBinary);
+  });
+
+  afterEach(async () => {
+    Gate.openAll();
+    await Promise.all(buses.map((bus) => bus.close()));
+    buses = [];
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('reports the server it talks to', async () => {
+    const bus = await connect();
+    expect(bus.status()).toMatchObject({ adapter: 'nats', state: 'connected', server: `127.0.0.1:${server.port}` });
+  });
+
+  it('reconnects after the server restarts, refusing with disconnected meanwhile, and serves again', async () => {
+    const [a, b] = [await connect(), await connect()];
+    const id = installation();
+    await b.serve(id, (payload) => ({ from: 'b', payload }));
+    const inbox = new Inbox();
+    await b.subscribe('kill', inbox.listener);
+    expect(await a.request(id, 1, LONG)).toEqual({ from: 'b', payload: 1 });
+
+    await server.stop('SIGKILL');
+    await eventually(() => a.status().state === 'reconnecting', 'a to notice the server is gone');
+    expect((await rejection(a.request(id, 2, LONG))).code).toBe('disconnected');
+    expect((await rejection(a.publish('kill', 'lost'))).code).toBe('disconnected');
+
+    await server.startAgain();
+    await eventually(
+      () => a.status().state === 'connected' && b.status().state === 'connected',
+      'both buses to reconnect',
+    );
+    // b re-sends its subscriptions on reconnect; its publish's flush proves the server has processed them.
+    await b.publish('kill', 'b is back');
+    expect(await a.request(id, 3, LONG)).toEqual({ from: 'b', payload: 3 });
+    await a.publish('kill', 'a is back');
+    expect(await inbox.count(2)).toEqual(['b is back', 'a is back']);
+  });
+
+  it('registers a serve made while the server is away once it is back', async () => {
+    const [a, b] = [await connect(), await connect()];
+    await server.stop('SIGKILL');
+    try {
+      await eventually(() => b.status().state === 'reconnecting', 'b to notice the server is gone');
+      const id = installation();
+      await b.serve(id, () => 'served after the outage');
+      await server.startAgain();
+      await eventually(() => a.status().state === 'connected' && b.status().state === 'connected', 'reconnects');
+      await b.publish('fence', null);
+      expect(await a.request(id, null, LONG)).toBe('served after the outage');
+    } finally {
+      await server.startAgain();
+    }
+  });
+
+  it('neither serves nor closes waiting for a server that is away', async () => {
+    // Waits between reconnect attempts and a drain timeout beyond the test's own: only a close that waits neither
+    // for the server nor for the client's next attempt passes.
+    const a = await NatsMessageBus.connect({ servers: server.url, reconnectTimeWaitMs: LONG, drainTimeoutMs: LONG });
+    buses.push(a);
+    await a.serve(installation(), () => null);
+    await a.subscribe('kill', () => undefined);
+    await server.stop('SIGKILL');
+    try {
+      await eventually(() => a.status().state === 'reconnecting', 'a to notice the server is gone');
+      await a.serve(installation(), () => null);
+      await a.close();
+      expect(a.status().state).toBe('closed');
+    } finally {
+      await server.startAgain();
+    }
+  });
+
+  it('answers no_responder, not a hang, once the process serving an installation is killed', async () => {
+    const a = await connect();
+    const id = installation();
+    const child = await serveFromChildProcess(server.url, id);
+    try {
+      expect(await a.request(id, 'ping', LONG)).toEqual({ pid: child.pid, payload: 'ping' });
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      await exited;
+      // The server drops a dead client's subscriptions when its socket closes; a request in between times out.
+      let error: BusError;
+      do error = await rejection(a.request(id, 'ping', 1000));
+      while (error.code === 'timeout');
+      expect(error.code).toBe('no_responder');
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
+  it('fails to connect with disconnected when no server listens', async () => {
+    const dead = await NatsTestServer.start(natsBinary);
+    await dead.stop();
+    const error = await rejection(NatsMessageBus.connect({ servers: dead.url, connectTimeoutMs: 2000 }));
+    expect(error.code).toBe('disconnected');
+  });
+
+  it("refuses a payload bound the server's max_payload cannot carry", async () => {
+    const error = await rejection(connect({ maxPayloadBytes: 2 * 1024 * 1024 }));
+    expect(error.code).toBe('invalid_argument');
+  });
+});
+
+const busModule = fileURLToPath(new URL('./nats-message-bus.ts', import.meta.url));
+
+/** A second "node" in its own process: serves one installation and prints SERVING once requests can reach it. */
+function serveFromChildProcess(url: string, installationId: string): Promise<ChildProcess> {
+  const script = `
+    import { NatsMessageBus } from ${JSON.stringify(busModule)};
+    const bus = await NatsMessageBus.connect({ servers: ${JSON.stringify(url)} });
+    await bus.serve(${JSON.stringify(installationId)}, (payload) => ({ pid: process.pid, payload }));
+    process.stdout.write('SERVING\\n');
+    setInterval(() => {}, 1 << 30);
+  `;
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes('SERVING')) resolve(child);
+    });
+    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.once('exit', (code) => reject(new Error(`the serving process exited (${code}):\n${out}`)));
+  });
+}
