@@ -34,7 +34,9 @@
  * Every hook call, plugin log line and state change goes to the one RuntimeObserver. Failures are RuntimeError
  * with a `code` (RuntimeErrorCode) and an `apiCode` from the platform error catalogue.
  */
-export { PluginRuntime, effectiveGrants, resolveLimits, safeParse } from './plugin-runtime.js';
+export { PluginRuntime } from './plugin-runtime.js';
+export { effectiveGrants, resolveLimits } from './grants.js';
+export { safeParse } from './safe-parse.js';
 export { RuntimeError, RUNTIME_ERROR_CODES, type RuntimeErrorCode } from './runtime-error.js';
 export type * from './runtime.types.js';
 export type { PluginStorage } from './storage/plugin-storage.js';

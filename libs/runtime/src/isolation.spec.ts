@@ -186,7 +186,8 @@ describe('a runaway plugin fails alone', () => {
     // What the watchdog does to a worker that stopped answering (white-box: there is no plugin code that can
     // make an interrupt-driven QuickJS worker hang, which is the point).
     const workerId = local.status(slow.installationId)!.workerId;
-    const hosts = (local as unknown as { workers: Array<{ id: number; kill(reason: string): void }> }).workers;
+    const hosts = (local as unknown as { pool: { workers: Array<{ id: number; kill(reason: string): void }> } }).pool
+      .workers;
     hosts.find((w) => w.id === workerId)!.kill('test: simulated hang');
 
     expect(await inFlight).toBe('PLUGIN_KILLED');

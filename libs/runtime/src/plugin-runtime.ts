@@ -1,18 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { availableParallelism } from 'node:os';
 import {
   allowedHosts,
   capabilityOf,
-  DEFAULT_LIMITS,
-  MAX_LIMITS,
   type Capability,
   type HealthCheck,
-  type Permission,
   type PluginEvent,
   type PluginMessage,
 } from '@app/plugin-sdk';
-import { sandboxFetch, type SandboxFetchArgs } from './host-fetch.js';
+import { effectiveGrants, resolveLimits } from './grants.js';
 import { RemotePluginClient } from './remote/remote-plugin-client.js';
+import { CRASH_CODES, CrashPolicy } from './runtime/crash-policy.js';
+import { healthReport, normaliseChecks, round, stateCheck, suffix } from './runtime/health-report.js';
+import { HostApi } from './runtime/host-api.js';
+import type { Instance } from './runtime/instance.js';
+import { WorkerPool } from './runtime/worker-pool.js';
 import { RuntimeError } from './runtime-error.js';
 import type {
   EventInput,
@@ -24,40 +25,12 @@ import type {
   LoadSpec,
   MessageInput,
   PluginLogEvent,
-  ResolvedLimits,
   RuntimeOptions,
   StateChangeEvent,
 } from './runtime.types.js';
-import type { FromWorker, SandboxSetup, WireError } from './sandbox/protocol.js';
-import { WorkerHost, type WorkerResult } from './sandbox/worker-host.js';
-
-const DEFAULT_STORAGE_QUOTA = 1024 * 1024;
-const LOG_LEVELS = new Set(['debug', 'info', 'warn', 'error']);
-/** Outcomes that count towards the crash policy. A plugin that merely throws is answering; it is not crashing. */
-const CRASH_CODES = new Set(['PLUGIN_TIMEOUT', 'PLUGIN_KILLED', 'PLUGIN_MEMORY_LIMIT']);
-
-interface Instance {
-  spec: LoadSpec;
-  kind: 'sandbox' | 'remote';
-  state: InstanceState;
-  reason?: string;
-  limits: ResolvedLimits;
-  capabilities: Set<Capability>;
-  hosts: string[];
-  worker?: WorkerHost;
-  remote?: RemotePluginClient;
-  startedAt?: Date;
-  pending: number;
-  calls: number;
-  errors: number;
-  crashes: number[];
-  memoryBytes?: number;
-  lastError?: string;
-  /** No state change published yet: the first one reports `from: null`. */
-  fresh: boolean;
-  /** Set while a (re)load runs; calls arriving meanwhile wait for it instead of failing. */
-  starting?: Promise<void>;
-}
+import { safeParse } from './safe-parse.js';
+import type { SandboxSetup, WireError } from './sandbox/protocol.js';
+import type { WorkerHost, WorkerResult } from './sandbox/worker-host.js';
 
 /**
  * Runs plugin installations: sandboxed ones in QuickJS inside worker threads, remote ones over signed HTTP.
@@ -65,20 +38,37 @@ interface Instance {
  */
 export class PluginRuntime {
   private readonly instances = new Map<string, Instance>();
-  private readonly workers: WorkerHost[] = [];
-  private readonly maxWorkers: number;
+  private readonly pool: WorkerPool;
+  private readonly hostApi: HostApi;
+  private readonly crashPolicy: CrashPolicy;
   private readonly fetchImpl: typeof fetch;
   private closed = false;
 
   constructor(private readonly options: RuntimeOptions = {}) {
-    this.maxWorkers = Math.max(1, options.workers ?? Math.min(4, Math.max(2, availableParallelism())));
     this.fetchImpl = options.fetch ?? fetch;
+    this.crashPolicy = new CrashPolicy(options.maxCrashes ?? 5, options.crashWindowMs ?? 60_000);
+    this.hostApi = new HostApi({
+      options,
+      fetch: this.fetchImpl,
+      sandboxOf: (host, id) => this.sandboxOf(host, id),
+      instance: (id) => this.instances.get(id),
+      log: (instance, level, message) => this.log(instance, level, message),
+      notify: (fn) => this.notify(fn),
+    });
+    this.pool = new WorkerPool(
+      {
+        onHost: (host, msg) => void this.hostApi.onHostCall(host, msg),
+        onLog: (msg) => this.hostApi.onPluginLog(msg),
+        onEmit: (msg) => this.hostApi.onEmit(msg),
+        onExit: (host, reason) => this.onWorkerExit(host, reason),
+      },
+      options.workers,
+    );
   }
 
   /** Starts the worker threads now instead of on the first load (spawning one costs tens of milliseconds). */
   async warmUp(): Promise<void> {
-    while (this.workers.length < this.maxWorkers) this.spawnWorker();
-    await Promise.all(this.workers.map((w) => w.ready));
+    await this.pool.warmUp();
   }
 
   /**
@@ -143,41 +133,9 @@ export class PluginRuntime {
       }
       responseTimeMs = round(performance.now() - started);
     } else {
-      checks.push({
-        name: 'state',
-        status: 'fail',
-        details: `instance is ${instance.state}${suffix(instance.reason)}`,
-      });
+      checks.push(stateCheck(instance));
     }
-    if (instance.memoryBytes !== undefined) {
-      const usedMb = instance.memoryBytes / (1024 * 1024);
-      checks.push({
-        name: 'memory_usage',
-        status: usedMb > instance.limits.memory_mb * 0.9 ? 'warn' : 'pass',
-        value: round(usedMb),
-        threshold: instance.limits.memory_mb,
-        unit: 'MB',
-      });
-    }
-    const recent = this.recentCrashes(instance);
-    if (recent > 0) {
-      checks.push({ name: 'crashes', status: 'warn', value: recent, details: instance.lastError });
-    }
-    const status = checks.some((c) => c.status === 'fail')
-      ? 'unhealthy'
-      : checks.some((c) => c.status === 'warn')
-        ? 'degraded'
-        : 'healthy';
-    return {
-      installationId,
-      status,
-      state: instance.state,
-      checks,
-      uptimeSeconds: instance.startedAt ? Math.floor((Date.now() - instance.startedAt.getTime()) / 1000) : 0,
-      responseTimeMs,
-      memoryBytes: instance.memoryBytes,
-      lastError: instance.lastError,
-    };
+    return healthReport(instance, { checks, responseTimeMs }, this.crashPolicy.recent(instance));
   }
 
   /** Runs `onCleanup` (best effort, within the time limit), frees the sandbox and forgets the installation. */
@@ -219,7 +177,7 @@ export class PluginRuntime {
     if (this.closed) return;
     await Promise.all([...this.instances.keys()].map((id) => this.stop(id, 'runtime closed')));
     this.closed = true;
-    await Promise.all(this.workers.splice(0).map((w) => w.terminate()));
+    await this.pool.terminateAll();
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -289,7 +247,7 @@ export class PluginRuntime {
     const { spec } = instance;
     if (typeof spec.code !== 'string')
       throw new RuntimeError('INVALID_ARGUMENT', 'a sandbox plugin needs its runner code');
-    const worker = this.pickWorker();
+    const worker = this.pool.pick();
     instance.worker = worker;
     worker.installations.add(spec.installationId);
     const setup: SandboxSetup = {
@@ -346,6 +304,25 @@ export class PluginRuntime {
       at: new Date(),
     };
     this.notify(() => this.options.observer?.onStateChange?.(event));
+  }
+
+  /** A worker died (watchdog or crash): its other sandboxes are loaded again elsewhere, their state is kept. */
+  private onWorkerExit(host: WorkerHost, reason: string): void {
+    this.pool.remove(host);
+    const affected = [...host.installations];
+    host.installations.clear();
+    for (const id of affected) {
+      const instance = this.instances.get(id);
+      if (!instance || instance.worker !== host) continue;
+      instance.worker = undefined;
+      // Deferred so the `killed` results of in-flight calls are recorded first: they may tip it into `failed`.
+      const reload = new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
+        if (instance.state !== 'ready' || this.closed || this.instances.get(id) !== instance) return;
+        this.log(instance, 'warn', `sandbox worker lost (${reason}); reloading`);
+        await this.startNow(instance).catch(() => undefined);
+      });
+      void this.track(instance, reload);
+    }
   }
 
   // ---------------------------------------------------------------- calls
@@ -432,172 +409,23 @@ export class PluginRuntime {
   }
 
   private countCrash(instance: Instance, error: WireError): void {
-    const now = Date.now();
-    instance.crashes.push(now);
-    const max = this.options.maxCrashes ?? 5;
-    if (this.recentCrashes(instance) >= max && instance.state === 'ready') {
-      const reason = `${max} crashes within ${(this.options.crashWindowMs ?? 60_000) / 1000} s; last: ${error.message}`;
+    if (this.crashPolicy.record(instance) && instance.state === 'ready') {
+      const reason = this.crashPolicy.describe(error.message);
       this.setState(instance, 'failed', reason);
       this.log(instance, 'error', `marked failed: ${reason}`);
       void this.unloadSandbox(instance);
     }
   }
 
-  private recentCrashes(instance: Instance): number {
-    const since = Date.now() - (this.options.crashWindowMs ?? 60_000);
-    instance.crashes = instance.crashes.filter((t) => t > since);
-    return instance.crashes.length;
-  }
-
   private watchdogMs(instance: Instance): number {
     return instance.limits.timeout_ms + (this.options.watchdogGraceMs ?? 2_000);
   }
 
-  // ---------------------------------------------------------------- workers and host calls
-
-  /**
-   * Several sandboxes share a worker. Measured (bench/runtime.bench.ts, 2-core VM): a sandbox costs ~0.4 MB RSS and
-   * ~1.5 ms to load in a warm worker, while a worker thread of its own costs ~3 MB and ~55 ms to spawn (plain Node;
-   * several hundred ms from source through tsx), which would blow the cold-start budget.
-   * The price of sharing: a CPU-bound plugin delays its worker's neighbours until its interrupt deadline
-   * (limits.timeout_ms); other workers and the main thread are unaffected. New sandboxes go to the least loaded worker.
-   */
-  private pickWorker(): WorkerHost {
-    const alive = this.workers.filter((w) => w.alive);
-    if (alive.length < this.maxWorkers && alive.every((w) => w.installations.size > 0)) return this.spawnWorker();
-    return alive.reduce((a, b) => (b.installations.size < a.installations.size ? b : a));
-  }
-
-  private spawnWorker(): WorkerHost {
-    const worker = new WorkerHost({
-      onHost: (host, msg) => void this.onHostCall(host, msg),
-      onLog: (msg) => this.onPluginLog(msg),
-      onEmit: (msg) => this.onEmit(msg),
-      onExit: (host, reason) => this.onWorkerExit(host, reason),
-    });
-    this.workers.push(worker);
-    return worker;
-  }
-
-  /** A worker died (watchdog or crash): its other sandboxes are loaded again elsewhere, their state is kept. */
-  private onWorkerExit(host: WorkerHost, reason: string): void {
-    const index = this.workers.indexOf(host);
-    if (index !== -1) this.workers.splice(index, 1);
-    const affected = [...host.installations];
-    host.installations.clear();
-    for (const id of affected) {
-      const instance = this.instances.get(id);
-      if (!instance || instance.worker !== host) continue;
-      instance.worker = undefined;
-      // Deferred so the `killed` results of in-flight calls are recorded first: they may tip it into `failed`.
-      const reload = new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
-        if (instance.state !== 'ready' || this.closed || this.instances.get(id) !== instance) return;
-        this.log(instance, 'warn', `sandbox worker lost (${reason}); reloading`);
-        await this.startNow(instance).catch(() => undefined);
-      });
-      void this.track(instance, reload);
-    }
-  }
+  // ---------------------------------------------------------------- helpers
 
   private sandboxOf(host: WorkerHost, installationId: string): Instance | undefined {
     const instance = this.instances.get(installationId);
     return instance && instance.worker === host ? instance : undefined;
-  }
-
-  private async onHostCall(host: WorkerHost, msg: Extract<FromWorker, { t: 'host' }>): Promise<void> {
-    const instance = this.sandboxOf(host, msg.installationId);
-    if (!instance) return;
-    const reply = (ok: boolean, value?: unknown, error?: WireError) =>
-      host.send({
-        t: 'host-result',
-        installationId: msg.installationId,
-        hostId: msg.hostId,
-        ok,
-        value: value === undefined ? undefined : JSON.stringify(value),
-        error,
-      });
-    try {
-      reply(true, await this.hostOperation(instance, msg.op, safeParse(msg.args) as Record<string, unknown>));
-    } catch (error) {
-      const code = error instanceof RuntimeError ? error.code : 'PLUGIN_ERROR';
-      reply(false, undefined, { code, message: (error as Error).message });
-    }
-  }
-
-  /** The host half of the sandbox API. Capabilities are checked again here: the worker is not trusted blindly. */
-  private async hostOperation(instance: Instance, op: string, args: Record<string, unknown>): Promise<unknown> {
-    const id = instance.spec.installationId;
-    const need = (capability: Capability) => {
-      if (!instance.capabilities.has(capability)) {
-        throw new RuntimeError('PLUGIN_PERMISSION_DENIED', `${capability} not granted`);
-      }
-    };
-    const storage = () => {
-      if (!this.options.storage) throw new RuntimeError('PLUGIN_ERROR', 'storage is not configured on this server');
-      return this.options.storage;
-    };
-    switch (op) {
-      case 'storage.get':
-        need('storage:read');
-        return storage().get(id, String(args.key));
-      case 'storage.list':
-        need('storage:read');
-        return storage().list(id, String(args.prefix ?? ''));
-      case 'storage.set':
-        need('storage:write');
-        await storage().set(id, String(args.key), args.value, instance.spec.storageQuotaBytes ?? DEFAULT_STORAGE_QUOTA);
-        return undefined;
-      case 'storage.delete':
-        need('storage:write');
-        return storage().delete(id, String(args.key));
-      case 'messages.send': {
-        need('messages:send');
-        if (!this.options.bridge) throw new RuntimeError('PLUGIN_ERROR', 'messaging is not configured on this server');
-        const cap = instance.limits.timeout_ms;
-        const timeout = typeof args.timeout === 'number' && args.timeout > 0 ? Math.min(args.timeout, cap) : cap;
-        return this.options.bridge.sendMessage(id, String(args.target), String(args.type), args.data, timeout);
-      }
-      case 'http.fetch':
-        need('http:external');
-        return sandboxFetch(
-          args as unknown as SandboxFetchArgs,
-          instance.hosts,
-          instance.limits.timeout_ms,
-          this.fetchImpl,
-        );
-      default:
-        throw new RuntimeError('INVALID_ARGUMENT', `unknown host operation ${op}`);
-    }
-  }
-
-  private onEmit(msg: Extract<FromWorker, { t: 'emit' }>): void {
-    const instance = this.instances.get(msg.installationId);
-    if (!instance || !instance.capabilities.has('events:emit')) return;
-    const declared = instance.spec.manifest.events?.emits;
-    if (declared && !declared.some((e) => e.type === msg.type)) return;
-    const event = { type: msg.type, data: parseOr(msg.data, null) };
-    Promise.resolve()
-      .then(() => this.options.bridge?.emitEvent(msg.installationId, event))
-      .catch((error: Error) => this.log(instance, 'warn', `event ${msg.type} was not delivered: ${error.message}`));
-  }
-
-  private onPluginLog(msg: Extract<FromWorker, { t: 'log' }>): void {
-    const instance = this.instances.get(msg.installationId);
-    if (!instance || !instance.capabilities.has('log')) return;
-    const fields = msg.fields === undefined ? undefined : parseOr(msg.fields, undefined);
-    const event: PluginLogEvent = {
-      installationId: msg.installationId,
-      pluginKey: instance.spec.pluginKey,
-      level: (LOG_LEVELS.has(msg.level) ? msg.level : 'info') as PluginLogEvent['level'],
-      message: msg.message,
-      fields:
-        fields && typeof fields === 'object' && !Array.isArray(fields)
-          ? (fields as Record<string, unknown>)
-          : undefined,
-      source: 'plugin',
-      at: new Date(),
-    };
-    this.notify(() => this.options.observer?.onLog?.(event));
   }
 
   private log(instance: Instance, level: PluginLogEvent['level'], message: string): void {
@@ -611,8 +439,6 @@ export class PluginRuntime {
     };
     this.notify(() => this.options.observer?.onLog?.(event));
   }
-
-  // ---------------------------------------------------------------- helpers
 
   private get(installationId: string): Instance {
     this.assertOpen();
@@ -644,7 +470,7 @@ export class PluginRuntime {
       pending: instance.pending,
       calls: instance.calls,
       errors: instance.errors,
-      recentFailures: this.recentCrashes(instance),
+      recentFailures: this.crashPolicy.recent(instance),
       memoryBytes: instance.memoryBytes,
       lastError: instance.lastError,
       limits: { ...instance.limits },
@@ -659,65 +485,3 @@ export class PluginRuntime {
     }
   }
 }
-
-/** Granted ∩ requested: a grant the manifest never asked for is ignored, and so are hosts it did not list. */
-export function effectiveGrants(requested: readonly Permission[], granted: readonly Permission[]): Permission[] {
-  const asked = new Set(requested.map(capabilityOf));
-  const askedHosts = new Set(allowedHosts(requested));
-  const result: Permission[] = [];
-  for (const permission of granted) {
-    const capability = capabilityOf(permission);
-    if (!asked.has(capability)) continue;
-    if (typeof permission === 'string') result.push(permission);
-    else {
-      const hosts = permission.hosts.filter((h) => askedHosts.has(h));
-      if (hosts.length > 0) result.push({ capability: 'http:external', hosts });
-    }
-  }
-  return result;
-}
-
-/** Installation overrides win over the manifest, the manifest over the defaults; all capped by MAX_LIMITS. */
-export function resolveLimits(spec: Pick<LoadSpec, 'manifest' | 'limits'>): ResolvedLimits {
-  const pick = (key: keyof ResolvedLimits) =>
-    Math.min(spec.limits?.[key] ?? spec.manifest.limits?.[key] ?? DEFAULT_LIMITS[key], MAX_LIMITS[key]);
-  return { memory_mb: pick('memory_mb'), timeout_ms: pick('timeout_ms'), max_pending: pick('max_pending') };
-}
-
-/** JSON.parse that drops `__proto__` keys, so plugin output merged into host objects cannot pollute prototypes. */
-export function safeParse(text: string): unknown {
-  return JSON.parse(text, (key, value: unknown) => (key === '__proto__' ? undefined : value));
-}
-
-/** For text the prelude produced with JSON.stringify; never lets a malformed payload throw on the main thread. */
-function parseOr(text: string, fallback: unknown): unknown {
-  try {
-    return safeParse(text);
-  } catch {
-    return fallback;
-  }
-}
-
-function normaliseChecks(result: unknown): HealthCheck[] {
-  const list = Array.isArray(result)
-    ? result
-    : result && typeof result === 'object' && Array.isArray((result as { checks?: unknown }).checks)
-      ? (result as { checks: unknown[] }).checks
-      : undefined;
-  if (result === undefined || result === null) return [{ name: 'plugin', status: 'pass' }];
-  if (!list) return [{ name: 'plugin', status: 'fail', details: 'onHealth returned neither a list nor { checks }' }];
-  return list.map((raw, i) => {
-    const c = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
-    const status = c.status === 'pass' || c.status === 'warn' || c.status === 'fail' ? c.status : 'fail';
-    const check: HealthCheck = { name: typeof c.name === 'string' ? c.name : `check_${i}`, status };
-    if (typeof c.details === 'string') check.details = c.details;
-    for (const key of ['value', 'threshold', 'response_time_ms'] as const) {
-      if (typeof c[key] === 'number') check[key] = c[key];
-    }
-    if (typeof c.unit === 'string') check.unit = c.unit;
-    return check;
-  });
-}
-
-const round = (n: number) => Math.round(n * 1000) / 1000;
-const suffix = (reason?: string) => (reason ? ` (${reason})` : '');

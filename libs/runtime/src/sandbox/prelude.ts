@@ -1,11 +1,15 @@
+import { HOST_OPERATIONS } from './host-operations.js';
+
 /**
  * Source of the script evaluated inside each QuickJS context before the plugin. It is a single function
  * expression: the worker calls it with the native bridge and the setup, and keeps only the three functions it
  * returns. Nothing is put on globalThis except `console`, so plugin code can reach the bridge only through the
- * frozen `context` API, which checks capabilities before anything leaves the sandbox.
+ * frozen `context` API, which checks capabilities before anything leaves the sandbox. The capability each host
+ * operation needs comes from HOST_OPERATIONS, the table the worker and the main thread check too.
  */
 export const PRELUDE_SOURCE = String.raw`(function (native, setupJson) {
   'use strict';
+  const HOST_OPERATIONS = ${JSON.stringify(HOST_OPERATIONS)};
   const parse = JSON.parse;
   const stringify = JSON.stringify;
   const freeze = Object.freeze;
@@ -47,6 +51,14 @@ export const PRELUDE_SOURCE = String.raw`(function (native, setupJson) {
       pending.set(id, { resolve: resolve, reject: reject });
       native.host(id, op, toJson(args));
     });
+  }
+  // An API function for host operation op: checks its capability first, then builds the arguments.
+  function operation(op, buildArgs) {
+    const capability = HOST_OPERATIONS[op];
+    return function () {
+      need(capability);
+      return hostCall(op, buildArgs.apply(undefined, arguments));
+    };
   }
   function settle(id, ok, text) {
     const entry = pending.get(id);
@@ -91,23 +103,22 @@ export const PRELUDE_SOURCE = String.raw`(function (native, setupJson) {
       },
     }),
     messages: freeze({
-      send: function (target, type, data, options) {
-        need('messages:send');
+      send: operation('messages.send', function (target, type, data, options) {
         const timeout = options && typeof options.timeout === 'number' ? options.timeout : null;
-        return hostCall('messages.send', { target: String(target), type: String(type), data: data === undefined ? null : data, timeout: timeout });
-      },
+        return { target: String(target), type: String(type), data: data === undefined ? null : data, timeout: timeout };
+      }),
     }),
     storage: freeze({
-      get: function (key) { need('storage:read'); return hostCall('storage.get', { key: String(key) }); },
-      list: function (prefix) { need('storage:read'); return hostCall('storage.list', { prefix: prefix === undefined ? '' : String(prefix) }); },
-      set: function (key, value) { need('storage:write'); return hostCall('storage.set', { key: String(key), value: value === undefined ? null : value }); },
-      delete: function (key) { need('storage:write'); return hostCall('storage.delete', { key: String(key) }); },
+      get: operation('storage.get', function (key) { return { key: String(key) }; }),
+      list: operation('storage.list', function (prefix) { return { prefix: prefix === undefined ? '' : String(prefix) }; }),
+      set: operation('storage.set', function (key, value) { return { key: String(key), value: value === undefined ? null : value }; }),
+      delete: operation('storage.delete', function (key) { return { key: String(key) }; }),
     }),
     http: freeze({
-      fetch: function (url, init) {
-        need('http:external');
-        return hostCall('http.fetch', { url: String(url), init: init === undefined ? {} : init }).then(withJson);
-      },
+      fetch: (function () {
+        const fetch = operation('http.fetch', function (url, init) { return { url: String(url), init: init === undefined ? {} : init }; });
+        return function (url, init) { return fetch(url, init).then(withJson); };
+      })(),
     }),
   });
 

@@ -1,0 +1,106 @@
+/** The native functions the prelude closes over: the only way out of a QuickJS context. Worker code. */
+import type { QuickJSContext, QuickJSHandle } from 'quickjs-emscripten';
+import { HOST_OPERATIONS, isHostOperation } from '../host-operations.js';
+import type { HookOutcome, SandboxSetup, WireError } from '../protocol.js';
+import { post } from './channel.js';
+import { FLOOD_LIMITS, PerSecond } from './flood-limits.js';
+import { limitExceeded, parseErrorInfo, permissionDenied, toWireError, type NativeResult } from './wire-errors.js';
+
+/** What the bridge needs from the sandbox it serves. */
+export interface BridgeOwner {
+  readonly setup: SandboxSetup;
+  readonly caps: ReadonlySet<string>;
+  finish(id: number, outcome: HookOutcome, value: string | undefined, error: WireError | undefined): void;
+}
+
+/**
+ * Arguments are strings/numbers; anything else is coerced. Capabilities are checked here again, so a plugin that
+ * got past the prelude still gets nothing it was not granted; floods are cut off before they reach the main thread.
+ */
+export class NativeBridge {
+  private hostInFlight = 0;
+  private readonly logBudget = new PerSecond(FLOOD_LIMITS.logLinesPerSecond);
+  private readonly emitBudget = new PerSecond(FLOOD_LIMITS.eventsPerSecond);
+
+  constructor(
+    private readonly ctx: QuickJSContext,
+    private readonly owner: BridgeOwner,
+  ) {}
+
+  /** A host call was answered. */
+  hostSettled(): void {
+    this.hostInFlight = Math.max(0, this.hostInFlight - 1);
+  }
+
+  /** The object handed to the prelude; the caller disposes it. */
+  create(): QuickJSHandle {
+    const ctx = this.ctx;
+    const native = ctx.newObject();
+    const define = (name: string, fn: (...args: QuickJSHandle[]) => NativeResult | void) => {
+      const handle = ctx.newFunction(name, fn);
+      ctx.setProp(native, name, handle);
+      handle.dispose();
+    };
+    define('done', (idH, okH, textH) => this.done(idH, okH, textH));
+    define('log', (levelH, messageH, fieldsH) => this.log(levelH, messageH, fieldsH));
+    define('emit', (typeH, dataH) => this.emit(typeH, dataH));
+    define('host', (idH, opH, argsH) => this.host(idH, opH, argsH));
+    return native;
+  }
+
+  private str(h: QuickJSHandle | undefined): string | undefined {
+    return h === undefined || this.ctx.typeof(h) === 'undefined' ? undefined : this.ctx.getString(h);
+  }
+
+  private done(idH: QuickJSHandle, okH: QuickJSHandle, textH: QuickJSHandle | undefined): void {
+    const id = this.ctx.getNumber(idH);
+    const ok = this.ctx.dump(okH) === true;
+    const text = this.str(textH);
+    if (ok) this.owner.finish(id, 'ok', text, undefined);
+    else this.owner.finish(id, 'error', undefined, toWireError(parseErrorInfo(text)));
+  }
+
+  private log(levelH: QuickJSHandle, messageH: QuickJSHandle, fieldsH: QuickJSHandle | undefined): NativeResult | void {
+    const { installationId } = this.owner.setup;
+    if (!this.owner.caps.has('log')) return permissionDenied(this.ctx, 'log');
+    if (!this.logBudget.take()) {
+      if (this.logBudget.dropped === 1) {
+        const message = `log rate limit of ${FLOOD_LIMITS.logLinesPerSecond} lines/s exceeded; dropping lines`;
+        post({ t: 'log', installationId, level: 'warn', message });
+      }
+      return;
+    }
+    const fields = this.str(fieldsH);
+    post({
+      t: 'log',
+      installationId,
+      level: this.str(levelH) ?? 'info',
+      message: (this.str(messageH) ?? '').slice(0, FLOOD_LIMITS.logMessageChars),
+      fields: fields !== undefined && fields.length <= FLOOD_LIMITS.logFieldsChars ? fields : undefined,
+    });
+  }
+
+  private emit(typeH: QuickJSHandle, dataH: QuickJSHandle | undefined): NativeResult | void {
+    if (!this.owner.caps.has('events:emit')) return permissionDenied(this.ctx, 'events:emit');
+    const data = this.str(dataH) ?? 'null';
+    if (data.length > FLOOD_LIMITS.eventDataChars) {
+      return limitExceeded(this.ctx, `event data over ${FLOOD_LIMITS.eventDataChars} characters`);
+    }
+    if (!this.emitBudget.take()) return limitExceeded(this.ctx, `more than ${FLOOD_LIMITS.eventsPerSecond} events/s`);
+    post({ t: 'emit', installationId: this.owner.setup.installationId, type: this.str(typeH) ?? '', data });
+  }
+
+  private host(idH: QuickJSHandle, opH: QuickJSHandle, argsH: QuickJSHandle | undefined): NativeResult | void {
+    const ctx = this.ctx;
+    const op = this.str(opH) ?? '';
+    if (!isHostOperation(op)) return { error: ctx.newError(`unknown host operation ${op}`) };
+    const capability = HOST_OPERATIONS[op];
+    if (!this.owner.caps.has(capability)) return permissionDenied(ctx, capability);
+    if (this.hostInFlight >= FLOOD_LIMITS.hostCallsInFlight) {
+      return limitExceeded(ctx, `more than ${FLOOD_LIMITS.hostCallsInFlight} host calls in flight`);
+    }
+    this.hostInFlight++;
+    const { installationId } = this.owner.setup;
+    post({ t: 'host', installationId, hostId: ctx.getNumber(idH), op, args: this.str(argsH) ?? 'null' });
+  }
+}
