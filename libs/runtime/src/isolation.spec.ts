@@ -167,7 +167,7 @@ describe('a runaway plugin fails alone', () => {
     if (hook !== 'onCleanup') await runtime.stop(spec.installationId);
   });
 
-  it('answers calls in flight as killed when a worker dies, and reloads every sandbox it hosted', async () => {
+  it('retries the calls in flight of a lost worker once elsewhere, and reloads every sandbox it hosted', async () => {
     const slow = inlinePlugin(
       `let c, inits = 0; export default {
         onInit(x) { c = x; inits++; },
@@ -175,29 +175,37 @@ describe('a runaway plugin fails alone', () => {
       }`,
       { permissions: ['messages:receive', 'messages:send'], limits: { timeout_ms: 5000 } },
     );
-    const bridge = { emitEvent: () => undefined, sendMessage: () => new Promise<unknown>(() => undefined) };
+    let sends = 0;
+    const bridge = {
+      emitEvent: () => undefined,
+      // The first send never answers (the worker is lost meanwhile); the retry's does.
+      sendMessage: () => (++sends === 1 ? new Promise<unknown>(() => undefined) : Promise.resolve('second try')),
+    };
     const local = new PluginRuntime({ observer, bridge, workers: 1 });
     const neighbour = inlinePlugin(NEIGHBOUR);
     await local.load(slow);
     await local.load(neighbour);
-    const inFlight = outcome(local.message(slow.installationId, { type: 'wait' }));
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    const inFlight = local.message(slow.installationId, { type: 'wait' });
+    await expect.poll(() => sends).toBe(1);
 
-    // What the watchdog does to a worker that stopped answering (white-box: there is no plugin code that can
-    // make an interrupt-driven QuickJS worker hang, which is the point).
+    // White-box: a worker lost with nobody to blame (the watchdog blames whoever holds the worker; see
+    // attacks.spec.ts for a real built-in that does). Nobody is charged, and the call is the runtime's to redo.
     const workerId = local.status(slow.installationId)!.workerId;
     const hosts = (local as unknown as { pool: { workers: Array<{ id: number; kill(reason: string): void }> } }).pool
       .workers;
-    hosts.find((w) => w.id === workerId)!.kill('test: simulated hang');
+    hosts.find((w) => w.id === workerId)!.kill('test: simulated loss');
 
-    expect(await inFlight).toBe('PLUGIN_KILLED');
-    expect(observer.callsOf(slow.installationId).at(-1)).toMatchObject({ hook: 'onMessage', outcome: 'killed' });
-    // Both sandboxes come back on a new worker; the calls wait for the reload instead of failing.
-    expect(await local.message(slow.installationId, { type: 'count' })).toBe(1); // onInit ran again on a fresh heap
+    expect(await inFlight).toBe('second try');
+    expect(sends).toBe(2);
+    // Both sandboxes come back on a new worker, onInit included; nobody's crash counter moved.
+    expect(await local.message(slow.installationId, { type: 'count' })).toBe(1);
     expect(await local.message(neighbour.installationId, { type: 'ping', data: 'back' })).toMatchObject({
       pong: 'back',
     });
+    expect(local.status(slow.installationId)).toMatchObject({ recentFailures: 0, state: 'ready' });
+    expect(local.status(neighbour.installationId)).toMatchObject({ recentFailures: 0, state: 'ready' });
     expect(local.status(slow.installationId)!.workerId).not.toBe(workerId);
+    expect(local.status(slow.installationId)!.quarantine).toBeUndefined();
     expect(observer.logs).toContainEqual(
       expect.objectContaining({ installationId: neighbour.installationId, source: 'runtime', level: 'warn' }),
     );

@@ -1,5 +1,6 @@
 import type { Permission } from '@app/plugin-sdk';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PluginRuntime } from './plugin-runtime.js';
 import { RuntimeError } from './runtime-error.js';
 import { MemoryPluginStorage } from './storage/memory-plugin-storage.js';
@@ -8,21 +9,38 @@ import { inlinePlugin, RecordingBridge, RecordingObserver } from './testing.js';
 const observer = new RecordingObserver();
 const bridge = new RecordingBridge();
 const storage = new MemoryPluginStorage();
-const fetchMock = vi.fn(async (url: string | URL | Request) => new Response(`fetched ${String(url)}`, { status: 200 }));
+/** What context.http.fetch reaches: a local server, under a granted name the stub resolver maps to loopback. */
+let web: FastifyInstance;
+let webPort: number;
+const fetched: string[] = [];
+const resolved: string[] = [];
 let runtime: PluginRuntime;
 
 beforeAll(async () => {
+  web = Fastify({ forceCloseConnections: true });
+  web.get('/data', async (request) => {
+    fetched.push(`${request.headers.host}${request.url}`);
+    return `fetched ${request.url}`;
+  });
+  webPort = Number(new URL(await web.listen({ host: '127.0.0.1', port: 0 })).port);
   runtime = new PluginRuntime({
     observer,
     bridge,
     storage,
     workers: 2,
     maxCrashes: 3,
-    fetch: fetchMock as typeof fetch,
+    resolveHost: async (name) => {
+      resolved.push(name);
+      return [{ address: '127.0.0.1', family: 4 }];
+    },
+    privateNetworks: ['127.0.0.0/8'], // this test platform lets granted names reach loopback
   });
   await runtime.warmUp();
 });
-afterAll(() => runtime.close());
+afterAll(async () => {
+  await runtime.close();
+  await web.close();
+});
 
 async function failure(promise: Promise<unknown>): Promise<RuntimeError> {
   try {
@@ -162,13 +180,13 @@ const PROBE = `
     set: () => ctx.storage.set('k', 1),
     del: () => ctx.storage.delete('k'),
     list: () => ctx.storage.list(),
-    fetch: () => ctx.http.fetch('https://api.allowed.test/data').then((r) => r.body),
+    fetch: (port) => ctx.http.fetch('http://api.allowed.test:' + port + '/data').then((r) => r.body),
     fetchOther: () => ctx.http.fetch('https://evil.test/steal'),
   };
   export default {
     onInit(context) { ctx = context; },
     async onMessage(message) {
-      try { return { ok: await probes[message.type]() ?? null }; }
+      try { return { ok: await probes[message.type](message.data) ?? null }; }
       catch (e) { return { error: e.name + ': ' + e.message }; }
     },
   };`;
@@ -208,7 +226,7 @@ describe('capability gating', () => {
       const before = {
         events: bridge.events.length,
         messages: bridge.messages.length,
-        fetches: fetchMock.mock.calls.length,
+        fetches: fetched.length,
       };
       const logsBefore = observer.logs.filter((l) => l.installationId === spec.installationId).length;
 
@@ -217,7 +235,7 @@ describe('capability gating', () => {
       });
       expect(bridge.events.length).toBe(before.events);
       expect(bridge.messages.length).toBe(before.messages);
-      expect(fetchMock.mock.calls.length).toBe(before.fetches);
+      expect(fetched.length).toBe(before.fetches);
       expect(await storage.list(spec.installationId)).toEqual([]);
       expect(observer.logs.filter((l) => l.installationId === spec.installationId).length).toBe(logsBefore);
       await runtime.stop(spec.installationId);
@@ -228,7 +246,7 @@ describe('capability gating', () => {
     const spec = inlinePlugin(PROBE, { permissions: [...ALL], manifest, config: { greeting: 'hey' } });
     const id = spec.installationId;
     await runtime.load(spec);
-    const ask = (type: string) => runtime.message(id, { type });
+    const ask = (type: string, data?: unknown) => runtime.message(id, { type, data });
     expect(await ask('config')).toEqual({ ok: 'hey' });
     expect(await ask('emit')).toEqual({ ok: null });
     expect(bridge.events).toContainEqual({ installationId: id, type: 'probe.fired', data: { x: 1 } });
@@ -241,12 +259,15 @@ describe('capability gating', () => {
     expect(await ask('get')).toEqual({ ok: 1 });
     expect(await ask('list')).toEqual({ ok: ['k'] });
     expect(await ask('del')).toEqual({ ok: true });
-    expect(await ask('fetch')).toEqual({ ok: 'fetched https://api.allowed.test/data' });
-    const fetches = fetchMock.mock.calls.length;
+    expect(await ask('fetch', webPort)).toEqual({ ok: 'fetched /data' });
+    expect(fetched.at(-1)).toBe(`api.allowed.test:${webPort}/data`); // the name stays the Host header
+    const fetches = fetched.length;
+    const lookups = resolved.length;
     expect(await ask('fetchOther')).toEqual({
       error: 'PermissionDenied: http:external does not allow https://evil.test',
     });
-    expect(fetchMock.mock.calls.length).toBe(fetches);
+    expect(fetched.length).toBe(fetches);
+    expect(resolved.length).toBe(lookups); // refused before any lookup
     await ask('log');
     await ask('console');
     expect(observer.logs.filter((l) => l.installationId === id).map((l) => l.message)).toEqual([

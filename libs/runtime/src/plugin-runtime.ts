@@ -7,9 +7,10 @@ import {
   type PluginEvent,
   type PluginMessage,
 } from '@app/plugin-sdk';
-import { effectiveGrants, resolveLimits } from './grants.js';
+import { effectiveGrants, platformLimits, resolveLimits } from './grants.js';
+import { privateNetworkList, systemResolver } from './host-fetch.js';
 import { RemotePluginClient } from './remote/remote-plugin-client.js';
-import { CRASH_CODES, CrashPolicy } from './runtime/crash-policy.js';
+import { CrashPolicy } from './runtime/crash-policy.js';
 import { healthReport, normaliseChecks, round, stateCheck, suffix } from './runtime/health-report.js';
 import { HostApi } from './runtime/host-api.js';
 import type { Instance } from './runtime/instance.js';
@@ -24,17 +25,28 @@ import type {
   InstanceStatus,
   LoadSpec,
   MessageInput,
+  PlatformLimits,
   PluginLogEvent,
+  ReconfigureChanges,
   RuntimeOptions,
   StateChangeEvent,
 } from './runtime.types.js';
 import { safeParse } from './safe-parse.js';
-import type { SandboxSetup, WireError } from './sandbox/protocol.js';
-import type { WorkerHost, WorkerResult } from './sandbox/worker-host.js';
+import type { CpuBudget, FromWorker, PayloadBounds, SandboxGrants, WireError } from './sandbox/protocol.js';
+import type { WorkerExit, WorkerHost, WorkerResult } from './sandbox/worker-host.js';
+
+const DEFAULT_CPU: CpuBudget = { windowMs: 10_000, budgetMs: 5_000, backgroundSliceMs: 20 };
+const DEFAULT_BOUNDS: PayloadBounds = { maxBytes: 1024 * 1024, maxDepth: 64 };
+
+interface Quarantine {
+  version: string;
+  reason: string;
+  since: Date;
+}
 
 /**
  * Runs plugin installations: sandboxed ones in QuickJS inside worker threads, remote ones over signed HTTP.
- * See index.ts for the lifecycle and the guarantees.
+ * See index.ts for the lifecycle and the guarantees, README.md for the isolation rules.
  */
 export class PluginRuntime {
   private readonly instances = new Map<string, Instance>();
@@ -42,25 +54,41 @@ export class PluginRuntime {
   private readonly hostApi: HostApi;
   private readonly crashPolicy: CrashPolicy;
   private readonly fetchImpl: typeof fetch;
+  private readonly platform: PlatformLimits;
+  private readonly cpu: CpuBudget;
+  private readonly bounds: PayloadBounds;
+  private readonly graceMs: number;
+  /** Installations that caused a worker loss, with the version that did; cleared by an operator or a new version. */
+  private readonly quarantined = new Map<string, Quarantine>();
+  private nextSlot = 1;
+  private watchdog?: NodeJS.Timeout;
   private closed = false;
 
   constructor(private readonly options: RuntimeOptions = {}) {
     this.fetchImpl = options.fetch ?? fetch;
     this.crashPolicy = new CrashPolicy(options.maxCrashes ?? 5, options.crashWindowMs ?? 60_000);
+    this.platform = platformLimits(options.limits);
+    this.cpu = { ...DEFAULT_CPU, ...options.cpu };
+    this.bounds = { ...DEFAULT_BOUNDS, ...options.payload };
+    this.graceMs = options.watchdogGraceMs ?? 2_000;
     this.hostApi = new HostApi({
       options,
-      fetch: this.fetchImpl,
+      fetchPolicy: {
+        resolve: options.resolveHost ?? systemResolver,
+        privateNetworks: privateNetworkList(options.privateNetworks),
+      },
       sandboxOf: (host, id) => this.sandboxOf(host, id),
       instance: (id) => this.instances.get(id),
       log: (instance, level, message) => this.log(instance, level, message),
-      notify: (fn) => this.notify(fn),
     });
     this.pool = new WorkerPool(
       {
         onHost: (host, msg) => void this.hostApi.onHostCall(host, msg),
         onLog: (msg) => this.hostApi.onPluginLog(msg),
         onEmit: (msg) => this.hostApi.onEmit(msg),
-        onExit: (host, reason) => this.onWorkerExit(host, reason),
+        onCharge: (host, msg) => this.onCharge(host, msg),
+        onRecycle: (host, exit) => this.onRecycle(host, exit),
+        onExit: (host, exit) => this.onWorkerExit(host, exit),
       },
       options.workers,
     );
@@ -68,12 +96,14 @@ export class PluginRuntime {
 
   /** Starts the worker threads now instead of on the first load (spawning one costs tens of milliseconds). */
   async warmUp(): Promise<void> {
+    this.startWatchdog();
     await this.pool.warmUp();
   }
 
   /**
    * Loads an installation and runs its `onInit`; resolves when it is `ready`. On failure the instance stays
    * known in state `failed` (see `status`, `restart`) and a RuntimeError PLUGIN_STARTUP_FAILED is thrown.
+   * A new version clears a quarantine; the same version stays in its worker of its own.
    */
   async load(spec: LoadSpec): Promise<void> {
     this.assertOpen();
@@ -84,6 +114,8 @@ export class PluginRuntime {
     if (spec.manifest.runtime.type === 'remote' && !spec.remoteSecret) {
       throw new RuntimeError('INVALID_ARGUMENT', 'a remote plugin needs remoteSecret to sign its requests');
     }
+    const quarantine = this.quarantined.get(spec.installationId);
+    if (quarantine && quarantine.version !== spec.version) this.quarantined.delete(spec.installationId);
     if (existing) await this.unloadSandbox(existing);
     const instance = this.createInstance(spec);
     this.instances.set(spec.installationId, instance);
@@ -163,6 +195,37 @@ export class PluginRuntime {
     await this.load(spec);
   }
 
+  /**
+   * Changes config, secrets, grants, limits or the storage quota of a loaded instance without reloading it. The
+   * host applies them at once; the sandbox (its worker and its prelude) before the next call it receives: a
+   * revoked capability is refused from its next use, a lowered memory_mb applies from the next call, and the
+   * `context` a plugin captured in onInit shows the new config. Remote plugins see config only in onInit.
+   */
+  async reconfigure(installationId: string, changes: ReconfigureChanges): Promise<void> {
+    const instance = this.get(installationId);
+    if (instance.starting) await instance.starting.catch(() => undefined);
+    const next = { ...instance.spec };
+    if (changes.config !== undefined) next.config = changes.config;
+    if (changes.secrets !== undefined) next.secrets = changes.secrets;
+    if (changes.grants !== undefined) next.grants = changes.grants;
+    if (changes.limits !== undefined) next.limits = changes.limits;
+    if (changes.storageQuotaBytes !== undefined) next.storageQuotaBytes = changes.storageQuotaBytes;
+    instance.spec = next;
+    this.applyGrants(instance);
+    const worker = instance.worker;
+    if (instance.kind === 'sandbox' && instance.state === 'ready' && worker?.alive) {
+      await worker.request({ t: 'reconfigure', installationId, grants: this.sandboxGrants(instance) });
+    }
+  }
+
+  /** Ends a quarantine: the installation goes back to a shared worker (reloaded there, onInit included). */
+  async clearQuarantine(installationId: string): Promise<void> {
+    if (!this.quarantined.delete(installationId)) return;
+    const instance = this.instances.get(installationId);
+    if (!instance || instance.state !== 'ready' || instance.worker?.dedicatedTo !== installationId) return;
+    await this.track(instance, this.relocate(instance));
+  }
+
   status(installationId: string): InstanceStatus | undefined {
     const instance = this.instances.get(installationId);
     return instance && this.describe(instance);
@@ -177,29 +240,29 @@ export class PluginRuntime {
     if (this.closed) return;
     await Promise.all([...this.instances.keys()].map((id) => this.stop(id, 'runtime closed')));
     this.closed = true;
+    clearInterval(this.watchdog);
     await this.pool.terminateAll();
   }
 
   // ---------------------------------------------------------------- lifecycle
 
   private createInstance(spec: LoadSpec): Instance {
-    const requested = spec.manifest.permissions ?? [];
-    const granted = effectiveGrants(requested, spec.grants);
-    const limits = resolveLimits(spec);
     const kind = spec.manifest.runtime.type;
     const instance: Instance = {
       spec,
       kind,
       state: 'loading',
-      limits,
-      capabilities: new Set(granted.map(capabilityOf)),
-      hosts: allowedHosts(granted),
+      limits: resolveLimits(spec, this.platform),
+      capabilities: new Set(),
+      hosts: [],
       pending: 0,
       calls: 0,
       errors: 0,
       crashes: [],
+      cpuMs: 0,
       fresh: true,
     };
+    this.applyGrants(instance);
     if (spec.manifest.runtime.type === 'remote') {
       instance.remote = new RemotePluginClient({
         entryPoint: spec.manifest.runtime.entry_point,
@@ -211,6 +274,14 @@ export class PluginRuntime {
       });
     }
     return instance;
+  }
+
+  /** Capabilities, hosts and limits from the spec (granted ∩ requested; limits within the platform's). */
+  private applyGrants(instance: Instance): void {
+    const granted = effectiveGrants(instance.spec.manifest.permissions ?? [], instance.spec.grants);
+    instance.capabilities = new Set(granted.map(capabilityOf));
+    instance.hosts = allowedHosts(granted);
+    instance.limits = resolveLimits(instance.spec, this.platform);
   }
 
   private start(instance: Instance): Promise<void> {
@@ -226,7 +297,7 @@ export class PluginRuntime {
     return starting;
   }
 
-  private async startNow(instance: Instance): Promise<void> {
+  private async startNow(instance: Instance, attempt = 0): Promise<void> {
     this.setState(instance, 'loading');
     try {
       if (instance.kind === 'sandbox') await this.loadSandbox(instance);
@@ -235,34 +306,54 @@ export class PluginRuntime {
       instance.startedAt = new Date();
       this.setState(instance, 'ready');
     } catch (error) {
+      await this.unloadSandbox(instance);
+      // A worker lost under it by someone else's doing is not its failure: start once more elsewhere.
+      if (attempt === 0 && this.isBystanderLoss(instance, error)) return this.startNow(instance, 1);
       const message = (error as Error).message;
       instance.lastError = message;
-      await this.unloadSandbox(instance);
       this.setState(instance, 'failed', `startup failed: ${message}`);
       throw new RuntimeError('PLUGIN_STARTUP_FAILED', `${instance.spec.pluginKey}: ${message}`);
     }
   }
 
-  private async loadSandbox(instance: Instance): Promise<void> {
+  private isBystanderLoss(instance: Instance, error: unknown): boolean {
+    return (
+      error instanceof RuntimeError &&
+      error.details.reason === 'worker_lost' &&
+      !this.quarantined.has(instance.spec.installationId)
+    );
+  }
+
+  private async loadSandbox(instance: Instance, target?: WorkerHost): Promise<void> {
     const { spec } = instance;
-    if (typeof spec.code !== 'string')
+    if (typeof spec.code !== 'string') {
       throw new RuntimeError('INVALID_ARGUMENT', 'a sandbox plugin needs its runner code');
-    const worker = this.pool.pick();
+    }
+    const id = spec.installationId;
+    this.startWatchdog();
+    const worker = target ?? (this.quarantined.has(id) ? this.pool.dedicated(id) : this.pool.pick());
+    const slot = this.nextSlot++;
     instance.worker = worker;
-    worker.installations.add(spec.installationId);
-    const setup: SandboxSetup = {
-      installationId: spec.installationId,
+    instance.slot = slot;
+    worker.installations.add(id);
+    worker.slots.set(slot, id);
+    const setup = {
+      ...this.sandboxGrants(instance),
+      installationId: id,
+      slot,
       plugin: { key: spec.pluginKey, version: spec.version },
-      config: this.visibleConfig(instance),
-      capabilities: [...instance.capabilities],
       emits: spec.manifest.events?.emits?.map((e) => e.type) ?? null,
-      memoryBytes: instance.limits.memory_mb * 1024 * 1024,
-      timeoutMs: instance.limits.timeout_ms,
+      cpu: this.cpu,
+      bounds: this.bounds,
     };
     const filename = spec.manifest.runtime.type === 'sandbox' ? spec.manifest.runtime.entry : 'runner.js';
-    const result = await worker.request({ t: 'load', setup, code: spec.code, filename }, this.watchdogMs(instance));
+    const result = await worker.request({ t: 'load', setup, code: spec.code, filename });
     if (result.outcome !== 'ok') {
-      throw RuntimeError.from(result.error?.code ?? 'PLUGIN_STARTUP_FAILED', result.error?.message ?? 'load failed');
+      throw RuntimeError.from(
+        result.error?.code ?? 'PLUGIN_STARTUP_FAILED',
+        result.error?.message ?? 'load failed',
+        result.error?.reason,
+      );
     }
   }
 
@@ -270,8 +361,45 @@ export class PluginRuntime {
     const worker = instance.worker;
     if (!worker) return;
     instance.worker = undefined;
+    this.forget(worker, instance);
+    if (worker.alive) await worker.request({ t: 'unload', installationId: instance.spec.installationId });
+    this.retireIfEmpty(worker);
+  }
+
+  private forget(worker: WorkerHost, instance: Instance): void {
     worker.installations.delete(instance.spec.installationId);
-    if (worker.alive) await worker.request({ t: 'unload', installationId: instance.spec.installationId }, 5_000);
+    if (instance.slot !== undefined) worker.slots.delete(instance.slot);
+  }
+
+  /** A quarantine worker whose installation left, or a drained worker, is terminated. */
+  private retireIfEmpty(worker: WorkerHost): void {
+    if (worker.installations.size > 0 || !(worker.draining || worker.dedicatedTo !== undefined)) return;
+    void this.retire(worker);
+  }
+
+  private async retire(worker: WorkerHost): Promise<void> {
+    for (let waited = 0; worker.alive && worker.inFlight > 0 && waited < 30_000; waited += 25) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    this.pool.remove(worker);
+    for (const instance of this.instances.values()) if (instance.previous === worker) instance.previous = undefined;
+    await worker.terminate();
+  }
+
+  /**
+   * Moves a ready instance to another worker: loaded and initialised there first, then new calls go there while
+   * the ones in flight finish where they are.
+   */
+  private async relocate(instance: Instance): Promise<void> {
+    if (instance.state !== 'ready' || this.closed) return;
+    const old = instance.worker;
+    if (old) {
+      this.forget(old, instance);
+      instance.previous = old;
+    }
+    instance.worker = undefined;
+    await this.startNow(instance).catch(() => undefined);
+    if (old) this.retireIfEmpty(old);
   }
 
   /** Secrets are copied in only with secrets:read, and nothing at all without config:read. */
@@ -279,6 +407,16 @@ export class PluginRuntime {
     if (!instance.capabilities.has('config:read')) return {};
     const { config = {}, secrets = {} } = instance.spec;
     return instance.capabilities.has('secrets:read') ? { ...config, ...secrets } : { ...config };
+  }
+
+  private sandboxGrants(instance: Instance): SandboxGrants {
+    return {
+      config: this.visibleConfig(instance),
+      capabilities: [...instance.capabilities],
+      memoryBytes: instance.limits.memory_mb * 1024 * 1024,
+      timeoutMs: instance.limits.timeout_ms,
+      storageQuotaBytes: instance.limits.storage_quota_bytes,
+    };
   }
 
   private remoteInitPayload(instance: Instance) {
@@ -295,6 +433,8 @@ export class PluginRuntime {
     instance.fresh = false;
     instance.state = to;
     instance.reason = reason;
+    const observer = this.options.observer;
+    if (!observer?.onStateChange) return;
     const event: StateChangeEvent = {
       installationId: instance.spec.installationId,
       pluginKey: instance.spec.pluginKey,
@@ -303,26 +443,90 @@ export class PluginRuntime {
       reason,
       at: new Date(),
     };
-    this.notify(() => this.options.observer?.onStateChange?.(event));
+    try {
+      observer.onStateChange(event);
+    } catch {
+      // An observer bug must not break plugin calls.
+    }
   }
 
-  /** A worker died (watchdog or crash): its other sandboxes are loaded again elsewhere, their state is kept. */
-  private onWorkerExit(host: WorkerHost, reason: string): void {
+  // ---------------------------------------------------------------- failure is charged to its cause
+
+  /**
+   * A worker was lost (watchdog, trap, crash). Only the installation that caused it is charged, and quarantined;
+   * its neighbours' calls in flight are retried once on a fresh worker (see execute) and their sandboxes reloaded.
+   */
+  private onWorkerExit(host: WorkerHost, exit: WorkerExit): void {
     this.pool.remove(host);
+    const culprit = exit.culprit === undefined ? undefined : this.instances.get(exit.culprit);
+    if (culprit && this.hosts(culprit, host)) this.blame(culprit, `its worker was lost: ${exit.reason}`);
     const affected = [...host.installations];
     host.installations.clear();
     for (const id of affected) {
       const instance = this.instances.get(id);
       if (!instance || instance.worker !== host) continue;
       instance.worker = undefined;
-      // Deferred so the `killed` results of in-flight calls are recorded first: they may tip it into `failed`.
+      // Deferred so the `killed` results of in-flight calls are recorded first.
       const reload = new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
         if (instance.state !== 'ready' || this.closed || this.instances.get(id) !== instance) return;
-        this.log(instance, 'warn', `sandbox worker lost (${reason}); reloading`);
+        this.log(instance, 'warn', `sandbox worker lost (${exit.reason}); reloading`);
         await this.startNow(instance).catch(() => undefined);
       });
       void this.track(instance, reload);
     }
+  }
+
+  /** The worker asks to be replaced: its sandboxes move first, then it is terminated. */
+  private onRecycle(host: WorkerHost, exit: WorkerExit): void {
+    if (host.draining) return;
+    host.draining = true;
+    const culprit = exit.culprit === undefined ? undefined : this.instances.get(exit.culprit);
+    if (culprit && this.hosts(culprit, host)) this.blame(culprit, `its worker had to be recycled: ${exit.reason}`);
+    for (const id of [...host.installations]) {
+      const instance = this.instances.get(id);
+      if (instance?.worker === host) void this.track(instance, this.relocate(instance));
+    }
+    this.retireIfEmpty(host);
+  }
+
+  private onCharge(host: WorkerHost, msg: Extract<FromWorker, { t: 'charge' }>): void {
+    const instance = this.sandboxOf(host, msg.installationId);
+    if (!instance) return;
+    instance.cpuMs = msg.totalCpuMs;
+    this.log(instance, 'warn', msg.message);
+    this.countCrash(instance, { code: 'LIMIT_EXCEEDED', message: msg.message, reason: msg.reason });
+  }
+
+  private hosts(instance: Instance, host: WorkerHost): boolean {
+    return instance.worker === host || instance.previous === host;
+  }
+
+  private blame(instance: Instance, reason: string): void {
+    const id = instance.spec.installationId;
+    if (!this.quarantined.has(id)) {
+      this.quarantined.set(id, { version: instance.spec.version, reason, since: new Date() });
+      this.log(instance, 'warn', `quarantined on a worker of its own: ${reason}`);
+    }
+    instance.errors++;
+    instance.lastError = reason;
+    this.countCrash(instance, { code: 'PLUGIN_KILLED', message: reason, reason: 'worker_lost' });
+  }
+
+  /** Every worker is checked a few times a second for a sandbox stuck past its deadline (see ControlBlock). */
+  private startWatchdog(): void {
+    if (this.watchdog || this.closed) return;
+    const every = Math.min(250, Math.max(25, this.graceMs / 4));
+    this.watchdog = setInterval(() => {
+      const now = Date.now();
+      for (const worker of [...this.pool.workers]) {
+        if (!worker.alive) continue;
+        const culprit = worker.overdue(now, this.graceMs);
+        if (culprit !== undefined) {
+          worker.kill(`${culprit} ran past its deadline by over ${this.graceMs} ms; worker terminated`, culprit);
+        }
+      }
+    }, every);
+    this.watchdog.unref();
   }
 
   // ---------------------------------------------------------------- calls
@@ -349,6 +553,7 @@ export class PluginRuntime {
       const error = new RuntimeError(
         'LIMIT_EXCEEDED',
         `${instance.spec.pluginKey} already has ${instance.pending} calls in flight (limits.max_pending)`,
+        'max_pending',
       );
       this.record(instance, hook, { outcome: 'error', error: { code: error.code, message: error.message } }, started);
       throw error;
@@ -356,7 +561,7 @@ export class PluginRuntime {
     instance.pending++;
     let result: WorkerResult;
     try {
-      result = await this.execute(instance, hook, payloadText);
+      result = await this.execute(instance, hook, payloadText, internal);
     } finally {
       instance.pending--;
     }
@@ -366,34 +571,56 @@ export class PluginRuntime {
       try {
         return safeParse(result.value);
       } catch {
-        throw new RuntimeError('PLUGIN_ERROR', `${instance.spec.pluginKey} replied with invalid JSON`);
+        throw new RuntimeError('PLUGIN_ERROR', `${instance.spec.pluginKey} replied with invalid JSON`, 'invalid_reply');
       }
     }
-    throw RuntimeError.from(result.error?.code ?? 'PLUGIN_ERROR', result.error?.message ?? result.outcome);
+    throw RuntimeError.from(
+      result.error?.code ?? 'PLUGIN_ERROR',
+      result.error?.message ?? result.outcome,
+      result.error?.reason,
+    );
   }
 
-  private async execute(instance: Instance, hook: HookName, payload: string | undefined): Promise<WorkerResult> {
+  private async execute(
+    instance: Instance,
+    hook: HookName,
+    payload: string | undefined,
+    internal: boolean,
+  ): Promise<WorkerResult> {
     const timeoutMs = instance.limits.timeout_ms;
-    if (instance.remote)
+    if (instance.remote) {
       return instance.remote.call(hook, payload === undefined ? undefined : JSON.parse(payload), timeoutMs);
-    const worker = instance.worker;
-    if (!worker || !worker.alive) {
-      return { outcome: 'killed', error: { code: 'PLUGIN_KILLED', message: 'the sandbox is not running' } };
     }
-    return worker.request(
-      { t: 'call', installationId: instance.spec.installationId, hook, payload, timeoutMs },
-      this.watchdogMs(instance),
-    );
+    const id = instance.spec.installationId;
+    for (let attempt = 0; ; attempt++) {
+      const worker = instance.worker;
+      if (!worker || !worker.alive) {
+        return { outcome: 'killed', error: { code: 'PLUGIN_KILLED', message: 'the sandbox is not running' } };
+      }
+      const result = await worker.request({ t: 'call', installationId: id, hook, payload, timeoutMs });
+      // Lost through no fault of its own: retried once, on the worker it is being reloaded on.
+      if (!result.lost || result.lost.culprit === id || attempt > 0 || internal) return result;
+      await new Promise((resolve) => setImmediate(resolve));
+      if (instance.starting) await instance.starting.catch(() => undefined);
+      if (instance.state !== 'ready') return result;
+    }
   }
 
   private record(instance: Instance, hook: HookName, result: WorkerResult, started: number): void {
     instance.calls++;
     if (result.memoryBytes !== undefined) instance.memoryBytes = result.memoryBytes;
+    if (result.totalCpuMs !== undefined) instance.cpuMs = result.totalCpuMs;
+    const error = result.error;
     if (result.outcome !== 'ok') {
       instance.errors++;
-      instance.lastError = result.error?.message ?? result.outcome;
-      if (result.error && CRASH_CODES.has(result.error.code)) this.countCrash(instance, result.error);
+      instance.lastError = error?.message ?? result.outcome;
+      // Timeouts, memory-limit hits and stack overflows are crashes; worker losses are charged in blame().
+      if (result.outcome === 'timeout' || error?.code === 'PLUGIN_MEMORY_LIMIT' || error?.reason === 'stack_overflow') {
+        this.countCrash(instance, error ?? { code: 'PLUGIN_TIMEOUT', message: result.outcome });
+      }
     }
+    const observer = this.options.observer;
+    if (!observer?.onCall) return;
     const event: HookCallEvent = {
       installationId: instance.spec.installationId,
       pluginKey: instance.spec.pluginKey,
@@ -402,10 +629,15 @@ export class PluginRuntime {
       outcome: result.outcome,
       durationMs: round(performance.now() - started),
       memoryBytes: result.memoryBytes,
-      error: result.error && { code: result.error.code, message: result.error.message },
+      cpuMs: result.cpuMs,
+      error: error && { code: error.code, message: error.message, reason: error.reason },
       at: new Date(),
     };
-    this.notify(() => this.options.observer?.onCall?.(event));
+    try {
+      observer.onCall(event);
+    } catch {
+      // An observer bug must not break plugin calls.
+    }
   }
 
   private countCrash(instance: Instance, error: WireError): void {
@@ -417,18 +649,16 @@ export class PluginRuntime {
     }
   }
 
-  private watchdogMs(instance: Instance): number {
-    return instance.limits.timeout_ms + (this.options.watchdogGraceMs ?? 2_000);
-  }
-
   // ---------------------------------------------------------------- helpers
 
   private sandboxOf(host: WorkerHost, installationId: string): Instance | undefined {
     const instance = this.instances.get(installationId);
-    return instance && instance.worker === host ? instance : undefined;
+    return instance && this.hosts(instance, host) ? instance : undefined;
   }
 
   private log(instance: Instance, level: PluginLogEvent['level'], message: string): void {
+    const observer = this.options.observer;
+    if (!observer?.onLog) return;
     const event: PluginLogEvent = {
       installationId: instance.spec.installationId,
       pluginKey: instance.spec.pluginKey,
@@ -437,7 +667,11 @@ export class PluginRuntime {
       source: 'runtime',
       at: new Date(),
     };
-    this.notify(() => this.options.observer?.onLog?.(event));
+    try {
+      observer.onLog(event);
+    } catch {
+      // An observer bug must not break plugin calls.
+    }
   }
 
   private get(installationId: string): Instance {
@@ -458,6 +692,7 @@ export class PluginRuntime {
   }
 
   private describe(instance: Instance): InstanceStatus {
+    const quarantine = this.quarantined.get(instance.spec.installationId);
     return {
       installationId: instance.spec.installationId,
       pluginKey: instance.spec.pluginKey,
@@ -472,16 +707,10 @@ export class PluginRuntime {
       errors: instance.errors,
       recentFailures: this.crashPolicy.recent(instance),
       memoryBytes: instance.memoryBytes,
+      cpuMs: round(instance.cpuMs),
+      quarantine: quarantine && { reason: quarantine.reason, since: quarantine.since },
       lastError: instance.lastError,
       limits: { ...instance.limits },
     };
-  }
-
-  private notify(fn: () => void): void {
-    try {
-      fn();
-    } catch {
-      // An observer bug must not break plugin calls.
-    }
   }
 }

@@ -32,12 +32,16 @@ export type RuntimeErrorCode = keyof typeof RUNTIME_ERROR_CODES;
 
 export class RuntimeError extends Error {
   override readonly name = 'RuntimeError';
+  /** `reason` (snake_case) tells causes apart where one code covers several; see the README's table. */
+  readonly details: { reason?: string };
 
   constructor(
     readonly code: RuntimeErrorCode,
     message: string,
+    reason?: string,
   ) {
     super(message);
+    this.details = reason === undefined ? {} : { reason };
   }
 
   /** The code of the platform error catalogue this failure is reported under by the HTTP API. */
@@ -45,7 +49,7 @@ export class RuntimeError extends Error {
     return RUNTIME_ERROR_CODES[this.code];
   }
 
-  static from(code: string, message: string): RuntimeError {
-    return new RuntimeError(code in RUNTIME_ERROR_CODES ? (code as RuntimeErrorCode) : 'PLUGIN_ERROR', message);
+  static from(code: string, message: string, reason?: string): RuntimeError {
+    return new RuntimeError(code in RUNTIME_ERROR_CODES ? (code as RuntimeErrorCode) : 'PLUGIN_ERROR', message, reason);
   }
 }

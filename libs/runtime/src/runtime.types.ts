@@ -1,8 +1,10 @@
 import type { HealthCheck, Permission, PluginEvent, PluginLimits, PluginManifest } from '@app/plugin-sdk';
-import type { HookOutcome } from './sandbox/protocol.js';
+import type { HostResolver } from './host-fetch.js';
+import type { CpuBudget, HookOutcome, PayloadBounds } from './sandbox/protocol.js';
 import type { PluginStorage } from './storage/plugin-storage.js';
 
-export type { HookOutcome } from './sandbox/protocol.js';
+export type { CpuBudget, HookOutcome, PayloadBounds } from './sandbox/protocol.js';
+export type { HostResolver, ResolvedAddress } from './host-fetch.js';
 
 export type HookName = 'onInit' | 'onMessage' | 'onEvent' | 'onHealth' | 'onCleanup';
 
@@ -23,9 +25,12 @@ export interface LoadSpec {
   secrets?: Record<string, unknown>;
   /** Granted permissions; anything not also requested by the manifest is ignored. */
   grants: Permission[];
-  /** Per-installation overrides; each is capped by the manifest's value and MAX_LIMITS. */
+  /**
+   * Limits the installation was granted (by its owner or an admin), each capped by the platform maximum. What is
+   * not granted gets the platform default, or the manifest's own ask when that is lower (see resolveLimits).
+   */
   limits?: PluginLimits;
-  /** Storage quota in bytes (default 1 MiB). */
+  /** Storage quota in bytes granted to the installation (capped by the platform maximum; default 1 MiB). */
   storageQuotaBytes?: number;
   /** Remote plugins: the shared HMAC secret used to sign requests. */
   remoteSecret?: string;
@@ -35,6 +40,22 @@ export interface ResolvedLimits {
   memory_mb: number;
   timeout_ms: number;
   max_pending: number;
+  storage_quota_bytes: number;
+}
+
+/** The platform's side of the limits: what applies when nothing is granted, and the most that may be granted. */
+export interface PlatformLimits {
+  defaults: ResolvedLimits;
+  max: ResolvedLimits;
+}
+
+/** What `reconfigure` may change on a live instance. Grants and limits replace the previous ones. */
+export interface ReconfigureChanges {
+  config?: Record<string, unknown>;
+  secrets?: Record<string, unknown>;
+  grants?: Permission[];
+  limits?: PluginLimits;
+  storageQuotaBytes?: number;
 }
 
 export interface HookCallEvent {
@@ -45,9 +66,11 @@ export interface HookCallEvent {
   outcome: HookOutcome;
   /** Wall-clock milliseconds as seen by the caller, including the hop to the worker or remote. */
   durationMs: number;
-  /** QuickJS heap in use after the call (sandbox plugins only). */
+  /** QuickJS heap in use, as last measured (sandbox plugins only). */
   memoryBytes?: number;
-  error?: { code: string; message: string };
+  /** CPU milliseconds the sandbox used while the call was active (sandbox plugins only). */
+  cpuMs?: number;
+  error?: { code: string; message: string; reason?: string };
   at: Date;
 }
 
@@ -105,12 +128,28 @@ export interface RuntimeOptions {
   /** Crash policy: this many failed calls within `crashWindowMs` mark the instance failed (default 5 in 60 s). */
   maxCrashes?: number;
   crashWindowMs?: number;
-  /** Grace added to `timeout_ms` before a non-answering worker is terminated (default 2000 ms). */
+  /**
+   * A worker whose running sandbox is this far past its deadline is terminated (default 2000 ms). The deadline is
+   * the one the worker set when it started running that sandbox's code, so calls waiting in its queue never count.
+   */
   watchdogGraceMs?: number;
+  /** Limits applied when an installation is granted none, and the most it may be granted (default: the SDK's). */
+  limits?: { defaults?: Partial<ResolvedLimits>; max?: Partial<ResolvedLimits> };
+  /**
+   * CPU per installation: `budgetMs` per `windowMs` (default 5000 per 10 000, and never less than its timeout),
+   * and `backgroundSliceMs` (default 20) for promise jobs and host-call results that run while no call is active.
+   */
+  cpu?: Partial<CpuBudget>;
+  /** Largest reply, host-call argument, event or log fields a sandbox may hand over (default 1 MiB, depth 64). */
+  payload?: Partial<PayloadBounds>;
+  /** Resolves names for `context.http.fetch` (default: the system resolver). */
+  resolveHost?: HostResolver;
+  /** CIDRs that fetch may reach through a granted name although they are private (default: none). */
+  privateNetworks?: string[];
   /** Remote plugins: attempts per call for retryable failures (default 3) and first backoff (default 100 ms). */
   remoteRetries?: number;
   remoteBackoffMs?: number;
-  /** Replaces global fetch for `http.fetch` and remote plugins (tests). */
+  /** Replaces global fetch for remote plugins (tests). Sandbox fetches use their own pinned connections. */
   fetch?: typeof fetch;
 }
 
@@ -142,6 +181,10 @@ export interface InstanceStatus {
   /** Failures counted in the current crash window. */
   recentFailures: number;
   memoryBytes?: number;
+  /** CPU milliseconds its sandbox used since it was loaded, calls and background work together. */
+  cpuMs: number;
+  /** Set while the installation runs in a worker of its own because it caused a worker loss. */
+  quarantine?: { reason: string; since: Date };
   lastError?: string;
   limits: ResolvedLimits;
 }

@@ -1,4 +1,4 @@
-import { sandboxFetch, type SandboxFetchArgs } from '../host-fetch.js';
+import { sandboxFetch, type FetchPolicy, type SandboxFetchArgs } from '../host-fetch.js';
 import { RuntimeError } from '../runtime-error.js';
 import type { PluginLogEvent, RuntimeOptions } from '../runtime.types.js';
 import { parseOr, safeParse } from '../safe-parse.js';
@@ -7,18 +7,16 @@ import type { FromWorker, WireError } from '../sandbox/protocol.js';
 import type { WorkerHost } from '../sandbox/worker-host.js';
 import type { Instance } from './instance.js';
 
-const DEFAULT_STORAGE_QUOTA = 1024 * 1024;
 const LOG_LEVELS = new Set(['debug', 'info', 'warn', 'error']);
 
 export interface HostApiDeps {
   options: Pick<RuntimeOptions, 'storage' | 'bridge' | 'observer'>;
-  fetch: typeof fetch;
+  fetchPolicy: FetchPolicy;
   /** The instance whose sandbox lives on `host`, if it still does. */
   sandboxOf(host: WorkerHost, installationId: string): Instance | undefined;
   instance(installationId: string): Instance | undefined;
   /** A line the runtime writes about an instance. */
   log(instance: Instance, level: PluginLogEvent['level'], message: string): void;
-  notify(fn: () => void): void;
 }
 
 /**
@@ -44,7 +42,8 @@ export class HostApi {
       reply(true, await this.operation(instance, msg.op, safeParse(msg.args) as Record<string, unknown>));
     } catch (error) {
       const code = error instanceof RuntimeError ? error.code : 'PLUGIN_ERROR';
-      reply(false, undefined, { code, message: (error as Error).message });
+      const reason = error instanceof RuntimeError ? error.details.reason : undefined;
+      reply(false, undefined, { code, message: (error as Error).message, reason });
     }
   }
 
@@ -52,7 +51,7 @@ export class HostApi {
     if (!isHostOperation(op)) throw new RuntimeError('INVALID_ARGUMENT', `unknown host operation ${op}`);
     const capability = HOST_OPERATIONS[op];
     if (!instance.capabilities.has(capability)) {
-      throw new RuntimeError('PLUGIN_PERMISSION_DENIED', `${capability} not granted`);
+      throw new RuntimeError('PLUGIN_PERMISSION_DENIED', `${capability} not granted`, 'not_granted');
     }
     return this.perform(instance, op, args);
   }
@@ -86,7 +85,11 @@ export class HostApi {
       source: 'plugin',
       at: new Date(),
     };
-    this.deps.notify(() => this.deps.options.observer?.onLog?.(event));
+    try {
+      this.deps.options.observer?.onLog?.(event);
+    } catch {
+      // An observer bug must not break plugin calls.
+    }
   }
 
   private async perform(instance: Instance, op: HostOperation, args: Record<string, unknown>): Promise<unknown> {
@@ -103,7 +106,7 @@ export class HostApi {
       case 'storage.list':
         return storage().list(id, String(args.prefix ?? ''));
       case 'storage.set':
-        await storage().set(id, String(args.key), args.value, instance.spec.storageQuotaBytes ?? DEFAULT_STORAGE_QUOTA);
+        await storage().set(id, String(args.key), args.value, instance.limits.storage_quota_bytes);
         return undefined;
       case 'storage.delete':
         return storage().delete(id, String(args.key));
@@ -119,7 +122,7 @@ export class HostApi {
           args as unknown as SandboxFetchArgs,
           instance.hosts,
           instance.limits.timeout_ms,
-          this.deps.fetch,
+          this.deps.fetchPolicy,
         );
     }
   }

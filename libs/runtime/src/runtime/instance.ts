@@ -13,6 +13,10 @@ export interface Instance {
   capabilities: Set<Capability>;
   hosts: string[];
   worker?: WorkerHost;
+  /** The worker it is moving away from; its calls still in flight there finish there. */
+  previous?: WorkerHost;
+  /** Its slot in its worker's control block. */
+  slot?: number;
   remote?: RemotePluginClient;
   startedAt?: Date;
   pending: number;
@@ -20,6 +24,7 @@ export interface Instance {
   errors: number;
   crashes: number[];
   memoryBytes?: number;
+  cpuMs: number;
   lastError?: string;
   /** No state change published yet: the first one reports `from: null`. */
   fresh: boolean;

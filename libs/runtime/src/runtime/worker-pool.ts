@@ -2,11 +2,11 @@ import { availableParallelism } from 'node:os';
 import { WorkerHost, type WorkerHostHandlers } from '../sandbox/worker-host.js';
 
 /**
- * The sandbox worker threads. Several sandboxes share a worker. Measured (bench/runtime.bench.ts, 2-core VM): a
- * sandbox costs ~0.4 MB RSS and ~1.5 ms to load in a warm worker, while a worker thread of its own costs ~3 MB and
- * ~55 ms to spawn (plain Node; several hundred ms from source through tsx), which would blow the cold-start budget.
- * The price of sharing: a CPU-bound plugin delays its worker's neighbours until its interrupt deadline
- * (limits.timeout_ms); other workers and the main thread are unaffected. New sandboxes go to the least loaded worker.
+ * The sandbox worker threads. Several sandboxes share a worker: a sandbox costs a fraction of a megabyte and a
+ * millisecond or two to load in a warm worker, a worker thread of its own ~3 MB and ~55 ms to spawn (plain Node;
+ * several hundred ms from source through tsx). A shared worker is one failure domain, which the runtime contains:
+ * a CPU-bound plugin holds it at most until its deadline, and whoever makes it be lost is quarantined on a worker
+ * of its own (`dedicated`), which does not count against the pool. New sandboxes go to the least loaded worker.
  */
 export class WorkerPool {
   readonly workers: WorkerHost[] = [];
@@ -19,17 +19,23 @@ export class WorkerPool {
     this.maxWorkers = Math.max(1, workers ?? Math.min(4, Math.max(2, availableParallelism())));
   }
 
-  /** Starts every worker thread now instead of on the first load. */
+  /** Starts every shared worker thread now instead of on the first load. */
   async warmUp(): Promise<void> {
-    while (this.workers.length < this.maxWorkers) this.spawn();
+    while (this.shared().length < this.maxWorkers) this.spawn();
     await Promise.all(this.workers.map((w) => w.ready));
   }
 
   /** A new worker while the pool is not full and every worker is in use, else the least loaded one. */
-  pick(): WorkerHost {
-    const alive = this.workers.filter((w) => w.alive);
-    if (alive.length < this.maxWorkers && alive.every((w) => w.installations.size > 0)) return this.spawn();
-    return alive.reduce((a, b) => (b.installations.size < a.installations.size ? b : a));
+  pick(exclude?: WorkerHost): WorkerHost {
+    const usable = this.shared().filter((w) => w !== exclude);
+    if (usable.length < this.maxWorkers && usable.every((w) => w.installations.size > 0)) return this.spawn();
+    if (usable.length === 0) return this.spawn();
+    return usable.reduce((a, b) => (b.installations.size < a.installations.size ? b : a));
+  }
+
+  /** A worker of its own for a quarantined installation. */
+  dedicated(installationId: string): WorkerHost {
+    return this.spawn(installationId);
   }
 
   /** Forgets a worker that exited. */
@@ -42,8 +48,12 @@ export class WorkerPool {
     await Promise.all(this.workers.splice(0).map((w) => w.terminate()));
   }
 
-  private spawn(): WorkerHost {
-    const worker = new WorkerHost(this.handlers);
+  private shared(): WorkerHost[] {
+    return this.workers.filter((w) => w.alive && !w.draining && w.dedicatedTo === undefined);
+  }
+
+  private spawn(dedicatedTo?: string): WorkerHost {
+    const worker = new WorkerHost(this.handlers, { dedicatedTo });
     this.workers.push(worker);
     return worker;
   }

@@ -1,39 +1,69 @@
 import { HOST_OPERATIONS } from './host-operations.js';
+import { INTERRUPTIBLE_BUILTINS_SOURCE } from './interruptible-builtins.js';
 
 /**
  * Source of the script evaluated inside each QuickJS context before the plugin. It is a single function
- * expression: the worker calls it with the native bridge and the setup, and keeps only the three functions it
- * returns. Nothing is put on globalThis except `console`, so plugin code can reach the bridge only through the
- * frozen `context` API, which checks capabilities before anything leaves the sandbox. The capability each host
- * operation needs comes from HOST_OPERATIONS, the table the worker and the main thread check too.
+ * expression: the worker calls it with the native bridge and the setup, and keeps only the four functions it
+ * returns. Nothing is put on globalThis except `console` (and the guarded built-ins of interruptible-builtins.ts),
+ * so plugin code can reach the bridge only through the frozen `context` API, which checks capabilities before
+ * anything leaves the sandbox. The capability each host operation needs comes from HOST_OPERATIONS, the table the
+ * worker and the main thread check too.
+ *
+ * Every intrinsic the prelude uses is captured here, before the plugin runs: a plugin that later replaces
+ * `Promise.prototype.then`, `JSON.stringify` or `String` changes nothing about what the prelude sends.
  */
 export const PRELUDE_SOURCE = String.raw`(function (native, setupJson) {
   'use strict';
+  (${INTERRUPTIBLE_BUILTINS_SOURCE})();
   const HOST_OPERATIONS = ${JSON.stringify(HOST_OPERATIONS)};
+  const uncurry = Function.prototype.bind.bind(Function.prototype.call);
+  const call = uncurry(Function.prototype.call);
   const parse = JSON.parse;
   const stringify = JSON.stringify;
   const freeze = Object.freeze;
+  const keys = Object.keys;
+  const create = Object.create;
+  const StringCtor = String;
+  const ErrorCtor = Error;
+  const TypeErrorCtor = TypeError;
   const PromiseCtor = Promise;
+  const promiseThen = uncurry(Promise.prototype.then);
+  const defineProperty = Object.defineProperty;
+  // then() looks up the species constructor on the promise; ours carry their own, so a plugin that replaces
+  // Promise.prototype.constructor or Promise[Symbol.species] cannot rewrite what flows down the chain.
+  const SPECIES = freeze({ [Symbol.species]: PromiseCtor });
+  function own(promise) {
+    defineProperty(promise, 'constructor', { value: SPECIES });
+    return promise;
+  }
+  function then(promise, onFulfilled, onRejected) {
+    return own(promiseThen(own(promise), onFulfilled, onRejected));
+  }
+  const resolved = own(PromiseCtor.resolve(undefined));
+  const push = uncurry(Array.prototype.push);
+  const join = uncurry(Array.prototype.join);
   const setup = parse(setupJson);
+
   // Null-prototype frozen lookups: plugin code patching Set.prototype.has and the like cannot widen them.
   function lookup(list) {
-    const table = Object.create(null);
+    const table = create(null);
     for (let i = 0; i < list.length; i++) table[list[i]] = true;
     return freeze(table);
   }
-  const caps = lookup(setup.capabilities);
+  let caps = lookup(setup.capabilities);
   const emits = setup.emits === null ? null : lookup(setup.emits);
 
   function deepFreeze(value) {
     if (value !== null && typeof value === 'object') {
-      for (const key of Object.keys(value)) deepFreeze(value[key]);
+      const names = keys(value);
+      for (let i = 0; i < names.length; i++) deepFreeze(value[names[i]]);
       freeze(value);
     }
     return value;
   }
   function need(capability) {
     if (caps[capability] !== true) {
-      const error = new Error(capability + ' not granted');
+      const error = new ErrorCtor(capability + ' not granted');
       error.name = 'PermissionDenied';
       throw error;
     }
@@ -43,43 +73,49 @@ export const PRELUDE_SOURCE = String.raw`(function (native, setupJson) {
     return text === undefined ? 'null' : text;
   }
 
-  const pending = new Map();
+  const pending = create(null);
   let nextHostId = 1;
   function hostCall(op, args) {
-    return new PromiseCtor(function (resolve, reject) {
+    return own(new PromiseCtor(function (resolve, reject) {
       const id = nextHostId++;
-      pending.set(id, { resolve: resolve, reject: reject });
       native.host(id, op, toJson(args));
-    });
+      pending[id] = { resolve: resolve, reject: reject };
+    }));
   }
   // An API function for host operation op: checks its capability first, then builds the arguments.
   function operation(op, buildArgs) {
     const capability = HOST_OPERATIONS[op];
-    return function () {
+    return function (a, b, c, d) {
       need(capability);
-      return hostCall(op, buildArgs.apply(undefined, arguments));
+      return hostCall(op, buildArgs(a, b, c, d));
     };
   }
   function settle(id, ok, text) {
-    const entry = pending.get(id);
-    if (!entry) return;
-    pending.delete(id);
+    const entry = pending[id];
+    if (entry === undefined) return;
+    delete pending[id];
     if (ok) {
       entry.resolve(text === undefined ? undefined : parse(text));
     } else {
       const info = parse(text);
-      const error = new Error(info.message);
+      const error = new ErrorCtor(info.message);
       error.name = info.name;
       if (info.code) error.code = info.code;
       entry.reject(error);
     }
   }
 
-  const config = deepFreeze(setup.config);
+  let config = deepFreeze(setup.config);
+  // reconfigure: the worker hands in new grants; the context the plugin captured at onInit sees them next call.
+  function update(grantsJson) {
+    const grants = parse(grantsJson);
+    caps = lookup(grants.capabilities);
+    config = deepFreeze(grants.config);
+  }
   function logAt(level) {
     return function (message, fields) {
       need('log');
-      native.log(level, String(message), fields === undefined ? undefined : toJson(fields));
+      native.log(level, StringCtor(message), fields === undefined ? undefined : toJson(fields));
     };
   }
   const log = freeze({ debug: logAt('debug'), info: logAt('info'), warn: logAt('warn'), error: logAt('error') });
@@ -88,6 +124,9 @@ export const PRELUDE_SOURCE = String.raw`(function (native, setupJson) {
     response.json = function () { return parse(response.body); };
     return freeze(response);
   }
+  const fetchOperation = operation('http.fetch', function (url, init) {
+    return { url: StringCtor(url), init: init === undefined ? {} : init };
+  });
 
   const context = freeze({
     installationId: setup.installationId,
@@ -97,28 +136,25 @@ export const PRELUDE_SOURCE = String.raw`(function (native, setupJson) {
     events: freeze({
       emit: function (type, data) {
         need('events:emit');
-        type = String(type);
-        if (emits !== null && emits[type] !== true) throw new Error('event type ' + type + ' is not declared in events.emits');
+        type = StringCtor(type);
+        if (emits !== null && emits[type] !== true) throw new ErrorCtor('event type ' + type + ' is not declared in events.emits');
         native.emit(type, toJson(data));
       },
     }),
     messages: freeze({
       send: operation('messages.send', function (target, type, data, options) {
         const timeout = options && typeof options.timeout === 'number' ? options.timeout : null;
-        return { target: String(target), type: String(type), data: data === undefined ? null : data, timeout: timeout };
+        return { target: StringCtor(target), type: StringCtor(type), data: data === undefined ? null : data, timeout: timeout };
       }),
     }),
     storage: freeze({
-      get: operation('storage.get', function (key) { return { key: String(key) }; }),
-      list: operation('storage.list', function (prefix) { return { prefix: prefix === undefined ? '' : String(prefix) }; }),
-      set: operation('storage.set', function (key, value) { return { key: String(key), value: value === undefined ? null : value }; }),
-      delete: operation('storage.delete', function (key) { return { key: String(key) }; }),
+      get: operation('storage.get', function (key) { return { key: StringCtor(key) }; }),
+      list: operation('storage.list', function (prefix) { return { prefix: prefix === undefined ? '' : StringCtor(prefix) }; }),
+      set: operation('storage.set', function (key, value) { return { key: StringCtor(key), value: value === undefined ? null : value }; }),
+      delete: operation('storage.delete', function (key) { return { key: StringCtor(key) }; }),
     }),
     http: freeze({
-      fetch: (function () {
-        const fetch = operation('http.fetch', function (url, init) { return { url: String(url), init: init === undefined ? {} : init }; });
-        return function (url, init) { return fetch(url, init).then(withJson); };
-      })(),
+      fetch: function (url, init) { return then(fetchOperation(url, init), withJson); },
     }),
   });
 
@@ -126,12 +162,12 @@ export const PRELUDE_SOURCE = String.raw`(function (native, setupJson) {
     const parts = [];
     for (let i = 0; i < args.length; i++) {
       const a = args[i];
-      if (typeof a === 'string') parts.push(a);
+      if (typeof a === 'string') push(parts, a);
       else {
-        try { parts.push(stringify(a)); } catch (e) { parts.push(String(a)); }
+        try { push(parts, stringify(a)); } catch (e) { push(parts, StringCtor(a)); }
       }
     }
-    return parts.join(' ');
+    return join(parts, ' ');
   }
   function consoleAt(level) { return function () { log[level](format(arguments)); }; }
   globalThis.console = freeze({
@@ -141,38 +177,38 @@ export const PRELUDE_SOURCE = String.raw`(function (native, setupJson) {
   let plugin = null;
   function register(exported) {
     if (exported === null || typeof exported !== 'object' && typeof exported !== 'function') {
-      throw new TypeError('the runner must "export default" an object with hooks (onInit, onMessage, ...)');
+      throw new TypeErrorCtor('the runner must "export default" an object with hooks (onInit, onMessage, ...)');
     }
     plugin = exported;
   }
 
   function describe(error) {
-    // QuickJS throws null when the heap is so full that not even its "out of memory" error can be allocated.
-    if (error === null) return { name: 'InternalError', message: 'out of memory (null thrown)' };
+    // Which failures are out-of-memory is decided by the worker from the engine's state, not from this text.
+    if (error === null) return { name: 'null', message: 'null was thrown', thrownNull: true };
     try {
-      if (error !== null && typeof error === 'object') {
-        return { name: String(error.name || 'Error'), message: String(error.message), code: typeof error.code === 'string' ? error.code : undefined };
+      if (typeof error === 'object') {
+        return { name: StringCtor(error.name || 'Error'), message: StringCtor(error.message), code: typeof error.code === 'string' ? error.code : undefined };
       }
-      return { name: 'Error', message: String(error) };
+      return { name: 'Error', message: StringCtor(error) };
     } catch (e) {
       return { name: 'Error', message: 'unprintable error' };
     }
   }
 
   function dispatch(callId, hook, payload) {
-    PromiseCtor.resolve()
-      .then(function () {
-        const fn = plugin[hook];
-        if (typeof fn !== 'function') return undefined;
-        if (payload === undefined) return fn.call(plugin, context);
-        return fn.call(plugin, parse(payload), context);
-      })
-      .then(function (result) { return result === undefined ? undefined : toJson(result); })
-      .then(
-        function (text) { native.done(callId, true, text); },
-        function (error) { native.done(callId, false, toJson(describe(error))); },
-      );
+    const ran = then(resolved, function () {
+      const fn = plugin[hook];
+      if (typeof fn !== 'function') return undefined;
+      if (payload === undefined) return call(fn, plugin, context);
+      return call(fn, plugin, parse(payload), context);
+    });
+    const text = then(ran, function (result) { return result === undefined ? undefined : toJson(result); });
+    then(
+      text,
+      function (t) { native.done(callId, true, t); },
+      function (error) { native.done(callId, false, toJson(describe(error))); },
+    );
   }
 
-  return { dispatch: dispatch, settle: settle, register: register };
+  return { dispatch: dispatch, settle: settle, register: register, update: update };
 })`;

@@ -1,32 +1,67 @@
 /**
  * Messages between the main thread (WorkerHost) and a sandbox worker. Plugin data crosses as JSON text so that
  * nothing but plain data ever moves between the host realm, the worker and QuickJS.
+ * Imported by the worker thread too: keep it free of runtime imports.
  */
 
 export type HookOutcome = 'ok' | 'error' | 'timeout' | 'killed';
 
-export interface SandboxSetup {
-  installationId: string;
-  plugin: { key: string; version: string };
+/** How much CPU a sandbox may use; enforced by the worker. */
+export interface CpuBudget {
+  /** Length of the accounting window. */
+  windowMs: number;
+  /** CPU milliseconds the sandbox may use per window, calls and background work together. */
+  budgetMs: number;
+  /** Longest run of promise jobs or host-call results while no call is active. */
+  backgroundSliceMs: number;
+}
+
+/** Bounds on what a sandbox may hand the main thread (replies, host-call arguments, events, log fields). */
+export interface PayloadBounds {
+  /** Largest JSON text, in UTF-8 bytes. */
+  maxBytes: number;
+  /** Deepest nesting of arrays and objects. */
+  maxDepth: number;
+}
+
+/** What a sandbox may do; sent at load and again by `reconfigure`. */
+export interface SandboxGrants {
   /** Already filtered: secrets are only present when `secrets:read` is granted. */
   config: Record<string, unknown>;
   /** Granted capability ids (hosts stay on the main thread, which does the fetching). */
   capabilities: string[];
-  /** Event types the plugin may emit, or null when the manifest does not restrict them. */
-  emits: string[] | null;
   memoryBytes: number;
   timeoutMs: number;
+  /** A `storage.set` whose key and value exceed this cannot fit and is refused before it is posted. */
+  storageQuotaBytes: number;
+}
+
+export interface SandboxSetup extends SandboxGrants {
+  installationId: string;
+  /** Names this sandbox in the worker's control block (see ControlBlock); unique within the runtime. */
+  slot: number;
+  plugin: { key: string; version: string };
+  /** Event types the plugin may emit, or null when the manifest does not restrict them. */
+  emits: string[] | null;
+  cpu: CpuBudget;
+  bounds: PayloadBounds;
 }
 
 export interface WireError {
   /** Runtime error code (see RuntimeErrorCode). */
   code: string;
   message: string;
+  /** snake_case cause when one code covers several (e.g. `cpu_budget`, `stack_overflow`, `reply_too_large`). */
+  reason?: string;
 }
+
+/** Why the runtime charges an installation outside of a call result. */
+export type ChargeReason = 'cpu_budget';
 
 export type ToWorker =
   | { t: 'load'; id: number; setup: SandboxSetup; code: string; filename: string }
   | { t: 'call'; id: number; installationId: string; hook: string; payload: string | undefined; timeoutMs: number }
+  | { t: 'reconfigure'; id: number; installationId: string; grants: SandboxGrants }
   | { t: 'unload'; id: number; installationId: string }
   | { t: 'host-result'; installationId: string; hostId: number; ok: boolean; value?: string; error?: WireError };
 
@@ -39,9 +74,64 @@ export type FromWorker =
       value?: string;
       error?: WireError;
       memoryBytes?: number;
+      /** CPU milliseconds the sandbox used while this call was active. */
+      cpuMs?: number;
+      /** CPU milliseconds the sandbox used since it was loaded, background work included. */
+      totalCpuMs?: number;
     }
   | { t: 'host'; installationId: string; hostId: number; op: string; args: string }
   | { t: 'log'; installationId: string; level: string; message: string; fields?: string }
   | { t: 'emit'; installationId: string; type: string; data: string }
-  /** The worker's WebAssembly heap can no longer be trusted; terminate it. */
-  | { t: 'fatal'; reason: string };
+  /** The sandbox used up a budget outside of any call result (counted as a crash of `installationId`). */
+  | { t: 'charge'; installationId: string; reason: ChargeReason; message: string; totalCpuMs: number }
+  /** The worker's WebAssembly module can no longer be trusted; terminate it now. `culprit` caused it. */
+  | { t: 'fatal'; reason: string; culprit?: string }
+  /**
+   * The module still works but should be replaced (abandoned heaps add up, a native stack overflow unwound
+   * through it): move the other sandboxes first, then terminate it. `culprit` caused it.
+   */
+  | { t: 'recycle'; reason: string; culprit?: string };
+
+/**
+ * Shared memory between the main thread and one worker: which sandbox is executing QuickJS code right now and
+ * until when it may. The main thread's watchdog reads it, so a call is timed from when the worker starts running
+ * it (not from when it was sent), and a worker stuck past a deadline is blamed on the sandbox that holds it.
+ * Layout: Int32 [0] running slot (0 = idle), Int32 [1] generation (bumped on every entry), Float64 [1] deadline
+ * (epoch ms).
+ */
+export class ControlBlock {
+  static readonly BYTES = 16;
+  private readonly ints: Int32Array;
+  private readonly floats: Float64Array;
+
+  constructor(readonly buffer: SharedArrayBuffer) {
+    this.ints = new Int32Array(buffer, 0, 2);
+    this.floats = new Float64Array(buffer, 8, 1);
+  }
+
+  /** Worker side: `slot` starts running QuickJS code and may until `deadline`. */
+  enter(slot: number, deadline: number): void {
+    this.floats[0] = deadline;
+    Atomics.add(this.ints, 1, 1);
+    Atomics.store(this.ints, 0, slot);
+  }
+
+  /** Worker side: extends the current run (a new call became active during it). */
+  extend(deadline: number): void {
+    this.floats[0] = deadline;
+  }
+
+  /** Worker side: no QuickJS code is running. */
+  leave(): void {
+    Atomics.store(this.ints, 0, 0);
+  }
+
+  /** Main side: the slot running now and its deadline, or undefined when idle (or mid-update). */
+  read(): { slot: number; deadline: number; generation: number } | undefined {
+    const generation = Atomics.load(this.ints, 1);
+    const slot = Atomics.load(this.ints, 0);
+    const deadline = this.floats[0];
+    if (slot === 0 || Atomics.load(this.ints, 1) !== generation) return undefined;
+    return { slot, deadline, generation };
+  }
+}

@@ -2,24 +2,44 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { FromWorker, HookOutcome, ToWorker, WireError } from './protocol.js';
+import { ControlBlock, type FromWorker, type HookOutcome, type ToWorker, type WireError } from './protocol.js';
 
 type ResultMessage = Extract<FromWorker, { t: 'result' }>;
 type Request = ToWorker extends infer M ? (M extends { id: number } ? Omit<M, 'id'> : never) : never;
+
+/**
+ * The worker thread's native stack. QuickJS's own limit (256 KiB, sandbox.ts) must trip first on every recursion,
+ * the parser's included: measured, a parser nesting level takes up to ~32x more native stack than QuickJS counts,
+ * so 8 MiB is the least that holds; 32 MiB leaves a factor of four. Only touched pages cost memory.
+ */
+export const WORKER_STACK_MB = 32;
 
 export interface WorkerResult {
   outcome: HookOutcome;
   value?: string;
   error?: WireError;
   memoryBytes?: number;
+  cpuMs?: number;
+  totalCpuMs?: number;
+  /** Set when the answer is `killed` because the worker was lost; `culprit` is the installation that caused it. */
+  lost?: { culprit?: string };
+}
+
+export interface WorkerExit {
+  reason: string;
+  /** The installation blamed for the loss, when one is. */
+  culprit?: string;
 }
 
 export interface WorkerHostHandlers {
   onHost(host: WorkerHost, message: Extract<FromWorker, { t: 'host' }>): void;
   onLog(message: Extract<FromWorker, { t: 'log' }>): void;
   onEmit(message: Extract<FromWorker, { t: 'emit' }>): void;
-  /** The worker exited (crash or watchdog kill); every request in flight has already been answered `killed`. */
-  onExit(host: WorkerHost, reason: string): void;
+  onCharge(host: WorkerHost, message: Extract<FromWorker, { t: 'charge' }>): void;
+  /** The worker asks to be replaced once its sandboxes have moved. */
+  onRecycle(host: WorkerHost, exit: WorkerExit): void;
+  /** The worker exited (crash, fatal or watchdog); every request in flight has already been answered `killed`. */
+  onExit(host: WorkerHost, exit: WorkerExit): void;
 }
 
 /**
@@ -38,22 +58,39 @@ function workerEntry(): URL {
 
 let nextWorkerId = 1;
 
-/** Main-thread handle of one sandbox worker: request/response matching, a watchdog, and exit handling. */
+interface Pending {
+  resolve: (r: WorkerResult) => void;
+}
+
+/** Main-thread handle of one sandbox worker: request/response matching, the control block, and exit handling. */
 export class WorkerHost {
   readonly id = nextWorkerId++;
   /** Installation ids whose sandbox lives in this worker. */
   readonly installations = new Set<string>();
+  /** Slot number (see ControlBlock) → installation id, for blaming whoever holds the worker. */
+  readonly slots = new Map<number, string>();
+  /** Set for a quarantine worker: it hosts this installation only. */
+  readonly dedicatedTo?: string;
+  /** No new sandboxes go here; it is terminated once the last one has moved away. */
+  draining = false;
   readonly ready: Promise<void>;
   private readonly worker: Worker;
-  private readonly pending = new Map<
-    number,
-    { resolve: (r: WorkerResult) => void; reject: (e: Error) => void; watchdog?: NodeJS.Timeout }
-  >();
+  private readonly control: ControlBlock;
+  private readonly pending = new Map<number, Pending>();
   private nextRequestId = 1;
   private exited = false;
 
-  constructor(private readonly handlers: WorkerHostHandlers) {
-    this.worker = new Worker(workerEntry(), { name: `plughub-sandbox-${this.id}` });
+  constructor(
+    private readonly handlers: WorkerHostHandlers,
+    options: { dedicatedTo?: string } = {},
+  ) {
+    this.dedicatedTo = options.dedicatedTo;
+    this.control = new ControlBlock(new SharedArrayBuffer(ControlBlock.BYTES));
+    this.worker = new Worker(workerEntry(), {
+      name: `plughub-sandbox-${this.id}`,
+      workerData: { control: this.control.buffer },
+      resourceLimits: { stackSizeMb: WORKER_STACK_MB },
+    });
     this.worker.unref();
     this.ready = new Promise<void>((resolve, reject) => {
       const onMessage = (msg: FromWorker) => {
@@ -67,8 +104,12 @@ export class WorkerHost {
     });
     this.ready.catch(() => undefined); // surfaced through request()
     this.worker.on('message', (msg: FromWorker) => this.onMessage(msg));
-    this.worker.on('error', (error) => this.onExit(`worker error: ${error.message}`));
-    this.worker.on('exit', (code) => this.onExit(`worker exited with code ${code}`));
+    this.worker.on('error', (error) =>
+      this.onExit({ reason: `worker error: ${error.message}`, culprit: this.holder() }),
+    );
+    this.worker.on('exit', (code) =>
+      this.onExit({ reason: `worker exited with code ${code}`, culprit: this.holder() }),
+    );
   }
 
   get alive(): boolean {
@@ -80,25 +121,22 @@ export class WorkerHost {
   }
 
   /**
-   * Sends a request and resolves with the worker's answer. If none arrives within `watchdogMs` the worker is
-   * assumed stuck and terminated, which answers every request in flight with `killed`.
+   * The sandbox executing QuickJS code past its deadline by more than `graceMs`, if any: the worker is stuck in
+   * it (a built-in that does not poll the interrupt handler, or an engine bug).
    */
-  async request(message: Request, watchdogMs?: number): Promise<WorkerResult> {
+  overdue(now: number, graceMs: number): string | undefined {
+    const running = this.control.read();
+    if (!running || now <= running.deadline + graceMs) return undefined;
+    return this.slots.get(running.slot) ?? `slot ${running.slot}`;
+  }
+
+  /** Sends a request and resolves with the worker's answer (`killed` if the worker is lost first). */
+  async request(message: Request): Promise<WorkerResult> {
     await this.ready;
-    if (this.exited) return killed('the sandbox worker is gone');
+    if (this.exited) return killed('the sandbox worker is gone', {});
     const id = this.nextRequestId++;
-    return new Promise<WorkerResult>((resolve, reject) => {
-      const entry: { resolve: (r: WorkerResult) => void; reject: (e: Error) => void; watchdog?: NodeJS.Timeout } = {
-        resolve,
-        reject,
-      };
-      if (watchdogMs !== undefined) {
-        entry.watchdog = setTimeout(
-          () => this.kill(`no answer within ${watchdogMs} ms; worker terminated`),
-          watchdogMs,
-        );
-      }
-      this.pending.set(id, entry);
+    return new Promise<WorkerResult>((resolve) => {
+      this.pending.set(id, { resolve });
       if (this.pending.size === 1) this.worker.ref(); // keep the process alive while an answer is owed
       this.worker.postMessage({ ...message, id } as ToWorker);
     });
@@ -109,21 +147,23 @@ export class WorkerHost {
     if (!this.exited) this.worker.postMessage(message);
   }
 
-  kill(reason: string): void {
+  kill(reason: string, culprit?: string): void {
     if (this.exited) return;
-    this.onExit(reason);
+    this.onExit({ reason, culprit });
     void this.worker.terminate();
   }
 
   async terminate(): Promise<void> {
     if (this.exited) return;
     this.exited = true;
-    this.failPending('runtime closed');
+    this.failPending({ reason: 'runtime closed' });
     await this.worker.terminate();
   }
 
   private onMessage(msg: FromWorker): void {
     switch (msg.t) {
+      case 'ready':
+        return;
       case 'result':
         return this.settle(msg);
       case 'host':
@@ -132,9 +172,19 @@ export class WorkerHost {
         return this.handlers.onLog(msg);
       case 'emit':
         return this.handlers.onEmit(msg);
+      case 'charge':
+        return this.handlers.onCharge(this, msg);
+      case 'recycle':
+        return this.handlers.onRecycle(this, { reason: msg.reason, culprit: msg.culprit });
       case 'fatal':
-        return this.kill(`sandbox worker stopped: ${msg.reason}`);
+        return this.kill(`sandbox worker stopped: ${msg.reason}`, msg.culprit);
     }
+  }
+
+  /** The installation holding the worker right now (it was running when the worker died). */
+  private holder(): string | undefined {
+    const running = this.control.read();
+    return running && this.slots.get(running.slot);
   }
 
   private settle(msg: ResultMessage): void {
@@ -142,26 +192,29 @@ export class WorkerHost {
     if (!entry) return;
     this.pending.delete(msg.id);
     if (this.pending.size === 0) this.worker.unref();
-    clearTimeout(entry.watchdog);
-    entry.resolve({ outcome: msg.outcome, value: msg.value, error: msg.error, memoryBytes: msg.memoryBytes });
+    entry.resolve({
+      outcome: msg.outcome,
+      value: msg.value,
+      error: msg.error,
+      memoryBytes: msg.memoryBytes,
+      cpuMs: msg.cpuMs,
+      totalCpuMs: msg.totalCpuMs,
+    });
   }
 
-  private failPending(reason: string): void {
-    for (const entry of this.pending.values()) {
-      clearTimeout(entry.watchdog);
-      entry.resolve(killed(reason));
-    }
+  private failPending(exit: WorkerExit): void {
+    for (const entry of this.pending.values()) entry.resolve(killed(exit.reason, { culprit: exit.culprit }));
     this.pending.clear();
   }
 
-  private onExit(reason: string): void {
+  private onExit(exit: WorkerExit): void {
     if (this.exited) return;
     this.exited = true;
-    this.failPending(reason);
-    this.handlers.onExit(this, reason);
+    this.failPending(exit);
+    this.handlers.onExit(this, exit);
   }
 }
 
-function killed(reason: string): WorkerResult {
-  return { outcome: 'killed', error: { code: 'PLUGIN_KILLED', message: reason } };
+function killed(reason: string, lost: { culprit?: string }): WorkerResult {
+  return { outcome: 'killed', error: { code: 'PLUGIN_KILLED', message: reason, reason: 'worker_lost' }, lost };
 }

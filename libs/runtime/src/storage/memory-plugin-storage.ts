@@ -1,18 +1,24 @@
 import { checkKey, encodeValue, entrySize, quotaError, type PluginStorage } from './plugin-storage.js';
 
+interface Space {
+  entries: Map<string, string>;
+  /** Bytes of every entry (key + JSON), kept up to date by each write so that no write scans the others. */
+  used: number;
+}
+
 /** In-process PluginStorage for tests and single-process development. */
 export class MemoryPluginStorage implements PluginStorage {
-  private readonly data = new Map<string, Map<string, string>>();
+  private readonly data = new Map<string, Space>();
 
-  private space(installationId: string): Map<string, string> {
+  private space(installationId: string): Space {
     let space = this.data.get(installationId);
-    if (!space) this.data.set(installationId, (space = new Map()));
+    if (!space) this.data.set(installationId, (space = { entries: new Map(), used: 0 }));
     return space;
   }
 
   async get(installationId: string, key: string): Promise<unknown> {
     checkKey(key);
-    const text = this.data.get(installationId)?.get(key);
+    const text = this.data.get(installationId)?.entries.get(key);
     return text === undefined ? undefined : JSON.parse(text);
   }
 
@@ -20,30 +26,31 @@ export class MemoryPluginStorage implements PluginStorage {
     checkKey(key);
     const json = encodeValue(value);
     const space = this.space(installationId);
-    const old = space.get(key);
-    const used = this.used(installationId);
+    const old = space.entries.get(key);
     const delta = entrySize(key, json) - (old === undefined ? 0 : entrySize(key, old));
-    if (delta > 0 && used + delta > quotaBytes) throw quotaError(used, delta, quotaBytes);
-    space.set(key, json);
+    if (delta > 0 && space.used + delta > quotaBytes) throw quotaError(space.used, delta, quotaBytes);
+    space.entries.set(key, json);
+    space.used += delta;
   }
 
   async delete(installationId: string, key: string): Promise<boolean> {
     checkKey(key);
-    return this.data.get(installationId)?.delete(key) ?? false;
+    const space = this.data.get(installationId);
+    const old = space?.entries.get(key);
+    if (!space || old === undefined) return false;
+    space.entries.delete(key);
+    space.used -= entrySize(key, old);
+    return true;
   }
 
   async list(installationId: string, prefix = ''): Promise<string[]> {
-    return [...(this.data.get(installationId)?.keys() ?? [])].filter((k) => k.startsWith(prefix)).sort();
+    const keys: string[] = [];
+    for (const key of this.data.get(installationId)?.entries.keys() ?? []) if (key.startsWith(prefix)) keys.push(key);
+    return keys.sort();
   }
 
   async usage(installationId: string): Promise<number> {
-    return this.used(installationId);
-  }
-
-  private used(installationId: string): number {
-    let total = 0;
-    for (const [key, json] of this.data.get(installationId) ?? []) total += entrySize(key, json);
-    return total;
+    return this.data.get(installationId)?.used ?? 0;
   }
 
   async clear(installationId: string): Promise<void> {

@@ -7,9 +7,9 @@ export function post(message: FromWorker): void {
 }
 
 /**
- * A WebAssembly trap means the shared QuickJS heap may be inconsistent: ask the main thread to replace this
- * worker (it reloads the other sandboxes elsewhere). Messages are ordered, so results posted before arrive first.
+ * The worker's WebAssembly module can no longer be trusted: ask the main thread to terminate this worker now (it
+ * retries the neighbours' calls elsewhere). Messages are ordered, so results posted before arrive first.
  */
-export function fatal(reason: string): void {
-  post({ t: 'fatal', reason });
+export function fatal(reason: string, culprit?: string): void {
+  post({ t: 'fatal', reason, culprit });
 }

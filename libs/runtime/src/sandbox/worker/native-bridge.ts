@@ -1,16 +1,19 @@
 /** The native functions the prelude closes over: the only way out of a QuickJS context. Worker code. */
 import type { QuickJSContext, QuickJSHandle } from 'quickjs-emscripten';
 import { HOST_OPERATIONS, isHostOperation } from '../host-operations.js';
-import type { HookOutcome, SandboxSetup, WireError } from '../protocol.js';
+import type { HookOutcome, SandboxGrants, SandboxSetup, WireError } from '../protocol.js';
 import { post } from './channel.js';
 import { FLOOD_LIMITS, PerSecond } from './flood-limits.js';
-import { limitExceeded, parseErrorInfo, permissionDenied, toWireError, type NativeResult } from './wire-errors.js';
+import { exceeds } from './payload-bounds.js';
+import { limitExceeded, parseErrorInfo, permissionDenied, type ErrorInfo, type NativeResult } from './wire-errors.js';
 
 /** What the bridge needs from the sandbox it serves. */
 export interface BridgeOwner {
   readonly setup: SandboxSetup;
+  readonly grants: SandboxGrants;
   readonly caps: ReadonlySet<string>;
   finish(id: number, outcome: HookOutcome, value: string | undefined, error: WireError | undefined): void;
+  fail(id: number, info: ErrorInfo): void;
 }
 
 /**
@@ -57,7 +60,7 @@ export class NativeBridge {
     const ok = this.ctx.dump(okH) === true;
     const text = this.str(textH);
     if (ok) this.owner.finish(id, 'ok', text, undefined);
-    else this.owner.finish(id, 'error', undefined, toWireError(parseErrorInfo(text)));
+    else this.owner.fail(id, parseErrorInfo(text));
   }
 
   private log(levelH: QuickJSHandle, messageH: QuickJSHandle, fieldsH: QuickJSHandle | undefined): NativeResult | void {
@@ -70,13 +73,19 @@ export class NativeBridge {
       }
       return;
     }
-    const fields = this.str(fieldsH);
+    let fields = this.str(fieldsH);
+    if (
+      fields !== undefined &&
+      (fields.length > FLOOD_LIMITS.logFieldsChars || exceeds(fields, this.owner.setup.bounds))
+    ) {
+      fields = undefined;
+    }
     post({
       t: 'log',
       installationId,
       level: this.str(levelH) ?? 'info',
       message: (this.str(messageH) ?? '').slice(0, FLOOD_LIMITS.logMessageChars),
-      fields: fields !== undefined && fields.length <= FLOOD_LIMITS.logFieldsChars ? fields : undefined,
+      fields,
     });
   }
 
@@ -86,6 +95,7 @@ export class NativeBridge {
     if (data.length > FLOOD_LIMITS.eventDataChars) {
       return limitExceeded(this.ctx, `event data over ${FLOOD_LIMITS.eventDataChars} characters`);
     }
+    if (exceeds(data, this.owner.setup.bounds)) return limitExceeded(this.ctx, 'event data nested too deep');
     if (!this.emitBudget.take()) return limitExceeded(this.ctx, `more than ${FLOOD_LIMITS.eventsPerSecond} events/s`);
     post({ t: 'emit', installationId: this.owner.setup.installationId, type: this.str(typeH) ?? '', data });
   }
@@ -99,8 +109,18 @@ export class NativeBridge {
     if (this.hostInFlight >= FLOOD_LIMITS.hostCallsInFlight) {
       return limitExceeded(ctx, `more than ${FLOOD_LIMITS.hostCallsInFlight} host calls in flight`);
     }
+    const args = this.str(argsH) ?? 'null';
+    // Checked here, so that the main thread never parses what it would refuse anyway.
+    const bad = exceeds(args, this.owner.setup.bounds);
+    if (bad) return limitExceeded(ctx, `${op} arguments are ${bad === 'too_large' ? 'too large' : 'nested too deep'}`);
+    if (op === 'storage.set' && args.length > this.owner.grants.storageQuotaBytes + 4096) {
+      return limitExceeded(
+        ctx,
+        `storage quota exceeded: the value alone is larger than the quota of ${this.owner.grants.storageQuotaBytes} bytes`,
+      );
+    }
     this.hostInFlight++;
     const { installationId } = this.owner.setup;
-    post({ t: 'host', installationId, hostId: ctx.getNumber(idH), op, args: this.str(argsH) ?? 'null' });
+    post({ t: 'host', installationId, hostId: ctx.getNumber(idH), op, args });
   }
 }

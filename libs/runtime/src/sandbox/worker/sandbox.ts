@@ -1,74 +1,114 @@
 /** One installation's QuickJS runtime and context inside a worker. Worker code: relative imports only. */
 import type { QuickJSContext, QuickJSHandle, QuickJSRuntime, QuickJSWASMModule } from 'quickjs-emscripten';
 import { PRELUDE_SOURCE } from '../prelude.js';
-import type { HookOutcome, SandboxSetup, WireError } from '../protocol.js';
-import { fatal, post } from './channel.js';
+import type { ControlBlock, HookOutcome, SandboxGrants, SandboxSetup, WireError } from '../protocol.js';
+import { post } from './channel.js';
+import { CpuWindow } from './cpu-window.js';
+import { HeapGauge } from './heap.js';
+import type { GrowthClient, MemoryGovernor } from './memory-governor.js';
 import { NativeBridge, type BridgeOwner } from './native-bridge.js';
+import { exceeds } from './payload-bounds.js';
 import {
+  classify,
   describeHandle,
   errorName,
   isWasmTrap,
+  limitError,
   memoryError,
   StartupError,
   timeoutError,
-  toWireError,
+  type ErrorInfo,
 } from './wire-errors.js';
 
 /**
- * QuickJS's own stack limit. It must stay well below what the worker thread's native stack can take (measured:
- * 512 KiB is safe in a worker, 1 MiB crashes the thread on deep JSON.parse), and leaves ~1300 frames of plugin recursion.
+ * QuickJS's own stack limit. It must trip before the thread's native stack runs out, on every recursion the
+ * parser's included (see WORKER_STACK_MB in worker-host.ts), and leaves ~1300 frames of plugin recursion.
  */
 const MAX_STACK_BYTES = 256 * 1024;
+/** Promise jobs run in batches of this many between checks of the slice's deadline. */
+const JOB_BATCH = 32;
+/** Measure the real heap (a walk of it) after a run that made this many allocations, or this long after the last. */
+const MEASURE_AFTER_ALLOCATIONS = 512;
+const MEASURE_AFTER_MS = 1000;
 
-/** Heaps abandoned after an out-of-memory (see Sandbox.dispose) before the worker asks to be replaced. */
-const ABANDONED_BYTES_BUDGET = 256 * 1024 * 1024;
-let abandonedBytes = 0;
-
-const TRAPPED = Symbol('trapped');
+/** What the worker needs from a sandbox's failures beyond its calls' results. */
+export interface SandboxHooks {
+  /** The engine's native stack overflowed, or a trap hit: this module must be replaced (culprit: this sandbox). */
+  onUnsafe(sandbox: Sandbox, kind: 'trap' | 'native_stack', error: unknown): void;
+  /** A tainted heap was abandoned; its real size is `bytes`. */
+  onAbandoned(sandbox: Sandbox, bytes: number): void;
+}
 
 interface ActiveCall {
   id: number;
   deadline: number;
   timer: NodeJS.Timeout;
+  cpuMs: number;
 }
 
-export class Sandbox implements BridgeOwner {
+/**
+ * Runs one plugin. CPU is bounded to calls: every run of QuickJS code (a call, its promise jobs, a host-call
+ * result) gets an interrupt deadline, the earliest active call's deadline, or a short background slice when no
+ * call is active, and never more than what is left of the sandbox's CPU budget for the window. All of it is
+ * counted against the sandbox. The control block tells the main thread which sandbox is running until when.
+ */
+export class Sandbox implements BridgeOwner, GrowthClient {
   private readonly rt: QuickJSRuntime;
   private readonly ctx: QuickJSContext;
   private readonly bridge: NativeBridge;
-  private dispatchFn?: QuickJSHandle;
-  private settleFn?: QuickJSHandle;
+  private readonly heap: HeapGauge;
+  private readonly cpu: CpuWindow;
+  private api?: { dispatch: QuickJSHandle; settle: QuickJSHandle; update: QuickJSHandle };
   private readonly active = new Map<number, ActiveCall>();
-  readonly caps: Set<string>;
+  grants: SandboxGrants;
+  caps: Set<string>;
   private sliceDeadline = 0;
   private interrupted = false;
   private disposed = false;
-  /** Hit its memory limit at least once: QuickJS may have leaked objects on that path (see dispose). */
-  private tainted = false;
+  private backgroundQueued = false;
+  /** Highest share of QuickJS's own memory limit seen during the current calls. */
+  private countedPeak = 0;
+  private lastMeasure = { at: 0, allocations: 0, bytes: 0 };
+  /** WebAssembly memory this sandbox made the worker grow since its heap was last measured. */
+  private grownSinceMeasure = 0;
+  /** The memory governor refused to grow for this sandbox during the current calls: an engine-side OOM. */
+  private growthRefused = false;
+  /** Set once the heap may hold leaked objects (out of memory, stack overflow): never freed in place then. */
+  tainted?: 'out_of_memory' | 'stack_overflow';
 
   constructor(
     module: QuickJSWASMModule,
     readonly setup: SandboxSetup,
+    private readonly control: ControlBlock,
+    private readonly governor: MemoryGovernor,
+    private readonly hooks: SandboxHooks,
   ) {
+    this.grants = setup;
     this.caps = new Set(setup.capabilities);
+    this.cpu = new CpuWindow(setup.cpu, setup.timeoutMs);
     this.rt = module.newRuntime();
     this.rt.setMemoryLimit(setup.memoryBytes);
     this.rt.setMaxStackSize(MAX_STACK_BYTES);
-    this.rt.setInterruptHandler(() => {
-      if (Date.now() <= this.sliceDeadline) return false;
-      this.interrupted = true;
-      return true;
-    });
+    this.rt.setInterruptHandler(() => this.onInterruptPoll());
     this.ctx = this.rt.newContext();
+    this.heap = new HeapGauge(this.rt, this.ctx, setup.memoryBytes);
     this.bridge = new NativeBridge(this.ctx, this);
+  }
+
+  get installationId(): string {
+    return this.setup.installationId;
+  }
+
+  get cpuMs(): number {
+    return this.cpu.total;
   }
 
   /** Evaluates the prelude and the plugin module; throws StartupError with a readable message. */
   load(code: string, filename: string): void {
-    this.sliceDeadline = Date.now() + this.setup.timeoutMs;
     const ctx = this.ctx;
     const owned: QuickJSHandle[] = [];
     const own = (handle: QuickJSHandle) => (owned.push(handle), handle);
+    this.enter(Date.now() + this.grants.timeoutMs);
     try {
       const prelude = own(
         this.unwrap(ctx.evalCode(PRELUDE_SOURCE, 'plughub:prelude.js', { type: 'global' }), 'prelude'),
@@ -76,8 +116,11 @@ export class Sandbox implements BridgeOwner {
       const native = own(this.bridge.create());
       const setupText = own(ctx.newString(JSON.stringify(this.setup)));
       const api = own(this.unwrap(ctx.callFunction(prelude, ctx.undefined, native, setupText), 'prelude'));
-      this.dispatchFn = ctx.getProp(api, 'dispatch');
-      this.settleFn = ctx.getProp(api, 'settle');
+      this.api = {
+        dispatch: ctx.getProp(api, 'dispatch'),
+        settle: ctx.getProp(api, 'settle'),
+        update: ctx.getProp(api, 'update'),
+      };
       const register = own(ctx.getProp(api, 'register'));
 
       let namespace = own(this.unwrap(ctx.evalCode(code, filename, { type: 'module', strict: true }), 'runner'));
@@ -91,23 +134,34 @@ export class Sandbox implements BridgeOwner {
       }
       const exported = own(ctx.getProp(namespace, 'default'));
       own(this.unwrap(ctx.callFunction(register, ctx.undefined, exported), 'runner'));
+      this.lastMeasure = { at: Date.now(), allocations: this.heap.allocations(), bytes: this.safeMeasure() ?? 0 };
     } finally {
       for (const handle of owned) if (handle.alive) handle.dispose();
+      this.leave();
     }
   }
 
   call(id: number, hook: string, payload: string | undefined, timeoutMs: number): void {
-    const deadline = Date.now() + timeoutMs;
+    const now = Date.now();
+    if (this.cpu.remaining(now) <= 0) {
+      post({ t: 'result', id, outcome: 'error', error: this.budgetError() });
+      return;
+    }
+    // The call's clock starts here, when the worker starts it, not when the main thread sent it.
     const timer = setTimeout(() => this.finish(id, 'timeout', undefined, timeoutError(timeoutMs)), timeoutMs + 5);
-    this.active.set(id, { id, deadline, timer });
+    if (this.active.size === 0) {
+      this.countedPeak = 0;
+      this.growthRefused = false;
+    }
+    this.active.set(id, { id, deadline: now + timeoutMs, timer, cpuMs: 0 });
     const args = [this.ctx.newNumber(id), this.ctx.newString(hook)];
     if (payload !== undefined) args.push(this.ctx.newString(payload));
     this.run(() => {
-      const result = this.ctx.callFunction(this.dispatchFn!, this.ctx.undefined, ...args);
+      const result = this.ctx.callFunction(this.api!.dispatch, this.ctx.undefined, ...args);
       if (result.error) this.failFromHandle(id, result.error);
       else result.value.dispose();
     });
-    for (const a of args) a.dispose();
+    for (const a of args) if (a.alive) a.dispose();
   }
 
   hostResult(hostId: number, ok: boolean, value: string | undefined, error: WireError | undefined): void {
@@ -120,98 +174,260 @@ export class Sandbox implements BridgeOwner {
       owned.push(ctx.newString(JSON.stringify({ name: errorName(error), code: error?.code, message: error?.message })));
     const text = ok && value === undefined ? ctx.undefined : owned[1];
     this.run(() => {
-      const result = ctx.callFunction(this.settleFn!, ctx.undefined, owned[0], ok ? ctx.true : ctx.false, text);
+      const result = ctx.callFunction(this.api!.settle, ctx.undefined, owned[0], ok ? ctx.true : ctx.false, text);
       (result.error ?? result.value).dispose();
     });
-    for (const handle of owned) handle.dispose();
+    for (const handle of owned) if (handle.alive) handle.dispose();
   }
 
-  markTainted(): void {
-    this.tainted = true;
+  /** New grants on a live sandbox: capabilities and config at once, the memory limit from the next allocation. */
+  reconfigure(grants: SandboxGrants): void {
+    this.grants = grants;
+    this.caps = new Set(grants.capabilities);
+    this.cpu.update(this.setup.cpu, grants.timeoutMs);
+    this.rt.setMemoryLimit(grants.memoryBytes);
+    const text = this.ctx.newString(JSON.stringify({ capabilities: grants.capabilities, config: grants.config }));
+    // The prelude's update is ours, not plugin code: it runs outside the CPU budget, with a short deadline.
+    this.enter(Date.now() + 1000);
+    try {
+      const result = this.ctx.callFunction(this.api!.update, this.ctx.undefined, text);
+      (result.error ?? result.value).dispose();
+    } finally {
+      this.leave();
+      text.dispose();
+    }
   }
 
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    // Calls still running are answered now: left unanswered, the main thread's watchdog would kill the worker.
+    // Calls still running are answered now: left unanswered, the main thread would wait for them forever.
     for (const call of this.active.values()) {
       clearTimeout(call.timer);
-      const error = { code: 'PLUGIN_KILLED', message: 'the sandbox was unloaded while the call ran' };
-      post({ t: 'result', id: call.id, outcome: 'killed', error });
+      const error = {
+        code: 'PLUGIN_KILLED',
+        message: 'the sandbox was unloaded while the call ran',
+        reason: 'unloaded',
+      };
+      post({ t: 'result', id: call.id, outcome: 'killed', error, cpuMs: call.cpuMs });
     }
     this.active.clear();
-    this.dispatchFn?.dispose();
-    this.settleFn?.dispose();
     if (this.tainted) {
-      // After an out-of-memory QuickJS can leave unreachable objects behind, and JS_FreeRuntime then aborts the
-      // whole WASM module on its leak assertion (measured). So such a heap is abandoned instead of freed, and the
-      // worker is recycled once the abandoned heaps add up.
-      abandonedBytes += this.setup.memoryBytes;
-      if (abandonedBytes > ABANDONED_BYTES_BUDGET) fatal(`recycling after abandoning ${abandonedBytes} bytes of heaps`);
+      // After an out-of-memory or a stack overflow QuickJS can leave unreachable objects behind, and
+      // JS_FreeRuntime then aborts the whole WASM module on its leak assertion (measured). Such a heap is
+      // abandoned, never freed in place, and accounted at its real size.
+      this.hooks.onAbandoned(this, this.safeMeasure() ?? this.grants.memoryBytes);
       return;
     }
+    this.enter(Date.now() + 1000);
     try {
+      if (this.api) for (const handle of Object.values(this.api)) handle.dispose();
       this.ctx.dispose();
       this.rt.dispose();
     } catch (error) {
-      // Seen after an out-of-memory inside QuickJS: JS_FreeRuntime's leak assertion aborts the WASM module.
-      // Nothing running in this module can be trusted after an abort, so the worker is replaced.
-      fatal(`freeing a sandbox failed: ${error instanceof Error ? error.message : String(error)}`);
+      this.hooks.onUnsafe(this, 'trap', error);
+    } finally {
+      this.leave();
     }
   }
 
-  /** Runs `fn` and then the job queue, with the interrupt deadline set to the earliest active call's deadline. */
+  // ---------------------------------------------------------------- running QuickJS code
+
+  /** Runs `fn` and then the job queue within a slice (see the class comment); counts the CPU it took. */
   private run(fn: () => void): void {
     if (this.disposed) return;
-    this.sliceDeadline = this.earliestDeadline();
+    const now = Date.now();
+    const left = this.cpu.remaining(now);
+    if (left <= 0) return this.exhausted();
+    this.enter(
+      Math.min(this.active.size > 0 ? this.earliestDeadline() : now + this.setup.cpu.backgroundSliceMs, now + left),
+    );
+    const started = performance.now();
+    try {
+      fn();
+      this.drainJobs();
+    } catch (error) {
+      this.unsafe(error);
+      return;
+    } finally {
+      this.leave();
+      const spent = performance.now() - started;
+      this.cpu.add(spent);
+      for (const call of this.active.values()) call.cpuMs += spent;
+    }
+    if (this.disposed) return;
+    this.checkpoint();
+    if (this.cpu.remaining(Date.now()) <= 0) return this.exhausted();
+    if (this.rt.hasPendingJob()) this.queueBackground();
+  }
+
+  private enter(deadline: number): void {
+    this.sliceDeadline = deadline;
     this.interrupted = false;
-    fn();
-    this.drainJobs();
+    this.control.enter(this.setup.slot, deadline);
+    this.governor.enter(this);
+  }
+
+  private leave(): void {
+    this.governor.leave();
+    this.control.leave();
+  }
+
+  /** Growth is refused once what the heap last measured plus what it grew since exceeds `memory_mb`. */
+  allowGrowth(bytes: number): boolean {
+    if (this.lastMeasure.bytes + this.grownSinceMeasure > this.grants.memoryBytes) {
+      this.growthRefused = true;
+      return false;
+    }
+    this.grownSinceMeasure += bytes;
+    return true;
+  }
+
+  private onInterruptPoll(): boolean {
+    const share = this.heap.countedShare();
+    if (share > this.countedPeak) this.countedPeak = share;
+    if (Date.now() <= this.sliceDeadline) return false;
+    this.interrupted = true;
+    return true;
   }
 
   private drainJobs(): void {
-    for (let rounds = 0; rounds < 1000 && !this.disposed && this.rt.hasPendingJob(); rounds++) {
-      const result = this.rt.executePendingJobs();
-      if (result.error) {
-        const info = describeHandle(result.error.context, result.error);
-        result.error.dispose();
-        if (this.interrupted) this.expireOverdue();
-        else if (info.message.includes('out of memory')) this.failAll(memoryError());
+    while (!this.disposed && this.rt.hasPendingJob()) {
+      if (Date.now() > this.sliceDeadline) {
+        this.interrupted = true;
+      } else {
+        const result = this.rt.executePendingJobs(JOB_BATCH);
+        if (result.error) {
+          this.noteFailure(describeHandle(result.error.context, result.error));
+          result.error.dispose();
+        }
       }
       if (this.interrupted) {
         this.expireOverdue();
-        this.sliceDeadline = this.earliestDeadline();
+        // Only a call still within its deadline earns more time; background work waits for its next slice.
+        if (this.active.size === 0 || this.cpu.remaining(Date.now()) <= 0) return;
+        this.sliceDeadline = Math.min(this.earliestDeadline(), Date.now() + this.cpu.remaining(Date.now()));
         this.interrupted = false;
+        this.control.extend(this.sliceDeadline);
       }
     }
     if (this.interrupted) this.expireOverdue();
   }
 
+  /** Promise jobs left when a slice ended run later, in their own slice, after other messages had their turn. */
+  private queueBackground(): void {
+    if (this.backgroundQueued) return;
+    this.backgroundQueued = true;
+    setImmediate(() => {
+      this.backgroundQueued = false;
+      if (!this.disposed && this.rt.hasPendingJob()) this.run(() => undefined);
+    });
+  }
+
+  /** The CPU budget of the window is spent: active calls fail, and the installation is charged once per window. */
+  private exhausted(): void {
+    for (const call of [...this.active.values()]) this.finish(call.id, 'error', undefined, this.budgetError());
+    if (this.cpu.charged) return;
+    this.cpu.charged = true;
+    const { windowMs, budgetMs } = this.setup.cpu;
+    post({
+      t: 'charge',
+      installationId: this.installationId,
+      reason: 'cpu_budget',
+      message: `used its CPU budget of ${Math.max(budgetMs, this.grants.timeoutMs)} ms per ${windowMs} ms`,
+      totalCpuMs: this.cpu.total,
+    });
+  }
+
+  private budgetError(): WireError {
+    return limitError('cpu_budget', 'the CPU budget of this window is spent; try again later');
+  }
+
+  /** A failure the engine reported outside a call result (a job): it may taint the heap. */
+  private noteFailure(info: ErrorInfo): void {
+    const kind = classify(info, this.growthRefused ? 1 : this.countedPeak);
+    if (kind === 'out_of_memory' || kind === 'stack_overflow') this.tainted ??= kind;
+  }
+
+  /** A host exception out of QuickJS: a WebAssembly trap, or the thread's native stack overflowing inside it. */
+  private unsafe(error: unknown): void {
+    this.tainted ??= 'stack_overflow';
+    const kind = isWasmTrap(error) ? 'trap' : 'native_stack';
+    const failure = { code: 'PLUGIN_ERROR', message: `the sandbox engine failed (${kind})`, reason: kind };
+    for (const call of [...this.active.values()]) this.finish(call.id, 'error', undefined, failure);
+    this.hooks.onUnsafe(this, kind, error);
+  }
+
+  /**
+   * After a run that allocated, the real heap is measured (QuickJS's own limit undercounts, see heap.ts): a heap
+   * over `memory_mb` fails the calls in flight with PLUGIN_MEMORY_LIMIT.
+   */
+  private checkpoint(): void {
+    const allocations = this.heap.allocations();
+    const now = Date.now();
+    const grown = Math.abs(allocations - this.lastMeasure.allocations);
+    const due = grown >= MEASURE_AFTER_ALLOCATIONS || (grown > 0 && now - this.lastMeasure.at > MEASURE_AFTER_MS);
+    if (!due && this.grownSinceMeasure === 0) return;
+    const bytes = this.safeMeasure();
+    if (bytes === undefined) return;
+    this.lastMeasure = { at: now, allocations, bytes };
+    this.grownSinceMeasure = 0;
+    if (bytes <= this.grants.memoryBytes) return;
+    const error = memoryError('heap_over_limit');
+    for (const call of [...this.active.values()]) this.finish(call.id, 'error', undefined, error);
+  }
+
+  private safeMeasure(): number | undefined {
+    try {
+      return this.heap.measured();
+    } catch {
+      return undefined;
+    }
+  }
+
   private earliestDeadline(): number {
     let min = Infinity;
     for (const call of this.active.values()) min = Math.min(min, call.deadline);
-    return min === Infinity ? Date.now() + this.setup.timeoutMs : min;
+    return min;
   }
 
   /** The interrupt handler fired: every call whose budget is spent ends as a timeout, whatever the plugin does next. */
   private expireOverdue(): void {
     const now = Date.now();
     for (const call of [...this.active.values()]) {
-      if (call.deadline <= now) this.finish(call.id, 'timeout', undefined, timeoutError(this.setup.timeoutMs));
+      if (call.deadline <= now) this.finish(call.id, 'timeout', undefined, timeoutError(this.grants.timeoutMs));
     }
-  }
-
-  private failAll(error: WireError): void {
-    if (error.code === 'PLUGIN_MEMORY_LIMIT') this.tainted = true;
-    for (const call of [...this.active.values()]) this.finish(call.id, 'error', undefined, error);
   }
 
   private failFromHandle(id: number, handle: QuickJSHandle): void {
     const info = describeHandle(this.ctx, handle);
     handle.dispose();
     if (this.interrupted || info.message === 'interrupted') {
-      this.finish(id, 'timeout', undefined, timeoutError(this.setup.timeoutMs));
-    } else this.finish(id, 'error', undefined, toWireError(info));
+      this.finish(id, 'timeout', undefined, timeoutError(this.grants.timeoutMs));
+    } else this.fail(id, info);
+  }
+
+  /** A call failed with `info`: out-of-memory and stack overflows are told apart by the engine's state. */
+  fail(id: number, info: ErrorInfo): void {
+    const kind = classify(info, this.growthRefused ? 1 : Math.max(this.countedPeak, this.heap.countedShare()));
+    if (kind === 'out_of_memory' || kind === 'stack_overflow') this.tainted ??= kind;
+    switch (kind) {
+      case 'out_of_memory':
+        return this.finish(id, 'error', undefined, memoryError('out_of_memory'));
+      case 'stack_overflow':
+        return this.finish(id, 'error', undefined, {
+          code: 'PLUGIN_ERROR',
+          message: `${info.name}: ${info.message}`,
+          reason: 'stack_overflow',
+        });
+      case 'interrupted':
+        return this.finish(id, 'timeout', undefined, timeoutError(this.grants.timeoutMs));
+      case 'error':
+        return this.finish(id, 'error', undefined, {
+          code: 'PLUGIN_ERROR',
+          message: `${info.name}: ${info.message}`.slice(0, 4096),
+        });
+    }
   }
 
   finish(id: number, outcome: HookOutcome, value: string | undefined, error: WireError | undefined): void {
@@ -219,33 +435,28 @@ export class Sandbox implements BridgeOwner {
     if (!call) return; // already timed out, or the sandbox was unloaded
     clearTimeout(call.timer);
     this.active.delete(id);
-    const memory = this.memoryUsed();
+    if (value !== undefined) {
+      const bad = exceeds(value, this.setup.bounds);
+      if (bad) {
+        outcome = 'error';
+        value = undefined;
+        error = limitError(
+          bad === 'too_large' ? 'reply_too_large' : 'reply_too_deep',
+          'the reply is too large or too deep',
+        );
+      }
+    }
     if (error?.code === 'PLUGIN_TIMEOUT') outcome = 'timeout';
-    // Once the heap is exhausted QuickJS cannot even allocate its "out of memory" error and throws null instead;
-    // a heap still at its limit when the call ends, or one too broken to measure, means the limit was the cause.
-    if (
-      error?.code === 'PLUGIN_ERROR' &&
-      (memory === TRAPPED || (memory !== undefined && memory > this.setup.memoryBytes * 0.9))
-    ) {
-      error = memoryError();
-    }
-    if (error?.code === 'PLUGIN_MEMORY_LIMIT') this.tainted = true;
-    post({ t: 'result', id, outcome, value, error, memoryBytes: memory === TRAPPED ? undefined : memory });
-    if (memory === TRAPPED) fatal('the QuickJS heap trapped after exhausting its memory limit');
-  }
-
-  private memoryUsed(): number | typeof TRAPPED | undefined {
-    if (this.disposed) return undefined;
-    try {
-      const usage = this.rt.computeMemoryUsage();
-      const used = this.ctx.getProp(usage, 'memory_used_size');
-      const bytes = this.ctx.getNumber(used);
-      used.dispose();
-      usage.dispose();
-      return bytes;
-    } catch (error) {
-      return isWasmTrap(error) ? TRAPPED : undefined;
-    }
+    post({
+      t: 'result',
+      id,
+      outcome,
+      value,
+      error,
+      memoryBytes: this.lastMeasure.bytes || undefined,
+      cpuMs: call.cpuMs,
+      totalCpuMs: this.cpu.total,
+    });
   }
 
   private unwrap(result: { value: QuickJSHandle } | { error: QuickJSHandle }, stage: string): QuickJSHandle {
@@ -253,9 +464,11 @@ export class Sandbox implements BridgeOwner {
       const info = describeHandle(this.ctx, result.error);
       result.error.dispose();
       if (this.interrupted || info.message === 'interrupted') {
-        throw new StartupError(`${stage}: did not finish within ${this.setup.timeoutMs} ms`);
+        throw new StartupError(`${stage}: did not finish within ${this.grants.timeoutMs} ms`, 'timeout');
       }
-      throw new StartupError(`${stage}: ${info.name}: ${info.message}`);
+      const kind = classify(info, this.heap.countedShare());
+      if (kind === 'out_of_memory' || kind === 'stack_overflow') this.tainted ??= kind;
+      throw new StartupError(`${stage}: ${info.name}: ${info.message}`, kind === 'out_of_memory' ? 'memory' : 'error');
     }
     return (result as { value: QuickJSHandle }).value;
   }
