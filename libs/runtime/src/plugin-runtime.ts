@@ -222,6 +222,7 @@ export class PluginRuntime {
   async clearQuarantine(installationId: string): Promise<void> {
     if (!this.quarantined.delete(installationId)) return;
     const instance = this.instances.get(installationId);
+    if (instance?.starting) await instance.starting.catch(() => undefined); // a reload now lands in the pool
     if (!instance || instance.state !== 'ready' || instance.worker?.dedicatedTo !== installationId) return;
     await this.track(instance, this.relocate(instance));
   }

@@ -435,6 +435,11 @@ export class Sandbox implements BridgeOwner, GrowthClient {
     if (!call) return; // already timed out, or the sandbox was unloaded
     clearTimeout(call.timer);
     this.active.delete(id);
+    // The last call answered: whatever its jobs do next runs on a background slice, not on its deadline.
+    if (this.active.size === 0 && this.sliceDeadline > Date.now() + this.setup.cpu.backgroundSliceMs) {
+      this.sliceDeadline = Date.now() + this.setup.cpu.backgroundSliceMs;
+      this.control.extend(this.sliceDeadline);
+    }
     if (value !== undefined) {
       const bad = exceeds(value, this.setup.bounds);
       if (bad) {
