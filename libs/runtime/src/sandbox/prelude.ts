@@ -101,6 +101,7 @@ export const PRELUDE_SOURCE = String.raw`(function (native, setupJson) {
       const error = new ErrorCtor(info.message);
       error.name = info.name;
       if (info.code) error.code = info.code;
+      if (info.reason) error.reason = info.reason;
       entry.reject(error);
     }
   }

@@ -32,9 +32,11 @@ const hooks: SandboxHooks = {
       // Nothing in this module can be trusted after a trap: the main thread terminates the worker now.
       fatal(`the WebAssembly module trapped in ${culprit}: ${message}`, culprit);
     } else if (!recycleRequested) {
-      // The native stack unwound through QuickJS frames: the module works, but is replaced once the others moved.
+      // The native stack unwound through QuickJS frames, or freeing one heap aborted: the other heaps are intact,
+      // so the module is replaced once they have moved.
       recycleRequested = true;
-      post({ t: 'recycle', reason: `the native stack overflowed in ${culprit}`, culprit });
+      const what = kind === 'native_stack' ? 'the native stack overflowed' : 'freeing its heap failed';
+      post({ t: 'recycle', reason: `${what} in ${culprit}: ${message}`, culprit });
     }
   },
   onAbandoned(sandbox, bytes) {

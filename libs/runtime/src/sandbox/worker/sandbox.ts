@@ -34,7 +34,7 @@ const MEASURE_AFTER_MS = 1000;
 /** What the worker needs from a sandbox's failures beyond its calls' results. */
 export interface SandboxHooks {
   /** The engine's native stack overflowed, or a trap hit: this module must be replaced (culprit: this sandbox). */
-  onUnsafe(sandbox: Sandbox, kind: 'trap' | 'native_stack', error: unknown): void;
+  onUnsafe(sandbox: Sandbox, kind: 'trap' | 'native_stack' | 'free_failed', error: unknown): void;
   /** A tainted heap was abandoned; its real size is `bytes`. */
   onAbandoned(sandbox: Sandbox, bytes: number): void;
 }
@@ -69,8 +69,14 @@ export class Sandbox implements BridgeOwner, GrowthClient {
   /** Highest share of QuickJS's own memory limit seen during the current calls. */
   private countedPeak = 0;
   private lastMeasure = { at: 0, allocations: 0, bytes: 0 };
-  /** WebAssembly memory this sandbox made the worker grow since its heap was last measured. */
-  private grownSinceMeasure = 0;
+  /**
+   * WebAssembly memory this sandbox made the worker grow, ever. The heap measure (heap.ts) does not see strings,
+   * so growth is what bounds them: it never shrinks, and once it passes memory_mb the memory grows no further
+   * for this sandbox.
+   */
+  private grown = 0;
+  /** The last measure found the heap over memory_mb: calls fail until a measure finds it back under. */
+  private overLimit = false;
   /** The memory governor refused to grow for this sandbox during the current calls: an engine-side OOM. */
   private growthRefused = false;
   /** Set once the heap may hold leaked objects (out of memory, stack overflow): never freed in place then. */
@@ -147,6 +153,13 @@ export class Sandbox implements BridgeOwner, GrowthClient {
       post({ t: 'result', id, outcome: 'error', error: this.budgetError() });
       return;
     }
+    if (this.overLimit) {
+      this.checkpoint(); // the plugin may have let go of memory since
+      if (this.overLimit) {
+        post({ t: 'result', id, outcome: 'error', error: memoryError('heap_over_limit') });
+        return;
+      }
+    }
     // The call's clock starts here, when the worker starts it, not when the main thread sent it.
     const timer = setTimeout(() => this.finish(id, 'timeout', undefined, timeoutError(timeoutMs)), timeoutMs + 5);
     if (this.active.size === 0) {
@@ -171,7 +184,11 @@ export class Sandbox implements BridgeOwner, GrowthClient {
     const owned = [ctx.newNumber(hostId)];
     if (ok && value !== undefined) owned.push(ctx.newString(value));
     if (!ok)
-      owned.push(ctx.newString(JSON.stringify({ name: errorName(error), code: error?.code, message: error?.message })));
+      owned.push(
+        ctx.newString(
+          JSON.stringify({ name: errorName(error), code: error?.code, reason: error?.reason, message: error?.message }),
+        ),
+      );
     const text = ok && value === undefined ? ctx.undefined : owned[1];
     this.run(() => {
       const result = ctx.callFunction(this.api!.settle, ctx.undefined, owned[0], ok ? ctx.true : ctx.false, text);
@@ -186,6 +203,7 @@ export class Sandbox implements BridgeOwner, GrowthClient {
     this.caps = new Set(grants.capabilities);
     this.cpu.update(this.setup.cpu, grants.timeoutMs);
     this.rt.setMemoryLimit(grants.memoryBytes);
+    this.overLimit = true; // measure at the next call against the new limit
     const text = this.ctx.newString(JSON.stringify({ capabilities: grants.capabilities, config: grants.config }));
     // The prelude's update is ours, not plugin code: it runs outside the CPU budget, with a short deadline.
     this.enter(Date.now() + 1000);
@@ -225,7 +243,8 @@ export class Sandbox implements BridgeOwner, GrowthClient {
       this.ctx.dispose();
       this.rt.dispose();
     } catch (error) {
-      this.hooks.onUnsafe(this, 'trap', error);
+      // Seen on JS_FreeRuntime's leak assertion: the module aborted while freeing this heap alone.
+      this.hooks.onUnsafe(this, 'free_failed', error);
     } finally {
       this.leave();
     }
@@ -275,11 +294,11 @@ export class Sandbox implements BridgeOwner, GrowthClient {
 
   /** Growth is refused once what the heap last measured plus what it grew since exceeds `memory_mb`. */
   allowGrowth(bytes: number): boolean {
-    if (this.lastMeasure.bytes + this.grownSinceMeasure > this.grants.memoryBytes) {
+    if (Math.max(this.lastMeasure.bytes, this.grown) > this.grants.memoryBytes) {
       this.growthRefused = true;
       return false;
     }
-    this.grownSinceMeasure += bytes;
+    this.grown += bytes;
     return true;
   }
 
@@ -367,12 +386,12 @@ export class Sandbox implements BridgeOwner, GrowthClient {
     const now = Date.now();
     const grown = Math.abs(allocations - this.lastMeasure.allocations);
     const due = grown >= MEASURE_AFTER_ALLOCATIONS || (grown > 0 && now - this.lastMeasure.at > MEASURE_AFTER_MS);
-    if (!due && this.grownSinceMeasure === 0) return;
+    if (!due && !this.overLimit) return;
     const bytes = this.safeMeasure();
     if (bytes === undefined) return;
     this.lastMeasure = { at: now, allocations, bytes };
-    this.grownSinceMeasure = 0;
-    if (bytes <= this.grants.memoryBytes) return;
+    this.overLimit = bytes > this.grants.memoryBytes;
+    if (!this.overLimit) return;
     const error = memoryError('heap_over_limit');
     for (const call of [...this.active.values()]) this.finish(call.id, 'error', undefined, error);
   }
