@@ -12,9 +12,9 @@ const hits: string[] = [];
 
 beforeAll(async () => {
   server = Fastify({ forceCloseConnections: true });
-  server.get('/*', async (request) => {
+  server.get('/*', (request, reply) => {
     hits.push(`${request.headers.host}${request.url}`);
-    return 'internal secret';
+    void reply.send('internal secret');
   });
   port = Number(new URL(await server.listen({ host: '127.0.0.1', port: 0 })).port);
 });
@@ -23,12 +23,12 @@ afterAll(() => server.close());
 /** A stub resolver: each name answers what the table says; lookups are counted. */
 function stubResolver(table: Record<string, string[] | (() => string[])>) {
   const lookups: string[] = [];
-  const resolve = async (name: string): Promise<ResolvedAddress[]> => {
+  const resolve = (name: string): Promise<ResolvedAddress[]> => {
     lookups.push(name);
     const entry = table[name];
     const addresses = typeof entry === 'function' ? entry() : entry;
-    if (!addresses) throw Object.assign(new Error('not found'), { code: 'ENOTFOUND' });
-    return addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
+    if (!addresses) return Promise.reject(Object.assign(new Error('not found'), { code: 'ENOTFOUND' }));
+    return Promise.resolve(addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 })));
   };
   return { resolve, lookups };
 }

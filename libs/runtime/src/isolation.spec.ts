@@ -63,7 +63,7 @@ beforeAll(async () => {
   await runtime.load(first);
   await runtime.load(second);
   server = Fastify({ forceCloseConnections: true });
-  server.get('/ping', async () => ({ ok: true }));
+  server.get('/ping', (_request, reply) => void reply.send({ ok: true }));
   baseUrl = await server.listen({ host: '127.0.0.1', port: 0 });
   // First uses are slow (fetch loads undici lazily, JIT): pay for them before anything is timed.
   await (await fetch(`${baseUrl}/ping`)).json();
@@ -125,7 +125,7 @@ function trigger(spec: LoadSpec, hook: HookName): Promise<unknown> {
       return runtime.health(id);
     case 'onCleanup':
       return runtime.stop(id);
-    default:
+    case 'onInit':
       return runtime.load(spec);
   }
 }

@@ -18,9 +18,9 @@ let runtime: PluginRuntime;
 
 beforeAll(async () => {
   web = Fastify({ forceCloseConnections: true });
-  web.get('/data', async (request) => {
+  web.get('/data', (request, reply) => {
     fetched.push(`${request.headers.host}${request.url}`);
-    return `fetched ${request.url}`;
+    void reply.send(`fetched ${request.url}`);
   });
   webPort = Number(new URL(await web.listen({ host: '127.0.0.1', port: 0 })).port);
   runtime = new PluginRuntime({
@@ -29,9 +29,9 @@ beforeAll(async () => {
     storage,
     workers: 2,
     maxCrashes: 3,
-    resolveHost: async (name) => {
+    resolveHost: (name) => {
       resolved.push(name);
-      return [{ address: '127.0.0.1', family: 4 }];
+      return Promise.resolve([{ address: '127.0.0.1', family: 4 as const }]);
     },
     privateNetworks: ['127.0.0.0/8'], // this test platform lets granted names reach loopback
   });
@@ -414,12 +414,12 @@ describe('escape attempts', () => {
 
   it('cannot pollute the host prototypes, neither through its reply nor through data handed in', async () => {
     const reply = (await ask('pollute')) as Record<string, unknown>;
-    const merged = Object.assign({}, reply);
+    const merged: Record<string, unknown> = Object.assign({}, reply);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-    expect((merged as Record<string, unknown>).polluted).toBeUndefined();
+    expect(merged.polluted).toBeUndefined();
     expect(Object.prototype.hasOwnProperty.call(reply, '__proto__')).toBe(false);
 
-    const hostile = JSON.parse('{"__proto__": {"polluted": "from host"}, "a": 1}');
+    const hostile = JSON.parse('{"__proto__": {"polluted": "from host"}, "a": 1}') as unknown;
     expect(await ask('reflectInput', hostile)).toEqual({ merged: { a: 1 }, polluted: 'inside' });
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(([] as unknown as Record<string, unknown>).polluted).toBeUndefined();

@@ -78,9 +78,8 @@ export class RecordingBridge implements RuntimeBridge {
   readonly events: Array<{ installationId: string; type: string; data: unknown }> = [];
   readonly messages: Array<{ from: string; target: string; type: string; data: unknown; timeoutMs: number }> = [];
   /** What sendMessage answers; may be replaced by a test. */
-  reply: (target: string, type: string, data: unknown) => Promise<unknown> = async (target, type, data) => ({
-    echo: { target, type, data },
-  });
+  reply: (target: string, type: string, data: unknown) => Promise<unknown> = (target, type, data) =>
+    Promise.resolve({ echo: { target, type, data } });
 
   emitEvent(installationId: string, event: { type: string; data: unknown }): void {
     this.events.push({ installationId, ...event });

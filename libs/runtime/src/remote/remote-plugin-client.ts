@@ -120,7 +120,7 @@ async function readCapped(response: Response, limit: number): Promise<string> {
   if (!response.body) return '';
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for await (const chunk of response.body) {
+  for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
     size += chunk.byteLength;
     if (size > limit) throw new Error(`response larger than ${limit} bytes`);
     chunks.push(chunk);

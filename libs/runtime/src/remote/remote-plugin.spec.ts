@@ -16,7 +16,11 @@ const SECRET = 'test-shared-secret';
 
 interface Received {
   path: string;
-  body: { hook: string; installation_id: string; payload: any };
+  body: {
+    hook: string;
+    installation_id: string;
+    payload: { type?: string; data?: unknown; config?: Record<string, unknown> } | null;
+  };
   delivery: string;
 }
 
@@ -46,8 +50,8 @@ beforeAll(async () => {
     if (failure) return reply.code(failure).send({ error: 'scripted failure' });
     switch (path) {
       case '/message':
-        if (body.payload.type === 'slow') await new Promise((resolve) => setTimeout(resolve, 1_000));
-        return { echo: body.payload.data, type: body.payload.type };
+        if (body.payload?.type === 'slow') await new Promise((resolve) => setTimeout(resolve, 1_000));
+        return { echo: body.payload?.data, type: body.payload?.type };
       case '/health':
         return [{ name: 'remote', status: 'pass' }];
       default:
@@ -101,7 +105,7 @@ describe('remote plugins', () => {
         payload: { config: { region: 'eu' }, plugin: { key: 'acme.remote', version: '2.0.0' } },
       },
     });
-    expect(received[0].body.payload.config.token).toBeUndefined(); // no secrets:read
+    expect(received[0].body.payload?.config?.token).toBeUndefined(); // no secrets:read
 
     expect(await runtime.message(spec.installationId, { type: 'greet', data: { name: 'Ada' } })).toEqual({
       echo: { name: 'Ada' },

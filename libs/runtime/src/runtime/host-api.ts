@@ -104,7 +104,7 @@ export class HostApi {
       case 'storage.get':
         return storage().get(id, String(args.key));
       case 'storage.list':
-        return storage().list(id, String(args.prefix ?? ''));
+        return storage().list(id, typeof args.prefix === 'string' ? args.prefix : '');
       case 'storage.set':
         await storage().set(id, String(args.key), args.value, instance.limits.storage_quota_bytes);
         return undefined;

@@ -138,7 +138,8 @@ export class WorkerHost {
     return new Promise<WorkerResult>((resolve) => {
       this.pending.set(id, { resolve });
       if (this.pending.size === 1) this.worker.ref(); // keep the process alive while an answer is owed
-      this.worker.postMessage({ ...message, id } as ToWorker);
+      const full: ToWorker = { ...message, id };
+      this.worker.postMessage(full);
     });
   }
 

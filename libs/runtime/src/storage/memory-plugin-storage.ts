@@ -16,44 +16,60 @@ export class MemoryPluginStorage implements PluginStorage {
     return space;
   }
 
-  async get(installationId: string, key: string): Promise<unknown> {
-    checkKey(key);
-    const text = this.data.get(installationId)?.entries.get(key);
-    return text === undefined ? undefined : JSON.parse(text);
+  get(installationId: string, key: string): Promise<unknown> {
+    return attempt(() => {
+      checkKey(key);
+      const text = this.data.get(installationId)?.entries.get(key);
+      return text === undefined ? undefined : (JSON.parse(text) as unknown);
+    });
   }
 
-  async set(installationId: string, key: string, value: unknown, quotaBytes: number): Promise<void> {
-    checkKey(key);
-    const json = encodeValue(value);
-    const space = this.space(installationId);
-    const old = space.entries.get(key);
-    const delta = entrySize(key, json) - (old === undefined ? 0 : entrySize(key, old));
-    if (delta > 0 && space.used + delta > quotaBytes) throw quotaError(space.used, delta, quotaBytes);
-    space.entries.set(key, json);
-    space.used += delta;
+  set(installationId: string, key: string, value: unknown, quotaBytes: number): Promise<void> {
+    return attempt(() => {
+      checkKey(key);
+      const json = encodeValue(value);
+      const space = this.space(installationId);
+      const old = space.entries.get(key);
+      const delta = entrySize(key, json) - (old === undefined ? 0 : entrySize(key, old));
+      if (delta > 0 && space.used + delta > quotaBytes) throw quotaError(space.used, delta, quotaBytes);
+      space.entries.set(key, json);
+      space.used += delta;
+    });
   }
 
-  async delete(installationId: string, key: string): Promise<boolean> {
-    checkKey(key);
-    const space = this.data.get(installationId);
-    const old = space?.entries.get(key);
-    if (!space || old === undefined) return false;
-    space.entries.delete(key);
-    space.used -= entrySize(key, old);
-    return true;
+  delete(installationId: string, key: string): Promise<boolean> {
+    return attempt(() => {
+      checkKey(key);
+      const space = this.data.get(installationId);
+      const old = space?.entries.get(key);
+      if (!space || old === undefined) return false;
+      space.entries.delete(key);
+      space.used -= entrySize(key, old);
+      return true;
+    });
   }
 
-  async list(installationId: string, prefix = ''): Promise<string[]> {
+  list(installationId: string, prefix = ''): Promise<string[]> {
     const keys: string[] = [];
     for (const key of this.data.get(installationId)?.entries.keys() ?? []) if (key.startsWith(prefix)) keys.push(key);
-    return keys.sort();
+    return Promise.resolve(keys.sort());
   }
 
-  async usage(installationId: string): Promise<number> {
-    return this.data.get(installationId)?.used ?? 0;
+  usage(installationId: string): Promise<number> {
+    return Promise.resolve(this.data.get(installationId)?.used ?? 0);
   }
 
-  async clear(installationId: string): Promise<void> {
+  clear(installationId: string): Promise<void> {
     this.data.delete(installationId);
+    return Promise.resolve();
+  }
+}
+
+/** Runs `fn` now, as a promise: a throw becomes a rejection, as from a real store. */
+function attempt<T>(fn: () => T): Promise<T> {
+  try {
+    return Promise.resolve(fn());
+  } catch (error) {
+    return Promise.reject(error instanceof Error ? error : new Error(String(error)));
   }
 }

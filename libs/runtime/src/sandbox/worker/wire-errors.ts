@@ -49,7 +49,7 @@ export function permissionDenied(ctx: QuickJSContext, capability: string): Nativ
 
 /** The name a host failure gets inside the sandbox, e.g. `LimitExceeded: storage quota ...`. */
 export function errorName(error: WireError | undefined): string {
-  switch (error?.code) {
+  switch (error?.code ?? '') {
     case 'PLUGIN_PERMISSION_DENIED':
       return 'PermissionDenied';
     case 'LIMIT_EXCEEDED':
@@ -67,12 +67,19 @@ export function describeHandle(ctx: QuickJSContext, handle: QuickJSHandle): Erro
     if (dumped === null) return { name: 'null', message: 'null was thrown', thrownNull: true };
     if (dumped && typeof dumped === 'object') {
       const d = dumped as Record<string, unknown>;
-      return { name: String(d.name ?? 'Error'), message: String(d.message ?? '') };
+      return { name: asText(d.name, 'Error'), message: asText(d.message, '') };
     }
-    return { name: 'Error', message: String(dumped) };
+    return { name: 'Error', message: asText(dumped, '') };
   } catch {
     return { name: 'Error', message: 'unreadable error' };
   }
+}
+
+/** A dumped QuickJS value as text: strings as they are, other primitives through String, objects not at all. */
+function asText(value: unknown, fallback: string): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  return fallback;
 }
 
 export function parseErrorInfo(text: string | undefined): ErrorInfo {
@@ -80,8 +87,8 @@ export function parseErrorInfo(text: string | undefined): ErrorInfo {
   try {
     const info = JSON.parse(text ?? '{}') as Partial<ErrorInfo>;
     return {
-      name: String(info.name ?? 'Error'),
-      message: String(info.message ?? ''),
+      name: asText(info.name, 'Error'),
+      message: asText(info.message, ''),
       code: typeof info.code === 'string' ? info.code : undefined,
       thrownNull: info.thrownNull === true,
     };
