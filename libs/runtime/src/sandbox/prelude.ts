@@ -196,18 +196,28 @@ export const PRELUDE_SOURCE = String.raw`(function (native, setupJson) {
     }
   }
 
+  function fail(callId, error) { native.done(callId, false, toJson(describe(error))); }
+  function reply(callId, result) { native.done(callId, true, result === undefined ? undefined : toJson(result)); }
+  // A hook that returns a plain value is answered at once, without a promise job; a promise is awaited.
   function dispatch(callId, hook, payload) {
-    const ran = then(resolved, function () {
+    let result;
+    try {
       const fn = plugin[hook];
-      if (typeof fn !== 'function') return undefined;
-      if (payload === undefined) return call(fn, plugin, context);
-      return call(fn, plugin, parse(payload), context);
-    });
-    const text = then(ran, function (result) { return result === undefined ? undefined : toJson(result); });
+      if (typeof fn !== 'function') result = undefined;
+      else if (payload === undefined) result = call(fn, plugin, context);
+      else result = call(fn, plugin, parse(payload), context);
+      if (result === null || (typeof result !== 'object' && typeof result !== 'function') || typeof result.then !== 'function') {
+        return reply(callId, result);
+      }
+    } catch (error) {
+      return fail(callId, error);
+    }
     then(
-      text,
-      function (t) { native.done(callId, true, t); },
-      function (error) { native.done(callId, false, toJson(describe(error))); },
+      own(PromiseCtor.resolve(result)),
+      function (value) {
+        try { reply(callId, value); } catch (error) { fail(callId, error); }
+      },
+      function (error) { fail(callId, error); },
     );
   }
 
