@@ -35,7 +35,7 @@ function runaway(hook: HookName, mode: Mode): LoadSpec {
   return inlinePlugin(code, {
     permissions: ['messages:receive', 'events:subscribe'],
     // Loops run into the time limit; bombs get more time so that it is the memory limit they hit.
-    limits: { timeout_ms: mode === 'loop' ? LOOP_MS : 3000, memory_mb: 8 },
+    limits: { timeout_ms: mode === 'loop' ? LOOP_MS : 10_000, memory_mb: 8 },
   });
 }
 

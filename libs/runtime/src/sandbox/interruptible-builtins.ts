@@ -20,59 +20,11 @@
  */
 export const NATIVE_MAX = 65_536;
 
-export const INTERRUPTIBLE_BUILTINS_SOURCE =
-  String.raw`(function () {
-  'use strict';
-  const NATIVE_MAX = ${NATIVE_MAX};
-  const MAX_LENGTH = 9007199254740991;
-  const ObjectCtor = Object;
-  const ArrayCtor = Array;
-  const NumberCtor = Number;
-  const TypeErrorCtor = TypeError;
-  const defineProperty = Object.defineProperty;
-  const getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
-  const getPrototypeOf = Object.getPrototypeOf;
-  const isArray = Array.isArray;
-  const construct = Reflect.construct;
-  const trunc = Math.trunc;
-  const min = Math.min;
-  const max = Math.max;
-  const species = Symbol.species;
-  const spreadable = Symbol.isConcatSpreadable;
-  const uncurry = Function.prototype.bind.bind(Function.prototype.call);
-  const call = uncurry(Function.prototype.call);
-  const apply = uncurry(Function.prototype.apply);
-  const push = uncurry(Array.prototype.push);
-  const nativeJoin = uncurry(Array.prototype.join);
-  const nativeSort = uncurry(Array.prototype.sort);
-  const weakAdd = uncurry(WeakSet.prototype.add);
-  const weakHas = uncurry(WeakSet.prototype.has);
-  const proxies = new WeakSet();
-
-  // Every Proxy is made through the constructors below, so a Proxy around an array is never taken for an array.
-  const NativeProxy = Proxy;
-  const nativeRevocable = Proxy.revocable;
-  function ProxyConstructor(target, handler) {
-    if (new.target === undefined) throw new TypeErrorCtor("Constructor Proxy requires 'new'");
-    const proxy = construct(NativeProxy, [target, handler]);
-    weakAdd(proxies, proxy);
-    return proxy;
-  }
-  const ProxyShim = ProxyConstructor.bind(undefined);
-  defineProperty(ProxyShim, 'name', { value: 'Proxy', configurable: true });
-  defineProperty(ProxyShim, 'revocable', {
-    value: function revocable(target, handler) {
-      const result = nativeRevocable(target, handler);
-      weakAdd(proxies, result.proxy);
-      return result;
-    },
-    writable: true,
-    configurable: true,
-  });
-  defineProperty(globalThis, 'Proxy', { value: ProxyShim, writable: true, configurable: true });
-
-  const plainArray = (o) => isArray(o) && !weakHas(proxies, o);
-  const short = (o) => plainArray(o) && o.length <= NATIVE_MAX;
+/** The JavaScript versions, compiled inside QuickJS on first use by the guard below (a Function body). */
+const FALLBACKS_BODY =
+  String.raw`'use strict';
+  const { MAX_LENGTH, ObjectCtor, ArrayCtor, NumberCtor, TypeErrorCtor, defineProperty, isArray, construct, trunc,
+    min, max, species, spreadable, call, push, nativeJoin, nativeSort, typedLength, typedJoin } = intrinsics;
   const toStr = (v) => ` +
   '`${v}`' +
   String.raw`;
@@ -438,12 +390,93 @@ export const INTERRUPTIBLE_BUILTINS_SOURCE =
     return index;
   }
 
+  fallback.typedJoin = function join(separator) {
+    const len = typedLength(this);
+    const sep = separator === undefined ? ',' : toStr(separator);
+    const chunks = [];
+    for (let k = 0; k < len; k += 4096) {
+      const parts = [];
+      for (let i = k; i < k + 4096 && i < len; i++) push(parts, toStr(this[i]));
+      push(chunks, nativeJoin(parts, sep));
+    }
+    return len === 0 ? call(typedJoin, this, sep) : nativeJoin(chunks, sep);
+  };
+  return fallback;
+`;
+
+export const INTERRUPTIBLE_BUILTINS_SOURCE = String.raw`(function () {
+  'use strict';
+  const NATIVE_MAX = ${NATIVE_MAX};
+  const FALLBACKS = ${JSON.stringify(FALLBACKS_BODY)};
+  const MAX_LENGTH = 9007199254740991;
+  const ObjectCtor = Object;
+  const ArrayCtor = Array;
+  const NumberCtor = Number;
+  const TypeErrorCtor = TypeError;
+  const defineProperty = Object.defineProperty;
+  const getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
+  const getPrototypeOf = Object.getPrototypeOf;
+  const isArray = Array.isArray;
+  const construct = Reflect.construct;
+  const trunc = Math.trunc;
+  const min = Math.min;
+  const max = Math.max;
+  const species = Symbol.species;
+  const spreadable = Symbol.isConcatSpreadable;
+  const uncurry = Function.prototype.bind.bind(Function.prototype.call);
+  const call = uncurry(Function.prototype.call);
+  const apply = uncurry(Function.prototype.apply);
+  const push = uncurry(Array.prototype.push);
+  const nativeJoin = uncurry(Array.prototype.join);
+  const nativeSort = uncurry(Array.prototype.sort);
+  const weakAdd = uncurry(WeakSet.prototype.add);
+  const weakHas = uncurry(WeakSet.prototype.has);
+  const proxies = new WeakSet();
+  const freeze = Object.freeze;
+  const TypedArrayPrototype = getPrototypeOf(Int8Array.prototype);
+  const typedLength = uncurry(getOwnPropertyDescriptor(TypedArrayPrototype, 'length').get);
+  const typedJoin = TypedArrayPrototype.join;
+
+
+  // Every Proxy is made through the constructors below, so a Proxy around an array is never taken for an array.
+  const NativeProxy = Proxy;
+  const nativeRevocable = Proxy.revocable;
+  function ProxyConstructor(target, handler) {
+    if (new.target === undefined) throw new TypeErrorCtor("Constructor Proxy requires 'new'");
+    const proxy = construct(NativeProxy, [target, handler]);
+    weakAdd(proxies, proxy);
+    return proxy;
+  }
+  const ProxyShim = ProxyConstructor.bind(undefined);
+  defineProperty(ProxyShim, 'name', { value: 'Proxy', configurable: true });
+  defineProperty(ProxyShim, 'revocable', {
+    value: function revocable(target, handler) {
+      const result = nativeRevocable(target, handler);
+      weakAdd(proxies, result.proxy);
+      return result;
+    },
+    writable: true,
+    configurable: true,
+  });
+  defineProperty(globalThis, 'Proxy', { value: ProxyShim, writable: true, configurable: true });
+
+  const plainArray = (o) => isArray(o) && !weakHas(proxies, o);
+  const short = (o) => plainArray(o) && o.length <= NATIVE_MAX;
+  // The JavaScript versions are compiled on first use only: most plugins never need them, and compiling them
+  // for every sandbox would cost about 5 ms per load (measured).
+  const FunctionCtor = Function;
+  const intrinsics = freeze({ MAX_LENGTH, ObjectCtor, ArrayCtor, NumberCtor, TypeErrorCtor, defineProperty, isArray,
+    construct, trunc, min, max, species, spreadable, call, push, nativeJoin, nativeSort, typedLength, typedJoin });
+  let compiled;
+  const fallbacks = () => compiled || (compiled = FunctionCtor('intrinsics', FALLBACKS)(intrinsics));
+
   function install(proto, name, useNative, replacement) {
     const original = proto[name];
     if (typeof original !== 'function') return;
     const holder = {
       [name]() {
-        return useNative(this, arguments) ? apply(original, this, arguments) : apply(replacement, this, arguments);
+        if (useNative(this, arguments)) return apply(original, this, arguments);
+        return apply(typeof replacement === 'string' ? fallbacks()[replacement] : replacement, this, arguments);
       },
     };
     defineProperty(holder[name], 'length', { value: original.length, configurable: true });
@@ -455,11 +488,11 @@ export const INTERRUPTIBLE_BUILTINS_SOURCE =
   for (const name of ['indexOf', 'lastIndexOf', 'includes', 'join', 'toLocaleString', 'reverse', 'copyWithin',
     'every', 'some', 'forEach', 'map', 'filter', 'reduce', 'reduceRight', 'slice', 'splice', 'shift', 'unshift',
     'sort']) {
-    install(ArrayCtor.prototype, name, shortReceiver, fallback[name]);
+    install(ArrayCtor.prototype, name, shortReceiver, name);
   }
   // flat and flatMap descend into elements, which may themselves be huge sparse arrays.
-  install(ArrayCtor.prototype, 'flat', never, fallback.flat);
-  install(ArrayCtor.prototype, 'flatMap', never, fallback.flatMap);
+  install(ArrayCtor.prototype, 'flat', never, 'flat');
+  install(ArrayCtor.prototype, 'flatMap', never, 'flatMap');
   install(ArrayCtor.prototype, 'concat', (o, args) => {
     if (!short(o)) return false;
     for (let i = 0; i < args.length; i++) {
@@ -467,25 +500,12 @@ export const INTERRUPTIBLE_BUILTINS_SOURCE =
       if (e !== null && (typeof e === 'object' || typeof e === 'function') && !short(e)) return false;
     }
     return true;
-  }, fallback.concat);
+  }, 'concat');
 
   // Typed arrays: join formats every element natively (measured: seconds for 2 ** 25 elements).
-  const TypedArrayPrototype = getPrototypeOf(Int8Array.prototype);
-  const typedLength = uncurry(getOwnPropertyDescriptor(TypedArrayPrototype, 'length').get);
-  const typedJoin = TypedArrayPrototype.join;
   install(TypedArrayPrototype, 'join', (o) => {
     try { return typedLength(o) <= NATIVE_MAX; } catch (e) { return true; } // not a typed array: let it throw
-  }, function join(separator) {
-    const len = typedLength(this);
-    const sep = separator === undefined ? ',' : toStr(separator);
-    const chunks = [];
-    for (let k = 0; k < len; k += 4096) {
-      const parts = [];
-      for (let i = k; i < k + 4096 && i < len; i++) push(parts, toStr(this[i]));
-      push(chunks, nativeJoin(parts, sep));
-    }
-    return len === 0 ? call(typedJoin, this, sep) : nativeJoin(chunks, sep);
-  });
+  }, 'typedJoin');
 
   // Set methods that take a set-like: its keys() iterator is driven from JavaScript, so the loop polls.
   function stepwise(iterator) {
