@@ -52,6 +52,7 @@ export interface RemoteRuntime {
 
 export type RuntimeSpec = SandboxRuntime | RemoteRuntime;
 
+/** Resource limits: asked for by a manifest, granted per installation, capped by the platform. */
 export interface PluginLimits {
   /** QuickJS heap limit in MiB. */
   memory_mb?: number;
@@ -96,8 +97,14 @@ export interface ManifestError {
 export type ManifestValidationResult =
   { valid: true; manifest: PluginManifest } | { valid: false; errors: ManifestError[] };
 
-/** Limits applied when the manifest does not set them. */
+/**
+ * What an installation runs with when it was granted no limits (the runtime's default platform defaults; a
+ * platform may configure its own). A manifest's `limits` is a request: it can only make these lower.
+ */
 export const DEFAULT_LIMITS: Required<PluginLimits> = { memory_mb: 32, timeout_ms: 5_000, max_pending: 16 };
 
-/** Upper bounds a manifest may ask for; administrators may lower (never raise) them per installation. */
+/**
+ * The most a manifest may ask for and the runtime's default platform maximums: what an installation's owner or an
+ * admin may grant. A platform may configure lower maximums.
+ */
 export const MAX_LIMITS: Required<PluginLimits> = { memory_mb: 512, timeout_ms: 300_000, max_pending: 1_000 };
