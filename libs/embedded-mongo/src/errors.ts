@@ -107,3 +107,11 @@ export function asCommandError(err: unknown): MongoCommandError {
   const message = err instanceof Error ? err.message : String(err);
   return new MongoCommandError(ErrorCode.BadValue, message);
 }
+
+/** The `{ok: 0, errmsg, code, codeName}` reply for anything thrown by a command. */
+export function errorReply(err: unknown): Record<string, unknown> {
+  const e = asCommandError(err);
+  const reply: Record<string, unknown> = { ok: 0, errmsg: e.message, code: e.code, codeName: e.codeName, ...e.extra };
+  if (e.errorLabels.length) reply.errorLabels = e.errorLabels;
+  return reply;
+}

@@ -1,7 +1,7 @@
 import net from 'node:net';
 import type { Document } from 'bson';
-import { Engine, errorReply } from './engine.js';
-import { ErrorCode, MongoCommandError } from './errors.js';
+import type { Engine } from './engine.js';
+import { ErrorCode, errorReply, MongoCommandError } from './errors.js';
 import {
   encodeOpMsg,
   encodeOpReply,

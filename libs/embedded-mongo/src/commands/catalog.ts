@@ -1,0 +1,259 @@
+import { keyString } from '../bson-order.js';
+import { validateCollectionName, validateDbName, type LogOp } from '../catalog.js';
+import type { IndexSpec } from '../collection-index.js';
+import { compileFilter, type Collection } from '../collection.js';
+import type { CommandTable, Engine } from '../engine.js';
+import { ErrorCode, MongoCommandError } from '../errors.js';
+import { isPlainObject, type Doc } from '../paths.js';
+
+/** Databases, collections and indexes: create, list, modify and drop them. */
+
+export function catalogCommands(engine: Engine): CommandTable {
+  return {
+    listDatabases: (_db, cmd) => listDatabases(engine, cmd),
+    listCollections: (db, cmd) => listCollections(engine, db, cmd),
+    create: (db, cmd) => create(engine, db, cmd),
+    drop: (db, cmd) => drop(engine, db, cmd),
+    dropDatabase: (db) => dropDatabase(engine, db),
+    collMod: (db, cmd) => collMod(engine, db, cmd),
+    createIndexes: (db, cmd) => createIndexes(engine, db, cmd),
+    listIndexes: (db, cmd) => listIndexes(engine, db, cmd),
+    dropIndexes: (db, cmd) => dropIndexes(engine, db, cmd),
+    deleteIndexes: (db, cmd) => dropIndexes(engine, db, cmd),
+  };
+}
+
+/** Creates a collection implicitly (first insert, createIndexes), logging it. */
+export function ensureCollection(engine: Engine, db: string, name: string, ops: LogOp[]): Collection {
+  const ns = `${validateDbName(db)}.${validateCollectionName(name)}`;
+  const existing = engine.catalog.get(ns);
+  if (existing) return existing;
+  const coll = engine.catalog.create(ns);
+  ops.push({ op: 'cc', ns, options: {}, uuid: coll.uuid });
+  return coll;
+}
+
+function listDatabases(engine: Engine, cmd: Doc): Doc {
+  const match = compileFilter(isPlainObject(cmd.filter) ? cmd.filter : undefined);
+  const catalog = engine.catalog;
+  const databases = [...catalog.dbs.keys()]
+    .map((name) => ({ name, sizeOnDisk: 0, empty: catalog.collections(name).every((c) => c.docs.size === 0) }))
+    .filter((d) => match(d));
+  if (cmd.nameOnly) return { databases: databases.map((d) => ({ name: d.name })), ok: 1 };
+  return { databases, totalSize: 0, totalSizeMb: 0, ok: 1 };
+}
+
+function listCollections(engine: Engine, db: string, cmd: Doc): Doc {
+  const match = compileFilter(isPlainObject(cmd.filter) ? cmd.filter : undefined);
+  const infos = engine.catalog
+    .collections(db)
+    .map((c) =>
+      cmd.nameOnly
+        ? { name: c.name, type: 'collection' }
+        : {
+            name: c.name,
+            type: 'collection',
+            options: c.options,
+            info: { readOnly: false, uuid: c.uuid },
+            idIndex: { v: 2, key: { _id: 1 }, name: '_id_' },
+          },
+    )
+    .filter((d) => match(d));
+  return engine.cursors.reply(`${db}.$cmd.listCollections`, infos, cmd.cursor);
+}
+
+const NOT_OPTIONS = new Set(['lsid', 'txnNumber', 'writeConcern', 'autocommit', 'startTransaction']);
+
+async function create(engine: Engine, db: string, cmd: Doc): Promise<Doc> {
+  const name = validateCollectionName(cmd.create);
+  validateDbName(db);
+  const ns = `${db}.${name}`;
+  if (cmd.viewOn !== undefined)
+    throw new MongoCommandError(ErrorCode.BadValue, 'views are not supported by the embedded engine');
+  if (engine.catalog.get(ns))
+    throw new MongoCommandError(ErrorCode.NamespaceExists, `Collection ${ns} already exists.`);
+  const options: Doc = {};
+  for (const [k, v] of Object.entries(cmd)) {
+    if (k !== 'create' && !k.startsWith('$') && !NOT_OPTIONS.has(k)) options[k] = v;
+  }
+  const coll = engine.catalog.create(ns, options);
+  await engine.persist([{ op: 'cc', ns, options, uuid: coll.uuid }]);
+  return { ok: 1 };
+}
+
+async function drop(engine: Engine, db: string, cmd: Doc): Promise<Doc> {
+  const ns = `${db}.${validateCollectionName(cmd.drop)}`;
+  const coll = engine.catalog.get(ns);
+  // MongoDB 7.0 treats dropping a missing collection as success.
+  if (!coll) return { ok: 1 };
+  engine.catalog.drop(ns);
+  engine.cursors.closeWhere((cursorNs) => cursorNs === ns);
+  await engine.persist([{ op: 'dc', ns }]);
+  return { nIndexesWas: coll.indexes.length, ns, ok: 1 };
+}
+
+async function dropDatabase(engine: Engine, db: string): Promise<Doc> {
+  if (engine.catalog.dbs.has(db)) {
+    engine.catalog.dropDatabase(db);
+    await engine.persist([{ op: 'dd', db }]);
+  }
+  return { dropped: db, ok: 1 };
+}
+
+async function collMod(engine: Engine, db: string, cmd: Doc): Promise<Doc> {
+  const ns = `${db}.${validateCollectionName(cmd.collMod)}`;
+  const coll = engine.catalog.get(ns);
+  if (!coll) throw new MongoCommandError(ErrorCode.NamespaceNotFound, `ns does not exist: ${ns}`);
+  const reply: Doc = { ok: 1 };
+  // TTL changes are honoured; other options are accepted and recorded.
+  if (isPlainObject(cmd.index)) {
+    const spec = cmd.index;
+    const index =
+      typeof spec.name === 'string'
+        ? coll.getIndex(spec.name)
+        : coll.indexes.find((i) => keyString(i.spec.key) === keyString(spec.keyPattern));
+    if (!index) throw new MongoCommandError(ErrorCode.IndexNotFound, 'cannot find index for collMod');
+    if (typeof spec.expireAfterSeconds === 'number') {
+      reply.expireAfterSeconds_old = index.spec.expireAfterSeconds;
+      index.spec.expireAfterSeconds = spec.expireAfterSeconds;
+      reply.expireAfterSeconds_new = spec.expireAfterSeconds;
+      await engine.persist([
+        { op: 'di', ns, name: index.name },
+        { op: 'ci', ns, spec: index.spec },
+      ]);
+    }
+    return reply;
+  }
+  const options = { ...coll.options };
+  for (const [k, v] of Object.entries(cmd))
+    if (k !== 'collMod' && !k.startsWith('$') && k !== 'lsid' && k !== 'writeConcern') options[k] = v;
+  coll.options = options;
+  await engine.persist([{ op: 'cm', ns, options }]);
+  return reply;
+}
+
+async function createIndexes(engine: Engine, db: string, cmd: Doc): Promise<Doc> {
+  const name = validateCollectionName(cmd.createIndexes);
+  if (!Array.isArray(cmd.indexes) || cmd.indexes.length === 0) {
+    throw new MongoCommandError(ErrorCode.BadValue, 'Must specify at least one index to create');
+  }
+  const ops: LogOp[] = [];
+  const existed = engine.catalog.get(`${db}.${name}`) !== undefined;
+  const coll = ensureCollection(engine, db, name, ops);
+  const before = coll.indexes.length;
+  const created: string[] = [];
+  try {
+    for (const raw of cmd.indexes as unknown[]) {
+      const spec = indexSpecOf(raw);
+      const sameName = coll.getIndex(spec.name);
+      const sameKey = coll.indexes.find((i) => keyString(i.spec.key) === keyString(spec.key));
+      if (sameName) {
+        if (keyString(sameName.spec.key) !== keyString(spec.key)) {
+          throw new MongoCommandError(
+            ErrorCode.IndexKeySpecsConflict,
+            `An existing index has the same name as the requested index. Requested index: ${spec.name}`,
+          );
+        }
+        if (spec.name !== '_id_' && indexOptionsKey(sameName.spec) !== indexOptionsKey(spec)) {
+          throw new MongoCommandError(
+            ErrorCode.IndexOptionsConflict,
+            `An equivalent index already exists with different options: ${spec.name}`,
+          );
+        }
+        continue;
+      }
+      if (sameKey && !spec.partialFilterExpression && !sameKey.spec.partialFilterExpression) {
+        throw new MongoCommandError(
+          ErrorCode.IndexOptionsConflict,
+          `Index already exists with a different name: ${sameKey.name}`,
+        );
+      }
+      coll.createIndex(spec);
+      created.push(spec.name);
+      ops.push({ op: 'ci', ns: coll.ns, spec });
+    }
+  } catch (err) {
+    // createIndexes is all-or-nothing.
+    for (const n of created) coll.dropIndex(n);
+    if (!existed) engine.catalog.drop(coll.ns);
+    throw err;
+  }
+  await engine.persist(ops);
+  const reply: Doc = {
+    numIndexesBefore: before,
+    numIndexesAfter: coll.indexes.length,
+    createdCollectionAutomatically: !existed,
+    ok: 1,
+  };
+  if (created.length === 0) reply.note = 'all indexes already exist';
+  return reply;
+}
+
+function indexSpecOf(raw: unknown): IndexSpec {
+  if (!isPlainObject(raw) || !isPlainObject(raw.key) || Object.keys(raw.key).length === 0) {
+    throw new MongoCommandError(ErrorCode.BadValue, 'Index specification must have a non-empty key object');
+  }
+  for (const [f, v] of Object.entries(raw.key)) {
+    if (typeof v === 'number' ? v === 0 || !Number.isFinite(v) : typeof v !== 'string') {
+      throw new MongoCommandError(
+        ErrorCode.BadValue,
+        `Values in the index key pattern must be numbers or strings (field ${f})`,
+      );
+    }
+  }
+  const { key, name: rawName, v: _v, ...indexOptions } = raw;
+  return { v: 2, key, name: typeof rawName === 'string' ? rawName : defaultIndexName(key), ...indexOptions };
+}
+
+function listIndexes(engine: Engine, db: string, cmd: Doc): Doc {
+  const ns = `${db}.${validateCollectionName(cmd.listIndexes)}`;
+  const coll = engine.catalog.get(ns);
+  if (!coll) throw new MongoCommandError(ErrorCode.NamespaceNotFound, `ns does not exist: ${ns}`);
+  return engine.cursors.reply(
+    ns,
+    coll.indexes.map((i) => ({ ...i.spec })),
+    cmd.cursor,
+  );
+}
+
+async function dropIndexes(engine: Engine, db: string, cmd: Doc): Promise<Doc> {
+  const field = 'dropIndexes' in cmd ? 'dropIndexes' : 'deleteIndexes';
+  const ns = `${db}.${validateCollectionName(cmd[field])}`;
+  const coll = engine.catalog.get(ns);
+  if (!coll) throw new MongoCommandError(ErrorCode.NamespaceNotFound, `ns not found ${ns}`);
+  const before = coll.indexes.length;
+  const spec = cmd.index;
+  let names: string[];
+  if (spec === '*') names = coll.indexes.slice(1).map((i) => i.name);
+  else if (typeof spec === 'string') names = [spec];
+  else if (Array.isArray(spec)) names = spec.map(String);
+  else if (isPlainObject(spec)) {
+    const hit = coll.indexes.find((i) => keyString(i.spec.key) === keyString(spec));
+    if (!hit)
+      throw new MongoCommandError(ErrorCode.IndexNotFound, `can't find index with key: ${JSON.stringify(spec)}`);
+    names = [hit.name];
+  } else throw new MongoCommandError(ErrorCode.BadValue, 'dropIndexes requires an index name, key pattern, or "*"');
+  for (const n of names) {
+    if (n === '_id_') throw new MongoCommandError(ErrorCode.InvalidOptions, 'cannot drop _id index');
+    if (!coll.getIndex(n)) throw new MongoCommandError(ErrorCode.IndexNotFound, `index not found with name [${n}]`);
+  }
+  for (const n of names) coll.dropIndex(n);
+  await engine.persist(names.map((name) => ({ op: 'di' as const, ns, name })));
+  return { nIndexesWas: before, ok: 1 };
+}
+
+/** The options that make two indexes with one key pattern different (ignoring cosmetic ones). */
+function indexOptionsKey(spec: IndexSpec): string {
+  return keyString({
+    unique: spec.unique === true,
+    sparse: spec.sparse === true,
+    partialFilterExpression: spec.partialFilterExpression ?? null,
+    expireAfterSeconds: spec.expireAfterSeconds ?? null,
+  });
+}
+
+export function defaultIndexName(key: Doc): string {
+  return Object.entries(key)
+    .map(([f, v]) => `${f}_${String(v)}`)
+    .join('_');
+}

@@ -1,0 +1,45 @@
+import type { CommandTable, Engine } from '../engine.js';
+import { keyString } from '../bson-order.js';
+import { isPlainObject, type Doc } from '../paths.js';
+import { noSuchTransaction } from '../sessions.js';
+
+/** endSessions and the transaction verbs (commitTransaction, abortTransaction). */
+
+export function sessionCommands(engine: Engine): CommandTable {
+  return {
+    endSessions: (_db, cmd) => endSessions(engine, cmd),
+    refreshSessions: () => ({ ok: 1 }),
+    killSessions: () => ({ ok: 1 }),
+    commitTransaction: (_db, cmd) => commitTransaction(engine, cmd),
+    abortTransaction: (_db, cmd) => abortTransaction(engine, cmd),
+  };
+}
+
+/** Ends sessions: aborts their open transactions, forgets their retryable writes, closes their cursors. */
+function endSessions(engine: Engine, cmd: Doc): Doc {
+  const ids = Array.isArray(cmd.endSessions) ? cmd.endSessions : [];
+  for (const lsid of ids) {
+    if (!isPlainObject(lsid)) continue;
+    const key = keyString(lsid.id);
+    engine.sessions.end(key);
+    engine.cursors.closeWhere((_ns, sessionKey) => sessionKey === key);
+  }
+  return { ok: 1 };
+}
+
+async function commitTransaction(engine: Engine, cmd: Doc): Promise<Doc> {
+  const txn = engine.sessions.named(cmd);
+  if (txn.state === 'committed') return { ok: 1 };
+  if (txn.state === 'aborted') throw noSuchTransaction(txn.txnNumber);
+  const record = txn.commit(engine.catalog);
+  engine.tick();
+  if (record) await engine.persist([record]);
+  return { ok: 1 };
+}
+
+function abortTransaction(engine: Engine, cmd: Doc): Doc {
+  const txn = engine.sessions.named(cmd);
+  if (txn.state !== 'active') throw noSuchTransaction(txn.txnNumber);
+  txn.abort();
+  return { ok: 1 };
+}
