@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, mkdtempSync, readdirSync, rmSync, statSync, truncateSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +22,48 @@ function startChild(dataDir: string): Promise<{ child: ChildProcess; uri: string
     child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
     child.on('exit', (code) => reject(new Error(`child exited early (${code}): ${err}`)));
   });
+}
+
+interface ChildInfo {
+  uri: string;
+  pid: number;
+  openMs: number;
+}
+
+/**
+ * Starts the engine as the child of a shell that then execs `sleep`: sleep never reaps it, so once killed the
+ * engine stays a zombie whose pid still answers kill(pid, 0), the state that used to keep its lock "alive".
+ */
+function startOrphanableChild(dataDir: string): Promise<{ wrapper: ChildProcess; info: ChildInfo }> {
+  return new Promise((resolve, reject) => {
+    const wrapper = spawn(
+      '/bin/sh',
+      ['-c', '"$0" --import tsx "$1" "$2" & exec sleep 300', process.execPath, CHILD, dataDir],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    let err = '';
+    wrapper.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const line = out.split('\n').find((l) => l.startsWith('{'));
+      if (!line) return;
+      const parsed = JSON.parse(line) as ChildInfo & { error?: string; message?: string };
+      if (parsed.error) reject(new Error(`engine did not start: ${parsed.error}: ${parsed.message ?? ''}`));
+      else resolve({ wrapper, info: parsed });
+    });
+    wrapper.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    wrapper.on('exit', (code) => reject(new Error(`wrapper exited early (${code}): ${err}`)));
+  });
+}
+
+/** The state letter of /proc/<pid>/stat (R, S, Z, …), or undefined once the pid is gone. */
+function procState(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+  } catch {
+    return undefined;
+  }
 }
 
 function journalFiles(dir: string): string[] {
@@ -140,6 +182,69 @@ describe('durability', () => {
       await server.stop();
     }
   }, 60_000);
+
+  it.skipIf(process.platform !== 'linux')(
+    'restarts at once after each of 20 SIGKILLs, while the killed engine is still an unreaped zombie, losing no acknowledged write',
+    async () => {
+      const dataDir = tempDir();
+      const acked: string[] = [];
+      const openTimes: number[] = [];
+      const wrappers: ChildProcess[] = [];
+      try {
+        let { wrapper, info } = await startOrphanableChild(dataDir);
+        wrappers.push(wrapper);
+        for (let round = 1; round <= 20; round++) {
+          const client = new MongoClient(info.uri, { serverSelectionTimeoutMS: 5000, retryWrites: false });
+          await client.connect();
+          const docs = client.db('restarts').collection<{ _id: string; round: number }>('docs');
+          // Everything acknowledged before this round's kill must be there after the restart.
+          expect(await docs.countDocuments({ _id: { $in: acked } })).toBe(acked.length);
+          let stop = false;
+          const writer = async (w: number): Promise<void> => {
+            for (let i = 0; !stop; i++) {
+              const _id = `${round}-${w}-${i}`;
+              try {
+                await docs.insertOne({ _id, round }, { writeConcern: { w: 1, j: true } });
+                acked.push(_id);
+              } catch {
+                return; // killed under us
+              }
+            }
+          };
+          const before = acked.length;
+          const writers = Array.from({ length: 4 }, (_, w) => writer(w));
+          while (acked.length < before + 20) await new Promise((r) => setTimeout(r, 2));
+          process.kill(info.pid, 'SIGKILL');
+          stop = true;
+          await client.close(true);
+          await Promise.all(writers);
+          // Dead but not reaped: the pid still exists as a zombie.
+          while (procState(info.pid) !== 'Z') await new Promise((r) => setTimeout(r, 2));
+          ({ wrapper, info } = await startOrphanableChild(dataDir));
+          wrappers.push(wrapper);
+          openTimes.push(info.openMs);
+        }
+        const client = new MongoClient(info.uri, { serverSelectionTimeoutMS: 5000 });
+        try {
+          const docs = client.db('restarts').collection<{ _id: string }>('docs');
+          expect(await docs.countDocuments({ _id: { $in: acked } })).toBe(acked.length);
+        } finally {
+          await client.close();
+        }
+        openTimes.sort((a, b) => a - b);
+        console.info(
+          `embedded-mongo restarts: ${openTimes.length} after SIGKILL, ${acked.length} acknowledged writes kept; ` +
+            `open ms median ${openTimes[10].toFixed(1)}, max ${openTimes[19].toFixed(1)}`,
+        );
+        // Generous bound: the failure this guards against is a refusal for up to 30 s.
+        expect(openTimes[19]).toBeLessThan(2000);
+        process.kill(info.pid, 'SIGKILL');
+      } finally {
+        for (const w of wrappers) w.kill('SIGKILL');
+      }
+    },
+    180_000,
+  );
 
   it('truncates a torn or corrupt journal tail on open and keeps the rest', async () => {
     const dataDir = tempDir();

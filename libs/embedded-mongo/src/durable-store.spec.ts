@@ -1,8 +1,9 @@
-import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Catalog } from './catalog.js';
+import { LOCK_FILE } from './data-dir-lock.js';
 import { DataDirLockedError, DurableStore, encodeRecord, readRecords } from './durable-store.js';
 
 describe('journal record framing', () => {
@@ -68,25 +69,51 @@ describe('group commit', () => {
 });
 
 describe('data directory lock', () => {
-  it('refuses a directory held by a live process, and takes over one whose owner is gone or silent', async () => {
+  it('is not held by a lock file alone: a pid of another live program does not own the directory', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'embedded-mongo-lock-'));
-    const lock = path.join(dir, 'mongod.lock');
     try {
-      // A live pid (our parent) that keeps its lock fresh: the directory is in use.
-      writeFileSync(lock, JSON.stringify({ pid: process.ppid }));
-      await expect(DurableStore.open(dir, new Catalog())).rejects.toBeInstanceOf(DataDirLockedError);
-      // The same pid but a lock untouched for minutes: a recycled pid, so the lock is stale.
-      const old = new Date(Date.now() - 5 * 60_000);
-      utimesSync(lock, old, old);
+      // Our parent is alive but is no engine (the situation of a recycled pid after a container restart).
+      writeFileSync(path.join(dir, LOCK_FILE), JSON.stringify({ pid: process.ppid }));
       const store = await DurableStore.open(dir, new Catalog());
-      // Within one process the directory cannot be opened twice either.
+      // Within one process the directory cannot be opened twice.
       await expect(DurableStore.open(dir, new Catalog())).rejects.toBeInstanceOf(DataDirLockedError);
       await store.close();
-      // A dead pid: stale at once.
-      writeFileSync(lock, JSON.stringify({ pid: 2 ** 22 + 12345 }));
+      // Released on close: the next open succeeds.
       await (await DurableStore.open(dir, new Catalog())).close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('file modes', () => {
+  it('creates the data directory 0700 and every file in it 0600, and tightens files left wider', async () => {
+    const parent = mkdtempSync(path.join(tmpdir(), 'embedded-mongo-modes-'));
+    const dir = path.join(parent, 'data', 'nested');
+    const mode = (p: string): number => statSync(p).mode & 0o777;
+    try {
+      const catalog = new Catalog();
+      let store = await DurableStore.open(dir, catalog, undefined, { compactThresholdBytes: 1 });
+      expect(mode(dir)).toBe(0o700);
+      expect(mode(path.join(parent, 'data'))).toBe(0o700);
+      expect(mode(path.join(dir, LOCK_FILE))).toBe(0o600);
+      await store.append([{ op: 'i', ns: 'a.b', doc: { _id: 1, hash: 'scrypt$…' } }]);
+      await store.compact();
+      await store.append([{ op: 'i', ns: 'a.b', doc: { _id: 2 } }]);
+      await store.close();
+      const files = readdirSync(dir);
+      expect(files).toContain('snapshot.bson');
+      expect(files.some((f) => f.startsWith('journal-'))).toBe(true);
+      for (const f of files) expect({ f, mode: mode(path.join(dir, f)) }).toEqual({ f, mode: 0o600 });
+
+      // A journal made world-readable by hand (or by an older version) is restricted again on open.
+      const journal = files.find((f) => f.startsWith('journal-'));
+      chmodSync(path.join(dir, journal ?? ''), 0o644);
+      store = await DurableStore.open(dir, new Catalog());
+      expect(mode(path.join(dir, journal ?? ''))).toBe(0o600);
+      await store.close();
+    } finally {
+      rmSync(parent, { recursive: true, force: true });
     }
   });
 });

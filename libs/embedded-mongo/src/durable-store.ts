@@ -1,19 +1,12 @@
-import {
-  closeSync,
-  existsSync,
-  openSync,
-  promises as fsp,
-  readFileSync,
-  statSync,
-  unlinkSync,
-  utimesSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { BSON } from 'bson';
 import type { Catalog, LogOp } from './catalog.js';
 import type { Logger } from './server.js';
 import { crc32c } from './wire.js';
+import { DataDirLock } from './data-dir-lock.js';
+
+export { DataDirLockedError } from './data-dir-lock.js';
 
 /**
  * Durable storage for a data directory:
@@ -23,7 +16,9 @@ import { crc32c } from './wire.js';
  *   (group commit).
  * - `snapshot.bson`: the whole catalog in the same record format, headed by `{ snapshot: gen }`, meaning it
  *   contains every journal below `gen`. Written to a temp file, fsynced, then renamed into place.
- * - `mongod.lock`: holds the owner's pid so two processes cannot open one directory.
+ * - `mongod.lock`: names the owner; the lock itself is data-dir-lock.ts.
+ *
+ * Every file is created 0600 and a created directory 0700: the journal holds application data (password hashes).
  *
  * On open: load the snapshot, replay journals >= its gen in order, truncate a torn or corrupt tail.
  */
@@ -33,13 +28,8 @@ const DESERIALIZE = { promoteValues: true, promoteLongs: true, promoteBuffers: f
 const DOCS_PER_SNAPSHOT_RECORD = 1000;
 const SNAPSHOT_RECORD_BYTES = 8 * 1024 * 1024;
 const SNAPSHOT_FILE = 'snapshot.bson';
-const LOCK_FILE = 'mongod.lock';
-/** How often the owner touches its lock file, and after how long an untouched lock counts as abandoned. */
-const LOCK_HEARTBEAT_MS = 5_000;
-const LOCK_STALE_MS = 30_000;
-
-/** Data directories held by this process (the pid check alone cannot tell two opens in one process apart). */
-const heldDirs = new Set<string>();
+const FILE_MODE = 0o600;
+const DIR_MODE = 0o700;
 
 export interface DurableStoreOptions {
   /** Compact (snapshot + new journal) once the journal grows past this many bytes. Default 64 MiB. */
@@ -49,15 +39,6 @@ export interface DurableStoreOptions {
 }
 
 const PERIODIC_COMPACT_MIN_BYTES = 1024 * 1024;
-
-export class DataDirLockedError extends Error {
-  constructor(dir: string, pid: number) {
-    super(
-      `embedded-mongo: data directory ${dir} is already in use by process ${pid} (lock file ${path.join(dir, LOCK_FILE)})`,
-    );
-    this.name = 'DataDirLockedError';
-  }
-}
 
 /** bson's scratch buffer (17 MB by default) bounds any single serialize call; grown on demand. */
 let encoderBufferSize = 17 * 1024 * 1024;
@@ -115,7 +96,7 @@ export class DurableStore {
   private closed = false;
   private failure: Error | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private heartbeat: NodeJS.Timeout | undefined;
+  private lock!: DataDirLock;
   private closing: Promise<void> | undefined;
   /** Counters for diagnostics and tests: how many appends were grouped into how many fsyncs. */
   readonly stats = { appends: 0, fsyncs: 0, compactions: 0 };
@@ -134,23 +115,16 @@ export class DurableStore {
     options: DurableStoreOptions = {},
   ): Promise<DurableStore> {
     const abs = path.resolve(dir);
-    await fsp.mkdir(abs, { recursive: true });
-    acquireLock(abs);
+    await fsp.mkdir(abs, { recursive: true, mode: DIR_MODE });
+    const lock = await DataDirLock.acquire(abs);
     const store = new DurableStore(abs, catalog, logger, options.compactThresholdBytes ?? 64 * 1024 * 1024);
+    store.lock = lock;
     try {
       await store.load();
     } catch (err) {
-      releaseLock(abs);
+      await lock.release();
       throw err;
     }
-    store.heartbeat = setInterval(() => {
-      try {
-        const now = new Date();
-        utimesSync(path.join(abs, LOCK_FILE), now, now);
-      } catch {
-        // The next open will judge the lock by its pid alone.
-      }
-    }, LOCK_HEARTBEAT_MS).unref();
     store.timer = setInterval(
       () => {
         if (store.journalBytes >= Math.min(PERIODIC_COMPACT_MIN_BYTES, store.compactThreshold)) store.startCompaction();
@@ -213,7 +187,10 @@ export class DurableStore {
     // Journals older than the snapshot are leftovers of an interrupted compaction.
     for (const g of await this.journals()) if (g < snapshotGen) await fsp.rm(this.journalPath(g), { force: true });
     this.gen = gens.length ? gens[gens.length - 1] : Math.max(snapshotGen, 1);
-    this.journal = await fsp.open(this.journalPath(this.gen), 'a');
+    this.journal = await fsp.open(this.journalPath(this.gen), 'a', FILE_MODE);
+    // Files written by versions that did not restrict them.
+    for (const g of await this.journals()) await fsp.chmod(this.journalPath(g), FILE_MODE);
+    if (existsSync(snapPath)) await fsp.chmod(snapPath, FILE_MODE);
     this.journalBytes = (await this.journal.stat()).size;
     await fsyncDir(this.dir);
     if (replayed > this.compactThreshold) await this.compact();
@@ -280,7 +257,7 @@ export class DurableStore {
   /** Snapshot the catalog and start a fresh journal; then delete journals the snapshot covers. */
   async compact(): Promise<void> {
     const newGen = this.gen + 1;
-    const next = await fsp.open(this.journalPath(newGen), 'a');
+    const next = await fsp.open(this.journalPath(newGen), 'a', FILE_MODE);
     await this.drain();
     // From here to the handle swap runs synchronously: the in-memory state is exactly what journals < newGen
     // hold, and every later append goes to the new journal.
@@ -310,7 +287,9 @@ export class DurableStore {
     await old.close();
     await fsyncDir(this.dir);
     const tmp = path.join(this.dir, `${SNAPSHOT_FILE}.tmp`);
-    const fh = await fsp.open(tmp, 'w');
+    // A leftover temp file would keep its old mode; start from a new one.
+    await fsp.rm(tmp, { force: true });
+    const fh = await fsp.open(tmp, 'w', FILE_MODE);
     try {
       await fh.writev(records);
       await fh.sync();
@@ -331,7 +310,6 @@ export class DurableStore {
 
   private async shutdown(): Promise<void> {
     clearInterval(this.timer);
-    clearInterval(this.heartbeat);
     if (this.compacting) await this.compacting;
     await this.drain();
     // Leave a compact directory behind so the next open replays little.
@@ -344,7 +322,7 @@ export class DurableStore {
     await this.drain();
     await this.journal.sync();
     await this.journal.close();
-    releaseLock(this.dir);
+    await this.lock.release();
   }
 }
 
@@ -358,57 +336,5 @@ async function fsyncDir(dir: string): Promise<void> {
     }
   } catch {
     // Some platforms cannot fsync a directory; the rename is still atomic.
-  }
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-function acquireLock(dir: string): void {
-  const lock = path.join(dir, LOCK_FILE);
-  if (heldDirs.has(dir)) throw new DataDirLockedError(dir, process.pid);
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(lock, 'wx');
-      writeFileSync(fd, JSON.stringify({ pid: process.pid, at: new Date().toISOString() }));
-      closeSync(fd);
-      heldDirs.add(dir);
-      return;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-    let pid = 0;
-    try {
-      pid = Number((JSON.parse(readFileSync(lock, 'utf8')) as { pid?: unknown }).pid) || 0;
-    } catch {
-      pid = 0;
-    }
-    // The owner refreshes the file's mtime; a live pid with a long-silent lock is a recycled pid
-    // (typical after a container restart), not an owner.
-    let fresh = false;
-    try {
-      fresh = Date.now() - statSync(lock).mtimeMs < LOCK_STALE_MS;
-    } catch {
-      fresh = false;
-    }
-    if (pid > 0 && pid !== process.pid && pidAlive(pid) && fresh) throw new DataDirLockedError(dir, pid);
-    // A lock left by a process that died (or by this process, released without cleanup) is stale.
-    unlinkSync(lock);
-  }
-  throw new DataDirLockedError(dir, 0);
-}
-
-function releaseLock(dir: string): void {
-  heldDirs.delete(dir);
-  try {
-    unlinkSync(path.join(dir, LOCK_FILE));
-  } catch {
-    // already gone
   }
 }
