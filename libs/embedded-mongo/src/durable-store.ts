@@ -93,6 +93,7 @@ export class DurableStore {
   private pending: Pending[] = [];
   private flushing: Promise<void> | undefined;
   private compacting: Promise<void> | undefined;
+  private compactQueue: Promise<void> = Promise.resolve();
   private closed = false;
   private failure: Error | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -255,7 +256,14 @@ export class DurableStore {
   }
 
   /** Snapshot the catalog and start a fresh journal; then delete journals the snapshot covers. */
-  async compact(): Promise<void> {
+  compact(): Promise<void> {
+    // One compaction at a time: a second one would share the temp file and the journal generation.
+    const run = this.compactQueue.then(() => this.compactNow());
+    this.compactQueue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async compactNow(): Promise<void> {
     const newGen = this.gen + 1;
     const next = await fsp.open(this.journalPath(newGen), 'a', FILE_MODE);
     await this.drain();
