@@ -1,7 +1,7 @@
 import { compareBson } from './bson-order.js';
 import { parseSort, sortDocs } from './collection.js';
 import { ErrorCode, MongoCommandError } from './errors.js';
-import { mingoAggregator } from './mingo-context.js';
+import { mingoAggregator, type EvalOptions } from './mingo-context.js';
 import { cloneDoc, idFirst, isPlainObject, type Doc } from './paths.js';
 
 /**
@@ -21,12 +21,18 @@ const UNSUPPORTED_STAGES = new Set([
   '$geoNear',
 ]);
 
-export function runPipeline(input: Doc[], pipeline: Doc[], resolve: (collection: string) => Doc[]): Doc[] {
+export function runPipeline(
+  input: Doc[],
+  pipeline: Doc[],
+  resolve: (collection: string) => Doc[],
+  opts: EvalOptions = {},
+): Doc[] {
   let docs: Doc[] = input.map(cloneDoc);
   let pending: Doc[] = [];
   const flush = (): void => {
     if (pending.length === 0) return;
     const agg = mingoAggregator(pending as never, {
+      ...opts,
       collectionResolver: (name: string) => resolve(name).map(cloneDoc),
     });
     docs = agg.run(docs) as Doc[];
@@ -49,7 +55,7 @@ export function runPipeline(input: Doc[], pipeline: Doc[], resolve: (collection:
       flush();
       const spec = parseSort(stage.$sort);
       if (!spec) throw new MongoCommandError(ErrorCode.Location15976, '$sort stage must have at least one sort key');
-      docs = sortDocs(docs, spec);
+      docs = sortDocs(docs, spec, opts.collation);
     } else if (name === '$project') {
       flush();
       pending.push(stage);
@@ -57,7 +63,7 @@ export function runPipeline(input: Doc[], pipeline: Doc[], resolve: (collection:
       docs = docs.map(idFirst);
     } else if (name === '$bucket') {
       flush();
-      docs = bucket(docs, stage.$bucket, resolve);
+      docs = bucket(docs, stage.$bucket, resolve, opts);
     } else if (name === '$facet') {
       flush();
       const spec = stage.$facet;
@@ -66,7 +72,7 @@ export function runPipeline(input: Doc[], pipeline: Doc[], resolve: (collection:
       for (const [field, sub] of Object.entries(spec)) {
         if (!Array.isArray(sub))
           throw new MongoCommandError(ErrorCode.FailedToParse, `$facet ${field} must be an array`);
-        out[field] = runPipeline(docs, sub as Doc[], resolve);
+        out[field] = runPipeline(docs, sub as Doc[], resolve, opts);
       }
       docs = [out];
     } else {
@@ -78,7 +84,7 @@ export function runPipeline(input: Doc[], pipeline: Doc[], resolve: (collection:
 }
 
 /** $bucket per MongoDB: bucket i holds boundaries[i] <= v < boundaries[i+1]; buckets come out in boundary order. */
-function bucket(docs: Doc[], spec: unknown, resolve: (collection: string) => Doc[]): Doc[] {
+function bucket(docs: Doc[], spec: unknown, resolve: (collection: string) => Doc[], opts: EvalOptions): Doc[] {
   if (!isPlainObject(spec)) throw new MongoCommandError(ErrorCode.FailedToParse, '$bucket requires an object');
   const { groupBy, boundaries, output } = spec;
   const hasDefault = 'default' in spec;
@@ -97,7 +103,7 @@ function bucket(docs: Doc[], spec: unknown, resolve: (collection: string) => Doc
     }
   }
   // Evaluate groupBy with mingo, then assign buckets ourselves.
-  const keyed = mingoAggregator([{ $project: { _id: 0, k: groupBy as never, d: '$$ROOT' } }]).run(docs) as {
+  const keyed = mingoAggregator([{ $project: { _id: 0, k: groupBy as never, d: '$$ROOT' } }], opts).run(docs) as {
     k: unknown;
     d: Doc;
   }[];
@@ -129,6 +135,7 @@ function bucket(docs: Doc[], spec: unknown, resolve: (collection: string) => Doc
   for (const slot of slots) {
     const id = slot === -1 ? spec.default : boundaries[slot];
     const [row] = mingoAggregator([{ $group: { _id: null, ...accumulators } as never }], {
+      ...opts,
       collectionResolver: (name: string) => resolve(name),
     }).run(groups.get(slot) ?? []) as Doc[];
     result.push({ ...row, _id: id });

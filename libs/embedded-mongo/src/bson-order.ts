@@ -137,8 +137,13 @@ function stringOf(v: unknown): string {
   return typeof v === 'string' ? v : String((v as { value?: string }).value ?? v);
 }
 
-/** Total order over BSON values as MongoDB defines it. Returns <0, 0 or >0. */
-export function compareBson(a: unknown, b: unknown): number {
+/** Compares strings under a collation (ICU) instead of by code point. */
+export interface StringComparer {
+  compare(a: string, b: string): number;
+}
+
+/** Total order over BSON values as MongoDB defines it (strings under `collator` when given). Returns <0, 0 or >0. */
+export function compareBson(a: unknown, b: unknown, collator?: StringComparer): number {
   if (a === b) return 0;
   const ra = rankOf(a);
   const rb = rankOf(b);
@@ -155,7 +160,7 @@ export function compareBson(a: unknown, b: unknown): number {
         ? compareNumbers(a, b)
         : compareNumbers(toNumber(a), toNumber(b));
     case Rank.String:
-      return compareStrings(stringOf(a), stringOf(b));
+      return collator ? collator.compare(stringOf(a), stringOf(b)) : compareStrings(stringOf(a), stringOf(b));
     case Rank.Boolean:
       return a === b ? 0 : a ? 1 : -1;
     case Rank.Date:
@@ -167,7 +172,7 @@ export function compareBson(a: unknown, b: unknown): number {
       const y = b as unknown[];
       const n = Math.min(x.length, y.length);
       for (let i = 0; i < n; i++) {
-        const c = compareBson(x[i], y[i]);
+        const c = compareBson(x[i], y[i], collator);
         if (c !== 0) return c;
       }
       return x.length - y.length;
@@ -183,7 +188,7 @@ export function compareBson(a: unknown, b: unknown): number {
         if (r !== 0) return r < 0 ? -1 : 1;
         const k = compareStrings(ka[i], kb[i]);
         if (k !== 0) return k;
-        const c = compareBson(va, vb);
+        const c = compareBson(va, vb, collator);
         if (c !== 0) return c;
       }
       return ka.length - kb.length;
@@ -281,11 +286,11 @@ export type Direction = 1 | -1;
  * The value a document contributes to a sort on one field: MongoDB sorts an array by its smallest element
  * ascending and by its largest element descending; an empty array sorts before null.
  */
-export function sortValue(values: unknown[], dir: Direction): unknown {
+export function sortValue(values: unknown[], dir: Direction, collator?: StringComparer): unknown {
   if (values.length === 0) return null;
   let best = values[0];
   for (let i = 1; i < values.length; i++) {
-    const c = compareBson(values[i], best);
+    const c = compareBson(values[i], best, collator);
     if (dir === 1 ? c < 0 : c > 0) best = values[i];
   }
   return best;

@@ -1,6 +1,7 @@
 import type { Query } from 'mingo/query';
 import { compareBson, compareStrings, keyString, type Direction } from './bson-order.js';
 import { ErrorCode, MongoCommandError } from './errors.js';
+import { parseCollation, type Collation } from './collation.js';
 import { mingoQuery } from './mingo-context.js';
 import { pathValues, type Doc } from './paths.js';
 import { SortedIndex } from './sorted-index.js';
@@ -28,6 +29,8 @@ export class CollectionIndex {
   readonly unique: boolean;
   readonly sparse: boolean;
   readonly partial: Query | null;
+  /** Strings in this index are ordered (and unique) under this collation; undefined = binary. */
+  readonly collation: Collation | undefined;
   multikey = false;
   readonly tree: SortedIndex<IndexEntry>;
 
@@ -40,11 +43,13 @@ export class CollectionIndex {
     this.dirs = this.fields.map((f) => (spec.key[f] === -1 || spec.key[f] === -1.0 ? -1 : 1));
     this.unique = spec.unique === true || spec.name === '_id_';
     this.sparse = spec.sparse === true;
-    this.partial = spec.partialFilterExpression ? mingoQuery(spec.partialFilterExpression) : null;
+    const collation = parseCollation(spec.collation);
+    this.collation = collation;
+    this.partial = spec.partialFilterExpression ? mingoQuery(spec.partialFilterExpression, { collation }) : null;
     const dirs = this.dirs;
     this.tree = new SortedIndex<IndexEntry>((a, b) => {
       for (let i = 0; i < dirs.length; i++) {
-        const c = compareBson(a.key[i], b.key[i]);
+        const c = compareBson(a.key[i], b.key[i], collation);
         if (c !== 0) return c * dirs[i];
       }
       return compareStrings(a.id, b.id);
@@ -102,13 +107,13 @@ export class CollectionIndex {
     const n = this.fields.length;
     const before = (e: IndexEntry): boolean => {
       for (let i = 0; i < n; i++) {
-        const c = compareBson(e.key[i], key[i]) * this.dirs[i];
+        const c = compareBson(e.key[i], key[i], this.collation) * this.dirs[i];
         if (c !== 0) return c < 0;
       }
       return false;
     };
     const inRange = (e: IndexEntry): boolean => {
-      for (let i = 0; i < n; i++) if (compareBson(e.key[i], key[i]) !== 0) return false;
+      for (let i = 0; i < n; i++) if (compareBson(e.key[i], key[i], this.collation) !== 0) return false;
       return true;
     };
     for (const e of this.tree.scan(before, inRange)) yield e.id;

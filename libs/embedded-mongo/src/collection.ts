@@ -2,7 +2,8 @@ import { UUID } from 'bson';
 import { compareBson, keyString, rankOf, Rank, sortValue } from './bson-order.js';
 import { CollectionIndex, type IndexSpec } from './collection-index.js';
 import { ErrorCode, MongoCommandError } from './errors.js';
-import { mingoQuery } from './mingo-context.js';
+import type { Collation } from './collation.js';
+import { mingoQuery, type EvalOptions } from './mingo-context.js';
 import { isPlainObject, pathValues, type Doc } from './paths.js';
 import { planIds, planOr, planQuery, type Plan, type SortSpec } from './planner.js';
 
@@ -10,10 +11,10 @@ export type Matcher = (doc: Doc) => boolean;
 
 const MATCH_ALL: Matcher = () => true;
 
-export function compileFilter(filter: Doc | undefined): Matcher {
+export function compileFilter(filter: Doc | undefined, opts: EvalOptions = {}): Matcher {
   if (!filter || Object.keys(filter).length === 0) return MATCH_ALL;
   try {
-    const q = mingoQuery(filter);
+    const q = mingoQuery(filter, opts);
     return (doc) => q.test(doc);
   } catch (err) {
     throw new MongoCommandError(ErrorCode.BadValue, (err as Error).message);
@@ -36,12 +37,16 @@ export function parseSort(sort: unknown): SortSpec | undefined {
   return spec.length ? spec : undefined;
 }
 
-/** Sorts documents in MongoDB order (cross-type order, arrays by min/max element). Stable. */
-export function sortDocs(docs: Doc[], sort: SortSpec): Doc[] {
-  const keyed = docs.map((doc, i) => ({ doc, i, keys: sort.map(([f, d]) => sortValue(pathValues(doc, f), d)) }));
+/** Sorts documents in MongoDB order (cross-type order, arrays by min/max element, strings by collation). Stable. */
+export function sortDocs(docs: Doc[], sort: SortSpec, collation?: Collation): Doc[] {
+  const keyed = docs.map((doc, i) => ({
+    doc,
+    i,
+    keys: sort.map(([f, d]) => sortValue(pathValues(doc, f), d, collation)),
+  }));
   keyed.sort((a, b) => {
     for (let k = 0; k < sort.length; k++) {
-      const c = compareBson(a.keys[k], b.keys[k]);
+      const c = compareBson(a.keys[k], b.keys[k], collation);
       if (c !== 0) return c * sort[k][1];
     }
     return a.i - b.i;
@@ -53,7 +58,7 @@ export function idKeyOf(doc: Doc): string {
   return keyString(doc._id);
 }
 
-export interface FindOptions {
+export interface FindOptions extends EvalOptions {
   sort?: SortSpec;
   skip?: number;
   limit?: number;
@@ -175,8 +180,13 @@ export class Collection {
     this.version++;
   }
 
-  plan(filter: Doc, sort?: SortSpec): Plan | undefined {
-    return planQuery(filter, this.indexes, sort);
+  /** The default collation of the collection's queries and indexes (`create` option), if any. */
+  get defaultCollation(): unknown {
+    return this.options.collation;
+  }
+
+  plan(filter: Doc, sort?: SortSpec, collation?: Collation): Plan | undefined {
+    return planQuery(filter, this.indexes, sort, collation);
   }
 
   /**
@@ -187,19 +197,25 @@ export class Collection {
     const skip = opts.skip ?? 0;
     const limit = opts.limit && opts.limit > 0 ? opts.limit : Infinity;
 
-    const idEq = directIdLookup(filter);
+    const collation = opts.collation;
+    // The _id map compares binary; under a collation a string _id may equal other spellings.
+    const idEq = collation ? undefined : directIdLookup(filter);
     // A filter that is only an _id equality is fully answered by the map (keys compare like MongoDB's $eq).
-    const match = idEq !== undefined && Object.keys(filter).length === 1 ? MATCH_ALL : compileFilter(filter);
+    const match =
+      idEq !== undefined && Object.keys(filter).length === 1 && !opts.variables
+        ? MATCH_ALL
+        : compileFilter(filter, opts);
+    const sortAll = (docs: Doc[]): Doc[] => (opts.sort ? sortDocs(docs, opts.sort, collation) : docs);
     if (idEq !== undefined) {
       const out: Doc[] = [];
       for (const v of idEq) {
         const doc = this.docs.get(keyString(v));
         if (doc && match(doc)) out.push(doc);
       }
-      return window(opts.sort && out.length > 1 ? sortDocs(out, opts.sort) : out, skip, limit);
+      return window(out.length > 1 ? sortAll(out) : out, skip, limit);
     }
 
-    const plan = this.plan(filter, opts.sort);
+    const plan = this.plan(filter, opts.sort, collation);
     const out: Doc[] = [];
     if (plan) {
       const stopAt = plan.sorted || !opts.sort ? skip + limit : Infinity;
@@ -210,10 +226,9 @@ export class Collection {
           if (out.length >= stopAt) break;
         }
       }
-      const sorted = opts.sort && !plan.sorted ? sortDocs(out, opts.sort) : out;
-      return window(sorted, skip, limit);
+      return window(plan.sorted ? out : sortAll(out), skip, limit);
     }
-    const orPlans = planOr(filter, this.indexes);
+    const orPlans = planOr(filter, this.indexes, collation);
     if (orPlans) {
       const seen = new Set<string>();
       for (const p of orPlans) {
@@ -225,7 +240,7 @@ export class Collection {
         }
       }
       // Index order of the first plan is not the collection's natural order; keep results deterministic.
-      return window(opts.sort ? sortDocs(out, opts.sort) : out, skip, limit);
+      return window(sortAll(out), skip, limit);
     }
     const stopAt = !opts.sort ? skip + limit : Infinity;
     for (const doc of this.docs.values()) {
@@ -234,7 +249,7 @@ export class Collection {
         if (out.length >= stopAt) break;
       }
     }
-    return window(opts.sort ? sortDocs(out, opts.sort) : out, skip, limit);
+    return window(sortAll(out), skip, limit);
   }
 }
 

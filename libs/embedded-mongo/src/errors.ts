@@ -10,7 +10,8 @@ export class MongoCommandError extends Error {
   }
 
   get codeName(): string {
-    return CODE_NAMES[this.code] ?? 'UnknownError';
+    // mongod names assertion codes without a symbolic name `Location<code>`.
+    return CODE_NAMES[this.code] ?? `Location${this.code}`;
   }
 }
 
@@ -44,6 +45,8 @@ export const ErrorCode = {
   BSONObjectTooLarge: 10334,
   DuplicateKey: 11000,
   Location40324: 40324,
+  Location40414: 40414,
+  Location40415: 40415,
   Location15976: 15976,
   Location40192: 40192,
   Location40194: 40194,
@@ -82,6 +85,9 @@ const CODE_NAMES: Record<number, string> = {
   352: 'UnsupportedOpQueryCommand',
   10334: 'BSONObjectTooLarge',
   11000: 'DuplicateKey',
+  40324: 'Location40324',
+  40414: 'Location40414',
+  40415: 'Location40415',
 };
 
 export function badValue(message: string): MongoCommandError {

@@ -9,7 +9,9 @@ import * as windowOperators from 'mingo/operators/window';
 import { Query } from 'mingo/query';
 import { update } from 'mingo/updater';
 import { bsonType, compareBson, rankOf, Rank } from './bson-order.js';
-import { isPlainObject } from './paths.js';
+import type { Collation } from './collation.js';
+import { ErrorCode, MongoCommandError } from './errors.js';
+import { isPlainObject, type Doc } from './paths.js';
 
 /**
  * Operator overrides for mingo where its behaviour differs from MongoDB on BSON values.
@@ -144,33 +146,143 @@ function $ne(selector: string, value: unknown, options: unknown): Predicate {
   return (obj) => !eq(obj);
 }
 
+/** Whether a query operand holds a string anywhere, i.e. whether a collation can change its meaning. */
+function hasString(v: unknown): boolean {
+  if (typeof v === 'string') return true;
+  if (Array.isArray(v)) return v.some(hasString);
+  if (isPlainObject(v)) return Object.values(v).some(hasString);
+  return false;
+}
+
+/**
+ * Comparison operators under a collation: string operands compare through ICU, everything else as without one
+ * (the base operators). Regular expressions are never collation-aware, as in MongoDB.
+ */
+function collatedOperators(collation: Collation): Record<string, QueryOp> {
+  const base = queryOperators as unknown as Record<string, QueryOp>;
+  const equal = (v: unknown, value: unknown): boolean =>
+    rankOf(v) === rankOf(value) && compareBson(v, value, collation) === 0;
+  const anyLeaf = (selector: string, test: (v: unknown) => boolean): Predicate => {
+    const parts = selector.split('.');
+    return (obj) => {
+      const values: unknown[] = [];
+      leafValues(obj, parts, 0, values);
+      return values.some((v) => test(v) || (Array.isArray(v) && v.some(test)));
+    };
+  };
+  const eq = (selector: string, value: unknown): Predicate => anyLeaf(selector, (v) => equal(v, value));
+  const inList = (selector: string, list: unknown[]): Predicate =>
+    anyLeaf(selector, (v) =>
+      list.some((x) => (x instanceof RegExp ? typeof v === 'string' && x.test(v) : equal(v, x))),
+    );
+  const range =
+    (name: string, ok: (c: number) => boolean): QueryOp =>
+    (selector, value, options) =>
+      typeof value === 'string'
+        ? anyLeaf(selector, (v) => typeof v === 'string' && ok(collation.compare(v, value)))
+        : base[name](selector, value, options);
+  return {
+    $eq: (selector, value, options) => (hasString(value) ? eq(selector, value) : $eq(selector, value, options)),
+    $ne: (selector, value, options) => {
+      if (!hasString(value)) return $ne(selector, value, options);
+      const p = eq(selector, value);
+      return (obj) => !p(obj);
+    },
+    $in: (selector, value, options) =>
+      Array.isArray(value) && hasString(value) ? inList(selector, value) : base.$in(selector, value, options),
+    $nin: (selector, value, options) => {
+      if (!Array.isArray(value) || !hasString(value)) return base.$nin(selector, value, options);
+      const p = inList(selector, value);
+      return (obj) => !p(obj);
+    },
+    $gt: range('$gt', (c) => c > 0),
+    $gte: range('$gte', (c) => c >= 0),
+    $lt: range('$lt', (c) => c < 0),
+    $lte: range('$lte', (c) => c <= 0),
+  };
+}
+
 /**
  * mingo's top-level helpers merge a caller's context *under* their defaults, so an override would lose;
  * the engine builds the whole operator context itself and uses mingo's base classes with it.
  */
-export const MINGO_CONTEXT = Context.init({
-  accumulator: accumulatorOperators as never,
-  expression: expressionOperators as never,
-  pipeline: pipelineOperators as never,
-  projection: projectionOperators as never,
-  query: { ...(queryOperators as object), $type, $eq, $ne } as never,
-  window: windowOperators as never,
-});
+function buildContext(collation?: Collation): Context {
+  return Context.init({
+    accumulator: accumulatorOperators as never,
+    expression: expressionOperators as never,
+    pipeline: pipelineOperators as never,
+    projection: projectionOperators as never,
+    query: {
+      ...(queryOperators as object),
+      $type,
+      $eq,
+      $ne,
+      ...(collation ? collatedOperators(collation) : {}),
+    } as never,
+    window: windowOperators as never,
+  });
+}
+
+export const MINGO_CONTEXT = buildContext();
+const contexts = new Map<string, Context>();
+
+function contextFor(collation?: Collation): Context {
+  if (!collation) return MINGO_CONTEXT;
+  let ctx = contexts.get(collation.key);
+  if (!ctx) {
+    ctx = buildContext(collation);
+    contexts.set(collation.key, ctx);
+  }
+  return ctx;
+}
+
 // No server-side JavaScript ($where, $function, $accumulator): outside the portable subset, and a code-execution risk.
 export const MINGO_OPTIONS = { context: MINGO_CONTEXT, scriptEnabled: false };
+
+/** What a query or pipeline runs under: the command's collation and its `let` variables. */
+export interface EvalOptions {
+  collation?: Collation;
+  variables?: Doc;
+}
+
+function optionsFor(opts: EvalOptions): typeof MINGO_OPTIONS & { variables?: Doc } {
+  return {
+    ...MINGO_OPTIONS,
+    context: contextFor(opts.collation),
+    ...(opts.variables ? { variables: opts.variables } : {}),
+  };
+}
 
 type Criteria = ConstructorParameters<typeof Query>[0];
 type Pipeline = ConstructorParameters<typeof Aggregator>[0];
 
-export function mingoQuery(filter: Criteria): Query {
-  return new Query(filter, MINGO_OPTIONS);
+export function mingoQuery(filter: Criteria, opts: EvalOptions = {}): Query {
+  return new Query(filter, optionsFor(opts));
 }
 
 export function mingoAggregator(
   pipeline: Pipeline,
-  extra: { collectionResolver?: (name: string) => Record<string, unknown>[] } = {},
+  extra: EvalOptions & { collectionResolver?: (name: string) => Record<string, unknown>[] } = {},
 ): Aggregator {
-  return new Aggregator(pipeline, { ...MINGO_OPTIONS, ...extra });
+  const { collation, variables, ...rest } = extra;
+  return new Aggregator(pipeline, { ...optionsFor({ collation, variables }), ...rest });
 }
 
 export { update as mingoUpdate };
+
+/**
+ * A command's `let`: each value is an expression evaluated once, without a document ($$NOW and constants),
+ * and then visible to the command's filters, pipelines and updates as `$$name`.
+ */
+export function evaluateLet(raw: unknown): Doc | undefined {
+  if (raw === undefined) return undefined;
+  if (!isPlainObject(raw))
+    throw new MongoCommandError(ErrorCode.TypeMismatch, "BSON field 'let' is the wrong type, expected type 'object'");
+  for (const name of Object.keys(raw)) {
+    // Same rule as mongod: user variables start with a lower-case letter (or a non-ASCII character).
+    if (!/^[a-z\u0080-\uffff]/.test(name))
+      throw new MongoCommandError(16870, `'${name}' starts with an invalid character for a user variable name`);
+  }
+  const [values] = mingoAggregator([{ $replaceWith: raw }] as never).run([{}]) as Doc[];
+  return values ?? {};
+}

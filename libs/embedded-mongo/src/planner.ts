@@ -1,4 +1,5 @@
-import { BracketBound, compareBson, rankOf, Rank } from './bson-order.js';
+import { BracketBound, compareBson, rankOf, Rank, type StringComparer } from './bson-order.js';
+import { collationKey, type Collation } from './collation.js';
 import type { CollectionIndex, IndexEntry } from './collection-index.js';
 import { isPlainObject, type Doc } from './paths.js';
 
@@ -38,10 +39,32 @@ export type SortSpec = [string, 1 | -1][];
 const MAX_INTERVALS = 1000;
 
 /** Usable single-field predicates from the top level of a filter (and nested $and). */
-export function extractPredicates(filter: Doc, out = new Map<string, FieldPredicate>()): Map<string, FieldPredicate> {
+export function extractPredicates(
+  filter: Doc,
+  out = new Map<string, FieldPredicate>(),
+  collator?: StringComparer,
+): Map<string, FieldPredicate> {
+  const narrowEq = (pred: FieldPredicate, values: unknown[]): void => {
+    if (pred.eq === undefined) pred.eq = values;
+    else pred.eq = pred.eq.filter((a) => values.some((b) => compareBson(a, b, collator) === 0));
+  };
+  const setLo = (pred: FieldPredicate, v: unknown, inc: boolean): void => {
+    const c = pred.lo === undefined ? 1 : compareBson(v, pred.lo, collator);
+    if (c > 0 || (c === 0 && !inc)) {
+      pred.lo = v;
+      pred.loInc = inc;
+    }
+  };
+  const setHi = (pred: FieldPredicate, v: unknown, inc: boolean): void => {
+    const c = pred.hi === undefined ? -1 : compareBson(v, pred.hi, collator);
+    if (c < 0 || (c === 0 && !inc)) {
+      pred.hi = v;
+      pred.hiInc = inc;
+    }
+  };
   for (const [field, cond] of Object.entries(filter)) {
     if (field === '$and' && Array.isArray(cond)) {
-      for (const sub of cond) if (isPlainObject(sub)) extractPredicates(sub, out);
+      for (const sub of cond) if (isPlainObject(sub)) extractPredicates(sub, out, collator);
       continue;
     }
     if (field.startsWith('$')) continue;
@@ -93,34 +116,26 @@ function indexableValue(v: unknown): boolean {
   );
 }
 
-function narrowEq(pred: FieldPredicate, values: unknown[]): void {
-  if (pred.eq === undefined) pred.eq = values;
-  else pred.eq = pred.eq.filter((a) => values.some((b) => compareBson(a, b) === 0));
-}
-
-function setLo(pred: FieldPredicate, v: unknown, inc: boolean): void {
-  if (pred.lo === undefined || compareBson(v, pred.lo) > 0 || (compareBson(v, pred.lo) === 0 && !inc)) {
-    pred.lo = v;
-    pred.loInc = inc;
-  }
-}
-
-function setHi(pred: FieldPredicate, v: unknown, inc: boolean): void {
-  if (pred.hi === undefined || compareBson(v, pred.hi) < 0 || (compareBson(v, pred.hi) === 0 && !inc)) {
-    pred.hi = v;
-    pred.hiInc = inc;
-  }
-}
-
 interface Candidate {
   plan: Plan;
   score: number;
 }
 
-export function planQuery(filter: Doc, indexes: CollectionIndex[], sort?: SortSpec): Plan | undefined {
-  const preds = extractPredicates(filter);
+/**
+ * The best index plan for `filter` under `collation`. An index serves only queries of its own collation (as in
+ * MongoDB), since its order and equality of strings are that collation's.
+ */
+export function planQuery(
+  filter: Doc,
+  indexes: CollectionIndex[],
+  sort?: SortSpec,
+  collation?: Collation,
+): Plan | undefined {
+  const preds = extractPredicates(filter, undefined, collation);
+  const wanted = collationKey(collation);
   let best: Candidate | undefined;
   for (const index of indexes) {
+    if (collationKey(index.collation) !== wanted) continue;
     const c = planForIndex(index, preds, sort);
     if (c && (!best || c.score > best.score)) best = c;
   }
@@ -223,7 +238,7 @@ function sortAgreement(index: CollectionIndex, eqCount: number, sort: SortSpec):
 /** Compares the first n components of an index key against a bound tuple in index order. */
 function comparePrefix(index: CollectionIndex, key: unknown[], bound: unknown[]): number {
   for (let i = 0; i < bound.length; i++) {
-    const c = compareBson(key[i], bound[i]);
+    const c = compareBson(key[i], bound[i], index.collation);
     if (c !== 0) return c * index.dirs[i];
   }
   return 0;
@@ -265,13 +280,13 @@ export function* planIds(plan: Plan): Generator<string> {
  * Plans for a top-level `$or` whose every branch can use an index (the union of their ids is then a superset
  * of the matches). Undefined when any branch would need a scan.
  */
-export function planOr(filter: Doc, indexes: CollectionIndex[]): Plan[] | undefined {
+export function planOr(filter: Doc, indexes: CollectionIndex[], collation?: Collation): Plan[] | undefined {
   const branches = filter.$or;
   if (!Array.isArray(branches) || branches.length === 0) return undefined;
   const plans: Plan[] = [];
   for (const branch of branches) {
     if (!isPlainObject(branch)) return undefined;
-    const plan = planQuery(branch, indexes);
+    const plan = planQuery(branch, indexes, undefined, collation);
     if (!plan) return undefined;
     plans.push(plan);
   }

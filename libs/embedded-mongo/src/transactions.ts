@@ -113,15 +113,15 @@ export class Transaction implements Access {
     const overlay = this.overlay.get(coll.ns);
     const changed = this.catalog.changedSince(coll, this.snapshot);
     if ((!overlay || overlay.size === 0) && changed.size === 0) return coll.find(filter, opts);
-    const match = compileFilter(filter);
+    const match = compileFilter(filter, opts);
     const out: Doc[] = [];
-    for (const doc of coll.find(filter)) {
+    for (const doc of coll.find(filter, { collation: opts.collation, variables: opts.variables })) {
       const id = idKeyOf(doc);
       if (!overlay?.has(id) && !changed.has(id)) out.push(doc);
     }
     for (const [id, before] of changed) if (before && !overlay?.has(id) && match(before)) out.push(before);
     if (overlay) for (const e of overlay.values()) if (e.current && match(e.current)) out.push(e.current);
-    const sorted = opts.sort ? sortDocs(out, opts.sort) : out;
+    const sorted = opts.sort ? sortDocs(out, opts.sort, opts.collation) : out;
     const skip = opts.skip ?? 0;
     const limit = opts.limit && opts.limit > 0 ? opts.limit : undefined;
     return sorted.slice(skip, limit === undefined ? undefined : skip + limit);

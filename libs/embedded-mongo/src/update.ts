@@ -1,7 +1,7 @@
 import { ObjectId } from 'bson';
 import { compareBson, rankOf, Rank } from './bson-order.js';
 import { ErrorCode, MongoCommandError } from './errors.js';
-import { MINGO_OPTIONS, mingoAggregator, mingoUpdate } from './mingo-context.js';
+import { MINGO_OPTIONS, mingoAggregator, mingoUpdate, type EvalOptions } from './mingo-context.js';
 import { cloneDoc, getPath, isPlainObject, setPath, type Doc } from './paths.js';
 
 /** Update semantics: operator updates (via mingo), replacements, pipeline updates, and upsert seeding. */
@@ -61,11 +61,7 @@ export function validateUpdate(u: unknown): UpdateSpec {
         `Modifiers operate on fields but we found type ${typeof u[op]} instead.`,
       );
   }
-  if (ops.length === 0) {
-    for (const k of keys)
-      if (k.includes('.') || k.startsWith('$'))
-        throw new MongoCommandError(ErrorCode.BadValue, `The dotted field '${k}' is not valid for storage.`);
-  }
+  // A replacement may hold dotted and (below the top level) $-prefixed field names, stored as they are (5.0+).
   return u;
 }
 
@@ -75,13 +71,15 @@ export interface ApplyOptions {
   query?: Doc;
   /** True when the document is being created by an upsert ($setOnInsert applies). */
   inserting?: boolean;
+  /** The command's `let` variables (pipeline updates) and collation. */
+  eval?: EvalOptions;
 }
 
 /** Returns the updated copy of `doc`, or `undefined` when the update changes nothing. Never mutates `doc`. */
 export function applyUpdate(doc: Doc, u: UpdateSpec, opts: ApplyOptions = {}): Doc | undefined {
   let next: Doc;
   if (Array.isArray(u)) {
-    const out = mingoAggregator(u as never).run([cloneDoc(doc)]) as Doc[];
+    const out = mingoAggregator(u as never, opts.eval).run([cloneDoc(doc)]) as Doc[];
     next = out[0] ?? {};
     if (!('_id' in next) && '_id' in doc) next = { _id: doc._id, ...next };
   } else if (isReplacement(u)) {
@@ -216,14 +214,14 @@ export function seedFromQuery(query: Doc): Doc {
 }
 
 /** Builds the document an upsert inserts. `_id` comes first, as in MongoDB. */
-export function upsertDocument(query: Doc, u: UpdateSpec, arrayFilters?: Doc[]): Doc {
+export function upsertDocument(query: Doc, u: UpdateSpec, arrayFilters?: Doc[], evalOpts?: EvalOptions): Doc {
   let doc: Doc;
   if (!Array.isArray(u) && isReplacement(u)) {
     const seed = seedFromQuery(query);
     doc = cloneDoc(u);
     if (!('_id' in doc) && '_id' in seed) doc = { _id: seed._id, ...doc };
   } else {
-    doc = applyUpdate(seedFromQuery(query), u, { inserting: true, arrayFilters }) ?? {};
+    doc = applyUpdate(seedFromQuery(query), u, { inserting: true, arrayFilters, eval: evalOpts }) ?? {};
   }
   if (!('_id' in doc)) doc = { _id: new ObjectId(), ...doc };
   else if (Object.keys(doc)[0] !== '_id') {

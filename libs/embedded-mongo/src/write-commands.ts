@@ -1,7 +1,8 @@
 import { BSON, ObjectId } from 'bson';
+import { effectiveCollation } from './collation.js';
 import { parseSort, validateId, type Collection } from './collection.js';
 import { asCommandError, ErrorCode, MongoCommandError } from './errors.js';
-import { mingoQuery } from './mingo-context.js';
+import { evaluateLet, mingoQuery, type EvalOptions } from './mingo-context.js';
 import { cloneDoc, idFirst, isPlainObject, type Doc } from './paths.js';
 import { BlockedByTransaction, type Access } from './transactions.js';
 import { applyUpdate, upsertDocument, validateUpdate } from './update.js';
@@ -37,6 +38,45 @@ function eachStatement(cmd: Doc, command: string, field: string, run: (stmt: unk
   return writeErrors;
 }
 
+/**
+ * Fields of one update or delete statement as MongoDB 7.0 parses them; anything else is refused as mongod's
+ * IDL parser does (so `sort` on updateOne/replaceOne, an 8.0 feature, fails here as on 7.0).
+ */
+const UPDATE_STATEMENT_FIELDS = new Set(['q', 'u', 'c', 'upsert', 'multi', 'arrayFilters', 'hint', 'collation']);
+const DELETE_STATEMENT_FIELDS = new Set(['q', 'limit', 'hint', 'collation']);
+
+function checkStatementFields(stmt: Doc, command: string, field: string, known: Set<string>): void {
+  for (const k of Object.keys(stmt)) {
+    if (!known.has(k))
+      throw new MongoCommandError(
+        ErrorCode.Location40415,
+        `BSON field '${command}.${field}.${k}' is an unknown field.`,
+      );
+  }
+}
+
+/** What a statement's filter, sort and pipeline run under: its collation (or the collection's) and `let`. */
+function evalOptions(coll: Collection, collation: unknown, variables: Doc | undefined): EvalOptions {
+  return { collation: effectiveCollation(collation, coll.defaultCollation), variables };
+}
+
+/** mongod refuses an _id holding $-prefixed field names (they could never be queried). */
+function checkIdField(id: unknown): void {
+  const visit = (v: unknown): void => {
+    if (Array.isArray(v)) v.forEach(visit);
+    else if (isPlainObject(v))
+      for (const [k, x] of Object.entries(v)) {
+        if (k.startsWith('$'))
+          throw new MongoCommandError(
+            ErrorCode.InvalidIdField,
+            `_id fields may not contain '$'-prefixed fields: ${k} is not valid for storage.`,
+          );
+        visit(x);
+      }
+  };
+  visit(id);
+}
+
 function writeReply(counts: Doc, writeErrors: Doc[]): Doc {
   const reply: Doc = { ...counts, ok: 1 };
   if (writeErrors.length) reply.writeErrors = writeErrors;
@@ -51,6 +91,7 @@ export function insertCommand(access: Access, coll: Collection, cmd: Doc): Doc {
     if (!('_id' in doc)) doc = { _id: new ObjectId(), ...doc };
     else if (Object.keys(doc)[0] !== '_id') doc = { _id: doc._id, ...doc };
     validateId(doc._id);
+    checkIdField(doc._id);
     checkDocSize(doc);
     access.insert(coll, doc);
     n++;
@@ -62,9 +103,12 @@ export function updateCommand(access: Access, coll: Collection, cmd: Doc): Doc {
   const upserted: Doc[] = [];
   let n = 0;
   let nModified = 0;
+  const variables = evaluateLet(cmd.let);
   const writeErrors = eachStatement(cmd, 'update', 'updates', (stmt, i) => {
     if (!isPlainObject(stmt))
       throw new MongoCommandError(ErrorCode.FailedToParse, 'update statement must be an object');
+    checkStatementFields(stmt, 'update', 'updates', UPDATE_STATEMENT_FIELDS);
+    const evalOpts = evalOptions(coll, stmt.collation, stmtVariables(variables, stmt.c));
     const q = isPlainObject(stmt.q) ? stmt.q : {};
     const u = validateUpdate(stmt.u);
     const arrayFilters = Array.isArray(stmt.arrayFilters) ? (stmt.arrayFilters as Doc[]) : undefined;
@@ -75,9 +119,9 @@ export function updateCommand(access: Access, coll: Collection, cmd: Doc): Doc {
         'multi update is not supported for replacement-style update',
       );
     }
-    const matches = access.find(coll, q, { limit: multi ? 0 : 1, sort: parseSort(stmt.sort) });
+    const matches = access.find(coll, q, { limit: multi ? 0 : 1, ...evalOpts });
     for (const doc of matches) {
-      const next = applyUpdate(doc, u, { arrayFilters, query: q });
+      const next = applyUpdate(doc, u, { arrayFilters, query: q, eval: evalOpts });
       n++;
       if (next) {
         checkDocSize(next);
@@ -86,8 +130,9 @@ export function updateCommand(access: Access, coll: Collection, cmd: Doc): Doc {
       }
     }
     if (matches.length === 0 && stmt.upsert === true) {
-      const doc = upsertDocument(q, u, arrayFilters);
+      const doc = upsertDocument(q, u, arrayFilters, evalOpts);
       validateId(doc._id);
+      checkIdField(doc._id);
       checkDocSize(doc);
       access.insert(coll, doc);
       upserted.push({ index: i, _id: doc._id });
@@ -99,14 +144,16 @@ export function updateCommand(access: Access, coll: Collection, cmd: Doc): Doc {
 
 export function deleteCommand(access: Access, coll: Collection, cmd: Doc): Doc {
   let n = 0;
+  const variables = evaluateLet(cmd.let);
   const writeErrors = eachStatement(cmd, 'delete', 'deletes', (stmt) => {
     if (!isPlainObject(stmt))
       throw new MongoCommandError(ErrorCode.FailedToParse, 'delete statement must be an object');
+    checkStatementFields(stmt, 'delete', 'deletes', DELETE_STATEMENT_FIELDS);
     const q = isPlainObject(stmt.q) ? stmt.q : {};
     const limit = Number(stmt.limit ?? 0);
     if (limit !== 0 && limit !== 1)
       throw new MongoCommandError(ErrorCode.FailedToParse, 'The limit field in delete objects must be 0 or 1');
-    for (const doc of access.find(coll, q, { limit })) {
+    for (const doc of access.find(coll, q, { limit, ...evalOptions(coll, stmt.collation, variables) })) {
       access.remove(coll, doc);
       n++;
     }
@@ -117,6 +164,7 @@ export function deleteCommand(access: Access, coll: Collection, cmd: Doc): Doc {
 export function findAndModifyCommand(access: Access, coll: Collection, cmd: Doc): Doc {
   const query = isPlainObject(cmd.query) ? cmd.query : {};
   const sort = parseSort(cmd.sort);
+  const evalOpts = evalOptions(coll, cmd.collation, evaluateLet(cmd.let));
   const fields = isPlainObject(cmd.fields) && Object.keys(cmd.fields).length > 0 ? cmd.fields : undefined;
   const project = (d: Doc | null): Doc | null => (d && fields ? projectDocs([d], fields)[0] : d);
   const remove = cmd.remove === true;
@@ -124,7 +172,7 @@ export function findAndModifyCommand(access: Access, coll: Collection, cmd: Doc)
     throw new MongoCommandError(ErrorCode.FailedToParse, 'Cannot specify both an update and remove=true');
   if (!remove && cmd.update === undefined)
     throw new MongoCommandError(ErrorCode.FailedToParse, 'Either an update or remove=true must be specified');
-  const [doc] = access.find(coll, query, { sort, limit: 1 });
+  const [doc] = access.find(coll, query, { sort, limit: 1, ...evalOpts });
   if (remove) {
     if (doc) access.remove(coll, doc);
     return { lastErrorObject: { n: doc ? 1 : 0 }, value: project(doc ?? null), ok: 1 };
@@ -132,7 +180,7 @@ export function findAndModifyCommand(access: Access, coll: Collection, cmd: Doc)
   const u = validateUpdate(cmd.update);
   const arrayFilters = Array.isArray(cmd.arrayFilters) ? (cmd.arrayFilters as Doc[]) : undefined;
   if (doc) {
-    const next = applyUpdate(doc, u, { arrayFilters, query });
+    const next = applyUpdate(doc, u, { arrayFilters, query, eval: evalOpts });
     if (next) {
       checkDocSize(next);
       access.replace(coll, doc, next);
@@ -144,8 +192,9 @@ export function findAndModifyCommand(access: Access, coll: Collection, cmd: Doc)
     };
   }
   if (cmd.upsert === true) {
-    const created = upsertDocument(query, u, arrayFilters);
+    const created = upsertDocument(query, u, arrayFilters, evalOpts);
     validateId(created._id);
+    checkIdField(created._id);
     checkDocSize(created);
     access.insert(coll, created);
     return {
@@ -155,6 +204,12 @@ export function findAndModifyCommand(access: Access, coll: Collection, cmd: Doc)
     };
   }
   return { lastErrorObject: { n: 0, updatedExisting: false }, value: null, ok: 1 };
+}
+
+/** A statement's constants `c` (5.0+) join the command's `let`. */
+function stmtVariables(variables: Doc | undefined, constants: unknown): Doc | undefined {
+  if (!isPlainObject(constants)) return variables;
+  return { ...variables, ...constants };
 }
 
 export function checkDocSize(doc: Doc): void {

@@ -1,5 +1,6 @@
 import { keyString } from '../bson-order.js';
 import { validateCollectionName, validateDbName, type LogOp } from '../catalog.js';
+import { collationKey, parseCollation } from '../collation.js';
 import type { IndexSpec } from '../collection-index.js';
 import { compileFilter, type Collection } from '../collection.js';
 import type { CommandTable, Engine } from '../engine.js';
@@ -76,6 +77,12 @@ async function create(engine: Engine, db: string, cmd: Doc): Promise<Doc> {
   for (const [k, v] of Object.entries(cmd)) {
     if (k !== 'create' && !k.startsWith('$') && !NOT_OPTIONS.has(k)) options[k] = v;
   }
+  // A default collation is stored (and listed) with every field filled in, as mongod does.
+  if (options.collation !== undefined) {
+    const collation = parseCollation(options.collation);
+    if (collation) options.collation = collation.spec;
+    else delete options.collation;
+  }
   const coll = engine.catalog.create(ns, options);
   await engine.persist([{ op: 'cc', ns, options, uuid: coll.uuid }]);
   return { ok: 1 };
@@ -145,8 +152,14 @@ async function createIndexes(engine: Engine, db: string, cmd: Doc): Promise<Doc>
   try {
     for (const raw of cmd.indexes as unknown[]) {
       const spec = indexSpecOf(raw);
+      // An index without a collation takes the collection's default one.
+      const collation = parseCollation(spec.collation ?? coll.defaultCollation);
+      if (collation) spec.collation = collation.spec;
+      else delete spec.collation;
       const sameName = coll.getIndex(spec.name);
-      const sameKey = coll.indexes.find((i) => keyString(i.spec.key) === keyString(spec.key));
+      const sameKey = coll.indexes.find(
+        (i) => keyString(i.spec.key) === keyString(spec.key) && collationKey(i.collation) === collationKey(collation),
+      );
       if (sameName) {
         if (keyString(sameName.spec.key) !== keyString(spec.key)) {
           throw new MongoCommandError(
@@ -249,6 +262,7 @@ function indexOptionsKey(spec: IndexSpec): string {
     sparse: spec.sparse === true,
     partialFilterExpression: spec.partialFilterExpression ?? null,
     expireAfterSeconds: spec.expireAfterSeconds ?? null,
+    collation: spec.collation ?? null,
   });
 }
 

@@ -1,9 +1,11 @@
 import { runPipeline } from '../aggregate.js';
-import { keyString } from '../bson-order.js';
+import { compareBson, keyString, rankOf } from '../bson-order.js';
+import { effectiveCollation } from '../collation.js';
 import { validateCollectionName } from '../catalog.js';
-import { parseSort } from '../collection.js';
+import { parseSort, type Collection } from '../collection.js';
 import type { CommandTable, Engine } from '../engine.js';
 import { asCommandError, ErrorCode, MongoCommandError } from '../errors.js';
+import { evaluateLet, type EvalOptions } from '../mingo-context.js';
 import { isPlainObject, pathValues, type Doc } from '../paths.js';
 import { DirectAccess, Transaction, type Access } from '../transactions.js';
 import { projectDocs } from '../write-commands.js';
@@ -28,6 +30,11 @@ function readAccess(engine: Engine, cmd: Doc): Access {
   return engine.sessions.transactionFor(cmd) ?? DIRECT_READ;
 }
 
+/** The command's collation (or the collection's default) and its evaluated `let`. */
+function evalOptions(cmd: Doc, coll: Collection | undefined): EvalOptions {
+  return { collation: effectiveCollation(cmd.collation, coll?.defaultCollation), variables: evaluateLet(cmd.let) };
+}
+
 function find(engine: Engine, db: string, cmd: Doc): Doc {
   const ns = `${db}.${validateCollectionName(cmd.find)}`;
   const access = readAccess(engine, cmd);
@@ -46,7 +53,8 @@ function find(engine: Engine, db: string, cmd: Doc): Doc {
     limit = -limit;
     singleBatch = true;
   }
-  let docs = coll ? access.find(coll, filter, { sort: parseSort(cmd.sort), skip, limit }) : [];
+  const evalOpts = evalOptions(cmd, coll);
+  let docs = coll ? access.find(coll, filter, { sort: parseSort(cmd.sort), skip, limit, ...evalOpts }) : [];
   if (isPlainObject(cmd.projection) && Object.keys(cmd.projection).length > 0)
     docs = projectDocs(docs, cmd.projection, filter);
   return engine.cursors.reply(ns, docs, { batchSize: cmd.batchSize }, singleBatch, engine.sessions.sessionKey(cmd));
@@ -66,6 +74,7 @@ function aggregate(engine: Engine, db: string, cmd: Doc): Doc {
   let input: Doc[] = [];
   let stages = pipeline as Doc[];
   let ns: string;
+  let evalOpts = evalOptions(cmd, undefined);
   if (cmd.aggregate === 1) {
     ns = `${db}.$cmd.aggregate`;
     const first = stages[0];
@@ -78,6 +87,7 @@ function aggregate(engine: Engine, db: string, cmd: Doc): Doc {
   } else {
     ns = `${db}.${validateCollectionName(cmd.aggregate)}`;
     const coll = engine.catalog.get(ns);
+    evalOpts = evalOptions(cmd, coll);
     if (coll) {
       // A leading $match (and $sort/$limit after it) is answered by the planner, so it can use indexes.
       const first = stages[0];
@@ -96,7 +106,7 @@ function aggregate(engine: Engine, db: string, cmd: Doc): Doc {
             consumed = 3;
           }
         }
-        input = access.find(coll, match, { sort, limit });
+        input = access.find(coll, match, { sort, limit, ...evalOpts });
         stages = stages.slice(consumed);
       } else {
         input = access.find(coll, {});
@@ -109,7 +119,7 @@ function aggregate(engine: Engine, db: string, cmd: Doc): Doc {
   };
   let docs: Doc[];
   try {
-    docs = runPipeline(input, stages, resolve);
+    docs = runPipeline(input, stages, resolve, evalOpts);
   } catch (err) {
     throw asCommandError(err);
   }
@@ -124,11 +134,12 @@ function count(engine: Engine, db: string, cmd: Doc): Doc {
   const access = readAccess(engine, cmd);
   const skip = toNonNegative(cmd.skip, 'skip');
   const limit = Math.abs(Number(cmd.limit ?? 0));
+  const evalOpts = evalOptions(cmd, coll);
   if (Object.keys(query).length === 0 && !(access instanceof Transaction)) {
     const n = Math.max(0, coll.docs.size - skip);
     return { n: limit > 0 ? Math.min(n, limit) : n, ok: 1 };
   }
-  return { n: access.find(coll, query, { skip, limit }).length, ok: 1 };
+  return { n: access.find(coll, query, { skip, limit, ...evalOpts }).length, ok: 1 };
 }
 
 function distinct(engine: Engine, db: string, cmd: Doc): Doc {
@@ -138,15 +149,23 @@ function distinct(engine: Engine, db: string, cmd: Doc): Doc {
   const coll = engine.catalog.get(ns);
   if (!coll) return { values: [], ok: 1 };
   const query = isPlainObject(cmd.query) ? cmd.query : {};
+  const evalOpts = evalOptions(cmd, coll);
+  const collation = evalOpts.collation;
   const seen = new Map<string, unknown>();
-  for (const doc of readAccess(engine, cmd).find(coll, query)) {
+  // Under a collation, strings that compare equal are one value (the first one met is kept).
+  const strings: string[] = [];
+  for (const doc of readAccess(engine, cmd).find(coll, query, evalOpts)) {
     for (const v of pathValues(doc, cmd.key)) {
       if (v === undefined) continue;
+      if (collation && typeof v === 'string') {
+        if (!strings.some((s) => rankOf(s) === rankOf(v) && compareBson(s, v, collation) === 0)) strings.push(v);
+        continue;
+      }
       const k = keyString(v);
       if (!seen.has(k)) seen.set(k, v);
     }
   }
-  return { values: [...seen.values()], ok: 1 };
+  return { values: [...seen.values(), ...strings], ok: 1 };
 }
 
 function explain(engine: Engine, db: string, cmd: Doc): Doc {
@@ -157,8 +176,9 @@ function explain(engine: Engine, db: string, cmd: Doc): Doc {
   const coll = engine.catalog.get(ns);
   const filter = (isPlainObject(inner.filter) ? inner.filter : isPlainObject(inner.query) ? inner.query : {}) as Doc;
   const sort = parseSort(inner.sort);
-  const plan = coll?.plan(filter, sort);
-  const idHack = coll && isPlainObject(filter) && '_id' in filter && Object.keys(filter).length === 1;
+  const collation = effectiveCollation(inner.collation, coll?.defaultCollation);
+  const plan = coll?.plan(filter, sort, collation);
+  const idHack = coll && !collation && '_id' in filter && Object.keys(filter).length === 1;
   const winningPlan = idHack
     ? { stage: 'IDHACK' }
     : plan

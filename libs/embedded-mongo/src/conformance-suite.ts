@@ -1,0 +1,254 @@
+import { MongoClient, MongoServerError, type CollationOptions, type Db } from 'mongodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+/**
+ * MongoDB behaviours the driver specifications' unified tests exercise (collation, let, $out/$merge, snapshot
+ * sessions, DDL in transactions, field names, views, validators, write concerns, $listLocalSessions), driven
+ * only through the official driver. Like driver-suite.ts it also runs against MONGODB_TEST_URI (a 7.0 replica
+ * set), so each expectation is the server's, error codes and code names included.
+ */
+
+export async function serverError(p: Promise<unknown>): Promise<MongoServerError> {
+  try {
+    await p;
+  } catch (err) {
+    expect(err).toBeInstanceOf(MongoServerError);
+    return err as MongoServerError;
+  }
+  throw new Error('expected a MongoServerError, but the operation succeeded');
+}
+
+export function defineConformanceSuite(uri: () => string): void {
+  let client: MongoClient;
+  let db: Db;
+  const dbName = `emconf_${process.pid}_${Date.now().toString(36)}`;
+
+  beforeAll(async () => {
+    client = new MongoClient(uri(), { serverSelectionTimeoutMS: 5000 });
+    await client.connect();
+    db = client.db(dbName);
+  });
+
+  afterAll(async () => {
+    await db?.dropDatabase().catch(() => undefined);
+    await client?.close();
+  });
+
+  describe('collation', () => {
+    const words = [
+      { _id: 1, w: 'apple' },
+      { _id: 2, w: 'Apple' },
+      { _id: 3, w: 'äpple' },
+      { _id: 4, w: 'banana' },
+      { _id: 5, w: 'item10' },
+      { _id: 6, w: 'item9' },
+    ];
+
+    it('matches strings by strength: 1 ignores case and accents, 2 case only, 3 neither', async () => {
+      const c = db.collection<{ _id: number; w: string }>('coll_strength');
+      await c.insertMany(words);
+      const ids = async (strength: number, caseLevel = false): Promise<number[]> =>
+        (
+          await c
+            .find({ w: 'apple' }, { collation: { locale: 'en', strength, caseLevel } })
+            .sort({ _id: 1 })
+            .toArray()
+        ).map((d) => d._id);
+      expect(await ids(1)).toEqual([1, 2, 3]);
+      expect(await ids(2)).toEqual([1, 2]);
+      expect(await ids(3)).toEqual([1]);
+      // caseLevel at strength 1: case matters again, accents still do not.
+      expect(await ids(1, true)).toEqual([1, 3]);
+      // Without a collation the comparison is binary.
+      expect((await c.find({ w: 'apple' }).toArray()).map((d) => d._id)).toEqual([1]);
+      // $in and ranges are collation-aware too; regular expressions never are.
+      expect(await c.countDocuments({ w: { $in: ['APPLE'] } }, { collation: { locale: 'en', strength: 2 } })).toBe(2);
+      expect(await c.countDocuments({ w: { $gte: 'B', $lt: 'C' } }, { collation: { locale: 'en', strength: 1 } })).toBe(
+        1,
+      );
+      expect(await c.countDocuments({ w: /^APPLE$/ }, { collation: { locale: 'en', strength: 1 } })).toBe(0);
+    });
+
+    it('sorts by locale rules and numericOrdering, and counts distinct values as the collation does', async () => {
+      const c = db.collection<{ _id: number; w: string }>('coll_sort');
+      await c.insertMany(words);
+      const sorted = async (collation?: CollationOptions): Promise<string[]> =>
+        (
+          await c
+            .find({}, collation ? { collation } : {})
+            .sort({ w: 1, _id: 1 })
+            .toArray()
+        ).map((d) => d.w);
+      // Binary: upper case before lower case, accented letters after z.
+      expect(await sorted()).toEqual(['Apple', 'apple', 'banana', 'item10', 'item9', 'äpple']);
+      expect(await sorted({ locale: 'en' })).toEqual(['apple', 'Apple', 'äpple', 'banana', 'item10', 'item9']);
+      expect(await sorted({ locale: 'en', numericOrdering: true })).toEqual([
+        'apple',
+        'Apple',
+        'äpple',
+        'banana',
+        'item9',
+        'item10',
+      ]);
+      expect(await sorted({ locale: 'en', caseFirst: 'upper' })).toEqual([
+        'Apple',
+        'apple',
+        'äpple',
+        'banana',
+        'item10',
+        'item9',
+      ]);
+      const distinct = await c.distinct('w', { w: { $lt: 'b' } }, { collation: { locale: 'en', strength: 1 } });
+      expect(distinct).toHaveLength(1);
+      expect((await c.distinct('w', { w: { $lt: 'b' } }, { collation: { locale: 'en', strength: 2 } })).length).toBe(2);
+    });
+
+    it('applies to aggregate $match and $sort, and to updates, deletes and findOneAndUpdate', async () => {
+      const c = db.collection<{ _id: number; w: string; hit?: boolean }>('coll_writes');
+      await c.insertMany(words);
+      const collation = { locale: 'en', strength: 2 };
+      const rows = await c.aggregate([{ $match: { w: 'APPLE' } }, { $sort: { _id: -1 } }], { collation }).toArray();
+      expect(rows.map((d) => d._id)).toEqual([2, 1]);
+      expect((await c.updateMany({ w: 'APPLE' }, { $set: { hit: true } }, { collation })).modifiedCount).toBe(2);
+      const found = await c.findOneAndUpdate(
+        { w: 'BANANA' },
+        { $set: { hit: true } },
+        { collation, returnDocument: 'after' },
+      );
+      expect(found?._id).toBe(4);
+      expect((await c.deleteMany({ w: 'ITEM9' }, { collation })).deletedCount).toBe(1);
+      expect(await c.countDocuments({ hit: true })).toBe(3);
+    });
+
+    it('uses a collection default collation, which indexes inherit and listIndexes reports in full', async () => {
+      await db.createCollection('coll_default', { collation: { locale: 'fr', strength: 1 } });
+      const c = db.collection<{ _id: number; w: string }>('coll_default');
+      await c.insertMany(words);
+      expect(await c.countDocuments({ w: 'APPLE' })).toBe(3);
+      // An explicit simple collation overrides the default.
+      expect(await c.countDocuments({ w: 'APPLE' }, { collation: { locale: 'simple' } })).toBe(0);
+      await c.createIndex({ w: 1 });
+      const index = (await c.listIndexes().toArray()).find((i) => i.name === 'w_1');
+      expect(index?.collation).toMatchObject({ locale: 'fr', strength: 1, caseLevel: false, numericOrdering: false });
+      const [info] = await db.listCollections({ name: 'coll_default' }, { nameOnly: false }).toArray();
+      expect(info.options?.collation).toMatchObject({ locale: 'fr', strength: 1 });
+    });
+
+    it('enforces a unique index under its collation, and uses an index only for queries of the same collation', async () => {
+      const c = db.collection('coll_unique');
+      await c.createIndex({ email: 1 }, { unique: true, collation: { locale: 'en', strength: 2 }, name: 'email_ci' });
+      await c.insertOne({ email: 'Ann@Example.org' });
+      const dup = await serverError(c.insertOne({ email: 'ann@example.org' }));
+      expect(dup.code).toBe(11000);
+      expect(dup.codeName).toBe('DuplicateKey');
+      const winning = async (collation?: CollationOptions): Promise<string> => {
+        const plan = (await c.find({ email: 'ANN@example.org' }, collation ? { collation } : {}).explain()) as {
+          queryPlanner: { winningPlan: { stage: string; inputStage?: { stage: string; indexName?: string } } };
+        };
+        const w = plan.queryPlanner.winningPlan;
+        return w.inputStage?.indexName ?? w.stage;
+      };
+      expect(await winning({ locale: 'en', strength: 2 })).toBe('email_ci');
+      expect(await winning()).toBe('COLLSCAN');
+      expect(await c.countDocuments({ email: 'ANN@example.org' }, { collation: { locale: 'en', strength: 2 } })).toBe(
+        1,
+      );
+      expect(await c.countDocuments({ email: 'ANN@example.org' })).toBe(0);
+    });
+
+    it('refuses a collation without a locale or with an unknown field', async () => {
+      const c = db.collection('coll_bad');
+      await c.insertOne({ w: 'x' });
+      const missing = await serverError(c.find({}, { collation: { strength: 2 } as never }).toArray());
+      expect(missing.code).toBe(40414);
+      const unknown = await serverError(c.find({}, { collation: { locale: 'en', colour: 'blue' } as never }).toArray());
+      expect(unknown.code).toBe(40415);
+    });
+  });
+
+  describe('let variables', () => {
+    beforeAll(async () => {
+      await db.collection('let').insertMany([
+        { _id: 1, x: 'a', n: 1 },
+        { _id: 2, x: 'b', n: 2 },
+        { _id: 3, x: 'c', n: 3 },
+      ] as never[]);
+    });
+
+    it('binds $$variables in find, aggregate and count filters', async () => {
+      const c = db.collection('let');
+      const found = await c.find({ $expr: { $eq: ['$x', '$$wanted'] } }, { let: { wanted: 'b' } }).toArray();
+      expect(found.map((d) => d._id)).toEqual([2]);
+      const rows = await c
+        .aggregate([{ $match: { $expr: { $gt: ['$n', '$$min'] } } }, { $project: { _id: 1, tag: '$$tag' } }], {
+          let: { min: 1, tag: { $concat: ['t', '-', 'x'] } },
+        })
+        .toArray();
+      expect(rows).toEqual([
+        { _id: 2, tag: 't-x' },
+        { _id: 3, tag: 't-x' },
+      ]);
+    });
+
+    it('binds $$variables in update filters and pipeline updates, deletes and findOneAndUpdate', async () => {
+      const c = db.collection('let');
+      const upd = await c.updateOne({ $expr: { $eq: ['$_id', '$$id'] } }, [{ $set: { x: '$$value' } }], {
+        let: { id: 1, value: 'set-by-let' },
+      });
+      expect(upd.modifiedCount).toBe(1);
+      expect(await c.findOne({ _id: 1 } as never)).toMatchObject({ x: 'set-by-let' });
+      const fam = await c.findOneAndUpdate(
+        { $expr: { $eq: ['$_id', '$$id'] } },
+        [{ $set: { n: { $add: ['$n', '$$by'] } } }],
+        { let: { id: 2, by: 10 }, returnDocument: 'after' },
+      );
+      expect(fam).toMatchObject({ _id: 2, n: 12 });
+      const del = await c.deleteOne({ $expr: { $eq: ['$x', '$$gone'] } }, { let: { gone: 'c' } });
+      expect(del.deletedCount).toBe(1);
+      const bulk = await c.bulkWrite(
+        [{ updateOne: { filter: { $expr: { $eq: ['$_id', '$$id'] } }, update: { $set: { bulk: true } } } }],
+        { let: { id: 2 } },
+      );
+      expect(bulk.modifiedCount).toBe(1);
+    });
+
+    it('refuses a variable name that does not start with a lower-case letter', async () => {
+      const err = await serverError(
+        db
+          .collection('let')
+          .find({}, { let: { Bad: 1 } })
+          .toArray(),
+      );
+      expect(err.code).toBe(16870);
+      expect(err.codeName).toBe('Location16870');
+    });
+  });
+
+  describe('field names', () => {
+    it('stores a replacement with a top-level dotted field, and refuses an _id with $-prefixed fields', async () => {
+      const c = db.collection('names');
+      await c.insertOne({ _id: 1 } as never);
+      const res = await c.replaceOne({ _id: 1 } as never, { 'a.b': 1 } as never);
+      expect(res.modifiedCount).toBe(1);
+      expect(await c.findOne({ _id: 1 } as never)).toEqual({ _id: 1, 'a.b': 1 });
+      // Nested $-prefixed names are valid for storage since 5.0, except inside _id.
+      await c.insertOne({ _id: 2, a: { $b: 1 } } as never);
+      const bad = await serverError(c.insertOne({ _id: { $a: 1 } } as never));
+      expect(bad.code).toBe(53);
+      expect(bad.codeName).toBe('InvalidIdField');
+    });
+  });
+
+  describe('update options of MongoDB 7.0', () => {
+    it('refuses sort on updateOne and replaceOne (an 8.0 option) as an unknown field', async () => {
+      const c = db.collection('upd_sort');
+      await c.insertMany([{ n: 1 }, { n: 2 }]);
+      const err = await serverError(c.updateOne({}, { $set: { hit: true } }, { sort: { n: -1 } } as never));
+      expect(err.code).toBe(40415);
+      expect(err.codeName).toBe('Location40415');
+      const rep = await serverError(c.replaceOne({}, { n: 3 }, { sort: { n: -1 } } as never));
+      expect(rep.code).toBe(40415);
+      expect(await c.countDocuments({ hit: true })).toBe(0);
+    });
+  });
+}
