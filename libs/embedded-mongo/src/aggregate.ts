@@ -1,7 +1,7 @@
 import { compareBson } from './bson-order.js';
 import { parseSort, sortDocs } from './collection.js';
 import { ErrorCode, MongoCommandError } from './errors.js';
-import { mingoAggregator, type EvalOptions } from './mingo-context.js';
+import { mingoAggregator, PIPELINE_STAGES, type EvalOptions } from './mingo-context.js';
 import { cloneDoc, idFirst, isPlainObject, type Doc } from './paths.js';
 
 /**
@@ -11,6 +11,7 @@ import { cloneDoc, idFirst, isPlainObject, type Doc } from './paths.js';
  * add fields can never write into stored documents.
  */
 
+/** Stages the engine does not run ($out and $merge are run by the aggregate command before this). */
 const UNSUPPORTED_STAGES = new Set([
   '$out',
   '$merge',
@@ -20,6 +21,8 @@ const UNSUPPORTED_STAGES = new Set([
   '$search',
   '$geoNear',
 ]);
+
+const KNOWN_STAGES = new Set([...PIPELINE_STAGES, '$sort', '$bucket', '$facet']);
 
 export function runPipeline(
   input: Doc[],
@@ -49,8 +52,9 @@ export function runPipeline(
       );
     }
     const name = keys[0];
-    if (UNSUPPORTED_STAGES.has(name))
-      throw new MongoCommandError(ErrorCode.BadValue, `${name} is not supported by the embedded engine`);
+    // Answered as a server without that stage answers: unrecognized stage (40324), never a different result.
+    if (UNSUPPORTED_STAGES.has(name) || !KNOWN_STAGES.has(name))
+      throw new MongoCommandError(ErrorCode.Location40324, `Unrecognized pipeline stage name: '${name}'`);
     if (name === '$sort') {
       flush();
       const spec = parseSort(stage.$sort);

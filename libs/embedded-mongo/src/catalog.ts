@@ -131,6 +131,17 @@ export class Catalog {
     return coll;
   }
 
+  /** Adds a collection built elsewhere (by a transaction, at commit). */
+  register(coll: Collection): void {
+    let colls = this.dbs.get(coll.db);
+    if (!colls) {
+      colls = new Map();
+      this.dbs.set(coll.db, colls);
+    }
+    coll.onChange = this.recordChange;
+    colls.set(coll.name, coll);
+  }
+
   drop(ns: string): boolean {
     const [db, name] = splitNs(ns);
     const colls = this.dbs.get(db);

@@ -180,6 +180,11 @@ export class Collection {
     this.version++;
   }
 
+  /** A view holds no documents; reads run its pipeline over its source (commands/views.ts). */
+  get isView(): boolean {
+    return typeof this.options.viewOn === 'string';
+  }
+
   /** The default collation of the collection's queries and indexes (`create` option), if any. */
   get defaultCollation(): unknown {
     return this.options.collation;

@@ -251,4 +251,344 @@ export function defineConformanceSuite(uri: () => string): void {
       expect(await c.countDocuments({ hit: true })).toBe(0);
     });
   });
+
+  describe('transactions: DDL and commands outside the transaction subset', () => {
+    it('keeps a collection and an index created in a transaction invisible to others until commit', async () => {
+      const other = new MongoClient(uri(), { serverSelectionTimeoutMS: 5000 });
+      await other.connect();
+      const session = client.startSession();
+      try {
+        session.startTransaction();
+        await db.createCollection('txn_created', { session });
+        await db.collection('txn_created').createIndex({ k: 1 }, { session, name: 'k_1' });
+        await db.collection('txn_created').insertOne({ k: 1 }, { session });
+        await db.collection('txn_implicit').insertOne({ k: 2 }, { session });
+        const names = async (): Promise<string[]> =>
+          (await other.db(dbName).listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name);
+        expect(await names()).not.toContain('txn_created');
+        expect(await names()).not.toContain('txn_implicit');
+        expect(await db.collection('txn_created').countDocuments({}, { session })).toBe(1);
+        await session.commitTransaction();
+        expect(await names()).toEqual(expect.arrayContaining(['txn_created', 'txn_implicit']));
+        const indexes = await other.db(dbName).collection('txn_created').listIndexes().toArray();
+        expect(indexes.map((i) => i.name)).toEqual(['_id_', 'k_1']);
+        expect(await other.db(dbName).collection('txn_implicit').countDocuments()).toBe(1);
+      } finally {
+        await session.endSession();
+        await other.close();
+      }
+    });
+
+    it('drops what an aborted transaction created, and refuses new indexes on an existing collection', async () => {
+      await db.collection('txn_existing').insertOne({ a: 1 });
+      const session = client.startSession();
+      try {
+        session.startTransaction();
+        await db.createCollection('txn_aborted', { session });
+        await session.abortTransaction();
+        const names = (await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name);
+        expect(names).not.toContain('txn_aborted');
+        session.startTransaction();
+        const err = await serverError(db.collection('txn_existing').createIndex({ a: 1 }, { session }));
+        expect(err.code).toBe(263);
+        await session.abortTransaction().catch(() => undefined);
+      } finally {
+        await session.endSession();
+      }
+    });
+
+    it('refuses count inside a transaction with OperationNotSupportedInTransaction', async () => {
+      await db.collection('txn_count').insertOne({ a: 1 });
+      const session = client.startSession();
+      try {
+        session.startTransaction();
+        await db.collection('txn_count').findOne({}, { session });
+        const err = await serverError(db.command({ count: 'txn_count' }, { session }));
+        expect(err.code).toBe(263);
+        expect(err.codeName).toBe('OperationNotSupportedInTransaction');
+        await session.abortTransaction().catch(() => undefined);
+      } finally {
+        await session.endSession();
+      }
+    });
+  });
+
+  describe('snapshot sessions', () => {
+    it('read every find, aggregate and distinct at the cluster time of the first read', async () => {
+      const c = db.collection('snap');
+      await c.insertMany([
+        { _id: 1, x: 11 },
+        { _id: 2, x: 11 },
+      ] as never[]);
+      const session = client.startSession({ snapshot: true });
+      try {
+        expect(await c.findOne({ _id: 1 } as never, { session })).toEqual({ _id: 1, x: 11 });
+        await c.updateOne({ _id: 1 } as never, { $inc: { x: 1 } });
+        await c.insertOne({ _id: 3, x: 33 } as never);
+        await c.deleteOne({ _id: 2 } as never);
+        expect(await c.find({}, { session }).sort({ _id: 1 }).toArray()).toEqual([
+          { _id: 1, x: 11 },
+          { _id: 2, x: 11 },
+        ]);
+        expect(await c.aggregate([{ $match: { _id: 1 } }], { session }).toArray()).toEqual([{ _id: 1, x: 11 }]);
+        expect(await c.distinct('x', {}, { session })).toEqual([11]);
+        expect(await c.countDocuments({}, { session })).toBe(2);
+      } finally {
+        await session.endSession();
+      }
+      // A new snapshot session starts at the current data.
+      const fresh = client.startSession({ snapshot: true });
+      try {
+        expect((await c.find({}, { session: fresh }).sort({ _id: 1 }).toArray()).map((d) => d._id)).toEqual([1, 3]);
+      } finally {
+        await fresh.endSession();
+      }
+    });
+
+    it('refuse writes and list commands (readConcern snapshot only suits find, aggregate and distinct)', async () => {
+      const c = db.collection('snap_ops');
+      await c.insertOne({ _id: 1 } as never);
+      const session = client.startSession({ snapshot: true });
+      try {
+        for (const op of [
+          () => c.insertOne({ _id: 2 } as never, { session }),
+          () => c.updateOne({ _id: 1 } as never, { $set: { a: 1 } }, { session }),
+          () => c.deleteOne({}, { session }),
+          () => c.findOneAndUpdate({ _id: 1 } as never, { $set: { a: 1 } }, { session }),
+          () => db.listCollections({}, { session }).toArray(),
+          () => c.listIndexes({ session }).toArray(),
+        ]) {
+          const err = await serverError(op());
+          expect(err.code).toBe(72);
+          expect(err.codeName).toBe('InvalidOptions');
+        }
+      } finally {
+        await session.endSession();
+      }
+      expect(await c.countDocuments()).toBe(1);
+    });
+  });
+
+  describe('aggregate $out and $merge', () => {
+    beforeAll(async () => {
+      await db.collection('agg_src').insertMany([
+        { _id: 1, g: 'a', v: 1 },
+        { _id: 2, g: 'b', v: 2 },
+        { _id: 3, g: 'a', v: 3 },
+      ] as never[]);
+    });
+
+    it('$out replaces the target with the results, keeps its indexes, and is all or nothing', async () => {
+      const target = db.collection('agg_out');
+      await target.insertOne({ _id: 'old' } as never);
+      await target.createIndex({ total: 1 }, { name: 'total_1' });
+      const cursor = await db
+        .collection('agg_src')
+        .aggregate([{ $group: { _id: '$g', total: { $sum: '$v' } } }, { $sort: { _id: 1 } }, { $out: 'agg_out' }])
+        .toArray();
+      expect(cursor).toEqual([]);
+      expect(await target.find({}).sort({ _id: 1 }).toArray()).toEqual([
+        { _id: 'a', total: 4 },
+        { _id: 'b', total: 2 },
+      ]);
+      expect((await target.listIndexes().toArray()).map((i) => i.name)).toEqual(['_id_', 'total_1']);
+      // Duplicate _ids in the results: the target stays as it was.
+      const dup = await serverError(
+        db
+          .collection('agg_src')
+          .aggregate([{ $project: { _id: '$g' } }, { $out: 'agg_out' }])
+          .toArray(),
+      );
+      expect(dup.code).toBe(11000);
+      expect(await target.countDocuments()).toBe(2);
+      const misplaced = await serverError(
+        db
+          .collection('agg_src')
+          .aggregate([{ $out: 'agg_out' }, { $match: {} }])
+          .toArray(),
+      );
+      expect(misplaced.code).toBe(40601);
+    });
+
+    it('$merge inserts, merges, replaces, keeps or fails per whenMatched / whenNotMatched', async () => {
+      const target = db.collection('agg_merge');
+      await target.insertMany([
+        { _id: 1, keep: true, v: 0 },
+        { _id: 9, other: true },
+      ] as never[]);
+      await db
+        .collection('agg_src')
+        .aggregate([{ $match: { _id: { $lte: 2 } } }, { $merge: { into: 'agg_merge' } }])
+        .toArray();
+      expect(await target.find({}).sort({ _id: 1 }).toArray()).toEqual([
+        { _id: 1, keep: true, v: 1, g: 'a' },
+        { _id: 2, g: 'b', v: 2 },
+        { _id: 9, other: true },
+      ]);
+      await db
+        .collection('agg_src')
+        .aggregate([{ $match: { _id: 1 } }, { $merge: { into: 'agg_merge', whenMatched: 'replace' } }])
+        .toArray();
+      expect(await target.findOne({ _id: 1 } as never)).toEqual({ _id: 1, g: 'a', v: 1 });
+      await db
+        .collection('agg_src')
+        .aggregate([
+          { $match: { _id: 3 } },
+          { $merge: { into: 'agg_merge', whenMatched: 'keepExisting', whenNotMatched: 'discard' } },
+        ])
+        .toArray();
+      expect(await target.countDocuments({ _id: 3 } as never)).toBe(0);
+      await db
+        .collection('agg_src')
+        .aggregate([
+          { $match: { _id: 2 } },
+          { $merge: { into: 'agg_merge', whenMatched: [{ $set: { v: { $add: ['$v', '$$new.v'] } } }] } },
+        ])
+        .toArray();
+      expect(await target.findOne({ _id: 2 } as never)).toMatchObject({ v: 4 });
+      const fail = await serverError(
+        db
+          .collection('agg_src')
+          .aggregate([{ $match: { _id: 3 } }, { $merge: { into: 'agg_merge', whenNotMatched: 'fail' } }])
+          .toArray(),
+      );
+      expect(fail.code).toBe(13113);
+      const noIndex = await serverError(
+        db
+          .collection('agg_src')
+          .aggregate([{ $merge: { into: 'agg_merge', on: 'g' } }])
+          .toArray(),
+      );
+      expect(noIndex.code).toBe(51183);
+    });
+
+    it('refuses an output stage inside a transaction', async () => {
+      const session = client.startSession();
+      try {
+        session.startTransaction();
+        const err = await serverError(
+          db
+            .collection('agg_src')
+            .aggregate([{ $out: 'agg_txn' }], { session })
+            .toArray(),
+        );
+        expect(err.code).toBe(263);
+        await session.abortTransaction().catch(() => undefined);
+      } finally {
+        await session.endSession();
+      }
+    });
+
+    it('answers an unknown stage with 40324', async () => {
+      const err = await serverError(
+        db
+          .collection('agg_src')
+          .aggregate([{ $noSuchStage: {} }])
+          .toArray(),
+      );
+      expect(err.code).toBe(40324);
+    });
+  });
+
+  describe('views', () => {
+    it('reads through the view pipeline, lists views as views, and refuses writes to them', async () => {
+      await db.collection('view_src').insertMany([
+        { _id: 1, kind: 'a', n: 1 },
+        { _id: 2, kind: 'b', n: 2 },
+        { _id: 3, kind: 'a', n: 3 },
+      ] as never[]);
+      await db.createCollection('view_a', {
+        viewOn: 'view_src',
+        pipeline: [{ $match: { kind: 'a' } }, { $project: { kind: 0 } }],
+      });
+      const v = db.collection('view_a');
+      expect(await v.find({ n: { $gt: 1 } }).toArray()).toEqual([{ _id: 3, n: 3 }]);
+      expect(await v.find({}).sort({ n: -1 }).limit(1).toArray()).toEqual([{ _id: 3, n: 3 }]);
+      expect(await v.countDocuments()).toBe(2);
+      expect(await v.aggregate([{ $group: { _id: null, s: { $sum: '$n' } } }]).toArray()).toEqual([
+        { _id: null, s: 4 },
+      ]);
+      expect(await v.distinct('n')).toEqual([1, 3]);
+      const [info] = await db.listCollections({ name: 'view_a' }).toArray();
+      expect(info).toMatchObject({ type: 'view', options: { viewOn: 'view_src' } });
+      const err = await serverError(v.insertOne({ n: 4 }));
+      expect(err.code).toBe(166);
+      expect(err.codeName).toBe('CommandNotSupportedOnView');
+    });
+  });
+
+  describe('validators', () => {
+    it('refuses documents that break the validator with 121, unless validation is bypassed', async () => {
+      await db.createCollection('validated', {
+        validator: {
+          $jsonSchema: { bsonType: 'object', required: ['name'], properties: { age: { bsonType: 'int', minimum: 0 } } },
+        },
+      });
+      const c = db.collection('validated');
+      await c.insertOne({ name: 'ann', age: 30 });
+      const missing = await serverError(c.insertOne({ age: 3 }));
+      expect(missing.code).toBe(121);
+      expect(missing.codeName).toBe('DocumentValidationFailure');
+      const update = await serverError(c.updateOne({ name: 'ann' }, { $set: { age: -1 } }));
+      expect(update.code).toBe(121);
+      await c.insertOne({ age: 5 }, { bypassDocumentValidation: true });
+      await db.createCollection('validated_query', { validator: { qty: { $gte: 0 } } });
+      const q = await serverError(db.collection('validated_query').insertOne({ qty: -5 }));
+      expect(q.code).toBe(121);
+      expect(await c.countDocuments()).toBe(2);
+    });
+  });
+
+  describe('write concern on a one-member replica set', () => {
+    it('applies the write and reports an unsatisfiable w as a writeConcernError (100)', async () => {
+      const c = db.collection('wc');
+      const err = await serverError(c.insertOne({ a: 1 }, { writeConcern: { w: 10 } }));
+      expect(err.code).toBe(100);
+      expect(err.codeName).toBe('UnsatisfiableWriteConcern');
+      expect(await c.countDocuments({ a: 1 })).toBe(1);
+      const session = client.startSession();
+      try {
+        session.startTransaction({ writeConcern: { w: 10 } });
+        await c.insertOne({ a: 2 }, { session });
+        const commit = await serverError(session.commitTransaction());
+        expect(commit.code).toBe(100);
+      } finally {
+        await session.endSession();
+      }
+      expect(await c.countDocuments({ a: 2 })).toBe(1);
+    });
+  });
+
+  describe('$listLocalSessions', () => {
+    it('lists the sessions this server has seen, including the one running the command', async () => {
+      const session = client.startSession();
+      try {
+        await db.collection('lls').findOne({}, { session });
+        const rows = await client
+          .db('admin')
+          .aggregate(
+            [
+              { $listLocalSessions: {} },
+              { $match: { '_id.id': session.id?.id } },
+              { $project: { _id: 0, found: { $literal: true } } },
+            ],
+            { session },
+          )
+          .toArray();
+        expect(rows).toEqual([{ found: true }]);
+        const any = await client
+          .db('admin')
+          .aggregate([
+            { $listLocalSessions: {} },
+            { $limit: 1 },
+            { $addFields: { dummy: 'd' } },
+            { $project: { _id: 0, dummy: 1 } },
+          ])
+          .toArray();
+        expect(any).toEqual([{ dummy: 'd' }]);
+      } finally {
+        await session.endSession();
+      }
+    });
+  });
 }

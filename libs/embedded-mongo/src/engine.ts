@@ -7,7 +7,7 @@ import { sessionCommands } from './commands/sessions.js';
 import { writeCommands } from './commands/writes.js';
 import { CURSOR_TIMEOUT_MS, CursorRegistry } from './cursors.js';
 import { ErrorCode, errorReply, MongoCommandError } from './errors.js';
-import type { Doc } from './paths.js';
+import { isPlainObject, type Doc } from './paths.js';
 import type { Logger } from './server.js';
 import { SessionRegistry } from './sessions.js';
 import { expireTtlDocuments } from './ttl-monitor.js';
@@ -34,6 +34,49 @@ export interface ConnectionInfo {
   /** Resolves when the connection or server closes, to end an awaitable hello early. */
   closed: Promise<void>;
 }
+
+/** How long a snapshot read's cluster time stays readable after its last use (mongod: 300 s). */
+const SNAPSHOT_HISTORY_MS = 300_000;
+
+/** Commands a multi-document transaction may run (MongoDB 7.0); others fail with 263. */
+const TRANSACTION_COMMANDS = new Set([
+  'find',
+  'aggregate',
+  'distinct',
+  'getMore',
+  'killCursors',
+  'insert',
+  'update',
+  'delete',
+  'findAndModify',
+  'findandmodify',
+  'create',
+  'createIndexes',
+  'commitTransaction',
+  'abortTransaction',
+]);
+
+/** Commands a readConcern "snapshot" outside a transaction is refused on (only find, aggregate, distinct read one). */
+const NOT_SNAPSHOT_READS = new Set([
+  'insert',
+  'update',
+  'delete',
+  'findAndModify',
+  'findandmodify',
+  'count',
+  'listDatabases',
+  'listCollections',
+  'listIndexes',
+  'create',
+  'drop',
+  'dropDatabase',
+  'createIndexes',
+  'dropIndexes',
+  'collMod',
+]);
+
+/** Commands whose reply reports whether their write concern was satisfied. */
+const WRITE_CONCERN_COMMANDS = new Set([...NOT_SNAPSHOT_READS, 'commitTransaction', 'abortTransaction', 'aggregate']);
 
 export type Handler = (db: string, cmd: Doc, conn: ConnectionInfo) => Doc | Promise<Doc>;
 /** A family of commands by name (commands/*.ts each export one). */
@@ -110,10 +153,27 @@ export class Engine {
       if (!handler) {
         throw new MongoCommandError(ErrorCode.CommandNotFound, `no such command: '${name ?? ''}'`);
       }
-      // Any command may open or continue a transaction (including ones that do not read or write through it).
-      if (cmd.autocommit === false && name !== 'commitTransaction' && name !== 'abortTransaction')
-        this.sessions.transactionFor(cmd);
+      this.sessions.touch(cmd);
+      if (cmd.autocommit === false) {
+        if (!TRANSACTION_COMMANDS.has(name))
+          throw new MongoCommandError(
+            ErrorCode.OperationNotSupportedInTransaction,
+            `Cannot run '${name}' in a multi-document transaction.`,
+          );
+        // Any command may open or continue a transaction (including ones that do not read or write through it).
+        if (name !== 'commitTransaction' && name !== 'abortTransaction') this.sessions.transactionFor(cmd);
+      } else if (
+        isPlainObject(cmd.readConcern) &&
+        cmd.readConcern.level === 'snapshot' &&
+        NOT_SNAPSHOT_READS.has(name)
+      ) {
+        throw new MongoCommandError(
+          ErrorCode.InvalidOptions,
+          `Command ${name} does not support { readConcern: { level: "snapshot" } }`,
+        );
+      }
       reply = await handler(db, cmd, conn);
+      if (WRITE_CONCERN_COMMANDS.has(name)) addWriteConcernError(reply, cmd.writeConcern);
     } catch (err) {
       reply = errorReply(err);
     }
@@ -138,7 +198,7 @@ export class Engine {
       const now = Date.now();
       const cursorTimeout = this.options.cursorTimeoutMs ?? CURSOR_TIMEOUT_MS;
       this.cursors.closeWhere((_ns, _session, lastUsed) => now - lastUsed > cursorTimeout);
-      this.sessions.expire(now, this.options.transactionLifetimeMs ?? 60_000);
+      this.sessions.expire(now, this.options.transactionLifetimeMs ?? 60_000, SNAPSHOT_HISTORY_MS);
     } catch (err) {
       this.logger?.error('embedded-mongo: cursor/transaction sweep failed', { error: (err as Error).message });
     }
@@ -158,6 +218,33 @@ export class Engine {
       this.logger?.error('embedded-mongo: TTL monitor failed', { error: (err as Error).message });
     }
   }
+}
+
+/**
+ * A one-member replica set cannot satisfy `w` above 1 or a tag set it does not have: the write is applied and
+ * the reply carries a writeConcernError, as mongod's does.
+ */
+function addWriteConcernError(reply: Doc, writeConcern: unknown): void {
+  if (reply.ok !== 1 || !isPlainObject(writeConcern)) return;
+  const w = writeConcern.w;
+  let error: Doc | undefined;
+  if (typeof w === 'number' && w > 1)
+    error = {
+      code: ErrorCode.UnsatisfiableWriteConcern,
+      codeName: 'UnsatisfiableWriteConcern',
+      errmsg: 'Not enough data-bearing nodes',
+    };
+  else if (typeof w === 'string' && w !== 'majority')
+    error = {
+      code: ErrorCode.UnknownReplWriteConcern,
+      codeName: 'UnknownReplWriteConcern',
+      errmsg: `No write concern mode named '${w}' found in replica set configuration`,
+    };
+  if (error)
+    reply.writeConcernError = {
+      ...error,
+      errInfo: { writeConcern: { ...writeConcern, provenance: 'clientSupplied' } },
+    };
 }
 
 export { defaultIndexName, errorReply, splitNs };

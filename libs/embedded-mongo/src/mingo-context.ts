@@ -224,6 +224,8 @@ function buildContext(collation?: Collation): Context {
 }
 
 export const MINGO_CONTEXT = buildContext();
+/** The pipeline stages mingo implements. */
+export const PIPELINE_STAGES: readonly string[] = Object.keys(pipelineOperators);
 const contexts = new Map<string, Context>();
 
 function contextFor(collation?: Collation): Context {
@@ -243,13 +245,18 @@ export const MINGO_OPTIONS = { context: MINGO_CONTEXT, scriptEnabled: false };
 export interface EvalOptions {
   collation?: Collation;
   variables?: Doc;
+  /** Compiles a `$jsonSchema` operand (collection validators only). */
+  jsonSchema?: (schema: object) => (doc: unknown) => boolean;
 }
 
-function optionsFor(opts: EvalOptions): typeof MINGO_OPTIONS & { variables?: Doc } {
+function optionsFor(
+  opts: EvalOptions,
+): typeof MINGO_OPTIONS & { variables?: Doc; jsonSchemaValidator?: EvalOptions['jsonSchema'] } {
   return {
     ...MINGO_OPTIONS,
     context: contextFor(opts.collation),
     ...(opts.variables ? { variables: opts.variables } : {}),
+    ...(opts.jsonSchema ? { jsonSchemaValidator: opts.jsonSchema } : {}),
   };
 }
 
@@ -264,7 +271,7 @@ export function mingoAggregator(
   pipeline: Pipeline,
   extra: EvalOptions & { collectionResolver?: (name: string) => Record<string, unknown>[] } = {},
 ): Aggregator {
-  const { collation, variables, ...rest } = extra;
+  const { collation, variables, jsonSchema: _jsonSchema, ...rest } = extra;
   return new Aggregator(pipeline, { ...optionsFor({ collation, variables }), ...rest });
 }
 

@@ -2,7 +2,9 @@ import type { Catalog } from './catalog.js';
 import { keyString } from './bson-order.js';
 import { ErrorCode, MongoCommandError } from './errors.js';
 import { isPlainObject, type Doc } from './paths.js';
-import { Transaction } from './transactions.js';
+import { Binary, Timestamp } from 'bson';
+import { createHash } from 'node:crypto';
+import { SnapshotRead, Transaction } from './transactions.js';
 
 /**
  * Logical sessions: the transaction each session has open, the document claims transactions hold, and the last
@@ -13,8 +15,47 @@ export class SessionRegistry {
   /** `ns\0id` → the transaction that has written that document; plain writes to it wait. */
   readonly claims = new Map<string, Transaction>();
   private readonly lastRetryable = new Map<string, { txnNumber: number; reply: Doc }>();
+  /** Sessions seen since they were last ended (what $listLocalSessions reports). */
+  private readonly local = new Map<string, { id: unknown; lastUse: Date }>();
+  /** Cluster times that snapshot reads were pinned at ("t:i" → catalog sequence). */
+  private readonly pins = new Map<string, { owner: object; read: SnapshotRead; lastUsed: number }>();
 
   constructor(private readonly catalog: Catalog) {}
+
+  /** Records that a command used its session (mongod's logical session cache). */
+  touch(cmd: Doc): void {
+    const lsid = cmd.lsid;
+    if (!isPlainObject(lsid) || lsid.id === undefined) return;
+    this.local.set(keyString(lsid.id), { id: lsid.id, lastUse: new Date() });
+  }
+
+  /** The documents `$listLocalSessions` yields: `{_id: {id, uid}, lastUse}` (uid: SHA-256 of no user). */
+  localSessions(): Doc[] {
+    const uid = new Binary(createHash('sha256').update('').digest());
+    return [...this.local.values()].map((s) => ({ _id: { id: s.id, uid }, lastUse: s.lastUse }));
+  }
+
+  /**
+   * The snapshot a readConcern "snapshot" read runs at: `atClusterTime` when given (it must be a time this
+   * engine pinned, or now), else now. Returns the read access and the cluster time to report.
+   */
+  snapshotAt(atClusterTime: unknown, now: Timestamp): { read: SnapshotRead; time: Timestamp } {
+    const time = atClusterTime instanceof Timestamp ? atClusterTime : now;
+    const key = `${time.high}:${time.low}`;
+    let pin = this.pins.get(key);
+    if (!pin) {
+      if (time.lessThan(now))
+        throw new MongoCommandError(
+          ErrorCode.SnapshotTooOld,
+          `Read timestamp Timestamp(${time.high}, ${time.low}) is older than the oldest available timestamp.`,
+        );
+      const owner = {};
+      pin = { owner, read: new SnapshotRead(this.catalog, this.catalog.openSnapshot(owner)), lastUsed: 0 };
+      this.pins.set(key, pin);
+    }
+    pin.lastUsed = Date.now();
+    return { read: pin.read, time };
+  }
 
   /** The session a command runs in (by `lsid.id`), or undefined for sessionless commands. */
   sessionKey(cmd: Doc): string | undefined {
@@ -75,6 +116,7 @@ export class SessionRegistry {
 
   /** Aborts the session's open transaction and forgets its retryable-write state. */
   end(key: string): void {
+    this.local.delete(key);
     const txn = this.txns.get(key);
     if (txn?.state === 'active') txn.abort();
     this.txns.delete(key);
@@ -85,10 +127,19 @@ export class SessionRegistry {
     for (const txn of this.txns.values()) if (txn.state === 'active') txn.abort();
   }
 
-  /** Aborts transactions idle for longer than `lifetimeMs` (mongod's transactionLifetimeLimitSeconds). */
-  expire(now: number, lifetimeMs: number): void {
+  /**
+   * Aborts transactions idle for longer than `lifetimeMs` (mongod's transactionLifetimeLimitSeconds) and
+   * releases snapshot pins unused for `historyMs` (minSnapshotHistoryWindowInSeconds).
+   */
+  expire(now: number, lifetimeMs: number, historyMs: number): void {
     for (const txn of this.txns.values()) {
       if (txn.state === 'active' && now - txn.lastUsed > lifetimeMs) txn.abort();
+    }
+    for (const [key, pin] of this.pins) {
+      if (now - pin.lastUsed > historyMs) {
+        this.catalog.releaseSnapshot(pin.owner);
+        this.pins.delete(key);
+      }
     }
   }
 }

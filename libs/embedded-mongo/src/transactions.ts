@@ -1,5 +1,5 @@
 import type { Catalog, LogOp } from './catalog.js';
-import { compileFilter, idKeyOf, sortDocs, type Collection, type FindOptions } from './collection.js';
+import { Collection, compileFilter, idKeyOf, sortDocs, type FindOptions } from './collection.js';
 import { ErrorCode, MongoCommandError, writeConflict } from './errors.js';
 import type { Doc } from './paths.js';
 
@@ -83,6 +83,7 @@ export class Transaction implements Access {
   readonly startedAt = Date.now();
   lastUsed = Date.now();
   private readonly claimed = new Set<string>();
+  private readonly created = new Map<string, Collection>();
 
   /** The point in the catalog's change sequence this transaction reads at. */
   readonly snapshot: number;
@@ -110,21 +111,18 @@ export class Transaction implements Access {
 
   /** Reads the snapshot (committed state when the transaction began) with this transaction's writes on top. */
   find(coll: Collection, filter: Doc, opts: FindOptions = {}): Doc[] {
-    const overlay = this.overlay.get(coll.ns);
-    const changed = this.catalog.changedSince(coll, this.snapshot);
-    if ((!overlay || overlay.size === 0) && changed.size === 0) return coll.find(filter, opts);
-    const match = compileFilter(filter, opts);
-    const out: Doc[] = [];
-    for (const doc of coll.find(filter, { collation: opts.collation, variables: opts.variables })) {
-      const id = idKeyOf(doc);
-      if (!overlay?.has(id) && !changed.has(id)) out.push(doc);
-    }
-    for (const [id, before] of changed) if (before && !overlay?.has(id) && match(before)) out.push(before);
-    if (overlay) for (const e of overlay.values()) if (e.current && match(e.current)) out.push(e.current);
-    const sorted = opts.sort ? sortDocs(out, opts.sort, opts.collation) : out;
-    const skip = opts.skip ?? 0;
-    const limit = opts.limit && opts.limit > 0 ? opts.limit : undefined;
-    return sorted.slice(skip, limit === undefined ? undefined : skip + limit);
+    return findAtSnapshot(this.catalog, coll, this.snapshot, filter, opts, this.overlay.get(coll.ns));
+  }
+
+  /** A collection this transaction created (explicitly or by a first insert); others see it from commit on. */
+  createdCollection(ns: string): Collection | undefined {
+    return this.created.get(ns);
+  }
+
+  createCollection(db: string, name: string, options: Doc = {}): Collection {
+    const coll = new Collection(db, name, options);
+    this.created.set(coll.ns, coll);
+    return coll;
   }
 
   private claim(coll: Collection, id: string): OverlayEntry {
@@ -198,6 +196,14 @@ export class Transaction implements Access {
     const ops: LogOp[] = [];
     const undo: (() => void)[] = [];
     try {
+      // Collections (and their indexes) created inside the transaction appear now, unless someone else made one.
+      for (const [ns, coll] of this.created) {
+        if (catalog.get(ns)) throw writeConflict();
+        catalog.register(coll);
+        undo.push(() => catalog.drop(ns));
+        ops.push({ op: 'cc', ns, options: coll.options, uuid: coll.uuid });
+        for (const index of coll.indexes.slice(1)) ops.push({ op: 'ci', ns, spec: index.spec });
+      }
       for (const [ns, entries] of this.overlay) {
         const coll = catalog.get(ns);
         for (const [id, e] of entries) {
@@ -248,6 +254,7 @@ export class Transaction implements Access {
   abort(): void {
     if (this.state === 'active') this.state = 'aborted';
     this.overlay.clear();
+    this.created.clear();
     this.release();
   }
 
@@ -257,6 +264,65 @@ export class Transaction implements Access {
     for (const key of this.claimed) if (this.claims.get(key) === this) this.claims.delete(key);
     this.claimed.clear();
   }
+}
+
+/**
+ * Documents of `coll` matching `filter` as they were at catalog sequence `seq` (plus a transaction's own writes,
+ * `overlay`): current documents unchanged since, and the earlier versions of those changed since.
+ */
+export function findAtSnapshot(
+  catalog: Catalog,
+  coll: Collection,
+  seq: number,
+  filter: Doc,
+  opts: FindOptions,
+  overlay?: Map<string, OverlayEntry>,
+): Doc[] {
+  const changed = catalog.changedSince(coll, seq);
+  if ((!overlay || overlay.size === 0) && changed.size === 0) return coll.find(filter, opts);
+  const match = compileFilter(filter, opts);
+  const out: Doc[] = [];
+  for (const doc of coll.find(filter, { collation: opts.collation, variables: opts.variables })) {
+    const id = idKeyOf(doc);
+    if (!overlay?.has(id) && !changed.has(id)) out.push(doc);
+  }
+  for (const [id, before] of changed) if (before && !overlay?.has(id) && match(before)) out.push(before);
+  if (overlay) for (const e of overlay.values()) if (e.current && match(e.current)) out.push(e.current);
+  const sorted = opts.sort ? sortDocs(out, opts.sort, opts.collation) : out;
+  const skip = opts.skip ?? 0;
+  const limit = opts.limit && opts.limit > 0 ? opts.limit : undefined;
+  return sorted.slice(skip, limit === undefined ? undefined : skip + limit);
+}
+
+/**
+ * Reads of a snapshot session outside transactions (readConcern "snapshot"): every read of the session sees
+ * the catalog as it was at one cluster time. Read-only.
+ */
+export class SnapshotRead implements Access {
+  constructor(
+    private readonly catalog: Catalog,
+    readonly seq: number,
+  ) {}
+
+  find(coll: Collection, filter: Doc, opts: FindOptions = {}): Doc[] {
+    return findAtSnapshot(this.catalog, coll, this.seq, filter, opts);
+  }
+
+  insert(): void {
+    throw readOnlySnapshot();
+  }
+
+  replace(): void {
+    throw readOnlySnapshot();
+  }
+
+  remove(): void {
+    throw readOnlySnapshot();
+  }
+}
+
+function readOnlySnapshot(): MongoCommandError {
+  return new MongoCommandError(ErrorCode.InvalidOptions, 'snapshot reads cannot write');
 }
 
 function sameKey(a: unknown[], b: unknown[]): boolean {

@@ -1,5 +1,6 @@
 import { BSON, ObjectId } from 'bson';
 import { effectiveCollation } from './collation.js';
+import { checkValidator } from './document-validation.js';
 import { parseSort, validateId, type Collection } from './collection.js';
 import { asCommandError, ErrorCode, MongoCommandError } from './errors.js';
 import { evaluateLet, mingoQuery, type EvalOptions } from './mingo-context.js';
@@ -93,6 +94,7 @@ export function insertCommand(access: Access, coll: Collection, cmd: Doc): Doc {
     validateId(doc._id);
     checkIdField(doc._id);
     checkDocSize(doc);
+    checkValidator(coll, cmd, doc);
     access.insert(coll, doc);
     n++;
   });
@@ -125,6 +127,7 @@ export function updateCommand(access: Access, coll: Collection, cmd: Doc): Doc {
       n++;
       if (next) {
         checkDocSize(next);
+        checkValidator(coll, cmd, next, doc);
         access.replace(coll, doc, next);
         nModified++;
       }
@@ -134,6 +137,7 @@ export function updateCommand(access: Access, coll: Collection, cmd: Doc): Doc {
       validateId(doc._id);
       checkIdField(doc._id);
       checkDocSize(doc);
+      checkValidator(coll, cmd, doc);
       access.insert(coll, doc);
       upserted.push({ index: i, _id: doc._id });
       n++;
@@ -183,6 +187,7 @@ export function findAndModifyCommand(access: Access, coll: Collection, cmd: Doc)
     const next = applyUpdate(doc, u, { arrayFilters, query, eval: evalOpts });
     if (next) {
       checkDocSize(next);
+      checkValidator(coll, cmd, next, doc);
       access.replace(coll, doc, next);
     }
     return {
@@ -196,6 +201,7 @@ export function findAndModifyCommand(access: Access, coll: Collection, cmd: Doc)
     validateId(created._id);
     checkIdField(created._id);
     checkDocSize(created);
+    checkValidator(coll, cmd, created);
     access.insert(coll, created);
     return {
       lastErrorObject: { n: 1, updatedExisting: false, upserted: created._id },

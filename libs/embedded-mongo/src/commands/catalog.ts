@@ -48,17 +48,18 @@ function listCollections(engine: Engine, db: string, cmd: Doc): Doc {
   const match = compileFilter(isPlainObject(cmd.filter) ? cmd.filter : undefined);
   const infos = engine.catalog
     .collections(db)
-    .map((c) =>
-      cmd.nameOnly
-        ? { name: c.name, type: 'collection' }
-        : {
-            name: c.name,
-            type: 'collection',
-            options: c.options,
-            info: { readOnly: false, uuid: c.uuid },
-            idIndex: { v: 2, key: { _id: 1 }, name: '_id_' },
-          },
-    )
+    .map((c) => {
+      const type = c.isView ? 'view' : 'collection';
+      if (cmd.nameOnly) return { name: c.name, type };
+      if (c.isView) return { name: c.name, type, options: c.options, info: { readOnly: true } };
+      return {
+        name: c.name,
+        type,
+        options: c.options,
+        info: { readOnly: false, uuid: c.uuid },
+        idIndex: { v: 2, key: { _id: 1 }, name: '_id_' },
+      };
+    })
     .filter((d) => match(d));
   return engine.cursors.reply(`${db}.$cmd.listCollections`, infos, cmd.cursor);
 }
@@ -69,10 +70,17 @@ async function create(engine: Engine, db: string, cmd: Doc): Promise<Doc> {
   const name = validateCollectionName(cmd.create);
   validateDbName(db);
   const ns = `${db}.${name}`;
-  if (cmd.viewOn !== undefined)
-    throw new MongoCommandError(ErrorCode.BadValue, 'views are not supported by the embedded engine');
-  if (engine.catalog.get(ns))
+  const txn = engine.sessions.transactionFor(cmd);
+  if (engine.catalog.get(ns) || txn?.createdCollection(ns))
     throw new MongoCommandError(ErrorCode.NamespaceExists, `Collection ${ns} already exists.`);
+  if (cmd.viewOn !== undefined) {
+    if (txn)
+      throw new MongoCommandError(
+        ErrorCode.OperationNotSupportedInTransaction,
+        'Cannot create a view in a multi-document transaction.',
+      );
+    return createView(engine, db, name, cmd);
+  }
   const options: Doc = {};
   for (const [k, v] of Object.entries(cmd)) {
     if (k !== 'create' && !k.startsWith('$') && !NOT_OPTIONS.has(k)) options[k] = v;
@@ -83,8 +91,45 @@ async function create(engine: Engine, db: string, cmd: Doc): Promise<Doc> {
     if (collation) options.collation = collation.spec;
     else delete options.collation;
   }
+  if (txn) {
+    // Visible to others only once the transaction commits.
+    txn.createCollection(db, name, options);
+    return { ok: 1 };
+  }
   const coll = engine.catalog.create(ns, options);
   await engine.persist([{ op: 'cc', ns, options, uuid: coll.uuid }]);
+  return { ok: 1 };
+}
+
+/** A view: a collection entry without documents whose options name its source and pipeline. */
+async function createView(engine: Engine, db: string, name: string, cmd: Doc): Promise<Doc> {
+  if (typeof cmd.viewOn !== 'string' || cmd.viewOn.length === 0)
+    throw new MongoCommandError(
+      ErrorCode.TypeMismatch,
+      "BSON field 'create.viewOn' is the wrong type, expected type 'string'",
+    );
+  const pipeline = cmd.pipeline ?? [];
+  if (!Array.isArray(pipeline) || !pipeline.every(isPlainObject))
+    throw new MongoCommandError(
+      ErrorCode.TypeMismatch,
+      "BSON field 'create.pipeline' is the wrong type, expected type 'array'",
+    );
+  for (const stage of pipeline) {
+    const stageName = Object.keys(stage)[0];
+    if (stageName === '$out' || stageName === '$merge')
+      throw new MongoCommandError(
+        ErrorCode.OptionNotSupportedOnView,
+        `${stageName} cannot be used in a view definition`,
+      );
+  }
+  const ns = `${db}.${name}`;
+  const options: Doc = { viewOn: cmd.viewOn, pipeline };
+  if (cmd.collation !== undefined) {
+    const collation = parseCollation(cmd.collation);
+    if (collation) options.collation = collation.spec;
+  }
+  const view = engine.catalog.create(ns, options);
+  await engine.persist([{ op: 'cc', ns, options, uuid: view.uuid }]);
   return { ok: 1 };
 }
 
@@ -145,8 +190,20 @@ async function createIndexes(engine: Engine, db: string, cmd: Doc): Promise<Doc>
     throw new MongoCommandError(ErrorCode.BadValue, 'Must specify at least one index to create');
   }
   const ops: LogOp[] = [];
-  const existed = engine.catalog.get(`${db}.${name}`) !== undefined;
-  const coll = ensureCollection(engine, db, name, ops);
+  const ns = `${validateDbName(db)}.${name}`;
+  const txn = engine.sessions.transactionFor(cmd);
+  if (txn) {
+    // MongoDB builds indexes in a transaction only on a collection that does not exist outside it yet.
+    if (engine.catalog.get(ns))
+      throw new MongoCommandError(
+        ErrorCode.OperationNotSupportedInTransaction,
+        `Cannot create new indexes on existing collection ${ns} in a multi-document transaction.`,
+      );
+  }
+  const pending = txn?.createdCollection(ns);
+  const existed = engine.catalog.get(ns) !== undefined || pending !== undefined;
+  const coll = pending ?? (txn ? txn.createCollection(db, name) : ensureCollection(engine, db, name, ops));
+  if (coll.isView) throw viewNotCollection(ns);
   const before = coll.indexes.length;
   const created: string[] = [];
   try {
@@ -188,10 +245,11 @@ async function createIndexes(engine: Engine, db: string, cmd: Doc): Promise<Doc>
   } catch (err) {
     // createIndexes is all-or-nothing.
     for (const n of created) coll.dropIndex(n);
-    if (!existed) engine.catalog.drop(coll.ns);
+    if (!existed && !txn) engine.catalog.drop(coll.ns);
     throw err;
   }
-  await engine.persist(ops);
+  // Inside a transaction the commit logs the collection and its indexes.
+  if (!txn) await engine.persist(ops);
   const reply: Doc = {
     numIndexesBefore: before,
     numIndexesAfter: coll.indexes.length,
@@ -200,6 +258,10 @@ async function createIndexes(engine: Engine, db: string, cmd: Doc): Promise<Doc>
   };
   if (created.length === 0) reply.note = 'all indexes already exist';
   return reply;
+}
+
+export function viewNotCollection(ns: string): MongoCommandError {
+  return new MongoCommandError(ErrorCode.CommandNotSupportedOnView, `Namespace ${ns} is a view, not a collection`);
 }
 
 function indexSpecOf(raw: unknown): IndexSpec {

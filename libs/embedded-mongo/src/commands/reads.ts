@@ -1,3 +1,4 @@
+import type { Timestamp } from 'bson';
 import { runPipeline } from '../aggregate.js';
 import { compareBson, keyString, rankOf } from '../bson-order.js';
 import { effectiveCollation } from '../collation.js';
@@ -9,6 +10,7 @@ import { evaluateLet, type EvalOptions } from '../mingo-context.js';
 import { isPlainObject, pathValues, type Doc } from '../paths.js';
 import { DirectAccess, Transaction, type Access } from '../transactions.js';
 import { projectDocs } from '../write-commands.js';
+import { checkOutputPlacement, isOutputStage, writeOutput } from './aggregate-output.js';
 
 /** The read commands (find, aggregate, count, distinct, explain) and the cursor verbs. */
 
@@ -26,8 +28,66 @@ export function readCommands(engine: Engine): CommandTable {
   };
 }
 
-function readAccess(engine: Engine, cmd: Doc): Access {
-  return engine.sessions.transactionFor(cmd) ?? DIRECT_READ;
+interface ReadContext {
+  access: Access;
+  /** Set for a snapshot read: the cluster time it read at, reported back as `atClusterTime`. */
+  atClusterTime?: Timestamp;
+  lookup(ns: string): Collection | undefined;
+}
+
+/** Where a read runs: its transaction, its snapshot session's pinned time, or the current data. */
+function readContext(engine: Engine, cmd: Doc): ReadContext {
+  const txn = engine.sessions.transactionFor(cmd);
+  const lookup = (ns: string): Collection | undefined => engine.catalog.get(ns) ?? txn?.createdCollection(ns);
+  if (txn) return { access: txn, lookup };
+  const rc = cmd.readConcern;
+  if (isPlainObject(rc) && rc.level === 'snapshot') {
+    const { read, time } = engine.sessions.snapshotAt(rc.atClusterTime, engine.currentTime());
+    return { access: read, atClusterTime: time, lookup };
+  }
+  return { access: DIRECT_READ, lookup };
+}
+
+/** A view resolved to the collection under it and the pipeline of every view on the way (outermost last). */
+function resolveView(ctx: ReadContext, view: Collection): { source: Collection | undefined; pipeline: Doc[] } {
+  let pipeline: Doc[] = [];
+  let coll: Collection | undefined = view;
+  for (let depth = 0; coll?.isView; depth++) {
+    if (depth >= 20)
+      throw new MongoCommandError(ErrorCode.ViewDepthLimitExceeded, `View depth too deep or view cycle detected`);
+    pipeline = [...(coll.options.pipeline as Doc[]), ...pipeline];
+    coll = ctx.lookup(`${coll.db}.${String(coll.options.viewOn)}`);
+  }
+  return { source: coll, pipeline };
+}
+
+/** Reads through a view: its pipeline, then the read's own filter, sort, skip and limit as stages. */
+function readView(engine: Engine, ctx: ReadContext, view: Collection, stages: Doc[], evalOpts: EvalOptions): Doc[] {
+  const { source, pipeline } = resolveView(ctx, view);
+  const input = source ? ctx.access.find(source, {}) : [];
+  const resolve = (other: string): Doc[] => {
+    const c = ctx.lookup(`${view.db}.${other}`);
+    return c && !c.isView ? ctx.access.find(c, {}) : [];
+  };
+  try {
+    return runPipeline(input, [...pipeline, ...stages], resolve, evalOpts);
+  } catch (err) {
+    throw asCommandError(err);
+  }
+}
+
+function findStages(filter: Doc, sort: unknown, skip: number, limit: number): Doc[] {
+  const stages: Doc[] = [];
+  if (Object.keys(filter).length > 0) stages.push({ $match: filter });
+  if (isPlainObject(sort) && Object.keys(sort).length > 0) stages.push({ $sort: sort });
+  if (skip > 0) stages.push({ $skip: skip });
+  if (limit > 0) stages.push({ $limit: limit });
+  return stages;
+}
+
+function withClusterTime(reply: Doc, ctx: ReadContext): Doc {
+  if (ctx.atClusterTime && isPlainObject(reply.cursor)) reply.cursor.atClusterTime = ctx.atClusterTime;
+  return reply;
 }
 
 /** The command's collation (or the collection's default) and its evaluated `let`. */
@@ -37,8 +97,9 @@ function evalOptions(cmd: Doc, coll: Collection | undefined): EvalOptions {
 
 function find(engine: Engine, db: string, cmd: Doc): Doc {
   const ns = `${db}.${validateCollectionName(cmd.find)}`;
-  const access = readAccess(engine, cmd);
-  const coll = engine.catalog.get(ns);
+  const ctx = readContext(engine, cmd);
+  const access = ctx.access;
+  const coll = ctx.lookup(ns);
   const filter = cmd.filter === undefined ? {} : cmd.filter;
   if (!isPlainObject(filter))
     throw new MongoCommandError(
@@ -54,25 +115,40 @@ function find(engine: Engine, db: string, cmd: Doc): Doc {
     singleBatch = true;
   }
   const evalOpts = evalOptions(cmd, coll);
-  let docs = coll ? access.find(coll, filter, { sort: parseSort(cmd.sort), skip, limit, ...evalOpts }) : [];
+  let docs: Doc[];
+  if (coll?.isView) docs = readView(engine, ctx, coll, findStages(filter, cmd.sort, skip, limit), evalOpts);
+  else docs = coll ? access.find(coll, filter, { sort: parseSort(cmd.sort), skip, limit, ...evalOpts }) : [];
   if (isPlainObject(cmd.projection) && Object.keys(cmd.projection).length > 0)
     docs = projectDocs(docs, cmd.projection, filter);
-  return engine.cursors.reply(ns, docs, { batchSize: cmd.batchSize }, singleBatch, engine.sessions.sessionKey(cmd));
+  return withClusterTime(
+    engine.cursors.reply(ns, docs, { batchSize: cmd.batchSize }, singleBatch, engine.sessions.sessionKey(cmd)),
+    ctx,
+  );
 }
 
-function aggregate(engine: Engine, db: string, cmd: Doc): Doc {
+async function aggregate(engine: Engine, db: string, cmd: Doc): Promise<Doc> {
   const pipeline = cmd.pipeline;
   if (!Array.isArray(pipeline))
     throw new MongoCommandError(ErrorCode.TypeMismatch, "'pipeline' option must be specified as an array");
+  checkOutputPlacement(pipeline as Doc[]);
+  const last = pipeline[pipeline.length - 1] as unknown;
+  const output = isOutputStage(last) ? (last as Doc) : undefined;
+  if (output && cmd.autocommit === false) {
+    throw new MongoCommandError(
+      ErrorCode.OperationNotSupportedInTransaction,
+      `${Object.keys(output)[0]} cannot be used in a transaction`,
+    );
+  }
   if (!isPlainObject(cmd.cursor) && cmd.explain !== true) {
     throw new MongoCommandError(
       ErrorCode.FailedToParse,
       "The 'cursor' option is required, except for aggregate with the explain argument",
     );
   }
-  const access = readAccess(engine, cmd);
+  const ctx = readContext(engine, cmd);
+  const access = ctx.access;
   let input: Doc[] = [];
-  let stages = pipeline as Doc[];
+  let stages = (output ? pipeline.slice(0, -1) : pipeline) as Doc[];
   let ns: string;
   let evalOpts = evalOptions(cmd, undefined);
   if (cmd.aggregate === 1) {
@@ -81,14 +157,25 @@ function aggregate(engine: Engine, db: string, cmd: Doc): Doc {
     if (first && isPlainObject(first) && Array.isArray(first.$documents)) {
       input = first.$documents as Doc[];
       stages = stages.slice(1);
+    } else if (first && isPlainObject(first) && isPlainObject(first.$listLocalSessions)) {
+      input = engine.sessions.localSessions();
+      stages = stages.slice(1);
     } else {
-      throw new MongoCommandError(ErrorCode.BadValue, 'collectionless aggregate supports only $documents');
+      const stage = first && isPlainObject(first) ? (Object.keys(first)[0] ?? '') : '';
+      throw new MongoCommandError(
+        ErrorCode.InvalidNamespace,
+        `{aggregate: 1} is not valid for '${stage}'; a collection is required.`,
+      );
     }
   } else {
     ns = `${db}.${validateCollectionName(cmd.aggregate)}`;
-    const coll = engine.catalog.get(ns);
+    const coll = ctx.lookup(ns);
     evalOpts = evalOptions(cmd, coll);
-    if (coll) {
+    if (coll?.isView) {
+      const view = resolveView(ctx, coll);
+      input = view.source ? access.find(view.source, {}) : [];
+      stages = [...view.pipeline, ...stages];
+    } else if (coll) {
       // A leading $match (and $sort/$limit after it) is answered by the planner, so it can use indexes.
       const first = stages[0];
       if (first && isPlainObject(first.$match)) {
@@ -114,7 +201,7 @@ function aggregate(engine: Engine, db: string, cmd: Doc): Doc {
     }
   }
   const resolve = (other: string): Doc[] => {
-    const c = engine.catalog.get(`${db}.${other}`);
+    const c = ctx.lookup(`${db}.${other}`);
     return c ? access.find(c, {}) : [];
   };
   let docs: Doc[];
@@ -123,7 +210,11 @@ function aggregate(engine: Engine, db: string, cmd: Doc): Doc {
   } catch (err) {
     throw asCommandError(err);
   }
-  return engine.cursors.reply(ns, docs, cmd.cursor, false, engine.sessions.sessionKey(cmd));
+  if (output) {
+    await writeOutput(engine, db, output, docs);
+    docs = [];
+  }
+  return withClusterTime(engine.cursors.reply(ns, docs, cmd.cursor, false, engine.sessions.sessionKey(cmd)), ctx);
 }
 
 function count(engine: Engine, db: string, cmd: Doc): Doc {
@@ -131,10 +222,15 @@ function count(engine: Engine, db: string, cmd: Doc): Doc {
   const coll = engine.catalog.get(ns);
   if (!coll) return { n: 0, ok: 1 };
   const query = isPlainObject(cmd.query) ? cmd.query : {};
-  const access = readAccess(engine, cmd);
+  const access = readContext(engine, cmd).access;
   const skip = toNonNegative(cmd.skip, 'skip');
   const limit = Math.abs(Number(cmd.limit ?? 0));
   const evalOpts = evalOptions(cmd, coll);
+  if (coll.isView)
+    return {
+      n: readView(engine, readContext(engine, cmd), coll, findStages(query, undefined, skip, limit), evalOpts).length,
+      ok: 1,
+    };
   if (Object.keys(query).length === 0 && !(access instanceof Transaction)) {
     const n = Math.max(0, coll.docs.size - skip);
     return { n: limit > 0 ? Math.min(n, limit) : n, ok: 1 };
@@ -146,15 +242,21 @@ function distinct(engine: Engine, db: string, cmd: Doc): Doc {
   const ns = `${db}.${validateCollectionName(cmd.distinct)}`;
   if (typeof cmd.key !== 'string')
     throw new MongoCommandError(ErrorCode.TypeMismatch, "BSON field 'distinct.key' is missing but a required field");
-  const coll = engine.catalog.get(ns);
-  if (!coll) return { values: [], ok: 1 };
+  const ctx = readContext(engine, cmd);
+  const coll = ctx.lookup(ns);
+  const reply = (values: unknown[]): Doc =>
+    ctx.atClusterTime ? { values, atClusterTime: ctx.atClusterTime, ok: 1 } : { values, ok: 1 };
+  if (!coll) return reply([]);
   const query = isPlainObject(cmd.query) ? cmd.query : {};
   const evalOpts = evalOptions(cmd, coll);
   const collation = evalOpts.collation;
   const seen = new Map<string, unknown>();
   // Under a collation, strings that compare equal are one value (the first one met is kept).
   const strings: string[] = [];
-  for (const doc of readAccess(engine, cmd).find(coll, query, evalOpts)) {
+  const docs = coll.isView
+    ? readView(engine, ctx, coll, findStages(query, undefined, 0, 0), evalOpts)
+    : ctx.access.find(coll, query, evalOpts);
+  for (const doc of docs) {
     for (const v of pathValues(doc, cmd.key)) {
       if (v === undefined) continue;
       if (collation && typeof v === 'string') {
@@ -165,7 +267,7 @@ function distinct(engine: Engine, db: string, cmd: Doc): Doc {
       if (!seen.has(k)) seen.set(k, v);
     }
   }
-  return { values: [...seen.values(), ...strings], ok: 1 };
+  return reply([...seen.values(), ...strings]);
 }
 
 function explain(engine: Engine, db: string, cmd: Doc): Doc {

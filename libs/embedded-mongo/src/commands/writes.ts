@@ -4,7 +4,7 @@ import type { CommandTable, Engine } from '../engine.js';
 import { isPlainObject, type Doc } from '../paths.js';
 import { BlockedByTransaction, DirectAccess, type Access } from '../transactions.js';
 import { deleteCommand, findAndModifyCommand, insertCommand, updateCommand } from '../write-commands.js';
-import { ensureCollection } from './catalog.js';
+import { ensureCollection, viewNotCollection } from './catalog.js';
 
 /** The write commands' envelope: sessions, retryable writes, implicit collection creation and durability. */
 
@@ -41,8 +41,13 @@ async function write(engine: Engine, db: string, cmd: Doc, body: WriteBody): Pro
   }
   const catalogOps: LogOp[] = [];
   // Like mongod, only a write that may insert creates a missing collection; others see an empty one.
-  const existing = engine.catalog.get(`${db}.${name}`);
-  const coll = existing ?? (mayInsert(cmd) ? ensureCollection(engine, db, name, catalogOps) : new Collection(db, name));
+  const ns = `${db}.${name}`;
+  const existing = engine.catalog.get(ns) ?? txn?.createdCollection(ns);
+  // Inside a transaction an implicitly created collection stays the transaction's until commit.
+  const create = (): Collection =>
+    txn ? txn.createCollection(db, name) : ensureCollection(engine, db, name, catalogOps);
+  const coll = existing ?? (mayInsert(cmd) ? create() : new Collection(db, name));
+  if (coll.isView) throw viewNotCollection(ns);
   let access: Access = txn ?? new DirectAccess(sessions.claims);
   let reply: Doc;
   try {
