@@ -23,7 +23,9 @@ const CONCURRENCY = 16;
 // Engine-internal timing: wrap the command entry point and record per-command durations.
 const timings = new Map<string, number[]>();
 let recording = false;
-const originalRun = Engine.prototype.run;
+// Taken off the prototype and always invoked with .call(this), so the method keeps its receiver.
+type RunFn = (this: Engine, ...args: Parameters<Engine['run']>) => ReturnType<Engine['run']>;
+const originalRun: RunFn = Reflect.get<typeof Engine.prototype, 'run'>(Engine.prototype, 'run');
 Engine.prototype.run = async function (this: Engine, cmd, conn) {
   if (!recording) return originalRun.call(this, cmd, conn);
   const start = performance.now();

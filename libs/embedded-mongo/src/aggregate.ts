@@ -34,11 +34,11 @@ export function runPipeline(
   let pending: Doc[] = [];
   const flush = (): void => {
     if (pending.length === 0) return;
-    const agg = mingoAggregator(pending as never, {
+    const agg = mingoAggregator(pending, {
       ...opts,
       collectionResolver: (name: string) => resolve(name).map(cloneDoc),
     });
-    docs = agg.run(docs) as Doc[];
+    docs = agg.run<Doc>(docs);
     pending = [];
   };
   for (const stage of pipeline) {
@@ -107,10 +107,10 @@ function bucket(docs: Doc[], spec: unknown, resolve: (collection: string) => Doc
     }
   }
   // Evaluate groupBy with mingo, then assign buckets ourselves.
-  const keyed = mingoAggregator([{ $project: { _id: 0, k: groupBy as never, d: '$$ROOT' } }], opts).run(docs) as {
+  const keyed = mingoAggregator([{ $project: { _id: 0, k: groupBy as never, d: '$$ROOT' } }], opts).run<{
     k: unknown;
     d: Doc;
-  }[];
+  }>(docs);
   const groups = new Map<number, Doc[]>();
   for (const { k, d } of keyed) {
     let slot = -1;
@@ -137,11 +137,11 @@ function bucket(docs: Doc[], spec: unknown, resolve: (collection: string) => Doc
   const result: Doc[] = [];
   const slots = [...groups.keys()].sort((a, b) => (a === -1 ? 1 : b === -1 ? -1 : a - b));
   for (const slot of slots) {
-    const id = slot === -1 ? spec.default : boundaries[slot];
-    const [row] = mingoAggregator([{ $group: { _id: null, ...accumulators } as never }], {
+    const id: unknown = slot === -1 ? spec.default : boundaries[slot];
+    const [row] = mingoAggregator([{ $group: { _id: null, ...accumulators } }], {
       ...opts,
       collectionResolver: (name: string) => resolve(name),
-    }).run(groups.get(slot) ?? []) as Doc[];
+    }).run<Doc>(groups.get(slot) ?? []);
     result.push({ ...row, _id: id });
   }
   return result.map(({ _id, ...rest }) => ({ _id, ...rest }));

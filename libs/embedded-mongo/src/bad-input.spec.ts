@@ -359,7 +359,12 @@ describe('bad input on the wire', () => {
     });
     expect(r).toMatchObject({ ok: 1, n: 1 });
     expect(r.writeErrors).toHaveLength(1);
-    expect(r.writeErrors[0]).toMatchObject({ index: 1, code: 11000, keyPattern: { _id: 1 }, keyValue: { _id: 1 } });
+    expect((r.writeErrors as unknown[])[0]).toMatchObject({
+      index: 1,
+      code: 11000,
+      keyPattern: { _id: 1 },
+      keyValue: { _id: 1 },
+    });
     const u = await c.command({
       update: 'items',
       updates: [
@@ -370,7 +375,7 @@ describe('bad input on the wire', () => {
       $db: 'bad',
     });
     expect(u.writeErrors).toHaveLength(1);
-    expect(u.writeErrors[0]).toMatchObject({ index: 0, code: 9 });
+    expect((u.writeErrors as unknown[])[0]).toMatchObject({ index: 0, code: 9 });
     expect(u.nModified).toBe(1);
     c.destroy();
   });

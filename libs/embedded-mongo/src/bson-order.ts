@@ -51,10 +51,10 @@ export function rankOf(v: unknown): number {
       return Rank.Boolean;
     case 'function':
       return Rank.Code;
+    case 'symbol':
+      return Rank.Object;
     case 'object':
       break;
-    default:
-      return Rank.Object;
   }
   if (v === null) return Rank.Null;
   if (Array.isArray(v)) return Rank.Array;
@@ -223,18 +223,11 @@ export function compareBson(a: unknown, b: unknown, collator?: StringComparer): 
  * (1, 1.0 and Long(1) share one key; null and missing share one key).
  */
 export function keyString(v: unknown): string {
-  switch (typeof v) {
-    case 'string':
-      return 's' + v;
-    case 'number':
-      return 'n' + (v === 0 ? '0' : String(v));
-    case 'undefined':
-      return 'z';
-    case 'boolean':
-      return v ? 'bT' : 'bF';
-    default:
-      break;
-  }
+  // The common scalar types first, without computing a rank.
+  if (typeof v === 'string') return 's' + v;
+  if (typeof v === 'number') return 'n' + (v === 0 ? '0' : String(v));
+  if (v === undefined) return 'z';
+  if (typeof v === 'boolean') return v ? 'bT' : 'bF';
   const r = rankOf(v);
   switch (r) {
     case Rank.Null:
@@ -270,8 +263,14 @@ export function keyString(v: unknown): string {
       return '-';
     case Rank.MaxKey:
       return '+';
+    case Rank.RegExp: {
+      const x = v as { source?: string; pattern?: string; flags?: string; options?: string };
+      return 'r' + lengthPrefixed(x.source ?? x.pattern ?? '') + (x.flags ?? x.options ?? '');
+    }
+    case Rank.Code:
+      return 'c' + (typeof v === 'function' ? v.toString() : String((v as { code?: unknown }).code));
     default:
-      return 'r' + r + ':' + String(v);
+      return 'r' + r;
   }
 }
 

@@ -156,8 +156,8 @@ function formatValue(v: unknown): string {
     try {
       return JSON.stringify(v);
     } catch {
-      return String(v);
+      return '{…}';
     }
   }
-  return String(v);
+  return typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint' ? String(v) : typeof v;
 }

@@ -288,7 +288,7 @@ function directIdLookup(filter: Doc): unknown[] | undefined {
     if (keys.length === 1 && keys[0] === '$eq' && plainValue(cond.$eq)) return [cond.$eq];
     if (keys.length === 1 && keys[0] === '$in' && Array.isArray(cond.$in) && cond.$in.every(plainValue)) {
       const seen = new Set<string>();
-      return cond.$in.filter((v) => {
+      return (cond.$in as unknown[]).filter((v) => {
         const k = keyString(v);
         if (seen.has(k)) return false;
         seen.add(k);

@@ -14,12 +14,12 @@ function startChild(dataDir: string): Promise<{ child: ChildProcess; uri: string
     const child = spawn(process.execPath, ['--import', 'tsx', CHILD, dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
-    child.stdout!.on('data', (d: Buffer) => {
+    child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       const line = out.split('\n').find((l) => l.startsWith('{'));
       if (line) resolve({ child, uri: (JSON.parse(line) as { uri: string }).uri });
     });
-    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.on('exit', (code) => reject(new Error(`child exited early (${code}): ${err}`)));
   });
 }
@@ -43,7 +43,7 @@ function startOrphanableChild(dataDir: string): Promise<{ wrapper: ChildProcess;
     );
     let out = '';
     let err = '';
-    wrapper.stdout!.on('data', (d: Buffer) => {
+    wrapper.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       const line = out.split('\n').find((l) => l.startsWith('{'));
       if (!line) return;
@@ -51,7 +51,7 @@ function startOrphanableChild(dataDir: string): Promise<{ wrapper: ChildProcess;
       if (parsed.error) reject(new Error(`engine did not start: ${parsed.error}: ${parsed.message ?? ''}`));
       else resolve({ wrapper, info: parsed });
     });
-    wrapper.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    wrapper.stderr.on('data', (d: Buffer) => (err += d.toString()));
     wrapper.on('exit', (code) => reject(new Error(`wrapper exited early (${code}): ${err}`)));
   });
 }

@@ -7,6 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  * The same suite runs against the embedded engine and, when MONGODB_TEST_URI is set, a real MongoDB
  * replica set, so any divergence shows up as a failure on one side.
  */
+interface CursorReply {
+  cursor: { firstBatch: unknown[]; nextBatch: unknown[]; id: Long | number };
+}
+
 export interface SuiteTarget {
   uri: () => string;
   /** TTL monitor runs quickly (embedded with a short interval); real MongoDB sweeps every 60 s. */
@@ -61,7 +65,7 @@ export function defineDriverSuite(target: SuiteTarget): void {
           .sort({ name: 1 })
           .skip(1)
           .limit(2)
-          .map((d) => d.name)
+          .map((d) => d.name as string)
           .toArray(),
       ).toEqual(['bob', 'cy']);
       expect(await c.countDocuments({ tags: 'code' })).toBe(1);
@@ -142,25 +146,28 @@ export function defineDriverSuite(target: SuiteTarget): void {
       const c = db.collection('cursor');
       await c.insertMany(Array.from({ length: 250 }, (_, i) => ({ i })));
       const all = await c.find({}).sort({ i: 1 }).batchSize(30).toArray();
-      expect(all.map((d) => d.i)).toEqual(Array.from({ length: 250 }, (_, i) => i));
+      expect(all.map((d) => d.i as number)).toEqual(Array.from({ length: 250 }, (_, i) => i));
 
-      const first = await db.command({ find: 'cursor', filter: {}, batchSize: 10 });
+      const first = (await db.command({ find: 'cursor', filter: {}, batchSize: 10 })) as CursorReply;
       expect(first.cursor.firstBatch).toHaveLength(10);
       // The driver hands small ids back as numbers; getMore needs an int64.
-      const raw = first.cursor.id as Long | number;
+      const raw = first.cursor.id;
       const id = typeof raw === 'number' ? Long.fromNumber(raw) : raw;
       expect(id.isZero()).toBe(false);
-      const more = await db.command({ getMore: id, collection: 'cursor', batchSize: 15 });
+      const more = (await db.command({ getMore: id, collection: 'cursor', batchSize: 15 })) as CursorReply;
       expect(more.cursor.nextBatch).toHaveLength(15);
-      const killed = await db.command({ killCursors: 'cursor', cursors: [id] });
+      const killed = (await db.command({ killCursors: 'cursor', cursors: [id] })) as { cursorsKilled: Long[] };
       expect(killed.cursorsKilled.map(String)).toEqual([String(id)]);
       await expectServerError(db.command({ getMore: id, collection: 'cursor' }), 43);
 
-      const defaultBatch = await db.command({ find: 'cursor', filter: {} });
+      const defaultBatch = (await db.command({ find: 'cursor', filter: {} })) as CursorReply;
       expect(defaultBatch.cursor.firstBatch).toHaveLength(101);
       await db.command({ killCursors: 'cursor', cursors: [Long.fromValue(defaultBatch.cursor.id)] });
-      const limited = await db.command({ find: 'cursor', filter: {}, limit: 5, batchSize: 2 });
-      const rest = await db.command({ getMore: Long.fromValue(limited.cursor.id), collection: 'cursor' });
+      const limited = (await db.command({ find: 'cursor', filter: {}, limit: 5, batchSize: 2 })) as CursorReply;
+      const rest = (await db.command({
+        getMore: Long.fromValue(limited.cursor.id),
+        collection: 'cursor',
+      })) as CursorReply;
       expect(rest.cursor.nextBatch).toHaveLength(3);
       expect(Number(rest.cursor.id)).toBe(0);
     });
@@ -210,7 +217,7 @@ export function defineDriverSuite(target: SuiteTarget): void {
         { $addToSet: { tags: { $each: ['x', 'y'] } }, $push: { log: 'one' } } as never,
       );
       await c.updateOne({ _id: 1 } as never, { $pull: { tags: 'x' } } as never);
-      await expectServerError(c.updateOne({ _id: 1 } as never, { $inc: { tags: 1 } } as never), 14);
+      await expectServerError(c.updateOne({ _id: 1 } as never, { $inc: { tags: 1 } }), 14);
       await expectServerError(c.updateOne({ _id: 1 } as never, { $push: { 'items.0.sku': 1 } } as never), 2);
       await expectServerError(
         c.updateOne({ _id: 1 } as never, { $set: { log: [] }, $push: { log: 'x' } } as never),
@@ -387,7 +394,7 @@ export function defineDriverSuite(target: SuiteTarget): void {
       await par.insertOne({ a: [1, 2], b: 1 });
       await expectServerError(par.insertOne({ a: [1, 2], b: [3, 4] }), 171);
 
-      const names = (await c.listIndexes().toArray()).map((i) => i.name);
+      const names = ((await c.listIndexes().toArray()) as { name: string }[]).map((i) => i.name);
       expect(names).toEqual(['_id_', 'org_1_slug_1']);
       await c.dropIndex('org_1_slug_1');
       await c.insertOne({ org: 1, slug: 'a' });
@@ -397,7 +404,7 @@ export function defineDriverSuite(target: SuiteTarget): void {
       const c = db.collection('dupdata');
       await c.insertMany([{ k: 1 }, { k: 1 }]);
       await expectServerError(c.createIndex({ k: 1 }, { unique: true }), 11000);
-      expect((await c.listIndexes().toArray()).map((i) => i.name)).toEqual(['_id_']);
+      expect(((await c.listIndexes().toArray()) as { name: string }[]).map((i) => i.name)).toEqual(['_id_']);
     });
 
     it.skipIf(!target.fastTtl)('expires documents through a TTL index', async () => {
@@ -440,8 +447,8 @@ export function defineDriverSuite(target: SuiteTarget): void {
       expect((await admin.command({ connectionStatus: 1 })).authInfo).toBeDefined();
       expect((await admin.command({ getParameter: 1, featureCompatibilityVersion: 1 })).ok).toBe(1);
       expect((await admin.command({ endSessions: [] })).ok).toBe(1);
-      const dbs = await admin.command({ listDatabases: 1, nameOnly: true });
-      expect(dbs.databases.map((d: { name: string }) => d.name)).toContain(dbName);
+      const dbs = (await admin.command({ listDatabases: 1, nameOnly: true })) as { databases: { name: string }[] };
+      expect(dbs.databases.map((d) => d.name)).toContain(dbName);
     });
   });
 
@@ -635,7 +642,7 @@ export function defineDriverSuite(target: SuiteTarget): void {
     it('creates unique indexes, saves, finds by id, updates, and surfaces duplicates as 11000', async () => {
       const User = conn.model('User', userSchema);
       await User.init();
-      const indexes = await User.listIndexes();
+      const indexes = (await User.listIndexes()) as { name: string; unique?: boolean }[];
       expect(indexes.find((i) => i.name === 'email_1')?.unique).toBe(true);
       // Index specs read back must look like the schema's, or Mongoose would rebuild them on every boot.
       expect(await User.syncIndexes()).toEqual([]);

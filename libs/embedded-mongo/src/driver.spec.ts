@@ -76,7 +76,7 @@ describe('embedded engine cursor lifetime', () => {
     try {
       const db = client.db('idle');
       await db.collection('c').insertMany(Array.from({ length: 10 }, (_, i) => ({ i })));
-      const first = await db.command({ find: 'c', filter: {}, batchSize: 2 });
+      const first = (await db.command({ find: 'c', filter: {}, batchSize: 2 })) as { cursor: { id: Long | number } };
       const id = Long.fromValue(first.cursor.id);
       await db.command({ getMore: id, collection: 'c', batchSize: 2 });
       await new Promise((r) => setTimeout(r, 1500));

@@ -45,13 +45,13 @@ let encoderBufferSize = 17 * 1024 * 1024;
 
 export function encodeRecord(doc: object): Buffer {
   // Sized up front: a transaction's record may exceed the encoder's default 17 MB scratch buffer.
-  const size = BSON.calculateObjectSize(doc as BSON.Document, { ignoreUndefined: true });
+  const size = BSON.calculateObjectSize(doc, { ignoreUndefined: true });
   if (size > encoderBufferSize) {
     encoderBufferSize = size + 1024;
     BSON.setInternalBufferSize(encoderBufferSize);
   }
   const out = Buffer.allocUnsafe(RECORD_HEADER + size);
-  BSON.serializeWithBufferAndIndex(doc as BSON.Document, out, { ignoreUndefined: true, index: RECORD_HEADER });
+  BSON.serializeWithBufferAndIndex(doc, out, { ignoreUndefined: true, index: RECORD_HEADER });
   const payload = out.subarray(RECORD_HEADER);
   out.writeUInt32LE(size, 0);
   out.writeUInt32LE(crc32c(payload), 4);

@@ -78,6 +78,7 @@ export function bsonTypeName(v: unknown): string {
       return 'javascript';
     case 'BSONSymbol':
       return 'symbol';
+    case undefined:
     default:
       return 'object';
   }
@@ -208,10 +209,10 @@ function collatedOperators(collation: Collation): Record<string, QueryOp> {
  */
 function buildContext(collation?: Collation): Context {
   return Context.init({
-    accumulator: accumulatorOperators as never,
-    expression: expressionOperators as never,
-    pipeline: pipelineOperators as never,
-    projection: projectionOperators as never,
+    accumulator: accumulatorOperators,
+    expression: expressionOperators,
+    pipeline: pipelineOperators,
+    projection: projectionOperators,
     query: {
       ...(queryOperators as object),
       $type,
@@ -219,7 +220,7 @@ function buildContext(collation?: Collation): Context {
       $ne,
       ...(collation ? collatedOperators(collation) : {}),
     } as never,
-    window: windowOperators as never,
+    window: windowOperators,
   });
 }
 
@@ -290,6 +291,6 @@ export function evaluateLet(raw: unknown): Doc | undefined {
     if (!/^[a-z\u0080-\uffff]/.test(name))
       throw new MongoCommandError(16870, `'${name}' starts with an invalid character for a user variable name`);
   }
-  const [values] = mingoAggregator([{ $replaceWith: raw }] as never).run([{}]) as Doc[];
+  const [values] = mingoAggregator([{ $replaceWith: raw }] as never).run<Doc>([{}]);
   return values ?? {};
 }

@@ -88,9 +88,9 @@ describe('index planner', () => {
         for (const key of indexKeys)
           coll.createIndex({ key, name: Object.keys(key).join('_') + JSON.stringify(Object.values(key)) });
 
-        const q = new Query(filter as Doc);
+        const q = new Query(filter);
         const matching = docs.filter((d) => q.test(d));
-        const got = coll.find(filter as Doc, { sort, limit });
+        const got = coll.find(filter, { sort, limit });
         if (!sort) {
           const ids = got.map((d) => d._id);
           if (limit === 0) expect([...ids].sort()).toEqual(matching.map((d) => d._id).sort());
@@ -237,8 +237,8 @@ describe('index maintenance', () => {
       { requiredKeys: ['_id'] },
     );
     const opArb = fc.oneof(
-      docArb.map((d) => ({ kind: 'insert' as const, doc: d as Doc })),
-      docArb.map((d) => ({ kind: 'replace' as const, doc: d as Doc })),
+      docArb.map((d) => ({ kind: 'insert' as const, doc: d })),
+      docArb.map((d) => ({ kind: 'replace' as const, doc: d })),
       fc.integer({ min: 0, max: 30 }).map((id) => ({ kind: 'remove' as const, id })),
     );
     fc.assert(

@@ -79,7 +79,7 @@ export interface ApplyOptions {
 export function applyUpdate(doc: Doc, u: UpdateSpec, opts: ApplyOptions = {}): Doc | undefined {
   let next: Doc;
   if (Array.isArray(u)) {
-    const out = mingoAggregator(u as never, opts.eval).run([cloneDoc(doc)]) as Doc[];
+    const out = mingoAggregator(u, opts.eval).run<Doc>([cloneDoc(doc)]);
     next = out[0] ?? {};
     if (!('_id' in next) && '_id' in doc) next = { _id: doc._id, ...next };
   } else if (isReplacement(u)) {

@@ -77,7 +77,11 @@ async function merge(engine: Engine, db: string, raw: unknown, docs: Doc[]): Pro
   const spec: Doc = typeof raw === 'string' || (isPlainObject(raw) && !('into' in raw)) ? { into: raw } : (raw as Doc);
   if (!isPlainObject(spec)) throw new MongoCommandError(ErrorCode.FailedToParse, '$merge requires a string or object');
   const to = target(db, spec.into, '$merge.into');
-  const on = spec.on === undefined ? ['_id'] : Array.isArray(spec.on) ? spec.on.map(String) : [String(spec.on)];
+  const on: string[] = [];
+  if (spec.on === undefined) on.push('_id');
+  else if (typeof spec.on === 'string') on.push(spec.on);
+  else if (Array.isArray(spec.on) && spec.on.every((f) => typeof f === 'string')) on.push(...spec.on);
+  else throw new MongoCommandError(51186, "$merge 'on' field must be either a string or an array of strings");
   const whenMatched = (spec.whenMatched ?? 'merge') as WhenMatched;
   const whenNotMatched = (spec.whenNotMatched ?? 'insert') as WhenNotMatched;
   if (!Array.isArray(whenMatched) && !['replace', 'keepExisting', 'merge', 'fail'].includes(whenMatched))

@@ -276,7 +276,7 @@ function explain(engine: Engine, db: string, cmd: Doc): Doc {
   const verb = Object.keys(inner)[0];
   const ns = `${db}.${String(inner[verb])}`;
   const coll = engine.catalog.get(ns);
-  const filter = (isPlainObject(inner.filter) ? inner.filter : isPlainObject(inner.query) ? inner.query : {}) as Doc;
+  const filter = isPlainObject(inner.filter) ? inner.filter : isPlainObject(inner.query) ? inner.query : {};
   const sort = parseSort(inner.sort);
   const collation = effectiveCollation(inner.collation, coll?.defaultCollation);
   const plan = coll?.plan(filter, sort, collation);
@@ -301,6 +301,9 @@ export function toNonNegative(v: unknown, field: string): number {
   if (v === undefined || v === null) return 0;
   const n = Number(v);
   if (!Number.isFinite(n) || n < 0)
-    throw new MongoCommandError(ErrorCode.BadValue, `${field} value must be non-negative, but received: ${String(v)}`);
+    throw new MongoCommandError(
+      ErrorCode.BadValue,
+      `${field} value must be non-negative, but received: ${JSON.stringify(v) ?? 'undefined'}`,
+    );
   return n;
 }
