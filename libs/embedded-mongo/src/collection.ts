@@ -299,6 +299,26 @@ function directIdLookup(filter: Doc): unknown[] | undefined {
   return undefined;
 }
 
+/**
+ * The engine's planner picks its own index, but a hint naming no index of the collection fails as on mongod
+ * (an index name, a key pattern, or {$natural: ±1}).
+ */
+export function checkHint(coll: Collection | undefined, hint: unknown): void {
+  if (hint === undefined || !coll || coll.isView) return;
+  if (typeof hint === 'string' ? coll.getIndex(hint) : isPlainObject(hint) && matchesIndex(coll, hint)) return;
+  throw new MongoCommandError(
+    ErrorCode.BadValue,
+    'error processing query: planner returned error :: caused by :: hint provided does not correspond to an existing index',
+  );
+}
+
+function matchesIndex(coll: Collection, hint: Doc): boolean {
+  const keys = Object.keys(hint);
+  if (keys.length === 1 && keys[0] === '$natural') return true;
+  const wanted = keyString(hint);
+  return coll.indexes.some((i) => keyString(i.spec.key) === wanted);
+}
+
 export function validateId(id: unknown): void {
   if (Array.isArray(id))
     throw new MongoCommandError(ErrorCode.InvalidIdField, "The '_id' value cannot be of type array");

@@ -595,4 +595,30 @@ export function defineConformanceSuite(uri: () => string): void {
       }
     });
   });
+
+  describe('options the engine does not act on are still checked as mongod checks them', () => {
+    it('refuses an unknown readConcern level, and linearizable with $out', async () => {
+      const c = db.collection('rc');
+      await c.insertOne({ a: 1 });
+      const bad = await serverError(c.find({}, { readConcern: { level: '!invalid' as never } }).toArray());
+      expect(bad.code).toBe(9);
+      const lin = await serverError(
+        c.aggregate([{ $out: 'rc_out' }], { readConcern: { level: 'linearizable' } }).toArray(),
+      );
+      expect(lin.code).toBe(72);
+      expect(await c.find({}, { readConcern: { level: 'majority' } }).toArray()).toHaveLength(1);
+    });
+
+    it('refuses a hint that names no index, and accepts one that does', async () => {
+      const c = db.collection('hints');
+      await c.createIndex({ a: 1 });
+      await c.insertOne({ a: 1 });
+      expect(await c.find({ a: 1 }, { hint: 'a_1' }).toArray()).toHaveLength(1);
+      expect(await c.find({ a: 1 }, { hint: { a: 1 } }).toArray()).toHaveLength(1);
+      const err = await serverError(c.find({ a: 1 }, { hint: 'nope_1' }).toArray());
+      expect(err.code).toBe(2);
+      const upd = await serverError(c.updateOne({ a: 1 }, { $set: { b: 1 } }, { hint: { b: 1 } }));
+      expect(upd.code).toBe(2);
+    });
+  });
 }

@@ -154,6 +154,7 @@ export class Engine {
         throw new MongoCommandError(ErrorCode.CommandNotFound, `no such command: '${name ?? ''}'`);
       }
       this.sessions.touch(cmd);
+      checkReadConcern(name, cmd);
       if (cmd.autocommit === false) {
         if (!TRANSACTION_COMMANDS.has(name))
           throw new MongoCommandError(
@@ -218,6 +219,38 @@ export class Engine {
       this.logger?.error('embedded-mongo: TTL monitor failed', { error: (err as Error).message });
     }
   }
+}
+
+const READ_CONCERN_LEVELS = new Set(['local', 'majority', 'linearizable', 'available', 'snapshot']);
+
+/** readConcern as mongod parses it: a known level, and linearizable only where it can be honoured. */
+function checkReadConcern(name: string, cmd: Doc): void {
+  const rc = cmd.readConcern;
+  if (rc === undefined) return;
+  if (!isPlainObject(rc))
+    throw new MongoCommandError(
+      ErrorCode.TypeMismatch,
+      "BSON field 'readConcern' is the wrong type, expected type 'object'",
+    );
+  const level = rc.level;
+  if (level === undefined) return;
+  if (typeof level !== 'string' || !READ_CONCERN_LEVELS.has(level))
+    throw new MongoCommandError(
+      ErrorCode.FailedToParse,
+      "readConcern.level must be either 'local', 'majority', 'linearizable', 'available', or 'snapshot'",
+    );
+  if (level !== 'linearizable') return;
+  if (cmd.autocommit === false)
+    throw new MongoCommandError(
+      ErrorCode.InvalidOptions,
+      'The readConcern level linearizable is not allowed in a transaction',
+    );
+  const pipeline = Array.isArray(cmd.pipeline) ? (cmd.pipeline as unknown[]) : [];
+  if (name === 'aggregate' && pipeline.some((s) => isPlainObject(s) && ('$out' in s || '$merge' in s)))
+    throw new MongoCommandError(
+      ErrorCode.InvalidOptions,
+      'readConcern level linearizable is not supported with $out or $merge',
+    );
 }
 
 /**

@@ -1,7 +1,7 @@
 import { BSON, ObjectId } from 'bson';
 import { effectiveCollation } from './collation.js';
 import { checkValidator } from './document-validation.js';
-import { parseSort, validateId, type Collection } from './collection.js';
+import { checkHint, parseSort, validateId, type Collection } from './collection.js';
 import { asCommandError, ErrorCode, MongoCommandError } from './errors.js';
 import { evaluateLet, mingoQuery, type EvalOptions } from './mingo-context.js';
 import { cloneDoc, idFirst, isPlainObject, type Doc } from './paths.js';
@@ -110,6 +110,7 @@ export function updateCommand(access: Access, coll: Collection, cmd: Doc): Doc {
     if (!isPlainObject(stmt))
       throw new MongoCommandError(ErrorCode.FailedToParse, 'update statement must be an object');
     checkStatementFields(stmt, 'update', 'updates', UPDATE_STATEMENT_FIELDS);
+    checkHint(coll, stmt.hint);
     const evalOpts = evalOptions(coll, stmt.collation, stmtVariables(variables, stmt.c));
     const q = isPlainObject(stmt.q) ? stmt.q : {};
     const u = validateUpdate(stmt.u);
@@ -153,6 +154,7 @@ export function deleteCommand(access: Access, coll: Collection, cmd: Doc): Doc {
     if (!isPlainObject(stmt))
       throw new MongoCommandError(ErrorCode.FailedToParse, 'delete statement must be an object');
     checkStatementFields(stmt, 'delete', 'deletes', DELETE_STATEMENT_FIELDS);
+    checkHint(coll, stmt.hint);
     const q = isPlainObject(stmt.q) ? stmt.q : {};
     const limit = Number(stmt.limit ?? 0);
     if (limit !== 0 && limit !== 1)
@@ -169,6 +171,7 @@ export function findAndModifyCommand(access: Access, coll: Collection, cmd: Doc)
   const query = isPlainObject(cmd.query) ? cmd.query : {};
   const sort = parseSort(cmd.sort);
   const evalOpts = evalOptions(coll, cmd.collation, evaluateLet(cmd.let));
+  checkHint(coll, cmd.hint);
   const fields = isPlainObject(cmd.fields) && Object.keys(cmd.fields).length > 0 ? cmd.fields : undefined;
   const project = (d: Doc | null): Doc | null => (d && fields ? projectDocs([d], fields)[0] : d);
   const remove = cmd.remove === true;

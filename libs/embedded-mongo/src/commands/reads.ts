@@ -3,7 +3,7 @@ import { runPipeline } from '../aggregate.js';
 import { compareBson, keyString, rankOf } from '../bson-order.js';
 import { effectiveCollation } from '../collation.js';
 import { validateCollectionName } from '../catalog.js';
-import { parseSort, type Collection } from '../collection.js';
+import { checkHint, parseSort, type Collection } from '../collection.js';
 import type { CommandTable, Engine } from '../engine.js';
 import { asCommandError, ErrorCode, MongoCommandError } from '../errors.js';
 import { evaluateLet, type EvalOptions } from '../mingo-context.js';
@@ -115,6 +115,7 @@ function find(engine: Engine, db: string, cmd: Doc): Doc {
     singleBatch = true;
   }
   const evalOpts = evalOptions(cmd, coll);
+  checkHint(coll, cmd.hint);
   let docs: Doc[];
   if (coll?.isView) docs = readView(engine, ctx, coll, findStages(filter, cmd.sort, skip, limit), evalOpts);
   else docs = coll ? access.find(coll, filter, { sort: parseSort(cmd.sort), skip, limit, ...evalOpts }) : [];
@@ -171,6 +172,7 @@ async function aggregate(engine: Engine, db: string, cmd: Doc): Promise<Doc> {
     ns = `${db}.${validateCollectionName(cmd.aggregate)}`;
     const coll = ctx.lookup(ns);
     evalOpts = evalOptions(cmd, coll);
+    checkHint(coll, cmd.hint);
     if (coll?.isView) {
       const view = resolveView(ctx, coll);
       input = view.source ? access.find(view.source, {}) : [];
@@ -226,6 +228,7 @@ function count(engine: Engine, db: string, cmd: Doc): Doc {
   const skip = toNonNegative(cmd.skip, 'skip');
   const limit = Math.abs(Number(cmd.limit ?? 0));
   const evalOpts = evalOptions(cmd, coll);
+  checkHint(coll, cmd.hint);
   if (coll.isView)
     return {
       n: readView(engine, readContext(engine, cmd), coll, findStages(query, undefined, skip, limit), evalOpts).length,
