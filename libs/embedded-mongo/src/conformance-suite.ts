@@ -518,6 +518,8 @@ export function defineConformanceSuite(uri: () => string): void {
       const err = await serverError(v.insertOne({ n: 4 }));
       expect(err.code).toBe(166);
       expect(err.codeName).toBe('CommandNotSupportedOnView');
+      expect((await serverError(v.listIndexes().toArray())).code).toBe(166);
+      expect((await serverError(v.createIndex({ n: 1 }))).code).toBe(166);
     });
   });
 

@@ -10,13 +10,15 @@ import { SnapshotRead, Transaction } from './transactions.js';
  * Logical sessions: the transaction each session has open, the document claims transactions hold, and the last
  * reply of each session's retryable write (so a retried write is answered, not applied twice).
  */
+const SESSION_TIMEOUT_MS = 30 * 60 * 1000;
+
 export class SessionRegistry {
   private readonly txns = new Map<string, Transaction>();
   /** `ns\0id` → the transaction that has written that document; plain writes to it wait. */
   readonly claims = new Map<string, Transaction>();
   private readonly lastRetryable = new Map<string, { txnNumber: number; reply: Doc }>();
   /** Sessions seen since they were last ended (what $listLocalSessions reports). */
-  private readonly local = new Map<string, { id: unknown; lastUse: Date }>();
+  private readonly local = new Map<string, { id: unknown; lastUse: number }>();
   /** Cluster times that snapshot reads were pinned at ("t:i" → catalog sequence). */
   private readonly pins = new Map<string, { owner: object; read: SnapshotRead; lastUsed: number }>();
 
@@ -26,13 +28,13 @@ export class SessionRegistry {
   touch(cmd: Doc): void {
     const lsid = cmd.lsid;
     if (!isPlainObject(lsid) || lsid.id === undefined) return;
-    this.local.set(keyString(lsid.id), { id: lsid.id, lastUse: new Date() });
+    this.local.set(keyString(lsid.id), { id: lsid.id, lastUse: Date.now() });
   }
 
   /** The documents `$listLocalSessions` yields: `{_id: {id, uid}, lastUse}` (uid: SHA-256 of no user). */
   localSessions(): Doc[] {
     const uid = new Binary(createHash('sha256').update('').digest());
-    return [...this.local.values()].map((s) => ({ _id: { id: s.id, uid }, lastUse: s.lastUse }));
+    return [...this.local.values()].map((s) => ({ _id: { id: s.id, uid }, lastUse: new Date(s.lastUse) }));
   }
 
   /**
@@ -134,6 +136,14 @@ export class SessionRegistry {
   expire(now: number, lifetimeMs: number, historyMs: number): void {
     for (const txn of this.txns.values()) {
       if (txn.state === 'active' && now - txn.lastUsed > lifetimeMs) txn.abort();
+    }
+    // mongod forgets a session unused for logicalSessionTimeoutMinutes (30).
+    for (const [key, session] of this.local) {
+      if (now - session.lastUse > SESSION_TIMEOUT_MS) {
+        this.local.delete(key);
+        this.lastRetryable.delete(key);
+        if (this.txns.get(key)?.state !== 'active') this.txns.delete(key);
+      }
     }
     for (const [key, pin] of this.pins) {
       if (now - pin.lastUsed > historyMs) {

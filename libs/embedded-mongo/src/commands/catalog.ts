@@ -284,6 +284,7 @@ function listIndexes(engine: Engine, db: string, cmd: Doc): Doc {
   const ns = `${db}.${validateCollectionName(cmd.listIndexes)}`;
   const coll = engine.catalog.get(ns);
   if (!coll) throw new MongoCommandError(ErrorCode.NamespaceNotFound, `ns does not exist: ${ns}`);
+  if (coll.isView) throw viewNotCollection(ns);
   return engine.cursors.reply(
     ns,
     coll.indexes.map((i) => ({ ...i.spec })),
