@@ -450,6 +450,15 @@ export function defineConformanceSuite(uri: () => string): void {
         ])
         .toArray();
       expect(await target.findOne({ _id: 2 } as never)).toMatchObject({ v: 4 });
+      // The aggregate's own let reaches $merge's pipeline too.
+      await db
+        .collection('agg_src')
+        .aggregate(
+          [{ $match: { _id: 2 } }, { $merge: { into: 'agg_merge', whenMatched: [{ $set: { tag: '$$tag' } }] } }],
+          { let: { tag: 'from-let' } },
+        )
+        .toArray();
+      expect(await target.findOne({ _id: 2 } as never)).toMatchObject({ v: 4, tag: 'from-let' });
       const fail = await serverError(
         db
           .collection('agg_src')

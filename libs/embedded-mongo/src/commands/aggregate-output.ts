@@ -38,9 +38,15 @@ function target(db: string, spec: unknown, field: string): { db: string; coll: s
 }
 
 /** Runs `{$out: …}` or `{$merge: …}` over the pipeline's results. */
-export async function writeOutput(engine: Engine, db: string, stage: Doc, docs: Doc[]): Promise<void> {
+export async function writeOutput(
+  engine: Engine,
+  db: string,
+  stage: Doc,
+  docs: Doc[],
+  variables: Doc | undefined,
+): Promise<void> {
   if ('$out' in stage) await out(engine, target(db, stage.$out, '$out'), docs);
-  else await merge(engine, db, stage.$merge, docs);
+  else await merge(engine, db, stage.$merge, docs, variables);
 }
 
 /**
@@ -73,7 +79,8 @@ async function out(engine: Engine, to: { db: string; coll: string }, docs: Doc[]
 type WhenMatched = 'replace' | 'keepExisting' | 'merge' | 'fail' | Doc[];
 type WhenNotMatched = 'insert' | 'discard' | 'fail';
 
-async function merge(engine: Engine, db: string, raw: unknown, docs: Doc[]): Promise<void> {
+/** `outer`: the aggregate command's `let`, visible to a whenMatched pipeline beside $merge's own `let`. */
+async function merge(engine: Engine, db: string, raw: unknown, docs: Doc[], outer: Doc | undefined): Promise<void> {
   const spec: Doc = typeof raw === 'string' || (isPlainObject(raw) && !('into' in raw)) ? { into: raw } : (raw as Doc);
   if (!isPlainObject(spec)) throw new MongoCommandError(ErrorCode.FailedToParse, '$merge requires a string or object');
   const to = target(db, spec.into, '$merge.into');
@@ -109,7 +116,7 @@ async function merge(engine: Engine, db: string, raw: unknown, docs: Doc[]): Pro
     !coll.indexes.some((i) => i.unique && !i.partial && keyString([...i.fields].sort()) === onKey)
   )
     throw new MongoCommandError(51183, 'Cannot find index to verify that join fields will be unique');
-  const variables = evaluateLet(spec.let) ?? {};
+  const variables = { ...outer, ...evaluateLet(spec.let) };
   const access = new DirectAccess();
   try {
     for (const result of docs) {

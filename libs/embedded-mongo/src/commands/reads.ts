@@ -213,7 +213,7 @@ async function aggregate(engine: Engine, db: string, cmd: Doc): Promise<Doc> {
     throw asCommandError(err);
   }
   if (output) {
-    await writeOutput(engine, db, output, docs);
+    await writeOutput(engine, db, output, docs, evalOpts.variables);
     docs = [];
   }
   return withClusterTime(engine.cursors.reply(ns, docs, cmd.cursor, false, engine.sessions.sessionKey(cmd)), ctx);
