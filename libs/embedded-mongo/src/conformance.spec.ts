@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, describe } from 'vitest';
-import { defineConformanceSuite } from './conformance-suite.js';
+import { MongoClient } from 'mongodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defineConformanceSuite, serverError } from './conformance-suite.js';
 import { EmbeddedMongoServer } from './index.js';
 
 describe('embedded engine: MongoDB 7.0 behaviours of the driver specification tests', () => {
@@ -11,6 +12,30 @@ describe('embedded engine: MongoDB 7.0 behaviours of the driver specification te
     await server?.stop();
   });
   defineConformanceSuite(() => server.uri);
+
+  // Embedded only: a real server does all of these; the engine refuses them rather than silently do otherwise.
+  it('refuses text, geo, hashed and wildcard indexes (67) and capped or time-series collections (72)', async () => {
+    const client = new MongoClient(server.uri);
+    try {
+      const db = client.db('unsupported');
+      const c = db.collection('c');
+      await c.insertOne({ t: 'x' });
+      for (const key of [{ t: 'text' }, { loc: '2dsphere' }, { t: 'hashed' }, { '$**': 1 }]) {
+        expect((await serverError(c.createIndex(key as never))).code).toBe(67);
+      }
+      expect((await serverError(db.createCollection('capped', { capped: true, size: 4096 }))).code).toBe(72);
+      expect((await serverError(db.createCollection('ts', { timeseries: { timeField: 't' } }))).code).toBe(72);
+      expect(
+        (
+          await serverError(
+            c.aggregate([{ $out: { db: 'unsupported', coll: 'ts', timeseries: { timeField: 't' } } }]).toArray(),
+          )
+        ).code,
+      ).toBe(72);
+    } finally {
+      await client.close();
+    }
+  });
 });
 
 const realUri = process.env.MONGODB_TEST_URI;

@@ -29,6 +29,8 @@ export function checkOutputPlacement(pipeline: Doc[]): void {
 
 function target(db: string, spec: unknown, field: string): { db: string; coll: string } {
   if (typeof spec === 'string') return { db, coll: validateCollectionName(spec) };
+  if (isPlainObject(spec) && spec.timeseries !== undefined)
+    throw new MongoCommandError(ErrorCode.InvalidOptions, `${field} into a time-series collection is not supported`);
   if (isPlainObject(spec) && typeof spec.coll === 'string')
     return {
       db: typeof spec.db === 'string' ? validateDbName(spec.db) : db,

@@ -81,6 +81,13 @@ async function create(engine: Engine, db: string, cmd: Doc): Promise<Doc> {
       );
     return createView(engine, db, name, cmd);
   }
+  for (const unsupported of ['capped', 'timeseries', 'clusteredIndex', 'changeStreamPreAndPostImages']) {
+    if (cmd[unsupported] !== undefined && cmd[unsupported] !== false)
+      throw new MongoCommandError(
+        ErrorCode.InvalidOptions,
+        `'${unsupported}' collections are not supported by the embedded engine`,
+      );
+  }
   const options: Doc = {};
   for (const [k, v] of Object.entries(cmd)) {
     if (k !== 'create' && !k.startsWith('$') && !NOT_OPTIONS.has(k)) options[k] = v;
@@ -269,7 +276,13 @@ function indexSpecOf(raw: unknown): IndexSpec {
     throw new MongoCommandError(ErrorCode.BadValue, 'Index specification must have a non-empty key object');
   }
   for (const [f, v] of Object.entries(raw.key)) {
-    if (typeof v === 'number' ? v === 0 || !Number.isFinite(v) : typeof v !== 'string') {
+    // Text, geo, hashed and wildcard indexes would silently become ordinary ones: refused instead.
+    if (typeof v === 'string' || f.includes('$**'))
+      throw new MongoCommandError(
+        ErrorCode.CannotCreateIndex,
+        `Index type ${JSON.stringify(v)} on field '${f}' is not supported by the embedded engine`,
+      );
+    if (typeof v === 'number' ? v === 0 || !Number.isFinite(v) : true) {
       throw new MongoCommandError(
         ErrorCode.BadValue,
         `Values in the index key pattern must be numbers or strings (field ${f})`,
