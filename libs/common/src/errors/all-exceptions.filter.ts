@@ -1,12 +1,12 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { JsonLogger } from '../logging/json-logger.js';
+import type { JsonLogger } from '../logging/json-logger.js';
 import { toErrorEnvelope } from './error-envelope.js';
 
 /** The single place where thrown errors become HTTP responses. */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
-  private readonly logger = new JsonLogger('ExceptionFilter');
+  constructor(private readonly logger: JsonLogger) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();

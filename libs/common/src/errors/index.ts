@@ -3,3 +3,4 @@ export * from './error-codes.js';
 export * from './error-envelope.js';
 export * from './error-response.dto.js';
 export * from './all-exceptions.filter.js';
+export * from './named-error.js';

@@ -1,34 +1,57 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { JsonLogger } from './json-logger.js';
+import { describe, expect, it } from 'vitest';
+import { JsonLogger, type LogLevel, LogOutput } from './json-logger.js';
+
+function capture(level: LogLevel = 'info') {
+  const lines: Record<string, unknown>[] = [];
+  const logger = new JsonLogger(
+    new LogOutput(level, (line) => lines.push(JSON.parse(line) as Record<string, unknown>)),
+    'App',
+  );
+  return { lines, logger };
+}
 
 describe('JsonLogger', () => {
-  const lines: Record<string, unknown>[] = [];
-  JsonLogger.setSink((line) => lines.push(JSON.parse(line)));
-  afterEach(() => {
-    lines.length = 0;
-    JsonLogger.setLevel('info');
-  });
-
   it('writes one JSON object per line with level, context and extra fields', () => {
-    new JsonLogger('Test').warn('disk low', { free_mb: 12, request_id: 'r-1' });
-    expect(lines).toEqual([
-      { time: expect.any(String), level: 'warn', context: 'Test', msg: 'disk low', free_mb: 12, request_id: 'r-1' },
+    const { lines, logger } = capture();
+    logger.child('Test').warn('disk low', { free_mb: 12, request_id: 'r-1' });
+    const [{ time, ...rest }] = lines;
+    expect([Number.isNaN(Date.parse(String(time))), rest]).toEqual([
+      false,
+      { level: 'warn', context: 'Test', msg: 'disk low', free_mb: 12, request_id: 'r-1' },
     ]);
   });
 
-  it('filters below the level and demotes Nest boot chatter to debug', () => {
-    const logger = new JsonLogger('App');
-    logger.debug('hidden');
+  it('drops entries below the level of its output', () => {
+    const { lines, logger } = capture('warn');
+    logger.info('hidden');
+    logger.error('shown');
+    expect(lines.map((l) => l.msg)).toEqual(['shown']);
+  });
+
+  it('demotes Nest boot chatter to debug', () => {
+    const { lines, logger } = capture('info');
     logger.log('Mapped {/api/x, GET} route', 'RouterExplorer');
     logger.log('shown', 'Bootstrap');
     expect(lines.map((l) => [l.msg, l.context])).toEqual([['shown', 'Bootstrap']]);
-    JsonLogger.setLevel('debug');
+  });
+
+  it('keeps Nest boot chatter at debug level', () => {
+    const { lines, logger } = capture('debug');
     logger.log('Mapped {/api/x, GET} route', 'RouterExplorer');
-    expect(lines.at(-1)).toMatchObject({ level: 'debug', context: 'RouterExplorer' });
+    expect(lines).toMatchObject([{ level: 'debug', context: 'RouterExplorer' }]);
   });
 
   it('keeps a Nest error stack as a field', () => {
-    new JsonLogger().error('boom', 'Error: boom\n    at x', 'ExceptionsHandler');
+    const { lines, logger } = capture();
+    logger.error('boom', 'Error: boom\n    at x', 'ExceptionsHandler');
     expect(lines[0]).toMatchObject({ level: 'error', context: 'ExceptionsHandler', stack: 'Error: boom\n    at x' });
+  });
+
+  it('gives two outputs independent levels and sinks', () => {
+    const a = capture('debug');
+    const b = capture('error');
+    a.logger.debug('only a');
+    b.logger.debug('not b');
+    expect([a.lines.length, b.lines.length]).toEqual([1, 0]);
   });
 });

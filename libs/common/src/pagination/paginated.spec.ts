@@ -1,8 +1,9 @@
 import fc from 'fast-check';
 import type { FastifyRequest } from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { pageWindow, toPage } from './paginated.js';
+import { pageWindow, sliceOf, toPage } from './paginated.js';
 
+const LIMITS = { default: 20, max: 100 };
 const request = (url: string) =>
   ({ url, protocol: 'http', headers: { host: 'api.test:3000' } }) as unknown as FastifyRequest;
 
@@ -22,15 +23,13 @@ describe('toPage', () => {
         let pages = 0;
         while (url) {
           const u: URL = new URL(url, 'http://api.test:3000');
-          const window = pageWindow({
-            limit: Number(u.searchParams.get('limit')),
-            offset: Number(u.searchParams.get('offset') ?? 0),
-          });
+          const window = pageWindow(Object.fromEntries(u.searchParams), LIMITS);
+          const slice = sliceOf(items, window);
           const page: { results: number[]; next: string | null; previous: string | null } = toPage(
             request(u.pathname + u.search),
             window,
-            count,
-            items.slice(window.offset, window.offset + window.limit),
+            slice.count,
+            slice.items,
           );
           if (pages === 0) expect(page.previous).toBeNull();
           else expect(page.previous).not.toBeNull();
@@ -43,9 +42,18 @@ describe('toPage', () => {
       }),
     );
   });
+});
 
-  it('clamps the limit to the maximum and defaults it', () => {
-    expect(pageWindow({})).toEqual({ limit: 20, offset: 0 });
-    expect(pageWindow({ limit: 5000, offset: 3 })).toEqual({ limit: 100, offset: 3 });
+describe('pageWindow', () => {
+  it('defaults the limit and the offset', () => {
+    expect(pageWindow({}, LIMITS)).toEqual({ limit: 20, offset: 0 });
+  });
+
+  it('clamps the limit to the maximum', () => {
+    expect(pageWindow({ limit: '5000', offset: '3' }, LIMITS)).toEqual({ limit: 100, offset: 3 });
+  });
+
+  it('leaves malformed values to the query DTO, using the defaults meanwhile', () => {
+    expect(pageWindow({ limit: 'abc', offset: '-1' }, LIMITS)).toEqual({ limit: 20, offset: 0 });
   });
 });

@@ -1,8 +1,5 @@
 import { QueryInt } from '../validation/decorators.js';
 
-export const DEFAULT_PAGE_SIZE = 20;
-export const MAX_PAGE_SIZE = 100;
-
 /** limit/offset pagination, as InvenTree and Django REST framework do it. */
 export class PaginationQueryDto {
   /** Number of results to return per page. Values above the maximum are clamped to it. */

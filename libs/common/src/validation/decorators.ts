@@ -11,7 +11,7 @@ export function QueryBoolean(description?: string) {
   return applyDecorators(
     ApiPropertyOptional({ type: Boolean, description }),
     IsOptional(),
-    Transform(({ value }) => {
+    Transform(({ value }: { value: unknown }) => {
       if (value === 'true' || value === '1' || value === true) return true;
       if (value === 'false' || value === '0' || value === false) return false;
       return value;
@@ -31,7 +31,9 @@ export function QueryInt(options: { min?: number; max?: number; description?: st
       default: options.default,
     }),
     IsOptional(),
-    Transform(({ value }) => (typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value)),
+    Transform(({ value }: { value: unknown }) =>
+      typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value,
+    ),
     IsInt(),
   ];
   if (options.min !== undefined) decorators.push(Min(options.min));

@@ -22,7 +22,7 @@ class Outer {
 
 describe('the global validation pipe', () => {
   const pipe = createValidationPipe();
-  const run = (value: unknown) => pipe.transform(value, { type: 'body', metatype: Outer });
+  const run = (value: unknown): Promise<unknown> => pipe.transform(value, { type: 'body', metatype: Outer });
 
   it('reports every bad field once, nested ones with dotted paths, and unknown fields', async () => {
     const err = await run({ name: 'x', config: { batch_size: 5000, extra: 1 }, rogue: true }).catch((e: unknown) => e);

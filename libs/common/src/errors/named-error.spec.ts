@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { AppError } from './app-error.js';
+import { namedError } from './named-error.js';
+
+class WidgetTakenError extends namedError('CONFLICT', 'widget_taken', 'another widget has the name') {
+  constructor(name: string) {
+    super(`The widget ${name} exists.`, { name }, [{ field: 'name', message: 'is already taken' }]);
+  }
+}
+
+describe('namedError', () => {
+  it('is an AppError whose status follows its code and whose details carry the reason', () => {
+    const err = new WidgetTakenError('w1');
+    expect(err).toBeInstanceOf(AppError);
+    expect(err).toMatchObject({
+      code: 'CONFLICT',
+      status: 409,
+      name: 'WidgetTakenError',
+      details: { name: 'w1', reason: 'widget_taken' },
+      errors: [{ field: 'name', message: 'is already taken' }],
+    });
+  });
+
+  it('exposes code, reason and description on the class for the documentation', () => {
+    expect([WidgetTakenError.code, WidgetTakenError.reason, WidgetTakenError.description]).toEqual([
+      'CONFLICT',
+      'widget_taken',
+      'another widget has the name',
+    ]);
+  });
+});

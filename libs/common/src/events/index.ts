@@ -1,0 +1,4 @@
+export * from './plughub-events.js';
+export * from './event-bus.js';
+export * from './on-event.decorator.js';
+export * from './event-handler.explorer.js';

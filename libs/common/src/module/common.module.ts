@@ -1,0 +1,33 @@
+import { type DynamicModule, Global, Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { EventBus } from '../events/event-bus.js';
+import { EventHandlerExplorer } from '../events/event-handler.explorer.js';
+import { JsonLogger } from '../logging/json-logger.js';
+import { Clock, SystemClock } from '../time/clock.js';
+
+/**
+ * The app-wide infrastructure every module may inject without importing anything: the app's root `JsonLogger`
+ * (take a context with `logger.child('X')`), the `Clock` and the typed `EventBus` (handlers are found by
+ * `@OnPlughubEvent`). Tests replace the clock with `overrideProvider(Clock)`.
+ */
+@Global()
+@Module({})
+export class CommonModule {
+  static forRoot(options: { logger: JsonLogger }): DynamicModule {
+    return {
+      module: CommonModule,
+      imports: [DiscoveryModule],
+      providers: [
+        { provide: JsonLogger, useValue: options.logger },
+        { provide: Clock, useClass: SystemClock },
+        {
+          provide: EventBus,
+          inject: [JsonLogger],
+          useFactory: (logger: JsonLogger) => new EventBus(logger.child('Events')),
+        },
+        EventHandlerExplorer,
+      ],
+      exports: [JsonLogger, Clock, EventBus],
+    };
+  }
+}

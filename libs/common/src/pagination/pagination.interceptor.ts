@@ -1,0 +1,90 @@
+import {
+  applyDecorators,
+  type CallHandler,
+  createParamDecorator,
+  type ExecutionContext,
+  Inject,
+  Injectable,
+  type NestInterceptor,
+  type Type,
+  UseInterceptors,
+} from '@nestjs/common';
+import { ApiExtraModels, ApiOkResponse, ApiProperty } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { map, type Observable } from 'rxjs';
+import { schemaName } from '../openapi/schema-name.js';
+import { type PageWindow, pageWindow, type PaginationConfig, type Slice, toPage } from './paginated.js';
+
+/** Injection token of the pagination limits (provided by the app's config module). */
+export const PAGINATION_CONFIG = Symbol('PAGINATION_CONFIG');
+
+const WINDOW = Symbol('plughub:page-window');
+type WithWindow = FastifyRequest & { [WINDOW]?: PageWindow };
+
+/**
+ * Turns the `Slice<T>` a paginated handler returns into the `{count, next, previous, results}` page, with links
+ * built from the request; it also resolves the request's window (`@Paging()`) from the configured limits.
+ */
+@Injectable()
+export class PaginationInterceptor implements NestInterceptor {
+  constructor(@Inject(PAGINATION_CONFIG) private readonly limits: PaginationConfig) {}
+
+  intercept(context: ExecutionContext, next: CallHandler<Slice<unknown>>): Observable<unknown> {
+    const request = context.switchToHttp().getRequest<WithWindow>();
+    const window = pageWindow(request.query ?? {}, this.limits);
+    request[WINDOW] = window;
+    return next.handle().pipe(map((slice) => toPage(request, window, slice.count, slice.items)));
+  }
+}
+
+/** The page window of a `@PaginatedList` handler: `list(@Query() q: XQueryDto, @Paging() window: PageWindow)`. */
+export const Paging = createParamDecorator((_data: unknown, ctx: ExecutionContext): PageWindow => {
+  const window = ctx.switchToHttp().getRequest<WithWindow>()[WINDOW];
+  if (!window) throw new Error('@Paging() needs a handler decorated with @PaginatedList()');
+  return window;
+});
+
+const pageClasses = new Map<Type, Type>();
+
+/** The `Paginated<Name>List` schema for an item DTO, created once per item type. */
+export function paginatedListOf(item: Type): Type {
+  let cls = pageClasses.get(item);
+  if (cls) return cls;
+  class PaginatedList {
+    @ApiProperty({ type: 'integer', description: 'Total number of results across all pages.', example: 123 })
+    count: number;
+    @ApiProperty({
+      type: 'string',
+      format: 'uri',
+      nullable: true,
+      description: 'Absolute URL of the next page, or null on the last page.',
+    })
+    next: string | null;
+    @ApiProperty({
+      type: 'string',
+      format: 'uri',
+      nullable: true,
+      description: 'Absolute URL of the previous page, or null on the first page.',
+    })
+    previous: string | null;
+    @ApiProperty({ type: () => [item], description: 'The results on this page.' })
+    results: unknown[];
+  }
+  Object.defineProperty(PaginatedList, 'name', { value: `Paginated${schemaName(item.name)}List` });
+  pageClasses.set(item, PaginatedList);
+  cls = PaginatedList;
+  return cls;
+}
+
+/**
+ * A paginated list handler in one line: documents the `Paginated<Name>List` response and installs the
+ * interceptor. The handler returns a `Slice` of item DTOs; take the window with `@Paging()`.
+ */
+export function PaginatedList(item: Type) {
+  const page = paginatedListOf(item);
+  return applyDecorators(
+    UseInterceptors(PaginationInterceptor),
+    ApiExtraModels(item, page),
+    ApiOkResponse({ type: page }),
+  );
+}
