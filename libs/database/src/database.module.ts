@@ -1,7 +1,7 @@
 import { type DynamicModule, Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { getConnectionToken, MongooseModule } from '@nestjs/mongoose';
-import { EmbeddedMongoServer } from '@app/embedded-mongo';
 import { JsonLogger } from '@app/common';
+import { EmbeddedMongoServer } from '@app/embedded-mongo';
 import type { Connection } from 'mongoose';
 
 export interface DatabaseOptions {
@@ -12,7 +12,6 @@ export interface DatabaseOptions {
 }
 
 const EMBEDDED_SERVER = Symbol('EMBEDDED_SERVER');
-const logger = new JsonLogger('Database');
 
 /** Holds the embedded engine (when one was started) so it stops after Mongoose has disconnected. */
 @Injectable()
@@ -43,7 +42,9 @@ export class DatabaseModule {
       global: true,
       imports: [
         MongooseModule.forRootAsync({
-          useFactory: async () => {
+          inject: [JsonLogger],
+          useFactory: async (root: JsonLogger) => {
+            const logger = root.child('Database');
             if (options.uri) {
               logger.log('Using MongoDB at MONGODB_URI', { uri: redactUri(options.uri) });
               return { uri: options.uri };

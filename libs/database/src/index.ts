@@ -1,1 +1,4 @@
 export * from './database.module.js';
+export * from './paginate.js';
+export * from './duplicate-key.js';
+export * from './object-id.js';
