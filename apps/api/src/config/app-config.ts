@@ -1,27 +1,69 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { LogLevel } from '@app/common';
+import type { LogLevel, PaginationConfig } from '@app/common';
 
-export const APP_CONFIG = Symbol('APP_CONFIG');
-
-export interface AppConfig {
-  env: 'development' | 'production' | 'test';
+/** HTTP server: where it listens and how large a body it reads. */
+export interface HttpConfig {
   host: string;
   port: number;
-  dataDir: string;
+  bodyBytes: number;
+}
+
+export interface DatabaseConfig {
   /** A MongoDB connection string; null starts the embedded engine. */
-  mongodbUri: string | null;
-  /** Embedded engine only: keep data in memory instead of the data dir (tests). */
-  memoryDatabase: boolean;
+  uri: string | null;
+  /** Embedded engine: the data directory, or null to keep everything in memory (tests). */
+  dataDir: string | null;
+}
+
+export interface AuthConfig {
+  /** The JWT signing key, resolved once at boot (configured, or generated into the data dir). */
   jwt: { secret: string | null; ttlSeconds: number };
   admin: { email: string; password: string | null };
-  logLevel: LogLevel;
   openSignup: boolean;
-  pagination: { default: number; max: number };
-  limits: { bodyBytes: number; uploadBytes: number };
+  /** Where a generated JWT secret is kept; null keeps it in memory only. */
+  secretDir: string | null;
+}
+
+export interface UsersConfig {
+  /** Password hashes computed at once; the others wait (each takes 128 MiB and a libuv thread). */
+  hashConcurrency: number;
+}
+
+export interface RegistryConfig {
+  uploadBytes: number;
+  /** Register the sample plugins shipped in plugins/. */
   samples: boolean;
+}
+
+export interface RuntimeConfig {
+  /** Worker threads hosting sandboxes; null lets the runtime choose (available cores, 2 to 4). */
+  workers: number | null;
+  /** Crash policy: this many failed calls within `crashWindowMs` mark an instance failed. */
+  maxCrashes: number;
+  crashWindowMs: number;
+  /** Grace after a call's timeout before a non-answering worker is terminated. */
+  watchdogGraceMs: number;
+}
+
+export interface MessagingConfig {
   natsUrl: string | null;
+}
+
+/** The whole validated configuration; each module injects only its slice (see config.module.ts). */
+export interface AppConfig {
+  env: 'development' | 'production' | 'test';
+  dataDir: string;
+  logLevel: LogLevel;
+  http: HttpConfig;
+  database: DatabaseConfig;
+  auth: AuthConfig;
+  users: UsersConfig;
+  pagination: PaginationConfig;
+  registry: RegistryConfig;
+  runtime: RuntimeConfig;
+  messaging: MessagingConfig;
 }
 
 /** Raised when an environment variable has a bad value; start-up stops with this message. */
@@ -94,36 +136,51 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const uploadBytes = int(env, 'PLUGHUB_MAX_UPLOAD_BYTES', 5 * 1024 * 1024, 1024, 1024 * 1024 * 1024);
   const natsUrl = str(env, 'NATS_URL') ?? null;
   if (natsUrl && !/^(nats|tls|ws|wss):\/\//.test(natsUrl)) throw new ConfigError('NATS_URL', 'must be a nats:// URL');
+  const dataDir = resolve(str(env, 'PLUGHUB_DATA_DIR') ?? './data');
+  const memory = bool(env, 'PLUGHUB_DB_MEMORY', false);
+  const workers =
+    str(env, 'PLUGHUB_RUNTIME_WORKERS') === undefined ? null : int(env, 'PLUGHUB_RUNTIME_WORKERS', 2, 1, 64);
 
   return {
     env: nodeEnv,
-    host: str(env, 'HOST') ?? '0.0.0.0',
-    port: int(env, 'PORT', 3000, 0, 65535),
-    dataDir: resolve(str(env, 'PLUGHUB_DATA_DIR') ?? './data'),
-    mongodbUri,
-    memoryDatabase: bool(env, 'PLUGHUB_DB_MEMORY', false),
-    jwt: { secret, ttlSeconds: int(env, 'PLUGHUB_JWT_TTL', 3600, 60, 30 * 24 * 3600) },
-    admin: { email: adminEmail.toLowerCase(), password: adminPassword },
+    dataDir,
     logLevel: oneOf(env, 'PLUGHUB_LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const, 'info'),
-    openSignup: bool(env, 'PLUGHUB_OPEN_SIGNUP', false),
+    http: {
+      host: str(env, 'HOST') ?? '0.0.0.0',
+      port: int(env, 'PORT', 3000, 0, 65535),
+      // JSON bodies carry base64 artifacts, which are a third larger than the bytes they encode.
+      bodyBytes: Math.ceil(uploadBytes * 1.4) + 64 * 1024,
+    },
+    database: { uri: mongodbUri, dataDir: memory ? null : dataDir },
+    auth: {
+      jwt: { secret, ttlSeconds: int(env, 'PLUGHUB_JWT_TTL', 3600, 60, 30 * 24 * 3600) },
+      admin: { email: adminEmail.toLowerCase(), password: adminPassword },
+      openSignup: bool(env, 'PLUGHUB_OPEN_SIGNUP', false),
+      secretDir: memory ? null : dataDir,
+    },
+    users: { hashConcurrency: int(env, 'PLUGHUB_HASH_CONCURRENCY', 2, 1, 64) },
     pagination: { default: pageDefault, max: pageMax },
-    // JSON bodies carry base64 artifacts, which are a third larger than the bytes they encode.
-    limits: { bodyBytes: Math.ceil(uploadBytes * 1.4) + 64 * 1024, uploadBytes },
-    samples: bool(env, 'PLUGHUB_SAMPLES', nodeEnv !== 'production'),
-    natsUrl,
+    registry: { uploadBytes, samples: bool(env, 'PLUGHUB_SAMPLES', nodeEnv !== 'production') },
+    runtime: {
+      workers,
+      maxCrashes: int(env, 'PLUGHUB_RUNTIME_MAX_CRASHES', 5, 1, 1000),
+      crashWindowMs: int(env, 'PLUGHUB_RUNTIME_CRASH_WINDOW_MS', 60_000, 1000, 24 * 3600 * 1000),
+      watchdogGraceMs: int(env, 'PLUGHUB_RUNTIME_WATCHDOG_GRACE_MS', 2000, 100, 600_000),
+    },
+    messaging: { natsUrl },
   };
 }
 
 /**
- * The JWT signing secret: the configured one, else a random one kept in the data dir so tokens
- * survive restarts in development. With an in-memory database nothing is written to disk.
+ * The JWT signing secret: the configured one, else a random one kept in the data dir so tokens survive restarts
+ * in development. With an in-memory database nothing is written to disk.
  */
-export function resolveJwtSecret(config: AppConfig): string {
+export function resolveJwtSecret(config: AuthConfig): string {
   if (config.jwt.secret) return config.jwt.secret;
-  if (config.memoryDatabase) return randomBytes(48).toString('base64url');
-  const file = join(config.dataDir, 'jwt-secret');
+  if (config.secretDir === null) return randomBytes(48).toString('base64url');
+  const file = join(config.secretDir, 'jwt-secret');
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  mkdirSync(config.dataDir, { recursive: true });
+  mkdirSync(config.secretDir, { recursive: true });
   const secret = randomBytes(48).toString('base64url');
   writeFileSync(file, secret + '\n', { mode: 0o600 });
   chmodSync(file, 0o600);
