@@ -1,14 +1,23 @@
 import { Module } from '@nestjs/common';
-import { MongooseModule } from '@nestjs/mongoose';
-import { UserRepository } from './user.repository.js';
-import { UserDoc, UserSchema } from './user.schema.js';
+import { AccessModule } from '../auth/access.module.js';
+import { USERS_CONFIG } from '../config/config.module.js';
+import type { UsersConfig } from '../config/app-config.js';
+import { PasswordHasher, ScryptPasswordHasher } from './password-hasher.js';
+import { UsersPersistenceModule } from './persistence/users-persistence.module.js';
 import { UsersController } from './users.controller.js';
 import { UsersService } from './users.service.js';
 
 @Module({
-  imports: [MongooseModule.forFeature([{ name: UserDoc.name, schema: UserSchema }])],
+  imports: [UsersPersistenceModule, AccessModule],
   controllers: [UsersController],
-  providers: [UserRepository, UsersService],
+  providers: [
+    UsersService,
+    {
+      provide: PasswordHasher,
+      inject: [USERS_CONFIG],
+      useFactory: (config: UsersConfig) => new ScryptPasswordHasher({ concurrency: config.hashConcurrency }),
+    },
+  ],
   exports: [UsersService],
 })
 export class UsersModule {}

@@ -1,20 +1,13 @@
-import { Injectable } from '@nestjs/common';
-import {
-  AppError,
-  type AuthUser,
-  forbidden,
-  hasRole,
-  notFound,
-  orderingToSort,
-  type PageWindow,
-  type PlatformRole,
-  type Slice,
-} from '@app/common';
-import { hashPassword } from '../auth/password.js';
+import { Inject, Injectable } from '@nestjs/common';
+import { type AuthUser, Clock, hasRole, type PageWindow, type PlatformRole, type Slice } from '@app/common';
+import { AccessService } from '../auth/access.service.js';
 import type { PatchedUserDto } from './dto/patched-user.dto.js';
 import type { UserListQueryDto } from './dto/user-list-query.dto.js';
+import { UserResponseDto } from './dto/user-response.dto.js';
+import { PasswordHasher } from './password-hasher.js';
+import { UserRepository } from './persistence/user.repository.js';
 import type { User } from './user.entity.js';
-import { UserRepository } from './user.repository.js';
+import { AdminOnlyChangeError, LastAdminError, userNotFound } from './users.errors.js';
 
 /**
  * How long a user looked up for authentication may be reused. Every authenticated request needs its
@@ -25,15 +18,30 @@ import { UserRepository } from './user.repository.js';
 export const AUTH_USER_TTL_MS = 2000;
 const AUTH_CACHE_MAX = 10_000;
 
+export interface NewAccount {
+  email: string;
+  password: string;
+  name: string;
+  roles?: PlatformRole[];
+}
+
+/** Accounts: creation, credentials, the admin's user list and self-service changes. */
 @Injectable()
 export class UsersService {
   private readonly authCache = new Map<string, { user: User | null; expires: number }>();
 
-  constructor(private readonly users: UserRepository) {}
+  constructor(
+    private readonly users: UserRepository,
+    private readonly hasher: PasswordHasher,
+    private readonly access: AccessService,
+    @Inject(Clock) private readonly clock: Clock,
+  ) {}
+
+  // ---- for other modules ------------------------------------------------------------------------------------
 
   /** The user for an authenticated request, served from a short-lived cache (see AUTH_USER_TTL_MS). */
   async findForAuth(id: string): Promise<User | null> {
-    const now = Date.now();
+    const now = this.clock.nowMs();
     const hit = this.authCache.get(id);
     if (hit && hit.expires > now) return hit.user;
     const user = await this.users.findById(id);
@@ -42,37 +50,27 @@ export class UsersService {
     return user;
   }
 
-  async create(input: { email: string; password: string; name: string; roles?: PlatformRole[] }): Promise<User> {
-    const email = input.email.toLowerCase();
-    if (await this.users.findByEmail(email)) {
-      throw new AppError('CONFLICT', 'A user with this email already exists.', [
-        { field: 'email', message: 'is already taken' },
-      ]);
+  /**
+   * The active user with this email and password, or null. An unknown email costs a full hash too, so the
+   * answer's timing does not tell which accounts exist.
+   */
+  async checkCredentials(email: string, password: string): Promise<User | null> {
+    const user = await this.users.findByEmail(email);
+    if (!user) {
+      await this.hasher.burn(password);
+      return null;
     }
-    try {
-      return await this.users.create({
-        email,
-        name: input.name,
-        passwordHash: await hashPassword(input.password),
-        roles: input.roles?.length ? input.roles : ['user'],
-      });
-    } catch (err) {
-      // Two concurrent sign-ups with one email: the unique index decides.
-      if ((err as { code?: number }).code === 11000) {
-        throw new AppError('CONFLICT', 'A user with this email already exists.', [
-          { field: 'email', message: 'is already taken' },
-        ]);
-      }
-      throw err;
-    }
-  }
-
-  findById(id: string): Promise<User | null> {
-    return this.users.findById(id);
+    const ok = await this.hasher.verify(password, user.passwordHash);
+    return ok && user.isActive ? user : null;
   }
 
   findByEmail(email: string): Promise<User | null> {
     return this.users.findByEmail(email);
+  }
+
+  /** A user by id or email address. */
+  findByRef(ref: string): Promise<User | null> {
+    return this.users.findByRef(ref);
   }
 
   findByIds(ids: string[]): Promise<User[]> {
@@ -84,56 +82,63 @@ export class UsersService {
   }
 
   async recordLogin(id: string): Promise<void> {
-    await this.users.update(id, { lastLoginAt: new Date() });
+    await this.users.update(id, { lastLoginAt: this.clock.now() });
     this.authCache.delete(id);
   }
 
-  list(query: UserListQueryDto, window: PageWindow): Promise<Slice<User>> {
-    return this.users.list(
+  // ---- use cases behind the HTTP API ------------------------------------------------------------------------
+
+  /** EmailTakenError when the address is in use (the unique index decides races). */
+  async create(input: NewAccount): Promise<UserResponseDto> {
+    const user = await this.users.create({
+      email: input.email.toLowerCase(),
+      name: input.name,
+      passwordHash: await this.hasher.hash(input.password),
+      roles: input.roles?.length ? input.roles : ['user'],
+    });
+    return UserResponseDto.from(user);
+  }
+
+  async list(query: UserListQueryDto, window: PageWindow): Promise<Slice<UserResponseDto>> {
+    const slice = await this.users.list(
       { search: query.search, role: query.role, isActive: query.is_active },
-      orderingToSort(query.ordering, 'email'),
-      window.offset,
-      window.limit,
+      query.ordering ?? 'email',
+      window,
     );
+    return { count: slice.count, items: slice.items.map((u) => UserResponseDto.from(u)) };
   }
 
   /** Admins see everyone; other users see only themselves (anyone else is 404, not 403). */
-  async get(caller: AuthUser, id: string): Promise<User> {
-    if (caller.id !== id && !hasRole(caller, 'admin')) throw notFound('User');
-    const user = await this.users.findById(id);
-    if (!user) throw notFound('User');
-    return user;
+  async get(caller: AuthUser, id: string): Promise<UserResponseDto> {
+    return UserResponseDto.from(await this.visible(caller, id));
   }
 
-  async update(caller: AuthUser, id: string, dto: PatchedUserDto): Promise<User> {
-    const target = await this.get(caller, id);
+  async update(caller: AuthUser, id: string, dto: PatchedUserDto): Promise<UserResponseDto> {
+    const target = await this.visible(caller, id);
     const isAdmin = hasRole(caller, 'admin');
-    if (!isAdmin && (dto.roles !== undefined || dto.is_active !== undefined)) {
-      throw forbidden('Only platform admins can change roles or deactivate users.');
-    }
-    if (
-      isAdmin &&
-      caller.id === target.id &&
-      (dto.is_active === false || (dto.roles && !dto.roles.includes('admin')))
-    ) {
-      await this.assertAnotherAdmin(target.id);
-    }
+    if (!isAdmin && (dto.roles !== undefined || dto.is_active !== undefined)) throw new AdminOnlyChangeError();
+    const losesAdmin = dto.is_active === false || (dto.roles !== undefined && !dto.roles.includes('admin'));
+    if (target.roles.includes('admin') && target.isActive && losesAdmin) await this.assertAnotherAdmin(target.id);
     const updated = await this.users.update(id, {
       name: dto.name,
       roles: dto.roles,
       isActive: dto.is_active,
-      passwordHash: dto.password !== undefined ? await hashPassword(dto.password) : undefined,
+      passwordHash: dto.password !== undefined ? await this.hasher.hash(dto.password) : undefined,
     });
     this.authCache.delete(id);
-    if (!updated) throw notFound('User');
-    return updated;
+    if (!updated) throw userNotFound();
+    return UserResponseDto.from(updated);
+  }
+
+  private async visible(caller: AuthUser, id: string): Promise<User> {
+    if (!(await this.access.can(caller, 'read', { kind: 'user', id }))) throw userNotFound();
+    const user = await this.users.findById(id);
+    if (!user) throw userNotFound();
+    return user;
   }
 
   /** An instance must never lose its last active admin through the API. */
   private async assertAnotherAdmin(excludeId: string): Promise<void> {
-    const admins = await this.users.list({ role: 'admin', isActive: true }, { _id: 1 }, 0, 2);
-    if (!admins.items.some((u) => u.id !== excludeId)) {
-      throw new AppError('CONFLICT', 'This is the last active admin; promote another admin first.');
-    }
+    if ((await this.users.countOtherActiveAdmins(excludeId)) === 0) throw new LastAdminError();
   }
 }

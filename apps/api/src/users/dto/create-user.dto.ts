@@ -1,6 +1,7 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { PLATFORM_ROLES, type PlatformRole } from '@app/common';
-import { ArrayUnique, IsArray, IsEmail, IsIn, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { ApiProperty } from '@nestjs/swagger';
+import type { PlatformRole } from '@app/common';
+import { IsEmail, IsString, MaxLength, MinLength } from 'class-validator';
+import { PlatformRolesField } from './roles.field.js';
 
 export class CreateUserDto {
   /** Login email address; must not be taken. */
@@ -22,10 +23,6 @@ export class CreateUserDto {
   name: string;
 
   /** Platform roles; defaults to `["user"]`. */
-  @ApiPropertyOptional({ enum: PLATFORM_ROLES, enumName: 'PlatformRole', isArray: true })
-  @IsOptional()
-  @IsArray()
-  @ArrayUnique()
-  @IsIn(PLATFORM_ROLES, { each: true })
+  @PlatformRolesField()
   roles?: PlatformRole[];
 }

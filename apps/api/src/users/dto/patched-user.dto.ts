@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { PLATFORM_ROLES, type PlatformRole } from '@app/common';
-import { ArrayUnique, IsArray, IsBoolean, IsIn, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import type { PlatformRole } from '@app/common';
+import { IsBoolean, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { PlatformRolesField } from './roles.field.js';
 
 /** Partial update of a user. Only platform admins may change `roles` and `is_active`. */
 export class PatchedUserDto {
@@ -20,11 +21,7 @@ export class PatchedUserDto {
   password?: string;
 
   /** Platform roles (admins only). */
-  @ApiPropertyOptional({ enum: PLATFORM_ROLES, enumName: 'PlatformRole', isArray: true })
-  @IsOptional()
-  @IsArray()
-  @ArrayUnique()
-  @IsIn(PLATFORM_ROLES, { each: true })
+  @PlatformRolesField()
   roles?: PlatformRole[];
 
   /** Deactivate or reactivate the account (admins only). */

@@ -1,8 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { PaginationQueryDto, PLATFORM_ROLES, QueryBoolean, type PlatformRole } from '@app/common';
+import { USER_ORDERINGS, type UserOrdering } from '../user.entity.js';
 import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
-
-export const USER_ORDERINGS = ['email', '-email', 'name', '-name', 'created_at', '-created_at'] as const;
 
 export class UserListQueryDto extends PaginationQueryDto {
   /** Case-insensitive match on email or name. */
@@ -24,5 +23,5 @@ export class UserListQueryDto extends PaginationQueryDto {
   @ApiPropertyOptional({ enum: USER_ORDERINGS, enumName: 'UserOrdering' })
   @IsOptional()
   @IsIn(USER_ORDERINGS)
-  ordering?: (typeof USER_ORDERINGS)[number];
+  ordering?: UserOrdering;
 }

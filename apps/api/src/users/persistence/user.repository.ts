@@ -1,0 +1,87 @@
+import { Injectable } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import { containsIgnoreCase, type PageWindow, type PlatformRole, type Slice } from '@app/common';
+import { isObjectIdString, onDuplicateKey, paginate, sortFor } from '@app/database';
+import type { Model } from 'mongoose';
+import type { NewUser, User, UserChanges, UserFilter, UserOrdering } from '../user.entity.js';
+import { EmailTakenError } from '../users.errors.js';
+import { toUser, toUserSet, type UserLean } from './user.mapper.js';
+import { UserDoc } from './user.schema.js';
+
+/** The only place the users collection is touched. */
+@Injectable()
+export class UserRepository {
+  constructor(@InjectModel(UserDoc.name) private readonly model: Model<UserDoc>) {}
+
+  /** The unique email index decides between concurrent sign-ups. */
+  async create(input: NewUser): Promise<User> {
+    const doc = await onDuplicateKey(
+      () =>
+        this.model.create({
+          email: input.email,
+          name: input.name,
+          password_hash: input.passwordHash,
+          roles: input.roles,
+        }),
+      () => new EmailTakenError(),
+    );
+    return toUser(doc.toObject());
+  }
+
+  async findById(id: string): Promise<User | null> {
+    if (!isObjectIdString(id)) return null;
+    const doc = await this.model.findById(id).lean<UserLean>().exec();
+    return doc ? toUser(doc) : null;
+  }
+
+  async findByIds(ids: string[]): Promise<User[]> {
+    const valid = ids.filter(isObjectIdString);
+    if (!valid.length) return [];
+    const docs = await this.model
+      .find({ _id: { $in: valid } })
+      .lean<UserLean[]>()
+      .exec();
+    return docs.map(toUser);
+  }
+
+  async findByEmail(email: string): Promise<User | null> {
+    const doc = await this.model.findOne({ email: email.toLowerCase() }).lean<UserLean>().exec();
+    return doc ? toUser(doc) : null;
+  }
+
+  /** A user named by id or by email address. */
+  findByRef(ref: string): Promise<User | null> {
+    return isObjectIdString(ref) ? this.findById(ref) : this.findByEmail(ref);
+  }
+
+  countWithRole(role: PlatformRole): Promise<number> {
+    return this.model.countDocuments({ roles: role }).exec();
+  }
+
+  /** Active platform admins other than `excludeId`. */
+  countOtherActiveAdmins(excludeId: string): Promise<number> {
+    const others = isObjectIdString(excludeId) ? { _id: { $ne: excludeId } } : {};
+    return this.model.countDocuments({ roles: 'admin', is_active: true, ...others }).exec();
+  }
+
+  async list(filter: UserFilter, ordering: UserOrdering, window: PageWindow): Promise<Slice<User>> {
+    const q: Record<string, unknown> = {};
+    if (filter.role) q.roles = filter.role;
+    if (filter.isActive !== undefined) q.is_active = filter.isActive;
+    if (filter.search) {
+      const rx = containsIgnoreCase(filter.search);
+      q.$or = [{ email: rx }, { name: rx }];
+    }
+    const slice = await paginate(this.model, q, sortFor(ordering), window);
+    return { count: slice.count, items: slice.items.map(toUser) };
+  }
+
+  async update(id: string, changes: UserChanges): Promise<User | null> {
+    if (!isObjectIdString(id)) return null;
+    const doc = await this.model
+      .findByIdAndUpdate(id, { $set: toUserSet(changes) }, { returnDocument: 'after' })
+      .lean<UserLean>()
+      .exec();
+    return doc ? toUser(doc) : null;
+  }
+}

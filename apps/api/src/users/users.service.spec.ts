@@ -1,0 +1,106 @@
+import { caller } from '@test/support/fixtures.js';
+import { fastHasher } from '@test/support/hasher.js';
+import { TestClock } from '@test/support/clock.js';
+import { strictMock } from '@test/support/strict-mock.js';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { AccessService } from '../auth/access.service.js';
+import { UserRepository } from './persistence/user.repository.js';
+import type { User } from './user.entity.js';
+import { UsersService } from './users.service.js';
+
+const user = (u: Partial<User> = {}): User => ({
+  id: 'a1',
+  email: 'a1@x.test',
+  name: 'A',
+  passwordHash: 'x',
+  roles: ['admin'],
+  isActive: true,
+  lastLoginAt: null,
+  createdAt: new Date(0),
+  updatedAt: new Date(0),
+  ...u,
+});
+
+let repo: ReturnType<typeof strictMock<UserRepository>>;
+let service: UsersService;
+let clock: TestClock;
+
+beforeEach(() => {
+  repo = strictMock(UserRepository);
+  clock = new TestClock();
+  const access = new AccessService({ rolesOf: vi.fn(), findOrg: vi.fn() });
+  service = new UsersService(repo, fastHasher(), access, clock);
+});
+
+describe('the last-admin rule', () => {
+  it('refuses to let the last active admin demote themselves', async () => {
+    repo.findById.mockResolvedValue(user());
+    repo.countOtherActiveAdmins.mockResolvedValue(0);
+    await expect(service.update(caller('a1', ['admin']), 'a1', { roles: ['user'] })).rejects.toMatchObject({
+      code: 'CONFLICT',
+      details: { reason: 'last_admin' },
+    });
+  });
+
+  it('refuses to deactivate the last active admin', async () => {
+    repo.findById.mockResolvedValue(user());
+    repo.countOtherActiveAdmins.mockResolvedValue(0);
+    await expect(service.update(caller('a1', ['admin']), 'a1', { is_active: false })).rejects.toMatchObject({
+      code: 'CONFLICT',
+      details: { reason: 'last_admin' },
+    });
+  });
+
+  it('lets an admin step down while another active admin remains', async () => {
+    repo.findById.mockResolvedValue(user());
+    repo.countOtherActiveAdmins.mockResolvedValue(1);
+    repo.update.mockResolvedValue(user({ roles: ['user'] }));
+    expect((await service.update(caller('a1', ['admin']), 'a1', { roles: ['user'] })).roles).toEqual(['user']);
+  });
+
+  it('does not count admins for changes that keep the admin role', async () => {
+    repo.findById.mockResolvedValue(user());
+    repo.update.mockResolvedValue(user({ name: 'B' }));
+    expect((await service.update(caller('a1', ['admin']), 'a1', { name: 'B', roles: ['admin'] })).name).toBe('B');
+  });
+});
+
+describe('UsersService rules', () => {
+  it('keeps roles and activation for platform admins', async () => {
+    repo.findById.mockResolvedValue(user({ id: 'u1', roles: ['user'] }));
+    await expect(service.update(caller('u1'), 'u1', { roles: ['admin'] })).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+      details: { reason: 'admin_only' },
+    });
+  });
+
+  it('shows other users as not found, not forbidden', async () => {
+    await expect(service.get(caller('u1'), 'a1')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('accepts the right password of an active user', async () => {
+    const hash = await fastHasher().hash('right password');
+    repo.findByEmail.mockResolvedValue(user({ passwordHash: hash }));
+    expect((await service.checkCredentials('a1@x.test', 'right password'))?.id).toBe('a1');
+  });
+
+  it('refuses the right password of a deactivated user', async () => {
+    const hash = await fastHasher().hash('right password');
+    repo.findByEmail.mockResolvedValue(user({ passwordHash: hash, isActive: false }));
+    expect(await service.checkCredentials('a1@x.test', 'right password')).toBeNull();
+  });
+
+  it('refuses an unknown email', async () => {
+    repo.findByEmail.mockResolvedValue(null);
+    expect(await service.checkCredentials('ghost@x.test', 'whatever')).toBeNull();
+  });
+
+  it('serves an authenticated user from its cache until the cache entry ages out', async () => {
+    repo.findById.mockResolvedValue(user());
+    await service.findForAuth('a1');
+    await service.findForAuth('a1');
+    clock.advance(2001);
+    await service.findForAuth('a1');
+    expect(repo.findById).toHaveBeenCalledTimes(2);
+  });
+});
