@@ -1,8 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { JsonLogger } from '@app/common';
-import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import type { AuthConfig } from '../config/app-config.js';
+import { AUTH_CONFIG } from '../config/config.module.js';
 import { UsersService } from '../users/users.service.js';
+
+/** Writes the one-time credentials box; the console, never the structured log. */
+export type ConsoleWriter = (text: string) => void;
+export const ADMIN_CONSOLE = Symbol('ADMIN_CONSOLE');
 
 /**
  * First start: create the platform admin from PLUGHUB_ADMIN_EMAIL / PLUGHUB_ADMIN_PASSWORD, or with a
@@ -10,38 +15,41 @@ import { UsersService } from '../users/users.service.js';
  */
 @Injectable()
 export class AdminBootstrap implements OnApplicationBootstrap {
-  private readonly logger = new JsonLogger('AdminBootstrap');
+  private readonly logger: JsonLogger;
 
   constructor(
     private readonly users: UsersService,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+    @Inject(AUTH_CONFIG) private readonly config: AuthConfig,
+    @Inject(ADMIN_CONSOLE) private readonly console: ConsoleWriter,
+    logger: JsonLogger,
+  ) {
+    this.logger = logger.child('AdminBootstrap');
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     if ((await this.users.countWithRole('admin')) > 0) return;
+    const { email } = this.config.admin;
     const generated = this.config.admin.password === null;
     const password = this.config.admin.password ?? randomBytes(12).toString('base64url');
-    const existing = await this.users.findByEmail(this.config.admin.email);
-    if (existing) {
+    if (await this.users.findByEmail(email)) {
       this.logger.warn('No admin exists and PLUGHUB_ADMIN_EMAIL belongs to a non-admin user; not promoting it', {
-        email: existing.email,
+        email,
       });
       return;
     }
-    await this.users.create({ email: this.config.admin.email, password, name: 'Administrator', roles: ['admin'] });
-    this.logger.log('Created the platform admin', { email: this.config.admin.email, password_generated: generated });
-    if (generated) {
-      process.stdout.write(
-        [
-          '',
-          '  ┌─ Plughub admin account created ───────────────────────────',
-          `  │ email:    ${this.config.admin.email}`,
-          `  │ password: ${password}`,
-          '  │ Shown once. Set PLUGHUB_ADMIN_PASSWORD to choose it yourself.',
-          '  └───────────────────────────────────────────────────────────',
-          '',
-        ].join('\n') + '\n',
-      );
-    }
+    await this.users.create({ email, password, name: 'Administrator', roles: ['admin'] });
+    this.logger.log('Created the platform admin', { email, password_generated: generated });
+    if (!generated) return;
+    this.console(
+      [
+        '',
+        '  ┌─ Plughub admin account created ───────────────────────────',
+        `  │ email:    ${email}`,
+        `  │ password: ${password}`,
+        '  │ Shown once. Set PLUGHUB_ADMIN_PASSWORD to choose it yourself.',
+        '  └───────────────────────────────────────────────────────────',
+        '',
+      ].join('\n') + '\n',
+    );
   }
 }

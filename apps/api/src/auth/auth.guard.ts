@@ -1,10 +1,9 @@
 import { type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
-import { AUTH_METADATA, type AuthRequirement, type AuthUser, forbidden, hasRole, unauthenticated } from '@app/common';
+import { AUTH_METADATA, type AuthRequirement, type AuthUser, unauthenticated } from '@app/common';
 import type { FastifyRequest } from 'fastify';
-
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+import { assertAccess } from './token-scopes.js';
 
 /**
  * The global guard: every route needs a JWT or an API token unless it is marked @Public();
@@ -24,25 +23,13 @@ export class GlobalAuthGuard extends AuthGuard(['jwt', 'token']) {
       ]) ?? {};
     if (requirement.public) return true;
     await super.canActivate(context);
-
     const request = context.switchToHttp().getRequest<FastifyRequest & { user: AuthUser }>();
-    const user = request.user;
-    if (requirement.roles?.length && !requirement.roles.some((role) => hasRole(user, role))) {
-      throw forbidden(`This action requires one of the roles: ${requirement.roles.join(', ')}.`);
-    }
-    if (user.scopes) {
-      if (!SAFE_METHODS.has(request.method) && !user.scopes.includes('write')) {
-        throw forbidden('This API token is read-only (scope "read").');
-      }
-      if (requirement.roles?.includes('admin') && !user.scopes.includes('admin')) {
-        throw forbidden('This API token lacks the "admin" scope.');
-      }
-    }
+    assertAccess(request.user, request.method, requirement);
     return true;
   }
 
   override handleRequest<TUser>(err: unknown, user: TUser | false): TUser {
-    if (err) throw err;
+    if (err) throw err instanceof Error ? err : unauthenticated();
     if (!user) throw unauthenticated();
     return user;
   }

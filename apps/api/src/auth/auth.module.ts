@@ -2,29 +2,31 @@ import type { KeyObject } from 'node:crypto';
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
-import { MongooseModule } from '@nestjs/mongoose';
 import { PassportModule } from '@nestjs/passport';
-import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import type { AuthConfig } from '../config/app-config.js';
+import { AUTH_CONFIG } from '../config/config.module.js';
 import { UsersModule } from '../users/users.module.js';
-import { AdminBootstrap } from './admin-bootstrap.js';
-import { ApiTokenRepository } from './api-token.repository.js';
-import { ApiTokenDoc, ApiTokenSchema } from './api-token.schema.js';
+import { AccessModule } from './access.module.js';
+import { ADMIN_CONSOLE, AdminBootstrap } from './admin-bootstrap.js';
+import { ApiTokensService } from './api-tokens.service.js';
 import { AuthController } from './auth.controller.js';
 import { GlobalAuthGuard } from './auth.guard.js';
 import { AuthService } from './auth.service.js';
 import { ApiKeyStrategy, JwtStrategy } from './auth.strategies.js';
 import { JWT_KEY, JwtKeyModule } from './auth.tokens.js';
+import { AuthPersistenceModule } from './persistence/auth-persistence.module.js';
 
 @Module({
   imports: [
+    AuthPersistenceModule,
+    AccessModule,
     UsersModule,
     PassportModule,
-    MongooseModule.forFeature([{ name: ApiTokenDoc.name, schema: ApiTokenSchema }]),
     JwtKeyModule,
     JwtModule.registerAsync({
       imports: [JwtKeyModule],
-      inject: [JWT_KEY, APP_CONFIG],
-      useFactory: (key: KeyObject, config: AppConfig) => ({
+      inject: [JWT_KEY, AUTH_CONFIG],
+      useFactory: (key: KeyObject, config: AuthConfig) => ({
         secret: key as unknown as string,
         signOptions: { algorithm: 'HS256', expiresIn: config.jwt.ttlSeconds },
       }),
@@ -32,13 +34,14 @@ import { JWT_KEY, JwtKeyModule } from './auth.tokens.js';
   ],
   controllers: [AuthController],
   providers: [
-    ApiTokenRepository,
     AuthService,
+    ApiTokensService,
     JwtStrategy,
     ApiKeyStrategy,
     AdminBootstrap,
+    { provide: ADMIN_CONSOLE, useValue: (text: string) => process.stdout.write(text) },
     { provide: APP_GUARD, useClass: GlobalAuthGuard },
   ],
-  exports: [AuthService],
+  exports: [AuthService, AccessModule],
 })
 export class AuthModule {}

@@ -6,7 +6,8 @@ import type { FastifyRequest } from 'fastify';
 import { Strategy as PassportBaseStrategy } from 'passport';
 import { ExtractJwt, Strategy as JwtBaseStrategy } from 'passport-jwt';
 import { JWT_KEY } from './auth.tokens.js';
-import { AuthService, type JwtClaims } from './auth.service.js';
+import type { JwtClaims } from './auth.entity.js';
+import { AuthService } from './auth.service.js';
 
 @Injectable()
 export class JwtStrategy extends PassportStrategy(JwtBaseStrategy, 'jwt') {
@@ -43,7 +44,7 @@ class ApiKeyBaseStrategy extends PassportBaseStrategy {
     const match = typeof header === 'string' ? /^Token\s+(\S+)$/i.exec(header) : null;
     if (!match) return this.fail(401);
     this.verify(match[1], (err, user) => {
-      if (err) this.error(err as Error);
+      if (err) this.error(err instanceof Error ? err : new Error(`API key check failed: ${JSON.stringify(err)}`));
       else if (user) this.success(user);
       else this.fail(401);
     });

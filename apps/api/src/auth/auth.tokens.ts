@@ -1,6 +1,7 @@
 import { createSecretKey, type KeyObject } from 'node:crypto';
 import { Module } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig, resolveJwtSecret } from '../config/app-config.js';
+import { type AuthConfig, resolveJwtSecret } from '../config/app-config.js';
+import { AUTH_CONFIG } from '../config/config.module.js';
 
 /** The HMAC key object for JWTs, derived once from the configured or generated secret. */
 export const JWT_KEY = Symbol('JWT_KEY');
@@ -9,8 +10,8 @@ export const JWT_KEY = Symbol('JWT_KEY');
   providers: [
     {
       provide: JWT_KEY,
-      inject: [APP_CONFIG],
-      useFactory: (config: AppConfig): KeyObject => createSecretKey(Buffer.from(resolveJwtSecret(config))),
+      inject: [AUTH_CONFIG],
+      useFactory: (config: AuthConfig): KeyObject => createSecretKey(Buffer.from(resolveJwtSecret(config))),
     },
   ],
   exports: [JWT_KEY],

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { TOKEN_SCOPES, type TokenScope } from '@app/common';
 import { ArrayUnique, IsArray, IsDateString, IsIn, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
-import type { ApiToken } from '../api-token.repository.js';
+import type { ApiToken } from '../auth.entity.js';
 
 export class CreateApiTokenDto {
   /** A label to recognise the token by, e.g. "CI deploy". */
@@ -79,4 +79,9 @@ export class CreatedApiTokenResponseDto {
   /** When the token was created. */
   @ApiProperty({ format: 'date-time', readOnly: true })
   created_at: string;
+
+  static fromCreated(token: ApiToken, key: string): CreatedApiTokenResponseDto {
+    const { id, name, scopes, expires_at, created_at } = ApiTokenResponseDto.from(token);
+    return { id, name, key, scopes, expires_at, created_at };
+  }
 }
