@@ -1,17 +1,27 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
-  ApiErrorResponses,
-  ApiPaginatedResponse,
+  ApiErrors,
   Authenticated,
   type AuthUser,
   CurrentUser,
-  page,
-  type Paginated,
+  ObjectIdParam,
+  OrgSlugParam,
+  PaginatedList,
   PaginationQueryDto,
+  type PageWindow,
+  Paging,
+  type Slice,
 } from '@app/common';
-import type { FastifyRequest } from 'fastify';
-import { AddMemberDto, CreateOrgDto, MemberResponseDto, OrgListQueryDto, OrgResponseDto } from './dto/org.dto.js';
+import { AddMemberDto, MemberResponseDto } from './dto/member.dto.js';
+import { CreateOrgDto, OrgListQueryDto, OrgResponseDto } from './dto/org.dto.js';
+import {
+  LastOwnerError,
+  NotOrgManagerError,
+  OrgSlugTakenError,
+  OwnersOnlyError,
+  UnknownUserError,
+} from './orgs.errors.js';
 import { OrgsService } from './orgs.service.js';
 
 @ApiTags('orgs')
@@ -22,27 +32,21 @@ export class OrgsController {
 
   @Get()
   @ApiOperation({ summary: 'List organisations', description: 'Organisations you belong to (all of them for admins).' })
-  @ApiPaginatedResponse(OrgResponseDto)
+  @PaginatedList(OrgResponseDto)
   list(
     @CurrentUser() caller: AuthUser,
     @Query() query: OrgListQueryDto,
-    @Req() req: FastifyRequest,
-  ): Promise<Paginated<OrgResponseDto>> {
-    return page(
-      req,
-      query,
-      (w) => this.orgs.list(caller, query.search, w),
-      (v) => OrgResponseDto.from(v.org, v.myRole),
-    );
+    @Paging() window: PageWindow,
+  ): Promise<Slice<OrgResponseDto>> {
+    return this.orgs.list(caller, query.search, window);
   }
 
   @Post()
   @HttpCode(201)
-  @ApiErrorResponses(409)
+  @ApiErrors(OrgSlugTakenError)
   @ApiOperation({ summary: 'Create an organisation', description: 'You become its owner.' })
-  async create(@CurrentUser() caller: AuthUser, @Body() dto: CreateOrgDto): Promise<OrgResponseDto> {
-    const view = await this.orgs.create(caller, dto);
-    return OrgResponseDto.from(view.org, view.myRole);
+  create(@CurrentUser() caller: AuthUser, @Body() dto: CreateOrgDto): Promise<OrgResponseDto> {
+    return this.orgs.create(caller, dto);
   }
 
   @Get(':org')
@@ -50,55 +54,48 @@ export class OrgsController {
     summary: 'Retrieve an organisation',
     description: 'Members and platform admins only; 404 otherwise.',
   })
-  async retrieve(@CurrentUser() caller: AuthUser, @Param('org') org: string): Promise<OrgResponseDto> {
-    const view = await this.orgs.get(caller, org);
-    return OrgResponseDto.from(view.org, view.myRole);
+  retrieve(@CurrentUser() caller: AuthUser, @OrgSlugParam() org: string): Promise<OrgResponseDto> {
+    return this.orgs.get(caller, org);
   }
 
   @Get(':org/members')
   @ApiOperation({ summary: 'List members', description: 'Members of an organisation with their roles.' })
-  @ApiPaginatedResponse(MemberResponseDto)
+  @PaginatedList(MemberResponseDto)
   listMembers(
     @CurrentUser() caller: AuthUser,
-    @Param('org') org: string,
-    @Query() query: PaginationQueryDto,
-    @Req() req: FastifyRequest,
-  ): Promise<Paginated<MemberResponseDto>> {
-    return page(
-      req,
-      query,
-      (w) => this.orgs.listMembers(caller, org, w),
-      (m) => MemberResponseDto.from(m.membership, m.user),
-    );
+    @OrgSlugParam() org: string,
+    @Query() _query: PaginationQueryDto,
+    @Paging() window: PageWindow,
+  ): Promise<Slice<MemberResponseDto>> {
+    return this.orgs.listMembers(caller, org, window);
   }
 
   @Post(':org/members')
   @HttpCode(201)
-  @ApiErrorResponses(409)
+  @ApiErrors(LastOwnerError, NotOrgManagerError, OwnersOnlyError, UnknownUserError)
   @ApiOperation({
     summary: 'Add a member or change a role',
     description: 'Owners and org admins add users by id or email; posting an existing member changes their role.',
   })
-  async addMember(
+  addMember(
     @CurrentUser() caller: AuthUser,
-    @Param('org') org: string,
+    @OrgSlugParam() org: string,
     @Body() dto: AddMemberDto,
   ): Promise<MemberResponseDto> {
-    const { membership, user } = await this.orgs.addMember(caller, org, dto);
-    return MemberResponseDto.from(membership, user);
+    return this.orgs.addMember(caller, org, dto);
   }
 
   @Delete(':org/members/:user')
   @HttpCode(204)
-  @ApiErrorResponses(409)
+  @ApiErrors(LastOwnerError, NotOrgManagerError, OwnersOnlyError)
   @ApiOperation({
     summary: 'Remove a member',
     description: 'Owners and org admins remove members; anyone may remove themselves. The last owner stays.',
   })
   async removeMember(
     @CurrentUser() caller: AuthUser,
-    @Param('org') org: string,
-    @Param('user') user: string,
+    @OrgSlugParam() org: string,
+    @ObjectIdParam('user', 'member (a user id)') user: string,
   ): Promise<void> {
     await this.orgs.removeMember(caller, org, user);
   }

@@ -1,21 +1,14 @@
 import { Module } from '@nestjs/common';
-import { MongooseModule } from '@nestjs/mongoose';
+import { AccessModule } from '../auth/access.module.js';
 import { UsersModule } from '../users/users.module.js';
-import { OrgRepository } from './org.repository.js';
-import { MembershipDoc, MembershipSchema, OrganisationDoc, OrganisationSchema } from './org.schema.js';
 import { OrgsController } from './orgs.controller.js';
 import { OrgsService } from './orgs.service.js';
+import { OrgsPersistenceModule } from './persistence/orgs-persistence.module.js';
 
 @Module({
-  imports: [
-    UsersModule,
-    MongooseModule.forFeature([
-      { name: OrganisationDoc.name, schema: OrganisationSchema },
-      { name: MembershipDoc.name, schema: MembershipSchema },
-    ]),
-  ],
+  imports: [OrgsPersistenceModule, UsersModule, AccessModule],
   controllers: [OrgsController],
-  providers: [OrgRepository, OrgsService],
+  providers: [OrgsService],
   exports: [OrgsService],
 })
 export class OrgsModule {}

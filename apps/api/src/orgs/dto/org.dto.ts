@@ -1,12 +1,13 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ORG_ROLES, type OrgRole, PaginationQueryDto } from '@app/common';
-import { IsIn, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
-import type { Membership, Organisation } from '../org.repository.js';
+import { ApiProperty } from '@nestjs/swagger';
+import { ORG_ROLES, ORG_SLUG_PATTERN, type OrgRole, PaginationQueryDto } from '@app/common';
+import { IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import type { Organisation } from '../org.entity.js';
 
 export class CreateOrgDto {
   /** URL-safe handle: lower-case letters, digits and dashes; used as `{org}` in paths. */
+  @ApiProperty({ pattern: ORG_SLUG_PATTERN })
   @IsString()
-  @Matches(/^[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?$/, {
+  @Matches(new RegExp(ORG_SLUG_PATTERN), {
     message: 'must be 1-50 lower-case letters, digits or dashes, not starting or ending with a dash',
   })
   slug: string;
@@ -57,48 +58,6 @@ export class OrgResponseDto {
       description: org.description,
       my_role: myRole,
       created_at: org.createdAt.toISOString(),
-    };
-  }
-}
-
-export class AddMemberDto {
-  /** The user to add: their id or email address. */
-  @IsString()
-  @MinLength(1)
-  @MaxLength(254)
-  user: string;
-
-  /** Their role in the organisation; defaults to member. Setting it on an existing member changes it. */
-  @ApiPropertyOptional({ enum: ORG_ROLES, enumName: 'OrgRole' })
-  @IsOptional()
-  @IsIn(ORG_ROLES)
-  role?: OrgRole;
-}
-
-export class MemberResponseDto {
-  /** The member's user id. */
-  @ApiProperty({ readOnly: true })
-  user_id: string;
-  /** The member's email address. */
-  @ApiProperty({ readOnly: true })
-  email: string;
-  /** The member's display name. */
-  @ApiProperty({ readOnly: true })
-  name: string;
-  /** Role in the organisation. */
-  @ApiProperty({ enum: ORG_ROLES, enumName: 'OrgRole' })
-  role: OrgRole;
-  /** When they joined. */
-  @ApiProperty({ format: 'date-time', readOnly: true })
-  joined_at: string;
-
-  static from(m: Membership, user: { email: string; name: string } | undefined): MemberResponseDto {
-    return {
-      user_id: m.userId,
-      email: user?.email ?? '',
-      name: user?.name ?? '',
-      role: m.role,
-      joined_at: m.joinedAt.toISOString(),
     };
   }
 }

@@ -1,0 +1,46 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ORG_ROLES, type OrgRole } from '@app/common';
+import { IsIn, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import type { Membership } from '../org.entity.js';
+
+export class AddMemberDto {
+  /** The user to add: their id or email address. */
+  @IsString()
+  @MinLength(1)
+  @MaxLength(254)
+  user: string;
+
+  /** Their role in the organisation; defaults to member. Setting it on an existing member changes it. */
+  @ApiPropertyOptional({ enum: ORG_ROLES, enumName: 'OrgRole' })
+  @IsOptional()
+  @IsIn(ORG_ROLES)
+  role?: OrgRole;
+}
+
+export class MemberResponseDto {
+  /** The member's user id. */
+  @ApiProperty({ readOnly: true })
+  user_id: string;
+  /** The member's email address. */
+  @ApiProperty({ readOnly: true })
+  email: string;
+  /** The member's display name. */
+  @ApiProperty({ readOnly: true })
+  name: string;
+  /** Role in the organisation. */
+  @ApiProperty({ enum: ORG_ROLES, enumName: 'OrgRole' })
+  role: OrgRole;
+  /** When they joined. */
+  @ApiProperty({ format: 'date-time', readOnly: true })
+  joined_at: string;
+
+  static from(m: Membership, user: { email: string; name: string } | undefined): MemberResponseDto {
+    return {
+      user_id: m.userId,
+      email: user?.email ?? '',
+      name: user?.name ?? '',
+      role: m.role,
+      joined_at: m.joinedAt.toISOString(),
+    };
+  }
+}

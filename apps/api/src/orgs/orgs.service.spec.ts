@@ -1,0 +1,142 @@
+import type { OrgRole } from '@app/common';
+import { caller } from '@test/support/fixtures.js';
+import { strictMock } from '@test/support/strict-mock.js';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { AccessService } from '../auth/access.service.js';
+import type { User } from '../users/user.entity.js';
+import { UsersService } from '../users/users.service.js';
+import type { Membership, Organisation } from './org.entity.js';
+import { OrgsService } from './orgs.service.js';
+import { MembershipRepository } from './persistence/membership.repository.js';
+import { OrgRepository } from './persistence/org.repository.js';
+
+const ORG: Organisation = {
+  id: 'o1',
+  slug: 'acme',
+  name: 'Acme',
+  description: '',
+  createdBy: 'u0',
+  createdAt: new Date(0),
+};
+const member = (userId: string, role: OrgRole): Membership => ({ orgId: 'o1', userId, role, joinedAt: new Date(0) });
+const person = (id: string) => ({ id, email: `${id}@x.test`, name: id }) as User;
+
+let orgs: ReturnType<typeof strictMock<OrgRepository>>;
+let members: ReturnType<typeof strictMock<MembershipRepository>>;
+let users: ReturnType<typeof strictMock<UsersService>>;
+let roles: Map<string, Map<string, OrgRole>>;
+let service: OrgsService;
+
+beforeEach(() => {
+  orgs = strictMock(OrgRepository);
+  members = strictMock(MembershipRepository);
+  users = strictMock(UsersService);
+  roles = new Map();
+  const access = new AccessService({
+    rolesOf: vi.fn((id: string) => Promise.resolve(roles.get(id) ?? new Map<string, OrgRole>())),
+    findOrg: vi.fn(),
+  });
+  service = new OrgsService(orgs, members, users, access);
+  orgs.findBySlug.mockResolvedValue(ORG);
+});
+
+/** `userId` has `role` in acme. */
+const inAcme = (userId: string, role: OrgRole) => roles.set(userId, new Map([['o1', role]]));
+
+describe('the last-owner rule', () => {
+  it('keeps the last owner from leaving', async () => {
+    inAcme('u1', 'owner');
+    members.find.mockResolvedValue(member('u1', 'owner'));
+    members.countOwners.mockResolvedValue(1);
+    await expect(service.removeMember(caller('u1'), 'acme', 'u1')).rejects.toMatchObject({
+      code: 'CONFLICT',
+      details: { reason: 'last_owner' },
+    });
+  });
+
+  it('keeps the last owner from being demoted', async () => {
+    inAcme('u1', 'owner');
+    users.findByRef.mockResolvedValue(person('u1'));
+    members.find.mockResolvedValue(member('u1', 'owner'));
+    members.countOwners.mockResolvedValue(1);
+    await expect(service.addMember(caller('u1'), 'acme', { user: 'u1', role: 'admin' })).rejects.toMatchObject({
+      code: 'CONFLICT',
+      details: { reason: 'last_owner' },
+    });
+  });
+
+  it('lets an owner leave while another owner remains', async () => {
+    inAcme('u1', 'owner');
+    members.find.mockResolvedValue(member('u1', 'owner'));
+    members.countOwners.mockResolvedValue(2);
+    members.remove.mockResolvedValue(true);
+    await service.removeMember(caller('u1'), 'acme', 'u1');
+    expect(members.remove).toHaveBeenCalledWith('o1', 'u1');
+  });
+});
+
+describe('the owner-promotion rule', () => {
+  it('lets org admins add members', async () => {
+    inAcme('u1', 'admin');
+    users.findByRef.mockResolvedValue(person('u2'));
+    members.find.mockResolvedValue(null);
+    members.upsert.mockResolvedValue(member('u2', 'member'));
+    expect((await service.addMember(caller('u1'), 'acme', { user: 'u2' })).role).toBe('member');
+  });
+
+  it('keeps org admins from making owners', async () => {
+    inAcme('u1', 'admin');
+    await expect(service.addMember(caller('u1'), 'acme', { user: 'u2', role: 'owner' })).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+      details: { reason: 'owners_only' },
+    });
+  });
+
+  it('keeps org admins from demoting an owner', async () => {
+    inAcme('u1', 'admin');
+    users.findByRef.mockResolvedValue(person('u0'));
+    members.find.mockResolvedValue(member('u0', 'owner'));
+    await expect(service.addMember(caller('u1'), 'acme', { user: 'u0', role: 'member' })).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+      details: { reason: 'owners_only' },
+    });
+  });
+
+  it('lets owners make owners', async () => {
+    inAcme('u1', 'owner');
+    users.findByRef.mockResolvedValue(person('u2'));
+    members.find.mockResolvedValue(member('u2', 'member'));
+    members.upsert.mockResolvedValue(member('u2', 'owner'));
+    expect((await service.addMember(caller('u1'), 'acme', { user: 'u2', role: 'owner' })).role).toBe('owner');
+  });
+
+  it('lets platform admins make owners of any organisation', async () => {
+    users.findByRef.mockResolvedValue(person('u2'));
+    members.find.mockResolvedValue(null);
+    members.upsert.mockResolvedValue(member('u2', 'owner'));
+    expect((await service.addMember(caller('root', ['admin']), 'acme', { user: 'u2', role: 'owner' })).role).toBe(
+      'owner',
+    );
+  });
+
+  it('keeps plain members from adding anyone', async () => {
+    inAcme('u1', 'member');
+    await expect(service.addMember(caller('u1'), 'acme', { user: 'u2' })).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+      details: { reason: 'not_manager' },
+    });
+  });
+
+  it('shows outsiders the organisation as not found', async () => {
+    await expect(service.addMember(caller('u9'), 'acme', { user: 'u2' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('names an unknown user as the bad field', async () => {
+    inAcme('u1', 'owner');
+    users.findByRef.mockResolvedValue(null);
+    await expect(service.addMember(caller('u1'), 'acme', { user: 'ghost@x.test' })).rejects.toMatchObject({
+      code: 'VALIDATION_ERROR',
+      errors: [{ field: 'user' }],
+    });
+  });
+});

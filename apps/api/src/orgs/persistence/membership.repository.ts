@@ -1,0 +1,62 @@
+import { Injectable } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import type { OrgRole, PageWindow, Slice } from '@app/common';
+import { isObjectIdString, paginate, toObjectId } from '@app/database';
+import type { Model } from 'mongoose';
+import type { Membership } from '../org.entity.js';
+import { MembershipDoc } from './membership.schema.js';
+import { type MemberLean, toMember } from './org.mapper.js';
+
+/** The memberships collection: who belongs to which organisation, with which role. */
+@Injectable()
+export class MembershipRepository {
+  constructor(@InjectModel(MembershipDoc.name) private readonly members: Model<MembershipDoc>) {}
+
+  async find(orgId: string, userId: string): Promise<Membership | null> {
+    if (!isObjectIdString(userId)) return null;
+    const doc = await this.members
+      .findOne({ org_id: toObjectId(orgId), user_id: toObjectId(userId) })
+      .lean<MemberLean>()
+      .exec();
+    return doc ? toMember(doc) : null;
+  }
+
+  /** Organisation id → role, for every organisation the user belongs to. */
+  async rolesOf(userId: string): Promise<Map<string, OrgRole>> {
+    if (!isObjectIdString(userId)) return new Map();
+    const docs = await this.members
+      .find({ user_id: toObjectId(userId) }, { org_id: 1, role: 1 })
+      .lean<MemberLean[]>()
+      .exec();
+    return new Map(docs.map((d) => [String(d.org_id), d.role]));
+  }
+
+  async list(orgId: string, window: PageWindow): Promise<Slice<Membership>> {
+    const q = { org_id: toObjectId(orgId) };
+    const slice = await paginate<MembershipDoc, MemberLean>(this.members, q, { joined_at: 1, _id: 1 }, window);
+    return { count: slice.count, items: slice.items.map(toMember) };
+  }
+
+  countOwners(orgId: string): Promise<number> {
+    return this.members.countDocuments({ org_id: toObjectId(orgId), role: 'owner' }).exec();
+  }
+
+  /** Adds a member or changes the role of an existing one. */
+  async upsert(orgId: string, userId: string, role: OrgRole): Promise<Membership> {
+    const doc = await this.members
+      .findOneAndUpdate(
+        { org_id: toObjectId(orgId), user_id: toObjectId(userId) },
+        { $set: { role }, $setOnInsert: { joined_at: new Date() } },
+        { upsert: true, returnDocument: 'after', timestamps: false },
+      )
+      .lean<MemberLean>()
+      .exec();
+    if (!doc) throw new Error(`upserting the membership of ${userId} in ${orgId} returned nothing`);
+    return toMember(doc);
+  }
+
+  async remove(orgId: string, userId: string): Promise<boolean> {
+    const res = await this.members.deleteOne({ org_id: toObjectId(orgId), user_id: toObjectId(userId) }).exec();
+    return res.deletedCount === 1;
+  }
+}
