@@ -1,14 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  buildArtifact,
-  digestOf,
-  FILE_ROLES,
-  manifestBytes,
-  packagePath,
-  type PackageFile,
-  unpackArtifact,
-} from './artifact.js';
+import { buildArtifact, digestOf, manifestBytes, packagePath, type PackageFile, unpackArtifact } from './artifact.js';
+import { FILE_ROLES } from './registry.entity.js';
 
 const files = (runner: Buffer, icon: Buffer): PackageFile[] => [
   { role: 'manifest', path: 'manifest.json', content: manifestBytes({ key: 'a.b', version: '1.0.0' }) },

@@ -1,9 +1,6 @@
 import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
-
-/** The four files a plugin version may carry besides its manifest. */
-export const FILE_ROLES = ['runner', 'readme', 'icon', 'shape'] as const;
-export type FileRole = (typeof FILE_ROLES)[number];
+import type { FileRole } from './registry.entity.js';
 
 export interface PackageFile {
   role: FileRole | 'manifest';

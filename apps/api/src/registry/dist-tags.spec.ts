@@ -8,9 +8,8 @@ import {
   resolveVersionSpec,
   sortVersionsDesc,
   versionKey,
-  type VersionState,
-  type VersionStatus,
 } from './dist-tags.js';
+import type { VersionState, VersionStatus } from './registry.entity.js';
 
 const v = (version: string, status: VersionStatus = 'approved', yanked = false): VersionState => ({
   version,

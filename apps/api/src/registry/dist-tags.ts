@@ -1,20 +1,5 @@
 import semver from 'semver';
-
-export const VERSION_STATUSES = ['draft', 'pending', 'approved', 'rejected'] as const;
-export type VersionStatus = (typeof VERSION_STATUSES)[number];
-
-export interface VersionState {
-  version: string;
-  status: VersionStatus;
-  yanked: boolean;
-}
-
-export interface DistTags {
-  /** The newest approved, non-yanked release (no prerelease part). */
-  latest: string | null;
-  /** The newest approved, non-yanked prerelease. */
-  next: string | null;
-}
+import type { DistTags, VersionState, VersionStatus } from './registry.entity.js';
 
 /**
  * `key@version` identity ignores build metadata, as semver precedence does: `1.0.0+a` and `1.0.0+b` are the

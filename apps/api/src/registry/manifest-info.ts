@@ -1,4 +1,4 @@
-import type { ListingFields } from './registry.repository.js';
+import type { ManifestListing } from './registry.entity.js';
 
 type Json = Record<string, unknown>;
 
@@ -37,12 +37,7 @@ export function mixinsOf(m: Json): string[] {
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
 
 /** The listing fields, author, licence, mixins and dependency keys a manifest gives its plugin. */
-export function listingOf(m: Json): ListingFields & {
-  author: string | null;
-  license: string | null;
-  mixins: string[];
-  dependencies: string[];
-} {
+export function listingOf(m: Json): ManifestListing {
   return {
     name: typeof m.name === 'string' ? m.name : String(m.key),
     description: typeof m.description === 'string' ? m.description : '',

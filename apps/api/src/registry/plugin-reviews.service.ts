@@ -1,15 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { AppError, type AuthUser, forbidden, type PageWindow, type Slice } from '@app/common';
+import type { AuthUser, PageWindow, Slice } from '@app/common';
 import { UsersService } from '../users/users.service.js';
-import type { CreatePluginReviewDto } from './dto/plugin-review.dto.js';
-import { type PluginRating, RegistryRepository } from './registry.repository.js';
-import { RegistryService } from './registry.service.js';
-import { canManage } from './visibility.js';
-
-export interface RatingView {
-  review: PluginRating;
-  userName: string;
-}
+import { type CreatePluginReviewDto, PluginReviewResponseDto } from './dto/plugin-review.dto.js';
+import { PluginRatingRepository } from './persistence/plugin-rating.repository.js';
+import { PluginRepository } from './persistence/plugin.repository.js';
+import { canManage } from './plugin-visibility.js';
+import { NotRatableError, OwnPluginRatingError } from './registry.errors.js';
+import { RegistryAccess } from './registry-access.js';
 
 /** The average as stored and shown: two decimals. */
 export const averageOf = (sum: number, count: number) => (count === 0 ? 0 : Math.round((sum / count) * 100) / 100);
@@ -18,29 +15,35 @@ export const averageOf = (sum: number, count: number) => (count === 0 ? 0 : Math
 @Injectable()
 export class PluginReviewsService {
   constructor(
-    private readonly repo: RegistryRepository,
-    private readonly registry: RegistryService,
+    private readonly ratings: PluginRatingRepository,
+    private readonly plugins: PluginRepository,
+    private readonly registry: RegistryAccess,
     private readonly users: UsersService,
   ) {}
 
-  async list(caller: AuthUser, key: string, window: PageWindow): Promise<Slice<RatingView>> {
+  async list(caller: AuthUser, key: string, window: PageWindow): Promise<Slice<PluginReviewResponseDto>> {
     await this.registry.visiblePlugin(caller, key);
-    const slice = await this.repo.listRatings(key, window.offset, window.limit);
+    const slice = await this.ratings.list(key, window);
     const users = new Map((await this.users.findByIds(slice.items.map((r) => r.userId))).map((u) => [u.id, u.name]));
     return {
       count: slice.count,
-      items: slice.items.map((review) => ({ review, userName: users.get(review.userId) ?? '' })),
+      items: slice.items.map((review) => PluginReviewResponseDto.from(review, users.get(review.userId) ?? '')),
     };
   }
 
-  /** Creates or replaces the caller's rating. */
-  async rate(caller: AuthUser, key: string, dto: CreatePluginReviewDto): Promise<RatingView & { created: boolean }> {
+  /** Creates or replaces the caller's rating; `created` tells the controller which status to answer. */
+  async rate(
+    caller: AuthUser,
+    key: string,
+    dto: CreatePluginReviewDto,
+  ): Promise<{ created: boolean; review: PluginReviewResponseDto }> {
     const { plugin, viewer } = await this.registry.visiblePlugin(caller, key);
-    if (canManage({ ...viewer, isAdmin: false }, plugin)) throw forbidden('You cannot rate your own plugin.');
-    if (!plugin.hasApproved) throw new AppError('CONFLICT', 'Only plugins with an approved version can be rated.');
-    const { previous, review } = await this.repo.upsertRating(key, caller.id, dto.rating, dto.text ?? '');
-    const totals = await this.repo.addToRatingTotals(key, dto.rating - (previous ?? 0), previous === null ? 1 : 0);
-    await this.repo.setRatingIfCurrent(key, totals, averageOf(totals.sum, totals.count));
-    return { review, userName: caller.name, created: previous === null };
+    // Managing a plugin through the admin role does not make it yours: admins may rate others' plugins.
+    if (canManage({ ...viewer, isAdmin: false }, plugin)) throw new OwnPluginRatingError();
+    if (!plugin.hasApproved) throw new NotRatableError();
+    const { previous, review } = await this.ratings.upsert(key, caller.id, dto.rating, dto.text ?? '');
+    const totals = await this.plugins.addToRatingTotals(key, dto.rating - (previous ?? 0), previous === null ? 1 : 0);
+    await this.plugins.setRatingIfCurrent(key, totals, averageOf(totals.sum, totals.count));
+    return { created: previous === null, review: PluginReviewResponseDto.from(review, caller.name) };
   }
 }

@@ -1,39 +1,45 @@
 import { Module } from '@nestjs/common';
-import { MongooseModule } from '@nestjs/mongoose';
+import { AccessModule } from '../auth/access.module.js';
 import { OrgsModule } from '../orgs/orgs.module.js';
 import { UsersModule } from '../users/users.module.js';
-import { INSTALLATION_LOOKUP, NoInstallationsLookup } from './installation-lookup.js';
-import { PluginDoc, PluginSchema } from './plugin.schema.js';
-import { PluginReviewDoc, PluginReviewSchema } from './plugin-review.schema.js';
+import { CatalogService } from './catalog.service.js';
+import { ModerationService } from './moderation.service.js';
+import { RegistryPersistenceModule } from './persistence/registry-persistence.module.js';
+import { PluginReviewsController } from './plugin-reviews.controller.js';
 import { PluginReviewsService } from './plugin-reviews.service.js';
-import { PluginVersionDoc, PluginVersionSchema } from './plugin-version.schema.js';
-import { RegistryController } from './registry.controller.js';
-import { RegistryRepository } from './registry.repository.js';
-import { RegistryService } from './registry.service.js';
+import { PluginStateService } from './plugin-state.service.js';
+import { PluginVersionsController } from './plugin-versions.controller.js';
+import { PluginVersionsService } from './plugin-versions.service.js';
+import { PluginViews } from './plugin-views.js';
+import { PluginsController } from './plugins.controller.js';
+import { PublishingService } from './publishing.service.js';
+import { RegistryAccess } from './registry-access.js';
+import { RegistryInstallations } from './registry-installations.js';
 import { RepositoriesController } from './repositories.controller.js';
+import { RepositoriesService } from './repositories.service.js';
 import { ShippedPluginsLoader } from './shipped-plugins.loader.js';
-import { VersionReviewService } from './version-review.service.js';
 
+/**
+ * The plugin registry. Exports what other modules call: PluginVersionsService.resolveInstallable (installation)
+ * and ModerationService (admin's review and verify endpoints). INSTALLATION_LOOKUP (registry.ports.ts) is bound
+ * by the installation module, not here.
+ */
 @Module({
-  imports: [
-    UsersModule,
-    OrgsModule,
-    MongooseModule.forFeature([
-      { name: PluginDoc.name, schema: PluginSchema },
-      { name: PluginVersionDoc.name, schema: PluginVersionSchema },
-      { name: PluginReviewDoc.name, schema: PluginReviewSchema },
-    ]),
-  ],
-  controllers: [RegistryController, RepositoriesController],
+  imports: [RegistryPersistenceModule, UsersModule, OrgsModule, AccessModule],
+  controllers: [PluginsController, PluginVersionsController, PluginReviewsController, RepositoriesController],
   providers: [
-    RegistryRepository,
-    RegistryService,
+    RegistryAccess,
+    RegistryInstallations,
+    PluginViews,
+    PluginStateService,
+    PublishingService,
+    CatalogService,
+    PluginVersionsService,
     PluginReviewsService,
-    VersionReviewService,
+    ModerationService,
+    RepositoriesService,
     ShippedPluginsLoader,
-    // The seam for the installation module: it will provide INSTALLATION_LOOKUP from its own state.
-    { provide: INSTALLATION_LOOKUP, useClass: NoInstallationsLookup },
   ],
-  exports: [RegistryService, VersionReviewService],
+  exports: [PluginVersionsService, ModerationService],
 })
 export class RegistryModule {}

@@ -12,7 +12,7 @@ import {
   MinLength,
   ValidateIf,
 } from 'class-validator';
-import { PLUGIN_SCOPES, type PluginScope } from '../visibility.js';
+import { PLUGIN_SCOPES, type PluginScope } from '../registry.entity.js';
 
 /**
  * Listing fields a plugin's managers may change. They are taken from the manifest again whenever a newer

@@ -2,23 +2,13 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { PaginationQueryDto, QueryBoolean } from '@app/common';
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsIn, IsNumber, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
-import { PLUGIN_SCOPES, type PluginScope } from '../visibility.js';
-
-export const PLUGIN_ORDERINGS = [
-  'name',
-  '-name',
-  'key',
-  '-key',
-  'downloads',
-  '-downloads',
-  'rating',
-  '-rating',
-  'updated_at',
-  '-updated_at',
-] as const;
-export type PluginOrdering = (typeof PLUGIN_ORDERINGS)[number];
-
-export const PLUGIN_MIXINS = ['settings', 'events', 'messaging', 'storage', 'http', 'remote'] as const;
+import {
+  PLUGIN_MIXINS,
+  PLUGIN_ORDERINGS,
+  PLUGIN_SCOPES,
+  type PluginOrdering,
+  type PluginScope,
+} from '../registry.entity.js';
 
 export class PluginListQueryDto extends PaginationQueryDto {
   /** Case-insensitive substring of the key, name, description or a tag. */
@@ -36,7 +26,7 @@ export class PluginListQueryDto extends PaginationQueryDto {
   /** Only plugins carrying all of these tags (comma-separated). */
   @ApiPropertyOptional({ type: String, description: 'Only plugins carrying all of these tags (comma-separated).' })
   @IsOptional()
-  @Transform(({ value }) =>
+  @Transform(({ value }: { value: unknown }) =>
     typeof value === 'string'
       ? value
           .split(',')
@@ -67,7 +57,9 @@ export class PluginListQueryDto extends PaginationQueryDto {
   /** Only plugins rated at least this (1-5). */
   @ApiPropertyOptional({ type: Number, minimum: 0, maximum: 5 })
   @IsOptional()
-  @Transform(({ value }) => (typeof value === 'string' && /^\d+(\.\d+)?$/.test(value) ? Number(value) : value))
+  @Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string' && /^\d+(\.\d+)?$/.test(value) ? Number(value) : value,
+  )
   @IsNumber()
   @Min(0)
   @Max(5)

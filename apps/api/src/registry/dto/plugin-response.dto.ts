@@ -1,9 +1,17 @@
 import { ApiExtraModels, ApiProperty, getSchemaPath } from '@nestjs/swagger';
-import { VERSION_STATUSES, type VersionStatus } from '../dist-tags.js';
-import type { InstallationState } from '../installation-lookup.js';
-import { PLUGIN_SOURCES, type PluginSource } from '../plugin.schema.js';
-import type { Plugin, PluginVersion } from '../registry.repository.js';
-import { OWNER_TYPES, type OwnerType, PLUGIN_SCOPES, type PluginScope } from '../visibility.js';
+import {
+  OWNER_TYPES,
+  type OwnerType,
+  type Plugin,
+  PLUGIN_SCOPES,
+  PLUGIN_SOURCES,
+  type PluginScope,
+  type PluginSource,
+  type PluginVersion,
+  VERSION_STATUSES,
+  type VersionStatus,
+} from '../registry.entity.js';
+import type { InstallationState } from '../registry.ports.js';
 import { PluginVersionResponseDto } from './plugin-version.dto.js';
 
 const MIXIN_NAMES: Record<string, string> = {
@@ -22,12 +30,13 @@ export interface PluginView {
   /** Installed for the caller, and active. */
   installed: boolean;
   active: boolean;
-  /** The caller's installation, when it was looked up (details only). */
-  installation: InstallationState | null;
   installations: number;
 }
 
-export interface PluginDetailView extends PluginView {
+/** What the detail adds to the listing. */
+export interface PluginDetailExtras {
+  /** The caller's installation, or null. */
+  installation: InstallationState | null;
   manifest: Record<string, unknown> | null;
   versions: PluginVersion[];
   dependents: string[];
@@ -277,9 +286,11 @@ export class PluginDetailResponseDto extends PluginResponseDto {
   @ApiProperty({ type: InstallationStateDto, nullable: true, readOnly: true })
   installation: InstallationStateDto | null;
 
-  static fromDetail(v: PluginDetailView): PluginDetailResponseDto {
+  static fromDetail(listing: PluginResponseDto, v: PluginDetailExtras): PluginDetailResponseDto {
     return {
-      ...PluginResponseDto.from(v),
+      ...listing,
+      is_installed: v.installation !== null,
+      active: v.installation?.active ?? false,
       manifest: v.manifest,
       versions: v.versions.map((x) => ({
         version: x.version,

@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { BodyInt } from '@app/common';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
-import type { PluginRating } from '../registry.repository.js';
+import type { PluginRating } from '../registry.entity.js';
 
 /** Your rating of a plugin; posting again replaces it. */
 export class CreatePluginReviewDto {

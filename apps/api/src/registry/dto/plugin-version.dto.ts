@@ -1,8 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsIn, IsOptional, IsString, MaxLength, MinLength, ValidateIf } from 'class-validator';
-import { FILE_ROLES, type FileRole } from '../artifact.js';
-import { VERSION_STATUSES, type VersionStatus } from '../dist-tags.js';
-import type { PluginVersion } from '../registry.repository.js';
+import {
+  FILE_ROLES,
+  type FileRole,
+  type PluginVersion,
+  VERSION_STATUSES,
+  type VersionStatus,
+} from '../registry.entity.js';
 
 export class VersionFileDto {
   /** Which file it is. */

@@ -12,7 +12,7 @@ import {
   ValidateNested,
   type ValidationOptions,
 } from 'class-validator';
-import { PLUGIN_SCOPES, type PluginScope } from '../visibility.js';
+import { PLUGIN_SCOPES, type PluginScope } from '../registry.entity.js';
 
 export const FILE_ENCODINGS = ['utf8', 'base64'] as const;
 export type FileEncoding = (typeof FILE_ENCODINGS)[number];

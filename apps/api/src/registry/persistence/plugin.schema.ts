@@ -1,9 +1,14 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
-import { VERSION_STATUSES, type VersionStatus } from './dist-tags.js';
-import { OWNER_TYPES, type OwnerType, PLUGIN_SCOPES, type PluginScope } from './visibility.js';
-
-export const PLUGIN_SOURCES = ['store', 'builtin'] as const;
-export type PluginSource = (typeof PLUGIN_SOURCES)[number];
+import {
+  OWNER_TYPES,
+  type OwnerType,
+  PLUGIN_SCOPES,
+  PLUGIN_SOURCES,
+  type PluginScope,
+  type PluginSource,
+  VERSION_STATUSES,
+  type VersionStatus,
+} from '../registry.entity.js';
 
 @Schema({ _id: false })
 export class PluginStatsDoc {

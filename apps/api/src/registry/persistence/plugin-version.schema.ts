@@ -1,7 +1,6 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import { Schema as MongooseSchema } from 'mongoose';
-import { FILE_ROLES, type FileRole } from './artifact.js';
-import { VERSION_STATUSES, type VersionStatus } from './dist-tags.js';
+import { FILE_ROLES, type FileRole, VERSION_STATUSES, type VersionStatus } from '../registry.entity.js';
 
 @Schema({ _id: false })
 export class VersionFileDoc {

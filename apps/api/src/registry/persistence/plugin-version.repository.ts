@@ -1,0 +1,108 @@
+import { Injectable } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import { onDuplicateKey } from '@app/database';
+import type { Model } from 'mongoose';
+import type {
+  Artifact,
+  NewVersion,
+  PluginVersion,
+  VersionChanges,
+  VersionState,
+  VersionStatus,
+} from '../registry.entity.js';
+import { VersionReusedError } from '../registry.errors.js';
+import { PluginVersionDoc } from './plugin-version.schema.js';
+import { toVersion, toVersionSet, type VersionLean } from './registry.mapper.js';
+
+/** Versions without their bytes: lists and details never load files or artifacts. */
+const LIGHT_VERSION = { artifact: 0, 'files.content': 0 } as const;
+
+/** The plugin_versions collection: immutable content, mutable review state, deprecation, yank and downloads. */
+@Injectable()
+export class PluginVersionRepository {
+  constructor(@InjectModel(PluginVersionDoc.name) private readonly versions: Model<PluginVersionDoc>) {}
+
+  /** VersionReusedError when key@version (build metadata aside) exists: versions are never reused. */
+  async insert(input: NewVersion, at: Date): Promise<PluginVersion> {
+    const doc = await onDuplicateKey(
+      () =>
+        this.versions.create({
+          plugin_key: input.key,
+          version: input.version,
+          version_key: input.versionKey,
+          prerelease: input.prerelease,
+          status: input.status,
+          manifest: input.manifest,
+          files: input.files,
+          artifact: input.artifact.bytes,
+          size: input.artifact.size,
+          checksum: input.artifact.checksum,
+          integrity: input.artifact.integrity,
+          published_by: input.publishedBy,
+          published_at: at,
+          submitted_at: input.status === 'draft' ? null : at,
+          reviewed_by: input.reviewedBy ?? null,
+          reviewed_at: input.reviewedBy !== undefined && input.status === 'approved' ? at : null,
+        }),
+      () => new VersionReusedError(input.key, input.version),
+    );
+    return toVersion(doc.toObject());
+  }
+
+  count(key: string): Promise<number> {
+    return this.versions.countDocuments({ plugin_key: key }).exec();
+  }
+
+  async states(key: string): Promise<Array<VersionState & { publishedAt: Date }>> {
+    const docs = await this.versions
+      .find({ plugin_key: key }, { version: 1, status: 1, yanked: 1, published_at: 1 })
+      .lean<VersionLean[]>()
+      .exec();
+    return docs.map((d) => ({ version: d.version, status: d.status, yanked: d.yanked, publishedAt: d.published_at }));
+  }
+
+  async find(key: string, version: string): Promise<PluginVersion | null> {
+    const doc = await this.versions.findOne({ plugin_key: key, version }, LIGHT_VERSION).lean<VersionLean>().exec();
+    return doc ? toVersion(doc) : null;
+  }
+
+  /** All versions of a plugin, without bytes; callers sort by semver. */
+  async list(key: string): Promise<PluginVersion[]> {
+    const docs = await this.versions.find({ plugin_key: key }, LIGHT_VERSION).lean<VersionLean[]>().exec();
+    return docs.map(toVersion);
+  }
+
+  /** Applies `changes`, only while the version is in one of `onlyIfStatus` when given; null when it was not. */
+  async update(
+    key: string,
+    version: string,
+    changes: VersionChanges,
+    onlyIfStatus?: VersionStatus[],
+  ): Promise<PluginVersion | null> {
+    const q: Record<string, unknown> = { plugin_key: key, version };
+    if (onlyIfStatus) q.status = { $in: onlyIfStatus };
+    const doc = await this.versions
+      .findOneAndUpdate(q, { $set: toVersionSet(changes) }, { returnDocument: 'after', projection: LIGHT_VERSION })
+      .lean<VersionLean>()
+      .exec();
+    return doc ? toVersion(doc) : null;
+  }
+
+  async artifact(key: string, version: string): Promise<Artifact | null> {
+    const doc = await this.versions
+      .findOne({ plugin_key: key, version }, { artifact: 1, size: 1, checksum: 1, integrity: 1 })
+      .lean<VersionLean>()
+      .exec();
+    if (!doc) return null;
+    const bytes = Buffer.isBuffer(doc.artifact)
+      ? doc.artifact
+      : Buffer.from((doc.artifact as unknown as { buffer: Uint8Array }).buffer);
+    return { bytes, size: doc.size, checksum: doc.checksum, integrity: doc.integrity };
+  }
+
+  async countDownload(key: string, version: string): Promise<void> {
+    await this.versions
+      .updateOne({ plugin_key: key, version }, { $inc: { downloads: 1 } }, { timestamps: false })
+      .exec();
+  }
+}

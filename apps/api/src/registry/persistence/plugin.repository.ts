@@ -1,0 +1,186 @@
+import { Injectable } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import type { PageWindow, Slice } from '@app/common';
+import { countMatching, onDuplicateKey } from '@app/database';
+import type { Model } from 'mongoose';
+import type { Viewer } from '../../auth/auth.entity.js';
+import type {
+  CatalogCriteria,
+  DerivedFields,
+  ListingFields,
+  NewPlugin,
+  Plugin,
+  PluginOrdering,
+  PluginScope,
+} from '../registry.entity.js';
+import { PluginKeyTakenError } from '../registry.errors.js';
+import { catalogFilter, catalogSort } from './catalog.query.js';
+import { PluginDoc } from './plugin.schema.js';
+import { visibilityFilter } from './plugin-visibility.query.js';
+import { listingFields, type PluginLean, searchText, toPlugin } from './registry.mapper.js';
+
+const LEAN_PLUGIN = { search_text: 0 } as const;
+
+/** The plugins collection: listings, ownership, derived state and running totals. */
+@Injectable()
+export class PluginRepository {
+  constructor(@InjectModel(PluginDoc.name) private readonly plugins: Model<PluginDoc>) {}
+
+  /** A plugin by key, unpublished ones included (their key stays taken). */
+  async find(key: string): Promise<Plugin | null> {
+    const doc = await this.plugins.findOne({ key }, LEAN_PLUGIN).lean<PluginLean>().exec();
+    return doc ? toPlugin(doc) : null;
+  }
+
+  /** PluginKeyTakenError when the key exists (the unique index decides races). */
+  async create(input: NewPlugin): Promise<Plugin> {
+    const doc = await onDuplicateKey(
+      () =>
+        this.plugins.create({
+          key: input.key,
+          ...listingFields(input.key, input),
+          owner_type: input.ownerType,
+          owner_id: input.ownerId,
+          scope: input.scope,
+          status: input.status,
+          is_builtin: input.isBuiltin,
+          is_sample: input.isSample,
+          source: input.source,
+          created_by: input.createdBy,
+        }),
+      () => new PluginKeyTakenError(input.key),
+    );
+    return toPlugin(doc.toObject());
+  }
+
+  async updateListing(key: string, fields: Partial<ListingFields> & { scope?: PluginScope }): Promise<Plugin | null> {
+    const current = await this.plugins
+      .findOne({ key }, { key: 1, name: 1, description: 1, tags: 1 })
+      .lean<PluginLean>()
+      .exec();
+    if (!current) return null;
+    const merged = { key, name: current.name, description: current.description, tags: current.tags, ...fields };
+    const doc = await this.plugins
+      .findOneAndUpdate({ key }, { $set: { ...fields, search_text: searchText(merged) } }, { returnDocument: 'after' })
+      .lean<PluginLean>()
+      .exec();
+    return doc ? toPlugin(doc) : null;
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.plugins.deleteOne({ key }).exec();
+  }
+
+  async softDelete(key: string, by: string, at: Date): Promise<void> {
+    await this.plugins.updateOne({ key, deleted_at: null }, { $set: { deleted_at: at, deleted_by: by } }).exec();
+  }
+
+  async setVerified(key: string, verified: boolean): Promise<Plugin | null> {
+    const doc = await this.plugins
+      .findOneAndUpdate({ key }, { $set: { verified } }, { returnDocument: 'after', projection: LEAN_PLUGIN })
+      .lean<PluginLean>()
+      .exec();
+    return doc ? toPlugin(doc) : null;
+  }
+
+  /** Claims a revision number for a change to the plugin's versions. */
+  async bumpRev(key: string): Promise<number> {
+    const doc = await this.plugins
+      .findOneAndUpdate(
+        { key },
+        { $inc: { rev: 1 } },
+        { returnDocument: 'after', projection: { rev: 1 }, timestamps: false },
+      )
+      .lean<{ rev: number }>()
+      .exec();
+    return doc?.rev ?? 0;
+  }
+
+  /** Writes derived fields unless a newer revision already has. */
+  async writeDerived(key: string, rev: number, fields: DerivedFields): Promise<void> {
+    const set: Record<string, unknown> = {
+      computed_rev: rev,
+      status: fields.status,
+      has_approved: fields.hasApproved,
+      dist_tags: fields.distTags,
+      display_version: fields.displayVersion,
+      last_published_at: fields.lastPublishedAt,
+      ...(fields.listing ? listingFields(key, fields.listing) : {}),
+    };
+    await this.plugins.updateOne({ key, computed_rev: { $lt: rev } }, { $set: set }).exec();
+  }
+
+  /** One page of the plugins the viewer may see, filtered, in the requested order (from an index where one fits). */
+  async catalog(
+    viewer: Viewer,
+    criteria: CatalogCriteria,
+    ordering: PluginOrdering | undefined,
+    window: PageWindow,
+  ): Promise<Slice<Plugin>> {
+    const q = catalogFilter(visibilityFilter(viewer), criteria);
+    const [count, docs] = await Promise.all([
+      countMatching(this.plugins, q),
+      this.plugins
+        .find(q, LEAN_PLUGIN)
+        .sort(catalogSort(ordering))
+        .skip(window.offset)
+        .limit(window.limit)
+        .lean<PluginLean[]>()
+        .exec(),
+    ]);
+    return { count, items: docs.map(toPlugin) };
+  }
+
+  /** How many plugins the viewer may see, and when the newest of them last changed. */
+  async summary(viewer: Viewer): Promise<{ count: number; lastChange: Date | null }> {
+    const visible = visibilityFilter(viewer);
+    const [count, newest] = await Promise.all([
+      countMatching(this.plugins, visible),
+      this.plugins.findOne(visible, { updated_at: 1 }).sort({ updated_at: -1 }).lean<PluginLean>().exec(),
+    ]);
+    return { count, lastChange: newest?.updated_at ?? null };
+  }
+
+  /** Keys of plugins the viewer may see whose displayed manifest depends on `key`. */
+  async dependents(key: string, viewer: Viewer, limit = 100): Promise<string[]> {
+    const docs = await this.plugins
+      .find({ ...visibilityFilter(viewer), dependencies: key }, { key: 1 })
+      .sort({ key: 1 })
+      .limit(limit)
+      .lean<PluginLean[]>()
+      .exec();
+    return docs.map((d) => d.key);
+  }
+
+  async countDownload(key: string): Promise<void> {
+    await this.plugins.updateOne({ key }, { $inc: { 'stats.downloads': 1 } }, { timestamps: false }).exec();
+  }
+
+  /** Applies a rating change to the plugin's running totals, atomically; returns the new totals. */
+  async addToRatingTotals(key: string, sumDelta: number, countDelta: number): Promise<{ sum: number; count: number }> {
+    const doc = await this.plugins
+      .findOneAndUpdate(
+        { key },
+        { $inc: { 'stats.rating_sum': sumDelta, 'stats.reviews': countDelta } },
+        { returnDocument: 'after', projection: { stats: 1 }, timestamps: false },
+      )
+      .lean<PluginLean>()
+      .exec();
+    return { sum: doc?.stats?.rating_sum ?? 0, count: doc?.stats?.reviews ?? 0 };
+  }
+
+  /**
+   * Writes the average for the totals it was computed from, only if they are still current: of concurrent
+   * writers, the one that applied the last increment is the one whose write lands, so the stored average is
+   * exact.
+   */
+  async setRatingIfCurrent(key: string, totals: { sum: number; count: number }, rating: number): Promise<void> {
+    await this.plugins
+      .updateOne(
+        { key, 'stats.rating_sum': totals.sum, 'stats.reviews': totals.count },
+        { $set: { 'stats.rating': rating } },
+        { timestamps: false },
+      )
+      .exec();
+  }
+}

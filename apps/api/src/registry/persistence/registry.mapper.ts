@@ -1,0 +1,127 @@
+import type { Types } from 'mongoose';
+import type { ManifestListing, Plugin, PluginRating, PluginVersion, VersionChanges } from '../registry.entity.js';
+import type { PluginReviewDoc } from './plugin-review.schema.js';
+import type { PluginVersionDoc } from './plugin-version.schema.js';
+import type { PluginDoc } from './plugin.schema.js';
+
+export type PluginLean = PluginDoc & { _id: Types.ObjectId };
+export type VersionLean = PluginVersionDoc & { _id: Types.ObjectId };
+export type ReviewLean = PluginReviewDoc & { _id: Types.ObjectId };
+
+/** Lower-cased text the `search` filter matches against. */
+export function searchText(p: { key: string; name: string; description: string; tags: string[] }): string {
+  return [p.key, p.name, p.description, ...p.tags].join('\n').toLowerCase();
+}
+
+/** The stored fields a manifest's listing sets on its plugin. */
+export function listingFields(
+  key: string,
+  l: Partial<ManifestListing> & Pick<ManifestListing, 'name' | 'description' | 'tags'>,
+) {
+  return {
+    name: l.name,
+    description: l.description,
+    category: l.category,
+    tags: l.tags,
+    homepage: l.homepage,
+    repository: l.repository,
+    icon: l.icon,
+    author: l.author,
+    author_lc: l.author === undefined ? undefined : (l.author?.toLowerCase() ?? null),
+    license: l.license,
+    mixins: l.mixins,
+    dependencies: l.dependencies,
+    search_text: searchText({ key, ...l }),
+  };
+}
+
+export const toPlugin = (d: PluginLean): Plugin => ({
+  key: d.key,
+  name: d.name,
+  description: d.description,
+  category: d.category ?? null,
+  tags: d.tags ?? [],
+  homepage: d.homepage ?? null,
+  repository: d.repository ?? null,
+  icon: d.icon ?? null,
+  author: d.author ?? null,
+  license: d.license ?? null,
+  ownerType: d.owner_type,
+  ownerId: d.owner_id ?? null,
+  scope: d.scope,
+  verified: d.verified ?? false,
+  killed: d.killed ?? false,
+  killedReason: d.killed_reason ?? null,
+  status: d.status,
+  hasApproved: d.has_approved ?? false,
+  distTags: { latest: d.dist_tags?.latest ?? null, next: d.dist_tags?.next ?? null },
+  displayVersion: d.display_version ?? null,
+  lastPublishedAt: d.last_published_at ?? null,
+  stats: {
+    downloads: d.stats?.downloads ?? 0,
+    rating: d.stats?.rating ?? 0,
+    reviews: d.stats?.reviews ?? 0,
+  },
+  isBuiltin: d.is_builtin ?? false,
+  isSample: d.is_sample ?? false,
+  source: d.source ?? 'store',
+  mixins: d.mixins ?? [],
+  dependencies: d.dependencies ?? [],
+  createdBy: d.created_by ?? null,
+  deletedAt: d.deleted_at ?? null,
+  deletedBy: d.deleted_by ?? null,
+  createdAt: d.created_at,
+  updatedAt: d.updated_at,
+});
+
+export const toVersion = (d: VersionLean): PluginVersion => ({
+  key: d.plugin_key,
+  version: d.version,
+  prerelease: d.prerelease,
+  status: d.status,
+  manifest: d.manifest,
+  files: (d.files ?? []).map((f) => ({ role: f.role, path: f.path, size: f.size, sha256: f.sha256 })),
+  size: d.size,
+  checksum: d.checksum,
+  integrity: d.integrity,
+  deprecated: d.deprecated ?? null,
+  yanked: d.yanked ?? false,
+  yankedAt: d.yanked_at ?? null,
+  downloads: d.downloads ?? 0,
+  reviewNotes: d.review_notes ?? null,
+  reviewedBy: d.reviewed_by ?? null,
+  reviewedAt: d.reviewed_at ?? null,
+  submittedAt: d.submitted_at ?? null,
+  publishedBy: d.published_by ?? null,
+  publishedAt: d.published_at,
+});
+
+const VERSION_FIELDS: Record<keyof VersionChanges, keyof PluginVersionDoc> = {
+  status: 'status',
+  deprecated: 'deprecated',
+  yanked: 'yanked',
+  yankedAt: 'yanked_at',
+  submittedAt: 'submitted_at',
+  reviewNotes: 'review_notes',
+  reviewedBy: 'reviewed_by',
+  reviewedAt: 'reviewed_at',
+};
+
+/** The `$set` of a version change; undefined fields are left alone. */
+export function toVersionSet(changes: VersionChanges): Record<string, unknown> {
+  const set: Record<string, unknown> = {};
+  for (const [field, value] of Object.entries(changes)) {
+    if (value !== undefined) set[VERSION_FIELDS[field as keyof VersionChanges]] = value;
+  }
+  return set;
+}
+
+export const toRating = (d: ReviewLean): PluginRating => ({
+  id: String(d._id),
+  key: d.plugin_key,
+  userId: d.user_id,
+  rating: d.rating,
+  text: d.text ?? '',
+  createdAt: d.created_at,
+  updatedAt: d.updated_at,
+});

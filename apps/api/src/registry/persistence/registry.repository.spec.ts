@@ -1,0 +1,159 @@
+import { useTestDatabase } from '@app/database/testing.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Viewer } from '../../auth/auth.entity.js';
+import { buildArtifact, digestOf, manifestBytes } from '../artifact.js';
+import type { NewPlugin, NewVersion } from '../registry.entity.js';
+import { PluginRatingRepository } from './plugin-rating.repository.js';
+import { PluginReviewDoc, PluginReviewSchema } from './plugin-review.schema.js';
+import { PluginVersionRepository } from './plugin-version.repository.js';
+import { PluginVersionDoc, PluginVersionSchema } from './plugin-version.schema.js';
+import { PluginRepository } from './plugin.repository.js';
+import { PluginDoc, PluginSchema } from './plugin.schema.js';
+
+const db = useTestDatabase('registry');
+let plugins: PluginRepository;
+let versions: PluginVersionRepository;
+let ratings: PluginRatingRepository;
+let n = 0;
+
+const viewer = (id: string, isAdmin = false): Viewer => ({ id, roles: ['user'], isAdmin, orgRoles: new Map() });
+const newPlugin = (key: string, p: Partial<NewPlugin> = {}): NewPlugin => ({
+  key,
+  name: key,
+  description: `about ${key}`,
+  category: 'tools',
+  tags: ['t'],
+  homepage: null,
+  repository: null,
+  icon: null,
+  author: 'Acme',
+  license: 'MIT',
+  ownerType: 'user',
+  ownerId: 'u1',
+  scope: 'public',
+  status: 'approved',
+  isBuiltin: false,
+  isSample: false,
+  source: 'store',
+  createdBy: 'u1',
+  ...p,
+});
+const newVersion = (key: string, version: string, versionKey = version): NewVersion => {
+  const bytes = buildArtifact([{ role: 'manifest', path: 'manifest.json', content: manifestBytes({ key, version }) }]);
+  return {
+    key,
+    version,
+    versionKey,
+    prerelease: false,
+    status: 'pending',
+    manifest: { key, version },
+    files: [],
+    artifact: { bytes, ...digestOf(bytes) },
+    publishedBy: 'u1',
+  };
+};
+const fresh = (tag: string) => `repo${++n}.${tag}`;
+const approved = async (key: string, p: Partial<NewPlugin> = {}) => {
+  await plugins.create(newPlugin(key, p));
+  await plugins.writeDerived(key, 1, {
+    status: 'approved',
+    hasApproved: true,
+    distTags: { latest: '1.0.0', next: null },
+    displayVersion: '1.0.0',
+    lastPublishedAt: new Date(),
+  });
+};
+
+beforeAll(async () => {
+  plugins = new PluginRepository(await db.model(PluginDoc.name, PluginSchema));
+  versions = new PluginVersionRepository(await db.model(PluginVersionDoc.name, PluginVersionSchema));
+  ratings = new PluginRatingRepository(await db.model(PluginReviewDoc.name, PluginReviewSchema));
+});
+
+describe('PluginRepository', () => {
+  it('refuses a taken key as key_taken', async () => {
+    const key = fresh('dup');
+    await plugins.create(newPlugin(key));
+    await expect(plugins.create(newPlugin(key))).rejects.toMatchObject({
+      code: 'CONFLICT',
+      details: { reason: 'key_taken' },
+    });
+  });
+
+  it('shows the catalog the viewer may see: not another user’s private plugin', async () => {
+    const tag = `vis${++n}`;
+    await approved(fresh('public'), { tags: [tag] });
+    await approved(fresh('private'), { tags: [tag], scope: 'private' });
+    const stranger = await plugins.catalog(viewer('u2'), { tags: [tag] }, undefined, { offset: 0, limit: 10 });
+    const owner = await plugins.catalog(viewer('u1'), { tags: [tag] }, undefined, { offset: 0, limit: 10 });
+    expect([stranger.count, owner.count]).toEqual([1, 2]);
+  });
+
+  it('orders the catalog and counts all matches beyond the page', async () => {
+    const tag = `ord${++n}`;
+    const keys = [fresh('b'), fresh('a'), fresh('c')];
+    for (const key of keys) await approved(key, { tags: [tag] });
+    const page = await plugins.catalog(viewer('u2'), { tags: [tag] }, '-key', { offset: 0, limit: 2 });
+    expect([page.count, page.items.map((p) => p.key)]).toEqual([3, [...keys].sort().reverse().slice(0, 2)]);
+  });
+
+  it('never lets an older revision overwrite the derived fields of a newer one', async () => {
+    const key = fresh('rev');
+    await plugins.create(newPlugin(key, { status: 'pending' }));
+    const [older, newer] = [await plugins.bumpRev(key), await plugins.bumpRev(key)];
+    const derived = (status: 'pending' | 'approved') => ({
+      status,
+      hasApproved: status === 'approved',
+      distTags: { latest: null, next: null },
+      displayVersion: null,
+      lastPublishedAt: null,
+    });
+    await plugins.writeDerived(key, newer, derived('approved'));
+    await plugins.writeDerived(key, older, derived('pending'));
+    expect((await plugins.find(key))?.status).toBe('approved');
+  });
+
+  it('keeps the rating totals exact under concurrent changes', async () => {
+    const key = fresh('rate');
+    await plugins.create(newPlugin(key));
+    await Promise.all([1, 2, 3, 4].map((r) => plugins.addToRatingTotals(key, r, 1)));
+    expect(await plugins.addToRatingTotals(key, 0, 0)).toEqual({ sum: 10, count: 4 });
+  });
+});
+
+describe('PluginVersionRepository', () => {
+  it('refuses a version published again with other build metadata as version_reused', async () => {
+    const key = fresh('ver');
+    await versions.insert(newVersion(key, '1.0.0+a', '1.0.0'), new Date());
+    await expect(versions.insert(newVersion(key, '1.0.0+b', '1.0.0'), new Date())).rejects.toMatchObject({
+      code: 'CONFLICT',
+      details: { reason: 'version_reused' },
+    });
+  });
+
+  it('changes a version only while it is in one of the given states', async () => {
+    const key = fresh('cas');
+    await versions.insert(newVersion(key, '1.0.0'), new Date());
+    const refused = await versions.update(key, '1.0.0', { status: 'pending' }, ['draft']);
+    const done = await versions.update(key, '1.0.0', { deprecated: 'old' });
+    expect([refused, done?.deprecated]).toEqual([null, 'old']);
+  });
+
+  it('gives back the artifact byte for byte, and versions without it', async () => {
+    const key = fresh('art');
+    const input = newVersion(key, '1.0.0');
+    await versions.insert(input, new Date());
+    const [artifact, listed] = [await versions.artifact(key, '1.0.0'), await versions.list(key)];
+    expect([artifact?.bytes.equals(input.artifact.bytes), listed.map((v) => v.version)]).toEqual([true, ['1.0.0']]);
+  });
+});
+
+describe('PluginRatingRepository', () => {
+  it('replaces a user’s rating and reports the one it replaced', async () => {
+    const key = fresh('stars');
+    const first = await ratings.upsert(key, 'u9', 2, 'meh');
+    const second = await ratings.upsert(key, 'u9', 5, 'great');
+    const page = await ratings.list(key, { offset: 0, limit: 10 });
+    expect([first.previous, second.previous, page.count, page.items[0].rating]).toEqual([null, 2, 1, 5]);
+  });
+});

@@ -1,0 +1,101 @@
+import { Body, Controller, Get, Headers, Patch, Query, Res } from '@nestjs/common';
+import { ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiErrors,
+  Authenticated,
+  type AuthUser,
+  CurrentUser,
+  PaginatedList,
+  PaginationQueryDto,
+  type PageWindow,
+  Paging,
+  PluginKeyParam,
+  type Slice,
+  VersionParam,
+} from '@app/common';
+import type { FastifyReply } from 'fastify';
+import { PatchedPluginVersionDto, PluginVersionResponseDto } from './dto/plugin-version.dto.js';
+import { PluginVersionsService } from './plugin-versions.service.js';
+import { NotADraftError, NotPluginManagerError, StaleWriteError } from './registry.errors.js';
+
+@ApiTags('registry')
+@Controller('plugins/:plugin/versions')
+@Authenticated()
+export class PluginVersionsController {
+  constructor(private readonly versions: PluginVersionsService) {}
+
+  @Get()
+  @ApiOperation({
+    summary: 'List versions',
+    description: 'Newest first. Others see approved versions; the plugin’s owners see every status.',
+  })
+  @PaginatedList(PluginVersionResponseDto)
+  list(
+    @CurrentUser() caller: AuthUser,
+    @PluginKeyParam() key: string,
+    @Query() _query: PaginationQueryDto,
+    @Paging() window: PageWindow,
+  ): Promise<Slice<PluginVersionResponseDto>> {
+    return this.versions.list(caller, key, window);
+  }
+
+  @Get(':version')
+  @ApiOperation({ summary: 'Retrieve a version', description: 'Manifest, files, size, checksum and integrity.' })
+  retrieve(
+    @CurrentUser() caller: AuthUser,
+    @PluginKeyParam() key: string,
+    @VersionParam() version: string,
+  ): Promise<PluginVersionResponseDto> {
+    return this.versions.get(caller, key, version);
+  }
+
+  @Patch(':version')
+  @ApiErrors(NotADraftError, StaleWriteError, NotPluginManagerError)
+  @ApiOperation({
+    summary: 'Deprecate, yank or submit a version',
+    description:
+      'The plugin’s owners: set a deprecation message (null removes it), yank or restore, or submit a draft ' +
+      'with status `pending`. The content never changes.',
+  })
+  partialUpdate(
+    @CurrentUser() caller: AuthUser,
+    @PluginKeyParam() key: string,
+    @VersionParam() version: string,
+    @Body() dto: PatchedPluginVersionDto,
+  ): Promise<PluginVersionResponseDto> {
+    return this.versions.patch(caller, key, version, dto);
+  }
+
+  @Get(':version/download')
+  @ApiProduces('application/gzip')
+  @ApiHeader({ name: 'If-None-Match', required: false, description: 'An ETag from an earlier download.' })
+  @ApiOkResponse({
+    description:
+      'The artifact: a gzip’d tarball with `package/manifest.json` and the files. ETag is the `"<integrity>"`.',
+    content: { 'application/gzip': { schema: { type: 'string', format: 'binary' } } },
+  })
+  @ApiResponse({ status: 304, description: 'Not modified: the If-None-Match ETag is current.' })
+  @ApiOperation({
+    summary: 'Download a version',
+    description: 'The artifact bytes, byte-identical to what `size`, `checksum` and `integrity` describe. Counted.',
+  })
+  async download(
+    @CurrentUser() caller: AuthUser,
+    @PluginKeyParam() key: string,
+    @VersionParam() version: string,
+    @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<Buffer | undefined> {
+    const r = await this.versions.download(caller, key, version, ifNoneMatch);
+    void reply.header('etag', r.etag).header('cache-control', 'private, max-age=0, must-revalidate');
+    if (r.notModified) {
+      void reply.status(304);
+      return undefined;
+    }
+    void reply
+      .header('content-type', 'application/gzip')
+      .header('content-length', String(r.artifact.size))
+      .header('content-disposition', `attachment; filename="${r.filename}"`);
+    return r.artifact.bytes;
+  }
+}

@@ -1,0 +1,126 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { type AuthUser, Clock, type PageWindow, type Slice, sliceOf } from '@app/common';
+import type { Viewer } from '../auth/auth.entity.js';
+import { distTags, resolveVersionSpec, sortVersionsDesc } from './dist-tags.js';
+import { type PatchedPluginVersionDto, PluginVersionResponseDto } from './dto/plugin-version.dto.js';
+import { PluginVersionRepository } from './persistence/plugin-version.repository.js';
+import { PluginRepository } from './persistence/plugin.repository.js';
+import { PluginStateService } from './plugin-state.service.js';
+import { canManage, canSeeVersion } from './plugin-visibility.js';
+import type { Artifact, DistTags, Plugin, PluginVersion, VersionChanges } from './registry.entity.js';
+import {
+  NoInstallableVersionError,
+  NotADraftError,
+  NotPluginManagerError,
+  StaleWriteError,
+  versionNotFound,
+} from './registry.errors.js';
+import { RegistryAccess } from './registry-access.js';
+
+export type DownloadResult =
+  { notModified: true; etag: string } | { notModified: false; etag: string; artifact: Artifact; filename: string };
+
+const tagsOf = (tags: DistTags, version: string) =>
+  (['latest', 'next'] as const).filter((t) => tags[t] === version).map(String);
+
+/** A plugin's versions: list and read them, deprecate, yank or submit one, download one, pick one to install. */
+@Injectable()
+export class PluginVersionsService {
+  constructor(
+    private readonly plugins: PluginRepository,
+    private readonly versions: PluginVersionRepository,
+    private readonly registry: RegistryAccess,
+    private readonly state: PluginStateService,
+    @Inject(Clock) private readonly clock: Clock,
+  ) {}
+
+  async list(caller: AuthUser, key: string, window: PageWindow): Promise<Slice<PluginVersionResponseDto>> {
+    const { plugin, viewer } = await this.registry.visiblePlugin(caller, key);
+    const isManager = canManage(viewer, plugin);
+    const page = sliceOf(await this.visibleVersions(viewer, plugin), window);
+    return {
+      count: page.count,
+      items: page.items.map((v) => PluginVersionResponseDto.from(v, tagsOf(plugin.distTags, v.version), isManager)),
+    };
+  }
+
+  async get(caller: AuthUser, key: string, version: string): Promise<PluginVersionResponseDto> {
+    const { plugin, viewer, found } = await this.visibleVersion(caller, key, version);
+    return PluginVersionResponseDto.from(found, tagsOf(plugin.distTags, found.version), canManage(viewer, plugin));
+  }
+
+  /** Deprecate, yank, or submit a draft. Content stays immutable. */
+  async patch(
+    caller: AuthUser,
+    key: string,
+    version: string,
+    dto: PatchedPluginVersionDto,
+  ): Promise<PluginVersionResponseDto> {
+    const { plugin, viewer, found } = await this.visibleVersion(caller, key, version);
+    if (!canManage(viewer, plugin)) throw new NotPluginManagerError('change its versions');
+    if (dto.status === 'pending' && found.status !== 'draft') throw new NotADraftError(found.status);
+    const changes: VersionChanges = {};
+    if (dto.deprecated !== undefined) changes.deprecated = dto.deprecated;
+    if (dto.yanked !== undefined && dto.yanked !== found.yanked) {
+      changes.yanked = dto.yanked;
+      changes.yankedAt = dto.yanked ? this.clock.now() : null;
+    }
+    if (dto.status === 'pending') {
+      changes.status = 'pending';
+      changes.submittedAt = this.clock.now();
+    }
+    let updated = found;
+    if (Object.keys(changes).length) {
+      const res = await this.versions.update(key, version, changes, dto.status ? ['draft'] : undefined);
+      if (!res) throw new StaleWriteError();
+      updated = res;
+      if (changes.yanked !== undefined || changes.status) await this.state.refresh(key);
+    }
+    const fresh = (await this.plugins.find(key)) ?? plugin;
+    return PluginVersionResponseDto.from(updated, tagsOf(fresh.distTags, updated.version), true);
+  }
+
+  /** The artifact with its ETag (the integrity); counts the download unless the client already has it. */
+  async download(caller: AuthUser, key: string, version: string, ifNoneMatch?: string): Promise<DownloadResult> {
+    const { found } = await this.visibleVersion(caller, key, version);
+    const etag = `"${found.integrity}"`;
+    const tags = (ifNoneMatch ?? '').split(',').map((s) => s.trim().replace(/^W\//, ''));
+    if (tags.includes(etag) || tags.includes('*')) return { notModified: true, etag };
+    const artifact = await this.versions.artifact(key, version);
+    if (!artifact) throw versionNotFound();
+    await Promise.all([this.versions.countDownload(key, version), this.plugins.countDownload(key)]);
+    return { notModified: false, etag, artifact, filename: `${key}-${found.version}.tgz` };
+  }
+
+  /**
+   * The version an installation of `key` should use for `spec` (dist-tag, exact version or semver range), for
+   * the installation module. Others may install approved versions only; the plugin's managers also their own
+   * drafts and pending versions (to try them), never rejected ones. NoInstallableVersionError (PLUGIN_NOT_FOUND)
+   * when nothing matches.
+   */
+  async resolveInstallable(caller: AuthUser, key: string, spec = 'latest'): Promise<PluginVersion> {
+    const { plugin, viewer } = await this.registry.visiblePlugin(caller, key);
+    const candidates = (await this.visibleVersions(viewer, plugin)).filter((v) => v.status !== 'rejected');
+    let tags = plugin.distTags;
+    if (canManage(viewer, plugin)) {
+      // For managers the tags also cover versions still under review.
+      tags = distTags(candidates.map((v) => ({ version: v.version, status: 'approved' as const, yanked: v.yanked })));
+    }
+    const chosen = resolveVersionSpec(candidates, tags, spec.trim());
+    const found = chosen ? candidates.find((v) => v.version === chosen) : undefined;
+    if (!found) throw new NoInstallableVersionError(key, spec);
+    return found;
+  }
+
+  private async visibleVersions(viewer: Viewer, plugin: Plugin): Promise<PluginVersion[]> {
+    const all = await this.versions.list(plugin.key);
+    return sortVersionsDesc(all.filter((v) => canSeeVersion(viewer, plugin, v.status)));
+  }
+
+  private async visibleVersion(caller: AuthUser, key: string, version: string) {
+    const { plugin, viewer } = await this.registry.visiblePlugin(caller, key);
+    const found = await this.versions.find(key, version);
+    if (!found || !canSeeVersion(viewer, plugin, found.status)) throw versionNotFound();
+    return { plugin, viewer, found };
+  }
+}

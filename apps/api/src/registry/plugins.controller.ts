@@ -1,0 +1,114 @@
+import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiErrors,
+  Authenticated,
+  type AuthUser,
+  CurrentUser,
+  PaginatedList,
+  type PageWindow,
+  Paging,
+  PluginKeyParam,
+  type Slice,
+} from '@app/common';
+import { CatalogService } from './catalog.service.js';
+import { PatchedPluginDto } from './dto/patched-plugin.dto.js';
+import { PluginListQueryDto } from './dto/plugin-list-query.dto.js';
+import { PluginDetailResponseDto, PluginResponseDto, PublishResultResponseDto } from './dto/plugin-response.dto.js';
+import { PublishPluginDto } from './dto/publish-plugin.dto.js';
+import { PublishingService } from './publishing.service.js';
+import {
+  DependentsInstalledError,
+  NotPluginManagerError,
+  OrgPublishingForbiddenError,
+  PackageTooLargeError,
+  PluginInstalledError,
+  PluginKeyRetiredError,
+  PluginKeyTakenError,
+  PublisherRoleRequiredError,
+  ReservedPublisherError,
+  VersionReusedError,
+} from './registry.errors.js';
+
+@ApiTags('registry')
+@Controller('plugins')
+@Authenticated()
+export class PluginsController {
+  constructor(
+    private readonly catalog: CatalogService,
+    private readonly publishing: PublishingService,
+  ) {}
+
+  @Get()
+  @ApiOperation({
+    summary: 'Browse the catalog',
+    description:
+      'Plugins you can see: public ones with an approved version, your organisations’ org-scoped ones, and ' +
+      'everything you own in any state. Filter, search and order; installation flags are yours.',
+  })
+  @PaginatedList(PluginResponseDto)
+  list(
+    @CurrentUser() caller: AuthUser,
+    @Query() query: PluginListQueryDto,
+    @Paging() window: PageWindow,
+  ): Promise<Slice<PluginResponseDto>> {
+    return this.catalog.list(caller, query, window);
+  }
+
+  @Post()
+  @HttpCode(201)
+  @ApiErrors(
+    PluginKeyTakenError,
+    PluginKeyRetiredError,
+    VersionReusedError,
+    PackageTooLargeError,
+    ReservedPublisherError,
+    NotPluginManagerError,
+    PublisherRoleRequiredError,
+    OrgPublishingForbiddenError,
+  )
+  @ApiOperation({
+    summary: 'Publish a plugin or a new version',
+    description:
+      'A new key creates the plugin, owned by you or by `owner_org`; an existing key adds a version (its ' +
+      'owners only). The manifest is validated and every violation listed by path (`manifest.…`). Versions ' +
+      'start `pending` (or `draft`), are immutable, and `key@version` can never be reused. Files above the ' +
+      'upload limit are refused with LIMIT_EXCEEDED.',
+  })
+  create(@CurrentUser() caller: AuthUser, @Body() dto: PublishPluginDto): Promise<PublishResultResponseDto> {
+    return this.publishing.publish(caller, dto);
+  }
+
+  @Get(':plugin')
+  @ApiOperation({
+    summary: 'Retrieve a plugin',
+    description: 'The listing with its latest manifest, the versions you can see, dependents and your installation.',
+  })
+  retrieve(@CurrentUser() caller: AuthUser, @PluginKeyParam() key: string): Promise<PluginDetailResponseDto> {
+    return this.catalog.get(caller, key);
+  }
+
+  @Patch(':plugin')
+  @ApiErrors(NotPluginManagerError, PublisherRoleRequiredError)
+  @ApiOperation({ summary: 'Update a plugin listing', description: 'Listing fields and scope; the plugin’s owners.' })
+  partialUpdate(
+    @CurrentUser() caller: AuthUser,
+    @PluginKeyParam() key: string,
+    @Body() dto: PatchedPluginDto,
+  ): Promise<PluginResponseDto> {
+    return this.catalog.update(caller, key, dto);
+  }
+
+  @Delete(':plugin')
+  @HttpCode(204)
+  @ApiErrors(PluginInstalledError, DependentsInstalledError, NotPluginManagerError)
+  @ApiOperation({
+    summary: 'Unpublish a plugin',
+    description:
+      'Owners or admins; only when it has no installations and no installed plugin depends on it. The key ' +
+      'and its versions stay reserved.',
+  })
+  async destroy(@CurrentUser() caller: AuthUser, @PluginKeyParam() key: string): Promise<void> {
+    await this.catalog.remove(caller, key);
+  }
+}
