@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import type { DependencyCheck } from '../health.entity.js';
 
 export class LivenessResponseDto {
   /** Always `ok` when the process answers. */
@@ -28,6 +29,12 @@ export class DependencyCheckDto {
   /** Why the check failed, when it did. */
   @ApiProperty({ required: false, readOnly: true })
   error?: string;
+
+  static from(check: DependencyCheck): DependencyCheckDto {
+    const dto: DependencyCheckDto = { status: check.status, latency_ms: check.latencyMs };
+    if (check.error !== undefined) dto.error = check.error;
+    return dto;
+  }
 }
 
 export class ReadinessChecksDto {
