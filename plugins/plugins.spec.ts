@@ -1,7 +1,6 @@
 import { fileURLToPath } from 'node:url';
-import { EmbeddedMongoServer } from '@app/embedded-mongo';
 import {
-  MongoPluginStorage,
+  MemoryPluginStorage,
   PluginRuntime,
   readPluginDirectory,
   type LoadSpec,
@@ -9,7 +8,6 @@ import {
 } from '@app/runtime';
 import { RecordingBridge, RecordingObserver } from '@app/runtime/testing.js';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /** The shipped sample plugins, loaded from their folders through the runtime, as the server does with builtins. */
@@ -17,22 +15,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const dir = (name: string) => fileURLToPath(new URL(`./${name}`, import.meta.url));
 
 let runtime: PluginRuntime;
-let mongoServer: EmbeddedMongoServer;
-let client: MongoClient;
 const observer = new RecordingObserver();
 const bridge = new RecordingBridge();
 
-beforeAll(async () => {
-  mongoServer = await EmbeddedMongoServer.start();
-  client = await new MongoClient(mongoServer.uri).connect();
-  const storage = new MongoPluginStorage(client.db('plughub_plugins_spec').collection('plugin_storage'));
-  runtime = new PluginRuntime({ observer, bridge, storage, workers: 1 });
+beforeAll(() => {
+  // The app backs storage with Mongo (PluginStorageRepository, tested on its own); the plugins only need a store.
+  runtime = new PluginRuntime({ observer, bridge, storage: new MemoryPluginStorage(), workers: 1 });
 });
 
 afterAll(async () => {
   await runtime.close();
-  await client.close();
-  await mongoServer.stop();
 });
 
 function spec(id: string, plugin: PluginDirectory, extra: Partial<LoadSpec> = {}): LoadSpec {
@@ -88,7 +80,7 @@ describe('plughub.hello', () => {
 });
 
 describe('plughub.counter', () => {
-  it('keeps counters in Mongo-backed storage across restarts, uses its step and its secret token', async () => {
+  it('keeps counters in storage across restarts, uses its step and its secret token', async () => {
     const counter = await readPluginDirectory(dir('counter'));
     const load = spec('counter-1', counter, { config: { step: 5 }, secrets: { admin_token: 'open-sesame' } });
     await runtime.load(load);
@@ -130,13 +122,13 @@ describe('plughub.webhook-relay', () => {
 
   beforeAll(async () => {
     hook = Fastify({ forceCloseConnections: true });
-    hook.all('/hook', async (request) => {
+    hook.all('/hook', (request, reply) => {
       deliveries.push({
         method: request.method,
         body: request.body,
         source: request.headers['x-relay-source'] as string,
       });
-      return { received: true };
+      return reply.send({ received: true });
     });
     hookUrl = `${await hook.listen({ host: '127.0.0.1', port: 0 })}/hook`;
   });
@@ -162,18 +154,16 @@ describe('plughub.webhook-relay', () => {
       reply: { received: true },
     });
     await runtime.event('relay-1', { type: 'hello.greeted', data: { name: 'Ada' } });
-    expect(deliveries.map((d) => [d.method, d.body, d.source])).toEqual([
-      ['POST', { kind: 'message', source: 'test', payload: { order: 42 } }, 'test'],
-      [
-        'POST',
-        {
-          kind: 'event',
-          source: 'test',
-          payload: expect.objectContaining({ type: 'hello.greeted', data: { name: 'Ada' } }),
-        },
-        'test',
-      ],
+    expect(deliveries.map((d) => [d.method, d.source])).toEqual([
+      ['POST', 'test'],
+      ['POST', 'test'],
     ]);
+    expect(deliveries[0].body).toEqual({ kind: 'message', source: 'test', payload: { order: 42 } });
+    expect(deliveries[1].body).toMatchObject({
+      kind: 'event',
+      source: 'test',
+      payload: { type: 'hello.greeted', data: { name: 'Ada' } },
+    });
     expect((await runtime.health('relay-1')).checks[0]).toMatchObject({ name: 'webhook', status: 'pass' });
     await runtime.stop('relay-1');
   });

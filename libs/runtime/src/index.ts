@@ -2,7 +2,7 @@
  * @app/runtime: runs plugin installations.
  *
  * ```ts
- * const runtime = new PluginRuntime({ observer, storage: new MongoPluginStorage(db.collection('plugin_storage')), bridge });
+ * const runtime = new PluginRuntime({ observer, storage, bridge });   // the app's storage is a Mongo repository
  * await runtime.load({ installationId, pluginKey, version, manifest, code, config, secrets, grants, limits });
  * const reply = await runtime.message(installationId, { type: 'greet', data: { name: 'Ada' }, from: null });
  * await runtime.event(installationId, { type: 'user.login', data: {...} });
@@ -42,9 +42,16 @@ export { DEFAULT_PLATFORM_LIMITS, effectiveGrants, platformLimits, resolveLimits
 export { safeParse } from './safe-parse.js';
 export { RuntimeError, RUNTIME_ERROR_CODES, type RuntimeErrorCode } from './runtime-error.js';
 export type * from './runtime.types.js';
-export type { PluginStorage } from './storage/plugin-storage.js';
+export {
+  type PluginStorage,
+  checkKey,
+  encodeValue,
+  entrySize,
+  KeyedMutex,
+  MAX_STORAGE_KEY_LENGTH,
+  quotaError,
+} from './storage/plugin-storage.js';
 export { MemoryPluginStorage } from './storage/memory-plugin-storage.js';
-export { MongoPluginStorage, type PluginStorageDocument } from './storage/mongo-plugin-storage.js';
 export {
   DELIVERY_HEADER,
   INSTALLATION_HEADER,

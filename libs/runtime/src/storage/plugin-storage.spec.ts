@@ -1,38 +1,14 @@
-import { EmbeddedMongoServer } from '@app/embedded-mongo';
 import fc from 'fast-check';
-import { MongoClient } from 'mongodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RuntimeError } from '../runtime-error.js';
 import { MemoryPluginStorage } from './memory-plugin-storage.js';
-import { MongoPluginStorage, type PluginStorageDocument } from './mongo-plugin-storage.js';
 import type { PluginStorage } from './plugin-storage.js';
 
-let server: EmbeddedMongoServer;
-let client: MongoClient;
-let mongo: MongoPluginStorage;
-
-beforeAll(async () => {
-  // MONGODB_TEST_URI runs the same suite against a real MongoDB.
-  const uri = process.env.MONGODB_TEST_URI ?? (server = await EmbeddedMongoServer.start()).uri;
-  client = await new MongoClient(uri).connect();
-  const collection = client.db(`runtime_storage_${process.pid}`).collection<PluginStorageDocument>('plugin_storage');
-  mongo = new MongoPluginStorage(collection);
-  await mongo.ensureIndexes();
-});
-
-afterAll(async () => {
-  await client?.db(`runtime_storage_${process.pid}`).dropDatabase();
-  await client?.close();
-  await server?.stop();
-});
-
+// The Mongo-backed storage is the app's (apps/api/src/runtime/persistence/plugin-storage.repository.spec.ts).
 let n = 0;
 const fresh = () => `installation-${++n}`;
 
-describe.each([
-  ['memory', () => new MemoryPluginStorage() as PluginStorage],
-  ['mongo', () => mongo as PluginStorage],
-])('%s storage', (_, make) => {
+describe.each([['memory', () => new MemoryPluginStorage() as PluginStorage]])('%s storage', (_, make) => {
   it('stores, reads, lists and deletes JSON values per installation', async () => {
     const storage = make();
     const a = fresh();

@@ -1,0 +1,52 @@
+import type { EventBus } from '@app/common';
+import { type PluginRuntime, RuntimeError } from '@app/runtime';
+import type { MessageRouter } from './runtime.ports.js';
+
+/**
+ * The default MESSAGE_ROUTER, for a single node: a message is delivered to a ready installation of the target
+ * plugin loaded in this process (the first one, when several targets run it), with the sender's timeout; an
+ * emitted event goes onto the event bus as `plugin.event`. Fan-out of events to subscribed plugins, dead letters
+ * and NATS are the messaging module's, which replaces this router.
+ */
+export class InProcessMessageRouter implements MessageRouter {
+  constructor(
+    private readonly runtime: () => PluginRuntime,
+    private readonly events: EventBus,
+  ) {}
+
+  emitEvent(installationId: string, event: { type: string; data: unknown }): void {
+    const source = this.runtime().status(installationId);
+    this.events.notify('plugin.event', {
+      installationId,
+      pluginKey: source?.pluginKey ?? null,
+      type: event.type,
+      data: event.data,
+      at: new Date(),
+    });
+  }
+
+  async sendMessage(
+    fromInstallationId: string,
+    targetKey: string,
+    type: string,
+    data: unknown,
+    timeoutMs: number,
+  ): Promise<unknown> {
+    const runtime = this.runtime();
+    const target = runtime.list().find((s) => s.pluginKey === targetKey && s.state === 'ready');
+    if (!target) throw new RuntimeError('PLUGIN_NOT_LOADED', `no running installation of ${targetKey} on this node`);
+    const from = runtime.status(fromInstallationId)?.pluginKey ?? null;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new RuntimeError('PLUGIN_TIMEOUT', `${targetKey} did not answer within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+    });
+    try {
+      return await Promise.race([runtime.message(target.installationId, { type, data, from }), deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
