@@ -1,11 +1,10 @@
 import { JsonLogger } from '@app/common';
-import { ConfigError, loadConfig } from './config/app-config.js';
+import { type AppConfig, ConfigError, loadConfig } from './config/app-config.js';
 import { createApp } from './create-app.js';
 
-async function main(): Promise<void> {
-  let config;
+function configOrExit(): AppConfig {
   try {
-    config = loadConfig(process.env);
+    return loadConfig(process.env);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);
@@ -13,18 +12,22 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+}
+
+async function main(): Promise<void> {
+  const config = configOrExit();
   const app = await createApp(config);
   app.enableShutdownHooks();
-  await app.listen(config.port, config.host);
-  const shown = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  await app.listen(config.http.port, config.http.host);
+  const shown = config.http.host === '0.0.0.0' || config.http.host === '::' ? 'localhost' : config.http.host;
   const { port } = app.getHttpServer().address() as { port: number };
-  new JsonLogger('Plughub').log('Plughub is listening', {
-    url: `http://${shown}:${port}/api/`,
-    docs: `http://${shown}:${port}/api/docs/`,
-  });
+  app
+    .get(JsonLogger)
+    .child('Plughub')
+    .log('Plughub is listening', { url: `http://${shown}:${port}/api/`, docs: `http://${shown}:${port}/api/docs/` });
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`Plughub failed to start: ${(err as Error)?.stack ?? String(err)}\n`);
+  process.stderr.write(`Plughub failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);
 });

@@ -1,23 +1,25 @@
 import { readFileSync } from 'node:fs';
 import { Inject, Injectable } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import type { DatabaseConfig } from '../config/app-config.js';
+import { DATABASE_CONFIG } from '../config/config.module.js';
 import { projectFile } from '../config/paths.js';
 import { API_VERSION } from './api-version.js';
 import { type ChangelogEntry, parseChangelog } from './changelog.js';
 
 @Injectable()
 export class MetaService {
-  readonly serverVersion: string = JSON.parse(readFileSync(projectFile('package.json'), 'utf8')).version;
+  readonly serverVersion = (JSON.parse(readFileSync(projectFile('package.json'), 'utf8')) as { version: string })
+    .version;
   private changelog: ChangelogEntry[] | null = null;
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+  constructor(@Inject(DATABASE_CONFIG) private readonly database: DatabaseConfig) {}
 
   version() {
     return {
       server: this.serverVersion,
       api: API_VERSION,
       node: process.version,
-      database: this.config.mongodbUri ? ('mongodb' as const) : ('embedded' as const),
+      database: this.database.uri ? ('mongodb' as const) : ('embedded' as const),
     };
   }
 

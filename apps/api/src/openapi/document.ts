@@ -1,10 +1,35 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
-import { ERROR_STATUSES_EXTENSION, ErrorResponseDto, schemaName } from '@app/common';
+import {
+  AUTH_EXTENSION,
+  type AuthRequirement,
+  ERROR_REASONS_EXTENSION,
+  ERROR_STATUSES_EXTENSION,
+  ErrorResponseDto,
+  openApiSecurity,
+  schemaName,
+} from '@app/common';
 import { API_VERSION } from '../meta/api-version.js';
 import { inventreeOperationId } from './operation-id.js';
 
-type Json = Record<string, any>;
+type Json = Record<string, unknown>;
+
+/** The parts of an operation the post-processing reads and writes. */
+interface Operation {
+  operationId?: string;
+  summary?: string;
+  description?: string;
+  security?: Array<Record<string, string[]>>;
+  responses?: Record<string, Json>;
+  [extension: string]: unknown;
+}
+
+interface Document {
+  components: { schemas?: Record<string, Json>; responses?: Record<string, Json> };
+  paths: Record<string, Partial<Record<(typeof METHODS)[number], Operation>>>;
+  tags?: Array<{ name: string; description: string }>;
+  [key: string]: unknown;
+}
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;
 const AUTO_ID = 'auto:';
@@ -89,7 +114,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     extraModels: [ErrorResponseDto],
     operationIdFactory: (controllerKey, methodKey) => `${AUTO_ID}${controllerKey}.${methodKey}`,
   });
-  return finalizeDocument(raw as Json) as OpenAPIObject;
+  return finalizeDocument(raw as unknown as Document) as unknown as OpenAPIObject;
 }
 
 /**
@@ -97,8 +122,8 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
  * derived operationIds, security from the auth decorators, the error responses on every operation,
  * public schema names, and sorted keys.
  */
-export function finalizeDocument(doc: Json): Json {
-  const schemas: Json = doc.components?.schemas ?? {};
+export function finalizeDocument(doc: Document): Document {
+  const schemas = doc.components.schemas ?? {};
 
   // 1. Public schema names: UserResponseDto → User; every $ref follows.
   const renames = new Map<string, string>();
@@ -109,24 +134,24 @@ export function finalizeDocument(doc: Json): Json {
       renames.set(name, renamed);
     }
   }
-  const renamedSchemas: Json = {};
+  const renamedSchemas: Record<string, Json> = {};
   for (const [name, schema] of Object.entries(schemas)) renamedSchemas[renames.get(name) ?? name] = schema;
   doc.components.schemas = renamedSchemas;
   rewriteRefs(doc, renames);
 
   // 2. Paths with a trailing slash, operations completed.
-  const paths: Json = {};
+  const paths: Document['paths'] = {};
   const seenIds = new Map<string, string>();
-  for (const [path, item] of Object.entries<Json>(doc.paths)) {
+  for (const [path, item] of Object.entries(doc.paths)) {
     const slashed = path.endsWith('/') ? path : `${path}/`;
     paths[slashed] = item;
     for (const method of METHODS) {
       const op = item[method];
       if (!op) continue;
-      completeOperation(op, slashed, method);
-      const previous = seenIds.get(op.operationId);
-      if (previous) throw new Error(`Duplicate operationId ${op.operationId}: ${previous} and ${method} ${slashed}`);
-      seenIds.set(op.operationId, `${method} ${slashed}`);
+      const id = completeOperation(op, slashed, method);
+      const previous = seenIds.get(id);
+      if (previous) throw new Error(`Duplicate operationId ${id}: ${previous} and ${method} ${slashed}`);
+      seenIds.set(id, `${method} ${slashed}`);
     }
   }
   doc.paths = paths;
@@ -144,35 +169,62 @@ export function finalizeDocument(doc: Json): Json {
   return sortKeys(doc);
 }
 
-function completeOperation(op: Json, path: string, method: string): void {
-  const isPublic = op['x-public'] === true;
-  delete op['x-public'];
+/** The `$ref` of the JSON body of a response, if it has one. */
+function jsonRef(response: Json | undefined): string | undefined {
+  const content = response?.content as Record<string, { schema?: { $ref?: string } }> | undefined;
+  return content?.['application/json']?.schema?.$ref;
+}
 
-  if (typeof op.operationId !== 'string' || op.operationId.startsWith(AUTO_ID)) {
-    const okRef: string | undefined = op.responses?.['200']?.content?.['application/json']?.schema?.$ref;
+/** Completes one operation in place; returns its operationId. */
+function completeOperation(op: Operation, path: string, method: string): string {
+  const auth = openApiSecurity(op[AUTH_EXTENSION] as AuthRequirement | undefined);
+  delete op[AUTH_EXTENSION];
+
+  let id = op.operationId;
+  if (typeof id !== 'string' || id.startsWith(AUTO_ID)) {
+    const okRef = jsonRef(op.responses?.['200']);
     const isList = method === 'get' && !!okRef && /\/Paginated\w+List$/.test(okRef);
-    op.operationId = inventreeOperationId(path, method, isList);
+    id = inventreeOperationId(path, method, isList);
+    op.operationId = id;
   }
   if (!op.description) op.description = op.summary;
+  const reasons = (op[ERROR_REASONS_EXTENSION] ?? []) as ErrorReason[];
+  delete op[ERROR_REASONS_EXTENSION];
+  if (reasons.length) op.description = `${op.description ?? ''}${describeReasons(reasons)}`;
 
-  const basic = (op.security ?? []).some((s: Json) => 'basicAuth' in s);
-  if (basic) op.security = [{ basicAuth: [] }];
-  else if (isPublic) op.security = [];
-  else op.security = [{ bearerAuth: [] }, { tokenAuth: [] }];
+  op.security = auth.security;
+  if (auth.requiredRoles.length) op['x-required-roles'] = auth.requiredRoles;
 
-  const codes = ['400', '404', '500', ...(op[ERROR_STATUSES_EXTENSION] ?? []).map(String)];
+  const declared = (op[ERROR_STATUSES_EXTENSION] ?? []) as number[];
+  const codes = ['400', '404', '500', ...declared.map(String)];
   delete op[ERROR_STATUSES_EXTENSION];
-  if (!isPublic || basic) codes.push('401');
-  if (!isPublic) codes.push('403');
-  op.responses ??= {};
-  for (const [code, response] of Object.entries<Json>(op.responses)) {
+  if (auth.unauthenticated) codes.push('401');
+  if (auth.forbidden) codes.push('403');
+  const responses = (op.responses ??= {});
+  for (const [code, response] of Object.entries(responses)) {
     if (!response.description) response.description = DEFAULT_SUCCESS_DESCRIPTIONS[code] ?? 'Response.';
     // Error statuses declared by a controller get the shared Error response.
     if (ERROR_RESPONSES[code]) codes.push(code);
   }
   for (const code of codes) {
-    op.responses[code] = { $ref: `#/components/responses/${ERROR_RESPONSES[code].name}` };
+    responses[code] = { $ref: `#/components/responses/${ERROR_RESPONSES[code].name}` };
   }
+  return id;
+}
+
+interface ErrorReason {
+  status: number;
+  code: string;
+  reason: string;
+  description: string;
+}
+
+/** The `details.reason` values an operation can answer (from `@ApiErrors`), as a list in its description. */
+function describeReasons(reasons: ErrorReason[]): string {
+  const lines = [...reasons]
+    .sort((a, b) => a.status - b.status || a.reason.localeCompare(b.reason))
+    .map((r) => `- \`${r.reason}\` (${r.status} ${r.code}): ${r.description}`);
+  return `\n\nErrors by \`details.reason\`:\n${lines.join('\n')}`;
 }
 
 function rewriteRefs(node: unknown, renames: Map<string, string>): void {
@@ -191,7 +243,7 @@ function rewriteRefs(node: unknown, renames: Map<string, string>): void {
 
 /** Recursively sorts object keys (arrays keep their order), so the file is byte-stable. */
 export function sortKeys<T>(node: T): T {
-  if (Array.isArray(node)) return node.map(sortKeys) as T;
+  if (Array.isArray(node)) return (node as unknown[]).map((item) => sortKeys(item)) as T;
   if (node && typeof node === 'object') {
     return Object.fromEntries(
       Object.keys(node)
