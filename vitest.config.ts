@@ -13,6 +13,8 @@ export default defineConfig({
         find: new RegExp(`^@app/${name}(/.*)?$`),
         replacement: `${lib(name)}$1`,
       })),
+      // Test helpers (strictMock, clocks, fakes) for specs beside the code: test files only, never app code.
+      { find: /^@test\/(.*)$/, replacement: `${fileURLToPath(new URL('./test', import.meta.url))}/$1` },
     ],
   },
   test: {

@@ -1,21 +1,21 @@
 import { createHash } from 'node:crypto';
-import { JwtService } from '@nestjs/jwt';
-import { getModelToken } from '@nestjs/mongoose';
 import type { AuthUser } from '@app/common';
-import type { Model } from 'mongoose';
-import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { projectFile } from '../apps/api/src/config/paths.js';
 import { unpackArtifact } from '../apps/api/src/registry/artifact.js';
-import { INSTALLATION_LOOKUP, type InstallationLookup } from '../apps/api/src/registry/installation-lookup.js';
-import { PluginDoc } from '../apps/api/src/registry/plugin.schema.js';
+import { ModerationService } from '../apps/api/src/registry/moderation.service.js';
 import { ShippedPluginsLoader } from '../apps/api/src/registry/shipped-plugins.loader.js';
-import { VersionReviewService } from '../apps/api/src/registry/version-review.service.js';
-import { UserRepository } from '../apps/api/src/users/user.repository.js';
 import { type TestApp, useTestApp } from './support/app.js';
+import { FakeInstallations, installationsModule } from './support/installations.js';
 
 type Client = ReturnType<TestApp['client']>;
 type Json = Record<string, unknown>;
 
-const t = useTestApp();
+// The installation module does not exist yet: the registry reads installations through its port, bound here the
+// way that module will bind it, to a fake the tests set.
+const installations = new FakeInstallations();
+const t = useTestApp({ imports: [installationsModule(installations)] });
+afterEach(() => installations.reset());
 let alice: { id: string; client: Client }; // publisher
 let bob: { id: string; client: Client }; // plain user
 let carol: { id: string; client: Client }; // plain user, the "public"
@@ -46,8 +46,9 @@ const ICON = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 
 async function publish(client: Client, m: Json, extra: Json = {}) {
   return client.POST('/api/plugins/', { body: { manifest: m, files: { runner: RUNNER }, ...extra } as never });
 }
+// The admin module's review endpoint does not exist yet; its service does.
 const approve = (key: string, version: string) =>
-  t.app.get(VersionReviewService).review(REVIEWER, key, version, 'approved');
+  t.app.get(ModerationService).reviewVersion(REVIEWER, key, version, 'approved');
 const path = (plugin: string) => ({ params: { path: { plugin } } });
 const vpath = (plugin: string, version: string) => ({ params: { path: { plugin, version } } });
 const keysOf = (page: { results: Array<{ key: string }> } | undefined) => page!.results.map((p) => p.key);
@@ -225,8 +226,8 @@ describe('publish → catalog → detail → versions → download → rate', ()
     const key = 'acme.drafty';
     const pub = await publish(alice.client, manifest(key, '0.1.0'), { draft: true, scope: 'public' });
     expect(pub.data!.version.status).toBe('draft');
-    const review = t.app.get(VersionReviewService).review(REVIEWER, key, '0.1.0', 'approved');
-    await expect(review).rejects.toMatchObject({ code: 'CONFLICT' });
+    const review = t.app.get(ModerationService).reviewVersion(REVIEWER, key, '0.1.0', 'approved');
+    await expect(review).rejects.toMatchObject({ code: 'CONFLICT', details: { reason: 'draft_not_submitted' } });
     const submitted = await alice.client.PATCH('/api/plugins/{plugin}/versions/{version}/', {
       ...vpath(key, '0.1.0'),
       body: { status: 'pending' },
@@ -237,7 +238,7 @@ describe('publish → catalog → detail → versions → download → rate', ()
       body: { status: 'pending' },
     });
     expect(again.error!.code).toBe('CONFLICT');
-    const rejected = await t.app.get(VersionReviewService).review(REVIEWER, key, '0.1.0', 'rejected', 'No tests');
+    const rejected = await t.app.get(ModerationService).reviewVersion(REVIEWER, key, '0.1.0', 'rejected', 'No tests');
     expect(rejected.status).toBe('rejected');
     const mine = await alice.client.GET('/api/plugins/{plugin}/versions/{version}/', vpath(key, '0.1.0'));
     expect(mine.data!.review_notes).toBe('No tests');
@@ -298,7 +299,7 @@ describe('publishing errors', () => {
     });
     expect(res.response.status).toBe(422);
     expect(res.error!.code).toBe('LIMIT_EXCEEDED');
-    expect(res.error!.details).toEqual({ limit, actual: limit + 1 });
+    expect(res.error!.details).toEqual({ limit, actual: limit + 1, reason: 'package_too_large' });
     expect((await bob.client.GET('/api/plugins/{plugin}/', path('acme.big'))).response.status).toBe(404);
 
     // A body beyond the server's body limit is refused the same way.
@@ -405,16 +406,19 @@ describe('details and unpublishing', () => {
     const detail = await carol.client.GET('/api/plugins/{plugin}/', path(key));
     expect(detail.data!.dependents).toEqual(['acme.addon']);
 
-    // The installation module's port decides; fake what it will report.
-    const lookup = t.app.get<InstallationLookup>(INSTALLATION_LOOKUP);
-    const counts = vi.spyOn(lookup, 'countInstallations').mockResolvedValue(new Map([[key, 2]]));
-    expect((await alice.client.DELETE('/api/plugins/{plugin}/', path(key))).error!.code).toBe('CONFLICT');
-    counts.mockRestore();
-    const deps = vi.spyOn(lookup, 'countInstalledDependents').mockResolvedValue(1);
-    expect((await alice.client.DELETE('/api/plugins/{plugin}/', path(key))).error!.code).toBe(
-      'PLUGIN_DEPENDENCY_ERROR',
-    );
-    deps.mockRestore();
+    // The installation module's port decides.
+    installations.counts.set(key, 2);
+    expect((await alice.client.DELETE('/api/plugins/{plugin}/', path(key))).error).toMatchObject({
+      code: 'CONFLICT',
+      details: { reason: 'installed' },
+    });
+    installations.reset();
+    installations.dependents.set(key, 1);
+    expect((await alice.client.DELETE('/api/plugins/{plugin}/', path(key))).error).toMatchObject({
+      code: 'PLUGIN_DEPENDENCY_ERROR',
+      details: { reason: 'installed_dependents' },
+    });
+    installations.reset();
 
     expect((await carol.client.DELETE('/api/plugins/{plugin}/', path(key))).error!.code).toBe('FORBIDDEN');
     const del = await alice.client.DELETE('/api/plugins/{plugin}/', path(key));
@@ -430,17 +434,13 @@ describe('details and unpublishing', () => {
     const key = 'acme.installed';
     await publish(alice.client, manifest(key, '1.0.0', { tags: ['inst'] }), { scope: 'public' });
     await approve(key, '1.0.0');
-    const lookup = t.app.get<InstallationLookup>(INSTALLATION_LOOKUP);
-    const state = vi
-      .spyOn(lookup, 'stateFor')
-      .mockResolvedValue({ installed_version: '1.0.0', status: 'active', active: true, scope: 'user' });
+    installations.states.set(key, { installed_version: '1.0.0', status: 'active', active: true, scope: 'user' });
     const detail = await carol.client.GET('/api/plugins/{plugin}/', path(key));
     expect(detail.data).toMatchObject({
       is_installed: true,
       active: true,
       installation: { installed_version: '1.0.0' },
     });
-    state.mockRestore();
   });
 });
 
@@ -491,10 +491,8 @@ describe('catalog filters and ordering', () => {
     ] as const) {
       await carol.client.POST('/api/plugins/{plugin}/reviews/', { ...path(key), body: { rating } });
     }
-    // No API verifies plugins yet (the admin issue adds it): set the flag directly.
-    await t.app
-      .get<Model<PluginDoc>>(getModelToken(PluginDoc.name))
-      .updateOne({ key: 'zeta.beta' }, { verified: true });
+    // The admin module's verify endpoint does not exist yet; its service does.
+    await t.app.get(ModerationService).setVerified(REVIEWER, 'zeta.beta', true);
     // Touch delta so it is the most recently updated.
     await alice.client.PATCH('/api/plugins/{plugin}/', { ...path('acme.delta'), body: { description: 'Delta v2' } });
   });
@@ -519,10 +517,8 @@ describe('catalog filters and ordering', () => {
     expect(keysOf((await q({ installed: true })).data)).toEqual([]);
     expect(keysOf((await q({ installed: false })).data)).toHaveLength(4);
 
-    const lookup = t.app.get<InstallationLookup>(INSTALLATION_LOOKUP);
-    const keys = vi
-      .spyOn(lookup, 'keysFor')
-      .mockResolvedValue({ installed: ['acme.gamma', 'zeta.alpha'], active: ['zeta.alpha'] });
+    installations.installed = ['acme.gamma', 'zeta.alpha'];
+    installations.active = ['zeta.alpha'];
     expect(keysOf((await q({ installed: true })).data)).toEqual(['acme.gamma', 'zeta.alpha']);
     expect(keysOf((await q({ installed: false })).data)).toEqual(['acme.delta', 'zeta.beta']);
     expect(keysOf((await q({ active: true })).data)).toEqual(['zeta.alpha']);
@@ -532,7 +528,7 @@ describe('catalog filters and ordering', () => {
       ['acme.gamma', true, false],
       ['zeta.alpha', true, true],
     ]);
-    keys.mockRestore();
+    installations.reset();
 
     const bad = await q({ ordering: 'size', min_rating: 'high', verified: 'maybe' });
     expect(bad.error!.errors.map((e) => e.field).sort()).toEqual(['min_rating', 'ordering', 'verified']);
@@ -595,19 +591,9 @@ describe('ratings under concurrency', () => {
     const key = 'acme.popular';
     await publish(alice.client, manifest(key, '1.0.0'), { scope: 'public' });
     await approve(key, '1.0.0');
-    // Users made directly: twenty scrypt hashes and logins would dominate the test's time.
-    const repo = t.app.get(UserRepository);
-    const jwt = t.app.get(JwtService, { strict: false });
+    // Through the API: the test app hashes passwords at a low cost, so twenty accounts are cheap.
     const raters = await Promise.all(
-      Array.from({ length: 20 }, async (_, i) => {
-        const user = await repo.create({
-          email: `rater${i}@acme.test`,
-          name: `Rater ${i}`,
-          passwordHash: 'x',
-          roles: ['user'],
-        });
-        return { client: t.client({ accessToken: await jwt.signAsync({ sub: user.id }) }) };
-      }),
+      Array.from({ length: 20 }, (_, i) => t.createUser({ email: `rater${i}@acme.test`, name: `Rater ${i}` })),
     );
     const ratings = raters.map((_, i) => (i % 5) + 1);
     const results = await Promise.all(
@@ -615,14 +601,14 @@ describe('ratings under concurrency', () => {
         r.client.POST('/api/plugins/{plugin}/reviews/', { ...path(key), body: { rating: ratings[i] } }),
       ),
     );
-    expect(results.map((r) => r.response.status)).toEqual(Array(20).fill(201));
+    expect(results.map((r) => r.response.status)).toEqual(Array<number>(20).fill(201));
     // Half of them change their minds, all at once.
     await Promise.all(
       raters
         .slice(0, 10)
         .map((r) => r.client.POST('/api/plugins/{plugin}/reviews/', { ...path(key), body: { rating: 5 } })),
     );
-    const final = [...Array(10).fill(5), ...ratings.slice(10)];
+    const final = [...Array<number>(10).fill(5), ...ratings.slice(10)];
     const expected = Math.round((final.reduce((a, b) => a + b, 0) / 20) * 100) / 100;
     const stats = (await carol.client.GET('/api/plugins/{plugin}/', path(key))).data!.stats;
     expect(stats).toMatchObject({ reviews: 20, rating: expected });
@@ -645,7 +631,10 @@ describe('shipped plugins and repositories', () => {
       latest_version: '1.0.0',
     });
     expect(Object.keys(hello.data!.mixins).sort()).toEqual(['events', 'messaging', 'settings']);
-    expect(await t.app.get(ShippedPluginsLoader).onApplicationBootstrap()).toBeUndefined();
+  });
+
+  it('registers nothing again on a second start', async () => {
+    expect(await t.app.get(ShippedPluginsLoader).load(projectFile('plugins'))).toEqual([]);
     expect((await carol.client.GET('/api/plugins/{plugin}/versions/', path('plughub.hello'))).data!.count).toBe(1);
   });
 

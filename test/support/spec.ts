@@ -2,12 +2,32 @@ import { readFileSync } from 'node:fs';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 
-type Json = Record<string, any>;
+type Json = Record<string, unknown>;
+
+interface SpecResponse {
+  $ref?: string;
+  content?: Record<string, { schema?: Json }>;
+}
+
+export interface SpecOperationObject {
+  operationId: string;
+  security?: Json[];
+  responses: Record<string, SpecResponse>;
+  [key: string]: unknown;
+}
+
+interface Spec {
+  paths: Record<string, Record<string, SpecOperationObject | undefined>>;
+  components: { responses: Record<string, SpecResponse>; [key: string]: unknown };
+  [key: string]: unknown;
+}
 
 // ajv-formats ships CommonJS; under ESM its default export arrives wrapped.
-const addFormats = ((addFormatsModule as any).default ?? addFormatsModule) as (ajv: Ajv) => Ajv;
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (
+  ajv: Ajv,
+) => Ajv;
 
-export const spec: Json = JSON.parse(readFileSync(new URL('../../openapi/openapi.json', import.meta.url), 'utf8'));
+export const spec = JSON.parse(readFileSync(new URL('../../openapi/openapi.json', import.meta.url), 'utf8')) as Spec;
 
 /** OpenAPI 3.0 → JSON Schema: `nullable` becomes a null alternative; refs point into the spec document. */
 function toJsonSchema(node: unknown): unknown {
@@ -28,8 +48,8 @@ ajv.addSchema({ $id: 'spec.json', components: toJsonSchema(spec.components) });
 
 const cache = new Map<string, ValidateFunction>();
 
-function resolveResponse(response: Json): Json {
-  if (response.$ref) return spec.components.responses[response.$ref.split('/').pop()];
+function resolveResponse(response: SpecResponse): SpecResponse | undefined {
+  if (response.$ref) return spec.components.responses[response.$ref.split('/').pop() ?? ''];
   return response;
 }
 
@@ -42,7 +62,7 @@ export function checkResponse(method: string, schemaPath: string, status: number
   if (!op) return [`${method} ${schemaPath} is not in openapi.json`];
   const documented = op.responses[String(status)];
   if (!documented) return [`${method} ${schemaPath} answered ${status}, which the contract does not document`];
-  const schema = resolveResponse(documented).content?.['application/json']?.schema;
+  const schema = resolveResponse(documented)?.content?.['application/json']?.schema;
   if (!schema || body === undefined) return [];
   const key = `${method} ${schemaPath} ${status}`;
   let validate = cache.get(key);
@@ -59,22 +79,15 @@ export interface SpecOperation {
   path: string;
   operationId: string;
   security: Json[];
-  op: Json;
+  op: SpecOperationObject;
 }
 
 export function operations(): SpecOperation[] {
   const out: SpecOperation[] = [];
-  for (const [path, item] of Object.entries<Json>(spec.paths)) {
+  for (const [path, item] of Object.entries(spec.paths)) {
     for (const method of ['get', 'post', 'put', 'patch', 'delete']) {
-      if (item[method]) {
-        out.push({
-          method,
-          path,
-          operationId: item[method].operationId,
-          security: item[method].security ?? [],
-          op: item[method],
-        });
-      }
+      const op = item[method];
+      if (op) out.push({ method, path, operationId: op.operationId, security: op.security ?? [], op });
     }
   }
   return out;
