@@ -28,23 +28,24 @@ const server = await startServer(['--import', 'tsx', 'bench/registry-catalog.ser
 });
 const base = `http://127.0.0.1:${server.port}`;
 
-async function json(path: string, init: RequestInit = {}): Promise<any> {
+async function json<T>(path: string, init: RequestInit = {}): Promise<T> {
   const res = await fetch(`${base}${path}`, init);
   if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${path}: ${res.status} ${await res.text()}`);
-  return res.json();
+  return (await res.json()) as T;
 }
-const post = (path: string, body: unknown, token?: string) =>
-  json(path, {
+const post = <T>(path: string, body: unknown, token?: string) =>
+  json<T>(path, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
     body: JSON.stringify(body),
   });
 
 // A plain user, so the visibility filter is the full one (admins see everything).
-const adminToken = (await post('/api/auth/token/', admin)).access_token as string;
+type Token = { access_token: string };
+const adminToken = (await post<Token>('/api/auth/token/', admin)).access_token;
 const reader = { email: 'reader@plughub.local', password: 'reader-password-1', name: 'Reader' };
-await post('/api/users/', reader, adminToken);
-const token = (await post('/api/auth/token/', { email: reader.email, password: reader.password })).access_token;
+await post<unknown>('/api/users/', reader, adminToken);
+const token = (await post<Token>('/api/auth/token/', { email: reader.email, password: reader.password })).access_token;
 const auth = { authorization: `Bearer ${token}` };
 
 const queries = {
@@ -67,7 +68,7 @@ const pct = (xs: number[], p: number) => {
 
 const rows: Record<string, Record<string, number | string>> = {};
 for (const [label, path] of Object.entries(queries)) {
-  const first = await json(path, { headers: auth });
+  const first = await json<{ count: number }>(path, { headers: auth });
   for (let i = 0; i < 20; i++) await fetch(`${base}${path}`, { headers: auth }).then((r) => r.arrayBuffer());
   const lat: number[] = [];
   const cpu0 = serverCpuMs();

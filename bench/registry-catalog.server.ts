@@ -1,25 +1,30 @@
 /**
  * The server side of bench/registry-catalog.bench.ts: boots the compiled app on an in-memory embedded engine,
- * seeds N published, approved plugins straight into the collections (the same documents the registry writes),
- * and prints `LISTENING <port>`. Run by the bench as a child process, so load generation never shares its
- * event loop.
+ * seeds N published, approved plugins through the registry's own repositories (the writes the registry makes, not
+ * hand-made documents), and prints `LISTENING <port>`. Run by the bench as a child process, so load generation
+ * never shares its event loop.
  */
-import { getConnectionToken } from '@nestjs/mongoose';
-import type { Connection } from 'mongoose';
-
 const N = Number(process.env.BENCH_PLUGINS ?? 10_000);
 const dist = '../dist/apps/api/src';
-const { loadConfig } = (await import(
-  `${dist}/config/app-config.js`
-)) as typeof import('../apps/api/src/config/app-config.js');
-const { createApp } = (await import(`${dist}/create-app.js`)) as typeof import('../apps/api/src/create-app.js');
-const { buildArtifact, digestOf, manifestBytes } = (await import(
-  `${dist}/registry/artifact.js`
-)) as typeof import('../apps/api/src/registry/artifact.js');
+type Module<T> = Promise<T>;
+const { loadConfig } = await (import(`${dist}/config/app-config.js`) as Module<
+  typeof import('../apps/api/src/config/app-config.js')
+>);
+const { createApp } = await (import(`${dist}/create-app.js`) as Module<typeof import('../apps/api/src/create-app.js')>);
+const { buildArtifact, digestOf, manifestBytes, sha256Hex } = await (import(`${dist}/registry/artifact.js`) as Module<
+  typeof import('../apps/api/src/registry/artifact.js')
+>);
+const { PluginRepository } = await (import(`${dist}/registry/persistence/plugin.repository.js`) as Module<
+  typeof import('../apps/api/src/registry/persistence/plugin.repository.js')
+>);
+const { PluginVersionRepository } = await (import(
+  `${dist}/registry/persistence/plugin-version.repository.js`
+) as Module<typeof import('../apps/api/src/registry/persistence/plugin-version.repository.js')>);
 
 const config = loadConfig({ ...process.env, PLUGHUB_DB_MEMORY: 'true', PORT: '0', HOST: '127.0.0.1' });
 const app = await createApp(config);
-const connection = app.get<Connection>(getConnectionToken());
+const plugins = app.get(PluginRepository);
+const versions = app.get(PluginVersionRepository);
 
 const CATEGORIES = ['iot', 'ai', 'data', 'security', 'devops', 'finance', 'media', 'crm', 'search', 'integrations'];
 const WORDS = [
@@ -35,19 +40,14 @@ const WORDS = [
   'cache',
   'video',
 ];
-const started = Date.now();
-const plugins = [];
-const versions = [];
-for (let i = 0; i < N; i++) {
+
+async function seed(i: number): Promise<void> {
   const word = WORDS[i % WORDS.length];
-  const category = CATEGORIES[(i * 7) % CATEGORIES.length];
   const key = `pub${i % 250}.${word}-${i}`;
   const name = `${word[0].toUpperCase()}${word.slice(1)} tool ${i}`;
   const description = `Collects ${word} data and ships it to ${WORDS[(i * 3) % WORDS.length]} targets, number ${i}.`;
   const tags = [word, WORDS[(i * 5) % WORDS.length]];
-  // One in thirteen is private to its owner: the visibility filter has real work to do.
-  const scope = i % 13 === 1 ? 'private' : 'public';
-  const now = new Date(started - (N - i) * 1000);
+  const category = CATEGORIES[(i * 7) % CATEGORIES.length];
   const manifest = {
     key,
     name,
@@ -58,82 +58,63 @@ for (let i = 0; i < N; i++) {
     runtime: { type: 'sandbox', entry: 'runner.js' },
   };
   const runner = Buffer.from(`export function onMessage(m) { return ${i}; }\n`);
-  const artifact = buildArtifact([
+  const bytes = buildArtifact([
     { role: 'manifest', path: 'manifest.json', content: manifestBytes(manifest) },
     { role: 'runner', path: 'runner.js', content: runner },
   ]);
-  const digest = digestOf(artifact);
-  plugins.push({
+  const listing = { name, description, category, tags, homepage: null, repository: null, icon: null };
+  await plugins.create({
     key,
-    name,
-    description,
-    category,
-    tags,
+    ...listing,
     author: `Publisher ${i % 250}`,
-    author_lc: `publisher ${i % 250}`,
     license: 'MIT',
-    homepage: null,
-    repository: null,
-    icon: null,
-    owner_type: 'user',
-    owner_id: `0000000000000000${String(i % 250).padStart(8, '0')}`,
-    scope,
-    verified: i % 13 === 0,
-    killed: false,
-    killed_reason: null,
+    ownerType: 'user',
+    ownerId: `0000000000000000${String(i % 250).padStart(8, '0')}`,
+    // One in thirteen is private to its owner: the visibility filter has real work to do.
+    scope: i % 13 === 1 ? 'private' : 'public',
     status: 'approved',
-    has_approved: true,
-    dist_tags: { latest: '1.0.0', next: null },
-    display_version: '1.0.0',
-    last_published_at: now,
-    stats: { downloads: (i * 7919) % 10_000, rating: ((i % 41) / 10 + 1) | 0, reviews: i % 17, rating_sum: 0 },
-    is_builtin: false,
-    is_sample: false,
+    isBuiltin: false,
+    isSample: false,
     source: 'store',
-    mixins: i % 3 === 0 ? ['settings'] : [],
-    dependencies: [],
-    search_text: [key, name, description, ...tags].join('\n').toLowerCase(),
-    rev: 1,
-    computed_rev: 1,
-    created_by: null,
-    deleted_at: null,
-    deleted_by: null,
-    created_at: now,
-    updated_at: now,
+    createdBy: null,
   });
-  versions.push({
-    plugin_key: key,
-    version: '1.0.0',
-    version_key: '1.0.0',
-    prerelease: false,
+  const at = new Date(Date.now() - (N - i) * 1000);
+  await versions.insert(
+    {
+      key,
+      version: '1.0.0',
+      versionKey: '1.0.0',
+      prerelease: false,
+      status: 'approved',
+      manifest,
+      files: [{ role: 'runner', path: 'runner.js', size: runner.length, sha256: sha256Hex(runner), content: runner }],
+      artifact: { bytes, ...digestOf(bytes) },
+      publishedBy: null,
+      reviewedBy: null,
+    },
+    at,
+  );
+  await plugins.writeDerived(key, 1, {
     status: 'approved',
-    manifest,
-    files: [{ role: 'runner', path: 'runner.js', size: runner.length, sha256: 'x', content: runner }],
-    artifact,
-    size: digest.size,
-    checksum: digest.checksum,
-    integrity: digest.integrity,
-    deprecated: null,
-    yanked: false,
-    yanked_at: null,
-    downloads: 0,
-    review_notes: null,
-    reviewed_by: null,
-    reviewed_at: now,
-    submitted_at: now,
-    published_by: null,
-    published_at: now,
-    created_at: now,
-    updated_at: now,
+    hasApproved: true,
+    distTags: { latest: '1.0.0', next: null },
+    displayVersion: '1.0.0',
+    lastPublishedAt: at,
   });
+  // Ratings and downloads through the same counters the API moves, so the orderings have something to sort.
+  const reviews = i % 17;
+  if (reviews) {
+    const totals = await plugins.addToRatingTotals(key, reviews * ((i % 5) + 1), reviews);
+    await plugins.setRatingIfCurrent(key, totals, (i % 5) + 1);
+  }
+  if (i % 10 === 0) for (let d = 0; d < i % 7; d++) await plugins.countDownload(key);
 }
-for (let i = 0; i < N; i += 1000) {
-  await connection.collection('plugins').insertMany(plugins.slice(i, i + 1000));
-  await connection.collection('plugin_versions').insertMany(versions.slice(i, i + 1000));
+
+const started = Date.now();
+for (let i = 0; i < N; i += 50) {
+  await Promise.all(Array.from({ length: Math.min(50, N - i) }, (_, k) => seed(i + k)));
 }
-const seeded = await connection.collection('plugins').countDocuments({});
 await app.listen(0, '127.0.0.1');
 const { port } = app.getHttpServer().address() as { port: number };
-console.log(`SEEDED ${seeded} plugins in ${Date.now() - started} ms`);
-console.log(`ENGINE mongodb://${connection.host}:${connection.port}/${connection.name}`);
+console.log(`SEEDED ${N} plugins in ${Date.now() - started} ms`);
 console.log(`LISTENING ${port}`);

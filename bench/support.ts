@@ -15,14 +15,14 @@ export function startServer(
       out += chunk.toString();
       const m = ready.exec(out);
       if (m) {
-        child.stdout!.off('data', onData);
-        child.stdout!.resume();
-        child.stderr!.resume();
+        child.stdout.off('data', onData);
+        child.stdout.resume();
+        child.stderr.resume();
         resolve({ child, port: Number(m[1] ?? m[2]) });
       }
     };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+    child.stdout.on('data', onData);
+    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
     child.on('exit', (code) => reject(new Error(`server exited (${code}) before listening:\n${out}`)));
   });
 }
