@@ -1,28 +1,98 @@
 import tseslint from 'typescript-eslint';
 
+/**
+ * The rule names a list of configs sets; used to find the rules that need type information, on by default here
+ * and off in the legacy override below.
+ * @param {ReadonlyArray<{ rules?: object }>} configs
+ * @returns {Set<string>}
+ */
+const rulesOf = (configs) => new Set(configs.flatMap((c) => Object.keys(c.rules ?? {})));
+const plain = rulesOf(tseslint.configs.recommended);
+const typeCheckedOnly = [...rulesOf(tseslint.configs.recommendedTypeChecked)].filter((r) => !plain.has(r));
+
 export default tseslint.config(
   {
     ignores: [
       'dist/**',
       'node_modules/**',
       'data/**',
-      'libs/client/src/schema.ts',
-      'apps/api/src/metadata.ts',
       'coverage/**',
-      '**/*.mjs',
+      // Generated (see .gitattributes): never edited by hand, never linted.
+      'libs/client/src/**',
+      'apps/api/src/generated/**',
       '**/*.cjs',
       'plugins/**/*.js',
     ],
   },
-  ...tseslint.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
-      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+      parserOptions: {
+        // scripts/*.mjs (and this file) are plain ESM run by node, type-checked from their JSDoc by
+        // scripts/tsconfig.json.
+        projectService: { allowDefaultProject: ['eslint.config.mjs'], defaultProject: 'scripts/tsconfig.json' },
+        tsconfigRootDir: import.meta.dirname,
+      },
     },
     rules: {
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/switch-exhaustiveness-check': 'error',
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    // Specs hand mocked methods to expect(): referencing them unbound is the point there.
+    files: ['**/*.spec.ts', '**/*.e2e-spec.ts', 'test/support/**'],
+    rules: { '@typescript-eslint/unbound-method': 'off' },
+  },
+  {
+    // Mongo only in persistence (docs/MODULES.md): repositories, schemas and persistence modules are the only code
+    // that may import the database libraries or a schema; everything else goes through a repository or a port.
+    files: ['**/*.ts', '**/*.mjs'],
+    ignores: [
+      '**/persistence/**',
+      '**/*-persistence.module.ts',
+      'libs/database/**',
+      'libs/embedded-mongo/**',
+      // Benchmarks the engine itself, through the driver.
+      'bench/embedded-mongo.bench.ts',
+      // The one helper through which tests may read raw stored documents (leak, tamper and crash checks).
+      'test/support/raw-db.ts',
+    ],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['mongoose', 'mongoose/*', '@nestjs/mongoose', 'mongodb', 'mongodb/*'],
+              message: 'Mongo belongs in persistence/: use the module’s repository (or its port) instead.',
+            },
+            {
+              group: ['**/persistence/*.schema', '**/persistence/*.schema.js'],
+              message: 'Schemas belong in persistence/: import the entity from x.entity.ts instead.',
+            },
+            {
+              group: ['../*/persistence/*', '../../*/persistence/*'],
+              message: 'Another module’s persistence is its own: use its exported service or its port.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // LEGACY OVERRIDE, temporary: libs/embedded-mongo and libs/runtime are being rewritten in other worktrees right
+    // now (issues 16 and 11) and keep the rule set they were written against (typescript-eslint `recommended` with
+    // no-floating-promises, any allowed). Their engineers make them pass the strict set above; the integrator then
+    // deletes this block.
+    files: ['libs/embedded-mongo/**', 'libs/runtime/**', 'bench/runtime.bench.ts', 'bench/embedded-mongo.bench.ts'],
+    rules: {
+      ...Object.fromEntries(typeCheckedOnly.map((rule) => [rule, 'off'])),
+      '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-explicit-any': 'off',
+      '@typescript-eslint/switch-exhaustiveness-check': 'off',
     },
   },
 );

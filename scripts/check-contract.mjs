@@ -1,5 +1,5 @@
 // CI's contract gate:
-//  1. the committed openapi/openapi.json, apps/api/src/metadata.ts and libs/client/src are exactly
+//  1. the committed openapi/openapi.json, apps/api/src/generated/metadata.ts and libs/client/src are exactly
 //     what `npm run openapi` produces from the code (no drift);
 //  2. along the history of openapi/openapi.json, every change of the contract came with a higher
 //     info.version, and openapi/CHANGELOG.md has an entry for the current version.
@@ -7,19 +7,25 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
+/** @param {string[]} args */
 const git = (...args) => execFileSync('git', args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+/** @type {string[]} */
 const failures = [];
 
-const drift = git('status', '--porcelain', '--', 'openapi', 'libs/client', 'apps/api/src/metadata.ts').trim();
+const GENERATED = ['openapi', 'libs/client/src', 'apps/api/src/generated'];
+const drift = git('status', '--porcelain', '--', ...GENERATED).trim();
 if (drift) {
   failures.push(
     `Generated contract files differ from the committed ones (run \`npm run openapi\` and commit):\n${drift}`,
   );
-  failures.push(git('diff', '--stat', '--', 'openapi', 'libs/client', 'apps/api/src/metadata.ts'));
+  failures.push(git('diff', '--stat', '--', ...GENERATED));
 }
 
+/** @param {string} text */
 const withoutVersion = (text) => {
-  const doc = JSON.parse(text);
+  /** @type {unknown} */
+  const parsed = JSON.parse(text);
+  const doc = /** @type {{ info: { version?: string } }} */ (parsed);
   const version = Number(doc.info.version);
   delete doc.info.version;
   return { version, body: JSON.stringify(doc) };

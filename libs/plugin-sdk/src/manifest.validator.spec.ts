@@ -97,13 +97,13 @@ describe('validateManifest', () => {
     ['limits.max_pending', -1],
     ['name', ''],
   ])('reports %s for %j', (path, value) => {
-    const manifest: Record<string, any> = full();
+    const manifest: Record<string, unknown> = full();
     const keys = path.split('.');
     // dependencies use a dotted plugin key as the property name
     if (path.startsWith('dependencies.')) manifest.dependencies = { 'plughub.counter': value };
     else {
       let target = manifest;
-      for (const k of keys.slice(0, -1)) target = target[k] ??= {};
+      for (const k of keys.slice(0, -1)) target = (target[k] ??= {}) as Record<string, unknown>;
       target[keys.at(-1)!] = value;
     }
     expect(paths(manifest)).toContain(path);
