@@ -1,0 +1,29 @@
+import type { INestApplication } from '@nestjs/common';
+import { getConnectionToken } from '@nestjs/mongoose';
+import type { Connection } from 'mongoose';
+
+/**
+ * The one place tests may read stored documents as they are on disk, for what only raw documents show: that a
+ * secret is not stored in clear, that a refused request stored nothing, that a crash left no half-written state.
+ * Everything else goes through the API. Read-only on purpose; the lint rule that keeps Mongo in persistence/
+ * exempts this file alone.
+ */
+export async function rawDocuments(
+  app: INestApplication,
+  collection: string,
+  filter: Record<string, unknown> = {},
+): Promise<Array<Record<string, unknown>>> {
+  const db = app.get<Connection>(getConnectionToken()).db;
+  if (!db) throw new Error('the app has no open database connection');
+  return db.collection(collection).find(filter).toArray();
+}
+
+/** Every collection's documents, for before/after comparisons ("nothing was stored"). */
+export async function rawSnapshot(app: INestApplication): Promise<Record<string, Array<Record<string, unknown>>>> {
+  const db = app.get<Connection>(getConnectionToken()).db;
+  if (!db) throw new Error('the app has no open database connection');
+  const names = (await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name).sort();
+  const snapshot: Record<string, Array<Record<string, unknown>>> = {};
+  for (const name of names) snapshot[name] = await db.collection(name).find({}).sort({ _id: 1 }).toArray();
+  return snapshot;
+}
