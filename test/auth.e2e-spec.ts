@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ADMIN, useTestApp } from './support/app.js';
+import { rawDocuments } from './support/raw-db.js';
 import { operations } from './support/spec.js';
 
 const t = useTestApp();
@@ -83,6 +85,14 @@ describe('API tokens', () => {
       params: { path: { id: created.data!.id } },
     });
     expect(twice.error!.code).toBe('NOT_FOUND');
+  });
+
+  it('are stored as the hash of their key, never the key', async () => {
+    const user = await t.createUser({ email: 'stored@plughub.test' });
+    const { data } = await user.client.POST('/api/auth/api-tokens/', { body: { name: 'stored' } });
+    const stored = await rawDocuments(t.app, 'api_tokens', { name: 'stored' });
+    expect(stored.map((d) => d.key_hash)).toEqual([createHash('sha256').update(data!.key).digest('hex')]);
+    expect(JSON.stringify(stored)).not.toContain(data!.key);
   });
 
   it('honour expiry and read-only scope', async () => {
