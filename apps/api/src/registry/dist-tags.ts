@@ -1,6 +1,9 @@
 import semver from 'semver';
 import type { DistTags, VersionState, VersionStatus } from './registry.entity.js';
 
+// The installation module's resolver takes these types from here; they are declared in the entity file.
+export type { DistTags, VersionState, VersionStatus };
+
 /**
  * `key@version` identity ignores build metadata, as semver precedence does: `1.0.0+a` and `1.0.0+b` are the
  * same version, so publishing the second is a conflict.
