@@ -1,77 +1,105 @@
-import { describe, expect, it } from 'vitest';
-import { useTestApp } from './support/app.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type TestApp, useTestApp } from './support/app.js';
 
 const t = useTestApp();
+type User = Awaited<ReturnType<TestApp['createUser']>>;
+const acme = { params: { path: { org: 'acme' } } };
 
-describe('organisations', () => {
-  it('creator owns it; members see it; outsiders get 404; roles gate membership changes', async () => {
-    const owner = await t.createUser({ email: 'owner@acme.test' });
-    const bob = await t.createUser({ email: 'bob@acme.test' });
-    const eve = await t.createUser({ email: 'eve@elsewhere.test' });
+describe('an organisation and its members (in order)', () => {
+  let owner: User;
+  let bob: User;
+  let eve: User;
 
+  beforeAll(async () => {
+    owner = await t.createUser({ email: 'owner@acme.test' });
+    bob = await t.createUser({ email: 'bob@acme.test' });
+    eve = await t.createUser({ email: 'eve@elsewhere.test' });
+  });
+
+  it('belongs to its creator, as owner', async () => {
     const created = await owner.client.POST('/api/orgs/', { body: { slug: 'acme', name: 'Acme' } });
-    expect(created.response.status).toBe(201);
-    expect(created.data!.my_role).toBe('owner');
+    expect([created.response.status, created.data!.my_role]).toEqual([201, 'owner']);
+  });
 
+  it('keeps its slug: a second organisation with it is slug_taken', async () => {
     const dup = await bob.client.POST('/api/orgs/', { body: { slug: 'acme', name: 'Other' } });
-    expect(dup.response.status).toBe(409);
-    expect(dup.error!.code).toBe('CONFLICT');
+    expect([dup.response.status, dup.error]).toMatchObject([
+      409,
+      { code: 'CONFLICT', details: { reason: 'slug_taken' } },
+    ]);
+  });
 
-    expect((await eve.client.GET('/api/orgs/{org}/', { params: { path: { org: 'acme' } } })).error!.code).toBe(
-      'NOT_FOUND',
-    );
+  it('is invisible to outsiders: 404 and absent from their list', async () => {
+    expect((await eve.client.GET('/api/orgs/{org}/', acme)).error!.code).toBe('NOT_FOUND');
     expect((await eve.client.GET('/api/orgs/')).data!.count).toBe(0);
+  });
 
-    const added = await owner.client.POST('/api/orgs/{org}/members/', {
-      params: { path: { org: 'acme' } },
-      body: { user: 'bob@acme.test' },
-    });
-    expect(added.response.status).toBe(201);
-    expect(added.data!.role).toBe('member');
+  it('takes a member by email', async () => {
+    const added = await owner.client.POST('/api/orgs/{org}/members/', { ...acme, body: { user: 'bob@acme.test' } });
+    expect([added.response.status, added.data!.role]).toEqual([201, 'member']);
+  });
 
-    const bobView = await bob.client.GET('/api/orgs/{org}/', { params: { path: { org: 'acme' } } });
-    expect(bobView.data!.my_role).toBe('member');
-    const members = await bob.client.GET('/api/orgs/{org}/members/', { params: { path: { org: 'acme' } } });
+  it('shows a member their role and the members in the order they joined', async () => {
+    expect((await bob.client.GET('/api/orgs/{org}/', acme)).data!.my_role).toBe('member');
+    const members = await bob.client.GET('/api/orgs/{org}/members/', acme);
     expect(members.data!.results.map((m) => [m.email, m.role])).toEqual([
       ['owner@acme.test', 'owner'],
       ['bob@acme.test', 'member'],
     ]);
-
-    // A plain member cannot add people; an outsider cannot even see the org.
-    const byBob = await bob.client.POST('/api/orgs/{org}/members/', {
-      params: { path: { org: 'acme' } },
-      body: { user: eve.id },
-    });
-    expect(byBob.error!.code).toBe('FORBIDDEN');
-    const byEve = await eve.client.POST('/api/orgs/{org}/members/', {
-      params: { path: { org: 'acme' } },
-      body: { user: eve.id },
-    });
-    expect(byEve.error!.code).toBe('NOT_FOUND');
-
-    // The last owner cannot leave; a member can.
-    const ownerLeaves = await owner.client.DELETE('/api/orgs/{org}/members/{user}/', {
-      params: { path: { org: 'acme', user: owner.id } },
-    });
-    expect(ownerLeaves.error!.code).toBe('CONFLICT');
-    const bobLeaves = await bob.client.DELETE('/api/orgs/{org}/members/{user}/', {
-      params: { path: { org: 'acme', user: bob.id } },
-    });
-    expect(bobLeaves.response.status).toBe(204);
-    expect((await bob.client.GET('/api/orgs/{org}/', { params: { path: { org: 'acme' } } })).response.status).toBe(404);
   });
 
-  it('validates slugs and members', async () => {
-    const owner = await t.createUser({ email: 'owner2@acme.test' });
+  it('keeps plain members from adding people', async () => {
+    const byBob = await bob.client.POST('/api/orgs/{org}/members/', { ...acme, body: { user: eve.id } });
+    expect(byBob.error).toMatchObject({ code: 'FORBIDDEN', details: { reason: 'not_manager' } });
+  });
+
+  it('answers outsiders who try to add people as if it did not exist', async () => {
+    const byEve = await eve.client.POST('/api/orgs/{org}/members/', { ...acme, body: { user: eve.id } });
+    expect(byEve.error!.code).toBe('NOT_FOUND');
+  });
+
+  it('keeps its last owner', async () => {
+    const leaves = await owner.client.DELETE('/api/orgs/{org}/members/{user}/', {
+      params: { path: { org: 'acme', user: owner.id } },
+    });
+    expect(leaves.error).toMatchObject({ code: 'CONFLICT', details: { reason: 'last_owner' } });
+  });
+
+  it('lets a member leave, after which it is invisible to them', async () => {
+    const leaves = await bob.client.DELETE('/api/orgs/{org}/members/{user}/', {
+      params: { path: { org: 'acme', user: bob.id } },
+    });
+    expect(leaves.response.status).toBe(204);
+    expect((await bob.client.GET('/api/orgs/{org}/', acme)).response.status).toBe(404);
+  });
+});
+
+describe('validation', () => {
+  let owner: User;
+  beforeAll(async () => {
+    owner = await t.createUser({ email: 'owner2@acme.test' });
+    await owner.client.POST('/api/orgs/', { body: { slug: 'solo', name: 'Solo' } });
+  });
+
+  it('names every bad field of a new organisation', async () => {
     const bad = await owner.client.POST('/api/orgs/', { body: { slug: 'Not Valid!', name: '' } });
     expect(bad.error!.code).toBe('VALIDATION_ERROR');
     expect(bad.error!.errors.map((e) => e.field).sort()).toEqual(['name', 'slug']);
-    await owner.client.POST('/api/orgs/', { body: { slug: 'solo', name: 'Solo' } });
+  });
+
+  it('names the user field when the user to add does not exist', async () => {
     const ghost = await owner.client.POST('/api/orgs/{org}/members/', {
       params: { path: { org: 'solo' } },
       body: { user: 'ghost@nowhere.test', role: 'admin' },
     });
-    expect(ghost.error!.code).toBe('VALIDATION_ERROR');
-    expect(ghost.error!.errors[0].field).toBe('user');
+    expect(ghost.error).toMatchObject({ code: 'VALIDATION_ERROR', details: { reason: 'unknown_user' } });
+    expect(ghost.error!.errors.map((e) => e.field)).toEqual(['user']);
+  });
+
+  it('refuses a malformed path parameter, naming it', async () => {
+    const res = await owner.client.DELETE('/api/orgs/{org}/members/{user}/', {
+      params: { path: { org: 'solo', user: 'not-an-id' } },
+    });
+    expect(res.error).toMatchObject({ code: 'VALIDATION_ERROR', errors: [{ field: 'user' }] });
   });
 });
