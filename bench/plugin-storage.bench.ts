@@ -26,6 +26,7 @@ const app = await createApp(
     PLUGHUB_DB_MEMORY: 'true',
     PLUGHUB_LOG_LEVEL: 'warn',
     PLUGHUB_SAMPLES: 'false',
+    PLUGHUB_ADMIN_PASSWORD: 'bench-password-1',
     NODE_ENV: 'production',
   }),
 );
