@@ -1,15 +1,5 @@
 import tseslint from 'typescript-eslint';
 
-/**
- * The rule names a list of configs sets; used to find the rules that need type information, on by default here
- * and off in the legacy override below.
- * @param {ReadonlyArray<{ rules?: object }>} configs
- * @returns {Set<string>}
- */
-const rulesOf = (configs) => new Set(configs.flatMap((c) => Object.keys(c.rules ?? {})));
-const plain = rulesOf(tseslint.configs.recommended);
-const typeCheckedOnly = [...rulesOf(tseslint.configs.recommendedTypeChecked)].filter((r) => !plain.has(r));
-
 export default tseslint.config(
   {
     ignores: [
@@ -80,19 +70,6 @@ export default tseslint.config(
           ],
         },
       ],
-    },
-  },
-  {
-    // LEGACY OVERRIDE, temporary: libs/embedded-mongo and libs/runtime are being rewritten in other worktrees right
-    // now (issues 16 and 11) and keep the rule set they were written against (typescript-eslint `recommended` with
-    // no-floating-promises, any allowed). Their engineers make them pass the strict set above; the integrator then
-    // deletes this block.
-    files: ['libs/embedded-mongo/**', 'libs/runtime/**', 'bench/runtime.bench.ts', 'bench/embedded-mongo.bench.ts'],
-    rules: {
-      ...Object.fromEntries(typeCheckedOnly.map((rule) => [rule, 'off'])),
-      '@typescript-eslint/no-floating-promises': 'error',
-      '@typescript-eslint/no-explicit-any': 'off',
-      '@typescript-eslint/switch-exhaustiveness-check': 'off',
     },
   },
 );
