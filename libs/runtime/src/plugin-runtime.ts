@@ -30,6 +30,7 @@ import type {
   ReconfigureChanges,
   RuntimeOptions,
   StateChangeEvent,
+  WorkerPoolStatus,
 } from './runtime.types.js';
 import { safeParse } from './safe-parse.js';
 import type { CpuBudget, FromWorker, PayloadBounds, SandboxGrants, WireError } from './sandbox/protocol.js';
@@ -234,6 +235,16 @@ export class PluginRuntime {
 
   list(): InstanceStatus[] {
     return [...this.instances.values()].map((i) => this.describe(i));
+  }
+
+  /** The worker threads right now: alive (shared and dedicated) and the size the shared pool may grow to. */
+  workers(): WorkerPoolStatus {
+    const alive = this.pool.workers.filter((w) => w.alive);
+    return {
+      alive: alive.length,
+      dedicated: alive.filter((w) => w.dedicatedTo !== undefined).length,
+      max: this.pool.maxWorkers,
+    };
   }
 
   /** Stops every installation (running onCleanup) and terminates the workers. */

@@ -189,6 +189,15 @@ export interface InstanceStatus {
   limits: ResolvedLimits;
 }
 
+/** The sandbox worker threads, for health and metrics. */
+export interface WorkerPoolStatus {
+  /** Threads alive, shared and dedicated (a quarantined installation has one of its own). */
+  alive: number;
+  dedicated: number;
+  /** How many shared threads the pool may start (they start with the first load, or `warmUp`). */
+  max: number;
+}
+
 /** A message as handed to `PluginRuntime.message`; id and sent_at are filled in when missing. */
 export interface MessageInput {
   id?: string;
