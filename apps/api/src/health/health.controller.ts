@@ -12,7 +12,12 @@ export class HealthController {
   constructor(private readonly health: HealthService) {}
 
   @Get()
-  @ApiOperation({ summary: 'Liveness', description: 'Answers while the process is up, with version and uptime.' })
+  @ApiOperation({
+    summary: 'Liveness',
+    description:
+      'Answers while the process is up, with version, uptime and the plugin runtime (worker threads alive, ' +
+      'instances by state).',
+  })
   liveness(): LivenessResponseDto {
     return this.health.liveness();
   }
@@ -20,7 +25,9 @@ export class HealthController {
   @Get('ready')
   @ApiOperation({
     summary: 'Readiness',
-    description: 'Pings the database; 200 when the server can serve requests, 503 when it cannot.',
+    description:
+      'Pings the database (with a 2 s deadline); 200 when the server can serve requests, 503 while the database ' +
+      'does not answer. Also reports the plugin runtime, which is not a readiness condition.',
   })
   @ApiResponse({ status: 200, type: ReadinessResponseDto, description: 'Every dependency is up.' })
   @ApiResponse({ status: 503, type: ReadinessResponseDto, description: 'A dependency is down.' })

@@ -4,3 +4,11 @@ export interface DependencyCheck {
   latencyMs: number;
   error?: string;
 }
+
+/** What the runtime hosts right now: its worker threads and its plugin instances by state. */
+export interface RuntimeSnapshot {
+  workersAlive: number;
+  workersDedicated: number;
+  workersMax: number;
+  instances: Record<'loading' | 'ready' | 'failed' | 'stopping' | 'stopped', number>;
+}

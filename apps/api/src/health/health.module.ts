@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
 import { HealthController } from './health.controller.js';
 import { HealthService } from './health.service.js';
+import { RuntimeModule } from '../runtime/runtime.module.js';
 import { HealthPersistenceModule } from './persistence/health-persistence.module.js';
 
 @Module({
-  imports: [HealthPersistenceModule],
+  imports: [HealthPersistenceModule, RuntimeModule],
   controllers: [HealthController],
   providers: [HealthService],
   exports: [HealthService],

@@ -1,5 +1,47 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { DependencyCheck } from '../health.entity.js';
+import type { DependencyCheck, RuntimeSnapshot } from '../health.entity.js';
+
+export class InstancesByStateDto {
+  /** Instances running onInit. */
+  @ApiProperty({ type: 'integer', readOnly: true })
+  loading: number;
+  /** Instances serving calls. */
+  @ApiProperty({ type: 'integer', readOnly: true })
+  ready: number;
+  /** Instances that failed to start or crashed too often; they serve nothing until restarted. */
+  @ApiProperty({ type: 'integer', readOnly: true })
+  failed: number;
+  /** Instances running onCleanup. */
+  @ApiProperty({ type: 'integer', readOnly: true })
+  stopping: number;
+  /** Instances stopped but still known to the runtime. */
+  @ApiProperty({ type: 'integer', readOnly: true })
+  stopped: number;
+}
+
+export class RuntimeHealthDto {
+  /** Sandbox worker threads alive, shared and dedicated (they start with the first plugin loaded). */
+  @ApiProperty({ type: 'integer', readOnly: true })
+  workers_alive: number;
+  /** Of those, threads dedicated to one quarantined installation. */
+  @ApiProperty({ type: 'integer', readOnly: true })
+  workers_dedicated: number;
+  /** How many shared worker threads the runtime may start. */
+  @ApiProperty({ type: 'integer', readOnly: true })
+  workers_max: number;
+  /** Plugin instances loaded in the runtime, by state. */
+  @ApiProperty({ type: () => InstancesByStateDto, readOnly: true })
+  instances: InstancesByStateDto;
+
+  static from(snapshot: RuntimeSnapshot): RuntimeHealthDto {
+    return {
+      workers_alive: snapshot.workersAlive,
+      workers_dedicated: snapshot.workersDedicated,
+      workers_max: snapshot.workersMax,
+      instances: { ...snapshot.instances },
+    };
+  }
+}
 
 export class LivenessResponseDto {
   /** Always `ok` when the process answers. */
@@ -17,6 +59,9 @@ export class LivenessResponseDto {
   /** When the process started serving. */
   @ApiProperty({ format: 'date-time', readOnly: true })
   started_at: string;
+  /** The plugin runtime: worker threads and instances by state. */
+  @ApiProperty({ type: () => RuntimeHealthDto, readOnly: true })
+  runtime: RuntimeHealthDto;
 }
 
 export class DependencyCheckDto {
@@ -50,4 +95,7 @@ export class ReadinessResponseDto {
   /** One entry per dependency. */
   @ApiProperty({ type: () => ReadinessChecksDto, readOnly: true })
   checks: ReadinessChecksDto;
+  /** The plugin runtime (reported, not a readiness condition: plugins fail alone, the API still serves). */
+  @ApiProperty({ type: () => RuntimeHealthDto, readOnly: true })
+  runtime: RuntimeHealthDto;
 }
