@@ -6,6 +6,7 @@ import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { HealthModule } from './health/health.module.js';
 import { MetaModule } from './meta/meta.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 import { OrgsModule } from './orgs/orgs.module.js';
 import { RegistryModule } from './registry/registry.module.js';
 import { RuntimeModule } from './runtime/runtime.module.js';
@@ -28,6 +29,7 @@ export class AppModule {
         OrgsModule,
         RegistryModule,
         RuntimeModule,
+        MetricsModule,
       ],
     };
   }

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
+import { RequestMethod } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
@@ -71,7 +72,8 @@ export function createAdapter(config: AppConfig, logger: JsonLogger): FastifyAda
 
 /** Everything around the module graph: prefix, validation, the error envelope, the contract and Swagger UI. */
 export async function configureApp(app: NestFastifyApplication, logger: JsonLogger): Promise<void> {
-  app.setGlobalPrefix('api');
+  // Prometheus scrapes /metrics by default; everything else lives under /api.
+  app.setGlobalPrefix('api', { exclude: [{ path: 'metrics', method: RequestMethod.GET }] });
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter(logger.child('ExceptionFilter')));
   await app.init();

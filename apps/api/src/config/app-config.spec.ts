@@ -33,6 +33,9 @@ describe('loadConfig', () => {
     [{ PLUGHUB_HASH_CONCURRENCY: '0' }, 'PLUGHUB_HASH_CONCURRENCY'],
     [{ PLUGHUB_RUNTIME_WORKERS: 'many' }, 'PLUGHUB_RUNTIME_WORKERS'],
     [{ NATS_URL: 'http://x' }, 'NATS_URL'],
+    [{ PLUGHUB_METRICS_TOKEN: 'short' }, 'PLUGHUB_METRICS_TOKEN'],
+    [{ PLUGHUB_METRICS_RETENTION_DAYS: '0' }, 'PLUGHUB_METRICS_RETENTION_DAYS'],
+    [{ PLUGHUB_METRICS_FLUSH_MS: '10' }, 'PLUGHUB_METRICS_FLUSH_MS'],
   ])('%o stops start-up naming %s', (env, variable) => {
     let error: unknown;
     try {

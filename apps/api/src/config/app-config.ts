@@ -51,6 +51,16 @@ export interface MessagingConfig {
   natsUrl: string | null;
 }
 
+/** Prometheus, metric buckets, usage stats and plugin logs (metrics module). */
+export interface MetricsConfig {
+  /** Bearer token GET /metrics requires; null leaves it open (put it behind the network instead). */
+  token: string | null;
+  /** How long per-minute metric buckets and plugin log lines are kept. */
+  retentionDays: number;
+  /** How often buffered usage stats and metric buckets are written (a crash loses at most this much). */
+  flushIntervalMs: number;
+}
+
 /** The whole validated configuration; each module injects only its slice (see config.module.ts). */
 export interface AppConfig {
   env: 'development' | 'production' | 'test';
@@ -64,6 +74,7 @@ export interface AppConfig {
   registry: RegistryConfig;
   runtime: RuntimeConfig;
   messaging: MessagingConfig;
+  metrics: MetricsConfig;
 }
 
 /** Raised when an environment variable has a bad value; start-up stops with this message. */
@@ -136,6 +147,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const uploadBytes = int(env, 'PLUGHUB_MAX_UPLOAD_BYTES', 5 * 1024 * 1024, 1024, 1024 * 1024 * 1024);
   const natsUrl = str(env, 'NATS_URL') ?? null;
   if (natsUrl && !/^(nats|tls|ws|wss):\/\//.test(natsUrl)) throw new ConfigError('NATS_URL', 'must be a nats:// URL');
+  const metricsToken = str(env, 'PLUGHUB_METRICS_TOKEN') ?? null;
+  if (metricsToken !== null && metricsToken.length < 16) {
+    throw new ConfigError('PLUGHUB_METRICS_TOKEN', 'must be at least 16 characters long');
+  }
   const dataDir = resolve(str(env, 'PLUGHUB_DATA_DIR') ?? './data');
   const memory = bool(env, 'PLUGHUB_DB_MEMORY', false);
   const workers =
@@ -168,6 +183,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
       watchdogGraceMs: int(env, 'PLUGHUB_RUNTIME_WATCHDOG_GRACE_MS', 2000, 100, 600_000),
     },
     messaging: { natsUrl },
+    metrics: {
+      token: metricsToken,
+      retentionDays: int(env, 'PLUGHUB_METRICS_RETENTION_DAYS', 30, 1, 3650),
+      flushIntervalMs: int(env, 'PLUGHUB_METRICS_FLUSH_MS', 1000, 50, 60_000),
+    },
   };
 }
 

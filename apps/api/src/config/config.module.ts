@@ -16,6 +16,7 @@ export const USERS_CONFIG = Symbol('USERS_CONFIG');
 export const REGISTRY_CONFIG = Symbol('REGISTRY_CONFIG');
 export const RUNTIME_CONFIG = Symbol('RUNTIME_CONFIG');
 export const MESSAGING_CONFIG = Symbol('MESSAGING_CONFIG');
+export const METRICS_CONFIG = Symbol('METRICS_CONFIG');
 export { PAGINATION_CONFIG };
 
 const slices = (config: AppConfig) => [
@@ -27,6 +28,7 @@ const slices = (config: AppConfig) => [
   { provide: REGISTRY_CONFIG, useValue: config.registry },
   { provide: RUNTIME_CONFIG, useValue: config.runtime },
   { provide: MESSAGING_CONFIG, useValue: config.messaging },
+  { provide: METRICS_CONFIG, useValue: config.metrics },
 ];
 
 @Global()

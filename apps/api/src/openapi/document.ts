@@ -39,6 +39,7 @@ export const TAGS: Record<string, string> = {
   auth: 'Log in, API tokens and the current user.',
   health: 'Liveness and readiness of the service.',
   meta: 'Server version, API changelog and this document.',
+  metrics: 'Prometheus metrics of the service and its plugins.',
   orgs: 'Organisations and their members.',
   registry: 'The plugin registry: publish, catalog, versions, downloads, ratings and repositories.',
   users: 'User accounts and platform roles (admins).',
@@ -139,11 +140,11 @@ export function finalizeDocument(doc: Document): Document {
   doc.components.schemas = renamedSchemas;
   rewriteRefs(doc, renames);
 
-  // 2. Paths with a trailing slash, operations completed.
+  // 2. Paths under /api/ with a trailing slash (InvenTree); /metrics stays as Prometheus spells it.
   const paths: Document['paths'] = {};
   const seenIds = new Map<string, string>();
   for (const [path, item] of Object.entries(doc.paths)) {
-    const slashed = path.endsWith('/') ? path : `${path}/`;
+    const slashed = path.endsWith('/') || !path.startsWith('/api/') ? path : `${path}/`;
     paths[slashed] = item;
     for (const method of METHODS) {
       const op = item[method];
