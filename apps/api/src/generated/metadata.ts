@@ -321,6 +321,44 @@ export default async () => {
         [
           import('../health/dto/health.dto.js'),
           {
+            InstancesByStateDto: {
+              loading: { required: true, type: () => Number, description: 'Instances running onInit.' },
+              ready: { required: true, type: () => Number, description: 'Instances serving calls.' },
+              failed: {
+                required: true,
+                type: () => Number,
+                description: 'Instances that failed to start or crashed too often; they serve nothing until restarted.',
+              },
+              stopping: { required: true, type: () => Number, description: 'Instances running onCleanup.' },
+              stopped: {
+                required: true,
+                type: () => Number,
+                description: 'Instances stopped but still known to the runtime.',
+              },
+            },
+            RuntimeHealthDto: {
+              workers_alive: {
+                required: true,
+                type: () => Number,
+                description:
+                  'Sandbox worker threads alive, shared and dedicated (they start with the first plugin loaded).',
+              },
+              workers_dedicated: {
+                required: true,
+                type: () => Number,
+                description: 'Of those, threads dedicated to one quarantined installation.',
+              },
+              workers_max: {
+                required: true,
+                type: () => Number,
+                description: 'How many shared worker threads the runtime may start.',
+              },
+              instances: {
+                required: true,
+                type: () => t['../health/dto/health.dto.js'].InstancesByStateDto,
+                description: 'Plugin instances loaded in the runtime, by state.',
+              },
+            },
             LivenessResponseDto: {
               status: { required: true, description: 'Always `ok` when the process answers.', enum: ['ok'] },
               version: { required: true, type: () => String, description: 'The server release.' },
@@ -331,6 +369,11 @@ export default async () => {
                 description: 'Seconds since the process started serving.',
               },
               started_at: { required: true, type: () => String, description: 'When the process started serving.' },
+              runtime: {
+                required: true,
+                type: () => t['../health/dto/health.dto.js'].RuntimeHealthDto,
+                description: 'The plugin runtime: worker threads and instances by state.',
+              },
             },
             DependencyCheckDto: {
               status: {
@@ -362,6 +405,12 @@ export default async () => {
                 required: true,
                 type: () => t['../health/dto/health.dto.js'].ReadinessChecksDto,
                 description: 'One entry per dependency.',
+              },
+              runtime: {
+                required: true,
+                type: () => t['../health/dto/health.dto.js'].RuntimeHealthDto,
+                description:
+                  'The plugin runtime (reported, not a readiness condition: plugins fail alone, the API still serves).',
               },
             },
           },
@@ -597,7 +646,7 @@ export default async () => {
           import('../registry/dto/plugin-version.dto.js'),
           {
             VersionFileDto: {
-              role: { required: true, description: 'Which file it is.', enum: ['icon', 'runner', 'readme', 'shape'] },
+              role: { required: true, description: 'Which file it is.', enum: ['icon', 'readme', 'runner', 'shape'] },
               path: { required: true, type: () => String, description: 'Path inside the package (below `package/`).' },
               size: { required: true, type: () => Number, description: 'Size in bytes.' },
               sha256: { required: true, type: () => String, description: 'sha256 of the file, lower-case hex.' },
@@ -688,7 +737,7 @@ export default async () => {
               type: {
                 required: true,
                 description: '`user`, `org`, or `system` for the plugins shipped with the server.',
-                enum: ['user', 'org', 'system'],
+                enum: ['user', 'system', 'org'],
               },
               id: {
                 required: true,
@@ -1064,6 +1113,7 @@ export default async () => {
             },
           },
         ],
+        [import('../metrics/prometheus.controller.js'), { PrometheusController: { exposition: { type: String } } }],
         [
           import('../orgs/orgs.controller.js'),
           {
