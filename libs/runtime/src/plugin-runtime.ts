@@ -32,6 +32,7 @@ import type {
   StateChangeEvent,
   WorkerPoolStatus,
 } from './runtime.types.js';
+import { redactSecrets } from './redact.js';
 import { safeParse } from './safe-parse.js';
 import type { CpuBudget, FromWorker, PayloadBounds, SandboxGrants, WireError } from './sandbox/protocol.js';
 import type { WorkerExit, WorkerHost, WorkerResult } from './sandbox/worker-host.js';
@@ -235,6 +236,14 @@ export class PluginRuntime {
 
   list(): InstanceStatus[] {
     return [...this.instances.values()].map((i) => this.describe(i));
+  }
+
+  /**
+   * `text` with every secret setting value of the installation replaced by `[redacted]`, for whoever stores what
+   * the plugin wrote (log lines, error messages). Unchanged for an installation the runtime does not know.
+   */
+  redact(installationId: string, text: string): string {
+    return redactSecrets(text, this.instances.get(installationId)?.spec.secrets);
   }
 
   /** The worker threads right now: alive (shared and dedicated) and the size the shared pool may grow to. */
