@@ -1,0 +1,74 @@
+import { useTestDatabase } from '@app/database/testing.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { bucketIndex, quantile } from '../latency-histogram.js';
+import type { MinuteBucket } from '../metrics.entity.js';
+import { MetricBucketRepository } from './metric-bucket.repository.js';
+import { MetricBucketDoc, MetricBucketSchema } from './metric-bucket.schema.js';
+
+const DAY = 86_400_000;
+const T0 = Date.UTC(2026, 10, 30, 10, 0);
+
+function bucket(installationId: string, minuteOffset: number, durations: number[], errors = 0): MinuteBucket {
+  const latency: Record<number, number> = {};
+  for (const d of durations) latency[bucketIndex(d)] = (latency[bucketIndex(d)] ?? 0) + 1;
+  return {
+    installationId,
+    pluginKey: 'acme.p',
+    minute: new Date(T0 + minuteOffset * 60_000),
+    calls: durations.length,
+    errors,
+    durationSumMs: durations.reduce((a, b) => a + b, 0),
+    latency,
+    memoryMaxBytes: 1000 + minuteOffset,
+    hooks: { onMessage: { calls: durations.length, errors, durationSumMs: durations.reduce((a, b) => a + b, 0) } },
+  };
+}
+
+describe('MetricBucketRepository', () => {
+  const db = useTestDatabase('metric_buckets');
+  let repo: MetricBucketRepository;
+
+  beforeAll(async () => {
+    repo = new MetricBucketRepository(await db.model(MetricBucketDoc.name, MetricBucketSchema));
+  });
+
+  it('adds flushes of the same minute together, atomically per field', async () => {
+    await repo.add([bucket('a', 0, [1, 2]), bucket('a', 1, [10], 1)], 30 * DAY);
+    await Promise.all([repo.add([bucket('a', 0, [3], 1)], 30 * DAY), repo.add([bucket('a', 0, [4])], 30 * DAY)]);
+
+    const [first, second] = await repo.series('a', new Date(T0), new Date(T0 + 2 * 60_000), 60_000, new Date(T0));
+    expect(first).toMatchObject({ calls: 4, errors: 1, durationSumMs: 10, memoryMaxBytes: 1000 });
+    expect(second).toMatchObject({ calls: 1, errors: 1, durationSumMs: 10, memoryMaxBytes: 1001 });
+    expect(quantile(first.latency, 1)).toBeGreaterThanOrEqual(4 / 1.5);
+  });
+
+  it('folds minutes into aligned windows of the resolution, leaving other installations out', async () => {
+    const minutes = Array.from({ length: 30 }, (_, i) => bucket('b', i, [i + 1], i % 3 === 0 ? 1 : 0));
+    await repo.add([...minutes, bucket('c', 0, [99])], 30 * DAY);
+
+    const windows = await repo.series('b', new Date(T0), new Date(T0 + 30 * 60_000), 15 * 60_000, new Date(T0));
+    expect(windows.map((w) => w.start.getTime())).toEqual([T0, T0 + 15 * 60_000]);
+    expect(windows.map((w) => w.calls)).toEqual([15, 15]);
+    expect(windows.map((w) => w.errors)).toEqual([5, 5]);
+    expect(windows[0].durationSumMs).toBe((15 * 16) / 2);
+    expect(windows[1].memoryMaxBytes).toBe(1029);
+  });
+
+  it('leaves out minutes outside [from, to)', async () => {
+    const windows = await repo.series('b', new Date(T0 + 60_000), new Date(T0 + 3 * 60_000), 60_000, new Date(T0));
+    expect(windows.map((w) => w.calls)).toEqual([1, 1]);
+  });
+
+  it('hides minutes past their retention, and the TTL index removes them', async () => {
+    await repo.add([bucket('d', 0, [1])], DAY);
+    const range = [new Date(T0), new Date(T0 + 60_000), 60_000] as const;
+    expect(await repo.series('d', ...range, new Date(T0 + DAY - 1))).toHaveLength(1);
+    expect(await repo.series('d', ...range, new Date(T0 + DAY))).toHaveLength(0);
+
+    const indexes = await db.connection.collection('plugin_metric_buckets').indexes();
+    expect(indexes.find((i) => i.name === 'retention')).toMatchObject({
+      key: { expires_at: 1 },
+      expireAfterSeconds: 0,
+    });
+  });
+});

@@ -1,0 +1,47 @@
+import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
+import { Schema as MongooseSchema } from 'mongoose';
+
+/**
+ * One installation's calls within one minute; increments land with `$inc`, so concurrent flushes (and several
+ * API nodes) add up. No defaults: an upsert creates the fields it increments, and a default would collide with them.
+ */
+@Schema({ collection: 'plugin_metric_buckets', versionKey: false })
+export class MetricBucketDoc {
+  @Prop({ required: true })
+  installation_id: string;
+
+  @Prop({ required: true })
+  plugin_key: string;
+
+  /** Start of the minute (UTC). */
+  @Prop({ type: Date, required: true })
+  minute: Date;
+
+  @Prop({ required: true })
+  calls: number;
+
+  @Prop({ required: true })
+  error_count: number;
+
+  @Prop({ required: true })
+  duration_sum_ms: number;
+
+  /** Latency histogram: bucket index → calls (see latency-histogram.ts). */
+  @Prop({ type: MongooseSchema.Types.Mixed })
+  latency: Record<string, number>;
+
+  @Prop({ type: Number })
+  memory_max_bytes?: number;
+
+  /** Per hook: `{calls, errors, duration_sum_ms}`. */
+  @Prop({ type: MongooseSchema.Types.Mixed })
+  hooks: Record<string, { calls: number; errors: number; duration_sum_ms: number }>;
+
+  /** When the TTL index removes it (minute + the retention at write time). */
+  @Prop({ type: Date, required: true })
+  expires_at: Date;
+}
+export const MetricBucketSchema = SchemaFactory.createForClass(MetricBucketDoc);
+// One bucket per installation and minute; also serves the range scans of a series.
+MetricBucketSchema.index({ installation_id: 1, minute: 1 }, { name: 'installation_minute', unique: true });
+MetricBucketSchema.index({ expires_at: 1 }, { name: 'retention', expireAfterSeconds: 0 });
