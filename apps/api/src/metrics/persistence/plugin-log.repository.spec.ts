@@ -1,0 +1,77 @@
+import { useTestDatabase } from '@app/database/testing.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { LogLevel, PluginLogLine } from '../metrics.entity.js';
+import { PluginLogRepository } from './plugin-log.repository.js';
+import { PluginLogDoc, PluginLogSchema } from './plugin-log.schema.js';
+
+const DAY = 86_400_000;
+const T0 = Date.UTC(2026, 10, 30, 10, 0);
+const LEVELS: LogLevel[] = ['debug', 'info', 'warn', 'error'];
+
+function line(installationId: string, i: number, extra: Partial<PluginLogLine> = {}): PluginLogLine {
+  return {
+    installationId,
+    pluginKey: 'acme.p',
+    at: new Date(T0 + i * 1000),
+    level: LEVELS[i % 4],
+    message: `line ${i} ${i % 5 === 0 ? 'Order shipped' : 'tick'}`,
+    source: 'plugin',
+    truncated: false,
+    ...extra,
+  };
+}
+
+describe('PluginLogRepository', () => {
+  const db = useTestDatabase('plugin_logs');
+  let repo: PluginLogRepository;
+  const now = new Date(T0);
+
+  beforeAll(async () => {
+    repo = new PluginLogRepository(await db.model(PluginLogDoc.name, PluginLogSchema));
+    await repo.append(
+      Array.from({ length: 40 }, (_, i) => line('a', i)),
+      30 * DAY,
+    );
+    await repo.append([line('b', 0, { message: 'other installation' })], 30 * DAY);
+  });
+
+  it('pages an installation newest first', async () => {
+    const page = await repo.find({ installationId: 'a' }, { limit: 3, offset: 2 }, now);
+    expect(page.count).toBe(40);
+    expect(page.items.map((l) => l.message)).toEqual(['line 37 tick', 'line 36 tick', 'line 35 Order shipped']);
+  });
+
+  it('keeps lines at the minimum level and above', async () => {
+    const page = await repo.find({ installationId: 'a', minLevel: 'warn' }, { limit: 100, offset: 0 }, now);
+    expect(page.count).toBe(20);
+    expect(new Set(page.items.map((l) => l.level))).toEqual(new Set(['warn', 'error']));
+  });
+
+  it('narrows to a time range, start included and end excluded', async () => {
+    const range = { from: new Date(T0 + 10_000), to: new Date(T0 + 20_000) };
+    const page = await repo.find({ installationId: 'a', ...range }, { limit: 100, offset: 0 }, now);
+    expect(page.items.map((l) => l.at.getTime() - T0)).toEqual(Array.from({ length: 10 }, (_, i) => (19 - i) * 1000));
+  });
+
+  it('searches the message case-insensitively and literally', async () => {
+    const page = await repo.find({ installationId: 'a', search: 'order SHIPPED' }, { limit: 100, offset: 0 }, now);
+    expect(page.count).toBe(8);
+    const regexy = await repo.find({ installationId: 'a', search: '.*' }, { limit: 100, offset: 0 }, now);
+    expect(regexy.count).toBe(0);
+  });
+
+  it('round-trips fields, the request id and the truncation mark', async () => {
+    const fields = { order: { id: 7, 'dotted.key': true, $dollar: 'x' } };
+    await repo.append([line('c', 0, { fields, requestId: 'req-1', truncated: true })], 30 * DAY);
+    const [stored] = (await repo.find({ installationId: 'c' }, { limit: 1, offset: 0 }, now)).items;
+    expect(stored).toMatchObject({ fields, requestId: 'req-1', truncated: true, source: 'plugin' });
+  });
+
+  it('hides lines past their retention; the TTL index removes them', async () => {
+    await repo.append([line('d', 0)], DAY);
+    expect((await repo.find({ installationId: 'd' }, { limit: 5, offset: 0 }, new Date(T0 + DAY - 1))).count).toBe(1);
+    expect((await repo.find({ installationId: 'd' }, { limit: 5, offset: 0 }, new Date(T0 + DAY))).count).toBe(0);
+    const indexes = await db.connection.collection('plugin_logs').indexes();
+    expect(indexes.find((i) => i.name === 'retention')).toMatchObject({ expireAfterSeconds: 0 });
+  });
+});

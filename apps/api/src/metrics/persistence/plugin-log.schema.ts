@@ -1,0 +1,44 @@
+import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
+
+/** One stored plugin log line; append-only, removed by the TTL index. */
+@Schema({ collection: 'plugin_logs', versionKey: false })
+export class PluginLogDoc {
+  @Prop({ required: true })
+  installation_id: string;
+
+  @Prop({ required: true })
+  plugin_key: string;
+
+  @Prop({ type: Date, required: true })
+  at: Date;
+
+  @Prop({ required: true })
+  level: string;
+
+  /** 10 debug, 20 info, 30 warn, 40 error: "this level and above" is a range. */
+  @Prop({ required: true })
+  severity: number;
+
+  @Prop({ required: true })
+  message: string;
+
+  /** JSON text of the line's fields: plugin data never meets Mongo's key rules ($, dots). */
+  @Prop({ type: String })
+  fields?: string;
+
+  @Prop({ type: String })
+  request_id?: string;
+
+  @Prop({ required: true })
+  source: string;
+
+  @Prop({ required: true })
+  truncated: boolean;
+
+  @Prop({ type: Date, required: true })
+  expires_at: Date;
+}
+export const PluginLogSchema = SchemaFactory.createForClass(PluginLogDoc);
+// Newest first per installation, the one order the logs endpoint reads in; filters narrow that scan.
+PluginLogSchema.index({ installation_id: 1, at: -1 }, { name: 'installation_at' });
+PluginLogSchema.index({ expires_at: 1 }, { name: 'retention', expireAfterSeconds: 0 });
