@@ -1,0 +1,53 @@
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { OnPlughubEvent } from '@app/common';
+import { type HookCallEvent, PluginRuntime } from '@app/runtime';
+import type { UsageDelta } from './metrics.entity.js';
+import { INSTALLATION_USAGE, type InstallationUsageSink } from './metrics.ports.js';
+
+/**
+ * Usage stats count the plugin's work: onMessage and onEvent calls (lifecycle and health hooks are counted per hook
+ * in the metric buckets instead). Calls are summed per installation in memory and handed to INSTALLATION_USAGE on
+ * each flush, so the hot path never waits for Mongo; a crash loses at most one flush interval
+ * (PLUGHUB_METRICS_FLUSH_MS).
+ */
+@Injectable()
+export class UsageStatsRecorder {
+  private pending = new Map<string, UsageDelta>();
+
+  constructor(
+    private readonly runtime: PluginRuntime,
+    @Optional() @Inject(INSTALLATION_USAGE) private readonly sink: InstallationUsageSink | null,
+  ) {}
+
+  @OnPlughubEvent('runtime.call')
+  onCall(event: HookCallEvent): void {
+    if (!this.sink || (event.hook !== 'onMessage' && event.hook !== 'onEvent')) return;
+    let delta = this.pending.get(event.installationId);
+    if (!delta) {
+      delta = {
+        installationId: event.installationId,
+        executions: 0,
+        errors: 0,
+        durationMs: 0,
+        lastUsed: event.at,
+        lastError: null,
+      };
+      this.pending.set(event.installationId, delta);
+    }
+    delta.executions++;
+    delta.durationMs += event.durationMs;
+    if (event.at > delta.lastUsed) delta.lastUsed = event.at;
+    if (event.outcome !== 'ok') {
+      delta.errors++;
+      const message = event.error ? `${event.error.code}: ${event.error.message}` : event.outcome;
+      delta.lastError = { message: this.runtime.redact(event.installationId, message), at: event.at };
+    }
+  }
+
+  async flush(): Promise<void> {
+    if (!this.sink || this.pending.size === 0) return;
+    const batch = [...this.pending.values()];
+    this.pending = new Map();
+    await this.sink.add(batch);
+  }
+}
