@@ -59,6 +59,10 @@ export interface MetricsConfig {
   retentionDays: number;
   /** How often buffered usage stats and metric buckets are written (a crash loses at most this much). */
   flushIntervalMs: number;
+  /** Plugin log lines stored per installation and minute; the excess is counted and reported as one line. */
+  logLinesPerMinute: number;
+  /** Longest message (and fields, as JSON) a stored log line keeps; longer ones are cut and marked. */
+  logLineChars: number;
 }
 
 /** The whole validated configuration; each module injects only its slice (see config.module.ts). */
@@ -187,6 +191,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
       token: metricsToken,
       retentionDays: int(env, 'PLUGHUB_METRICS_RETENTION_DAYS', 30, 1, 3650),
       flushIntervalMs: int(env, 'PLUGHUB_METRICS_FLUSH_MS', 1000, 50, 60_000),
+      logLinesPerMinute: int(env, 'PLUGHUB_PLUGIN_LOG_RATE', 600, 1, 1_000_000),
+      logLineChars: int(env, 'PLUGHUB_PLUGIN_LOG_LINE_CHARS', 4096, 64, 1024 * 1024),
     },
   };
 }

@@ -1,6 +1,7 @@
 import { PluginRuntime } from '@app/runtime';
 import { describe, expect, it } from 'vitest';
 import { strictMock } from '../../../../test/support/strict-mock.js';
+import { loadConfig } from '../config/app-config.js';
 import { MetricsTokenError } from './metrics.errors.js';
 import { PrometheusMetrics } from './prometheus-metrics.js';
 import { PrometheusService } from './prometheus.service.js';
@@ -11,7 +12,7 @@ function service(token: string | null): PrometheusService {
   const runtime = strictMock(PluginRuntime);
   runtime.workers.mockReturnValue({ alive: 0, dedicated: 0, max: 2 });
   runtime.list.mockReturnValue([]);
-  return new PrometheusService(new PrometheusMetrics(runtime), { token, retentionDays: 30, flushIntervalMs: 1000 });
+  return new PrometheusService(new PrometheusMetrics(runtime), { ...loadConfig({}).metrics, token });
 }
 
 describe('PrometheusService', () => {

@@ -1,0 +1,18 @@
+import { Module } from '@nestjs/common';
+import { MongooseModule } from '@nestjs/mongoose';
+import { MetricBucketRepository } from './metric-bucket.repository.js';
+import { MetricBucketDoc, MetricBucketSchema } from './metric-bucket.schema.js';
+import { PluginLogRepository } from './plugin-log.repository.js';
+import { PluginLogDoc, PluginLogSchema } from './plugin-log.schema.js';
+
+@Module({
+  imports: [
+    MongooseModule.forFeature([
+      { name: MetricBucketDoc.name, schema: MetricBucketSchema },
+      { name: PluginLogDoc.name, schema: PluginLogSchema },
+    ]),
+  ],
+  providers: [MetricBucketRepository, PluginLogRepository],
+  exports: [MetricBucketRepository, PluginLogRepository],
+})
+export class MetricsPersistenceModule {}
