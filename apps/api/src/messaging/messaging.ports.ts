@@ -1,0 +1,33 @@
+import type { EventOwner } from './messaging.entity.js';
+
+/** An installation as the event pipeline sees it. */
+export interface EventParticipant {
+  installationId: string;
+  pluginKey: string;
+  owner: EventOwner;
+  /** Its manifest's `events.subscribes` patterns (`*`, `user.*`, `plugin.installed`). */
+  subscribes: string[];
+}
+
+/**
+ * INSTALLATION_DIRECTORY: which installations exist for the event pipeline, and the port the installation module's
+ * data binds. The pipeline asks it who an emitting installation belongs to (which decides who may read its
+ * events) and which active installations subscribe to events.
+ *
+ * Bound in a global module, the way ports are (docs/MODULES.md):
+ *
+ *   @Global() @Module({ providers: [InstallationDirectoryAdapter,
+ *     { provide: INSTALLATION_DIRECTORY, useExisting: InstallationDirectoryAdapter }],
+ *     exports: [INSTALLATION_DIRECTORY] })
+ *
+ * Until it is bound an emitted event is still stored and streamed (to platform admins, since its owner is
+ * unknown) but nobody subscribes. e2e tests bind one over plugins they load themselves (test/support/events.ts).
+ */
+export const INSTALLATION_DIRECTORY = Symbol('INSTALLATION_DIRECTORY');
+
+export interface InstallationDirectory {
+  /** The installation, or null when it does not exist (any more). */
+  describe(installationId: string): Promise<EventParticipant | null>;
+  /** Active installations granted `events:subscribe` with at least one subscription. */
+  subscribers(): Promise<EventParticipant[]>;
+}

@@ -1,0 +1,69 @@
+import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
+import { Schema as MongooseSchema } from 'mongoose';
+
+@Schema({ _id: false, versionKey: false })
+export class EventSourceDoc {
+  @Prop({ type: String, required: true, enum: ['plugin', 'system'] })
+  kind: 'plugin' | 'system';
+
+  @Prop({ type: String, default: null })
+  installation_id: string | null;
+
+  @Prop({ type: String, default: null })
+  plugin_key: string | null;
+}
+const EventSourceSchema = SchemaFactory.createForClass(EventSourceDoc);
+
+@Schema({ _id: false, versionKey: false })
+export class EventOwnerDoc {
+  @Prop({ type: String, required: true, enum: ['user', 'org', 'global'] })
+  scope: 'user' | 'org' | 'global';
+
+  @Prop({ type: String, default: null })
+  user_id: string | null;
+
+  @Prop({ type: String, default: null })
+  org_id: string | null;
+}
+const EventOwnerSchema = SchemaFactory.createForClass(EventOwnerDoc);
+
+/** Every event, system or plugin: append-only. */
+@Schema({ collection: 'events', versionKey: false })
+export class EventDoc {
+  /** The event's public id (UUID). */
+  @Prop({ required: true, unique: true })
+  event_id: string;
+
+  /** One order over all events, from the event_sequences counter. */
+  @Prop({ required: true, unique: true })
+  sequence: number;
+
+  @Prop({ required: true })
+  type: string;
+
+  @Prop({ type: EventSourceSchema, required: true })
+  source: EventSourceDoc;
+
+  @Prop({ type: EventOwnerSchema, default: null })
+  owner: EventOwnerDoc | null;
+
+  @Prop({ type: MongooseSchema.Types.Mixed, default: null })
+  data: unknown;
+
+  @Prop({ required: true })
+  at: Date;
+}
+export const EventSchema = SchemaFactory.createForClass(EventDoc);
+EventSchema.index({ type: 1, sequence: -1 });
+EventSchema.index({ 'source.plugin_key': 1, sequence: -1 });
+
+/** The counter handing out event sequence numbers (one document, `_id: 'events'`). */
+@Schema({ collection: 'event_sequences', versionKey: false })
+export class EventSequenceDoc {
+  @Prop({ type: String, required: true })
+  _id: string;
+
+  @Prop({ required: true })
+  value: number;
+}
+export const EventSequenceSchema = SchemaFactory.createForClass(EventSequenceDoc);
