@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { LogLevel, PaginationConfig } from '@app/common';
 
@@ -49,6 +50,13 @@ export interface RuntimeConfig {
 
 export interface MessagingConfig {
   natsUrl: string | null;
+  /** This node's name on the bus (NATS monitoring, leases). */
+  nodeName: string;
+  /** Event delivery: attempts per subscriber before a dead letter, and the first retry's delay (doubling). */
+  eventMaxAttempts: number;
+  eventRetryBaseMs: number;
+  /** Milliseconds between keep-alive comments on an idle event stream. */
+  sseKeepAliveMs: number;
 }
 
 /** Prometheus, metric buckets, usage stats and plugin logs (metrics module). */
@@ -186,7 +194,13 @@ export function loadConfig(env: Env = process.env): AppConfig {
       crashWindowMs: int(env, 'PLUGHUB_RUNTIME_CRASH_WINDOW_MS', 60_000, 1000, 24 * 3600 * 1000),
       watchdogGraceMs: int(env, 'PLUGHUB_RUNTIME_WATCHDOG_GRACE_MS', 2000, 100, 600_000),
     },
-    messaging: { natsUrl },
+    messaging: {
+      natsUrl,
+      nodeName: str(env, 'PLUGHUB_NODE_NAME') ?? `plughub-api@${hostname()}:${process.pid}`,
+      eventMaxAttempts: int(env, 'PLUGHUB_EVENT_MAX_ATTEMPTS', 5, 1, 100),
+      eventRetryBaseMs: int(env, 'PLUGHUB_EVENT_RETRY_BASE_MS', 1000, 10, 3_600_000),
+      sseKeepAliveMs: int(env, 'PLUGHUB_SSE_KEEPALIVE_MS', 15_000, 100, 600_000),
+    },
     metrics: {
       token: metricsToken,
       retentionDays: int(env, 'PLUGHUB_METRICS_RETENTION_DAYS', 30, 1, 3650),

@@ -1,0 +1,109 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { PaginationQueryDto } from '@app/common';
+import { PLUGIN_KEY_PATTERN } from '@app/plugin-sdk';
+import { IsDateString, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import type { StoredEvent } from '../messaging.entity.js';
+
+/** An event type (`plugin.installed`) or a subscription pattern (`plugin.*`, `*`). */
+export const EVENT_TYPE_FILTER_PATTERN = '^(\\*|[a-z0-9][a-z0-9_-]*(\\.[a-z0-9][a-z0-9_-]*)*(\\.\\*)?)$';
+/** A plugin key, or `system` for the platform's own events. */
+export const EVENT_SOURCE_PATTERN = `^(system|${PLUGIN_KEY_PATTERN.slice(1, -1)})$`;
+
+export class EventStreamQueryDto {
+  /** Only events of this type, or matching this pattern (`plugin.*`; `*` is every type). */
+  @ApiPropertyOptional({ pattern: EVENT_TYPE_FILTER_PATTERN, maxLength: 200, example: 'plugin.*' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  @Matches(new RegExp(EVENT_TYPE_FILTER_PATTERN), { message: 'must be an event type or a pattern like plugin.*' })
+  type?: string;
+}
+
+export class EventListQueryDto extends PaginationQueryDto {
+  /** Only events of this type, or matching this pattern (`plugin.*`; `*` is every type). */
+  @ApiPropertyOptional({ pattern: EVENT_TYPE_FILTER_PATTERN, maxLength: 200, example: 'plugin.*' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  @Matches(new RegExp(EVENT_TYPE_FILTER_PATTERN), { message: 'must be an event type or a pattern like plugin.*' })
+  type?: string;
+
+  /** Only events emitted by this plugin (its key), or `system` for the platform's own events. */
+  @ApiPropertyOptional({ pattern: EVENT_SOURCE_PATTERN, maxLength: 100, example: 'acme.orders' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  @Matches(new RegExp(EVENT_SOURCE_PATTERN), { message: 'must be a plugin key or system' })
+  source?: string;
+
+  /** Only events at or after this instant (ISO 8601). */
+  @ApiPropertyOptional({ format: 'date-time', example: '2026-12-01T00:00:00Z' })
+  @IsOptional()
+  @IsDateString({ strict: true })
+  since?: string;
+
+  /** Only events at or before this instant (ISO 8601). */
+  @ApiPropertyOptional({ format: 'date-time', example: '2026-12-31T23:59:59Z' })
+  @IsOptional()
+  @IsDateString({ strict: true })
+  until?: string;
+}
+
+export const EVENT_SOURCE_KINDS = ['plugin', 'system'] as const;
+
+export class EventSourceDto {
+  /** `plugin`: a plugin emitted it; `system`: the platform did (installs, activations, configuration, …). */
+  @ApiProperty({ enum: EVENT_SOURCE_KINDS, enumName: 'EventSourceKind' })
+  kind: 'plugin' | 'system';
+  /** The plugin the event is about or comes from, or null for a platform event about no plugin. */
+  @ApiProperty({ type: String, nullable: true, example: 'acme.orders' })
+  plugin: string | null;
+  /** The installation it is about or comes from, or null. */
+  @ApiProperty({ type: String, nullable: true, example: '6750a1b2c3d4e5f601234567' })
+  installation_id: string | null;
+}
+
+export class EventResponseDto {
+  /** Unique id (UUID); subscribers receive it as `event.id` and de-duplicate by it. */
+  @ApiProperty({ readOnly: true, format: 'uuid' })
+  id: string;
+  /** Position in the order of all events; the SSE `id`, and what `Last-Event-ID` resumes after. */
+  @ApiProperty({ type: 'integer', readOnly: true, minimum: 1, example: 42 })
+  sequence: number;
+  /** The event type, e.g. `plugin.installed` or a type a plugin declares in `events.emits`. */
+  @ApiProperty({ example: 'plugin.installed' })
+  type: string;
+  /** Who emitted it. */
+  source: EventSourceDto;
+  /** The event's payload (any JSON value). */
+  @ApiProperty({
+    oneOf: [
+      { type: 'object', additionalProperties: true },
+      { type: 'array', items: {} },
+      { type: 'string' },
+      { type: 'number' },
+      { type: 'boolean' },
+    ],
+    nullable: true,
+    example: { plugin_key: 'acme.orders', version: '1.2.0' },
+  })
+  data: unknown;
+  /** When it happened. */
+  @ApiProperty({ format: 'date-time', readOnly: true })
+  at: string;
+
+  static from(event: StoredEvent): EventResponseDto {
+    return {
+      id: event.id,
+      sequence: event.sequence,
+      type: event.type,
+      source: {
+        kind: event.source.kind,
+        plugin: event.source.pluginKey,
+        installation_id: event.source.installationId,
+      },
+      data: event.data,
+      at: event.at.toISOString(),
+    };
+  }
+}

@@ -1,0 +1,182 @@
+import {
+  Inject,
+  Injectable,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+  type BeforeApplicationShutdown,
+} from '@nestjs/common';
+import { Clock, JsonLogger } from '@app/common';
+import { PluginRuntime } from '@app/runtime';
+import type { MessagingConfig } from '../config/app-config.js';
+import { MESSAGING_CONFIG } from '../config/config.module.js';
+import { EventsService } from './events.service.js';
+import type { EventDelivery, StoredEvent } from './messaging.entity.js';
+import { EventDeliveryRepository } from './persistence/event-delivery.repository.js';
+import { EventRepository } from './persistence/event.repository.js';
+
+/** How often pending deliveries are looked at when nothing wakes the dispatcher (retries coming due). */
+const POLL_MS = 500;
+const SWEEP_LIMIT = 1000;
+const MAX_ERROR_LENGTH = 1000;
+
+/**
+ * Delivers queued events to the subscribers this node hosts (the installations loaded in its runtime), through
+ * their onEvent: at least once, acknowledged when onEvent returns. Per subscriber, the events of one source go one
+ * at a time in sequence order (a lane), so ordering per source is kept; lanes run side by side. A failed attempt is
+ * retried after `eventRetryBaseMs` × 2^(attempt-1) on the Clock; after `eventMaxAttempts` the delivery is a dead
+ * letter, which holds its lane no longer. A delivery acknowledged once is never handed over again (the
+ * acknowledgement is conditional on it still being pending), so a replay or a second node racing for it cannot
+ * make a subscriber see an event twice after it was acknowledged.
+ */
+@Injectable()
+export class EventDispatcher implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+  private readonly logger: JsonLogger;
+  /** Lanes with a delivery in flight. */
+  private readonly busy = new Set<string>();
+  private readonly inflight = new Set<Promise<void>>();
+  private loop: Promise<void> | null = null;
+  private open = false;
+  private ticket: { wait: Promise<void>; cancel: () => void } | null = null;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly deliveries: EventDeliveryRepository,
+    private readonly events: EventRepository,
+    private readonly service: EventsService,
+    private readonly runtime: PluginRuntime,
+    @Inject(MESSAGING_CONFIG) private readonly config: MessagingConfig,
+    @Inject(Clock) private readonly clock: Clock,
+    logger: JsonLogger,
+  ) {
+    this.logger = logger.child('EventDispatcher');
+  }
+
+  onApplicationBootstrap(): void {
+    this.open = true;
+    this.loop = this.run();
+  }
+
+  /** Stops taking new deliveries before the runtime closes; those in flight finish (or fail and are retried). */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.open = false;
+    clearTimeout(this.timer);
+    this.ticket?.cancel();
+    await this.loop;
+    await Promise.allSettled([...this.inflight]);
+  }
+
+  onApplicationShutdown(): void {
+    this.open = false;
+  }
+
+  /** The delay before attempt `attempts + 1`, or null when `attempts` failures make a dead letter. */
+  retryDelay(attempts: number): number | null {
+    if (attempts >= this.config.eventMaxAttempts) return null;
+    return this.config.eventRetryBaseMs * 2 ** (attempts - 1);
+  }
+
+  private async run(): Promise<void> {
+    while (this.open) {
+      this.ticket = this.service.stored.ticket();
+      try {
+        // Not awaiting the deliveries started: each settles on its own (deliver never rejects).
+        void (await this.sweep());
+      } catch (err) {
+        this.logger.error('Delivering events failed', { error: String(err) });
+      }
+      if (!this.open) break;
+      await Promise.race([
+        this.ticket.wait,
+        new Promise<void>((resolve) => {
+          this.timer = setTimeout(resolve, POLL_MS);
+        }),
+      ]);
+      clearTimeout(this.timer);
+      this.ticket.cancel();
+    }
+  }
+
+  /** One pass, waiting for the deliveries it starts (the loop does not wait: a slow subscriber holds its lane only). */
+  async deliverDue(): Promise<void> {
+    await Promise.all(await this.sweep());
+  }
+
+  /** One pass: the head of each lane that is due and idle is handed over; answers the deliveries started. */
+  private async sweep(): Promise<Array<Promise<void>>> {
+    const hosted = this.runtime
+      .list()
+      .filter((s) => s.state === 'ready')
+      .map((s) => s.installationId);
+    const pending = await this.deliveries.pending(hosted, SWEEP_LIMIT);
+    const now = this.clock.nowMs();
+    const heads: EventDelivery[] = [];
+    const seen = new Set<string>();
+    for (const d of pending) {
+      const lane = `${d.subscriberId}/${d.lane}`;
+      if (seen.has(lane)) continue;
+      seen.add(lane);
+      if (d.nextAttemptAt.getTime() <= now && !this.busy.has(lane)) heads.push(d);
+    }
+    if (!heads.length) return [];
+    const events = new Map(
+      (await this.events.findByIds([...new Set(heads.map((d) => d.eventId))])).map((e) => [e.id, e]),
+    );
+    return heads.map((d) => {
+      // Once a head is done, the next event of its lane is uncovered: look again at once.
+      const task = this.deliver(d, events.get(d.eventId) ?? null).finally(() => {
+        this.inflight.delete(task);
+        if (this.open) this.service.stored.wake();
+      });
+      this.inflight.add(task);
+      return task;
+    });
+  }
+
+  /** Never rejects: a failure is recorded on the delivery (or logged when even that fails). */
+  private async deliver(delivery: EventDelivery, event: StoredEvent | null): Promise<void> {
+    const lane = `${delivery.subscriberId}/${delivery.lane}`;
+    this.busy.add(lane);
+    try {
+      await this.attempt(delivery, event);
+    } catch (err) {
+      this.logger.error('Recording an event delivery failed', { delivery_id: delivery.id, error: String(err) });
+    } finally {
+      this.busy.delete(lane);
+    }
+  }
+
+  private async attempt(delivery: EventDelivery, event: StoredEvent | null): Promise<void> {
+    const attempts = delivery.attempts + 1;
+    try {
+      if (!event) throw new Error('the event is no longer stored');
+      await this.runtime.event(delivery.subscriberId, {
+        id: event.id,
+        type: event.type,
+        data: event.data,
+        source: event.source.pluginKey,
+        emitted_at: event.at.toISOString(),
+      });
+      await this.deliveries.markDelivered(delivery.id, attempts, this.clock.now());
+    } catch (err) {
+      const message = (err instanceof Error ? err.message : String(err)).slice(0, MAX_ERROR_LENGTH);
+      const delay = this.retryDelay(attempts);
+      const now = this.clock.now();
+      await this.deliveries.markFailed(
+        delivery.id,
+        attempts,
+        message,
+        delay === null ? null : new Date(now.getTime() + delay),
+        now,
+      );
+      if (delay === null) {
+        this.logger.warn('An event became a dead letter', {
+          delivery_id: delivery.id,
+          event_id: delivery.eventId,
+          installation_id: delivery.subscriberId,
+          attempts,
+          error: message,
+        });
+      }
+    }
+  }
+}

@@ -1,0 +1,29 @@
+import { Module } from '@nestjs/common';
+import { AccessModule } from '../auth/access.module.js';
+import { RuntimeModule } from '../runtime/runtime.module.js';
+import { DeadLettersService } from './dead-letters.service.js';
+import { EventDispatcher } from './event-dispatcher.js';
+import { EventForwarder } from './event-forwarder.js';
+import { EventsController } from './events.controller.js';
+import { EventsService } from './events.service.js';
+import { MESSAGE_BUS, MessageBusShutdown, messageBusProvider } from './message-bus.provider.js';
+import { MessagingPersistenceModule } from './persistence/messaging-persistence.module.js';
+
+/**
+ * Messaging: the node's MessageBus (bus/, in-process unless NATS_URL), the event store and its stream, system
+ * events forwarded from the EventBus, and at-least-once delivery to subscribing plugins with dead letters.
+ */
+@Module({
+  imports: [MessagingPersistenceModule, AccessModule, RuntimeModule],
+  controllers: [EventsController],
+  providers: [
+    messageBusProvider,
+    MessageBusShutdown,
+    EventsService,
+    EventForwarder,
+    EventDispatcher,
+    DeadLettersService,
+  ],
+  exports: [MESSAGE_BUS, EventsService],
+})
+export class MessagingModule {}
