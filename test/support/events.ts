@@ -1,0 +1,113 @@
+import { Global, Module } from '@nestjs/common';
+import type { EventOwner } from '../../apps/api/src/messaging/messaging.entity.js';
+import {
+  type EventParticipant,
+  INSTALLATION_DIRECTORY,
+  type InstallationDirectory,
+} from '../../apps/api/src/messaging/messaging.ports.js';
+
+/**
+ * A stand-in for the installation module's side of INSTALLATION_DIRECTORY, for event e2e tests written before
+ * installations can be made through the API: the test loads real plugins into the app's PluginRuntime and tells
+ * this directory whose they are and what they subscribe to. Bound the way the real one is (a global module), so
+ * the messaging code under test is the production code.
+ */
+export class TestDirectory implements InstallationDirectory {
+  readonly participants = new Map<string, EventParticipant>();
+
+  add(installationId: string, pluginKey: string, owner: EventOwner, subscribes: string[] = []): void {
+    this.participants.set(installationId, { installationId, pluginKey, owner, subscribes });
+  }
+
+  remove(installationId: string): void {
+    this.participants.delete(installationId);
+  }
+
+  describe(installationId: string): Promise<EventParticipant | null> {
+    return Promise.resolve(this.participants.get(installationId) ?? null);
+  }
+
+  subscribers(): Promise<EventParticipant[]> {
+    return Promise.resolve([...this.participants.values()].filter((p) => p.subscribes.length > 0));
+  }
+}
+
+/** A global module binding INSTALLATION_DIRECTORY to `directory`. */
+export function directoryModule(directory: TestDirectory) {
+  @Global()
+  @Module({ providers: [{ provide: INSTALLATION_DIRECTORY, useValue: directory }], exports: [INSTALLATION_DIRECTORY] })
+  class TestDirectoryModule {}
+  return TestDirectoryModule;
+}
+
+export const GLOBAL: EventOwner = { scope: 'global', userId: null, orgId: null };
+export const userOwner = (userId: string): EventOwner => ({ scope: 'user', userId, orgId: null });
+
+/** Reads a Server-Sent Events stream: messages (`id`, parsed `data`) and comments, as they arrive. */
+export class SseReader {
+  readonly messages: Array<{ id: string | null; data: unknown }> = [];
+  readonly comments: string[] = [];
+  private buffer = '';
+  private readonly controller = new AbortController();
+  private waiters: Array<() => void> = [];
+  status = 0;
+
+  static async open(url: string, headers: Record<string, string>): Promise<SseReader> {
+    const reader = new SseReader();
+    const res = await fetch(url, { headers, signal: reader.controller.signal });
+    reader.status = res.status;
+    if (res.ok && res.body) void reader.pump(res.body.getReader());
+    return reader;
+  }
+
+  /** Resolves once `predicate` holds (checked after each chunk), or rejects after `timeoutMs`. */
+  async until(predicate: (r: SseReader) => boolean, timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!predicate(this)) {
+      if (Date.now() > deadline) throw new Error(`stream condition not met; got ${JSON.stringify(this.messages)}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 200);
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  close(): void {
+    this.controller.abort();
+  }
+
+  private async pump(body: ReadableStreamDefaultReader<Uint8Array>): Promise<void> {
+    const decoder = new TextDecoder();
+    try {
+      for (;;) {
+        const { done, value } = await body.read();
+        if (done) break;
+        this.buffer += decoder.decode(value, { stream: true });
+        let end: number;
+        while ((end = this.buffer.indexOf('\n\n')) !== -1) {
+          this.parse(this.buffer.slice(0, end));
+          this.buffer = this.buffer.slice(end + 2);
+        }
+        const waiting = this.waiters;
+        this.waiters = [];
+        for (const w of waiting) w();
+      }
+    } catch {
+      // aborted by close()
+    }
+  }
+
+  private parse(block: string): void {
+    let id: string | null = null;
+    const data: string[] = [];
+    for (const line of block.split('\n')) {
+      if (line.startsWith(':')) this.comments.push(line.slice(1).trim());
+      else if (line.startsWith('id:')) id = line.slice(3).trim();
+      else if (line.startsWith('data:')) data.push(line.slice(5).trimStart());
+    }
+    if (data.length) this.messages.push({ id, data: JSON.parse(data.join('\n')) as unknown });
+  }
+}
