@@ -5,6 +5,7 @@ export default async () => {
     ['../../../../libs/common/src/errors/error-response.dto.js']:
       await import('../../../../libs/common/src/errors/error-response.dto.js'),
     ['../health/dto/health.dto.js']: await import('../health/dto/health.dto.js'),
+    ['../messaging/dto/event.dto.js']: await import('../messaging/dto/event.dto.js'),
     ['../meta/dto/version.dto.js']: await import('../meta/dto/version.dto.js'),
     ['../registry/dto/plugin-version.dto.js']: await import('../registry/dto/plugin-version.dto.js'),
     ['../registry/dto/plugin-response.dto.js']: await import('../registry/dto/plugin-response.dto.js'),
@@ -12,6 +13,7 @@ export default async () => {
     ['../users/dto/user-response.dto.js']: await import('../users/dto/user-response.dto.js'),
     ['../auth/dto/token-response.dto.js']: await import('../auth/dto/token-response.dto.js'),
     ['../auth/dto/api-token.dto.js']: await import('../auth/dto/api-token.dto.js'),
+    ['../messaging/dto/dead-letter.dto.js']: await import('../messaging/dto/dead-letter.dto.js'),
     ['../orgs/dto/org.dto.js']: await import('../orgs/dto/org.dto.js'),
     ['../orgs/dto/member.dto.js']: await import('../orgs/dto/member.dto.js'),
     ['../registry/dto/plugin-review.dto.js']: await import('../registry/dto/plugin-review.dto.js'),
@@ -416,6 +418,133 @@ export default async () => {
           },
         ],
         [
+          import('../messaging/dto/event.dto.js'),
+          {
+            EventStreamQueryDto: {
+              type: {
+                required: false,
+                type: () => String,
+                description: 'Only events of this type, or matching this pattern (`plugin.*`; `*` is every type).',
+                maxLength: 200,
+              },
+            },
+            EventListQueryDto: {
+              type: {
+                required: false,
+                type: () => String,
+                description: 'Only events of this type, or matching this pattern (`plugin.*`; `*` is every type).',
+                maxLength: 200,
+              },
+              source: {
+                required: false,
+                type: () => String,
+                description: "Only events emitted by this plugin (its key), or `system` for the platform's own events.",
+                maxLength: 100,
+              },
+              since: {
+                required: false,
+                type: () => String,
+                description: 'Only events at or after this instant (ISO 8601).',
+              },
+              until: {
+                required: false,
+                type: () => String,
+                description: 'Only events at or before this instant (ISO 8601).',
+              },
+            },
+            EventSourceDto: {
+              kind: {
+                required: true,
+                description:
+                  '`plugin`: a plugin emitted it; `system`: the platform did (installs, activations, configuration, \u2026).',
+                enum: ['system', 'plugin'],
+              },
+              plugin: {
+                required: true,
+                type: () => String,
+                nullable: true,
+                description:
+                  'The plugin the event is about or comes from, or null for a platform event about no plugin.',
+              },
+              installation_id: {
+                required: true,
+                type: () => String,
+                nullable: true,
+                description: 'The installation it is about or comes from, or null.',
+              },
+            },
+            EventResponseDto: {
+              id: {
+                required: true,
+                type: () => String,
+                description: 'Unique id (UUID); subscribers receive it as `event.id` and de-duplicate by it.',
+              },
+              sequence: {
+                required: true,
+                type: () => Number,
+                description:
+                  'Position in the order of all events; the SSE `id`, and what `Last-Event-ID` resumes after.',
+              },
+              type: {
+                required: true,
+                type: () => String,
+                description: 'The event type, e.g. `plugin.installed` or a type a plugin declares in `events.emits`.',
+              },
+              source: {
+                required: true,
+                type: () => t['../messaging/dto/event.dto.js'].EventSourceDto,
+                description: 'Who emitted it.',
+              },
+              data: { required: true, type: () => Object, description: "The event's payload (any JSON value)." },
+              at: { required: true, type: () => String, description: 'When it happened.' },
+            },
+          },
+        ],
+        [
+          import('../messaging/dto/dead-letter.dto.js'),
+          {
+            DeadLetterResponseDto: {
+              id: { required: true, type: () => String, description: "The delivery's id, to replay it." },
+              status: {
+                required: true,
+                description:
+                  '`dead` while it waits for a replay; `pending` once replayed, `delivered` once a replay got through.',
+                enum: ['pending', 'delivered', 'dead'],
+              },
+              subscriber_installation_id: {
+                required: true,
+                type: () => String,
+                description: 'The installation that did not take the event.',
+              },
+              subscriber_plugin: { required: true, type: () => String, description: 'Its plugin.' },
+              attempts: {
+                required: true,
+                type: () => Number,
+                description: 'Attempts made (before a replay: all of them).',
+              },
+              last_error: {
+                required: true,
+                type: () => String,
+                nullable: true,
+                description: 'What the last attempt failed with.',
+              },
+              dead_at: {
+                required: true,
+                type: () => String,
+                nullable: true,
+                description: 'When it became a dead letter, or null once replayed.',
+              },
+              replays: { required: true, type: () => Number, description: 'How many times it was replayed.' },
+              event: {
+                required: true,
+                type: () => t['../messaging/dto/event.dto.js'].EventResponseDto,
+                nullable: true,
+                description: 'The event, or null when it is no longer stored.',
+              },
+            },
+          },
+        ],
+        [
           import('../meta/dto/schema-query.dto.js'),
           {
             SchemaQueryDto: {
@@ -666,7 +795,7 @@ export default async () => {
               status: {
                 required: true,
                 description: 'Review status: draft, pending, approved or rejected.',
-                enum: ['draft', 'pending', 'approved', 'rejected'],
+                enum: ['pending', 'draft', 'approved', 'rejected'],
               },
               tags: { required: true, type: () => [String], description: 'dist-tags pointing at this version.' },
               manifest: {
@@ -832,7 +961,7 @@ export default async () => {
               status: {
                 required: true,
                 description: '`approved` once a version is approved, else the review status of the newest version.',
-                enum: ['draft', 'pending', 'approved', 'rejected'],
+                enum: ['pending', 'draft', 'approved', 'rejected'],
               },
               verified: { required: true, type: () => Boolean, description: "Checked by the platform's reviewers." },
               killed: { required: true, type: () => Boolean, description: 'Disabled everywhere by an administrator.' },
@@ -918,7 +1047,7 @@ export default async () => {
               status: {
                 required: true,
                 description: 'Review status.',
-                enum: ['draft', 'pending', 'approved', 'rejected'],
+                enum: ['pending', 'draft', 'approved', 'rejected'],
               },
               deprecated: {
                 required: true,
@@ -1100,6 +1229,17 @@ export default async () => {
             HealthController: {
               liveness: { type: t['../health/dto/health.dto.js'].LivenessResponseDto },
               readiness: { type: t['../health/dto/health.dto.js'].ReadinessResponseDto },
+            },
+          },
+        ],
+        [
+          import('../messaging/events.controller.js'),
+          {
+            EventsController: {
+              list: {},
+              stream: { type: Object },
+              listDeadLetters: {},
+              replay: { type: t['../messaging/dto/dead-letter.dto.js'].DeadLetterResponseDto },
             },
           },
         ],
