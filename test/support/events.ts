@@ -27,6 +27,14 @@ export class TestDirectory implements InstallationDirectory {
     return Promise.resolve(this.participants.get(installationId) ?? null);
   }
 
+  /** The target's installation in the sender's own target, else the global one (what effectiveFor answers). */
+  messageTarget(fromInstallationId: string, pluginKey: string): Promise<EventParticipant | null> {
+    const from = this.participants.get(fromInstallationId);
+    const candidates = [...this.participants.values()].filter((p) => p.pluginKey === pluginKey);
+    const own = from && candidates.find((p) => JSON.stringify(p.owner) === JSON.stringify(from.owner));
+    return Promise.resolve(own ?? candidates.find((p) => p.owner.scope === 'global') ?? null);
+  }
+
   subscribers(): Promise<EventParticipant[]> {
     return Promise.resolve([...this.participants.values()].filter((p) => p.subscribes.length > 0));
   }

@@ -1,11 +1,14 @@
 import { Module } from '@nestjs/common';
 import { AccessModule } from '../auth/access.module.js';
 import { RuntimeModule } from '../runtime/runtime.module.js';
+import { MESSAGE_ROUTER } from '../runtime/runtime.ports.js';
+import { BusMessageRouter } from './bus-message-router.js';
 import { DeadLettersService } from './dead-letters.service.js';
 import { EventDispatcher } from './event-dispatcher.js';
 import { EventForwarder } from './event-forwarder.js';
 import { EventsController } from './events.controller.js';
 import { EventsService } from './events.service.js';
+import { InstallationHosting } from './installation-hosting.js';
 import { MESSAGE_BUS, MessageBusShutdown, messageBusProvider } from './message-bus.provider.js';
 import { MessagingPersistenceModule } from './persistence/messaging-persistence.module.js';
 
@@ -23,7 +26,11 @@ import { MessagingPersistenceModule } from './persistence/messaging-persistence.
     EventForwarder,
     EventDispatcher,
     DeadLettersService,
+    InstallationHosting,
+    BusMessageRouter,
+    // Found by the runtime's bridge when a plugin first sends or emits (runtime-bridge.ts).
+    { provide: MESSAGE_ROUTER, useExisting: BusMessageRouter },
   ],
-  exports: [MESSAGE_BUS, EventsService],
+  exports: [MESSAGE_BUS, EventsService, BusMessageRouter, InstallationHosting],
 })
 export class MessagingModule {}

@@ -24,10 +24,16 @@ export interface EventParticipant {
  * unknown) but nobody subscribes. e2e tests bind one over plugins they load themselves (test/support/events.ts).
  */
 export const INSTALLATION_DIRECTORY = Symbol('INSTALLATION_DIRECTORY');
+// Unbound, a plugin's message goes to a running installation of the target plugin on this node (one node only).
 
 export interface InstallationDirectory {
   /** The installation, or null when it does not exist (any more). */
   describe(installationId: string): Promise<EventParticipant | null>;
   /** Active installations granted `events:subscribe` with at least one subscription. */
   subscribers(): Promise<EventParticipant[]>;
+  /**
+   * The installation of `pluginKey` that a message from `fromInstallationId` goes to: the one in the sender's
+   * effective scope (its owner's own, their organisations', the global one), or null when there is none.
+   */
+  messageTarget(fromInstallationId: string, pluginKey: string): Promise<EventParticipant | null>;
 }
