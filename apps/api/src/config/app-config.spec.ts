@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './app-config.js';
+import { ConfigError, decodeSecretKey, loadConfig } from './app-config.js';
 
 describe('loadConfig', () => {
   it('works with no environment at all', () => {
@@ -16,7 +16,20 @@ describe('loadConfig', () => {
 
   it('keeps the data in memory, and no secret on disk, with PLUGHUB_DB_MEMORY', () => {
     const config = loadConfig({ PLUGHUB_DB_MEMORY: 'true' });
-    expect([config.database.dataDir, config.auth.secretDir]).toEqual([null, null]);
+    expect([config.database.dataDir, config.auth.secretDir, config.secrets.keyDir]).toEqual([null, null, null]);
+  });
+
+  it('takes a 32-byte PLUGHUB_SECRET_KEY in hex or base64, and no fault point unless one is named', () => {
+    const hex = 'ab'.repeat(32);
+    const base64 = Buffer.alloc(32, 7).toString('base64');
+    expect(loadConfig({ PLUGHUB_SECRET_KEY: hex }).secrets.key).toBe(hex);
+    expect(decodeSecretKey(base64)).toEqual(Buffer.alloc(32, 7));
+    expect(decodeSecretKey(Buffer.alloc(32, 7).toString('base64url'))).toEqual(Buffer.alloc(32, 7));
+    expect(decodeSecretKey(Buffer.alloc(31).toString('base64'))).toBeNull();
+    expect(loadConfig({}).installation.faultPoint).toBeNull();
+    expect(loadConfig({ PLUGHUB_TEST_FAULT_POINT: 'install.step_written#2' }).installation.faultPoint).toBe(
+      'install.step_written#2',
+    );
   });
 
   it.each([
@@ -36,6 +49,10 @@ describe('loadConfig', () => {
     [{ PLUGHUB_METRICS_TOKEN: 'short' }, 'PLUGHUB_METRICS_TOKEN'],
     [{ PLUGHUB_METRICS_RETENTION_DAYS: '0' }, 'PLUGHUB_METRICS_RETENTION_DAYS'],
     [{ PLUGHUB_METRICS_FLUSH_MS: '10' }, 'PLUGHUB_METRICS_FLUSH_MS'],
+    [{ PLUGHUB_SECRET_KEY: 'too-short' }, 'PLUGHUB_SECRET_KEY'],
+    [{ PLUGHUB_SECRET_KEY: 'a'.repeat(63) }, 'PLUGHUB_SECRET_KEY'],
+    [{ PLUGHUB_TEST_FAULT_POINT: 'Not A Point' }, 'PLUGHUB_TEST_FAULT_POINT'],
+    [{ PLUGHUB_IDEMPOTENCY_TTL: '1' }, 'PLUGHUB_IDEMPOTENCY_TTL'],
   ])('%o stops start-up naming %s', (env, variable) => {
     let error: unknown;
     try {

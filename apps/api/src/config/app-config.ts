@@ -73,6 +73,23 @@ export interface MetricsConfig {
   logLineChars: number;
 }
 
+export interface SecretsConfig {
+  /** PLUGHUB_SECRET_KEY as given (32 bytes, base64 or hex; checked by loadConfig), or null. */
+  key: string | null;
+  /** Where a generated key file is kept when no key is given; null (in-memory database) keeps a per-process key. */
+  keyDir: string | null;
+}
+
+export interface InstallationConfig {
+  /** How long an Idempotency-Key's first answer is replayed, in seconds. */
+  idempotencyTtlSeconds: number;
+  /**
+   * Test seam, inert unless set: a named fault point (`install.journaled`, `install.step_written#2`, …) at which
+   * the process kills itself with SIGKILL, so the crash tests can stop it exactly there (installation/README.md).
+   */
+  faultPoint: string | null;
+}
+
 /** The whole validated configuration; each module injects only its slice (see config.module.ts). */
 export interface AppConfig {
   env: 'development' | 'production' | 'test';
@@ -87,6 +104,8 @@ export interface AppConfig {
   runtime: RuntimeConfig;
   messaging: MessagingConfig;
   metrics: MetricsConfig;
+  secrets: SecretsConfig;
+  installation: InstallationConfig;
 }
 
 /** Raised when an environment variable has a bad value; start-up stops with this message. */
@@ -165,6 +184,14 @@ export function loadConfig(env: Env = process.env): AppConfig {
   }
   const dataDir = resolve(str(env, 'PLUGHUB_DATA_DIR') ?? './data');
   const memory = bool(env, 'PLUGHUB_DB_MEMORY', false);
+  const secretKey = str(env, 'PLUGHUB_SECRET_KEY') ?? null;
+  if (secretKey !== null && decodeSecretKey(secretKey) === null) {
+    throw new ConfigError('PLUGHUB_SECRET_KEY', 'must be 32 bytes written as 64 hex digits or in base64');
+  }
+  const faultPoint = str(env, 'PLUGHUB_TEST_FAULT_POINT') ?? null;
+  if (faultPoint !== null && !/^[a-z][a-z_.]*(#[1-9]\d*)?$/.test(faultPoint)) {
+    throw new ConfigError('PLUGHUB_TEST_FAULT_POINT', `must be a fault point name such as install.journaled#1`);
+  }
   const workers =
     str(env, 'PLUGHUB_RUNTIME_WORKERS') === undefined ? null : int(env, 'PLUGHUB_RUNTIME_WORKERS', 2, 1, 64);
 
@@ -208,7 +235,20 @@ export function loadConfig(env: Env = process.env): AppConfig {
       logLinesPerMinute: int(env, 'PLUGHUB_PLUGIN_LOG_RATE', 600, 1, 1_000_000),
       logLineChars: int(env, 'PLUGHUB_PLUGIN_LOG_LINE_CHARS', 4096, 64, 1024 * 1024),
     },
+    secrets: { key: secretKey, keyDir: memory ? null : dataDir },
+    installation: {
+      idempotencyTtlSeconds: int(env, 'PLUGHUB_IDEMPOTENCY_TTL', 24 * 3600, 60, 30 * 24 * 3600),
+      faultPoint,
+    },
   };
+}
+
+/** The 32 key bytes of a PLUGHUB_SECRET_KEY value (64 hex digits, or base64 / base64url), or null. */
+export function decodeSecretKey(value: string): Buffer | null {
+  if (/^[0-9a-fA-F]{64}$/.test(value)) return Buffer.from(value, 'hex');
+  if (!/^[A-Za-z0-9+/_-]{43}=?$/.test(value)) return null;
+  const bytes = Buffer.from(value.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
+  return bytes.length === 32 ? bytes : null;
 }
 
 /**

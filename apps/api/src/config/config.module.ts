@@ -17,6 +17,8 @@ export const REGISTRY_CONFIG = Symbol('REGISTRY_CONFIG');
 export const RUNTIME_CONFIG = Symbol('RUNTIME_CONFIG');
 export const MESSAGING_CONFIG = Symbol('MESSAGING_CONFIG');
 export const METRICS_CONFIG = Symbol('METRICS_CONFIG');
+export const SECRETS_CONFIG = Symbol('SECRETS_CONFIG');
+export const INSTALLATION_CONFIG = Symbol('INSTALLATION_CONFIG');
 export { PAGINATION_CONFIG };
 
 const slices = (config: AppConfig) => [
@@ -29,6 +31,8 @@ const slices = (config: AppConfig) => [
   { provide: RUNTIME_CONFIG, useValue: config.runtime },
   { provide: MESSAGING_CONFIG, useValue: config.messaging },
   { provide: METRICS_CONFIG, useValue: config.metrics },
+  { provide: SECRETS_CONFIG, useValue: config.secrets },
+  { provide: INSTALLATION_CONFIG, useValue: config.installation },
 ];
 
 @Global()
