@@ -1,14 +1,7 @@
 import fc from 'fast-check';
 import semver from 'semver';
 import { describe, expect, it } from 'vitest';
-import {
-  displayVersion,
-  distTags,
-  pluginStatus,
-  resolveVersionSpec,
-  sortVersionsDesc,
-  versionKey,
-} from './dist-tags.js';
+import { displayVersion, distTags, pluginStatus, sortVersionsDesc, versionKey } from './dist-tags.js';
 import type { VersionState, VersionStatus } from './registry.entity.js';
 
 const v = (version: string, status: VersionStatus = 'approved', yanked = false): VersionState => ({
@@ -92,41 +85,6 @@ describe('dist-tags', () => {
         const sorted = sortVersionsDesc(versions.map((version) => ({ version }))).map((x) => x.version);
         for (let i = 1; i < sorted.length; i++) expect(semver.gte(sorted[i - 1], sorted[i])).toBe(true);
       }),
-    );
-  });
-});
-
-describe('resolveVersionSpec', () => {
-  const versions = [v('1.0.0'), v('1.2.0'), v('1.3.0', 'approved', true), v('2.0.0-beta.1')];
-  const tags = distTags(versions);
-
-  it('resolves dist-tags, exact versions (yanked included) and ranges (never yanked)', () => {
-    expect(resolveVersionSpec(versions, tags, 'latest')).toBe('1.2.0');
-    expect(resolveVersionSpec(versions, tags, 'next')).toBe('2.0.0-beta.1');
-    expect(resolveVersionSpec(versions, tags, '1.3.0')).toBe('1.3.0');
-    expect(resolveVersionSpec(versions, tags, '^1.0.0')).toBe('1.2.0');
-    expect(resolveVersionSpec(versions, tags, '~1.0.0')).toBe('1.0.0');
-    expect(resolveVersionSpec(versions, tags, '>=2.0.0-beta.0')).toBe('2.0.0-beta.1');
-    expect(resolveVersionSpec(versions, tags, '^2.0.0')).toBeNull();
-    expect(resolveVersionSpec(versions, tags, '9.9.9')).toBeNull();
-    expect(resolveVersionSpec(versions, tags, 'not a range')).toBeNull();
-  });
-
-  it('a range result always satisfies the range and is the highest such (property)', () => {
-    fc.assert(
-      fc.property(
-        fc.array(arbState, { maxLength: 15 }),
-        fc.constantFrom('^1.0.0', '~2.3.0', '>=3.0.0 <10.0.0', '*', '1.x'),
-        (states, range) => {
-          const got = resolveVersionSpec(states, distTags(states), range);
-          const eligible = states.filter((s) => !s.yanked && semver.satisfies(s.version, range)).map((s) => s.version);
-          if (got === null) expect(eligible).toEqual([]);
-          else {
-            expect(semver.satisfies(got, range)).toBe(true);
-            for (const e of eligible) expect(semver.gte(got, e)).toBe(true);
-          }
-        },
-      ),
     );
   });
 });

@@ -50,19 +50,3 @@ export function pluginStatus(versions: VersionState[]): VersionStatus {
 export function sortVersionsDesc<T extends { version: string }>(items: T[]): T[] {
   return [...items].sort((a, b) => semver.rcompare(a.version, b.version));
 }
-
-/**
- * Resolves what an installer asks for among the versions it may install: a dist-tag (`latest`, `next`), an exact
- * version (yanked ones included: an exact pin keeps working), or a semver range (never a yanked version;
- * prereleases only when the range names one). Null when nothing matches.
- */
-export function resolveVersionSpec(versions: VersionState[], tags: DistTags, spec: string): string | null {
-  if (spec === 'latest' || spec === 'next') return tags[spec];
-  const exact = semver.valid(spec);
-  if (exact) return versions.find((v) => v.version === exact)?.version ?? null;
-  if (semver.validRange(spec) === null) return null;
-  return semver.maxSatisfying(
-    versions.filter((v) => !v.yanked).map((v) => v.version),
-    spec,
-  );
-}

@@ -53,34 +53,58 @@ describe('PluginVersionsService', () => {
   });
 });
 
-describe('PluginVersionsService.resolveInstallable', () => {
+describe('PluginVersionsService.installables', () => {
+  const versions = [
+    versionFixture({ version: '1.0.0' }),
+    versionFixture({ version: '1.1.0', status: 'pending' }),
+    versionFixture({ version: '1.2.0', status: 'rejected' }),
+    versionFixture({ key: 'acme.y', version: '2.0.0' }),
+  ];
   beforeEach(() => {
-    h.plugins.find.mockResolvedValue(pluginFixture({ distTags: { latest: '1.0.0', next: null } }));
-    h.versions.list.mockResolvedValue([
-      versionFixture({ version: '1.0.0' }),
-      versionFixture({ version: '1.1.0', status: 'pending' }),
-      versionFixture({ version: '1.2.0', status: 'rejected' }),
+    h.plugins.findMany.mockResolvedValue([
+      pluginFixture({ distTags: { latest: '1.0.0', next: null } }),
+      pluginFixture({ key: 'acme.y', scope: 'private', ownerId: 'someone-else' }),
+    ]);
+    h.versions.listMany.mockResolvedValue(versions);
+  });
+
+  it('gives others the approved versions of the plugins they may see, and the stored dist-tags', async () => {
+    const got = await h.pluginVersions.installables(caller('u1'), ['acme.x', 'acme.y', 'acme.missing']);
+    expect([...got.keys()]).toEqual(['acme.x']);
+    const x = got.get('acme.x')!;
+    expect([x.versions.map((v) => v.version), x.manages, x.distTags.latest]).toEqual([['1.0.0'], false, '1.0.0']);
+  });
+
+  it('gives the plugin’s managers their pending versions too, tagged as they would be once approved', async () => {
+    const x = (await h.pluginVersions.installables(caller('owner'), ['acme.x'])).get('acme.x')!;
+    expect([x.versions.map((v) => v.version), x.manages, x.distTags.latest]).toEqual([
+      ['1.1.0', '1.0.0'],
+      true,
+      '1.1.0',
     ]);
   });
 
-  it('gives others the approved version a range resolves to', async () => {
-    expect((await h.pluginVersions.resolveInstallable(caller('u1'), 'acme.x', '^1.0.0')).version).toBe('1.0.0');
-  });
-
-  it('never gives others a pending version, even asked by exact version', async () => {
-    await expect(h.pluginVersions.resolveInstallable(caller('u1'), 'acme.x', '1.1.0')).rejects.toMatchObject({
-      code: 'PLUGIN_NOT_FOUND',
-      details: { reason: 'no_matching_version' },
-    });
-  });
-
-  it('gives the plugin’s managers their pending version as latest', async () => {
-    expect((await h.pluginVersions.resolveInstallable(caller('owner'), 'acme.x')).version).toBe('1.1.0');
-  });
-
   it('never gives a rejected version, even to its managers', async () => {
-    await expect(h.pluginVersions.resolveInstallable(caller('owner'), 'acme.x', '1.2.0')).rejects.toMatchObject({
-      code: 'PLUGIN_NOT_FOUND',
+    const x = (await h.pluginVersions.installables(caller('owner'), ['acme.x'])).get('acme.x')!;
+    expect(x.versions.some((v) => v.status === 'rejected')).toBe(false);
+  });
+});
+
+describe('PluginVersionsService.storedPlugins', () => {
+  it('reads each plugin once, whoever may see it', async () => {
+    h.plugins.findMany.mockResolvedValue([pluginFixture({ scope: 'private', killed: true })]);
+    expect((await h.pluginVersions.storedPlugins(['acme.x', 'acme.x'])).map((p) => p.killed)).toEqual([true]);
+    expect(h.plugins.findMany).toHaveBeenCalledWith(['acme.x']);
+  });
+});
+
+describe('PluginVersionsService.loadable', () => {
+  it('hands over what the repository stored for key@version', async () => {
+    h.versions.loadable.mockResolvedValue({ manifest: { key: 'acme.x' }, runner: 'export default {}' });
+    expect(await h.pluginVersions.loadable('acme.x', '1.0.0')).toEqual({
+      manifest: { key: 'acme.x' },
+      runner: 'export default {}',
     });
+    expect(h.versions.loadable).toHaveBeenCalledWith('acme.x', '1.0.0');
   });
 });

@@ -1,20 +1,22 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type AuthUser, Clock, type PageWindow, type Slice, sliceOf } from '@app/common';
 import type { Viewer } from '../auth/auth.entity.js';
-import { distTags, resolveVersionSpec, sortVersionsDesc } from './dist-tags.js';
+import { distTags, sortVersionsDesc } from './dist-tags.js';
 import { type PatchedPluginVersionDto, PluginVersionResponseDto } from './dto/plugin-version.dto.js';
 import { PluginVersionRepository } from './persistence/plugin-version.repository.js';
 import { PluginRepository } from './persistence/plugin.repository.js';
 import { PluginStateService } from './plugin-state.service.js';
-import { canManage, canSeeVersion } from './plugin-visibility.js';
-import type { Artifact, DistTags, Plugin, PluginVersion, VersionChanges } from './registry.entity.js';
-import {
-  NoInstallableVersionError,
-  NotADraftError,
-  NotPluginManagerError,
-  StaleWriteError,
-  versionNotFound,
-} from './registry.errors.js';
+import { canManage, canSee, canSeeVersion } from './plugin-visibility.js';
+import type {
+  Artifact,
+  DistTags,
+  InstallablePlugin,
+  LoadablePackage,
+  Plugin,
+  PluginVersion,
+  VersionChanges,
+} from './registry.entity.js';
+import { NotADraftError, NotPluginManagerError, StaleWriteError, versionNotFound } from './registry.errors.js';
 import { RegistryAccess } from './registry-access.js';
 
 export type DownloadResult =
@@ -23,7 +25,7 @@ export type DownloadResult =
 const tagsOf = (tags: DistTags, version: string) =>
   (['latest', 'next'] as const).filter((t) => tags[t] === version).map(String);
 
-/** A plugin's versions: list and read them, deprecate, yank or submit one, download one, pick one to install. */
+/** A plugin's versions: list and read them, deprecate, yank or submit one, download one; what installs and loads read. */
 @Injectable()
 export class PluginVersionsService {
   constructor(
@@ -93,23 +95,44 @@ export class PluginVersionsService {
   }
 
   /**
-   * The version an installation of `key` should use for `spec` (dist-tag, exact version or semver range), for
-   * the installation module. Others may install approved versions only; the plugin's managers also their own
-   * drafts and pending versions (to try them), never rejected ones. NoInstallableVersionError (PLUGIN_NOT_FOUND)
-   * when nothing matches.
+   * The plugins of `keys` the caller may see, each with the versions it may install, for the installation
+   * module's dependency resolver (one call per resolution wave). Others may install approved versions only; the
+   * plugin's managers also their own drafts and pending versions (to try them), never rejected ones. A key that is
+   * unknown, unpublished or invisible to the caller is absent from the map.
    */
-  async resolveInstallable(caller: AuthUser, key: string, spec = 'latest'): Promise<PluginVersion> {
-    const { plugin, viewer } = await this.registry.visiblePlugin(caller, key);
-    const candidates = (await this.visibleVersions(viewer, plugin)).filter((v) => v.status !== 'rejected');
-    let tags = plugin.distTags;
-    if (canManage(viewer, plugin)) {
+  async installables(caller: AuthUser, keys: readonly string[]): Promise<Map<string, InstallablePlugin>> {
+    const wanted = [...new Set(keys)];
+    const [plugins, versions, viewer] = await Promise.all([
+      this.plugins.findMany(wanted),
+      this.versions.listMany(wanted),
+      this.registry.viewer(caller),
+    ]);
+    const byKey = new Map<string, PluginVersion[]>();
+    for (const v of versions) byKey.set(v.key, [...(byKey.get(v.key) ?? []), v]);
+    const result = new Map<string, InstallablePlugin>();
+    for (const plugin of plugins) {
+      if (!canSee(viewer, plugin)) continue;
+      const manages = canManage(viewer, plugin);
+      const installable = sortVersionsDesc(
+        (byKey.get(plugin.key) ?? []).filter((v) => v.status !== 'rejected' && canSeeVersion(viewer, plugin, v.status)),
+      );
       // For managers the tags also cover versions still under review.
-      tags = distTags(candidates.map((v) => ({ version: v.version, status: 'approved' as const, yanked: v.yanked })));
+      const tags = manages
+        ? distTags(installable.map((v) => ({ version: v.version, status: 'approved' as const, yanked: v.yanked })))
+        : plugin.distTags;
+      result.set(plugin.key, { plugin, versions: installable, manages, distTags: tags });
     }
-    const chosen = resolveVersionSpec(candidates, tags, spec.trim());
-    const found = chosen ? candidates.find((v) => v.version === chosen) : undefined;
-    if (!found) throw new NoInstallableVersionError(key, spec);
-    return found;
+    return result;
+  }
+
+  /** The plugins of `keys` as stored, whoever may see them (the platform's own checks: killed, unpublished). */
+  storedPlugins(keys: readonly string[]): Promise<Plugin[]> {
+    return this.plugins.findMany([...new Set(keys)]);
+  }
+
+  /** The manifest and runner text of key@version for the runtime (no caller: loading is the platform's act). */
+  loadable(key: string, version: string): Promise<LoadablePackage | null> {
+    return this.versions.loadable(key, version);
   }
 
   private async visibleVersions(viewer: Viewer, plugin: Plugin): Promise<PluginVersion[]> {

@@ -1,28 +1,25 @@
-import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { AuthUser } from '@app/common';
 import { INSTALLATION_LOOKUP, type InstallationLookup, type InstallationState } from './registry.ports.js';
 
-/**
- * The registry's access to INSTALLATION_LOOKUP. The port is optional: without an installation module nothing
- * can be installed, so the registry truthfully reports no installations instead of failing to boot.
- */
+/** The registry's access to INSTALLATION_LOOKUP, which the installation module binds (registry.ports.ts). */
 @Injectable()
 export class RegistryInstallations implements InstallationLookup {
-  constructor(@Optional() @Inject(INSTALLATION_LOOKUP) private readonly lookup?: InstallationLookup) {}
+  constructor(@Inject(INSTALLATION_LOOKUP) private readonly lookup: InstallationLookup) {}
 
   stateFor(caller: AuthUser, key: string): Promise<InstallationState | null> {
-    return this.lookup ? this.lookup.stateFor(caller, key) : Promise.resolve(null);
+    return this.lookup.stateFor(caller, key);
   }
 
   keysFor(caller: AuthUser): Promise<{ installed: string[]; active: string[] }> {
-    return this.lookup ? this.lookup.keysFor(caller) : Promise.resolve({ installed: [], active: [] });
+    return this.lookup.keysFor(caller);
   }
 
   countInstallations(keys: string[]): Promise<Map<string, number>> {
-    return this.lookup ? this.lookup.countInstallations(keys) : Promise.resolve(new Map(keys.map((k) => [k, 0])));
+    return this.lookup.countInstallations(keys);
   }
 
   countInstalledDependents(key: string): Promise<number> {
-    return this.lookup ? this.lookup.countInstalledDependents(key) : Promise.resolve(0);
+    return this.lookup.countInstalledDependents(key);
   }
 }

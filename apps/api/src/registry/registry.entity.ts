@@ -141,6 +141,23 @@ export interface Artifact {
   integrity: string;
 }
 
+/** A plugin as the installation module resolves against it, for one caller. */
+export interface InstallablePlugin {
+  plugin: Plugin;
+  /** Versions the caller may install: approved ones, and for its managers their drafts and pending ones too. */
+  versions: PluginVersion[];
+  /** The caller manages the plugin. */
+  manages: boolean;
+  /** dist-tags as the caller sees them: for its managers computed over every version they may install. */
+  distTags: DistTags;
+}
+
+/** What the runtime needs of a version: its manifest and the text of its runner (null when it has none). */
+export interface LoadablePackage {
+  manifest: Record<string, unknown>;
+  runner: string | null;
+}
+
 export interface PluginRating {
   id: string;
   key: string;

@@ -144,16 +144,6 @@ export class ReviewerRoleRequiredError extends namedError(
   }
 }
 
-export class NoInstallableVersionError extends namedError(
-  'PLUGIN_NOT_FOUND',
-  'no_matching_version',
-  'no version the caller may install matches the requested tag, version or range',
-) {
-  constructor(key: string, spec: string) {
-    super(`No installable version of ${key} matches "${spec}".`, { spec });
-  }
-}
-
 /** What may not be seen is not found: never 403. */
 export const pluginNotFound = () => notFound('Plugin', 'PLUGIN_NOT_FOUND');
 export const versionNotFound = () => notFound('Plugin version', 'PLUGIN_NOT_FOUND');

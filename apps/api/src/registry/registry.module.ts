@@ -20,9 +20,10 @@ import { RepositoriesService } from './repositories.service.js';
 import { ShippedPluginsLoader } from './shipped-plugins.loader.js';
 
 /**
- * The plugin registry. Exports what other modules call: PluginVersionsService.resolveInstallable (installation)
- * and ModerationService (admin's review and verify endpoints). INSTALLATION_LOOKUP (registry.ports.ts) is bound
- * by the installation module, not here.
+ * The plugin registry. Exports what other modules call: PluginVersionsService.installables and .loadable
+ * (installation: what a caller may install, what the runtime loads), ShippedPluginsLoader (installation's reload
+ * with collect_plugins) and ModerationService (admin's review and verify endpoints). INSTALLATION_LOOKUP
+ * (registry.ports.ts) is bound by the installation module, not here.
  */
 @Module({
   imports: [RegistryPersistenceModule, UsersModule, OrgsModule, AccessModule],
@@ -40,6 +41,6 @@ import { ShippedPluginsLoader } from './shipped-plugins.loader.js';
     RepositoriesService,
     ShippedPluginsLoader,
   ],
-  exports: [PluginVersionsService, ModerationService],
+  exports: [PluginVersionsService, ModerationService, ShippedPluginsLoader],
 })
 export class RegistryModule {}

@@ -5,12 +5,11 @@ import type { AuthUser } from '@app/common';
  *
  * The registry uses it for `is_installed`/`active`, the `installed`/`active` catalog filters,
  * `stats.installations`, the detail's installation state and the rule that a plugin with installations or
- * installed dependents cannot be unpublished. Until a module binds it nothing can be installed, and the registry
- * reports exactly that (see registry-installations.ts).
+ * installed dependents cannot be unpublished. The installation module binds it (installation-lookup.adapter.ts).
  *
  * How the installation module binds it: in its own persistence module, made global, which the registry never
- * imports (the installation module imports the registry for `resolveInstallable`, so the other direction would be
- * a cycle, and a forwardRef is not needed this way):
+ * imports (the installation module imports the registry for `installables`, so the other direction would be a
+ * cycle, and a forwardRef is not needed this way):
  *
  *   // installation/persistence/installation-persistence.module.ts
  *   @Global()

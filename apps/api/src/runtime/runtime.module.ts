@@ -2,6 +2,7 @@ import { Injectable, Module, type BeforeApplicationShutdown } from '@nestjs/comm
 import { PluginRuntime } from '@app/runtime';
 import type { RuntimeConfig } from '../config/app-config.js';
 import { RUNTIME_CONFIG } from '../config/config.module.js';
+import { PluginDataService } from './plugin-data.service.js';
 import { PluginStorageRepository } from './persistence/plugin-storage.repository.js';
 import { RuntimePersistenceModule } from './persistence/runtime-persistence.module.js';
 import { RuntimeBridgeAdapter } from './runtime-bridge.js';
@@ -22,6 +23,7 @@ class RuntimeShutdown implements BeforeApplicationShutdown {
  * (`runtime.call`, `runtime.log`, `runtime.state`), `context.storage` is the plugin_storage repository, plugin
  * messages and events go through MESSAGE_ROUTER (runtime.ports.ts), its limits come from RUNTIME_CONFIG, and it
  * is closed when the application shuts down. Worker threads start with the first load (or `warmUp()`).
+ * PluginDataService clears or measures an installation's stored data for the modules that need it.
  */
 @Module({
   imports: [RuntimePersistenceModule],
@@ -48,7 +50,8 @@ class RuntimeShutdown implements BeforeApplicationShutdown {
         }),
     },
     RuntimeShutdown,
+    PluginDataService,
   ],
-  exports: [PluginRuntime],
+  exports: [PluginRuntime, PluginDataService],
 })
 export class RuntimeModule {}

@@ -4,6 +4,7 @@ import { onDuplicateKey } from '@app/database';
 import type { Model } from 'mongoose';
 import type {
   Artifact,
+  LoadablePackage,
   NewVersion,
   PluginVersion,
   VersionChanges,
@@ -13,6 +14,10 @@ import type {
 import { VersionReusedError } from '../registry.errors.js';
 import { PluginVersionDoc } from './plugin-version.schema.js';
 import { toVersion, toVersionSet, type VersionLean } from './registry.mapper.js';
+
+/** A stored Buffer as the driver hands it back (a Buffer, or a BSON Binary holding one). */
+const bytesOf = (value: unknown): Buffer =>
+  Buffer.isBuffer(value) ? value : Buffer.from((value as { buffer: Uint8Array }).buffer);
 
 /** Versions without their bytes: lists and details never load files or artifacts. */
 const LIGHT_VERSION = { artifact: 0, 'files.content': 0 } as const;
@@ -72,6 +77,27 @@ export class PluginVersionRepository {
     return docs.map(toVersion);
   }
 
+  /** All versions of several plugins at once, without bytes (one query per resolution wave). */
+  async listMany(keys: readonly string[]): Promise<PluginVersion[]> {
+    if (!keys.length) return [];
+    const docs = await this.versions
+      .find({ plugin_key: { $in: [...keys] } }, LIGHT_VERSION)
+      .lean<VersionLean[]>()
+      .exec();
+    return docs.map(toVersion);
+  }
+
+  /** What the runtime loads: the manifest and the runner's text (null for a package without one); null if unknown. */
+  async loadable(key: string, version: string): Promise<LoadablePackage | null> {
+    const doc = await this.versions
+      .findOne({ plugin_key: key, version }, { manifest: 1, 'files.role': 1, 'files.content': 1 })
+      .lean<Pick<VersionLean, 'manifest' | 'files'>>()
+      .exec();
+    if (!doc) return null;
+    const runner = (doc.files ?? []).find((f) => f.role === 'runner');
+    return { manifest: doc.manifest, runner: runner ? bytesOf(runner.content).toString('utf8') : null };
+  }
+
   /** Applies `changes`, only while the version is in one of `onlyIfStatus` when given; null when it was not. */
   async update(
     key: string,
@@ -94,9 +120,7 @@ export class PluginVersionRepository {
       .lean<VersionLean>()
       .exec();
     if (!doc) return null;
-    const bytes = Buffer.isBuffer(doc.artifact)
-      ? doc.artifact
-      : Buffer.from((doc.artifact as unknown as { buffer: Uint8Array }).buffer);
+    const bytes = bytesOf(doc.artifact);
     return { bytes, size: doc.size, checksum: doc.checksum, integrity: doc.integrity };
   }
 

@@ -32,6 +32,16 @@ export class PluginRepository {
     return doc ? toPlugin(doc) : null;
   }
 
+  /** The plugins of `keys` that exist (unpublished ones included), in no particular order. */
+  async findMany(keys: readonly string[]): Promise<Plugin[]> {
+    if (!keys.length) return [];
+    const docs = await this.plugins
+      .find({ key: { $in: [...keys] } }, LEAN_PLUGIN)
+      .lean<PluginLean[]>()
+      .exec();
+    return docs.map(toPlugin);
+  }
+
   /** PluginKeyTakenError when the key exists (the unique index decides races). */
   async create(input: NewPlugin): Promise<Plugin> {
     const doc = await onDuplicateKey(

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { useTestDatabase } from '@app/database/testing.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Viewer } from '../../auth/auth.entity.js';
@@ -113,6 +114,15 @@ describe('PluginRepository', () => {
     expect((await plugins.find(key))?.status).toBe('approved');
   });
 
+  it('finds several plugins by key in one call, skipping unknown keys', async () => {
+    const [a, b] = [fresh('many'), fresh('many')];
+    await plugins.create(newPlugin(a));
+    await plugins.create(newPlugin(b));
+    const found = await plugins.findMany([a, b, fresh('absent')]);
+    expect(found.map((p) => p.key).sort()).toEqual([a, b].sort());
+    expect(await plugins.findMany([])).toEqual([]);
+  });
+
   it('keeps the rating totals exact under concurrent changes', async () => {
     const key = fresh('rate');
     await plugins.create(newPlugin(key));
@@ -145,6 +155,45 @@ describe('PluginVersionRepository', () => {
     await versions.insert(input, new Date());
     const [artifact, listed] = [await versions.artifact(key, '1.0.0'), await versions.list(key)];
     expect([artifact?.bytes.equals(input.artifact.bytes), listed.map((v) => v.version)]).toEqual([true, ['1.0.0']]);
+  });
+});
+
+describe('PluginVersionRepository for installs', () => {
+  it('lists the versions of several plugins at once', async () => {
+    const [a, b] = [fresh('wave'), fresh('wave')];
+    await versions.insert(newVersion(a, '1.0.0'), new Date());
+    await versions.insert(newVersion(a, '1.1.0'), new Date());
+    await versions.insert(newVersion(b, '2.0.0'), new Date());
+    const listed = await versions.listMany([a, b]);
+    expect(listed.map((v) => `${v.key}@${v.version}`).sort()).toEqual([`${a}@1.0.0`, `${a}@1.1.0`, `${b}@2.0.0`]);
+  });
+
+  it('gives the runtime the manifest and the runner text of a version', async () => {
+    const key = fresh('load');
+    const runner = Buffer.from('export default { onMessage(m) { return m.data; } };\n');
+    const readme = Buffer.from('# Readme\n');
+    const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+    await versions.insert(
+      {
+        ...newVersion(key, '1.0.0'),
+        files: [
+          { role: 'readme', path: 'README.md', size: readme.length, sha256: sha(readme), content: readme },
+          { role: 'runner', path: 'runner.js', size: runner.length, sha256: sha(runner), content: runner },
+        ],
+      },
+      new Date(),
+    );
+    expect(await versions.loadable(key, '1.0.0')).toEqual({
+      manifest: { key, version: '1.0.0' },
+      runner: runner.toString(),
+    });
+    expect(await versions.loadable(key, '9.9.9')).toBeNull();
+  });
+
+  it('says a package without a runner has none', async () => {
+    const key = fresh('norun');
+    await versions.insert(newVersion(key, '1.0.0'), new Date());
+    expect((await versions.loadable(key, '1.0.0'))?.runner).toBeNull();
   });
 });
 
