@@ -1,4 +1,5 @@
 import { type AuthUser, EventBus, JsonLogger, LogOutput, type PlatformRole } from '@app/common';
+import type { Installation } from '../../apps/api/src/installation/installation.entity.js';
 import type { Plugin, PluginVersion } from '../../apps/api/src/registry/registry.entity.js';
 
 /** An authenticated caller (JWT, full rights) for service specs. */
@@ -87,4 +88,39 @@ export const versionFixture = (v: Partial<PluginVersion> = {}): PluginVersion =>
   publishedBy: 'owner',
   publishedAt: new Date(0),
   ...v,
+});
+
+export const installationFixture = (i: Partial<Installation> = {}): Installation => ({
+  id: '0000000000000000000000a1',
+  pluginKey: 'acme.x',
+  target: { scope: 'user', userId: 'u1' },
+  installedVersion: '1.0.0',
+  status: 'active',
+  enabled: true,
+  statusReason: null,
+  source: 'store',
+  config: {},
+  secrets: {},
+  grants: [],
+  pendingGrants: [],
+  limits: null,
+  requested: [],
+  dependencies: {},
+  usage: {
+    executionCount: 0,
+    totalExecutionTimeMs: 0,
+    avgExecutionTimeMs: 0,
+    errorCount: 0,
+    lastError: null,
+    lastUsed: null,
+  },
+  autoUpdate: false,
+  updateAvailable: false,
+  availableVersion: null,
+  backups: [],
+  installedBy: 'u1',
+  installedAt: new Date(0),
+  updatedAt: new Date(0),
+  operationId: null,
+  ...i,
 });

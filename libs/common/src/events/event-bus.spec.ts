@@ -5,7 +5,6 @@ import { JsonLogger, LogOutput } from '../logging/json-logger.js';
 import { CommonModule } from '../module/common.module.js';
 import { EventBus } from './event-bus.js';
 import { OnPlughubEvent } from './on-event.decorator.js';
-import type { InstallationChangedEvent } from './plughub-events.js';
 
 function recordingLogger() {
   const lines: Array<Record<string, unknown>> = [];
@@ -13,13 +12,22 @@ function recordingLogger() {
   return { lines, logger };
 }
 
-const changed = (to = 'active'): InstallationChangedEvent => ({
-  installationId: 'i1',
-  pluginKey: 'acme.x',
-  from: null,
-  to,
-  at: new Date(0),
-});
+/** The event these specs emit; libs/common declares none of its own (modules declare theirs). */
+interface TestChangedEvent {
+  id: string;
+  from: string | null;
+  to: string;
+  at: Date;
+}
+
+declare module '@app/common' {
+  interface PlughubEvents {
+    /** Declared for libs/common's own specs only. */
+    'test.changed': TestChangedEvent;
+  }
+}
+
+const changed = (to = 'active'): TestChangedEvent => ({ id: 'i1', from: null, to, at: new Date(0) });
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
@@ -27,23 +35,23 @@ describe('EventBus', () => {
   it('runs handlers by priority, then in registration order', async () => {
     const bus = new EventBus(recordingLogger().logger);
     const order: string[] = [];
-    bus.on('installation.changed', () => void order.push('b0'));
-    bus.on('installation.changed', () => void order.push('late'), { priority: 10 });
-    bus.on('installation.changed', () => void order.push('early'), { priority: -5 });
-    bus.on('installation.changed', () => void order.push('b1'));
-    await bus.emit('installation.changed', changed());
+    bus.on('test.changed', () => void order.push('b0'));
+    bus.on('test.changed', () => void order.push('late'), { priority: 10 });
+    bus.on('test.changed', () => void order.push('early'), { priority: -5 });
+    bus.on('test.changed', () => void order.push('b1'));
+    await bus.emit('test.changed', changed());
     expect(order).toEqual(['early', 'b0', 'b1', 'late']);
   });
 
   it('awaits an async handler before starting the next one', async () => {
     const bus = new EventBus(recordingLogger().logger);
     const order: string[] = [];
-    bus.on('installation.changed', async () => {
+    bus.on('test.changed', async () => {
       await tick();
       order.push('slow');
     });
-    bus.on('installation.changed', () => void order.push('next'));
-    await bus.emit('installation.changed', changed());
+    bus.on('test.changed', () => void order.push('next'));
+    await bus.emit('test.changed', changed());
     expect(order).toEqual(['slow', 'next']);
   });
 
@@ -52,15 +60,15 @@ describe('EventBus', () => {
     const bus = new EventBus(logger);
     const seen: string[] = [];
     bus.on(
-      'installation.changed',
+      'test.changed',
       () => {
         throw new Error('sync boom');
       },
       { name: 'Thrower.handle' },
     );
-    bus.on('installation.changed', () => Promise.reject(new Error('async boom')), { name: 'Rejecter.handle' });
-    bus.on('installation.changed', (e) => void seen.push(e.to));
-    await expect(bus.emit('installation.changed', changed('disabled'))).resolves.toBeUndefined();
+    bus.on('test.changed', () => Promise.reject(new Error('async boom')), { name: 'Rejecter.handle' });
+    bus.on('test.changed', (e) => void seen.push(e.to));
+    await expect(bus.emit('test.changed', changed('disabled'))).resolves.toBeUndefined();
     expect(seen).toEqual(['disabled']);
     expect(lines.map((l) => [l.msg, l.handler, l.error])).toEqual([
       ['Event handler failed', 'Thrower.handle', 'sync boom'],
@@ -71,20 +79,20 @@ describe('EventBus', () => {
   it('notify runs synchronous handlers before it returns', () => {
     const bus = new EventBus(recordingLogger().logger);
     const seen: string[] = [];
-    bus.on('installation.changed', (e) => void seen.push(e.to));
-    bus.notify('installation.changed', changed());
+    bus.on('test.changed', (e) => void seen.push(e.to));
+    bus.notify('test.changed', changed());
     expect(seen).toEqual(['active']);
   });
 
   it('notify keeps the order across an async handler and never rejects', async () => {
     const bus = new EventBus(recordingLogger().logger);
     const order: string[] = [];
-    bus.on('installation.changed', async () => {
+    bus.on('test.changed', async () => {
       await tick();
       throw new Error('late failure');
     });
-    bus.on('installation.changed', () => void order.push('after'));
-    bus.notify('installation.changed', changed());
+    bus.on('test.changed', () => void order.push('after'));
+    bus.notify('test.changed', changed());
     expect(order).toEqual([]);
     await tick();
     await tick();
@@ -94,11 +102,11 @@ describe('EventBus', () => {
   it('stops calling a handler once it is removed', async () => {
     const bus = new EventBus(recordingLogger().logger);
     let calls = 0;
-    const off = bus.on('installation.changed', () => void calls++);
-    await bus.emit('installation.changed', changed());
+    const off = bus.on('test.changed', () => void calls++);
+    await bus.emit('test.changed', changed());
     off();
-    await bus.emit('installation.changed', changed());
-    expect([calls, bus.hasHandlers('installation.changed')]).toEqual([1, false]);
+    await bus.emit('test.changed', changed());
+    expect([calls, bus.hasHandlers('test.changed')]).toEqual([1, false]);
   });
 });
 
@@ -106,8 +114,8 @@ describe('EventBus', () => {
 class AuditTrail {
   readonly seen: string[] = [];
 
-  @OnPlughubEvent('installation.changed', { priority: 1 })
-  record(event: InstallationChangedEvent): void {
+  @OnPlughubEvent('test.changed', { priority: 1 })
+  record(event: TestChangedEvent): void {
     this.seen.push(`audit:${event.to}`);
   }
 }
@@ -116,8 +124,8 @@ class AuditTrail {
 class Metrics {
   constructor(private readonly audit: AuditTrail) {}
 
-  @OnPlughubEvent('installation.changed')
-  count(event: InstallationChangedEvent): void {
+  @OnPlughubEvent('test.changed')
+  count(event: TestChangedEvent): void {
     this.audit.seen.push(`metrics:${event.to}`);
   }
 }
@@ -129,7 +137,7 @@ describe('@OnPlughubEvent', () => {
       providers: [AuditTrail, Metrics],
     }).compile();
     await moduleRef.init();
-    await moduleRef.get(EventBus).emit('installation.changed', changed('failed'));
+    await moduleRef.get(EventBus).emit('test.changed', changed('failed'));
     expect(moduleRef.get(AuditTrail).seen).toEqual(['metrics:failed', 'audit:failed']);
     await moduleRef.close();
   });

@@ -12,22 +12,8 @@
  * against that payload. Names are `<resource>.<past-tense verb>`; payloads are plain data (ids, keys, dates),
  * never documents or services, so a handler in another module needs nothing from the emitter.
  */
-export interface PlughubEvents {
-  /**
-   * An installation changed state. Declared here only because the installation module does not exist yet: move it
-   * to `installation.entity.ts` with that module (the payload may grow; subscribers read the fields they need).
-   */
-  'installation.changed': InstallationChangedEvent;
-}
+// Empty here on purpose: every module adds its own events (registry, runtime, installation, …).
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface PlughubEvents {}
 
 export type PlughubEventName = keyof PlughubEvents;
-
-export interface InstallationChangedEvent {
-  installationId: string;
-  pluginKey: string;
-  /** The state before the change; null when the installation was just created. */
-  from: string | null;
-  /** The state after it; `uninstalled` when it is gone. */
-  to: string;
-  at: Date;
-}

@@ -1,0 +1,287 @@
+import { type FieldError, namedError, notFound } from '@app/common';
+import type { Conflict } from './dependency-resolver.js';
+import type { InstallationStatus } from './installation.entity.js';
+
+// ---- resolution --------------------------------------------------------------------------------------------------
+
+export class UnknownPluginError extends namedError(
+  'PLUGIN_NOT_FOUND',
+  'unknown_plugin',
+  'no plugin with this key exists, or you may not see it',
+) {
+  constructor(key: string) {
+    super(`No plugin ${key} is available to you.`, { key });
+  }
+}
+
+export class NoMatchingVersionError extends namedError(
+  'PLUGIN_NOT_FOUND',
+  'no_matching_version',
+  'no version you may install matches the requested tag, version or range',
+) {
+  constructor(key: string, spec: string) {
+    super(`No installable version of ${key} matches "${spec}".`, { key, spec });
+  }
+}
+
+export class PlatformIncompatibleError extends namedError(
+  'PLUGIN_INCOMPATIBLE',
+  'platform_mismatch',
+  'versions match the request but none supports this platform version (their `engines.plughub`)',
+) {
+  constructor(key: string, spec: string, platform: string, versions: Array<{ version: string; engines: string }>) {
+    super(`No version of ${key} matching "${spec}" supports Plughub ${platform}.`, { key, spec, platform, versions });
+  }
+}
+
+/** The resolver's dependency failures, one named error per `details.reason`; `details.conflicts` lists each. */
+const dependencyError = (reason: string, description: string) =>
+  class extends namedError('PLUGIN_DEPENDENCY_ERROR', reason, description) {
+    constructor(key: string, spec: string, conflicts: Conflict[]) {
+      super(`The dependencies of ${key}@${spec} cannot be satisfied (${reason}).`, { key, spec, conflicts });
+    }
+  };
+
+export class DependencyUnsatisfiableError extends dependencyError(
+  'unsatisfiable',
+  'the version ranges on a plugin (of the request, the plan, or installed plugins) cannot all be met',
+) {}
+export class DependencyCycleError extends dependencyError(
+  'cycle',
+  'the chosen versions depend on each other in a ring',
+) {}
+export class DependencyNotFoundError extends dependencyError(
+  'not_found',
+  'no installable version of a dependency satisfies the range required of it',
+) {}
+export class DependencyIncompatibleError extends dependencyError(
+  'no_compatible_version',
+  'versions of a dependency satisfy its range but none supports this platform version',
+) {}
+export class DependencyTooComplexError extends dependencyError(
+  'too_complex',
+  'the dependency search gave up (the registry makes it too large)',
+) {}
+
+export class PluginAlreadyInstalledError extends namedError(
+  'PLUGIN_ALREADY_INSTALLED',
+  'already_installed',
+  'the plugin is installed in this target already (use force_reinstall, or update)',
+) {
+  constructor(key: string, installationId: string, version: string) {
+    super(`${key} is already installed here (version ${version}).`, {
+      key,
+      installation_id: installationId,
+      installed_version: version,
+    });
+  }
+}
+
+export class PluginKilledError extends namedError(
+  'PLUGIN_KILLED',
+  'plugin_killed',
+  'an administrator disabled this plugin everywhere (the kill switch)',
+) {
+  constructor(key: string) {
+    super(`${key} was disabled everywhere by an administrator.`, { key });
+  }
+}
+
+export class InstalledDependentsError extends namedError(
+  'PLUGIN_DEPENDENCY_ERROR',
+  'installed_dependents',
+  'plugins installed in the same target depend on it (uninstall them first, or use force)',
+) {
+  constructor(key: string, dependents: Array<{ key: string; version: string; range: string }>) {
+    super(`${dependents.length} installed plugin(s) here depend on ${key}.`, { key, dependents });
+  }
+}
+
+export class DependencyInactiveError extends namedError(
+  'PLUGIN_DEPENDENCY_ERROR',
+  'dependency_inactive',
+  'a plugin it depends on is not installed and active in the same target (activate that first)',
+) {
+  constructor(key: string, dependencies: Array<{ key: string; status: InstallationStatus | 'not_installed' }>) {
+    super(`${key} needs ${dependencies.map((d) => d.key).join(', ')} active first.`, { key, dependencies });
+  }
+}
+
+// ---- configuration and grants ----------------------------------------------------------------------------------
+
+export class InvalidConfigError extends namedError(
+  'PLUGIN_CONFIGURATION_ERROR',
+  'invalid_config',
+  "a setting value does not fit the plugin's settings schema; `errors` lists every bad field",
+) {
+  constructor(errors: FieldError[]) {
+    super('The configuration does not fit the plugin’s settings.', {}, errors);
+  }
+}
+
+export class MissingRequiredSettingsError extends namedError(
+  'PLUGIN_CONFIGURATION_ERROR',
+  'missing_required_settings',
+  'it cannot be activated while a required setting has no value; `details.missing` names each (`config.<key>`)',
+) {
+  /** `missing`: each setting as a request field, `config.<key>` (or `dependency_config.<plugin>.<key>`). */
+  constructor(key: string, missing: string[]) {
+    super(
+      `${key} cannot be activated without ${missing.join(', ')}.`,
+      { key, missing },
+      missing.map((field) => ({ field, message: 'is required' })),
+    );
+  }
+}
+
+export class SecretUnreadableError extends namedError(
+  'PLUGIN_CONFIGURATION_ERROR',
+  'secret_unreadable',
+  'a stored secret setting cannot be decrypted with the configured key (set it again)',
+) {
+  constructor(key: string, setting: string) {
+    super(`The secret setting ${setting} of ${key} cannot be decrypted; set it again.`, { key, setting });
+  }
+}
+
+export class GrantNotRequestedError extends namedError(
+  'VALIDATION_ERROR',
+  'grant_not_requested',
+  'a grant names a capability (or host) the manifest does not request',
+) {
+  constructor(errors: FieldError[]) {
+    super('Only capabilities the plugin requests can be granted.', {}, errors);
+  }
+}
+
+export class UnsupportedSourceError extends namedError(
+  'VALIDATION_ERROR',
+  'unsupported_source',
+  'this install source is not available',
+) {
+  constructor(source: string) {
+    super(`Installing from "${source}" is not available.`, { source }, [{ field: 'source', message: 'must be store' }]);
+  }
+}
+
+export class TargetMismatchError extends namedError(
+  'VALIDATION_ERROR',
+  'target_mismatch',
+  'the body and the query name different targets',
+) {
+  constructor(field: 'scope' | 'org') {
+    super(`The body's ${field} differs from the query's.`, {}, [
+      { field, message: 'differs from the query parameter' },
+    ]);
+  }
+}
+
+// ---- state ---------------------------------------------------------------------------------------------------------
+
+export class InvalidTransitionError extends namedError(
+  'CONFLICT',
+  'invalid_state',
+  'the installation is not in a state that allows this (`details.status` names it)',
+) {
+  constructor(status: InstallationStatus, action: string) {
+    super(`The installation is ${status}; it cannot ${action}.`, { status, action });
+  }
+}
+
+export class DeactivateFirstError extends namedError(
+  'CONFLICT',
+  'deactivate_first',
+  'an active installation must be deactivated before this uninstall (DELETE …/install/ does both)',
+) {
+  constructor() {
+    super('The installation is active: deactivate it first, or use DELETE …/install/.', { status: 'active' });
+  }
+}
+
+export class OperationInProgressError extends namedError(
+  'CONFLICT',
+  'operation_in_progress',
+  'another install, update or uninstall is running in this target; retry when it is done',
+) {
+  constructor() {
+    super('Another operation is changing this target’s installations; try again shortly.');
+  }
+}
+
+export class ReloadInProgressError extends namedError(
+  'CONFLICT',
+  'reload_in_progress',
+  'a reload (or the start-up load) is running; retry when it is done',
+) {
+  constructor() {
+    super('A reload is already running.');
+  }
+}
+
+export class IdempotencyKeyReusedError extends namedError(
+  'CONFLICT',
+  'idempotency_key_reused',
+  'the Idempotency-Key was used before for a different request',
+) {
+  constructor() {
+    super('This Idempotency-Key was used for a different request.');
+  }
+}
+
+export class IdempotencyKeyInProgressError extends namedError(
+  'CONFLICT',
+  'idempotency_key_in_progress',
+  'the first request with this Idempotency-Key is still running',
+) {
+  constructor() {
+    super('The first request with this Idempotency-Key is still running; retry later.');
+  }
+}
+
+// ---- access and start-up -----------------------------------------------------------------------------------------
+
+export class NotInstallationManagerError extends namedError(
+  'FORBIDDEN',
+  'not_manager',
+  "changing a target's installations takes that user, an owner or admin of the organisation, or a platform admin for global",
+) {
+  constructor() {
+    super('You may see these installations but not change them.');
+  }
+}
+
+export class PluginStartupFailedError extends namedError(
+  'PLUGIN_STARTUP_FAILED',
+  'startup_failed',
+  "the plugin's onInit (or loading its runner) failed; the installation is `failed`",
+) {
+  constructor(key: string, installationId: string, pluginMessage: string) {
+    super(`${key} failed to start: ${pluginMessage}`, {
+      key,
+      installation_id: installationId,
+      plugin_message: pluginMessage,
+    });
+  }
+}
+
+export class PackageUnreadableError extends namedError(
+  'PLUGIN_INSTALLATION_FAILED',
+  'package_unreadable',
+  'the stored package of the version cannot be loaded (no manifest or runner)',
+) {
+  constructor(key: string, version: string) {
+    super(`The package of ${key}@${version} cannot be loaded.`, { key, version });
+  }
+}
+
+export class NotInstalledError extends namedError(
+  'PLUGIN_NOT_FOUND',
+  'not_installed',
+  'the plugin is not installed in this target (or you may not see that target)',
+) {
+  constructor(key: string) {
+    super(`${key} is not installed here.`, { key });
+  }
+}
+
+export const installationNotFound = () => notFound('Installation');

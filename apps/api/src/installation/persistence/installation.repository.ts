@@ -1,0 +1,247 @@
+import { Injectable } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import type { PageWindow, Slice } from '@app/common';
+import { isObjectIdString, onDuplicateKey, paginate, sortFor } from '@app/database';
+import { type Model, Types } from 'mongoose';
+import type {
+  Installation,
+  InstallationFilter,
+  InstallationOrdering,
+  InstallationStatus,
+  InstallationTarget,
+  NewInstallation,
+  RetainedSettings,
+} from '../installation.entity.js';
+import { PluginAlreadyInstalledError } from '../installation.errors.js';
+import { InstallationDoc, RetainedSettingsDoc } from './installation.schema.js';
+import {
+  installationDoc,
+  type InstallationLean,
+  type RetainedLean,
+  targetFields,
+  toInstallation,
+  toRetained,
+} from './installation.mapper.js';
+
+/** Fields a lifecycle change may set (everything else changes through replace, inside an operation). */
+export type InstallationChanges = Partial<
+  Pick<Installation, 'status' | 'enabled' | 'statusReason' | 'updateAvailable' | 'availableVersion'>
+>;
+
+/** Conditions a conditional change checks, so two changes racing on one installation cannot both apply. */
+export interface ChangeGuard {
+  /** Only while it is in one of these statuses. */
+  status?: InstallationStatus[];
+  /** Only while no operation is writing it. */
+  idle?: boolean;
+}
+
+const ORDERING_FIELDS = { plugin: 'plugin_key' } as const;
+
+/** The installations collection, and the settings retained by uninstalls that kept them. */
+@Injectable()
+export class InstallationRepository {
+  constructor(
+    @InjectModel(InstallationDoc.name) private readonly installations: Model<InstallationDoc>,
+    @InjectModel(RetainedSettingsDoc.name) private readonly retained: Model<RetainedSettingsDoc>,
+  ) {}
+
+  /** A fresh id, so an operation can name (and journal) an installation before writing it. */
+  newId(): string {
+    return new Types.ObjectId().toHexString();
+  }
+
+  /** PluginAlreadyInstalledError when the target has the plugin already (the unique index decides races). */
+  async insert(input: NewInstallation): Promise<Installation> {
+    await onDuplicateKey(
+      () => this.installations.insertMany([installationDoc(input)]),
+      () => new PluginAlreadyInstalledError(input.pluginKey, '', ''),
+    );
+    return (await this.find(input.id))!;
+  }
+
+  /** Writes the whole installation as given (an operation's replace step, or restoring a journal snapshot). */
+  async replace(installation: Installation): Promise<void> {
+    const doc = { ...installationDoc(installation), updated_at: new Date() };
+    await this.installations.replaceOne({ _id: doc._id }, doc, { upsert: true }).exec();
+  }
+
+  async find(id: string): Promise<Installation | null> {
+    if (!isObjectIdString(id)) return null;
+    const doc = await this.installations.findById(id).lean<InstallationLean>().exec();
+    return doc ? toInstallation(doc) : null;
+  }
+
+  async findInTarget(pluginKey: string, target: InstallationTarget): Promise<Installation | null> {
+    const doc = await this.installations
+      .findOne({ plugin_key: pluginKey, target_key: targetFields(target).target_key })
+      .lean<InstallationLean>()
+      .exec();
+    return doc ? toInstallation(doc) : null;
+  }
+
+  /** Everything installed in one target (what the resolver must keep satisfied). */
+  async listInTarget(target: InstallationTarget): Promise<Installation[]> {
+    const docs = await this.installations
+      .find({ target_key: targetFields(target).target_key })
+      .sort({ plugin_key: 1 })
+      .lean<InstallationLean[]>()
+      .exec();
+    return docs.map(toInstallation);
+  }
+
+  /** Every installation in these targets (a user's effective set reads their own, their orgs' and global). */
+  async listInTargets(targets: InstallationTarget[], pluginKey?: string): Promise<Installation[]> {
+    const q: Record<string, unknown> = { target_key: { $in: targets.map((t) => targetFields(t).target_key) } };
+    if (pluginKey !== undefined) q.plugin_key = pluginKey;
+    const docs = await this.installations.find(q).sort({ plugin_key: 1, _id: 1 }).lean<InstallationLean[]>().exec();
+    return docs.map(toInstallation);
+  }
+
+  async list(
+    filter: InstallationFilter,
+    ordering: InstallationOrdering,
+    window: PageWindow,
+  ): Promise<Slice<Installation>> {
+    const slice = await paginate<InstallationDoc, InstallationLean>(
+      this.installations,
+      toQuery(filter),
+      sortFor(ordering, ORDERING_FIELDS),
+      window,
+    );
+    return { count: slice.count, items: slice.items.map(toInstallation) };
+  }
+
+  /** Installations of the plugins in `keys`, over every target. */
+  async countByKeys(keys: readonly string[]): Promise<Map<string, number>> {
+    const counts = new Map(keys.map((k) => [k, 0]));
+    if (!keys.length) return counts;
+    const docs = await this.installations
+      .find({ plugin_key: { $in: [...keys] } }, { plugin_key: 1 })
+      .lean<Array<Pick<InstallationLean, 'plugin_key'>>>()
+      .exec();
+    for (const d of docs) counts.set(d.plugin_key, (counts.get(d.plugin_key) ?? 0) + 1);
+    return counts;
+  }
+
+  /** Installations of other plugins whose installed version depends on `key` (in `target`, or anywhere). */
+  async dependentsOf(key: string, target?: InstallationTarget): Promise<Installation[]> {
+    const q: Record<string, unknown> = { 'dependencies.key': key, plugin_key: { $ne: key } };
+    if (target) q.target_key = targetFields(target).target_key;
+    const docs = await this.installations.find(q).sort({ plugin_key: 1 }).lean<InstallationLean[]>().exec();
+    return docs.map(toInstallation);
+  }
+
+  /** Installations whose desired state is on (boot and reload bring them back), oldest first. */
+  async listEnabled(): Promise<Installation[]> {
+    const docs = await this.installations
+      .find({ enabled: true, operation_id: null })
+      .sort({ installed_at: 1, _id: 1 })
+      .lean<InstallationLean[]>()
+      .exec();
+    return docs.map(toInstallation);
+  }
+
+  /** Installations of one plugin over every target (kill switch, update availability). */
+  async listByPlugin(pluginKey: string): Promise<Installation[]> {
+    const docs = await this.installations.find({ plugin_key: pluginKey }).lean<InstallationLean[]>().exec();
+    return docs.map(toInstallation);
+  }
+
+  /** Applies `changes` if the guard holds; the installation after, or null when it did not (or is gone). */
+  async update(id: string, changes: InstallationChanges, guard: ChangeGuard = {}): Promise<Installation | null> {
+    if (!isObjectIdString(id)) return null;
+    const q: Record<string, unknown> = { _id: new Types.ObjectId(id) };
+    if (guard.status) q.status = { $in: guard.status };
+    if (guard.idle) q.operation_id = null;
+    const set: Record<string, unknown> = {};
+    if (changes.status !== undefined) set.status = changes.status;
+    if (changes.enabled !== undefined) set.enabled = changes.enabled;
+    if (changes.statusReason !== undefined) set.status_reason = changes.statusReason;
+    if (changes.updateAvailable !== undefined) set.update_available = changes.updateAvailable;
+    if (changes.availableVersion !== undefined) set.available_version = changes.availableVersion;
+    const doc = await this.installations
+      .findOneAndUpdate(q, { $set: set }, { returnDocument: 'after' })
+      .lean<InstallationLean>()
+      .exec();
+    return doc ? toInstallation(doc) : null;
+  }
+
+  /** Hands every installation an operation wrote back to everyone (the commit). */
+  async releaseOperation(operationId: string): Promise<void> {
+    await this.installations.updateMany({ operation_id: operationId }, { $set: { operation_id: null } }).exec();
+  }
+
+  /** Marks an idle installation as written by `operationId`; false when another operation holds it. */
+  async claimForOperation(id: string, operationId: string, status?: InstallationStatus): Promise<Installation | null> {
+    const set: Record<string, unknown> = { operation_id: operationId };
+    if (status) set.status = status;
+    const doc = await this.installations
+      .findOneAndUpdate({ _id: new Types.ObjectId(id), operation_id: null }, { $set: set }, { returnDocument: 'after' })
+      .lean<InstallationLean>()
+      .exec();
+    return doc ? toInstallation(doc) : null;
+  }
+
+  /** Deletes the installation (only while `operationId` holds it, when given). */
+  async delete(id: string, operationId?: string): Promise<boolean> {
+    const q: Record<string, unknown> = { _id: new Types.ObjectId(id) };
+    if (operationId !== undefined) q.operation_id = operationId;
+    const res = await this.installations.deleteOne(q).exec();
+    return res.deletedCount === 1;
+  }
+
+  // ---- retained settings --------------------------------------------------------------------------------------
+
+  async findRetained(pluginKey: string, target: InstallationTarget): Promise<RetainedSettings | null> {
+    const doc = await this.retained
+      .findOne({ plugin_key: pluginKey, target_key: targetFields(target).target_key })
+      .lean<RetainedLean>()
+      .exec();
+    return doc ? toRetained(doc) : null;
+  }
+
+  /** Keeps the settings of an uninstalled installation (one set per plugin and target: the newest wins). */
+  async retain(settings: RetainedSettings): Promise<void> {
+    const { target_key } = targetFields(settings.target);
+    await this.retained.deleteMany({ plugin_key: settings.pluginKey, target_key }).exec();
+    await this.retained
+      .replaceOne(
+        { _id: new Types.ObjectId(settings.installationId) },
+        {
+          _id: new Types.ObjectId(settings.installationId),
+          plugin_key: settings.pluginKey,
+          target_key,
+          config: settings.config,
+          secrets: settings.secrets,
+          retained_at: settings.retainedAt,
+        },
+        { upsert: true },
+      )
+      .exec();
+  }
+
+  async dropRetained(installationId: string): Promise<void> {
+    await this.retained.deleteOne({ _id: new Types.ObjectId(installationId) }).exec();
+  }
+}
+
+function toQuery(filter: InstallationFilter): Record<string, unknown> {
+  const q: Record<string, unknown> = {};
+  if (filter.targets) q.target_key = { $in: filter.targets.map((t) => targetFields(t).target_key) };
+  if (filter.pluginKey !== undefined) q.plugin_key = filter.pluginKey;
+  if (filter.scope !== undefined) q.scope = filter.scope;
+  if (filter.orgId !== undefined) {
+    q.scope = 'org';
+    q.target_id = filter.orgId;
+  }
+  if (filter.userId !== undefined) {
+    // An installation is a user's or an organisation's, never both: asking for both matches nothing.
+    if (filter.orgId !== undefined) return { _id: { $in: [] } };
+    q.scope = 'user';
+    q.target_id = filter.userId;
+  }
+  if (filter.status !== undefined) q.status = filter.status;
+  if (filter.updateAvailable !== undefined) q.update_available = filter.updateAvailable;
+  return q;
+}

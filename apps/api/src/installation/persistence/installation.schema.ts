@@ -1,0 +1,162 @@
+import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
+import { Schema as MongooseSchema, Types } from 'mongoose';
+import {
+  INSTALLATION_SOURCES,
+  INSTALLATION_STATUSES,
+  type InstallationSource,
+  type InstallationStatus,
+} from '../installation.entity.js';
+
+@Schema({ _id: false })
+export class DependencyDoc {
+  @Prop({ required: true })
+  key: string;
+
+  @Prop({ required: true })
+  range: string;
+}
+const DependencySchema = SchemaFactory.createForClass(DependencyDoc);
+
+@Schema({ _id: false })
+export class LastErrorDoc {
+  @Prop({ required: true })
+  message: string;
+
+  @Prop({ type: Date, required: true })
+  at: Date;
+}
+const LastErrorSchema = SchemaFactory.createForClass(LastErrorDoc);
+
+/**
+ * One plugin installed into one target. `target_key` (`user:<id>`, `org:<id>`, `global`) names the target in one
+ * indexed string; one installation per (plugin, target) is the unique index's rule. Dependencies are stored as
+ * an array (plugin keys hold dots, which field names should not) and indexed for "who depends on it".
+ */
+@Schema({ collection: 'installations', timestamps: { createdAt: false, updatedAt: 'updated_at' } })
+export class InstallationDoc {
+  @Prop({ type: Types.ObjectId, required: true })
+  _id: Types.ObjectId;
+
+  @Prop({ required: true })
+  plugin_key: string;
+
+  @Prop({ type: String, enum: ['user', 'org', 'global'], required: true })
+  scope: 'user' | 'org' | 'global';
+
+  /** The user's or organisation's id; null for global. */
+  @Prop({ type: String, default: null })
+  target_id: string | null;
+
+  @Prop({ required: true })
+  target_key: string;
+
+  @Prop({ required: true })
+  installed_version: string;
+
+  @Prop({ type: String, enum: INSTALLATION_STATUSES, required: true })
+  status: InstallationStatus;
+
+  @Prop({ required: true })
+  enabled: boolean;
+
+  @Prop({ type: String, default: null })
+  status_reason: string | null;
+
+  @Prop({ type: String, enum: INSTALLATION_SOURCES, required: true })
+  source: InstallationSource;
+
+  @Prop({ type: MongooseSchema.Types.Mixed, default: {} })
+  config: Record<string, unknown>;
+
+  /** Setting key → sealed value (SecretBox); never a value in clear. */
+  @Prop({ type: MongooseSchema.Types.Mixed, default: {} })
+  secrets: Record<string, string>;
+
+  @Prop({ type: [MongooseSchema.Types.Mixed], default: [] })
+  grants: unknown[];
+
+  @Prop({ type: [MongooseSchema.Types.Mixed], default: [] })
+  pending_grants: unknown[];
+
+  @Prop({ type: MongooseSchema.Types.Mixed, default: null })
+  limits: Record<string, number> | null;
+
+  @Prop({ type: [MongooseSchema.Types.Mixed], default: [] })
+  requested: unknown[];
+
+  @Prop({ type: [DependencySchema], default: [] })
+  dependencies: DependencyDoc[];
+
+  @Prop({ default: 0 })
+  execution_count: number;
+
+  @Prop({ default: 0 })
+  total_execution_time_ms: number;
+
+  @Prop({ default: 0 })
+  avg_execution_time_ms: number;
+
+  @Prop({ default: 0 })
+  error_count: number;
+
+  @Prop({ type: LastErrorSchema, default: null })
+  last_error: LastErrorDoc | null;
+
+  @Prop({ type: Date, default: null })
+  last_used: Date | null;
+
+  @Prop({ default: false })
+  auto_update: boolean;
+
+  @Prop({ default: false })
+  update_available: boolean;
+
+  @Prop({ type: String, default: null })
+  available_version: string | null;
+
+  @Prop({ type: [MongooseSchema.Types.Mixed], default: [] })
+  backups: Array<Record<string, unknown>>;
+
+  @Prop({ type: String, default: null })
+  installed_by: string | null;
+
+  @Prop({ type: Date, required: true })
+  installed_at: Date;
+
+  /** The journal operation writing this installation, or null. */
+  @Prop({ type: String, default: null })
+  operation_id: string | null;
+
+  updated_at: Date;
+}
+export const InstallationSchema = SchemaFactory.createForClass(InstallationDoc);
+InstallationSchema.index({ plugin_key: 1, target_key: 1 }, { unique: true });
+InstallationSchema.index({ target_key: 1, plugin_key: 1 });
+InstallationSchema.index({ 'dependencies.key': 1 });
+InstallationSchema.index({ status: 1 });
+InstallationSchema.index({ operation_id: 1 });
+
+/** Settings kept by an uninstall with delete_config false, for the next install of the plugin in that target. */
+@Schema({ collection: 'installation_retained_settings', timestamps: false })
+export class RetainedSettingsDoc {
+  /** The uninstalled installation's id (its plugin storage is keyed by it). */
+  @Prop({ type: Types.ObjectId, required: true })
+  _id: Types.ObjectId;
+
+  @Prop({ required: true })
+  plugin_key: string;
+
+  @Prop({ required: true })
+  target_key: string;
+
+  @Prop({ type: MongooseSchema.Types.Mixed, default: {} })
+  config: Record<string, unknown>;
+
+  @Prop({ type: MongooseSchema.Types.Mixed, default: {} })
+  secrets: Record<string, string>;
+
+  @Prop({ type: Date, required: true })
+  retained_at: Date;
+}
+export const RetainedSettingsSchema = SchemaFactory.createForClass(RetainedSettingsDoc);
+RetainedSettingsSchema.index({ plugin_key: 1, target_key: 1 }, { unique: true });
