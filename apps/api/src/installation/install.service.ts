@@ -1,0 +1,339 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { type AuthUser, Clock, type FieldError, JsonLogger } from '@app/common';
+import type { Permission, SettingDefinition } from '@app/plugin-sdk';
+import { SecretBox } from '../secrets/secret-box.js';
+import type { PlanStep } from './dependency-resolver.js';
+import type { InstallPluginDto } from './dto/install-plugin.dto.js';
+import { InstallResultDto } from './dto/install-result.dto.js';
+import { grantsAcrossVersions, grantsAtInstall } from './grants.js';
+import type {
+  Actor,
+  Installation,
+  InstallationSource,
+  InstallationTarget,
+  Operation,
+  OperationStep,
+} from './installation.entity.js';
+import {
+  GrantNotRequestedError,
+  InvalidConfigError,
+  MissingRequiredSettingsError,
+  PackageUnreadableError,
+  PluginAlreadyInstalledError,
+  PluginStartupFailedError,
+  TargetMismatchError,
+  UnsupportedSourceError,
+} from './installation.errors.js';
+import { InstallationEvents } from './installation-events.js';
+import { InstallationRuntime, secretContext } from './installation-runtime.js';
+import { InstallationsService, type TargetQuery } from './installations.service.js';
+import { InstallResolution, type ResolvedInstall } from './install-resolution.js';
+import { OperationJournal } from './operation-journal.js';
+import { InstallationRepository } from './persistence/installation.repository.js';
+import { RuntimeReconciler } from './runtime-reconciler.js';
+import { missingRequired, settingsAcrossVersions, settingsAtInstall } from './settings.js';
+
+interface Manifestish {
+  settings?: Record<string, SettingDefinition>;
+  permissions?: Permission[];
+  dependencies?: Record<string, string>;
+}
+
+/** One installation the plan writes: what it was, what it becomes, and whether it should start. */
+interface Change {
+  step: PlanStep;
+  before: Installation | null;
+  after: Installation;
+  reusedRetained: boolean;
+}
+
+/** What an install does to the target, before any of it is written. */
+interface Prepared {
+  target: InstallationTarget;
+  resolved: ResolvedInstall;
+  changes: Change[];
+}
+
+/**
+ * Installing a plugin with its dependencies into one target (POST /api/plugins/{plugin}/install/, and the org
+ * endpoints' install). Everything is checked before anything is written: resolution (versions, platform,
+ * dependencies, already installed, killed plugins), settings against each manifest (every bad field at once),
+ * grants, and, when the plugins are to start, their required settings. Then the plan goes through the operation
+ * journal (operation-journal.ts): journaled, each installation written, each started in dependency order, then
+ * committed; a failure on the way rolls it back, a crash is finished or undone at the next start.
+ */
+@Injectable()
+export class InstallService {
+  private readonly logger: JsonLogger;
+
+  constructor(
+    private readonly installations: InstallationRepository,
+    private readonly queries: InstallationsService,
+    private readonly resolution: InstallResolution,
+    private readonly journal: OperationJournal,
+    private readonly runtime: InstallationRuntime,
+    private readonly reconciler: RuntimeReconciler,
+    private readonly events: InstallationEvents,
+    private readonly secrets: SecretBox,
+    @Inject(Clock) private readonly clock: Clock,
+    logger: JsonLogger,
+  ) {
+    this.logger = logger.child('InstallService');
+  }
+
+  async install(caller: AuthUser, key: string, dto: InstallPluginDto, query: TargetQuery): Promise<InstallResultDto> {
+    if (dto.source !== undefined && dto.source !== 'store') throw new UnsupportedSourceError(dto.source);
+    const prepared = await this.prepare(caller, key, dto, this.targetQuery(dto, query));
+    if (dto.dry_run) return InstallResultDto.dryRun(prepared.resolved.plan);
+    const actor: Actor = { kind: 'user', id: caller.id };
+    const changed = await this.execute(prepared, actor);
+    const root = changed.find((i) => i.pluginKey === key)!;
+    const result = InstallResultDto.done(
+      prepared.resolved.plan,
+      this.queries.response(root),
+      changed.map((i) => this.queries.response(i)),
+    );
+    const failed = changed.find((i) => i.status === 'failed' && prepared.changes.some((c) => c.after.id === i.id));
+    if (failed && dto.auto_enable !== false) {
+      throw new PluginStartupFailedError(failed.pluginKey, failed.id, failed.statusReason ?? 'it did not start');
+    }
+    return result;
+  }
+
+  /** Scope and org may come in the query (§4) or the body (issue 10); when both name one, they must agree. */
+  private targetQuery(dto: InstallPluginDto, query: TargetQuery): TargetQuery {
+    if (dto.scope !== undefined && query.scope !== undefined && dto.scope !== query.scope) {
+      throw new TargetMismatchError('scope');
+    }
+    if (dto.org !== undefined && query.org !== undefined && dto.org !== query.org) throw new TargetMismatchError('org');
+    return { scope: dto.scope ?? query.scope, org: dto.org ?? query.org };
+  }
+
+  // ---- checking ----------------------------------------------------------------------------------------------------
+
+  private async prepare(caller: AuthUser, key: string, dto: InstallPluginDto, query: TargetQuery): Promise<Prepared> {
+    const target = await this.queries.target(caller, query, 'manage');
+    const resolved = await this.resolution.resolve(caller, key, dto.version ?? 'latest', target);
+    const { plan } = resolved;
+    const existing = new Map(resolved.installed.map((i) => [i.pluginKey, i]));
+    const root = existing.get(key);
+    if (root && !dto.force_reinstall) throw new PluginAlreadyInstalledError(key, root.id, root.installedVersion);
+
+    const configErrors: FieldError[] = [];
+    const grantErrors: FieldError[] = [];
+    const missing: FieldError[] = [];
+    const changes: Change[] = [];
+    const autoEnable = dto.auto_enable ?? true;
+    const extraConfig = new Set(Object.keys(dto.dependency_config ?? {}));
+
+    for (const step of plan.steps) {
+      const isRoot = step.key === key;
+      if (step.action === 'keep' && !isRoot) continue;
+      const version = resolved.plugins.get(step.key)?.versions.find((v) => v.version === step.to);
+      if (!version) throw new PackageUnreadableError(step.key, step.to);
+      const manifest = version.manifest as Manifestish;
+      const before = existing.get(step.key) ?? null;
+      const field = isRoot ? 'config' : `dependency_config.${step.key}`;
+      const given = isRoot ? dto.config : dto.dependency_config?.[step.key];
+      if (!isRoot) extraConfig.delete(step.key);
+
+      const retained = before ? null : await this.installations.findRetained(step.key, target);
+      const id = before?.id ?? retained?.installationId ?? this.installations.newId();
+      // Values carried over (a reinstall, a raised dependency, retained settings), then what the request gives.
+      const carried = before ?? retained;
+      const base = carried
+        ? settingsAcrossVersions(manifest.settings, carried.config, Object.keys(carried.secrets))
+        : { config: {}, keptSecrets: [] as string[] };
+      const fresh = settingsAtInstall(manifest.settings, given, field);
+      configErrors.push(...fresh.errors);
+      const givenKeys = new Set(Object.keys(given ?? {}));
+      const config = { ...fresh.config, ...pick(base.config, (k) => !givenKeys.has(k)) };
+      const secrets: Record<string, string> = {};
+      for (const k of base.keptSecrets) if (!givenKeys.has(k)) secrets[k] = carried!.secrets[k];
+      for (const [k, value] of Object.entries(fresh.secrets))
+        secrets[k] = this.secrets.seal(value, secretContext(id, k));
+
+      const requested = manifest.permissions ?? [];
+      let grants: Permission[];
+      let pendingGrants: Permission[] = [];
+      if (before && !(isRoot && dto.grants !== undefined)) {
+        ({ grants, pending: pendingGrants } = grantsAcrossVersions(before.grants, before.requested, requested));
+      } else {
+        const granted = grantsAtInstall(requested, isRoot ? dto.grants : undefined);
+        grantErrors.push(...granted.errors);
+        grants = granted.grants;
+      }
+
+      const enabled = isRoot ? autoEnable : before ? before.enabled : autoEnable;
+      if (enabled) {
+        const absent = missingRequired(manifest.settings, config, Object.keys(secrets));
+        missing.push(...absent.map((name) => ({ field: `${field}.${name}`, message: 'is required' })));
+      }
+      const now = this.clock.now();
+      changes.push({
+        step,
+        before,
+        reusedRetained: !before && retained !== null,
+        after: {
+          id,
+          pluginKey: step.key,
+          target,
+          installedVersion: step.to,
+          status: 'installing',
+          enabled,
+          statusReason: null,
+          source: sourceOf(resolved, step.key),
+          config,
+          secrets,
+          grants,
+          pendingGrants,
+          limits: before?.limits ?? null,
+          requested,
+          dependencies: manifest.dependencies ?? {},
+          usage: before?.usage ?? zeroUsage(),
+          autoUpdate: isRoot ? (dto.auto_update ?? before?.autoUpdate ?? false) : (before?.autoUpdate ?? false),
+          updateAvailable: false,
+          availableVersion: null,
+          backups: before?.backups ?? [],
+          installedBy: before?.installedBy ?? caller.id,
+          installedAt: before?.installedAt ?? now,
+          updatedAt: now,
+          operationId: null,
+        },
+      });
+    }
+    for (const k of extraConfig) {
+      configErrors.push({ field: `dependency_config.${k}`, message: 'is not a plugin this install adds' });
+    }
+    if (configErrors.length) throw new InvalidConfigError(configErrors);
+    if (grantErrors.length) throw new GrantNotRequestedError(grantErrors);
+    if (missing.length)
+      throw new MissingRequiredSettingsError(
+        key,
+        missing.map((m) => m.field),
+      );
+    return { target, resolved, changes };
+  }
+
+  // ---- doing -------------------------------------------------------------------------------------------------------
+
+  /** Journals and carries out the plan; returns every installation it created or changed, in activation order. */
+  private async execute(prepared: Prepared, actor: Actor): Promise<Installation[]> {
+    const { changes, target } = prepared;
+    const steps: OperationStep[] = changes.map((c) => ({
+      pluginKey: c.after.pluginKey,
+      installationId: c.after.id,
+      action: c.before ? 'replace' : 'create',
+      before: c.before,
+      reusedRetained: c.reusedRetained,
+    }));
+    const op = this.journal.create('install', target, actor, steps);
+    await this.journal.begin(op);
+    this.journal.fault('install.journaled');
+    const started: Installation[] = [];
+    try {
+      for (const change of changes) {
+        await this.write(change, op);
+        this.journal.fault('install.step_written');
+      }
+      await this.journal.phase(op, 'applied');
+      this.journal.fault('install.applied');
+      const results: Installation[] = [];
+      for (const change of changes) {
+        const done = await this.activate(change, results);
+        if (done.status === 'active') started.push(done);
+        results.push(done);
+        this.journal.fault('install.activated');
+      }
+      await this.journal.commit(op);
+      await this.announce(changes, results, actor);
+      return results;
+    } catch (err) {
+      this.logger.error('Install failed; rolling back', { operation_id: op.id, error: String(err) });
+      await this.undo(op, changes, started);
+      throw err;
+    }
+  }
+
+  private async write(change: Change, op: Operation): Promise<void> {
+    const after = { ...change.after, operationId: op.id };
+    if (!change.before) {
+      await this.installations.insert(after);
+      return;
+    }
+    // The installation may not be in the middle of another change (a lifecycle call racing this install).
+    const claimed = await this.installations.claimForOperation(change.before.id, op.id);
+    if (!claimed) throw new PluginAlreadyInstalledError(after.pluginKey, after.id, change.before.installedVersion);
+    await this.installations.replace(after);
+  }
+
+  /**
+   * Starts (or restarts, for a raised dependency) what should run, in dependency order: a plugin whose dependency
+   * did not start does not start either. Writes the resulting status.
+   */
+  private async activate(change: Change, done: Installation[]): Promise<Installation> {
+    const { after } = change;
+    return this.runtime.exclusive(after.id, async () => {
+      if (!after.enabled) {
+        await this.runtime.stop(after.id, 'installed disabled');
+        return this.settle(after, 'disabled', null);
+      }
+      const broken = done.find((d) => d.pluginKey in after.dependencies && d.status === 'failed');
+      if (broken) return this.settle(after, 'failed', `its dependency ${broken.pluginKey} did not start`);
+      const result = await this.runtime.start(after);
+      if (result.ok) return this.settle(after, 'active', null);
+      if (result.stage !== 'placement') {
+        this.reconciler.record({ stage: result.stage, name: after.pluginKey, message: result.message }, after.id);
+      }
+      return this.settle(after, 'failed', result.message);
+    });
+  }
+
+  private async settle(after: Installation, status: 'active' | 'disabled' | 'failed', reason: string | null) {
+    const settled = await this.installations.update(after.id, { status, statusReason: reason });
+    return settled ?? { ...after, status, statusReason: reason };
+  }
+
+  private async announce(changes: Change[], results: Installation[], actor: Actor): Promise<void> {
+    for (const [i, change] of changes.entries()) {
+      const now = results[i];
+      if (!change.before) {
+        await this.events.changed(now, null, now.status, actor, 'installed');
+        await this.events.lifecycle('plugin.installed', now, actor);
+        if (now.status === 'active') await this.events.lifecycle('plugin.activated', now, actor);
+        continue;
+      }
+      if (change.before.installedVersion !== now.installedVersion) {
+        await this.events.updated(now, change.before.installedVersion, actor, 'install');
+      }
+      await this.events.statusChanged(now, change.before.status, actor, 'install');
+    }
+  }
+
+  /** After a failure while carrying out: stop what this install started, restore the journal's snapshots. */
+  private async undo(op: Operation, changes: Change[], started: Installation[]): Promise<void> {
+    for (const installation of started.reverse()) await this.runtime.stop(installation.id, 'install rolled back');
+    await this.journal.rollback(op);
+    for (const change of changes) {
+      if (change.before && change.before.status === 'active') {
+        await this.runtime.exclusive(change.before.id, () => this.runtime.start(change.before!));
+      }
+    }
+  }
+}
+
+const sourceOf = (resolved: ResolvedInstall, key: string): InstallationSource =>
+  resolved.plugins.get(key)?.plugin.source === 'builtin' ? 'builtin' : 'store';
+
+const zeroUsage = () => ({
+  executionCount: 0,
+  totalExecutionTimeMs: 0,
+  avgExecutionTimeMs: 0,
+  errorCount: 0,
+  lastError: null,
+  lastUsed: null,
+});
+
+function pick(values: Record<string, unknown>, keep: (key: string) => boolean): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(values).filter(([k]) => keep(k)));
+}
