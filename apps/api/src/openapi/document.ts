@@ -38,6 +38,8 @@ const AUTO_ID = 'auto:';
 export const TAGS: Record<string, string> = {
   auth: 'Log in, API tokens and the current user.',
   health: 'Liveness and readiness of the service.',
+  installation:
+    'Installing plugins into your own, an organisation’s or the instance’s target, starting, stopping and removing them.',
   meta: 'Server version, API changelog and this document.',
   metrics: 'Prometheus metrics of the service and its plugins.',
   orgs: 'Organisations and their members.',

@@ -1,0 +1,239 @@
+import { ApiExtraModels, ApiPropertyOptional } from '@nestjs/swagger';
+import { BodyInt, ORG_SLUG_PATTERN } from '@app/common';
+import { PLUGIN_KEY_PATTERN, type Permission } from '@app/plugin-sdk';
+import {
+  IsBoolean,
+  IsIn,
+  IsObject,
+  IsOptional,
+  IsString,
+  Matches,
+  MaxLength,
+  MinLength,
+  ValidateBy,
+} from 'class-validator';
+import { TARGET_SCOPES, type TargetScope } from '../../auth/auth.entity.js';
+import { GRANT_SCHEMA, HttpExternalGrantDto, IsGrantList } from './grant.dto.js';
+
+export const INSTALL_SOURCES = ['store', 'upload', 'url'] as const;
+export type InstallSource = (typeof INSTALL_SOURCES)[number];
+
+const isPlainObject = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
+const PLUGIN_KEY = new RegExp(PLUGIN_KEY_PATTERN);
+
+/** Plugin key → an object of setting values, for at most 50 plugins. */
+function IsDependencyConfig() {
+  return ValidateBy({
+    name: 'isDependencyConfig',
+    validator: {
+      validate: (v: unknown) =>
+        isPlainObject(v) &&
+        Object.keys(v as object).length <= 50 &&
+        Object.entries(v as Record<string, unknown>).every(
+          ([k, c]) => k.length <= 100 && PLUGIN_KEY.test(k) && isPlainObject(c),
+        ),
+      defaultMessage: () => 'must map plugin keys (publisher.name) to objects of setting values',
+    },
+  });
+}
+
+/**
+ * Installs a plugin, with its dependencies, into your own target, an organisation's or the instance's. Every
+ * field is optional: `{}` installs the latest version from the store, grants everything it requests and starts it.
+ */
+@ApiExtraModels(HttpExternalGrantDto)
+export class InstallPluginDto {
+  /** A dist-tag (`latest`, `next`), an exact version or a semver range; default `latest`. */
+  @ApiPropertyOptional({ example: '^1.0.0', maxLength: 100 })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(100)
+  version?: string;
+
+  /** The target's scope, as the `scope` query parameter (either may be used; they must agree). */
+  @ApiPropertyOptional({ enum: TARGET_SCOPES, enumName: 'TargetScope' })
+  @IsOptional()
+  @IsIn(TARGET_SCOPES)
+  scope?: TargetScope;
+
+  /** The organisation (slug or id), as the `org` query parameter; implies scope=org. */
+  @ApiPropertyOptional({ pattern: ORG_SLUG_PATTERN, maxLength: 50, example: 'acme' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(50)
+  @Matches(new RegExp(ORG_SLUG_PATTERN), { message: 'must be an organisation slug or id' })
+  org?: string;
+
+  /** Where the package comes from: `store` (the registry, the default). */
+  @ApiPropertyOptional({ enum: INSTALL_SOURCES, enumName: 'InstallSource', default: 'store' })
+  @IsOptional()
+  @IsIn(INSTALL_SOURCES)
+  source?: InstallSource;
+
+  /** Setting values, checked against the manifest's settings; secret ones are stored encrypted and never shown. */
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, example: { greeting: 'Ahoy' } })
+  @IsOptional()
+  @IsObject()
+  config?: Record<string, unknown>;
+
+  /** Setting values for dependencies this install adds, by plugin key. */
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'object', additionalProperties: true },
+    example: { 'plughub.counter': { admin_token: 'change-me' } },
+  })
+  @IsOptional()
+  @IsDependencyConfig()
+  dependency_config?: Record<string, Record<string, unknown>>;
+
+  /** The capabilities you grant (each must be requested by the manifest); omitted, everything it requests. */
+  @ApiPropertyOptional({ type: 'array', items: GRANT_SCHEMA, maxItems: 20, example: ['log', 'config:read'] })
+  @IsOptional()
+  @IsGrantList()
+  grants?: Permission[];
+
+  /** Start it (and the dependencies it adds) after installing; default true. */
+  @ApiPropertyOptional({ default: true })
+  @IsOptional()
+  @IsBoolean()
+  auto_enable?: boolean;
+
+  /** Install newer compatible versions (same major) when they are approved; default false. */
+  @ApiPropertyOptional({ default: false })
+  @IsOptional()
+  @IsBoolean()
+  auto_update?: boolean;
+
+  /** Install again although it is installed here (same or another version; settings are kept unless given). */
+  @ApiPropertyOptional({ default: false })
+  @IsOptional()
+  @IsBoolean()
+  force_reinstall?: boolean;
+
+  /** Only resolve: answer the plan (each plugin, from/to version, action, capabilities) and change nothing. */
+  @ApiPropertyOptional({ default: false })
+  @IsOptional()
+  @IsBoolean()
+  dry_run?: boolean;
+}
+
+/** POST /api/org/plugins/{plugin}/enable/: installs it for the organisation if needed, and starts it. */
+@ApiExtraModels(HttpExternalGrantDto)
+export class OrgEnablePluginDto {
+  /** For a new installation: a dist-tag, an exact version or a semver range; default `latest`. */
+  @ApiPropertyOptional({ example: 'latest', maxLength: 100 })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(100)
+  version?: string;
+
+  /** For a new installation: setting values. */
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true })
+  @IsOptional()
+  @IsObject()
+  config?: Record<string, unknown>;
+
+  /** For a new installation: the capabilities you grant; omitted, everything it requests. */
+  @ApiPropertyOptional({ type: 'array', items: GRANT_SCHEMA, maxItems: 20 })
+  @IsOptional()
+  @IsGrantList()
+  grants?: Permission[];
+
+  /** Why it is enabled (kept as its status reason). */
+  @ApiPropertyOptional({ maxLength: 500 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  reason?: string;
+}
+
+/** PUT/PATCH …/activate/ (InvenTree). */
+export class ActivatePluginDto {
+  /** Activate (true, the default) or deactivate (false). */
+  @ApiPropertyOptional({ default: true })
+  @IsOptional()
+  @IsBoolean()
+  active?: boolean;
+}
+
+/** PUT/PATCH …/uninstall/ (InvenTree). */
+export class UninstallPluginDto {
+  /** Remove settings and plugin storage too (default true); false keeps them for a later install here. */
+  @ApiPropertyOptional({ default: true })
+  @IsOptional()
+  @IsBoolean()
+  delete_config?: boolean;
+
+  /** Uninstall although installed plugins of the same target depend on it (default false). */
+  @ApiPropertyOptional({ default: false })
+  @IsOptional()
+  @IsBoolean()
+  force?: boolean;
+}
+
+/** POST …/enable/. */
+export class EnablePluginDto {
+  /** Why it is enabled (kept as its status reason). */
+  @ApiPropertyOptional({ maxLength: 500 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  reason?: string;
+}
+
+/** POST …/disable/ (Nexus). */
+export class DisablePluginDto {
+  /** Why it is disabled (kept as its status reason). */
+  @ApiPropertyOptional({ maxLength: 500, example: 'Maintenance' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  reason?: string;
+
+  /** Wait for the plugin's onCleanup before answering (default true). */
+  @ApiPropertyOptional({ default: true })
+  @IsOptional()
+  @IsBoolean()
+  graceful_shutdown?: boolean;
+
+  @BodyInt({
+    min: 0,
+    max: 300,
+    optional: true,
+    description: "The longest to wait for onCleanup, in seconds (the plugin's own time limit bounds it anyway).",
+  })
+  timeout_seconds?: number;
+}
+
+/** POST …/restart/ (Nexus). */
+export class RestartPluginDto {
+  /** Why it is restarted. */
+  @ApiPropertyOptional({ maxLength: 500, example: 'Configuration change' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  reason?: string;
+}
+
+/** POST /api/plugins/reload/ (InvenTree). */
+export class ReloadPluginsDto {
+  /** Register the plugins shipped in plugins/ again first (new versions of builtins and samples). */
+  @ApiPropertyOptional({ default: false })
+  @IsOptional()
+  @IsBoolean()
+  collect_plugins?: boolean;
+
+  /** Also restart installations that run another version than the stored one. */
+  @ApiPropertyOptional({ default: false })
+  @IsOptional()
+  @IsBoolean()
+  force_reload?: boolean;
+
+  /** Restart every installation that should run, running ones included. */
+  @ApiPropertyOptional({ default: false })
+  @IsOptional()
+  @IsBoolean()
+  full_reload?: boolean;
+}

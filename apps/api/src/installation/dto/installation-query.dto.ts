@@ -1,0 +1,113 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ORG_SLUG_PATTERN, PaginationQueryDto, QueryBoolean } from '@app/common';
+import { PLUGIN_KEY_PATTERN } from '@app/plugin-sdk';
+import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { TARGET_SCOPES, type TargetScope } from '../../auth/auth.entity.js';
+import {
+  INSTALLATION_ORDERINGS,
+  INSTALLATION_STATUSES,
+  type InstallationOrdering,
+  type InstallationStatus,
+} from '../installation.entity.js';
+
+/** The §4 target of an installation endpoint: `scope` (default your own) and `org` (implies scope=org). */
+export class InstallationTargetQueryDto {
+  /** Whose installation: `user` (yours, the default), `org` (with `org`) or `global` (the instance's). */
+  @ApiPropertyOptional({ enum: TARGET_SCOPES, enumName: 'TargetScope' })
+  @IsOptional()
+  @IsIn(TARGET_SCOPES)
+  scope?: TargetScope;
+
+  /** The organisation (slug or id); implies scope=org. */
+  @ApiPropertyOptional({ pattern: ORG_SLUG_PATTERN, maxLength: 50, example: 'acme' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(50)
+  @Matches(new RegExp(ORG_SLUG_PATTERN), { message: 'must be an organisation slug or id' })
+  org?: string;
+}
+
+/** DELETE …/install/: the target, and what happens to settings and data. */
+export class UninstallQueryDto extends InstallationTargetQueryDto {
+  @QueryBoolean('Remove settings and plugin storage too (default true); false keeps them for a later install.')
+  delete_config?: boolean;
+
+  @QueryBoolean('Uninstall although installed plugins of the same target depend on it (default false).')
+  force?: boolean;
+}
+
+/** The organisation an /api/org/plugins/{plugin}/ endpoint acts for. */
+export class OrgQueryDto {
+  /** The organisation (slug or id). */
+  @ApiProperty({ pattern: ORG_SLUG_PATTERN, maxLength: 50, example: 'acme' })
+  @IsString()
+  @MaxLength(50)
+  @Matches(new RegExp(ORG_SLUG_PATTERN), { message: 'must be an organisation slug or id' })
+  org: string;
+}
+
+/** DELETE /api/org/plugins/{plugin}/disable/. */
+export class OrgDisableQueryDto extends OrgQueryDto {
+  /** Why it is disabled (kept as its status reason). */
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  reason?: string;
+}
+
+/** GET /api/org/plugins/: one organisation, or every organisation you belong to. */
+export class OrgPluginsQueryDto extends PaginationQueryDto {
+  /** The organisation (slug or id); omitted: all of yours. */
+  @ApiPropertyOptional({ pattern: ORG_SLUG_PATTERN, maxLength: 50, example: 'acme' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(50)
+  @Matches(new RegExp(ORG_SLUG_PATTERN), { message: 'must be an organisation slug or id' })
+  org?: string;
+}
+
+export class InstallationListQueryDto extends PaginationQueryDto {
+  /** Only installations of this plugin (its key). */
+  @ApiPropertyOptional({ pattern: PLUGIN_KEY_PATTERN, maxLength: 100, example: 'plughub.hello' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  @Matches(new RegExp(PLUGIN_KEY_PATTERN), { message: 'must be a plugin key: publisher.name' })
+  plugin?: string;
+
+  /** Only installations of this scope. */
+  @ApiPropertyOptional({ enum: TARGET_SCOPES, enumName: 'TargetScope' })
+  @IsOptional()
+  @IsIn(TARGET_SCOPES)
+  scope?: TargetScope;
+
+  /** Only installations of this organisation (slug or id). */
+  @ApiPropertyOptional({ pattern: ORG_SLUG_PATTERN, maxLength: 50, example: 'acme' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(50)
+  @Matches(new RegExp(ORG_SLUG_PATTERN), { message: 'must be an organisation slug or id' })
+  org?: string;
+
+  /** Only the installations of this user (an id). */
+  @ApiPropertyOptional({ pattern: '^[0-9a-f]{24}$', maxLength: 24 })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[0-9a-f]{24}$/, { message: 'must be an id of 24 hexadecimal digits' })
+  user?: string;
+
+  /** Only installations in this status. */
+  @ApiPropertyOptional({ enum: INSTALLATION_STATUSES, enumName: 'InstallationStatus' })
+  @IsOptional()
+  @IsIn(INSTALLATION_STATUSES)
+  status?: InstallationStatus;
+
+  @QueryBoolean('Only installations with (true) or without (false) a newer compatible version available.')
+  update_available?: boolean;
+
+  /** Order by; default `-installed_at` (newest first). */
+  @ApiPropertyOptional({ enum: INSTALLATION_ORDERINGS, enumName: 'InstallationOrdering' })
+  @IsOptional()
+  @IsIn(INSTALLATION_ORDERINGS)
+  ordering?: InstallationOrdering;
+}

@@ -1,0 +1,349 @@
+import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Put, Query, Res } from '@nestjs/common';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors, Authenticated, type AuthUser, CurrentUser, PluginKeyParam } from '@app/common';
+import type { FastifyReply } from 'fastify';
+import {
+  ActivatePluginDto,
+  DisablePluginDto,
+  EnablePluginDto,
+  InstallPluginDto,
+  ReloadPluginsDto,
+  RestartPluginDto,
+  UninstallPluginDto,
+} from './dto/install-plugin.dto.js';
+import { InstallResultDto } from './dto/install-result.dto.js';
+import { InstallationTargetQueryDto, UninstallQueryDto } from './dto/installation-query.dto.js';
+import { InstallationResponseDto } from './dto/installation-response.dto.js';
+import { PluginRegistryStatusDto, PluginReloadResultDto } from './dto/registry-status.dto.js';
+import { UninstallResultDto } from './dto/uninstall.dto.js';
+import { Idempotent } from './idempotency.interceptor.js';
+import { InstallService } from './install.service.js';
+import {
+  DeactivateFirstError,
+  DependencyCycleError,
+  DependencyIncompatibleError,
+  DependencyInactiveError,
+  DependencyNotFoundError,
+  DependencyTooComplexError,
+  DependencyUnsatisfiableError,
+  GrantNotRequestedError,
+  IdempotencyKeyInProgressError,
+  IdempotencyKeyReusedError,
+  InstalledDependentsError,
+  InvalidConfigError,
+  InvalidTransitionError,
+  MissingRequiredSettingsError,
+  NoMatchingVersionError,
+  NotInstallationManagerError,
+  NotInstalledError,
+  OperationInProgressError,
+  PackageUnreadableError,
+  PlatformIncompatibleError,
+  PluginAlreadyInstalledError,
+  PluginKilledError,
+  PluginStartupFailedError,
+  ReloadInProgressError,
+  SecretUnreadableError,
+  TargetMismatchError,
+  UnknownPluginError,
+  UnsupportedSourceError,
+} from './installation.errors.js';
+import { LifecycleService } from './lifecycle.service.js';
+import { RegistryStatusService } from './registry-status.service.js';
+
+const TARGET_NOTE =
+  ' The target is chosen with `scope` (user, the default: yours; org with `org`; global) and `org` (slug or id).';
+const START_ERRORS = [
+  PluginKilledError,
+  MissingRequiredSettingsError,
+  DependencyInactiveError,
+  PluginStartupFailedError,
+  PackageUnreadableError,
+  SecretUnreadableError,
+] as const;
+
+/** Installing, starting, stopping and removing a plugin in a target (the installation row of §4). */
+@ApiTags('installation')
+@Controller('plugins')
+@Authenticated()
+export class PluginInstallationController {
+  constructor(
+    private readonly installer: InstallService,
+    private readonly lifecycle: LifecycleService,
+    private readonly registry: RegistryStatusService,
+  ) {}
+
+  @Post(':plugin/install')
+  @Idempotent()
+  @ApiCreatedResponse({ type: InstallResultDto, description: 'Installed (and started, with auto_enable).' })
+  @ApiOkResponse({ type: InstallResultDto, description: 'The plan of a dry run; nothing was changed.' })
+  @ApiErrors(
+    UnknownPluginError,
+    NoMatchingVersionError,
+    PlatformIncompatibleError,
+    DependencyUnsatisfiableError,
+    DependencyCycleError,
+    DependencyNotFoundError,
+    DependencyIncompatibleError,
+    DependencyTooComplexError,
+    PluginAlreadyInstalledError,
+    PluginKilledError,
+    InvalidConfigError,
+    MissingRequiredSettingsError,
+    GrantNotRequestedError,
+    UnsupportedSourceError,
+    TargetMismatchError,
+    NotInstallationManagerError,
+    OperationInProgressError,
+    IdempotencyKeyReusedError,
+    IdempotencyKeyInProgressError,
+    PluginStartupFailedError,
+    PackageUnreadableError,
+  )
+  @ApiOperation({
+    summary: 'Install a plugin',
+    description:
+      'Installs the plugin with its dependencies (resolved transitively in the same target) and, with ' +
+      '`auto_enable` (default true), starts them in dependency order. `version` is a dist-tag, an exact version ' +
+      'or a semver range; `dry_run` answers the plan (200) and changes nothing. Settings are checked against ' +
+      'each manifest; `grants` omitted grants everything requested. A start-up failure answers 500 ' +
+      'PLUGIN_STARTUP_FAILED with the plugin’s message and leaves the installation `failed`.' +
+      TARGET_NOTE,
+  })
+  async install(
+    @CurrentUser() caller: AuthUser,
+    @PluginKeyParam() key: string,
+    @Query() query: InstallationTargetQueryDto,
+    @Body() dto: InstallPluginDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<InstallResultDto> {
+    const result = await this.installer.install(caller, key, dto, query);
+    void reply.status(result.dry_run ? 200 : 201);
+    return result;
+  }
+
+  @Delete(':plugin/install')
+  @Idempotent()
+  @ApiErrors(
+    NotInstalledError,
+    NotInstallationManagerError,
+    InstalledDependentsError,
+    InvalidTransitionError,
+    OperationInProgressError,
+    IdempotencyKeyReusedError,
+    IdempotencyKeyInProgressError,
+  )
+  @ApiOperation({
+    summary: 'Uninstall a plugin (deactivating it first)',
+    description:
+      'NetPad’s uninstall: stops the installation if it runs, then removes it. Refused while installed plugins ' +
+      'of the same target depend on it, unless `force`. `delete_config` (default true) removes its settings and ' +
+      'plugin storage; false keeps them for a later install in the target.' +
+      TARGET_NOTE,
+  })
+  uninstallInOneCall(
+    @CurrentUser() caller: AuthUser,
+    @PluginKeyParam() key: string,
+    @Query() query: UninstallQueryDto,
+  ): Promise<UninstallResultDto> {
+    return this.lifecycle.deactivateAndUninstall(caller, key, query, {
+      deleteConfig: query.delete_config,
+      force: query.force,
+    });
+  }
+
+  @Put(':plugin/uninstall')
+  @Idempotent()
+  @ApiErrors(
+    NotInstalledError,
+    NotInstallationManagerError,
+    DeactivateFirstError,
+    InstalledDependentsError,
+    InvalidTransitionError,
+    OperationInProgressError,
+    IdempotencyKeyReusedError,
+    IdempotencyKeyInProgressError,
+  )
+  @ApiOperation({
+    summary: 'Uninstall a deactivated plugin',
+    description:
+      'InvenTree’s uninstall: an active installation must be deactivated first (409 `deactivate_first`). ' +
+      '`delete_config` (default true) removes settings and plugin storage; `force` uninstalls although ' +
+      'installed plugins of the target depend on it.' +
+      TARGET_NOTE,
+  })
+  uninstall(
+    @CurrentUser() caller: AuthUser,
+    @PluginKeyParam() key: string,
+    @Query() query: InstallationTargetQueryDto,
+    @Body() dto: UninstallPluginDto,
+  ): Promise<UninstallResultDto> {
+    return this.lifecycle.uninstall(caller, key, query, { deleteConfig: dto.delete_config, force: dto.force });
+  }
+
+  @Patch(':plugin/uninstall')
+  @Idempotent()
+  @ApiErrors(
+    NotInstalledError,
+    NotInstallationManagerError,
+    DeactivateFirstError,
+    InstalledDependentsError,
+    InvalidTransitionError,
+    OperationInProgressError,
+    IdempotencyKeyReusedError,
+    IdempotencyKeyInProgressError,
+  )
+  @ApiOperation({
+    summary: 'Uninstall a deactivated plugin',
+    description: 'The same as PUT …/uninstall/.' + TARGET_NOTE,
+  })
+  uninstallPatch(
+    @CurrentUser() caller: AuthUser,
+    @PluginKeyParam() key: string,
+    @Query() query: InstallationTargetQueryDto,
+    @Body() dto: UninstallPluginDto,
+  ): Promise<UninstallResultDto> {
+    return this.lifecycle.uninstall(caller, key, query, { deleteConfig: dto.delete_config, force: dto.force });
+  }
+
+  @Put(':plugin/activate')
+  @ApiErrors(
+    NotInstalledError,
+    NotInstallationManagerError,
+    InvalidTransitionError,
+    OperationInProgressError,
+    ...START_ERRORS,
+  )
+  @ApiOperation({
+    summary: 'Activate or deactivate a plugin',
+    description:
+      'Sets the desired state (InvenTree): `active` true (the default) starts it, false stops it; asking for ' +
+      'the state it is in already changes nothing.' +
+      TARGET_NOTE,
+  })
+  activate(
+    @CurrentUser() caller: AuthUser,
+    @PluginKeyParam() key: string,
+    @Query() query: InstallationTargetQueryDto,
+    @Body() dto: ActivatePluginDto,
+  ): Promise<InstallationResponseDto> {
+    return this.lifecycle.setActive(caller, key, query, dto.active ?? true);
+  }
+
+  @Patch(':plugin/activate')
+  @ApiErrors(
+    NotInstalledError,
+    NotInstallationManagerError,
+    InvalidTransitionError,
+    OperationInProgressError,
+    ...START_ERRORS,
+  )
+  @ApiOperation({
+    summary: 'Activate or deactivate a plugin',
+    description: 'The same as PUT …/activate/.' + TARGET_NOTE,
+  })
+  activatePatch(
+    @CurrentUser() caller: AuthUser,
+    @PluginKeyParam() key: string,
+    @Query() query: InstallationTargetQueryDto,
+    @Body() dto: ActivatePluginDto,
+  ): Promise<InstallationResponseDto> {
+    return this.lifecycle.setActive(caller, key, query, dto.active ?? true);
+  }
+
+  @Post(':plugin/enable')
+  @HttpCode(200)
+  @ApiErrors(
+    NotInstalledError,
+    NotInstallationManagerError,
+    InvalidTransitionError,
+    OperationInProgressError,
+    ...START_ERRORS,
+  )
+  @ApiOperation({
+    summary: 'Enable a plugin',
+    description:
+      'Starts a disabled or failed installation; 409 `invalid_state` when it is active already.' + TARGET_NOTE,
+  })
+  enable(
+    @CurrentUser() caller: AuthUser,
+    @PluginKeyParam() key: string,
+    @Query() query: InstallationTargetQueryDto,
+    @Body() dto: EnablePluginDto,
+  ): Promise<InstallationResponseDto> {
+    return this.lifecycle.enable(caller, key, query, dto.reason);
+  }
+
+  @Post(':plugin/disable')
+  @HttpCode(200)
+  @ApiErrors(NotInstalledError, NotInstallationManagerError, InvalidTransitionError, OperationInProgressError)
+  @ApiOperation({
+    summary: 'Disable a plugin',
+    description:
+      'Stops an active or failed installation (its onCleanup runs). `graceful_shutdown` false answers without ' +
+      'waiting for onCleanup; `timeout_seconds` bounds the wait.' +
+      TARGET_NOTE,
+  })
+  disable(
+    @CurrentUser() caller: AuthUser,
+    @PluginKeyParam() key: string,
+    @Query() query: InstallationTargetQueryDto,
+    @Body() dto: DisablePluginDto,
+  ): Promise<InstallationResponseDto> {
+    return this.lifecycle.disable(caller, key, query, {
+      reason: dto.reason,
+      graceful: dto.graceful_shutdown,
+      timeoutSeconds: dto.timeout_seconds,
+    });
+  }
+
+  @Post(':plugin/restart')
+  @HttpCode(200)
+  @ApiErrors(
+    NotInstalledError,
+    NotInstallationManagerError,
+    InvalidTransitionError,
+    OperationInProgressError,
+    ...START_ERRORS,
+  )
+  @ApiOperation({
+    summary: 'Restart a plugin',
+    description: 'Stops and starts an active or failed installation (how a failed one is retried).' + TARGET_NOTE,
+  })
+  restart(
+    @CurrentUser() caller: AuthUser,
+    @PluginKeyParam() key: string,
+    @Query() query: InstallationTargetQueryDto,
+    @Body() dto: RestartPluginDto,
+  ): Promise<InstallationResponseDto> {
+    return this.lifecycle.restart(caller, key, query, dto.reason);
+  }
+
+  @Post('reload')
+  @HttpCode(200)
+  @Authenticated({ roles: ['admin'] })
+  @ApiErrors(ReloadInProgressError)
+  @ApiOperation({
+    summary: 'Reload the plugins',
+    description:
+      'Brings the runtime in line with the stored installations: starts those that should run and do not, ' +
+      'stops instances nothing wants. `force_reload` also restarts those running another version, ' +
+      '`full_reload` restarts all of them, `collect_plugins` registers the shipped plugins again first. A ' +
+      'reload without failures clears the registry errors. 409 while one (or the start-up load) runs. Admins.',
+  })
+  reload(@Body() dto: ReloadPluginsDto): Promise<PluginReloadResultDto> {
+    return this.registry.reload(dto);
+  }
+
+  @Get('status')
+  @Authenticated({ roles: ['admin'] })
+  @ApiOperation({
+    summary: 'Plugin registry status',
+    description:
+      'How many installations run on this node, and the problems met loading, checking, starting and ' +
+      'recovering them since the last successful reload. Admins.',
+  })
+  status(): PluginRegistryStatusDto {
+    return this.registry.status();
+  }
+}
