@@ -34,7 +34,7 @@ const LastErrorSchema = SchemaFactory.createForClass(LastErrorDoc);
  */
 @Schema({ collection: 'installations', timestamps: { createdAt: false, updatedAt: 'updated_at' } })
 export class InstallationDoc {
-  @Prop({ type: Types.ObjectId, required: true })
+  @Prop({ type: MongooseSchema.Types.ObjectId, required: true })
   _id: Types.ObjectId;
 
   @Prop({ required: true })
@@ -140,7 +140,7 @@ InstallationSchema.index({ operation_id: 1 });
 @Schema({ collection: 'installation_retained_settings', timestamps: false })
 export class RetainedSettingsDoc {
   /** The uninstalled installation's id (its plugin storage is keyed by it). */
-  @Prop({ type: Types.ObjectId, required: true })
+  @Prop({ type: MongooseSchema.Types.ObjectId, required: true })
   _id: Types.ObjectId;
 
   @Prop({ required: true })

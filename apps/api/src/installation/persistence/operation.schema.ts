@@ -9,7 +9,7 @@ import { OPERATION_KINDS, type OperationKind, type OperationPhase } from '../ins
  */
 @Schema({ collection: 'installation_operations', timestamps: false })
 export class OperationDoc {
-  @Prop({ type: Types.ObjectId, required: true })
+  @Prop({ type: MongooseSchema.Types.ObjectId, required: true })
   _id: Types.ObjectId;
 
   @Prop({ type: String, enum: OPERATION_KINDS, required: true })
