@@ -66,7 +66,7 @@ export class InstallPluginDto {
   org?: string;
 
   /** Where the package comes from: `store` (the registry, the default). */
-  @ApiPropertyOptional({ enum: INSTALL_SOURCES, enumName: 'InstallSource', default: 'store' })
+  @ApiPropertyOptional({ enum: INSTALL_SOURCES, enumName: 'InstallSource' })
   @IsOptional()
   @IsIn(INSTALL_SOURCES)
   source?: InstallSource;
@@ -94,25 +94,25 @@ export class InstallPluginDto {
   grants?: Permission[];
 
   /** Start it (and the dependencies it adds) after installing; default true. */
-  @ApiPropertyOptional({ default: true })
+  @ApiPropertyOptional()
   @IsOptional()
   @IsBoolean()
   auto_enable?: boolean;
 
   /** Install newer compatible versions (same major) when they are approved; default false. */
-  @ApiPropertyOptional({ default: false })
+  @ApiPropertyOptional()
   @IsOptional()
   @IsBoolean()
   auto_update?: boolean;
 
   /** Install again although it is installed here (same or another version; settings are kept unless given). */
-  @ApiPropertyOptional({ default: false })
+  @ApiPropertyOptional()
   @IsOptional()
   @IsBoolean()
   force_reinstall?: boolean;
 
   /** Only resolve: answer the plan (each plugin, from/to version, action, capabilities) and change nothing. */
-  @ApiPropertyOptional({ default: false })
+  @ApiPropertyOptional()
   @IsOptional()
   @IsBoolean()
   dry_run?: boolean;
@@ -152,7 +152,7 @@ export class OrgEnablePluginDto {
 /** PUT/PATCH …/activate/ (InvenTree). */
 export class ActivatePluginDto {
   /** Activate (true, the default) or deactivate (false). */
-  @ApiPropertyOptional({ default: true })
+  @ApiPropertyOptional()
   @IsOptional()
   @IsBoolean()
   active?: boolean;
@@ -161,13 +161,13 @@ export class ActivatePluginDto {
 /** PUT/PATCH …/uninstall/ (InvenTree). */
 export class UninstallPluginDto {
   /** Remove settings and plugin storage too (default true); false keeps them for a later install here. */
-  @ApiPropertyOptional({ default: true })
+  @ApiPropertyOptional()
   @IsOptional()
   @IsBoolean()
   delete_config?: boolean;
 
   /** Uninstall although installed plugins of the same target depend on it (default false). */
-  @ApiPropertyOptional({ default: false })
+  @ApiPropertyOptional()
   @IsOptional()
   @IsBoolean()
   force?: boolean;
@@ -193,7 +193,7 @@ export class DisablePluginDto {
   reason?: string;
 
   /** Wait for the plugin's onCleanup before answering (default true). */
-  @ApiPropertyOptional({ default: true })
+  @ApiPropertyOptional()
   @IsOptional()
   @IsBoolean()
   graceful_shutdown?: boolean;
@@ -220,19 +220,19 @@ export class RestartPluginDto {
 /** POST /api/plugins/reload/ (InvenTree). */
 export class ReloadPluginsDto {
   /** Register the plugins shipped in plugins/ again first (new versions of builtins and samples). */
-  @ApiPropertyOptional({ default: false })
+  @ApiPropertyOptional()
   @IsOptional()
   @IsBoolean()
   collect_plugins?: boolean;
 
   /** Also restart installations that run another version than the stored one. */
-  @ApiPropertyOptional({ default: false })
+  @ApiPropertyOptional()
   @IsOptional()
   @IsBoolean()
   force_reload?: boolean;
 
   /** Restart every installation that should run, running ones included. */
-  @ApiPropertyOptional({ default: false })
+  @ApiPropertyOptional()
   @IsOptional()
   @IsBoolean()
   full_reload?: boolean;
