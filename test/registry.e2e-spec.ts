@@ -6,15 +6,16 @@ import { unpackArtifact } from '../apps/api/src/registry/artifact.js';
 import { ModerationService } from '../apps/api/src/registry/moderation.service.js';
 import { ShippedPluginsLoader } from '../apps/api/src/registry/shipped-plugins.loader.js';
 import { type TestApp, useTestApp } from './support/app.js';
-import { FakeInstallations, installationsModule } from './support/installations.js';
+import { INSTALLATION_LOOKUP } from '../apps/api/src/registry/registry.ports.js';
+import { FakeInstallations } from './support/installations.js';
 
 type Client = ReturnType<TestApp['client']>;
 type Json = Record<string, unknown>;
 
-// The installation module does not exist yet: the registry reads installations through its port, bound here the
-// way that module will bind it, to a fake the tests set.
+// The registry's own rules over installation states the tests set: its port is overridden with a fake here.
+// The real binding (the installation module's) is tested end to end in installation.e2e-spec.ts.
 const installations = new FakeInstallations();
-const t = useTestApp({ imports: [installationsModule(installations)] });
+const t = useTestApp({ overrides: [{ provide: INSTALLATION_LOOKUP, useValue: installations }] });
 afterEach(() => installations.reset());
 let alice: { id: string; client: Client }; // publisher
 let bob: { id: string; client: Client }; // plain user

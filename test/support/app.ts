@@ -19,7 +19,7 @@ export type LogLine = Record<string, unknown> & { level: string; context: string
 export interface TestAppOptions {
   /** Environment variables on top of the test defaults (in-memory database, fixed secret, known admin). */
   env?: Record<string, string>;
-  /** Extra modules, e.g. a global module binding a port that no module binds yet (test/support/installations.ts). */
+  /** Extra modules, e.g. a global module binding a port that no module binds yet. */
   imports?: Array<Type | DynamicModule>;
   /** Providers to replace: the token and the value to use instead. */
   overrides?: Array<{ provide: unknown; useValue: unknown }>;

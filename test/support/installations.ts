@@ -1,15 +1,10 @@
-import { Global, Module } from '@nestjs/common';
 import type { AuthUser } from '@app/common';
-import {
-  INSTALLATION_LOOKUP,
-  type InstallationLookup,
-  type InstallationState,
-} from '../../apps/api/src/registry/registry.ports.js';
+import type { InstallationLookup, InstallationState } from '../../apps/api/src/registry/registry.ports.js';
 
 /**
- * A stand-in for the installation module's INSTALLATION_LOOKUP, for registry e2e tests written before that module
- * exists: it reports what a test tells it. Bound the way the installation module will bind the real one (a global
- * module), so the registry code under test is exactly the production code.
+ * INSTALLATION_LOOKUP reporting what a test tells it, for the registry's own rules (its service harness and its
+ * e2e test, which overrides the installation module's binding with it). The real binding is tested end to end in
+ * installation.e2e-spec.ts.
  */
 export class FakeInstallations implements InstallationLookup {
   installed: string[] = [];
@@ -41,12 +36,4 @@ export class FakeInstallations implements InstallationLookup {
   countInstalledDependents(key: string): Promise<number> {
     return Promise.resolve(this.dependents.get(key) ?? 0);
   }
-}
-
-/** A global module binding INSTALLATION_LOOKUP to `fake`. */
-export function installationsModule(fake: FakeInstallations) {
-  @Global()
-  @Module({ providers: [{ provide: INSTALLATION_LOOKUP, useValue: fake }], exports: [INSTALLATION_LOOKUP] })
-  class FakeInstallationsModule {}
-  return FakeInstallationsModule;
 }
