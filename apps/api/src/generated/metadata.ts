@@ -5,18 +5,23 @@ export default async () => {
     ['../../../../libs/common/src/errors/error-response.dto.js']:
       await import('../../../../libs/common/src/errors/error-response.dto.js'),
     ['../health/dto/health.dto.js']: await import('../health/dto/health.dto.js'),
-    ['../messaging/dto/event.dto.js']: await import('../messaging/dto/event.dto.js'),
-    ['../meta/dto/version.dto.js']: await import('../meta/dto/version.dto.js'),
     ['../registry/dto/plugin-version.dto.js']: await import('../registry/dto/plugin-version.dto.js'),
     ['../registry/dto/plugin-response.dto.js']: await import('../registry/dto/plugin-response.dto.js'),
     ['../registry/dto/publish-plugin.dto.js']: await import('../registry/dto/publish-plugin.dto.js'),
+    ['../installation/dto/installation-response.dto.js']:
+      await import('../installation/dto/installation-response.dto.js'),
+    ['../installation/dto/install-result.dto.js']: await import('../installation/dto/install-result.dto.js'),
+    ['../installation/dto/registry-status.dto.js']: await import('../installation/dto/registry-status.dto.js'),
+    ['../messaging/dto/event.dto.js']: await import('../messaging/dto/event.dto.js'),
+    ['../meta/dto/version.dto.js']: await import('../meta/dto/version.dto.js'),
     ['../users/dto/user-response.dto.js']: await import('../users/dto/user-response.dto.js'),
     ['../auth/dto/token-response.dto.js']: await import('../auth/dto/token-response.dto.js'),
     ['../auth/dto/api-token.dto.js']: await import('../auth/dto/api-token.dto.js'),
-    ['../messaging/dto/dead-letter.dto.js']: await import('../messaging/dto/dead-letter.dto.js'),
     ['../orgs/dto/org.dto.js']: await import('../orgs/dto/org.dto.js'),
     ['../orgs/dto/member.dto.js']: await import('../orgs/dto/member.dto.js'),
     ['../registry/dto/plugin-review.dto.js']: await import('../registry/dto/plugin-review.dto.js'),
+    ['../installation/dto/uninstall.dto.js']: await import('../installation/dto/uninstall.dto.js'),
+    ['../messaging/dto/dead-letter.dto.js']: await import('../messaging/dto/dead-letter.dto.js'),
   };
   return {
     '@nestjs/swagger': {
@@ -49,6 +54,7 @@ export default async () => {
                   'CONFLICT',
                   'PLUGIN_ALREADY_INSTALLED',
                   'PLUGIN_DEPENDENCY_ERROR',
+                  'PLUGIN_KILLED',
                   'LIMIT_EXCEEDED',
                   'RATE_LIMITED',
                   'INTERNAL',
@@ -418,177 +424,6 @@ export default async () => {
           },
         ],
         [
-          import('../messaging/dto/event.dto.js'),
-          {
-            EventStreamQueryDto: {
-              type: {
-                required: false,
-                type: () => String,
-                description: 'Only events of this type, or matching this pattern (`plugin.*`; `*` is every type).',
-                maxLength: 200,
-              },
-            },
-            EventListQueryDto: {
-              type: {
-                required: false,
-                type: () => String,
-                description: 'Only events of this type, or matching this pattern (`plugin.*`; `*` is every type).',
-                maxLength: 200,
-              },
-              source: {
-                required: false,
-                type: () => String,
-                description: "Only events emitted by this plugin (its key), or `system` for the platform's own events.",
-                maxLength: 100,
-              },
-              since: {
-                required: false,
-                type: () => String,
-                description: 'Only events at or after this instant (ISO 8601).',
-              },
-              until: {
-                required: false,
-                type: () => String,
-                description: 'Only events at or before this instant (ISO 8601).',
-              },
-            },
-            EventSourceDto: {
-              kind: {
-                required: true,
-                description:
-                  '`plugin`: a plugin emitted it; `system`: the platform did (installs, activations, configuration, \u2026).',
-                enum: ['system', 'plugin'],
-              },
-              plugin: {
-                required: true,
-                type: () => String,
-                nullable: true,
-                description:
-                  'The plugin the event is about or comes from, or null for a platform event about no plugin.',
-              },
-              installation_id: {
-                required: true,
-                type: () => String,
-                nullable: true,
-                description: 'The installation it is about or comes from, or null.',
-              },
-            },
-            EventResponseDto: {
-              id: {
-                required: true,
-                type: () => String,
-                description: 'Unique id (UUID); subscribers receive it as `event.id` and de-duplicate by it.',
-              },
-              sequence: {
-                required: true,
-                type: () => Number,
-                description:
-                  'Position in the order of all events; the SSE `id`, and what `Last-Event-ID` resumes after.',
-              },
-              type: {
-                required: true,
-                type: () => String,
-                description: 'The event type, e.g. `plugin.installed` or a type a plugin declares in `events.emits`.',
-              },
-              source: {
-                required: true,
-                type: () => t['../messaging/dto/event.dto.js'].EventSourceDto,
-                description: 'Who emitted it.',
-              },
-              data: { required: true, type: () => Object, description: "The event's payload (any JSON value)." },
-              at: { required: true, type: () => String, description: 'When it happened.' },
-            },
-          },
-        ],
-        [
-          import('../messaging/dto/dead-letter.dto.js'),
-          {
-            DeadLetterResponseDto: {
-              id: { required: true, type: () => String, description: "The delivery's id, to replay it." },
-              status: {
-                required: true,
-                description:
-                  '`dead` while it waits for a replay; `pending` once replayed, `delivered` once a replay got through.',
-                enum: ['pending', 'delivered', 'dead'],
-              },
-              subscriber_installation_id: {
-                required: true,
-                type: () => String,
-                description: 'The installation that did not take the event.',
-              },
-              subscriber_plugin: { required: true, type: () => String, description: 'Its plugin.' },
-              attempts: {
-                required: true,
-                type: () => Number,
-                description: 'Attempts made (before a replay: all of them).',
-              },
-              last_error: {
-                required: true,
-                type: () => String,
-                nullable: true,
-                description: 'What the last attempt failed with.',
-              },
-              dead_at: {
-                required: true,
-                type: () => String,
-                nullable: true,
-                description: 'When it became a dead letter, or null once replayed.',
-              },
-              replays: { required: true, type: () => Number, description: 'How many times it was replayed.' },
-              event: {
-                required: true,
-                type: () => t['../messaging/dto/event.dto.js'].EventResponseDto,
-                nullable: true,
-                description: 'The event, or null when it is no longer stored.',
-              },
-            },
-          },
-        ],
-        [
-          import('../meta/dto/schema-query.dto.js'),
-          {
-            SchemaQueryDto: {
-              format: {
-                required: false,
-                description: 'Serialisation of the document; JSON by default.',
-                enum: ['json', 'yaml'],
-              },
-            },
-          },
-        ],
-        [
-          import('../meta/dto/version.dto.js'),
-          {
-            VersionResponseDto: {
-              server: { required: true, type: () => String, description: 'The server release (package version).' },
-              api: {
-                required: true,
-                type: () => Number,
-                description: 'The integer API version; see GET /api/version-text/ for what each version changed.',
-              },
-              node: { required: true, type: () => String, description: 'The Node.js version the server runs on.' },
-              database: {
-                required: true,
-                description: 'Which database backs this instance.',
-                enum: ['embedded', 'mongodb'],
-              },
-            },
-            VersionTextEntryDto: {
-              version: { required: true, type: () => Number, description: 'API version number.' },
-              date: { required: true, type: () => String, description: 'Release date (YYYY-MM-DD).' },
-              changes: { required: true, type: () => [String], description: 'What changed in this version.' },
-            },
-            VersionTextResponseDto: {
-              api: { required: true, type: () => Number, description: 'The current API version.' },
-              entries: {
-                required: true,
-                type: () => [t['../meta/dto/version.dto.js'].VersionTextEntryDto],
-                description: 'Changelog entries, newest first.',
-              },
-            },
-          },
-        ],
-        [
           import('../orgs/dto/member.dto.js'),
           {
             AddMemberDto: {
@@ -795,7 +630,7 @@ export default async () => {
               status: {
                 required: true,
                 description: 'Review status: draft, pending, approved or rejected.',
-                enum: ['pending', 'draft', 'approved', 'rejected'],
+                enum: ['draft', 'pending', 'approved', 'rejected'],
               },
               tags: { required: true, type: () => [String], description: 'dist-tags pointing at this version.' },
               manifest: {
@@ -961,7 +796,7 @@ export default async () => {
               status: {
                 required: true,
                 description: '`approved` once a version is approved, else the review status of the newest version.',
-                enum: ['pending', 'draft', 'approved', 'rejected'],
+                enum: ['draft', 'pending', 'approved', 'rejected'],
               },
               verified: { required: true, type: () => Boolean, description: "Checked by the platform's reviewers." },
               killed: { required: true, type: () => Boolean, description: 'Disabled everywhere by an administrator.' },
@@ -1047,7 +882,7 @@ export default async () => {
               status: {
                 required: true,
                 description: 'Review status.',
-                enum: ['pending', 'draft', 'approved', 'rejected'],
+                enum: ['draft', 'pending', 'approved', 'rejected'],
               },
               deprecated: {
                 required: true,
@@ -1197,6 +1032,787 @@ export default async () => {
             },
           },
         ],
+        [
+          import('../installation/dto/grant.dto.js'),
+          {
+            HttpExternalGrantDto: {
+              capability: { required: true, description: 'Always `http:external`.', enum: ['http:external'] },
+              hosts: {
+                required: true,
+                type: () => [String],
+                description: 'Hosts it may reach: `api.example.com`, `api.example.com:8443` or `*.example.com`.',
+              },
+            },
+          },
+        ],
+        [
+          import('../installation/dto/install-plugin.dto.js'),
+          {
+            InstallPluginDto: {
+              version: {
+                required: false,
+                type: () => String,
+                description: 'A dist-tag (`latest`, `next`), an exact version or a semver range; default `latest`.',
+                minLength: 1,
+                maxLength: 100,
+              },
+              scope: {
+                required: false,
+                description:
+                  "The target's scope, as the `scope` query parameter (either may be used; they must agree).",
+                enum: ['user', 'org', 'global'],
+              },
+              org: {
+                required: false,
+                type: () => String,
+                description: 'The organisation (slug or id), as the `org` query parameter; implies scope=org.',
+                maxLength: 50,
+              },
+              source: {
+                required: false,
+                description: 'Where the package comes from: `store` (the registry, the default).',
+                enum: ['store', 'url', 'upload'],
+              },
+              config: {
+                required: false,
+                type: 'object',
+                additionalProperties: true,
+                description:
+                  "Setting values, checked against the manifest's settings; secret ones are stored encrypted and never shown.",
+              },
+              dependency_config: {
+                required: false,
+                type: 'object',
+                additionalProperties: { type: 'object', additionalProperties: true },
+                description: 'Setting values for dependencies this install adds, by plugin key.',
+              },
+              grants: {
+                required: false,
+                type: () => [Object],
+                description:
+                  'The capabilities you grant (each must be requested by the manifest); omitted, everything it requests.',
+              },
+              auto_enable: {
+                required: false,
+                type: () => Boolean,
+                description: 'Start it (and the dependencies it adds) after installing; default true.',
+              },
+              auto_update: {
+                required: false,
+                type: () => Boolean,
+                description: 'Install newer compatible versions (same major) when they are approved; default false.',
+              },
+              force_reinstall: {
+                required: false,
+                type: () => Boolean,
+                description:
+                  'Install again although it is installed here (same or another version; settings are kept unless given).',
+              },
+              dry_run: {
+                required: false,
+                type: () => Boolean,
+                description:
+                  'Only resolve: answer the plan (each plugin, from/to version, action, capabilities) and change nothing.',
+              },
+            },
+            OrgEnablePluginDto: {
+              version: {
+                required: false,
+                type: () => String,
+                description:
+                  'For a new installation: a dist-tag, an exact version or a semver range; default `latest`.',
+                minLength: 1,
+                maxLength: 100,
+              },
+              config: {
+                required: false,
+                type: 'object',
+                additionalProperties: true,
+                description: 'For a new installation: setting values.',
+              },
+              grants: {
+                required: false,
+                type: () => [Object],
+                description: 'For a new installation: the capabilities you grant; omitted, everything it requests.',
+              },
+              reason: {
+                required: false,
+                type: () => String,
+                description: 'Why it is enabled (kept as its status reason).',
+                maxLength: 500,
+              },
+            },
+            ActivatePluginDto: {
+              active: {
+                required: false,
+                type: () => Boolean,
+                description: 'Activate (true, the default) or deactivate (false).',
+              },
+            },
+            UninstallPluginDto: {
+              delete_config: {
+                required: false,
+                type: () => Boolean,
+                description:
+                  'Remove settings and plugin storage too (default true); false keeps them for a later install here.',
+              },
+              force: {
+                required: false,
+                type: () => Boolean,
+                description: 'Uninstall although installed plugins of the same target depend on it (default false).',
+              },
+            },
+            EnablePluginDto: {
+              reason: {
+                required: false,
+                type: () => String,
+                description: 'Why it is enabled (kept as its status reason).',
+                maxLength: 500,
+              },
+            },
+            DisablePluginDto: {
+              reason: {
+                required: false,
+                type: () => String,
+                description: 'Why it is disabled (kept as its status reason).',
+                maxLength: 500,
+              },
+              graceful_shutdown: {
+                required: false,
+                type: () => Boolean,
+                description: "Wait for the plugin's onCleanup before answering (default true).",
+              },
+              timeout_seconds: { required: false, type: () => Number },
+            },
+            RestartPluginDto: {
+              reason: { required: false, type: () => String, description: 'Why it is restarted.', maxLength: 500 },
+            },
+            ReloadPluginsDto: {
+              collect_plugins: {
+                required: false,
+                type: () => Boolean,
+                description:
+                  'Register the plugins shipped in plugins/ again first (new versions of builtins and samples).',
+              },
+              force_reload: {
+                required: false,
+                type: () => Boolean,
+                description: 'Also restart installations that run another version than the stored one.',
+              },
+              full_reload: {
+                required: false,
+                type: () => Boolean,
+                description: 'Restart every installation that should run, running ones included.',
+              },
+            },
+          },
+        ],
+        [
+          import('../installation/dto/installation-response.dto.js'),
+          {
+            InstallationTargetDto: {
+              scope: {
+                required: true,
+                description: "`user` (a user's own), `org` (an organisation's) or `global` (the instance's).",
+                enum: ['user', 'org', 'global'],
+              },
+              user_id: { required: true, type: () => String, nullable: true, description: 'The user, for scope user.' },
+              org_id: {
+                required: true,
+                type: () => String,
+                nullable: true,
+                description: 'The organisation, for scope org.',
+              },
+            },
+            InstallationLastErrorDto: {
+              message: { required: true, type: () => String, description: 'The error message.' },
+              at: { required: true, type: () => String, description: 'When it happened.' },
+            },
+            OverridingInstallationDto: {
+              installation_id: { required: true, type: () => String, description: 'Its id.' },
+              scope: { required: true, description: '`org` or `global`.', enum: ['user', 'org', 'global'] },
+              org_id: {
+                required: true,
+                type: () => String,
+                nullable: true,
+                description: "The organisation, when it is one's.",
+              },
+              status: {
+                required: true,
+                description: 'Its status (`disabled` or `killed`).',
+                enum: ['active', 'failed', 'killed', 'installing', 'disabled', 'uninstalling'],
+              },
+            },
+            EffectiveStateDto: {
+              active: {
+                required: true,
+                type: () => Boolean,
+                description:
+                  'On for you: the installation is active and no organisation or global disable overrides it.',
+              },
+              overridden_by: {
+                required: true,
+                type: () => t['../installation/dto/installation-response.dto.js'].OverridingInstallationDto,
+                nullable: true,
+                description: "The organisation's or global installation whose disable overrides it, or null.",
+              },
+            },
+            InstallationResponseDto: {
+              id: { required: true, type: () => String, description: "The installation's id." },
+              plugin: { required: true, type: () => String, description: 'The plugin key.' },
+              installed_version: { required: true, type: () => String, description: 'The installed version.' },
+              target: {
+                required: true,
+                type: () => t['../installation/dto/installation-response.dto.js'].InstallationTargetDto,
+                description: 'Where it is installed.',
+              },
+              status: {
+                required: true,
+                description: 'installing, active, disabled, failed, killed or uninstalling.',
+                enum: ['active', 'failed', 'killed', 'installing', 'disabled', 'uninstalling'],
+              },
+              active: { required: true, type: () => Boolean, description: 'Running (status active).' },
+              enabled: {
+                required: true,
+                type: () => Boolean,
+                description: 'Wanted on (active, or failed and retried at the next start or reload).',
+              },
+              status_reason: {
+                required: true,
+                type: () => String,
+                nullable: true,
+                description:
+                  'Why it has its status (the disable reason, the start-up error, the kill reason), or null.',
+              },
+              source: {
+                required: true,
+                description: 'Where it came from: store, upload, url or builtin.',
+                enum: ['store', 'builtin', 'url', 'upload'],
+              },
+              config: {
+                required: true,
+                type: 'object',
+                additionalProperties: true,
+                description: 'Setting values; secret ones that are set show as `***hidden***`.',
+              },
+              grants: { required: true, type: () => [Object], description: 'The capabilities granted to it.' },
+              pending_grants: {
+                required: true,
+                type: () => [Object],
+                description:
+                  'Capabilities its version requests that are not granted yet (after an update); grant them to use them.',
+              },
+              dependencies: {
+                required: true,
+                type: 'object',
+                additionalProperties: { type: 'string' },
+                description: 'What its version depends on: plugin key \u2192 semver range.',
+              },
+              execution_count: { required: true, type: () => Number, description: 'Hook calls made to it.' },
+              avg_execution_time_ms: {
+                required: true,
+                type: () => Number,
+                description: 'Average time of a hook call, in milliseconds.',
+              },
+              total_execution_time_ms: {
+                required: true,
+                type: () => Number,
+                description: 'Total time of its hook calls, in milliseconds.',
+              },
+              error_count: { required: true, type: () => Number, description: 'Hook calls that failed.' },
+              last_error: {
+                required: true,
+                type: () => t['../installation/dto/installation-response.dto.js'].InstallationLastErrorDto,
+                nullable: true,
+                description: 'The last failure of a hook call, or null.',
+              },
+              last_used: {
+                required: true,
+                type: () => String,
+                nullable: true,
+                description: 'When it was last called, or null.',
+              },
+              auto_update: {
+                required: true,
+                type: () => Boolean,
+                description: 'Newer compatible versions (same major) are installed when approved.',
+              },
+              update_available: { required: true, type: () => Boolean, description: 'A newer version is available.' },
+              available_version: {
+                required: true,
+                type: () => String,
+                nullable: true,
+                description: 'That newer version, or null.',
+              },
+              runtime_id: {
+                required: true,
+                type: () => String,
+                description: 'The id of its instance in the runtime (the same as `id`).',
+              },
+              runtime_state: {
+                required: true,
+                nullable: true,
+                description:
+                  'The state of its runtime instance on the node that answered, or null when it is not loaded there.',
+                enum: ['loading', 'ready', 'failed', 'stopping', 'stopped'],
+              },
+              installed_by: {
+                required: true,
+                type: () => String,
+                nullable: true,
+                description: 'Who installed it (a user id), or null for the platform.',
+              },
+              installed_at: { required: true, type: () => String, description: 'When it was installed.' },
+              updated_at: { required: true, type: () => String, description: 'When it last changed.' },
+              effective: {
+                required: false,
+                type: () => t['../installation/dto/installation-response.dto.js'].EffectiveStateDto,
+                description: 'Whether it is on for you (in GET /api/my/plugins/ only).',
+              },
+            },
+          },
+        ],
+        [
+          import('../installation/dto/install-result.dto.js'),
+          {
+            PlanRequirerDto: {
+              kind: {
+                required: true,
+                description:
+                  '`request` (your install), `plugin` (a plugin of the plan) or `installed` (one already installed here).',
+                enum: ['plugin', 'installed', 'request'],
+              },
+              plugin: { required: false, type: () => String, description: 'The requiring plugin (not for `request`).' },
+              version: { required: false, type: () => String, description: 'Its version (not for `request`).' },
+            },
+            PlanRequirementDto: {
+              range: {
+                required: true,
+                type: () => String,
+                description: 'The semver range (or the requested tag or version).',
+              },
+              by: {
+                required: true,
+                type: () => t['../installation/dto/install-result.dto.js'].PlanRequirerDto,
+                description: 'Who requires it.',
+              },
+            },
+            PlanWarningDto: {
+              code: { required: true, description: '`deprecated` or `yanked`.', enum: ['deprecated', 'yanked'] },
+              message: { required: true, type: () => String, description: 'A sentence naming the plugin and version.' },
+            },
+            PlanStepDto: {
+              plugin: { required: true, type: () => String, description: 'The plugin key.' },
+              from_version: {
+                required: true,
+                type: () => String,
+                nullable: true,
+                description: 'The version installed here now, or null.',
+              },
+              to_version: {
+                required: true,
+                type: () => String,
+                description: 'The version the plan installs or keeps.',
+              },
+              action: {
+                required: true,
+                description: 'install (new here), upgrade (installed, moves to to_version) or keep (installed, stays).',
+                enum: ['upgrade', 'install', 'keep'],
+              },
+              capabilities: {
+                required: true,
+                type: () => [Object],
+                description: 'The capabilities that version requests.',
+              },
+              dependencies: {
+                required: true,
+                type: 'object',
+                additionalProperties: { type: 'string' },
+                description: "That version's dependencies: plugin key \u2192 semver range.",
+              },
+              required_by: {
+                required: true,
+                type: () => [t['../installation/dto/install-result.dto.js'].PlanRequirementDto],
+                description: 'Every range on this plugin and who requires it.',
+              },
+              warnings: {
+                required: true,
+                type: () => [t['../installation/dto/install-result.dto.js'].PlanWarningDto],
+                description: 'Warnings about that version (deprecated, yanked).',
+              },
+            },
+            PlanStepWarningDto: {
+              plugin: { required: true, type: () => String, description: 'The plugin key.' },
+              version: { required: true, type: () => String, description: 'The version.' },
+            },
+            InstallPlanDto: {
+              plugin: { required: true, type: () => String, description: 'The requested plugin.' },
+              version: { required: true, type: () => String, description: 'The version of it the plan installs.' },
+              steps: {
+                required: true,
+                type: () => [t['../installation/dto/install-result.dto.js'].PlanStepDto],
+                description: 'The steps, in activation order.',
+              },
+              warnings: {
+                required: true,
+                type: () => [t['../installation/dto/install-result.dto.js'].PlanStepWarningDto],
+                description: "Every step's warnings (a deprecated version is chosen only when nothing else fits).",
+              },
+            },
+            InstallResultDto: {
+              dry_run: {
+                required: true,
+                type: () => Boolean,
+                description: "True when nothing was changed (the request's dry_run).",
+              },
+              plan: {
+                required: true,
+                type: () => t['../installation/dto/install-result.dto.js'].InstallPlanDto,
+                description: 'The plan that was (or would be) carried out.',
+              },
+              installation: {
+                required: false,
+                type: () => t['../installation/dto/installation-response.dto.js'].InstallationResponseDto,
+                description: "The requested plugin's installation (absent for a dry run).",
+              },
+              installations: {
+                required: true,
+                type: () => [t['../installation/dto/installation-response.dto.js'].InstallationResponseDto],
+                description: 'Every installation created or changed, in activation order (empty for a dry run).',
+              },
+            },
+          },
+        ],
+        [
+          import('../installation/dto/installation-query.dto.js'),
+          {
+            InstallationTargetQueryDto: {
+              scope: {
+                required: false,
+                description:
+                  "Whose installation: `user` (yours, the default), `org` (with `org`) or `global` (the instance's).",
+                enum: ['user', 'org', 'global'],
+              },
+              org: {
+                required: false,
+                type: () => String,
+                description: 'The organisation (slug or id); implies scope=org.',
+                maxLength: 50,
+              },
+            },
+            UninstallQueryDto: {
+              delete_config: { required: false, type: () => Boolean },
+              force: { required: false, type: () => Boolean },
+            },
+            OrgQueryDto: {
+              org: { required: true, type: () => String, description: 'The organisation (slug or id).', maxLength: 50 },
+            },
+            OrgDisableQueryDto: {
+              reason: {
+                required: false,
+                type: () => String,
+                description: 'Why it is disabled (kept as its status reason).',
+                maxLength: 500,
+              },
+            },
+            OrgPluginsQueryDto: {
+              org: {
+                required: false,
+                type: () => String,
+                description: 'The organisation (slug or id); omitted: all of yours.',
+                maxLength: 50,
+              },
+            },
+            InstallationListQueryDto: {
+              plugin: {
+                required: false,
+                type: () => String,
+                description: 'Only installations of this plugin (its key).',
+                maxLength: 100,
+              },
+              scope: {
+                required: false,
+                description: 'Only installations of this scope.',
+                enum: ['user', 'org', 'global'],
+              },
+              org: {
+                required: false,
+                type: () => String,
+                description: 'Only installations of this organisation (slug or id).',
+                maxLength: 50,
+              },
+              user: {
+                required: false,
+                type: () => String,
+                description: 'Only the installations of this user (an id).',
+                pattern: '^[0-9a-f]{24}$',
+              },
+              status: {
+                required: false,
+                description: 'Only installations in this status.',
+                enum: ['active', 'failed', 'killed', 'installing', 'disabled', 'uninstalling'],
+              },
+              update_available: { required: false, type: () => Boolean },
+              ordering: {
+                required: false,
+                description: 'Order by; default `-installed_at` (newest first).',
+                enum: ['plugin', 'installed_at', '-installed_at', '-plugin'],
+              },
+            },
+          },
+        ],
+        [
+          import('../installation/dto/uninstall.dto.js'),
+          {
+            UninstallResultDto: {
+              plugin: { required: true, type: () => String, description: 'The plugin key.' },
+              installation_id: { required: true, type: () => String, description: "The removed installation's id." },
+              target: {
+                required: true,
+                type: () => t['../installation/dto/installation-response.dto.js'].InstallationTargetDto,
+                description: 'Where it was installed.',
+              },
+              version: { required: true, type: () => String, description: 'The version that was installed.' },
+              delete_config: {
+                required: true,
+                type: () => Boolean,
+                description:
+                  'Settings and plugin storage were removed (true) or kept for a later install here (false).',
+              },
+              uninstalled_at: { required: true, type: () => String, description: 'When it was uninstalled.' },
+            },
+          },
+        ],
+        [
+          import('../installation/dto/registry-status.dto.js'),
+          {
+            PluginRegistryErrorDto: {
+              stage: {
+                required: true,
+                description:
+                  'manifest (the package), config (settings, secrets), startup (onInit), recovery (after a crash), runtime.',
+                enum: ['config', 'runtime', 'manifest', 'startup', 'placement', 'recovery'],
+              },
+              name: { required: true, type: () => String, description: 'The plugin key.' },
+              message: { required: true, type: () => String, description: 'What went wrong.' },
+              installation_id: {
+                required: true,
+                type: () => String,
+                nullable: true,
+                description: 'The installation, or null.',
+              },
+              at: { required: true, type: () => String, description: 'When it was recorded.' },
+            },
+            PluginRegistryStatusDto: {
+              active_plugins: {
+                required: true,
+                type: () => Number,
+                description: 'Installations running on this node.',
+              },
+              registry_errors: {
+                required: true,
+                type: () => [t['../installation/dto/registry-status.dto.js'].PluginRegistryErrorDto],
+                description: 'Problems since the last reload that went without one (newest last).',
+              },
+              reload_in_progress: {
+                required: true,
+                type: () => Boolean,
+                description: 'A reload, or the start-up load, is running.',
+              },
+              last_reload_at: {
+                required: true,
+                type: () => String,
+                nullable: true,
+                description: 'When the last reload (or the start-up load) ended, or null.',
+              },
+            },
+            PluginReloadResultDto: {
+              loaded: { required: true, type: () => Number, description: 'Installations started (or restarted).' },
+              stopped: {
+                required: true,
+                type: () => Number,
+                description: 'Instances stopped because nothing wants them any more.',
+              },
+              failed: { required: true, type: () => Number, description: 'Installations that failed to start.' },
+              collected: {
+                required: true,
+                type: () => [String],
+                description: 'Shipped plugin versions registered now (collect_plugins).',
+              },
+            },
+          },
+        ],
+        [
+          import('../messaging/dto/event.dto.js'),
+          {
+            EventStreamQueryDto: {
+              type: {
+                required: false,
+                type: () => String,
+                description: 'Only events of this type, or matching this pattern (`plugin.*`; `*` is every type).',
+                maxLength: 200,
+              },
+            },
+            EventListQueryDto: {
+              type: {
+                required: false,
+                type: () => String,
+                description: 'Only events of this type, or matching this pattern (`plugin.*`; `*` is every type).',
+                maxLength: 200,
+              },
+              source: {
+                required: false,
+                type: () => String,
+                description: "Only events emitted by this plugin (its key), or `system` for the platform's own events.",
+                maxLength: 100,
+              },
+              since: {
+                required: false,
+                type: () => String,
+                description: 'Only events at or after this instant (ISO 8601).',
+              },
+              until: {
+                required: false,
+                type: () => String,
+                description: 'Only events at or before this instant (ISO 8601).',
+              },
+            },
+            EventSourceDto: {
+              kind: {
+                required: true,
+                description:
+                  '`plugin`: a plugin emitted it; `system`: the platform did (installs, activations, configuration, \u2026).',
+                enum: ['system', 'plugin'],
+              },
+              plugin: {
+                required: true,
+                type: () => String,
+                nullable: true,
+                description:
+                  'The plugin the event is about or comes from, or null for a platform event about no plugin.',
+              },
+              installation_id: {
+                required: true,
+                type: () => String,
+                nullable: true,
+                description: 'The installation it is about or comes from, or null.',
+              },
+            },
+            EventResponseDto: {
+              id: {
+                required: true,
+                type: () => String,
+                description: 'Unique id (UUID); subscribers receive it as `event.id` and de-duplicate by it.',
+              },
+              sequence: {
+                required: true,
+                type: () => Number,
+                description:
+                  'Position in the order of all events; the SSE `id`, and what `Last-Event-ID` resumes after.',
+              },
+              type: {
+                required: true,
+                type: () => String,
+                description: 'The event type, e.g. `plugin.installed` or a type a plugin declares in `events.emits`.',
+              },
+              source: {
+                required: true,
+                type: () => t['../messaging/dto/event.dto.js'].EventSourceDto,
+                description: 'Who emitted it.',
+              },
+              data: { required: true, type: () => Object, description: "The event's payload (any JSON value)." },
+              at: { required: true, type: () => String, description: 'When it happened.' },
+            },
+          },
+        ],
+        [
+          import('../messaging/dto/dead-letter.dto.js'),
+          {
+            DeadLetterResponseDto: {
+              id: { required: true, type: () => String, description: "The delivery's id, to replay it." },
+              status: {
+                required: true,
+                description:
+                  '`dead` while it waits for a replay; `pending` once replayed, `delivered` once a replay got through.',
+                enum: ['pending', 'delivered', 'dead'],
+              },
+              subscriber_installation_id: {
+                required: true,
+                type: () => String,
+                description: 'The installation that did not take the event.',
+              },
+              subscriber_plugin: { required: true, type: () => String, description: 'Its plugin.' },
+              attempts: {
+                required: true,
+                type: () => Number,
+                description: 'Attempts made (before a replay: all of them).',
+              },
+              last_error: {
+                required: true,
+                type: () => String,
+                nullable: true,
+                description: 'What the last attempt failed with.',
+              },
+              dead_at: {
+                required: true,
+                type: () => String,
+                nullable: true,
+                description: 'When it became a dead letter, or null once replayed.',
+              },
+              replays: { required: true, type: () => Number, description: 'How many times it was replayed.' },
+              event: {
+                required: true,
+                type: () => t['../messaging/dto/event.dto.js'].EventResponseDto,
+                nullable: true,
+                description: 'The event, or null when it is no longer stored.',
+              },
+            },
+          },
+        ],
+        [
+          import('../meta/dto/schema-query.dto.js'),
+          {
+            SchemaQueryDto: {
+              format: {
+                required: false,
+                description: 'Serialisation of the document; JSON by default.',
+                enum: ['json', 'yaml'],
+              },
+            },
+          },
+        ],
+        [
+          import('../meta/dto/version.dto.js'),
+          {
+            VersionResponseDto: {
+              server: { required: true, type: () => String, description: 'The server release (package version).' },
+              api: {
+                required: true,
+                type: () => Number,
+                description: 'The integer API version; see GET /api/version-text/ for what each version changed.',
+              },
+              node: { required: true, type: () => String, description: 'The Node.js version the server runs on.' },
+              database: {
+                required: true,
+                description: 'Which database backs this instance.',
+                enum: ['embedded', 'mongodb'],
+              },
+            },
+            VersionTextEntryDto: {
+              version: { required: true, type: () => Number, description: 'API version number.' },
+              date: { required: true, type: () => String, description: 'Release date (YYYY-MM-DD).' },
+              changes: { required: true, type: () => [String], description: 'What changed in this version.' },
+            },
+            VersionTextResponseDto: {
+              api: { required: true, type: () => Number, description: 'The current API version.' },
+              entries: {
+                required: true,
+                type: () => [t['../meta/dto/version.dto.js'].VersionTextEntryDto],
+                description: 'Changelog entries, newest first.',
+              },
+            },
+          },
+        ],
       ],
       controllers: [
         [
@@ -1232,28 +1848,6 @@ export default async () => {
             },
           },
         ],
-        [
-          import('../messaging/events.controller.js'),
-          {
-            EventsController: {
-              list: {},
-              stream: { type: Object },
-              listDeadLetters: {},
-              replay: { type: t['../messaging/dto/dead-letter.dto.js'].DeadLetterResponseDto },
-            },
-          },
-        ],
-        [
-          import('../meta/meta.controller.js'),
-          {
-            MetaController: {
-              version: { type: t['../meta/dto/version.dto.js'].VersionResponseDto },
-              versionText: { type: t['../meta/dto/version.dto.js'].VersionTextResponseDto },
-              schema: {},
-            },
-          },
-        ],
-        [import('../metrics/prometheus.controller.js'), { PrometheusController: { exposition: { type: String } } }],
         [
           import('../orgs/orgs.controller.js'),
           {
@@ -1300,6 +1894,61 @@ export default async () => {
           },
         ],
         [import('../registry/repositories.controller.js'), { RepositoriesController: { list: {} } }],
+        [
+          import('../installation/installations.controller.js'),
+          {
+            InstallationsController: {
+              list: {},
+              retrieve: { type: t['../installation/dto/installation-response.dto.js'].InstallationResponseDto },
+            },
+            MyPluginsController: { list: {} },
+            OrgPluginsController: {
+              list: {},
+              enable: { type: t['../installation/dto/installation-response.dto.js'].InstallationResponseDto },
+              disable: { type: t['../installation/dto/installation-response.dto.js'].InstallationResponseDto },
+            },
+          },
+        ],
+        [
+          import('../installation/plugin-installation.controller.js'),
+          {
+            PluginInstallationController: {
+              install: { type: t['../installation/dto/install-result.dto.js'].InstallResultDto },
+              uninstallInOneCall: { type: t['../installation/dto/uninstall.dto.js'].UninstallResultDto },
+              uninstall: { type: t['../installation/dto/uninstall.dto.js'].UninstallResultDto },
+              uninstallPatch: { type: t['../installation/dto/uninstall.dto.js'].UninstallResultDto },
+              activate: { type: t['../installation/dto/installation-response.dto.js'].InstallationResponseDto },
+              activatePatch: { type: t['../installation/dto/installation-response.dto.js'].InstallationResponseDto },
+              enable: { type: t['../installation/dto/installation-response.dto.js'].InstallationResponseDto },
+              disable: { type: t['../installation/dto/installation-response.dto.js'].InstallationResponseDto },
+              restart: { type: t['../installation/dto/installation-response.dto.js'].InstallationResponseDto },
+              reload: { type: t['../installation/dto/registry-status.dto.js'].PluginReloadResultDto },
+              status: { type: t['../installation/dto/registry-status.dto.js'].PluginRegistryStatusDto },
+            },
+          },
+        ],
+        [
+          import('../messaging/events.controller.js'),
+          {
+            EventsController: {
+              list: {},
+              stream: { type: Object },
+              listDeadLetters: {},
+              replay: { type: t['../messaging/dto/dead-letter.dto.js'].DeadLetterResponseDto },
+            },
+          },
+        ],
+        [
+          import('../meta/meta.controller.js'),
+          {
+            MetaController: {
+              version: { type: t['../meta/dto/version.dto.js'].VersionResponseDto },
+              versionText: { type: t['../meta/dto/version.dto.js'].VersionTextResponseDto },
+              schema: {},
+            },
+          },
+        ],
+        [import('../metrics/prometheus.controller.js'), { PrometheusController: { exposition: { type: String } } }],
       ],
     },
   };
