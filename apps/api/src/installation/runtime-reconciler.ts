@@ -140,14 +140,15 @@ export class RuntimeReconciler implements OnApplicationBootstrap, OnModuleDestro
     });
   }
 
-  private async reconcile(options: ReloadOptions, clearOnSuccess: boolean): Promise<ReloadReport> {
+  private async reconcile(options: ReloadOptions, explicit: boolean): Promise<ReloadReport> {
     const report: ReloadReport = { loaded: 0, stopped: 0, failed: 0, collected: [] };
     if (options.collectPlugins) report.collected = await this.shipped.load(projectFile('plugins'));
     const wanted = await this.installations.listEnabled();
     const wantedIds = new Set(wanted.map((i) => i.id));
 
-    // Instances nothing wants any more (uninstalled or disabled behind the runtime's back) are stopped.
-    for (const instance of this.runtime.list()) {
+    // On a reload, instances nothing wants any more (uninstalled or disabled behind the runtime's back) are
+    // stopped. The start-up load leaves alone what others loaded meanwhile: nothing of ours runs before it.
+    for (const instance of explicit ? this.runtime.list() : []) {
       if (wantedIds.has(instance.installationId)) continue;
       await this.runtime.exclusive(instance.installationId, async () => {
         const stored = await this.installations.find(instance.installationId);
@@ -164,7 +165,7 @@ export class RuntimeReconciler implements OnApplicationBootstrap, OnModuleDestro
     await Promise.all(Array.from({ length: Math.min(LOAD_CONCURRENCY, wanted.length) }, worker));
 
     // A reload without failures clears the errors (the start-up load keeps what recovery recorded).
-    if (clearOnSuccess && report.failed === 0) this.errors = [];
+    if (explicit && report.failed === 0) this.errors = [];
     this.lastReloadAt = this.clock.now();
     this.logger.info('Runtime reconciled', { ...report, collected: report.collected.length, wanted: wanted.length });
     return report;
