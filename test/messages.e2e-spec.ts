@@ -136,6 +136,17 @@ describe.skipIf(!natsBinary && !process.env.CI)('plugin-to-plugin messages betwe
     await nats?.stop();
   });
 
+  it('reports the NATS bus in each node’s readiness', async () => {
+    for (const app of apps) {
+      const ready = await app.client().GET('/api/health/ready/', {});
+      expect([ready.data?.status, ready.data?.checks.bus?.adapter, ready.data?.checks.bus?.state]).toEqual([
+        'ready',
+        'nats',
+        'connected',
+      ]);
+    }
+  });
+
   it('reaches a plugin hosted on the other node, and times out on one that never answers', async () => {
     const a = apps[0].app.get(PluginRuntime);
     expect(a.status(p.echo.installationId)).toBeUndefined();

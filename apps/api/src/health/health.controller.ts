@@ -26,8 +26,9 @@ export class HealthController {
   @ApiOperation({
     summary: 'Readiness',
     description:
-      'Pings the database (with a 2 s deadline); 200 when the server can serve requests, 503 while the database ' +
-      'does not answer. Also reports the plugin runtime, which is not a readiness condition.',
+      'Pings the database (with a 2 s deadline) and reports the message bus between API nodes; 200 when the ' +
+      'server can serve requests, 503 while the database does not answer or the bus has been disconnected for ' +
+      'more than 5 s. Also reports the plugin runtime, which is not a readiness condition.',
   })
   @ApiResponse({ status: 200, type: ReadinessResponseDto, description: 'Every dependency is up.' })
   @ApiResponse({ status: 503, type: ReadinessResponseDto, description: 'A dependency is down.' })

@@ -12,3 +12,14 @@ export interface RuntimeSnapshot {
   workersMax: number;
   instances: Record<'loading' | 'ready' | 'failed' | 'stopping' | 'stopped', number>;
 }
+
+/** The message bus as readiness reports it (messaging's MessageBus status). */
+export interface BusCheck {
+  status: 'up' | 'down';
+  adapter: 'in-process' | 'nats';
+  state: 'connected' | 'reconnecting' | 'closed';
+  /** When `state` last changed. */
+  since: Date;
+  /** NATS: the server it talks to, or is trying to reach. */
+  server?: string;
+}

@@ -1,14 +1,18 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { Clock } from '@app/common';
 import { PluginRuntime } from '@app/runtime';
+import type { MessageBus } from '../messaging/bus/index.js';
+import { MESSAGE_BUS } from '../messaging/message-bus.provider.js';
 import { API_VERSION } from '../meta/api-version.js';
 import { MetaService } from '../meta/meta.service.js';
 import type { LivenessResponseDto, ReadinessResponseDto } from './dto/health.dto.js';
-import { DependencyCheckDto, RuntimeHealthDto } from './dto/health.dto.js';
-import type { DependencyCheck, RuntimeSnapshot } from './health.entity.js';
+import { BusCheckDto, DependencyCheckDto, RuntimeHealthDto } from './dto/health.dto.js';
+import type { BusCheck, DependencyCheck, RuntimeSnapshot } from './health.entity.js';
 import { DatabaseProbe } from './persistence/database.probe.js';
 
 const PING_TIMEOUT_MS = 2000;
+/** A bus reconnecting for less than this is still ready: a NATS server restart or a network blip is not an outage. */
+export const BUS_RECONNECT_GRACE_MS = 5000;
 
 /**
  * Liveness and readiness. Not built on @nestjs/terminus: its indicators answer `{status, info, error, details}`
@@ -25,6 +29,7 @@ export class HealthService {
     private readonly meta: MetaService,
     private readonly runtime: PluginRuntime,
     @Inject(Clock) private readonly clock: Clock,
+    @Optional() @Inject(MESSAGE_BUS) private readonly bus?: MessageBus,
   ) {
     this.startedAt = clock.now();
   }
@@ -42,11 +47,23 @@ export class HealthService {
 
   async readiness(): Promise<ReadinessResponseDto> {
     const database = await this.check(() => this.database.ping());
+    const bus = this.busCheck();
+    const ready = database.status === 'up' && (bus === null || bus.status === 'up');
     return {
-      status: database.status === 'up' ? 'ready' : 'unavailable',
-      checks: { database: DependencyCheckDto.from(database) },
+      status: ready ? 'ready' : 'unavailable',
+      checks: { database: DependencyCheckDto.from(database), ...(bus && { bus: BusCheckDto.from(bus) }) },
       runtime: RuntimeHealthDto.from(this.runtimeSnapshot()),
     };
+  }
+
+  /** The bus's own connection state (the NATS client pings its server; a silent one is noticed within ~20 s). */
+  busCheck(): BusCheck | null {
+    if (!this.bus) return null;
+    const status = this.bus.status();
+    const up =
+      status.state === 'connected' ||
+      (status.state === 'reconnecting' && this.clock.nowMs() - status.since.getTime() < BUS_RECONNECT_GRACE_MS);
+    return { status: up ? 'up' : 'down', ...status };
   }
 
   /** Read from the runtime's own bookkeeping: in memory, no call into a worker. */

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { DependencyCheck, RuntimeSnapshot } from '../health.entity.js';
+import type { BusCheck, DependencyCheck, RuntimeSnapshot } from '../health.entity.js';
 
 export class InstancesByStateDto {
   /** Instances running onInit. */
@@ -82,10 +82,42 @@ export class DependencyCheckDto {
   }
 }
 
+export class BusCheckDto {
+  /** `up` while connected (or reconnecting for less than a few seconds), `down` otherwise. */
+  @ApiProperty({ enum: ['up', 'down'], enumName: 'CheckStatus', readOnly: true })
+  status: 'up' | 'down';
+  /** `in-process` (one node) or `nats` (NATS_URL set). */
+  @ApiProperty({ enum: ['in-process', 'nats'], enumName: 'BusAdapter', readOnly: true })
+  adapter: 'in-process' | 'nats';
+  /** The connection's state. */
+  @ApiProperty({ enum: ['connected', 'reconnecting', 'closed'], enumName: 'BusState', readOnly: true })
+  state: 'connected' | 'reconnecting' | 'closed';
+  /** When the state last changed. */
+  @ApiProperty({ format: 'date-time', readOnly: true })
+  since: string;
+  /** NATS: the server (host:port) it talks to, or is trying to reach. */
+  @ApiProperty({ required: false, readOnly: true, example: '10.0.0.5:4222' })
+  server?: string;
+
+  static from(check: BusCheck): BusCheckDto {
+    const dto: BusCheckDto = {
+      status: check.status,
+      adapter: check.adapter,
+      state: check.state,
+      since: check.since.toISOString(),
+    };
+    if (check.server !== undefined) dto.server = check.server;
+    return dto;
+  }
+}
+
 export class ReadinessChecksDto {
   /** A `ping` to the database. */
   @ApiProperty({ type: () => DependencyCheckDto, readOnly: true })
   database: DependencyCheckDto;
+  /** The message bus between API nodes (messaging). */
+  @ApiProperty({ type: () => BusCheckDto, required: false, readOnly: true })
+  bus?: BusCheckDto;
 }
 
 export class ReadinessResponseDto {
