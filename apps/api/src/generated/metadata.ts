@@ -5,6 +5,7 @@ export default async () => {
     ['../../../../libs/common/src/errors/error-response.dto.js']:
       await import('../../../../libs/common/src/errors/error-response.dto.js'),
     ['../health/dto/health.dto.js']: await import('../health/dto/health.dto.js'),
+    ['../messaging/dto/event.dto.js']: await import('../messaging/dto/event.dto.js'),
     ['../registry/dto/plugin-version.dto.js']: await import('../registry/dto/plugin-version.dto.js'),
     ['../registry/dto/plugin-response.dto.js']: await import('../registry/dto/plugin-response.dto.js'),
     ['../registry/dto/publish-plugin.dto.js']: await import('../registry/dto/publish-plugin.dto.js'),
@@ -12,16 +13,15 @@ export default async () => {
       await import('../installation/dto/installation-response.dto.js'),
     ['../installation/dto/install-result.dto.js']: await import('../installation/dto/install-result.dto.js'),
     ['../installation/dto/registry-status.dto.js']: await import('../installation/dto/registry-status.dto.js'),
-    ['../messaging/dto/event.dto.js']: await import('../messaging/dto/event.dto.js'),
     ['../meta/dto/version.dto.js']: await import('../meta/dto/version.dto.js'),
     ['../users/dto/user-response.dto.js']: await import('../users/dto/user-response.dto.js'),
     ['../auth/dto/token-response.dto.js']: await import('../auth/dto/token-response.dto.js'),
     ['../auth/dto/api-token.dto.js']: await import('../auth/dto/api-token.dto.js'),
+    ['../messaging/dto/dead-letter.dto.js']: await import('../messaging/dto/dead-letter.dto.js'),
     ['../orgs/dto/org.dto.js']: await import('../orgs/dto/org.dto.js'),
     ['../orgs/dto/member.dto.js']: await import('../orgs/dto/member.dto.js'),
     ['../registry/dto/plugin-review.dto.js']: await import('../registry/dto/plugin-review.dto.js'),
     ['../installation/dto/uninstall.dto.js']: await import('../installation/dto/uninstall.dto.js'),
-    ['../messaging/dto/dead-letter.dto.js']: await import('../messaging/dto/dead-letter.dto.js'),
   };
   return {
     '@nestjs/swagger': {
@@ -396,11 +396,39 @@ export default async () => {
               },
               error: { required: false, type: () => String, description: 'Why the check failed, when it did.' },
             },
+            BusCheckDto: {
+              status: {
+                required: true,
+                description: '`up` while connected (or reconnecting for less than a few seconds), `down` otherwise.',
+                enum: ['up', 'down'],
+              },
+              adapter: {
+                required: true,
+                description: '`in-process` (one node) or `nats` (NATS_URL set).',
+                enum: ['in-process', 'nats'],
+              },
+              state: {
+                required: true,
+                description: "The connection's state.",
+                enum: ['connected', 'reconnecting', 'closed'],
+              },
+              since: { required: true, type: () => String, description: 'When the state last changed.' },
+              server: {
+                required: false,
+                type: () => String,
+                description: 'NATS: the server (host:port) it talks to, or is trying to reach.',
+              },
+            },
             ReadinessChecksDto: {
               database: {
                 required: true,
                 type: () => t['../health/dto/health.dto.js'].DependencyCheckDto,
                 description: 'A `ping` to the database.',
+              },
+              bus: {
+                required: false,
+                type: () => t['../health/dto/health.dto.js'].BusCheckDto,
+                description: 'The message bus between API nodes (messaging).',
               },
             },
             ReadinessResponseDto: {
@@ -419,6 +447,133 @@ export default async () => {
                 type: () => t['../health/dto/health.dto.js'].RuntimeHealthDto,
                 description:
                   'The plugin runtime (reported, not a readiness condition: plugins fail alone, the API still serves).',
+              },
+            },
+          },
+        ],
+        [
+          import('../messaging/dto/event.dto.js'),
+          {
+            EventStreamQueryDto: {
+              type: {
+                required: false,
+                type: () => String,
+                description: 'Only events of this type, or matching this pattern (`plugin.*`; `*` is every type).',
+                maxLength: 200,
+              },
+            },
+            EventListQueryDto: {
+              type: {
+                required: false,
+                type: () => String,
+                description: 'Only events of this type, or matching this pattern (`plugin.*`; `*` is every type).',
+                maxLength: 200,
+              },
+              source: {
+                required: false,
+                type: () => String,
+                description: "Only events emitted by this plugin (its key), or `system` for the platform's own events.",
+                maxLength: 100,
+              },
+              since: {
+                required: false,
+                type: () => String,
+                description: 'Only events at or after this instant (ISO 8601).',
+              },
+              until: {
+                required: false,
+                type: () => String,
+                description: 'Only events at or before this instant (ISO 8601).',
+              },
+            },
+            EventSourceDto: {
+              kind: {
+                required: true,
+                description:
+                  '`plugin`: a plugin emitted it; `system`: the platform did (installs, activations, configuration, \u2026).',
+                enum: ['system', 'plugin'],
+              },
+              plugin: {
+                required: true,
+                type: () => String,
+                nullable: true,
+                description:
+                  'The plugin the event is about or comes from, or null for a platform event about no plugin.',
+              },
+              installation_id: {
+                required: true,
+                type: () => String,
+                nullable: true,
+                description: 'The installation it is about or comes from, or null.',
+              },
+            },
+            EventResponseDto: {
+              id: {
+                required: true,
+                type: () => String,
+                description: 'Unique id (UUID); subscribers receive it as `event.id` and de-duplicate by it.',
+              },
+              sequence: {
+                required: true,
+                type: () => Number,
+                description:
+                  'Position in the order of all events; the SSE `id`, and what `Last-Event-ID` resumes after.',
+              },
+              type: {
+                required: true,
+                type: () => String,
+                description: 'The event type, e.g. `plugin.installed` or a type a plugin declares in `events.emits`.',
+              },
+              source: {
+                required: true,
+                type: () => t['../messaging/dto/event.dto.js'].EventSourceDto,
+                description: 'Who emitted it.',
+              },
+              data: { required: true, type: () => Object, description: "The event's payload (any JSON value)." },
+              at: { required: true, type: () => String, description: 'When it happened.' },
+            },
+          },
+        ],
+        [
+          import('../messaging/dto/dead-letter.dto.js'),
+          {
+            DeadLetterResponseDto: {
+              id: { required: true, type: () => String, description: "The delivery's id, to replay it." },
+              status: {
+                required: true,
+                description:
+                  '`dead` while it waits for a replay; `pending` once replayed, `delivered` once a replay got through.',
+                enum: ['pending', 'delivered', 'dead'],
+              },
+              subscriber_installation_id: {
+                required: true,
+                type: () => String,
+                description: 'The installation that did not take the event.',
+              },
+              subscriber_plugin: { required: true, type: () => String, description: 'Its plugin.' },
+              attempts: {
+                required: true,
+                type: () => Number,
+                description: 'Attempts made (before a replay: all of them).',
+              },
+              last_error: {
+                required: true,
+                type: () => String,
+                nullable: true,
+                description: 'What the last attempt failed with.',
+              },
+              dead_at: {
+                required: true,
+                type: () => String,
+                nullable: true,
+                description: 'When it became a dead letter, or null once replayed.',
+              },
+              replays: { required: true, type: () => Number, description: 'How many times it was replayed.' },
+              event: {
+                required: true,
+                type: () => t['../messaging/dto/event.dto.js'].EventResponseDto,
+                nullable: true,
+                description: 'The event, or null when it is no longer stored.',
               },
             },
           },
@@ -1380,7 +1535,7 @@ export default async () => {
                 required: true,
                 description:
                   '`request` (your install), `plugin` (a plugin of the plan) or `installed` (one already installed here).',
-                enum: ['plugin', 'installed', 'request'],
+                enum: ['plugin', 'request', 'installed'],
               },
               plugin: { required: false, type: () => String, description: 'The requiring plugin (not for `request`).' },
               version: { required: false, type: () => String, description: 'Its version (not for `request`).' },
@@ -1643,133 +1798,6 @@ export default async () => {
           },
         ],
         [
-          import('../messaging/dto/event.dto.js'),
-          {
-            EventStreamQueryDto: {
-              type: {
-                required: false,
-                type: () => String,
-                description: 'Only events of this type, or matching this pattern (`plugin.*`; `*` is every type).',
-                maxLength: 200,
-              },
-            },
-            EventListQueryDto: {
-              type: {
-                required: false,
-                type: () => String,
-                description: 'Only events of this type, or matching this pattern (`plugin.*`; `*` is every type).',
-                maxLength: 200,
-              },
-              source: {
-                required: false,
-                type: () => String,
-                description: "Only events emitted by this plugin (its key), or `system` for the platform's own events.",
-                maxLength: 100,
-              },
-              since: {
-                required: false,
-                type: () => String,
-                description: 'Only events at or after this instant (ISO 8601).',
-              },
-              until: {
-                required: false,
-                type: () => String,
-                description: 'Only events at or before this instant (ISO 8601).',
-              },
-            },
-            EventSourceDto: {
-              kind: {
-                required: true,
-                description:
-                  '`plugin`: a plugin emitted it; `system`: the platform did (installs, activations, configuration, \u2026).',
-                enum: ['system', 'plugin'],
-              },
-              plugin: {
-                required: true,
-                type: () => String,
-                nullable: true,
-                description:
-                  'The plugin the event is about or comes from, or null for a platform event about no plugin.',
-              },
-              installation_id: {
-                required: true,
-                type: () => String,
-                nullable: true,
-                description: 'The installation it is about or comes from, or null.',
-              },
-            },
-            EventResponseDto: {
-              id: {
-                required: true,
-                type: () => String,
-                description: 'Unique id (UUID); subscribers receive it as `event.id` and de-duplicate by it.',
-              },
-              sequence: {
-                required: true,
-                type: () => Number,
-                description:
-                  'Position in the order of all events; the SSE `id`, and what `Last-Event-ID` resumes after.',
-              },
-              type: {
-                required: true,
-                type: () => String,
-                description: 'The event type, e.g. `plugin.installed` or a type a plugin declares in `events.emits`.',
-              },
-              source: {
-                required: true,
-                type: () => t['../messaging/dto/event.dto.js'].EventSourceDto,
-                description: 'Who emitted it.',
-              },
-              data: { required: true, type: () => Object, description: "The event's payload (any JSON value)." },
-              at: { required: true, type: () => String, description: 'When it happened.' },
-            },
-          },
-        ],
-        [
-          import('../messaging/dto/dead-letter.dto.js'),
-          {
-            DeadLetterResponseDto: {
-              id: { required: true, type: () => String, description: "The delivery's id, to replay it." },
-              status: {
-                required: true,
-                description:
-                  '`dead` while it waits for a replay; `pending` once replayed, `delivered` once a replay got through.',
-                enum: ['pending', 'delivered', 'dead'],
-              },
-              subscriber_installation_id: {
-                required: true,
-                type: () => String,
-                description: 'The installation that did not take the event.',
-              },
-              subscriber_plugin: { required: true, type: () => String, description: 'Its plugin.' },
-              attempts: {
-                required: true,
-                type: () => Number,
-                description: 'Attempts made (before a replay: all of them).',
-              },
-              last_error: {
-                required: true,
-                type: () => String,
-                nullable: true,
-                description: 'What the last attempt failed with.',
-              },
-              dead_at: {
-                required: true,
-                type: () => String,
-                nullable: true,
-                description: 'When it became a dead letter, or null once replayed.',
-              },
-              replays: { required: true, type: () => Number, description: 'How many times it was replayed.' },
-              event: {
-                required: true,
-                type: () => t['../messaging/dto/event.dto.js'].EventResponseDto,
-                nullable: true,
-                description: 'The event, or null when it is no longer stored.',
-              },
-            },
-          },
-        ],
-        [
           import('../meta/dto/schema-query.dto.js'),
           {
             SchemaQueryDto: {
@@ -1849,6 +1877,17 @@ export default async () => {
           },
         ],
         [
+          import('../messaging/events.controller.js'),
+          {
+            EventsController: {
+              list: {},
+              stream: { type: Object },
+              listDeadLetters: {},
+              replay: { type: t['../messaging/dto/dead-letter.dto.js'].DeadLetterResponseDto },
+            },
+          },
+        ],
+        [
           import('../orgs/orgs.controller.js'),
           {
             OrgsController: {
@@ -1924,17 +1963,6 @@ export default async () => {
               restart: { type: t['../installation/dto/installation-response.dto.js'].InstallationResponseDto },
               reload: { type: t['../installation/dto/registry-status.dto.js'].PluginReloadResultDto },
               status: { type: t['../installation/dto/registry-status.dto.js'].PluginRegistryStatusDto },
-            },
-          },
-        ],
-        [
-          import('../messaging/events.controller.js'),
-          {
-            EventsController: {
-              list: {},
-              stream: { type: Object },
-              listDeadLetters: {},
-              replay: { type: t['../messaging/dto/dead-letter.dto.js'].DeadLetterResponseDto },
             },
           },
         ],
