@@ -2,6 +2,7 @@ import type { AuthUser } from '@app/common';
 import { PluginRuntime } from '@app/runtime';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { InstallationsService } from '../apps/api/src/installation/installations.service.js';
+import { UsageStatsRecorder } from '../apps/api/src/metrics/usage-stats.recorder.js';
 import { ModerationService } from '../apps/api/src/registry/moderation.service.js';
 import { ADMIN, type TestApp, useTestApp } from './support/app.js';
 
@@ -111,6 +112,22 @@ describe('the sample plugins, installed and activated, answer through the runtim
       data: { name: 'Ada' },
     });
     expect(answer).toMatchObject({ text: 'Ahoy, Ada!' });
+  });
+
+  it('counts its calls in the usage fields once the metrics module flushes them', async () => {
+    const [hello] = (await member.client.GET('/api/installations/', { params: { query: { plugin: 'plughub.hello' } } }))
+      .data!.results;
+    await t.app.get(UsageStatsRecorder).flush();
+    const before = (await member.client.GET('/api/installations/{id}/', { params: { path: { id: hello.id } } })).data!;
+    const runtime = t.app.get(PluginRuntime);
+    await runtime.message(hello.runtime_id, { type: 'ping' });
+    await expect(runtime.message(hello.runtime_id, { type: 'nonsense' })).rejects.toThrow();
+    await t.app.get(UsageStatsRecorder).flush();
+    const after = (await member.client.GET('/api/installations/{id}/', { params: { path: { id: hello.id } } })).data!;
+    expect([after.execution_count - before.execution_count, after.error_count - before.error_count]).toEqual([2, 1]);
+    expect(after.last_used).not.toBeNull();
+    expect(after.last_error).not.toBeNull();
+    expect(after.avg_execution_time_ms).toBeCloseTo(after.total_execution_time_ms / after.execution_count);
   });
 
   it('counter keeps its secret setting out of every answer and hands it to the runtime', async () => {

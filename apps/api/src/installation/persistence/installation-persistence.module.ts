@@ -1,9 +1,11 @@
 import { Global, Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { AccessModule } from '../../auth/access.module.js';
+import { INSTALLATION_USAGE } from '../../metrics/metrics.ports.js';
 import { INSTALLATION_LOOKUP } from '../../registry/registry.ports.js';
 import { InstallationLookupAdapter } from './installation-lookup.adapter.js';
 import { InstallationRepository } from './installation.repository.js';
+import { InstallationUsageAdapter } from './installation-usage.adapter.js';
 import {
   InstallationDoc,
   InstallationSchema,
@@ -15,8 +17,8 @@ import { IdempotencyDoc, IdempotencySchema, OperationDoc, OperationSchema } from
 
 /**
  * The installation module's collections (installations, retained settings, the operation journal, idempotency
- * keys) and the binding of the registry's INSTALLATION_LOOKUP port. Global, so the registry sees the binding
- * without importing this module (docs/MODULES.md, "Ports").
+ * keys) and its bindings of the registry's INSTALLATION_LOOKUP and the metrics module's INSTALLATION_USAGE.
+ * Global, so those modules see the bindings without importing this one (docs/MODULES.md, "Ports").
  */
 @Global()
 @Module({
@@ -35,7 +37,15 @@ import { IdempotencyDoc, IdempotencySchema, OperationDoc, OperationSchema } from
     IdempotencyRepository,
     InstallationLookupAdapter,
     { provide: INSTALLATION_LOOKUP, useExisting: InstallationLookupAdapter },
+    InstallationUsageAdapter,
+    { provide: INSTALLATION_USAGE, useExisting: InstallationUsageAdapter },
   ],
-  exports: [InstallationRepository, OperationRepository, IdempotencyRepository, INSTALLATION_LOOKUP],
+  exports: [
+    InstallationRepository,
+    OperationRepository,
+    IdempotencyRepository,
+    INSTALLATION_LOOKUP,
+    INSTALLATION_USAGE,
+  ],
 })
 export class InstallationPersistenceModule {}

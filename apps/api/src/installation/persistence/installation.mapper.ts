@@ -78,7 +78,8 @@ export const toInstallation = (d: InstallationLean): Installation => ({
   usage: {
     executionCount: d.execution_count ?? 0,
     totalExecutionTimeMs: d.total_execution_time_ms ?? 0,
-    avgExecutionTimeMs: d.avg_execution_time_ms ?? 0,
+    // Derived, so concurrent $inc of the count and the total never leave it stale.
+    avgExecutionTimeMs: d.execution_count ? (d.total_execution_time_ms ?? 0) / d.execution_count : 0,
     errorCount: d.error_count ?? 0,
     lastError: d.last_error ? { message: d.last_error.message, at: d.last_error.at } : null,
     lastUsed: d.last_used ?? null,
@@ -114,7 +115,6 @@ export function installationDoc(i: NewInstallation | Installation): Omit<Install
     dependencies: Object.entries(i.dependencies).map(([key, range]) => ({ key, range })),
     execution_count: usage?.executionCount ?? 0,
     total_execution_time_ms: usage?.totalExecutionTimeMs ?? 0,
-    avg_execution_time_ms: usage?.avgExecutionTimeMs ?? 0,
     error_count: usage?.errorCount ?? 0,
     last_error: usage?.lastError ?? null,
     last_used: usage?.lastUsed ?? null,

@@ -12,6 +12,7 @@ import type {
   NewInstallation,
   RetainedSettings,
 } from '../installation.entity.js';
+import type { UsageDelta } from '../../metrics/metrics.entity.js';
 import { PluginAlreadyInstalledError } from '../installation.errors.js';
 import { InstallationDoc, RetainedSettingsDoc } from './installation.schema.js';
 import {
@@ -110,6 +111,26 @@ export class InstallationRepository {
       window,
     );
     return { count: slice.count, items: slice.items.map(toInstallation) };
+  }
+
+  /**
+   * Adds usage deltas (the metrics module's flushes, INSTALLATION_USAGE): `$inc` of the counters and the total
+   * time, `$max` of last_used, last_error when the delta has one. Unknown installations match nothing.
+   */
+  async addUsage(deltas: readonly UsageDelta[]): Promise<void> {
+    const ops = deltas
+      .filter((d) => isObjectIdString(d.installationId))
+      .map((d) => ({
+        updateOne: {
+          filter: { _id: new Types.ObjectId(d.installationId) },
+          update: {
+            $inc: { execution_count: d.executions, error_count: d.errors, total_execution_time_ms: d.durationMs },
+            $max: { last_used: d.lastUsed },
+            ...(d.lastError ? { $set: { last_error: { message: d.lastError.message, at: d.lastError.at } } } : {}),
+          },
+        },
+      }));
+    if (ops.length) await this.installations.bulkWrite(ops, { ordered: false });
   }
 
   /** Installations of the plugins in `keys`, over every target. */

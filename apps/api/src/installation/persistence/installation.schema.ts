@@ -94,9 +94,6 @@ export class InstallationDoc {
   total_execution_time_ms: number;
 
   @Prop({ default: 0 })
-  avg_execution_time_ms: number;
-
-  @Prop({ default: 0 })
   error_count: number;
 
   @Prop({ type: LastErrorSchema, default: null })
