@@ -5,8 +5,8 @@ import type { Connection } from 'mongoose';
 /**
  * The one place tests may read stored documents as they are on disk, for what only raw documents show: that a
  * secret is not stored in clear, that a refused request stored nothing, that a crash left no half-written state.
- * Everything else goes through the API. Read-only on purpose; the lint rule that keeps Mongo in persistence/
- * exempts this file alone.
+ * Everything else goes through the API. Read-only on purpose, but for rawUpdateMany (stored junk); the lint rule
+ * that keeps Mongo in persistence/ exempts this file alone.
  */
 export async function rawDocuments(
   app: INestApplication,
@@ -26,4 +26,26 @@ export async function rawSnapshot(app: INestApplication): Promise<Record<string,
   const snapshot: Record<string, Array<Record<string, unknown>>> = {};
   for (const name of names) snapshot[name] = await db.collection(name).find({}).sort({ _id: 1 }).toArray();
   return snapshot;
+}
+
+/** The name of the database the app's connection uses. */
+export function databaseNameOf(app: INestApplication): string {
+  const db = app.get<Connection>(getConnectionToken()).db;
+  if (!db) throw new Error('the app has no open database connection');
+  return db.databaseName;
+}
+
+/**
+ * Writes stored documents behind the app's back, to stand for data an older version or a hand edit left (a null
+ * where the schema says boolean). Only for tests of how the app reads such data; everything else goes through the API.
+ */
+export async function rawUpdateMany(
+  app: INestApplication,
+  collection: string,
+  filter: Record<string, unknown>,
+  set: Record<string, unknown>,
+): Promise<number> {
+  const db = app.get<Connection>(getConnectionToken()).db;
+  if (!db) throw new Error('the app has no open database connection');
+  return (await db.collection(collection).updateMany(filter, { $set: set })).modifiedCount;
 }
