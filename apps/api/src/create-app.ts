@@ -49,7 +49,9 @@ export function createAdapter(config: AppConfig, logger: JsonLogger): FastifyAda
     routerOptions: { ignoreTrailingSlash: true },
     genReqId: requestId,
     requestIdHeader: false,
-    trustProxy: true,
+    // X-Forwarded-* shape the client address, the pagination links and the request origin: believed only from the
+    // configured proxies (PLUGHUB_TRUSTED_PROXIES), never from any client.
+    trustProxy: config.http.trustedProxies.length ? config.http.trustedProxies : false,
   });
   const fastify = adapter.getInstance();
   fastify.addHook('onRequest', (request, reply, done) => {

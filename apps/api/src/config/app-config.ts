@@ -9,6 +9,11 @@ export interface HttpConfig {
   host: string;
   port: number;
   bodyBytes: number;
+  /**
+   * Addresses or CIDR ranges of the reverse proxies whose X-Forwarded-For/-Host/-Proto are believed (the client
+   * address, pagination links, the request origin). Empty: nobody's, the socket and the Host header are used.
+   */
+  trustedProxies: string[];
 }
 
 export interface DatabaseConfig {
@@ -23,6 +28,8 @@ export interface AuthConfig {
   jwt: { secret: string | null; ttlSeconds: number };
   admin: { email: string; password: string | null };
   openSignup: boolean;
+  /** Failed logins allowed per account and per client address within one window, before 429 RATE_LIMITED. */
+  loginThrottle: { perAccount: number; perAddress: number; windowSeconds: number };
   /** Where a generated JWT secret is kept; null keeps it in memory only. */
   secretDir: string | null;
 }
@@ -153,6 +160,24 @@ function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], 
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
+const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}(\/(3[0-2]|[12]?\d))?$/;
+const IPV6 = /^[0-9a-f:.]*:[0-9a-f:.]*(\/(12[0-8]|1[01]\d|[1-9]?\d))?$/i;
+
+/** A comma-separated list of proxy addresses or CIDR ranges (`10.0.0.0/8, ::1`); `loopback` names 127.0.0.1 and ::1. */
+function proxies(env: Env, name: string): string[] {
+  const raw = str(env, name);
+  if (raw === undefined) return [];
+  const items = raw
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)
+    .flatMap((p) => (p === 'loopback' ? ['127.0.0.1', '::1'] : [p]));
+  for (const item of items) {
+    if (!IPV4.test(item) && !IPV6.test(item))
+      throw new ConfigError(name, `holds "${item}", not an IP address or CIDR range`);
+  }
+  return items;
+}
 
 /** Reads and validates the whole configuration from the environment; throws ConfigError naming the variable. */
 export function loadConfig(env: Env = process.env): AppConfig {
@@ -204,12 +229,18 @@ export function loadConfig(env: Env = process.env): AppConfig {
       port: int(env, 'PORT', 3000, 0, 65535),
       // JSON bodies carry base64 artifacts, which are a third larger than the bytes they encode.
       bodyBytes: Math.ceil(uploadBytes * 1.4) + 64 * 1024,
+      trustedProxies: proxies(env, 'PLUGHUB_TRUSTED_PROXIES'),
     },
     database: { uri: mongodbUri, dataDir: memory ? null : dataDir },
     auth: {
       jwt: { secret, ttlSeconds: int(env, 'PLUGHUB_JWT_TTL', 3600, 60, 30 * 24 * 3600) },
       admin: { email: adminEmail.toLowerCase(), password: adminPassword },
       openSignup: bool(env, 'PLUGHUB_OPEN_SIGNUP', false),
+      loginThrottle: {
+        perAccount: int(env, 'PLUGHUB_LOGIN_MAX_FAILURES', 10, 1, 1_000_000),
+        perAddress: int(env, 'PLUGHUB_LOGIN_MAX_FAILURES_PER_ADDRESS', 100, 1, 1_000_000),
+        windowSeconds: int(env, 'PLUGHUB_LOGIN_FAILURE_WINDOW', 900, 1, 7 * 24 * 3600),
+      },
       secretDir: memory ? null : dataDir,
     },
     users: { hashConcurrency: int(env, 'PLUGHUB_HASH_CONCURRENCY', 2, 1, 64) },
@@ -260,9 +291,21 @@ export function resolveJwtSecret(config: AuthConfig): string {
   if (config.secretDir === null) return randomBytes(48).toString('base64url');
   const file = join(config.secretDir, 'jwt-secret');
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  mkdirSync(config.secretDir, { recursive: true });
+  ensureDataDir(config.secretDir);
   const secret = randomBytes(48).toString('base64url');
-  writeFileSync(file, secret + '\n', { mode: 0o600 });
+  // `wx`: never overwrite a secret another process wrote meanwhile; 0600 from the first byte (the umask may only
+  // remove bits), and the chmod makes sure whatever the umask.
+  try {
+    writeFileSync(file, secret + '\n', { mode: 0o600, flag: 'wx' });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return readFileSync(file, 'utf8').trim();
+    throw err;
+  }
   chmodSync(file, 0o600);
   return secret;
+}
+
+/** Creates the data directory readable by its owner only (0700), as the engine's files in it are 0600. */
+export function ensureDataDir(dir: string): void {
+  if (!existsSync(dir)) mkdirSync(dir, { recursive: true, mode: 0o700 });
 }

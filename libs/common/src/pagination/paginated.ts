@@ -39,11 +39,12 @@ export function pageWindow(query: { limit?: unknown; offset?: unknown }, limits:
   };
 }
 
-/** `proto://host` the client used, honouring a reverse proxy's X-Forwarded-* headers. */
+/**
+ * `proto://host` the client used. Fastify's `host` and `protocol` take X-Forwarded-Host/-Proto only from a trusted
+ * proxy (the adapter's `trustProxy`, from PLUGHUB_TRUSTED_PROXIES); from anyone else they are ignored.
+ */
 export function requestOrigin(request: FastifyRequest): string {
-  const host = request.headers['x-forwarded-host'] ?? request.headers.host ?? 'localhost';
-  const proto = (request.headers['x-forwarded-proto'] as string | undefined)?.split(',')[0] ?? request.protocol;
-  return `${proto}://${String(host)}`;
+  return `${request.protocol}://${request.host || 'localhost'}`;
 }
 
 function absoluteUrl(request: FastifyRequest, params: Record<string, string | undefined>): string {
