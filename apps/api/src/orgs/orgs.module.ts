@@ -4,11 +4,12 @@ import { UsersModule } from '../users/users.module.js';
 import { OrgsController } from './orgs.controller.js';
 import { OrgsService } from './orgs.service.js';
 import { OrgsPersistenceModule } from './persistence/orgs-persistence.module.js';
+import { PublisherNamesBootstrap } from './publisher-names.bootstrap.js';
 
 @Module({
   imports: [OrgsPersistenceModule, UsersModule, AccessModule],
   controllers: [OrgsController],
-  providers: [OrgsService],
+  providers: [OrgsService, PublisherNamesBootstrap],
   exports: [OrgsService],
 })
 export class OrgsModule {}

@@ -140,3 +140,36 @@ describe('the owner-promotion rule', () => {
     });
   });
 });
+
+describe('the slug as publisher name', () => {
+  it('refuses a slug a user holds as handle, and removes the organisation again', async () => {
+    orgs.create.mockResolvedValue(ORG);
+    users.claimPublisherName.mockResolvedValue(false);
+    orgs.delete.mockResolvedValue(undefined);
+    await expect(service.create(caller('u1'), { slug: 'acme', name: 'Acme' })).rejects.toMatchObject({
+      code: 'CONFLICT',
+      details: { reason: 'slug_taken' },
+    });
+    expect(orgs.delete).toHaveBeenCalledWith('o1');
+  });
+
+  it('gives the name back when the owner cannot be stored', async () => {
+    orgs.create.mockResolvedValue(ORG);
+    users.claimPublisherName.mockResolvedValue(true);
+    members.upsert.mockRejectedValue(new Error('disk full'));
+    users.releasePublisherName.mockResolvedValue(undefined);
+    orgs.delete.mockResolvedValue(undefined);
+    await expect(service.create(caller('u1'), { slug: 'acme', name: 'Acme' })).rejects.toThrow('disk full');
+    expect(users.releasePublisherName).toHaveBeenCalledWith('acme', { type: 'org', id: 'o1' });
+  });
+
+  it('claims the slugs of organisations from before publisher names, then gives users their handles', async () => {
+    orgs.pageAfter.mockResolvedValueOnce([ORG, { ...ORG, id: 'o2', slug: 'beta' }]).mockResolvedValueOnce([]);
+    users.heldPublisherNames.mockResolvedValue(new Set(['beta']));
+    users.claimPublisherName.mockResolvedValue(false);
+    users.assignMissingHandles.mockResolvedValue(0);
+    expect(await service.claimMissingPublisherNames()).toEqual(['acme']);
+    expect(users.claimPublisherName).toHaveBeenCalledTimes(1);
+    expect(users.assignMissingHandles).toHaveBeenCalledTimes(1);
+  });
+});

@@ -11,6 +11,7 @@ import {
   memberNotFound,
   NotOrgManagerError,
   orgNotFound,
+  OrgSlugTakenError,
   OwnersOnlyError,
   UnknownUserError,
 } from './orgs.errors.js';
@@ -42,14 +43,44 @@ export class OrgsService {
     return this.orgs.findByIds(ids);
   }
 
+  /**
+   * Start-up pass for data from before publisher names existed: every organisation's slug is claimed as its
+   * publisher name (organisations first, as their slugs already were key prefixes), then users without a handle
+   * get a derived one. Idempotent, and safe with several nodes starting at once (the claims meet on `_id`).
+   * Returns the slugs it could not claim (a user's handle or a reserved name).
+   */
+  async claimMissingPublisherNames(): Promise<string[]> {
+    const unclaimable: string[] = [];
+    for (let after: string | null = null; ;) {
+      const batch = await this.orgs.pageAfter(after, 500);
+      if (!batch.length) break;
+      const held = await this.users.heldPublisherNames(batch.map((o) => o.slug));
+      for (const org of batch.filter((o) => !held.has(o.slug))) {
+        if (!(await this.users.claimPublisherName(org.slug, { type: 'org', id: org.id }))) unclaimable.push(org.slug);
+      }
+      after = batch[batch.length - 1].id;
+    }
+    await this.users.assignMissingHandles();
+    return unclaimable;
+  }
+
   // ---- use cases behind the HTTP API ------------------------------------------------------------------------
 
+  /**
+   * The slug is also the publisher name of the organisation's plugin keys, so it must be free among user handles
+   * too (and not reserved): OrgSlugTakenError either way, with nothing left behind.
+   */
   async create(caller: AuthUser, dto: CreateOrgDto): Promise<OrgResponseDto> {
     const org = await this.orgs.create({ ...dto, description: dto.description ?? '', createdBy: caller.id });
+    const owner = { type: 'org' as const, id: org.id };
+    let claimed = false;
     try {
+      claimed = await this.users.claimPublisherName(org.slug, owner);
+      if (!claimed) throw new OrgSlugTakenError();
       await this.members.upsert(org.id, caller.id, 'owner');
     } catch (err) {
-      // Never leave an organisation without its owner.
+      // Never leave an organisation without its owner, nor its name claimed for nothing.
+      if (claimed) await this.users.releasePublisherName(org.slug, owner);
       await this.orgs.delete(org.id);
       throw err;
     }

@@ -4,6 +4,7 @@ import { TestClock } from '@test/support/clock.js';
 import { strictMock } from '@test/support/strict-mock.js';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { AccessService } from '../auth/access.service.js';
+import { PublisherNameRepository } from './persistence/publisher-name.repository.js';
 import { UserRepository } from './persistence/user.repository.js';
 import type { User } from './user.entity.js';
 import { UsersService } from './users.service.js';
@@ -11,10 +12,12 @@ import { UsersService } from './users.service.js';
 const user = (u: Partial<User> = {}): User => ({
   id: 'a1',
   email: 'a1@x.test',
+  handle: 'a1',
   name: 'A',
   passwordHash: 'x',
   roles: ['admin'],
   isActive: true,
+  tokenVersion: 0,
   lastLoginAt: null,
   createdAt: new Date(0),
   updatedAt: new Date(0),
@@ -29,7 +32,7 @@ beforeEach(() => {
   repo = strictMock(UserRepository);
   clock = new TestClock();
   const access = new AccessService({ rolesOf: vi.fn(), findOrg: vi.fn() });
-  service = new UsersService(repo, fastHasher(), access, clock);
+  service = new UsersService(repo, strictMock(PublisherNameRepository), fastHasher(), access, clock);
 });
 
 describe('the last-admin rule', () => {
@@ -102,5 +105,58 @@ describe('UsersService rules', () => {
     clock.advance(2001);
     await service.findForAuth('a1');
     expect(repo.findById).toHaveBeenCalledTimes(2);
+  });
+});
+
+describe('null-safe admin checks', () => {
+  it('reads an is_active that is neither true nor false as deactivating the last admin', async () => {
+    repo.findById.mockResolvedValue(user());
+    repo.countOtherActiveAdmins.mockResolvedValue(0);
+    const dto = { is_active: null } as unknown as { is_active: boolean };
+    await expect(service.update(caller('a1', ['admin']), 'a1', dto)).rejects.toMatchObject({
+      details: { reason: 'last_admin' },
+    });
+  });
+
+  it('reads roles that are not a list as demoting the last admin', async () => {
+    repo.findById.mockResolvedValue(user());
+    repo.countOtherActiveAdmins.mockResolvedValue(0);
+    const dto = { roles: null } as unknown as { roles: ['user'] };
+    await expect(service.update(caller('a1', ['admin']), 'a1', dto)).rejects.toMatchObject({
+      details: { reason: 'last_admin' },
+    });
+  });
+});
+
+describe('changing a password', () => {
+  it('needs the current one when it is your own', async () => {
+    repo.findById.mockResolvedValue(user({ id: 'u1', roles: ['user'] }));
+    await expect(service.update(caller('u1'), 'u1', { password: 'new-password-1' })).rejects.toMatchObject({
+      code: 'VALIDATION_ERROR',
+      details: { reason: 'current_password_required' },
+    });
+  });
+
+  it('refuses a wrong current password', async () => {
+    repo.findById.mockResolvedValue(user({ id: 'u1', roles: ['user'], passwordHash: await fastHasher().hash('old') }));
+    const dto = { password: 'new-password-1', current_password: 'not-old' };
+    await expect(service.update(caller('u1'), 'u1', dto)).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+      details: { reason: 'wrong_current_password' },
+    });
+  });
+
+  it('ends the older sessions of the user whose password changed', async () => {
+    repo.findById.mockResolvedValue(user({ id: 'u1', roles: ['user'], passwordHash: await fastHasher().hash('old') }));
+    repo.update.mockResolvedValue(user({ id: 'u1', roles: ['user'] }));
+    await service.update(caller('u1'), 'u1', { password: 'new-password-1', current_password: 'old' });
+    expect(repo.update).toHaveBeenCalledWith('u1', expect.objectContaining({}), { revokeSessions: true });
+  });
+
+  it('lets an admin set another user’s password without knowing it', async () => {
+    repo.findById.mockResolvedValue(user({ id: 'u1', roles: ['user'] }));
+    repo.update.mockResolvedValue(user({ id: 'u1', roles: ['user'] }));
+    await service.update(caller('a1', ['admin']), 'u1', { password: 'new-password-1' });
+    expect(repo.update).toHaveBeenCalledWith('u1', expect.objectContaining({}), { revokeSessions: true });
   });
 });

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { type AuthUser, Clock, hasRole, type PageWindow, type PlatformRole, type Slice } from '@app/common';
 import { AccessService } from '../auth/access.service.js';
@@ -5,9 +6,17 @@ import type { PatchedUserDto } from './dto/patched-user.dto.js';
 import type { UserListQueryDto } from './dto/user-list-query.dto.js';
 import { UserResponseDto } from './dto/user-response.dto.js';
 import { PasswordHasher } from './password-hasher.js';
+import { PublisherNameRepository } from './persistence/publisher-name.repository.js';
 import { UserRepository } from './persistence/user.repository.js';
-import type { User } from './user.entity.js';
-import { AdminOnlyChangeError, LastAdminError, userNotFound } from './users.errors.js';
+import { handleFromEmail, type PublisherOwner, RESERVED_PUBLISHER_NAMES, type User } from './user.entity.js';
+import {
+  AdminOnlyChangeError,
+  CurrentPasswordRequiredError,
+  HandleTakenError,
+  LastAdminError,
+  userNotFound,
+  WrongCurrentPasswordError,
+} from './users.errors.js';
 
 /**
  * How long a user looked up for authentication may be reused. Every authenticated request needs its
@@ -22,8 +31,12 @@ export interface NewAccount {
   email: string;
   password: string;
   name: string;
+  handle?: string;
   roles?: PlatformRole[];
 }
+
+/** Derived handles try `base`, `base-2` … `base-<this>` before falling back to a random suffix. */
+const DERIVED_HANDLE_TRIES = 20;
 
 /** Accounts: creation, credentials, the admin's user list and self-service changes. */
 @Injectable()
@@ -32,6 +45,7 @@ export class UsersService {
 
   constructor(
     private readonly users: UserRepository,
+    private readonly names: PublisherNameRepository,
     private readonly hasher: PasswordHasher,
     private readonly access: AccessService,
     @Inject(Clock) private readonly clock: Clock,
@@ -81,6 +95,51 @@ export class UsersService {
     return this.users.countWithRole(role);
   }
 
+  countActiveAdmins(): Promise<number> {
+    return this.users.countActiveAdmins();
+  }
+
+  /** Makes the user an active platform admin (start-up recovery when no active admin exists). */
+  async promoteToAdmin(user: User): Promise<User | null> {
+    const roles: PlatformRole[] = user.roles.includes('admin') ? user.roles : ['admin', ...user.roles];
+    const updated = await this.users.update(user.id, { roles, isActive: true });
+    this.authCache.delete(user.id);
+    return updated;
+  }
+
+  /** Who a plugin key's publisher segment belongs to: a user's handle or an organisation's slug, or nobody. */
+  publisherOf(name: string): Promise<PublisherOwner | null> {
+    return this.names.find(name);
+  }
+
+  /** Claims a publisher name for an organisation's slug; false when a user or another organisation has it. */
+  claimPublisherName(name: string, owner: PublisherOwner): Promise<boolean> {
+    if (RESERVED_PUBLISHER_NAMES.includes(name)) return Promise.resolve(false);
+    return this.names.claim(name, owner);
+  }
+
+  /** The names of this list that a user or an organisation holds. */
+  heldPublisherNames(names: string[]): Promise<Set<string>> {
+    return this.names.held(names);
+  }
+
+  releasePublisherName(name: string, owner: PublisherOwner): Promise<void> {
+    return this.names.release(name, owner);
+  }
+
+  /** Accounts created before handles existed get a derived one; run at start-up, after organisations claimed theirs. */
+  async assignMissingHandles(): Promise<number> {
+    let assigned = 0;
+    for (;;) {
+      const batch = await this.users.listWithoutHandle(100);
+      if (!batch.length) return assigned;
+      for (const user of batch) {
+        await this.assignHandle(user, undefined);
+        assigned++;
+      }
+    }
+  }
+
   async recordLogin(id: string): Promise<void> {
     await this.users.update(id, { lastLoginAt: this.clock.now() });
     this.authCache.delete(id);
@@ -88,7 +147,11 @@ export class UsersService {
 
   // ---- use cases behind the HTTP API ------------------------------------------------------------------------
 
-  /** EmailTakenError when the address is in use (the unique index decides races). */
+  /**
+   * EmailTakenError when the address is in use, HandleTakenError when the handle asked for is (unique indexes
+   * decide races). The account is stored first and its handle claimed under its id; an account whose handle
+   * cannot be had is removed again.
+   */
   async create(input: NewAccount): Promise<UserResponseDto> {
     const user = await this.users.create({
       email: input.email.toLowerCase(),
@@ -96,7 +159,12 @@ export class UsersService {
       passwordHash: await this.hasher.hash(input.password),
       roles: input.roles?.length ? input.roles : ['user'],
     });
-    return UserResponseDto.from(user);
+    try {
+      return UserResponseDto.from(await this.assignHandle(user, input.handle));
+    } catch (err) {
+      await this.users.delete(user.id);
+      throw err;
+    }
   }
 
   async list(query: UserListQueryDto, window: PageWindow): Promise<Slice<UserResponseDto>> {
@@ -113,18 +181,31 @@ export class UsersService {
     return UserResponseDto.from(await this.visible(caller, id));
   }
 
+  /**
+   * Changing your own password needs the current one; any password change ends the user's older JWTs. The
+   * last-admin rule reads anything but an explicit `true` and a list holding `admin` as losing admin, so a null
+   * that slipped past validation cannot lock the instance out.
+   */
   async update(caller: AuthUser, id: string, dto: PatchedUserDto): Promise<UserResponseDto> {
     const target = await this.visible(caller, id);
     const isAdmin = hasRole(caller, 'admin');
     if (!isAdmin && (dto.roles !== undefined || dto.is_active !== undefined)) throw new AdminOnlyChangeError();
-    const losesAdmin = dto.is_active === false || (dto.roles !== undefined && !dto.roles.includes('admin'));
-    if (target.roles.includes('admin') && target.isActive && losesAdmin) await this.assertAnotherAdmin(target.id);
-    const updated = await this.users.update(id, {
-      name: dto.name,
-      roles: dto.roles,
-      isActive: dto.is_active,
-      passwordHash: dto.password !== undefined ? await this.hasher.hash(dto.password) : undefined,
-    });
+    const deactivates = dto.is_active !== undefined && dto.is_active !== true;
+    const demotes = dto.roles !== undefined && !(Array.isArray(dto.roles) && dto.roles.includes('admin'));
+    if (target.roles.includes('admin') && target.isActive && (deactivates || demotes)) {
+      await this.assertAnotherAdmin(target.id);
+    }
+    if (dto.password !== undefined && target.id === caller.id) await this.assertCurrentPassword(target, dto);
+    const updated = await this.users.update(
+      id,
+      {
+        name: dto.name,
+        roles: dto.roles,
+        isActive: dto.is_active,
+        passwordHash: dto.password !== undefined ? await this.hasher.hash(dto.password) : undefined,
+      },
+      { revokeSessions: dto.password !== undefined },
+    );
     this.authCache.delete(id);
     if (!updated) throw userNotFound();
     return UserResponseDto.from(updated);
@@ -135,6 +216,39 @@ export class UsersService {
     const user = await this.users.findById(id);
     if (!user) throw userNotFound();
     return user;
+  }
+
+  private async assertCurrentPassword(target: User, dto: PatchedUserDto): Promise<void> {
+    if (dto.current_password === undefined) throw new CurrentPasswordRequiredError();
+    if (!(await this.hasher.verify(dto.current_password, target.passwordHash))) throw new WrongCurrentPasswordError();
+  }
+
+  /** Gives the user the handle asked for (HandleTakenError when taken or reserved), or a derived free one. */
+  private async assignHandle(user: User, wanted: string | undefined): Promise<User> {
+    const owner: PublisherOwner = { type: 'user', id: user.id };
+    let handle: string | null = null;
+    if (wanted !== undefined) {
+      if (!(await this.claimPublisherName(wanted, owner))) throw new HandleTakenError();
+      handle = wanted;
+    } else {
+      const base = handleFromEmail(user.email);
+      const candidates = Array.from({ length: DERIVED_HANDLE_TRIES }, (_, i) => (i === 0 ? base : `${base}-${i + 1}`));
+      candidates.push(`${base}-${randomBytes(4).toString('hex')}`);
+      for (const candidate of candidates) {
+        if (await this.claimPublisherName(candidate, owner)) {
+          handle = candidate;
+          break;
+        }
+      }
+      if (handle === null) throw new HandleTakenError();
+    }
+    if (!(await this.users.setMissingHandle(user.id, handle))) {
+      await this.names.release(handle, owner);
+      const current = await this.users.findById(user.id);
+      if (!current) throw userNotFound();
+      return current;
+    }
+    return { ...user, handle };
   }
 
   /** An instance must never lose its last active admin through the API. */

@@ -5,7 +5,7 @@ import { isObjectIdString, paginate, toObjectId } from '@app/database';
 import type { Model } from 'mongoose';
 import type { Membership } from '../org.entity.js';
 import { MembershipDoc } from './membership.schema.js';
-import { type MemberLean, toMember } from './org.mapper.js';
+import { isOrgRole, type MemberLean, toMember } from './org.mapper.js';
 
 /** The memberships collection: who belongs to which organisation, with which role. */
 @Injectable()
@@ -18,7 +18,7 @@ export class MembershipRepository {
       .findOne({ org_id: toObjectId(orgId), user_id: toObjectId(userId) })
       .lean<MemberLean>()
       .exec();
-    return doc ? toMember(doc) : null;
+    return doc && isOrgRole(doc.role) ? toMember(doc) : null;
   }
 
   /** Organisation id → role, for every organisation the user belongs to. */
@@ -28,7 +28,8 @@ export class MembershipRepository {
       .find({ user_id: toObjectId(userId) }, { org_id: 1, role: 1 })
       .lean<MemberLean[]>()
       .exec();
-    return new Map(docs.map((d) => [String(d.org_id), d.role]));
+    // A stored role that is not one of ORG_ROLES (a null, say) grants nothing: it is not even membership.
+    return new Map(docs.filter((d) => isOrgRole(d.role)).map((d) => [String(d.org_id), d.role]));
   }
 
   async list(orgId: string, window: PageWindow): Promise<Slice<Membership>> {

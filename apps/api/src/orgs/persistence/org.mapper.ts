@@ -1,3 +1,4 @@
+import { ORG_ROLES, type OrgRole } from '@app/common';
 import type { Types } from 'mongoose';
 import type { Membership, Organisation } from '../org.entity.js';
 import type { MembershipDoc } from './membership.schema.js';
@@ -21,3 +22,6 @@ export const toMember = (d: MemberLean): Membership => ({
   role: d.role,
   joinedAt: d.joined_at,
 });
+
+/** Stored roles are read defensively: only one of ORG_ROLES is a role. */
+export const isOrgRole = (r: unknown): r is OrgRole => (ORG_ROLES as readonly unknown[]).includes(r);

@@ -53,6 +53,13 @@ export class OrgRepository {
     return docs.map(toOrg);
   }
 
+  /** Organisations in id order after `afterId` (null: from the start), `limit` at a time: for start-up passes. */
+  async pageAfter(afterId: string | null, limit: number): Promise<Organisation[]> {
+    const q = afterId && isObjectIdString(afterId) ? { _id: { $gt: toObjectId(afterId) } } : {};
+    const docs = await this.orgs.find(q).sort({ _id: 1 }).limit(limit).lean<OrgLean[]>().exec();
+    return docs.map(toOrg);
+  }
+
   /** By slug first, then by id. */
   async findByRef(slugOrId: string): Promise<Organisation | null> {
     return (await this.findBySlug(slugOrId)) ?? (await this.findById(slugOrId));

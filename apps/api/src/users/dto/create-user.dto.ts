@@ -1,6 +1,7 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { PlatformRole } from '@app/common';
-import { IsEmail, IsString, MaxLength, MinLength } from 'class-validator';
+import { IsEmail, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { HANDLE_PATTERN } from '../user.entity.js';
 import { PlatformRolesField } from './roles.field.js';
 
 export class CreateUserDto {
@@ -15,6 +16,19 @@ export class CreateUserDto {
   @MinLength(8)
   @MaxLength(256)
   password: string;
+
+  /**
+   * The publisher name of your plugin keys (`handle.plugin`): unique among users and organisations, and fixed once
+   * the account exists. Derived from the email's local part when omitted (`ann.lee@…` → `ann-lee`, with `-2`, `-3`
+   * … when that is taken).
+   */
+  @ApiPropertyOptional({ pattern: HANDLE_PATTERN, example: 'ann-lee' })
+  @IsOptional()
+  @IsString()
+  @Matches(new RegExp(HANDLE_PATTERN), {
+    message: 'must be 1-50 lower-case letters, digits or dashes, not starting or ending with a dash',
+  })
+  handle?: string;
 
   /** Display name. */
   @IsString()

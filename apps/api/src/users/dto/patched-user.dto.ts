@@ -12,13 +12,23 @@ export class PatchedUserDto {
   @MaxLength(200)
   name?: string;
 
-  /** A new password, at least 8 characters. */
+  /**
+   * A new password, at least 8 characters. Changing your own needs `current_password`; every JWT issued to the
+   * user before the change stops working (API tokens stay).
+   */
   @ApiPropertyOptional({ format: 'password', writeOnly: true, minLength: 8 })
   @IsOptional()
   @IsString()
   @MinLength(8)
   @MaxLength(256)
   password?: string;
+
+  /** Your current password: required with `password` when you change your own. */
+  @ApiPropertyOptional({ format: 'password', writeOnly: true })
+  @IsOptional()
+  @IsString()
+  @MaxLength(256)
+  current_password?: string;
 
   /** Platform roles (admins only). */
   @PlatformRolesField()

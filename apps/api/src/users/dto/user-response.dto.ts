@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { PLATFORM_ROLES, type PlatformRole } from '@app/common';
-import type { User } from '../user.entity.js';
+import { HANDLE_PATTERN, type User } from '../user.entity.js';
 
 export class UserResponseDto {
   /** Unique id of the user. */
@@ -8,6 +8,9 @@ export class UserResponseDto {
   id: string;
   /** Login email address, unique on this instance. */
   email: string;
+  /** Publisher name of the user's plugin keys (`handle.plugin`); unique among users and organisations, fixed. */
+  @ApiProperty({ pattern: HANDLE_PATTERN, readOnly: true })
+  handle: string;
   /** Display name. */
   name: string;
   /** Platform roles; `admin` implies all others. */
@@ -26,6 +29,7 @@ export class UserResponseDto {
     return {
       id: user.id,
       email: user.email,
+      handle: user.handle,
       name: user.name,
       roles: user.roles,
       is_active: user.isActive,

@@ -1,10 +1,12 @@
 import { useTestDatabase } from '@app/database/testing.js';
+import type { Model } from 'mongoose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { UserRepository } from './user.repository.js';
 import { UserDoc, UserSchema } from './user.schema.js';
 
 const db = useTestDatabase('users');
 let repo: UserRepository;
+let model: Model<UserDoc>;
 let n = 0;
 const email = (tag: string) => `${tag}-${++n}@x.test`;
 const newUser = (address: string, roles: Array<'admin' | 'user'> = ['user']) => ({
@@ -15,7 +17,8 @@ const newUser = (address: string, roles: Array<'admin' | 'user'> = ['user']) => 
 });
 
 beforeAll(async () => {
-  repo = new UserRepository(await db.model(UserDoc.name, UserSchema));
+  model = await db.model(UserDoc.name, UserSchema);
+  repo = new UserRepository(model);
 });
 
 describe('UserRepository', () => {
@@ -71,5 +74,22 @@ describe('UserRepository', () => {
     const created = await repo.create(newUser(email('patch')));
     const updated = await repo.update(created.id, { name: 'renamed', roles: undefined });
     expect([updated?.name, updated?.roles, updated?.email]).toEqual(['renamed', ['user'], created.email]);
+  });
+
+  it('reads a stored null role list and null activity as no roles and inactive, never as an admin', async () => {
+    const address = email('nulls');
+    await model.collection.insertOne({ email: address, name: 'n', password_hash: 'h', roles: null, is_active: null });
+    const before = await repo.countActiveAdmins();
+    expect([await repo.findByEmail(address), await repo.countActiveAdmins()]).toMatchObject([
+      { roles: [], isActive: false, tokenVersion: 0 },
+      before,
+    ]);
+  });
+
+  it('raises the token version when sessions are revoked, and only then', async () => {
+    const u = await repo.create(newUser(email('ver')));
+    const named = await repo.update(u.id, { name: 'x' });
+    const revoked = await repo.update(u.id, { passwordHash: 'h2' }, { revokeSessions: true });
+    expect([u.tokenVersion, named?.tokenVersion, revoked?.tokenVersion]).toEqual([0, 0, 1]);
   });
 });

@@ -28,6 +28,12 @@ export class UserRepository {
     return toUser(doc.toObject());
   }
 
+  /** Removes an account that could not be completed (its handle was taken). */
+  async delete(id: string): Promise<void> {
+    if (!isObjectIdString(id)) return;
+    await this.model.deleteOne({ _id: id }).exec();
+  }
+
   async findById(id: string): Promise<User | null> {
     if (!isObjectIdString(id)) return null;
     const doc = await this.model.findById(id).lean<UserLean>().exec();
@@ -58,6 +64,29 @@ export class UserRepository {
     return this.model.countDocuments({ roles: role }).exec();
   }
 
+  /** Platform admins that can act: `is_active` exactly true (a null is not active). */
+  countActiveAdmins(): Promise<number> {
+    return this.model.countDocuments({ roles: 'admin', is_active: true }).exec();
+  }
+
+  /** Accounts from before handles existed, in creation order (each gets one at start-up). */
+  async listWithoutHandle(limit: number): Promise<User[]> {
+    const docs = await this.model
+      .find({ handle: { $exists: false } })
+      .sort({ created_at: 1, _id: 1 })
+      .limit(limit)
+      .lean<UserLean[]>()
+      .exec();
+    return docs.map(toUser);
+  }
+
+  /** Sets the handle of an account that has none; false when it already had one. */
+  async setMissingHandle(id: string, handle: string): Promise<boolean> {
+    if (!isObjectIdString(id)) return false;
+    const res = await this.model.updateOne({ _id: id, handle: { $exists: false } }, { $set: { handle } }).exec();
+    return res.modifiedCount === 1;
+  }
+
   /** Active platform admins other than `excludeId`. */
   countOtherActiveAdmins(excludeId: string): Promise<number> {
     const others = isObjectIdString(excludeId) ? { _id: { $ne: excludeId } } : {};
@@ -76,12 +105,11 @@ export class UserRepository {
     return { count: slice.count, items: slice.items.map(toUser) };
   }
 
-  async update(id: string, changes: UserChanges): Promise<User | null> {
+  /** Applies the changes; `revokeSessions` also raises the token version, which ends every JWT issued before. */
+  async update(id: string, changes: UserChanges, options: { revokeSessions?: boolean } = {}): Promise<User | null> {
     if (!isObjectIdString(id)) return null;
-    const doc = await this.model
-      .findByIdAndUpdate(id, { $set: toUserSet(changes) }, { returnDocument: 'after' })
-      .lean<UserLean>()
-      .exec();
+    const update = { $set: toUserSet(changes), ...(options.revokeSessions ? { $inc: { token_version: 1 } } : {}) };
+    const doc = await this.model.findByIdAndUpdate(id, update, { returnDocument: 'after' }).lean<UserLean>().exec();
     return doc ? toUser(doc) : null;
   }
 }
