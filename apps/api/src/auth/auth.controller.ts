@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Ip, Post, Query, Res } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   ApiErrors,
@@ -18,7 +18,13 @@ import { RegisterUserDto } from '../users/dto/register-user.dto.js';
 import { UserResponseDto } from '../users/dto/user-response.dto.js';
 import { EmailTakenError } from '../users/users.errors.js';
 import { ApiTokensService } from './api-tokens.service.js';
-import { SignupDisabledError, TokenAlreadyExpiredError, TokenScopeEscalationError } from './auth.errors.js';
+import type { FastifyReply } from 'fastify';
+import {
+  LoginRateLimitedError,
+  SignupDisabledError,
+  TokenAlreadyExpiredError,
+  TokenScopeEscalationError,
+} from './auth.errors.js';
 import { AuthService } from './auth.service.js';
 import { ApiTokenResponseDto, CreateApiTokenDto, CreatedApiTokenResponseDto } from './dto/api-token.dto.js';
 import { TokenRequestDto } from './dto/token-request.dto.js';
@@ -48,17 +54,28 @@ export class AuthController {
   @HttpCode(200)
   @Public({ basicAuth: true })
   @ApiBody({ type: TokenRequestDto, required: false, description: 'Omit when sending HTTP Basic credentials.' })
+  @ApiErrors(LoginRateLimitedError)
   @ApiOperation({
     summary: 'Obtain a JWT',
-    description: 'Exchange an email and password (JSON body, or HTTP Basic) for a bearer token.',
+    description:
+      'Exchange an email and password (JSON body, or HTTP Basic) for a bearer token. Failed logins are ' +
+      'throttled per account and per client address (PLUGHUB_LOGIN_MAX_FAILURES, …): past the limit every login ' +
+      'for them answers 429 with a `Retry-After` header until the window ends. Successful logins do not count.',
   })
-  token(
+  async token(
     @Headers('authorization') authorization: string | undefined,
+    @Ip() address: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
     @Body() body: TokenRequestDto = {},
   ): Promise<TokenResponseDto> {
     const creds = credentials(body, authorization);
     if (!creds?.email || !creds.password) throw unauthenticated('Send email and password, as JSON or HTTP Basic.');
-    return this.auth.login(creds.email, creds.password);
+    try {
+      return await this.auth.login(creds.email, creds.password, address);
+    } catch (err) {
+      if (err instanceof LoginRateLimitedError) void reply.header('retry-after', String(err.retryAfterSeconds));
+      throw err;
+    }
   }
 
   @Get('me')

@@ -25,6 +25,16 @@ export interface NewApiToken {
 
 export interface JwtClaims {
   sub: string;
+  /** The user's token version when it was issued; a password change raises it and ends this JWT. */
+  ver?: number;
+  /** Issued at (seconds), set by the signer. */
+  iat?: number;
+}
+
+/** One fixed window of a failed-login counter. */
+export interface FailureWindow {
+  count: number;
+  resetAt: Date;
 }
 
 /**

@@ -62,3 +62,13 @@ export class TokenAlreadyExpiredError extends namedError(
 
 export const badCredentials = () => unauthenticated('Invalid email or password.');
 export const apiTokenNotFound = () => notFound('API token');
+
+export class LoginRateLimitedError extends namedError(
+  'RATE_LIMITED',
+  'too_many_failed_logins',
+  'too many failed logins for this account or from this address; retry after `Retry-After` seconds',
+) {
+  constructor(readonly retryAfterSeconds: number) {
+    super('Too many failed logins; try again later.', { retry_after: retryAfterSeconds });
+  }
+}

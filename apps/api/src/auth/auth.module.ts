@@ -14,6 +14,7 @@ import { GlobalAuthGuard } from './auth.guard.js';
 import { AuthService } from './auth.service.js';
 import { ApiKeyStrategy, JwtStrategy } from './auth.strategies.js';
 import { JWT_KEY, JwtKeyModule } from './auth.tokens.js';
+import { LoginThrottle } from './login-throttle.js';
 import { AuthPersistenceModule } from './persistence/auth-persistence.module.js';
 
 @Module({
@@ -36,6 +37,7 @@ import { AuthPersistenceModule } from './persistence/auth-persistence.module.js'
   providers: [
     AuthService,
     ApiTokensService,
+    LoginThrottle,
     JwtStrategy,
     ApiKeyStrategy,
     AdminBootstrap,

@@ -7,7 +7,9 @@ import { UsersService } from '../users/users.service.js';
 import { hashApiKey } from './api-key.js';
 import type { ApiToken } from './auth.entity.js';
 import { AuthService } from './auth.service.js';
+import { LoginThrottle } from './login-throttle.js';
 import { ApiTokenRepository } from './persistence/api-token.repository.js';
+import { LoginFailureRepository } from './persistence/login-failure.repository.js';
 
 const KEY = 'phk_0123456789';
 const token = (t: Partial<ApiToken> = {}): ApiToken => ({
@@ -22,10 +24,11 @@ const token = (t: Partial<ApiToken> = {}): ApiToken => ({
   createdAt: new Date(0),
   ...t,
 });
-const user = { id: 'u1', email: 'u1@x.test', name: 'U', roles: ['user'], isActive: true } as User;
+const user = { id: 'u1', email: 'u1@x.test', name: 'U', roles: ['user'], isActive: true, tokenVersion: 2 } as User;
 
 let tokens: ReturnType<typeof strictMock<ApiTokenRepository>>;
 let users: ReturnType<typeof strictMock<UsersService>>;
+let failures: ReturnType<typeof strictMock<LoginFailureRepository>>;
 let clock: TestClock;
 let auth: AuthService;
 
@@ -37,9 +40,12 @@ beforeEach(() => {
     jwt: { secret: 'x'.repeat(32), ttlSeconds: 60 },
     admin: { email: 'a@b.c', password: null },
     openSignup: false,
+    loginThrottle: { perAccount: 2, perAddress: 3, windowSeconds: 60 },
     secretDir: null,
   };
-  auth = new AuthService(users, tokens, new JwtService({ secret: 'x'.repeat(32) }), config, clock);
+  failures = strictMock(LoginFailureRepository);
+  const throttle = new LoginThrottle(failures, config, clock);
+  auth = new AuthService(users, tokens, new JwtService({ secret: 'x'.repeat(32) }), throttle, config, clock);
   users.findForAuth.mockResolvedValue(user);
 });
 
@@ -83,5 +89,48 @@ describe('sign-up', () => {
     expect(() => auth.register({ email: 'a@b.c', password: 'password1', name: 'A' })).toThrow(
       expect.objectContaining({ code: 'FORBIDDEN', details: { reason: 'signup_disabled' } }),
     );
+  });
+});
+
+describe('JWTs', () => {
+  it('stop working once the user’s token version moved on (a password change)', async () => {
+    expect([
+      (await auth.userFromJwt({ sub: 'u1', ver: 2 }))?.id,
+      await auth.userFromJwt({ sub: 'u1', ver: 1 }),
+    ]).toEqual(['u1', null]);
+  });
+});
+
+describe('login throttling', () => {
+  const window = (count: number) => ({ count, resetAt: new Date(clock.nowMs() + 30_500) });
+
+  it('answers 429 with the seconds left, before checking the password, once the account used its failures', async () => {
+    failures.live.mockImplementation((ids) => Promise.resolve(new Map([[ids[0], window(2)]])));
+    await expect(auth.login('u1@x.test', 'right', '10.0.0.1')).rejects.toMatchObject({
+      code: 'RATE_LIMITED',
+      details: { reason: 'too_many_failed_logins', retry_after: 31 },
+    });
+  });
+
+  it('blocks a client address that used its failures, whatever the account', async () => {
+    failures.live.mockImplementation((ids) => Promise.resolve(new Map([[ids[1], window(3)]])));
+    await expect(auth.login('other@x.test', 'right', '10.0.0.1')).rejects.toMatchObject({ code: 'RATE_LIMITED' });
+  });
+
+  it('counts a failure under the account and the address', async () => {
+    failures.live.mockResolvedValue(new Map());
+    users.checkCredentials.mockResolvedValue(null);
+    failures.increment.mockResolvedValue(undefined);
+    await expect(auth.login('U1@x.test', 'wrong', '10.0.0.1')).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    expect(failures.increment).toHaveBeenCalledTimes(2);
+  });
+
+  it('does not count a success, and clears the account’s failures', async () => {
+    failures.live.mockResolvedValue(new Map([['x', window(1)]]));
+    users.checkCredentials.mockResolvedValue(user);
+    users.recordLogin.mockResolvedValue(undefined);
+    failures.clear.mockResolvedValue(undefined);
+    await auth.login('u1@x.test', 'right', '10.0.0.1');
+    expect([failures.increment.mock.calls.length, failures.clear.mock.calls.length]).toEqual([0, 1]);
   });
 });

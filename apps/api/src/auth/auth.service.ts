@@ -10,6 +10,7 @@ import { API_TOKEN_PREFIX, hashApiKey } from './api-key.js';
 import type { JwtClaims } from './auth.entity.js';
 import { badCredentials, SignupDisabledError } from './auth.errors.js';
 import type { TokenResponseDto } from './dto/token-response.dto.js';
+import { LoginThrottle } from './login-throttle.js';
 import { ApiTokenRepository } from './persistence/api-token.repository.js';
 
 /** last_used_at is informational; minute precision spares a write on every request. */
@@ -22,15 +23,24 @@ export class AuthService {
     private readonly users: UsersService,
     private readonly tokens: ApiTokenRepository,
     private readonly jwt: JwtService,
+    private readonly throttle: LoginThrottle,
     @Inject(AUTH_CONFIG) private readonly config: AuthConfig,
     @Inject(Clock) private readonly clock: Clock,
   ) {}
 
-  async login(email: string, password: string): Promise<TokenResponseDto> {
+  /**
+   * A JWT for the right email and password. Throttled (LoginThrottle): an account or a client address that failed
+   * too often answers 429 before its password is even checked; only failures count.
+   */
+  async login(email: string, password: string, address: string): Promise<TokenResponseDto> {
+    await this.throttle.check(email, address);
     const user = await this.users.checkCredentials(email, password);
-    if (!user) throw badCredentials();
-    await this.users.recordLogin(user.id);
-    const claims: JwtClaims = { sub: user.id };
+    if (!user) {
+      await this.throttle.recordFailure(email, address);
+      throw badCredentials();
+    }
+    await Promise.all([this.users.recordLogin(user.id), this.throttle.recordSuccess(email)]);
+    const claims: JwtClaims = { sub: user.id, ver: user.tokenVersion };
     return {
       access_token: await this.jwt.signAsync(claims),
       token_type: 'Bearer',
@@ -50,10 +60,13 @@ export class AuthService {
     return UserResponseDto.from(user);
   }
 
-  /** Resolves a JWT subject to the caller, or null when the user is gone or inactive. */
+  /**
+   * Resolves a JWT subject to the caller, or null when the user is gone or inactive, or the JWT was issued before
+   * the user's last password change (its token version is older).
+   */
   async userFromJwt(claims: JwtClaims): Promise<AuthUser | null> {
     const user = await this.users.findForAuth(claims.sub);
-    if (!user || !user.isActive) return null;
+    if (!user || !user.isActive || (claims.ver ?? 0) !== user.tokenVersion) return null;
     return caller(user, { method: 'jwt', scopes: null });
   }
 
