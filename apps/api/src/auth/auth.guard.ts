@@ -3,11 +3,12 @@ import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import { AUTH_METADATA, type AuthRequirement, type AuthUser, unauthenticated } from '@app/common';
 import type { FastifyRequest } from 'fastify';
-import { assertAccess } from './token-scopes.js';
+import { assertAccess, effectiveCaller } from './token-scopes.js';
 
 /**
  * The global guard: every route needs a JWT or an API token unless it is marked @Public();
- * then the route's roles and the token's scopes are checked.
+ * then the route's roles and the token's scopes are checked, and the caller every handler sees carries the roles
+ * the token's scopes leave it (effectiveCaller), so each rule downstream honours the scopes without knowing them.
  */
 @Injectable()
 export class GlobalAuthGuard extends AuthGuard(['jwt', 'token']) {
@@ -25,6 +26,7 @@ export class GlobalAuthGuard extends AuthGuard(['jwt', 'token']) {
     await super.canActivate(context);
     const request = context.switchToHttp().getRequest<FastifyRequest & { user: AuthUser }>();
     assertAccess(request.user, request.method, requirement);
+    request.user = effectiveCaller(request.user);
     return true;
   }
 

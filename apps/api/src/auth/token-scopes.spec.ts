@@ -1,6 +1,6 @@
 import type { AuthRequirement, AuthUser, TokenScope } from '@app/common';
 import { describe, expect, it } from 'vitest';
-import { assertAccess, scopesWithin } from './token-scopes.js';
+import { assertAccess, effectiveCaller, effectiveRoles, scopesWithin } from './token-scopes.js';
 
 const token = (scopes: TokenScope[] | null, roles: AuthUser['roles'] = ['user']) => ({ roles, scopes });
 /** The reason of the refusal, or null when the call is allowed. */
@@ -57,5 +57,38 @@ describe('scopes of a token created by a token', () => {
 
   it('may not be "all rights" when the creator is scoped', () => {
     expect(scopesWithin([], ['read'])).toBe(false);
+  });
+});
+
+describe('the roles a caller acts with', () => {
+  it('are the user’s for a JWT and for a token with the admin scope', () => {
+    expect([effectiveRoles(['admin'], null), effectiveRoles(['admin'], ['read', 'write', 'admin'])]).toEqual([
+      ['admin'],
+      ['admin'],
+    ]);
+  });
+
+  it('lose admin for a token without the admin scope, keeping the other roles', () => {
+    expect([
+      effectiveRoles(['admin'], ['read', 'write']),
+      effectiveRoles(['admin', 'publisher'], ['read']),
+      effectiveRoles(['reviewer'], ['read']),
+    ]).toEqual([['user'], ['publisher'], ['reviewer']]);
+  });
+
+  it('are set on the caller without touching the rest of it', () => {
+    const user = {
+      id: 'u',
+      email: 'u@x.test',
+      name: 'U',
+      roles: ['admin'],
+      method: 'token',
+      scopes: ['read'],
+    } as const;
+    expect(effectiveCaller({ ...user, roles: [...user.roles], scopes: [...user.scopes] })).toEqual({
+      ...user,
+      roles: ['user'],
+      scopes: ['read'],
+    });
   });
 });

@@ -1,4 +1,4 @@
-import { type AuthRequirement, type AuthUser, hasRole } from '@app/common';
+import { type AuthRequirement, type AuthUser, hasRole, type PlatformRole } from '@app/common';
 import { MissingRoleError, ReadOnlyTokenError, TokenLacksAdminScopeError } from './auth.errors.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -20,6 +20,27 @@ export function assertAccess(
     if (!SAFE_METHODS.has(method.toUpperCase()) && !user.scopes.includes('write')) throw new ReadOnlyTokenError();
     if (requirement.roles?.includes('admin') && !user.scopes.includes('admin')) throw new TokenLacksAdminScopeError();
   }
+}
+
+/**
+ * The platform roles a caller acts with: the user's, less `admin` when an API token has scopes without `admin`.
+ * Such a token acts as the same user without the platform-admin role: their other roles stay (an admin's
+ * `read, write` token keeps none, since `admin` was the role that implied the others), so no rule in any module
+ * (`hasRole`, AccessService, the registry's visibility) can treat it as an admin.
+ */
+export function effectiveRoles(roles: readonly PlatformRole[], scopes: readonly string[] | null): PlatformRole[] {
+  if (scopes === null || scopes.includes('admin')) return [...roles];
+  const kept = roles.filter((r) => r !== 'admin');
+  return kept.length ? kept : ['user'];
+}
+
+/**
+ * The caller as every handler and service sees it: built once, by the guard, after the route's requirement was
+ * checked against the account's own roles (so an admin route names the missing `admin` scope, not a role).
+ */
+export function effectiveCaller(user: AuthUser): AuthUser {
+  const roles = effectiveRoles(user.roles, user.scopes);
+  return roles.length === user.roles.length && roles.every((r, i) => r === user.roles[i]) ? user : { ...user, roles };
 }
 
 /** A token can never hold more than the token that created it: a scoped caller needs a non-empty subset. */
