@@ -10,8 +10,11 @@ export type ConsoleWriter = (text: string) => void;
 export const ADMIN_CONSOLE = Symbol('ADMIN_CONSOLE');
 
 /**
- * First start: create the platform admin from PLUGHUB_ADMIN_EMAIL / PLUGHUB_ADMIN_PASSWORD, or with a
- * generated password printed once to the console (never to the structured log).
+ * Every start makes sure an active platform admin exists. On the first start it creates one from
+ * PLUGHUB_ADMIN_EMAIL / PLUGHUB_ADMIN_PASSWORD, or with a generated password printed once to the console (never
+ * to the structured log). When no active admin exists but PLUGHUB_ADMIN_EMAIL has an account, that account is
+ * made an active admin (its password unchanged), and the log says so: the way back for an instance that lost its
+ * admins. Resetting a forgotten password is `npm run admin -- --email … --reset-password`.
  */
 @Injectable()
 export class AdminBootstrap implements OnApplicationBootstrap {
@@ -27,16 +30,19 @@ export class AdminBootstrap implements OnApplicationBootstrap {
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    if ((await this.users.countWithRole('admin')) > 0) return;
+    if ((await this.users.countActiveAdmins()) > 0) return;
     const { email } = this.config.admin;
-    const generated = this.config.admin.password === null;
-    const password = this.config.admin.password ?? randomBytes(12).toString('base64url');
-    if (await this.users.findByEmail(email)) {
-      this.logger.warn('No admin exists and PLUGHUB_ADMIN_EMAIL belongs to a non-admin user; not promoting it', {
+    const existing = await this.users.findByEmail(email);
+    if (existing) {
+      await this.users.promoteToAdmin(existing);
+      this.logger.warn('No active platform admin existed: promoted PLUGHUB_ADMIN_EMAIL to an active admin', {
         email,
+        user_id: existing.id,
       });
       return;
     }
+    const generated = this.config.admin.password === null;
+    const password = this.config.admin.password ?? randomBytes(12).toString('base64url');
     await this.users.create({ email, password, name: 'Administrator', roles: ['admin'] });
     this.logger.log('Created the platform admin', { email, password_generated: generated });
     if (!generated) return;
