@@ -18,7 +18,6 @@ export class MetaService {
     return {
       server: this.serverVersion,
       api: API_VERSION,
-      node: process.version,
       database: this.database.uri ? ('mongodb' as const) : ('embedded' as const),
     };
   }

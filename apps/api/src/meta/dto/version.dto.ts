@@ -7,9 +7,6 @@ export class VersionResponseDto {
   /** The integer API version; see GET /api/version-text/ for what each version changed. */
   @ApiProperty({ type: 'integer', readOnly: true, example: 1 })
   api: number;
-  /** The Node.js version the server runs on. */
-  @ApiProperty({ readOnly: true })
-  node: string;
   /** Which database backs this instance. */
   @ApiProperty({ enum: ['embedded', 'mongodb'], enumName: 'DatabaseKind', readOnly: true })
   database: 'embedded' | 'mongodb';
