@@ -122,6 +122,12 @@ export default async () => {
                 minLength: 8,
                 maxLength: 256,
               },
+              handle: {
+                required: false,
+                type: () => String,
+                description:
+                  "The publisher name of your plugin keys (`handle.plugin`): unique among users and organisations, and fixed once\nthe account exists. Derived from the email's local part when omitted (`ann.lee@\u2026` \u2192 `ann-lee`, with `-2`, `-3`\n\u2026 when that is taken).",
+              },
               name: { required: true, type: () => String, description: 'Display name.', minLength: 1, maxLength: 200 },
               roles: {
                 required: false,
@@ -141,8 +147,15 @@ export default async () => {
               password: {
                 required: false,
                 type: () => String,
-                description: 'A new password, at least 8 characters.',
+                description:
+                  'A new password, at least 8 characters. Changing your own needs `current_password`; every JWT issued to the\nuser before the change stops working (API tokens stay).',
                 minLength: 8,
+                maxLength: 256,
+              },
+              current_password: {
+                required: false,
+                type: () => String,
+                description: 'Your current password: required with `password` when you change your own.',
                 maxLength: 256,
               },
               roles: {
@@ -193,6 +206,12 @@ export default async () => {
                 required: true,
                 type: () => String,
                 description: 'Login email address, unique on this instance.',
+              },
+              handle: {
+                required: true,
+                type: () => String,
+                description:
+                  "Publisher name of the user's plugin keys (`handle.plugin`); unique among users and organisations, fixed.",
               },
               name: { required: true, type: () => String, description: 'Display name.' },
               roles: {
@@ -1819,7 +1838,6 @@ export default async () => {
                 type: () => Number,
                 description: 'The integer API version; see GET /api/version-text/ for what each version changed.',
               },
-              node: { required: true, type: () => String, description: 'The Node.js version the server runs on.' },
               database: {
                 required: true,
                 description: 'Which database backs this instance.',
