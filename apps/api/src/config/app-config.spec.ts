@@ -53,6 +53,10 @@ describe('loadConfig', () => {
     [{ PLUGHUB_SECRET_KEY: 'a'.repeat(63) }, 'PLUGHUB_SECRET_KEY'],
     [{ PLUGHUB_TEST_FAULT_POINT: 'Not A Point' }, 'PLUGHUB_TEST_FAULT_POINT'],
     [{ PLUGHUB_IDEMPOTENCY_TTL: '1' }, 'PLUGHUB_IDEMPOTENCY_TTL'],
+    [{ PLUGHUB_PLUGIN_LOG_RATE: '0' }, 'PLUGHUB_PLUGIN_LOG_RATE'],
+    [{ PLUGHUB_PLUGIN_LOG_LINE_CHARS: '10' }, 'PLUGHUB_PLUGIN_LOG_LINE_CHARS'],
+    [{ PLUGHUB_PLUGIN_HEALTH_INTERVAL_MS: 'often' }, 'PLUGHUB_PLUGIN_HEALTH_INTERVAL_MS'],
+    [{ PLUGHUB_PLUGIN_UNHEALTHY_AFTER: '0' }, 'PLUGHUB_PLUGIN_UNHEALTHY_AFTER'],
   ])('%o stops start-up naming %s', (env, variable) => {
     let error: unknown;
     try {

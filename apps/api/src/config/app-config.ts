@@ -66,6 +66,16 @@ export interface MessagingConfig {
   sseKeepAliveMs: number;
 }
 
+/** Background health checks of plugin installations (health module). */
+export interface HealthConfig {
+  /** How often each installation's onHealth runs (each at its own offset inside the interval). */
+  pluginCheckIntervalMs: number;
+  /** How long a check waits for onHealth before counting it as failed. */
+  pluginCheckTimeoutMs: number;
+  /** Consecutive failed checks that make an installation unhealthy (fewer: degraded). */
+  unhealthyAfter: number;
+}
+
 /** Prometheus, metric buckets, usage stats and plugin logs (metrics module). */
 export interface MetricsConfig {
   /** Bearer token GET /metrics requires; null leaves it open (put it behind the network instead). */
@@ -113,6 +123,7 @@ export interface AppConfig {
   metrics: MetricsConfig;
   secrets: SecretsConfig;
   installation: InstallationConfig;
+  health: HealthConfig;
 }
 
 /** Raised when an environment variable has a bad value; start-up stops with this message. */
@@ -270,6 +281,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
     installation: {
       idempotencyTtlSeconds: int(env, 'PLUGHUB_IDEMPOTENCY_TTL', 24 * 3600, 60, 30 * 24 * 3600),
       faultPoint,
+    },
+    health: {
+      pluginCheckIntervalMs: int(env, 'PLUGHUB_PLUGIN_HEALTH_INTERVAL_MS', 30_000, 1000, 24 * 3600 * 1000),
+      pluginCheckTimeoutMs: int(env, 'PLUGHUB_PLUGIN_HEALTH_TIMEOUT_MS', 5000, 100, 600_000),
+      unhealthyAfter: int(env, 'PLUGHUB_PLUGIN_UNHEALTHY_AFTER', 3, 1, 100),
     },
   };
 }

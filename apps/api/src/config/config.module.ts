@@ -19,6 +19,7 @@ export const MESSAGING_CONFIG = Symbol('MESSAGING_CONFIG');
 export const METRICS_CONFIG = Symbol('METRICS_CONFIG');
 export const SECRETS_CONFIG = Symbol('SECRETS_CONFIG');
 export const INSTALLATION_CONFIG = Symbol('INSTALLATION_CONFIG');
+export const HEALTH_CONFIG = Symbol('HEALTH_CONFIG');
 export { PAGINATION_CONFIG };
 
 const slices = (config: AppConfig) => [
@@ -33,6 +34,7 @@ const slices = (config: AppConfig) => [
   { provide: METRICS_CONFIG, useValue: config.metrics },
   { provide: SECRETS_CONFIG, useValue: config.secrets },
   { provide: INSTALLATION_CONFIG, useValue: config.installation },
+  { provide: HEALTH_CONFIG, useValue: config.health },
 ];
 
 @Global()

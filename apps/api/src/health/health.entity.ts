@@ -23,3 +23,43 @@ export interface BusCheck {
   /** NATS: the server it talks to, or is trying to reach. */
   server?: string;
 }
+
+export type PluginHealthStatus = 'healthy' | 'degraded' | 'unhealthy' | 'unknown';
+
+export interface PluginHealthCheck {
+  name: string;
+  status: 'pass' | 'warn' | 'fail';
+  responseTimeMs?: number;
+  details?: string;
+  value?: number;
+  threshold?: number;
+  unit?: string;
+}
+
+/** An installation's health as the background checks last saw it, with its recent traffic. */
+export interface PluginHealth {
+  installationId: string;
+  status: PluginHealthStatus;
+  /** When onHealth last ran; null before the first check. */
+  lastCheck: Date | null;
+  uptimeSeconds: number;
+  checks: PluginHealthCheck[];
+  consecutiveFailures: number;
+  metrics: { requestsPerMinute: number; errorRate: number; memoryUsageMb: number | null };
+}
+
+export interface PluginHealthChangedEvent {
+  installationId: string;
+  pluginKey: string;
+  from: PluginHealthStatus;
+  to: PluginHealthStatus;
+  consecutiveFailures: number;
+  at: Date;
+}
+
+declare module '@app/common' {
+  interface PlughubEvents {
+    /** A background check moved an installation's health status (e.g. healthy → degraded → unhealthy). */
+    'plugin.health_changed': PluginHealthChangedEvent;
+  }
+}
