@@ -56,7 +56,8 @@ export class PluginHealthMonitor implements OnApplicationBootstrap, OnApplicatio
 
   @OnPlughubEvent('runtime.call')
   onCall(event: HookCallEvent): void {
-    if (event.hook === 'onHealth') return; // the checks themselves are not the plugin's traffic
+    // The plugin's traffic only: neither the checks themselves nor its lifecycle hooks.
+    if (event.hook === 'onHealth' || event.hook === 'onInit' || event.hook === 'onCleanup') return;
     const tracked = this.track(event.installationId, event.pluginKey);
     const minute = Math.floor(this.clock.nowMs() / MINUTE);
     let slot = tracked.minutes[tracked.minutes.length - 1];
