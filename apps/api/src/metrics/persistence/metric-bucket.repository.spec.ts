@@ -1,9 +1,9 @@
 import { useTestDatabase } from '@app/database/testing.js';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { bucketIndex, quantile } from '../latency-histogram.js';
+import { bucketIndex, mergeCounts, quantile } from '../latency-histogram.js';
 import type { MinuteBucket } from '../metrics.entity.js';
 import { MetricBucketRepository } from './metric-bucket.repository.js';
-import { MetricBucketDoc, MetricBucketSchema } from './metric-bucket.schema.js';
+import { MetricBucketDoc, MetricBucketSchema, MetricHourDoc, MetricHourSchema } from './metric-bucket.schema.js';
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2026, 10, 30, 10, 0);
@@ -29,7 +29,10 @@ describe('MetricBucketRepository', () => {
   let repo: MetricBucketRepository;
 
   beforeAll(async () => {
-    repo = new MetricBucketRepository(await db.model(MetricBucketDoc.name, MetricBucketSchema));
+    repo = new MetricBucketRepository(
+      await db.model(MetricBucketDoc.name, MetricBucketSchema),
+      await db.model(MetricHourDoc.name, MetricHourSchema),
+    );
   });
 
   it('adds flushes of the same minute together, atomically per field', async () => {
@@ -52,6 +55,22 @@ describe('MetricBucketRepository', () => {
     expect(windows.map((w) => w.errors)).toEqual([5, 5]);
     expect(windows[0].durationSumMs).toBe((15 * 16) / 2);
     expect(windows[1].memoryMaxBytes).toBe(1029);
+  });
+
+  it('answers whole-hour resolutions from the hourly documents with the same figures', async () => {
+    const from = new Date(T0);
+    const to = new Date(T0 + 3_600_000);
+    const [hour] = await repo.series('b', from, to, 3_600_000, new Date(T0));
+    expect(hour).toMatchObject({
+      start: from,
+      calls: 30,
+      errors: 10,
+      durationSumMs: (30 * 31) / 2,
+      memoryMaxBytes: 1029,
+    });
+    const minutes = await repo.series('b', from, to, 60_000, new Date(T0));
+    expect(hour.latency).toEqual(minutes.reduce((acc, w) => mergeCounts(acc, w.latency), {}));
+    expect(await db.connection.collection('plugin_metric_hours').countDocuments({ installation_id: 'b' })).toBe(1);
   });
 
   it('leaves out minutes outside [from, to)', async () => {

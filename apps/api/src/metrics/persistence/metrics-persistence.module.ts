@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { MetricBucketRepository } from './metric-bucket.repository.js';
-import { MetricBucketDoc, MetricBucketSchema } from './metric-bucket.schema.js';
+import { MetricBucketDoc, MetricBucketSchema, MetricHourDoc, MetricHourSchema } from './metric-bucket.schema.js';
 import { PluginLogRepository } from './plugin-log.repository.js';
 import { PluginLogDoc, PluginLogSchema } from './plugin-log.schema.js';
 
@@ -9,6 +9,7 @@ import { PluginLogDoc, PluginLogSchema } from './plugin-log.schema.js';
   imports: [
     MongooseModule.forFeature([
       { name: MetricBucketDoc.name, schema: MetricBucketSchema },
+      { name: MetricHourDoc.name, schema: MetricHourSchema },
       { name: PluginLogDoc.name, schema: PluginLogSchema },
     ]),
   ],
