@@ -73,7 +73,11 @@ describe('recording what plugins really do', () => {
   it('stores plugin lines and runtime error lines, and never the secret setting value', async () => {
     const page = await t.app
       .get(PluginLogRepository)
-      .find({ installationId: spec.installationId }, { limit: 100, offset: 0 }, t.clock.now());
+      .find(
+        { installationId: spec.installationId },
+        { limit: 100, offset: 0 },
+        new Date(t.clock.nowMs() - 30 * 86_400_000),
+      );
     expect(JSON.stringify(page.items)).not.toContain(SECRET);
     const messages = page.items.map((l) => `${l.source}:${l.level}:${l.message}`);
     expect(messages).toContain('plugin:warn:calling upstream with key [redacted]');

@@ -24,7 +24,7 @@ function line(installationId: string, i: number, extra: Partial<PluginLogLine> =
 describe('PluginLogRepository', () => {
   const db = useTestDatabase('plugin_logs');
   let repo: PluginLogRepository;
-  const now = new Date(T0);
+  const now = new Date(T0 - 30 * DAY); // the oldest time still retained
 
   beforeAll(async () => {
     repo = new PluginLogRepository(await db.model(PluginLogDoc.name, PluginLogSchema));
@@ -67,10 +67,12 @@ describe('PluginLogRepository', () => {
     expect(stored).toMatchObject({ fields, requestId: 'req-1', truncated: true, source: 'plugin' });
   });
 
-  it('hides lines past their retention; the TTL index removes them', async () => {
+  it('hides lines older than the retention cut-off, also within a requested range; the TTL index removes them', async () => {
     await repo.append([line('d', 0)], DAY);
-    expect((await repo.find({ installationId: 'd' }, { limit: 5, offset: 0 }, new Date(T0 + DAY - 1))).count).toBe(1);
-    expect((await repo.find({ installationId: 'd' }, { limit: 5, offset: 0 }, new Date(T0 + DAY))).count).toBe(0);
+    expect((await repo.find({ installationId: 'd' }, { limit: 5, offset: 0 }, new Date(T0))).count).toBe(1);
+    expect((await repo.find({ installationId: 'd' }, { limit: 5, offset: 0 }, new Date(T0 + 1))).count).toBe(0);
+    const early = { installationId: 'd', from: new Date(T0 - DAY) };
+    expect((await repo.find(early, { limit: 5, offset: 0 }, new Date(T0 + 1))).count).toBe(0);
     const indexes = await db.connection.collection('plugin_logs').indexes();
     expect(indexes.find((i) => i.name === 'retention')).toMatchObject({ expireAfterSeconds: 0 });
   });

@@ -33,13 +33,16 @@ export class PluginLogRepository {
     );
   }
 
-  /** One page of an installation's lines, newest first, leaving out lines past their retention at `now`. */
-  async find(query: PluginLogQuery, window: PageWindow, now: Date): Promise<Slice<PluginLogLine>> {
-    const at: Record<string, Date> = {};
-    if (query.from) at.$gte = query.from;
+  /**
+   * One page of an installation's lines, newest first, leaving out lines written before `notBefore` (now minus the
+   * retention: hidden before the TTL monitor removes them). Every bound is on `at`, so the page and the count walk
+   * the installation_at index instead of fetching each line.
+   */
+  async find(query: PluginLogQuery, window: PageWindow, notBefore: Date): Promise<Slice<PluginLogLine>> {
+    const from = query.from && query.from > notBefore ? query.from : notBefore;
+    const at: Record<string, Date> = { $gte: from };
     if (query.to) at.$lt = query.to;
-    const filter: Record<string, unknown> = { installation_id: query.installationId, expires_at: { $gt: now } };
-    if (query.from || query.to) filter.at = at;
+    const filter: Record<string, unknown> = { installation_id: query.installationId, at };
     if (query.minLevel) filter.severity = { $gte: LOG_SEVERITY[query.minLevel] };
     if (query.search) filter.message = { $regex: escapeRegex(query.search), $options: 'i' };
     const slice = await paginate<PluginLogDoc, LogLean>(this.model, filter, { at: -1, _id: -1 }, window);

@@ -40,5 +40,5 @@ export class PluginLogDoc {
 }
 export const PluginLogSchema = SchemaFactory.createForClass(PluginLogDoc);
 // Newest first per installation, the one order the logs endpoint reads in; filters narrow that scan.
-PluginLogSchema.index({ installation_id: 1, at: -1 }, { name: 'installation_at' });
+PluginLogSchema.index({ installation_id: 1, at: -1, _id: -1 }, { name: 'installation_at' });
 PluginLogSchema.index({ expires_at: 1 }, { name: 'retention', expireAfterSeconds: 0 });
