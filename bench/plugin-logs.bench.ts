@@ -1,0 +1,97 @@
+/**
+ * Searching 1,000,000 stored plugin log lines (issue 13, p95):
+ *
+ *   npm run build && npx tsx bench/plugin-logs.bench.ts [lines]
+ *
+ * Appends the lines for one installation (plus 10 % for a neighbour) through the app's PluginLogRepository on an
+ * in-memory embedded engine, in batches as the flusher writes them, then times the logs endpoint's queries: the
+ * newest page, a minimum level, a time range, a search that matches often (the page fills early) and one that
+ * matches rarely (the whole installation is scanned). Each query runs 20 times; p50 and p95 are reported.
+ */
+import { performance } from 'node:perf_hooks';
+
+const dist = '../dist/apps/api/src';
+const { loadConfig } = await (import(`${dist}/config/app-config.js`) as Promise<
+  typeof import('../apps/api/src/config/app-config.js')
+>);
+const { createApp } = await (import(`${dist}/create-app.js`) as Promise<
+  typeof import('../apps/api/src/create-app.js')
+>);
+const { PluginLogRepository } = await (import(`${dist}/metrics/persistence/plugin-log.repository.js`) as Promise<
+  typeof import('../apps/api/src/metrics/persistence/plugin-log.repository.js')
+>);
+type Line = import('../apps/api/src/metrics/metrics.entity.js').PluginLogLine;
+type Query = import('../apps/api/src/metrics/metrics.entity.js').PluginLogQuery;
+
+const LINES = Number(process.argv[2] ?? 1_000_000);
+const app = await createApp(
+  loadConfig({
+    PLUGHUB_DB_MEMORY: 'true',
+    PLUGHUB_LOG_LEVEL: 'warn',
+    PLUGHUB_SAMPLES: 'false',
+    PLUGHUB_ADMIN_PASSWORD: 'bench-password-1',
+    NODE_ENV: 'production',
+  }),
+);
+const repo = app.get(PluginLogRepository);
+const LEVELS = ['debug', 'info', 'info', 'info', 'warn', 'error'] as const;
+const end = Date.now();
+const start = end - 7 * 86_400_000;
+const step = (end - start) / LINES;
+
+const filled = performance.now();
+for (const [installationId, count] of [
+  ['bench-a', LINES],
+  ['bench-b', LINES / 10],
+] as const) {
+  for (let offset = 0; offset < count; offset += 5000) {
+    const batch: Line[] = Array.from({ length: Math.min(5000, count - offset) }, (_, i) => {
+      const n = offset + i;
+      return {
+        installationId,
+        pluginKey: 'bench.plugin',
+        at: new Date(start + n * step * (LINES / count)),
+        level: LEVELS[n % LEVELS.length],
+        message: n % 10_000 === 0 ? `reconciliation drift on account ${n}` : `processed order ${n} in ${n % 97} ms`,
+        source: 'plugin',
+        truncated: false,
+      };
+    });
+    await repo.append(batch, 30 * 86_400_000);
+  }
+  console.log(`appended ${count} lines for ${installationId} (${((performance.now() - filled) / 1000).toFixed(0)} s)`);
+}
+
+const queries: Record<string, Omit<Query, 'installationId'>> = {
+  'newest 50': {},
+  'level >= error': { minLevel: 'error' },
+  'last hour': { from: new Date(end - 3_600_000), to: new Date(end) },
+  'search "order 12" (frequent)': { search: 'order 12' },
+  'search "drift" (1 in 10,000)': { search: 'drift' },
+};
+const pct = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil(p * xs.length) - 1)];
+const rows: Record<string, Record<string, number>> = {};
+for (const [name, q] of Object.entries(queries)) {
+  const times: number[] = [];
+  let count = 0;
+  for (let i = 0; i < 22; i++) {
+    const started = performance.now();
+    const page = await repo.find(
+      { installationId: 'bench-a', ...q },
+      { limit: 50, offset: 0 },
+      new Date(Date.now() - 30 * 86_400_000),
+    );
+    times.push(performance.now() - started);
+    count = page.count;
+  }
+  times.splice(0, 2);
+  rows[name] = {
+    matches: count,
+    'ms p50': Number(pct(times, 0.5).toFixed(1)),
+    'ms p95': Number(pct(times, 0.95).toFixed(1)),
+  };
+  console.log(name, JSON.stringify(rows[name]));
+}
+console.table(rows);
+await app.close();
