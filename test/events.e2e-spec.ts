@@ -3,7 +3,7 @@ import { PluginRuntime, RuntimeError } from '@app/runtime';
 import { inlinePlugin } from '@app/runtime/testing.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN, useTestApp } from './support/app.js';
-import { directoryModule, GLOBAL, SseReader, TestDirectory, userOwner } from './support/events.js';
+import { directoryOverride, GLOBAL, SseReader, TestDirectory, userOwner } from './support/events.js';
 
 const directory = new TestDirectory();
 
@@ -42,7 +42,7 @@ const EMITTER = `
 
 describe('events', () => {
   const t = useTestApp({
-    imports: [directoryModule(directory)],
+    overrides: [directoryOverride(directory)],
     env: { PLUGHUB_EVENT_MAX_ATTEMPTS: '3', PLUGHUB_EVENT_RETRY_BASE_MS: '1000', PLUGHUB_SSE_KEEPALIVE_MS: '300' },
   });
   let runtime: PluginRuntime;

@@ -4,7 +4,7 @@ import { inlinePlugin } from '@app/runtime/testing.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findNatsServer, NatsTestServer } from '../apps/api/src/messaging/bus/nats-test-server.js';
 import { startTestApp, type TestApp, useTestApp } from './support/app.js';
-import { directoryModule, GLOBAL, TestDirectory, userOwner } from './support/events.js';
+import { directoryOverride, GLOBAL, TestDirectory, userOwner } from './support/events.js';
 
 /** Sends what its message says through `context.messages.send` and answers the reply or the error's code. */
 const SENDER = `
@@ -51,7 +51,7 @@ const send = (runtime: PluginRuntime, from: string, target: string, extra: Recor
 describe('plugin-to-plugin messages from the sandbox, on one node', () => {
   const directory = new TestDirectory();
   const p = plugins();
-  const t = useTestApp({ imports: [directoryModule(directory)] });
+  const t = useTestApp({ overrides: [directoryOverride(directory)] });
   let runtime: PluginRuntime;
 
   beforeAll(async () => {
@@ -116,7 +116,7 @@ describe.skipIf(!natsBinary && !process.env.CI)('plugin-to-plugin messages betwe
     for (const name of ['a', 'b']) {
       apps.push(
         await startTestApp({
-          imports: [directoryModule(directory)],
+          overrides: [directoryOverride(directory)],
           env: { MONGODB_URI: mongo.uri, NATS_URL: nats.url, PLUGHUB_NODE_NAME: `node-${name}` },
         }),
       );

@@ -1,4 +1,3 @@
-import { Global, Module } from '@nestjs/common';
 import type { EventOwner } from '../../apps/api/src/messaging/messaging.entity.js';
 import {
   type EventParticipant,
@@ -7,10 +6,10 @@ import {
 } from '../../apps/api/src/messaging/messaging.ports.js';
 
 /**
- * A stand-in for the installation module's side of INSTALLATION_DIRECTORY, for event e2e tests written before
- * installations can be made through the API: the test loads real plugins into the app's PluginRuntime and tells
- * this directory whose they are and what they subscribe to. Bound the way the real one is (a global module), so
- * the messaging code under test is the production code.
+ * A directory told by the test whose plugins are and what they subscribe to, for event and message e2e tests that
+ * load real plugins into the app's PluginRuntime themselves (ownerships and nodes the API cannot set up cheaply).
+ * It overrides the real binding (installation-directory.adapter.ts), which messaging-installation.e2e-spec.ts
+ * tests through the installation API; the messaging code under test is the production code.
  */
 export class TestDirectory implements InstallationDirectory {
   readonly participants = new Map<string, EventParticipant>();
@@ -40,12 +39,9 @@ export class TestDirectory implements InstallationDirectory {
   }
 }
 
-/** A global module binding INSTALLATION_DIRECTORY to `directory`. */
-export function directoryModule(directory: TestDirectory) {
-  @Global()
-  @Module({ providers: [{ provide: INSTALLATION_DIRECTORY, useValue: directory }], exports: [INSTALLATION_DIRECTORY] })
-  class TestDirectoryModule {}
-  return TestDirectoryModule;
+/** Overrides the installation module's INSTALLATION_DIRECTORY binding with `directory` (useTestApp `overrides`). */
+export function directoryOverride(directory: TestDirectory) {
+  return { provide: INSTALLATION_DIRECTORY, useValue: directory };
 }
 
 export const GLOBAL: EventOwner = { scope: 'global', userId: null, orgId: null };

@@ -5,6 +5,7 @@ import { AuthModule } from './auth/auth.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { HealthModule } from './health/health.module.js';
+import { InstallationDirectoryModule } from './installation/installation-directory.module.js';
 import { InstallationModule } from './installation/installation.module.js';
 import { MessagingModule } from './messaging/messaging.module.js';
 import { MetaModule } from './meta/meta.module.js';
@@ -34,6 +35,7 @@ export class AppModule {
         MetricsModule,
         MessagingModule,
         InstallationModule,
+        InstallationDirectoryModule,
       ],
     };
   }

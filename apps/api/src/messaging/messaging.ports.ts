@@ -14,14 +14,9 @@ export interface EventParticipant {
  * data binds. The pipeline asks it who an emitting installation belongs to (which decides who may read its
  * events) and which active installations subscribe to events.
  *
- * Bound in a global module, the way ports are (docs/MODULES.md):
- *
- *   @Global() @Module({ providers: [InstallationDirectoryAdapter,
- *     { provide: INSTALLATION_DIRECTORY, useExisting: InstallationDirectoryAdapter }],
- *     exports: [INSTALLATION_DIRECTORY] })
- *
- * Until it is bound an emitted event is still stored and streamed (to platform admins, since its owner is
- * unknown) but nobody subscribes. e2e tests bind one over plugins they load themselves (test/support/events.ts).
+ * The installation module binds it (installation/installation-directory.module.ts, global). Unbound (an app
+ * without that module), an emitted event is still stored and streamed (to platform admins, since its owner is
+ * unknown) but nobody subscribes. e2e tests that load plugins themselves override it (test/support/events.ts).
  */
 export const INSTALLATION_DIRECTORY = Symbol('INSTALLATION_DIRECTORY');
 // Unbound, a plugin's message goes to a running installation of the target plugin on this node (one node only).
