@@ -129,6 +129,7 @@ export const MANIFEST_SCHEMA = {
           required: { type: 'boolean' },
           secret: { type: 'boolean' },
           units: { type: 'string', maxLength: 30 },
+          restart_required: { type: 'boolean' },
         },
         allOf: [
           ...settingTypes.map((t) => ({

@@ -30,6 +30,8 @@ export interface SettingDefinition {
   secret?: boolean;
   /** Display unit, e.g. "seconds". */
   units?: string;
+  /** A change reaches the running plugin only at its next start (other settings are pushed to it at once). */
+  restart_required?: boolean;
 }
 
 export interface EventDeclaration {
