@@ -45,6 +45,13 @@ describe('planConfigWrite', () => {
     const required = planConfigWrite(settings, { ...stored, secretKeys: [] }, { region: 'eu' }, 'replace');
     expect(required.ok ? [] : required.errors.map((e) => e.field)).toEqual(['configuration.api_key']);
     expect(required.ok).toBe(false);
+    for (const [body, mode] of [
+      [{ region: 'eu' }, 'replace'],
+      [{ api_key: null }, 'merge'],
+    ] as const) {
+      const kept = planConfigWrite(settings, stored, body, mode);
+      expect(kept.ok ? [] : kept.errors.map((e) => e.field)).toEqual(['configuration.api_key']);
+    }
   });
 
   it('merges: only the given keys change; a new secret is to seal, null clears to the default', () => {

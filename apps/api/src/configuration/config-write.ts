@@ -35,7 +35,8 @@ function sameJson(a: unknown, b: unknown): boolean {
  * out are cleared, required settings must have a value) or a PATCH (`merge`: only the given keys change) of an
  * installation's settings. Every bad field is reported at once (`<field>.<key>`). A secret given as the mask
  * `***hidden***` keeps its stored value (a client writing back what GET showed changes nothing); the mask for a
- * secret that has no value is an error, never stored as the value. `null` clears a key (its default applies).
+ * secret that has no value is an error, never stored as the value. `null` clears a key (its default applies); a
+ * required secret cannot be cleared.
  */
 export function planConfigWrite(
   settings: SettingsSchema,
@@ -75,11 +76,13 @@ export function planConfigWrite(
       if (value !== undefined) {
         sealSecrets[key] = value;
         updatedFields.push(key);
-      } else if ((mentioned || mode === 'replace') && storedSecrets.has(key)) {
-        dropSecrets.push(key);
-        updatedFields.push(key);
-      } else if (def.required && mode === 'replace' && !storedSecrets.has(key)) {
-        errors.push({ field: `${field}.${key}`, message: 'is required' });
+      } else if (mentioned || mode === 'replace') {
+        if (def.required) {
+          errors.push({ field: `${field}.${key}`, message: 'is required' });
+        } else if (storedSecrets.has(key)) {
+          dropSecrets.push(key);
+          updatedFields.push(key);
+        }
       }
       continue;
     }
