@@ -4,6 +4,7 @@ import { DatabaseModule } from '@app/database';
 import { AuthModule } from './auth/auth.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
+import { ConfigurationModule } from './configuration/configuration.module.js';
 import { HealthModule } from './health/health.module.js';
 import { InstallationDirectoryModule } from './installation/installation-directory.module.js';
 import { InstallationModule } from './installation/installation.module.js';
@@ -36,6 +37,7 @@ export class AppModule {
         MessagingModule,
         InstallationModule,
         InstallationDirectoryModule,
+        ConfigurationModule,
       ],
     };
   }

@@ -229,6 +229,12 @@ export class PluginRuntime {
     await this.track(instance, this.relocate(instance));
   }
 
+  /** The config and secrets a loaded instance runs with (what the last load or reconfigure gave it). */
+  settings(installationId: string): { config: Record<string, unknown>; secrets: Record<string, unknown> } | undefined {
+    const spec = this.instances.get(installationId)?.spec;
+    return spec && { config: { ...(spec.config ?? {}) }, secrets: { ...(spec.secrets ?? {}) } };
+  }
+
   status(installationId: string): InstanceStatus | undefined {
     const instance = this.instances.get(installationId);
     return instance && this.describe(instance);

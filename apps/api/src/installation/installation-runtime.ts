@@ -121,6 +121,39 @@ export class InstallationRuntime {
   }
 
   /**
+   * Pushes the stored config and secrets of a running installation to its instance without a restart (the next
+   * call sees them); settings in `deferred` keep their running value until the next start. False when it does
+   * not run here, or a secret cannot be opened (nothing is pushed then). Call it inside `exclusive`.
+   */
+  async pushSettings(installation: Installation, deferred: readonly string[] = []): Promise<boolean> {
+    const id = this.runtimeId(installation);
+    const running = this.runtime.status(id);
+    if (!running || running.state !== 'ready') return false;
+    const secrets: Record<string, unknown> = {};
+    for (const [setting, sealed] of Object.entries(installation.secrets)) {
+      try {
+        secrets[setting] = this.secrets.open(sealed, secretContext(installation.id, setting));
+      } catch (err) {
+        if (!(err instanceof SecretUnreadableError)) throw err;
+        return false;
+      }
+    }
+    const current = this.runtime.settings(id);
+    const config = { ...installation.config };
+    for (const key of deferred) {
+      for (const [next, running] of [
+        [config, current?.config],
+        [secrets, current?.secrets],
+      ] as const) {
+        if (running && Object.prototype.hasOwnProperty.call(running, key)) next[key] = running[key];
+        else delete next[key];
+      }
+    }
+    await this.runtime.reconfigure(id, { config, secrets });
+    return true;
+  }
+
+  /**
    * Runs onCleanup and frees the instance. With `waitMs` the answer comes after at most that long (the runtime
    * bounds onCleanup by the plugin's own timeout and finishes in the background); 0 does not wait.
    */

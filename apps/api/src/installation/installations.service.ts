@@ -7,7 +7,12 @@ import { InstallationResponseDto } from './dto/installation-response.dto.js';
 import type { InstallationListQueryDto } from './dto/installation-query.dto.js';
 import { type EffectiveEntry, effectiveSet } from './effective-set.js';
 import type { Installation, InstallationTarget } from './installation.entity.js';
-import { installationNotFound, NotInstallationManagerError, NotInstalledError } from './installation.errors.js';
+import {
+  installationNotFound,
+  NotInstallationManagerError,
+  NotInstalledError,
+  OperationInProgressError,
+} from './installation.errors.js';
 import { InstallationRuntime } from './installation-runtime.js';
 import { InstallationRepository } from './persistence/installation.repository.js';
 import { accessTarget, effectiveTargets, installationTarget } from './targets.js';
@@ -67,6 +72,21 @@ export class InstallationsService {
     const orgs = await this.memberships.rolesOf(userId);
     const [entry] = effectiveSet(await this.installations.listInTargets(effectiveTargets(userId, orgs.keys()), key));
     return entry ?? null;
+  }
+
+  /**
+   * Writes an installation's settings (the configuration module): plain values replaced, `seal` secrets set (sealed
+   * already, for `secretContext`), `drop` secrets removed. 409 OperationInProgressError while an install, update or
+   * uninstall holds it; NotInstalledError when it is gone.
+   */
+  async writeSettings(
+    installation: Installation,
+    change: { config: Record<string, unknown>; seal: Record<string, string>; drop: readonly string[] },
+  ): Promise<Installation> {
+    const written = await this.installations.writeSettings(installation.id, change);
+    if (written) return written;
+    if (await this.installations.find(installation.id)) throw new OperationInProgressError();
+    throw new NotInstalledError(installation.pluginKey);
   }
 
   runtimeIdOf(installation: Pick<Installation, 'id'>): string {

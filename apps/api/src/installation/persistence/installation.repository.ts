@@ -188,6 +188,30 @@ export class InstallationRepository {
     return doc ? toInstallation(doc) : null;
   }
 
+  /**
+   * Writes the settings of an installation no operation is writing (the configuration module): plain values
+   * replaced, `seal` secrets set (already sealed), `drop` secrets removed, in one update. The installation after,
+   * or null when it is gone or an operation holds it.
+   */
+  async writeSettings(
+    id: string,
+    change: { config: Record<string, unknown>; seal: Record<string, string>; drop: readonly string[] },
+  ): Promise<Installation | null> {
+    if (!isObjectIdString(id)) return null;
+    const set: Record<string, unknown> = { config: change.config, updated_at: new Date() };
+    for (const [key, sealed] of Object.entries(change.seal)) set[`secrets.${key}`] = sealed;
+    const unset = Object.fromEntries(change.drop.map((key) => [`secrets.${key}`, '']));
+    const doc = await this.installations
+      .findOneAndUpdate(
+        { _id: new Types.ObjectId(id), operation_id: null },
+        change.drop.length ? { $set: set, $unset: unset } : { $set: set },
+        { returnDocument: 'after' },
+      )
+      .lean<InstallationLean>()
+      .exec();
+    return doc ? toInstallation(doc) : null;
+  }
+
   /** Hands every installation an operation wrote back to everyone (the commit). */
   async releaseOperation(operationId: string): Promise<void> {
     await this.installations.updateMany({ operation_id: operationId }, { $set: { operation_id: null } }).exec();

@@ -1,0 +1,125 @@
+import { Body, Controller, Get, HttpCode, Patch, Post, Put, Query } from '@nestjs/common';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors, Authenticated, type AuthUser, CurrentUser, PluginKeyParam } from '@app/common';
+import { InstallationTargetQueryDto } from '../installation/dto/installation-query.dto.js';
+import {
+  InvalidConfigError,
+  NotInstallationManagerError,
+  NotInstalledError,
+  OperationInProgressError,
+  PackageUnreadableError,
+} from '../installation/installation.errors.js';
+import { ConfigurationService } from './configuration.service.js';
+import {
+  CONFIG_BODY_SCHEMA,
+  ConfigurationDto,
+  ConfigValidateQueryDto,
+  ConfigWriteResultDto,
+} from './dto/configuration.dto.js';
+
+const TARGET_NOTE =
+  ' The installation is chosen with `scope` (user, the default: yours; org with `org`; global) and `org`.';
+const WRITE_NOTE =
+  ' Every bad field is reported at once (400 PLUGIN_CONFIGURATION_ERROR, `errors`); nothing is written then. A ' +
+  'secret given as `***hidden***` keeps its stored value, `null` clears a setting (its default applies). The ' +
+  'running plugin sees the change from its next call, except settings marked restart_required (next start).';
+
+/** An installation's settings (§4 configuration row): read, replace, merge, check. */
+@ApiTags('configuration')
+@Controller('plugins')
+@Authenticated()
+export class ConfigurationController {
+  constructor(private readonly configuration: ConfigurationService) {}
+
+  @Get(':plugin/config')
+  @ApiOkResponse({ type: ConfigurationDto })
+  @ApiErrors(NotInstalledError, PackageUnreadableError)
+  @ApiOperation({
+    summary: 'Get an installation’s settings',
+    description:
+      'The setting values of the installation; secrets that are set show `***hidden***`, and `secure_fields` ' +
+      'lists the secret settings. Anyone who may see the installation may read them.' +
+      TARGET_NOTE,
+  })
+  async get(
+    @CurrentUser() caller: AuthUser,
+    @PluginKeyParam() key: string,
+    @Query() query: InstallationTargetQueryDto,
+  ): Promise<ConfigurationDto> {
+    return ConfigurationDto.from(await this.configuration.get(caller, key, query));
+  }
+
+  @Put(':plugin/config')
+  @ApiBody({ schema: CONFIG_BODY_SCHEMA })
+  @ApiOkResponse({ type: ConfigWriteResultDto })
+  @ApiErrors(
+    InvalidConfigError,
+    NotInstalledError,
+    NotInstallationManagerError,
+    OperationInProgressError,
+    PackageUnreadableError,
+  )
+  @ApiOperation({
+    summary: 'Replace an installation’s settings',
+    description:
+      'The body is the whole configuration: plain settings left out take their default, secrets left out are ' +
+      'cleared, required settings must have a value.' +
+      WRITE_NOTE +
+      TARGET_NOTE,
+  })
+  async replace(
+    @CurrentUser() caller: AuthUser,
+    @PluginKeyParam() key: string,
+    @Query() query: InstallationTargetQueryDto,
+    @Body() body: unknown,
+  ): Promise<ConfigWriteResultDto> {
+    return ConfigWriteResultDto.fromWrite(await this.configuration.write(caller, key, query, body, 'replace'));
+  }
+
+  @Patch(':plugin/config')
+  @ApiBody({ schema: CONFIG_BODY_SCHEMA })
+  @ApiOkResponse({ type: ConfigWriteResultDto })
+  @ApiErrors(
+    InvalidConfigError,
+    NotInstalledError,
+    NotInstallationManagerError,
+    OperationInProgressError,
+    PackageUnreadableError,
+  )
+  @ApiOperation({
+    summary: 'Change some of an installation’s settings',
+    description: 'Only the settings in the body change.' + WRITE_NOTE + TARGET_NOTE,
+  })
+  async merge(
+    @CurrentUser() caller: AuthUser,
+    @PluginKeyParam() key: string,
+    @Query() query: InstallationTargetQueryDto,
+    @Body() body: unknown,
+  ): Promise<ConfigWriteResultDto> {
+    return ConfigWriteResultDto.fromWrite(await this.configuration.write(caller, key, query, body, 'merge'));
+  }
+
+  @Post(':plugin/config/validate')
+  @HttpCode(200)
+  @ApiBody({ schema: CONFIG_BODY_SCHEMA })
+  @ApiOkResponse({ type: ConfigWriteResultDto, description: 'The body fits; nothing was written.' })
+  @ApiErrors(InvalidConfigError, NotInstalledError, NotInstallationManagerError, PackageUnreadableError)
+  @ApiOperation({
+    summary: 'Check settings without writing them',
+    description:
+      'Checks the body as PUT (`mode=replace`, default) or PATCH (`mode=merge`) would and answers what it would ' +
+      'change; nothing is stored and the plugin sees nothing.' +
+      TARGET_NOTE,
+  })
+  async validate(
+    @CurrentUser() caller: AuthUser,
+    @PluginKeyParam() key: string,
+    @Query() query: ConfigValidateQueryDto,
+    @Body() body: unknown,
+  ): Promise<ConfigWriteResultDto> {
+    const { mode, ...target } = query;
+    return ConfigWriteResultDto.fromWrite(
+      await this.configuration.validate(caller, key, target, body, mode ?? 'replace'),
+    );
+  }
+}

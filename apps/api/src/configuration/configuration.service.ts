@@ -1,0 +1,152 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { type AuthUser, Clock, EventBus } from '@app/common';
+import { SECRET_MASK, type SettingDefinition } from '@app/plugin-sdk';
+import type { Installation } from '../installation/installation.entity.js';
+import { InvalidConfigError, PackageUnreadableError } from '../installation/installation.errors.js';
+import { InstallationRuntime, secretContext } from '../installation/installation-runtime.js';
+import { InstallationsService, type TargetQuery } from '../installation/installations.service.js';
+import { eventTarget } from '../installation/targets.js';
+import { SecretBox } from '../secrets/secret-box.js';
+import { type ConfigWritePlan, planConfigWrite } from './config-write.js';
+import './configuration.entity.js';
+
+/** An installation's settings as every configuration answer shows them: secrets that are set as the mask. */
+export interface ConfigView {
+  configuration: Record<string, unknown>;
+  /** The secret settings of the plugin (write-only; shown as `***hidden***` when set). */
+  secureFields: string[];
+  updatedAt: Date;
+}
+
+export interface ConfigWriteOutcome extends ConfigView {
+  updatedFields: string[];
+  /** The changed settings that reach the running plugin only at its next start. */
+  restartRequired: string[];
+}
+
+/**
+ * Reading and writing an installation's settings on top of the installation module: values live on the
+ * installation (plain ones in `config`, secret ones sealed by SecretBox in `secrets`), written through
+ * InstallationsService.writeSettings and pushed to the running instance at once (InstallationRuntime.pushSettings:
+ * no restart; `restart_required` settings keep their running value until the next start).
+ */
+@Injectable()
+export class ConfigurationService {
+  constructor(
+    private readonly installations: InstallationsService,
+    private readonly runtime: InstallationRuntime,
+    private readonly secrets: SecretBox,
+    private readonly bus: EventBus,
+    @Inject(Clock) private readonly clock: Clock,
+  ) {}
+
+  async get(caller: AuthUser, key: string, query: TargetQuery): Promise<ConfigView> {
+    const installation = await this.installations.findForCaller(caller, key, query, 'read');
+    return view(installation, await this.settingsOf(installation));
+  }
+
+  /** PUT (`replace`) or PATCH (`merge`); 400 InvalidConfigError listing every bad field, nothing written then. */
+  async write(
+    caller: AuthUser,
+    key: string,
+    query: TargetQuery,
+    body: unknown,
+    mode: 'replace' | 'merge',
+  ): Promise<ConfigWriteOutcome> {
+    const found = await this.installations.findForCaller(caller, key, query, 'manage');
+    return this.runtime.exclusive(found.id, async () => {
+      const installation = await this.installations.findForCaller(caller, key, query, 'manage');
+      const settings = await this.settingsOf(installation);
+      const planned = planConfigWrite(settings, storedOf(installation), body, mode);
+      if (!planned.ok) throw new InvalidConfigError(planned.errors);
+      const plan = planned.plan;
+      const written = await this.installations.writeSettings(installation, {
+        config: plan.config,
+        seal: this.seal(installation, plan),
+        drop: plan.dropSecrets,
+      });
+      const applied = await this.runtime.pushSettings(written, plan.restartRequired);
+      if (plan.updatedFields.length) {
+        await this.bus.emit('config.changed', {
+          installationId: written.id,
+          pluginKey: written.pluginKey,
+          target: eventTarget(written.target),
+          actor: { kind: 'user', id: caller.id },
+          updatedFields: plan.updatedFields,
+          restartRequired: plan.restartRequired,
+          applied,
+          at: this.clock.now(),
+        });
+      }
+      return { ...view(written, settings), updatedFields: plan.updatedFields, restartRequired: plan.restartRequired };
+    });
+  }
+
+  /** Checks a body as PUT (`replace`) or PATCH (`merge`) would, writing nothing: the fields it would change. */
+  async validate(
+    caller: AuthUser,
+    key: string,
+    query: TargetQuery,
+    body: unknown,
+    mode: 'replace' | 'merge',
+  ): Promise<ConfigWriteOutcome> {
+    const installation = await this.installations.findForCaller(caller, key, query, 'manage');
+    const settings = await this.settingsOf(installation);
+    const planned = planConfigWrite(settings, storedOf(installation), body, mode);
+    if (!planned.ok) throw new InvalidConfigError(planned.errors);
+    const secretKeys = new Set(Object.keys(installation.secrets));
+    for (const k of planned.plan.dropSecrets) secretKeys.delete(k);
+    for (const k of Object.keys(planned.plan.sealSecrets)) secretKeys.add(k);
+    return {
+      configuration: masked(settings, planned.plan.config, secretKeys),
+      secureFields: secureFields(settings),
+      updatedAt: installation.updatedAt,
+      updatedFields: planned.plan.updatedFields,
+      restartRequired: planned.plan.restartRequired,
+    };
+  }
+
+  private seal(installation: Installation, plan: ConfigWritePlan): Record<string, string> {
+    return Object.fromEntries(
+      Object.entries(plan.sealSecrets).map(([k, v]) => [k, this.secrets.seal(v, secretContext(installation.id, k))]),
+    );
+  }
+
+  private async settingsOf(installation: Installation): Promise<Record<string, SettingDefinition>> {
+    const pkg = await this.runtime.package(installation.pluginKey, installation.installedVersion);
+    if (!pkg) throw new PackageUnreadableError(installation.pluginKey, installation.installedVersion);
+    return pkg.manifest.settings ?? {};
+  }
+}
+
+const storedOf = (installation: Installation) => ({
+  config: installation.config,
+  secretKeys: Object.keys(installation.secrets),
+});
+
+const secureFields = (settings: Record<string, SettingDefinition>): string[] =>
+  Object.entries(settings)
+    .filter(([, def]) => def.secret === true)
+    .map(([key]) => key);
+
+function masked(
+  settings: Record<string, SettingDefinition>,
+  config: Record<string, unknown>,
+  secretKeys: ReadonlySet<string>,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, def] of Object.entries(settings)) {
+    if (def.secret) {
+      if (secretKeys.has(key)) out[key] = SECRET_MASK;
+    } else if (config[key] !== undefined) out[key] = config[key];
+  }
+  return out;
+}
+
+function view(installation: Installation, settings: Record<string, SettingDefinition>): ConfigView {
+  return {
+    configuration: masked(settings, installation.config, new Set(Object.keys(installation.secrets))),
+    secureFields: secureFields(settings),
+    updatedAt: installation.updatedAt,
+  };
+}
