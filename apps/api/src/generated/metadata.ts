@@ -4,8 +4,6 @@ export default async () => {
   const t = {
     ['../../../../libs/common/src/errors/error-response.dto.js']:
       await import('../../../../libs/common/src/errors/error-response.dto.js'),
-    ['../health/dto/health.dto.js']: await import('../health/dto/health.dto.js'),
-    ['../messaging/dto/event.dto.js']: await import('../messaging/dto/event.dto.js'),
     ['../registry/dto/plugin-version.dto.js']: await import('../registry/dto/plugin-version.dto.js'),
     ['../registry/dto/plugin-response.dto.js']: await import('../registry/dto/plugin-response.dto.js'),
     ['../registry/dto/publish-plugin.dto.js']: await import('../registry/dto/publish-plugin.dto.js'),
@@ -13,15 +11,18 @@ export default async () => {
       await import('../installation/dto/installation-response.dto.js'),
     ['../installation/dto/install-result.dto.js']: await import('../installation/dto/install-result.dto.js'),
     ['../installation/dto/registry-status.dto.js']: await import('../installation/dto/registry-status.dto.js'),
+    ['../health/dto/health.dto.js']: await import('../health/dto/health.dto.js'),
+    ['../messaging/dto/event.dto.js']: await import('../messaging/dto/event.dto.js'),
     ['../meta/dto/version.dto.js']: await import('../meta/dto/version.dto.js'),
     ['../users/dto/user-response.dto.js']: await import('../users/dto/user-response.dto.js'),
     ['../auth/dto/token-response.dto.js']: await import('../auth/dto/token-response.dto.js'),
     ['../auth/dto/api-token.dto.js']: await import('../auth/dto/api-token.dto.js'),
-    ['../messaging/dto/dead-letter.dto.js']: await import('../messaging/dto/dead-letter.dto.js'),
     ['../orgs/dto/org.dto.js']: await import('../orgs/dto/org.dto.js'),
     ['../orgs/dto/member.dto.js']: await import('../orgs/dto/member.dto.js'),
     ['../registry/dto/plugin-review.dto.js']: await import('../registry/dto/plugin-review.dto.js'),
     ['../installation/dto/uninstall.dto.js']: await import('../installation/dto/uninstall.dto.js'),
+    ['../configuration/dto/configuration.dto.js']: await import('../configuration/dto/configuration.dto.js'),
+    ['../messaging/dto/dead-letter.dto.js']: await import('../messaging/dto/dead-letter.dto.js'),
   };
   return {
     '@nestjs/swagger': {
@@ -346,258 +347,6 @@ export default async () => {
           },
         ],
         [
-          import('../health/dto/health.dto.js'),
-          {
-            InstancesByStateDto: {
-              loading: { required: true, type: () => Number, description: 'Instances running onInit.' },
-              ready: { required: true, type: () => Number, description: 'Instances serving calls.' },
-              failed: {
-                required: true,
-                type: () => Number,
-                description: 'Instances that failed to start or crashed too often; they serve nothing until restarted.',
-              },
-              stopping: { required: true, type: () => Number, description: 'Instances running onCleanup.' },
-              stopped: {
-                required: true,
-                type: () => Number,
-                description: 'Instances stopped but still known to the runtime.',
-              },
-            },
-            RuntimeHealthDto: {
-              workers_alive: {
-                required: true,
-                type: () => Number,
-                description:
-                  'Sandbox worker threads alive, shared and dedicated (they start with the first plugin loaded).',
-              },
-              workers_dedicated: {
-                required: true,
-                type: () => Number,
-                description: 'Of those, threads dedicated to one quarantined installation.',
-              },
-              workers_max: {
-                required: true,
-                type: () => Number,
-                description: 'How many shared worker threads the runtime may start.',
-              },
-              instances: {
-                required: true,
-                type: () => t['../health/dto/health.dto.js'].InstancesByStateDto,
-                description: 'Plugin instances loaded in the runtime, by state.',
-              },
-            },
-            LivenessResponseDto: {
-              status: { required: true, description: 'Always `ok` when the process answers.', enum: ['ok'] },
-              version: { required: true, type: () => String, description: 'The server release.' },
-              api_version: { required: true, type: () => Number, description: 'The integer API version.' },
-              uptime_seconds: {
-                required: true,
-                type: () => Number,
-                description: 'Seconds since the process started serving.',
-              },
-              started_at: { required: true, type: () => String, description: 'When the process started serving.' },
-              runtime: {
-                required: true,
-                type: () => t['../health/dto/health.dto.js'].RuntimeHealthDto,
-                description: 'The plugin runtime: worker threads and instances by state.',
-              },
-            },
-            DependencyCheckDto: {
-              status: {
-                required: true,
-                description: '`up` when the dependency answered, `down` otherwise.',
-                enum: ['up', 'down'],
-              },
-              latency_ms: {
-                required: true,
-                type: () => Number,
-                description: 'Round-trip time of the check in milliseconds.',
-              },
-              error: { required: false, type: () => String, description: 'Why the check failed, when it did.' },
-            },
-            BusCheckDto: {
-              status: {
-                required: true,
-                description: '`up` while connected (or reconnecting for less than a few seconds), `down` otherwise.',
-                enum: ['up', 'down'],
-              },
-              adapter: {
-                required: true,
-                description: '`in-process` (one node) or `nats` (NATS_URL set).',
-                enum: ['in-process', 'nats'],
-              },
-              state: {
-                required: true,
-                description: "The connection's state.",
-                enum: ['connected', 'reconnecting', 'closed'],
-              },
-              since: { required: true, type: () => String, description: 'When the state last changed.' },
-              server: {
-                required: false,
-                type: () => String,
-                description: 'NATS: the server (host:port) it talks to, or is trying to reach.',
-              },
-            },
-            ReadinessChecksDto: {
-              database: {
-                required: true,
-                type: () => t['../health/dto/health.dto.js'].DependencyCheckDto,
-                description: 'A `ping` to the database.',
-              },
-              bus: {
-                required: false,
-                type: () => t['../health/dto/health.dto.js'].BusCheckDto,
-                description: 'The message bus between API nodes (messaging).',
-              },
-            },
-            ReadinessResponseDto: {
-              status: {
-                required: true,
-                description: '`ready` when every dependency is up (HTTP 200), else `unavailable` (HTTP 503).',
-                enum: ['ready', 'unavailable'],
-              },
-              checks: {
-                required: true,
-                type: () => t['../health/dto/health.dto.js'].ReadinessChecksDto,
-                description: 'One entry per dependency.',
-              },
-              runtime: {
-                required: true,
-                type: () => t['../health/dto/health.dto.js'].RuntimeHealthDto,
-                description:
-                  'The plugin runtime (reported, not a readiness condition: plugins fail alone, the API still serves).',
-              },
-            },
-          },
-        ],
-        [
-          import('../messaging/dto/event.dto.js'),
-          {
-            EventStreamQueryDto: {
-              type: {
-                required: false,
-                type: () => String,
-                description: 'Only events of this type, or matching this pattern (`plugin.*`; `*` is every type).',
-                maxLength: 200,
-              },
-            },
-            EventListQueryDto: {
-              type: {
-                required: false,
-                type: () => String,
-                description: 'Only events of this type, or matching this pattern (`plugin.*`; `*` is every type).',
-                maxLength: 200,
-              },
-              source: {
-                required: false,
-                type: () => String,
-                description: "Only events emitted by this plugin (its key), or `system` for the platform's own events.",
-                maxLength: 100,
-              },
-              since: {
-                required: false,
-                type: () => String,
-                description: 'Only events at or after this instant (ISO 8601).',
-              },
-              until: {
-                required: false,
-                type: () => String,
-                description: 'Only events at or before this instant (ISO 8601).',
-              },
-            },
-            EventSourceDto: {
-              kind: {
-                required: true,
-                description:
-                  '`plugin`: a plugin emitted it; `system`: the platform did (installs, activations, configuration, \u2026).',
-                enum: ['system', 'plugin'],
-              },
-              plugin: {
-                required: true,
-                type: () => String,
-                nullable: true,
-                description:
-                  'The plugin the event is about or comes from, or null for a platform event about no plugin.',
-              },
-              installation_id: {
-                required: true,
-                type: () => String,
-                nullable: true,
-                description: 'The installation it is about or comes from, or null.',
-              },
-            },
-            EventResponseDto: {
-              id: {
-                required: true,
-                type: () => String,
-                description: 'Unique id (UUID); subscribers receive it as `event.id` and de-duplicate by it.',
-              },
-              sequence: {
-                required: true,
-                type: () => Number,
-                description:
-                  'Position in the order of all events; the SSE `id`, and what `Last-Event-ID` resumes after.',
-              },
-              type: {
-                required: true,
-                type: () => String,
-                description: 'The event type, e.g. `plugin.installed` or a type a plugin declares in `events.emits`.',
-              },
-              source: {
-                required: true,
-                type: () => t['../messaging/dto/event.dto.js'].EventSourceDto,
-                description: 'Who emitted it.',
-              },
-              data: { required: true, type: () => Object, description: "The event's payload (any JSON value)." },
-              at: { required: true, type: () => String, description: 'When it happened.' },
-            },
-          },
-        ],
-        [
-          import('../messaging/dto/dead-letter.dto.js'),
-          {
-            DeadLetterResponseDto: {
-              id: { required: true, type: () => String, description: "The delivery's id, to replay it." },
-              status: {
-                required: true,
-                description:
-                  '`dead` while it waits for a replay; `pending` once replayed, `delivered` once a replay got through.',
-                enum: ['pending', 'delivered', 'dead'],
-              },
-              subscriber_installation_id: {
-                required: true,
-                type: () => String,
-                description: 'The installation that did not take the event.',
-              },
-              subscriber_plugin: { required: true, type: () => String, description: 'Its plugin.' },
-              attempts: {
-                required: true,
-                type: () => Number,
-                description: 'Attempts made (before a replay: all of them).',
-              },
-              last_error: {
-                required: true,
-                type: () => String,
-                nullable: true,
-                description: 'What the last attempt failed with.',
-              },
-              dead_at: {
-                required: true,
-                type: () => String,
-                nullable: true,
-                description: 'When it became a dead letter, or null once replayed.',
-              },
-              replays: { required: true, type: () => Number, description: 'How many times it was replayed.' },
-              event: {
-                required: true,
-                type: () => t['../messaging/dto/event.dto.js'].EventResponseDto,
-                nullable: true,
-                description: 'The event, or null when it is no longer stored.',
-              },
-            },
-          },
-        ],
-        [
           import('../orgs/dto/member.dto.js'),
           {
             AddMemberDto: {
@@ -784,7 +533,7 @@ export default async () => {
           import('../registry/dto/plugin-version.dto.js'),
           {
             VersionFileDto: {
-              role: { required: true, description: 'Which file it is.', enum: ['icon', 'readme', 'runner', 'shape'] },
+              role: { required: true, description: 'Which file it is.', enum: ['icon', 'runner', 'readme', 'shape'] },
               path: { required: true, type: () => String, description: 'Path inside the package (below `package/`).' },
               size: { required: true, type: () => Number, description: 'Size in bytes.' },
               sha256: { required: true, type: () => String, description: 'sha256 of the file, lower-case hex.' },
@@ -1414,7 +1163,7 @@ export default async () => {
               status: {
                 required: true,
                 description: 'Its status (`disabled` or `killed`).',
-                enum: ['active', 'failed', 'killed', 'installing', 'disabled', 'uninstalling'],
+                enum: ['active', 'killed', 'installing', 'disabled', 'failed', 'uninstalling'],
               },
             },
             EffectiveStateDto: {
@@ -1443,7 +1192,7 @@ export default async () => {
               status: {
                 required: true,
                 description: 'installing, active, disabled, failed, killed or uninstalling.',
-                enum: ['active', 'failed', 'killed', 'installing', 'disabled', 'uninstalling'],
+                enum: ['active', 'killed', 'installing', 'disabled', 'failed', 'uninstalling'],
               },
               active: { required: true, type: () => Boolean, description: 'Running (status active).' },
               enabled: {
@@ -1528,7 +1277,7 @@ export default async () => {
                 nullable: true,
                 description:
                   'The state of its runtime instance on the node that answered, or null when it is not loaded there.',
-                enum: ['loading', 'ready', 'failed', 'stopping', 'stopped'],
+                enum: ['failed', 'loading', 'ready', 'stopping', 'stopped'],
               },
               installed_by: {
                 required: true,
@@ -1554,7 +1303,7 @@ export default async () => {
                 required: true,
                 description:
                   '`request` (your install), `plugin` (a plugin of the plan) or `installed` (one already installed here).',
-                enum: ['plugin', 'request', 'installed'],
+                enum: ['plugin', 'installed', 'request'],
               },
               plugin: { required: false, type: () => String, description: 'The requiring plugin (not for `request`).' },
               version: { required: false, type: () => String, description: 'Its version (not for `request`).' },
@@ -1724,7 +1473,7 @@ export default async () => {
               status: {
                 required: false,
                 description: 'Only installations in this status.',
-                enum: ['active', 'failed', 'killed', 'installing', 'disabled', 'uninstalling'],
+                enum: ['active', 'killed', 'installing', 'disabled', 'failed', 'uninstalling'],
               },
               update_available: { required: false, type: () => Boolean },
               ordering: {
@@ -1817,6 +1566,300 @@ export default async () => {
           },
         ],
         [
+          import('../configuration/dto/configuration.dto.js'),
+          {
+            ConfigValidateQueryDto: {
+              mode: {
+                required: false,
+                description:
+                  '`replace` checks the body as PUT would (the whole configuration, default), `merge` as PATCH would.',
+                enum: ['replace', 'merge'],
+              },
+            },
+            ConfigurationDto: {
+              configuration: {
+                required: true,
+                type: 'object',
+                additionalProperties: true,
+                description:
+                  'Setting key \u2192 value; a secret that is set shows `***hidden***`, one that is not is absent.',
+              },
+              secure_fields: {
+                required: true,
+                type: () => [String],
+                description: "The plugin's secret settings: write-only, never shown.",
+              },
+              updated_at: { required: true, type: () => String },
+            },
+            ConfigWriteResultDto: {
+              updated_fields: {
+                required: true,
+                type: () => [String],
+                description:
+                  'The settings whose value changed (a secret written counts, its value is never compared or shown).',
+              },
+              restart_required: {
+                required: true,
+                type: () => Boolean,
+                description:
+                  'Whether a changed setting reaches the plugin only at its next start (the others are live at once).',
+              },
+            },
+          },
+        ],
+        [
+          import('../health/dto/health.dto.js'),
+          {
+            InstancesByStateDto: {
+              loading: { required: true, type: () => Number, description: 'Instances running onInit.' },
+              ready: { required: true, type: () => Number, description: 'Instances serving calls.' },
+              failed: {
+                required: true,
+                type: () => Number,
+                description: 'Instances that failed to start or crashed too often; they serve nothing until restarted.',
+              },
+              stopping: { required: true, type: () => Number, description: 'Instances running onCleanup.' },
+              stopped: {
+                required: true,
+                type: () => Number,
+                description: 'Instances stopped but still known to the runtime.',
+              },
+            },
+            RuntimeHealthDto: {
+              workers_alive: {
+                required: true,
+                type: () => Number,
+                description:
+                  'Sandbox worker threads alive, shared and dedicated (they start with the first plugin loaded).',
+              },
+              workers_dedicated: {
+                required: true,
+                type: () => Number,
+                description: 'Of those, threads dedicated to one quarantined installation.',
+              },
+              workers_max: {
+                required: true,
+                type: () => Number,
+                description: 'How many shared worker threads the runtime may start.',
+              },
+              instances: {
+                required: true,
+                type: () => t['../health/dto/health.dto.js'].InstancesByStateDto,
+                description: 'Plugin instances loaded in the runtime, by state.',
+              },
+            },
+            LivenessResponseDto: {
+              status: { required: true, description: 'Always `ok` when the process answers.', enum: ['ok'] },
+              version: { required: true, type: () => String, description: 'The server release.' },
+              api_version: { required: true, type: () => Number, description: 'The integer API version.' },
+              uptime_seconds: {
+                required: true,
+                type: () => Number,
+                description: 'Seconds since the process started serving.',
+              },
+              started_at: { required: true, type: () => String, description: 'When the process started serving.' },
+              runtime: {
+                required: true,
+                type: () => t['../health/dto/health.dto.js'].RuntimeHealthDto,
+                description: 'The plugin runtime: worker threads and instances by state.',
+              },
+            },
+            DependencyCheckDto: {
+              status: {
+                required: true,
+                description: '`up` when the dependency answered, `down` otherwise.',
+                enum: ['up', 'down'],
+              },
+              latency_ms: {
+                required: true,
+                type: () => Number,
+                description: 'Round-trip time of the check in milliseconds.',
+              },
+              error: { required: false, type: () => String, description: 'Why the check failed, when it did.' },
+            },
+            BusCheckDto: {
+              status: {
+                required: true,
+                description: '`up` while connected (or reconnecting for less than a few seconds), `down` otherwise.',
+                enum: ['up', 'down'],
+              },
+              adapter: {
+                required: true,
+                description: '`in-process` (one node) or `nats` (NATS_URL set).',
+                enum: ['in-process', 'nats'],
+              },
+              state: {
+                required: true,
+                description: "The connection's state.",
+                enum: ['connected', 'reconnecting', 'closed'],
+              },
+              since: { required: true, type: () => String, description: 'When the state last changed.' },
+              server: {
+                required: false,
+                type: () => String,
+                description: 'NATS: the server (host:port) it talks to, or is trying to reach.',
+              },
+            },
+            ReadinessChecksDto: {
+              database: {
+                required: true,
+                type: () => t['../health/dto/health.dto.js'].DependencyCheckDto,
+                description: 'A `ping` to the database.',
+              },
+              bus: {
+                required: false,
+                type: () => t['../health/dto/health.dto.js'].BusCheckDto,
+                description: 'The message bus between API nodes (messaging).',
+              },
+            },
+            ReadinessResponseDto: {
+              status: {
+                required: true,
+                description: '`ready` when every dependency is up (HTTP 200), else `unavailable` (HTTP 503).',
+                enum: ['ready', 'unavailable'],
+              },
+              checks: {
+                required: true,
+                type: () => t['../health/dto/health.dto.js'].ReadinessChecksDto,
+                description: 'One entry per dependency.',
+              },
+              runtime: {
+                required: true,
+                type: () => t['../health/dto/health.dto.js'].RuntimeHealthDto,
+                description:
+                  'The plugin runtime (reported, not a readiness condition: plugins fail alone, the API still serves).',
+              },
+            },
+          },
+        ],
+        [
+          import('../messaging/dto/event.dto.js'),
+          {
+            EventStreamQueryDto: {
+              type: {
+                required: false,
+                type: () => String,
+                description: 'Only events of this type, or matching this pattern (`plugin.*`; `*` is every type).',
+                maxLength: 200,
+              },
+            },
+            EventListQueryDto: {
+              type: {
+                required: false,
+                type: () => String,
+                description: 'Only events of this type, or matching this pattern (`plugin.*`; `*` is every type).',
+                maxLength: 200,
+              },
+              source: {
+                required: false,
+                type: () => String,
+                description: "Only events emitted by this plugin (its key), or `system` for the platform's own events.",
+                maxLength: 100,
+              },
+              since: {
+                required: false,
+                type: () => String,
+                description: 'Only events at or after this instant (ISO 8601).',
+              },
+              until: {
+                required: false,
+                type: () => String,
+                description: 'Only events at or before this instant (ISO 8601).',
+              },
+            },
+            EventSourceDto: {
+              kind: {
+                required: true,
+                description:
+                  '`plugin`: a plugin emitted it; `system`: the platform did (installs, activations, configuration, \u2026).',
+                enum: ['system', 'plugin'],
+              },
+              plugin: {
+                required: true,
+                type: () => String,
+                nullable: true,
+                description:
+                  'The plugin the event is about or comes from, or null for a platform event about no plugin.',
+              },
+              installation_id: {
+                required: true,
+                type: () => String,
+                nullable: true,
+                description: 'The installation it is about or comes from, or null.',
+              },
+            },
+            EventResponseDto: {
+              id: {
+                required: true,
+                type: () => String,
+                description: 'Unique id (UUID); subscribers receive it as `event.id` and de-duplicate by it.',
+              },
+              sequence: {
+                required: true,
+                type: () => Number,
+                description:
+                  'Position in the order of all events; the SSE `id`, and what `Last-Event-ID` resumes after.',
+              },
+              type: {
+                required: true,
+                type: () => String,
+                description: 'The event type, e.g. `plugin.installed` or a type a plugin declares in `events.emits`.',
+              },
+              source: {
+                required: true,
+                type: () => t['../messaging/dto/event.dto.js'].EventSourceDto,
+                description: 'Who emitted it.',
+              },
+              data: { required: true, type: () => Object, description: "The event's payload (any JSON value)." },
+              at: { required: true, type: () => String, description: 'When it happened.' },
+            },
+          },
+        ],
+        [
+          import('../messaging/dto/dead-letter.dto.js'),
+          {
+            DeadLetterResponseDto: {
+              id: { required: true, type: () => String, description: "The delivery's id, to replay it." },
+              status: {
+                required: true,
+                description:
+                  '`dead` while it waits for a replay; `pending` once replayed, `delivered` once a replay got through.',
+                enum: ['pending', 'delivered', 'dead'],
+              },
+              subscriber_installation_id: {
+                required: true,
+                type: () => String,
+                description: 'The installation that did not take the event.',
+              },
+              subscriber_plugin: { required: true, type: () => String, description: 'Its plugin.' },
+              attempts: {
+                required: true,
+                type: () => Number,
+                description: 'Attempts made (before a replay: all of them).',
+              },
+              last_error: {
+                required: true,
+                type: () => String,
+                nullable: true,
+                description: 'What the last attempt failed with.',
+              },
+              dead_at: {
+                required: true,
+                type: () => String,
+                nullable: true,
+                description: 'When it became a dead letter, or null once replayed.',
+              },
+              replays: { required: true, type: () => Number, description: 'How many times it was replayed.' },
+              event: {
+                required: true,
+                type: () => t['../messaging/dto/event.dto.js'].EventResponseDto,
+                nullable: true,
+                description: 'The event, or null when it is no longer stored.',
+              },
+            },
+          },
+        ],
+        [
           import('../meta/dto/schema-query.dto.js'),
           {
             SchemaQueryDto: {
@@ -1882,26 +1925,6 @@ export default async () => {
               listTokens: {},
               createToken: { type: t['../auth/dto/api-token.dto.js'].CreatedApiTokenResponseDto },
               revokeToken: {},
-            },
-          },
-        ],
-        [
-          import('../health/health.controller.js'),
-          {
-            HealthController: {
-              liveness: { type: t['../health/dto/health.dto.js'].LivenessResponseDto },
-              readiness: { type: t['../health/dto/health.dto.js'].ReadinessResponseDto },
-            },
-          },
-        ],
-        [
-          import('../messaging/events.controller.js'),
-          {
-            EventsController: {
-              list: {},
-              stream: { type: Object },
-              listDeadLetters: {},
-              replay: { type: t['../messaging/dto/dead-letter.dto.js'].DeadLetterResponseDto },
             },
           },
         ],
@@ -1981,6 +2004,37 @@ export default async () => {
               restart: { type: t['../installation/dto/installation-response.dto.js'].InstallationResponseDto },
               reload: { type: t['../installation/dto/registry-status.dto.js'].PluginReloadResultDto },
               status: { type: t['../installation/dto/registry-status.dto.js'].PluginRegistryStatusDto },
+            },
+          },
+        ],
+        [
+          import('../configuration/configuration.controller.js'),
+          {
+            ConfigurationController: {
+              get: { type: t['../configuration/dto/configuration.dto.js'].ConfigurationDto },
+              replace: { type: t['../configuration/dto/configuration.dto.js'].ConfigWriteResultDto },
+              merge: { type: t['../configuration/dto/configuration.dto.js'].ConfigWriteResultDto },
+              validate: { type: t['../configuration/dto/configuration.dto.js'].ConfigWriteResultDto },
+            },
+          },
+        ],
+        [
+          import('../health/health.controller.js'),
+          {
+            HealthController: {
+              liveness: { type: t['../health/dto/health.dto.js'].LivenessResponseDto },
+              readiness: { type: t['../health/dto/health.dto.js'].ReadinessResponseDto },
+            },
+          },
+        ],
+        [
+          import('../messaging/events.controller.js'),
+          {
+            EventsController: {
+              list: {},
+              stream: { type: Object },
+              listDeadLetters: {},
+              replay: { type: t['../messaging/dto/dead-letter.dto.js'].DeadLetterResponseDto },
             },
           },
         ],
