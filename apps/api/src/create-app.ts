@@ -4,7 +4,15 @@ import { RequestMethod } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
-import { AllExceptionsFilter, createValidationPipe, JsonLogger, type LogSink, LogOutput } from '@app/common';
+import {
+  AllExceptionsFilter,
+  createValidationPipe,
+  hardenedFastifyOptions,
+  installHttpGuards,
+  JsonLogger,
+  type LogSink,
+  LogOutput,
+} from '@app/common';
 import { AppModule } from './app.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { OpenApiDocumentHolder } from './meta/openapi-document.holder.js';
@@ -41,11 +49,11 @@ export async function loadSwaggerMetadata(): Promise<void> {
   }
 }
 
-/** The Fastify adapter: body limit, trailing slashes, request ids and the access log. */
+/** The Fastify adapter: body guards and limits, trailing slashes, request ids and the access log. */
 export function createAdapter(config: AppConfig, logger: JsonLogger): FastifyAdapter {
   const access = logger.child('Http');
   const adapter = new FastifyAdapter({
-    bodyLimit: config.http.bodyBytes,
+    ...hardenedFastifyOptions(access),
     routerOptions: { ignoreTrailingSlash: true },
     genReqId: requestId,
     requestIdHeader: false,
@@ -54,6 +62,7 @@ export function createAdapter(config: AppConfig, logger: JsonLogger): FastifyAda
     trustProxy: config.http.trustedProxies.length ? config.http.trustedProxies : false,
   });
   const fastify = adapter.getInstance();
+  installHttpGuards(adapter, { uploadBodyBytes: config.http.bodyBytes, logger: access });
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
     done();

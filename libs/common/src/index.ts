@@ -16,3 +16,4 @@ export * from './time/clock.js';
 export * from './params/path-params.js';
 export * from './params/request-origin.decorator.js';
 export * from './module/common.module.js';
+export * from './http/index.js';

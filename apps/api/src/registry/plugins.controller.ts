@@ -10,6 +10,7 @@ import {
   Paging,
   PluginKeyParam,
   type Slice,
+  UploadBody,
 } from '@app/common';
 import { CatalogService } from './catalog.service.js';
 import { PatchedPluginDto } from './dto/patched-plugin.dto.js';
@@ -57,6 +58,7 @@ export class PluginsController {
 
   @Post()
   @HttpCode(201)
+  @UploadBody()
   @ApiErrors(
     PluginKeyTakenError,
     PluginKeyRetiredError,

@@ -1,5 +1,6 @@
 import { HttpException } from '@nestjs/common';
 import { AppError, type FieldError } from './app-error.js';
+import { codeForStatus, fromFrameworkError, reasonForStatus } from '../http/framework-error-map.js';
 import { ERROR_STATUS, type ErrorCode } from './error-codes.js';
 
 export interface ErrorEnvelope {
@@ -11,23 +12,13 @@ export interface ErrorEnvelope {
   request_id: string;
 }
 
-const CODE_BY_STATUS: Record<number, ErrorCode> = {
-  400: 'VALIDATION_ERROR',
-  401: 'UNAUTHENTICATED',
-  403: 'FORBIDDEN',
-  404: 'NOT_FOUND',
-  405: 'NOT_FOUND',
-  409: 'CONFLICT',
-  413: 'LIMIT_EXCEEDED',
-  415: 'VALIDATION_ERROR',
-  422: 'LIMIT_EXCEEDED',
-  429: 'RATE_LIMITED',
-};
-
 /** Messages for codes whose framework-supplied text is not meant for clients. */
 const DEFAULT_MESSAGES: Partial<Record<ErrorCode, string>> = {
   UNAUTHENTICATED: 'Authentication credentials were not provided or are invalid.',
   FORBIDDEN: 'You do not have permission to perform this action.',
+  METHOD_NOT_ALLOWED: 'This path does not support this method; the Allow header lists the ones it does.',
+  URI_TOO_LONG: 'The URL is too long.',
+  UNSUPPORTED_MEDIA_TYPE: 'Request bodies must be JSON (Content-Type: application/json).',
   INTERNAL: 'An internal error occurred. Quote the request id when reporting it.',
 };
 
@@ -57,29 +48,30 @@ export function toErrorEnvelope(err: unknown, requestId: string): { body: ErrorE
   if (err instanceof AppError) {
     return { body: body(fromCode(err.code, err.message, err.errors, err.details)), internal: false };
   }
+  // Fastify's own errors reach the filters wrapped by Nest (an HttpException whose cause is the FastifyError).
+  const framework = fromFrameworkError(err instanceof HttpException ? (err.cause ?? err) : err);
+  if (framework) {
+    return { body: body(fromCode(framework.code, framework.message, [], framework.details)), internal: false };
+  }
   if (err instanceof HttpException) {
     const status = err.getStatus();
-    const code = CODE_BY_STATUS[status];
+    const code = codeForStatus(status);
     if (code) {
       const response = err.getResponse();
       const raw = typeof response === 'string' ? response : (response as { message?: unknown }).message;
       const message = DEFAULT_MESSAGES[code] ?? (typeof raw === 'string' ? raw : err.message);
-      return { body: body(fromCode(code, message)), internal: false };
+      const reason = reasonForStatus(status);
+      return { body: body(fromCode(code, message, [], reason ? { reason } : {})), internal: false };
     }
     return { body: body(fromCode('INTERNAL', DEFAULT_MESSAGES.INTERNAL!)), internal: true };
   }
-  const e = err as MongoLikeError & { statusCode?: unknown; message?: string };
+  const e = err as MongoLikeError;
   if (e && (e.name === 'MongoServerError' || e.name === 'MongoBulkWriteError') && e.code === 11000) {
     const fields = Object.keys(e.keyValue ?? {});
     return {
       body: body(fromCode('CONFLICT', 'A resource with the same unique value already exists.', [], { fields })),
       internal: false,
     };
-  }
-  // Errors raised by Fastify itself (body parsing, size limits, content type) carry a statusCode.
-  if (e && typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
-    const code = CODE_BY_STATUS[e.statusCode] ?? 'VALIDATION_ERROR';
-    return { body: body(fromCode(code, e.message ?? 'Bad request.')), internal: false };
   }
   return { body: body(fromCode('INTERNAL', DEFAULT_MESSAGES.INTERNAL!)), internal: true };
 }

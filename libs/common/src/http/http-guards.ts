@@ -1,0 +1,79 @@
+import type { FastifyAdapter } from '@nestjs/platform-fastify';
+import type { FastifyServerOptions } from 'fastify';
+import { AppError } from '../errors/app-error.js';
+import { sendError } from '../errors/all-exceptions.filter.js';
+import type { JsonLogger } from '../logging/json-logger.js';
+import { bodyProfileOf, DEFAULT_BODY_BYTES } from './body-limits.js';
+import { clientErrorHandler, frameworkErrorHandler } from './framework-errors.js';
+import { JSON_LIMITS, type JsonLimits, parseJsonBody } from './json-body.js';
+import { RouteTable } from './route-table.js';
+
+export interface HttpGuardOptions {
+  /** Body limit of routes marked @UploadBody(). */
+  uploadBodyBytes: number;
+  logger: JsonLogger;
+  /** Body limit of every other route. */
+  defaultBodyBytes?: number;
+  jsonLimits?: JsonLimits;
+}
+
+/** The `+json` media types (`application/merge-patch+json`) are JSON too. */
+const JSON_SUFFIX_TYPE = /^application\/[a-z0-9.!#$&^_-]+\+json$/i;
+
+/**
+ * Options for the FastifyAdapter: errors the router and Node's HTTP parser raise before any hook
+ * runs are answered in the error envelope too.
+ */
+export function hardenedFastifyOptions(
+  logger: JsonLogger,
+): Pick<FastifyServerOptions, 'bodyLimit' | 'frameworkErrors' | 'clientErrorHandler'> {
+  return { bodyLimit: DEFAULT_BODY_BYTES, frameworkErrors: frameworkErrorHandler(logger), clientErrorHandler };
+}
+
+/**
+ * Installs what every request meets before a controller sees it: per-route body limits (small but
+ * for @UploadBody() routes), a JSON parser that refuses deep or key-heavy bodies before building
+ * them, 415 for any other content type, and 405 with Allow for a path served under other methods.
+ * Call it on the adapter before the Nest app is created from it.
+ */
+export function installHttpGuards(adapter: FastifyAdapter, options: HttpGuardOptions): void {
+  const fastify = adapter.getInstance();
+  const logger = options.logger;
+  const defaultBytes = options.defaultBodyBytes ?? DEFAULT_BODY_BYTES;
+  const limits = options.jsonLimits ?? JSON_LIMITS;
+  const routes = new RouteTable();
+
+  fastify.addHook('onRoute', (route) => {
+    routes.add(route.method, route.url);
+    route.bodyLimit = bodyProfileOf(route.config) === 'upload' ? options.uploadBodyBytes : defaultBytes;
+  });
+
+  fastify.addHook('onRequest', (request, reply, done) => {
+    const allow = request.is404 ? routes.allowedFor(request.url) : [];
+    if (allow.length === 0) {
+      done();
+      return;
+    }
+    const error = new AppError('METHOD_NOT_ALLOWED', `${request.method} is not supported on this path.`, [], { allow });
+    sendError(error, request, reply, logger);
+  });
+
+  const parse = (_request: unknown, body: string | Buffer, done: (err: Error | null, body?: unknown) => void) => {
+    let parsed: unknown;
+    try {
+      parsed = parseJsonBody(body.toString(), limits);
+    } catch (err) {
+      done(err as Error, undefined);
+      return;
+    }
+    done(null, parsed);
+  };
+  const refuse = (_request: unknown, _body: unknown, done: (err: Error | null) => void) =>
+    done(new AppError('UNSUPPORTED_MEDIA_TYPE', 'Request bodies must be JSON (Content-Type: application/json).'));
+
+  fastify.removeAllContentTypeParsers(); // Fastify's own JSON and text/plain parsers
+  // Through the adapter, so that Nest sees both types taken and adds no parsers of its own at init.
+  adapter.useBodyParser('application/json', false, undefined, parse);
+  adapter.useBodyParser('application/x-www-form-urlencoded', false, undefined, refuse);
+  fastify.addContentTypeParser(JSON_SUFFIX_TYPE, { parseAs: 'string' }, parse);
+}

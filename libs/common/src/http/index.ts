@@ -1,0 +1,6 @@
+export * from './body-limits.js';
+export * from './framework-error-map.js';
+export * from './framework-errors.js';
+export * from './http-guards.js';
+export * from './json-body.js';
+export * from './route-table.js';
