@@ -196,7 +196,7 @@ describe('errors and validation', () => {
   it('reports unknown body fields and bad query parameters', async () => {
     const admin = t.client({ accessToken: await t.login(ADMIN.email, ADMIN.password) });
     const extra = await admin.POST('/api/orgs/', { body: { slug: 'ok-slug', name: 'Ok', owner: 'me' } as never });
-    expect(extra.error!.errors).toEqual([{ field: 'owner', message: 'property owner should not exist' }]);
+    expect(extra.error!.errors.map((e) => e.field)).toEqual(['owner']);
     const query = await admin.GET('/api/users/', {
       params: { query: { limit: 0, offset: -1, ordering: 'password' as never } },
     });

@@ -20,7 +20,10 @@ export function QueryBoolean(description?: string) {
   );
 }
 
-/** Query-string integers within bounds; a non-numeric value is reported, never coerced to NaN or 0. */
+/**
+ * Query-string integers within bounds; a non-numeric value is reported, never coerced to NaN or 0,
+ * and so is one beyond 2^53 (it would reach the database as an imprecise double).
+ */
 export function QueryInt(options: { min?: number; max?: number; description?: string; default?: number } = {}) {
   const decorators = [
     ApiPropertyOptional({
@@ -32,7 +35,7 @@ export function QueryInt(options: { min?: number; max?: number; description?: st
     }),
     IsOptional(),
     Transform(({ value }: { value: unknown }) =>
-      typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value,
+      typeof value === 'string' && /^-?\d+$/.test(value) && Number.isSafeInteger(Number(value)) ? Number(value) : value,
     ),
     IsInt(),
   ];

@@ -1,30 +1,183 @@
-import { ValidationPipe, type ValidationError } from '@nestjs/common';
-import { validationError, type FieldError } from '../errors/app-error.js';
+import { type ArgumentMetadata, ValidationPipe, type ValidationError } from '@nestjs/common';
+import type { ValidatorOptions } from 'class-validator';
+import { AppError, validationError, type FieldError } from '../errors/app-error.js';
+import {
+  hasValidationRules,
+  isArrayProperty,
+  isKnownProperty,
+  isNullableProperty,
+  requiredProperties,
+} from './property-rules.js';
+
+/** At most this many field errors are listed; `details.omitted_errors` counts the rest. */
+export const MAX_FIELD_ERRORS = 100;
+
+const REQUIRED = { isRequired: 'is required' };
+const NOT_NULL = { isNotNull: 'must not be null' };
+const UNKNOWN = { whitelistValidation: 'is not an allowed property' };
 
 /** Flattens class-validator's tree into one entry per bad field, with dotted paths (`config.batch_size`). */
-export function flattenValidationErrors(errors: ValidationError[], prefix = ''): FieldError[] {
-  const out: FieldError[] = [];
+export function flattenValidationErrors(errors: ValidationError[], prefix = '', out: FieldError[] = []): FieldError[] {
   for (const error of errors) {
     const field = prefix ? `${prefix}.${error.property}` : error.property;
-    if (error.constraints) {
-      out.push({ field, message: Object.values(error.constraints).join('; ') });
-    }
-    if (error.children?.length) out.push(...flattenValidationErrors(error.children, field));
+    if (error.constraints) out.push({ field, message: Object.values(error.constraints).join('; ') });
+    if (error.children?.length) flattenValidationErrors(error.children, field, out);
   }
   return out;
 }
 
+/** The VALIDATION_ERROR for a list of field errors, cut to MAX_FIELD_ERRORS. */
+export function fieldErrors(errors: FieldError[]): AppError {
+  if (errors.length <= MAX_FIELD_ERRORS) return validationError(errors);
+  const error = validationError(errors.slice(0, MAX_FIELD_ERRORS));
+  error.details.omitted_errors = errors.length - MAX_FIELD_ERRORS;
+  return error;
+}
+
+type Json = Record<string, unknown>;
+
+const isRecord = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value) && !ArrayBuffer.isView(value);
+
 /**
- * The global pipe: strips nothing silently (unknown properties are errors), converts query strings
- * to the declared types and reports every invalid field at once.
+ * Rewrites class-validator's errors by presence: a required field that is absent gets one "is
+ * required" instead of every rule it fails; a null where the contract does not allow null gets
+ * "must not be null". Then adds "must not be null" for optional fields, which @IsOptional() lets
+ * through as null (in this API an optional field may be omitted, but never null unless the contract
+ * says `nullable`), and "is required" for absent nested objects.
  */
+function applyPresenceRules(parent: unknown, errors: ValidationError[]): ValidationError[] {
+  if (!parent || typeof parent !== 'object') return errors;
+  const holder = parent as Record<string, unknown>;
+  const cls = Array.isArray(parent) ? undefined : parent.constructor;
+  const byProperty = new Map<string, ValidationError>();
+  for (const error of errors) {
+    byProperty.set(error.property, error);
+    const value = holder[error.property];
+    if (error.constraints?.unknownValue !== undefined) continue;
+    if (error.constraints?.whitelistValidation !== undefined) {
+      error.constraints = { ...UNKNOWN };
+    } else if (value === undefined && error.constraints) {
+      error.constraints = { ...REQUIRED };
+      error.children = [];
+    } else if (
+      value === null &&
+      error.constraints &&
+      !(hasValidationRules(cls) && isNullableProperty(cls, error.property))
+    ) {
+      error.constraints = { ...NOT_NULL };
+      error.children = [];
+    } else if (error.children?.length) {
+      error.children = applyPresenceRules(value, error.children);
+    }
+  }
+  const added = omittedErrors(holder, cls, byProperty);
+  return added.length ? [...errors, ...added] : errors;
+}
+
+/**
+ * Errors the validators leave out, found by walking the validated instance: nulls in optional fields,
+ * and absent required nested objects (class-validator skips nested validation of undefined).
+ */
+function omittedErrors(holder: Record<string, unknown>, cls: unknown, existing: Map<string, ValidationError>) {
+  const added: ValidationError[] = [];
+  const isDto = hasValidationRules(cls);
+  const isArray = Array.isArray(holder);
+  // Only DTO instances and arrays of them are walked: free-form objects (a manifest) have no contract here.
+  if (!isDto && !isArray) return added;
+  if (isDto) {
+    for (const property of requiredProperties(cls)) {
+      if (holder[property] === undefined && !existing.has(property)) {
+        added.push({ property, value: undefined, constraints: { ...REQUIRED }, children: [] });
+      }
+    }
+  }
+  for (const property of Object.keys(holder)) {
+    if (existing.has(property)) continue;
+    const value = holder[property];
+    if (value === null) {
+      if (isDto && isKnownProperty(cls, property) && !isNullableProperty(cls, property)) {
+        added.push({ property, value, constraints: { ...NOT_NULL }, children: [] });
+      }
+    } else if (Array.isArray(value) || (isRecord(value) && hasValidationRules(value.constructor))) {
+      const children = omittedErrors(
+        value as Record<string, unknown>,
+        isRecord(value) ? value.constructor : undefined,
+        new Map(),
+      );
+      if (children.length) added.push({ property, value, children });
+    }
+  }
+  return added;
+}
+
+/** Problems visible in the plain value itself, before class-transformer and class-validator see it. */
+function shapeErrors(cls: Parameters<typeof isKnownProperty>[0], value: Json, type: ArgumentMetadata['type']) {
+  const errors: FieldError[] = [];
+  for (const key of Object.keys(value)) {
+    if (!isKnownProperty(cls, key)) errors.push({ field: key, message: UNKNOWN.whitelistValidation });
+    else if (type === 'query' && Array.isArray(value[key]) && !isArrayProperty(cls, key)) {
+      errors.push({ field: key, message: 'must be given once' });
+    }
+  }
+  return errors;
+}
+
+/** Adds errors for fields not yet listed, keeping the list bounded. */
+function withErrors(error: AppError, more: FieldError[]): AppError {
+  const listed = new Set(error.errors.map((e) => e.field));
+  const merged = fieldErrors([...error.errors, ...more.filter((e) => !listed.has(e.field))]);
+  const omitted = Number(error.details.omitted_errors ?? 0) + Number(merged.details.omitted_errors ?? 0);
+  if (omitted) merged.details.omitted_errors = omitted;
+  return merged;
+}
+
+/**
+ * The global pipe. Before class-transformer sees a value it refuses a body that is not a JSON
+ * object, and a flood of undeclared fields at once (class-transformer's cost grows with the square
+ * of an object's keys). Then it validates, converting query strings to the declared types, applies
+ * the presence rules above and reports every invalid field at once: undeclared ones too, including
+ * names class-validator passes over (`constructor`), and repeated query parameters the contract
+ * declares as single values.
+ */
+export class PlughubValidationPipe extends ValidationPipe {
+  constructor() {
+    super({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      transform: true,
+      transformOptions: { enableImplicitConversion: false },
+      validationError: { target: false, value: false },
+      exceptionFactory: (errors) => fieldErrors(flattenValidationErrors(errors)),
+    });
+  }
+
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    const metatype = metadata.metatype;
+    if (!metatype || !this.toValidate(metadata) || !hasValidationRules(metatype)) {
+      return super.transform(value, metadata);
+    }
+    if (metadata.type === 'body' && value !== undefined && !isRecord(value)) {
+      throw new AppError('VALIDATION_ERROR', 'The body must be a JSON object.', [], { reason: 'body_not_object' });
+    }
+    const early = isRecord(value) ? shapeErrors(metatype, value, metadata.type) : [];
+    if (early.length > MAX_FIELD_ERRORS) throw fieldErrors(early);
+    let result: unknown;
+    try {
+      result = await super.transform(value, metadata);
+    } catch (err) {
+      if (early.length && err instanceof AppError && err.code === 'VALIDATION_ERROR') throw withErrors(err, early);
+      throw err;
+    }
+    if (early.length) throw fieldErrors(early);
+    return result;
+  }
+
+  protected override async validate(object: object, options?: ValidatorOptions): Promise<ValidationError[]> {
+    return applyPresenceRules(object, await super.validate(object, options));
+  }
+}
+
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
-    whitelist: true,
-    forbidNonWhitelisted: true,
-    transform: true,
-    transformOptions: { enableImplicitConversion: false },
-    validationError: { target: false, value: false },
-    exceptionFactory: (errors) => validationError(flattenValidationErrors(errors)),
-  });
+  return new PlughubValidationPipe();
 }
