@@ -8,8 +8,14 @@ export const SETTING_KEY_PATTERN = '^[a-z][a-z0-9_]*$';
 export const HOST_PATTERN = '^(\\*\\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[0-9]{1,5})?$';
 const EVENT_TYPE_PATTERN = '^[a-z0-9][a-z0-9_-]*(\\.[a-z0-9][a-z0-9_-]*)*$';
 const SUBSCRIPTION_PATTERN = '^([a-z0-9][a-z0-9_-]*)(\\.[a-z0-9][a-z0-9_-]*)*(\\.\\*)?$|^\\*$';
-/** A relative file path inside the plugin package, without `..` segments. */
-const PACKAGE_PATH_PATTERN = '^(?!/)(?!.*(^|/)\\.\\.(/|$))[A-Za-z0-9._/-]+$';
+/**
+ * A relative file path inside the plugin package, without `..` segments or a trailing slash, that
+ * the packager can write as a ustar entry below `package/`: the whole name fits the 100-byte name
+ * field (92 characters after `package/`), or it splits at its last slash into a directory of at most
+ * 147 characters (155 with `package/`, the prefix field) and a file name of at most 100.
+ */
+export const PACKAGE_PATH_PATTERN =
+  '^(?=.{1,92}$|.{0,147}/[^/]{1,100}$)(?!/)(?!.*(^|/)\\.\\.(/|$))(?!.*/$)[A-Za-z0-9._/-]+$';
 
 const eventList = (pattern: string) => ({
   type: 'array',

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CAPABILITIES, CAPABILITY_CATALOGUE } from './capabilities.js';
+import { PACKAGE_PATH_PATTERN } from './manifest.schema.js';
 import { validateManifest } from './manifest.validator.js';
 import { isUrlAllowed, matchesEventType } from './permissions.js';
 
@@ -88,6 +89,12 @@ describe('validateManifest', () => {
     ['homepage', 'not a url'],
     ['icon', '../secret.svg'],
     ['icon', '/etc/passwd'],
+    // Paths the packager could not write as a ustar entry below package/ (see PACKAGE_PATH_PATTERN).
+    ['icon', 'i'.repeat(93)],
+    ['runtime.entry', 'r'.repeat(150)],
+    ['runtime.entry', `${'d'.repeat(148)}/runner.js`],
+    ['runtime.entry', `dist/${'r'.repeat(101)}`],
+    ['runtime.entry', 'dist/'],
     ['tags', ['a', 'a']],
     ['tags.0', 'Has Space'],
     ['category', 'UPPER'],
@@ -107,6 +114,36 @@ describe('validateManifest', () => {
       target[keys.at(-1)!] = value;
     }
     expect(paths(manifest)).toContain(path);
+  });
+
+  it('accepts every package path the packager can write, up to 92 characters or split at a slash', () => {
+    for (const entry of ['r'.repeat(92), `${'d'.repeat(147)}/${'r'.repeat(52)}`, 'a/b/c.js', 'lib/x-1_2.mjs']) {
+      expect(validateManifest({ ...base(), runtime: { type: 'sandbox', entry } }), entry).toMatchObject({
+        valid: true,
+      });
+    }
+    // Whether `package/<path>` fits a ustar header as the packager splits it: whole in the 100-byte name,
+    // or cut at the last slash within the first 155 bytes, with at most 100 bytes after it.
+    const fitsUstar = (path: string) => {
+      const full = `package/${path}`;
+      if (full.length <= 100) return true;
+      const cut = full.lastIndexOf('/', 155);
+      return cut > 0 && full.length - cut - 1 <= 100;
+    };
+    // Segments of every length up to 120, so paths around every boundary (92, 147, 200) come up.
+    const segment = fc
+      .tuple(fc.integer({ min: 1, max: 120 }), fc.constantFrom('a', 'Z', '0', '_', '-', '.'))
+      .map(([n, c]) => c.repeat(n))
+      .filter((s) => s !== '..');
+    fc.assert(
+      fc.property(fc.array(segment, { minLength: 1, maxLength: 4 }), (segments) => {
+        const entry = segments.join('/');
+        const { valid } = validateManifest({ ...base(), runtime: { type: 'sandbox', entry } });
+        if (valid) expect(fitsUstar(entry)).toBe(true);
+        if (entry.length <= 92) expect(valid).toBe(true);
+        if (entry.length <= 200) expect(new RegExp(PACKAGE_PATH_PATTERN, 'u').test(entry)).toBe(valid);
+      }),
+    );
   });
 
   it('reports unknown properties with their own path', () => {
