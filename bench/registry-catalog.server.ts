@@ -58,7 +58,7 @@ async function seed(i: number): Promise<void> {
     runtime: { type: 'sandbox', entry: 'runner.js' },
   };
   const runner = Buffer.from(`export function onMessage(m) { return ${i}; }\n`);
-  const bytes = buildArtifact([
+  const bytes = await buildArtifact([
     { role: 'manifest', path: 'manifest.json', content: manifestBytes(manifest) },
     { role: 'runner', path: 'runner.js', content: runner },
   ]);

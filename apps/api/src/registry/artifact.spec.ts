@@ -10,12 +10,12 @@ const files = (runner: Buffer, icon: Buffer): PackageFile[] => [
 ];
 
 describe('artifact', () => {
-  it('is deterministic: the same input gives the same bytes and digest', () => {
-    const a = buildArtifact(files(Buffer.from('exports.x = 1;\n'), Buffer.from([0, 255, 1, 254])));
-    const b = buildArtifact(files(Buffer.from('exports.x = 1;\n'), Buffer.from([0, 255, 1, 254])));
+  it('is deterministic: the same input gives the same bytes and digest', async () => {
+    const a = await buildArtifact(files(Buffer.from('exports.x = 1;\n'), Buffer.from([0, 255, 1, 254])));
+    const b = await buildArtifact(files(Buffer.from('exports.x = 1;\n'), Buffer.from([0, 255, 1, 254])));
     expect(a.equals(b)).toBe(true);
     expect(digestOf(a)).toEqual(digestOf(b));
-    const c = buildArtifact(files(Buffer.from('exports.x = 2;\n'), Buffer.from([0, 255, 1, 254])));
+    const c = await buildArtifact(files(Buffer.from('exports.x = 2;\n'), Buffer.from([0, 255, 1, 254])));
     expect(digestOf(c).integrity).not.toBe(digestOf(a).integrity);
   });
 
@@ -26,19 +26,19 @@ describe('artifact', () => {
     expect(d.integrity).toMatch(/^sha512-[A-Za-z0-9+/]{86}==$/);
   });
 
-  it('round-trips any file bytes exactly, including long paths (property)', () => {
-    fc.assert(
-      fc.property(
+  it('round-trips any file bytes exactly, including long paths (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
         fc.uint8Array({ maxLength: 3000 }),
         fc.uint8Array({ maxLength: 1500 }),
         fc.stringMatching(/^[a-z0-9]{1,40}(\/[a-z0-9]{1,40}){0,3}\.js$/),
-        (runner, icon, path) => {
+        async (runner, icon, path) => {
           const input: PackageFile[] = [
             { role: 'manifest', path: 'manifest.json', content: Buffer.from('{}\n') },
             { role: 'runner', path, content: Buffer.from(runner) },
             { role: 'icon', path: 'icon.bin', content: Buffer.from(icon) },
           ];
-          const out = unpackArtifact(buildArtifact(input));
+          const out = unpackArtifact(await buildArtifact(input));
           expect([...out.keys()]).toEqual(['manifest.json', path, 'icon.bin']);
           expect(out.get(path)!.equals(Buffer.from(runner))).toBe(true);
           expect(out.get('icon.bin')!.equals(Buffer.from(icon))).toBe(true);

@@ -43,11 +43,11 @@ function decodeFiles(fileInputs: Partial<Record<FileRole, PluginFileInput>> | un
  * Validates manifest and files together, listing every problem at once (VALIDATION_ERROR), checks the upload
  * limit (PackageTooLargeError), then builds the reproducible artifact.
  */
-export function preparePackage(
+export async function preparePackage(
   manifestInput: unknown,
   fileInputs: Partial<Record<FileRole, PluginFileInput>> | undefined,
   uploadLimit: number,
-): PreparedPackage {
+): Promise<PreparedPackage> {
   const errors: FieldError[] = [];
   const result = validateManifest(manifestInput);
   if (!result.valid) {
@@ -77,7 +77,7 @@ export function preparePackage(
     }
     paths.add(f.path);
   }
-  const bytes = buildArtifact([{ role: 'manifest', path: 'manifest.json', content: mBytes }, ...files]);
+  const bytes = await buildArtifact([{ role: 'manifest', path: 'manifest.json', content: mBytes }, ...files]);
   return { manifest, files, artifact: { bytes, ...digestOf(bytes) } };
 }
 

@@ -49,7 +49,7 @@ export class PublishingService {
   ) {}
 
   async publish(caller: AuthUser, dto: PublishPluginDto): Promise<PublishResultResponseDto> {
-    const prepared = preparePackage(dto.manifest, dto.files, this.config.uploadBytes);
+    const prepared = await preparePackage(dto.manifest, dto.files, this.config.uploadBytes);
     const { key } = prepared.manifest;
     const viewer = await this.registry.viewer(caller);
     if (key.split('.')[0] === RESERVED_PUBLISHER && !viewer.isAdmin)
@@ -100,7 +100,7 @@ export class PublishingService {
     const inputs = Object.fromEntries(
       Object.entries(files).map(([role, bytes]) => [role, { content: bytes.toString('base64'), encoding: 'base64' }]),
     ) as Partial<Record<FileRole, PluginFileInput>>;
-    const prepared = preparePackage(manifestJson, inputs, this.config.uploadBytes);
+    const prepared = await preparePackage(manifestJson, inputs, this.config.uploadBytes);
     const { key, version } = prepared.manifest;
     const existing = await this.plugins.find(key);
     if (existing && (existing.ownerType !== 'system' || existing.deletedAt)) return false;

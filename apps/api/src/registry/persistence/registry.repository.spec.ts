@@ -39,8 +39,10 @@ const newPlugin = (key: string, p: Partial<NewPlugin> = {}): NewPlugin => ({
   createdBy: 'u1',
   ...p,
 });
-const newVersion = (key: string, version: string, versionKey = version): NewVersion => {
-  const bytes = buildArtifact([{ role: 'manifest', path: 'manifest.json', content: manifestBytes({ key, version }) }]);
+const newVersion = async (key: string, version: string, versionKey = version): Promise<NewVersion> => {
+  const bytes = await buildArtifact([
+    { role: 'manifest', path: 'manifest.json', content: manifestBytes({ key, version }) },
+  ]);
   return {
     key,
     version,
@@ -134,8 +136,8 @@ describe('PluginRepository', () => {
 describe('PluginVersionRepository', () => {
   it('refuses a version published again with other build metadata as version_reused', async () => {
     const key = fresh('ver');
-    await versions.insert(newVersion(key, '1.0.0+a', '1.0.0'), new Date());
-    await expect(versions.insert(newVersion(key, '1.0.0+b', '1.0.0'), new Date())).rejects.toMatchObject({
+    await versions.insert(await newVersion(key, '1.0.0+a', '1.0.0'), new Date());
+    await expect(versions.insert(await newVersion(key, '1.0.0+b', '1.0.0'), new Date())).rejects.toMatchObject({
       code: 'CONFLICT',
       details: { reason: 'version_reused' },
     });
@@ -143,7 +145,7 @@ describe('PluginVersionRepository', () => {
 
   it('changes a version only while it is in one of the given states', async () => {
     const key = fresh('cas');
-    await versions.insert(newVersion(key, '1.0.0'), new Date());
+    await versions.insert(await newVersion(key, '1.0.0'), new Date());
     const refused = await versions.update(key, '1.0.0', { status: 'pending' }, ['draft']);
     const done = await versions.update(key, '1.0.0', { deprecated: 'old' });
     expect([refused, done?.deprecated]).toEqual([null, 'old']);
@@ -151,7 +153,7 @@ describe('PluginVersionRepository', () => {
 
   it('gives back the artifact byte for byte, and versions without it', async () => {
     const key = fresh('art');
-    const input = newVersion(key, '1.0.0');
+    const input = await newVersion(key, '1.0.0');
     await versions.insert(input, new Date());
     const [artifact, listed] = [await versions.artifact(key, '1.0.0'), await versions.list(key)];
     expect([artifact?.bytes.equals(input.artifact.bytes), listed.map((v) => v.version)]).toEqual([true, ['1.0.0']]);
@@ -161,9 +163,9 @@ describe('PluginVersionRepository', () => {
 describe('PluginVersionRepository for installs', () => {
   it('lists the versions of several plugins at once', async () => {
     const [a, b] = [fresh('wave'), fresh('wave')];
-    await versions.insert(newVersion(a, '1.0.0'), new Date());
-    await versions.insert(newVersion(a, '1.1.0'), new Date());
-    await versions.insert(newVersion(b, '2.0.0'), new Date());
+    await versions.insert(await newVersion(a, '1.0.0'), new Date());
+    await versions.insert(await newVersion(a, '1.1.0'), new Date());
+    await versions.insert(await newVersion(b, '2.0.0'), new Date());
     const listed = await versions.listMany([a, b]);
     expect(listed.map((v) => `${v.key}@${v.version}`).sort()).toEqual([`${a}@1.0.0`, `${a}@1.1.0`, `${b}@2.0.0`]);
   });
@@ -175,7 +177,7 @@ describe('PluginVersionRepository for installs', () => {
     const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
     await versions.insert(
       {
-        ...newVersion(key, '1.0.0'),
+        ...(await newVersion(key, '1.0.0')),
         files: [
           { role: 'readme', path: 'README.md', size: readme.length, sha256: sha(readme), content: readme },
           { role: 'runner', path: 'runner.js', size: runner.length, sha256: sha(runner), content: runner },
@@ -192,7 +194,7 @@ describe('PluginVersionRepository for installs', () => {
 
   it('says a package without a runner has none', async () => {
     const key = fresh('norun');
-    await versions.insert(newVersion(key, '1.0.0'), new Date());
+    await versions.insert(await newVersion(key, '1.0.0'), new Date());
     expect((await versions.loadable(key, '1.0.0'))?.runner).toBeNull();
   });
 });
