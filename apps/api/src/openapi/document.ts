@@ -48,21 +48,50 @@ export const TAGS: Record<string, string> = {
 };
 
 /** Reusable error responses, all with the one Error body. */
-const ERROR_RESPONSES: Record<string, { name: string; description: string }> = {
+const ERROR_RESPONSES: Record<string, { name: string; description: string; headers?: Json }> = {
   '400': {
     name: 'BadRequest',
-    description: 'Invalid input (VALIDATION_ERROR and other 400 codes); `errors` lists each bad field.',
+    description:
+      'Invalid input (VALIDATION_ERROR and other 400 codes); `errors` lists each bad field (at most 100, ' +
+      '`details.omitted_errors` counts the rest). A request refused as a whole says why in `details.reason`: ' +
+      '`body_not_object`, `body_too_large` (over 64 KiB; an upload over its limit is LIMIT_EXCEEDED), ' +
+      '`body_too_deep` (over 32 levels), `too_many_keys` (over 500 in an object or 5,000 in all), ' +
+      '`too_many_values` (over 100,000), `invalid_json`, `invalid_unicode` (a lone surrogate), ' +
+      '`forbidden_key` (`__proto__`, or a key holding NUL), `malformed_body`, `malformed_url`, ' +
+      '`headers_too_large` (request line and headers over 16 KiB).',
   },
-  '401': { name: 'Unauthenticated', description: 'Missing or invalid credentials (UNAUTHENTICATED).' },
+  '401': {
+    name: 'Unauthenticated',
+    description: 'Missing or invalid credentials (UNAUTHENTICATED).',
+    headers: {
+      'WWW-Authenticate': {
+        description: 'The accepted schemes: `Bearer realm="plughub", Token realm="plughub"`.',
+        schema: { type: 'string' },
+      },
+    },
+  },
   '403': { name: 'Forbidden', description: 'Authenticated, but not allowed (FORBIDDEN, PLUGIN_PERMISSION_DENIED).' },
   '404': {
     name: 'NotFound',
     description: 'No such resource, or one the caller may not see (NOT_FOUND, PLUGIN_NOT_FOUND).',
   },
+  '405': {
+    name: 'MethodNotAllowed',
+    description:
+      'The path exists but not with this method (METHOD_NOT_ALLOWED); `Allow` and `details.allow` list its methods.',
+    headers: {
+      Allow: { description: 'The methods this path supports, e.g. `GET, HEAD, POST`.', schema: { type: 'string' } },
+    },
+  },
   '408': { name: 'Timeout', description: 'A plugin did not answer in time (PLUGIN_COMMUNICATION_TIMEOUT).' },
   '409': {
     name: 'Conflict',
     description: 'The request conflicts with the current state (CONFLICT and plugin 409 codes).',
+  },
+  '414': { name: 'UriTooLong', description: 'A path parameter is longer than 100 characters (URI_TOO_LONG).' },
+  '415': {
+    name: 'UnsupportedMediaType',
+    description: 'The body is not JSON (UNSUPPORTED_MEDIA_TYPE): send `Content-Type: application/json`.',
   },
   '422': { name: 'LimitExceeded', description: 'A size, quota or plan limit was exceeded (LIMIT_EXCEEDED).' },
   '429': { name: 'RateLimited', description: 'Too many requests (RATE_LIMITED).' },
@@ -163,9 +192,13 @@ export function finalizeDocument(doc: Document): Document {
   doc.components.responses = Object.fromEntries(
     Object.values(ERROR_RESPONSES)
       .filter(({ name }) => used.includes(`"#/components/responses/${name}"`))
-      .map(({ name, description }) => [
+      .map(({ name, description, headers }) => [
         name,
-        { description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+        {
+          description,
+          ...(headers ? { headers } : {}),
+          content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+        },
       ]),
   );
   doc.tags = Object.entries(TAGS).map(([name, description]) => ({ name, description }));
@@ -198,8 +231,12 @@ function completeOperation(op: Operation, path: string, method: string): string 
   op.security = auth.security;
   if (auth.requiredRoles.length) op['x-required-roles'] = auth.requiredRoles;
 
+  // What the HTTP layer answers before any handler runs: a path served under other methods, an
+  // over-long path parameter, a body that is not JSON (any method but GET may carry one).
   const declared = (op[ERROR_STATUSES_EXTENSION] ?? []) as number[];
-  const codes = ['400', '404', '500', ...declared.map(String)];
+  const codes = ['400', '404', '405', '500', ...declared.map(String)];
+  if (path.includes('{')) codes.push('414');
+  if (method !== 'get') codes.push('415');
   delete op[ERROR_STATUSES_EXTENSION];
   if (auth.unauthenticated) codes.push('401');
   if (auth.forbidden) codes.push('403');
