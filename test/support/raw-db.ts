@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import { getConnectionToken } from '@nestjs/mongoose';
 import type { Connection } from 'mongoose';
@@ -48,4 +49,26 @@ export async function rawUpdateMany(
   const db = app.get<Connection>(getConnectionToken()).db;
   if (!db) throw new Error('the app has no open database connection');
   return (await db.collection(collection).updateMany(filter, { $set: set })).modifiedCount;
+}
+
+/**
+ * A digest of every stored document (their BSON bytes as stored, collections by name, documents in `_id` order):
+ * cheaper than a snapshot when a test compares before and after thousands of times (the contract fuzz). Equal
+ * digests mean nothing was stored.
+ */
+export async function rawFingerprint(app: INestApplication): Promise<string> {
+  const db = app.get<Connection>(getConnectionToken()).db;
+  if (!db) throw new Error('the app has no open database connection');
+  const names = (await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name).sort();
+  const contents = await Promise.all(
+    names.map(
+      (name) => db.collection(name).find({}, { raw: true }).sort({ _id: 1 }).toArray() as unknown as Promise<Buffer[]>,
+    ),
+  );
+  const hash = createHash('sha256');
+  names.forEach((name, i) => {
+    hash.update(`\u0000${name}\u0000`);
+    for (const bytes of contents[i]) hash.update(bytes);
+  });
+  return hash.digest('hex');
 }
