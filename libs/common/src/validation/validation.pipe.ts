@@ -157,7 +157,7 @@ export class PlughubValidationPipe extends ValidationPipe {
     if (!metatype || !this.toValidate(metadata) || !hasValidationRules(metatype)) {
       return super.transform(value, metadata);
     }
-    if (metadata.type === 'body' && value !== undefined && !isRecord(value)) {
+    if (metadata.type === 'body' && !metadata.data && value !== undefined && !isRecord(value)) {
       throw new AppError('VALIDATION_ERROR', 'The body must be a JSON object.', [], { reason: 'body_not_object' });
     }
     const early = isRecord(value) ? shapeErrors(metatype, value, metadata.type) : [];
