@@ -14,7 +14,8 @@ export type BodyProfile = 'default' | 'upload';
 
 /**
  * Marks a route that takes an upload-sized body (a plugin package); every other route gets
- * DEFAULT_BODY_BYTES. The limit itself is configuration (PLUGHUB_MAX_UPLOAD_BYTES).
+ * DEFAULT_BODY_BYTES. The limit itself is configuration (PLUGHUB_MAX_UPLOAD_BYTES). Such a route is
+ * authenticated: a request without an Authorization header is refused before its body is read.
  */
 export function UploadBody() {
   return RouteConfig({ [BODY_PROFILE_CONFIG]: 'upload' satisfies BodyProfile });

@@ -1,6 +1,6 @@
 import type { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { FastifyServerOptions } from 'fastify';
-import { AppError } from '../errors/app-error.js';
+import { AppError, unauthenticated } from '../errors/app-error.js';
 import { sendError } from '../errors/all-exceptions.filter.js';
 import type { JsonLogger } from '../logging/json-logger.js';
 import { bodyProfileOf, DEFAULT_BODY_BYTES } from './body-limits.js';
@@ -32,9 +32,10 @@ export function hardenedFastifyOptions(
 
 /**
  * Installs what every request meets before a controller sees it: per-route body limits (small but
- * for @UploadBody() routes), a JSON parser that refuses deep or key-heavy bodies before building
- * them, 415 for any other content type, and 405 with Allow for a path served under other methods.
- * Call it on the adapter before the Nest app is created from it.
+ * for @UploadBody() routes, which also refuse a request without credentials before reading it), a
+ * JSON parser that refuses deep or key-heavy bodies before building them, 415 for any other content
+ * type, and 405 with Allow for a path served under other methods. Call it on the adapter before the
+ * Nest app is created from it.
  */
 export function installHttpGuards(adapter: FastifyAdapter, options: HttpGuardOptions): void {
   const fastify = adapter.getInstance();
@@ -50,12 +51,17 @@ export function installHttpGuards(adapter: FastifyAdapter, options: HttpGuardOpt
 
   fastify.addHook('onRequest', (request, reply, done) => {
     const allow = request.is404 ? routes.allowedFor(request.url) : [];
-    if (allow.length === 0) {
-      done();
+    if (allow.length) {
+      const message = `${request.method} is not supported on this path.`;
+      sendError(new AppError('METHOD_NOT_ALLOWED', message, [], { allow }), request, reply, logger);
       return;
     }
-    const error = new AppError('METHOD_NOT_ALLOWED', `${request.method} is not supported on this path.`, [], { allow });
-    sendError(error, request, reply, logger);
+    // Reading and parsing megabytes for a caller the guard will refuse anyway is work for anyone.
+    if (bodyProfileOf(request.routeOptions.config) === 'upload' && !request.headers.authorization) {
+      sendError(unauthenticated(), request, reply, logger);
+      return;
+    }
+    done();
   });
 
   const parse = (_request: unknown, body: string | Buffer, done: (err: Error | null, body?: unknown) => void) => {

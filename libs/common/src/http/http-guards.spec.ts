@@ -1,0 +1,85 @@
+import { Readable } from 'node:stream';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sendError } from '../errors/all-exceptions.filter.js';
+import { JsonLogger, LogOutput } from '../logging/json-logger.js';
+import { BODY_PROFILE_CONFIG, DEFAULT_BODY_BYTES } from './body-limits.js';
+import { hardenedFastifyOptions, installHttpGuards } from './http-guards.js';
+
+const UPLOAD_BYTES = 256 * 1024;
+
+describe('installHttpGuards', () => {
+  let app: FastifyInstance;
+
+  beforeAll(async () => {
+    const logger = new JsonLogger(new LogOutput('silent'));
+    const adapter = new FastifyAdapter({
+      ...hardenedFastifyOptions(logger),
+      routerOptions: { ignoreTrailingSlash: true },
+    });
+    installHttpGuards(adapter, { uploadBodyBytes: UPLOAD_BYTES, logger });
+    app = adapter.getInstance();
+    // What Nest does with errors raised before a handler: the one envelope.
+    app.setErrorHandler((err, request, reply) => sendError(err, request, reply, logger));
+    app.get('/items', () => ({ ok: true }));
+    app.post('/items', (request) => ({ body: request.body ?? null }));
+    app.post('/upload', { config: { [BODY_PROFILE_CONFIG]: 'upload' } }, (request) => ({
+      size: JSON.stringify(request.body).length,
+    }));
+    await app.ready();
+  });
+  afterAll(() => app.close());
+
+  const post = (url: string, payload: string | Readable, headers: Record<string, string> = {}) =>
+    app.inject({ method: 'POST', url, payload, headers: { 'content-type': 'application/json', ...headers } });
+
+  it('answers 405 with Allow for a path served under other methods, 404 for no path at all', async () => {
+    const res = await app.inject({ method: 'DELETE', url: '/items/' });
+    expect(res.statusCode).toBe(405);
+    expect(res.headers.allow).toBe('GET, HEAD, POST');
+    expect(res.json()).toMatchObject({
+      code: 'METHOD_NOT_ALLOWED',
+      status: 405,
+      details: { allow: ['GET', 'HEAD', 'POST'] },
+    });
+    expect((await app.inject({ method: 'DELETE', url: '/nothing' })).statusCode).toBe(404);
+  });
+
+  it('takes JSON only (415 otherwise), and an empty JSON body as no body', async () => {
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'application/octet-stream']) {
+      const res = await post('/items', 'a=1', { 'content-type': type });
+      expect([res.statusCode, res.json<{ code: string }>().code]).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);
+    }
+    expect((await post('/items', '')).json()).toEqual({ body: null });
+    expect((await post('/items', '{"a":1}', { 'content-type': 'application/merge-patch+json' })).json()).toEqual({
+      body: { a: 1 },
+    });
+  });
+
+  it('limits bodies to 64 KiB, except on upload routes, which get their own limit', async () => {
+    const sized = (n: number) => JSON.stringify({ s: 'x'.repeat(n - 8) });
+    expect((await post('/items', sized(DEFAULT_BODY_BYTES))).statusCode).toBe(200);
+    const big = await post('/items', sized(DEFAULT_BODY_BYTES + 1));
+    expect(big.json()).toMatchObject({ code: 'VALIDATION_ERROR', status: 400, details: { reason: 'body_too_large' } });
+    const auth = { authorization: 'Bearer x' };
+    expect((await post('/upload', sized(UPLOAD_BYTES), auth)).statusCode).toBe(200);
+    const over = await post('/upload', sized(UPLOAD_BYTES + 1), auth);
+    expect(over.json()).toMatchObject({ code: 'LIMIT_EXCEEDED', status: 422, details: { reason: 'body_too_large' } });
+  });
+
+  it('never reads an upload from a caller without credentials', async () => {
+    let read = false;
+    const body = new Readable({
+      read() {
+        read = true;
+        this.push('{}');
+        this.push(null);
+      },
+    });
+    const res = await post('/upload', body);
+    expect(res.statusCode).toBe(401);
+    expect(res.headers['www-authenticate']).toMatch(/^Bearer /);
+    expect(read).toBe(false);
+  });
+});
