@@ -9,6 +9,6 @@ describe('isBase64', () => {
   });
 
   it('refuses anything else', () => {
-    for (const s of ['Q', 'QQ=', 'Q===', '****', 'QU=D', 'QUJD\n']) expect(isBase64(s)).toBe(false);
+    for (const s of ['Q', 'QQ=', 'Q===', '****', 'QU=D', 'QUJD\n', 'Q-_D', 'QR==']) expect(isBase64(s)).toBe(false);
   });
 });
