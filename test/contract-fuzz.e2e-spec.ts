@@ -341,6 +341,9 @@ function bodyPayload(field: Field, kind: Kind): fc.Arbitrary<Payload> {
   }
 }
 
+/** A value as query text; objects as JSON (String() throws on one whose `toString` key is a number). */
+const asText = (v: unknown): string => (typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v));
+
 /** Payloads for a query field: text, or repeated text. */
 function queryPayload(field: Field, kind: Kind): fc.Arbitrary<Payload> {
   const s = field.schema;
@@ -352,7 +355,7 @@ function queryPayload(field: Field, kind: Kind): fc.Arbitrary<Payload> {
         ? fc.constantFrom('abc', '1.5x', 'true1', '{}', '[]')
         : fc.array(fc.string({ maxLength: 5 }), { minLength: 2, maxLength: 4 });
     case 'out_of_range':
-      return outOfRange(s).map((v) => (Array.isArray(v) ? v.map(String) : String(v)));
+      return outOfRange(s).map((v) => (Array.isArray(v) ? v.map(asText) : asText(v)));
     case 'over_long':
       return fc.integer({ min: 1_000, max: 20_000 }).map((n) => 'q'.repeat(n));
     case 'deep':
@@ -450,14 +453,19 @@ function buildRequest(op: Operation, fixtures: Record<string, string>, c: Case):
   } else if (c.field.location === 'query') {
     if (c.kind === 'unknown') {
       const [key, value] = c.payload as [string, string];
-      if (!op.query.some((q) => q.name === key)) {
+      // Fastify's query parser drops `__proto__` itself: the server never sees that one.
+      if (!op.query.some((q) => q.name === key) && key !== '__proto__') {
         query[encodeURIComponent(key)] = value; // the client encodes values, not names
         mustRefuse = true; // list queries are closed DTOs, as bodies are
       }
     } else {
       const name = c.field.path[0];
-      query[name] = c.payload as string | string[];
-      mustRefuse = !conforms(c.field.schema, fromQuery(c.field.schema, query[name]));
+      const value = c.payload as string | string[];
+      // An empty list is no parameter at all in a query string.
+      if (!Array.isArray(value) || value.length) {
+        query[name] = value;
+        mustRefuse = !conforms(c.field.schema, fromQuery(c.field.schema, value));
+      }
     }
   } else if (c.field.location === 'path') {
     path[c.field.path[0]] = String(c.payload);
@@ -519,6 +527,9 @@ describe('every operation of the contract, fed hostile input', () => {
     const where = `${op.method.toUpperCase()} ${op.path} ${c.field.location}:${c.field.path.join('.') || '(root)'} ${c.kind}`;
     const { response, body } = await send(op, request);
     const status = response.status;
+    // Taken before judging, so one failure does not make every later request look guilty.
+    const before = fingerprint;
+    fingerprint = await rawFingerprint(t.app);
     expect(status, `${where} answered ${status}: ${JSON.stringify(body)?.slice(0, 300)}`).toBeLessThan(500);
     if (request.mustRefuse) expect(status, `${where} must be refused`).toBeGreaterThanOrEqual(400);
     expect(checkResponse(op.method, op.path, status, body), where).toEqual([]);
@@ -527,9 +538,7 @@ describe('every operation of the contract, fed hostile input', () => {
       expect(ERROR_CODES, where).toContain(envelope.code);
       expect([envelope.status, ERROR_STATUS[envelope.code]], where).toEqual([status, status]);
       expect(envelope.request_id, where).toBe(response.headers.get('x-request-id'));
-      expect(await rawFingerprint(t.app), `${where} stored something although refused`).toBe(fingerprint);
-    } else {
-      fingerprint = await rawFingerprint(t.app);
+      expect(fingerprint, `${where} stored something although refused`).toBe(before);
     }
   }
 
