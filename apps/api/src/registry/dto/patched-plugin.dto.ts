@@ -53,14 +53,14 @@ export class PatchedPluginDto {
   @ApiPropertyOptional({ type: String, nullable: true })
   @IsOptional()
   @ValidateIf((_o, v) => v !== null)
-  @IsUrl({ protocols: ['http', 'https'], require_tld: false })
+  @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false })
   homepage?: string | null;
 
   /** Source repository URL, or null. */
   @ApiPropertyOptional({ type: String, nullable: true })
   @IsOptional()
   @ValidateIf((_o, v) => v !== null)
-  @IsUrl({ protocols: ['http', 'https'], require_tld: false })
+  @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false })
   repository?: string | null;
 
   /** Visibility. Org scope needs an organisation owner; org and public scope need the publisher role. */
