@@ -4,18 +4,15 @@ import { Transform } from 'class-transformer';
 import { IsBoolean, IsInt, IsOptional, Max, Min } from 'class-validator';
 
 /**
- * Query-string booleans: `true/false/1/0` become booleans, anything else stays a string and fails
- * `IsBoolean`, so `?active=maybe` is a validation error rather than silently false.
+ * Query-string booleans: `true` and `false`, as the contract's `type: boolean` says; anything else
+ * (`1`, `yes`, `maybe`) stays a string and fails `IsBoolean`, so it is a validation error rather
+ * than silently true or false.
  */
 export function QueryBoolean(description?: string) {
   return applyDecorators(
     ApiPropertyOptional({ type: Boolean, description }),
     IsOptional(),
-    Transform(({ value }: { value: unknown }) => {
-      if (value === 'true' || value === '1' || value === true) return true;
-      if (value === 'false' || value === '0' || value === false) return false;
-      return value;
-    }),
+    Transform(({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value)),
     IsBoolean(),
   );
 }

@@ -14,7 +14,7 @@ import {
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../errors/app-error.js';
-import { QueryInt } from './decorators.js';
+import { QueryBoolean, QueryInt } from './decorators.js';
 import { createValidationPipe, MAX_FIELD_ERRORS } from './validation.pipe.js';
 
 class Inner {
@@ -67,6 +67,9 @@ class Outer {
 class Query {
   @QueryInt({ min: 1 })
   limit?: number;
+
+  @QueryBoolean()
+  active?: boolean;
 }
 
 const pipe = createValidationPipe();
@@ -144,6 +147,14 @@ describe('the global validation pipe', () => {
     await expect(run({ limit: '5' }, 'query', Query)).resolves.toEqual({ limit: 5 });
     const huge: unknown = await run({ limit: '99999999999999999999' }, 'query', Query).catch((e: unknown) => e);
     expect((huge as AppError).errors.map((e) => e.field)).toEqual(['limit']);
+    await expect(run({ active: 'false' }, 'query', Query)).resolves.toEqual({ active: false });
+    for (const active of ['1', '0', 'yes', '', ['true', 'true']]) {
+      const err: unknown = await run({ active }, 'query', Query).catch((e: unknown) => e);
+      expect(
+        (err as AppError).errors.map((e) => e.field),
+        JSON.stringify(active),
+      ).toEqual(['active']);
+    }
     const err: unknown = await run({ limit: '0' }, 'query', Query).catch((e: unknown) => e);
     expect((err as AppError).errors.map((e) => e.field)).toEqual(['limit']);
   });
