@@ -193,6 +193,8 @@ interface Operation extends SpecOperation {
   query: Array<{ name: string; schema: Schema; required: boolean }>;
   pathParams: Array<{ name: string; schema: Schema }>;
   fields: Field[];
+  /** A success answers a stream that does not end (Server-Sent Events): judged by its status and headers. */
+  streams: boolean;
 }
 
 function describeOperation(op: SpecOperation): Operation {
@@ -211,7 +213,10 @@ function describeOperation(op: SpecOperation): Operation {
     ...pathParams.map((p): Field => ({ location: 'path', path: [p.name], schema: p.schema, containers: [] })),
   ];
   if (query.length) fields.push({ location: 'query', path: [], schema: {}, containers: [], isContainer: true });
-  return { ...op, bodySchema, query, pathParams, fields };
+  const streams = Object.entries(op.op.responses).some(
+    ([status, response]) => status.startsWith('2') && 'text/event-stream' in ((response.content as Json) ?? {}),
+  );
+  return { ...op, bodySchema, query, pathParams, fields, streams };
 }
 
 // ---- mutations -----------------------------------------------------------------------------------------
@@ -522,8 +527,11 @@ describe('every operation of the contract, fed hostile input', () => {
     const call = (client as unknown as Record<string, Call>)[op.method.toUpperCase()];
     const { response, data, error } = await call(op.path, {
       params: { path: request.path, query: request.query },
+      ...(op.streams ? { parseAs: 'stream' } : {}),
       ...(request.bodyText === undefined ? {} : { body: request.body, bodySerializer: () => request.bodyText }),
     });
+    // An accepted stream stays open: close it, or the app cannot shut down.
+    if (data instanceof ReadableStream) await data.cancel();
     const type = response.headers.get('content-type') ?? '';
     return { response, body: type.includes('json') ? (data ?? error) : undefined };
   }
