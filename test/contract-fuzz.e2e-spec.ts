@@ -173,7 +173,8 @@ interface Field {
 function bodyFields(schema: Schema, path: string[] = [], containers: Schema[] = [], depth = 0): Field[] {
   const s = resolve(schema);
   // A free-form object (the manifest) takes any key: adding odd ones must still not break anything.
-  if (isFreeForm(s) && path.length) return [{ location: 'body', path, schema: s, containers, isContainer: true }];
+  if (isFreeForm(s) && path.length)
+    return [{ location: 'body', path, schema: s, containers: [...containers, s], isContainer: true }];
   if (depth > 4 || !isObject(s.properties)) return [];
   const chain = [...containers, s];
   const out: Field[] = [{ location: 'body', path, schema: s, containers: chain, isContainer: true }];
