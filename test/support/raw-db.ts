@@ -54,12 +54,20 @@ export async function rawUpdateMany(
 /**
  * A digest of every stored document (their BSON bytes as stored, collections by name, documents in `_id` order):
  * cheaper than a snapshot when a test compares before and after thousands of times (the contract fuzz). Equal
- * digests mean nothing was stored.
+ * digests mean nothing was stored. `except` leaves out collections the app writes on its own time (telemetry and
+ * the event log, flushed after the request that caused them has answered).
  */
-export async function rawFingerprint(app: INestApplication): Promise<string> {
+export async function rawFingerprint(
+  app: INestApplication,
+  options: { except?: readonly string[] } = {},
+): Promise<string> {
   const db = app.get<Connection>(getConnectionToken()).db;
   if (!db) throw new Error('the app has no open database connection');
-  const names = (await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name).sort();
+  const skip = new Set(options.except ?? []);
+  const names = (await db.listCollections({}, { nameOnly: true }).toArray())
+    .map((c) => c.name)
+    .filter((name) => !skip.has(name))
+    .sort();
   const contents = await Promise.all(
     names.map(
       (name) => db.collection(name).find({}, { raw: true }).sort({ _id: 1 }).toArray() as unknown as Promise<Buffer[]>,
