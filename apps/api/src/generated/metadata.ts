@@ -51,11 +51,14 @@ export default async () => {
                   'PLUGIN_PERMISSION_DENIED',
                   'NOT_FOUND',
                   'PLUGIN_NOT_FOUND',
+                  'METHOD_NOT_ALLOWED',
                   'PLUGIN_COMMUNICATION_TIMEOUT',
                   'CONFLICT',
                   'PLUGIN_ALREADY_INSTALLED',
                   'PLUGIN_DEPENDENCY_ERROR',
                   'PLUGIN_KILLED',
+                  'URI_TOO_LONG',
+                  'UNSUPPORTED_MEDIA_TYPE',
                   'LIMIT_EXCEEDED',
                   'RATE_LIMITED',
                   'INTERNAL',
@@ -994,7 +997,7 @@ export default async () => {
               source: {
                 required: false,
                 description: 'Where the package comes from: `store` (the registry, the default).',
-                enum: ['store', 'url', 'upload'],
+                enum: ['upload', 'url', 'store'],
               },
               config: {
                 required: false,
@@ -1210,7 +1213,7 @@ export default async () => {
               source: {
                 required: true,
                 description: 'Where it came from: store, upload, url or builtin.',
-                enum: ['store', 'builtin', 'url', 'upload'],
+                enum: ['upload', 'url', 'store', 'builtin'],
               },
               config: {
                 required: true,
@@ -1303,7 +1306,7 @@ export default async () => {
                 required: true,
                 description:
                   '`request` (your install), `plugin` (a plugin of the plan) or `installed` (one already installed here).',
-                enum: ['plugin', 'installed', 'request'],
+                enum: ['plugin', 'request', 'installed'],
               },
               plugin: { required: false, type: () => String, description: 'The requiring plugin (not for `request`).' },
               version: { required: false, type: () => String, description: 'Its version (not for `request`).' },
@@ -1691,7 +1694,7 @@ export default async () => {
               state: {
                 required: true,
                 description: "The connection's state.",
-                enum: ['connected', 'reconnecting', 'closed'],
+                enum: ['closed', 'connected', 'reconnecting'],
               },
               since: { required: true, type: () => String, description: 'When the state last changed.' },
               server: {
