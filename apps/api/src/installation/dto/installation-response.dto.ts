@@ -143,7 +143,8 @@ export class InstallationResponseDto {
   @ApiProperty({ readOnly: true })
   runtime_id: string;
   /** The state of its runtime instance on the node that answered, or null when it is not loaded there. */
-  @ApiProperty({ enum: INSTANCE_STATES, enumName: 'RuntimeState', nullable: true, readOnly: true })
+  // Inline rather than a named enum: OpenAPI 3.0 allows `nullable` only beside a `type`, not beside a $ref.
+  @ApiProperty({ type: String, enum: [...INSTANCE_STATES, null], nullable: true, readOnly: true })
   runtime_state: InstanceState | null;
   /** Who installed it (a user id), or null for the platform. */
   @ApiProperty({ type: String, nullable: true, readOnly: true })

@@ -78,13 +78,13 @@ export class EventResponseDto {
   /** The event's payload (any JSON value). */
   @ApiProperty({
     oneOf: [
-      { type: 'object', additionalProperties: true },
+      // null is carried by one branch: OpenAPI 3.0 allows `nullable` only beside a `type`.
+      { type: 'object', additionalProperties: true, nullable: true },
       { type: 'array', items: {} },
       { type: 'string' },
       { type: 'number' },
       { type: 'boolean' },
     ],
-    nullable: true,
     example: { plugin_key: 'acme.orders', version: '1.2.0' },
   })
   data: unknown;
