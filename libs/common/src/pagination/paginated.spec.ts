@@ -5,7 +5,7 @@ import { pageWindow, sliceOf, toPage } from './paginated.js';
 
 const LIMITS = { default: 20, max: 100 };
 const request = (url: string) =>
-  ({ url, protocol: 'http', headers: { host: 'api.test:3000' } }) as unknown as FastifyRequest;
+  ({ url, protocol: 'http', host: 'api.test:3000', headers: { host: 'api.test:3000' } }) as unknown as FastifyRequest;
 
 describe('toPage', () => {
   it('builds absolute links that keep other query parameters', () => {
