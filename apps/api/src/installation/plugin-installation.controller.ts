@@ -53,6 +53,14 @@ import { RegistryStatusService } from './registry-status.service.js';
 
 const TARGET_NOTE =
   ' The target is chosen with `scope` (user, the default: yours; org with `org`; global) and `org` (slug or id).';
+/** What every state transition of an existing installation can answer. */
+const TRANSITION_ERRORS = [
+  NotInstalledError,
+  NotInstallationManagerError,
+  InvalidTransitionError,
+  OperationInProgressError,
+] as const;
+/** What starting its runtime instance can add. */
 const START_ERRORS = [
   PluginKilledError,
   MissingRequiredSettingsError,
@@ -207,13 +215,7 @@ export class PluginInstallationController {
   }
 
   @Put(':plugin/activate')
-  @ApiErrors(
-    NotInstalledError,
-    NotInstallationManagerError,
-    InvalidTransitionError,
-    OperationInProgressError,
-    ...START_ERRORS,
-  )
+  @ApiErrors(...TRANSITION_ERRORS, ...START_ERRORS)
   @ApiOperation({
     summary: 'Activate or deactivate a plugin',
     description:
@@ -231,13 +233,7 @@ export class PluginInstallationController {
   }
 
   @Patch(':plugin/activate')
-  @ApiErrors(
-    NotInstalledError,
-    NotInstallationManagerError,
-    InvalidTransitionError,
-    OperationInProgressError,
-    ...START_ERRORS,
-  )
+  @ApiErrors(...TRANSITION_ERRORS, ...START_ERRORS)
   @ApiOperation({
     summary: 'Activate or deactivate a plugin',
     description: 'The same as PUT …/activate/.' + TARGET_NOTE,
@@ -253,13 +249,7 @@ export class PluginInstallationController {
 
   @Post(':plugin/enable')
   @HttpCode(200)
-  @ApiErrors(
-    NotInstalledError,
-    NotInstallationManagerError,
-    InvalidTransitionError,
-    OperationInProgressError,
-    ...START_ERRORS,
-  )
+  @ApiErrors(...TRANSITION_ERRORS, ...START_ERRORS)
   @ApiOperation({
     summary: 'Enable a plugin',
     description:
@@ -276,7 +266,7 @@ export class PluginInstallationController {
 
   @Post(':plugin/disable')
   @HttpCode(200)
-  @ApiErrors(NotInstalledError, NotInstallationManagerError, InvalidTransitionError, OperationInProgressError)
+  @ApiErrors(...TRANSITION_ERRORS)
   @ApiOperation({
     summary: 'Disable a plugin',
     description:
@@ -299,13 +289,7 @@ export class PluginInstallationController {
 
   @Post(':plugin/restart')
   @HttpCode(200)
-  @ApiErrors(
-    NotInstalledError,
-    NotInstallationManagerError,
-    InvalidTransitionError,
-    OperationInProgressError,
-    ...START_ERRORS,
-  )
+  @ApiErrors(...TRANSITION_ERRORS, ...START_ERRORS)
   @ApiOperation({
     summary: 'Restart a plugin',
     description: 'Stops and starts an active or failed installation (how a failed one is retried).' + TARGET_NOTE,
