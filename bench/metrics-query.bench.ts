@@ -8,31 +8,15 @@
  * times `series` over the whole 30 days at each resolution (1m and 15m fold minutes, 1h and 1d read hours).
  */
 import { performance } from 'node:perf_hooks';
-import { median } from './support.js';
+import { fromDist, inProcessApp, median } from './support.js';
 
-const dist = '../dist/apps/api/src';
-const { loadConfig } = await (import(`${dist}/config/app-config.js`) as Promise<
-  typeof import('../apps/api/src/config/app-config.js')
->);
-const { createApp } = await (import(`${dist}/create-app.js`) as Promise<
-  typeof import('../apps/api/src/create-app.js')
->);
-const { MetricBucketRepository } = await (import(`${dist}/metrics/persistence/metric-bucket.repository.js`) as Promise<
+const { MetricBucketRepository } = await fromDist<
   typeof import('../apps/api/src/metrics/persistence/metric-bucket.repository.js')
->);
-const { RESOLUTION_MS } = await (import(`${dist}/metrics/metrics.entity.js`) as Promise<
-  typeof import('../apps/api/src/metrics/metrics.entity.js')
->);
+>('metrics/persistence/metric-bucket.repository.js');
+const { RESOLUTION_MS } =
+  await fromDist<typeof import('../apps/api/src/metrics/metrics.entity.js')>('metrics/metrics.entity.js');
 
-const app = await createApp(
-  loadConfig({
-    PLUGHUB_DB_MEMORY: 'true',
-    PLUGHUB_LOG_LEVEL: 'warn',
-    PLUGHUB_SAMPLES: 'false',
-    PLUGHUB_ADMIN_PASSWORD: 'bench-password-1',
-    NODE_ENV: 'production',
-  }),
-);
+const app = await inProcessApp();
 const repo = app.get(MetricBucketRepository);
 const MINUTES = 30 * 24 * 60;
 const end = Math.floor(Date.now() / 60_000) * 60_000;

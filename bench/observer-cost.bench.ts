@@ -11,33 +11,19 @@
  * Mongo happens between rounds, off the hot path, and is reported on its own.
  */
 import { performance } from 'node:perf_hooks';
-import { median } from './support.js';
+import { fromDist, inProcessApp, median } from './support.js';
 
-const dist = '../dist/apps/api/src';
-const { loadConfig } = await (import(`${dist}/config/app-config.js`) as Promise<
-  typeof import('../apps/api/src/config/app-config.js')
->);
-const { createApp } = await (import(`${dist}/create-app.js`) as Promise<
-  typeof import('../apps/api/src/create-app.js')
->);
-const { RuntimeEventsObserver } = await (import(`${dist}/runtime/runtime-events.observer.js`) as Promise<
-  typeof import('../apps/api/src/runtime/runtime-events.observer.js')
->);
-const { ObservationFlusher } = await (import(`${dist}/metrics/observation-flusher.js`) as Promise<
-  typeof import('../apps/api/src/metrics/observation-flusher.js')
->);
+const { RuntimeEventsObserver } = await fromDist<typeof import('../apps/api/src/runtime/runtime-events.observer.js')>(
+  'runtime/runtime-events.observer.js',
+);
+const { ObservationFlusher } = await fromDist<typeof import('../apps/api/src/metrics/observation-flusher.js')>(
+  'metrics/observation-flusher.js',
+);
 const { EventBus, JsonLogger, LogOutput } = await import('@app/common');
 
-const app = await createApp(
-  loadConfig({
-    PLUGHUB_DB_MEMORY: 'true',
-    PLUGHUB_LOG_LEVEL: 'warn',
-    PLUGHUB_SAMPLES: 'false',
-    PLUGHUB_ADMIN_PASSWORD: 'bench-password-1',
-    NODE_ENV: 'production',
-    PLUGHUB_METRICS_FLUSH_MS: '60000', // flushed by hand between rounds
-  }),
-);
+const app = await inProcessApp({
+  PLUGHUB_METRICS_FLUSH_MS: '60000', // flushed by hand between rounds
+});
 const observed = app.get(RuntimeEventsObserver);
 const flusher = app.get(ObservationFlusher);
 const bare = new RuntimeEventsObserver(new EventBus(new JsonLogger(new LogOutput('silent'))));

@@ -9,30 +9,16 @@
  * matches rarely (the whole installation is scanned). Each query runs 20 times; p50 and p95 are reported.
  */
 import { performance } from 'node:perf_hooks';
+import { fromDist, inProcessApp } from './support.js';
 
-const dist = '../dist/apps/api/src';
-const { loadConfig } = await (import(`${dist}/config/app-config.js`) as Promise<
-  typeof import('../apps/api/src/config/app-config.js')
->);
-const { createApp } = await (import(`${dist}/create-app.js`) as Promise<
-  typeof import('../apps/api/src/create-app.js')
->);
-const { PluginLogRepository } = await (import(`${dist}/metrics/persistence/plugin-log.repository.js`) as Promise<
+const { PluginLogRepository } = await fromDist<
   typeof import('../apps/api/src/metrics/persistence/plugin-log.repository.js')
->);
+>('metrics/persistence/plugin-log.repository.js');
 type Line = import('../apps/api/src/metrics/metrics.entity.js').PluginLogLine;
 type Query = import('../apps/api/src/metrics/metrics.entity.js').PluginLogQuery;
 
 const LINES = Number(process.argv[2] ?? 1_000_000);
-const app = await createApp(
-  loadConfig({
-    PLUGHUB_DB_MEMORY: 'true',
-    PLUGHUB_LOG_LEVEL: 'warn',
-    PLUGHUB_SAMPLES: 'false',
-    PLUGHUB_ADMIN_PASSWORD: 'bench-password-1',
-    NODE_ENV: 'production',
-  }),
-);
+const app = await inProcessApp();
 const repo = app.get(PluginLogRepository);
 const LEVELS = ['debug', 'info', 'info', 'info', 'warn', 'error'] as const;
 const end = Date.now();

@@ -8,28 +8,13 @@
  * every set and list used to make (reading the sizes or keys of all the installation's documents), for comparison.
  */
 import { performance } from 'node:perf_hooks';
-import { median } from './support.js';
+import { fromDist, inProcessApp, median } from './support.js';
 
-const dist = '../dist/apps/api/src';
-const { loadConfig } = await (import(`${dist}/config/app-config.js`) as Promise<
-  typeof import('../apps/api/src/config/app-config.js')
->);
-const { createApp } = await (import(`${dist}/create-app.js`) as Promise<
-  typeof import('../apps/api/src/create-app.js')
->);
-const { PluginStorageRepository } = await (import(
-  `${dist}/runtime/persistence/plugin-storage.repository.js`
-) as Promise<typeof import('../apps/api/src/runtime/persistence/plugin-storage.repository.js')>);
+const { PluginStorageRepository } = await fromDist<
+  typeof import('../apps/api/src/runtime/persistence/plugin-storage.repository.js')
+>('runtime/persistence/plugin-storage.repository.js');
 
-const app = await createApp(
-  loadConfig({
-    PLUGHUB_DB_MEMORY: 'true',
-    PLUGHUB_LOG_LEVEL: 'warn',
-    PLUGHUB_SAMPLES: 'false',
-    PLUGHUB_ADMIN_PASSWORD: 'bench-password-1',
-    NODE_ENV: 'production',
-  }),
-);
+const app = await inProcessApp();
 const storage = app.get(PluginStorageRepository);
 const id = 'bench-installation';
 const QUOTA = 1 << 30;

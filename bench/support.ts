@@ -1,6 +1,33 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import autocannon from 'autocannon';
+import { freePort } from '../apps/api/src/messaging/bus/nats-test-server.js';
+
+export { freePort };
+
+/**
+ * A module of the built app (`npm run build` first): benches measure the code that ships, not tsx's transpile.
+ * The type comes from the source file, e.g. `fromDist<typeof import('../apps/api/src/x.js')>('x.js')`.
+ */
+export function fromDist<M>(path: string): Promise<M> {
+  return import(`../dist/apps/api/src/${path}`) as Promise<M>;
+}
+
+/** The built app in this process on an in-memory embedded engine, with no samples and quiet logs. */
+export async function inProcessApp(env: Record<string, string> = {}): Promise<NestFastifyApplication> {
+  const { loadConfig } = await fromDist<typeof import('../apps/api/src/config/app-config.js')>('config/app-config.js');
+  const { createApp } = await fromDist<typeof import('../apps/api/src/create-app.js')>('create-app.js');
+  return createApp(
+    loadConfig({
+      PLUGHUB_DB_MEMORY: 'true',
+      PLUGHUB_LOG_LEVEL: 'warn',
+      PLUGHUB_SAMPLES: 'false',
+      PLUGHUB_ADMIN_PASSWORD: 'bench-password-1',
+      NODE_ENV: 'production',
+      ...env,
+    }),
+  );
+}
 
 /** Starts a node script as a child process and resolves once it prints `LISTENING <port>` (or a URL with a port). */
 export function startServer(
@@ -24,18 +51,6 @@ export function startServer(
     child.stdout.on('data', onData);
     child.stderr.on('data', (c: Buffer) => (out += c.toString()));
     child.on('exit', (code) => reject(new Error(`server exited (${code}) before listening:\n${out}`)));
-  });
-}
-
-/** A port that was free a moment ago, for servers that must be told their port up front. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
   });
 }
 

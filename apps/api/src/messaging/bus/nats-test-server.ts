@@ -96,7 +96,8 @@ export class NatsTestServer {
   }
 }
 
-function freePort(): Promise<number> {
+/** A port that was free a moment ago, for servers that must be told their port up front. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.once('error', reject);
