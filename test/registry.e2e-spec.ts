@@ -289,6 +289,7 @@ describe('publishing errors', () => {
     expect((await publish(bob.client, manifest(key, '9.0.0'))).error!.code).toBe('FORBIDDEN');
   });
 
+  // Three 5 MiB publishes: hashing and storing them is slow on a loaded machine, so this test gets more time.
   it('refuses packages over the upload limit with 422 LIMIT_EXCEEDED and stores nothing', async () => {
     const limit = 5 * 1024 * 1024;
     const m = manifest('acme.big', '1.0.0');
@@ -315,7 +316,7 @@ describe('publishing errors', () => {
       body: { manifest: m, files: { runner: RUNNER, icon: { content: exact.toString('base64'), encoding: 'base64' } } },
     });
     expect(fits.response.status).toBe(201);
-  });
+  }, 120_000);
 
   it('enforces publishing roles, org ownership and the reserved plughub. prefix', async () => {
     expect((await publish(bob.client, manifest('bob.tool', '1.0.0'), { scope: 'public' })).error!.code).toBe(
