@@ -13,6 +13,8 @@ export const CAPABILITIES = [
   'storage:read',
   'storage:write',
   'http:external',
+  'process:data',
+  'endpoints:serve',
 ] as const;
 
 export type Capability = (typeof CAPABILITIES)[number];
@@ -100,7 +102,26 @@ export const CAPABILITY_CATALOGUE: readonly CapabilityInfo[] = [
         'Allowed hosts: "api.example.com" (any port), "api.example.com:8443" (that port only) or "*.example.com" (any subdomain).',
     },
   },
+  {
+    id: 'process:data',
+    description: 'Be handed data to process through POST /api/plugins/{plugin}/execute/ (the Execute step).',
+    risk: 'low',
+    provides: 'the onProcess(data) hook is called (messages:receive allows it too)',
+  },
+  {
+    id: 'endpoints:serve',
+    description:
+      'Answer the HTTP routes the manifest declares in endpoints, under /api/plugins/{plugin}/endpoints/, with its own responses.',
+    risk: 'medium',
+    provides: 'the onRequest(request) hook is called',
+  },
 ];
+
+/**
+ * The namespaces the capabilities live in (`storage` of `storage:read`, `log`). A custom scope may not use one, so
+ * that a misspelt capability (`storage:raed`) is reported instead of being kept as a custom scope.
+ */
+export const CAPABILITY_NAMESPACES: readonly string[] = [...new Set(CAPABILITIES.map((c) => c.split(':')[0]))];
 
 export function isCapability(value: unknown): value is Capability {
   return typeof value === 'string' && (CAPABILITIES as readonly string[]).includes(value);

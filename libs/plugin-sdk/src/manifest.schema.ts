@@ -1,5 +1,6 @@
 import { CAPABILITIES } from './capabilities.js';
-import { MAX_LIMITS } from './manifest.types.js';
+import { HOOK_STEPS, HTTP_METHODS, MAX_LIMITS } from './manifest.types.js';
+import { CUSTOM_SCOPE_MAX_LENGTH, CUSTOM_SCOPE_PATTERN } from './permissions.js';
 
 /** `publisher.name`: two lower-case segments of `[a-z0-9-]`, each starting with a letter or digit. */
 export const PLUGIN_KEY_PATTERN = '^[a-z0-9][a-z0-9-]*\\.[a-z0-9][a-z0-9-]*$';
@@ -16,6 +17,15 @@ const SUBSCRIPTION_PATTERN = '^([a-z0-9][a-z0-9_-]*)(\\.[a-z0-9][a-z0-9_-]*)*(\\
  */
 export const PACKAGE_PATH_PATTERN =
   '^(?=.{1,92}$|.{0,147}/[^/]{1,100}$)(?!/)(?!.*(^|/)\\.\\.(/|$))(?!.*/$)[A-Za-z0-9._/-]+$';
+/** The name of an exported function a `hooks` entry points at. */
+const HOOK_FUNCTION_PATTERN = '^[A-Za-z_$][A-Za-z0-9_$]*$';
+const ENDPOINT_SEGMENT = '(?::[A-Za-z_][A-Za-z0-9_]*|[A-Za-z0-9._~-]+)';
+/**
+ * An endpoint path: relative (no leading slash), 1 to 16 segments, each static (`[A-Za-z0-9._~-]`, neither `.` nor
+ * `..`) or a parameter (`:name`); no empty segment, so no trailing slash either.
+ */
+export const ENDPOINT_PATH_PATTERN = `^(?!.*(?:^|/)\\.{1,2}(?:/|$))${ENDPOINT_SEGMENT}(?:/${ENDPOINT_SEGMENT}){0,15}$`;
+export const MAX_ENDPOINTS = 64;
 
 const eventList = (pattern: string) => ({
   type: 'array',
@@ -52,7 +62,9 @@ export const MANIFEST_SCHEMA = {
   title: 'Plughub plugin manifest',
   type: 'object',
   additionalProperties: false,
-  required: ['key', 'name', 'version', 'description', 'runtime'],
+  // `key` may be left to the registry (see validateManifest's `publisher`); `main` may stand in for `runtime`.
+  required: ['name', 'version', 'description'],
+  anyOf: [{ required: ['runtime'] }, { required: ['main'] }],
   properties: {
     $schema: { type: 'string' },
     key: { type: 'string', pattern: PLUGIN_KEY_PATTERN, maxLength: 100, description: 'publisher.name' },
@@ -62,6 +74,7 @@ export const MANIFEST_SCHEMA = {
     author: { type: 'string', maxLength: 200 },
     license: { type: 'string', maxLength: 100 },
     homepage: { type: 'string', format: 'http-url', maxLength: 2000 },
+    website: { type: 'string', format: 'http-url', maxLength: 2000, description: 'synonym of homepage' },
     repository: { type: 'string', format: 'http-url', maxLength: 2000 },
     icon: { type: 'string', pattern: PACKAGE_PATH_PATTERN, maxLength: 200 },
     category: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]*$', maxLength: 50 },
@@ -84,10 +97,15 @@ export const MANIFEST_SCHEMA = {
     },
     permissions: {
       type: 'array',
-      maxItems: CAPABILITIES.length,
+      maxItems: 64,
       items: {
         if: { type: 'string' },
-        then: { enum: CAPABILITIES.filter((c) => c !== 'http:external') },
+        then: {
+          anyOf: [
+            { enum: CAPABILITIES.filter((c) => c !== 'http:external') },
+            { type: 'string', pattern: CUSTOM_SCOPE_PATTERN, maxLength: CUSTOM_SCOPE_MAX_LENGTH },
+          ],
+        },
         else: {
           type: 'object',
           additionalProperties: false,
@@ -172,6 +190,29 @@ export const MANIFEST_SCHEMA = {
         properties: {
           type: true,
           entry: { type: 'string', pattern: PACKAGE_PATH_PATTERN, maxLength: 200 },
+        },
+      },
+    },
+    main: { type: 'string', pattern: PACKAGE_PATH_PATTERN, maxLength: 200, description: 'synonym of runtime.entry' },
+    hooks: {
+      type: 'object',
+      additionalProperties: false,
+      properties: Object.fromEntries(
+        HOOK_STEPS.map((step) => [step, { type: 'string', pattern: HOOK_FUNCTION_PATTERN, maxLength: 64 }]),
+      ),
+    },
+    endpoints: {
+      type: 'array',
+      maxItems: MAX_ENDPOINTS,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['path', 'methods', 'description'],
+        properties: {
+          path: { type: 'string', pattern: ENDPOINT_PATH_PATTERN, maxLength: 200 },
+          methods: { type: 'array', minItems: 1, uniqueItems: true, items: { enum: HTTP_METHODS } },
+          description: { type: 'string', minLength: 1, maxLength: 500 },
+          public: { type: 'boolean' },
         },
       },
     },

@@ -12,6 +12,38 @@ export interface HttpExternalPermission {
  */
 export type Permission = Exclude<Capability, 'http:external'> | HttpExternalPermission;
 
+/**
+ * A permission outside the capability catalogue, written `resource:action` (`read:data`, `users:read`, `auth:*`;
+ * see CUSTOM_SCOPE_PATTERN). It is requested, granted or denied per installation like a capability and the plugin
+ * sees it in `context.grants`, but nothing in the host enforces it: honouring it is up to the plugin and whoever
+ * talks to it. Use `isCapability` / `splitPermissions` to tell the two apart (the type alone cannot: `config:read`
+ * has the same shape).
+ */
+export type CustomScope = `${string}:${string}`;
+
+/** One entry of a manifest's `permissions` or of an installation's grants: a capability or a custom scope. */
+export type PermissionEntry = Permission | CustomScope;
+
+/** The lifecycle steps a manifest's `hooks` map names functions for (seed 002's format). */
+export const HOOK_STEPS = ['init', 'process', 'message', 'event', 'health', 'cleanup', 'request'] as const;
+export type HookStep = (typeof HOOK_STEPS)[number];
+
+/** The methods an endpoint may serve. HEAD and OPTIONS are the HTTP layer's to answer. */
+export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+export type HttpMethod = (typeof HTTP_METHODS)[number];
+
+/**
+ * An HTTP route the plugin serves through `onRequest`, under `/api/plugins/{plugin}/endpoints/`. `path` is relative
+ * (no leading slash): static segments and `:param` segments, e.g. `users/:id/avatar`.
+ */
+export interface EndpointDeclaration {
+  path: string;
+  methods: HttpMethod[];
+  description: string;
+  /** Reachable without credentials, once an admin has allowed public endpoints for the installation. */
+  public?: boolean;
+}
+
 export type SettingType = 'string' | 'integer' | 'number' | 'boolean' | 'choice' | 'json';
 
 export interface SettingDefinition {
@@ -66,7 +98,10 @@ export interface PluginLimits {
 
 export interface PluginManifest {
   $schema?: string;
-  /** `publisher.name`, e.g. `plughub.hello`. */
+  /**
+   * `publisher.name`, e.g. `plughub.hello`. A manifest may leave it out when the registry supplies it from the
+   * publisher (`validateManifest(json, { publisher })`); a validated manifest always has it.
+   */
   key: string;
   name: string;
   /** Semver of this plugin version. */
@@ -75,6 +110,8 @@ export interface PluginManifest {
   author?: string;
   license?: string;
   homepage?: string;
+  /** Synonym of `homepage` (seed 002's format); both given must agree. */
+  website?: string;
   repository?: string;
   /** Path of an icon file inside the package, e.g. `icon.svg`. */
   icon?: string;
@@ -83,10 +120,18 @@ export interface PluginManifest {
   engines?: { plughub?: string };
   /** Plugin key → semver range. */
   dependencies?: Record<string, string>;
-  permissions?: Permission[];
+  /** Requested capabilities and custom scopes. */
+  permissions?: PermissionEntry[];
   events?: { emits?: EventDeclaration[]; subscribes?: EventDeclaration[] };
   settings?: Record<string, SettingDefinition>;
-  runtime: RuntimeSpec;
+  /** How the plugin runs; a manifest with only `main` is a sandbox plugin whose entry is `main`. */
+  runtime?: RuntimeSpec;
+  /** Synonym of the sandbox runtime's `entry` (seed 002's format); with `runtime` too, both must agree. */
+  main?: string;
+  /** Lifecycle step → name of the exported function that serves it (sandbox only); unnamed steps use `onInit`, ... */
+  hooks?: Partial<Record<HookStep, string>>;
+  /** HTTP routes the plugin serves (needs `endpoints:serve`). */
+  endpoints?: EndpointDeclaration[];
   limits?: PluginLimits;
 }
 

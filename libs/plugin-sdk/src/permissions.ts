@@ -1,17 +1,55 @@
-import type { Capability } from './capabilities.js';
-import type { Permission } from './manifest.types.js';
+import { CAPABILITY_NAMESPACES, isCapability, type Capability } from './capabilities.js';
+import type { CustomScope, Permission, PermissionEntry } from './manifest.types.js';
+
+/**
+ * A custom scope: `resource:action`, lower-case, each part starting with a letter (`[a-z][a-z0-9_-]*`), the action
+ * may be `*`; at most CUSTOM_SCOPE_MAX_LENGTH characters. The resource may not be a capability namespace (`log`,
+ * `config`, `storage`, ...): `storage:raed` is a misspelt capability, not a scope.
+ */
+export const CUSTOM_SCOPE_PATTERN = `^(?!(?:${CAPABILITY_NAMESPACES.join('|')}):)[a-z][a-z0-9_-]*:(?:\\*|[a-z][a-z0-9_-]*)$`;
+export const CUSTOM_SCOPE_MAX_LENGTH = 64;
+const customScope = new RegExp(CUSTOM_SCOPE_PATTERN);
+
+export function isCustomScope(value: unknown): value is CustomScope {
+  return typeof value === 'string' && value.length <= CUSTOM_SCOPE_MAX_LENGTH && customScope.test(value);
+}
 
 /** The capability a permission entry stands for. */
 export function capabilityOf(permission: Permission): Capability {
   return typeof permission === 'string' ? permission : permission.capability;
 }
 
-export function hasCapability(permissions: readonly Permission[], capability: Capability): boolean {
-  return permissions.some((p) => capabilityOf(p) === capability);
+/** What an entry is called in grants and in `context.grants`: the capability id, or the custom scope itself. */
+export function permissionId(entry: PermissionEntry): string {
+  return typeof entry === 'string' ? entry : entry.capability;
+}
+
+/**
+ * Capabilities (what the host enforces) and custom scopes (what it only records and shows), in their order.
+ * Strings that are neither (invalid in a validated manifest) are left out of both.
+ */
+export function splitPermissions(list: readonly PermissionEntry[]): {
+  capabilities: Permission[];
+  customScopes: CustomScope[];
+} {
+  const capabilities: Permission[] = [];
+  const customScopes: CustomScope[] = [];
+  for (const entry of list) {
+    if (typeof entry !== 'string') {
+      if (entry?.capability === 'http:external') capabilities.push(entry);
+    } else if (isCapability(entry)) {
+      if (entry !== 'http:external') capabilities.push(entry);
+    } else if (isCustomScope(entry)) customScopes.push(entry);
+  }
+  return { capabilities, customScopes };
+}
+
+export function hasCapability(permissions: readonly PermissionEntry[], capability: Capability): boolean {
+  return permissions.some((p) => permissionId(p) === capability);
 }
 
 /** Hosts listed in the `http:external` entries of a permission list. */
-export function allowedHosts(permissions: readonly Permission[]): string[] {
+export function allowedHosts(permissions: readonly PermissionEntry[]): string[] {
   return permissions.flatMap((p) => (typeof p === 'string' ? [] : p.hosts));
 }
 

@@ -1,6 +1,10 @@
+import type { Capability } from './capabilities.js';
+import type { CustomScope, HttpMethod } from './manifest.types.js';
+
 /**
- * Types for plugin authors: what a runner file exports and what the sandbox hands to it. The runner is evaluated
- * as an ES module in QuickJS and must `export default` an object with any of the hooks below.
+ * Types for plugin authors: what a runner file exports and what the sandbox hands to it. The runner is an ES
+ * module (`export default` an object with hooks) or CommonJS (`module.exports = ...`, e.g. a class instance); a
+ * manifest's `hooks` map may give the hooks other function names.
  */
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -43,6 +47,40 @@ export interface HealthCheck {
 /** What `onHealth()` returns: a list of checks, or an object with one. Returning nothing counts as one `pass`. */
 export type HealthResult = HealthCheck[] | { checks: HealthCheck[] } | void;
 
+/** Who called a plugin endpoint, as the platform chooses to share it; `null` on a public endpoint without one. */
+export interface PluginRequestUser {
+  id: string;
+  name?: string;
+  roles?: string[];
+}
+
+/** What `onRequest` receives for a call to one of the manifest's `endpoints`. */
+export interface PluginRequest {
+  method: HttpMethod;
+  /** The path below `/api/plugins/{plugin}/endpoints/`, as requested (no leading slash), e.g. `users/42`. */
+  path: string;
+  /** The `:param` segments of the matched endpoint, decoded. */
+  params: Record<string, string>;
+  /** Query string parameters; repeated ones as arrays. */
+  query: Record<string, string | string[]>;
+  /** Request headers, lower-case names; credentials (`authorization`, `cookie`) and hop-by-hop headers removed. */
+  headers: Record<string, string>;
+  /** The parsed JSON body, the text of any other body, or null. */
+  body: unknown;
+  user: PluginRequestUser | null;
+}
+
+/**
+ * What `onRequest` returns. `status` defaults to 200; `body` is sent as JSON, a string as text (set
+ * `content-type` to say otherwise). Header names come from an allow-list (no Set-Cookie, no hop-by-hop headers,
+ * nothing the platform sets itself); sizes are bounded. Anything else fails the request (PLUGIN_ERROR).
+ */
+export interface PluginResponse {
+  status?: number;
+  headers?: Record<string, string>;
+  body?: unknown;
+}
+
 export interface FetchInit {
   method?: string;
   headers?: Record<string, string>;
@@ -66,9 +104,14 @@ export interface FetchResponse {
 export interface PluginContext {
   installationId: string;
   plugin: { key: string; version: string };
-  /** The installation's settings (`config:read`); secret keys only appear with `secrets:read`. Read-only. */
+  /**
+   * What the installation was granted of what the manifest requested: capability ids (`http:external` without its
+   * hosts) and custom scopes. Frozen; current after the platform changes the grants.
+   */
+  readonly grants: ReadonlyArray<Capability | CustomScope>;
+  /** The installation's settings with `config:read` (secret keys only with `secrets:read`), `{}` without. Read-only. */
   readonly config: Readonly<Record<string, unknown>>;
-  /** `log`. `console.*` is an alias (`console.log` is `info`). */
+  /** `log`. `console.*` is an alias (`console.log` is `info`) that does nothing without `log`. */
   log: Record<LogLevel, (message: string, fields?: Record<string, unknown>) => void>;
   /** `events:emit`. Types must be listed in the manifest's `events.emits` when that list is present. */
   events: { emit(type: string, data?: unknown): void };
@@ -89,16 +132,30 @@ export interface PluginContext {
 
 type MaybePromise<T> = T | Promise<T>;
 
-/** The shape of a runner's default export. Every hook is optional and may be async. */
+/** The shape of a runner's export. Every hook is optional and may be async. */
 export interface PluginHooks {
-  onInit?(context: PluginContext): MaybePromise<void>;
+  /** The return value (JSON, bounded) is kept and shown as the installation's init result. */
+  onInit?(context: PluginContext): MaybePromise<unknown>;
   /** The return value (JSON) is the reply. Needs `messages:receive`. */
   onMessage?(message: PluginMessage, context: PluginContext): MaybePromise<unknown>;
   /** Needs `events:subscribe`. */
   onEvent?(event: PluginEvent, context: PluginContext): MaybePromise<void>;
+  /** Execute (seed 002): the return value (JSON) is the result. Needs `process:data` or `messages:receive`. */
+  onProcess?(data: unknown, context: PluginContext): MaybePromise<unknown>;
+  /** A call to one of the manifest's `endpoints`. Needs `endpoints:serve`. */
+  onRequest?(request: PluginRequest, context: PluginContext): MaybePromise<PluginResponse>;
   onHealth?(context: PluginContext): MaybePromise<HealthResult>;
-  onCleanup?(context: PluginContext): MaybePromise<void>;
+  /** The return value (JSON, bounded) is handed back to whoever stopped the installation. */
+  onCleanup?(context: PluginContext): MaybePromise<unknown>;
 }
 
 export type HookName = keyof PluginHooks;
-export const HOOK_NAMES: readonly HookName[] = ['onInit', 'onMessage', 'onEvent', 'onHealth', 'onCleanup'];
+export const HOOK_NAMES: readonly HookName[] = [
+  'onInit',
+  'onMessage',
+  'onEvent',
+  'onProcess',
+  'onRequest',
+  'onHealth',
+  'onCleanup',
+];
