@@ -170,7 +170,7 @@ describe('validateManifest', () => {
       ...base(),
       permissions: [
         'log',
-        'root:everything',
+        'storage:everything', // a capability namespace: not a custom scope
         'http:external',
         { capability: 'http:external', hosts: [] },
         { capability: 'http:external', hosts: ['https://api.example.com'] },
@@ -187,7 +187,7 @@ describe('validateManifest', () => {
       'permissions.4.hosts.0',
       'permissions.5',
     ]);
-    expect(byPath['permissions.1']).toMatch(/must be one of: "log"/);
+    expect(byPath['permissions.1']).toMatch(/^unknown capability storage:everything/);
     expect(byPath['permissions.2']).toMatch(/http:external needs its allowed hosts/);
     expect(byPath['permissions.5']).toBe('duplicate permission log');
   });
