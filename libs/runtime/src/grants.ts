@@ -1,21 +1,30 @@
 import {
   allowedHosts,
-  capabilityOf,
   DEFAULT_LIMITS,
+  isCapability,
+  isCustomScope,
   MAX_LIMITS,
-  type Permission,
+  permissionId,
+  type PermissionEntry,
   type PluginLimits,
 } from '@app/plugin-sdk';
 import type { LoadSpec, PlatformLimits, ResolvedLimits } from './runtime.types.js';
 
-/** Granted ∩ requested: a grant the manifest never asked for is ignored, and so are hosts it did not list. */
-export function effectiveGrants(requested: readonly Permission[], granted: readonly Permission[]): Permission[] {
-  const asked = new Set(requested.map(capabilityOf));
+/**
+ * Granted ∩ requested: a grant the manifest never asked for is ignored, and so are hosts it did not list. Custom
+ * scopes are kept like capabilities (the host records them; only the plugin acts on them); entries that are
+ * neither are dropped.
+ */
+export function effectiveGrants(
+  requested: readonly PermissionEntry[],
+  granted: readonly PermissionEntry[],
+): PermissionEntry[] {
+  const asked = new Set(requested.map(permissionId));
   const askedHosts = new Set(allowedHosts(requested));
-  const result: Permission[] = [];
+  const result: PermissionEntry[] = [];
   for (const permission of granted) {
-    const capability = capabilityOf(permission);
-    if (!asked.has(capability)) continue;
+    const id = permissionId(permission);
+    if (!asked.has(id) || !(isCapability(id) || isCustomScope(id))) continue;
     if (typeof permission === 'string') result.push(permission);
     else {
       const hosts = permission.hosts.filter((h) => askedHosts.has(h));

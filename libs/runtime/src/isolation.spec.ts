@@ -29,11 +29,14 @@ function runaway(hook: HookName, mode: Mode): LoadSpec {
     onInit() { ${body('onInit')} },
     onMessage() { ${body('onMessage')} },
     onEvent() { ${body('onEvent')} },
+    onProcess() { ${body('onProcess')} },
+    onRequest() { ${body('onRequest')} },
     onHealth() { ${body('onHealth')} },
     onCleanup() { ${body('onCleanup')} },
   };`;
   return inlinePlugin(code, {
-    permissions: ['messages:receive', 'events:subscribe'],
+    permissions: ['messages:receive', 'events:subscribe', 'process:data', 'endpoints:serve'],
+    manifest: { endpoints: [{ path: 'run', methods: ['POST'], description: 'runs away' }] },
     // Loops run into the time limit; bombs get more time so that it is the memory limit they hit.
     limits: { timeout_ms: mode === 'loop' ? LOOP_MS : 10_000, memory_mb: 8 },
   });
@@ -121,6 +124,10 @@ function trigger(spec: LoadSpec, hook: HookName): Promise<unknown> {
       return runtime.message(id, { type: 'x', data: null });
     case 'onEvent':
       return runtime.event(id, { type: 'x.y', data: null });
+    case 'onProcess':
+      return runtime.process(id, [1, 2, 3]);
+    case 'onRequest':
+      return runtime.request(id, { method: 'POST', path: 'run', body: {} });
     case 'onHealth':
       return runtime.health(id);
     case 'onCleanup':
@@ -130,7 +137,7 @@ function trigger(spec: LoadSpec, hook: HookName): Promise<unknown> {
   }
 }
 
-const HOOKS: HookName[] = ['onInit', 'onMessage', 'onEvent', 'onHealth', 'onCleanup'];
+const HOOKS: HookName[] = ['onInit', 'onMessage', 'onEvent', 'onProcess', 'onRequest', 'onHealth', 'onCleanup'];
 const CASES = HOOKS.flatMap((hook) => (['loop', 'bomb', 'throw'] as Mode[]).map((mode) => [hook, mode] as const));
 
 describe('a runaway plugin fails alone', () => {
@@ -148,7 +155,8 @@ describe('a runaway plugin fails alone', () => {
     expect(last.outcome).toBe(mode === 'loop' ? 'timeout' : 'error');
     expect(last.error?.code).toBe(EXPECTED_CODE[mode]);
     if (hook === 'onInit') expect(result).toBe('PLUGIN_STARTUP_FAILED');
-    else if (hook === 'onMessage' || hook === 'onEvent') expect(result).toBe(EXPECTED_CODE[mode]);
+    else if (['onMessage', 'onEvent', 'onProcess', 'onRequest'].includes(hook))
+      expect(result).toBe(EXPECTED_CODE[mode]);
     else expect(result).toBe('ok');
     if (hook === 'onHealth') {
       const report = await runtime.health(spec.installationId);

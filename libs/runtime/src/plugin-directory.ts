@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
-import { validateManifest, type PluginManifest } from '@app/plugin-sdk';
+import { normalizeManifest, validateManifest, type PluginManifest } from '@app/plugin-sdk';
 import { RuntimeError } from './runtime-error.js';
 
 export interface PluginDirectory {
@@ -12,7 +12,7 @@ export interface PluginDirectory {
 }
 
 /**
- * Reads a plugin folder (`manifest.json`, the runner named by `runtime.entry`, optional README.md and icon), as
+ * Reads a plugin folder (`manifest.json`, the runner named by `runtime.entry` or `main`, optional README.md and icon), as
  * shipped in `plugins/`. The manifest is validated; every violation is listed in the error message.
  */
 export async function readPluginDirectory(dir: string): Promise<PluginDirectory> {
@@ -31,7 +31,8 @@ export async function readPluginDirectory(dir: string): Promise<PluginDirectory>
     throw new RuntimeError('INVALID_ARGUMENT', `invalid manifest in ${dir}: ${details}`);
   }
   const { manifest } = result;
-  const code = manifest.runtime.type === 'sandbox' ? await readFile(inside(manifest.runtime.entry), 'utf8') : undefined;
+  const { runtime } = normalizeManifest(manifest);
+  const code = runtime.type === 'sandbox' ? await readFile(inside(runtime.entry), 'utf8') : undefined;
   return {
     manifest,
     code,

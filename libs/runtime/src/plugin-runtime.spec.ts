@@ -135,7 +135,8 @@ describe('lifecycle', () => {
 
   it.each([
     ['a syntax error', 'export default {', /SyntaxError/],
-    ['no default export', 'export const x = 1;', /export default/],
+    ['a module that exports nothing', 'const x = 1; export {};', /exports nothing/],
+    ['module.exports that is no object', 'module.exports = 42;', /module\.exports/],
     ['a throwing onInit', 'export default { onInit() { throw new Error("boom at init") } }', /boom at init/],
     ['a rejecting onInit', 'export default { async onInit() { throw new Error("async boom") } }', /async boom/],
     ['a module-level throw', 'throw new Error("top-level boom"); export default {}', /top-level boom/],
@@ -208,8 +209,6 @@ describe('capability gating', () => {
 
   it.each([
     ['log', 'log'],
-    ['console', 'log'],
-    ['config', 'config:read'],
     ['emit', 'events:emit'],
     ['send', 'messages:send'],
     ['get', 'storage:read'],
@@ -241,6 +240,21 @@ describe('capability gating', () => {
       await runtime.stop(spec.installationId);
     },
   );
+
+  it('console without log does nothing, and config without config:read is empty: nothing throws or leaks', async () => {
+    const spec = inlinePlugin(PROBE, {
+      permissions: [...ALL],
+      grants: ['messages:receive'],
+      manifest,
+      config: { greeting: 'hidden' },
+      secrets: { token: 'hidden too' },
+    });
+    await runtime.load(spec);
+    expect(await runtime.message(spec.installationId, { type: 'console' })).toEqual({ ok: null });
+    expect(await runtime.message(spec.installationId, { type: 'config' })).toEqual({ ok: null });
+    expect(observer.logs.filter((l) => l.installationId === spec.installationId)).toEqual([]);
+    await runtime.stop(spec.installationId);
+  });
 
   it('lets every granted capability through', async () => {
     const spec = inlinePlugin(PROBE, { permissions: [...ALL], manifest, config: { greeting: 'hey' } });

@@ -1,10 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import {
   allowedHosts,
-  capabilityOf,
+  HOOK_OF_STEP,
+  isCapability,
+  matchEndpoint,
+  normalizeManifest,
+  permissionId,
   type Capability,
   type HealthCheck,
+  type HookStep,
+  type HttpMethod,
+  type NormalizedManifest,
   type PluginEvent,
+  type PluginManifest,
   type PluginMessage,
 } from '@app/plugin-sdk';
 import { effectiveGrants, platformLimits, resolveLimits } from './grants.js';
@@ -13,10 +21,13 @@ import { RemotePluginClient } from './remote/remote-plugin-client.js';
 import { CrashPolicy } from './runtime/crash-policy.js';
 import { healthReport, normaliseChecks, round, stateCheck, suffix } from './runtime/health-report.js';
 import { HostApi } from './runtime/host-api.js';
+import { pluginRequest } from './runtime/http-request.js';
 import type { Instance } from './runtime/instance.js';
 import { WorkerPool } from './runtime/worker-pool.js';
 import { RuntimeError } from './runtime-error.js';
 import type {
+  CallOptions,
+  EndpointResponse,
   EventInput,
   HealthReport,
   HookCallEvent,
@@ -28,17 +39,34 @@ import type {
   PlatformLimits,
   PluginLogEvent,
   ReconfigureChanges,
+  RequestInput,
+  ResponseBounds,
   RuntimeOptions,
   StateChangeEvent,
+  StopResult,
   WorkerPoolStatus,
 } from './runtime.types.js';
 import { redactSecrets } from './redact.js';
 import { safeParse } from './safe-parse.js';
+import { checkResponse, DEFAULT_RESPONSE_BOUNDS } from './sandbox/http-response.js';
 import type { CpuBudget, FromWorker, PayloadBounds, SandboxGrants, WireError } from './sandbox/protocol.js';
 import type { WorkerExit, WorkerHost, WorkerResult } from './sandbox/worker-host.js';
 
 const DEFAULT_CPU: CpuBudget = { windowMs: 10_000, budgetMs: 5_000, backgroundSliceMs: 20 };
 const DEFAULT_BOUNDS: PayloadBounds = { maxBytes: 1024 * 1024, maxDepth: 64 };
+/** onInit's and onCleanup's return values are kept (and shown by the API) up to this size as JSON text. */
+const LIFECYCLE_RESULT_MAX_CHARS = 64 * 1024;
+/**
+ * The capabilities that let a caller reach each hook; any one of them will do. Execute (onProcess) takes
+ * `process:data`, seed 002's own name for it, or `messages:receive`, since a plugin that takes messages already
+ * takes data from callers.
+ */
+const HOOK_CAPABILITIES = {
+  onMessage: ['messages:receive'],
+  onEvent: ['events:subscribe'],
+  onProcess: ['process:data', 'messages:receive'],
+  onRequest: ['endpoints:serve'],
+} as const satisfies Partial<Record<HookName, readonly Capability[]>>;
 
 interface Quarantine {
   version: string;
@@ -59,6 +87,7 @@ export class PluginRuntime {
   private readonly platform: PlatformLimits;
   private readonly cpu: CpuBudget;
   private readonly bounds: PayloadBounds;
+  private readonly responses: ResponseBounds;
   private readonly graceMs: number;
   /** Installations that caused a worker loss, with the version that did; cleared by an operator or a new version. */
   private readonly quarantined = new Map<string, Quarantine>();
@@ -72,6 +101,8 @@ export class PluginRuntime {
     this.platform = platformLimits(options.limits);
     this.cpu = { ...DEFAULT_CPU, ...options.cpu };
     this.bounds = { ...DEFAULT_BOUNDS, ...options.payload };
+    this.responses = { ...DEFAULT_RESPONSE_BOUNDS, ...options.responses };
+    this.responses.maxBodyBytes = Math.min(this.responses.maxBodyBytes, this.bounds.maxBytes);
     this.graceMs = options.watchdogGraceMs ?? 2_000;
     this.hostApi = new HostApi({
       options,
@@ -113,13 +144,14 @@ export class PluginRuntime {
     if (existing && existing.state !== 'failed' && existing.state !== 'stopped') {
       throw new RuntimeError('PLUGIN_ALREADY_LOADED', `installation ${spec.installationId} is already loaded`);
     }
-    if (spec.manifest.runtime.type === 'remote' && !spec.remoteSecret) {
+    const manifest = normalized(spec.manifest);
+    if (manifest.runtime.type === 'remote' && !spec.remoteSecret) {
       throw new RuntimeError('INVALID_ARGUMENT', 'a remote plugin needs remoteSecret to sign its requests');
     }
     const quarantine = this.quarantined.get(spec.installationId);
     if (quarantine && quarantine.version !== spec.version) this.quarantined.delete(spec.installationId);
     if (existing) await this.unloadSandbox(existing);
-    const instance = this.createInstance(spec);
+    const instance = this.createInstance(spec, manifest);
     this.instances.set(spec.installationId, instance);
     await this.start(instance);
   }
@@ -127,7 +159,7 @@ export class PluginRuntime {
   /** Sends a message to `onMessage` and resolves with its reply. Needs `messages:receive`. */
   async message(installationId: string, input: MessageInput): Promise<unknown> {
     const instance = this.get(installationId);
-    this.requireCapability(instance, 'messages:receive', 'onMessage');
+    this.requireCapability(instance, 'onMessage');
     const message: PluginMessage = {
       id: input.id ?? randomUUID(),
       type: input.type,
@@ -141,7 +173,7 @@ export class PluginRuntime {
   /** Delivers an event to `onEvent`. Needs `events:subscribe`; routing by subscription is the caller's job. */
   async event(installationId: string, input: EventInput): Promise<void> {
     const instance = this.get(installationId);
-    this.requireCapability(instance, 'events:subscribe', 'onEvent');
+    this.requireCapability(instance, 'onEvent');
     const event: PluginEvent = {
       id: input.id ?? randomUUID(),
       type: input.type,
@@ -150,6 +182,43 @@ export class PluginRuntime {
       emitted_at: input.emitted_at ?? new Date().toISOString(),
     };
     await this.invoke(instance, 'onEvent', event);
+  }
+
+  /**
+   * Execute (seed 002): hands `data` to `onProcess` and resolves with its result. Needs `process:data` or
+   * `messages:receive`; `options.timeoutMs` shortens the installation's `timeout_ms` for this call.
+   */
+  async process(installationId: string, data: unknown, options: CallOptions = {}): Promise<unknown> {
+    const instance = this.get(installationId);
+    this.requireCapability(instance, 'onProcess');
+    return this.invoke(instance, 'onProcess', data === undefined ? null : data, false, options.timeoutMs);
+  }
+
+  /**
+   * A call to one of the plugin's endpoints: matched against the manifest's `endpoints` (ENDPOINT_NOT_FOUND,
+   * METHOD_NOT_ALLOWED otherwise), handed to `onRequest` without the caller's credentials, and answered with what it
+   * returned, checked in the worker (PLUGIN_ERROR with `details.reason` when it breaks the rules: see
+   * sandbox/http-response.ts). Needs `endpoints:serve`.
+   */
+  async request(installationId: string, input: RequestInput, options: CallOptions = {}): Promise<EndpointResponse> {
+    const instance = this.get(installationId);
+    this.requireCapability(instance, 'onRequest');
+    const match = matchEndpoint(instance.manifest.endpoints, input.method, input.path);
+    if ('error' in match) {
+      throw match.error === 'not_found'
+        ? new RuntimeError(
+            'ENDPOINT_NOT_FOUND',
+            `${instance.spec.pluginKey} declares no endpoint ${input.path}`,
+            'not_found',
+          )
+        : new RuntimeError(
+            'METHOD_NOT_ALLOWED',
+            `${instance.spec.pluginKey} serves ${input.path} for ${match.allow.join(', ')} only`,
+            'method_not_allowed',
+          );
+    }
+    const request = pluginRequest(input, input.method.toUpperCase() as HttpMethod, match.params);
+    return (await this.invoke(instance, 'onRequest', request, false, options.timeoutMs)) as EndpointResponse;
   }
 
   /** Calls `onHealth` and folds its checks with the runtime's own view. Never throws for plugin failures. */
@@ -172,18 +241,33 @@ export class PluginRuntime {
     return healthReport(instance, { checks, responseTimeMs }, this.crashPolicy.recent(instance));
   }
 
-  /** Runs `onCleanup` (best effort, within the time limit), frees the sandbox and forgets the installation. */
-  async stop(installationId: string, reason = 'stopped'): Promise<void> {
+  /**
+   * Runs `onCleanup` (best effort, within the time limit), frees the sandbox and forgets the installation.
+   * Resolves with what onCleanup returned (JSON, when small enough), or why it failed.
+   */
+  async stop(installationId: string, reason = 'stopped'): Promise<StopResult> {
     const instance = this.instances.get(installationId);
-    if (!instance) return;
+    if (!instance) return {};
     if (instance.starting) await instance.starting.catch(() => undefined); // let a (re)load finish first
+    const result: StopResult = {};
     if (instance.state === 'ready') {
       this.setState(instance, 'stopping', reason);
-      await this.invoke(instance, 'onCleanup', undefined, true).catch(() => undefined);
+      try {
+        const cleanup = this.lifecycleResult(
+          instance,
+          'onCleanup',
+          await this.invoke(instance, 'onCleanup', undefined, true),
+        );
+        if (cleanup !== undefined) result.cleanupResult = cleanup;
+      } catch (error) {
+        const e = error instanceof RuntimeError ? error : RuntimeError.from('PLUGIN_ERROR', String(error));
+        result.cleanupError = { code: e.code, message: e.message, ...e.details };
+      }
     }
     await this.unloadSandbox(instance);
     this.setState(instance, 'stopped', reason);
     if (this.instances.get(installationId) === instance) this.instances.delete(installationId);
+    return result;
   }
 
   /**
@@ -273,14 +357,16 @@ export class PluginRuntime {
 
   // ---------------------------------------------------------------- lifecycle
 
-  private createInstance(spec: LoadSpec): Instance {
-    const kind = spec.manifest.runtime.type;
+  private createInstance(spec: LoadSpec, manifest: NormalizedManifest): Instance {
+    const runtime = manifest.runtime;
     const instance: Instance = {
       spec,
-      kind,
+      manifest,
+      kind: runtime.type,
       state: 'loading',
       limits: resolveLimits(spec, this.platform),
       capabilities: new Set(),
+      grants: [],
       hosts: [],
       pending: 0,
       calls: 0,
@@ -290,9 +376,9 @@ export class PluginRuntime {
       fresh: true,
     };
     this.applyGrants(instance);
-    if (spec.manifest.runtime.type === 'remote') {
+    if (runtime.type === 'remote') {
       instance.remote = new RemotePluginClient({
-        entryPoint: spec.manifest.runtime.entry_point,
+        entryPoint: runtime.entry_point,
         secret: spec.remoteSecret!,
         installationId: spec.installationId,
         fetch: this.fetchImpl,
@@ -306,7 +392,8 @@ export class PluginRuntime {
   /** Capabilities, hosts and limits from the spec (granted ∩ requested; limits within the platform's). */
   private applyGrants(instance: Instance): void {
     const granted = effectiveGrants(instance.spec.manifest.permissions ?? [], instance.spec.grants);
-    instance.capabilities = new Set(granted.map(capabilityOf));
+    instance.grants = granted.map(permissionId);
+    instance.capabilities = new Set(instance.grants.filter(isCapability));
     instance.hosts = allowedHosts(granted);
     instance.limits = resolveLimits(instance.spec, this.platform);
   }
@@ -329,7 +416,7 @@ export class PluginRuntime {
     try {
       if (instance.kind === 'sandbox') await this.loadSandbox(instance);
       const init = instance.kind === 'remote' ? this.remoteInitPayload(instance) : undefined;
-      await this.invoke(instance, 'onInit', init, true);
+      instance.initResult = this.lifecycleResult(instance, 'onInit', await this.invoke(instance, 'onInit', init, true));
       instance.startedAt = new Date();
       this.setState(instance, 'ready');
     } catch (error) {
@@ -372,8 +459,16 @@ export class PluginRuntime {
       emits: spec.manifest.events?.emits?.map((e) => e.type) ?? null,
       cpu: this.cpu,
       bounds: this.bounds,
+      responses: this.responses,
+      hooks: Object.fromEntries(
+        (Object.entries(HOOK_OF_STEP) as Array<[HookStep, HookName]>).map(([step, hook]) => [
+          hook,
+          instance.manifest.hooks[step],
+        ]),
+      ),
     };
-    const filename = spec.manifest.runtime.type === 'sandbox' ? spec.manifest.runtime.entry : 'runner.js';
+    const runtime = instance.manifest.runtime;
+    const filename = runtime.type === 'sandbox' ? runtime.entry : 'runner.js';
     const result = await worker.request({ t: 'load', setup, code: spec.code, filename });
     if (result.outcome !== 'ok') {
       throw RuntimeError.from(
@@ -440,6 +535,7 @@ export class PluginRuntime {
     return {
       config: this.visibleConfig(instance),
       capabilities: [...instance.capabilities],
+      grants: instance.grants,
       memoryBytes: instance.limits.memory_mb * 1024 * 1024,
       timeoutMs: instance.limits.timeout_ms,
       storageQuotaBytes: instance.limits.storage_quota_bytes,
@@ -452,7 +548,16 @@ export class PluginRuntime {
       plugin: { key: instance.spec.pluginKey, version: instance.spec.version },
       config: this.visibleConfig(instance),
       capabilities: [...instance.capabilities],
+      grants: instance.grants,
     };
+  }
+
+  /** onInit's or onCleanup's return value, kept when it is small enough to show. */
+  private lifecycleResult(instance: Instance, hook: HookName, value: unknown): unknown {
+    if (value === undefined) return undefined;
+    if (JSON.stringify(value).length <= LIFECYCLE_RESULT_MAX_CHARS) return value;
+    this.log(instance, 'warn', `${hook} returned more than ${LIFECYCLE_RESULT_MAX_CHARS} characters of JSON; not kept`);
+    return undefined;
   }
 
   private setState(instance: Instance, to: InstanceState, reason?: string): void {
@@ -558,7 +663,13 @@ export class PluginRuntime {
 
   // ---------------------------------------------------------------- calls
 
-  private async invoke(instance: Instance, hook: HookName, payload: unknown, internal = false): Promise<unknown> {
+  private async invoke(
+    instance: Instance,
+    hook: HookName,
+    payload: unknown,
+    internal = false,
+    timeoutMs?: number,
+  ): Promise<unknown> {
     if (instance.starting && !internal) {
       await instance.starting.catch(() => undefined); // loading, or reloading after its worker was replaced
     }
@@ -574,6 +685,14 @@ export class PluginRuntime {
       } catch (error) {
         throw new RuntimeError('INVALID_ARGUMENT', `data is not JSON-serialisable: ${(error as Error).message}`);
       }
+      // Bounded like what a sandbox hands over (three UTF-8 bytes per UTF-16 unit at most).
+      if (
+        payloadText !== undefined &&
+        payloadText.length * 3 > this.bounds.maxBytes &&
+        Buffer.byteLength(payloadText) > this.bounds.maxBytes
+      ) {
+        throw new RuntimeError('INVALID_ARGUMENT', `data is larger than ${this.bounds.maxBytes} bytes`, 'too_large');
+      }
     }
     const started = performance.now();
     if (instance.pending >= instance.limits.max_pending) {
@@ -588,10 +707,13 @@ export class PluginRuntime {
     instance.pending++;
     let result: WorkerResult;
     try {
-      result = await this.execute(instance, hook, payloadText, internal);
+      const limit = instance.limits.timeout_ms;
+      const budget = timeoutMs !== undefined && timeoutMs > 0 ? Math.min(timeoutMs, limit) : limit;
+      result = await this.execute(instance, hook, payloadText, internal, budget);
     } finally {
       instance.pending--;
     }
+    if (instance.remote && hook === 'onRequest' && result.outcome === 'ok') result = this.checkRemoteResponse(result);
     this.record(instance, hook, result, started);
     if (result.outcome === 'ok') {
       if (result.value === undefined) return undefined;
@@ -608,13 +730,21 @@ export class PluginRuntime {
     );
   }
 
+  /** A remote plugin's onRequest answer gets the checks a sandbox's gets in its worker. */
+  private checkRemoteResponse(result: WorkerResult): WorkerResult {
+    const checked = checkResponse(result.value, this.responses);
+    if ('response' in checked) return { ...result, value: JSON.stringify(checked.response) };
+    const { reason, message } = checked.problem;
+    return { outcome: 'error', error: { code: 'PLUGIN_ERROR', message, reason } };
+  }
+
   private async execute(
     instance: Instance,
     hook: HookName,
     payload: string | undefined,
     internal: boolean,
+    timeoutMs: number,
   ): Promise<WorkerResult> {
-    const timeoutMs = instance.limits.timeout_ms;
     if (instance.remote) {
       return instance.remote.call(hook, payload === undefined ? undefined : JSON.parse(payload), timeoutMs);
     }
@@ -708,9 +838,15 @@ export class PluginRuntime {
     return instance;
   }
 
-  private requireCapability(instance: Instance, capability: Capability, hook: HookName): void {
-    if (!instance.capabilities.has(capability)) {
-      throw new RuntimeError('PLUGIN_PERMISSION_DENIED', `${hook} needs ${capability}, which is not granted`);
+  /** Calls from outside reach a hook only with one of its capabilities (HOOK_CAPABILITIES). */
+  private requireCapability(instance: Instance, hook: keyof typeof HOOK_CAPABILITIES): void {
+    const needed: readonly Capability[] = HOOK_CAPABILITIES[hook];
+    if (!needed.some((c) => instance.capabilities.has(c))) {
+      throw new RuntimeError(
+        'PLUGIN_PERMISSION_DENIED',
+        `${hook} needs ${needed.join(' or ')}, which is not granted`,
+        'not_granted',
+      );
     }
   }
 
@@ -738,6 +874,17 @@ export class PluginRuntime {
       quarantine: quarantine && { reason: quarantine.reason, since: quarantine.since },
       lastError: instance.lastError,
       limits: { ...instance.limits },
+      initResult: instance.initResult,
+      grants: [...instance.grants],
     };
+  }
+}
+
+/** The manifest with its synonyms resolved; one that names no runtime cannot be loaded. */
+function normalized(manifest: PluginManifest): NormalizedManifest {
+  try {
+    return normalizeManifest(manifest);
+  } catch (error) {
+    throw new RuntimeError('INVALID_ARGUMENT', (error as Error).message, 'no_runtime');
   }
 }

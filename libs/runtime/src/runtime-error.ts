@@ -24,6 +24,10 @@ export const RUNTIME_ERROR_CODES = {
   PLUGIN_UNREACHABLE: 'PLUGIN_COMMUNICATION_TIMEOUT',
   /** Bad input from the caller (not JSON-serialisable data, unknown target...). */
   INVALID_ARGUMENT: 'VALIDATION_ERROR',
+  /** `request`: no endpoint of the manifest matches the path. */
+  ENDPOINT_NOT_FOUND: 'NOT_FOUND',
+  /** `request`: the path is declared, not for this method. */
+  METHOD_NOT_ALLOWED: 'METHOD_NOT_ALLOWED',
   /** `close()` was called. */
   RUNTIME_CLOSED: 'INTERNAL',
 } as const;

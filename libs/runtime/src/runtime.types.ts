@@ -1,12 +1,19 @@
-import type { HealthCheck, Permission, PluginEvent, PluginLimits, PluginManifest } from '@app/plugin-sdk';
+import type {
+  HealthCheck,
+  PermissionEntry,
+  PluginEvent,
+  PluginLimits,
+  PluginManifest,
+  PluginRequestUser,
+} from '@app/plugin-sdk';
 import type { HostResolver } from './host-fetch.js';
-import type { CpuBudget, HookOutcome, PayloadBounds } from './sandbox/protocol.js';
+import type { CpuBudget, HookOutcome, PayloadBounds, ResponseBounds } from './sandbox/protocol.js';
 import type { PluginStorage } from './storage/plugin-storage.js';
 
-export type { CpuBudget, HookOutcome, PayloadBounds } from './sandbox/protocol.js';
+export type { CpuBudget, HookOutcome, PayloadBounds, ResponseBounds } from './sandbox/protocol.js';
 export type { HostResolver, ResolvedAddress } from './host-fetch.js';
 
-export type HookName = 'onInit' | 'onMessage' | 'onEvent' | 'onHealth' | 'onCleanup';
+export type HookName = 'onInit' | 'onMessage' | 'onEvent' | 'onProcess' | 'onRequest' | 'onHealth' | 'onCleanup';
 
 /** Lifecycle of one loaded installation. */
 export type InstanceState = 'loading' | 'ready' | 'failed' | 'stopping' | 'stopped';
@@ -23,8 +30,11 @@ export interface LoadSpec {
   config?: Record<string, unknown>;
   /** Decrypted secret settings; handed to the sandbox only with `secrets:read`. */
   secrets?: Record<string, unknown>;
-  /** Granted permissions; anything not also requested by the manifest is ignored. */
-  grants: Permission[];
+  /**
+   * Granted permissions, capabilities and custom scopes; anything not also requested by the manifest is ignored.
+   * Custom scopes are only recorded and shown to the plugin (`context.grants`): the host enforces none.
+   */
+  grants: PermissionEntry[];
   /**
    * Limits the installation was granted (by its owner or an admin), each capped by the platform maximum. What is
    * not granted gets the platform default, or the manifest's own ask when that is lower (see resolveLimits).
@@ -53,7 +63,7 @@ export interface PlatformLimits {
 export interface ReconfigureChanges {
   config?: Record<string, unknown>;
   secrets?: Record<string, unknown>;
-  grants?: Permission[];
+  grants?: PermissionEntry[];
   limits?: PluginLimits;
   storageQuotaBytes?: number;
 }
@@ -142,6 +152,8 @@ export interface RuntimeOptions {
   cpu?: Partial<CpuBudget>;
   /** Largest reply, host-call argument, event or log fields a sandbox may hand over (default 1 MiB, depth 64). */
   payload?: Partial<PayloadBounds>;
+  /** What an onRequest answer may be (default: 1 MiB body, 32 headers, 8 KiB of headers). */
+  responses?: Partial<ResponseBounds>;
   /** Resolves names for `context.http.fetch` (default: the system resolver). */
   resolveHost?: HostResolver;
   /** CIDRs that fetch may reach through a granted name although they are private (default: none). */
@@ -187,6 +199,45 @@ export interface InstanceStatus {
   quarantine?: { reason: string; since: Date };
   lastError?: string;
   limits: ResolvedLimits;
+  /** What `onInit` returned (JSON, at most 64 KiB as text), e.g. seed 002's `{ status: 'success' }`. */
+  initResult?: unknown;
+  /** The effective grants as the plugin sees them in `context.grants`: capability ids and custom scopes. */
+  grants: string[];
+}
+
+/** Per-call options of `process` and `request`. */
+export interface CallOptions {
+  /** At most the installation's `timeout_ms` (the default). */
+  timeoutMs?: number;
+}
+
+/**
+ * A call to one of the plugin's endpoints, as the HTTP layer hands it over. The runtime matches `method` and
+ * `path` against the manifest's `endpoints` itself (and fills in `params`), removes the caller's credentials and
+ * hop-by-hop headers, and normalises the rest.
+ */
+export interface RequestInput {
+  method: string;
+  /** Below `/api/plugins/{plugin}/endpoints/`, as requested (percent-encoded). */
+  path: string;
+  query?: Record<string, string | string[] | undefined>;
+  headers?: Record<string, string | string[] | undefined>;
+  /** Parsed JSON, or the body's text; undefined for none. */
+  body?: unknown;
+  user?: PluginRequestUser | null;
+}
+
+/** onRequest's answer, checked: pass it through as it is (`body` as JSON, or as text when it is a string). */
+export interface EndpointResponse {
+  status: number;
+  headers: Record<string, string>;
+  body?: unknown;
+}
+
+/** What `stop` resolves with: onCleanup's return value (JSON, at most 64 KiB), or why it failed. */
+export interface StopResult {
+  cleanupResult?: unknown;
+  cleanupError?: { code: string; message: string; reason?: string };
 }
 
 /** The sandbox worker threads, for health and metrics. */

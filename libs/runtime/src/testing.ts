@@ -2,7 +2,7 @@
  * Helpers for tests that drive the runtime (here and in the API's tests): an inline sandbox plugin spec and an
  * observer that records everything. Import from '@app/runtime/testing.js'; not part of the runtime API.
  */
-import type { Permission, PluginManifest } from '@app/plugin-sdk';
+import type { PermissionEntry, PluginManifest } from '@app/plugin-sdk';
 import type {
   HookCallEvent,
   LoadSpec,
@@ -18,7 +18,7 @@ let counter = 0;
 export function inlinePlugin(
   code: string,
   options: Partial<Omit<LoadSpec, 'manifest' | 'code'>> & {
-    permissions?: Permission[];
+    permissions?: PermissionEntry[];
     manifest?: Partial<PluginManifest>;
   } = {},
 ): LoadSpec {

@@ -13,6 +13,8 @@ const PATHS: Record<HookName, string> = {
   onInit: '/init',
   onMessage: '/message',
   onEvent: '/event',
+  onProcess: '/process',
+  onRequest: '/request',
   onHealth: '/health',
   onCleanup: '/cleanup',
 };

@@ -3,8 +3,7 @@ import { INTERRUPTIBLE_BUILTINS_SOURCE } from './interruptible-builtins.js';
 
 /**
  * Source of the script evaluated inside each QuickJS context before the plugin. It is a single function
- * expression: the worker calls it with the native bridge and the setup, and keeps only the four functions it
- * returns. Nothing is put on globalThis except `console` (and the guarded built-ins of interruptible-builtins.ts),
+ * expression: the worker calls it with the native bridge and the setup, and keeps only the functions it returns. Nothing is put on globalThis except `console` (and the guarded built-ins of interruptible-builtins.ts),
  * so plugin code can reach the bridge only through the frozen `context` API, which checks capabilities before
  * anything leaves the sandbox. The capability each host operation needs comes from HOST_OPERATIONS, the table the
  * worker and the main thread check too.
@@ -52,6 +51,8 @@ export const PRELUDE_SOURCE = String.raw`(function (native, setupJson) {
   }
   let caps = lookup(setup.capabilities);
   const emits = setup.emits === null ? null : lookup(setup.emits);
+  // Hook -> the exported function's name (the manifest's hooks map); never read from plugin-reachable objects.
+  const hookFunctions = freeze(setup.hooks);
 
   function deepFreeze(value) {
     if (value !== null && typeof value === 'object') {
@@ -106,12 +107,15 @@ export const PRELUDE_SOURCE = String.raw`(function (native, setupJson) {
     }
   }
 
+  // Without config:read the host sends an empty config: reading it is not an error (seed 002 reads it regardless).
   let config = deepFreeze(setup.config);
+  let grants = deepFreeze(setup.grants);
   // reconfigure: the worker hands in new grants; the context the plugin captured at onInit sees them next call.
   function update(grantsJson) {
-    const grants = parse(grantsJson);
-    caps = lookup(grants.capabilities);
-    config = deepFreeze(grants.config);
+    const next = parse(grantsJson);
+    caps = lookup(next.capabilities);
+    config = deepFreeze(next.config);
+    grants = deepFreeze(next.grants);
   }
   function logAt(level) {
     return function (message, fields) {
@@ -132,7 +136,8 @@ export const PRELUDE_SOURCE = String.raw`(function (native, setupJson) {
   const context = freeze({
     installationId: setup.installationId,
     plugin: freeze({ key: setup.plugin.key, version: setup.plugin.version }),
-    get config() { need('config:read'); return config; },
+    get grants() { return grants; },
+    get config() { return config; },
     log: log,
     events: freeze({
       emit: function (type, data) {
@@ -170,7 +175,8 @@ export const PRELUDE_SOURCE = String.raw`(function (native, setupJson) {
     }
     return join(parts, ' ');
   }
-  function consoleAt(level) { return function () { log[level](format(arguments)); }; }
+  // console.* without the log capability does nothing (plugins written for other hosts log freely).
+  function consoleAt(level) { return function () { if (caps.log === true) log[level](format(arguments)); }; }
   globalThis.console = freeze({
     log: consoleAt('info'), info: consoleAt('info'), warn: consoleAt('warn'), error: consoleAt('error'), debug: consoleAt('debug'),
   });
@@ -178,9 +184,27 @@ export const PRELUDE_SOURCE = String.raw`(function (native, setupJson) {
   let plugin = null;
   function register(exported) {
     if (exported === null || typeof exported !== 'object' && typeof exported !== 'function') {
-      throw new TypeErrorCtor('the runner must "export default" an object with hooks (onInit, onMessage, ...)');
+      throw new TypeErrorCtor('the runner must "export default" (or set module.exports to) an object with hooks');
     }
     plugin = exported;
+  }
+  // An ES module: its default export, else its named exports (export function onMessage ...).
+  function registerModule(namespace) {
+    const exported = namespace.default;
+    if (exported !== undefined) return register(exported);
+    if (keys(namespace).length === 0) {
+      throw new TypeErrorCtor('the runner exports nothing: use "export default { ... }" or "module.exports = ..."');
+    }
+    register(namespace);
+  }
+  // CommonJS: the worker compiled the runner as the body of factory(exports, require, module, __filename, __dirname).
+  function registerCommonJs(factory, filename) {
+    const module = { exports: {} };
+    function require(name) {
+      throw new ErrorCtor('require(' + stringify(StringCtor(name)) + ') is not available: a sandbox plugin has no modules');
+    }
+    call(factory, module.exports, module.exports, require, module, StringCtor(filename), '.');
+    register(module.exports);
   }
 
   function describe(error) {
@@ -197,14 +221,21 @@ export const PRELUDE_SOURCE = String.raw`(function (native, setupJson) {
   }
 
   function fail(callId, error) { native.done(callId, false, toJson(describe(error))); }
+  // Execute and endpoints need their hook; the other hooks are optional (a missing one answers nothing).
+  const REQUIRED_HOOKS = lookup(['onProcess', 'onRequest']);
   function reply(callId, result) { native.done(callId, true, result === undefined ? undefined : toJson(result)); }
   // A hook that returns a plain value is answered at once, without a promise job; a promise is awaited.
   function dispatch(callId, hook, payload) {
     let result;
     try {
-      const fn = plugin[hook];
-      if (typeof fn !== 'function') result = undefined;
-      else if (payload === undefined) result = call(fn, plugin, context);
+      const name = hookFunctions[hook];
+      const fn = plugin[name];
+      if (typeof fn !== 'function') {
+        if (REQUIRED_HOOKS[hook] !== true) return reply(callId, undefined);
+        const message = 'the plugin has no ' + hook + ' hook (no function named ' + name + ')';
+        return native.done(callId, false, toJson({ name: 'TypeError', message: message, missingHook: true }));
+      }
+      if (payload === undefined) result = call(fn, plugin, context);
       else result = call(fn, plugin, parse(payload), context);
       if (result === null || (typeof result !== 'object' && typeof result !== 'function') || typeof result.then !== 'function') {
         return reply(callId, result);
@@ -221,5 +252,7 @@ export const PRELUDE_SOURCE = String.raw`(function (native, setupJson) {
     );
   }
 
-  return { dispatch: dispatch, settle: settle, register: register, update: update };
+  return {
+    dispatch: dispatch, settle: settle, registerModule: registerModule, registerCommonJs: registerCommonJs, update: update,
+  };
 })`;

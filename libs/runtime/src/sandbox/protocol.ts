@@ -24,12 +24,24 @@ export interface PayloadBounds {
   maxDepth: number;
 }
 
+/** Bounds on what `onRequest` may answer; checked in the worker before the answer is posted. */
+export interface ResponseBounds {
+  /** Largest body, as JSON text in UTF-8 bytes. */
+  maxBodyBytes: number;
+  /** Most headers. */
+  maxHeaders: number;
+  /** Largest sum of header name and value lengths. */
+  maxHeaderBytes: number;
+}
+
 /** What a sandbox may do; sent at load and again by `reconfigure`. */
 export interface SandboxGrants {
   /** Already filtered: secrets are only present when `secrets:read` is granted. */
   config: Record<string, unknown>;
   /** Granted capability ids (hosts stay on the main thread, which does the fetching). */
   capabilities: string[];
+  /** What `context.grants` shows: the capability ids and the granted custom scopes. */
+  grants: string[];
   memoryBytes: number;
   timeoutMs: number;
   /** A `storage.set` whose key and value exceed this cannot fit and is refused before it is posted. */
@@ -45,6 +57,9 @@ export interface SandboxSetup extends SandboxGrants {
   emits: string[] | null;
   cpu: CpuBudget;
   bounds: PayloadBounds;
+  responses: ResponseBounds;
+  /** Hook → name of the exported function serving it (the manifest's `hooks`, else the hook's own name). */
+  hooks: Record<string, string>;
 }
 
 export interface WireError {

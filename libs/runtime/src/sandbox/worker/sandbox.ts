@@ -1,5 +1,6 @@
 /** One installation's QuickJS runtime and context inside a worker. Worker code: relative imports only. */
 import type { QuickJSContext, QuickJSHandle, QuickJSRuntime, QuickJSWASMModule } from 'quickjs-emscripten';
+import { checkResponse } from '../http-response.js';
 import { PRELUDE_SOURCE } from '../prelude.js';
 import type { ControlBlock, HookOutcome, SandboxGrants, SandboxSetup, WireError } from '../protocol.js';
 import { post } from './channel.js';
@@ -41,6 +42,7 @@ export interface SandboxHooks {
 
 interface ActiveCall {
   id: number;
+  hook: string;
   deadline: number;
   timer: NodeJS.Timeout;
   cpuMs: number;
@@ -59,6 +61,8 @@ export class Sandbox implements BridgeOwner, GrowthClient {
   private readonly heap: HeapGauge;
   private readonly cpu: CpuWindow;
   private api?: { dispatch: QuickJSHandle; settle: QuickJSHandle; update: QuickJSHandle };
+  /** ES module or CommonJS, as decided at load (see load). */
+  format?: 'module' | 'commonjs';
   private readonly active = new Map<number, ActiveCall>();
   grants: SandboxGrants;
   caps: Set<string>;
@@ -109,7 +113,12 @@ export class Sandbox implements BridgeOwner, GrowthClient {
     return this.cpu.total;
   }
 
-  /** Evaluates the prelude and the plugin module; throws StartupError with a readable message. */
+  /**
+   * Evaluates the prelude and the plugin; throws StartupError with a readable message. The runner is CommonJS
+   * unless it has ES module syntax, Node's rule for files that do not say: compiled as the body of
+   * `function (exports, require, module, __filename, __dirname)` first, and evaluated as an ES module only when
+   * that fails and the text has `import` or `export` in it.
+   */
   load(code: string, filename: string): void {
     const ctx = this.ctx;
     const owned: QuickJSHandle[] = [];
@@ -127,19 +136,29 @@ export class Sandbox implements BridgeOwner, GrowthClient {
         settle: ctx.getProp(api, 'settle'),
         update: ctx.getProp(api, 'update'),
       };
-      const register = own(ctx.getProp(api, 'register'));
-
-      let namespace = own(this.unwrap(ctx.evalCode(code, filename, { type: 'module', strict: true }), 'runner'));
-      this.drainJobs();
-      // Depending on the QuickJS build, a module evaluates to its namespace or to a promise of it.
-      if (isThenable(ctx, namespace)) {
-        const state = ctx.getPromiseState(namespace);
-        if (state.type === 'pending') throw new StartupError('runner: top-level await did not settle');
-        const settled = state.type === 'fulfilled' ? { value: state.value } : { error: state.error };
-        namespace = own(this.unwrap(settled, 'runner'));
+      const factory = ctx.evalCode(`${COMMONJS_HEAD}${code}\n})`, filename, { type: 'global' });
+      if (factory.error && /\b(?:import|export)\b/.test(code)) {
+        factory.error.dispose();
+        this.format = 'module';
+        let namespace = own(this.unwrap(ctx.evalCode(code, filename, { type: 'module', strict: true }), 'runner'));
+        this.drainJobs();
+        // Depending on the QuickJS build, a module evaluates to its namespace or to a promise of it.
+        if (isThenable(ctx, namespace)) {
+          const state = ctx.getPromiseState(namespace);
+          if (state.type === 'pending') throw new StartupError('runner: top-level await did not settle');
+          const settled = state.type === 'fulfilled' ? { value: state.value } : { error: state.error };
+          namespace = own(this.unwrap(settled, 'runner'));
+        }
+        const register = own(ctx.getProp(api, 'registerModule'));
+        own(this.unwrap(ctx.callFunction(register, ctx.undefined, namespace), 'runner'));
+      } else {
+        this.format = 'commonjs';
+        const fn = own(this.unwrap(factory, 'runner'));
+        const register = own(ctx.getProp(api, 'registerCommonJs'));
+        const name = own(ctx.newString(filename));
+        own(this.unwrap(ctx.callFunction(register, ctx.undefined, fn, name), 'runner'));
+        this.drainJobs();
       }
-      const exported = own(ctx.getProp(namespace, 'default'));
-      own(this.unwrap(ctx.callFunction(register, ctx.undefined, exported), 'runner'));
       this.lastMeasure = { at: Date.now(), allocations: this.heap.allocations(), bytes: this.safeMeasure() ?? 0 };
     } finally {
       for (const handle of owned) if (handle.alive) handle.dispose();
@@ -166,7 +185,7 @@ export class Sandbox implements BridgeOwner, GrowthClient {
       this.countedPeak = 0;
       this.growthRefused = false;
     }
-    this.active.set(id, { id, deadline: now + timeoutMs, timer, cpuMs: 0 });
+    this.active.set(id, { id, hook, deadline: now + timeoutMs, timer, cpuMs: 0 });
     const args = [this.ctx.newNumber(id), this.ctx.newString(hook)];
     if (payload !== undefined) args.push(this.ctx.newString(payload));
     this.run(() => {
@@ -204,7 +223,8 @@ export class Sandbox implements BridgeOwner, GrowthClient {
     this.cpu.update(this.setup.cpu, grants.timeoutMs);
     this.rt.setMemoryLimit(grants.memoryBytes);
     this.overLimit = true; // measure at the next call against the new limit
-    const text = this.ctx.newString(JSON.stringify({ capabilities: grants.capabilities, config: grants.config }));
+    const { capabilities, config } = grants;
+    const text = this.ctx.newString(JSON.stringify({ capabilities, config, grants: grants.grants }));
     // The prelude's update is ours, not plugin code: it runs outside the CPU budget, with a short deadline.
     this.enter(Date.now() + 1000);
     try {
@@ -428,6 +448,13 @@ export class Sandbox implements BridgeOwner, GrowthClient {
 
   /** A call failed with `info`: out-of-memory and stack overflows are told apart by the engine's state. */
   fail(id: number, info: ErrorInfo): void {
+    if (info.missingHook) {
+      return this.finish(id, 'error', undefined, {
+        code: 'PLUGIN_ERROR',
+        message: `${info.name}: ${info.message}`.slice(0, 4096),
+        reason: 'hook_missing',
+      });
+    }
     const kind = classify(info, this.growthRefused ? 1 : Math.max(this.countedPeak, this.heap.countedShare()));
     if (kind === 'out_of_memory' || kind === 'stack_overflow') this.tainted ??= kind;
     switch (kind) {
@@ -470,6 +497,15 @@ export class Sandbox implements BridgeOwner, GrowthClient {
         );
       }
     }
+    if (call.hook === 'onRequest' && outcome === 'ok') {
+      // Checked here, so the main thread only ever receives a well-formed, bounded answer.
+      const checked = checkResponse(value, this.setup.responses);
+      if ('problem' in checked) {
+        outcome = 'error';
+        value = undefined;
+        error = { code: 'PLUGIN_ERROR', message: checked.problem.message, reason: checked.problem.reason };
+      } else value = JSON.stringify(checked.response);
+    }
     if (error?.code === 'PLUGIN_TIMEOUT') outcome = 'timeout';
     post({
       t: 'result',
@@ -497,6 +533,9 @@ export class Sandbox implements BridgeOwner, GrowthClient {
     return (result as { value: QuickJSHandle }).value;
   }
 }
+
+/** The runner as the body of a CommonJS factory; on the first line, so line numbers stay the runner's own. */
+const COMMONJS_HEAD = '(function (exports, require, module, __filename, __dirname) {';
 
 function isThenable(ctx: QuickJSContext, handle: QuickJSHandle): boolean {
   const then = ctx.getProp(handle, 'then');

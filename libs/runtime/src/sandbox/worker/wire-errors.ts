@@ -10,6 +10,8 @@ export interface ErrorInfo {
   code?: string;
   /** The plugin (or the engine, with no memory left for an error object) threw `null`. */
   thrownNull?: boolean;
+  /** Set by the prelude (not by plugin code): the plugin has no function for a hook that needs one. */
+  missingHook?: boolean;
 }
 
 /** Error descriptions longer than this are not parsed (the prelude produced them from plugin data). */
@@ -91,6 +93,7 @@ export function parseErrorInfo(text: string | undefined): ErrorInfo {
       message: asText(info.message, ''),
       code: typeof info.code === 'string' ? info.code : undefined,
       thrownNull: info.thrownNull === true,
+      missingHook: info.missingHook === true,
     };
   } catch {
     return { name: 'Error', message: 'unreadable error' };
