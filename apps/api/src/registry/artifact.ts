@@ -41,7 +41,9 @@ export function packagePath(role: FileRole, manifest: Record<string, unknown>): 
   const runtime = (manifest.runtime ?? {}) as { type?: unknown; entry?: unknown };
   switch (role) {
     case 'runner':
-      return runtime.type === 'sandbox' && typeof runtime.entry === 'string' ? runtime.entry : 'runner.js';
+      // `main` is the sandbox entry of a manifest without `runtime` (seed 002's format).
+      if (runtime.type === 'sandbox' && typeof runtime.entry === 'string') return runtime.entry;
+      return manifest.runtime === undefined && typeof manifest.main === 'string' ? manifest.main : 'runner.js';
     case 'readme':
       return 'README.md';
     case 'icon':

@@ -43,7 +43,7 @@ export function listingOf(m: Json): ManifestListing {
     description: typeof m.description === 'string' ? m.description : '',
     category: str(m.category),
     tags: Array.isArray(m.tags) ? m.tags.filter((t): t is string => typeof t === 'string') : [],
-    homepage: str(m.homepage),
+    homepage: str(m.homepage) ?? str(m.website), // website: seed 002's word for it
     repository: str(m.repository),
     icon: str(m.icon),
     author: str(m.author),

@@ -41,25 +41,33 @@ function decodeFiles(fileInputs: Partial<Record<FileRole, PluginFileInput>> | un
   return decoded;
 }
 
+/** A sandbox runtime, or `main` without `runtime` (seed 002's format); read from a manifest that may be invalid. */
+function isSandbox(m: Record<string, unknown> | null | undefined): boolean {
+  if (typeof m !== 'object' || m === null) return false;
+  if (m.runtime === undefined) return typeof m.main === 'string';
+  return typeof m.runtime === 'object' && m.runtime !== null && (m.runtime as { type?: unknown }).type === 'sandbox';
+}
+
 /**
  * Validates manifest and files together, listing every problem at once (VALIDATION_ERROR), checks the upload
- * limit (PackageTooLargeError), then builds the reproducible artifact.
+ * limit (PackageTooLargeError), then builds the reproducible artifact. With `publisher`, a manifest without `key`
+ * gets `<publisher>.<name as a slug>` (seed 002's manifests have none); the stored manifest then carries it.
  */
 export async function preparePackage(
   manifestInput: unknown,
   fileInputs: Partial<Record<FileRole, PluginFileInput>> | undefined,
   uploadLimit: number,
+  publisher?: string,
 ): Promise<PreparedPackage> {
   const errors: FieldError[] = [];
-  const result = validateManifest(manifestInput);
+  const result = validateManifest(manifestInput, publisher === undefined ? {} : { publisher });
   if (!result.valid) {
     for (const e of result.errors)
       errors.push({ field: e.path ? `manifest.${e.path}` : 'manifest', message: e.message });
   }
   const decoded = decodeFiles(fileInputs, errors);
   const m = (result.valid ? result.manifest : manifestInput) as Record<string, unknown>;
-  const runtime = m && typeof m.runtime === 'object' ? (m.runtime as { type?: string }) : undefined;
-  if (runtime?.type === 'sandbox' && !decoded.has('runner') && fileInputs?.runner === undefined) {
+  if (isSandbox(m) && !decoded.has('runner') && fileInputs?.runner === undefined) {
     errors.push({ field: 'files.runner', message: 'is required for a sandbox runtime' });
   }
   if (errors.length) throw validationError(errors, 'The plugin manifest or files are invalid.');

@@ -142,4 +142,45 @@ describe('PublishingService.publish', () => {
       h.publishing.publish(caller('u1'), { manifest: manifest(), files: { runner: 'x' }, owner_org: 'acme' }),
     ).rejects.toMatchObject({ code: 'FORBIDDEN', details: { reason: 'not_org_manager' } });
   });
+
+  describe("a manifest without key (seed 002's format)", () => {
+    const keyless = () => ({
+      name: 'Data Processor',
+      version: '1.2.0',
+      description: 'processes data',
+      main: 'index.js',
+      permissions: ['read:data', 'process:data'],
+    });
+
+    it("is published under the caller's name as a slug, with main as the runner's path", async () => {
+      const { created, inserted } = newPluginAccepted();
+      await h.publishing.publish(
+        { ...caller('u1'), name: 'Ada Lovelace' },
+        { manifest: keyless(), files: { runner: 'x' } },
+      );
+      expect(created).toMatchObject([{ key: 'ada-lovelace.data-processor', ownerId: 'u1' }]);
+      expect(inserted[0].manifest).toMatchObject({ key: 'ada-lovelace.data-processor', main: 'index.js' });
+      expect(inserted[0].files.map((f) => [f.role, f.path])).toEqual([['runner', 'index.js']]);
+    });
+
+    it("is published under the owner_org's slug", async () => {
+      const { created } = newPluginAccepted();
+      h.memberships.findOrg.mockResolvedValue({ id: 'o1', slug: 'acme' });
+      h.memberships.rolesOf.mockResolvedValue(new Map([['o1', 'owner']]));
+      await h.publishing.publish(caller('u1'), { manifest: keyless(), files: { runner: 'x' }, owner_org: 'acme' });
+      expect(created).toMatchObject([{ key: 'acme.data-processor', ownerType: 'org', ownerId: 'o1' }]);
+    });
+
+    it('needs the runner main names', async () => {
+      const err = await h.publishing.publish(caller('u1'), { manifest: keyless(), files: {} }).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'VALIDATION_ERROR', errors: [{ field: 'files.runner' }] });
+    });
+
+    it('is refused at manifest.key when the name gives no key', async () => {
+      const err = await h.publishing
+        .publish(caller('u1'), { manifest: { ...keyless(), name: '***' }, files: { runner: 'x' } })
+        .catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'VALIDATION_ERROR', errors: [{ field: 'manifest.key' }] });
+    });
+  });
 });

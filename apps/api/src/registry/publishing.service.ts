@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AppError, type AuthUser, Clock, EventBus, validationError } from '@app/common';
+import { slugifyName } from '@app/plugin-sdk';
 import { AccessService } from '../auth/access.service.js';
 import type { RegistryConfig } from '../config/app-config.js';
 import { REGISTRY_CONFIG } from '../config/config.module.js';
@@ -26,6 +27,12 @@ import { RegistryAccess } from './registry-access.js';
 /** Keys under this publisher belong to the plugins shipped with the server. */
 const RESERVED_PUBLISHER = 'plughub';
 
+const notYourOrg = () => validationError([{ field: 'owner_org', message: 'is not an organisation you belong to' }]);
+
+/** Whether a (not yet validated) manifest names its key; one that does not gets it from its publisher. */
+const hasKey = (manifest: unknown): boolean =>
+  typeof manifest !== 'object' || manifest === null || (manifest as { key?: unknown }).key !== undefined;
+
 const tagsOf = (distTags: { latest: string | null; next: string | null }, version: string) =>
   (['latest', 'next'] as const).filter((t) => distTags[t] === version).map(String);
 
@@ -49,7 +56,8 @@ export class PublishingService {
   ) {}
 
   async publish(caller: AuthUser, dto: PublishPluginDto): Promise<PublishResultResponseDto> {
-    const prepared = await preparePackage(dto.manifest, dto.files, this.config.uploadBytes);
+    const publisher = hasKey(dto.manifest) ? undefined : await this.publisherOf(caller, dto.owner_org);
+    const prepared = await preparePackage(dto.manifest, dto.files, this.config.uploadBytes, publisher);
     const { key } = prepared.manifest;
     const viewer = await this.registry.viewer(caller);
     if (key.split('.')[0] === RESERVED_PUBLISHER && !viewer.isAdmin)
@@ -158,13 +166,26 @@ export class PublishingService {
     return { key: v.key, version: v.version, status: v.status, created, publishedBy: v.publishedBy, at: v.publishedAt };
   }
 
+  /**
+   * The publisher segment a manifest without `key` is published under: the owning organisation's slug with
+   * `owner_org`, else the caller's name as a slug (users have no handle of their own). Only asked for keyless
+   * manifests, so a manifest with a key is published exactly as before.
+   */
+  private async publisherOf(caller: AuthUser, ownerOrg?: string): Promise<string> {
+    if (!ownerOrg) return slugifyName(caller.name);
+    const org = await this.access.resolveTarget(caller, { scope: 'org', org: ownerOrg }).catch((err: unknown) => {
+      throw err instanceof AppError && err.code === 'NOT_FOUND' ? notYourOrg() : err;
+    });
+    if (org.kind !== 'org') throw notYourOrg();
+    return org.org.slug;
+  }
+
   private async ownerFor(caller: AuthUser, ownerOrg?: string): Promise<{ type: OwnerType; id: string }> {
     if (!ownerOrg) return { type: 'user', id: caller.id };
-    const notYours = () => validationError([{ field: 'owner_org', message: 'is not an organisation you belong to' }]);
     const org = await this.access.resolveTarget(caller, { scope: 'org', org: ownerOrg }).catch((err: unknown) => {
-      throw err instanceof AppError && err.code === 'NOT_FOUND' ? notYours() : err;
+      throw err instanceof AppError && err.code === 'NOT_FOUND' ? notYourOrg() : err;
     });
-    if (org.kind !== 'org') throw notYours();
+    if (org.kind !== 'org') throw notYourOrg();
     await this.access.assert(caller, 'manage', org, () => new OrgPublishingForbiddenError());
     return { type: 'org', id: org.id };
   }

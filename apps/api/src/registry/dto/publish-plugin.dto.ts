@@ -62,7 +62,7 @@ const fileProperty = (description: string) =>
 @ApiExtraModels(PluginFileContentDto)
 export class PluginFilesDto {
   @fileProperty(
-    'The JavaScript runner; required when the manifest has a sandbox runtime. Stored at its `runtime.entry`.',
+    'The JavaScript runner; required when the manifest has a sandbox runtime (or `main`). Stored at its `runtime.entry` or `main`.',
   )
   @IsOptional()
   @IsPluginFile()
@@ -89,8 +89,14 @@ export class PluginFilesDto {
  * against the plugin-sdk JSON Schema; the files, decoded, may total at most the configured upload limit.
  */
 export class PublishPluginDto {
-  /** The plugin manifest (see the plugin-sdk JSON Schema); its `key` and `version` name what is published. */
-  @ApiProperty({ type: 'object', additionalProperties: true })
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description:
+      'The plugin manifest (see the plugin-sdk JSON Schema); its `key` and `version` name what is published. ' +
+      "A manifest without `key` (seed 002's format) is published as `<publisher>.<name as a slug>`: the publisher " +
+      "is the `owner_org`'s slug, else the caller's name as a slug; the stored manifest carries the derived key.",
+  })
   @IsObject()
   manifest: Record<string, unknown>;
 
