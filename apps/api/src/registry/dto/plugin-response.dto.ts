@@ -11,6 +11,7 @@ import {
   VERSION_STATUSES,
   type VersionStatus,
 } from '../registry.entity.js';
+import { type EndpointDeclaration, HTTP_METHODS, type HttpMethod } from '@app/plugin-sdk';
 import type { InstallationState } from '../registry.ports.js';
 import { PluginVersionResponseDto } from './plugin-version.dto.js';
 
@@ -271,6 +272,40 @@ export class PluginVersionSummaryDto {
   published_at: string;
 }
 
+/** An HTTP endpoint the plugin serves through its onRequest hook (Nexus's api_endpoints). */
+export class PluginEndpointDto {
+  /** Where it is called: `/api/plugins/{plugin}/endpoints/{route}`, with `:name` parameter segments. */
+  @ApiProperty({ readOnly: true, example: '/api/plugins/acme.auth/endpoints/users/:id' })
+  path: string;
+  /** The route as the manifest declares it, relative to the plugin's endpoints. */
+  @ApiProperty({ readOnly: true, example: 'users/:id' })
+  route: string;
+  /** The methods it answers; others get 405. */
+  @ApiProperty({ readOnly: true, enum: HTTP_METHODS, enumName: 'PluginEndpointMethod', isArray: true })
+  methods: HttpMethod[];
+  /** What it does, from the manifest. */
+  @ApiProperty({ readOnly: true })
+  description: string;
+  /** Declared public: reachable without credentials once an admin allows it for an installation. */
+  @ApiProperty({ readOnly: true })
+  public: boolean;
+}
+
+const isEndpoint = (e: unknown): e is EndpointDeclaration =>
+  typeof e === 'object' && e !== null && typeof (e as EndpointDeclaration).path === 'string';
+
+/** The endpoints a (validated, stored) manifest declares, as the detail lists them. */
+function endpointsOf(key: string, manifest: Record<string, unknown> | null): PluginEndpointDto[] {
+  const declared = Array.isArray(manifest?.endpoints) ? (manifest.endpoints as unknown[]) : [];
+  return declared.filter(isEndpoint).map((e) => ({
+    path: `/api/plugins/${key}/endpoints/${e.path}`,
+    route: e.path,
+    methods: [...e.methods],
+    description: e.description,
+    public: e.public === true,
+  }));
+}
+
 /** A plugin with its latest manifest, versions, dependents and your installation state. */
 export class PluginDetailResponseDto extends PluginResponseDto {
   /** The manifest of the version the listing describes (null if you can see no version). */
@@ -285,6 +320,9 @@ export class PluginDetailResponseDto extends PluginResponseDto {
   /** Your installation of it, or null. */
   @ApiProperty({ type: InstallationStateDto, nullable: true, readOnly: true })
   installation: InstallationStateDto | null;
+  /** The HTTP endpoints its manifest declares (empty when it serves none). */
+  @ApiProperty({ readOnly: true, type: [PluginEndpointDto] })
+  api_endpoints: PluginEndpointDto[];
 
   static fromDetail(listing: PluginResponseDto, v: PluginDetailExtras): PluginDetailResponseDto {
     return {
@@ -301,6 +339,7 @@ export class PluginDetailResponseDto extends PluginResponseDto {
       })),
       dependents: v.dependents,
       installation: v.installation ? { ...v.installation } : null,
+      api_endpoints: endpointsOf(listing.key, v.manifest),
     };
   }
 }
