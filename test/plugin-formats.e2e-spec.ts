@@ -1,13 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type TestApp, useTestApp } from './support/app.js';
-import { FakeInstallations, installationsModule } from './support/installations.js';
 
 type Client = ReturnType<TestApp['client']>;
 
 /** Seed 002's manifest and plugin, and Nexus's api_endpoints, through the registry's API. */
 
-const t = useTestApp({ imports: [installationsModule(new FakeInstallations())] });
+const t = useTestApp();
 let ada: Client;
 
 const seed002 = (name: string) =>

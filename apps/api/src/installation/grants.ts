@@ -1,5 +1,5 @@
 import type { FieldError } from '@app/common';
-import { allowedHosts, capabilityOf, type Permission } from '@app/plugin-sdk';
+import { allowedHosts, capabilityOf, isCapability, type Permission } from '@app/plugin-sdk';
 import { effectiveGrants } from '@app/runtime';
 
 /**
@@ -39,7 +39,11 @@ export function grantsAcrossVersions(
   oldRequested: readonly Permission[],
   newRequested: readonly Permission[],
 ): { grants: Permission[]; pending: Permission[] } {
-  const grants = normalise(effectiveGrants(newRequested, granted));
+  // Installations grant capabilities only (custom scopes are not kept here yet).
+  const kept = effectiveGrants(newRequested, granted).filter(
+    (p): p is Permission => typeof p !== 'string' || isCapability(p),
+  );
+  const grants = normalise(kept);
   const oldCapabilities = new Set(oldRequested.map(capabilityOf));
   const oldHosts = new Set(allowedHosts(oldRequested));
   const pending: Permission[] = [];

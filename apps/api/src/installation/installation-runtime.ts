@@ -1,6 +1,6 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { JsonLogger } from '@app/common';
-import { type PluginManifest, validateManifest } from '@app/plugin-sdk';
+import { normalizeManifest, type PluginManifest, validateManifest } from '@app/plugin-sdk';
 import { type InstanceStatus, KeyedMutex, PluginRuntime, RuntimeError } from '@app/runtime';
 import { PluginVersionsService } from '../registry/plugin-versions.service.js';
 import { SecretBox, SecretUnreadableError } from '../secrets/secret-box.js';
@@ -159,9 +159,12 @@ export class InstallationRuntime {
    */
   async stop(installationId: string, reason: string, waitMs?: number): Promise<void> {
     if (!this.runtime.status(installationId)) return;
-    const stopping = this.runtime.stop(installationId, reason).catch((err: unknown) => {
-      this.logger.warn('Stopping an installation failed', { installation_id: installationId, error: String(err) });
-    });
+    const stopping = this.runtime.stop(installationId, reason).then(
+      () => undefined,
+      (err: unknown) => {
+        this.logger.warn('Stopping an installation failed', { installation_id: installationId, error: String(err) });
+      },
+    );
     if (waitMs === undefined) return stopping;
     let timer: NodeJS.Timeout | undefined;
     const waited = new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs)));
@@ -175,7 +178,8 @@ export class InstallationRuntime {
     const checked = validateManifest(stored.manifest);
     if (!checked.valid) return null;
     const manifest = checked.manifest;
-    if (manifest.runtime.type === 'sandbox' && stored.runner === null) return null;
+    // main without runtime is a sandbox plugin too (seed 002's format).
+    if (normalizeManifest(manifest).runtime.type === 'sandbox' && stored.runner === null) return null;
     return { manifest, code: stored.runner ?? undefined };
   }
 }
