@@ -823,6 +823,33 @@ export default async () => {
               },
               published_at: { required: true, type: () => String, description: 'When it was published.' },
             },
+            PluginEndpointDto: {
+              path: {
+                required: true,
+                type: () => String,
+                description:
+                  'Where it is called: `/api/plugins/{plugin}/endpoints/{route}`, with `:name` parameter segments.',
+              },
+              route: {
+                required: true,
+                type: () => String,
+                description: "The route as the manifest declares it, relative to the plugin's endpoints.",
+              },
+              methods: {
+                required: true,
+                type: () => [Object],
+                description: 'The methods it answers; others get 405.',
+                enum: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+                isArray: true,
+              },
+              description: { required: true, type: () => String, description: 'What it does, from the manifest.' },
+              public: {
+                required: true,
+                type: () => Boolean,
+                description:
+                  'Declared public: reachable without credentials once an admin allows it for an installation.',
+              },
+            },
             PluginDetailResponseDto: {
               manifest: {
                 required: true,
@@ -846,6 +873,11 @@ export default async () => {
                 type: () => t['../registry/dto/plugin-response.dto.js'].InstallationStateDto,
                 nullable: true,
                 description: 'Your installation of it, or null.',
+              },
+              api_endpoints: {
+                required: true,
+                type: () => [t['../registry/dto/plugin-response.dto.js'].PluginEndpointDto],
+                description: 'The HTTP endpoints its manifest declares (empty when it serves none).',
               },
             },
             PublishResultResponseDto: {
@@ -904,13 +936,7 @@ export default async () => {
               shape: { required: false, type: () => Object },
             },
             PublishPluginDto: {
-              manifest: {
-                required: true,
-                type: 'object',
-                additionalProperties: true,
-                description:
-                  'The plugin manifest (see the plugin-sdk JSON Schema); its `key` and `version` name what is published.',
-              },
+              manifest: { required: true, type: 'object', additionalProperties: true },
               files: {
                 required: true,
                 type: () => t['../registry/dto/publish-plugin.dto.js'].PluginFilesDto,
@@ -1306,7 +1332,7 @@ export default async () => {
                 required: true,
                 description:
                   '`request` (your install), `plugin` (a plugin of the plan) or `installed` (one already installed here).',
-                enum: ['plugin', 'request', 'installed'],
+                enum: ['request', 'plugin', 'installed'],
               },
               plugin: { required: false, type: () => String, description: 'The requiring plugin (not for `request`).' },
               version: { required: false, type: () => String, description: 'Its version (not for `request`).' },
