@@ -107,6 +107,11 @@ export interface InstallationConfig {
   faultPoint: string | null;
 }
 
+export interface AuditConfig {
+  /** Entries older than this many days are pruned (the chain stays verifiable); 0 keeps everything. */
+  retentionDays: number;
+}
+
 /** The whole validated configuration; each module injects only its slice (see config.module.ts). */
 export interface AppConfig {
   env: 'development' | 'production' | 'test';
@@ -124,6 +129,7 @@ export interface AppConfig {
   secrets: SecretsConfig;
   installation: InstallationConfig;
   health: HealthConfig;
+  audit: AuditConfig;
 }
 
 /** Raised when an environment variable has a bad value; start-up stops with this message. */
@@ -287,6 +293,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       pluginCheckTimeoutMs: int(env, 'PLUGHUB_PLUGIN_HEALTH_TIMEOUT_MS', 5000, 100, 600_000),
       unhealthyAfter: int(env, 'PLUGHUB_PLUGIN_UNHEALTHY_AFTER', 3, 1, 100),
     },
+    audit: { retentionDays: int(env, 'PLUGHUB_AUDIT_RETENTION_DAYS', 365, 0, 36500) },
   };
 }
 

@@ -20,6 +20,7 @@ export const METRICS_CONFIG = Symbol('METRICS_CONFIG');
 export const SECRETS_CONFIG = Symbol('SECRETS_CONFIG');
 export const INSTALLATION_CONFIG = Symbol('INSTALLATION_CONFIG');
 export const HEALTH_CONFIG = Symbol('HEALTH_CONFIG');
+export const AUDIT_CONFIG = Symbol('AUDIT_CONFIG');
 export { PAGINATION_CONFIG };
 
 const slices = (config: AppConfig) => [
@@ -35,6 +36,7 @@ const slices = (config: AppConfig) => [
   { provide: SECRETS_CONFIG, useValue: config.secrets },
   { provide: INSTALLATION_CONFIG, useValue: config.installation },
   { provide: HEALTH_CONFIG, useValue: config.health },
+  { provide: AUDIT_CONFIG, useValue: config.audit },
 ];
 
 @Global()
