@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { CommonModule, type JsonLogger } from '@app/common';
 import { DatabaseModule } from '@app/database';
+import { AdminModule } from './admin/admin.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
@@ -38,6 +39,7 @@ export class AppModule {
         InstallationModule,
         InstallationDirectoryModule,
         ConfigurationModule,
+        AdminModule,
       ],
     };
   }

@@ -36,6 +36,7 @@ const AUTO_ID = 'auto:';
 
 /** One tag per module, with what it covers. */
 export const TAGS: Record<string, string> = {
+  admin: 'Platform administration: the audit log, plugin review, verification and the kill switch.',
   auth: 'Log in, API tokens and the current user.',
   health: 'Liveness and readiness of the service.',
   installation:

@@ -1,0 +1,234 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { PaginationQueryDto } from '@app/common';
+import { IsDateString, IsIn, IsMongoId, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import {
+  AUDIT_ACTOR_KINDS,
+  AUDIT_OUTCOMES,
+  type AuditActorKind,
+  type AuditEntry,
+  type AuditOutcome,
+} from '../admin.entity.js';
+
+const ACTION_PATTERN = '^[A-Za-z0-9_.]{1,100}\\*?$';
+
+/** The filters both audit lists share. */
+export class AuditFiltersDto extends PaginationQueryDto {
+  /** Only entries by this user (id). */
+  @ApiPropertyOptional({ pattern: '^[0-9a-f]{24}$' })
+  @IsOptional()
+  @IsMongoId()
+  actor?: string;
+
+  /** Only this action: an operationId (`plugins_create`) or a dotted background action; a final `*` matches a prefix. */
+  @ApiPropertyOptional({ pattern: ACTION_PATTERN, maxLength: 101 })
+  @IsOptional()
+  @IsString()
+  @Matches(new RegExp(ACTION_PATTERN))
+  action?: string;
+
+  /** Only entries about this target type (`plugins`, `users`, `orgs`, …). */
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  target_type?: string;
+
+  /** Only entries about this target (a plugin key, a user id, …). */
+  @IsOptional()
+  @IsString()
+  @MaxLength(300)
+  target?: string;
+
+  /** Only entries with this outcome. */
+  @ApiPropertyOptional({ enum: AUDIT_OUTCOMES, enumName: 'AuditOutcome' })
+  @IsOptional()
+  @IsIn(AUDIT_OUTCOMES)
+  outcome?: AuditOutcome;
+
+  /** Only the entry of this request (its X-Request-Id). */
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  request_id?: string;
+
+  /** Only entries at or after this time. */
+  @ApiPropertyOptional({ format: 'date-time' })
+  @IsOptional()
+  @IsDateString({ strict: true })
+  since?: string;
+
+  /** Only entries before this time. */
+  @ApiPropertyOptional({ format: 'date-time' })
+  @IsOptional()
+  @IsDateString({ strict: true })
+  until?: string;
+}
+
+export class AuditListQueryDto extends AuditFiltersDto {
+  /** Only entries about this organisation (slug or id). */
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  org?: string;
+}
+
+export class OrgAuditListQueryDto extends AuditFiltersDto {
+  /** The organisation (slug or id) whose entries to list; you must be its owner or admin. */
+  @IsString()
+  @MaxLength(100)
+  org: string;
+}
+
+export class AuditActorDto {
+  /** `user`, `anonymous` (a login or sign-up attempt) or `system` (a background action). */
+  @ApiProperty({ enum: AUDIT_ACTOR_KINDS, enumName: 'AuditActorKind', readOnly: true })
+  kind: AuditActorKind;
+  /** The user's id. */
+  @ApiProperty({ type: String, nullable: true, readOnly: true })
+  user_id: string | null;
+  /** The user's platform roles at the time. */
+  @ApiProperty({ type: [String], readOnly: true })
+  roles: string[];
+  /** The API token used, if one was. */
+  @ApiProperty({ type: String, nullable: true, readOnly: true })
+  token_id: string | null;
+  /** The background component that acted. */
+  @ApiProperty({ type: String, nullable: true, readOnly: true })
+  component: string | null;
+  /** The email an anonymous caller gave (login attempts). */
+  @ApiProperty({ type: String, nullable: true, readOnly: true })
+  claimed: string | null;
+}
+
+export class AuditTargetDto {
+  /** The resource type (`plugins`, `users`, `orgs`, `auth`, …). */
+  @ApiProperty({ readOnly: true })
+  type: string;
+  /** The resource's key or id. */
+  @ApiProperty({ type: String, nullable: true, readOnly: true })
+  id: string | null;
+}
+
+export class AuditEntryResponseDto {
+  /** Position in the chain (1, 2, 3, …). */
+  @ApiProperty({ type: 'integer', readOnly: true })
+  seq: number;
+  /** When it happened. */
+  @ApiProperty({ format: 'date-time', readOnly: true })
+  at: string;
+  /** The operationId of the request, or a dotted background action. */
+  @ApiProperty({ readOnly: true })
+  action: string;
+  /** Who acted. */
+  @ApiProperty({ type: AuditActorDto, readOnly: true })
+  actor: AuditActorDto;
+  /** What it acted on. */
+  @ApiProperty({ type: AuditTargetDto, readOnly: true })
+  target: AuditTargetDto;
+  /** The organisation the target belongs to. */
+  @ApiProperty({ type: String, nullable: true, readOnly: true })
+  org_id: string | null;
+  /** `success`, `failure` or `denied` (401/403). */
+  @ApiProperty({ enum: AUDIT_OUTCOMES, enumName: 'AuditOutcome', readOnly: true })
+  outcome: AuditOutcome;
+  /** HTTP status of the answer; null for background actions. */
+  @ApiProperty({ type: 'integer', nullable: true, readOnly: true })
+  status: number | null;
+  /** HTTP method. */
+  @ApiProperty({ type: String, nullable: true, readOnly: true })
+  method: string | null;
+  /** Request path. */
+  @ApiProperty({ type: String, nullable: true, readOnly: true })
+  path: string | null;
+  /** The request id (X-Request-Id). */
+  @ApiProperty({ type: String, nullable: true, readOnly: true })
+  request_id: string | null;
+  /** Client address. */
+  @ApiProperty({ type: String, nullable: true, readOnly: true })
+  ip: string | null;
+  /** Client user agent. */
+  @ApiProperty({ type: String, nullable: true, readOnly: true })
+  user_agent: string | null;
+  /** The target's state before the change, where the service recorded it; secrets redacted. */
+  @ApiProperty({ type: 'object', additionalProperties: true, nullable: true, readOnly: true })
+  before: Record<string, unknown> | null;
+  /** The answer (state after the change); secrets redacted. */
+  @ApiProperty({ type: 'object', additionalProperties: true, nullable: true, readOnly: true })
+  after: Record<string, unknown> | null;
+  /** The request body, path and query parameters, the error code and reason; secrets redacted. */
+  @ApiProperty({ type: 'object', additionalProperties: true, readOnly: true })
+  details: Record<string, unknown>;
+  /** SHA-256 of the previous entry. */
+  @ApiProperty({ readOnly: true })
+  prev_hash: string;
+  /** SHA-256 of `prev_hash` and this entry's canonical form. */
+  @ApiProperty({ readOnly: true })
+  hash: string;
+
+  static from(e: AuditEntry): AuditEntryResponseDto {
+    return {
+      seq: e.seq,
+      at: e.at.toISOString(),
+      action: e.action,
+      actor: {
+        kind: e.actor.kind,
+        user_id: e.actor.userId,
+        roles: e.actor.roles,
+        token_id: e.actor.tokenId,
+        component: e.actor.component,
+        claimed: e.actor.claimed,
+      },
+      target: { type: e.target.type, id: e.target.id },
+      org_id: e.orgId,
+      outcome: e.outcome,
+      status: e.status,
+      method: e.method,
+      path: e.path,
+      request_id: e.requestId,
+      ip: e.ip,
+      user_agent: e.userAgent,
+      before: asObject(e.before),
+      after: asObject(e.after),
+      details: e.details,
+      prev_hash: e.prevHash,
+      hash: e.hash,
+    };
+  }
+}
+
+function asObject(v: unknown): Record<string, unknown> | null {
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
+  return { value: v };
+}
+
+export class AuditVerifyResponseDto {
+  /** True when every kept entry verifies and links to the one before. */
+  @ApiProperty({ readOnly: true })
+  ok: boolean;
+  /** Entries checked. */
+  @ApiProperty({ type: 'integer', readOnly: true })
+  checked: number;
+  /** First and last seq checked. */
+  @ApiProperty({ type: 'integer', nullable: true, readOnly: true })
+  first_seq: number | null;
+  @ApiProperty({ type: 'integer', nullable: true, readOnly: true })
+  last_seq: number | null;
+  /** Where the kept part of the chain starts (moved forward by pruning) and the hash it links to. */
+  @ApiProperty({ type: 'integer', readOnly: true })
+  anchor_seq: number;
+  @ApiProperty({ readOnly: true })
+  anchor_hash: string;
+  /** Entries pruned so far. */
+  @ApiProperty({ type: 'integer', readOnly: true })
+  pruned: number;
+  /** The first entry that does not verify: its content was changed, it does not link, or it is missing. */
+  @ApiProperty({ type: 'integer', nullable: true, readOnly: true })
+  break_seq: number | null;
+  @ApiProperty({
+    type: String,
+    enum: ['hash_mismatch', 'link_mismatch', 'missing_entry'],
+    nullable: true,
+    readOnly: true,
+  })
+  break_reason: 'hash_mismatch' | 'link_mismatch' | 'missing_entry' | null;
+}
