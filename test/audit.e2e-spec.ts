@@ -84,6 +84,25 @@ describe('the audit log', () => {
     ]);
   });
 
+  it('records a request retried with the same Idempotency-Key once: the replayed answer is not a new action', async () => {
+    const id = randomUUID();
+    const client = tagged(alice.token, id);
+    const headers = { 'Idempotency-Key': `audit-${id}` };
+    const call = () =>
+      client.POST('/api/plugins/{plugin}/install/', {
+        params: { path: { plugin: 'nobody.nothing' }, header: headers as never },
+        body: {},
+        headers,
+      });
+    const first = await call();
+    const again = await call();
+    expect(again.response.headers.get('idempotent-replayed')).toBe('true');
+    expect(again.response.status).toBe(first.response.status);
+    expect((await entriesOf(id))!.map((e) => [e.action, e.status])).toEqual([
+      ['plugins_install_create', first.response.status],
+    ]);
+  });
+
   it('keeps the API token id of the caller and never the token key', async () => {
     const id = randomUUID();
     const created = await tagged(alice.token, id).POST('/api/auth/api-tokens/', { body: { name: 'ci' } });

@@ -10,6 +10,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import { AppError, type AuthUser, Clock, JsonLogger } from '@app/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Observable, tap } from 'rxjs';
+import { REPLAYED_HEADER } from '../installation/idempotency.interceptor.js';
 import type { AuditActorInfo, AuditOutcome, AuditRecord } from './admin.entity.js';
 import { AuditActions } from './audit-actions.js';
 import { AuditLog } from './audit-log.js';
@@ -17,8 +18,6 @@ import { type AuditNote, AuditNotes } from './audit-notes.js';
 import { redact } from './redact.js';
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-/** Set by the idempotency interceptor on an answer replayed from a stored one: the request was recorded then. */
-const REPLAYED_HEADER = 'idempotent-replayed';
 const CAPTURE = Symbol('plughub.audit');
 
 interface Capture {
@@ -101,7 +100,8 @@ export class AuditInterceptor implements NestInterceptor, OnModuleInit {
     const capture = request[CAPTURE];
     const status = reply.statusCode;
     if (!capture && status !== 401 && status !== 403) return; // never reached a handler, not a denial
-    if (reply.getHeader(REPLAYED_HEADER) === 'true') return; // the first answer was recorded
+    // Set by the idempotency interceptor on an answer replayed from the stored first one, which was recorded then.
+    if (reply.getHeader(REPLAYED_HEADER) === 'true') return;
     const route = request.routeOptions?.url;
     if (!route) return;
     const action = this.actions.of(request.method, route) ?? `${request.method} ${route}`;
