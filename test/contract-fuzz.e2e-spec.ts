@@ -106,7 +106,7 @@ function fromQuery(schema: Schema, raw: string | string[]): unknown {
 }
 
 /**
- * Written after a request has answered (buffered metrics and logs, the event log and its deliveries), so a write
+ * Written after a request has answered (buffered metrics and logs, the event log and its deliveries, the audit log), so a write
  * there may land during a later, refused request: they say nothing about what that request stored.
  */
 const WRITTEN_IN_BACKGROUND = [
@@ -116,6 +116,8 @@ const WRITTEN_IN_BACKGROUND = [
   'events',
   'event_sequences',
   'event_deliveries',
+  'audit_entries',
+  'audit_anchor',
 ];
 
 // ---- valid values, from the schema ---------------------------------------------------------------------
