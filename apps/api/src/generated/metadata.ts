@@ -4,6 +4,7 @@ export default async () => {
   const t = {
     ['../../../../libs/common/src/errors/error-response.dto.js']:
       await import('../../../../libs/common/src/errors/error-response.dto.js'),
+    ['../admin/dto/audit-entry.dto.js']: await import('../admin/dto/audit-entry.dto.js'),
     ['../registry/dto/plugin-version.dto.js']: await import('../registry/dto/plugin-version.dto.js'),
     ['../registry/dto/plugin-response.dto.js']: await import('../registry/dto/plugin-response.dto.js'),
     ['../registry/dto/publish-plugin.dto.js']: await import('../registry/dto/publish-plugin.dto.js'),
@@ -109,6 +110,204 @@ export default async () => {
           },
         ],
         [
+          import('../admin/dto/audit-entry.dto.js'),
+          {
+            AuditFiltersDto: {
+              actor: { required: false, type: () => String, description: 'Only entries by this user (id).' },
+              action: {
+                required: false,
+                type: () => String,
+                description:
+                  'Only this action: an operationId (`plugins_create`) or a dotted background action; a final `*` matches a prefix.',
+              },
+              target_type: {
+                required: false,
+                type: () => String,
+                description: 'Only entries about this target type (`plugins`, `users`, `orgs`, \u2026).',
+                maxLength: 100,
+              },
+              target: {
+                required: false,
+                type: () => String,
+                description: 'Only entries about this target (a plugin key, a user id, \u2026).',
+                maxLength: 300,
+              },
+              outcome: {
+                required: false,
+                description: 'Only entries with this outcome.',
+                enum: ['success', 'failure', 'denied'],
+              },
+              request_id: {
+                required: false,
+                type: () => String,
+                description: 'Only the entry of this request (its X-Request-Id).',
+                maxLength: 128,
+              },
+              since: { required: false, type: () => String, description: 'Only entries at or after this time.' },
+              until: { required: false, type: () => String, description: 'Only entries before this time.' },
+            },
+            AuditListQueryDto: {
+              org: {
+                required: false,
+                type: () => String,
+                description: 'Only entries about this organisation (slug or id).',
+                maxLength: 100,
+              },
+            },
+            OrgAuditListQueryDto: {
+              org: {
+                required: true,
+                type: () => String,
+                description: 'The organisation (slug or id) whose entries to list; you must be its owner or admin.',
+                maxLength: 100,
+              },
+            },
+            AuditActorDto: {
+              kind: {
+                required: true,
+                description: '`user`, `anonymous` (a login or sign-up attempt) or `system` (a background action).',
+                enum: ['user', 'system', 'anonymous'],
+              },
+              user_id: { required: true, type: () => String, nullable: true, description: "The user's id." },
+              roles: { required: true, type: () => [String], description: "The user's platform roles at the time." },
+              token_id: {
+                required: true,
+                type: () => String,
+                nullable: true,
+                description: 'The API token used, if one was.',
+              },
+              component: {
+                required: true,
+                type: () => String,
+                nullable: true,
+                description: 'The background component that acted.',
+              },
+              claimed: {
+                required: true,
+                type: () => String,
+                nullable: true,
+                description: 'The email an anonymous caller gave (login attempts).',
+              },
+            },
+            AuditTargetDto: {
+              type: {
+                required: true,
+                type: () => String,
+                description: 'The resource type (`plugins`, `users`, `orgs`, `auth`, \u2026).',
+              },
+              id: { required: true, type: () => String, nullable: true, description: "The resource's key or id." },
+            },
+            AuditEntryResponseDto: {
+              seq: { required: true, type: () => Number, description: 'Position in the chain (1, 2, 3, \u2026).' },
+              at: { required: true, type: () => String, description: 'When it happened.' },
+              action: {
+                required: true,
+                type: () => String,
+                description: 'The operationId of the request, or a dotted background action.',
+              },
+              actor: {
+                required: true,
+                type: () => t['../admin/dto/audit-entry.dto.js'].AuditActorDto,
+                description: 'Who acted.',
+              },
+              target: {
+                required: true,
+                type: () => t['../admin/dto/audit-entry.dto.js'].AuditTargetDto,
+                description: 'What it acted on.',
+              },
+              org_id: {
+                required: true,
+                type: () => String,
+                nullable: true,
+                description: 'The organisation the target belongs to.',
+              },
+              outcome: {
+                required: true,
+                description: '`success`, `failure` or `denied` (401/403).',
+                enum: ['success', 'failure', 'denied'],
+              },
+              status: {
+                required: true,
+                type: () => Number,
+                nullable: true,
+                description: 'HTTP status of the answer; null for background actions.',
+              },
+              method: { required: true, type: () => String, nullable: true, description: 'HTTP method.' },
+              path: { required: true, type: () => String, nullable: true, description: 'Request path.' },
+              request_id: {
+                required: true,
+                type: () => String,
+                nullable: true,
+                description: 'The request id (X-Request-Id).',
+              },
+              ip: { required: true, type: () => String, nullable: true, description: 'Client address.' },
+              user_agent: { required: true, type: () => String, nullable: true, description: 'Client user agent.' },
+              before: {
+                required: true,
+                type: 'object',
+                additionalProperties: true,
+                nullable: true,
+                description: "The target's state before the change, where the service recorded it; secrets redacted.",
+              },
+              after: {
+                required: true,
+                type: 'object',
+                additionalProperties: true,
+                nullable: true,
+                description: 'The answer (state after the change); secrets redacted.',
+              },
+              details: {
+                required: true,
+                type: 'object',
+                additionalProperties: true,
+                description:
+                  'The request body, path and query parameters, the error code and reason; secrets redacted.',
+              },
+              prev_hash: { required: true, type: () => String, description: 'SHA-256 of the previous entry.' },
+              hash: {
+                required: true,
+                type: () => String,
+                description: "SHA-256 of `prev_hash` and this entry's canonical form.",
+              },
+            },
+            AuditVerifyResponseDto: {
+              ok: {
+                required: true,
+                type: () => Boolean,
+                description: 'True when every kept entry verifies and links to the one before.',
+              },
+              checked: { required: true, type: () => Number, description: 'Entries checked.' },
+              first_seq: {
+                required: true,
+                type: () => Number,
+                nullable: true,
+                description: 'First and last seq checked.',
+              },
+              last_seq: { required: true, type: () => Number, nullable: true },
+              anchor_seq: {
+                required: true,
+                type: () => Number,
+                description:
+                  'Where the kept part of the chain starts (moved forward by pruning) and the hash it links to.',
+              },
+              anchor_hash: { required: true, type: () => String },
+              pruned: { required: true, type: () => Number, description: 'Entries pruned so far.' },
+              break_seq: {
+                required: true,
+                type: () => Number,
+                nullable: true,
+                description:
+                  'The first entry that does not verify: its content was changed, it does not link, or it is missing.',
+              },
+              break_reason: {
+                required: true,
+                nullable: true,
+                enum: ['hash_mismatch', 'link_mismatch', 'missing_entry'],
+              },
+            },
+          },
+        ],
+        [
           import('../users/dto/create-user.dto.js'),
           {
             CreateUserDto: {
@@ -196,7 +395,7 @@ export default async () => {
               ordering: {
                 required: false,
                 description: 'Which field to use when ordering the results.',
-                enum: ['email', 'name', '-email', '-name', 'created_at', '-created_at'],
+                enum: ['email', 'name', '-name', 'created_at', '-email', '-created_at'],
               },
             },
           },
@@ -520,12 +719,12 @@ export default async () => {
                   'key',
                   'name',
                   '-name',
-                  'updated_at',
                   '-key',
                   'downloads',
                   '-downloads',
                   'rating',
                   '-rating',
+                  'updated_at',
                   '-updated_at',
                 ],
               },
@@ -1192,7 +1391,7 @@ export default async () => {
               status: {
                 required: true,
                 description: 'Its status (`disabled` or `killed`).',
-                enum: ['active', 'killed', 'installing', 'disabled', 'failed', 'uninstalling'],
+                enum: ['active', 'installing', 'disabled', 'failed', 'killed', 'uninstalling'],
               },
             },
             EffectiveStateDto: {
@@ -1221,7 +1420,7 @@ export default async () => {
               status: {
                 required: true,
                 description: 'installing, active, disabled, failed, killed or uninstalling.',
-                enum: ['active', 'killed', 'installing', 'disabled', 'failed', 'uninstalling'],
+                enum: ['active', 'installing', 'disabled', 'failed', 'killed', 'uninstalling'],
               },
               active: { required: true, type: () => Boolean, description: 'Running (status active).' },
               enabled: {
@@ -1502,7 +1701,7 @@ export default async () => {
               status: {
                 required: false,
                 description: 'Only installations in this status.',
-                enum: ['active', 'killed', 'installing', 'disabled', 'failed', 'uninstalling'],
+                enum: ['active', 'installing', 'disabled', 'failed', 'killed', 'uninstalling'],
               },
               update_available: { required: false, type: () => Boolean },
               ordering: {
@@ -1933,6 +2132,16 @@ export default async () => {
         ],
       ],
       controllers: [
+        [
+          import('../admin/audit.controller.js'),
+          {
+            AuditController: {
+              list: {},
+              verify: { type: t['../admin/dto/audit-entry.dto.js'].AuditVerifyResponseDto },
+            },
+            OrgAuditController: { list: {} },
+          },
+        ],
         [
           import('../users/users.controller.js'),
           {
