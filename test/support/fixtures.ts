@@ -42,6 +42,7 @@ export const pluginFixture = (p: Partial<Plugin> = {}): Plugin => ({
   icon: null,
   author: null,
   license: null,
+  editedFields: [],
   ownerType: 'user',
   ownerId: 'owner',
   scope: 'public',

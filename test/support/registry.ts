@@ -56,6 +56,7 @@ export function registryHarness(options: { uploadBytes?: number } = {}) {
     installed,
     emitted,
     clock,
+    state,
     publishing: new PublishingService(plugins, versions, access, registry, state, views, bus, config, clock),
     catalog: new CatalogService(plugins, versions, registry, views, installations, clock),
     pluginVersions: new PluginVersionsService(plugins, versions, registry, state, clock),

@@ -3,6 +3,10 @@ import { displayVersion, distTags, pluginStatus } from './dist-tags.js';
 import { listingOf } from './manifest-info.js';
 import { PluginVersionRepository } from './persistence/plugin-version.repository.js';
 import { PluginRepository } from './persistence/plugin.repository.js';
+import type { ListingFields, Plugin } from './registry.entity.js';
+
+const editedListing = (plugin: Plugin): Partial<ListingFields> =>
+  Object.fromEntries(plugin.editedFields.map((f) => [f, plugin[f]]));
 
 /** What a plugin derives from its versions: status, dist-tags, the displayed version and its listing. */
 @Injectable()
@@ -24,7 +28,8 @@ export class PluginStateService {
     let listing;
     if (display && display !== plugin.displayVersion) {
       const v = await this.versions.find(key, display);
-      if (v) listing = listingOf(v.manifest);
+      // What PATCH edited stays: the manifest's listing fills only the fields nobody edited.
+      if (v) listing = { ...listingOf(v.manifest), ...editedListing(plugin) };
     }
     const published = states.map((s) => s.publishedAt.getTime());
     await this.plugins.writeDerived(key, rev, {

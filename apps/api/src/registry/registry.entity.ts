@@ -84,6 +84,8 @@ export interface Ownership {
 
 export interface Plugin extends ListingFields, Ownership {
   key: string;
+  /** Listing fields edited with PATCH since creation; the next publish keeps them. */
+  editedFields: Array<keyof ListingFields>;
   author: string | null;
   license: string | null;
   verified: boolean;

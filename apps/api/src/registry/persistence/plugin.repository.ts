@@ -17,7 +17,7 @@ import { PluginKeyTakenError } from '../registry.errors.js';
 import { catalogFilter, catalogSort } from './catalog.query.js';
 import { PluginDoc } from './plugin.schema.js';
 import { visibilityFilter } from './plugin-visibility.query.js';
-import { listingFields, type PluginLean, searchText, toPlugin } from './registry.mapper.js';
+import { isListingField, listingFields, type PluginLean, searchText, toPlugin } from './registry.mapper.js';
 
 const LEAN_PLUGIN = { search_text: 0 } as const;
 
@@ -70,8 +70,13 @@ export class PluginRepository {
       .exec();
     if (!current) return null;
     const merged = { key, name: current.name, description: current.description, tags: current.tags, ...fields };
+    const edited = Object.keys(fields).filter((f) => isListingField(f) && fields[f] !== undefined);
+    const update = {
+      $set: { ...fields, search_text: searchText(merged) },
+      ...(edited.length ? { $addToSet: { edited_fields: { $each: edited } } } : {}),
+    };
     const doc = await this.plugins
-      .findOneAndUpdate({ key }, { $set: { ...fields, search_text: searchText(merged) } }, { returnDocument: 'after' })
+      .findOneAndUpdate({ key }, update, { returnDocument: 'after' })
       .lean<PluginLean>()
       .exec();
     return doc ? toPlugin(doc) : null;

@@ -130,6 +130,10 @@ export class PluginDoc {
   @Prop({ type: [String], default: [], index: true })
   dependencies: string[];
 
+  /** Listing fields edited with PATCH: the manifest set them at creation, PATCH wins after, so publishing keeps them. */
+  @Prop({ type: [String], default: [] })
+  edited_fields: string[];
+
   /** Lower-cased key, name, description and tags: the catalog's `search` scans this one small field. */
   @Prop({ default: '' })
   search_text: string;

@@ -1,5 +1,12 @@
 import type { Types } from 'mongoose';
-import type { ManifestListing, Plugin, PluginRating, PluginVersion, VersionChanges } from '../registry.entity.js';
+import type {
+  ListingFields,
+  ManifestListing,
+  Plugin,
+  PluginRating,
+  PluginVersion,
+  VersionChanges,
+} from '../registry.entity.js';
 import type { PluginReviewDoc } from './plugin-review.schema.js';
 import type { PluginVersionDoc } from './plugin-version.schema.js';
 import type { PluginDoc } from './plugin.schema.js';
@@ -7,6 +14,18 @@ import type { PluginDoc } from './plugin.schema.js';
 export type PluginLean = PluginDoc & { _id: Types.ObjectId };
 export type VersionLean = PluginVersionDoc & { _id: Types.ObjectId };
 export type ReviewLean = PluginReviewDoc & { _id: Types.ObjectId };
+
+const LISTING_FIELDS: ReadonlyArray<keyof ListingFields> = [
+  'name',
+  'description',
+  'category',
+  'tags',
+  'homepage',
+  'repository',
+  'icon',
+];
+export const isListingField = (f: unknown): f is keyof ListingFields =>
+  (LISTING_FIELDS as readonly unknown[]).includes(f);
 
 /** Lower-cased text the `search` filter matches against. */
 export function searchText(p: { key: string; name: string; description: string; tags: string[] }): string {
@@ -46,6 +65,7 @@ export const toPlugin = (d: PluginLean): Plugin => ({
   icon: d.icon ?? null,
   author: d.author ?? null,
   license: d.license ?? null,
+  editedFields: (d.edited_fields ?? []).filter(isListingField),
   ownerType: d.owner_type,
   ownerId: d.owner_id ?? null,
   scope: d.scope,

@@ -116,6 +116,14 @@ describe('PluginRepository', () => {
     expect((await plugins.find(key))?.status).toBe('approved');
   });
 
+  it('remembers which listing fields an update edited, once each, and not the scope', async () => {
+    const key = fresh('edit');
+    const created = await plugins.create(newPlugin(key));
+    await plugins.updateListing(key, { name: 'Renamed', scope: 'private' });
+    const updated = await plugins.updateListing(key, { name: 'Again', tags: ['x'] });
+    expect([created.editedFields, updated?.editedFields.slice().sort()]).toEqual([[], ['name', 'tags']]);
+  });
+
   it('finds several plugins by key in one call, skipping unknown keys', async () => {
     const [a, b] = [fresh('many'), fresh('many')];
     await plugins.create(newPlugin(a));
