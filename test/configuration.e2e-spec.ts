@@ -55,7 +55,7 @@ async function running(): Promise<Json> {
 }
 
 beforeAll(async () => {
-  publisher = await t.createUser({ email: 'pub@tuned.test', roles: ['publisher'] });
+  publisher = await t.createUser({ email: 'pub@tuned.test', roles: ['publisher'], handle: 'acme' });
   owner = await t.createUser({ email: 'owner@tuned.test' });
   outsider = await t.createUser({ email: 'out@tuned.test' });
   const manifest = {

@@ -125,7 +125,7 @@ const WRITTEN_IN_BACKGROUND = [
 /** Bodies the contract leaves free-form (an open object) yet the server reads: a realistic seed. */
 const FREE_FORM_SEEDS: Record<string, () => unknown> = {
   manifest: () => ({
-    key: 'fuzz.seeded',
+    key: 'admin.seeded',
     name: 'Seeded',
     version: '1.0.0',
     description: 'A manifest for the fuzzer',
@@ -521,7 +521,7 @@ describe('every operation of the contract, fed hostile input', () => {
     const apiToken = await admin.POST('/api/auth/api-tokens/', { body: { name: 'fuzz' } });
     const published = await admin.POST('/api/plugins/', {
       body: {
-        manifest: { ...(FREE_FORM_SEEDS.manifest() as Json), key: 'fuzz.fixture' },
+        manifest: { ...(FREE_FORM_SEEDS.manifest() as Json), key: 'admin.fixture' },
         files: { runner: 'export default {}' },
       },
     });
@@ -529,7 +529,7 @@ describe('every operation of the contract, fed hostile input', () => {
     Object.assign(fixtures, {
       org: org.data!.slug,
       user: user.id,
-      plugin: 'fuzz.fixture',
+      plugin: 'admin.fixture',
       version: '1.0.0',
       id: user.id,
       '/api/auth/api-tokens/{id}/:id': apiToken.data!.id,

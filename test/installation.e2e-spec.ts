@@ -47,7 +47,7 @@ let outsider: User;
 /** Publishes key@version publicly and approves it. */
 async function release(key: string, version: string, extra: Json = {}, runner = RUNNER): Promise<void> {
   const pub = await publisher.client.POST('/api/plugins/', {
-    body: { manifest: manifest(key, version, extra), files: { runner }, scope: 'public' } as never,
+    body: { manifest: manifest(key, version, extra), files: { runner }, scope: 'public', owner_org: 'acme' } as never,
   });
   expect(pub.response.status, JSON.stringify(pub.error)).toBe(201);
   await t.app.get(ModerationService).reviewVersion(REVIEWER, key, version, 'approved');
@@ -72,6 +72,12 @@ beforeAll(async () => {
     body: { user: member.id },
   });
   expect(added.response.status).toBe(201);
+  // acme.* keys are the organisation's (a key's publisher segment is its owner's name): the publisher manages it.
+  const publishing = await admin.POST('/api/orgs/{org}/members/', {
+    params: { path: { org: 'acme' } },
+    body: { user: publisher.id, role: 'admin' },
+  });
+  expect(publishing.response.status).toBe(201);
 
   await release('acme.base', '1.0.0');
   await release('acme.base', '1.1.0');

@@ -82,7 +82,7 @@ describe('events between plugins installed through the API', () => {
 
   beforeAll(async () => {
     runtime = t.app.get(PluginRuntime);
-    const publisher = await t.createUser({ email: 'pub@acme.test', roles: ['publisher'] });
+    const publisher = await t.createUser({ email: 'pub@acme.test', roles: ['publisher'], handle: 'acme' });
     alice = await t.createUser({ email: 'alice@acme.test' });
     const bob = await t.createUser({ email: 'bob@acme.test' });
     await release(

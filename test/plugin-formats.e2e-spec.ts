@@ -14,7 +14,14 @@ const seed002 = (name: string) =>
 const path = (plugin: string) => ({ params: { path: { plugin } } });
 
 beforeAll(async () => {
-  ada = (await t.createUser({ email: 'ada@example.test', name: 'Ada Lovelace', roles: ['publisher'] })).client;
+  ada = (
+    await t.createUser({
+      email: 'ada@example.test',
+      name: 'Ada Lovelace',
+      roles: ['publisher'],
+      handle: 'ada-lovelace',
+    })
+  ).client;
 });
 
 describe("seed 002's manifest, as the document prints it", () => {

@@ -62,7 +62,7 @@ beforeAll(async () => {
 
 describe('publish → catalog → detail → versions → download → rate', () => {
   it('runs the whole life of a plugin', async () => {
-    const key = 'acme.weather';
+    const key = 'alice.weather';
     const pub = await alice.client.POST('/api/plugins/', {
       body: {
         manifest: manifest(key, '1.0.0', {
@@ -108,7 +108,7 @@ describe('publish → catalog → detail → versions → download → rate', ()
     const item = listed.data!.results[0];
     expect(item).toMatchObject({
       key,
-      name: 'Plugin acme.weather',
+      name: 'Plugin alice.weather',
       category: 'data',
       tags: ['weather', 'forecast'],
       status: 'approved',
@@ -124,7 +124,7 @@ describe('publish → catalog → detail → versions → download → rate', ()
       package_name: key,
       source: 'store',
       stats: { downloads: 0, installations: 0, rating: 0, reviews: 0 },
-      meta: { author: 'Acme Labs', license: 'MIT', version: '1.0.0', human_name: 'Plugin acme.weather' },
+      meta: { author: 'Acme Labs', license: 'MIT', version: '1.0.0', human_name: 'Plugin alice.weather' },
     });
     expect(item.mixins).toEqual({ settings: { key: 'settings', human_name: 'Settings' } });
 
@@ -182,7 +182,7 @@ describe('publish → catalog → detail → versions → download → rate', ()
     expect(`sha512-${createHash('sha512').update(bytes).digest('base64')}`).toBe(v1.integrity);
     expect(dl.response.headers.get('etag')).toBe(`"${v1.integrity}"`);
     expect(dl.response.headers.get('content-type')).toBe('application/gzip');
-    expect(dl.response.headers.get('content-disposition')).toContain('acme.weather-1.0.0.tgz');
+    expect(dl.response.headers.get('content-disposition')).toContain('alice.weather-1.0.0.tgz');
     const files = unpackArtifact(bytes);
     expect([...files.keys()]).toEqual(['manifest.json', 'runner.js', 'README.md', 'icon.png', 'shape.json']);
     expect(files.get('icon.png')!.equals(ICON)).toBe(true);
@@ -224,7 +224,7 @@ describe('publish → catalog → detail → versions → download → rate', ()
   });
 
   it('drafts stay drafts until submitted with PATCH, then wait for review', async () => {
-    const key = 'acme.drafty';
+    const key = 'alice.drafty';
     const pub = await publish(alice.client, manifest(key, '0.1.0'), { draft: true, scope: 'public' });
     expect(pub.data!.version.status).toBe('draft');
     const review = t.app.get(ModerationService).reviewVersion(REVIEWER, key, '0.1.0', 'approved');
@@ -271,13 +271,13 @@ describe('publishing errors', () => {
       ]),
     );
     const shape = await alice.client.POST('/api/plugins/', {
-      body: { manifest: manifest('acme.shape', '1.0.0'), files: { runner: { content: 'x' } } } as never,
+      body: { manifest: manifest('alice.shape', '1.0.0'), files: { runner: { content: 'x' } } } as never,
     });
     expect(shape.error!.errors.map((e) => e.field)).toEqual(['files.runner']);
   });
 
   it('refuses a version published twice, even with other build metadata (409 CONFLICT)', async () => {
-    const key = 'acme.dup';
+    const key = 'alice.dup';
     expect((await publish(alice.client, manifest(key, '1.0.0'))).response.status).toBe(201);
     const dup = await publish(alice.client, manifest(key, '1.0.0'));
     expect(dup.response.status).toBe(409);
@@ -292,7 +292,7 @@ describe('publishing errors', () => {
   // Three 5 MiB publishes: hashing and storing them is slow on a loaded machine, so this test gets more time.
   it('refuses packages over the upload limit with 422 LIMIT_EXCEEDED and stores nothing', async () => {
     const limit = 5 * 1024 * 1024;
-    const m = manifest('acme.big', '1.0.0');
+    const m = manifest('bob.big', '1.0.0');
     const manifestSize = Buffer.byteLength(JSON.stringify(m, null, 2) + '\n');
     const exact = Buffer.alloc(limit - manifestSize - Buffer.byteLength(RUNNER), 7);
     const over = Buffer.alloc(exact.length + 1, 7);
@@ -302,7 +302,7 @@ describe('publishing errors', () => {
     expect(res.response.status).toBe(422);
     expect(res.error!.code).toBe('LIMIT_EXCEEDED');
     expect(res.error!.details).toEqual({ limit, actual: limit + 1, reason: 'package_too_large' });
-    expect((await bob.client.GET('/api/plugins/{plugin}/', path('acme.big'))).response.status).toBe(404);
+    expect((await bob.client.GET('/api/plugins/{plugin}/', path('bob.big'))).response.status).toBe(404);
 
     // A body beyond the server's body limit is refused the same way.
     const huge = await bob.client.POST('/api/plugins/', {
@@ -385,13 +385,13 @@ describe('visibility', () => {
 
 describe('details and unpublishing', () => {
   it('PATCH changes listing fields (owners only); DELETE is refused while installed or depended on', async () => {
-    const key = 'acme.base';
+    const key = 'alice.base';
     await publish(alice.client, manifest(key, '1.0.0'), { scope: 'public' });
     await approve(key, '1.0.0');
-    await publish(alice.client, manifest('acme.addon', '1.0.0', { dependencies: { [key]: '^1.0.0' } }), {
+    await publish(alice.client, manifest('alice.addon', '1.0.0', { dependencies: { [key]: '^1.0.0' } }), {
       scope: 'public',
     });
-    await approve('acme.addon', '1.0.0');
+    await approve('alice.addon', '1.0.0');
 
     const patched = await alice.client.PATCH('/api/plugins/{plugin}/', {
       ...path(key),
@@ -406,7 +406,7 @@ describe('details and unpublishing', () => {
     ).toBe('FORBIDDEN');
 
     const detail = await carol.client.GET('/api/plugins/{plugin}/', path(key));
-    expect(detail.data!.dependents).toEqual(['acme.addon']);
+    expect(detail.data!.dependents).toEqual(['alice.addon']);
 
     // The installation module's port decides.
     installations.counts.set(key, 2);
@@ -433,7 +433,7 @@ describe('details and unpublishing', () => {
   });
 
   it('reports the caller’s installation state from the installation port', async () => {
-    const key = 'acme.installed';
+    const key = 'alice.installed';
     await publish(alice.client, manifest(key, '1.0.0', { tags: ['inst'] }), { scope: 'public' });
     await approve(key, '1.0.0');
     installations.states.set(key, { installed_version: '1.0.0', status: 'active', active: true, scope: 'user' });
@@ -463,20 +463,23 @@ describe('catalog filters and ordering', () => {
           settings: { n: { type: 'integer', default: 1 } },
         },
       ],
-      ['acme.gamma', { name: 'Gamma', category: 'data', tags: [TAG], description: 'Streams sensor readings' }],
+      ['alice.gamma', { name: 'Gamma', category: 'data', tags: [TAG], description: 'Streams sensor readings' }],
       [
-        'acme.delta',
+        'alice.delta',
         { name: 'Delta', category: 'ai', tags: [TAG, 'etl'], permissions: ['storage:read', 'storage:write'] },
       ],
     ];
+    // zeta.* keys belong to alice's organisation zeta: a key's publisher segment is its owner's name.
+    expect((await alice.client.POST('/api/orgs/', { body: { slug: 'zeta', name: 'Zeta' } })).response.status).toBe(201);
     for (const [key, extra] of specs) {
-      const res = await publish(alice.client, manifest(key, '1.0.0', extra), { scope: 'public' });
+      const owner = key.startsWith('zeta.') ? { owner_org: 'zeta' } : {};
+      const res = await publish(alice.client, manifest(key, '1.0.0', extra), { scope: 'public', ...owner });
       expect(res.response.status).toBe(201);
       await approve(key, '1.0.0');
     }
     // Downloads: gamma 3, alpha 1. Ratings: beta 5, alpha 3, delta 1.
     for (const [key, n] of [
-      ['acme.gamma', 3],
+      ['alice.gamma', 3],
       ['zeta.alpha', 1],
     ] as const) {
       for (let i = 0; i < n; i++) {
@@ -489,22 +492,22 @@ describe('catalog filters and ordering', () => {
     for (const [key, rating] of [
       ['zeta.beta', 5],
       ['zeta.alpha', 3],
-      ['acme.delta', 1],
+      ['alice.delta', 1],
     ] as const) {
       await carol.client.POST('/api/plugins/{plugin}/reviews/', { ...path(key), body: { rating } });
     }
     // The admin module's verify endpoint does not exist yet; its service does.
     await t.app.get(ModerationService).setVerified(REVIEWER, 'zeta.beta', true);
     // Touch delta so it is the most recently updated.
-    await alice.client.PATCH('/api/plugins/{plugin}/', { ...path('acme.delta'), body: { description: 'Delta v2' } });
+    await alice.client.PATCH('/api/plugins/{plugin}/', { ...path('alice.delta'), body: { description: 'Delta v2' } });
   });
 
   it('filters', async () => {
-    expect(keysOf((await q({})).data)).toEqual(['acme.delta', 'acme.gamma', 'zeta.alpha', 'zeta.beta']);
-    expect(keysOf((await q({ search: 'SENSOR' })).data)).toEqual(['acme.gamma']);
+    expect(keysOf((await q({})).data)).toEqual(['alice.delta', 'alice.gamma', 'zeta.alpha', 'zeta.beta']);
+    expect(keysOf((await q({ search: 'SENSOR' })).data)).toEqual(['alice.gamma']);
     expect(keysOf((await q({ search: 'zeta.' })).data)).toEqual(['zeta.alpha', 'zeta.beta']);
-    expect(keysOf((await q({ search: 'etl' })).data)).toEqual(['acme.delta', 'zeta.beta']); // tags are searched
-    expect(keysOf((await q({ category: 'ai' })).data)).toEqual(['acme.delta', 'zeta.alpha']);
+    expect(keysOf((await q({ search: 'etl' })).data)).toEqual(['alice.delta', 'zeta.beta']); // tags are searched
+    expect(keysOf((await q({ category: 'ai' })).data)).toEqual(['alice.delta', 'zeta.alpha']);
     expect(keysOf((await q({ tags: `${TAG},ml,etl` })).data)).toEqual(['zeta.beta']);
     expect(keysOf((await q({ author: 'ZETA' })).data)).toEqual(['zeta.alpha', 'zeta.beta']);
     expect(keysOf((await q({ scope: 'public' })).data)).toHaveLength(4);
@@ -513,21 +516,21 @@ describe('catalog filters and ordering', () => {
     expect(keysOf((await q({ verified: false })).data)).toHaveLength(3);
     expect(keysOf((await q({ min_rating: 3 })).data)).toEqual(['zeta.alpha', 'zeta.beta']);
     expect(keysOf((await q({ mixin: 'settings' })).data)).toEqual(['zeta.beta']);
-    expect(keysOf((await q({ mixin: 'storage' })).data)).toEqual(['acme.delta']);
+    expect(keysOf((await q({ mixin: 'storage' })).data)).toEqual(['alice.delta']);
     expect(keysOf((await q({ builtin: true })).data)).toEqual([]);
     expect(keysOf((await q({ sample: false })).data)).toHaveLength(4);
     expect(keysOf((await q({ installed: true })).data)).toEqual([]);
     expect(keysOf((await q({ installed: false })).data)).toHaveLength(4);
 
-    installations.installed = ['acme.gamma', 'zeta.alpha'];
+    installations.installed = ['alice.gamma', 'zeta.alpha'];
     installations.active = ['zeta.alpha'];
-    expect(keysOf((await q({ installed: true })).data)).toEqual(['acme.gamma', 'zeta.alpha']);
-    expect(keysOf((await q({ installed: false })).data)).toEqual(['acme.delta', 'zeta.beta']);
+    expect(keysOf((await q({ installed: true })).data)).toEqual(['alice.gamma', 'zeta.alpha']);
+    expect(keysOf((await q({ installed: false })).data)).toEqual(['alice.delta', 'zeta.beta']);
     expect(keysOf((await q({ active: true })).data)).toEqual(['zeta.alpha']);
-    expect(keysOf((await q({ installed: true, active: false })).data)).toEqual(['acme.gamma']);
+    expect(keysOf((await q({ installed: true, active: false })).data)).toEqual(['alice.gamma']);
     const flags = (await q({ installed: true })).data!.results.map((p) => [p.key, p.is_installed, p.active]);
     expect(flags).toEqual([
-      ['acme.gamma', true, false],
+      ['alice.gamma', true, false],
       ['zeta.alpha', true, true],
     ]);
     installations.reset();
@@ -540,57 +543,57 @@ describe('catalog filters and ordering', () => {
     expect(keysOf((await q({ ordering: 'name' })).data)).toEqual([
       'zeta.alpha',
       'zeta.beta',
-      'acme.delta',
-      'acme.gamma',
+      'alice.delta',
+      'alice.gamma',
     ]);
     expect(keysOf((await q({ ordering: 'key' })).data)).toEqual([
-      'acme.delta',
-      'acme.gamma',
+      'alice.delta',
+      'alice.gamma',
       'zeta.alpha',
       'zeta.beta',
     ]);
-    expect(keysOf((await q({ ordering: '-downloads' })).data).slice(0, 2)).toEqual(['acme.gamma', 'zeta.alpha']);
+    expect(keysOf((await q({ ordering: '-downloads' })).data).slice(0, 2)).toEqual(['alice.gamma', 'zeta.alpha']);
     expect(keysOf((await q({ ordering: '-rating' })).data).slice(0, 3)).toEqual([
       'zeta.beta',
       'zeta.alpha',
-      'acme.delta',
+      'alice.delta',
     ]);
-    expect(keysOf((await q({ ordering: '-updated_at' })).data)[0]).toBe('acme.delta');
+    expect(keysOf((await q({ ordering: '-updated_at' })).data)[0]).toBe('alice.delta');
     expect(keysOf((await q({ ordering: '-name' })).data)).toEqual([
-      'acme.gamma',
-      'acme.delta',
+      'alice.gamma',
+      'alice.delta',
       'zeta.beta',
       'zeta.alpha',
     ]);
     expect(keysOf((await q({ ordering: '-key' })).data)).toEqual([
       'zeta.beta',
       'zeta.alpha',
-      'acme.gamma',
-      'acme.delta',
+      'alice.gamma',
+      'alice.delta',
     ]);
     expect(keysOf((await q({ search: 'a', category: 'ai', ordering: '-rating' })).data)).toEqual([
       'zeta.alpha',
-      'acme.delta',
+      'alice.delta',
     ]);
     // Without a narrowing filter the page is read in index order: the same orderings hold.
     const all = async (ordering: string) =>
       keysOf(
         (await carol.client.GET('/api/plugins/', { params: { query: { ordering, limit: 100 } as never } })).data,
-      ).filter((k) => ['acme.delta', 'acme.gamma', 'zeta.alpha', 'zeta.beta'].includes(k));
-    expect((await all('-downloads')).slice(0, 2)).toEqual(['acme.gamma', 'zeta.alpha']);
-    expect(await all('-rating')).toEqual(['zeta.beta', 'zeta.alpha', 'acme.delta', 'acme.gamma']);
-    expect(await all('key')).toEqual(['acme.delta', 'acme.gamma', 'zeta.alpha', 'zeta.beta']);
-    expect(await all('name')).toEqual(['zeta.alpha', 'zeta.beta', 'acme.delta', 'acme.gamma']);
+      ).filter((k) => ['alice.delta', 'alice.gamma', 'zeta.alpha', 'zeta.beta'].includes(k));
+    expect((await all('-downloads')).slice(0, 2)).toEqual(['alice.gamma', 'zeta.alpha']);
+    expect(await all('-rating')).toEqual(['zeta.beta', 'zeta.alpha', 'alice.delta', 'alice.gamma']);
+    expect(await all('key')).toEqual(['alice.delta', 'alice.gamma', 'zeta.alpha', 'zeta.beta']);
+    expect(await all('name')).toEqual(['zeta.alpha', 'zeta.beta', 'alice.delta', 'alice.gamma']);
     const paged = await q({ ordering: 'key', limit: 2, offset: 1 });
     expect(paged.data!.count).toBe(4);
-    expect(keysOf(paged.data)).toEqual(['acme.gamma', 'zeta.alpha']);
+    expect(keysOf(paged.data)).toEqual(['alice.gamma', 'zeta.alpha']);
     expect(paged.data!.next).toContain('offset=3');
   });
 });
 
 describe('ratings under concurrency', () => {
   it('keeps stats.rating and stats.reviews exact with 20 simultaneous raters', async () => {
-    const key = 'acme.popular';
+    const key = 'alice.popular';
     await publish(alice.client, manifest(key, '1.0.0'), { scope: 'public' });
     await approve(key, '1.0.0');
     // Through the API: the test app hashes passwords at a low cost, so twenty accounts are cheap.

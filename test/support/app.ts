@@ -38,7 +38,7 @@ export interface TestApp {
   client(auth?: { accessToken?: string; apiToken?: string; headers?: Record<string, string> }): PlughubClient;
   login(email: string, password: string): Promise<string>;
   /** Creates a user through the admin API and returns a client logged in as them. */
-  createUser(input: { email: string; password?: string; name?: string; roles?: string[] }): Promise<{
+  createUser(input: { email: string; password?: string; name?: string; roles?: string[]; handle?: string }): Promise<{
     id: string;
     token: string;
     client: PlughubClient;
@@ -108,6 +108,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
         password,
         name: input.name ?? input.email.split('@')[0],
         roles: input.roles as never,
+        handle: input.handle,
       },
     });
     if (!data) throw new Error(`createUser failed: ${JSON.stringify(error)}`);

@@ -57,7 +57,7 @@ export function registryHarness(options: { uploadBytes?: number } = {}) {
     emitted,
     clock,
     state,
-    publishing: new PublishingService(plugins, versions, access, registry, state, views, bus, config, clock),
+    publishing: new PublishingService(plugins, versions, access, registry, state, views, users, bus, config, clock),
     catalog: new CatalogService(plugins, versions, registry, views, installations, clock),
     pluginVersions: new PluginVersionsService(plugins, versions, registry, state, clock),
     reviews: new PluginReviewsService(ratings, plugins, registry, users),

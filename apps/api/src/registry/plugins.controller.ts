@@ -26,8 +26,10 @@ import {
   PluginInstalledError,
   PluginKeyRetiredError,
   PluginKeyTakenError,
+  PublisherNotYoursError,
   PublisherRoleRequiredError,
   ReservedPublisherError,
+  ScopeChangeOnPublishError,
   VersionReusedError,
 } from './registry.errors.js';
 
@@ -68,14 +70,19 @@ export class PluginsController {
     NotPluginManagerError,
     PublisherRoleRequiredError,
     OrgPublishingForbiddenError,
+    PublisherNotYoursError,
+    ScopeChangeOnPublishError,
   )
   @ApiOperation({
     summary: 'Publish a plugin or a new version',
     description:
-      'A new key creates the plugin, owned by you or by `owner_org`; an existing key adds a version (its ' +
-      'owners only). The manifest is validated and every violation listed by path (`manifest.…`). Versions ' +
-      'start `pending` (or `draft`), are immutable, and `key@version` can never be reused. Files above the ' +
-      'upload limit are refused with LIMIT_EXCEEDED.',
+      'A new key creates the plugin, owned by you or by `owner_org`; its publisher segment (before the dot) ' +
+      "must be the owner's publisher name: your handle, or the organisation's slug (`plughub.` is reserved). " +
+      'An existing key adds a version (its owners only); it keeps the plugin’s scope (a different `scope` is ' +
+      'refused: change it with PATCH) and the listing fields PATCH edited (the manifest fills the others). The ' +
+      'manifest is validated and every violation listed by path (`manifest.…`). Versions start `pending` (or ' +
+      '`draft`), are immutable, and `key@version` can never be reused. Files above the upload limit are ' +
+      'refused with LIMIT_EXCEEDED.',
   })
   create(@CurrentUser() caller: AuthUser, @Body() dto: PublishPluginDto): Promise<PublishResultResponseDto> {
     return this.publishing.publish(caller, dto);
@@ -92,7 +99,12 @@ export class PluginsController {
 
   @Patch(':plugin')
   @ApiErrors(NotPluginManagerError, PublisherRoleRequiredError)
-  @ApiOperation({ summary: 'Update a plugin listing', description: 'Listing fields and scope; the plugin’s owners.' })
+  @ApiOperation({
+    summary: 'Update a plugin listing',
+    description:
+      'Listing fields and scope; the plugin’s owners. A listing field edited here keeps its value when a later ' +
+      'version is published (the manifest sets the listing at creation; PATCH wins after).',
+  })
   partialUpdate(
     @CurrentUser() caller: AuthUser,
     @PluginKeyParam() key: string,

@@ -1,6 +1,7 @@
 import { caller, pluginFixture, versionFixture } from '@test/support/fixtures.js';
 import { expectRefresh, type RegistryHarness, registryHarness } from '@test/support/registry.js';
 import { beforeEach, describe, expect, it } from 'vitest';
+import type { User } from '../users/user.entity.js';
 import type { NewPlugin, NewVersion } from './registry.entity.js';
 
 const manifest = (key = 'acme.x', version = '1.0.0') => ({
@@ -16,9 +17,10 @@ beforeEach(() => {
   h = registryHarness();
 });
 
-/** A plugin that does not exist yet and is created by the publish. */
+/** A plugin that does not exist yet and is created by the publish (its publisher name `acme` is u1's handle). */
 function newPluginAccepted() {
   const created: NewPlugin[] = [];
+  h.users.publisherOf.mockResolvedValue({ type: 'user', id: 'u1' });
   const inserted: NewVersion[] = [];
   h.plugins.find
     .mockResolvedValueOnce(null)
@@ -81,6 +83,7 @@ describe('PublishingService.publish', () => {
 
   it('needs the publisher role for public scope', async () => {
     h.plugins.find.mockResolvedValue(null);
+    h.users.publisherOf.mockResolvedValue({ type: 'user', id: 'u1' });
     await expect(
       h.publishing.publish(caller('u1'), { manifest: manifest(), files: { runner: 'x' }, scope: 'public' }),
     ).rejects.toMatchObject({ code: 'FORBIDDEN', details: { reason: 'publisher_role' } });
@@ -115,6 +118,7 @@ describe('PublishingService.publish', () => {
 
   it('removes a new plugin again when its first version cannot be stored', async () => {
     h.plugins.find.mockResolvedValue(null);
+    h.users.publisherOf.mockResolvedValue({ type: 'user', id: 'u1' });
     h.plugins.create.mockResolvedValue(pluginFixture());
     h.versions.insert.mockRejectedValue(new Error('disk full'));
     h.versions.count.mockResolvedValue(0);
@@ -152,12 +156,13 @@ describe('PublishingService.publish', () => {
       permissions: ['read:data', 'process:data'],
     });
 
-    it("is published under the caller's name as a slug, with main as the runner's path", async () => {
+    beforeEach(() => {
+      h.users.findForAuth.mockResolvedValue({ id: 'u1', handle: 'ada-lovelace' } as User);
+    });
+
+    it("is published under the caller's handle, with main as the runner's path", async () => {
       const { created, inserted } = newPluginAccepted();
-      await h.publishing.publish(
-        { ...caller('u1'), name: 'Ada Lovelace' },
-        { manifest: keyless(), files: { runner: 'x' } },
-      );
+      await h.publishing.publish(caller('u1'), { manifest: keyless(), files: { runner: 'x' } });
       expect(created).toMatchObject([{ key: 'ada-lovelace.data-processor', ownerId: 'u1' }]);
       expect(inserted[0].manifest).toMatchObject({ key: 'ada-lovelace.data-processor', main: 'index.js' });
       expect(inserted[0].files.map((f) => [f.role, f.path])).toEqual([['runner', 'index.js']]);
@@ -167,6 +172,7 @@ describe('PublishingService.publish', () => {
       const { created } = newPluginAccepted();
       h.memberships.findOrg.mockResolvedValue({ id: 'o1', slug: 'acme' });
       h.memberships.rolesOf.mockResolvedValue(new Map([['o1', 'owner']]));
+      h.users.publisherOf.mockResolvedValue({ type: 'org', id: 'o1' });
       await h.publishing.publish(caller('u1'), { manifest: keyless(), files: { runner: 'x' }, owner_org: 'acme' });
       expect(created).toMatchObject([{ key: 'acme.data-processor', ownerType: 'org', ownerId: 'o1' }]);
     });
@@ -182,5 +188,61 @@ describe('PublishingService.publish', () => {
         .catch((e: unknown) => e);
       expect(err).toMatchObject({ code: 'VALIDATION_ERROR', errors: [{ field: 'manifest.key' }] });
     });
+  });
+
+  it.each([
+    ['another user', { type: 'user' as const, id: 'u2' }],
+    ['an organisation', { type: 'org' as const, id: 'o1' }],
+    ['nobody', null],
+  ])('refuses a new key whose publisher name belongs to %s, creating nothing', async (_who, holder) => {
+    h.plugins.find.mockResolvedValue(null);
+    h.users.publisherOf.mockResolvedValue(holder);
+    await expect(
+      h.publishing.publish(caller('u1'), { manifest: manifest(), files: { runner: 'x' } }),
+    ).rejects.toMatchObject({ code: 'FORBIDDEN', details: { reason: 'publisher_not_yours' } });
+    expect(h.users.publisherOf).toHaveBeenCalledWith('acme');
+  });
+
+  it("takes an organisation's slug as the publisher name of the keys it owns", async () => {
+    const { created } = newPluginAccepted();
+    h.memberships.findOrg.mockResolvedValue({ id: 'o1', slug: 'acme' });
+    h.memberships.rolesOf.mockResolvedValue(new Map([['o1', 'admin']]));
+    h.users.publisherOf.mockResolvedValue({ type: 'org', id: 'o1' });
+    await h.publishing.publish(caller('u1'), { manifest: manifest(), files: { runner: 'x' }, owner_org: 'acme' });
+    expect(created).toMatchObject([{ key: 'acme.x', ownerType: 'org', ownerId: 'o1' }]);
+  });
+
+  it("refuses a user's own handle for a key an organisation is to own", async () => {
+    h.plugins.find.mockResolvedValue(null);
+    h.memberships.findOrg.mockResolvedValue({ id: 'o1', slug: 'acme-org' });
+    h.memberships.rolesOf.mockResolvedValue(new Map([['o1', 'owner']]));
+    h.users.publisherOf.mockResolvedValue({ type: 'user', id: 'u1' });
+    await expect(
+      h.publishing.publish(caller('u1'), { manifest: manifest(), files: { runner: 'x' }, owner_org: 'acme-org' }),
+    ).rejects.toMatchObject({ code: 'FORBIDDEN', details: { reason: 'publisher_not_yours' } });
+  });
+
+  it("refuses a new version that would change the plugin's scope, storing nothing", async () => {
+    h.plugins.find.mockResolvedValue(pluginFixture({ ownerId: 'u1', scope: 'private' }));
+    await expect(
+      h.publishing.publish(caller('u1', ['publisher']), {
+        manifest: manifest('acme.x', '1.1.0'),
+        files: { runner: 'x' },
+        scope: 'public',
+      }),
+    ).rejects.toMatchObject({ code: 'CONFLICT', details: { reason: 'scope_change_on_publish', scope: 'private' } });
+  });
+
+  it("adds a new version when the scope given is the plugin's own", async () => {
+    h.plugins.find.mockResolvedValue(pluginFixture({ ownerId: 'u1', scope: 'public' }));
+    h.versions.insert.mockResolvedValue(versionFixture({ version: '1.1.0', status: 'pending' }));
+    expectRefresh(h, [{ version: '1.1.0', status: 'pending', yanked: false }]);
+    h.versions.find.mockResolvedValue(versionFixture({ version: '1.1.0', manifest: manifest('acme.x', '1.1.0') }));
+    const res = await h.publishing.publish(caller('u1', ['publisher']), {
+      manifest: manifest('acme.x', '1.1.0'),
+      files: { runner: 'x' },
+      scope: 'public',
+    });
+    expect([res.created, res.version.version]).toEqual([false, '1.1.0']);
   });
 });

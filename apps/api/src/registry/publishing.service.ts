@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AppError, type AuthUser, Clock, EventBus, validationError } from '@app/common';
-import { slugifyName } from '@app/plugin-sdk';
 import { AccessService } from '../auth/access.service.js';
 import type { RegistryConfig } from '../config/app-config.js';
 import { REGISTRY_CONFIG } from '../config/config.module.js';
+import { UsersService } from '../users/users.service.js';
 import { PluginVersionResponseDto } from './dto/plugin-version.dto.js';
 import type { PluginFileInput, PublishPluginDto } from './dto/publish-plugin.dto.js';
 import type { PublishResultResponseDto } from './dto/plugin-response.dto.js';
@@ -20,7 +20,9 @@ import {
   OrgPublishingForbiddenError,
   PluginKeyRetiredError,
   PluginKeyTakenError,
+  PublisherNotYoursError,
   ReservedPublisherError,
+  ScopeChangeOnPublishError,
 } from './registry.errors.js';
 import { RegistryAccess } from './registry-access.js';
 
@@ -38,7 +40,9 @@ const tagsOf = (distTags: { latest: string | null; next: string | null }, versio
 
 /**
  * Publishing: a new key creates the plugin, an existing key adds a version. Who may publish: any authenticated
- * user, to private scope; org and public scope need the `publisher` platform role (admins always have it).
+ * user, to private scope; org and public scope need the `publisher` platform role (admins always have it). A new
+ * key starts with its owner's publisher name (the user's handle or the owning organisation's slug); a new version
+ * keeps the plugin's scope and the listing fields PATCH edited.
  * Keys under `plughub.` are reserved for the plugins shipped with the server (registerShipped).
  */
 @Injectable()
@@ -50,6 +54,7 @@ export class PublishingService {
     private readonly registry: RegistryAccess,
     private readonly state: PluginStateService,
     private readonly views: PluginViews,
+    private readonly users: UsersService,
     private readonly events: EventBus,
     @Inject(REGISTRY_CONFIG) private readonly config: RegistryConfig,
     @Inject(Clock) private readonly clock: Clock,
@@ -71,14 +76,13 @@ export class PublishingService {
         if (canSee(viewer, existing)) throw new NotPluginManagerError('publish versions of it');
         throw new PluginKeyTakenError(key);
       }
-      const rescope = dto.scope && dto.scope !== existing.scope ? dto.scope : undefined;
-      if (rescope) assertScope(caller, rescope, existing.ownerType);
+      if (dto.scope && dto.scope !== existing.scope) throw new ScopeChangeOnPublishError(existing.scope);
       const inserted = await this.versions.insert(versionOf(prepared, status, caller.id), this.clock.now());
-      if (rescope) await this.plugins.updateListing(key, { scope: rescope });
       return this.published(false, caller, inserted);
     }
 
     const owner = await this.ownerFor(caller, dto.owner_org);
+    await this.assertPublisher(key, owner);
     const scope = dto.scope ?? 'private';
     assertScope(caller, scope, owner.type);
     await this.plugins.create({
@@ -168,16 +172,28 @@ export class PublishingService {
 
   /**
    * The publisher segment a manifest without `key` is published under: the owning organisation's slug with
-   * `owner_org`, else the caller's name as a slug (users have no handle of their own). Only asked for keyless
-   * manifests, so a manifest with a key is published exactly as before.
+   * `owner_org`, else the caller's handle, the names their keys start with (assertPublisher). Only asked for
+   * keyless manifests, so a manifest with a key is published exactly as before.
    */
   private async publisherOf(caller: AuthUser, ownerOrg?: string): Promise<string> {
-    if (!ownerOrg) return slugifyName(caller.name);
+    if (!ownerOrg) {
+      const user = await this.users.findForAuth(caller.id);
+      if (!user) throw new Error(`the caller ${caller.id} has no account`);
+      return user.handle;
+    }
     const org = await this.access.resolveTarget(caller, { scope: 'org', org: ownerOrg }).catch((err: unknown) => {
       throw err instanceof AppError && err.code === 'NOT_FOUND' ? notYourOrg() : err;
     });
     if (org.kind !== 'org') throw notYourOrg();
     return org.org.slug;
+  }
+
+  /** A new key starts with its owner's publisher name (`plughub.`, reserved, was checked before). */
+  private async assertPublisher(key: string, owner: { type: OwnerType; id: string }): Promise<void> {
+    const publisher = key.split('.')[0];
+    if (publisher === RESERVED_PUBLISHER) return;
+    const holder = await this.users.publisherOf(publisher);
+    if (holder?.type !== owner.type || holder.id !== owner.id) throw new PublisherNotYoursError(publisher);
   }
 
   private async ownerFor(caller: AuthUser, ownerOrg?: string): Promise<{ type: OwnerType; id: string }> {

@@ -98,6 +98,28 @@ export class ReservedPublisherError extends namedError(
   }
 }
 
+export class PublisherNotYoursError extends namedError(
+  'FORBIDDEN',
+  'publisher_not_yours',
+  "a new key's first segment must be the owner's publisher name: your handle, or the slug of the owning organisation",
+) {
+  constructor(publisher: string) {
+    super(
+      `Keys under "${publisher}." are not yours: start the key with your handle or the owning organisation's slug.`,
+    );
+  }
+}
+
+export class ScopeChangeOnPublishError extends namedError(
+  'CONFLICT',
+  'scope_change_on_publish',
+  "a new version cannot change the plugin's scope; change it with PATCH /api/plugins/{plugin}/",
+) {
+  constructor(scope: string) {
+    super(`This plugin's scope is "${scope}"; change it with PATCH, not by publishing.`, { scope });
+  }
+}
+
 export class NotPluginManagerError extends namedError(
   'FORBIDDEN',
   'not_owner',

@@ -112,7 +112,7 @@ export class PublishPluginDto {
   @MaxLength(100)
   owner_org?: string;
 
-  /** Visibility; for a new plugin defaults to private. Org and public scope need the publisher role. */
+  /** Visibility (a new plugin's default: private); org and public need the publisher role. Versions keep it. */
   @ApiPropertyOptional({ enum: PLUGIN_SCOPES, enumName: 'PluginScope' })
   @IsOptional()
   @IsIn(PLUGIN_SCOPES)
