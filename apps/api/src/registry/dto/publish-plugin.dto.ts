@@ -95,7 +95,7 @@ export class PublishPluginDto {
     description:
       'The plugin manifest (see the plugin-sdk JSON Schema); its `key` and `version` name what is published. ' +
       "A manifest without `key` (seed 002's format) is published as `<publisher>.<name as a slug>`: the publisher " +
-      "is the `owner_org`'s slug, else the caller's name as a slug; the stored manifest carries the derived key.",
+      "is the `owner_org`'s slug, else the caller's handle; the stored manifest carries the derived key.",
   })
   @IsObject()
   manifest: Record<string, unknown>;
