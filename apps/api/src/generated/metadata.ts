@@ -1152,7 +1152,7 @@ export default async () => {
               scope: {
                 required: false,
                 description:
-                  'Visibility; for a new plugin defaults to private. Org and public scope need the publisher role.',
+                  "Visibility (a new plugin's default: private); org and public need the publisher role. Versions keep it.",
                 enum: ['public', 'org', 'private'],
               },
               draft: {
