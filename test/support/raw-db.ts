@@ -52,10 +52,25 @@ export async function rawUpdateMany(
 }
 
 /**
+ * Collections the app writes on its own time, after the request that caused them has answered (buffered metrics
+ * and logs, the event log and its deliveries, the audit log): a write there may land during a later request, so
+ * they say nothing about what that request stored. A refused request is audited too, by design.
+ */
+export const WRITTEN_AFTER_REPLY: readonly string[] = [
+  'plugin_logs',
+  'plugin_metric_buckets',
+  'plugin_metric_hours',
+  'events',
+  'event_sequences',
+  'event_deliveries',
+  'audit_entries',
+  'audit_anchor',
+];
+
+/**
  * A digest of every stored document (their BSON bytes as stored, collections by name, documents in `_id` order):
  * cheaper than a snapshot when a test compares before and after thousands of times (the contract fuzz). Equal
- * digests mean nothing was stored. `except` leaves out collections the app writes on its own time (telemetry and
- * the event log, flushed after the request that caused them has answered).
+ * digests mean nothing was stored. `except` leaves out collections, by default those written after the reply.
  */
 export async function rawFingerprint(
   app: INestApplication,
@@ -63,7 +78,7 @@ export async function rawFingerprint(
 ): Promise<string> {
   const db = app.get<Connection>(getConnectionToken()).db;
   if (!db) throw new Error('the app has no open database connection');
-  const skip = new Set(options.except ?? []);
+  const skip = new Set(options.except ?? WRITTEN_AFTER_REPLY);
   const names = (await db.listCollections({}, { nameOnly: true }).toArray())
     .map((c) => c.name)
     .filter((name) => !skip.has(name))
