@@ -595,12 +595,19 @@ describe('limits', () => {
     );
     await runtime.load(spec);
     const id = spec.installationId;
+    // The budgets are per one-second window. On a loaded machine a loop may outlast a window, so the counts below
+    // hold whatever the speed: each window keeps at most its budget and says once that it dropped the rest.
     expect(await runtime.message(id, { type: 'logs' })).toBe('logged');
-    const lines = observer.logs.filter((l) => l.installationId === id);
-    expect(lines).toHaveLength(201);
-    expect(lines.at(-1)!.message).toMatch(/log rate limit of 200 lines\/s exceeded/);
-    expect(await runtime.message(id, { type: 'events' })).toBe('100 LimitExceeded');
-    await expect.poll(() => bridge.events.filter((e) => e.installationId === id).length).toBe(100);
+    const lines = observer.logs.filter((l) => l.installationId === id).map((l) => l.message);
+    const warnings = lines.filter((m) => /log rate limit of 200 lines\/s exceeded/.test(m));
+    expect(warnings.length).toBeGreaterThanOrEqual(1);
+    expect(lines.slice(0, 201)).toEqual([...Array.from({ length: 200 }, (_, i) => `line ${i}`), warnings[0]]);
+    expect(lines.length - warnings.length).toBeLessThanOrEqual(200 * (warnings.length + 1));
+    expect(lines.length).toBeLessThan(5000);
+    const [sent, refusal] = String(await runtime.message(id, { type: 'events' })).split(' ');
+    expect(refusal).toBe('LimitExceeded');
+    expect(Number(sent)).toBeGreaterThanOrEqual(100);
+    await expect.poll(() => bridge.events.filter((e) => e.installationId === id).length).toBe(Number(sent));
     expect(await runtime.message(id, { type: 'host' })).toBe(36); // 64 in flight at most
     await runtime.stop(id);
   });
