@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import type { FastifyRequest } from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { pageWindow, sliceOf, toPage } from './paginated.js';
+import { pageWindow, previousOffset, sliceOf, toPage } from './paginated.js';
 
 const LIMITS = { default: 20, max: 100 };
 const request = (url: string) =>
@@ -41,6 +41,36 @@ describe('toPage', () => {
         expect(pages).toBe(Math.max(1, Math.ceil(count / limit)));
       }),
     );
+  });
+});
+
+describe('previous past the end', () => {
+  it('links to the last page on the client’s grid of offsets', () => {
+    const page = toPage(request('/api/plugins/?limit=10&offset=100'), { limit: 10, offset: 100 }, 35, []);
+    expect(page.previous).toBe('http://api.test:3000/api/plugins/?limit=10&offset=30');
+    expect(page.next).toBeNull();
+  });
+
+  it('lands on a page that holds items and is the last one, for any offset past the end', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 500 }),
+        fc.integer({ min: 1, max: 60 }),
+        fc.nat(1000),
+        (count, limit, d) => {
+          const offset = count + d;
+          const prev = previousOffset(offset, limit, count);
+          expect(prev).toBeLessThan(count);
+          expect(prev + limit).toBeGreaterThanOrEqual(count);
+          expect((offset - prev) % limit === 0 || prev === 0).toBe(true);
+        },
+      ),
+    );
+  });
+
+  it('links to the first page of an empty list', () => {
+    const page = toPage(request('/api/plugins/?limit=10&offset=40'), { limit: 10, offset: 40 }, 0, []);
+    expect(page.previous).toBe('http://api.test:3000/api/plugins/?limit=10');
   });
 });
 

@@ -56,6 +56,18 @@ function absoluteUrl(request: FastifyRequest, params: Record<string, string | un
   return url.toString();
 }
 
+/**
+ * The offset of the page before `offset`, on the client's own grid of pages (offsets `limit` apart). Past the end
+ * of the list it is the last page that holds items on that grid (the first page when the list is empty), so
+ * `previous` never leads to another empty page.
+ */
+export function previousOffset(offset: number, limit: number, count: number): number {
+  if (count === 0) return 0;
+  if (offset < count) return Math.max(0, offset - limit);
+  const steps = Math.ceil((offset - count + 1) / limit);
+  return Math.max(0, offset - steps * limit);
+}
+
 /** Builds the `{count, next, previous, results}` page with absolute next/previous links. */
 export function toPage<T>(request: FastifyRequest, window: PageWindow, count: number, results: T[]): Paginated<T> {
   const { limit, offset } = window;
@@ -63,8 +75,8 @@ export function toPage<T>(request: FastifyRequest, window: PageWindow, count: nu
     offset + limit < count ? absoluteUrl(request, { limit: String(limit), offset: String(offset + limit) }) : null;
   let previous: string | null = null;
   if (offset > 0) {
-    const prevOffset = Math.max(0, Math.min(offset, count) - limit);
-    previous = absoluteUrl(request, { limit: String(limit), offset: prevOffset > 0 ? String(prevOffset) : undefined });
+    const prev = previousOffset(offset, limit, count);
+    previous = absoluteUrl(request, { limit: String(limit), offset: prev > 0 ? String(prev) : undefined });
   }
   return { count, next, previous, results };
 }
