@@ -1,7 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsBoolean, IsInt, IsNumber, IsOptional, Max, Min } from 'class-validator';
 
 /**
  * Query-string booleans: `true` and `false`, as the contract's `type: boolean` says; anything else
@@ -18,8 +18,22 @@ export function QueryBoolean(description?: string) {
 }
 
 /**
- * Query-string integers within bounds; a non-numeric value is reported, never coerced to NaN or 0,
- * and so is one beyond 2^53 (it would reach the database as an imprecise double).
+ * A query-string number as JSON Schema reads one: JSON's number grammar (`3`, `-0.5`, `1e0`, `2.5E+1`), so a
+ * client or fuzzer that serialises the contract's `type: number` any valid way is understood.
+ */
+const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+
+/** The number a query string spells in JSON's grammar (finite), else the value unchanged for the validators. */
+export function queryNumber(value: unknown): unknown {
+  if (typeof value !== 'string' || !JSON_NUMBER.test(value)) return value;
+  const n = Number(value);
+  return Number.isFinite(n) ? n : value;
+}
+
+/**
+ * Query-string integers within bounds; a non-numeric value is reported, never coerced to NaN or 0. Any JSON
+ * spelling of an integer counts (`10`, `1e1`, `10.0`: JSON Schema's `integer` is a number without a fraction);
+ * one beyond 2^53 is reported too (it would reach the database as an imprecise double).
  */
 export function QueryInt(options: { min?: number; max?: number; description?: string; default?: number } = {}) {
   const decorators = [
@@ -31,10 +45,29 @@ export function QueryInt(options: { min?: number; max?: number; description?: st
       default: options.default,
     }),
     IsOptional(),
-    Transform(({ value }: { value: unknown }) =>
-      typeof value === 'string' && /^-?\d+$/.test(value) && Number.isSafeInteger(Number(value)) ? Number(value) : value,
-    ),
+    Transform(({ value }: { value: unknown }) => {
+      const n = queryNumber(value);
+      return typeof n === 'number' && !Number.isSafeInteger(n) ? value : n;
+    }),
     IsInt(),
+  ];
+  if (options.min !== undefined) decorators.push(Min(options.min));
+  if (options.max !== undefined) decorators.push(Max(options.max));
+  return applyDecorators(...decorators);
+}
+
+/** Query-string numbers within bounds, in any JSON spelling (see `queryNumber`), documented and validated at once. */
+export function QueryNumber(options: { min?: number; max?: number; description?: string } = {}) {
+  const decorators = [
+    ApiPropertyOptional({
+      type: 'number',
+      minimum: options.min,
+      maximum: options.max,
+      description: options.description,
+    }),
+    IsOptional(),
+    Transform(({ value }: { value: unknown }) => queryNumber(value)),
+    IsNumber(),
   ];
   if (options.min !== undefined) decorators.push(Min(options.min));
   if (options.max !== undefined) decorators.push(Max(options.max));

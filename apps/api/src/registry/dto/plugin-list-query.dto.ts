@@ -1,7 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { PaginationQueryDto, QueryBoolean } from '@app/common';
+import { PaginationQueryDto, QueryBoolean, QueryNumber } from '@app/common';
 import { Transform } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsIn, IsNumber, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import {
   PLUGIN_MIXINS,
   PLUGIN_ORDERINGS,
@@ -54,15 +54,7 @@ export class PluginListQueryDto extends PaginationQueryDto {
   @QueryBoolean('Only verified (true) or unverified (false) plugins.')
   verified?: boolean;
 
-  /** Only plugins rated at least this (1-5). */
-  @ApiPropertyOptional({ type: Number, minimum: 0, maximum: 5 })
-  @IsOptional()
-  @Transform(({ value }: { value: unknown }) =>
-    typeof value === 'string' && /^\d+(\.\d+)?$/.test(value) ? Number(value) : value,
-  )
-  @IsNumber()
-  @Min(0)
-  @Max(5)
+  @QueryNumber({ min: 0, max: 5, description: 'Only plugins rated at least this (0-5), e.g. `4`, `3.5` or `4e0`.' })
   min_rating?: number;
 
   @QueryBoolean('Only plugins installed (true) or not installed (false) for you.')
