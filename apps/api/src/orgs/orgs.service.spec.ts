@@ -37,7 +37,7 @@ beforeEach(() => {
     findOrg: vi.fn(),
   });
   service = new OrgsService(orgs, members, users, access);
-  orgs.findBySlug.mockResolvedValue(ORG);
+  orgs.findByRef.mockResolvedValue(ORG);
 });
 
 /** `userId` has `role` in acme. */

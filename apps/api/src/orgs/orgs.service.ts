@@ -146,9 +146,9 @@ export class OrgsService {
     if (self) this.access.forget(caller);
   }
 
-  /** The organisation if the caller may see it (member or platform admin); 404 otherwise. */
+  /** The organisation (by slug or id) if the caller may see it (member or platform admin); 404 otherwise. */
   private async visible(caller: AuthUser, slug: string): Promise<VisibleOrg> {
-    const org = await this.orgs.findBySlug(slug);
+    const org = await this.orgs.findByRef(slug);
     const target: AccessTarget | null = org ? { kind: 'org', id: org.id } : null;
     if (!org || !target || !(await this.access.can(caller, 'read', target))) throw orgNotFound();
     const viewer = await this.access.viewer(caller);

@@ -81,12 +81,14 @@ export const ObjectIdParam = (name: string, what: string) =>
 /** Organisation slugs: lower-case letters, digits and dashes, 1-50 characters, no dash at either end. */
 export const ORG_SLUG_PATTERN = '^[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?$';
 
-/** `{org}`: an organisation's slug. */
+/** `{org}`: an organisation's slug, or the id its creation answered (24 hexadecimal digits). */
 export const OrgSlugParam = (name = 'org') =>
   PathParam(name, {
-    pattern: ORG_SLUG_PATTERN,
+    pattern: `^(?:[0-9a-f]{24}|${ORG_SLUG_PATTERN.slice(1, -1)})$`,
     maxLength: 50,
-    description: 'The organisation slug.',
-    message: 'must be an organisation slug: 1-50 lower-case letters, digits or dashes',
+    description:
+      'The organisation: its slug, or its id (24 hexadecimal digits, as POST /api/orgs/ answers). A slug that ' +
+      'could be read as an id names the organisation with that slug.',
+    message: 'must be an organisation slug (1-50 lower-case letters, digits or dashes) or id',
     example: 'acme',
   });
