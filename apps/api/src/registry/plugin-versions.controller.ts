@@ -77,7 +77,9 @@ export class PluginVersionsController {
   @ApiResponse({ status: 304, description: 'Not modified: the If-None-Match ETag is current.' })
   @ApiOperation({
     summary: 'Download a version',
-    description: 'The artifact bytes, byte-identical to what `size`, `checksum` and `integrity` describe. Counted.',
+    description:
+      'The artifact bytes, byte-identical to what `size`, `checksum` and `integrity` describe. Counted as a ' +
+      'download, except a 304 and a HEAD request (which answers the same headers without the bytes).',
   })
   async download(
     @CurrentUser() caller: AuthUser,
@@ -86,7 +88,9 @@ export class PluginVersionsController {
     @Headers('if-none-match') ifNoneMatch: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Buffer | undefined> {
-    const r = await this.versions.download(caller, key, version, ifNoneMatch);
+    // Fastify answers HEAD with this GET handler; asking about an artifact is not downloading it.
+    const count = reply.request.method !== 'HEAD';
+    const r = await this.versions.download(caller, key, version, ifNoneMatch, { count });
     void reply.header('etag', r.etag).header('cache-control', 'private, max-age=0, must-revalidate');
     if (r.notModified) {
       void reply.status(304);

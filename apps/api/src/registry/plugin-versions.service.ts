@@ -82,15 +82,24 @@ export class PluginVersionsService {
     return PluginVersionResponseDto.from(updated, tagsOf(fresh.distTags, updated.version), true);
   }
 
-  /** The artifact with its ETag (the integrity); counts the download unless the client already has it. */
-  async download(caller: AuthUser, key: string, version: string, ifNoneMatch?: string): Promise<DownloadResult> {
+  /**
+   * The artifact with its ETag (the integrity). Counts the download unless the client already has it or only asks
+   * about it (`count: false`, for HEAD).
+   */
+  async download(
+    caller: AuthUser,
+    key: string,
+    version: string,
+    ifNoneMatch?: string,
+    { count = true }: { count?: boolean } = {},
+  ): Promise<DownloadResult> {
     const { found } = await this.visibleVersion(caller, key, version);
     const etag = `"${found.integrity}"`;
     const tags = (ifNoneMatch ?? '').split(',').map((s) => s.trim().replace(/^W\//, ''));
     if (tags.includes(etag) || tags.includes('*')) return { notModified: true, etag };
     const artifact = await this.versions.artifact(key, version);
     if (!artifact) throw versionNotFound();
-    await Promise.all([this.versions.countDownload(key, version), this.plugins.countDownload(key)]);
+    if (count) await Promise.all([this.versions.countDownload(key, version), this.plugins.countDownload(key)]);
     return { notModified: false, etag, artifact, filename: `${key}-${found.version}.tgz` };
   }
 
