@@ -11,6 +11,7 @@ import {
 } from '@app/common';
 import { API_VERSION } from '../meta/api-version.js';
 import { inventreeOperationId } from './operation-id.js';
+import { closeRequestBodies, strictNullables } from './strict-schemas.js';
 
 type Json = Record<string, unknown>;
 
@@ -151,9 +152,10 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
 }
 
 /**
- * Post-processing that makes the document InvenTree-shaped and deterministic: trailing-slash paths,
- * derived operationIds, security from the auth decorators, the error responses on every operation,
- * public schema names, and sorted keys.
+ * Post-processing that makes the document InvenTree-shaped, truthful to strict validators and deterministic:
+ * trailing-slash paths, derived operationIds, security from the auth decorators, the error responses on every
+ * operation, public schema names, closed request bodies, nullables that OpenAPI 3.0 validators accept, and sorted
+ * keys.
  */
 export function finalizeDocument(doc: Document): Document {
   const schemas = doc.components.schemas ?? {};
@@ -188,6 +190,9 @@ export function finalizeDocument(doc: Document): Document {
     }
   }
   doc.paths = paths;
+
+  closeRequestBodies(doc);
+  strictNullables(doc);
 
   const used = JSON.stringify(doc.paths);
   doc.components.responses = Object.fromEntries(
