@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { Schemas } from '@app/client';
 import type { AuthUser } from '@app/common';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { projectFile } from '../apps/api/src/config/paths.js';
@@ -30,7 +31,8 @@ const REVIEWER: AuthUser = {
   scopes: null,
 };
 
-const manifest = (key: string, version: string, extra: Json = {}): Json => ({
+type Manifest = Schemas['PluginManifest'];
+const manifest = (key: string, version: string, extra: Json = {}): Manifest => ({
   key,
   name: `Plugin ${key}`,
   version,
@@ -251,7 +253,8 @@ describe('publishing errors', () => {
   it('lists every manifest and file problem by path (400 VALIDATION_ERROR)', async () => {
     const res = await alice.client.POST('/api/plugins/', {
       body: {
-        manifest: { key: 'Bad Key', version: '1.0', name: '', runtime: { type: 'sandbox' }, extra: 1 },
+        // Deliberately not a manifest: every problem is listed.
+        manifest: { key: 'Bad Key', version: '1.0', name: '', runtime: { type: 'sandbox' }, extra: 1 } as never,
         files: { icon: { content: '***', encoding: 'base64' } },
       },
     });

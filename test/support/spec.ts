@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
+import { MANIFEST_FORMATS } from '@app/plugin-sdk';
 
 type Json = Record<string, unknown>;
 
@@ -44,6 +45,7 @@ function toJsonSchema(node: unknown): unknown {
 
 const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true });
 addFormats(ajv);
+for (const [name, validate] of Object.entries(MANIFEST_FORMATS)) ajv.addFormat(name, { type: 'string', validate });
 ajv.addSchema({ $id: 'spec.json', components: toJsonSchema(spec.components) });
 
 const cache = new Map<string, ValidateFunction>();

@@ -17,12 +17,13 @@ export interface ValidateManifestOptions {
 }
 
 const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true });
-ajv.addFormat('semver', { type: 'string', validate: (s: string) => semver.valid(s) === s });
-ajv.addFormat('semver-range', {
-  type: 'string',
-  validate: (s: string) => s.trim() !== '' && semver.validRange(s) !== null,
-});
-ajv.addFormat('http-url', { type: 'string', validate: isHttpUrl });
+/** The string formats the manifest schema names, for any validator that reads it (the contract's tests too). */
+export const MANIFEST_FORMATS: Record<string, (s: string) => boolean> = {
+  semver: (s) => semver.valid(s) === s,
+  'semver-range': (s) => s.trim() !== '' && semver.validRange(s) !== null,
+  'http-url': isHttpUrl,
+};
+for (const [name, validate] of Object.entries(MANIFEST_FORMATS)) ajv.addFormat(name, { type: 'string', validate });
 
 const validateSchema = ajv.compile(MANIFEST_SCHEMA);
 

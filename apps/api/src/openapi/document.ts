@@ -11,6 +11,7 @@ import {
 } from '@app/common';
 import { API_VERSION } from '../meta/api-version.js';
 import { inventreeOperationId } from './operation-id.js';
+import { PLUGIN_MANIFEST, pluginManifestComponent } from './plugin-manifest.component.js';
 import { closeRequestBodies, strictNullables } from './strict-schemas.js';
 
 type Json = Record<string, unknown>;
@@ -148,6 +149,8 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     extraModels: [ErrorResponseDto],
     operationIdFactory: (controllerKey, methodKey) => `${AUTO_ID}${controllerKey}.${methodKey}`,
   });
+  const schemas = (raw.components ??= {}).schemas ?? (raw.components.schemas = {});
+  schemas[PLUGIN_MANIFEST] = pluginManifestComponent();
   return finalizeDocument(raw as unknown as Document) as unknown as OpenAPIObject;
 }
 

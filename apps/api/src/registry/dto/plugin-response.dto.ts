@@ -13,6 +13,7 @@ import {
 } from '../registry.entity.js';
 import { type EndpointDeclaration, HTTP_METHODS, type HttpMethod } from '@app/plugin-sdk';
 import type { InstallationState } from '../registry.ports.js';
+import { pluginManifestRef } from '../../openapi/plugin-manifest.component.js';
 import { PluginVersionResponseDto } from './plugin-version.dto.js';
 
 const MIXIN_NAMES: Record<string, string> = {
@@ -309,7 +310,7 @@ function endpointsOf(key: string, manifest: Record<string, unknown> | null): Plu
 /** A plugin with its latest manifest, versions, dependents and your installation state. */
 export class PluginDetailResponseDto extends PluginResponseDto {
   /** The manifest of the version the listing describes (null if you can see no version). */
-  @ApiProperty({ type: 'object', additionalProperties: true, nullable: true, readOnly: true })
+  @ApiProperty({ allOf: [pluginManifestRef], nullable: true, readOnly: true })
   manifest: Record<string, unknown> | null;
   /** The versions you can see, newest first. */
   @ApiProperty({ readOnly: true, type: [PluginVersionSummaryDto] })

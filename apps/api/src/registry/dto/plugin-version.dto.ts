@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { pluginManifestRef } from '../../openapi/plugin-manifest.component.js';
 import { IsBoolean, IsIn, IsOptional, IsString, MaxLength, MinLength, ValidateIf } from 'class-validator';
 import {
   FILE_ROLES,
@@ -43,7 +44,7 @@ export class PluginVersionResponseDto {
   @ApiProperty({ readOnly: true })
   tags: string[];
   /** The manifest as published. */
-  @ApiProperty({ type: 'object', additionalProperties: true, readOnly: true })
+  @ApiProperty({ allOf: [pluginManifestRef], readOnly: true })
   manifest: Record<string, unknown>;
   /** The files in the artifact besides the manifest. */
   @ApiProperty({ readOnly: true, type: [VersionFileDto] })

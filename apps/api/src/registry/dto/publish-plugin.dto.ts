@@ -12,6 +12,7 @@ import {
   ValidateNested,
   type ValidationOptions,
 } from 'class-validator';
+import { pluginManifestRef } from '../../openapi/plugin-manifest.component.js';
 import { PLUGIN_SCOPES, type PluginScope } from '../registry.entity.js';
 
 export const FILE_ENCODINGS = ['utf8', 'base64'] as const;
@@ -90,10 +91,9 @@ export class PluginFilesDto {
  */
 export class PublishPluginDto {
   @ApiProperty({
-    type: 'object',
-    additionalProperties: true,
+    allOf: [pluginManifestRef],
     description:
-      'The plugin manifest (see the plugin-sdk JSON Schema); its `key` and `version` name what is published. ' +
+      'The plugin manifest (the plugin-sdk JSON Schema); its `key` and `version` name what is published. ' +
       "A manifest without `key` (seed 002's format) is published as `<publisher>.<name as a slug>`: the publisher " +
       "is the `owner_org`'s slug, else the caller's handle; the stored manifest carries the derived key.",
   })
