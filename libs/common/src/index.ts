@@ -9,6 +9,7 @@ export * from './openapi/schema-name.js';
 export * from './auth/roles.js';
 export * from './auth/authenticated.decorator.js';
 export * from './openapi/api-error-responses.decorator.js';
+export * from './openapi/body-examples.js';
 export * from './query/search.js';
 export * from './events/index.js';
 export * from './concurrency/semaphore.js';

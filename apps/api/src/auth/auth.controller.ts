@@ -53,12 +53,18 @@ export class AuthController {
   @Post('token')
   @HttpCode(200)
   @Public({ basicAuth: true })
-  @ApiBody({ type: TokenRequestDto, required: false, description: 'Omit when sending HTTP Basic credentials.' })
+  @ApiBody({
+    type: TokenRequestDto,
+    required: false,
+    description: 'Email and password; empty (`{}`) or omitted when they come as HTTP Basic credentials.',
+  })
   @ApiErrors(LoginRateLimitedError)
   @ApiOperation({
     summary: 'Obtain a JWT',
     description:
-      'Exchange an email and password (JSON body, or HTTP Basic) for a bearer token. Failed logins are ' +
+      'Exchange an email and password for a bearer token, sent either as the JSON body `{email, password}` or ' +
+      'as HTTP Basic credentials (`Authorization: Basic base64(email:password)`) with an empty or `{}` body. ' +
+      'A body that names an email or a password is used instead of Basic. Failed logins are ' +
       'throttled per account and per client address (PLUGHUB_LOGIN_MAX_FAILURES, …): past the limit every login ' +
       'for them answers 429 with a `Retry-After` header until the window ends. Successful logins do not count.',
   })

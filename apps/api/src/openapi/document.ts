@@ -3,6 +3,7 @@ import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swag
 import {
   AUTH_EXTENSION,
   type AuthRequirement,
+  bodyExamplesOf,
   ERROR_REASONS_EXTENSION,
   ERROR_STATUSES_EXTENSION,
   ErrorResponseDto,
@@ -10,6 +11,7 @@ import {
   schemaName,
 } from '@app/common';
 import { API_VERSION } from '../meta/api-version.js';
+import { errorExamples } from './error-examples.js';
 import { inventreeOperationId } from './operation-id.js';
 import { PLUGIN_MANIFEST, pluginManifestComponent } from './plugin-manifest.component.js';
 import { closeRequestBodies, strictNullables } from './strict-schemas.js';
@@ -19,6 +21,7 @@ type Json = Record<string, unknown>;
 /** The parts of an operation the post-processing reads and writes. */
 interface Operation {
   operationId?: string;
+  requestBody?: Json;
   summary?: string;
   description?: string;
   security?: Array<Record<string, string[]>>;
@@ -156,9 +159,9 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
 
 /**
  * Post-processing that makes the document InvenTree-shaped, truthful to strict validators and deterministic:
- * trailing-slash paths, derived operationIds, security from the auth decorators, the error responses on every
- * operation, public schema names, closed request bodies, nullables that OpenAPI 3.0 validators accept, and sorted
- * keys.
+ * trailing-slash paths, derived operationIds, security from the auth decorators, the error responses (with an
+ * example per code) on every operation, public schema names, closed request bodies, nullables that OpenAPI 3.0
+ * validators accept, the request examples declared on the DTOs, and sorted keys.
  */
 export function finalizeDocument(doc: Document): Document {
   const schemas = doc.components.schemas ?? {};
@@ -194,24 +197,49 @@ export function finalizeDocument(doc: Document): Document {
   }
   doc.paths = paths;
 
+  const classOf = new Map([...renames].map(([cls, name]) => [name, cls]));
+  addRequestExamples(doc, (name) => bodyExamplesOf(classOf.get(name) ?? name));
   closeRequestBodies(doc);
   strictNullables(doc);
 
   const used = JSON.stringify(doc.paths);
   doc.components.responses = Object.fromEntries(
-    Object.values(ERROR_RESPONSES)
-      .filter(({ name }) => used.includes(`"#/components/responses/${name}"`))
-      .map(({ name, description, headers }) => [
+    Object.entries(ERROR_RESPONSES)
+      .filter(([, { name }]) => used.includes(`"#/components/responses/${name}"`))
+      .map(([status, { name, description, headers }]) => [
         name,
         {
           description,
           ...(headers ? { headers } : {}),
-          content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+          content: {
+            'application/json': {
+              schema: { $ref: '#/components/schemas/Error' },
+              examples: errorExamples(Number(status)),
+            },
+          },
         },
       ]),
   );
   doc.tags = Object.entries(TAGS).map(([name, description]) => ({ name, description }));
   return sortKeys(doc);
+}
+
+/**
+ * Puts the examples each request DTO declares (`@BodyExamples`) on its request bodies; Swagger UI prefills the
+ * first. A request body without examples fails the build: Swagger UI would invent values from the schema.
+ */
+function addRequestExamples(doc: Document, examplesOf: (schema: string) => Json | undefined): void {
+  for (const [path, item] of Object.entries(doc.paths)) {
+    for (const method of METHODS) {
+      const body = item[method]?.requestBody as { content?: Record<string, Json> } | undefined;
+      for (const media of Object.values(body?.content ?? {})) {
+        const ref = (media.schema as { $ref?: string } | undefined)?.$ref;
+        const examples = ref ? examplesOf(ref.replace('#/components/schemas/', '')) : undefined;
+        if (!examples) throw new Error(`${method} ${path}: the request body's DTO declares no @BodyExamples`);
+        media.examples = examples;
+      }
+    }
+  }
 }
 
 /** The `$ref` of the JSON body of a response, if it has one. */

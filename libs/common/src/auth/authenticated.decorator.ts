@@ -45,7 +45,8 @@ export interface OpenApiSecurity {
 export function openApiSecurity(requirement: AuthRequirement | undefined): OpenApiSecurity {
   const r = requirement ?? {};
   if (r.public && r.basicAuth) {
-    return { security: [{ basicAuth: [] }], unauthenticated: true, forbidden: false, requiredRoles: [] };
+    // HTTP Basic, or no scheme at all: the credentials may come in the JSON body instead.
+    return { security: [{ basicAuth: [] }, {}], unauthenticated: true, forbidden: false, requiredRoles: [] };
   }
   if (r.public) return { security: [], unauthenticated: false, forbidden: false, requiredRoles: [] };
   return {

@@ -1,8 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { TOKEN_SCOPES, type TokenScope } from '@app/common';
+import { BodyExamples, TOKEN_SCOPES, type TokenScope } from '@app/common';
 import { ArrayUnique, IsArray, IsDateString, IsIn, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 import type { ApiToken } from '../auth.entity.js';
 
+@BodyExamples({
+  read: { summary: 'A read-only token for a script', value: { name: 'CI catalog sync', scopes: ['read'] } },
+})
 export class CreateApiTokenDto {
   /** A label to recognise the token by, e.g. "CI deploy". */
   @IsString()

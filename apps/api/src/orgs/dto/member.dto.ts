@@ -1,8 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ORG_ROLES, type OrgRole } from '@app/common';
+import { BodyExamples, ORG_ROLES, type OrgRole } from '@app/common';
 import { IsIn, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 import type { Membership } from '../org.entity.js';
 
+@BodyExamples({ member: { summary: 'A member by email', value: { user: 'ada@example.com', role: 'member' } } })
 export class AddMemberDto {
   /** The user to add: their id or email address. */
   @IsString()

@@ -1,8 +1,11 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { ORG_ROLES, ORG_SLUG_PATTERN, type OrgRole, PaginationQueryDto } from '@app/common';
+import { BodyExamples, ORG_ROLES, ORG_SLUG_PATTERN, type OrgRole, PaginationQueryDto } from '@app/common';
 import { IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
 import type { Organisation } from '../org.entity.js';
 
+@BodyExamples({
+  org: { summary: 'An organisation', value: { slug: 'acme', name: 'Acme Corp', description: 'Plugins made at Acme.' } },
+})
 export class CreateOrgDto {
   /** URL-safe handle: lower-case letters, digits and dashes; used as `{org}` in paths. */
   @ApiProperty({ pattern: ORG_SLUG_PATTERN })

@@ -12,12 +12,19 @@ import {
   MinLength,
   ValidateIf,
 } from 'class-validator';
+import { BodyExamples } from '@app/common';
 import { PLUGIN_SCOPES, type PluginScope } from '../registry.entity.js';
 
 /**
  * Listing fields a plugin's managers may change. They are taken from the manifest again whenever a newer
  * version becomes the one the catalog shows.
  */
+@BodyExamples({
+  listing: {
+    summary: 'Reword the listing',
+    value: { description: 'Greets whoever sends it a message.', tags: ['example', 'greeting'] },
+  },
+})
 export class PatchedPluginDto {
   /** Display name. */
   @IsOptional()

@@ -1,9 +1,12 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { BodyInt } from '@app/common';
+import { BodyExamples, BodyInt } from '@app/common';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
 import type { PluginRating } from '../registry.entity.js';
 
 /** Your rating of a plugin; posting again replaces it. */
+@BodyExamples({
+  review: { summary: 'A rating with a short review', value: { rating: 5, text: 'Does one thing well.' } },
+})
 export class CreatePluginReviewDto {
   @BodyInt({ min: 1, max: 5, description: 'Rating from 1 (poor) to 5 (excellent).' })
   rating: number;

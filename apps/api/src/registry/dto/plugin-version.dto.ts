@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { BodyExamples } from '@app/common';
 import { pluginManifestRef } from '../../openapi/plugin-manifest.component.js';
 import { IsBoolean, IsIn, IsOptional, IsString, MaxLength, MinLength, ValidateIf } from 'class-validator';
 import {
@@ -99,6 +100,9 @@ export class PluginVersionResponseDto {
 }
 
 /** Changes to a published version; its content never changes. Plugin managers only. */
+@BodyExamples({
+  deprecate: { summary: 'Deprecate the version', value: { deprecated: 'Use 1.1.0, which fixes the greeting.' } },
+})
 export class PatchedPluginVersionDto {
   /** Deprecate with this message, or null to undeprecate. */
   @ApiPropertyOptional({ type: String, nullable: true, maxLength: 1000 })

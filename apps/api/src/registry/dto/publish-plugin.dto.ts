@@ -12,6 +12,7 @@ import {
   ValidateNested,
   type ValidationOptions,
 } from 'class-validator';
+import { BodyExamples } from '@app/common';
 import { pluginManifestRef } from '../../openapi/plugin-manifest.component.js';
 import { PLUGIN_SCOPES, type PluginScope } from '../registry.entity.js';
 
@@ -89,6 +90,33 @@ export class PluginFilesDto {
  * Publishes a plugin (a key seen for the first time) or a new version of one. The manifest is validated
  * against the plugin-sdk JSON Schema; the files, decoded, may total at most the configured upload limit.
  */
+@BodyExamples({
+  sandbox: {
+    summary: 'A private sandbox plugin that answers greetings',
+    value: {
+      manifest: {
+        key: 'ada.hello-world',
+        name: 'Hello world',
+        version: '1.0.0',
+        description: 'Answers a greet message with a greeting.',
+        author: 'Ada Lovelace',
+        license: 'MIT',
+        category: 'examples',
+        tags: ['example', 'greeting'],
+        engines: { plughub: '>=0.1.0' },
+        permissions: ['log', 'messages:receive'],
+        settings: { greeting: { type: 'string', name: 'Greeting', default: 'Hello' } },
+        runtime: { type: 'sandbox', entry: 'runner.js' },
+        limits: { memory_mb: 16, timeout_ms: 2000 },
+      },
+      files: {
+        runner: 'export default { onMessage(m) { return { text: `Hello, ${m.data?.name ?? "world"}!` }; } };\n',
+        readme: '# Hello world\n\nSend it `{"type": "greet", "data": {"name": "Ada"}}`.\n',
+      },
+      scope: 'private',
+    },
+  },
+})
 export class PublishPluginDto {
   @ApiProperty({
     allOf: [pluginManifestRef],

@@ -1,9 +1,15 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import type { PlatformRole } from '@app/common';
+import { BodyExamples, type PlatformRole } from '@app/common';
 import { IsEmail, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
 import { HANDLE_PATTERN } from '../user.entity.js';
 import { PlatformRolesField } from './roles.field.js';
 
+@BodyExamples({
+  user: {
+    summary: 'A plain user (no platform role beyond user)',
+    value: { email: 'ada@example.com', password: 'choose-a-long-passphrase', name: 'Ada Lovelace', roles: ['user'] },
+  },
+})
 export class CreateUserDto {
   /** Login email address; must not be taken. */
   @IsEmail()

@@ -1,9 +1,10 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import type { PlatformRole } from '@app/common';
+import { BodyExamples, type PlatformRole } from '@app/common';
 import { IsBoolean, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 import { PlatformRolesField } from './roles.field.js';
 
 /** Partial update of a user. Only platform admins may change `roles` and `is_active`. */
+@BodyExamples({ rename: { summary: 'Change the display name', value: { name: 'Ada King' } } })
 export class PatchedUserDto {
   /** Display name. */
   @IsOptional()
