@@ -91,6 +91,13 @@ export function strictNullables(doc: Doc): void {
       s.anyOf = [{ $ref: ref }, { type, nullable: true, enum: [null] }];
       return;
     }
+    const options = (s.oneOf ?? s.anyOf) as Json[] | undefined;
+    if (typeof s.type !== 'string' && Array.isArray(options)) {
+      // Without a type beside it nullable means nothing: null becomes one more option of the union.
+      delete s.nullable;
+      options.push({ type: 'string', nullable: true, enum: [null] });
+      return;
+    }
     if (typeof s.type !== 'string') throw new Error(`nullable needs a type beside it: ${JSON.stringify(s)}`);
     // A copy: enum arrays can be shared with other schemas (nest reuses the constant).
     if (Array.isArray(s.enum) && !s.enum.includes(null)) s.enum = [...(s.enum as unknown[]), null];
