@@ -93,8 +93,7 @@ describe('the document, checked by validators that are not ours', () => {
     const wrong: string[] = [];
     for (const [name, schema] of Object.entries(spec.components.schemas as Record<string, Json>)) {
       for (const [prop, sub] of Object.entries((schema.properties as Record<string, Json> | undefined) ?? {})) {
-        const says =
-          sub.nullable === true || JSON.stringify([sub.anyOf, sub.oneOf]).includes('"nullable":true');
+        const says = sub.nullable === true || JSON.stringify([sub.anyOf, sub.oneOf]).includes('"nullable":true');
         const accepts = await oas30(`/components/schemas/${ptr(name, 'properties', prop)}`, null);
         if (says !== accepts) wrong.push(`${name}.${prop}: documented ${says}, validator ${accepts}`);
       }

@@ -28,6 +28,7 @@ const SAMPLES: Record<ErrorCode, ErrorSample> = {
   PLUGIN_COMMUNICATION_TIMEOUT: { message: 'plughub.hello did not answer within 2000 ms.' },
   CONFLICT: { message: 'The plugin key ada.hello-world is already taken.', details: { reason: 'key_taken' } },
   PLUGIN_ALREADY_INSTALLED: { message: 'plughub.hello is already installed here.' },
+  PLUGIN_KILLED: { message: 'plughub.hello is disabled on this platform by an administrator.' },
   PLUGIN_DEPENDENCY_ERROR: { message: 'plughub.counter is needed by an installed plugin.' },
   LIMIT_EXCEEDED: {
     message: 'The package is larger than the upload limit of 5242880 bytes.',

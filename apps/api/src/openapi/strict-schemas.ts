@@ -47,24 +47,19 @@ function mediaSchemas(container: unknown): unknown[] {
  * nesting level it validates. Every object component a request body reaches says so with `additionalProperties:
  * false`, derived here so a new DTO needs nothing. Components that define their own `additionalProperties` (maps)
  * keep it; the plugin manifest is the plugin-sdk schema, closed where that schema closes it. A component reached
- * by a request and a response would make responses closed too: request and response DTOs are split instead.
+ * by a request and a response (HttpExternalGrant) is closed in both: the server answers only its fields.
  */
 export function closeRequestBodies(doc: Doc, own: Set<string> = new Set(['PluginManifest'])): void {
   const requests: unknown[] = [];
-  const responses: unknown[] = [];
   for (const item of Object.values(doc.paths)) {
-    for (const op of Object.values(item) as Array<{ requestBody?: unknown; responses?: Record<string, unknown> }>) {
+    for (const op of Object.values(item) as Array<{ requestBody?: unknown } | undefined>) {
       if (!op || typeof op !== 'object') continue;
       requests.push(...mediaSchemas(op.requestBody));
-      for (const response of Object.values(op.responses ?? {})) responses.push(...mediaSchemas(response));
     }
   }
   const schemas = doc.components.schemas ?? {};
   const isObject = (name: string) => schemas[name]?.type === 'object' || !!schemas[name]?.properties;
   const closed = [...reachable(doc, requests, own)].filter(isObject);
-  const answered = reachable(doc, responses, own);
-  const shared = closed.filter((name) => answered.has(name));
-  if (shared.length) throw new Error(`Split request and response DTOs: ${shared.join(', ')} are both`);
   for (const name of closed) {
     if (!('additionalProperties' in schemas[name])) schemas[name].additionalProperties = false;
   }

@@ -1,5 +1,5 @@
 import { ApiExtraModels, ApiPropertyOptional } from '@nestjs/swagger';
-import { BodyInt, ORG_SLUG_PATTERN } from '@app/common';
+import { BodyExamples, BodyInt, ORG_SLUG_PATTERN } from '@app/common';
 import { PLUGIN_KEY_PATTERN, type Permission } from '@app/plugin-sdk';
 import {
   IsBoolean,
@@ -41,6 +41,10 @@ function IsDependencyConfig() {
  * Installs a plugin, with its dependencies, into your own target, an organisation's or the instance's. Every
  * field is optional: `{}` installs the latest version from the store, grants everything it requests and starts it.
  */
+@BodyExamples({
+  dry_run: { summary: 'Only show the plan for the latest version', value: { version: 'latest', dry_run: true } },
+  install: { summary: 'The latest version, started, with every capability it requests', value: {} },
+})
 @ApiExtraModels(HttpExternalGrantDto)
 export class InstallPluginDto {
   /** A dist-tag (`latest`, `next`), an exact version or a semver range; default `latest`. */
@@ -119,6 +123,12 @@ export class InstallPluginDto {
 }
 
 /** POST /api/org/plugins/{plugin}/enable/: installs it for the organisation if needed, and starts it. */
+@BodyExamples({
+  enable: {
+    summary: 'Enable it for the organisation',
+    value: { version: 'latest', reason: 'Used by the support team' },
+  },
+})
 @ApiExtraModels(HttpExternalGrantDto)
 export class OrgEnablePluginDto {
   /** For a new installation: a dist-tag, an exact version or a semver range; default `latest`. */
@@ -150,6 +160,7 @@ export class OrgEnablePluginDto {
 }
 
 /** PUT/PATCH …/activate/ (InvenTree). */
+@BodyExamples({ activate: { summary: 'Activate it', value: { active: true } } })
 export class ActivatePluginDto {
   /** Activate (true, the default) or deactivate (false). */
   @ApiPropertyOptional()
@@ -159,6 +170,9 @@ export class ActivatePluginDto {
 }
 
 /** PUT/PATCH …/uninstall/ (InvenTree). */
+@BodyExamples({
+  keep: { summary: 'Uninstall, keeping settings and storage', value: { delete_config: false } },
+})
 export class UninstallPluginDto {
   /** Remove settings and plugin storage too (default true); false keeps them for a later install here. */
   @ApiPropertyOptional()
@@ -174,6 +188,7 @@ export class UninstallPluginDto {
 }
 
 /** POST …/enable/. */
+@BodyExamples({ enable: { summary: 'Enable it again', value: { reason: 'Maintenance is over' } } })
 export class EnablePluginDto {
   /** Why it is enabled (kept as its status reason). */
   @ApiPropertyOptional({ maxLength: 500 })
@@ -184,6 +199,12 @@ export class EnablePluginDto {
 }
 
 /** POST …/disable/ (Nexus). */
+@BodyExamples({
+  disable: {
+    summary: 'Disable it gracefully',
+    value: { reason: 'Maintenance', graceful_shutdown: true, timeout_seconds: 30 },
+  },
+})
 export class DisablePluginDto {
   /** Why it is disabled (kept as its status reason). */
   @ApiPropertyOptional({ maxLength: 500, example: 'Maintenance' })
@@ -208,6 +229,7 @@ export class DisablePluginDto {
 }
 
 /** POST …/restart/ (Nexus). */
+@BodyExamples({ restart: { summary: 'Restart it', value: { reason: 'Configuration change' } } })
 export class RestartPluginDto {
   /** Why it is restarted. */
   @ApiPropertyOptional({ maxLength: 500, example: 'Configuration change' })
@@ -218,6 +240,7 @@ export class RestartPluginDto {
 }
 
 /** POST /api/plugins/reload/ (InvenTree). */
+@BodyExamples({ reload: { summary: 'Start what should run, stop what should not', value: {} } })
 export class ReloadPluginsDto {
   /** Register the plugins shipped in plugins/ again first (new versions of builtins and samples). */
   @ApiPropertyOptional()
