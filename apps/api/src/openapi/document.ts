@@ -226,14 +226,18 @@ export function finalizeDocument(doc: Document): Document {
 
 /**
  * Puts the examples each request DTO declares (`@BodyExamples`) on its request bodies; Swagger UI prefills the
- * first. A request body without examples fails the build: Swagger UI would invent values from the schema.
+ * first. An inline body schema keeps the example declared with it. A request body without examples fails the
+ * build: Swagger UI would invent values from the schema.
  */
 function addRequestExamples(doc: Document, examplesOf: (schema: string) => Json | undefined): void {
   for (const [path, item] of Object.entries(doc.paths)) {
     for (const method of METHODS) {
       const body = item[method]?.requestBody as { content?: Record<string, Json> } | undefined;
       for (const media of Object.values(body?.content ?? {})) {
-        const ref = (media.schema as { $ref?: string } | undefined)?.$ref;
+        const schema = media.schema as { $ref?: string; example?: unknown } | undefined;
+        // An inline body schema (a plugin's settings map) carries its example itself, as @ApiBody declares it.
+        if (!schema?.$ref && (media.examples || schema?.example !== undefined)) continue;
+        const ref = schema?.$ref;
         const examples = ref ? examplesOf(ref.replace('#/components/schemas/', '')) : undefined;
         if (!examples) throw new Error(`${method} ${path}: the request body's DTO declares no @BodyExamples`);
         media.examples = examples;
