@@ -506,7 +506,7 @@ describe('every operation of the contract, fed hostile input', () => {
     const apiToken = await admin.POST('/api/auth/api-tokens/', { body: { name: 'fuzz' } });
     const published = await admin.POST('/api/plugins/', {
       body: {
-        manifest: { ...(FREE_FORM_SEEDS.manifest() as Json), key: 'admin.fixture' },
+        manifest: { ...(FREE_FORM_SEEDS.manifest() as Json), key: 'admin.fixture' } as never,
         files: { runner: 'export default {}' },
       },
     });

@@ -5,6 +5,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { gunzipSync } from 'node:zlib';
 import fc from 'fast-check';
+import type { Schemas } from '@app/client';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN, type TestApp, useTestApp } from './support/app.js';
 import { rawFingerprint } from './support/raw-db.js';
@@ -25,14 +26,16 @@ let admin: Client;
 let adminId: string;
 let token: string;
 
-const manifest = (key: string, extra: Json = {}): Json => ({
-  key,
-  name: `Plugin ${key}`,
-  version: '1.0.0',
-  description: 'Hardening fixture',
-  runtime: { type: 'sandbox', entry: 'runner.js' },
-  ...extra,
-});
+// Typed as the contract's manifest: the extras are the hostile parts under test.
+const manifest = (key: string, extra: Json = {}): Schemas['PluginManifest'] =>
+  ({
+    key,
+    name: `Plugin ${key}`,
+    version: '1.0.0',
+    description: 'Hardening fixture',
+    runtime: { type: 'sandbox', entry: 'runner.js' },
+    ...extra,
+  }) as Schemas['PluginManifest'];
 const RUNNER = 'export default { onMessage(m) { return m.data; } };\n';
 
 /**

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { Schemas } from '@app/client';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type TestApp, useTestApp } from './support/app.js';
 
@@ -26,7 +27,7 @@ beforeAll(async () => {
 
 describe("seed 002's manifest, as the document prints it", () => {
   it("is published without a key under the publisher's name, main holding the runner", async () => {
-    const manifest = JSON.parse(seed002('manifest.json.txt')) as Record<string, unknown>;
+    const manifest = JSON.parse(seed002('manifest.json.txt')) as Schemas['PluginManifest'] & { key?: string };
     expect(manifest.key).toBeUndefined();
     const published = await ada.POST('/api/plugins/', {
       body: { manifest, files: { runner: seed002('index.js.txt') } },
@@ -37,13 +38,17 @@ describe("seed 002's manifest, as the document prints it", () => {
 
     const detail = (await ada.GET('/api/plugins/{plugin}/', path('ada-lovelace.data-processor'))).data!;
     expect(detail.manifest).toMatchObject({ key: 'ada-lovelace.data-processor', main: 'index.js' });
-    expect(detail.manifest!.permissions).toEqual(['read:data', 'write:data', 'process:data']);
+    expect((detail.manifest as { permissions?: unknown }).permissions).toEqual([
+      'read:data',
+      'write:data',
+      'process:data',
+    ]);
     expect(detail.homepage).toBe('https://example.com/plugins/data-processor');
     expect(detail.api_endpoints).toEqual([]);
   });
 
   it('is refused at manifest.key when the name gives no key', async () => {
-    const manifest = { ...(JSON.parse(seed002('manifest.json.txt')) as object), name: '!!!' };
+    const manifest = { ...(JSON.parse(seed002('manifest.json.txt')) as Schemas['PluginManifest']), name: '!!!' };
     const { error } = await ada.POST('/api/plugins/', { body: { manifest, files: { runner: 'x' } } });
     expect(error).toMatchObject({ code: 'VALIDATION_ERROR', errors: [{ field: 'manifest.key' }] });
   });
