@@ -35,7 +35,7 @@ const manifest = (key: string, extra: Json = {}): Schemas['PluginManifest'] =>
     description: 'Hardening fixture',
     runtime: { type: 'sandbox', entry: 'runner.js' },
     ...extra,
-  }) as Schemas['PluginManifest'];
+  });
 const RUNNER = 'export default { onMessage(m) { return m.data; } };\n';
 
 /**

@@ -254,7 +254,7 @@ describe('publishing errors', () => {
     const res = await alice.client.POST('/api/plugins/', {
       body: {
         // Deliberately not a manifest: every problem is listed.
-        manifest: { key: 'Bad Key', version: '1.0', name: '', runtime: { type: 'sandbox' }, extra: 1 } as never,
+        manifest: { key: 'Bad Key', version: '1.0', name: '', runtime: { type: 'sandbox' }, extra: 1 },
         files: { icon: { content: '***', encoding: 'base64' } },
       },
     });
