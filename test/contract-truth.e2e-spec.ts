@@ -99,7 +99,7 @@ describe('the document, checked by validators that are not ours', () => {
       }
     }
     expect(wrong).toEqual([]);
-  }, 180_000);
+  }, 600_000);
 
   it('accepts null where the server answers null: PluginDetail.installation and Org.my_role of an admin', async () => {
     expect(await oas30('/components/schemas/PluginDetail/properties/installation', null)).toBe(true);
