@@ -37,7 +37,7 @@ describe('MetricBucketRecorder', () => {
     recorder = new MetricBucketRecorder(repo, { ...loadConfig({}).metrics, retentionDays: 2 });
   });
 
-  it('folds calls into one bucket per installation and minute, per hook too', async () => {
+  it('folds calls into one bucket per installation and minute, per hook too; onHealth is no traffic', async () => {
     recorder.onCall(call(0, { durationMs: 4, memoryBytes: 5000 }));
     recorder.onCall(call(59_999, { durationMs: 40, outcome: 'timeout', memoryBytes: 9000 }));
     recorder.onCall(call(30_000, { hook: 'onHealth', durationMs: 1 }));
@@ -52,10 +52,10 @@ describe('MetricBucketRecorder', () => {
       installationId: 'i1',
       pluginKey: 'acme.p',
       minute: new Date(T0),
-      calls: 3,
+      calls: 2,
       errors: 1,
-      durationSumMs: 45,
-      latency: { [bucketIndex(4)]: 1, [bucketIndex(40)]: 1, [bucketIndex(1)]: 1 },
+      durationSumMs: 44,
+      latency: { [bucketIndex(4)]: 1, [bucketIndex(40)]: 1 },
       memoryMaxBytes: 9000,
       hooks: {
         onMessage: { calls: 2, errors: 1, durationSumMs: 44 },

@@ -4,7 +4,7 @@ import type { HookCallEvent } from '@app/runtime';
 import type { MetricsConfig } from '../config/app-config.js';
 import { METRICS_CONFIG } from '../config/config.module.js';
 import { bucketIndex } from './latency-histogram.js';
-import type { MinuteBucket } from './metrics.entity.js';
+import { isTraffic, type MinuteBucket } from './metrics.entity.js';
 import { MetricBucketRepository } from './persistence/metric-bucket.repository.js';
 
 const MINUTE = 60_000;
@@ -12,7 +12,9 @@ const DAY = 86_400_000;
 
 /**
  * Folds every hook call into the per-minute bucket of its installation, in memory; `flush` adds the increments to
- * the stored buckets. The hot path is a map lookup and a few additions.
+ * the stored buckets. The hot path is a map lookup and a few additions. The bucket's calls, errors, durations and
+ * latency histogram are the plugin's traffic (TRAFFIC_HOOKS): onInit, onHealth and onCleanup are counted in their
+ * per-hook tallies only, so the background health checks never show up as requests. Memory counts every call.
  */
 @Injectable()
 export class MetricBucketRecorder {
@@ -46,11 +48,13 @@ export class MetricBucketRecorder {
       this.pending.set(key, bucket);
     }
     const failed = event.outcome !== 'ok';
-    bucket.calls++;
-    if (failed) bucket.errors++;
-    bucket.durationSumMs += event.durationMs;
-    const index = bucketIndex(event.durationMs);
-    bucket.latency[index] = (bucket.latency[index] ?? 0) + 1;
+    if (isTraffic(event.hook)) {
+      bucket.calls++;
+      if (failed) bucket.errors++;
+      bucket.durationSumMs += event.durationMs;
+      const index = bucketIndex(event.durationMs);
+      bucket.latency[index] = (bucket.latency[index] ?? 0) + 1;
+    }
     if (event.memoryBytes !== undefined)
       bucket.memoryMaxBytes = Math.max(bucket.memoryMaxBytes ?? 0, event.memoryBytes);
     const tally = (bucket.hooks[event.hook] ??= { calls: 0, errors: 0, durationSumMs: 0 });

@@ -11,6 +11,14 @@ export const RESOLUTION_MS: Record<Resolution, number> = {
   '1d': 86_400_000,
 };
 
+/** The hooks that are the plugin's work; onInit, onHealth and onCleanup are the platform's (lifecycle, checks). */
+const NOT_TRAFFIC: ReadonlySet<HookName> = new Set(['onInit', 'onHealth', 'onCleanup']);
+
+/** Whether a hook call counts as traffic in the metric series (requests, errors, response times). */
+export function isTraffic(hook: HookName): boolean {
+  return !NOT_TRAFFIC.has(hook);
+}
+
 /** Calls of one hook within a minute. */
 export interface HookTally {
   calls: number;
@@ -30,8 +38,9 @@ export interface MinuteBucket {
   errors: number;
   durationSumMs: number;
   latency: LatencyCounts;
-  /** Highest QuickJS heap measured in the minute; null when no call reported one (remote plugins). */
+  /** Highest QuickJS heap measured in the minute (any hook); null when no call reported one (remote plugins). */
   memoryMaxBytes: number | null;
+  /** Every hook's calls, lifecycle and health checks included. */
   hooks: Partial<Record<HookName, HookTally>>;
 }
 
