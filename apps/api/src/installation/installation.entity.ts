@@ -112,6 +112,14 @@ export interface InstallationFilter {
   updateAvailable?: boolean;
 }
 
+/** Every installation counted by status, with their usage stats summed (GET /api/metrics/summary/). */
+export interface InstallationSummary {
+  byStatus: Record<InstallationStatus, number>;
+  executionCount: number;
+  errorCount: number;
+  totalExecutionTimeMs: number;
+}
+
 /** Who did something: a user, or the platform itself (boot reload, auto-update, recovery). */
 export type Actor = { kind: 'user'; id: string } | { kind: 'system' };
 

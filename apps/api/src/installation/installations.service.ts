@@ -6,7 +6,7 @@ import { MEMBERSHIP_LOOKUP, type MembershipLookup } from '../auth/auth.ports.js'
 import { InstallationResponseDto } from './dto/installation-response.dto.js';
 import type { InstallationListQueryDto } from './dto/installation-query.dto.js';
 import { type EffectiveEntry, effectiveSet } from './effective-set.js';
-import type { Installation, InstallationTarget } from './installation.entity.js';
+import type { Installation, InstallationSummary, InstallationTarget } from './installation.entity.js';
 import {
   installationNotFound,
   NotInstallationManagerError,
@@ -87,6 +87,11 @@ export class InstallationsService {
     if (written) return written;
     if (await this.installations.find(installation.id)) throw new OperationInProgressError();
     throw new NotInstalledError(installation.pluginKey);
+  }
+
+  /** Every installation counted by status, with their usage stats summed (the metrics module's summary). */
+  summary(): Promise<InstallationSummary> {
+    return this.installations.summary();
   }
 
   runtimeIdOf(installation: Pick<Installation, 'id'>): string {

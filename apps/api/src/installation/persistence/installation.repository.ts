@@ -3,14 +3,16 @@ import { InjectModel } from '@nestjs/mongoose';
 import type { PageWindow, Slice } from '@app/common';
 import { isObjectIdString, onDuplicateKey, paginate, sortFor } from '@app/database';
 import { type Model, Types } from 'mongoose';
-import type {
-  Installation,
-  InstallationFilter,
-  InstallationOrdering,
-  InstallationStatus,
-  InstallationTarget,
-  NewInstallation,
-  RetainedSettings,
+import {
+  INSTALLATION_STATUSES,
+  type Installation,
+  type InstallationFilter,
+  type InstallationOrdering,
+  type InstallationStatus,
+  type InstallationSummary,
+  type InstallationTarget,
+  type NewInstallation,
+  type RetainedSettings,
 } from '../installation.entity.js';
 import type { UsageDelta } from '../../metrics/metrics.entity.js';
 import { PluginAlreadyInstalledError } from '../installation.errors.js';
@@ -131,6 +133,36 @@ export class InstallationRepository {
         },
       }));
     if (ops.length) await this.installations.bulkWrite(ops, { ordered: false });
+  }
+
+  /** Installations by status and their usage counters summed, in one pass over the collection. */
+  async summary(): Promise<InstallationSummary> {
+    const groups = await this.installations
+      .aggregate<{ _id: InstallationStatus; n: number; executions: number; errors: number; time: number }>([
+        {
+          $group: {
+            _id: '$status',
+            n: { $sum: 1 },
+            executions: { $sum: '$execution_count' },
+            errors: { $sum: '$error_count' },
+            time: { $sum: '$total_execution_time_ms' },
+          },
+        },
+      ])
+      .exec();
+    const summary: InstallationSummary = {
+      byStatus: Object.fromEntries(INSTALLATION_STATUSES.map((s) => [s, 0])) as InstallationSummary['byStatus'],
+      executionCount: 0,
+      errorCount: 0,
+      totalExecutionTimeMs: 0,
+    };
+    for (const g of groups) {
+      if (g._id in summary.byStatus) summary.byStatus[g._id] = g.n;
+      summary.executionCount += g.executions;
+      summary.errorCount += g.errors;
+      summary.totalExecutionTimeMs += g.time;
+    }
+    return summary;
   }
 
   /** Installations of the plugins in `keys`, over every target. */
