@@ -19,6 +19,18 @@ export function isTraffic(hook: HookName): boolean {
   return !NOT_TRAFFIC.has(hook);
 }
 
+/** The series GET /api/plugins/{plugin}/metrics/ can return. */
+export const METRIC_NAMES = [
+  'requests_per_minute',
+  'response_time_ms',
+  'response_time_p95_ms',
+  'error_rate',
+  'memory_usage_mb',
+  'calls',
+  'errors',
+] as const;
+export type MetricName = (typeof METRIC_NAMES)[number];
+
 /** Calls of one hook within a minute. */
 export interface HookTally {
   calls: number;

@@ -90,4 +90,18 @@ describe('MetricBucketRepository', () => {
       expireAfterSeconds: 0,
     });
   });
+
+  it("totals every installation's calls and errors from an hour on, leaving out expired hours", async () => {
+    const base = Date.UTC(2027, 5, 1, 0, 0); // after the other tests' buckets have expired
+    const at = (hours: number, id: string, durations: number[], errors: number) => ({
+      ...bucket(id, 0, durations, errors),
+      minute: new Date(base + hours * 3_600_000),
+    });
+    await repo.add([at(0, 'x', [1, 1, 1], 1), at(5, 'y', [2, 2], 0), at(6, 'x', [3], 1)], 30 * DAY);
+    await repo.add([at(1, 'z', [9], 1)], 3_600_000); // expires an hour after its hour: gone at base + 3 h
+    const now = new Date(base + 7 * 3_600_000);
+    expect(await repo.totalsSince(new Date(base + 30 * 60_000), now)).toEqual({ calls: 6, errors: 2 });
+    expect(await repo.totalsSince(new Date(base + 5.5 * 3_600_000), now)).toEqual({ calls: 3, errors: 1 });
+    expect(await repo.totalsSince(new Date(base + 8 * 3_600_000), now)).toEqual({ calls: 0, errors: 0 });
+  });
 });

@@ -50,6 +50,18 @@ export class MetricBucketRepository {
       .exec();
     return fold(docs, resolutionMs);
   }
+
+  /** Calls and errors of every installation in the hours from `from` (rounded down to its hour) to now. */
+  async totalsSince(from: Date, now: Date): Promise<{ calls: number; errors: number }> {
+    const start = new Date(Math.floor(from.getTime() / HOUR) * HOUR);
+    const [sum] = await this.hours
+      .aggregate<{ calls: number; errors: number }>([
+        { $match: { minute: { $gte: start }, expires_at: { $gt: now } } },
+        { $group: { _id: null, calls: { $sum: '$calls' }, errors: { $sum: '$error_count' } } },
+      ])
+      .exec();
+    return { calls: sum?.calls ?? 0, errors: sum?.errors ?? 0 };
+  }
 }
 
 function incrementsOf(buckets: MinuteBucket[], retentionMs: number): AnyBulkWriteOperation<MetricBucketDoc>[] {

@@ -55,3 +55,5 @@ export class MetricHourDoc extends MetricBucketDoc {}
 export const MetricHourSchema = SchemaFactory.createForClass(MetricHourDoc);
 MetricHourSchema.index({ installation_id: 1, minute: 1 }, { name: 'installation_hour', unique: true });
 MetricHourSchema.index({ expires_at: 1 }, { name: 'retention', expireAfterSeconds: 0 });
+// Every installation's recent hours (the admin summary).
+MetricHourSchema.index({ minute: 1 }, { name: 'hour' });

@@ -1,0 +1,80 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { QueryInt } from '@app/common';
+import { IsDateString, IsIn, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { InstallationTargetQueryDto } from '../../installation/dto/installation-query.dto.js';
+import { LOG_LEVELS, type LogLevel, type PluginLogLine } from '../metrics.entity.js';
+
+const LOG_SOURCES = ['plugin', 'runtime'] as const;
+
+/** GET /api/plugins/{plugin}/logs/: the installation (scope, org), filters and the page. */
+export class PluginLogsQueryDto extends InstallationTargetQueryDto {
+  /** Lines at this level and above (debug < info < warn < error); default every level. */
+  @ApiPropertyOptional({ enum: LOG_LEVELS, enumName: 'PluginLogLevel' })
+  @IsOptional()
+  @IsIn(LOG_LEVELS)
+  level?: LogLevel;
+
+  /** Only lines written at or after this instant (ISO 8601). */
+  @ApiPropertyOptional({ format: 'date-time', example: '2026-12-01T11:00:00Z' })
+  @IsOptional()
+  @IsDateString({ strict: true })
+  start_time?: string;
+
+  /** Only lines written before this instant (ISO 8601). */
+  @ApiPropertyOptional({ format: 'date-time', example: '2026-12-01T12:00:00Z' })
+  @IsOptional()
+  @IsDateString({ strict: true })
+  end_time?: string;
+
+  /** Lines whose message contains this text (case-insensitive). */
+  @ApiPropertyOptional({ minLength: 1, maxLength: 200, example: 'timeout' })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  search?: string;
+
+  /** Number of results to return per page. Values above the maximum are clamped to it. */
+  @QueryInt({ min: 1, description: 'Number of results to return per page.' })
+  limit?: number;
+
+  /** The initial index from which to return the results. */
+  @QueryInt({ min: 0, description: 'The initial index from which to return the results.' })
+  offset?: number;
+}
+
+export class PluginLogLineDto {
+  /** When the line was written. */
+  @ApiProperty({ format: 'date-time', readOnly: true })
+  timestamp: string;
+  @ApiProperty({ enum: LOG_LEVELS, enumName: 'PluginLogLevel', readOnly: true })
+  level: LogLevel;
+  /** The text; secret setting values show as `[redacted]`, a cut line ends with `…[truncated]`. */
+  @ApiProperty({ readOnly: true, example: 'Processing batch 7' })
+  message: string;
+  /** The structured fields the line came with (plugin lines), or the failure's hook, outcome and code (runtime). */
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, readOnly: true })
+  metadata?: Record<string, unknown>;
+  /** The API request the line was written under, when there was one. */
+  @ApiProperty({ required: false, readOnly: true, example: 'req-1f3a' })
+  request_id?: string;
+  /** `plugin`: the plugin wrote it; `runtime`: the platform wrote it about the plugin (failed calls, dropped lines). */
+  @ApiProperty({ enum: LOG_SOURCES, enumName: 'PluginLogSource', readOnly: true })
+  source: 'plugin' | 'runtime';
+  /** The message or metadata was longer than the line limit and was cut. */
+  @ApiProperty({ readOnly: true })
+  truncated: boolean;
+
+  static from(line: PluginLogLine): PluginLogLineDto {
+    const dto: PluginLogLineDto = {
+      timestamp: line.at.toISOString(),
+      level: line.level,
+      message: line.message,
+      source: line.source,
+      truncated: line.truncated,
+    };
+    if (line.fields !== undefined) dto.metadata = line.fields;
+    if (line.requestId !== undefined) dto.request_id = line.requestId;
+    return dto;
+  }
+}

@@ -1,0 +1,154 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { ArrayMaxSize, IsArray, IsDateString, IsIn, IsOptional } from 'class-validator';
+import { InstallationTargetQueryDto } from '../../installation/dto/installation-query.dto.js';
+import type { MetricPoint, MetricSeries } from '../metric-series.js';
+import { METRIC_NAMES, type MetricName, RESOLUTIONS, type Resolution } from '../metrics.entity.js';
+
+const METRIC_LIST_PATTERN = `^(${METRIC_NAMES.join('|')})(,(${METRIC_NAMES.join('|')}))*$`;
+
+/** GET /api/plugins/{plugin}/metrics/: the installation (scope, org), the range, the resolution and the series. */
+export class PluginMetricsQueryDto extends InstallationTargetQueryDto {
+  /** Start of the range (ISO 8601), rounded down to the resolution; default one hour before end_time. */
+  @ApiPropertyOptional({ format: 'date-time', example: '2026-12-01T11:00:00Z' })
+  @IsOptional()
+  @IsDateString({ strict: true })
+  start_time?: string;
+
+  /** End of the range (ISO 8601, exclusive); default now. */
+  @ApiPropertyOptional({ format: 'date-time', example: '2026-12-01T12:00:00Z' })
+  @IsOptional()
+  @IsDateString({ strict: true })
+  end_time?: string;
+
+  /** Width of one point: 1m, 5m, 15m, 1h or 1d (default 1m); windows are aligned on UTC. */
+  @ApiPropertyOptional({ enum: RESOLUTIONS, enumName: 'MetricResolution', default: '1m' })
+  @IsOptional()
+  @IsIn(RESOLUTIONS)
+  resolution?: Resolution;
+
+  /** The series to return, comma-separated (default all). */
+  @ApiPropertyOptional({
+    type: String,
+    pattern: METRIC_LIST_PATTERN,
+    maxLength: 200,
+    example: 'requests_per_minute,response_time_ms,error_rate',
+    description: `The series to return, comma-separated (default all): ${METRIC_NAMES.join(', ')}.`,
+  })
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string' && value.length <= 200 ? value.split(',').map((s) => s.trim()) : value,
+  )
+  @IsArray()
+  @ArrayMaxSize(METRIC_NAMES.length)
+  @IsIn(METRIC_NAMES, { each: true })
+  metrics?: MetricName[];
+}
+
+export class MetricPointDto {
+  /** Start of the window. */
+  @ApiProperty({ format: 'date-time', readOnly: true })
+  timestamp: string;
+  /** The figure for the window. */
+  @ApiProperty({ readOnly: true, example: 25.5 })
+  value: number;
+
+  static from(p: MetricPoint): MetricPointDto {
+    return { timestamp: p.timestamp.toISOString(), value: p.value };
+  }
+}
+
+export class MetricTimeRangeDto {
+  /** The first window's start (start_time rounded down to the resolution). */
+  @ApiProperty({ format: 'date-time', readOnly: true })
+  start: string;
+  /** end_time (exclusive). */
+  @ApiProperty({ format: 'date-time', readOnly: true })
+  end: string;
+  @ApiProperty({ enum: RESOLUTIONS, enumName: 'MetricResolution', readOnly: true })
+  resolution: Resolution;
+}
+
+export class MetricSeriesSetDto {
+  /** Traffic calls (onMessage, onEvent, …) per minute in each window; 0 where nothing ran. */
+  @ApiProperty({ type: [MetricPointDto], required: false, readOnly: true })
+  requests_per_minute?: MetricPointDto[];
+  /** Average call duration in each window with calls (ms). */
+  @ApiProperty({ type: [MetricPointDto], required: false, readOnly: true })
+  response_time_ms?: MetricPointDto[];
+  /** 95th percentile of the call durations in each window with calls (ms; from a histogram, within ~25 %). */
+  @ApiProperty({ type: [MetricPointDto], required: false, readOnly: true })
+  response_time_p95_ms?: MetricPointDto[];
+  /** Failed calls / calls in each window; 0 where nothing ran. */
+  @ApiProperty({ type: [MetricPointDto], required: false, readOnly: true })
+  error_rate?: MetricPointDto[];
+  /** Highest sandbox heap measured in each window (MiB); remote plugins have none. */
+  @ApiProperty({ type: [MetricPointDto], required: false, readOnly: true })
+  memory_usage_mb?: MetricPointDto[];
+  /** Traffic calls in each window. */
+  @ApiProperty({ type: [MetricPointDto], required: false, readOnly: true })
+  calls?: MetricPointDto[];
+  /** Failed traffic calls (errors, timeouts, crashes) in each window. */
+  @ApiProperty({ type: [MetricPointDto], required: false, readOnly: true })
+  errors?: MetricPointDto[];
+}
+
+export class MetricTotalsDto {
+  /** Traffic calls in the range. */
+  @ApiProperty({ type: 'integer', readOnly: true })
+  calls: number;
+  /** Failed calls in the range. */
+  @ApiProperty({ type: 'integer', readOnly: true })
+  errors: number;
+  /** errors / calls (0 without calls). */
+  @ApiProperty({ readOnly: true })
+  error_rate: number;
+  /** Average call duration (ms); null without calls. */
+  @ApiProperty({ type: Number, nullable: true, readOnly: true })
+  response_time_ms: number | null;
+  /** 95th percentile of the call durations (ms); null without calls. */
+  @ApiProperty({ type: Number, nullable: true, readOnly: true })
+  response_time_p95_ms: number | null;
+  /** Highest sandbox heap measured (MiB); null when none was. */
+  @ApiProperty({ type: Number, nullable: true, readOnly: true })
+  memory_usage_mb: number | null;
+}
+
+export class PluginMetricsResponseDto {
+  /** The plugin key. */
+  @ApiProperty({ readOnly: true, example: 'acme.orders' })
+  plugin: string;
+  /** The installation the figures are of. */
+  @ApiProperty({ readOnly: true, example: '6650c0ffee0000000000abcd' })
+  installation_id: string;
+  @ApiProperty({ type: MetricTimeRangeDto, readOnly: true })
+  time_range: MetricTimeRangeDto;
+  /** One series per metric asked for, oldest point first. */
+  @ApiProperty({ type: MetricSeriesSetDto, readOnly: true })
+  metrics: MetricSeriesSetDto;
+  /** The whole range folded. */
+  @ApiProperty({ type: MetricTotalsDto, readOnly: true })
+  totals: MetricTotalsDto;
+
+  static from(plugin: string, installationId: string, s: MetricSeries): PluginMetricsResponseDto {
+    const metrics: MetricSeriesSetDto = {};
+    for (const [name, points] of Object.entries(s.series) as Array<[MetricName, MetricPoint[]]>) {
+      metrics[name] = points.map((p) => MetricPointDto.from(p));
+    }
+    return {
+      plugin,
+      installation_id: installationId,
+      time_range: { start: s.start.toISOString(), end: s.end.toISOString(), resolution: s.resolution },
+      metrics,
+      totals: {
+        calls: s.totals.calls,
+        errors: s.totals.errors,
+        error_rate: s.totals.errorRate,
+        response_time_ms: s.totals.avgResponseMs,
+        response_time_p95_ms: s.totals.p95ResponseMs,
+        memory_usage_mb:
+          s.totals.memoryMaxBytes === null ? null : Math.round((s.totals.memoryMaxBytes / (1024 * 1024)) * 1000) / 1000,
+      },
+    };
+  }
+}

@@ -1,0 +1,96 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { bucketIndex } from './latency-histogram.js';
+import { buildSeries, windowCount } from './metric-series.js';
+import { METRIC_NAMES, type MetricWindow } from './metrics.entity.js';
+
+const T0 = Date.UTC(2026, 11, 1, 11, 0);
+const MIN = 60_000;
+
+const win = (offsetMin: number, w: Partial<MetricWindow> = {}): MetricWindow => ({
+  start: new Date(T0 + offsetMin * MIN),
+  calls: 0,
+  errors: 0,
+  durationSumMs: 0,
+  latency: {},
+  memoryMaxBytes: null,
+  ...w,
+});
+
+describe('windowCount', () => {
+  it('counts windows from the start rounded down to the resolution up to the end (exclusive)', () => {
+    expect(windowCount(new Date(T0), new Date(T0 + 60 * MIN), '1m')).toBe(60);
+    expect(windowCount(new Date(T0 + 30_000), new Date(T0 + 2 * MIN), '1m')).toBe(2);
+    expect(windowCount(new Date(T0 + 7 * MIN), new Date(T0 + 16 * MIN), '5m')).toBe(3); // 11:05, 11:10, 11:15
+    expect(windowCount(new Date(T0), new Date(T0 + 1), '1d')).toBe(1);
+  });
+});
+
+describe('buildSeries', () => {
+  it('gives counting series a point per window and response times only where there were calls', () => {
+    const s = buildSeries(
+      [
+        win(0, {
+          calls: 4,
+          errors: 1,
+          durationSumMs: 100,
+          latency: { [bucketIndex(25)]: 4 },
+          memoryMaxBytes: 2 * 1024 * 1024,
+        }),
+        win(2, { calls: 2, durationSumMs: 10, latency: { [bucketIndex(5)]: 2 } }),
+      ],
+      { start: new Date(T0), end: new Date(T0 + 3 * MIN), resolution: '1m' },
+      METRIC_NAMES,
+    );
+    const values = (name: keyof typeof s.series) => s.series[name]!.map((p) => p.value);
+    expect(values('calls')).toEqual([4, 0, 2]);
+    expect(values('errors')).toEqual([1, 0, 0]);
+    expect(values('requests_per_minute')).toEqual([4, 0, 2]);
+    expect(values('error_rate')).toEqual([0.25, 0, 0]);
+    expect(values('response_time_ms')).toEqual([25, 5]);
+    expect(s.series.response_time_ms!.map((p) => p.timestamp.getTime())).toEqual([T0, T0 + 2 * MIN]);
+    expect(values('memory_usage_mb')).toEqual([2]);
+    expect(s.totals).toMatchObject({ calls: 6, errors: 1, errorRate: 0.1667, avgResponseMs: 18.333 });
+    expect(s.totals.memoryMaxBytes).toBe(2 * 1024 * 1024);
+  });
+
+  it('divides by the window length for requests per minute, and returns only the series asked for', () => {
+    const s = buildSeries(
+      [win(5, { calls: 10, durationSumMs: 10, latency: { 0: 10 } })],
+      { start: new Date(T0), end: new Date(T0 + 10 * MIN), resolution: '5m' },
+      ['requests_per_minute'],
+    );
+    expect(Object.keys(s.series)).toEqual(['requests_per_minute']);
+    expect(s.series.requests_per_minute!.map((p) => p.value)).toEqual([0, 2]);
+  });
+
+  it('has no response times without calls', () => {
+    const s = buildSeries([], { start: new Date(T0), end: new Date(T0 + MIN), resolution: '1m' }, METRIC_NAMES);
+    expect(s.totals).toEqual({
+      calls: 0,
+      errors: 0,
+      errorRate: 0,
+      avgResponseMs: null,
+      p95ResponseMs: null,
+      memoryMaxBytes: null,
+    });
+    expect(s.series.response_time_ms).toEqual([]);
+  });
+
+  it('totals equal the sum of the calls series for any windows', () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.integer({ min: 0, max: 59 }), { maxLength: 30 }),
+        fc.array(fc.integer({ min: 0, max: 1000 }), { minLength: 30, maxLength: 30 }),
+        (minutes, calls) => {
+          const windows = [...minutes].sort((a, b) => a - b).map((m, i) => win(m, { calls: calls[i], errors: 0 }));
+          const s = buildSeries(windows, { start: new Date(T0), end: new Date(T0 + 60 * MIN), resolution: '1m' }, [
+            'calls',
+          ]);
+          expect(s.series.calls).toHaveLength(60);
+          expect(s.series.calls!.reduce((a, p) => a + p.value, 0)).toBe(s.totals.calls);
+        },
+      ),
+    );
+  });
+});
