@@ -1,15 +1,18 @@
 import { Module } from '@nestjs/common';
+import { InstallationModule } from '../installation/installation.module.js';
+import { MessagingModule } from '../messaging/messaging.module.js';
+import { RuntimeModule } from '../runtime/runtime.module.js';
 import { HealthController } from './health.controller.js';
 import { HealthService } from './health.service.js';
-import { MessagingModule } from '../messaging/messaging.module.js';
-import { PluginHealthMonitor } from './plugin-health.monitor.js';
-import { RuntimeModule } from '../runtime/runtime.module.js';
 import { HealthPersistenceModule } from './persistence/health-persistence.module.js';
+import { PluginHealthController } from './plugin-health.controller.js';
+import { PluginHealthMonitor } from './plugin-health.monitor.js';
+import { PluginHealthService } from './plugin-health.service.js';
 
 @Module({
-  imports: [HealthPersistenceModule, RuntimeModule, MessagingModule],
-  controllers: [HealthController],
-  providers: [HealthService, PluginHealthMonitor],
+  imports: [HealthPersistenceModule, RuntimeModule, MessagingModule, InstallationModule],
+  controllers: [HealthController, PluginHealthController],
+  providers: [HealthService, PluginHealthMonitor, PluginHealthService],
   exports: [HealthService, PluginHealthMonitor],
 })
 export class HealthModule {}

@@ -106,6 +106,11 @@ export class PluginHealthMonitor implements OnApplicationBootstrap, OnApplicatio
     return this.view(installationId, tracked);
   }
 
+  /** The last known health, without running a check (for an instance that cannot answer one). */
+  last(installationId: string): PluginHealth {
+    return this.view(installationId, this.tracked.get(installationId));
+  }
+
   private async round(installationId: string, tracked: Tracked): Promise<PluginHealth> {
     const checks: PluginHealthCheck[] = [];
     const started = performance.now();

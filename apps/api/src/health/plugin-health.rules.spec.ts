@@ -1,6 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { errorRateCheck, phaseOffset, roundFailed, statusAfter } from './plugin-health.rules.js';
+import {
+  endpointStatus,
+  errorRateCheck,
+  type InstallationHealthInput,
+  phaseOffset,
+  registryErrorChecks,
+  roundFailed,
+  runtimeCheck,
+  statusAfter,
+} from './plugin-health.rules.js';
 
 const pass = { name: 'a', status: 'pass' } as const;
 const warn = { name: 'b', status: 'warn' } as const;
@@ -39,5 +48,51 @@ describe('plugin health rules', () => {
       [],
     );
     expect(Math.min(...offsets)).toBeGreaterThan(50); // every tenth of the interval gets its share
+  });
+
+  describe('the endpoint around the background checks', () => {
+    const input = (i: Partial<InstallationHealthInput>): InstallationHealthInput => ({
+      status: 'active',
+      enabled: true,
+      statusReason: null,
+      instanceState: 'ready',
+      registryErrors: [],
+      ...i,
+    });
+
+    it('reports the background status while an instance serves', () => {
+      expect(endpointStatus(input({}), 'degraded')).toBe('degraded');
+      expect(runtimeCheck(input({}))).toMatchObject({ name: 'runtime', status: 'pass' });
+    });
+
+    it('is unhealthy when the installation should run and no instance serves', () => {
+      expect(endpointStatus(input({ instanceState: 'failed' }), 'healthy')).toBe('unhealthy');
+      expect(endpointStatus(input({ instanceState: null, status: 'failed' }), 'healthy')).toBe('unhealthy');
+      expect(runtimeCheck(input({ instanceState: 'failed', instanceReason: 'crashed 5 times' }))).toEqual({
+        name: 'runtime',
+        status: 'fail',
+        details: 'instance failed: crashed 5 times',
+      });
+    });
+
+    it('is unknown while loading or switched off', () => {
+      expect(endpointStatus(input({ instanceState: 'loading' }), 'healthy')).toBe('unknown');
+      const off = input({ instanceState: null, enabled: false, status: 'disabled', statusReason: 'maintenance' });
+      expect(endpointStatus(off, 'healthy')).toBe('unknown');
+      expect(runtimeCheck(off)).toEqual({
+        name: 'runtime',
+        status: 'warn',
+        details: 'not running (installation disabled: maintenance)',
+      });
+    });
+
+    it('turns registry errors into checks: failing while nothing runs, warnings once an instance serves', () => {
+      const at = new Date(Date.UTC(2026, 11, 1));
+      const errors = [{ stage: 'load', message: 'bad entry file', at }];
+      expect(registryErrorChecks(input({ instanceState: null, registryErrors: errors }))).toEqual([
+        { name: 'registry_load', status: 'fail', details: 'bad entry file (at 2026-12-01T00:00:00.000Z)' },
+      ]);
+      expect(registryErrorChecks(input({ registryErrors: errors }))[0].status).toBe('warn');
+    });
   });
 });

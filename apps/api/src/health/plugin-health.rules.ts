@@ -54,3 +54,57 @@ export function phaseOffset(installationId: string, intervalMs: number): number 
   for (let i = 0; i < installationId.length; i++) hash = Math.imul(hash ^ installationId.charCodeAt(i), 16777619);
   return (hash >>> 0) % intervalMs;
 }
+
+/** What the endpoint knows about an installation besides the background checks. */
+export interface InstallationHealthInput {
+  /** The installation's stored status (installing, active, disabled, failed, killed, uninstalling). */
+  status: string;
+  /** Whether it should be running (active or failed). */
+  enabled: boolean;
+  statusReason: string | null;
+  /** The runtime's instance state, or null when the runtime holds no instance. */
+  instanceState: 'loading' | 'ready' | 'failed' | 'stopping' | 'stopped' | null;
+  instanceReason?: string;
+  /** Problems loading or starting it (GET /api/plugins/status/ registry_errors), newest last. */
+  registryErrors: Array<{ stage: string; message: string; at: Date }>;
+}
+
+/** The `runtime` check: is an instance serving calls, and if not, why. */
+export function runtimeCheck(input: InstallationHealthInput): PluginHealthCheck {
+  const state = input.instanceState;
+  if (state === 'ready') return { name: 'runtime', status: 'pass', details: 'instance ready' };
+  if (state === 'loading' || state === 'stopping')
+    return { name: 'runtime', status: 'warn', details: `instance ${state}` };
+  const reason = input.instanceReason ?? input.statusReason;
+  const why = reason ? `: ${reason}` : '';
+  if (state === 'failed') return { name: 'runtime', status: 'fail', details: `instance failed${why}` };
+  return {
+    name: 'runtime',
+    status: input.enabled ? 'fail' : 'warn',
+    details: `not running (installation ${input.status}${why})`,
+  };
+}
+
+/**
+ * Registry errors as checks of the plugin: failing while no instance serves, a warning once one does (they are
+ * what went wrong before the instance that now runs).
+ */
+export function registryErrorChecks(input: InstallationHealthInput): PluginHealthCheck[] {
+  const running = input.instanceState === 'ready';
+  return input.registryErrors.map((e) => ({
+    name: `registry_${e.stage}`,
+    status: running ? 'warn' : 'fail',
+    details: `${e.message} (at ${e.at.toISOString()})`,
+  }));
+}
+
+/**
+ * The status the endpoint reports: the background checks' while an instance serves; unhealthy when the
+ * installation should run and does not (failed instance, none loaded); unknown while it loads or is switched off.
+ */
+export function endpointStatus(input: InstallationHealthInput, monitored: PluginHealthStatus): PluginHealthStatus {
+  if (input.instanceState === 'ready') return monitored;
+  if (input.instanceState === 'failed') return 'unhealthy';
+  if (input.instanceState === 'loading' || input.instanceState === 'stopping') return 'unknown';
+  return input.enabled ? 'unhealthy' : 'unknown';
+}
