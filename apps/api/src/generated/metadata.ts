@@ -12,9 +12,12 @@ export default async () => {
       await import('../installation/dto/installation-response.dto.js'),
     ['../installation/dto/install-result.dto.js']: await import('../installation/dto/install-result.dto.js'),
     ['../installation/dto/registry-status.dto.js']: await import('../installation/dto/registry-status.dto.js'),
-    ['../health/dto/health.dto.js']: await import('../health/dto/health.dto.js'),
     ['../messaging/dto/event.dto.js']: await import('../messaging/dto/event.dto.js'),
+    ['../health/dto/health.dto.js']: await import('../health/dto/health.dto.js'),
+    ['../health/dto/plugin-health.dto.js']: await import('../health/dto/plugin-health.dto.js'),
     ['../meta/dto/version.dto.js']: await import('../meta/dto/version.dto.js'),
+    ['../metrics/dto/metrics-summary.dto.js']: await import('../metrics/dto/metrics-summary.dto.js'),
+    ['../metrics/dto/plugin-metrics.dto.js']: await import('../metrics/dto/plugin-metrics.dto.js'),
     ['../users/dto/user-response.dto.js']: await import('../users/dto/user-response.dto.js'),
     ['../auth/dto/token-response.dto.js']: await import('../auth/dto/token-response.dto.js'),
     ['../auth/dto/api-token.dto.js']: await import('../auth/dto/api-token.dto.js'),
@@ -1830,131 +1833,6 @@ export default async () => {
           },
         ],
         [
-          import('../health/dto/health.dto.js'),
-          {
-            InstancesByStateDto: {
-              loading: { required: true, type: () => Number, description: 'Instances running onInit.' },
-              ready: { required: true, type: () => Number, description: 'Instances serving calls.' },
-              failed: {
-                required: true,
-                type: () => Number,
-                description: 'Instances that failed to start or crashed too often; they serve nothing until restarted.',
-              },
-              stopping: { required: true, type: () => Number, description: 'Instances running onCleanup.' },
-              stopped: {
-                required: true,
-                type: () => Number,
-                description: 'Instances stopped but still known to the runtime.',
-              },
-            },
-            RuntimeHealthDto: {
-              workers_alive: {
-                required: true,
-                type: () => Number,
-                description:
-                  'Sandbox worker threads alive, shared and dedicated (they start with the first plugin loaded).',
-              },
-              workers_dedicated: {
-                required: true,
-                type: () => Number,
-                description: 'Of those, threads dedicated to one quarantined installation.',
-              },
-              workers_max: {
-                required: true,
-                type: () => Number,
-                description: 'How many shared worker threads the runtime may start.',
-              },
-              instances: {
-                required: true,
-                type: () => t['../health/dto/health.dto.js'].InstancesByStateDto,
-                description: 'Plugin instances loaded in the runtime, by state.',
-              },
-            },
-            LivenessResponseDto: {
-              status: { required: true, description: 'Always `ok` when the process answers.', enum: ['ok'] },
-              version: { required: true, type: () => String, description: 'The server release.' },
-              api_version: { required: true, type: () => Number, description: 'The integer API version.' },
-              uptime_seconds: {
-                required: true,
-                type: () => Number,
-                description: 'Seconds since the process started serving.',
-              },
-              started_at: { required: true, type: () => String, description: 'When the process started serving.' },
-              runtime: {
-                required: true,
-                type: () => t['../health/dto/health.dto.js'].RuntimeHealthDto,
-                description: 'The plugin runtime: worker threads and instances by state.',
-              },
-            },
-            DependencyCheckDto: {
-              status: {
-                required: true,
-                description: '`up` when the dependency answered, `down` otherwise.',
-                enum: ['up', 'down'],
-              },
-              latency_ms: {
-                required: true,
-                type: () => Number,
-                description: 'Round-trip time of the check in milliseconds.',
-              },
-              error: { required: false, type: () => String, description: 'Why the check failed, when it did.' },
-            },
-            BusCheckDto: {
-              status: {
-                required: true,
-                description: '`up` while connected (or reconnecting for less than a few seconds), `down` otherwise.',
-                enum: ['up', 'down'],
-              },
-              adapter: {
-                required: true,
-                description: '`in-process` (one node) or `nats` (NATS_URL set).',
-                enum: ['in-process', 'nats'],
-              },
-              state: {
-                required: true,
-                description: "The connection's state.",
-                enum: ['closed', 'connected', 'reconnecting'],
-              },
-              since: { required: true, type: () => String, description: 'When the state last changed.' },
-              server: {
-                required: false,
-                type: () => String,
-                description: 'NATS: the server (host:port) it talks to, or is trying to reach.',
-              },
-            },
-            ReadinessChecksDto: {
-              database: {
-                required: true,
-                type: () => t['../health/dto/health.dto.js'].DependencyCheckDto,
-                description: 'A `ping` to the database.',
-              },
-              bus: {
-                required: false,
-                type: () => t['../health/dto/health.dto.js'].BusCheckDto,
-                description: 'The message bus between API nodes (messaging).',
-              },
-            },
-            ReadinessResponseDto: {
-              status: {
-                required: true,
-                description: '`ready` when every dependency is up (HTTP 200), else `unavailable` (HTTP 503).',
-                enum: ['ready', 'unavailable'],
-              },
-              checks: {
-                required: true,
-                type: () => t['../health/dto/health.dto.js'].ReadinessChecksDto,
-                description: 'One entry per dependency.',
-              },
-              runtime: {
-                required: true,
-                type: () => t['../health/dto/health.dto.js'].RuntimeHealthDto,
-                description:
-                  'The plugin runtime (reported, not a readiness condition: plugins fail alone, the API still serves).',
-              },
-            },
-          },
-        ],
-        [
           import('../messaging/dto/event.dto.js'),
           {
             EventStreamQueryDto: {
@@ -2082,6 +1960,204 @@ export default async () => {
           },
         ],
         [
+          import('../health/dto/health.dto.js'),
+          {
+            InstancesByStateDto: {
+              loading: { required: true, type: () => Number, description: 'Instances running onInit.' },
+              ready: { required: true, type: () => Number, description: 'Instances serving calls.' },
+              failed: {
+                required: true,
+                type: () => Number,
+                description: 'Instances that failed to start or crashed too often; they serve nothing until restarted.',
+              },
+              stopping: { required: true, type: () => Number, description: 'Instances running onCleanup.' },
+              stopped: {
+                required: true,
+                type: () => Number,
+                description: 'Instances stopped but still known to the runtime.',
+              },
+            },
+            RuntimeHealthDto: {
+              workers_alive: {
+                required: true,
+                type: () => Number,
+                description:
+                  'Sandbox worker threads alive, shared and dedicated (they start with the first plugin loaded).',
+              },
+              workers_dedicated: {
+                required: true,
+                type: () => Number,
+                description: 'Of those, threads dedicated to one quarantined installation.',
+              },
+              workers_max: {
+                required: true,
+                type: () => Number,
+                description: 'How many shared worker threads the runtime may start.',
+              },
+              instances: {
+                required: true,
+                type: () => t['../health/dto/health.dto.js'].InstancesByStateDto,
+                description: 'Plugin instances loaded in the runtime, by state.',
+              },
+            },
+            LivenessResponseDto: {
+              status: { required: true, description: 'Always `ok` when the process answers.', enum: ['ok'] },
+              version: { required: true, type: () => String, description: 'The server release.' },
+              api_version: { required: true, type: () => Number, description: 'The integer API version.' },
+              uptime_seconds: {
+                required: true,
+                type: () => Number,
+                description: 'Seconds since the process started serving.',
+              },
+              started_at: { required: true, type: () => String, description: 'When the process started serving.' },
+              runtime: {
+                required: true,
+                type: () => t['../health/dto/health.dto.js'].RuntimeHealthDto,
+                description: 'The plugin runtime: worker threads and instances by state.',
+              },
+            },
+            DependencyCheckDto: {
+              status: {
+                required: true,
+                description: '`up` when the dependency answered, `down` otherwise.',
+                enum: ['up', 'down'],
+              },
+              latency_ms: {
+                required: true,
+                type: () => Number,
+                description: 'Round-trip time of the check in milliseconds.',
+              },
+              error: { required: false, type: () => String, description: 'Why the check failed, when it did.' },
+            },
+            BusCheckDto: {
+              status: {
+                required: true,
+                description: '`up` while connected (or reconnecting for less than a few seconds), `down` otherwise.',
+                enum: ['up', 'down'],
+              },
+              adapter: {
+                required: true,
+                description: '`in-process` (one node) or `nats` (NATS_URL set).',
+                enum: ['in-process', 'nats'],
+              },
+              state: {
+                required: true,
+                description: "The connection's state.",
+                enum: ['closed', 'connected', 'reconnecting'],
+              },
+              since: { required: true, type: () => String, description: 'When the state last changed.' },
+              server: {
+                required: false,
+                type: () => String,
+                description: 'NATS: the server (host:port) it talks to, or is trying to reach.',
+              },
+            },
+            ReadinessChecksDto: {
+              database: {
+                required: true,
+                type: () => t['../health/dto/health.dto.js'].DependencyCheckDto,
+                description: 'A `ping` to the database.',
+              },
+              bus: {
+                required: false,
+                type: () => t['../health/dto/health.dto.js'].BusCheckDto,
+                description: 'The message bus between API nodes (messaging).',
+              },
+            },
+            ReadinessResponseDto: {
+              status: {
+                required: true,
+                description: '`ready` when every dependency is up (HTTP 200), else `unavailable` (HTTP 503).',
+                enum: ['ready', 'unavailable'],
+              },
+              checks: {
+                required: true,
+                type: () => t['../health/dto/health.dto.js'].ReadinessChecksDto,
+                description: 'One entry per dependency.',
+              },
+              runtime: {
+                required: true,
+                type: () => t['../health/dto/health.dto.js'].RuntimeHealthDto,
+                description:
+                  'The plugin runtime (reported, not a readiness condition: plugins fail alone, the API still serves).',
+              },
+            },
+          },
+        ],
+        [
+          import('../health/dto/plugin-health.dto.js'),
+          {
+            PluginHealthCheckDto: {
+              name: {
+                required: true,
+                type: () => String,
+                description:
+                  'What was checked: `runtime`, `error_rate`, `onHealth` (the hook itself), a registry stage, or a plugin check.',
+              },
+              status: { required: true, enum: ['warn', 'pass', 'fail'] },
+              response_time_ms: {
+                required: false,
+                type: () => Number,
+                description: 'How long the check took (ms), when timed.',
+              },
+              details: { required: false, type: () => String },
+              value: {
+                required: false,
+                type: () => Number,
+                description: 'A measured value, with its threshold and unit.',
+              },
+              threshold: { required: false, type: () => Number },
+              unit: { required: false, type: () => String },
+            },
+            PluginHealthMetricsDto: {
+              requests_per_minute: {
+                required: true,
+                type: () => Number,
+                description: 'Traffic calls per minute over the last 5 minutes.',
+              },
+              error_rate: {
+                required: true,
+                type: () => Number,
+                description: 'Failed calls / calls over the last 5 minutes (0 without calls).',
+              },
+              memory_usage_mb: {
+                required: true,
+                type: () => Number,
+                nullable: true,
+                description: 'The sandbox heap now (MiB); null for remote plugins and instances that are not running.',
+              },
+            },
+            PluginHealthResponseDto: {
+              plugin: { required: true, type: () => String, description: 'The plugin key.' },
+              installation_id: { required: true, type: () => String, description: 'The installation checked.' },
+              status: {
+                required: true,
+                description:
+                  'healthy: every check passes; degraded: a check warns, or fewer than PLUGHUB_PLUGIN_UNHEALTHY_AFTER rounds in a\nrow failed; unhealthy: that many did, or the installation should run and does not; unknown: not checked, or\nswitched off.',
+                enum: ['healthy', 'degraded', 'unhealthy', 'unknown'],
+              },
+              last_check: {
+                required: true,
+                type: () => String,
+                nullable: true,
+                description: 'When the last check round ran; null before the first.',
+              },
+              uptime_seconds: {
+                required: true,
+                type: () => Number,
+                description: 'Seconds the running instance has been up (0 when none runs).',
+              },
+              consecutive_failures: {
+                required: true,
+                type: () => Number,
+                description: 'Check rounds failed in a row.',
+              },
+              checks: { required: true, type: () => [t['../health/dto/plugin-health.dto.js'].PluginHealthCheckDto] },
+              metrics: { required: true, type: () => t['../health/dto/plugin-health.dto.js'].PluginHealthMetricsDto },
+            },
+          },
+        ],
+        [
           import('../meta/dto/schema-query.dto.js'),
           {
             SchemaQueryDto: {
@@ -2120,6 +2196,269 @@ export default async () => {
                 required: true,
                 type: () => [t['../meta/dto/version.dto.js'].VersionTextEntryDto],
                 description: 'Changelog entries, newest first.',
+              },
+            },
+          },
+        ],
+        [
+          import('../metrics/dto/metrics-summary.dto.js'),
+          {
+            InstallationsByStatusDto: {
+              total: { required: true, type: () => Number, description: 'Every installation, of every target.' },
+              installing: { required: true, type: () => Number },
+              active: { required: true, type: () => Number },
+              disabled: { required: true, type: () => Number },
+              failed: {
+                required: true,
+                type: () => Number,
+                description: 'Wanted on, but they did not start or the runtime gave up on them.',
+              },
+              killed: { required: true, type: () => Number, description: 'Switched off by the kill switch.' },
+              uninstalling: { required: true, type: () => Number },
+            },
+            UsageTotalsDto: {
+              execution_count: {
+                required: true,
+                type: () => Number,
+                description: 'onMessage and onEvent calls of every installation, since each was installed.',
+              },
+              error_count: { required: true, type: () => Number, description: 'Of those, the failed ones.' },
+              total_execution_time_ms: { required: true, type: () => Number, description: 'Their time summed (ms).' },
+              avg_execution_time_ms: {
+                required: true,
+                type: () => Number,
+                description: 'total / count (ms; 0 without executions).',
+              },
+            },
+            RecentTrafficDto: {
+              since: { required: true, type: () => String, description: 'Start of the first hour counted.' },
+              calls: {
+                required: true,
+                type: () => Number,
+                description:
+                  'Traffic calls of every installation since then (every hook but onInit, onHealth and onCleanup).',
+              },
+              errors: { required: true, type: () => Number },
+              error_rate: { required: true, type: () => Number, description: 'errors / calls (0 without calls).' },
+            },
+            MetricsSummaryResponseDto: {
+              installations: {
+                required: true,
+                type: () => t['../metrics/dto/metrics-summary.dto.js'].InstallationsByStatusDto,
+              },
+              usage: {
+                required: true,
+                type: () => t['../metrics/dto/metrics-summary.dto.js'].UsageTotalsDto,
+                description: "The installations' usage stats summed.",
+              },
+              last_24h: {
+                required: true,
+                type: () => t['../metrics/dto/metrics-summary.dto.js'].RecentTrafficDto,
+                description: 'The current hour and the 23 before it, from the hourly metric buckets.',
+              },
+            },
+          },
+        ],
+        [
+          import('../metrics/dto/plugin-metrics.dto.js'),
+          {
+            PluginMetricsQueryDto: {
+              start_time: {
+                required: false,
+                type: () => String,
+                description:
+                  'Start of the range (ISO 8601), rounded down to the resolution; default one hour before end_time.',
+              },
+              end_time: {
+                required: false,
+                type: () => String,
+                description: 'End of the range (ISO 8601, exclusive); default now.',
+              },
+              resolution: {
+                required: false,
+                description: 'Width of one point: 1m, 5m, 15m, 1h or 1d (default 1m); windows are aligned on UTC.',
+                enum: ['1m', '5m', '15m', '1h', '1d'],
+              },
+              metrics: {
+                required: false,
+                type: () => [Object],
+                description: 'The series to return, comma-separated (default all).',
+                enum: [
+                  'errors',
+                  'response_time_ms',
+                  'requests_per_minute',
+                  'response_time_p95_ms',
+                  'error_rate',
+                  'memory_usage_mb',
+                  'calls',
+                ],
+                isArray: true,
+              },
+            },
+            MetricPointDto: {
+              timestamp: { required: true, type: () => String, description: 'Start of the window.' },
+              value: { required: true, type: () => Number, description: 'The figure for the window.' },
+            },
+            MetricTimeRangeDto: {
+              start: {
+                required: true,
+                type: () => String,
+                description: "The first window's start (start_time rounded down to the resolution).",
+              },
+              end: { required: true, type: () => String, description: 'end_time (exclusive).' },
+              resolution: { required: true, enum: ['1m', '5m', '15m', '1h', '1d'] },
+            },
+            MetricSeriesSetDto: {
+              requests_per_minute: {
+                required: false,
+                type: () => [t['../metrics/dto/plugin-metrics.dto.js'].MetricPointDto],
+                description:
+                  'Traffic calls (onMessage, onEvent, \u2026) per minute in each window; 0 where nothing ran.',
+              },
+              response_time_ms: {
+                required: false,
+                type: () => [t['../metrics/dto/plugin-metrics.dto.js'].MetricPointDto],
+                description: 'Average call duration in each window with calls (ms).',
+              },
+              response_time_p95_ms: {
+                required: false,
+                type: () => [t['../metrics/dto/plugin-metrics.dto.js'].MetricPointDto],
+                description:
+                  '95th percentile of the call durations in each window with calls (ms; from a histogram, within ~25 %).',
+              },
+              error_rate: {
+                required: false,
+                type: () => [t['../metrics/dto/plugin-metrics.dto.js'].MetricPointDto],
+                description: 'Failed calls / calls in each window; 0 where nothing ran.',
+              },
+              memory_usage_mb: {
+                required: false,
+                type: () => [t['../metrics/dto/plugin-metrics.dto.js'].MetricPointDto],
+                description: 'Highest sandbox heap measured in each window (MiB); remote plugins have none.',
+              },
+              calls: {
+                required: false,
+                type: () => [t['../metrics/dto/plugin-metrics.dto.js'].MetricPointDto],
+                description: 'Traffic calls in each window.',
+              },
+              errors: {
+                required: false,
+                type: () => [t['../metrics/dto/plugin-metrics.dto.js'].MetricPointDto],
+                description: 'Failed traffic calls (errors, timeouts, crashes) in each window.',
+              },
+            },
+            MetricTotalsDto: {
+              calls: { required: true, type: () => Number, description: 'Traffic calls in the range.' },
+              errors: { required: true, type: () => Number, description: 'Failed calls in the range.' },
+              error_rate: { required: true, type: () => Number, description: 'errors / calls (0 without calls).' },
+              response_time_ms: {
+                required: true,
+                type: () => Number,
+                nullable: true,
+                description: 'Average call duration (ms); null without calls.',
+              },
+              response_time_p95_ms: {
+                required: true,
+                type: () => Number,
+                nullable: true,
+                description: '95th percentile of the call durations (ms); null without calls.',
+              },
+              memory_usage_mb: {
+                required: true,
+                type: () => Number,
+                nullable: true,
+                description: 'Highest sandbox heap measured (MiB); null when none was.',
+              },
+            },
+            PluginMetricsResponseDto: {
+              plugin: { required: true, type: () => String, description: 'The plugin key.' },
+              installation_id: {
+                required: true,
+                type: () => String,
+                description: 'The installation the figures are of.',
+              },
+              time_range: { required: true, type: () => t['../metrics/dto/plugin-metrics.dto.js'].MetricTimeRangeDto },
+              metrics: {
+                required: true,
+                type: () => t['../metrics/dto/plugin-metrics.dto.js'].MetricSeriesSetDto,
+                description: 'One series per metric asked for, oldest point first.',
+              },
+              totals: {
+                required: true,
+                type: () => t['../metrics/dto/plugin-metrics.dto.js'].MetricTotalsDto,
+                description: 'The whole range folded.',
+              },
+            },
+          },
+        ],
+        [
+          import('../metrics/dto/plugin-logs.dto.js'),
+          {
+            PluginLogsQueryDto: {
+              level: {
+                required: false,
+                description: 'Lines at this level and above (debug < info < warn < error); default every level.',
+                enum: ['debug', 'info', 'warn', 'error'],
+              },
+              start_time: {
+                required: false,
+                type: () => String,
+                description: 'Only lines written at or after this instant (ISO 8601).',
+              },
+              end_time: {
+                required: false,
+                type: () => String,
+                description: 'Only lines written before this instant (ISO 8601).',
+              },
+              search: {
+                required: false,
+                type: () => String,
+                description: 'Lines whose message contains this text (case-insensitive).',
+                minLength: 1,
+                maxLength: 200,
+              },
+              limit: {
+                required: false,
+                type: () => Number,
+                description: 'Number of results to return per page. Values above the maximum are clamped to it.',
+              },
+              offset: {
+                required: false,
+                type: () => Number,
+                description: 'The initial index from which to return the results.',
+              },
+            },
+            PluginLogLineDto: {
+              timestamp: { required: true, type: () => String, description: 'When the line was written.' },
+              level: { required: true, enum: ['debug', 'info', 'warn', 'error'] },
+              message: {
+                required: true,
+                type: () => String,
+                description:
+                  'The text; secret setting values show as `[redacted]`, a cut line ends with `\u2026[truncated]`.',
+              },
+              metadata: {
+                required: false,
+                type: 'object',
+                additionalProperties: true,
+                description:
+                  "The structured fields the line came with (plugin lines), or the failure's hook, outcome and code (runtime).",
+              },
+              request_id: {
+                required: false,
+                type: () => String,
+                description: 'The API request the line was written under, when there was one.',
+              },
+              source: {
+                required: true,
+                description:
+                  '`plugin`: the plugin wrote it; `runtime`: the platform wrote it about the plugin (failed calls, dropped lines).',
+                enum: ['runtime', 'plugin'],
+              },
+              truncated: {
+                required: true,
+                type: () => Boolean,
+                description: 'The message or metadata was longer than the line limit and was cut.',
               },
             },
           },
@@ -2251,15 +2590,6 @@ export default async () => {
           },
         ],
         [
-          import('../health/health.controller.js'),
-          {
-            HealthController: {
-              liveness: { type: t['../health/dto/health.dto.js'].LivenessResponseDto },
-              readiness: { type: t['../health/dto/health.dto.js'].ReadinessResponseDto },
-            },
-          },
-        ],
-        [
           import('../messaging/events.controller.js'),
           {
             EventsController: {
@@ -2271,12 +2601,44 @@ export default async () => {
           },
         ],
         [
+          import('../health/health.controller.js'),
+          {
+            HealthController: {
+              liveness: { type: t['../health/dto/health.dto.js'].LivenessResponseDto },
+              readiness: { type: t['../health/dto/health.dto.js'].ReadinessResponseDto },
+            },
+          },
+        ],
+        [
+          import('../health/plugin-health.controller.js'),
+          {
+            PluginHealthController: { get: { type: t['../health/dto/plugin-health.dto.js'].PluginHealthResponseDto } },
+          },
+        ],
+        [
           import('../meta/meta.controller.js'),
           {
             MetaController: {
               version: { type: t['../meta/dto/version.dto.js'].VersionResponseDto },
               versionText: { type: t['../meta/dto/version.dto.js'].VersionTextResponseDto },
               schema: {},
+            },
+          },
+        ],
+        [
+          import('../metrics/metrics-summary.controller.js'),
+          {
+            MetricsSummaryController: {
+              summary: { type: t['../metrics/dto/metrics-summary.dto.js'].MetricsSummaryResponseDto },
+            },
+          },
+        ],
+        [
+          import('../metrics/plugin-metrics.controller.js'),
+          {
+            PluginMetricsController: {
+              series: { type: t['../metrics/dto/plugin-metrics.dto.js'].PluginMetricsResponseDto },
+              list: {},
             },
           },
         ],
