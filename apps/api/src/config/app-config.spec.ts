@@ -57,6 +57,7 @@ describe('loadConfig', () => {
     [{ PLUGHUB_PLUGIN_LOG_LINE_CHARS: '10' }, 'PLUGHUB_PLUGIN_LOG_LINE_CHARS'],
     [{ PLUGHUB_PLUGIN_HEALTH_INTERVAL_MS: 'often' }, 'PLUGHUB_PLUGIN_HEALTH_INTERVAL_MS'],
     [{ PLUGHUB_PLUGIN_UNHEALTHY_AFTER: '0' }, 'PLUGHUB_PLUGIN_UNHEALTHY_AFTER'],
+    [{ PLUGHUB_PLUGIN_UNHEALTHY_DISABLE_AFTER: '-1' }, 'PLUGHUB_PLUGIN_UNHEALTHY_DISABLE_AFTER'],
   ])('%o stops start-up naming %s', (env, variable) => {
     let error: unknown;
     try {

@@ -74,6 +74,8 @@ export interface HealthConfig {
   pluginCheckTimeoutMs: number;
   /** Consecutive failed checks that make an installation unhealthy (fewer: degraded). */
   unhealthyAfter: number;
+  /** Consecutive failed checks after which an unhealthy installation is disabled; 0 (the default) never does. */
+  disableAfter: number;
 }
 
 /** Prometheus, metric buckets, usage stats and plugin logs (metrics module). */
@@ -292,6 +294,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       pluginCheckIntervalMs: int(env, 'PLUGHUB_PLUGIN_HEALTH_INTERVAL_MS', 30_000, 1000, 24 * 3600 * 1000),
       pluginCheckTimeoutMs: int(env, 'PLUGHUB_PLUGIN_HEALTH_TIMEOUT_MS', 5000, 100, 600_000),
       unhealthyAfter: int(env, 'PLUGHUB_PLUGIN_UNHEALTHY_AFTER', 3, 1, 100),
+      disableAfter: int(env, 'PLUGHUB_PLUGIN_UNHEALTHY_DISABLE_AFTER', 0, 0, 10_000),
     },
     audit: { retentionDays: int(env, 'PLUGHUB_AUDIT_RETENTION_DAYS', 365, 0, 36500) },
   };

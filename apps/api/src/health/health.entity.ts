@@ -57,8 +57,20 @@ export interface PluginHealthChangedEvent {
   at: Date;
 }
 
+/** The unhealthy policy (PLUGHUB_PLUGIN_UNHEALTHY_DISABLE_AFTER) disabled an installation. */
+export interface PluginHealthDisabledEvent {
+  installationId: string;
+  pluginKey: string;
+  consecutiveFailures: number;
+  /** Names of the checks that failed in the last round. */
+  failing: string[];
+  at: Date;
+}
+
 declare module '@app/common' {
   interface PlughubEvents {
+    /** The health policy disabled an installation that stayed unhealthy (the installation emits plugin.disabled too). */
+    'plugin.health_disabled': PluginHealthDisabledEvent;
     /** A background check moved an installation's health status (e.g. healthy → degraded → unhealthy). */
     'plugin.health_changed': PluginHealthChangedEvent;
   }

@@ -8,11 +8,12 @@ import { HealthPersistenceModule } from './persistence/health-persistence.module
 import { PluginHealthController } from './plugin-health.controller.js';
 import { PluginHealthMonitor } from './plugin-health.monitor.js';
 import { PluginHealthService } from './plugin-health.service.js';
+import { UnhealthyInstallationPolicy } from './unhealthy-policy.js';
 
 @Module({
   imports: [HealthPersistenceModule, RuntimeModule, MessagingModule, InstallationModule],
   controllers: [HealthController, PluginHealthController],
-  providers: [HealthService, PluginHealthMonitor, PluginHealthService],
+  providers: [HealthService, PluginHealthMonitor, PluginHealthService, UnhealthyInstallationPolicy],
   exports: [HealthService, PluginHealthMonitor],
 })
 export class HealthModule {}

@@ -53,7 +53,7 @@ describe('PluginHealthMonitor', () => {
     const events = new EventBus(logger);
     changes = [];
     events.on('plugin.health_changed', (e) => void changes.push(e));
-    const config = { pluginCheckIntervalMs: 30_000, pluginCheckTimeoutMs: 200, unhealthyAfter: 3 };
+    const config = { pluginCheckIntervalMs: 30_000, pluginCheckTimeoutMs: 200, unhealthyAfter: 3, disableAfter: 0 };
     monitor = new PluginHealthMonitor(runtime, events, config, clock, logger);
   });
 

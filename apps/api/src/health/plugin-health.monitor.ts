@@ -1,10 +1,11 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown, Optional } from '@nestjs/common';
 import { Clock, EventBus, JsonLogger, OnPlughubEvent } from '@app/common';
 import { type HookCallEvent, PluginRuntime, type StateChangeEvent } from '@app/runtime';
 import type { HealthConfig } from '../config/app-config.js';
 import { HEALTH_CONFIG } from '../config/config.module.js';
 import type { PluginHealth, PluginHealthCheck, PluginHealthStatus } from './health.entity.js';
 import { ERROR_WINDOW_MINUTES, errorRateCheck, phaseOffset, roundFailed, statusAfter } from './plugin-health.rules.js';
+import { UnhealthyInstallationPolicy } from './unhealthy-policy.js';
 
 const MINUTE = 60_000;
 /** How often the scheduler looks for installations whose check is due. */
@@ -27,7 +28,7 @@ interface Tracked {
  * runtime's own view and the recent error rate, every PLUGHUB_PLUGIN_HEALTH_INTERVAL_MS, each installation at its
  * own offset inside the interval so checks never all run at once. PLUGHUB_PLUGIN_UNHEALTHY_AFTER failed rounds in
  * a row make it unhealthy; a passing round makes it healthy again. Status changes are emitted as
- * `plugin.health_changed`.
+ * `plugin.health_changed`; each background round's result goes to the unhealthy policy (UnhealthyInstallationPolicy).
  */
 @Injectable()
 export class PluginHealthMonitor implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -41,6 +42,7 @@ export class PluginHealthMonitor implements OnApplicationBootstrap, OnApplicatio
     @Inject(HEALTH_CONFIG) private readonly config: HealthConfig,
     @Inject(Clock) private readonly clock: Clock,
     logger: JsonLogger,
+    @Optional() private readonly policy?: UnhealthyInstallationPolicy,
   ) {
     this.logger = logger.child('PluginHealthMonitor');
   }
@@ -82,12 +84,15 @@ export class PluginHealthMonitor implements OnApplicationBootstrap, OnApplicatio
       .list()
       .filter((i) => i.state !== 'stopped' && this.track(i.installationId, i.pluginKey).nextDue <= now);
     for (const instance of due) {
-      await this.check(instance.installationId).catch((err: unknown) =>
-        this.logger.warn('Health check failed to run', {
-          installation_id: instance.installationId,
-          error: err instanceof Error ? err.message : String(err),
-        }),
-      );
+      // The policy acts on background rounds only: reading an installation's health never disables it.
+      await this.check(instance.installationId)
+        .then((health) => this.policy?.afterRound(health))
+        .catch((err: unknown) =>
+          this.logger.warn('Health check failed to run', {
+            installation_id: instance.installationId,
+            error: err instanceof Error ? err.message : String(err),
+          }),
+        );
     }
   }
 

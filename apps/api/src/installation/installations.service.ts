@@ -89,6 +89,11 @@ export class InstallationsService {
     throw new NotInstalledError(installation.pluginKey);
   }
 
+  /** The installation with this id, or null (for background work that has no caller, e.g. the health policy). */
+  byId(id: string): Promise<Installation | null> {
+    return this.installations.find(id);
+  }
+
   /** Every installation counted by status, with their usage stats summed (the metrics module's summary). */
   summary(): Promise<InstallationSummary> {
     return this.installations.summary();
