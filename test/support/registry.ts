@@ -61,7 +61,7 @@ export function registryHarness(options: { uploadBytes?: number } = {}) {
     catalog: new CatalogService(plugins, versions, registry, views, installations, clock),
     pluginVersions: new PluginVersionsService(plugins, versions, registry, state, clock),
     reviews: new PluginReviewsService(ratings, plugins, registry, users),
-    moderation: new ModerationService(plugins, versions, state, bus, clock),
+    moderation: new ModerationService(plugins, versions, state, registry, installations, bus, clock),
   };
 }
 

@@ -49,6 +49,15 @@ export interface VersionState {
   yanked: boolean;
 }
 
+/** A version's place in the review process, as the admin overview lists it. */
+export interface VersionReviewState extends VersionState {
+  submittedAt: Date | null;
+  reviewedBy: string | null;
+  reviewedAt: Date | null;
+  reviewNotes: string | null;
+  publishedAt: Date;
+}
+
 export interface PluginStats {
   downloads: number;
   rating: number;
@@ -91,6 +100,15 @@ export interface Plugin extends ListingFields, Ownership {
   verified: boolean;
   killed: boolean;
   killedReason: string | null;
+  /** The killed versions while killed; empty means every version. */
+  killedVersions: string[];
+  killedBy: string | null;
+  killedAt: Date | null;
+  /** When the kill switch last changed (killed or revived). */
+  killChangedAt: Date | null;
+  verifiedBy: string | null;
+  verifiedAt: Date | null;
+  verifiedNotes: string | null;
   status: VersionStatus;
   distTags: DistTags;
   displayVersion: string | null;
@@ -235,6 +253,28 @@ export interface CatalogCriteria {
   keysNotIn?: string[];
 }
 
+/** The admin overview's filters: the catalog's, plus the kill switch and the owner (user or organisation id). */
+export interface OverviewCriteria extends CatalogCriteria {
+  killed?: boolean;
+  ownerId?: string;
+}
+
+export interface VerifiedChange {
+  verified: boolean;
+  by: string;
+  at: Date;
+  notes: string | null;
+}
+
+export interface KillChange {
+  killed: boolean;
+  /** The versions killed (empty: every version); ignored on a revive. */
+  versions: string[];
+  reason: string;
+  by: string;
+  at: Date;
+}
+
 export type ReviewDecision = 'approved' | 'rejected';
 
 // ---- events ---------------------------------------------------------------------------------------------------
@@ -255,6 +295,10 @@ export interface VersionReviewedEvent {
   version: string;
   decision: ReviewDecision;
   reviewerId: string;
+  /** Whom to tell: the plugin's owner. */
+  ownerType: OwnerType;
+  ownerId: string | null;
+  notes: string | null;
   at: Date;
 }
 

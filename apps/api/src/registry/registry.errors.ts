@@ -166,6 +166,36 @@ export class ReviewerRoleRequiredError extends namedError(
   }
 }
 
+export class NotPendingError extends namedError(
+  'CONFLICT',
+  'not_pending',
+  'only a version waiting for review (pending) can be approved or rejected',
+) {
+  constructor(status: string) {
+    super(`Only pending versions are reviewed; this version is ${status}.`, { status });
+  }
+}
+
+export class SelfApprovalError extends namedError(
+  'FORBIDDEN',
+  'self_approval',
+  'a reviewer may not approve a plugin they own, manage or published',
+) {
+  constructor() {
+    super('You cannot approve your own plugin; another reviewer must.');
+  }
+}
+
+export class ReviewNotesRequiredError extends namedError(
+  'VALIDATION_ERROR',
+  'notes_required',
+  'rejecting a version needs notes telling its owner why',
+) {
+  constructor() {
+    super('Rejecting a version needs notes.', {}, [{ field: 'notes', message: 'required when rejecting' }]);
+  }
+}
+
 /** What may not be seen is not found: never 403. */
 export const pluginNotFound = () => notFound('Plugin', 'PLUGIN_NOT_FOUND');
 export const versionNotFound = () => notFound('Plugin version', 'PLUGIN_NOT_FOUND');

@@ -8,6 +8,7 @@ import type {
   NewVersion,
   PluginVersion,
   VersionChanges,
+  VersionReviewState,
   VersionState,
   VersionStatus,
 } from '../registry.entity.js';
@@ -85,6 +86,48 @@ export class PluginVersionRepository {
   async list(key: string): Promise<PluginVersion[]> {
     const docs = await this.versions.find({ plugin_key: key }, LIGHT_VERSION).lean<VersionLean[]>().exec();
     return docs.map(toVersion);
+  }
+
+  /** Keys of the plugins with at least one version in `status` (the review queue: pending), through its index. */
+  async keysWithStatus(status: VersionStatus): Promise<string[]> {
+    const keys = await this.versions.distinct('plugin_key', { status }).exec();
+    return keys.map(String);
+  }
+
+  /** The review states of several plugins' versions at once (the admin overview's page). */
+  async statesOfMany(keys: readonly string[]): Promise<Map<string, VersionReviewState[]>> {
+    const result = new Map<string, VersionReviewState[]>(keys.map((k) => [k, []]));
+    if (!keys.length) return result;
+    const docs = await this.versions
+      .find(
+        { plugin_key: { $in: [...keys] } },
+        {
+          plugin_key: 1,
+          version: 1,
+          status: 1,
+          yanked: 1,
+          submitted_at: 1,
+          reviewed_by: 1,
+          reviewed_at: 1,
+          review_notes: 1,
+          published_at: 1,
+        },
+      )
+      .lean<VersionLean[]>()
+      .exec();
+    for (const d of docs) {
+      result.get(d.plugin_key)?.push({
+        version: d.version,
+        status: d.status,
+        yanked: d.yanked,
+        submittedAt: d.submitted_at ?? null,
+        reviewedBy: d.reviewed_by ?? null,
+        reviewedAt: d.reviewed_at ?? null,
+        reviewNotes: d.review_notes ?? null,
+        publishedAt: d.published_at,
+      });
+    }
+    return result;
   }
 
   /** All versions of several plugins at once, without bytes (one query per resolution wave). */

@@ -7,11 +7,14 @@ import type { Viewer } from '../../auth/auth.entity.js';
 import type {
   CatalogCriteria,
   DerivedFields,
+  KillChange,
   ListingFields,
   NewPlugin,
   Plugin,
   PluginOrdering,
+  OverviewCriteria,
   PluginScope,
+  VerifiedChange,
 } from '../registry.entity.js';
 import { PluginKeyTakenError } from '../registry.errors.js';
 import { catalogFilter, catalogSort } from './catalog.query.js';
@@ -90,12 +93,73 @@ export class PluginRepository {
     await this.plugins.updateOne({ key, deleted_at: null }, { $set: { deleted_at: at, deleted_by: by } }).exec();
   }
 
-  async setVerified(key: string, verified: boolean): Promise<Plugin | null> {
+  async setVerified(key: string, change: VerifiedChange): Promise<Plugin | null> {
+    const set = {
+      verified: change.verified,
+      verified_by: change.by,
+      verified_at: change.at,
+      verified_notes: change.notes,
+    };
     const doc = await this.plugins
-      .findOneAndUpdate({ key }, { $set: { verified } }, { returnDocument: 'after', projection: LEAN_PLUGIN })
+      .findOneAndUpdate({ key, deleted_at: null }, { $set: set }, { returnDocument: 'after', projection: LEAN_PLUGIN })
       .lean<PluginLean>()
       .exec();
     return doc ? toPlugin(doc) : null;
+  }
+
+  /**
+   * Pulls the kill switch (`killed`) or lifts it; `onlyIfKilled` makes the write conditional on the plugin being
+   * killed (a revive). Null when no such plugin (or, with the condition, when it was not killed).
+   */
+  async setKilled(key: string, change: KillChange, onlyIfKilled = false): Promise<Plugin | null> {
+    const set = {
+      killed: change.killed,
+      killed_versions: change.killed ? change.versions : [],
+      killed_reason: change.reason,
+      killed_by: change.by,
+      killed_at: change.at,
+      kill_changed_at: change.at,
+    };
+    const q: Record<string, unknown> = { key, deleted_at: null };
+    if (onlyIfKilled) q.killed = true;
+    const doc = await this.plugins
+      .findOneAndUpdate(q, { $set: set }, { returnDocument: 'after', projection: LEAN_PLUGIN })
+      .lean<PluginLean>()
+      .exec();
+    return doc ? toPlugin(doc) : null;
+  }
+
+  /** Plugins whose kill switch changed after `since` (the kill watcher's one indexed query), oldest change first. */
+  async killChangesSince(since: Date, limit = 500): Promise<Plugin[]> {
+    const docs = await this.plugins
+      .find({ kill_changed_at: { $gt: since } }, LEAN_PLUGIN)
+      .sort({ kill_changed_at: 1 })
+      .limit(limit)
+      .lean<PluginLean[]>()
+      .exec();
+    return docs.map(toPlugin);
+  }
+
+  /** One page of every live plugin, whoever owns it (the admin overview), filtered and ordered like the catalog. */
+  async overview(
+    criteria: OverviewCriteria,
+    ordering: PluginOrdering | undefined,
+    window: PageWindow,
+  ): Promise<Slice<Plugin>> {
+    const q = catalogFilter({ deleted_at: null }, criteria);
+    if (criteria.killed !== undefined) q.killed = criteria.killed;
+    if (criteria.ownerId !== undefined) q.owner_id = criteria.ownerId;
+    const [count, docs] = await Promise.all([
+      countMatching(this.plugins, q),
+      this.plugins
+        .find(q, LEAN_PLUGIN)
+        .sort(catalogSort(ordering))
+        .skip(window.offset)
+        .limit(window.limit)
+        .lean<PluginLean[]>()
+        .exec(),
+    ]);
+    return { count, items: docs.map(toPlugin) };
   }
 
   /** Claims a revision number for a change to the plugin's versions. */

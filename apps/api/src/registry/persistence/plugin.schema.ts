@@ -93,6 +93,33 @@ export class PluginDoc {
   @Prop({ type: String, default: null })
   killed_reason: string | null;
 
+  /** Who marked the plugin verified (or unverified) last, when, and why. */
+  @Prop({ type: String, default: null })
+  verified_by: string | null;
+
+  @Prop({ type: Date, default: null })
+  verified_at: Date | null;
+
+  @Prop({ type: String, default: null })
+  verified_notes: string | null;
+
+  /** The killed versions; empty while killed means every version. */
+  @Prop({ type: [String], default: [] })
+  killed_versions: string[];
+
+  @Prop({ type: String, default: null })
+  killed_by: string | null;
+
+  @Prop({ type: Date, default: null })
+  killed_at: Date | null;
+
+  /**
+   * When the kill switch last changed (killed or revived): each node's kill watcher reads the plugins changed
+   * since it last looked, through this index, about once a second.
+   */
+  @Prop({ type: Date, default: null, index: { sparse: true } })
+  kill_changed_at: Date | null;
+
   @Prop({ type: String, enum: VERSION_STATUSES, required: true })
   status: VersionStatus;
 
