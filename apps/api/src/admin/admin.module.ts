@@ -1,6 +1,9 @@
 import { Module } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { AccessModule } from '../auth/access.module.js';
+import { RegistryModule } from '../registry/registry.module.js';
+import { AdminPluginsController } from './admin-plugins.controller.js';
+import { AdminPluginsService } from './admin-plugins.service.js';
 import { AuditActions } from './audit-actions.js';
 import { AuditController, OrgAuditController } from './audit.controller.js';
 import { AuditInterceptor } from './audit.interceptor.js';
@@ -11,12 +14,14 @@ import { AdminPersistenceModule } from './persistence/admin-persistence.module.j
 
 /**
  * Platform administration: the hash-chained audit log (one global interceptor, the `audit.action` event, the
- * admin and org readers). Exports AuditNotes for services that add the state before a change to their entry.
+ * admin and org readers) and plugin moderation (the overview, review and verification, on the registry's
+ * ModerationService, which holds the rules). Exports AuditNotes for services that add the state before a change to their entry.
  */
 @Module({
-  imports: [AdminPersistenceModule, AccessModule],
-  controllers: [AuditController, OrgAuditController],
+  imports: [AdminPersistenceModule, AccessModule, RegistryModule],
+  controllers: [AuditController, OrgAuditController, AdminPluginsController],
   providers: [
+    AdminPluginsService,
     AuditActions,
     AuditNotes,
     AuditLog,
