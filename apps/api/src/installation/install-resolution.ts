@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { AuthUser } from '@app/common';
 import type { Permission } from '@app/plugin-sdk';
 import { PluginVersionsService } from '../registry/plugin-versions.service.js';
+import { isKilled } from '../registry/plugin-visibility.js';
 import type { InstallablePlugin, PluginVersion } from '../registry/registry.entity.js';
 import {
   type Resolution,
@@ -85,7 +86,8 @@ export class InstallResolution {
     const plan = planOrThrow(resolution);
     for (const step of plan.steps) {
       if (step.action === 'keep' && step.key !== key) continue;
-      if (plugins.get(step.key)?.plugin.killed) throw new PluginKilledError(step.key);
+      const killed = plugins.get(step.key)?.plugin;
+      if (killed && isKilled(killed, step.to)) throw new PluginKilledError(step.key, killed.killedReason);
     }
     return { plan, plugins, installed };
   }

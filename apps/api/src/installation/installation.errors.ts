@@ -82,8 +82,11 @@ export class PluginKilledError extends namedError(
   'plugin_killed',
   'an administrator disabled this plugin everywhere (the kill switch)',
 ) {
-  constructor(key: string) {
-    super(`${key} was disabled everywhere by an administrator.`, { key });
+  constructor(key: string, killReason?: string | null) {
+    super(`${key} was disabled everywhere by an administrator.`, {
+      key,
+      ...(killReason ? { kill_reason: killReason } : {}),
+    });
   }
 }
 

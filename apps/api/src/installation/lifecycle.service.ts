@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type AuthUser, Clock } from '@app/common';
+import { isKilled } from '../registry/plugin-visibility.js';
 import { PluginVersionsService } from '../registry/plugin-versions.service.js';
 import type { InstallationResponseDto } from './dto/installation-response.dto.js';
 import { UninstallResultDto } from './dto/uninstall.dto.js';
@@ -123,10 +124,11 @@ export class LifecycleService {
 
   // ---- for other modules (admin's kill switch) -------------------------------------------------------------
 
-  /** Stops every installation of `key` and marks it killed (the admin module's kill switch). */
-  async killAll(key: string, actor: Actor, reason: string): Promise<number> {
+  /** Stops every installation of `key` (of `versions`; empty: all) and marks it killed (the admin's kill switch). */
+  async killAll(key: string, actor: Actor, reason: string, versions: readonly string[] = []): Promise<number> {
     let n = 0;
     for (const installation of await this.installations.listByPlugin(key)) {
+      if (versions.length && !versions.includes(installation.installedVersion)) continue;
       const killed = await this.runtime.exclusive(installation.id, async () => {
         const fresh = await this.installations.find(installation.id);
         if (!fresh || fresh.operationId !== null || fresh.status === 'killed') return false;
@@ -212,7 +214,9 @@ export class LifecycleService {
   /** Checks that may refuse a start: the kill switch, required settings, dependencies running in the target. */
   private async assertStartable(installation: Installation): Promise<void> {
     const [plugin] = await this.registry.storedPlugins([installation.pluginKey]);
-    if (plugin?.killed) throw new PluginKilledError(installation.pluginKey);
+    if (plugin && isKilled(plugin, installation.installedVersion)) {
+      throw new PluginKilledError(installation.pluginKey, plugin.killedReason);
+    }
     const pkg = await this.runtime.package(installation.pluginKey, installation.installedVersion);
     if (!pkg) throw new PackageUnreadableError(installation.pluginKey, installation.installedVersion);
     const missing = missingRequired(pkg.manifest.settings, installation.config, Object.keys(installation.secrets));

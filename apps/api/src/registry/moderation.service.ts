@@ -6,6 +6,7 @@ import { PluginRepository } from './persistence/plugin.repository.js';
 import { PluginStateService } from './plugin-state.service.js';
 import { ownerTarget } from './plugin-visibility.js';
 import type {
+  KillChange,
   OverviewCriteria,
   Plugin,
   PluginOrdering,
@@ -140,6 +141,18 @@ export class ModerationService {
     const updated = await this.plugins.setVerified(key, { verified, by: reviewer.id, at: this.clock.now(), notes });
     if (!updated) throw pluginNotFound();
     return updated;
+  }
+
+  /** Pulls (killed) or lifts the kill switch; a revive only while killed. PLUGIN_NOT_FOUND when unknown. */
+  async setKilled(key: string, change: KillChange, onlyIfKilled = false): Promise<Plugin | null> {
+    const updated = await this.plugins.setKilled(key, change, onlyIfKilled);
+    if (!updated && !onlyIfKilled) throw pluginNotFound();
+    return updated;
+  }
+
+  /** Plugins whose kill switch changed after `since`, oldest change first (each node's kill watcher). */
+  killChangesSince(since: Date, limit?: number): Promise<Plugin[]> {
+    return this.plugins.killChangesSince(since, limit);
   }
 
   /**

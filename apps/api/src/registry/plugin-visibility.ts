@@ -45,3 +45,8 @@ export function assertScope(caller: AuthUser, scope: PluginScope, ownerType: Own
   }
   if (scope !== 'private' && !hasRole(caller, 'publisher')) throw new PublisherRoleRequiredError(scope);
 }
+
+/** The kill switch covers this version: the plugin is killed, for every version or for this one. */
+export function isKilled(p: { killed: boolean; killedVersions: readonly string[] }, version: string): boolean {
+  return p.killed && (p.killedVersions.length === 0 || p.killedVersions.includes(version));
+}
