@@ -19,3 +19,23 @@ export class AuditUnavailableError extends namedError(
     super('The audit log cannot be read right now; try again shortly.');
   }
 }
+
+export class NotKilledError extends namedError(
+  'CONFLICT',
+  'not_killed',
+  'the plugin is not killed; nothing to revive',
+) {
+  constructor() {
+    super('This plugin is not killed.');
+  }
+}
+
+export class UnknownVersionsError extends namedError(
+  'PLUGIN_NOT_FOUND',
+  'unknown_versions',
+  'a version to kill is not a version of this plugin',
+) {
+  constructor(versions: string[]) {
+    super(`No such version: ${versions.join(', ')}.`, { versions });
+  }
+}

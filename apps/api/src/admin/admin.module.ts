@@ -1,9 +1,13 @@
 import { Module } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { AccessModule } from '../auth/access.module.js';
+import { InstallationModule } from '../installation/installation.module.js';
 import { RegistryModule } from '../registry/registry.module.js';
 import { AdminPluginsController } from './admin-plugins.controller.js';
 import { AdminPluginsService } from './admin-plugins.service.js';
+import { KillSwitchController } from './kill-switch.controller.js';
+import { KillSwitchService } from './kill-switch.service.js';
+import { KillWatcher } from './kill-watcher.js';
 import { AuditActions } from './audit-actions.js';
 import { AuditController, OrgAuditController } from './audit.controller.js';
 import { AuditInterceptor } from './audit.interceptor.js';
@@ -18,10 +22,12 @@ import { AdminPersistenceModule } from './persistence/admin-persistence.module.j
  * ModerationService, which holds the rules). Exports AuditNotes for services that add the state before a change to their entry.
  */
 @Module({
-  imports: [AdminPersistenceModule, AccessModule, RegistryModule],
-  controllers: [AuditController, OrgAuditController, AdminPluginsController],
+  imports: [AdminPersistenceModule, AccessModule, RegistryModule, InstallationModule],
+  controllers: [AuditController, OrgAuditController, AdminPluginsController, KillSwitchController],
   providers: [
     AdminPluginsService,
+    KillSwitchService,
+    KillWatcher,
     AuditActions,
     AuditNotes,
     AuditLog,

@@ -1,0 +1,135 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { Clock, EventBus, JsonLogger, OnPlughubEvent } from '@app/common';
+import { InstallationRuntime } from '../installation/installation-runtime.js';
+import { ModerationService } from '../registry/moderation.service.js';
+import type { Plugin } from '../registry/registry.entity.js';
+import type { PluginKilledEvent, PluginRevivedEvent } from './admin.entity.js';
+
+/** How often each node looks for kill switch changes: the kill reaches every node within this, bus or not. */
+export const KILL_WATCH_INTERVAL_MS = 500;
+/**
+ * Changes are read back this far before the newest one seen, so a change stamped by a node whose clock lags a
+ * little is not missed; changes already applied are remembered and not applied twice.
+ */
+const LOOKBACK_MS = 5000;
+const PAGE = 500;
+
+/**
+ * Each node's watch over the kill switch: about twice a second, one indexed query for the plugins whose flag
+ * changed since the last look, kept as the set of killed plugins; then any instance this node runs of a killed
+ * version is stopped (also one that started in a race with the kill). It also reacts at once to `plugin.killed`
+ * on this node's bus. So a kill pulled on one node stops the plugin on every other within a second, bus or not.
+ */
+@Injectable()
+export class KillWatcher implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger: JsonLogger;
+  private timer: NodeJS.Timeout | null = null;
+  private since: Date | null = null;
+  /** The killed plugins this node knows of: key → killed versions (empty: all). */
+  private readonly killed = new Map<string, readonly string[]>();
+  private running: Promise<void> | null = null;
+  private stopped = 0;
+
+  constructor(
+    private readonly moderation: ModerationService,
+    private readonly runtime: InstallationRuntime,
+    private readonly events: EventBus,
+    @Inject(Clock) private readonly clock: Clock,
+    logger: JsonLogger,
+  ) {
+    this.logger = logger.child('KillWatcher');
+  }
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => void this.tick(), KILL_WATCH_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  onModuleDestroy(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** Instances this node stopped because their plugin was killed, since it started. */
+  get stoppedCount(): number {
+    return this.stopped;
+  }
+
+  @OnPlughubEvent('plugin.killed')
+  async onKilled(event: PluginKilledEvent): Promise<void> {
+    this.killed.set(event.key, event.versions);
+    await this.enforce(event.reason);
+  }
+
+  @OnPlughubEvent('plugin.revived')
+  onRevived(event: PluginRevivedEvent): void {
+    this.killed.delete(event.key);
+  }
+
+  /** One look: what changed since the last one, then no instance of a killed version left running here. */
+  tick(): Promise<void> {
+    this.running ??= this.look()
+      .then(() => this.enforce())
+      .catch((err: unknown) => this.logger.warn('kill switch check failed', { error: (err as Error).message }))
+      .finally(() => {
+        this.running = null;
+      });
+    return this.running;
+  }
+
+  /** The node that pulled the switch applies it before it answers. */
+  async applyLocally(plugin: Plugin): Promise<void> {
+    this.learn(plugin);
+    await this.enforce(plugin.killedReason ?? undefined);
+  }
+
+  private async look(): Promise<void> {
+    // The first look reads every plugin the switch ever touched (few); later ones what changed since.
+    const from = this.since ? new Date(this.since.getTime() - LOOKBACK_MS) : new Date(0);
+    for (;;) {
+      const changes = await this.moderation.killChangesSince(from, PAGE);
+      for (const plugin of changes) {
+        this.learn(plugin);
+        const changed = plugin.killChangedAt?.getTime() ?? 0;
+        if (!this.since || changed > this.since.getTime()) this.since = new Date(changed);
+      }
+      const last = changes[changes.length - 1]?.killChangedAt?.getTime();
+      if (changes.length < PAGE || last === undefined || last <= from.getTime()) break;
+      from.setTime(last);
+    }
+    this.since ??= new Date(0);
+  }
+
+  private learn(plugin: Plugin): void {
+    if (plugin.killed) this.killed.set(plugin.key, plugin.killedVersions);
+    else this.killed.delete(plugin.key);
+  }
+
+  /** Stops every instance this node runs of a killed version (an instance started in a race is caught next look). */
+  private async enforce(reason?: string): Promise<void> {
+    if (!this.killed.size) return;
+    const victims = this.runtime.list().filter((i) => {
+      const versions = this.killed.get(i.pluginKey);
+      return versions !== undefined && (versions.length === 0 || versions.includes(i.version));
+    });
+    for (const instance of victims) {
+      try {
+        await this.runtime.stop(instance.installationId, 'killed');
+        this.stopped++;
+        await this.events.emit('audit.action', {
+          actor: { kind: 'system', component: 'admin.kill_watcher' },
+          action: 'plugin.kill_applied',
+          target: { type: 'installations', id: instance.installationId, key: instance.pluginKey },
+          outcome: 'success',
+          details: { version: instance.version, ...(reason ? { reason } : {}) },
+          at: this.clock.now(),
+        });
+      } catch (err) {
+        this.logger.error('could not stop a killed instance', {
+          installation_id: instance.installationId,
+          error: (err as Error).message,
+        });
+      }
+    }
+  }
+}

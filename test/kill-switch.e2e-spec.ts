@@ -1,0 +1,196 @@
+import { PluginRuntime } from '@app/runtime';
+import { inlinePlugin } from '@app/runtime/testing.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { KillWatcher } from '../apps/api/src/admin/kill-watcher.js';
+import { InstallationRuntime } from '../apps/api/src/installation/installation-runtime.js';
+import { ADMIN, type TestApp, useTestApp } from './support/app.js';
+
+type Client = ReturnType<TestApp['client']>;
+type User = Awaited<ReturnType<TestApp['createUser']>>;
+type Json = Record<string, unknown>;
+
+const t = useTestApp();
+
+const RUNNER = 'export default { onMessage(m) { return { echo: m.data }; } };\n';
+const manifest = (key: string, version: string): Json => ({
+  key,
+  name: `Plugin ${key}`,
+  version,
+  description: `Does ${key} things`,
+  author: 'Acme Labs',
+  license: 'MIT',
+  runtime: { type: 'sandbox', entry: 'runner.js' },
+  permissions: ['log', 'messages:receive'],
+});
+const plugin = (key: string) => ({ params: { path: { plugin: key } } });
+
+let admin: Client;
+let reviewer: User;
+let publisher: User;
+let alice: User;
+let bob: User;
+
+async function release(key: string, version: string): Promise<void> {
+  const pub = await publisher.client.POST('/api/plugins/', {
+    body: { manifest: manifest(key, version), files: { runner: RUNNER }, scope: 'public' } as never,
+  });
+  expect(pub.response.status, JSON.stringify(pub.error)).toBe(201);
+  const approved = await reviewer.client.POST('/api/admin/plugins/{plugin}/review/', {
+    ...plugin(key),
+    body: { version, decision: 'approve' },
+  });
+  expect(approved.response.status, JSON.stringify(approved.error)).toBe(200);
+}
+
+async function installFor(user: User, key: string, version?: string): Promise<string> {
+  const res = await user.client.POST('/api/plugins/{plugin}/install/', {
+    ...plugin(key),
+    body: (version ? { version } : {}) as never,
+  });
+  expect(res.response.status, JSON.stringify(res.error)).toBe(201);
+  return res.data!.installation!.id;
+}
+
+async function statusOf(user: User, key: string): Promise<string | undefined> {
+  const { data } = await user.client.GET('/api/installations/', { params: { query: { plugin: key } } });
+  return data?.results[0]?.status;
+}
+
+const running = (key: string) =>
+  t.app
+    .get(InstallationRuntime)
+    .list()
+    .filter((i) => i.pluginKey === key);
+
+beforeAll(async () => {
+  admin = t.client({ accessToken: await t.login(ADMIN.email, ADMIN.password) });
+  reviewer = await t.createUser({ email: 'reviewer@kill.test', roles: ['reviewer'] });
+  publisher = await t.createUser({ email: 'pub@kill.test', roles: ['publisher'] });
+  alice = await t.createUser({ email: 'alice@kill.test' });
+  bob = await t.createUser({ email: 'bob@kill.test' });
+  await release('acme.doomed', '1.0.0');
+  await release('acme.partial', '1.0.0');
+  await release('acme.partial', '1.1.0');
+});
+
+describe('the kill switch', () => {
+  it('stops every running instance during steady traffic, marks installations killed, refuses every start', async () => {
+    const ids = [await installFor(alice, 'acme.doomed'), await installFor(bob, 'acme.doomed')];
+    expect(
+      running('acme.doomed')
+        .map((i) => i.installationId)
+        .sort(),
+    ).toEqual([...ids].sort());
+
+    // Steady traffic to both instances while the switch is pulled.
+    const runtime = t.app.get(PluginRuntime);
+    let stop = false;
+    const outcomes: Array<'ok' | 'refused'> = [];
+    const traffic = ids.map(async (id) => {
+      while (!stop) {
+        try {
+          await runtime.message(id, { type: 'ping', data: { n: outcomes.length } });
+          outcomes.push('ok');
+        } catch {
+          outcomes.push('refused');
+        }
+        await new Promise((r) => setTimeout(r, 2));
+      }
+    });
+    while (outcomes.length < 20) await new Promise((r) => setTimeout(r, 5));
+
+    const killed = await admin.POST('/api/admin/plugins/{plugin}/kill/', {
+      ...plugin('acme.doomed'),
+      body: { reason: 'Leaks credentials' },
+    });
+    expect(killed.response.status).toBe(200);
+    expect(killed.data).toMatchObject({ killed: true, killed_versions: [], killed_reason: 'Leaks credentials' });
+    // When the answer comes, nothing of it runs on this node any more: every later call is refused.
+    expect(running('acme.doomed')).toEqual([]);
+    const afterKill = outcomes.length;
+    while (outcomes.length < afterKill + 20) await new Promise((r) => setTimeout(r, 5));
+    stop = true;
+    await Promise.all(traffic);
+    expect(outcomes.slice(afterKill + ids.length)).toEqual(outcomes.slice(afterKill + ids.length).map(() => 'refused'));
+
+    for (const user of [alice, bob]) {
+      expect(await statusOf(user, 'acme.doomed')).toBe('killed');
+      const enable = await user.client.POST('/api/plugins/{plugin}/enable/', { ...plugin('acme.doomed'), body: {} });
+      expect(enable.error).toMatchObject({ code: 'PLUGIN_KILLED', details: { reason: 'plugin_killed' } });
+    }
+    const fresh = await t.createUser({ email: 'fresh@kill.test' });
+    const install = await fresh.client.POST('/api/plugins/{plugin}/install/', { ...plugin('acme.doomed'), body: {} });
+    expect(install.error).toMatchObject({ code: 'PLUGIN_KILLED', details: { reason: 'plugin_killed' } });
+    const detail = await fresh.client.GET('/api/plugins/{plugin}/', plugin('acme.doomed'));
+    expect(detail.data).toMatchObject({ killed: true });
+  }, 120_000);
+
+  it('revives to disabled, never silently active; the owners turn it back on', async () => {
+    const revived = await admin.DELETE('/api/admin/plugins/{plugin}/kill/', {
+      ...plugin('acme.doomed'),
+      body: { reason: 'Fixed upstream' },
+    });
+    expect(revived.response.status).toBe(200);
+    expect(revived.data).toMatchObject({ killed: false, killed_versions: [] });
+    expect(await statusOf(alice, 'acme.doomed')).toBe('disabled');
+    expect(running('acme.doomed')).toEqual([]);
+    const enable = await alice.client.POST('/api/plugins/{plugin}/enable/', { ...plugin('acme.doomed'), body: {} });
+    expect(enable.data).toMatchObject({ status: 'active' });
+    expect(running('acme.doomed')).toHaveLength(1);
+    const again = await admin.DELETE('/api/admin/plugins/{plugin}/kill/', {
+      ...plugin('acme.doomed'),
+      body: { reason: 'twice' },
+    });
+    expect(again.error).toMatchObject({ code: 'CONFLICT', details: { reason: 'not_killed' } });
+  });
+
+  it('kills only the versions named, leaving the others running', async () => {
+    await installFor(alice, 'acme.partial', '1.0.0');
+    await installFor(bob, 'acme.partial', '1.1.0');
+    const res = await admin.POST('/api/admin/plugins/{plugin}/kill/', {
+      ...plugin('acme.partial'),
+      body: { reason: 'Only 1.0.0 is bad', versions: ['1.0.0'] },
+    });
+    expect(res.data).toMatchObject({ killed: true, killed_versions: ['1.0.0'] });
+    expect(running('acme.partial').map((i) => i.version)).toEqual(['1.1.0']);
+    expect(await statusOf(alice, 'acme.partial')).toBe('killed');
+    expect(await statusOf(bob, 'acme.partial')).toBe('active');
+    const unknown = await admin.POST('/api/admin/plugins/{plugin}/kill/', {
+      ...plugin('acme.partial'),
+      body: { reason: 'x', versions: ['9.9.9'] },
+    });
+    expect(unknown.error).toMatchObject({ code: 'PLUGIN_NOT_FOUND', details: { reason: 'unknown_versions' } });
+  });
+
+  it('stops an instance that starts behind its back: the watcher catches it on its next look', async () => {
+    const watcher = t.app.get(KillWatcher);
+    const stoppedBefore = watcher.stoppedCount;
+    // An instance of the killed 1.0.0 started without the lifecycle's checks (as a racing start would).
+    const [bobs] = running('acme.partial');
+    await t.app
+      .get(PluginRuntime)
+      .load(
+        inlinePlugin(RUNNER, { pluginKey: 'acme.partial', installationId: 'raced', manifest: { version: '1.0.0' } }),
+      );
+    await watcher.tick();
+    expect(running('acme.partial').map((i) => i.installationId)).toEqual([bobs.installationId]);
+    expect(watcher.stoppedCount).toBe(stoppedBefore + 1);
+  });
+
+  it('is for platform admins: reviewers and owners are refused; a reason is required', async () => {
+    for (const client of [reviewer.client, publisher.client]) {
+      const res = await client.POST('/api/admin/plugins/{plugin}/kill/', {
+        ...plugin('acme.doomed'),
+        body: { reason: 'no' },
+      });
+      expect(res.error).toMatchObject({ code: 'FORBIDDEN' });
+    }
+    const bare = await admin.POST('/api/admin/plugins/{plugin}/kill/', { ...plugin('acme.doomed'), body: {} as never });
+    expect(bare.error!.errors.map((e) => e.field)).toEqual(['reason']);
+    const unknown = await admin.POST('/api/admin/plugins/{plugin}/kill/', {
+      ...plugin('acme.nothing'),
+      body: { reason: 'x' },
+    });
+    expect(unknown.error).toMatchObject({ code: 'PLUGIN_NOT_FOUND' });
+  });
+});
