@@ -25,7 +25,7 @@ const review = (client: Client, plugin: string, body: Json) =>
   client.POST('/api/admin/plugins/{plugin}/review/', { params: { path: { plugin } }, body: body as never });
 
 let admin: Client;
-let owner: User; // publishes acme.* plugins
+let owner: User; // publishes owner.* plugins
 let reviewer: User; // platform role reviewer
 let reviewerWhoPublishes: User; // reviewer and publisher
 let other: User;
@@ -36,7 +36,7 @@ beforeAll(async () => {
   reviewer = await t.createUser({ email: 'reviewer@review.test', roles: ['reviewer'] });
   reviewerWhoPublishes = await t.createUser({ email: 'both@review.test', roles: ['reviewer', 'publisher'] });
   other = await t.createUser({ email: 'other@review.test' });
-  for (const key of ['acme.queued', 'acme.rejected', 'acme.badge']) {
+  for (const key of ['owner.queued', 'owner.rejected', 'owner.badge']) {
     expect((await publish(owner.client, key, '1.0.0')).response.status).toBe(201);
   }
   expect((await publish(reviewerWhoPublishes.client, 'both.mine', '1.0.0')).response.status).toBe(201);
@@ -47,8 +47,8 @@ describe('the admin overview', () => {
     const queue = await reviewer.client.GET('/api/admin/plugins/', { params: { query: { status: 'pending' } } });
     expect(queue.response.status).toBe(200);
     const keys = queue.data!.results.map((p) => p.key);
-    expect(keys).toEqual(expect.arrayContaining(['acme.queued', 'acme.rejected', 'acme.badge', 'both.mine']));
-    const queued = queue.data!.results.find((p) => p.key === 'acme.queued')!;
+    expect(keys).toEqual(expect.arrayContaining(['owner.queued', 'owner.rejected', 'owner.badge', 'both.mine']));
+    const queued = queue.data!.results.find((p) => p.key === 'owner.queued')!;
     expect(queued).toMatchObject({
       owner_type: 'user',
       owner_id: owner.id,
@@ -67,21 +67,25 @@ describe('the admin overview', () => {
 
 describe('reviewing a version', () => {
   it('approves a pending version: the reviewer is recorded, the dist-tags move, the public sees it', async () => {
-    const before = await other.client.GET('/api/plugins/{plugin}/', { params: { path: { plugin: 'acme.queued' } } });
+    const before = await other.client.GET('/api/plugins/{plugin}/', { params: { path: { plugin: 'owner.queued' } } });
     expect(before.error).toMatchObject({ code: 'PLUGIN_NOT_FOUND' });
-    const res = await review(reviewer.client, 'acme.queued', { version: '1.0.0', decision: 'approve', notes: 'Fine.' });
+    const res = await review(reviewer.client, 'owner.queued', {
+      version: '1.0.0',
+      decision: 'approve',
+      notes: 'Fine.',
+    });
     expect(res.response.status).toBe(200);
     expect(res.data).toMatchObject({
       status: 'approved',
       versions: [{ version: '1.0.0', status: 'approved', reviewed_by: reviewer.id, review_notes: 'Fine.' }],
     });
     expect(res.data!.versions[0].reviewed_at).toEqual(expect.any(String));
-    const after = await other.client.GET('/api/plugins/{plugin}/', { params: { path: { plugin: 'acme.queued' } } });
-    expect(after.data).toMatchObject({ key: 'acme.queued', latest_version: '1.0.0' });
+    const after = await other.client.GET('/api/plugins/{plugin}/', { params: { path: { plugin: 'owner.queued' } } });
+    expect(after.data).toMatchObject({ key: 'owner.queued', latest_version: '1.0.0' });
   });
 
   it('refuses to review a version that is not pending (409), even to change the decision', async () => {
-    const again = await review(admin, 'acme.queued', {
+    const again = await review(admin, 'owner.queued', {
       version: '1.0.0',
       decision: 'reject',
       notes: 'Changed my mind',
@@ -90,11 +94,11 @@ describe('reviewing a version', () => {
   });
 
   it('needs notes to reject (400), then rejects', async () => {
-    const bare = await review(reviewer.client, 'acme.rejected', { version: '1.0.0', decision: 'reject' });
+    const bare = await review(reviewer.client, 'owner.rejected', { version: '1.0.0', decision: 'reject' });
     expect(bare.error).toMatchObject({ code: 'VALIDATION_ERROR', details: { reason: 'notes_required' } });
-    const blank = await review(reviewer.client, 'acme.rejected', { version: '1.0.0', decision: 'reject', notes: ' ' });
+    const blank = await review(reviewer.client, 'owner.rejected', { version: '1.0.0', decision: 'reject', notes: ' ' });
     expect(blank.error).toMatchObject({ code: 'VALIDATION_ERROR', details: { reason: 'notes_required' } });
-    const res = await review(reviewer.client, 'acme.rejected', {
+    const res = await review(reviewer.client, 'owner.rejected', {
       version: '1.0.0',
       decision: 'reject',
       notes: 'The runner sends data home.',
@@ -113,22 +117,22 @@ describe('reviewing a version', () => {
   });
 
   it('is for reviewers and admins: the owner and other users are refused; unknown plugins and versions are 404', async () => {
-    const byOwner = await review(owner.client, 'acme.badge', { version: '1.0.0', decision: 'approve' });
+    const byOwner = await review(owner.client, 'owner.badge', { version: '1.0.0', decision: 'approve' });
     expect(byOwner.error).toMatchObject({ code: 'FORBIDDEN' });
-    const byOther = await review(other.client, 'acme.badge', { version: '1.0.0', decision: 'approve' });
+    const byOther = await review(other.client, 'owner.badge', { version: '1.0.0', decision: 'approve' });
     expect(byOther.error).toMatchObject({ code: 'FORBIDDEN' });
-    const unknown = await review(reviewer.client, 'acme.nothing', { version: '1.0.0', decision: 'approve' });
+    const unknown = await review(reviewer.client, 'owner.nothing', { version: '1.0.0', decision: 'approve' });
     expect(unknown.error).toMatchObject({ code: 'PLUGIN_NOT_FOUND' });
-    const noVersion = await review(reviewer.client, 'acme.badge', { version: '9.9.9', decision: 'approve' });
+    const noVersion = await review(reviewer.client, 'owner.badge', { version: '9.9.9', decision: 'approve' });
     expect(noVersion.error).toMatchObject({ code: 'PLUGIN_NOT_FOUND' });
-    const bad = await review(reviewer.client, 'acme.badge', { version: 'one', decision: 'maybe', extra: 1 });
+    const bad = await review(reviewer.client, 'owner.badge', { version: 'one', decision: 'maybe', extra: 1 });
     expect(bad.error!.code).toBe('VALIDATION_ERROR');
     expect(bad.error!.errors.map((e) => e.field).sort()).toEqual(['decision', 'extra', 'version']);
   });
 
   it('leaves an audit entry naming the reviewer and the decision', async () => {
     const { data } = await admin.GET('/api/admin/audit/', {
-      params: { query: { action: 'admin_plugins_review_create', target: 'acme.rejected', outcome: 'success' } },
+      params: { query: { action: 'admin_plugins_review_create', target: 'owner.rejected', outcome: 'success' } },
     });
     expect(data!.results).toMatchObject([
       { actor: { user_id: reviewer.id }, details: { request: { decision: 'reject' } }, after: { status: 'rejected' } },
@@ -138,23 +142,23 @@ describe('reviewing a version', () => {
 
 describe('verification', () => {
   it('sets and clears the trust badge, recording who and when; the catalog filter follows', async () => {
-    await review(reviewer.client, 'acme.badge', { version: '1.0.0', decision: 'approve' });
+    await review(reviewer.client, 'owner.badge', { version: '1.0.0', decision: 'approve' });
     const set = await reviewer.client.POST('/api/admin/plugins/{plugin}/verify/', {
-      params: { path: { plugin: 'acme.badge' } },
+      params: { path: { plugin: 'owner.badge' } },
       body: { verified: true, notes: 'Checked the source.' },
     });
     expect(set.data).toMatchObject({ verified: true, verified_by: reviewer.id, verified_notes: 'Checked the source.' });
     const listed = await other.client.GET('/api/plugins/', { params: { query: { verified: true } } });
-    expect(listed.data!.results.map((p) => [p.key, p.verified])).toEqual([['acme.badge', true]]);
+    expect(listed.data!.results.map((p) => [p.key, p.verified])).toEqual([['owner.badge', true]]);
     const cleared = await admin.POST('/api/admin/plugins/{plugin}/verify/', {
-      params: { path: { plugin: 'acme.badge' } },
+      params: { path: { plugin: 'owner.badge' } },
       body: { verified: false },
     });
     expect(cleared.data).toMatchObject({ verified: false });
     const none = await other.client.GET('/api/plugins/', { params: { query: { verified: true } } });
     expect(none.data!.results).toEqual([]);
     const byOwner = await owner.client.POST('/api/admin/plugins/{plugin}/verify/', {
-      params: { path: { plugin: 'acme.badge' } },
+      params: { path: { plugin: 'owner.badge' } },
       body: { verified: true },
     });
     expect(byOwner.error).toMatchObject({ code: 'FORBIDDEN' });

@@ -68,16 +68,16 @@ beforeAll(async () => {
   publisher = await t.createUser({ email: 'pub@kill.test', roles: ['publisher'] });
   alice = await t.createUser({ email: 'alice@kill.test' });
   bob = await t.createUser({ email: 'bob@kill.test' });
-  await release('acme.doomed', '1.0.0');
-  await release('acme.partial', '1.0.0');
-  await release('acme.partial', '1.1.0');
+  await release('pub.doomed', '1.0.0');
+  await release('pub.partial', '1.0.0');
+  await release('pub.partial', '1.1.0');
 });
 
 describe('the kill switch', () => {
   it('stops every running instance during steady traffic, marks installations killed, refuses every start', async () => {
-    const ids = [await installFor(alice, 'acme.doomed'), await installFor(bob, 'acme.doomed')];
+    const ids = [await installFor(alice, 'pub.doomed'), await installFor(bob, 'pub.doomed')];
     expect(
-      running('acme.doomed')
+      running('pub.doomed')
         .map((i) => i.installationId)
         .sort(),
     ).toEqual([...ids].sort());
@@ -100,13 +100,13 @@ describe('the kill switch', () => {
     while (outcomes.length < 20) await new Promise((r) => setTimeout(r, 5));
 
     const killed = await admin.POST('/api/admin/plugins/{plugin}/kill/', {
-      ...plugin('acme.doomed'),
+      ...plugin('pub.doomed'),
       body: { reason: 'Leaks credentials' },
     });
     expect(killed.response.status).toBe(200);
     expect(killed.data).toMatchObject({ killed: true, killed_versions: [], killed_reason: 'Leaks credentials' });
     // When the answer comes, nothing of it runs on this node any more: every later call is refused.
-    expect(running('acme.doomed')).toEqual([]);
+    expect(running('pub.doomed')).toEqual([]);
     const afterKill = outcomes.length;
     while (outcomes.length < afterKill + 20) await new Promise((r) => setTimeout(r, 5));
     stop = true;
@@ -114,49 +114,49 @@ describe('the kill switch', () => {
     expect(outcomes.slice(afterKill + ids.length)).toEqual(outcomes.slice(afterKill + ids.length).map(() => 'refused'));
 
     for (const user of [alice, bob]) {
-      expect(await statusOf(user, 'acme.doomed')).toBe('killed');
-      const enable = await user.client.POST('/api/plugins/{plugin}/enable/', { ...plugin('acme.doomed'), body: {} });
+      expect(await statusOf(user, 'pub.doomed')).toBe('killed');
+      const enable = await user.client.POST('/api/plugins/{plugin}/enable/', { ...plugin('pub.doomed'), body: {} });
       expect(enable.error).toMatchObject({ code: 'PLUGIN_KILLED', details: { reason: 'plugin_killed' } });
     }
     const fresh = await t.createUser({ email: 'fresh@kill.test' });
-    const install = await fresh.client.POST('/api/plugins/{plugin}/install/', { ...plugin('acme.doomed'), body: {} });
+    const install = await fresh.client.POST('/api/plugins/{plugin}/install/', { ...plugin('pub.doomed'), body: {} });
     expect(install.error).toMatchObject({ code: 'PLUGIN_KILLED', details: { reason: 'plugin_killed' } });
-    const detail = await fresh.client.GET('/api/plugins/{plugin}/', plugin('acme.doomed'));
+    const detail = await fresh.client.GET('/api/plugins/{plugin}/', plugin('pub.doomed'));
     expect(detail.data).toMatchObject({ killed: true });
   }, 120_000);
 
   it('revives to disabled, never silently active; the owners turn it back on', async () => {
     const revived = await admin.DELETE('/api/admin/plugins/{plugin}/kill/', {
-      ...plugin('acme.doomed'),
+      ...plugin('pub.doomed'),
       body: { reason: 'Fixed upstream' },
     });
     expect(revived.response.status).toBe(200);
     expect(revived.data).toMatchObject({ killed: false, killed_versions: [] });
-    expect(await statusOf(alice, 'acme.doomed')).toBe('disabled');
-    expect(running('acme.doomed')).toEqual([]);
-    const enable = await alice.client.POST('/api/plugins/{plugin}/enable/', { ...plugin('acme.doomed'), body: {} });
+    expect(await statusOf(alice, 'pub.doomed')).toBe('disabled');
+    expect(running('pub.doomed')).toEqual([]);
+    const enable = await alice.client.POST('/api/plugins/{plugin}/enable/', { ...plugin('pub.doomed'), body: {} });
     expect(enable.data).toMatchObject({ status: 'active' });
-    expect(running('acme.doomed')).toHaveLength(1);
+    expect(running('pub.doomed')).toHaveLength(1);
     const again = await admin.DELETE('/api/admin/plugins/{plugin}/kill/', {
-      ...plugin('acme.doomed'),
+      ...plugin('pub.doomed'),
       body: { reason: 'twice' },
     });
     expect(again.error).toMatchObject({ code: 'CONFLICT', details: { reason: 'not_killed' } });
   });
 
   it('kills only the versions named, leaving the others running', async () => {
-    await installFor(alice, 'acme.partial', '1.0.0');
-    await installFor(bob, 'acme.partial', '1.1.0');
+    await installFor(alice, 'pub.partial', '1.0.0');
+    await installFor(bob, 'pub.partial', '1.1.0');
     const res = await admin.POST('/api/admin/plugins/{plugin}/kill/', {
-      ...plugin('acme.partial'),
+      ...plugin('pub.partial'),
       body: { reason: 'Only 1.0.0 is bad', versions: ['1.0.0'] },
     });
     expect(res.data).toMatchObject({ killed: true, killed_versions: ['1.0.0'] });
-    expect(running('acme.partial').map((i) => i.version)).toEqual(['1.1.0']);
-    expect(await statusOf(alice, 'acme.partial')).toBe('killed');
-    expect(await statusOf(bob, 'acme.partial')).toBe('active');
+    expect(running('pub.partial').map((i) => i.version)).toEqual(['1.1.0']);
+    expect(await statusOf(alice, 'pub.partial')).toBe('killed');
+    expect(await statusOf(bob, 'pub.partial')).toBe('active');
     const unknown = await admin.POST('/api/admin/plugins/{plugin}/kill/', {
-      ...plugin('acme.partial'),
+      ...plugin('pub.partial'),
       body: { reason: 'x', versions: ['9.9.9'] },
     });
     expect(unknown.error).toMatchObject({ code: 'PLUGIN_NOT_FOUND', details: { reason: 'unknown_versions' } });
@@ -166,29 +166,29 @@ describe('the kill switch', () => {
     const watcher = t.app.get(KillWatcher);
     const stoppedBefore = watcher.stoppedCount;
     // An instance of the killed 1.0.0 started without the lifecycle's checks (as a racing start would).
-    const [bobs] = running('acme.partial');
+    const [bobs] = running('pub.partial');
     await t.app
       .get(PluginRuntime)
       .load(
-        inlinePlugin(RUNNER, { pluginKey: 'acme.partial', installationId: 'raced', manifest: { version: '1.0.0' } }),
+        inlinePlugin(RUNNER, { pluginKey: 'pub.partial', installationId: 'raced', manifest: { version: '1.0.0' } }),
       );
     await watcher.tick();
-    expect(running('acme.partial').map((i) => i.installationId)).toEqual([bobs.installationId]);
+    expect(running('pub.partial').map((i) => i.installationId)).toEqual([bobs.installationId]);
     expect(watcher.stoppedCount).toBe(stoppedBefore + 1);
   });
 
   it('is for platform admins: reviewers and owners are refused; a reason is required', async () => {
     for (const client of [reviewer.client, publisher.client]) {
       const res = await client.POST('/api/admin/plugins/{plugin}/kill/', {
-        ...plugin('acme.doomed'),
+        ...plugin('pub.doomed'),
         body: { reason: 'no' },
       });
       expect(res.error).toMatchObject({ code: 'FORBIDDEN' });
     }
-    const bare = await admin.POST('/api/admin/plugins/{plugin}/kill/', { ...plugin('acme.doomed'), body: {} as never });
+    const bare = await admin.POST('/api/admin/plugins/{plugin}/kill/', { ...plugin('pub.doomed'), body: {} as never });
     expect(bare.error!.errors.map((e) => e.field)).toEqual(['reason']);
     const unknown = await admin.POST('/api/admin/plugins/{plugin}/kill/', {
-      ...plugin('acme.nothing'),
+      ...plugin('pub.nothing'),
       body: { reason: 'x' },
     });
     expect(unknown.error).toMatchObject({ code: 'PLUGIN_NOT_FOUND' });
