@@ -98,6 +98,22 @@ describe('PluginVersionsService.storedPlugins', () => {
   });
 });
 
+describe('PluginVersionsService.releasedVersions', () => {
+  it('answers the approved versions that are not yanked, newest first', async () => {
+    h.versions.list.mockResolvedValue([
+      versionFixture({ version: '1.0.0' }),
+      versionFixture({ version: '1.10.0' }),
+      versionFixture({ version: '1.2.0' }),
+      versionFixture({ version: '1.3.0', status: 'pending' }),
+      versionFixture({ version: '1.4.0', status: 'rejected' }),
+      versionFixture({ version: '1.5.0', yanked: true }),
+    ]);
+    const released = await h.pluginVersions.releasedVersions('acme.x');
+    expect(released.map((v) => v.version)).toEqual(['1.10.0', '1.2.0', '1.0.0']);
+    expect(h.versions.list).toHaveBeenCalledWith('acme.x');
+  });
+});
+
 describe('PluginVersionsService.loadable', () => {
   it('hands over what the repository stored for key@version', async () => {
     h.versions.loadable.mockResolvedValue({ manifest: { key: 'acme.x' }, runner: 'export default {}' });

@@ -139,6 +139,14 @@ export class PluginVersionsService {
     return this.plugins.findMany([...new Set(keys)]);
   }
 
+  /**
+   * The approved, non-yanked versions of `key` whoever may see them, newest first (the installation module's
+   * update checks: which newer version an installation could move to).
+   */
+  async releasedVersions(key: string): Promise<PluginVersion[]> {
+    return sortVersionsDesc((await this.versions.list(key)).filter((v) => v.status === 'approved' && !v.yanked));
+  }
+
   /** The manifest and runner text of key@version for the runtime (no caller: loading is the platform's act). */
   loadable(key: string, version: string): Promise<LoadablePackage | null> {
     return this.versions.loadable(key, version);
