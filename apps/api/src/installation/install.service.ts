@@ -291,7 +291,9 @@ export class InstallService {
 
   private async settle(after: Installation, status: 'active' | 'disabled' | 'failed', reason: string | null) {
     const settled = await this.installations.update(after.id, { status, statusReason: reason });
-    return settled ?? { ...after, status, statusReason: reason };
+    // The operation holds it: nothing else may remove it meanwhile. Gone anyway is a bug worth failing (undo).
+    if (!settled) throw new Error(`installation ${after.id} vanished while its operation settled it`);
+    return settled;
   }
 
   private async announce(changes: Change[], results: Installation[], actor: Actor): Promise<void> {
