@@ -22,10 +22,16 @@ export const FAULT_POINTS = [
   'uninstall.marked',
   /** The installation is stopped in the runtime; its document and data are still there. */
   'uninstall.stopped',
-  /** The installation points at the new version; the old one is not stopped yet (stage 2: update). */
+  /** An update (or a rollback to a backup) is journaled; nothing else is written. */
+  'update.journaled',
+  /** One more installation document of the update is written (counted: `#n` is after the n-th). */
+  'update.step_written',
+  /** The installation points at the new version; the old one is not stopped yet. */
   'update.applied',
-  /** The new version was started; the operation is not committed yet (stage 2: update). */
+  /** One more installation of the update was (re)started in the runtime. */
   'update.activated',
+  /** The update is marked done; its documents are not released and the journal entry is not deleted yet. */
+  'update.committed',
 ] as const;
 export type FaultPoint = (typeof FAULT_POINTS)[number];
 

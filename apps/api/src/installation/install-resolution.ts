@@ -54,7 +54,14 @@ export class InstallResolution {
     @Inject(PLATFORM_VERSION) private readonly platform: string,
   ) {}
 
-  async resolve(caller: AuthUser, key: string, spec: string, target: InstallationTarget): Promise<ResolvedInstall> {
+  /** `approvedOnly`: only approved versions, even for the plugin's managers (what the platform installs alone). */
+  async resolve(
+    caller: AuthUser,
+    key: string,
+    spec: string,
+    target: InstallationTarget,
+    options: { approvedOnly?: boolean } = {},
+  ): Promise<ResolvedInstall> {
     const installed = (await this.installations.listInTarget(target)).filter((i) => i.status !== 'uninstalling');
     const plugins = new Map<string, InstallablePlugin>();
     const source: ResolverSource = {
@@ -81,7 +88,8 @@ export class InstallResolution {
       })),
       source,
       installable: (status, k) =>
-        status === 'approved' || (plugins.get(k)?.manages === true && (status === 'pending' || status === 'draft')),
+        status === 'approved' ||
+        (!options.approvedOnly && plugins.get(k)?.manages === true && (status === 'pending' || status === 'draft')),
     });
     const plan = planOrThrow(resolution);
     for (const step of plan.steps) {

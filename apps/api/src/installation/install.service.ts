@@ -2,17 +2,20 @@ import { Inject, Injectable } from '@nestjs/common';
 import { type AuthUser, Clock, type FieldError, JsonLogger } from '@app/common';
 import type { Permission, SettingDefinition } from '@app/plugin-sdk';
 import { SecretBox } from '../secrets/secret-box.js';
-import type { PlanStep } from './dependency-resolver.js';
+import type { PlanStep, ResolvedPlan } from './dependency-resolver.js';
 import type { InstallPluginDto } from './dto/install-plugin.dto.js';
 import { InstallResultDto } from './dto/install-result.dto.js';
-import { grantsAcrossVersions, grantsAtInstall } from './grants.js';
-import type {
-  Actor,
-  Installation,
-  InstallationSource,
-  InstallationTarget,
-  Operation,
-  OperationStep,
+import { grantsAcrossVersions, grantsAtInstall, normalise } from './grants.js';
+import {
+  type Actor,
+  type Installation,
+  type InstallationBackup,
+  type InstallationSource,
+  type InstallationTarget,
+  MAX_BACKUPS,
+  type Operation,
+  type OperationKind,
+  type OperationStep,
 } from './installation.entity.js';
 import {
   GrantNotRequestedError,
@@ -23,6 +26,7 @@ import {
   PluginStartupFailedError,
   TargetMismatchError,
   UnsupportedSourceError,
+  UpToDateError,
 } from './installation.errors.js';
 import { InstallationEvents } from './installation-events.js';
 import { InstallationRuntime, secretContext } from './installation-runtime.js';
@@ -39,19 +43,58 @@ interface Manifestish {
   dependencies?: Record<string, string>;
 }
 
-/** One installation the plan writes: what it was, what it becomes, and whether it should start. */
-interface Change {
+/** One installation an operation writes: what it was, what it becomes (`after.enabled`: whether it starts). */
+export interface Change {
   step: PlanStep;
   before: Installation | null;
   after: Installation;
   reusedRetained: boolean;
 }
 
-/** What an install does to the target, before any of it is written. */
+/** What an install or update does to the target, before any of it is written. */
 interface Prepared {
   target: InstallationTarget;
   resolved: ResolvedInstall;
   changes: Change[];
+}
+
+/** What a plan is asked to do with the root plugin (the install body, or an update's). */
+export interface PlanRequest {
+  mode: 'install' | 'update';
+  /** A dist-tag, an exact version or a semver range. */
+  spec: string;
+  config?: Record<string, unknown>;
+  dependencyConfig?: Record<string, Record<string, unknown>>;
+  /** install only: the grants consented to (omitted: everything requested). */
+  grants?: Permission[];
+  /** install: auto_enable; update: start the new version if the installation is on (restart_plugin). */
+  start: boolean;
+  autoUpdate?: boolean;
+  /** install: force_reinstall. */
+  force?: boolean;
+  /** update: plain settings take the new version's defaults (update_config). */
+  resetConfig?: boolean;
+  /** update: keep the current version, settings and grants as a backup (backup_current). */
+  backup?: boolean;
+  /** Resolve over approved versions only, even for the plugin's managers (auto-update). */
+  approvedOnly?: boolean;
+}
+
+/** What carrying out an operation came to. */
+export interface Outcome {
+  /** Every installation it created or changed, in activation order (as they were before, when rolled back). */
+  installations: Installation[];
+  /** Set when the root did not start and everything was put back as it was (an update rolls back by itself). */
+  rolledBack: { message: string } | null;
+}
+
+/** A prepared update (or rollback to a backup), before it is carried out. */
+export interface PreparedUpdate {
+  plan: ResolvedPlan;
+  target: InstallationTarget;
+  changes: Change[];
+  root: Change;
+  backupId: string | null;
 }
 
 /**
@@ -83,10 +126,20 @@ export class InstallService {
 
   async install(caller: AuthUser, key: string, dto: InstallPluginDto, query: TargetQuery): Promise<InstallResultDto> {
     if (dto.source !== undefined && dto.source !== 'store') throw new UnsupportedSourceError(dto.source);
-    const prepared = await this.prepare(caller, key, dto, this.targetQuery(dto, query));
+    const target = await this.queries.target(caller, this.targetQuery(dto, query), 'manage');
+    const prepared = await this.prepare(caller, key, target, {
+      mode: 'install',
+      spec: dto.version ?? 'latest',
+      config: dto.config,
+      dependencyConfig: dto.dependency_config,
+      grants: dto.grants,
+      start: dto.auto_enable ?? true,
+      autoUpdate: dto.auto_update,
+      force: dto.force_reinstall,
+    });
     if (dto.dry_run) return InstallResultDto.dryRun(prepared.resolved.plan);
     const actor: Actor = { kind: 'user', id: caller.id };
-    const changed = await this.execute(prepared, actor);
+    const { installations: changed } = await this.carryOut(prepared.target, prepared.changes, actor, 'install', key);
     const root = changed.find((i) => i.pluginKey === key)!;
     const result = InstallResultDto.done(
       prepared.resolved.plan,
@@ -111,20 +164,50 @@ export class InstallService {
 
   // ---- checking ----------------------------------------------------------------------------------------------------
 
-  private async prepare(caller: AuthUser, key: string, dto: InstallPluginDto, query: TargetQuery): Promise<Prepared> {
-    const target = await this.queries.target(caller, query, 'manage');
-    const resolved = await this.resolution.resolve(caller, key, dto.version ?? 'latest', target);
+  /**
+   * Prepares an update of an installed plugin (POST …/update/ and auto-update): resolved like an install of the
+   * requested version over the target (dependencies added or raised as it needs), the root moving from its
+   * installed version, with its settings and grants carried over (new capabilities pending) and, with `backup`,
+   * the current version kept as a backup. Nothing is written.
+   */
+  async prepareUpdate(caller: AuthUser, installation: Installation, request: PlanRequest): Promise<PreparedUpdate> {
+    const prepared = await this.prepare(caller, installation.pluginKey, installation.target, request);
+    const root = prepared.changes.find((c) => c.after.pluginKey === installation.pluginKey)!;
+    return {
+      plan: prepared.resolved.plan,
+      target: prepared.target,
+      changes: prepared.changes,
+      root,
+      backupId: request.backup ? root.after.backups[0].id : null,
+    };
+  }
+
+  private async prepare(
+    caller: AuthUser,
+    key: string,
+    target: InstallationTarget,
+    request: PlanRequest,
+  ): Promise<Prepared> {
+    const update = request.mode === 'update';
+    const resolved = await this.resolution.resolve(caller, key, request.spec, target, {
+      approvedOnly: request.approvedOnly,
+    });
     const { plan } = resolved;
     const existing = new Map(resolved.installed.map((i) => [i.pluginKey, i]));
     const root = existing.get(key);
-    if (root && !dto.force_reinstall) throw new PluginAlreadyInstalledError(key, root.id, root.installedVersion);
+    if (!update && root && !request.force) throw new PluginAlreadyInstalledError(key, root.id, root.installedVersion);
+    const rootStep = plan.steps.find((s) => s.key === key)!;
+    if (update && (!root || rootStep.to === root.installedVersion)) {
+      throw new UpToDateError(key, root?.installedVersion ?? rootStep.to, request.spec);
+    }
 
     const configErrors: FieldError[] = [];
     const grantErrors: FieldError[] = [];
     const missing: FieldError[] = [];
     const changes: Change[] = [];
-    const autoEnable = dto.auto_enable ?? true;
-    const extraConfig = new Set(Object.keys(dto.dependency_config ?? {}));
+    // An update starts the new version only if the installation is on; new dependencies follow the root.
+    const rootEnabled = update ? root!.enabled && request.start : request.start;
+    const extraConfig = new Set(Object.keys(request.dependencyConfig ?? {}));
 
     for (const step of plan.steps) {
       const isRoot = step.key === key;
@@ -134,16 +217,17 @@ export class InstallService {
       const manifest = version.manifest as Manifestish;
       const before = existing.get(step.key) ?? null;
       const field = isRoot ? 'config' : `dependency_config.${step.key}`;
-      const given = isRoot ? dto.config : dto.dependency_config?.[step.key];
+      const given = isRoot ? request.config : request.dependencyConfig?.[step.key];
       if (!isRoot) extraConfig.delete(step.key);
 
       const retained = before ? null : await this.installations.findRetained(step.key, target);
       const id = before?.id ?? retained?.installationId ?? this.installations.newId();
-      // Values carried over (a reinstall, a raised dependency, retained settings), then what the request gives.
+      // Values carried over (a reinstall, an update, a raised dependency, retained settings), then what is given.
       const carried = before ?? retained;
       const base = carried
         ? settingsAcrossVersions(manifest.settings, carried.config, Object.keys(carried.secrets))
         : { config: {}, keptSecrets: [] as string[] };
+      if (isRoot && request.resetConfig) base.config = {};
       const fresh = settingsAtInstall(manifest.settings, given, field);
       configErrors.push(...fresh.errors);
       const givenKeys = new Set(Object.keys(given ?? {}));
@@ -156,20 +240,27 @@ export class InstallService {
       const requested = manifest.permissions ?? [];
       let grants: Permission[];
       let pendingGrants: Permission[] = [];
-      if (before && !(isRoot && dto.grants !== undefined)) {
+      if (before && !(isRoot && request.grants !== undefined)) {
         ({ grants, pending: pendingGrants } = grantsAcrossVersions(before.grants, before.requested, requested));
+        // Still pending from an earlier update and still requested: still pending.
+        const stillRequested = new Set(requested.map((p) => JSON.stringify(p)));
+        for (const p of before.pendingGrants) if (stillRequested.has(JSON.stringify(p))) pendingGrants.push(p);
+        pendingGrants = normalise(pendingGrants);
       } else {
-        const granted = grantsAtInstall(requested, isRoot ? dto.grants : undefined);
+        const granted = grantsAtInstall(requested, isRoot ? request.grants : undefined);
         grantErrors.push(...granted.errors);
         grants = granted.grants;
       }
 
-      const enabled = isRoot ? autoEnable : before ? before.enabled : autoEnable;
+      const enabled = isRoot ? rootEnabled : before ? before.enabled : rootEnabled;
       if (enabled) {
         const absent = missingRequired(manifest.settings, config, Object.keys(secrets));
         missing.push(...absent.map((name) => ({ field: `${field}.${name}`, message: 'is required' })));
       }
       const now = this.clock.now();
+      let backups = before?.backups ?? [];
+      if (isRoot && update && request.backup && before)
+        backups = [this.backupOf(before), ...backups].slice(0, MAX_BACKUPS);
       changes.push({
         step,
         before,
@@ -191,10 +282,11 @@ export class InstallService {
           requested,
           dependencies: manifest.dependencies ?? {},
           usage: before?.usage ?? zeroUsage(),
-          autoUpdate: isRoot ? (dto.auto_update ?? before?.autoUpdate ?? false) : (before?.autoUpdate ?? false),
+          autoUpdate:
+            isRoot && !update ? (request.autoUpdate ?? before?.autoUpdate ?? false) : (before?.autoUpdate ?? false),
           updateAvailable: false,
           availableVersion: null,
-          backups: before?.backups ?? [],
+          backups,
           installedBy: before?.installedBy ?? caller.id,
           installedAt: before?.installedAt ?? now,
           updatedAt: now,
@@ -215,11 +307,36 @@ export class InstallService {
     return { target, resolved, changes };
   }
 
+  /** The installation's current version, settings and grants, to roll back to. */
+  backupOf(installation: Installation): InstallationBackup {
+    return {
+      id: this.installations.newId(),
+      version: installation.installedVersion,
+      config: installation.config,
+      secrets: installation.secrets,
+      grants: installation.grants,
+      source: installation.source,
+      createdAt: this.clock.now(),
+    };
+  }
+
   // ---- doing -------------------------------------------------------------------------------------------------------
 
-  /** Journals and carries out the plan; returns every installation it created or changed, in activation order. */
-  private async execute(prepared: Prepared, actor: Actor): Promise<Installation[]> {
-    const { changes, target } = prepared;
+  /**
+   * Journals and carries out an operation's changes (an install's plan, an update, a rollback to a backup):
+   * each installation written, each started in activation order, then committed. An install whose plugins fail
+   * to start is committed with them `failed`; an update (`kind` update) whose root plugin does not start is
+   * rolled back instead: what it started is stopped, every installation restored, the previous versions started
+   * again, and the outcome says so. Any other failure rolls it back and is thrown.
+   */
+  async carryOut(
+    target: InstallationTarget,
+    changes: Change[],
+    actor: Actor,
+    kind: Exclude<OperationKind, 'uninstall'>,
+    rootKey: string,
+    reason: string = kind,
+  ): Promise<Outcome> {
     const steps: OperationStep[] = changes.map((c) => ({
       pluginKey: c.after.pluginKey,
       installationId: c.after.id,
@@ -227,29 +344,41 @@ export class InstallService {
       before: c.before,
       reusedRetained: c.reusedRetained,
     }));
-    const op = this.journal.create('install', target, actor, steps);
+    const op = this.journal.create(kind, target, actor, steps);
     await this.journal.begin(op);
-    this.journal.fault('install.journaled');
+    this.journal.fault(`${kind}.journaled`);
     const started: Installation[] = [];
     try {
       for (const change of changes) {
         await this.write(change, op);
-        this.journal.fault('install.step_written');
+        this.journal.fault(`${kind}.step_written`);
       }
       await this.journal.phase(op, 'applied');
-      this.journal.fault('install.applied');
+      this.journal.fault(`${kind}.applied`);
       const results: Installation[] = [];
       for (const change of changes) {
         const done = await this.activate(change, results);
         if (done.status === 'active') started.push(done);
         results.push(done);
-        this.journal.fault('install.activated');
+        this.journal.fault(`${kind}.activated`);
+      }
+      const root = results.find((r) => r.pluginKey === rootKey);
+      const rootChange = changes.find((c) => c.after.pluginKey === rootKey);
+      if (kind === 'update' && root && rootChange?.after.enabled && root.status === 'failed') {
+        const message = root.statusReason ?? 'it did not start';
+        this.logger.warn('The new version did not start; rolling the update back', {
+          operation_id: op.id,
+          plugin: rootKey,
+          installation_id: root.id,
+        });
+        await this.undo(op, changes, started);
+        return { installations: changes.map((c) => c.before ?? c.after), rolledBack: { message } };
       }
       await this.journal.commit(op);
-      await this.announce(changes, results, actor);
-      return results;
+      await this.announce(changes, results, actor, reason);
+      return { installations: results, rolledBack: null };
     } catch (err) {
-      this.logger.error('Install failed; rolling back', { operation_id: op.id, error: String(err) });
+      this.logger.error(`The ${kind} failed; rolling back`, { operation_id: op.id, error: String(err) });
       await this.undo(op, changes, started);
       throw err;
     }
@@ -296,7 +425,7 @@ export class InstallService {
     return settled;
   }
 
-  private async announce(changes: Change[], results: Installation[], actor: Actor): Promise<void> {
+  private async announce(changes: Change[], results: Installation[], actor: Actor, reason: string): Promise<void> {
     for (const [i, change] of changes.entries()) {
       const now = results[i];
       if (!change.before) {
@@ -306,9 +435,9 @@ export class InstallService {
         continue;
       }
       if (change.before.installedVersion !== now.installedVersion) {
-        await this.events.updated(now, change.before.installedVersion, actor, 'install');
+        await this.events.updated(now, change.before.installedVersion, actor, reason);
       }
-      await this.events.statusChanged(now, change.before.status, actor, 'install');
+      await this.events.statusChanged(now, change.before.status, actor, reason);
     }
   }
 

@@ -58,12 +58,13 @@ export class InstallationEvents {
     actor: Actor,
     reason: string | null,
     rolledBack = false,
+    toVersion = installation.installedVersion,
   ): Promise<void> {
     await this.bus.emit('plugin.updated', {
       installationId: installation.id,
       pluginKey: installation.pluginKey,
       fromVersion,
-      toVersion: installation.installedVersion,
+      toVersion,
       target: eventTarget(installation.target),
       actor,
       reason,

@@ -2,7 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { INSTALLATION_STATUSES } from './installation.entity.js';
 import { type LifecycleAction, nextStatus, transition } from './installation-state.js';
 
-const ACTIONS: LifecycleAction[] = ['activate', 'deactivate', 'restart', 'uninstall', 'fail', 'kill', 'revive'];
+const ACTIONS: LifecycleAction[] = [
+  'activate',
+  'deactivate',
+  'restart',
+  'update',
+  'uninstall',
+  'fail',
+  'kill',
+  'revive',
+];
 const codeOf = (fn: () => unknown) => {
   try {
     fn();
@@ -25,6 +34,12 @@ describe('the installation state machine', () => {
     expect(nextStatus('active', 'uninstall')).toBeNull();
   });
 
+  it('updates what is installed and idle, whatever its desired state', () => {
+    expect(nextStatus('active', 'update')).toBe('active');
+    expect(nextStatus('disabled', 'update')).toBe('disabled');
+    expect(nextStatus('failed', 'update')).toBe('active');
+  });
+
   it('leaves installing and uninstalling to the operation that owns them', () => {
     for (const action of ACTIONS) {
       expect(nextStatus('installing', action)).toBeNull();
@@ -38,6 +53,7 @@ describe('the installation state machine', () => {
     for (const status of ['active', 'disabled', 'failed'] as const) expect(nextStatus(status, 'kill')).toBe('killed');
     expect(codeOf(() => transition('killed', 'activate', 'acme.x'))).toBe('PLUGIN_KILLED/plugin_killed');
     expect(codeOf(() => transition('killed', 'restart', 'acme.x'))).toBe('PLUGIN_KILLED/plugin_killed');
+    expect(codeOf(() => transition('killed', 'update', 'acme.x'))).toBe('PLUGIN_KILLED/plugin_killed');
   });
 
   it('answers an active uninstall with deactivate_first and every other illegal move with invalid_state', () => {

@@ -5,10 +5,12 @@ import { DeactivateFirstError, InvalidTransitionError, PluginKilledError } from 
  * What may happen to an installation, by the user or the platform:
  * - `activate` (activate, enable): start it; `deactivate` (deactivate, disable): stop it;
  * - `restart`: stop and start it again (also how a `failed` one is retried);
+ * - `update`: move it to another version (an update, a rollback to a backup); it keeps its desired state;
  * - `uninstall`: remove it (from disabled, failed or killed; an active one must be deactivated first);
  * - `fail`: it did not start, or the runtime gave up on it; `kill` / `revive`: the administrators' kill switch.
  */
-export type LifecycleAction = 'activate' | 'deactivate' | 'restart' | 'uninstall' | 'fail' | 'kill' | 'revive';
+export type LifecycleAction =
+  'activate' | 'deactivate' | 'restart' | 'update' | 'uninstall' | 'fail' | 'kill' | 'revive';
 
 /**
  * The state machine (issue 10): installing → active | disabled | failed; active ↔ disabled; disabled | failed →
@@ -17,9 +19,16 @@ export type LifecycleAction = 'activate' | 'deactivate' | 'restart' | 'uninstall
  */
 const TRANSITIONS: Record<InstallationStatus, Partial<Record<LifecycleAction, InstallationStatus>>> = {
   installing: {},
-  active: { deactivate: 'disabled', restart: 'active', fail: 'failed', kill: 'killed' },
-  disabled: { activate: 'active', uninstall: 'uninstalling', kill: 'killed' },
-  failed: { activate: 'active', restart: 'active', deactivate: 'disabled', uninstall: 'uninstalling', kill: 'killed' },
+  active: { deactivate: 'disabled', restart: 'active', update: 'active', fail: 'failed', kill: 'killed' },
+  disabled: { activate: 'active', update: 'disabled', uninstall: 'uninstalling', kill: 'killed' },
+  failed: {
+    activate: 'active',
+    restart: 'active',
+    update: 'active',
+    deactivate: 'disabled',
+    uninstall: 'uninstalling',
+    kill: 'killed',
+  },
   killed: { revive: 'disabled', uninstall: 'uninstalling' },
   uninstalling: {},
 };
@@ -36,7 +45,9 @@ export function nextStatus(status: InstallationStatus, action: LifecycleAction):
 export function transition(status: InstallationStatus, action: LifecycleAction, pluginKey: string): InstallationStatus {
   const next = nextStatus(status, action);
   if (next) return next;
-  if (status === 'killed' && (action === 'activate' || action === 'restart')) throw new PluginKilledError(pluginKey);
+  if (status === 'killed' && (action === 'activate' || action === 'restart' || action === 'update')) {
+    throw new PluginKilledError(pluginKey);
+  }
   if (status === 'active' && action === 'uninstall') throw new DeactivateFirstError();
   throw new InvalidTransitionError(status, action);
 }

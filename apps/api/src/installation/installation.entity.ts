@@ -33,6 +33,9 @@ export interface InstallationUsage {
   lastUsed: Date | null;
 }
 
+/** How many backups an installation keeps (the newest first; an update beyond it drops the oldest). */
+export const MAX_BACKUPS = 5;
+
 /** A previous version of an installation, kept by an update so it can be rolled back to. */
 export interface InstallationBackup {
   id: string;

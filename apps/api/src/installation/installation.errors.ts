@@ -288,3 +288,57 @@ export class NotInstalledError extends namedError(
 }
 
 export const installationNotFound = () => notFound('Installation');
+
+// ---- updates and backups -----------------------------------------------------------------------------------------
+
+export class UpToDateError extends namedError(
+  'CONFLICT',
+  'up_to_date',
+  'the requested version (or the newest one you may install) is the installed one',
+) {
+  constructor(key: string, version: string, spec: string) {
+    super(`${key} is at ${version} already, the version "${spec}" resolves to.`, {
+      key,
+      installed_version: version,
+      spec,
+    });
+  }
+}
+
+export class BackupNotFoundError extends namedError(
+  'NOT_FOUND',
+  'backup_not_found',
+  'the installation keeps no backup with this id (or none at all)',
+) {
+  constructor(key: string, backupId: string | null) {
+    super(backupId ? `${key} has no backup ${backupId}.` : `${key} has no backup to roll back to.`, {
+      key,
+      backup_id: backupId,
+    });
+  }
+}
+
+/** A range that rules a rollback out: of the backup's version on a dependency, or of a dependent on this plugin. */
+export interface RollbackConflict {
+  /** The plugin the range is on. */
+  key: string;
+  range: string;
+  /** Who requires it: the backup's version, or an installed dependent. */
+  by: { kind: 'backup' | 'installed'; key: string; version: string };
+  /** The version installed (or rolled back to) that does not satisfy it; null when it is not installed. */
+  installed: string | null;
+}
+
+export class RollbackConflictError extends namedError(
+  'PLUGIN_DEPENDENCY_ERROR',
+  'rollback_conflict',
+  "the backup's version does not fit the target's installed plugins now; `details.conflicts` lists each range",
+) {
+  constructor(key: string, version: string, conflicts: RollbackConflict[]) {
+    super(`${key} cannot go back to ${version}: ${conflicts.length} dependency range(s) rule it out.`, {
+      key,
+      version,
+      conflicts,
+    });
+  }
+}

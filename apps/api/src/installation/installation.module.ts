@@ -21,6 +21,7 @@ import { InstallationPersistenceModule } from './persistence/installation-persis
 import { PluginInstallationController } from './plugin-installation.controller.js';
 import { RegistryStatusService } from './registry-status.service.js';
 import { RuntimeReconciler } from './runtime-reconciler.js';
+import { UpdateService } from './update.service.js';
 
 /**
  * Installation: install, activate, update, roll back and uninstall plugins per user, organisation and instance,
@@ -49,8 +50,9 @@ import { RuntimeReconciler } from './runtime-reconciler.js';
     LifecycleService,
     OrgPluginsService,
     RegistryStatusService,
+    UpdateService,
     IdempotencyInterceptor,
   ],
-  exports: [InstallationsService, LifecycleService, InstallationRuntime, RuntimeReconciler],
+  exports: [InstallationsService, LifecycleService, UpdateService, InstallationRuntime, RuntimeReconciler],
 })
 export class InstallationModule {}

@@ -75,7 +75,7 @@ export class OperationJournal {
   /** Marks the operation done, releases what it wrote, drops the retained settings it took over, ends it. */
   async commit(op: Operation): Promise<void> {
     await this.phase(op, 'done');
-    if (op.kind === 'install') this.fault('install.committed');
+    if (op.kind !== 'uninstall') this.fault(`${op.kind}.committed`);
     await this.complete(op);
   }
 

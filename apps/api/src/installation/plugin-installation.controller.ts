@@ -1,6 +1,16 @@
 import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Put, Query, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiErrors, Authenticated, type AuthUser, CurrentUser, PluginKeyParam } from '@app/common';
+import {
+  ApiErrors,
+  Authenticated,
+  type AuthUser,
+  CurrentUser,
+  PaginatedList,
+  type PageWindow,
+  Paging,
+  PluginKeyParam,
+  type Slice,
+} from '@app/common';
 import type { FastifyReply } from 'fastify';
 import {
   ActivatePluginDto,
@@ -12,13 +22,19 @@ import {
   UninstallPluginDto,
 } from './dto/install-plugin.dto.js';
 import { InstallResultDto } from './dto/install-result.dto.js';
-import { InstallationTargetQueryDto, UninstallQueryDto } from './dto/installation-query.dto.js';
+import {
+  InstallationTargetQueryDto,
+  PagedInstallationTargetQueryDto,
+  UninstallQueryDto,
+} from './dto/installation-query.dto.js';
 import { InstallationResponseDto } from './dto/installation-response.dto.js';
 import { PluginRegistryStatusDto, PluginReloadResultDto } from './dto/registry-status.dto.js';
 import { UninstallResultDto } from './dto/uninstall.dto.js';
+import { InstallationBackupDto, RollbackPluginDto, UpdatePluginDto, UpdateResultDto } from './dto/update.dto.js';
 import { Idempotent } from './idempotency.interceptor.js';
 import { InstallService } from './install.service.js';
 import {
+  BackupNotFoundError,
   DeactivateFirstError,
   DependencyCycleError,
   DependencyIncompatibleError,
@@ -43,13 +59,16 @@ import {
   PluginKilledError,
   PluginStartupFailedError,
   ReloadInProgressError,
+  RollbackConflictError,
   SecretUnreadableError,
   TargetMismatchError,
   UnknownPluginError,
   UnsupportedSourceError,
+  UpToDateError,
 } from './installation.errors.js';
 import { LifecycleService } from './lifecycle.service.js';
 import { RegistryStatusService } from './registry-status.service.js';
+import { UpdateService } from './update.service.js';
 
 const TARGET_NOTE =
   ' The target is chosen with `scope` (user, the default: yours; org with `org`; global) and `org` (slug or id).';
@@ -79,6 +98,7 @@ export class PluginInstallationController {
     private readonly installer: InstallService,
     private readonly lifecycle: LifecycleService,
     private readonly registry: RegistryStatusService,
+    private readonly updates: UpdateService,
   ) {}
 
   @Post(':plugin/install')
@@ -301,6 +321,97 @@ export class PluginInstallationController {
     @Body() dto: RestartPluginDto,
   ): Promise<InstallationResponseDto> {
     return this.lifecycle.restart(caller, key, query, dto.reason);
+  }
+
+  @Post(':plugin/update')
+  @HttpCode(200)
+  @Idempotent()
+  @ApiErrors(
+    ...TRANSITION_ERRORS,
+    UpToDateError,
+    NoMatchingVersionError,
+    PlatformIncompatibleError,
+    DependencyUnsatisfiableError,
+    DependencyCycleError,
+    DependencyNotFoundError,
+    DependencyIncompatibleError,
+    DependencyTooComplexError,
+    PluginKilledError,
+    InvalidConfigError,
+    MissingRequiredSettingsError,
+    PackageUnreadableError,
+    IdempotencyKeyReusedError,
+    IdempotencyKeyInProgressError,
+  )
+  @ApiOperation({
+    summary: 'Update a plugin',
+    description:
+      'Moves the installation to another version (`version`: a dist-tag, an exact version or a range; default ' +
+      '`latest`), adding or raising the dependencies it needs in the target, through the operation journal. ' +
+      '`backup_current` (default true) keeps the current version, settings and grants to roll back to. Settings ' +
+      'the new version still accepts are kept (`update_config` true resets plain ones to its defaults; `config` ' +
+      'sets values); capabilities it newly requests are not granted but listed in `pending_grants`. With ' +
+      '`restart_plugin` (default true) an installation that is on starts on the new version; if it does not ' +
+      'start, the update is undone by itself and the answer is `status: rolled_back` with the plugin’s error ' +
+      'in `reason`.' +
+      TARGET_NOTE,
+  })
+  update(
+    @CurrentUser() caller: AuthUser,
+    @PluginKeyParam() key: string,
+    @Query() query: InstallationTargetQueryDto,
+    @Body() dto: UpdatePluginDto,
+  ): Promise<UpdateResultDto> {
+    return this.updates.update(caller, key, query, dto);
+  }
+
+  @Post(':plugin/rollback')
+  @HttpCode(200)
+  @Idempotent()
+  @ApiErrors(
+    ...TRANSITION_ERRORS,
+    BackupNotFoundError,
+    RollbackConflictError,
+    PluginKilledError,
+    MissingRequiredSettingsError,
+    PackageUnreadableError,
+    IdempotencyKeyReusedError,
+    IdempotencyKeyInProgressError,
+  )
+  @ApiOperation({
+    summary: 'Roll a plugin back',
+    description:
+      'Puts back a backup an update kept (`backup_id`, default the newest): its version, settings and grants. ' +
+      'Refused (409 `rollback_conflict`) when that version does not fit the plugins installed in the target now. ' +
+      'The backup is used up. If the restored version does not start, nothing changes and the answer is ' +
+      '`status: rolled_back`.' +
+      TARGET_NOTE,
+  })
+  rollback(
+    @CurrentUser() caller: AuthUser,
+    @PluginKeyParam() key: string,
+    @Query() query: InstallationTargetQueryDto,
+    @Body() dto: RollbackPluginDto,
+  ): Promise<UpdateResultDto> {
+    return this.updates.rollback(caller, key, query, dto.backup_id);
+  }
+
+  @Get(':plugin/backups')
+  @ApiErrors(NotInstalledError)
+  @ApiOperation({
+    summary: 'List the backups of a plugin',
+    description:
+      'The versions updates kept to roll back to, newest first (at most five); secret settings are masked.' +
+      TARGET_NOTE,
+  })
+  @PaginatedList(InstallationBackupDto)
+  backups(
+    @CurrentUser() caller: AuthUser,
+    @PluginKeyParam() key: string,
+    @Query() query: PagedInstallationTargetQueryDto,
+    @Paging() window: PageWindow,
+  ): Promise<Slice<InstallationBackupDto>> {
+    return this.updates.backups(caller, key, query, window);
   }
 
   @Post('reload')

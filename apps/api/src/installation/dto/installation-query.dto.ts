@@ -27,6 +27,23 @@ export class InstallationTargetQueryDto {
   org?: string;
 }
 
+/** A list of one installation's things (GET …/backups/): its target and a page. */
+export class PagedInstallationTargetQueryDto extends PaginationQueryDto {
+  /** Whose installation: `user` (yours, the default), `org` (with `org`) or `global` (the instance's). */
+  @ApiPropertyOptional({ enum: TARGET_SCOPES, enumName: 'TargetScope' })
+  @IsOptional()
+  @IsIn(TARGET_SCOPES)
+  scope?: TargetScope;
+
+  /** The organisation (slug or id); implies scope=org. */
+  @ApiPropertyOptional({ pattern: ORG_SLUG_PATTERN, maxLength: 50, example: 'acme' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(50)
+  @Matches(new RegExp(ORG_SLUG_PATTERN), { message: 'must be an organisation slug or id' })
+  org?: string;
+}
+
 /** DELETE …/install/: the target, and what happens to settings and data. */
 export class UninstallQueryDto extends InstallationTargetQueryDto {
   @QueryBoolean('Remove settings and plugin storage too (default true); false keeps them for a later install.')
