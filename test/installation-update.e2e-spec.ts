@@ -1,6 +1,7 @@
 import { type AuthUser, EventBus, type PlughubEvents } from '@app/common';
 import { PluginRuntime } from '@app/runtime';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { AutoUpdater } from '../apps/api/src/installation/auto-updater.js';
 import { OperationRepository } from '../apps/api/src/installation/persistence/operation.repository.js';
 import { ModerationService } from '../apps/api/src/registry/moderation.service.js';
 import { type TestApp, useTestApp } from './support/app.js';
@@ -49,6 +50,8 @@ async function release(key: string, version: string, extra: Json = {}, failing =
   });
   expect(pub.response.status, JSON.stringify(pub.error)).toBe(201);
   await t.app.get(ModerationService).reviewVersion(REVIEWER, key, version, 'approved');
+  // The approval's update checks (and auto-updates) run after the review answers: wait for them.
+  await t.app.get(AutoUpdater).idle();
 }
 
 const plugin = (key: string) => ({ params: { path: { plugin: key } } });
@@ -260,9 +263,12 @@ describe('update and rollback errors', () => {
 
   it('refuses a rollback that installed dependents rule out, naming them', async () => {
     const old = await install(user.client, 'upd.lib', { version: '1.0.0' });
-    expect(old.response.status).toBe(201);
+    expect(old.data!.installation).toMatchObject({ update_available: true, available_version: '2.0.0' });
     const up = await update(user.client, 'upd.lib', { version: '2.0.0' });
-    expect(up.data!.status).toBe('completed');
+    expect(up.data).toMatchObject({
+      status: 'completed',
+      installation: { update_available: false, available_version: null },
+    });
     expect((await install(user.client, 'upd.needs', { version: '1.0.0' })).response.status).toBe(201);
     const res = await rollback(user.client, 'upd.lib', {});
     expect(res.error).toMatchObject({ code: 'PLUGIN_DEPENDENCY_ERROR', details: { reason: 'rollback_conflict' } });
@@ -285,5 +291,64 @@ describe('update and rollback errors', () => {
       ['upd.lib', '2.0.0', 'active'],
       ['upd.needs', '1.0.0', 'active'],
     ]);
+  });
+});
+
+describe('update availability and auto-update', () => {
+  let eager: User;
+  let wary: User;
+
+  beforeAll(async () => {
+    eager = await t.createUser({ email: 'eager@update.test' });
+    wary = await t.createUser({ email: 'wary@update.test' });
+    await release('upd.auto', '1.0.0');
+    const a = await install(eager.client, 'upd.auto', { auto_update: true });
+    const b = await install(wary.client, 'upd.auto');
+    expect([a.data!.installation!.auto_update, b.data!.installation!.auto_update]).toEqual([true, false]);
+  });
+
+  const mine = async (client: Client) => (await client.GET('/api/installations/')).data!.results[0];
+
+  it('an approved compatible version is installed by itself where auto_update is on, and recorded as system', async () => {
+    const bus = t.app.get(EventBus);
+    const updated: PlughubEvents['plugin.updated'][] = [];
+    const audits: PlughubEvents['audit.action'][] = [];
+    const offs = [
+      bus.on('plugin.updated', (e) => void updated.push(e)),
+      bus.on('audit.action', (e) => void audits.push(e)),
+    ];
+    await release('upd.auto', '1.1.0').finally(() => offs.forEach((off) => off()));
+    expect(await mine(eager.client)).toMatchObject({
+      installed_version: '1.1.0',
+      status: 'active',
+      update_available: false,
+      available_version: null,
+    });
+    expect(updated.map((e) => [e.pluginKey, e.toVersion, e.actor.kind])).toEqual([['upd.auto', '1.1.0', 'system']]);
+    expect(audits.map((a) => [a.action, a.actor.kind, a.outcome])).toEqual([
+      ['installation.auto_updated', 'system', 'success'],
+    ]);
+    const backups = await eager.client.GET('/api/plugins/{plugin}/backups/', plugin('upd.auto'));
+    expect(backups.data!.results.map((b) => b.version)).toEqual(['1.0.0']);
+  });
+
+  it('elsewhere it is offered: update_available and available_version, and the filter finds it', async () => {
+    expect(await mine(wary.client)).toMatchObject({
+      installed_version: '1.0.0',
+      update_available: true,
+      available_version: '1.1.0',
+    });
+    const offered = await wary.client.GET('/api/installations/', { params: { query: { update_available: true } } });
+    expect(offered.data!.results.map((i) => i.plugin)).toEqual(['upd.auto']);
+  });
+
+  it('a new major is offered but never installed by itself', async () => {
+    await release('upd.auto', '2.0.0');
+    expect(await mine(eager.client)).toMatchObject({
+      installed_version: '1.1.0',
+      update_available: true,
+      available_version: '2.0.0',
+    });
+    expect(await mine(wary.client)).toMatchObject({ installed_version: '1.0.0', available_version: '2.0.0' });
   });
 });

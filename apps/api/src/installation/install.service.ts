@@ -35,6 +35,7 @@ import { InstallResolution, type ResolvedInstall } from './install-resolution.js
 import { OperationJournal } from './operation-journal.js';
 import { InstallationRepository } from './persistence/installation.repository.js';
 import { RuntimeReconciler } from './runtime-reconciler.js';
+import { releasedFrom, UpdateAvailability } from './update-availability.js';
 import { missingRequired, settingsAcrossVersions, settingsAtInstall } from './settings.js';
 
 interface Manifestish {
@@ -118,6 +119,7 @@ export class InstallService {
     private readonly reconciler: RuntimeReconciler,
     private readonly events: InstallationEvents,
     private readonly secrets: SecretBox,
+    private readonly availability: UpdateAvailability,
     @Inject(Clock) private readonly clock: Clock,
     logger: JsonLogger,
   ) {
@@ -257,6 +259,10 @@ export class InstallService {
         const absent = missingRequired(manifest.settings, config, Object.keys(secrets));
         missing.push(...absent.map((name) => ({ field: `${field}.${name}`, message: 'is required' })));
       }
+      const released = releasedFrom(
+        (resolved.plugins.get(step.key)?.versions ?? []).filter((v) => v.status === 'approved' && !v.yanked),
+      );
+      const availableVersion = this.availability.availableFor(step.to, released);
       const now = this.clock.now();
       let backups = before?.backups ?? [];
       if (isRoot && update && request.backup && before)
@@ -284,8 +290,8 @@ export class InstallService {
           usage: before?.usage ?? zeroUsage(),
           autoUpdate:
             isRoot && !update ? (request.autoUpdate ?? before?.autoUpdate ?? false) : (before?.autoUpdate ?? false),
-          updateAvailable: false,
-          availableVersion: null,
+          updateAvailable: availableVersion !== null,
+          availableVersion,
           backups,
           installedBy: before?.installedBy ?? caller.id,
           installedAt: before?.installedAt ?? now,

@@ -21,6 +21,8 @@ import { InstallationPersistenceModule } from './persistence/installation-persis
 import { PluginInstallationController } from './plugin-installation.controller.js';
 import { RegistryStatusService } from './registry-status.service.js';
 import { RuntimeReconciler } from './runtime-reconciler.js';
+import { AutoUpdater } from './auto-updater.js';
+import { UpdateAvailability } from './update-availability.js';
 import { UpdateService } from './update.service.js';
 
 /**
@@ -50,7 +52,9 @@ import { UpdateService } from './update.service.js';
     LifecycleService,
     OrgPluginsService,
     RegistryStatusService,
+    UpdateAvailability,
     UpdateService,
+    AutoUpdater,
     IdempotencyInterceptor,
   ],
   exports: [InstallationsService, LifecycleService, UpdateService, InstallationRuntime, RuntimeReconciler],

@@ -22,6 +22,7 @@ import { InstallationsService, type TargetQuery } from './installations.service.
 import { type Change, InstallService, type Outcome, type PlanRequest, type PreparedUpdate } from './install.service.js';
 import { InstallationRepository } from './persistence/installation.repository.js';
 import { missingRequired } from './settings.js';
+import { UpdateAvailability } from './update-availability.js';
 
 /**
  * Updates (Nexus): POST …/update/ moves an installation to another version through the operation journal, with
@@ -38,6 +39,7 @@ export class UpdateService {
     private readonly runtime: InstallationRuntime,
     private readonly registry: PluginVersionsService,
     private readonly events: InstallationEvents,
+    private readonly availability: UpdateAvailability,
     private readonly bus: EventBus,
     @Inject(Clock) private readonly clock: Clock,
   ) {}
@@ -211,6 +213,7 @@ export class UpdateService {
       }
     }
 
+    const availableVersion = this.availability.availableFor(backup.version, await this.availability.released(key));
     // As an install records them (install.service.ts): the manifest's permissions as listed.
     const requested = (manifest.permissions ?? []) as Permission[];
     const step: PlanStep = {
@@ -247,8 +250,8 @@ export class UpdateService {
         pendingGrants: [],
         requested,
         dependencies,
-        updateAvailable: false,
-        availableVersion: null,
+        updateAvailable: availableVersion !== null,
+        availableVersion,
         backups: found.backups.filter((b) => b.id !== backup.id),
         updatedAt: this.clock.now(),
         operationId: null,

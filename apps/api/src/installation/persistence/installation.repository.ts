@@ -201,6 +201,16 @@ export class InstallationRepository {
     return docs.map(toInstallation);
   }
 
+  /** Sets the update fields of every installation of `pluginKey` at `installedVersion` (null: none available). */
+  async setAvailableVersion(pluginKey: string, installedVersion: string, available: string | null): Promise<void> {
+    await this.installations
+      .updateMany(
+        { plugin_key: pluginKey, installed_version: installedVersion },
+        { $set: { update_available: available !== null, available_version: available } },
+      )
+      .exec();
+  }
+
   /** Applies `changes` if the guard holds; the installation after, or null when it did not (or is gone). */
   async update(id: string, changes: InstallationChanges, guard: ChangeGuard = {}): Promise<Installation | null> {
     if (!isObjectIdString(id)) return null;
