@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import { getConnectionToken } from '@nestjs/mongoose';
+import { MongoClient } from 'mongodb';
 import type { Connection } from 'mongoose';
 
 /**
@@ -94,4 +95,21 @@ export async function rawFingerprint(
     for (const bytes of contents[i]) hash.update(bytes);
   });
   return hash.digest('hex');
+}
+
+/**
+ * The documents of `collection` in the database of `uri` (its path names the database), read from outside the
+ * server using it: for crash tests, whose server is another process.
+ */
+export async function rawDocumentsAt(
+  uri: string,
+  collection: string,
+  filter: Record<string, unknown> = {},
+): Promise<Array<Record<string, unknown>>> {
+  const client = await MongoClient.connect(uri);
+  try {
+    return await client.db().collection(collection).find(filter).toArray();
+  } finally {
+    await client.close();
+  }
 }
