@@ -83,7 +83,7 @@ async function capture<K extends keyof PlughubEvents>(
 }
 
 beforeAll(async () => {
-  publisher = await t.createUser({ email: 'pub@update.test', roles: ['publisher'] });
+  publisher = await t.createUser({ email: 'pub@update.test', roles: ['publisher'], handle: 'upd' });
   await release('upd.dep', '1.0.0');
   await release('upd.app', '1.0.0', { settings: { greeting: { type: 'string', default: 'Hi' } } });
 });
