@@ -17,7 +17,8 @@ import { rawDocumentsAt } from './support/raw-db.js';
  * through SWC (scripts/swc-register.mjs); the database is an embedded engine in this process, so it outlives them.
  */
 
-const ADMIN = { email: 'admin@crash.test', password: 'admin-password-1' };
+// The admin's handle (from the address) is `crash`: the plugin keys below are under it.
+const ADMIN = { email: 'crash@crash.test', password: 'admin-password-1' };
 const KEYS = ['crash.base', 'crash.mid', 'crash.top'];
 const BOOT_MS = 240_000;
 const STEP_MS = 600_000;
