@@ -3,6 +3,7 @@ import {
   type EventParticipant,
   INSTALLATION_DIRECTORY,
   type InstallationDirectory,
+  type MessageParty,
 } from '../../apps/api/src/messaging/messaging.ports.js';
 
 /**
@@ -37,7 +38,28 @@ export class TestDirectory implements InstallationDirectory {
   subscribers(): Promise<EventParticipant[]> {
     return Promise.resolve([...this.participants.values()].filter((p) => p.subscribes.length > 0));
   }
+
+  /** The user's own installation of the plugin, else the global one; active, granted both message capabilities. */
+  servingUser(userId: string, pluginKey: string): Promise<MessageParty | null> {
+    const candidates = [...this.participants.values()].filter((p) => p.pluginKey === pluginKey);
+    const found =
+      candidates.find((p) => p.owner.scope === 'user' && p.owner.userId === userId) ??
+      candidates.find((p) => p.owner.scope === 'global');
+    return Promise.resolve(found ? party(found) : null);
+  }
+
+  broadcastRecipients(orgId: string | null): Promise<MessageParty[]> {
+    const all = [...this.participants.values()];
+    return Promise.resolve((orgId === null ? all : all.filter((p) => p.owner.orgId === orgId)).map(party));
+  }
 }
+
+const party = (p: EventParticipant): MessageParty => ({
+  ...p,
+  state: 'active',
+  grants: ['messages:send', 'messages:receive'],
+  category: null,
+});
 
 /** Overrides the installation module's INSTALLATION_DIRECTORY binding with `directory` (useTestApp `overrides`). */
 export function directoryOverride(directory: TestDirectory) {

@@ -8,7 +8,9 @@ import { InstallationRepository } from './persistence/installation.repository.js
 
 const SUBSCRIBES: Record<string, string[]> = { 'acme.sink': ['orders.*', 'plugin.installed'], 'acme.quiet': [] };
 const pkg = (key: string) =>
-  ({ manifest: { events: { subscribes: (SUBSCRIBES[key] ?? []).map((type) => ({ type })) } } }) as RunnablePackage;
+  ({
+    manifest: { category: 'tools', events: { subscribes: (SUBSCRIBES[key] ?? []).map((type) => ({ type })) } },
+  }) as RunnablePackage;
 
 let repo: ReturnType<typeof strictMock<InstallationRepository>>;
 let runtime: ReturnType<typeof strictMock<InstallationRuntime>>;
@@ -71,5 +73,55 @@ describe('InstallationDirectoryAdapter', () => {
   it('has no target for a sender that is not installed (any more)', async () => {
     repo.find.mockResolvedValue(null);
     expect(await adapter.messageTarget('gone', 'acme.echo')).toBeNull();
+  });
+
+  it('serves a user with the most specific installation, off when a broader one is disabled, killed when killed', async () => {
+    memberships.rolesOf.mockResolvedValue(new Map([['o1', 'member']]));
+    const own = inst({ id: 'own', pluginKey: 'acme.echo', status: 'active', grants: ['messages:receive'] });
+    const orgOff = inst({
+      id: 'org',
+      pluginKey: 'acme.echo',
+      status: 'disabled',
+      target: { scope: 'org', orgId: 'o1' },
+    });
+    const globalKilled = inst({ id: 'g', pluginKey: 'acme.echo', status: 'killed', target: { scope: 'global' } });
+    repo.listInTargets.mockResolvedValueOnce([own]);
+    expect(await adapter.servingUser('u1', 'acme.echo')).toMatchObject({
+      installationId: 'own',
+      state: 'active',
+      grants: ['messages:receive'],
+      category: 'tools',
+    });
+    repo.listInTargets.mockResolvedValueOnce([own, orgOff]);
+    expect((await adapter.servingUser('u1', 'acme.echo'))?.state).toBe('inactive');
+    repo.listInTargets.mockResolvedValueOnce([own, orgOff, globalKilled]);
+    expect((await adapter.servingUser('u1', 'acme.echo'))?.state).toBe('killed');
+    repo.listInTargets.mockResolvedValueOnce([]);
+    expect(await adapter.servingUser('u1', 'acme.echo')).toBeNull();
+  });
+
+  it('offers a broadcast the active installations, of one organisation when asked, marking those switched off above', async () => {
+    memberships.rolesOf.mockResolvedValueOnce(new Map([['o1', 'member']])).mockResolvedValueOnce(new Map());
+    repo.listEnabled.mockResolvedValue([
+      inst({ id: 'u1-echo', pluginKey: 'acme.echo', status: 'active', target: { scope: 'user', userId: 'u1' } }),
+      inst({ id: 'u2-echo', pluginKey: 'acme.echo', status: 'active', target: { scope: 'user', userId: 'u2' } }),
+      inst({ id: 'u2-kill', pluginKey: 'acme.kill', status: 'active', target: { scope: 'user', userId: 'u2' } }),
+      inst({ id: 'o1-other', pluginKey: 'acme.other', status: 'active', target: { scope: 'org', orgId: 'o1' } }),
+      inst({ id: 'failed', pluginKey: 'acme.other', status: 'failed', target: { scope: 'user', userId: 'u2' } }),
+    ]);
+    repo.listInTargets.mockResolvedValue([
+      inst({ id: 'o1-echo', pluginKey: 'acme.echo', status: 'disabled', target: { scope: 'org', orgId: 'o1' } }),
+      inst({ id: 'g-kill', pluginKey: 'acme.kill', status: 'killed', target: { scope: 'global' } }),
+    ]);
+    const all = await adapter.broadcastRecipients(null);
+    expect(all.map((r) => [r.installationId, r.state])).toEqual([
+      ['u1-echo', 'inactive'],
+      ['u2-echo', 'active'],
+      ['u2-kill', 'killed'],
+      ['o1-other', 'active'],
+    ]);
+    expect(repo.listInTargets).toHaveBeenCalledWith([{ scope: 'global' }, { scope: 'org', orgId: 'o1' }]);
+    const org = await adapter.broadcastRecipients('o1');
+    expect(org.map((r) => r.installationId)).toEqual(['o1-other']);
   });
 });

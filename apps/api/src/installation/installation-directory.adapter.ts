@@ -1,11 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { MEMBERSHIP_LOOKUP, type MembershipLookup } from '../auth/auth.ports.js';
-import type { EventParticipant, InstallationDirectory } from '../messaging/messaging.ports.js';
-import { effectiveSet } from './effective-set.js';
-import type { Installation, InstallationTarget } from './installation.entity.js';
+import type { EventParticipant, InstallationDirectory, MessageParty } from '../messaging/messaging.ports.js';
+import { type EffectiveEntry, effectiveSet } from './effective-set.js';
+import type { Installation, InstallationStatus, InstallationTarget } from './installation.entity.js';
 import { InstallationRuntime } from './installation-runtime.js';
 import { InstallationRepository } from './persistence/installation.repository.js';
-import { effectiveTargets, eventTarget } from './targets.js';
+import { effectiveTargets, eventTarget, SCOPE_RANK, targetKey } from './targets.js';
+
+const OFF: ReadonlySet<InstallationStatus> = new Set(['disabled', 'killed']);
 
 /**
  * The installation module's implementation of messaging's INSTALLATION_DIRECTORY, over the stored installations:
@@ -14,7 +16,10 @@ import { effectiveTargets, eventTarget } from './targets.js';
  *   something (the manifest comes from the registry's stored package, cached per key@version);
  * - `messageTarget`: the installation of a plugin that serves the sender's target, chosen as the effective set
  *   does: a user's own, else one of their organisations', else the global one; an organisation's own, else the
- *   global one; the global one only for a global sender.
+ *   global one; the global one only for a global sender;
+ * - `servingUser`: the installation of a plugin in a user's effective set, with whether it is on for them;
+ * - `broadcastRecipients`: the active installations of an organisation or of every target, each marked
+ *   inactive (or killed) when an organisation's or the instance's installation of the same plugin is switched off.
  */
 @Injectable()
 export class InstallationDirectoryAdapter implements InstallationDirectory {
@@ -44,6 +49,69 @@ export class InstallationDirectoryAdapter implements InstallationDirectory {
     return entry ? this.participant(entry.installation) : null;
   }
 
+  async servingUser(userId: string, pluginKey: string): Promise<MessageParty | null> {
+    const targets = effectiveTargets(userId, (await this.memberships.rolesOf(userId)).keys());
+    const installations = await this.installations.listInTargets(targets, pluginKey);
+    const [entry] = effectiveSet(installations);
+    return entry ? this.party(entry.installation, stateOf(entry, installations)) : null;
+  }
+
+  async broadcastRecipients(orgId: string | null): Promise<MessageParty[]> {
+    const active = (await this.installations.listEnabled()).filter(
+      (i) => i.status === 'active' && (orgId === null || (i.target.scope === 'org' && i.target.orgId === orgId)),
+    );
+    const off = await this.switchedOff(active);
+    return Promise.all(
+      active.map((i) => this.party(i, off.get(i.id) === 'killed' ? 'killed' : off.has(i.id) ? 'inactive' : 'active')),
+    );
+  }
+
+  /**
+   * The installations among `candidates` that a broader installation of the same plugin switches off (an
+   * organisation of the user's, or the instance's, disabled or killed), with that installation's status.
+   */
+  private async switchedOff(candidates: readonly Installation[]): Promise<Map<string, InstallationStatus>> {
+    const orgsOfUser = new Map<string, string[]>();
+    for (const i of candidates) {
+      if (i.target.scope === 'user' && !orgsOfUser.has(i.target.userId)) {
+        orgsOfUser.set(i.target.userId, [...(await this.memberships.rolesOf(i.target.userId)).keys()]);
+      }
+    }
+    const orgs = new Set([...orgsOfUser.values()].flat());
+    const broader = (
+      await this.installations.listInTargets([
+        { scope: 'global' },
+        ...[...orgs].map((id): InstallationTarget => ({ scope: 'org', orgId: id })),
+      ])
+    ).filter((i) => OFF.has(i.status));
+    const offAt = new Map(broader.map((i) => [`${targetKey(i.target)}|${i.pluginKey}`, i.status]));
+    const found = new Map<string, InstallationStatus>();
+    for (const i of candidates) {
+      const above: InstallationTarget[] =
+        i.target.scope === 'user'
+          ? [
+              ...(orgsOfUser.get(i.target.userId) ?? []).map((id) => ({ scope: 'org' as const, orgId: id })),
+              { scope: 'global' },
+            ]
+          : i.target.scope === 'org'
+            ? [{ scope: 'global' }]
+            : [];
+      const statuses = above.map((t) => offAt.get(`${targetKey(t)}|${i.pluginKey}`)).filter((s) => s !== undefined);
+      if (statuses.length) found.set(i.id, statuses.includes('killed') ? 'killed' : statuses[0]);
+    }
+    return found;
+  }
+
+  private async party(installation: Installation, state: MessageParty['state']): Promise<MessageParty> {
+    const pkg = await this.runtime.package(installation.pluginKey, installation.installedVersion);
+    return {
+      ...(await this.participant(installation)),
+      state,
+      grants: installation.grants.map((g) => (typeof g === 'string' ? g : g.capability)),
+      category: pkg?.manifest.category ?? null,
+    };
+  }
+
   private async targetsOf(target: InstallationTarget): Promise<InstallationTarget[]> {
     switch (target.scope) {
       case 'user':
@@ -64,4 +132,12 @@ export class InstallationDirectoryAdapter implements InstallationDirectory {
       subscribes: (pkg?.manifest.events?.subscribes ?? []).map((s) => s.type),
     };
   }
+}
+
+/** Whether the installation serving an effective-set entry is on, killed (itself or a broader one) or off. */
+function stateOf(entry: EffectiveEntry, all: readonly Installation[]): MessageParty['state'] {
+  const rank = SCOPE_RANK[entry.installation.target.scope];
+  const killedAbove = all.some((i) => i.status === 'killed' && SCOPE_RANK[i.target.scope] > rank);
+  if (entry.installation.status === 'killed' || killedAbove) return 'killed';
+  return entry.active ? 'active' : 'inactive';
 }

@@ -9,6 +9,20 @@ export interface EventParticipant {
   subscribes: string[];
 }
 
+/** An installation as a message from the API sees it: the sender or the target of POST …/message/, a broadcast's recipient. */
+export interface MessageParty extends EventParticipant {
+  /**
+   * `active`: it runs and nothing broader switches it off; `killed`: it, or a broader installation of the same
+   * plugin, is under the kill switch; `inactive`: anything else (disabled, failed, installing, or an organisation's
+   * or the instance's installation of the plugin is disabled).
+   */
+  state: 'active' | 'inactive' | 'killed';
+  /** The capabilities granted to it (`messages:send`, `messages:receive`, …). */
+  grants: string[];
+  /** Its manifest's `category`, or null. */
+  category: string | null;
+}
+
 /**
  * INSTALLATION_DIRECTORY: which installations exist for the event pipeline, and the port the installation module's
  * data binds. The pipeline asks it who an emitting installation belongs to (which decides who may read its
@@ -31,4 +45,8 @@ export interface InstallationDirectory {
    * effective scope (its owner's own, their organisations', the global one), or null when there is none.
    */
   messageTarget(fromInstallationId: string, pluginKey: string): Promise<EventParticipant | null>;
+  /** The installation of `pluginKey` that serves `userId` (their own, else an organisation's, else the global one). */
+  servingUser(userId: string, pluginKey: string): Promise<MessageParty | null>;
+  /** A broadcast's candidates: the `active` installations of the organisation `orgId`, or of every target when null. */
+  broadcastRecipients(orgId: string | null): Promise<MessageParty[]>;
 }
