@@ -23,3 +23,95 @@ export class InvalidLastEventIdError extends namedError(
 }
 
 export const deadLetterNotFound = () => notFound('Dead letter');
+
+// ---- messages and broadcast ------------------------------------------------------------------------------------
+
+export class SenderInactiveError extends namedError(
+  'CONFLICT',
+  'sender_inactive',
+  'the sending installation is not active for you (disabled, failed, or switched off by your organisation or the instance)',
+) {
+  constructor(key: string) {
+    super(`${key} is not active, so it cannot send messages.`, { key });
+  }
+}
+
+export class TargetInactiveError extends namedError(
+  'CONFLICT',
+  'target_inactive',
+  'the target installation is not active for you (disabled, failed, or switched off by your organisation or the instance)',
+) {
+  constructor(key: string) {
+    super(`${key} is not active, so it cannot receive messages.`, { key });
+  }
+}
+
+export class TargetNotRunningError extends namedError(
+  'CONFLICT',
+  'not_running',
+  'the target installation is active but no node runs it right now (starting, or its node went away)',
+) {
+  constructor(key: string) {
+    super(`${key} is not running on any node right now; try again shortly.`, { key });
+  }
+}
+
+export class SendNotGrantedError extends namedError(
+  'PLUGIN_PERMISSION_DENIED',
+  'messages_send_not_granted',
+  'the sending installation was not granted `messages:send`',
+) {
+  constructor(key: string) {
+    super(`${key} was not granted messages:send.`, { key, capability: 'messages:send' });
+  }
+}
+
+export class ReceiveNotGrantedError extends namedError(
+  'PLUGIN_PERMISSION_DENIED',
+  'messages_receive_not_granted',
+  'the target installation was not granted `messages:receive`',
+) {
+  constructor(key: string) {
+    super(`${key} was not granted messages:receive.`, { key, capability: 'messages:receive' });
+  }
+}
+
+export class MessageTimeoutError extends namedError(
+  'PLUGIN_COMMUNICATION_TIMEOUT',
+  'timeout',
+  'the target did not answer within `timeout_seconds` (or its own time limit)',
+) {
+  constructor(key: string, timeoutMs: number) {
+    super(`${key} did not answer within ${timeoutMs} ms.`, { key, timeout_ms: timeoutMs });
+  }
+}
+
+export class BusUnavailableError extends namedError(
+  'PLUGIN_COMMUNICATION_TIMEOUT',
+  'bus_unavailable',
+  'the message bus is disconnected from its server, or closing',
+) {
+  constructor(key: string) {
+    super(`The message to ${key} could not be sent: the message bus is unavailable.`, { key });
+  }
+}
+
+export class BroadcastScopeError extends namedError(
+  'FORBIDDEN',
+  'not_broadcaster',
+  'only platform admins broadcast to every installation, and organisation admins to their organisation’s',
+) {
+  constructor() {
+    super('You may not broadcast to these installations.');
+  }
+}
+
+export class TargetNotFoundError extends namedError(
+  'PLUGIN_NOT_FOUND',
+  'target_not_installed',
+  'the target plugin is not in your effective set (not installed for you, your organisations or the instance)',
+) {
+  constructor(key: string) {
+    super(`${key} is not installed for you.`, { key });
+  }
+}

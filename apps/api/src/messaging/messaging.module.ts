@@ -10,15 +10,18 @@ import { EventsController } from './events.controller.js';
 import { EventsService } from './events.service.js';
 import { InstallationHosting } from './installation-hosting.js';
 import { MESSAGE_BUS, MessageBusShutdown, messageBusProvider } from './message-bus.provider.js';
+import { MessagesController } from './messages.controller.js';
+import { MessagesService } from './messages.service.js';
 import { MessagingPersistenceModule } from './persistence/messaging-persistence.module.js';
 
 /**
  * Messaging: the node's MessageBus (bus/, in-process unless NATS_URL), the event store and its stream, system
- * events forwarded from the EventBus, and at-least-once delivery to subscribing plugins with dead letters.
+ * events forwarded from the EventBus, at-least-once delivery to subscribing plugins with dead letters, and
+ * plugin-to-plugin messages and broadcast through the API.
  */
 @Module({
   imports: [MessagingPersistenceModule, AccessModule, RuntimeModule],
-  controllers: [EventsController],
+  controllers: [EventsController, MessagesController],
   providers: [
     messageBusProvider,
     MessageBusShutdown,
@@ -28,6 +31,7 @@ import { MessagingPersistenceModule } from './persistence/messaging-persistence.
     DeadLettersService,
     InstallationHosting,
     BusMessageRouter,
+    MessagesService,
     // Found by the runtime's bridge when a plugin first sends or emits (runtime-bridge.ts).
     { provide: MESSAGE_ROUTER, useExisting: BusMessageRouter },
   ],
