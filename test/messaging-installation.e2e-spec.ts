@@ -2,7 +2,7 @@ import type { AuthUser } from '@app/common';
 import { PluginRuntime } from '@app/runtime';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ModerationService } from '../apps/api/src/registry/moderation.service.js';
-import { type TestApp, useTestApp } from './support/app.js';
+import { ADMIN, type TestApp, useTestApp } from './support/app.js';
 
 type Client = ReturnType<TestApp['client']>;
 type Json = Record<string, unknown>;
@@ -110,5 +110,34 @@ describe('events between plugins installed through the API', () => {
     const listed = await alice.client.GET('/api/events/', { params: { query: { type: 'orders.created' } } });
     expect(listed.response.status).toBe(200);
     expect(listed.data!.results.map((e) => e.id)).toEqual([seen.id]);
+  });
+
+  it("stops delivering to a user's own installation once their organisation disables the plugin", async () => {
+    const owner = await t.createUser({ email: 'owner@acme.test' });
+    expect(
+      (await owner.client.POST('/api/orgs/', { body: { slug: 'acme-corp', name: 'Acme Corp' } })).response.status,
+    ).toBe(201);
+    const added = await owner.client.POST('/api/orgs/{org}/members/', {
+      params: { path: { org: 'acme-corp' } },
+      body: { user: alice.id },
+    });
+    expect(added.response.status).toBe(201);
+    const org = { path: { plugin: 'acme.sink' }, query: { org: 'acme-corp' } };
+    const enabled = await owner.client.POST('/api/org/plugins/{plugin}/enable/', { params: org, body: {} as never });
+    expect(enabled.response.status, JSON.stringify(enabled.error)).toBe(201);
+    const disabled = await owner.client.DELETE('/api/org/plugins/{plugin}/disable/', { params: org });
+    expect(disabled.response.status, JSON.stringify(disabled.error)).toBe(200);
+    // The instance's own sink receives every event: once it has this one, every delivery of it was queued.
+    const admin = t.client({ accessToken: await t.login(ADMIN.email, ADMIN.password) });
+    const global = await admin.POST('/api/plugins/{plugin}/install/', {
+      params: { path: { plugin: 'acme.sink' }, query: { scope: 'global' } },
+      body: {} as never,
+    });
+    expect(global.response.status, JSON.stringify(global.error)).toBe(201);
+    const globalSink = global.data!.installation!.id;
+
+    expect(await runtime.message(emitter, { type: 'emit', data: 2 })).toBe(true);
+    await eventually(async () => (await seenBy(globalSink)).some((e) => (e.data as Json).n === 2));
+    expect((await seenBy(aliceSink)).map((e) => (e.data as Json).n)).toEqual([1]);
   });
 });

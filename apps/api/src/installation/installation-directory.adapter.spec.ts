@@ -1,8 +1,9 @@
 import { installationFixture as inst } from '@test/support/fixtures.js';
 import { strictMock } from '@test/support/strict-mock.js';
+import { Clock } from '@app/common';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { MembershipLookup } from '../auth/auth.ports.js';
-import { InstallationDirectoryAdapter } from './installation-directory.adapter.js';
+import { InstallationDirectoryAdapter, SUBSCRIBERS_TTL_MS } from './installation-directory.adapter.js';
 import { InstallationRuntime, type RunnablePackage } from './installation-runtime.js';
 import { InstallationRepository } from './persistence/installation.repository.js';
 
@@ -16,13 +17,23 @@ let repo: ReturnType<typeof strictMock<InstallationRepository>>;
 let runtime: ReturnType<typeof strictMock<InstallationRuntime>>;
 let memberships: { rolesOf: ReturnType<typeof vi.fn> };
 let adapter: InstallationDirectoryAdapter;
+let clock: FixedClock;
+
+/** A clock that moves only when told. */
+class FixedClock extends Clock {
+  ms = Date.UTC(2026, 11, 1);
+  now(): Date {
+    return new Date(this.ms);
+  }
+}
 
 beforeEach(() => {
   repo = strictMock(InstallationRepository);
   runtime = strictMock(InstallationRuntime);
   memberships = { rolesOf: vi.fn() };
   runtime.package.mockImplementation((key: string) => Promise.resolve(pkg(key)));
-  adapter = new InstallationDirectoryAdapter(repo, runtime, memberships as unknown as MembershipLookup);
+  clock = new FixedClock();
+  adapter = new InstallationDirectoryAdapter(repo, runtime, memberships as unknown as MembershipLookup, clock);
 });
 
 describe('InstallationDirectoryAdapter', () => {
@@ -39,6 +50,8 @@ describe('InstallationDirectoryAdapter', () => {
   });
 
   it('lists as subscribers only active installations granted events:subscribe that subscribe to something', async () => {
+    memberships.rolesOf.mockResolvedValue(new Map());
+    repo.listInTargets.mockResolvedValue([]);
     const user = { scope: 'user' as const, userId: 'u1' };
     repo.listEnabled.mockResolvedValue([
       inst({ id: 'a', pluginKey: 'acme.sink', status: 'active', grants: ['events:subscribe'], target: user }),
@@ -123,5 +136,56 @@ describe('InstallationDirectoryAdapter', () => {
     expect(repo.listInTargets).toHaveBeenCalledWith([{ scope: 'global' }, { scope: 'org', orgId: 'o1' }]);
     const org = await adapter.broadcastRecipients('o1');
     expect(org.map((r) => r.installationId)).toEqual(['o1-other']);
+  });
+
+  it('leaves out subscribers that an organisation or the instance switches off for the same plugin', async () => {
+    memberships.rolesOf.mockResolvedValue(new Map([['o1', 'member']]));
+    const user = { scope: 'user' as const, userId: 'u1' };
+    repo.listEnabled.mockResolvedValue([
+      inst({ id: 'own', pluginKey: 'acme.sink', status: 'active', grants: ['events:subscribe'], target: user }),
+      inst({
+        id: 'org',
+        pluginKey: 'acme.sink',
+        status: 'active',
+        grants: ['events:subscribe'],
+        target: { scope: 'org', orgId: 'o2' },
+      }),
+    ]);
+    repo.listInTargets.mockResolvedValue([
+      inst({ id: 'o1-off', pluginKey: 'acme.sink', status: 'disabled', target: { scope: 'org', orgId: 'o1' } }),
+    ]);
+    expect((await adapter.subscribers()).map((s) => s.installationId)).toEqual(['org']);
+  });
+
+  it('reads the subscribers once until an installation changes or the time to live passes', async () => {
+    const user = { scope: 'user' as const, userId: 'u1' };
+    memberships.rolesOf.mockResolvedValue(new Map());
+    repo.listInTargets.mockResolvedValue([]);
+    repo.listEnabled.mockResolvedValue([
+      inst({ id: 'a', pluginKey: 'acme.sink', status: 'active', grants: ['events:subscribe'], target: user }),
+    ]);
+    await adapter.subscribers();
+    await adapter.subscribers();
+    expect(repo.listEnabled).toHaveBeenCalledTimes(1);
+    adapter.forgetSubscribers();
+    await adapter.subscribers();
+    expect(repo.listEnabled).toHaveBeenCalledTimes(2);
+    clock.ms += SUBSCRIBERS_TTL_MS;
+    await adapter.subscribers();
+    expect(repo.listEnabled).toHaveBeenCalledTimes(3);
+    repo.listEnabled.mockRejectedValueOnce(new Error('database down'));
+    adapter.forgetSubscribers();
+    await expect(adapter.subscribers()).rejects.toThrow('database down');
+    expect((await adapter.subscribers()).map((s) => s.installationId)).toEqual(['a']);
+  });
+
+  it("sends no message to a user's own installation that their organisation's disable switches off", async () => {
+    repo.find.mockResolvedValue(inst({ id: 'from', target: { scope: 'user', userId: 'u1' } }));
+    memberships.rolesOf.mockResolvedValue(new Map([['o1', 'member']]));
+    repo.listInTargets.mockResolvedValue([
+      inst({ id: 'own', pluginKey: 'acme.echo', status: 'active', target: { scope: 'user', userId: 'u1' } }),
+      inst({ id: 'off', pluginKey: 'acme.echo', status: 'disabled', target: { scope: 'org', orgId: 'o1' } }),
+    ]);
+    expect(await adapter.messageTarget('from', 'acme.echo')).toBeNull();
   });
 });

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { Clock, OnPlughubEvent } from '@app/common';
 import { MEMBERSHIP_LOOKUP, type MembershipLookup } from '../auth/auth.ports.js';
 import type { EventParticipant, InstallationDirectory, MessageParty } from '../messaging/messaging.ports.js';
 import { type EffectiveEntry, effectiveSet } from './effective-set.js';
@@ -10,13 +11,21 @@ import { effectiveTargets, eventTarget, SCOPE_RANK, targetKey } from './targets.
 const OFF: ReadonlySet<InstallationStatus> = new Set(['disabled', 'killed']);
 
 /**
+ * How long the subscriber list is reused at most. Changes on this node clear it at once (installation.changed,
+ * plugin.updated, runtime.state); this bounds what another node's changes and membership changes take to count.
+ */
+export const SUBSCRIBERS_TTL_MS = 5000;
+
+/**
  * The installation module's implementation of messaging's INSTALLATION_DIRECTORY, over the stored installations:
  * - `describe`: an installation's owner (its target) and its manifest's `events.subscribes`;
  * - `subscribers`: the active installations granted `events:subscribe` whose installed version subscribes to
- *   something (the manifest comes from the registry's stored package, cached per key@version);
+ *   something (the manifest comes from the registry's stored package, cached per key@version), except those an
+ *   organisation's or the instance's disable (or kill) of the same plugin switches off; asked on every event, so
+ *   the list is kept until an installation changes (or SUBSCRIBERS_TTL_MS);
  * - `messageTarget`: the installation of a plugin that serves the sender's target, chosen as the effective set
  *   does: a user's own, else one of their organisations', else the global one; an organisation's own, else the
- *   global one; the global one only for a global sender;
+ *   global one; the global one only for a global sender; none when a broader disable switches it off;
  * - `servingUser`: the installation of a plugin in a user's effective set, with whether it is on for them;
  * - `broadcastRecipients`: the active installations of an organisation or of every target, each marked
  *   inactive (or killed) when an organisation's or the instance's installation of the same plugin is switched off.
@@ -27,18 +36,43 @@ export class InstallationDirectoryAdapter implements InstallationDirectory {
     private readonly installations: InstallationRepository,
     private readonly runtime: InstallationRuntime,
     @Inject(MEMBERSHIP_LOOKUP) private readonly memberships: MembershipLookup,
+    @Inject(Clock) private readonly clock: Clock,
   ) {}
+
+  private cached: { until: number; subscribers: Promise<EventParticipant[]> } | null = null;
 
   async describe(installationId: string): Promise<EventParticipant | null> {
     const installation = await this.installations.find(installationId);
     return installation ? this.participant(installation) : null;
   }
 
-  async subscribers(): Promise<EventParticipant[]> {
+  subscribers(): Promise<EventParticipant[]> {
+    const now = this.clock.nowMs();
+    if (this.cached && this.cached.until > now) return this.cached.subscribers;
+    const subscribers = this.loadSubscribers();
+    const entry = { until: now + SUBSCRIBERS_TTL_MS, subscribers };
+    this.cached = entry;
+    // A failed read is not kept: the next event reads again.
+    subscribers.catch(() => {
+      if (this.cached === entry) this.cached = null;
+    });
+    return subscribers;
+  }
+
+  /** Forgets the subscriber list: an installation changed status, version or grants (a restart) on this node. */
+  @OnPlughubEvent('installation.changed')
+  @OnPlughubEvent('plugin.updated')
+  @OnPlughubEvent('runtime.state')
+  forgetSubscribers(): void {
+    this.cached = null;
+  }
+
+  private async loadSubscribers(): Promise<EventParticipant[]> {
     const listening = (await this.installations.listEnabled()).filter(
       (i) => i.status === 'active' && i.grants.includes('events:subscribe'),
     );
-    const participants = await Promise.all(listening.map((i) => this.participant(i)));
+    const off = await this.switchedOff(listening);
+    const participants = await Promise.all(listening.filter((i) => !off.has(i.id)).map((i) => this.participant(i)));
     return participants.filter((p) => p.subscribes.length > 0);
   }
 
@@ -46,7 +80,7 @@ export class InstallationDirectoryAdapter implements InstallationDirectory {
     const from = await this.installations.find(fromInstallationId);
     if (!from) return null;
     const [entry] = effectiveSet(await this.installations.listInTargets(await this.targetsOf(from.target), pluginKey));
-    return entry ? this.participant(entry.installation) : null;
+    return entry && !entry.overriddenBy ? this.participant(entry.installation) : null;
   }
 
   async servingUser(userId: string, pluginKey: string): Promise<MessageParty | null> {
@@ -71,6 +105,7 @@ export class InstallationDirectoryAdapter implements InstallationDirectory {
    * organisation of the user's, or the instance's, disabled or killed), with that installation's status.
    */
   private async switchedOff(candidates: readonly Installation[]): Promise<Map<string, InstallationStatus>> {
+    if (!candidates.some((i) => i.target.scope !== 'global')) return new Map();
     const orgsOfUser = new Map<string, string[]>();
     for (const i of candidates) {
       if (i.target.scope === 'user' && !orgsOfUser.has(i.target.userId)) {
