@@ -64,6 +64,8 @@ export interface MessagingConfig {
   eventRetryBaseMs: number;
   /** Milliseconds between keep-alive comments on an idle event stream. */
   sseKeepAliveMs: number;
+  /** Days an event (and its deliveries, dead letters included) is kept; a TTL index removes it after. */
+  eventRetentionDays: number;
 }
 
 /** Background health checks of plugin installations (health module). */
@@ -277,6 +279,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       eventMaxAttempts: int(env, 'PLUGHUB_EVENT_MAX_ATTEMPTS', 5, 1, 100),
       eventRetryBaseMs: int(env, 'PLUGHUB_EVENT_RETRY_BASE_MS', 1000, 10, 3_600_000),
       sseKeepAliveMs: int(env, 'PLUGHUB_SSE_KEEPALIVE_MS', 15_000, 100, 600_000),
+      eventRetentionDays: int(env, 'PLUGHUB_EVENT_RETENTION_DAYS', 30, 1, 3650),
     },
     metrics: {
       token: metricsToken,

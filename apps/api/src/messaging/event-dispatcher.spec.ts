@@ -16,6 +16,7 @@ const config: MessagingConfig = {
   nodeName: 'test',
   eventMaxAttempts: 3,
   eventRetryBaseMs: 1000,
+  eventRetentionDays: 30,
   sseKeepAliveMs: 15_000,
 };
 

@@ -20,6 +20,7 @@ import { EventRepository } from './persistence/event.repository.js';
 /** The bus channel on which a node tells every node that events were stored (streams and dispatchers wake up). */
 export const EVENTS_CHANNEL = 'events';
 const STREAM_BATCH = 100;
+const DAY_MS = 86_400_000;
 
 /**
  * The event pipeline's front: every event (system or plugin) is stored here, in one order, then queued for each
@@ -59,7 +60,7 @@ export class EventsService implements OnModuleInit, OnModuleDestroy {
   /** Stores `event`, queues it for every subscriber it reaches, and wakes the streams and dispatchers. */
   async publish(event: NewEvent): Promise<StoredEvent> {
     const stored = await this.lanes.run(event.source.installationId ?? 'system', async () => {
-      const saved = await this.events.append(event);
+      const saved = await this.events.append(event, this.config.eventRetentionDays * DAY_MS);
       const recipients = recipientsOf(saved, (await this.directory?.subscribers()) ?? []);
       await this.deliveries.enqueue(
         recipients.map((r) => ({
@@ -70,6 +71,7 @@ export class EventsService implements OnModuleInit, OnModuleDestroy {
           subscriberKey: r.pluginKey,
           lane: saved.source.installationId ?? 'system',
           at: this.clock.now(),
+          expiresAt: new Date(saved.at.getTime() + this.config.eventRetentionDays * DAY_MS),
         })),
       );
       return saved;

@@ -15,6 +15,8 @@ export interface NewDelivery {
   subscriberKey: string;
   lane: string;
   at: Date;
+  /** When the TTL index removes it: its event's expiry. */
+  expiresAt: Date;
 }
 
 /** The event_deliveries collection: the per-subscriber queue and its dead letters. */
@@ -40,6 +42,7 @@ export class EventDeliveryRepository {
       dead_at: null,
       replays: 0,
       created_at: d.at,
+      expires_at: d.expiresAt,
     }));
     try {
       await this.deliveries.insertMany(docs, { ordered: false });

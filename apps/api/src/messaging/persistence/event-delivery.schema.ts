@@ -45,8 +45,13 @@ export class EventDeliveryDoc {
 
   @Prop({ required: true })
   created_at: Date;
+
+  /** When the TTL index removes it: its event's expiry. */
+  @Prop({ type: Date, required: true })
+  expires_at: Date;
 }
 export const EventDeliverySchema = SchemaFactory.createForClass(EventDeliveryDoc);
 // One delivery per event and subscriber: an event fanned out twice reaches a subscriber once.
 EventDeliverySchema.index({ event_id: 1, subscriber_id: 1 }, { unique: true });
+EventDeliverySchema.index({ expires_at: 1 }, { name: 'retention', expireAfterSeconds: 0 });
 EventDeliverySchema.index({ status: 1, sequence: 1 });

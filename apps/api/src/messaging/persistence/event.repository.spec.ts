@@ -7,6 +7,7 @@ import { EventRepository } from './event.repository.js';
 import { EventDoc, EventSchema, EventSequenceDoc, EventSequenceSchema } from './event.schema.js';
 
 const db = useTestDatabase('events');
+const RETAIN = 30 * 86_400_000;
 let events: EventRepository;
 let deliveries: EventDeliveryRepository;
 
@@ -31,12 +32,12 @@ beforeAll(async () => {
   );
   deliveries = new EventDeliveryRepository(await db.model(EventDeliveryDoc.name, EventDeliverySchema));
   const t = (m: number) => new Date(Date.UTC(2026, 11, 1, 10, m));
-  await events.append(event('orders.created', user('u1'), 'acme.orders', t(0)));
-  await events.append(event('orders.paid', user('u1'), 'acme.orders', t(1)));
-  await events.append(event('orders.created', user('u2'), 'acme.orders', t(2)));
-  await events.append(event('plugin.installed', org('o1'), null, t(3)));
-  await events.append(event('plugin.installed', global, null, t(4)));
-  await events.append(event('platform.started', null, null, t(5)));
+  await events.append(event('orders.created', user('u1'), 'acme.orders', t(0)), RETAIN);
+  await events.append(event('orders.paid', user('u1'), 'acme.orders', t(1)), RETAIN);
+  await events.append(event('orders.created', user('u2'), 'acme.orders', t(2)), RETAIN);
+  await events.append(event('plugin.installed', org('o1'), null, t(3)), RETAIN);
+  await events.append(event('plugin.installed', global, null, t(4)), RETAIN);
+  await events.append(event('platform.started', null, null, t(5)), RETAIN);
 });
 
 const all = { all: true } as const;
@@ -46,7 +47,7 @@ describe('EventRepository', () => {
   it('numbers events one after the other, even when appended at once', async () => {
     const before = await events.lastSequence();
     const stored = await Promise.all(
-      Array.from({ length: 10 }, () => events.append(event('load.test', global, null, new Date()))),
+      Array.from({ length: 10 }, () => events.append(event('load.test', global, null, new Date()), RETAIN)),
     );
     expect(stored.map((e) => e.sequence).sort((a, b) => a - b)).toEqual(
       Array.from({ length: 10 }, (_, i) => before + i + 1),
@@ -97,6 +98,7 @@ describe('EventDeliveryRepository', () => {
     subscriberKey: `acme.${subscriberId}`,
     lane: 'src',
     at,
+    expiresAt: new Date(at.getTime() + RETAIN),
   });
 
   it('queues one delivery per event and subscriber, whatever is enqueued twice', async () => {
@@ -128,5 +130,19 @@ describe('EventDeliveryRepository', () => {
     expect(await deliveries.replay(second.id, at)).toBeNull();
     expect(await deliveries.replay('not-an-id', at)).toBeNull();
     expect((await deliveries.deadLetters(page)).count).toBe(0);
+  });
+
+  it('stores when each event and delivery expires, and TTL indexes remove them then', async () => {
+    const at = new Date(Date.UTC(2026, 11, 1, 12));
+    const stored = await events.append(event('retained.one', global, null, at), 2 * 86_400_000);
+    const raw = await db.connection.collection('events').findOne({ event_id: stored.id });
+    expect(raw?.expires_at).toEqual(new Date(Date.UTC(2026, 11, 3, 12)));
+    for (const collection of ['events', 'event_deliveries']) {
+      const indexes = await db.connection.collection(collection).indexes();
+      expect(indexes.find((i) => i.name === 'retention')).toMatchObject({
+        key: { expires_at: 1 },
+        expireAfterSeconds: 0,
+      });
+    }
   });
 });

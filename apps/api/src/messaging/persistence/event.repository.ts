@@ -47,8 +47,8 @@ export class EventRepository {
     @InjectModel(EventSequenceDoc.name) private readonly sequences: Model<EventSequenceDoc>,
   ) {}
 
-  /** Stores an event with a fresh id and the next sequence number. */
-  async append(event: NewEvent): Promise<StoredEvent> {
+  /** Stores an event with a fresh id and the next sequence number, removed by the TTL index after `retentionMs`. */
+  async append(event: NewEvent, retentionMs: number): Promise<StoredEvent> {
     const counter = await this.sequences
       .findOneAndUpdate({ _id: 'events' }, { $inc: { value: 1 } }, { upsert: true, returnDocument: 'after' })
       .lean<EventSequenceDoc>()
@@ -65,6 +65,7 @@ export class EventRepository {
       owner: toOwnerDoc(event.owner),
       data: event.data,
       at: event.at,
+      expires_at: new Date(event.at.getTime() + retentionMs),
     });
     return toEvent(doc.toObject());
   }

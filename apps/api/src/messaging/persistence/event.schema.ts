@@ -52,8 +52,13 @@ export class EventDoc {
 
   @Prop({ required: true })
   at: Date;
+
+  /** When the TTL index removes it (`at` plus the retention, PLUGHUB_EVENT_RETENTION_DAYS). */
+  @Prop({ type: Date, required: true })
+  expires_at: Date;
 }
 export const EventSchema = SchemaFactory.createForClass(EventDoc);
+EventSchema.index({ expires_at: 1 }, { name: 'retention', expireAfterSeconds: 0 });
 EventSchema.index({ type: 1, sequence: -1 });
 EventSchema.index({ 'source.plugin_key': 1, sequence: -1 });
 
