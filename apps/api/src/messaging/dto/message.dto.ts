@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { BodyInt, ORG_SLUG_PATTERN } from '@app/common';
+import { BodyExamples, BodyInt, ORG_SLUG_PATTERN } from '@app/common';
 import { PLUGIN_KEY_PATTERN } from '@app/plugin-sdk';
 import {
   ArrayMaxSize,
@@ -19,6 +19,17 @@ const CATEGORY_PATTERN = '^[a-z0-9][a-z0-9-]*$';
 export const MESSAGE_TIMEOUT = { min: 1, max: 60, default: 10 } as const;
 
 /** POST /api/plugins/{plugin}/message/. */
+@BodyExamples({
+  request: {
+    summary: 'Ask another plugin for data',
+    value: {
+      target_plugin: 'acme.analytics',
+      message_type: 'data_request',
+      data: { query: 'user_activity' },
+      timeout_seconds: 10,
+    },
+  },
+})
 export class SendMessageDto {
   /** The plugin to deliver to: its installation in your effective set (yours, your organisations', the global one). */
   @ApiProperty({ pattern: PLUGIN_KEY_PATTERN, maxLength: 100, example: 'acme.analytics' })
@@ -90,6 +101,17 @@ export class MessageResultDto {
 }
 
 /** POST /api/plugins/broadcast/. */
+@BodyExamples({
+  announcement: {
+    summary: 'Tell monitoring plugins about maintenance',
+    value: {
+      message_type: 'system_announcement',
+      data: { announcement: 'Maintenance at 22:00' },
+      target_categories: ['monitoring'],
+      timeout_seconds: 5,
+    },
+  },
+})
 export class BroadcastDto {
   /** What each onMessage receives as `message.type`. */
   @ApiProperty({ pattern: MESSAGE_TYPE_PATTERN, maxLength: 100, example: 'system_announcement' })
