@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { PaginationQueryDto, QueryBoolean } from '@app/common';
+import { BodyExamples, PaginationQueryDto, QueryBoolean } from '@app/common';
 import {
   ArrayMaxSize,
   ArrayUnique,
@@ -183,6 +183,16 @@ export class AdminPluginResponseDto {
 }
 
 /** A reviewer's decision on a pending version. */
+@BodyExamples({
+  approve: {
+    summary: 'Approve a pending version',
+    value: { version: '1.0.0', decision: 'approve', notes: 'Looks good.' },
+  },
+  reject: {
+    summary: 'Reject it, saying why',
+    value: { version: '1.0.0', decision: 'reject', notes: 'The manifest asks for network access it never uses.' },
+  },
+})
 export class ReviewPluginDto {
   /** The version to review; it must be pending. */
   @ApiProperty({ pattern: SEMVER, maxLength: 64, example: '1.0.0' })
@@ -205,6 +215,9 @@ export class ReviewPluginDto {
 }
 
 /** The trust badge. */
+@BodyExamples({
+  verify: { summary: 'Give the trust badge', value: { verified: true, notes: 'Code reviewed by the platform team.' } },
+})
 export class VerifyPluginDto {
   /** Verified (true) or not (false). */
   @ApiProperty()
@@ -220,6 +233,10 @@ export class VerifyPluginDto {
 }
 
 /** Pulling the kill switch. */
+@BodyExamples({
+  every: { summary: 'Stop every version', value: { reason: 'Leaks credentials to a third party.' } },
+  some: { summary: 'Stop one version', value: { reason: 'Leaks credentials to a third party.', versions: ['1.0.0'] } },
+})
 export class KillPluginDto {
   /** Why; shown to everyone who is refused. */
   @ApiProperty({ minLength: 1, maxLength: 1000, example: 'Leaks credentials to a third party.' })
@@ -241,6 +258,7 @@ export class KillPluginDto {
 }
 
 /** Lifting the kill switch. */
+@BodyExamples({ revive: { summary: 'Lift the kill switch', value: { reason: 'The leaking version was yanked.' } } })
 export class RevivePluginDto {
   /** Why. */
   @ApiProperty({ minLength: 1, maxLength: 1000, example: 'The leaking version was yanked.' })

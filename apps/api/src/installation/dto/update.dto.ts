@@ -1,4 +1,5 @@
 import { ApiExtraModels, ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { BodyExamples } from '@app/common';
 import { SECRET_MASK } from '@app/plugin-sdk';
 import { IsBoolean, IsObject, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
 import {
@@ -15,6 +16,10 @@ export const UPDATE_STATUSES = ['completed', 'rolled_back'] as const;
 export type UpdateStatus = (typeof UPDATE_STATUSES)[number];
 
 /** POST …/update/ (Nexus): moves an installed plugin to another version. */
+@BodyExamples({
+  latest: { summary: 'Update to the latest version, keeping a backup', value: { backup_current: true } },
+  range: { summary: 'Update within a range', value: { version: '^1.2.0', restart_plugin: true } },
+})
 export class UpdatePluginDto {
   /** A dist-tag (`latest`, `next`), an exact version or a semver range; default `latest`. */
   @ApiPropertyOptional({ example: '^1.2.0', maxLength: 100 })
@@ -56,6 +61,10 @@ export class UpdatePluginDto {
 }
 
 /** POST …/rollback/: back to a backup an update kept. */
+@BodyExamples({
+  newest: { summary: 'Roll back to the newest backup', value: {} },
+  backup: { summary: 'Roll back to one backup', value: { backup_id: '6650f2a3c1d4e5f6a7b8c9d1' } },
+})
 export class RollbackPluginDto {
   /** The backup (GET …/backups/); default the newest one. */
   @ApiPropertyOptional({ pattern: '^[0-9a-f]{24}$', example: '6650f2a3c1d4e5f6a7b8c9d1' })
