@@ -4,7 +4,6 @@ export default async () => {
   const t = {
     ['../../../../libs/common/src/errors/error-response.dto.js']:
       await import('../../../../libs/common/src/errors/error-response.dto.js'),
-    ['../admin/dto/audit-entry.dto.js']: await import('../admin/dto/audit-entry.dto.js'),
     ['../registry/dto/plugin-version.dto.js']: await import('../registry/dto/plugin-version.dto.js'),
     ['../registry/dto/plugin-response.dto.js']: await import('../registry/dto/plugin-response.dto.js'),
     ['../registry/dto/publish-plugin.dto.js']: await import('../registry/dto/publish-plugin.dto.js'),
@@ -12,19 +11,23 @@ export default async () => {
       await import('../installation/dto/installation-response.dto.js'),
     ['../installation/dto/install-result.dto.js']: await import('../installation/dto/install-result.dto.js'),
     ['../installation/dto/registry-status.dto.js']: await import('../installation/dto/registry-status.dto.js'),
+    ['../admin/dto/admin-plugin.dto.js']: await import('../admin/dto/admin-plugin.dto.js'),
+    ['../admin/dto/audit-entry.dto.js']: await import('../admin/dto/audit-entry.dto.js'),
     ['../messaging/dto/event.dto.js']: await import('../messaging/dto/event.dto.js'),
+    ['../messaging/dto/message.dto.js']: await import('../messaging/dto/message.dto.js'),
     ['../health/dto/health.dto.js']: await import('../health/dto/health.dto.js'),
     ['../health/dto/plugin-health.dto.js']: await import('../health/dto/plugin-health.dto.js'),
     ['../meta/dto/version.dto.js']: await import('../meta/dto/version.dto.js'),
     ['../metrics/dto/metrics-summary.dto.js']: await import('../metrics/dto/metrics-summary.dto.js'),
     ['../metrics/dto/plugin-metrics.dto.js']: await import('../metrics/dto/plugin-metrics.dto.js'),
     ['../users/dto/user-response.dto.js']: await import('../users/dto/user-response.dto.js'),
-    ['../auth/dto/token-response.dto.js']: await import('../auth/dto/token-response.dto.js'),
-    ['../auth/dto/api-token.dto.js']: await import('../auth/dto/api-token.dto.js'),
     ['../orgs/dto/org.dto.js']: await import('../orgs/dto/org.dto.js'),
     ['../orgs/dto/member.dto.js']: await import('../orgs/dto/member.dto.js'),
     ['../registry/dto/plugin-review.dto.js']: await import('../registry/dto/plugin-review.dto.js'),
     ['../installation/dto/uninstall.dto.js']: await import('../installation/dto/uninstall.dto.js'),
+    ['../installation/dto/update.dto.js']: await import('../installation/dto/update.dto.js'),
+    ['../auth/dto/token-response.dto.js']: await import('../auth/dto/token-response.dto.js'),
+    ['../auth/dto/api-token.dto.js']: await import('../auth/dto/api-token.dto.js'),
     ['../configuration/dto/configuration.dto.js']: await import('../configuration/dto/configuration.dto.js'),
     ['../messaging/dto/dead-letter.dto.js']: await import('../messaging/dto/dead-letter.dto.js'),
   };
@@ -108,204 +111,6 @@ export default async () => {
                 required: false,
                 type: () => Number,
                 description: 'The initial index from which to return the results.',
-              },
-            },
-          },
-        ],
-        [
-          import('../admin/dto/audit-entry.dto.js'),
-          {
-            AuditFiltersDto: {
-              actor: { required: false, type: () => String, description: 'Only entries by this user (id).' },
-              action: {
-                required: false,
-                type: () => String,
-                description:
-                  'Only this action: an operationId (`plugins_create`) or a dotted background action; a final `*` matches a prefix.',
-              },
-              target_type: {
-                required: false,
-                type: () => String,
-                description: 'Only entries about this target type (`plugins`, `users`, `orgs`, \u2026).',
-                maxLength: 100,
-              },
-              target: {
-                required: false,
-                type: () => String,
-                description: 'Only entries about this target (a plugin key, a user id, \u2026).',
-                maxLength: 300,
-              },
-              outcome: {
-                required: false,
-                description: 'Only entries with this outcome.',
-                enum: ['success', 'failure', 'denied'],
-              },
-              request_id: {
-                required: false,
-                type: () => String,
-                description: 'Only the entry of this request (its X-Request-Id).',
-                maxLength: 128,
-              },
-              since: { required: false, type: () => String, description: 'Only entries at or after this time.' },
-              until: { required: false, type: () => String, description: 'Only entries before this time.' },
-            },
-            AuditListQueryDto: {
-              org: {
-                required: false,
-                type: () => String,
-                description: 'Only entries about this organisation (slug or id).',
-                maxLength: 100,
-              },
-            },
-            OrgAuditListQueryDto: {
-              org: {
-                required: true,
-                type: () => String,
-                description: 'The organisation (slug or id) whose entries to list; you must be its owner or admin.',
-                maxLength: 100,
-              },
-            },
-            AuditActorDto: {
-              kind: {
-                required: true,
-                description: '`user`, `anonymous` (a login or sign-up attempt) or `system` (a background action).',
-                enum: ['user', 'system', 'anonymous'],
-              },
-              user_id: { required: true, type: () => String, nullable: true, description: "The user's id." },
-              roles: { required: true, type: () => [String], description: "The user's platform roles at the time." },
-              token_id: {
-                required: true,
-                type: () => String,
-                nullable: true,
-                description: 'The API token used, if one was.',
-              },
-              component: {
-                required: true,
-                type: () => String,
-                nullable: true,
-                description: 'The background component that acted.',
-              },
-              claimed: {
-                required: true,
-                type: () => String,
-                nullable: true,
-                description: 'The email an anonymous caller gave (login attempts).',
-              },
-            },
-            AuditTargetDto: {
-              type: {
-                required: true,
-                type: () => String,
-                description: 'The resource type (`plugins`, `users`, `orgs`, `auth`, \u2026).',
-              },
-              id: { required: true, type: () => String, nullable: true, description: "The resource's key or id." },
-            },
-            AuditEntryResponseDto: {
-              seq: { required: true, type: () => Number, description: 'Position in the chain (1, 2, 3, \u2026).' },
-              at: { required: true, type: () => String, description: 'When it happened.' },
-              action: {
-                required: true,
-                type: () => String,
-                description: 'The operationId of the request, or a dotted background action.',
-              },
-              actor: {
-                required: true,
-                type: () => t['../admin/dto/audit-entry.dto.js'].AuditActorDto,
-                description: 'Who acted.',
-              },
-              target: {
-                required: true,
-                type: () => t['../admin/dto/audit-entry.dto.js'].AuditTargetDto,
-                description: 'What it acted on.',
-              },
-              org_id: {
-                required: true,
-                type: () => String,
-                nullable: true,
-                description: 'The organisation the target belongs to.',
-              },
-              outcome: {
-                required: true,
-                description: '`success`, `failure` or `denied` (401/403).',
-                enum: ['success', 'failure', 'denied'],
-              },
-              status: {
-                required: true,
-                type: () => Number,
-                nullable: true,
-                description: 'HTTP status of the answer; null for background actions.',
-              },
-              method: { required: true, type: () => String, nullable: true, description: 'HTTP method.' },
-              path: { required: true, type: () => String, nullable: true, description: 'Request path.' },
-              request_id: {
-                required: true,
-                type: () => String,
-                nullable: true,
-                description: 'The request id (X-Request-Id).',
-              },
-              ip: { required: true, type: () => String, nullable: true, description: 'Client address.' },
-              user_agent: { required: true, type: () => String, nullable: true, description: 'Client user agent.' },
-              before: {
-                required: true,
-                type: 'object',
-                additionalProperties: true,
-                nullable: true,
-                description: "The target's state before the change, where the service recorded it; secrets redacted.",
-              },
-              after: {
-                required: true,
-                type: 'object',
-                additionalProperties: true,
-                nullable: true,
-                description: 'The answer (state after the change); secrets redacted.',
-              },
-              details: {
-                required: true,
-                type: 'object',
-                additionalProperties: true,
-                description:
-                  'The request body, path and query parameters, the error code and reason; secrets redacted.',
-              },
-              prev_hash: { required: true, type: () => String, description: 'SHA-256 of the previous entry.' },
-              hash: {
-                required: true,
-                type: () => String,
-                description: "SHA-256 of `prev_hash` and this entry's canonical form.",
-              },
-            },
-            AuditVerifyResponseDto: {
-              ok: {
-                required: true,
-                type: () => Boolean,
-                description: 'True when every kept entry verifies and links to the one before.',
-              },
-              checked: { required: true, type: () => Number, description: 'Entries checked.' },
-              first_seq: {
-                required: true,
-                type: () => Number,
-                nullable: true,
-                description: 'First and last seq checked.',
-              },
-              last_seq: { required: true, type: () => Number, nullable: true },
-              anchor_seq: {
-                required: true,
-                type: () => Number,
-                description:
-                  'Where the kept part of the chain starts (moved forward by pruning) and the hash it links to.',
-              },
-              anchor_hash: { required: true, type: () => String },
-              pruned: { required: true, type: () => Number, description: 'Entries pruned so far.' },
-              break_seq: {
-                required: true,
-                type: () => Number,
-                nullable: true,
-                description:
-                  'The first entry that does not verify: its content was changed, it does not link, or it is missing.',
-              },
-              break_reason: {
-                required: true,
-                nullable: true,
-                enum: ['hash_mismatch', 'link_mismatch', 'missing_entry'],
               },
             },
           },
@@ -398,7 +203,7 @@ export default async () => {
               ordering: {
                 required: false,
                 description: 'Which field to use when ordering the results.',
-                enum: ['email', 'name', '-name', 'created_at', '-email', '-created_at'],
+                enum: ['email', 'name', '-email', '-name', 'created_at', '-created_at'],
               },
             },
           },
@@ -439,115 +244,6 @@ export default async () => {
                 description: 'When the user last obtained a token with their password.',
               },
               created_at: { required: true, type: () => String, description: 'When the user was created.' },
-            },
-          },
-        ],
-        [
-          import('../auth/dto/api-token.dto.js'),
-          {
-            CreateApiTokenDto: {
-              name: {
-                required: true,
-                type: () => String,
-                description: 'A label to recognise the token by, e.g. "CI deploy".',
-                minLength: 1,
-                maxLength: 100,
-              },
-              scopes: {
-                required: false,
-                type: () => [Object],
-                description: "Restrict the token; omitted or empty means all of the user's rights.",
-                enum: ['admin', 'read', 'write'],
-                isArray: true,
-                uniqueItems: true,
-              },
-              expires_at: {
-                required: false,
-                type: () => String,
-                description: 'When the token stops working (ISO 8601); omitted means never.',
-              },
-            },
-            ApiTokenResponseDto: {
-              id: { required: true, type: () => String, description: 'Token id, used to revoke it.' },
-              name: { required: true, type: () => String, description: 'The label given at creation.' },
-              key_prefix: {
-                required: true,
-                type: () => String,
-                description: 'The first characters of the key, to tell tokens apart.',
-              },
-              scopes: {
-                required: true,
-                type: () => [Object],
-                description: "Scopes the token is limited to; empty means all of the user's rights.",
-                enum: ['admin', 'read', 'write'],
-                isArray: true,
-              },
-              expires_at: {
-                required: true,
-                type: () => String,
-                nullable: true,
-                description: 'When the token stops working, or null for never.',
-              },
-              last_used_at: {
-                required: true,
-                type: () => String,
-                nullable: true,
-                description: 'When the token was last used (minute precision), or null.',
-              },
-              created_at: { required: true, type: () => String, description: 'When the token was created.' },
-            },
-            CreatedApiTokenResponseDto: {
-              id: { required: true, type: () => String, description: 'Token id, used to revoke it.' },
-              name: { required: true, type: () => String, description: 'The label given at creation.' },
-              key: {
-                required: true,
-                type: () => String,
-                description: 'The secret key; send it as `Authorization: Token <key>`. Shown only in this response.',
-              },
-              scopes: {
-                required: true,
-                type: () => [Object],
-                description: "Scopes the token is limited to; empty means all of the user's rights.",
-                enum: ['admin', 'read', 'write'],
-                isArray: true,
-              },
-              expires_at: {
-                required: true,
-                type: () => String,
-                nullable: true,
-                description: 'When the token stops working, or null for never.',
-              },
-              created_at: { required: true, type: () => String, description: 'When the token was created.' },
-            },
-          },
-        ],
-        [import('../users/dto/register-user.dto.js'), { RegisterUserDto: {} }],
-        [
-          import('../auth/dto/token-response.dto.js'),
-          {
-            TokenResponseDto: {
-              access_token: {
-                required: true,
-                type: () => String,
-                description: 'A JWT to send as `Authorization: Bearer <token>`.',
-              },
-              token_type: { required: true, description: 'Always `Bearer`.', enum: ['Bearer'] },
-              expires_in: { required: true, type: () => Number, description: 'Seconds until the token expires.' },
-            },
-          },
-        ],
-        [
-          import('../auth/dto/token-request.dto.js'),
-          {
-            TokenRequestDto: {
-              email: {
-                required: false,
-                type: () => String,
-                description: 'Login email address.',
-                maxLength: 254,
-                format: 'email',
-              },
-              password: { required: false, type: () => String, description: 'Password.', maxLength: 256 },
             },
           },
         ],
@@ -716,12 +412,12 @@ export default async () => {
                   'key',
                   'name',
                   '-name',
+                  'updated_at',
                   '-key',
                   'downloads',
                   '-downloads',
                   'rating',
                   '-rating',
-                  'updated_at',
                   '-updated_at',
                 ],
               },
@@ -1388,7 +1084,7 @@ export default async () => {
               status: {
                 required: true,
                 description: 'Its status (`disabled` or `killed`).',
-                enum: ['active', 'installing', 'disabled', 'failed', 'killed', 'uninstalling'],
+                enum: ['active', 'killed', 'installing', 'disabled', 'failed', 'uninstalling'],
               },
             },
             EffectiveStateDto: {
@@ -1417,7 +1113,7 @@ export default async () => {
               status: {
                 required: true,
                 description: 'installing, active, disabled, failed, killed or uninstalling.',
-                enum: ['active', 'installing', 'disabled', 'failed', 'killed', 'uninstalling'],
+                enum: ['active', 'killed', 'installing', 'disabled', 'failed', 'uninstalling'],
               },
               active: { required: true, type: () => Boolean, description: 'Running (status active).' },
               enabled: {
@@ -1648,6 +1344,20 @@ export default async () => {
                 maxLength: 50,
               },
             },
+            PagedInstallationTargetQueryDto: {
+              scope: {
+                required: false,
+                description:
+                  "Whose installation: `user` (yours, the default), `org` (with `org`) or `global` (the instance's).",
+                enum: ['user', 'org', 'global'],
+              },
+              org: {
+                required: false,
+                type: () => String,
+                description: 'The organisation (slug or id); implies scope=org.',
+                maxLength: 50,
+              },
+            },
             UninstallQueryDto: {
               delete_config: { required: false, type: () => Boolean },
               force: { required: false, type: () => Boolean },
@@ -1698,7 +1408,7 @@ export default async () => {
               status: {
                 required: false,
                 description: 'Only installations in this status.',
-                enum: ['active', 'installing', 'disabled', 'failed', 'killed', 'uninstalling'],
+                enum: ['active', 'killed', 'installing', 'disabled', 'failed', 'uninstalling'],
               },
               update_available: { required: false, type: () => Boolean },
               ordering: {
@@ -1787,6 +1497,611 @@ export default async () => {
                 type: () => [String],
                 description: 'Shipped plugin versions registered now (collect_plugins).',
               },
+            },
+          },
+        ],
+        [
+          import('../installation/dto/update.dto.js'),
+          {
+            UpdatePluginDto: {
+              version: {
+                required: false,
+                type: () => String,
+                description: 'A dist-tag (`latest`, `next`), an exact version or a semver range; default `latest`.',
+                minLength: 1,
+                maxLength: 100,
+              },
+              backup_current: {
+                required: false,
+                type: () => Boolean,
+                description:
+                  'Keep the current version, settings and grants as a backup to roll back to (default true).',
+              },
+              restart_plugin: {
+                required: false,
+                type: () => Boolean,
+                description:
+                  'Start the new version at once when the installation is on (default true); false leaves it disabled on the\nnew version, to enable when you choose. A disabled installation stays disabled either way.',
+              },
+              update_config: {
+                required: false,
+                type: () => Boolean,
+                description:
+                  "Plain settings take the new version's defaults (default false: values the new version still accepts are\nkept). Secret settings are kept either way.",
+              },
+              config: {
+                required: false,
+                type: 'object',
+                additionalProperties: true,
+                description: "Setting values to set with the update, checked against the new version's settings.",
+              },
+            },
+            RollbackPluginDto: {
+              backup_id: {
+                required: false,
+                type: () => String,
+                description: 'The backup (GET \u2026/backups/); default the newest one.',
+                pattern: '^[0-9a-f]{24}$',
+              },
+            },
+            InstallationBackupDto: {
+              id: {
+                required: true,
+                type: () => String,
+                description: "The backup's id (POST \u2026/rollback/ {backup_id}).",
+              },
+              version: { required: true, type: () => String, description: 'The version it keeps.' },
+              config: {
+                required: true,
+                type: 'object',
+                additionalProperties: true,
+                description: 'The setting values it keeps; secret ones that are set show as `***hidden***`.',
+              },
+              grants: { required: true, type: () => [Object], description: 'The capabilities granted then.' },
+              source: {
+                required: true,
+                description: 'Where that version came from.',
+                enum: ['upload', 'url', 'store', 'builtin'],
+              },
+              created_at: { required: true, type: () => String, description: 'When it was kept.' },
+            },
+            UpdateResultDto: {
+              plugin: { required: true, type: () => String, description: 'The plugin key.' },
+              old_version: { required: true, type: () => String, description: 'The version installed before.' },
+              new_version: {
+                required: true,
+                type: () => String,
+                description: 'The version asked for (installed now when `completed`).',
+              },
+              status: {
+                required: true,
+                description:
+                  '`completed`: the installation is on the new version. `rolled_back`: the new version did not start, and\neverything was put back as it was (the previous version runs again); `reason` says why.',
+                enum: ['completed', 'rolled_back'],
+              },
+              reason: {
+                required: true,
+                type: () => String,
+                nullable: true,
+                description: "The plugin's start-up error when it was rolled back; null otherwise.",
+              },
+              backup_id: {
+                required: true,
+                type: () => String,
+                nullable: true,
+                description: 'The backup kept of the previous version (backup_current), or null.',
+              },
+              pending_grants: {
+                required: true,
+                type: () => [Object],
+                description: 'Capabilities the new version requests that are not granted: grant them to use them.',
+              },
+              plan: {
+                required: true,
+                type: () => t['../installation/dto/install-result.dto.js'].InstallPlanDto,
+                description: 'What was (or would have been) changed: each plugin, from and to which version.',
+              },
+              installation: {
+                required: true,
+                type: () => t['../installation/dto/installation-response.dto.js'].InstallationResponseDto,
+                description: 'The installation, as it is now.',
+              },
+              installations: {
+                required: true,
+                type: () => [t['../installation/dto/installation-response.dto.js'].InstallationResponseDto],
+                description:
+                  'Every installation it changed, in activation order (dependencies it added or raised too); empty when rolled back.',
+              },
+              updated_at: { required: true, type: () => String, description: 'When it was done.' },
+            },
+          },
+        ],
+        [
+          import('../admin/dto/admin-plugin.dto.js'),
+          {
+            AdminPluginListQueryDto: {
+              status: {
+                required: false,
+                description:
+                  'Only plugins with at least one version in this review state (`pending`: the review queue).',
+                enum: ['draft', 'pending', 'approved', 'rejected'],
+              },
+              killed: { required: false, type: () => Boolean },
+              verified: { required: false, type: () => Boolean },
+              owner: {
+                required: false,
+                type: () => String,
+                description: 'Only plugins owned by this user or organisation (id).',
+                pattern: '^[0-9a-f]{24}$',
+              },
+              search: {
+                required: false,
+                type: () => String,
+                description: 'Case-insensitive substring of the key, name, description or a tag.',
+                maxLength: 200,
+              },
+              ordering: {
+                required: false,
+                description: 'Which field to use when ordering the results; defaults to `key`.',
+                enum: [
+                  'key',
+                  'name',
+                  '-name',
+                  'updated_at',
+                  '-key',
+                  'downloads',
+                  '-downloads',
+                  'rating',
+                  '-rating',
+                  '-updated_at',
+                ],
+              },
+            },
+            AdminVersionStateDto: {
+              version: { required: true, type: () => String, description: 'The version.' },
+              status: {
+                required: true,
+                description: 'Its review state.',
+                enum: ['draft', 'pending', 'approved', 'rejected'],
+              },
+              yanked: { required: true, type: () => Boolean, description: 'Withdrawn by its owners.' },
+              submitted_at: {
+                required: true,
+                type: () => String,
+                nullable: true,
+                description: 'When it was submitted for review.',
+              },
+              reviewed_by: {
+                required: true,
+                type: () => String,
+                nullable: true,
+                description: 'Who reviewed it (user id).',
+              },
+              reviewed_at: { required: true, type: () => String, nullable: true, description: 'When it was reviewed.' },
+              review_notes: {
+                required: true,
+                type: () => String,
+                nullable: true,
+                description: "The reviewer's notes.",
+              },
+              published_at: { required: true, type: () => String, description: 'When it was published.' },
+            },
+            AdminPluginResponseDto: {
+              key: { required: true, type: () => String, description: 'The plugin key.' },
+              name: { required: true, type: () => String, description: 'Display name.' },
+              owner_type: { required: true, type: () => String, description: 'Who owns it.' },
+              owner_id: {
+                required: true,
+                type: () => String,
+                nullable: true,
+                description: "The owning user's or organisation's id; null for system plugins.",
+              },
+              scope: { required: true, type: () => String, description: 'Visibility.' },
+              status: {
+                required: true,
+                description: "The plugin's overall state: approved once a version is, else its newest version's.",
+                enum: ['draft', 'pending', 'approved', 'rejected'],
+              },
+              versions: {
+                required: true,
+                type: () => [t['../admin/dto/admin-plugin.dto.js'].AdminVersionStateDto],
+                description: "Every version's review state, newest published first.",
+              },
+              installations: {
+                required: true,
+                type: () => Number,
+                description: 'Number of installations over every target.',
+              },
+              verified: { required: true, type: () => Boolean, description: "The platform's trust badge." },
+              verified_by: {
+                required: true,
+                type: () => String,
+                nullable: true,
+                description: 'Who set the badge last (user id).',
+              },
+              verified_at: {
+                required: true,
+                type: () => String,
+                nullable: true,
+                description: 'When the badge was set last.',
+              },
+              verified_notes: { required: true, type: () => String, nullable: true, description: 'Why.' },
+              killed: { required: true, type: () => Boolean, description: 'Disabled everywhere by the kill switch.' },
+              killed_versions: {
+                required: true,
+                type: () => [String],
+                description: 'The killed versions; empty while killed means every version.',
+              },
+              killed_reason: {
+                required: true,
+                type: () => String,
+                nullable: true,
+                description: 'Why it was killed (or revived, once revived).',
+              },
+              killed_by: {
+                required: true,
+                type: () => String,
+                nullable: true,
+                description: 'Who pulled or lifted the kill switch last (user id).',
+              },
+              killed_at: {
+                required: true,
+                type: () => String,
+                nullable: true,
+                description: 'When the kill switch last changed.',
+              },
+              created_at: { required: true, type: () => String, description: 'When it was first published.' },
+              updated_at: { required: true, type: () => String, description: 'When it last changed.' },
+            },
+            ReviewPluginDto: {
+              version: {
+                required: true,
+                type: () => String,
+                description: 'The version to review; it must be pending.',
+                maxLength: 64,
+              },
+              decision: {
+                required: true,
+                description: 'Approve (moves the dist-tags) or reject (needs notes).',
+                enum: ['approve', 'reject'],
+              },
+              notes: {
+                required: false,
+                type: () => String,
+                description: 'What the owner is told; required when rejecting.',
+                maxLength: 5000,
+              },
+            },
+            VerifyPluginDto: {
+              verified: { required: true, type: () => Boolean, description: 'Verified (true) or not (false).' },
+              notes: { required: false, type: () => String, description: 'Why.', maxLength: 5000 },
+            },
+            KillPluginDto: {
+              reason: {
+                required: true,
+                type: () => String,
+                description: 'Why; shown to everyone who is refused.',
+                minLength: 1,
+                maxLength: 1000,
+              },
+              versions: {
+                required: false,
+                type: () => [String],
+                description: 'The versions to kill; default every version.',
+                maxLength: 64,
+                uniqueItems: true,
+                maxItems: 100,
+              },
+            },
+            RevivePluginDto: {
+              reason: { required: true, type: () => String, description: 'Why.', minLength: 1, maxLength: 1000 },
+            },
+          },
+        ],
+        [
+          import('../admin/dto/audit-entry.dto.js'),
+          {
+            AuditFiltersDto: {
+              actor: { required: false, type: () => String, description: 'Only entries by this user (id).' },
+              action: {
+                required: false,
+                type: () => String,
+                description:
+                  'Only this action: an operationId (`plugins_create`) or a dotted background action; a final `*` matches a prefix.',
+              },
+              target_type: {
+                required: false,
+                type: () => String,
+                description: 'Only entries about this target type (`plugins`, `users`, `orgs`, \u2026).',
+                maxLength: 100,
+              },
+              target: {
+                required: false,
+                type: () => String,
+                description: 'Only entries about this target (a plugin key, a user id, \u2026).',
+                maxLength: 300,
+              },
+              outcome: {
+                required: false,
+                description: 'Only entries with this outcome.',
+                enum: ['success', 'failure', 'denied'],
+              },
+              request_id: {
+                required: false,
+                type: () => String,
+                description: 'Only the entry of this request (its X-Request-Id).',
+                maxLength: 128,
+              },
+              since: { required: false, type: () => String, description: 'Only entries at or after this time.' },
+              until: { required: false, type: () => String, description: 'Only entries before this time.' },
+            },
+            AuditListQueryDto: {
+              org: {
+                required: false,
+                type: () => String,
+                description: 'Only entries about this organisation (slug or id).',
+                maxLength: 100,
+              },
+            },
+            OrgAuditListQueryDto: {
+              org: {
+                required: true,
+                type: () => String,
+                description: 'The organisation (slug or id) whose entries to list; you must be its owner or admin.',
+                maxLength: 100,
+              },
+            },
+            AuditActorDto: {
+              kind: {
+                required: true,
+                description: '`user`, `anonymous` (a login or sign-up attempt) or `system` (a background action).',
+                enum: ['user', 'system', 'anonymous'],
+              },
+              user_id: { required: true, type: () => String, nullable: true, description: "The user's id." },
+              roles: { required: true, type: () => [String], description: "The user's platform roles at the time." },
+              token_id: {
+                required: true,
+                type: () => String,
+                nullable: true,
+                description: 'The API token used, if one was.',
+              },
+              component: {
+                required: true,
+                type: () => String,
+                nullable: true,
+                description: 'The background component that acted.',
+              },
+              claimed: {
+                required: true,
+                type: () => String,
+                nullable: true,
+                description: 'The email an anonymous caller gave (login attempts).',
+              },
+            },
+            AuditTargetDto: {
+              type: {
+                required: true,
+                type: () => String,
+                description: 'The resource type (`plugins`, `users`, `orgs`, `auth`, \u2026).',
+              },
+              id: { required: true, type: () => String, nullable: true, description: "The resource's key or id." },
+            },
+            AuditEntryResponseDto: {
+              seq: { required: true, type: () => Number, description: 'Position in the chain (1, 2, 3, \u2026).' },
+              at: { required: true, type: () => String, description: 'When it happened.' },
+              action: {
+                required: true,
+                type: () => String,
+                description: 'The operationId of the request, or a dotted background action.',
+              },
+              actor: {
+                required: true,
+                type: () => t['../admin/dto/audit-entry.dto.js'].AuditActorDto,
+                description: 'Who acted.',
+              },
+              target: {
+                required: true,
+                type: () => t['../admin/dto/audit-entry.dto.js'].AuditTargetDto,
+                description: 'What it acted on.',
+              },
+              org_id: {
+                required: true,
+                type: () => String,
+                nullable: true,
+                description: 'The organisation the target belongs to.',
+              },
+              outcome: {
+                required: true,
+                description: '`success`, `failure` or `denied` (401/403).',
+                enum: ['success', 'failure', 'denied'],
+              },
+              status: {
+                required: true,
+                type: () => Number,
+                nullable: true,
+                description: 'HTTP status of the answer; null for background actions.',
+              },
+              method: { required: true, type: () => String, nullable: true, description: 'HTTP method.' },
+              path: { required: true, type: () => String, nullable: true, description: 'Request path.' },
+              request_id: {
+                required: true,
+                type: () => String,
+                nullable: true,
+                description: 'The request id (X-Request-Id).',
+              },
+              ip: { required: true, type: () => String, nullable: true, description: 'Client address.' },
+              user_agent: { required: true, type: () => String, nullable: true, description: 'Client user agent.' },
+              before: {
+                required: true,
+                type: 'object',
+                additionalProperties: true,
+                nullable: true,
+                description: "The target's state before the change, where the service recorded it; secrets redacted.",
+              },
+              after: {
+                required: true,
+                type: 'object',
+                additionalProperties: true,
+                nullable: true,
+                description: 'The answer (state after the change); secrets redacted.',
+              },
+              details: {
+                required: true,
+                type: 'object',
+                additionalProperties: true,
+                description:
+                  'The request body, path and query parameters, the error code and reason; secrets redacted.',
+              },
+              prev_hash: { required: true, type: () => String, description: 'SHA-256 of the previous entry.' },
+              hash: {
+                required: true,
+                type: () => String,
+                description: "SHA-256 of `prev_hash` and this entry's canonical form.",
+              },
+            },
+            AuditVerifyResponseDto: {
+              ok: {
+                required: true,
+                type: () => Boolean,
+                description: 'True when every kept entry verifies and links to the one before.',
+              },
+              checked: { required: true, type: () => Number, description: 'Entries checked.' },
+              first_seq: {
+                required: true,
+                type: () => Number,
+                nullable: true,
+                description: 'First and last seq checked.',
+              },
+              last_seq: { required: true, type: () => Number, nullable: true },
+              anchor_seq: {
+                required: true,
+                type: () => Number,
+                description:
+                  'Where the kept part of the chain starts (moved forward by pruning) and the hash it links to.',
+              },
+              anchor_hash: { required: true, type: () => String },
+              pruned: { required: true, type: () => Number, description: 'Entries pruned so far.' },
+              break_seq: {
+                required: true,
+                type: () => Number,
+                nullable: true,
+                description:
+                  'The first entry that does not verify: its content was changed, it does not link, or it is missing.',
+              },
+              break_reason: {
+                required: true,
+                nullable: true,
+                enum: ['hash_mismatch', 'link_mismatch', 'missing_entry'],
+              },
+            },
+          },
+        ],
+        [
+          import('../auth/dto/api-token.dto.js'),
+          {
+            CreateApiTokenDto: {
+              name: {
+                required: true,
+                type: () => String,
+                description: 'A label to recognise the token by, e.g. "CI deploy".',
+                minLength: 1,
+                maxLength: 100,
+              },
+              scopes: {
+                required: false,
+                type: () => [Object],
+                description: "Restrict the token; omitted or empty means all of the user's rights.",
+                enum: ['admin', 'read', 'write'],
+                isArray: true,
+                uniqueItems: true,
+              },
+              expires_at: {
+                required: false,
+                type: () => String,
+                description: 'When the token stops working (ISO 8601); omitted means never.',
+              },
+            },
+            ApiTokenResponseDto: {
+              id: { required: true, type: () => String, description: 'Token id, used to revoke it.' },
+              name: { required: true, type: () => String, description: 'The label given at creation.' },
+              key_prefix: {
+                required: true,
+                type: () => String,
+                description: 'The first characters of the key, to tell tokens apart.',
+              },
+              scopes: {
+                required: true,
+                type: () => [Object],
+                description: "Scopes the token is limited to; empty means all of the user's rights.",
+                enum: ['admin', 'read', 'write'],
+                isArray: true,
+              },
+              expires_at: {
+                required: true,
+                type: () => String,
+                nullable: true,
+                description: 'When the token stops working, or null for never.',
+              },
+              last_used_at: {
+                required: true,
+                type: () => String,
+                nullable: true,
+                description: 'When the token was last used (minute precision), or null.',
+              },
+              created_at: { required: true, type: () => String, description: 'When the token was created.' },
+            },
+            CreatedApiTokenResponseDto: {
+              id: { required: true, type: () => String, description: 'Token id, used to revoke it.' },
+              name: { required: true, type: () => String, description: 'The label given at creation.' },
+              key: {
+                required: true,
+                type: () => String,
+                description: 'The secret key; send it as `Authorization: Token <key>`. Shown only in this response.',
+              },
+              scopes: {
+                required: true,
+                type: () => [Object],
+                description: "Scopes the token is limited to; empty means all of the user's rights.",
+                enum: ['admin', 'read', 'write'],
+                isArray: true,
+              },
+              expires_at: {
+                required: true,
+                type: () => String,
+                nullable: true,
+                description: 'When the token stops working, or null for never.',
+              },
+              created_at: { required: true, type: () => String, description: 'When the token was created.' },
+            },
+          },
+        ],
+        [import('../users/dto/register-user.dto.js'), { RegisterUserDto: {} }],
+        [
+          import('../auth/dto/token-response.dto.js'),
+          {
+            TokenResponseDto: {
+              access_token: {
+                required: true,
+                type: () => String,
+                description: 'A JWT to send as `Authorization: Bearer <token>`.',
+              },
+              token_type: { required: true, description: 'Always `Bearer`.', enum: ['Bearer'] },
+              expires_in: { required: true, type: () => Number, description: 'Seconds until the token expires.' },
+            },
+          },
+        ],
+        [
+          import('../auth/dto/token-request.dto.js'),
+          {
+            TokenRequestDto: {
+              email: {
+                required: false,
+                type: () => String,
+                description: 'Login email address.',
+                maxLength: 254,
+                format: 'email',
+              },
+              password: { required: false, type: () => String, description: 'Password.', maxLength: 256 },
             },
           },
         ],
@@ -1955,6 +2270,153 @@ export default async () => {
                 type: () => t['../messaging/dto/event.dto.js'].EventResponseDto,
                 nullable: true,
                 description: 'The event, or null when it is no longer stored.',
+              },
+            },
+          },
+        ],
+        [
+          import('../messaging/dto/message.dto.js'),
+          {
+            SendMessageDto: {
+              target_plugin: {
+                required: true,
+                type: () => String,
+                description:
+                  "The plugin to deliver to: its installation in your effective set (yours, your organisations', the global one).",
+                maxLength: 100,
+              },
+              message_type: {
+                required: true,
+                type: () => String,
+                description: "What the target's onMessage receives as `message.type`.",
+                maxLength: 100,
+              },
+              data: {
+                required: false,
+                type: 'object',
+                additionalProperties: true,
+                description: "What the target's onMessage receives as `message.data`; omitted, it receives null.",
+              },
+              timeout_seconds: {
+                required: false,
+                type: () => Number,
+                description: 'How long to wait for the answer, in seconds (1 to 60, default 10).',
+              },
+            },
+            PluginFailureDto: {
+              code: {
+                required: true,
+                type: () => String,
+                description: "The error code the plugin's failure carries (`PLUGIN_ERROR` when it threw without one).",
+              },
+              message: { required: true, type: () => String, description: "The plugin's own error message." },
+            },
+            MessageReplyDto: {
+              status: {
+                required: true,
+                description:
+                  '`success`: onMessage answered; `error`: it threw (the message was delivered; the plugin failed).',
+                enum: ['error', 'success'],
+              },
+              data: {
+                required: true,
+                type: () => Object,
+                description: 'What onMessage answered (any JSON value; null when it answered nothing, or failed).',
+              },
+              error: {
+                required: true,
+                type: () => t['../messaging/dto/message.dto.js'].PluginFailureDto,
+                nullable: true,
+                description: "The plugin's failure when `status` is `error`, else null.",
+              },
+            },
+            MessageResultDto: {
+              message_id: {
+                required: true,
+                type: () => String,
+                description: "The message's id (the target sees it as `message.id`).",
+              },
+              response: {
+                required: true,
+                type: () => t['../messaging/dto/message.dto.js'].MessageReplyDto,
+                description: "The target's answer.",
+              },
+              response_time_ms: {
+                required: true,
+                type: () => Number,
+                description: 'From sending to the answer, in milliseconds.',
+              },
+            },
+            BroadcastDto: {
+              message_type: {
+                required: true,
+                type: () => String,
+                description: 'What each onMessage receives as `message.type`.',
+                maxLength: 100,
+              },
+              data: {
+                required: false,
+                type: 'object',
+                additionalProperties: true,
+                description: 'What each onMessage receives as `message.data`; omitted, null.',
+              },
+              target_categories: {
+                required: false,
+                type: () => [String],
+                description: "Only plugins of these categories (their manifest's `category`); omitted, every category.",
+                maxLength: 50,
+                uniqueItems: true,
+                maxItems: 50,
+              },
+              exclude_plugins: {
+                required: false,
+                type: () => [String],
+                description: 'Plugins (keys) not to send to.',
+                maxLength: 100,
+                uniqueItems: true,
+                maxItems: 100,
+              },
+              timeout_seconds: {
+                required: false,
+                type: () => Number,
+                description:
+                  'How long each plugin has to answer, in seconds (1 to 60, default 10); they are sent to side by side.',
+              },
+            },
+            BroadcastFailureDto: {
+              plugin: { required: true, type: () => String, description: 'The plugin that did not take the message.' },
+              installation_id: { required: true, type: () => String, description: 'Its installation.' },
+              reason: {
+                required: true,
+                description:
+                  '`timeout`: no answer in time; `error`: its onMessage threw; `not_running`: no node runs it right now;\n`unavailable`: the message bus could not carry it.',
+                enum: ['error', 'timeout', 'not_running', 'unavailable'],
+              },
+            },
+            BroadcastResultDto: {
+              message_id: {
+                required: true,
+                type: () => String,
+                description: "The broadcast's id (each recipient sees it as `message.id`).",
+              },
+              delivered: {
+                required: true,
+                type: () => [String],
+                description: 'The plugins whose onMessage answered, once per installation reached, sorted.',
+              },
+              failed: {
+                required: true,
+                type: () => [t['../messaging/dto/message.dto.js'].BroadcastFailureDto],
+                description: 'The installations that did not answer, and why.',
+              },
+            },
+            BroadcastQueryDto: {
+              org: {
+                required: false,
+                type: () => String,
+                description:
+                  "Only this organisation's installations (slug or id; you must be one of its admins); omitted, every one (platform admins).",
+                maxLength: 50,
               },
             },
           },
@@ -2466,16 +2928,6 @@ export default async () => {
       ],
       controllers: [
         [
-          import('../admin/audit.controller.js'),
-          {
-            AuditController: {
-              list: {},
-              verify: { type: t['../admin/dto/audit-entry.dto.js'].AuditVerifyResponseDto },
-            },
-            OrgAuditController: { list: {} },
-          },
-        ],
-        [
           import('../users/users.controller.js'),
           {
             UsersController: {
@@ -2483,19 +2935,6 @@ export default async () => {
               create: { type: t['../users/dto/user-response.dto.js'].UserResponseDto },
               retrieve: { type: t['../users/dto/user-response.dto.js'].UserResponseDto },
               partialUpdate: { type: t['../users/dto/user-response.dto.js'].UserResponseDto },
-            },
-          },
-        ],
-        [
-          import('../auth/auth.controller.js'),
-          {
-            AuthController: {
-              token: { type: t['../auth/dto/token-response.dto.js'].TokenResponseDto },
-              me: { type: t['../users/dto/user-response.dto.js'].UserResponseDto },
-              register: { type: t['../users/dto/user-response.dto.js'].UserResponseDto },
-              listTokens: {},
-              createToken: { type: t['../auth/dto/api-token.dto.js'].CreatedApiTokenResponseDto },
-              revokeToken: {},
             },
           },
         ],
@@ -2573,8 +3012,53 @@ export default async () => {
               enable: { type: t['../installation/dto/installation-response.dto.js'].InstallationResponseDto },
               disable: { type: t['../installation/dto/installation-response.dto.js'].InstallationResponseDto },
               restart: { type: t['../installation/dto/installation-response.dto.js'].InstallationResponseDto },
+              update: { type: t['../installation/dto/update.dto.js'].UpdateResultDto },
+              rollback: { type: t['../installation/dto/update.dto.js'].UpdateResultDto },
+              backups: {},
               reload: { type: t['../installation/dto/registry-status.dto.js'].PluginReloadResultDto },
               status: { type: t['../installation/dto/registry-status.dto.js'].PluginRegistryStatusDto },
+            },
+          },
+        ],
+        [
+          import('../admin/admin-plugins.controller.js'),
+          {
+            AdminPluginsController: {
+              list: {},
+              review: { type: t['../admin/dto/admin-plugin.dto.js'].AdminPluginResponseDto },
+              verify: { type: t['../admin/dto/admin-plugin.dto.js'].AdminPluginResponseDto },
+            },
+          },
+        ],
+        [
+          import('../admin/kill-switch.controller.js'),
+          {
+            KillSwitchController: {
+              kill: { type: t['../admin/dto/admin-plugin.dto.js'].AdminPluginResponseDto },
+              revive: { type: t['../admin/dto/admin-plugin.dto.js'].AdminPluginResponseDto },
+            },
+          },
+        ],
+        [
+          import('../admin/audit.controller.js'),
+          {
+            AuditController: {
+              list: {},
+              verify: { type: t['../admin/dto/audit-entry.dto.js'].AuditVerifyResponseDto },
+            },
+            OrgAuditController: { list: {} },
+          },
+        ],
+        [
+          import('../auth/auth.controller.js'),
+          {
+            AuthController: {
+              token: { type: t['../auth/dto/token-response.dto.js'].TokenResponseDto },
+              me: { type: t['../users/dto/user-response.dto.js'].UserResponseDto },
+              register: { type: t['../users/dto/user-response.dto.js'].UserResponseDto },
+              listTokens: {},
+              createToken: { type: t['../auth/dto/api-token.dto.js'].CreatedApiTokenResponseDto },
+              revokeToken: {},
             },
           },
         ],
@@ -2597,6 +3081,15 @@ export default async () => {
               stream: { type: Object },
               listDeadLetters: {},
               replay: { type: t['../messaging/dto/dead-letter.dto.js'].DeadLetterResponseDto },
+            },
+          },
+        ],
+        [
+          import('../messaging/messages.controller.js'),
+          {
+            MessagesController: {
+              broadcast: { type: t['../messaging/dto/message.dto.js'].BroadcastResultDto },
+              send: { type: t['../messaging/dto/message.dto.js'].MessageResultDto },
             },
           },
         ],
