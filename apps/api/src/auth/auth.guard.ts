@@ -6,7 +6,8 @@ import type { FastifyRequest } from 'fastify';
 import { assertAccess, effectiveCaller } from './token-scopes.js';
 
 /**
- * The global guard: every route needs a JWT or an API token unless it is marked @Public();
+ * The global guard: every route needs a JWT or an API token unless it is marked @Public() (or
+ * @OptionallyAuthenticated(), which checks credentials only when a request carries them);
  * then the route's roles and the token's scopes are checked, and the caller every handler sees carries the roles
  * the token's scopes leave it (effectiveCaller), so each rule downstream honours the scopes without knowing them.
  */
@@ -22,9 +23,9 @@ export class GlobalAuthGuard extends AuthGuard(['jwt', 'token']) {
         context.getHandler(),
         context.getClass(),
       ]) ?? {};
-    if (requirement.public) return true;
-    await super.canActivate(context);
     const request = context.switchToHttp().getRequest<FastifyRequest & { user: AuthUser }>();
+    if (requirement.public && !(requirement.optional && request.headers.authorization !== undefined)) return true;
+    await super.canActivate(context);
     assertAccess(request.user, request.method, requirement);
     request.user = effectiveCaller(request.user);
     return true;

@@ -13,6 +13,8 @@ export interface AuthRequirement {
   basicAuth?: boolean;
   /** The caller needs at least one of these platform roles (admin always passes). */
   roles?: PlatformRole[];
+  /** Public, but credentials given are checked and the caller is known (the handler decides what anonymous gets). */
+  optional?: boolean;
 }
 
 /**
@@ -26,6 +28,15 @@ export function Authenticated(requirement: Pick<AuthRequirement, 'roles'> = {}) 
 /** A route anyone may call; `basicAuth` documents that it accepts HTTP Basic credentials. */
 export function Public(options: Pick<AuthRequirement, 'basicAuth'> = {}) {
   const requirement: AuthRequirement = { public: true, ...options };
+  return applyDecorators(SetMetadata(AUTH_METADATA, requirement), ApiExtension(AUTH_EXTENSION, requirement));
+}
+
+/**
+ * A route anyone may call that still reads credentials when they are sent: the caller is authenticated as usual
+ * (bad credentials are 401), and a request without any reaches the handler with no caller.
+ */
+export function OptionallyAuthenticated() {
+  const requirement: AuthRequirement = { public: true, optional: true };
   return applyDecorators(SetMetadata(AUTH_METADATA, requirement), ApiExtension(AUTH_EXTENSION, requirement));
 }
 
@@ -47,6 +58,14 @@ export function openApiSecurity(requirement: AuthRequirement | undefined): OpenA
   if (r.public && r.basicAuth) {
     // HTTP Basic, or no scheme at all: the credentials may come in the JSON body instead.
     return { security: [{ basicAuth: [] }, {}], unauthenticated: true, forbidden: false, requiredRoles: [] };
+  }
+  if (r.public && r.optional) {
+    return {
+      security: [{}, { bearerAuth: [] }, { tokenAuth: [] }],
+      unauthenticated: true,
+      forbidden: true,
+      requiredRoles: [],
+    };
   }
   if (r.public) return { security: [], unauthenticated: false, forbidden: false, requiredRoles: [] };
   return {
