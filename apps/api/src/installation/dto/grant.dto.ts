@@ -1,5 +1,11 @@
 import { ApiProperty, getSchemaPath } from '@nestjs/swagger';
-import { CAPABILITIES, type Permission } from '@app/plugin-sdk';
+import {
+  CAPABILITIES,
+  CUSTOM_SCOPE_MAX_LENGTH,
+  CUSTOM_SCOPE_PATTERN,
+  isCustomScope,
+  type Permission,
+} from '@app/plugin-sdk';
 import { ValidateBy, type ValidationOptions } from 'class-validator';
 
 /** Capabilities granted by name (every one but `http:external`, which lists its hosts). */
@@ -15,11 +21,18 @@ export class HttpExternalGrantDto {
   hosts: string[];
 }
 
-/** The OpenAPI schema of one grant: a capability name, or `http:external` with hosts. */
+/** The OpenAPI schema of one grant: a capability name, `http:external` with hosts, or a custom scope. */
 export const GRANT_SCHEMA = {
   oneOf: [
     { type: 'string', enum: PLAIN_CAPABILITIES, description: 'A capability granted by name.' },
     { $ref: getSchemaPath(HttpExternalGrantDto) },
+    {
+      type: 'string',
+      pattern: CUSTOM_SCOPE_PATTERN,
+      maxLength: CUSTOM_SCOPE_MAX_LENGTH,
+      description:
+        'A custom scope the manifest requests (`read:data`): recorded and shown to the plugin, enforced by nothing.',
+    },
   ],
 };
 
@@ -27,7 +40,8 @@ const HOST = /^(\*\.)?[a-z0-9]([a-z0-9-]{0,62}\.)*[a-z0-9-]{1,63}(:\d{1,5})?$/i;
 const MAX_GRANTS = 20;
 
 function isGrant(value: unknown): value is Permission {
-  if (typeof value === 'string') return (PLAIN_CAPABILITIES as readonly string[]).includes(value);
+  if (typeof value === 'string')
+    return (PLAIN_CAPABILITIES as readonly string[]).includes(value) || isCustomScope(value);
   if (!value || typeof value !== 'object' || Array.isArray(value)) return false;
   const o = value as Record<string, unknown>;
   return (
@@ -40,7 +54,7 @@ function isGrant(value: unknown): value is Permission {
   );
 }
 
-/** A list of at most 20 grants, each a capability name or `{capability: 'http:external', hosts}`. */
+/** A list of at most 20 grants, each a capability name, `{capability: 'http:external', hosts}` or a custom scope. */
 export function IsGrantList(options?: ValidationOptions) {
   return ValidateBy(
     {
