@@ -61,6 +61,11 @@ export class InstallationsService {
     return installation;
   }
 
+  /** The instance's (global) installation of `key`, or null: what serves a caller without credentials. */
+  findGlobal(key: string): Promise<Installation | null> {
+    return this.installations.findInTarget(key, { scope: 'global' });
+  }
+
   /** A user's effective set, one entry per plugin (see effective-set.ts). */
   async effectiveSetOf(userId: string): Promise<EffectiveEntry[]> {
     const orgs = await this.memberships.rolesOf(userId);
