@@ -38,6 +38,26 @@ describe('UsageStatsRecorder', () => {
     };
   });
 
+  it('counts Execute (onProcess) and endpoint calls (onRequest) as work too, a timeout as an error', async () => {
+    const recorder = new UsageStatsRecorder(runtime, sink);
+    recorder.onCall(call({ hook: 'onProcess', durationMs: 4 }));
+    recorder.onCall(call({ hook: 'onRequest', durationMs: 300, outcome: 'timeout' }));
+    await recorder.flush();
+
+    expect(added).toEqual([
+      [
+        {
+          installationId: 'i1',
+          executions: 2,
+          errors: 1,
+          durationMs: 304,
+          lastUsed: new Date(T0),
+          lastError: { message: 'timeout', at: new Date(T0) },
+        },
+      ],
+    ]);
+  });
+
   it('sums onMessage and onEvent calls per installation, leaving lifecycle and health hooks out', async () => {
     const recorder = new UsageStatsRecorder(runtime, sink);
     recorder.onCall(call({ durationMs: 5 }));

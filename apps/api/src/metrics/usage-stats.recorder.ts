@@ -4,9 +4,11 @@ import { type HookCallEvent, PluginRuntime } from '@app/runtime';
 import type { UsageDelta } from './metrics.entity.js';
 import { INSTALLATION_USAGE, type InstallationUsageSink } from './metrics.ports.js';
 
+const WORK_HOOKS: ReadonlySet<string> = new Set(['onMessage', 'onEvent', 'onProcess', 'onRequest']);
+
 /**
- * Usage stats count the plugin's work: onMessage and onEvent calls (lifecycle and health hooks are counted per hook
- * in the metric buckets instead). Calls are summed per installation in memory and handed to INSTALLATION_USAGE on
+ * Usage stats count the plugin's work: onMessage, onEvent, onProcess (Execute) and onRequest (its endpoints) calls
+ * (lifecycle and health hooks are counted per hook in the metric buckets instead). Calls are summed per installation in memory and handed to INSTALLATION_USAGE on
  * each flush, so the hot path never waits for Mongo; a crash loses at most one flush interval
  * (PLUGHUB_METRICS_FLUSH_MS).
  */
@@ -21,7 +23,7 @@ export class UsageStatsRecorder {
 
   @OnPlughubEvent('runtime.call')
   onCall(event: HookCallEvent): void {
-    if (!this.sink || (event.hook !== 'onMessage' && event.hook !== 'onEvent')) return;
+    if (!this.sink || !WORK_HOOKS.has(event.hook)) return;
     let delta = this.pending.get(event.installationId);
     if (!delta) {
       delta = {
