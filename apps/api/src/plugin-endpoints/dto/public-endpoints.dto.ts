@@ -1,0 +1,40 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { IsBoolean } from 'class-validator';
+import type { PublicEndpointsSwitch } from '../plugin-endpoints.entity.js';
+
+/** PUT /api/plugins/{plugin}/public-endpoints/: the administrator's switch. */
+export class SetPublicEndpointsDto {
+  /** Let callers without credentials reach the endpoints the manifest declares `public`. */
+  @ApiProperty({ example: true })
+  @IsBoolean()
+  allowed: boolean;
+}
+
+/** Whether the instance's installation of a plugin serves its public endpoints to callers without credentials. */
+export class PublicEndpointsDto {
+  /** The plugin key. */
+  @ApiProperty({ readOnly: true, example: 'acme.auth' })
+  plugin: string;
+  /** The instance's (global) installation it applies to. */
+  @ApiProperty({ readOnly: true, example: '665f1c2e8b3a4d0012345678' })
+  installation_id: string;
+  /** Callers without credentials may reach the endpoints declared `public`. */
+  @ApiProperty({ readOnly: true, example: true })
+  allowed: boolean;
+  /** The administrator who set it (user id). */
+  @ApiProperty({ readOnly: true, example: '665f1c2e8b3a4d0012345679' })
+  set_by: string;
+  /** When it was set. */
+  @ApiProperty({ format: 'date-time', readOnly: true })
+  set_at: string;
+
+  static from(s: PublicEndpointsSwitch): PublicEndpointsDto {
+    return {
+      plugin: s.pluginKey,
+      installation_id: s.installationId,
+      allowed: s.allowed,
+      set_by: s.setBy,
+      set_at: s.setAt.toISOString(),
+    };
+  }
+}

@@ -1,0 +1,269 @@
+import {
+  Body,
+  Controller,
+  createParamDecorator,
+  Delete,
+  type ExecutionContext,
+  Get,
+  Headers,
+  HttpCode,
+  Patch,
+  Post,
+  Put,
+  Query,
+  Res,
+} from '@nestjs/common';
+import { ApiBody, ApiDefaultResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import {
+  ApiErrors,
+  Authenticated,
+  type AuthUser,
+  CurrentUser,
+  OptionallyAuthenticated,
+  PluginKeyParam,
+} from '@app/common';
+import { MAX_REQUEST_PATH_LENGTH } from '@app/plugin-sdk';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { NotInstalledError, PluginKilledError } from '../installation/installation.errors.js';
+import { ExecutePluginDto, ExecuteResultDto } from './dto/execute.dto.js';
+import { PublicEndpointsDto, SetPublicEndpointsDto } from './dto/public-endpoints.dto.js';
+import {
+  EndpointMethodNotAllowedError,
+  EndpointNotFoundError,
+  NoGlobalInstallationError,
+  PLUGIN_CALL_ERRORS,
+  PluginInactiveError,
+  PublicEndpointsNotAllowedError,
+  RESPONSE_ERRORS,
+} from './plugin-endpoints.errors.js';
+import { PluginEndpointsService } from './plugin-endpoints.service.js';
+
+const ROUTE = ':plugin/endpoints/*';
+const MARKER = '/endpoints/';
+
+/**
+ * The part of the URL below `/api/plugins/{plugin}/endpoints/`, without the query string, percent-encoded as sent
+ * but for `%2F`, read as the `/` it stands for: clients generated from the contract encode the whole `{path}`
+ * parameter, slashes included. A route parameter's value therefore never contains a `/`. The one trailing slash
+ * of the contract's form (`…/{path}/`) is dropped.
+ */
+const EndpointPath = createParamDecorator((_data: unknown, ctx: ExecutionContext): string => {
+  const url = ctx.switchToHttp().getRequest<FastifyRequest>().raw.url ?? '';
+  const end = url.indexOf('?');
+  const pathname = end === -1 ? url : url.slice(0, end);
+  const start = pathname.indexOf(MARKER);
+  return start === -1
+    ? ''
+    : pathname
+        .slice(start + MARKER.length)
+        .replace(/%2f/gi, '/')
+        .replace(/\/$/, '');
+});
+
+const ENDPOINT_ERRORS = [
+  NotInstalledError,
+  EndpointNotFoundError,
+  EndpointMethodNotAllowedError,
+  PublicEndpointsNotAllowedError,
+  PluginKilledError,
+  PluginInactiveError,
+  ...PLUGIN_CALL_ERRORS,
+  ...RESPONSE_ERRORS,
+] as const;
+
+/** One description for the five methods of the generic operation. */
+const endpointOperation = (method: string) =>
+  ApiOperation({
+    summary: `${method} a plugin's endpoint`,
+    description:
+      `Calls a route the plugin declares in its manifest's \`endpoints\` for ${method}, on its onRequest hook, and ` +
+      'answers what the plugin answered: its status, its headers (from an allow-list: no Set-Cookie, no hop-by-hop ' +
+      'headers, nothing the platform sets) and its body (JSON, or text when the plugin returned a string). ' +
+      'The plugin receives `{method, path, params, query, headers, body, user}`: the `:name` segments of the ' +
+      'matched route as `params`, the headers without `authorization`, `cookie` and hop-by-hop ones, the JSON body ' +
+      '(at most 64 KiB), and the caller (`id`, `name`, `roles`) or null. The installation serving you is the one ' +
+      'of your effective set (your own, else an organisation’s, else the instance’s). Without credentials, only ' +
+      'routes declared `public` of the instance’s installation are served, once an administrator allowed them ' +
+      '(PUT …/public-endpoints/); everything else answers 401. Undeclared routes answer 404, declared ones under ' +
+      'another method 405 with `Allow`. The call is bounded by the installation’s timeout_ms (408), and counted in ' +
+      'its health, metrics, logs and usage like every hook. Errors are the platform’s envelope; the plugin’s own ' +
+      'answers, errors included, are passed through as it gave them.',
+  });
+
+const ANSWER = {
+  description: "The plugin's answer, passed through: its status, allowed headers and body.",
+  content: {
+    'application/json': { schema: { description: 'Whatever JSON the plugin answered.' } },
+    'text/plain': { schema: { type: 'string' as const } },
+  },
+};
+const PATH_PARAM = ApiParam({
+  name: 'path',
+  description:
+    'The route below `/endpoints/`, as the manifest declares it with its parameters filled in (`users/42`); ' +
+    'segments are percent-decoded one by one. A `/` may be sent as `%2F` (as generated clients encode it): it ' +
+    'separates segments either way.',
+  schema: { type: 'string', maxLength: MAX_REQUEST_PATH_LENGTH, example: 'users/42' },
+});
+const REQUEST_BODY = ApiBody({
+  required: false,
+  description: 'Any JSON the route takes; handed to the plugin as `body`.',
+  schema: { description: 'Any JSON value.' },
+});
+
+/** The plugin surface (§4): the HTTP endpoints plugins serve, Execute, and the public-endpoints switch. */
+@ApiTags('plugin-endpoints')
+@Controller('plugins')
+export class PluginEndpointsController {
+  constructor(private readonly endpoints: PluginEndpointsService) {}
+
+  @Get(ROUTE)
+  @OptionallyAuthenticated()
+  @endpointOperation('GET')
+  @PATH_PARAM
+  @ApiOkResponse(ANSWER)
+  @ApiDefaultResponse(ANSWER)
+  @ApiErrors(...ENDPOINT_ERRORS)
+  get(
+    @CurrentUser() caller: AuthUser | undefined,
+    @PluginKeyParam() key: string,
+    @EndpointPath() path: string,
+    @Query() query: Record<string, string | string[]>,
+    @Headers() headers: Record<string, string | string[]>,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<unknown> {
+    return this.serve(caller, { key, method: 'GET', path, query, headers, body: undefined }, reply);
+  }
+
+  @Post(ROUTE)
+  @OptionallyAuthenticated()
+  @endpointOperation('POST')
+  @PATH_PARAM
+  @REQUEST_BODY
+  @ApiOkResponse(ANSWER)
+  @ApiDefaultResponse(ANSWER)
+  @ApiErrors(...ENDPOINT_ERRORS)
+  post(
+    @CurrentUser() caller: AuthUser | undefined,
+    @PluginKeyParam() key: string,
+    @EndpointPath() path: string,
+    @Query() query: Record<string, string | string[]>,
+    @Headers() headers: Record<string, string | string[]>,
+    @Body() body: unknown,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<unknown> {
+    return this.serve(caller, { key, method: 'POST', path, query, headers, body }, reply);
+  }
+
+  @Put(ROUTE)
+  @OptionallyAuthenticated()
+  @endpointOperation('PUT')
+  @PATH_PARAM
+  @REQUEST_BODY
+  @ApiOkResponse(ANSWER)
+  @ApiDefaultResponse(ANSWER)
+  @ApiErrors(...ENDPOINT_ERRORS)
+  put(
+    @CurrentUser() caller: AuthUser | undefined,
+    @PluginKeyParam() key: string,
+    @EndpointPath() path: string,
+    @Query() query: Record<string, string | string[]>,
+    @Headers() headers: Record<string, string | string[]>,
+    @Body() body: unknown,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<unknown> {
+    return this.serve(caller, { key, method: 'PUT', path, query, headers, body }, reply);
+  }
+
+  @Patch(ROUTE)
+  @OptionallyAuthenticated()
+  @endpointOperation('PATCH')
+  @PATH_PARAM
+  @REQUEST_BODY
+  @ApiOkResponse(ANSWER)
+  @ApiDefaultResponse(ANSWER)
+  @ApiErrors(...ENDPOINT_ERRORS)
+  patch(
+    @CurrentUser() caller: AuthUser | undefined,
+    @PluginKeyParam() key: string,
+    @EndpointPath() path: string,
+    @Query() query: Record<string, string | string[]>,
+    @Headers() headers: Record<string, string | string[]>,
+    @Body() body: unknown,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<unknown> {
+    return this.serve(caller, { key, method: 'PATCH', path, query, headers, body }, reply);
+  }
+
+  @Delete(ROUTE)
+  @OptionallyAuthenticated()
+  @endpointOperation('DELETE')
+  @PATH_PARAM
+  @REQUEST_BODY
+  @ApiOkResponse(ANSWER)
+  @ApiDefaultResponse(ANSWER)
+  @ApiErrors(...ENDPOINT_ERRORS)
+  delete(
+    @CurrentUser() caller: AuthUser | undefined,
+    @PluginKeyParam() key: string,
+    @EndpointPath() path: string,
+    @Query() query: Record<string, string | string[]>,
+    @Headers() headers: Record<string, string | string[]>,
+    @Body() body: unknown,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<unknown> {
+    return this.serve(caller, { key, method: 'DELETE', path, query, headers, body }, reply);
+  }
+
+  @Post(':plugin/execute')
+  @HttpCode(200)
+  @Authenticated()
+  @ApiOkResponse({ type: ExecuteResultDto })
+  @ApiErrors(NotInstalledError, PluginKilledError, PluginInactiveError, ...PLUGIN_CALL_ERRORS)
+  @ApiOperation({
+    summary: 'Execute: process data with a plugin',
+    description:
+      "Seed 002's Execute step: hands `data` to the plugin's onProcess(data) and answers what it returned, with " +
+      'the time the call took. The installation serving you is the one of your effective set (your own, else an ' +
+      'organisation’s, else the instance’s); it needs the `process:data` or `messages:receive` grant (403 ' +
+      'PLUGIN_PERMISSION_DENIED). `timeout_seconds` can only shorten the installation’s timeout_ms (408 when it ' +
+      'runs out). The call is counted in the installation’s health, metrics, logs and usage.',
+  })
+  execute(
+    @CurrentUser() caller: AuthUser,
+    @PluginKeyParam() key: string,
+    @Body() dto: ExecutePluginDto,
+  ): Promise<ExecuteResultDto> {
+    return this.endpoints.execute(caller, key, dto.data, dto.timeout_seconds);
+  }
+
+  @Put(':plugin/public-endpoints')
+  @Authenticated({ roles: ['admin'] })
+  @ApiOkResponse({ type: PublicEndpointsDto })
+  @ApiErrors(NoGlobalInstallationError)
+  @ApiOperation({
+    summary: 'Allow or refuse public endpoints',
+    description:
+      'Platform admins: whether callers without credentials may reach the endpoints the plugin declares `public`, ' +
+      'on the instance’s (global) installation, the one such callers are served by. Off until set; removing the ' +
+      'installation removes the switch.',
+  })
+  setPublic(
+    @CurrentUser() caller: AuthUser,
+    @PluginKeyParam() key: string,
+    @Body() dto: SetPublicEndpointsDto,
+  ): Promise<PublicEndpointsDto> {
+    return this.endpoints.setPublic(caller, key, dto.allowed);
+  }
+
+  private async serve(
+    caller: AuthUser | undefined,
+    call: Parameters<PluginEndpointsService['request']>[1],
+    reply: FastifyReply,
+  ): Promise<unknown> {
+    const answer = await this.endpoints.request(caller, call);
+    void reply.status(answer.status);
+    for (const [name, value] of Object.entries(answer.headers)) void reply.header(name, value);
+    return answer.body;
+  }
+}

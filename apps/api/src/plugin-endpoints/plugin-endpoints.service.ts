@@ -1,0 +1,152 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { type AuthUser, Clock, OnPlughubEvent } from '@app/common';
+import { type EndpointDeclaration, matchEndpoint } from '@app/plugin-sdk';
+import { type EndpointResponse, PluginRuntime, type RequestInput } from '@app/runtime';
+import type { Installation, PluginLifecycleEvent } from '../installation/installation.entity.js';
+import { NotInstalledError, PluginKilledError } from '../installation/installation.errors.js';
+import { InstallationRuntime } from '../installation/installation-runtime.js';
+import { InstallationsService } from '../installation/installations.service.js';
+import { PluginVersionsService } from '../registry/plugin-versions.service.js';
+import type { ExecuteResultDto } from './dto/execute.dto.js';
+import { PublicEndpointsDto } from './dto/public-endpoints.dto.js';
+import { pluginCallError } from './plugin-call-errors.js';
+import {
+  EndpointMethodNotAllowedError,
+  EndpointNotFoundError,
+  NoGlobalInstallationError,
+  PluginInactiveError,
+  PublicEndpointsNotAllowedError,
+} from './plugin-endpoints.errors.js';
+import { PublicEndpointsRepository } from './persistence/public-endpoints.repository.js';
+
+/** A request to one of a plugin's endpoints, as the controller hands it over. */
+export interface EndpointCall {
+  key: string;
+  method: string;
+  /** Below `/api/plugins/{plugin}/endpoints/`, as sent (percent-encoded), without the query string. */
+  path: string;
+  query: RequestInput['query'];
+  headers: RequestInput['headers'];
+  body: unknown;
+}
+
+interface Serving {
+  installation: Installation;
+  endpoints: readonly EndpointDeclaration[];
+}
+
+/**
+ * The plugin surface (issue 17): a plugin's declared HTTP endpoints and Execute, on the installation that serves the
+ * caller (their effective set: their own, else an organisation's, else the instance's). A caller without
+ * credentials is served by the instance's installation only, and only for endpoints declared `public` once an
+ * administrator allowed them. A killed plugin is refused (409 PLUGIN_KILLED) on every path, one that is not running
+ * with 409 inactive. Calls go through PluginRuntime, whose observer times and counts every one of them (health,
+ * metrics, logs and usage stats hang off `runtime.call`).
+ */
+@Injectable()
+export class PluginEndpointsService {
+  constructor(
+    private readonly installations: InstallationsService,
+    private readonly installationRuntime: InstallationRuntime,
+    private readonly runtime: PluginRuntime,
+    private readonly versions: PluginVersionsService,
+    private readonly switches: PublicEndpointsRepository,
+    @Inject(Clock) private readonly clock: Clock,
+  ) {}
+
+  async request(caller: AuthUser | undefined, call: EndpointCall): Promise<EndpointResponse> {
+    const serving = caller ? await this.servingUser(caller, call.key) : await this.servingAnonymous(call.key);
+    const match = matchEndpoint(serving.endpoints, call.method, call.path);
+    if ('error' in match) {
+      if (!caller) throw new PublicEndpointsNotAllowedError();
+      throw match.error === 'not_found'
+        ? new EndpointNotFoundError(call.key)
+        : new EndpointMethodNotAllowedError(call.key, match.allow);
+    }
+    if (!caller && match.endpoint.public !== true) throw new PublicEndpointsNotAllowedError();
+    await this.assertRunnable(serving.installation);
+    const id = this.installations.runtimeIdOf(serving.installation);
+    const input: RequestInput = {
+      method: call.method,
+      path: call.path,
+      query: call.query,
+      headers: call.headers,
+      body: call.body,
+      user: caller ? { id: caller.id, name: caller.name, roles: [...caller.roles] } : null,
+    };
+    try {
+      return await this.runtime.request(id, input);
+    } catch (err) {
+      throw pluginCallError(err, call.key, (text) => this.runtime.redact(id, text));
+    }
+  }
+
+  /** Execute (seed 002): `data` to onProcess, within `timeoutSeconds` (the installation's timeout_ms bounds it). */
+  async execute(caller: AuthUser, key: string, data: unknown, timeoutSeconds?: number): Promise<ExecuteResultDto> {
+    const { installation } = await this.servingUser(caller, key);
+    await this.assertRunnable(installation);
+    const id = this.installations.runtimeIdOf(installation);
+    const started = performance.now();
+    try {
+      const result = await this.runtime.process(id, data, {
+        timeoutMs: timeoutSeconds === undefined ? undefined : timeoutSeconds * 1000,
+      });
+      return { result: result ?? null, duration_ms: Math.round((performance.now() - started) * 1000) / 1000 };
+    } catch (err) {
+      throw pluginCallError(err, key, (text) => this.runtime.redact(id, text));
+    }
+  }
+
+  /** The administrator's switch for the instance's installation of `key` (NoGlobalInstallationError without one). */
+  async setPublic(caller: AuthUser, key: string, allowed: boolean): Promise<PublicEndpointsDto> {
+    const installation = await this.installations.findGlobal(key);
+    if (!installation) throw new NoGlobalInstallationError(key);
+    const saved = await this.switches.set({
+      installationId: installation.id,
+      pluginKey: key,
+      allowed,
+      setBy: caller.id,
+      setAt: this.clock.now(),
+    });
+    return PublicEndpointsDto.from(saved);
+  }
+
+  /** A removed installation takes its switch along (a new global installation starts closed). */
+  @OnPlughubEvent('plugin.uninstalled')
+  async onUninstalled(event: PluginLifecycleEvent): Promise<void> {
+    await this.switches.delete(event.installationId);
+  }
+
+  private async servingUser(caller: AuthUser, key: string): Promise<Serving> {
+    const entry = await this.installations.effectiveFor(caller.id, key);
+    if (!entry) throw new NotInstalledError(key);
+    if (entry.installation.status === 'killed' || entry.overriddenBy?.status === 'killed') {
+      throw new PluginKilledError(key);
+    }
+    if (!entry.active) throw new PluginInactiveError(key, entry.overriddenBy?.status ?? entry.installation.status);
+    return { installation: entry.installation, endpoints: await this.endpointsOf(entry.installation) };
+  }
+
+  /** Nothing is told to a caller without credentials but that they need some, unless the endpoint is open. */
+  private async servingAnonymous(key: string): Promise<Serving> {
+    const installation = await this.installations.findGlobal(key);
+    if (!installation) throw new PublicEndpointsNotAllowedError();
+    const open = await this.switches.find(installation.id);
+    if (!open?.allowed) throw new PublicEndpointsNotAllowedError();
+    if (installation.status === 'killed') throw new PluginKilledError(key);
+    if (installation.status !== 'active') throw new PluginInactiveError(key, installation.status);
+    return { installation, endpoints: await this.endpointsOf(installation) };
+  }
+
+  /** The kill switch as the registry holds it, for a kill not yet applied to the installation. */
+  private async assertRunnable(installation: Installation): Promise<void> {
+    const [plugin] = await this.versions.storedPlugins([installation.pluginKey]);
+    if (plugin?.killed) throw new PluginKilledError(installation.pluginKey);
+  }
+
+  private async endpointsOf(installation: Installation): Promise<readonly EndpointDeclaration[]> {
+    const pkg = await this.installationRuntime.package(installation.pluginKey, installation.installedVersion);
+    if (!pkg) throw new PluginInactiveError(installation.pluginKey, 'unloadable');
+    return pkg.manifest.endpoints ?? [];
+  }
+}
