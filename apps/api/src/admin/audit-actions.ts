@@ -33,10 +33,14 @@ export class AuditActions {
   }
 }
 
-/** `/api/plugins/{plugin}/` and `/api/plugins/:plugin` both become `/api/plugins/{}`. */
+/**
+ * `/api/plugins/{plugin}/` and `/api/plugins/:plugin` both become `/api/plugins/{}`; a trailing wildcard
+ * (`/endpoints/*`, the contract's `{path}`) too.
+ */
 function normalise(path: string): string {
   return path
     .replace(/\{[^}]+\}/g, '{}')
     .replace(/:[A-Za-z0-9_]+/g, '{}')
+    .replace(/\/\*$/, '/{}')
     .replace(/\/+$/, '');
 }
