@@ -35,7 +35,7 @@ module.exports = {
 `;
 
 const ECHO_MANIFEST = {
-  key: 'acme.echo',
+  key: 'ada-lovelace.echo',
   name: 'Echo',
   version: '1.0.0',
   description: 'answers what it is asked',
@@ -52,7 +52,7 @@ const ECHO_MANIFEST = {
 };
 
 const SLOW_MANIFEST = {
-  key: 'acme.slow',
+  key: 'ada-lovelace.slow',
   name: 'Slow',
   version: '1.0.0',
   description: 'never answers',
@@ -92,18 +92,23 @@ async function install(client: Client, key: string, query: Json = {}): Promise<s
 
 beforeAll(async () => {
   admin = t.client({ accessToken: await t.login(ADMIN.email, ADMIN.password) });
-  ada = await t.createUser({ email: 'ada@example.test', name: 'Ada Lovelace', roles: ['publisher'] });
+  ada = await t.createUser({
+    email: 'ada@example.test',
+    name: 'Ada Lovelace',
+    roles: ['publisher'],
+    handle: 'ada-lovelace',
+  });
   bob = await t.createUser({ email: 'bob@example.test', name: 'Bob' });
   await publish(ada.client, ECHO_MANIFEST, ECHO);
   await publish(ada.client, SLOW_MANIFEST, SLOW);
-  await install(ada.client, 'acme.echo');
+  await install(ada.client, 'ada-lovelace.echo');
 });
 
 describe('a plugin serving endpoints', () => {
   it('answers a GET route with its params and query, the caller known and their credentials withheld', async () => {
     const res = await ada.client.GET(
       '/api/plugins/{plugin}/endpoints/{path}/',
-      at('acme.echo', 'items/42', { q: 'x' }),
+      at('ada-lovelace.echo', 'items/42', { q: 'x' }),
     );
     expect(res.response.status).toBe(200);
     expect(res.data).toEqual({
@@ -118,7 +123,7 @@ describe('a plugin serving endpoints', () => {
 
   it('answers a POST route with the JSON body, its status and allowed headers passed through', async () => {
     const res = await ada.client.POST('/api/plugins/{plugin}/endpoints/{path}/', {
-      ...at('acme.echo', 'items'),
+      ...at('ada-lovelace.echo', 'items'),
       body: { name: 'lamp', tags: ['a', 'b'] } as never,
     });
     expect(res.response.status).toBe(201);
@@ -127,10 +132,16 @@ describe('a plugin serving endpoints', () => {
   });
 
   it('answers 404 for an undeclared route and 405 with Allow for an undeclared method', async () => {
-    const none = await ada.client.GET('/api/plugins/{plugin}/endpoints/{path}/', at('acme.echo', 'nothing/here'));
+    const none = await ada.client.GET(
+      '/api/plugins/{plugin}/endpoints/{path}/',
+      at('ada-lovelace.echo', 'nothing/here'),
+    );
     expect(none.response.status).toBe(404);
     expect(none.error).toMatchObject({ code: 'NOT_FOUND', details: { reason: 'endpoint_not_found' } });
-    const wrong = await ada.client.DELETE('/api/plugins/{plugin}/endpoints/{path}/', at('acme.echo', 'items/42'));
+    const wrong = await ada.client.DELETE(
+      '/api/plugins/{plugin}/endpoints/{path}/',
+      at('ada-lovelace.echo', 'items/42'),
+    );
     expect(wrong.response.status).toBe(405);
     expect(wrong.error).toMatchObject({
       code: 'METHOD_NOT_ALLOWED',
@@ -141,65 +152,68 @@ describe('a plugin serving endpoints', () => {
 
   it('refuses an answer over the size limit, and a header off the allow-list', async () => {
     // Over the runtime's 1 MiB reply bound, before the answer's own body check sees it.
-    const big = await ada.client.GET('/api/plugins/{plugin}/endpoints/{path}/', at('acme.echo', 'big'));
+    const big = await ada.client.GET('/api/plugins/{plugin}/endpoints/{path}/', at('ada-lovelace.echo', 'big'));
     expect(big.response.status).toBe(422);
     expect(big.error).toMatchObject({ code: 'LIMIT_EXCEEDED', details: { reason: 'reply_too_large' } });
-    const cookie = await ada.client.GET('/api/plugins/{plugin}/endpoints/{path}/', at('acme.echo', 'cookie'));
+    const cookie = await ada.client.GET('/api/plugins/{plugin}/endpoints/{path}/', at('ada-lovelace.echo', 'cookie'));
     expect(cookie.error).toMatchObject({ code: 'INTERNAL', details: { reason: 'header_not_allowed' } });
     expect(cookie.response.headers.get('set-cookie')).toBeNull();
   });
 
   it('answers 404 to a caller who cannot see the plugin', async () => {
-    const res = await bob.client.GET('/api/plugins/{plugin}/endpoints/{path}/', at('acme.echo', 'items/1'));
+    const res = await bob.client.GET('/api/plugins/{plugin}/endpoints/{path}/', at('ada-lovelace.echo', 'items/1'));
     expect(res.error).toMatchObject({ code: 'PLUGIN_NOT_FOUND', details: { reason: 'not_installed' } });
   });
 
   it('serves a public endpoint without credentials only once an administrator allowed it', async () => {
     const anonymous = t.client();
-    const hello = () => anonymous.GET('/api/plugins/{plugin}/endpoints/{path}/', at('acme.echo', 'hello'));
+    const hello = () => anonymous.GET('/api/plugins/{plugin}/endpoints/{path}/', at('ada-lovelace.echo', 'hello'));
     expect((await hello()).error).toMatchObject({
       code: 'UNAUTHENTICATED',
       details: { reason: 'credentials_required' },
     });
 
     const missing = await admin.PUT('/api/plugins/{plugin}/public-endpoints/', {
-      ...plugin('acme.echo'),
+      ...plugin('ada-lovelace.echo'),
       body: { allowed: true },
     });
     expect(missing.error).toMatchObject({ code: 'PLUGIN_NOT_FOUND', details: { reason: 'not_installed' } });
     const refused = await ada.client.PUT('/api/plugins/{plugin}/public-endpoints/', {
-      ...plugin('acme.echo'),
+      ...plugin('ada-lovelace.echo'),
       body: { allowed: true },
     });
     expect(refused.response.status).toBe(403);
 
-    const globalId = await install(admin, 'acme.echo', { scope: 'global' });
+    const globalId = await install(admin, 'ada-lovelace.echo', { scope: 'global' });
     expect((await hello()).response.status).toBe(401);
     const allowed = await admin.PUT('/api/plugins/{plugin}/public-endpoints/', {
-      ...plugin('acme.echo'),
+      ...plugin('ada-lovelace.echo'),
       body: { allowed: true },
     });
-    expect(allowed.data).toMatchObject({ plugin: 'acme.echo', installation_id: globalId, allowed: true });
+    expect(allowed.data).toMatchObject({ plugin: 'ada-lovelace.echo', installation_id: globalId, allowed: true });
 
     const open = await hello();
     expect(open.response.status).toBe(200);
     expect(open.data).toMatchObject({ path: 'hello', user: null });
     // Only the routes declared public: the others still need credentials.
-    const closed = await anonymous.GET('/api/plugins/{plugin}/endpoints/{path}/', at('acme.echo', 'items/1'));
+    const closed = await anonymous.GET('/api/plugins/{plugin}/endpoints/{path}/', at('ada-lovelace.echo', 'items/1'));
     expect(closed.error).toMatchObject({ code: 'UNAUTHENTICATED', details: { reason: 'credentials_required' } });
 
-    await admin.PUT('/api/plugins/{plugin}/public-endpoints/', { ...plugin('acme.echo'), body: { allowed: false } });
+    await admin.PUT('/api/plugins/{plugin}/public-endpoints/', {
+      ...plugin('ada-lovelace.echo'),
+      body: { allowed: false },
+    });
     expect((await hello()).response.status).toBe(401);
   });
 
   it('lists the endpoints on the plugin detail', async () => {
-    const detail = await ada.client.GET('/api/plugins/{plugin}/', plugin('acme.echo'));
+    const detail = await ada.client.GET('/api/plugins/{plugin}/', plugin('ada-lovelace.echo'));
     expect(detail.data!.api_endpoints.map((e) => [e.path, e.methods, e.public])).toEqual([
-      ['/api/plugins/acme.echo/endpoints/items', ['POST'], false],
-      ['/api/plugins/acme.echo/endpoints/items/:id', ['GET', 'PUT'], false],
-      ['/api/plugins/acme.echo/endpoints/big', ['GET'], false],
-      ['/api/plugins/acme.echo/endpoints/cookie', ['GET'], false],
-      ['/api/plugins/acme.echo/endpoints/hello', ['GET'], true],
+      ['/api/plugins/ada-lovelace.echo/endpoints/items', ['POST'], false],
+      ['/api/plugins/ada-lovelace.echo/endpoints/items/:id', ['GET', 'PUT'], false],
+      ['/api/plugins/ada-lovelace.echo/endpoints/big', ['GET'], false],
+      ['/api/plugins/ada-lovelace.echo/endpoints/cookie', ['GET'], false],
+      ['/api/plugins/ada-lovelace.echo/endpoints/hello', ['GET'], true],
     ]);
   });
 });
@@ -207,9 +221,9 @@ describe('a plugin serving endpoints', () => {
 describe('a slow plugin', () => {
   it('answers 408 when onRequest runs out of time, and the call is counted as a failure', async () => {
     const calls: HookCallEvent[] = [];
-    const id = await install(ada.client, 'acme.slow');
+    const id = await install(ada.client, 'ada-lovelace.slow');
     t.app.get(EventBus).on('runtime.call', (c) => void (c.installationId === id && calls.push(c)));
-    const res = await ada.client.GET('/api/plugins/{plugin}/endpoints/{path}/', at('acme.slow', 'wait'));
+    const res = await ada.client.GET('/api/plugins/{plugin}/endpoints/{path}/', at('ada-lovelace.slow', 'wait'));
     expect(res.response.status).toBe(408);
     expect(res.error).toMatchObject({ code: 'PLUGIN_COMMUNICATION_TIMEOUT', details: { reason: 'timeout' } });
     expect(calls.filter((c) => c.hook === 'onRequest').map((c) => c.outcome)).toEqual(['timeout']);
@@ -221,7 +235,7 @@ describe('a slow plugin', () => {
 
   it('answers 408 when onProcess runs out of time through Execute', async () => {
     const res = await ada.client.POST('/api/plugins/{plugin}/execute/', {
-      ...plugin('acme.slow'),
+      ...plugin('ada-lovelace.slow'),
       body: { data: [1], timeout_seconds: 1 },
     });
     expect(res.error).toMatchObject({ code: 'PLUGIN_COMMUNICATION_TIMEOUT', details: { reason: 'timeout' } });
@@ -231,26 +245,29 @@ describe('a slow plugin', () => {
 describe('Execute', () => {
   it('refuses a plugin without the grant (403), an inactive one (409) and bad input (400)', async () => {
     const noGrant = await ada.client.POST('/api/plugins/{plugin}/execute/', {
-      ...plugin('acme.echo'),
+      ...plugin('ada-lovelace.echo'),
       body: { data: [1] },
     });
     expect(noGrant.error).toMatchObject({ code: 'PLUGIN_PERMISSION_DENIED', details: { reason: 'not_granted' } });
 
     const bad = await ada.client.POST('/api/plugins/{plugin}/execute/', {
-      ...plugin('acme.echo'),
+      ...plugin('ada-lovelace.echo'),
       body: { data: [1], timeout_seconds: 0, extra: true } as never,
     });
     expect(bad.error).toMatchObject({ code: 'VALIDATION_ERROR' });
     expect(bad.error!.errors.map((e) => e.field).sort()).toEqual(['extra', 'timeout_seconds']);
 
-    const off = await ada.client.POST('/api/plugins/{plugin}/disable/', { ...plugin('acme.echo'), body: {} });
+    const off = await ada.client.POST('/api/plugins/{plugin}/disable/', { ...plugin('ada-lovelace.echo'), body: {} });
     expect(off.data!.status).toBe('disabled');
     const inactive = await ada.client.POST('/api/plugins/{plugin}/execute/', {
-      ...plugin('acme.echo'),
+      ...plugin('ada-lovelace.echo'),
       body: { data: [1] },
     });
     expect(inactive.error).toMatchObject({ code: 'CONFLICT', details: { reason: 'inactive' } });
-    const endpoint = await ada.client.GET('/api/plugins/{plugin}/endpoints/{path}/', at('acme.echo', 'items/1'));
+    const endpoint = await ada.client.GET(
+      '/api/plugins/{plugin}/endpoints/{path}/',
+      at('ada-lovelace.echo', 'items/1'),
+    );
     expect(endpoint.error).toMatchObject({ code: 'CONFLICT', details: { reason: 'inactive' } });
   });
 });
