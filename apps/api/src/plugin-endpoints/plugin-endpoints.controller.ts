@@ -108,7 +108,7 @@ const PATH_PARAM = ApiParam({
 const REQUEST_BODY = ApiBody({
   required: false,
   description: 'Any JSON the route takes; handed to the plugin as `body`.',
-  schema: { description: 'Any JSON value.' },
+  schema: { description: 'Any JSON value.', example: { name: 'Ada' } },
 });
 
 /** The plugin surface (§4): the HTTP endpoints plugins serve, Execute, and the public-endpoints switch. */

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { BodyInt } from '@app/common';
+import { BodyExamples, BodyInt } from '@app/common';
 import { IsDefined } from 'class-validator';
 
 /** Any JSON value but null (an Execute input). */
@@ -12,6 +12,9 @@ const JSON_VALUE = [
 ];
 
 /** POST /api/plugins/{plugin}/execute/ (seed 002's Execute step). */
+@BodyExamples({
+  array: { summary: "Process an array (seed 002's example)", value: { data: [1, 2, 3], timeout_seconds: 10 } },
+})
 export class ExecutePluginDto {
   /** What the plugin's onProcess(data) receives: any JSON value (not null). */
   @ApiProperty({ oneOf: JSON_VALUE, example: [1, 2, 3] })

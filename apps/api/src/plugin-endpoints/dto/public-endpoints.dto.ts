@@ -1,8 +1,10 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { BodyExamples } from '@app/common';
 import { IsBoolean } from 'class-validator';
 import type { PublicEndpointsSwitch } from '../plugin-endpoints.entity.js';
 
 /** PUT /api/plugins/{plugin}/public-endpoints/: the administrator's switch. */
+@BodyExamples({ allow: { summary: 'Serve the public routes without credentials', value: { allowed: true } } })
 export class SetPublicEndpointsDto {
   /** Let callers without credentials reach the endpoints the manifest declares `public`. */
   @ApiProperty({ example: true })
