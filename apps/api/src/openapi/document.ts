@@ -14,7 +14,7 @@ import { API_VERSION } from '../meta/api-version.js';
 import { errorExamples } from './error-examples.js';
 import { inventreeOperationId } from './operation-id.js';
 import { PLUGIN_MANIFEST, pluginManifestComponent } from './plugin-manifest.component.js';
-import { closeRequestBodies, strictNullables } from './strict-schemas.js';
+import { closeRequestBodies, noItemsOffArrays, strictNullables } from './strict-schemas.js';
 
 type Json = Record<string, unknown>;
 
@@ -201,6 +201,7 @@ export function finalizeDocument(doc: Document): Document {
   addRequestExamples(doc, (name) => bodyExamplesOf(classOf.get(name) ?? name));
   closeRequestBodies(doc);
   strictNullables(doc);
+  noItemsOffArrays(doc);
 
   const used = JSON.stringify(doc.paths);
   doc.components.responses = Object.fromEntries(

@@ -109,3 +109,20 @@ export function strictNullables(doc: Doc): void {
     }
   }
 }
+
+/**
+ * A query parameter sent as one comma-separated string but parsed into a list carries, from the Swagger plugin's
+ * reading of its property type, the `items` of an array beside `type: string`: strict validators refuse that, and
+ * the enum in it describes one element, not the string. A schema that is not an array has no items.
+ */
+export function noItemsOffArrays(doc: Doc): void {
+  const fix = (s: Json) => {
+    if (s.items !== undefined && typeof s.type === 'string' && s.type !== 'array') delete s.items;
+  };
+  for (const item of Object.values(doc.paths)) {
+    for (const op of Object.values(item) as Array<Json | undefined>) {
+      if (!op || typeof op !== 'object') continue;
+      for (const p of (op.parameters as Json[] | undefined) ?? []) eachSchema(p.schema, fix);
+    }
+  }
+}
