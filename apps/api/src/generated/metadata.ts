@@ -30,6 +30,9 @@ export default async () => {
     ['../auth/dto/api-token.dto.js']: await import('../auth/dto/api-token.dto.js'),
     ['../configuration/dto/configuration.dto.js']: await import('../configuration/dto/configuration.dto.js'),
     ['../messaging/dto/dead-letter.dto.js']: await import('../messaging/dto/dead-letter.dto.js'),
+    ['../plugin-endpoints/dto/execute.dto.js']: await import('../plugin-endpoints/dto/execute.dto.js'),
+    ['../plugin-endpoints/dto/public-endpoints.dto.js']:
+      await import('../plugin-endpoints/dto/public-endpoints.dto.js'),
   };
   return {
     '@nestjs/swagger': {
@@ -2925,6 +2928,58 @@ export default async () => {
             },
           },
         ],
+        [
+          import('../plugin-endpoints/dto/execute.dto.js'),
+          {
+            ExecutePluginDto: {
+              data: {
+                required: true,
+                type: () => Object,
+                description: "What the plugin's onProcess(data) receives: any JSON value (not null).",
+              },
+              timeout_seconds: { required: false, type: () => Number },
+            },
+            ExecuteResultDto: {
+              result: {
+                required: true,
+                type: () => Object,
+                description: "onProcess's return value (any JSON value; null when it returned nothing).",
+              },
+              duration_ms: {
+                required: true,
+                type: () => Number,
+                description: 'Wall time of the call as the API measured it, in milliseconds.',
+              },
+            },
+          },
+        ],
+        [
+          import('../plugin-endpoints/dto/public-endpoints.dto.js'),
+          {
+            SetPublicEndpointsDto: {
+              allowed: {
+                required: true,
+                type: () => Boolean,
+                description: 'Let callers without credentials reach the endpoints the manifest declares `public`.',
+              },
+            },
+            PublicEndpointsDto: {
+              plugin: { required: true, type: () => String, description: 'The plugin key.' },
+              installation_id: {
+                required: true,
+                type: () => String,
+                description: "The instance's (global) installation it applies to.",
+              },
+              allowed: {
+                required: true,
+                type: () => Boolean,
+                description: 'Callers without credentials may reach the endpoints declared `public`.',
+              },
+              set_by: { required: true, type: () => String, description: 'The administrator who set it (user id).' },
+              set_at: { required: true, type: () => String, description: 'When it was set.' },
+            },
+          },
+        ],
       ],
       controllers: [
         [
@@ -3136,6 +3191,20 @@ export default async () => {
           },
         ],
         [import('../metrics/prometheus.controller.js'), { PrometheusController: { exposition: { type: String } } }],
+        [
+          import('../plugin-endpoints/plugin-endpoints.controller.js'),
+          {
+            PluginEndpointsController: {
+              get: { type: Object },
+              post: { type: Object },
+              put: { type: Object },
+              patch: { type: Object },
+              delete: { type: Object },
+              execute: { type: t['../plugin-endpoints/dto/execute.dto.js'].ExecuteResultDto },
+              setPublic: { type: t['../plugin-endpoints/dto/public-endpoints.dto.js'].PublicEndpointsDto },
+            },
+          },
+        ],
       ],
     },
   };
