@@ -27,15 +27,14 @@ let adminId: string;
 let token: string;
 
 // Typed as the contract's manifest: the extras are the hostile parts under test.
-const manifest = (key: string, extra: Json = {}): Schemas['PluginManifest'] =>
-  ({
-    key,
-    name: `Plugin ${key}`,
-    version: '1.0.0',
-    description: 'Hardening fixture',
-    runtime: { type: 'sandbox', entry: 'runner.js' },
-    ...extra,
-  });
+const manifest = (key: string, extra: Json = {}): Schemas['PluginManifest'] => ({
+  key,
+  name: `Plugin ${key}`,
+  version: '1.0.0',
+  description: 'Hardening fixture',
+  runtime: { type: 'sandbox', entry: 'runner.js' },
+  ...extra,
+});
 const RUNNER = 'export default { onMessage(m) { return m.data; } };\n';
 
 /**
