@@ -117,7 +117,8 @@ export class InstallationRepository {
 
   /**
    * Adds usage deltas (the metrics module's flushes, INSTALLATION_USAGE): `$inc` of the counters and the total
-   * time, `$max` of last_used, last_error when the delta has one. Unknown installations match nothing.
+   * time, `$max` of last_used, last_error when the delta has one. Unknown installations match nothing. Telemetry is
+   * not a change of the installation: `updated_at` (what configuration answers as its own) stays as it was.
    */
   async addUsage(deltas: readonly UsageDelta[]): Promise<void> {
     const ops = deltas
@@ -130,6 +131,7 @@ export class InstallationRepository {
             $max: { last_used: d.lastUsed },
             ...(d.lastError ? { $set: { last_error: { message: d.lastError.message, at: d.lastError.at } } } : {}),
           },
+          timestamps: false,
         },
       }));
     if (ops.length) await this.installations.bulkWrite(ops, { ordered: false });
