@@ -42,6 +42,13 @@ function mediaSchemas(container: unknown): unknown[] {
   return Object.values(content ?? {}).map((m) => m.schema);
 }
 
+/** Every operation of every path (path-level keys that are not operations are skipped). */
+function eachOperation(doc: Doc, visit: (op: Json) => void): void {
+  for (const item of Object.values(doc.paths)) {
+    for (const op of Object.values(item) as Array<Json | undefined>) if (op && typeof op === 'object') visit(op);
+  }
+}
+
 /**
  * Request DTOs are closed: the validation pipe refuses unknown properties (`forbidNonWhitelisted`), at every
  * nesting level it validates. Every object component a request body reaches says so with `additionalProperties:
@@ -51,12 +58,7 @@ function mediaSchemas(container: unknown): unknown[] {
  */
 export function closeRequestBodies(doc: Doc, own: Set<string> = new Set(['PluginManifest'])): void {
   const requests: unknown[] = [];
-  for (const item of Object.values(doc.paths)) {
-    for (const op of Object.values(item) as Array<{ requestBody?: unknown } | undefined>) {
-      if (!op || typeof op !== 'object') continue;
-      requests.push(...mediaSchemas(op.requestBody));
-    }
-  }
+  eachOperation(doc, (op) => requests.push(...mediaSchemas(op.requestBody)));
   const schemas = doc.components.schemas ?? {};
   const isObject = (name: string) => schemas[name]?.type === 'object' || !!schemas[name]?.properties;
   const closed = [...reachable(doc, requests, own)].filter(isObject);
@@ -98,16 +100,13 @@ export function strictNullables(doc: Doc): void {
     if (Array.isArray(s.enum) && !s.enum.includes(null)) s.enum = [...(s.enum as unknown[]), null];
   };
   eachSchema(Object.values(schemas), fix);
-  for (const item of Object.values(doc.paths)) {
-    for (const op of Object.values(item) as Array<Json | undefined>) {
-      if (!op || typeof op !== 'object') continue;
-      for (const p of (op.parameters as Json[] | undefined) ?? []) eachSchema(p.schema, fix);
-      eachSchema(mediaSchemas(op.requestBody), fix);
-      for (const response of Object.values((op.responses as Json | undefined) ?? {})) {
-        eachSchema(mediaSchemas(response), fix);
-      }
+  eachOperation(doc, (op) => {
+    for (const p of (op.parameters as Json[] | undefined) ?? []) eachSchema(p.schema, fix);
+    eachSchema(mediaSchemas(op.requestBody), fix);
+    for (const response of Object.values((op.responses as Json | undefined) ?? {})) {
+      eachSchema(mediaSchemas(response), fix);
     }
-  }
+  });
 }
 
 /**
@@ -119,10 +118,7 @@ export function noItemsOffArrays(doc: Doc): void {
   const fix = (s: Json) => {
     if (s.items !== undefined && typeof s.type === 'string' && s.type !== 'array') delete s.items;
   };
-  for (const item of Object.values(doc.paths)) {
-    for (const op of Object.values(item) as Array<Json | undefined>) {
-      if (!op || typeof op !== 'object') continue;
-      for (const p of (op.parameters as Json[] | undefined) ?? []) eachSchema(p.schema, fix);
-    }
-  }
+  eachOperation(doc, (op) => {
+    for (const p of (op.parameters as Json[] | undefined) ?? []) eachSchema(p.schema, fix);
+  });
 }
