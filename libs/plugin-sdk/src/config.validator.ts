@@ -1,4 +1,5 @@
 import type { SettingDefinition } from './manifest.types.js';
+import { choiceValues, matchesPattern } from './setting-rules.js';
 
 export interface ConfigError {
   /** `<prefix><key>`, e.g. `config.batch_size` with the prefix `config.`. */
@@ -25,7 +26,8 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> =>
 function typeError(def: SettingDefinition, value: unknown): string | undefined {
   switch (def.type) {
     case 'string':
-      return typeof value === 'string' ? undefined : 'must be a string';
+      if (typeof value !== 'string') return 'must be a string';
+      return def.pattern === undefined || matchesPattern(def.pattern, value) ? undefined : 'must match the pattern';
     case 'integer':
       return Number.isSafeInteger(value) ? undefined : 'must be an integer';
     case 'number':
@@ -33,9 +35,11 @@ function typeError(def: SettingDefinition, value: unknown): string | undefined {
     case 'boolean':
       return typeof value === 'boolean' ? undefined : 'must be true or false';
     case 'choice':
-      return (def.choices ?? []).includes(value as string | number)
+      return choiceValues(def).includes(value as string | number)
         ? undefined
-        : `must be one of: ${(def.choices ?? []).map((c) => JSON.stringify(c)).join(', ')}`;
+        : `must be one of: ${choiceValues(def)
+            .map((c) => JSON.stringify(c))
+            .join(', ')}`;
     case 'json':
       return isJson(value) ? undefined : 'must be JSON (objects, arrays, strings, numbers, booleans, null)';
   }

@@ -21,5 +21,6 @@ export * from './manifest.schema.js';
 export * from './manifest.validator.js';
 export * from './normalize.js';
 export * from './permissions.js';
+export * from './setting-rules.js';
 export * from './plugin-api.types.js';
 export * from './plugin-key.js';

@@ -148,8 +148,22 @@ export const MANIFEST_SCHEMA = {
             minItems: 1,
             maxItems: 500,
             uniqueItems: true,
-            items: { type: ['string', 'number'] },
+            items: {
+              oneOf: [
+                { type: ['string', 'number'] },
+                {
+                  type: 'object',
+                  additionalProperties: false,
+                  required: ['value', 'display_name'],
+                  properties: {
+                    value: { type: ['string', 'number'] },
+                    display_name: { type: 'string', minLength: 1, maxLength: 200 },
+                  },
+                },
+              ],
+            },
           },
+          pattern: { type: 'string', minLength: 1, maxLength: 500 },
           required: { type: 'boolean' },
           secret: { type: 'boolean' },
           units: { type: 'string', maxLength: 30 },
@@ -170,6 +184,10 @@ export const MANIFEST_SCHEMA = {
           {
             if: { properties: { type: { not: { const: 'choice' } } }, required: ['type'] },
             then: { not: { required: ['choices'] } },
+          },
+          {
+            if: { properties: { type: { not: { const: 'string' } } }, required: ['type'] },
+            then: { not: { required: ['pattern'] } },
           },
         ],
       },

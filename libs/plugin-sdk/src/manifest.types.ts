@@ -46,6 +46,12 @@ export interface EndpointDeclaration {
 
 export type SettingType = 'string' | 'integer' | 'number' | 'boolean' | 'choice' | 'json';
 
+/** One allowed value of a `choice` setting with the label a UI shows for it. */
+export interface SettingChoice {
+  value: string | number;
+  display_name: string;
+}
+
 export interface SettingDefinition {
   type: SettingType;
   /** Human label; defaults to the key. */
@@ -55,8 +61,10 @@ export interface SettingDefinition {
   /** Inclusive bounds for integer and number settings. */
   min?: number;
   max?: number;
-  /** The allowed values of a `choice` setting. */
-  choices?: Array<string | number>;
+  /** The allowed values of a `choice` setting: plain values, or `{value, display_name}` (see choiceValues). */
+  choices?: Array<string | number | SettingChoice>;
+  /** For string settings: a regular expression (JavaScript, `u` flag) the whole value must match. */
+  pattern?: string;
   required?: boolean;
   /** Encrypted at rest, write-only through the API, visible to the plugin only with `secrets:read`. */
   secret?: boolean;

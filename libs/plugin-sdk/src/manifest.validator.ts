@@ -6,6 +6,7 @@ import { MANIFEST_SCHEMA } from './manifest.schema.js';
 import type { ManifestError, ManifestValidationResult, PluginManifest } from './manifest.types.js';
 import { isCustomScope } from './permissions.js';
 import { deriveKey } from './plugin-key.js';
+import { matchesPattern, patternProblem } from './setting-rules.js';
 
 export interface ValidateManifestOptions {
   /**
@@ -81,6 +82,9 @@ function fromAjv(e: ErrorObject): ManifestError | undefined {
     case 'not':
       if (e.schemaPath.includes('/allOf/6/')) {
         return { path: dotted(e.instancePath), message: 'min and max apply only to integer and number settings' };
+      }
+      if (e.schemaPath.includes('/allOf/8/')) {
+        return { path: dotted(e.instancePath), message: 'pattern applies only to string settings' };
       }
       return { path: dotted(e.instancePath), message: 'choices apply only to choice settings' };
     default:
@@ -207,8 +211,21 @@ function crossFieldErrors(m: Record<string, unknown>): ManifestError[] {
         if (typeof min === 'number' && dflt < min) errors.push({ path: at('default'), message: `must be >= ${min}` });
         if (typeof max === 'number' && dflt > max) errors.push({ path: at('default'), message: `must be <= ${max}` });
       }
-      if (def.type === 'choice' && Array.isArray(choices) && dflt !== undefined && !choices.includes(dflt)) {
-        errors.push({ path: at('default'), message: 'must be one of the choices' });
+      if (def.type === 'choice' && Array.isArray(choices)) {
+        const values: unknown[] = choices.map((c: unknown) => (isObject(c) ? c.value : c));
+        if (dflt !== undefined && !values.includes(dflt)) {
+          errors.push({ path: at('default'), message: 'must be one of the choices' });
+        }
+        const firstAt = values.findIndex((v, i) => values.indexOf(v) !== i);
+        if (firstAt !== -1 && choices.some(isObject))
+          errors.push({ path: at(`choices.${firstAt}`), message: 'repeats another choice’s value' });
+      }
+      if (typeof def.pattern === 'string') {
+        const problem = patternProblem(def.pattern);
+        if (problem) errors.push({ path: at('pattern'), message: problem });
+        else if (typeof dflt === 'string' && !matchesPattern(def.pattern, dflt)) {
+          errors.push({ path: at('default'), message: 'must match the pattern' });
+        }
       }
       if (def.secret === true && dflt !== undefined) {
         errors.push({ path: at('default'), message: 'a secret setting cannot have a default (manifests are public)' });
