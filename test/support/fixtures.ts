@@ -112,6 +112,7 @@ export const installationFixture = (i: Partial<Installation> = {}): Installation
   grants: [],
   pendingGrants: [],
   limits: null,
+  securityLevel: null,
   requested: [],
   dependencies: {},
   usage: {

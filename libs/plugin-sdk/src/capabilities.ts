@@ -22,7 +22,9 @@ export type Capability = (typeof CAPABILITIES)[number];
 /** Capabilities that carry parameters and therefore must be written in the object form in a manifest. */
 export const PARAMETERISED_CAPABILITIES = ['http:external'] as const satisfies readonly Capability[];
 
-export type RiskLevel = 'low' | 'medium' | 'high';
+/** How much harm a capability allows, least first (also an installation's security level). */
+export const RISK_LEVELS = ['low', 'medium', 'high'] as const;
+export type RiskLevel = (typeof RISK_LEVELS)[number];
 
 export interface CapabilityInfo {
   /** The capability string used in manifests and grants. */

@@ -84,7 +84,8 @@ export class PluginRuntime {
   private readonly hostApi: HostApi;
   private readonly crashPolicy: CrashPolicy;
   private readonly fetchImpl: typeof fetch;
-  private readonly platform: PlatformLimits;
+  /** The platform's default and maximum limits (RuntimeOptions.limits over DEFAULT_PLATFORM_LIMITS). */
+  readonly platform: PlatformLimits;
   private readonly cpu: CpuBudget;
   private readonly bounds: PayloadBounds;
   private readonly responses: ResponseBounds;

@@ -285,6 +285,7 @@ export class InstallService {
           grants,
           pendingGrants,
           limits: before?.limits ?? null,
+          securityLevel: before?.securityLevel ?? null,
           requested,
           dependencies: manifest.dependencies ?? {},
           usage: before?.usage ?? zeroUsage(),

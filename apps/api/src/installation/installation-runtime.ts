@@ -108,6 +108,7 @@ export class InstallationRuntime {
         secrets,
         grants: installation.grants,
         limits: installation.limits ?? undefined,
+        storageQuotaBytes: installation.limits?.storage_quota_bytes,
       });
       return { ok: true };
     } catch (err) {
@@ -150,6 +151,23 @@ export class InstallationRuntime {
       }
     }
     await this.runtime.reconfigure(id, { config, secrets });
+    return true;
+  }
+
+  /**
+   * Pushes the stored grants and limits of a running installation to its instance without a restart: a revoked
+   * capability is refused from its next use, a lowered limit applies from the next call. False when it does not
+   * run here. Call it inside `exclusive`.
+   */
+  async pushPermissions(installation: Installation): Promise<boolean> {
+    const id = this.runtimeId(installation);
+    if (!this.runtime.status(id)) return false;
+    const { storage_quota_bytes: quota, ...limits } = installation.limits ?? {};
+    await this.runtime.reconfigure(id, {
+      grants: installation.grants,
+      limits,
+      storageQuotaBytes: quota ?? this.runtime.platform.defaults.storage_quota_bytes,
+    });
     return true;
   }
 

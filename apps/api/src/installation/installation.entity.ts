@@ -2,10 +2,16 @@
  * The installation module's entities, enums and events. Schemas, DTOs, services and repositories import them from
  * here, never from each other.
  */
-import type { Permission, PluginLimits } from '@app/plugin-sdk';
+import type { Permission, PluginLimits, RiskLevel } from '@app/plugin-sdk';
 import type { TargetScope } from '../auth/auth.entity.js';
 
-export type { Permission, TargetScope };
+export type { Permission, RiskLevel, TargetScope };
+
+/** The resource limits granted to an installation (permissions module): the manifest's kinds and a storage quota. */
+export interface InstallationLimits extends PluginLimits {
+  /** Bytes its plugin storage may hold. */
+  storage_quota_bytes?: number;
+}
 
 export const INSTALLATION_STATUSES = ['installing', 'active', 'disabled', 'failed', 'killed', 'uninstalling'] as const;
 /**
@@ -68,7 +74,9 @@ export interface Installation {
   /** Capabilities a newer version requests that nobody granted yet (an update leaves them ungranted). */
   pendingGrants: Permission[];
   /** Resource limits granted to it (permissions module); null: the platform defaults. */
-  limits: PluginLimits | null;
+  limits: InstallationLimits | null;
+  /** The riskiest capability it may be granted (permissions module); null: no ceiling. */
+  securityLevel: RiskLevel | null;
   /** What the installed version requests and depends on (from its manifest), for resolution and dependents. */
   requested: Permission[];
   dependencies: Record<string, string>;
@@ -83,6 +91,9 @@ export interface Installation {
   /** The journal operation writing it right now, or null. */
   operationId: string | null;
 }
+
+/** What the permissions module writes on an installation, all at once. */
+export type PermissionsChange = Pick<Installation, 'grants' | 'pendingGrants' | 'limits' | 'securityLevel'>;
 
 /** A new installation's document, as an operation writes it. */
 export type NewInstallation = Omit<Installation, 'updatedAt' | 'usage' | 'backups' | 'updateAvailable'> & {

@@ -6,7 +6,12 @@ import { MEMBERSHIP_LOOKUP, type MembershipLookup } from '../auth/auth.ports.js'
 import { InstallationResponseDto } from './dto/installation-response.dto.js';
 import type { InstallationListQueryDto } from './dto/installation-query.dto.js';
 import { type EffectiveEntry, effectiveSet } from './effective-set.js';
-import type { Installation, InstallationSummary, InstallationTarget } from './installation.entity.js';
+import type {
+  Installation,
+  InstallationSummary,
+  InstallationTarget,
+  PermissionsChange,
+} from './installation.entity.js';
 import {
   installationNotFound,
   NotInstallationManagerError,
@@ -102,6 +107,17 @@ export class InstallationsService {
   /** Every installation counted by status, with their usage stats summed (the metrics module's summary). */
   summary(): Promise<InstallationSummary> {
     return this.installations.summary();
+  }
+
+  /**
+   * Writes an installation's grants, pending grants, limits and security level (the permissions module). 409
+   * OperationInProgressError while an install, update or uninstall holds it; NotInstalledError when it is gone.
+   */
+  async writePermissions(installation: Installation, change: PermissionsChange): Promise<Installation> {
+    const written = await this.installations.writePermissions(installation.id, change);
+    if (written) return written;
+    if (await this.installations.find(installation.id)) throw new OperationInProgressError();
+    throw new NotInstalledError(installation.pluginKey);
   }
 
   runtimeIdOf(installation: Pick<Installation, 'id'>): string {

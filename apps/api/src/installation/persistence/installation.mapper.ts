@@ -73,6 +73,7 @@ export const toInstallation = (d: InstallationLean): Installation => ({
   grants: (d.grants ?? []) as Permission[],
   pendingGrants: (d.pending_grants ?? []) as Permission[],
   limits: d.limits ?? null,
+  securityLevel: d.security_level ?? null,
   requested: (d.requested ?? []) as Permission[],
   dependencies: Object.fromEntries((d.dependencies ?? []).map((x) => [x.key, x.range])),
   usage: {
@@ -111,6 +112,7 @@ export function installationDoc(i: NewInstallation | Installation): Omit<Install
     grants: i.grants,
     pending_grants: i.pendingGrants,
     limits: (i.limits ?? null) as Record<string, number> | null,
+    security_level: i.securityLevel,
     requested: i.requested,
     dependencies: Object.entries(i.dependencies).map(([key, range]) => ({ key, range })),
     execution_count: usage?.executionCount ?? 0,

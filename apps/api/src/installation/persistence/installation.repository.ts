@@ -12,6 +12,7 @@ import {
   type InstallationSummary,
   type InstallationTarget,
   type NewInstallation,
+  type PermissionsChange,
   type RetainedSettings,
 } from '../installation.entity.js';
 import type { UsageDelta } from '../../metrics/metrics.entity.js';
@@ -249,6 +250,31 @@ export class InstallationRepository {
       .findOneAndUpdate(
         { _id: new Types.ObjectId(id), operation_id: null },
         change.drop.length ? { $set: set, $unset: unset } : { $set: set },
+        { returnDocument: 'after' },
+      )
+      .lean<InstallationLean>()
+      .exec();
+    return doc ? toInstallation(doc) : null;
+  }
+
+  /**
+   * Writes the grants, pending grants, limits and security level of an installation no operation is writing (the
+   * permissions module), in one update. The installation after, or null when it is gone or an operation holds it.
+   */
+  async writePermissions(id: string, change: PermissionsChange): Promise<Installation | null> {
+    if (!isObjectIdString(id)) return null;
+    const doc = await this.installations
+      .findOneAndUpdate(
+        { _id: new Types.ObjectId(id), operation_id: null },
+        {
+          $set: {
+            grants: change.grants,
+            pending_grants: change.pendingGrants,
+            limits: change.limits,
+            security_level: change.securityLevel,
+            updated_at: new Date(),
+          },
+        },
         { returnDocument: 'after' },
       )
       .lean<InstallationLean>()

@@ -1,5 +1,6 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import { Schema as MongooseSchema, Types } from 'mongoose';
+import { RISK_LEVELS, type RiskLevel } from '@app/plugin-sdk';
 import {
   INSTALLATION_SOURCES,
   INSTALLATION_STATUSES,
@@ -80,6 +81,9 @@ export class InstallationDoc {
 
   @Prop({ type: MongooseSchema.Types.Mixed, default: null })
   limits: Record<string, number> | null;
+
+  @Prop({ type: String, enum: RISK_LEVELS, default: null })
+  security_level: RiskLevel | null;
 
   @Prop({ type: [MongooseSchema.Types.Mixed], default: [] })
   requested: unknown[];
