@@ -13,6 +13,7 @@ import { MessagingModule } from './messaging/messaging.module.js';
 import { MetaModule } from './meta/meta.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { OrgsModule } from './orgs/orgs.module.js';
+import { PermissionsModule } from './permissions/permissions.module.js';
 import { PluginEndpointsModule } from './plugin-endpoints/plugin-endpoints.module.js';
 import { RegistryModule } from './registry/registry.module.js';
 import { RuntimeModule } from './runtime/runtime.module.js';
@@ -40,6 +41,7 @@ export class AppModule {
         InstallationModule,
         InstallationDirectoryModule,
         ConfigurationModule,
+        PermissionsModule,
         AdminModule,
         PluginEndpointsModule,
       ],
