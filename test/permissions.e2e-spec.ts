@@ -78,7 +78,7 @@ async function publish(version: string, permissions: unknown[]): Promise<void> {
 }
 
 beforeAll(async () => {
-  publisher = await t.createUser({ email: 'pub@guarded.test', roles: ['publisher'] });
+  publisher = await t.createUser({ email: 'pub@guarded.test', roles: ['publisher'], handle: 'acme' });
   owner = await t.createUser({ email: 'owner@guarded.test' });
   outsider = await t.createUser({ email: 'out@guarded.test' });
   await publish('1.0.0', REQUESTED);

@@ -1,4 +1,5 @@
 import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
+import { BodyExamples } from '@app/common';
 import { CAPABILITIES, type Permission, RISK_LEVELS, type RiskLevel } from '@app/plugin-sdk';
 import { DEFAULT_PLATFORM_LIMITS, type ResolvedLimits } from '@app/runtime';
 import { Type } from 'class-transformer';
@@ -94,6 +95,14 @@ export class ResourceLimitsChangeDto {
 }
 
 /** PUT …/permissions/: every field optional; what is left out stays as it is. */
+@BodyExamples({
+  grant: { summary: 'Grant a requested capability', value: { grant: ['storage:write'] } },
+  revoke: { summary: 'Revoke a capability; it is refused on the next call', value: { revoke: ['storage:write'] } },
+  limits: {
+    summary: 'Lower the memory limit and put the timeout back to the platform default',
+    value: { resource_limits: { memory_mb: 32, timeout_ms: null } },
+  },
+})
 @ApiExtraModels(HttpExternalGrantDto)
 export class PermissionsChangeDto {
   /** Capabilities to grant; each must be requested by the installed version (hosts of `http:external` too). */
