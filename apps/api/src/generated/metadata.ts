@@ -20,6 +20,7 @@ export default async () => {
     ['../meta/dto/version.dto.js']: await import('../meta/dto/version.dto.js'),
     ['../metrics/dto/metrics-summary.dto.js']: await import('../metrics/dto/metrics-summary.dto.js'),
     ['../metrics/dto/plugin-metrics.dto.js']: await import('../metrics/dto/plugin-metrics.dto.js'),
+    ['../permissions/dto/permissions.dto.js']: await import('../permissions/dto/permissions.dto.js'),
     ['../users/dto/user-response.dto.js']: await import('../users/dto/user-response.dto.js'),
     ['../orgs/dto/org.dto.js']: await import('../orgs/dto/org.dto.js'),
     ['../orgs/dto/member.dto.js']: await import('../orgs/dto/member.dto.js'),
@@ -2929,6 +2930,166 @@ export default async () => {
           },
         ],
         [
+          import('../permissions/dto/capability.dto.js'),
+          {
+            CapabilityInfoDto: {
+              id: {
+                required: true,
+                description: 'The name manifests request it by and grants give it by.',
+                enum: [
+                  'log',
+                  'config:read',
+                  'secrets:read',
+                  'events:emit',
+                  'events:subscribe',
+                  'messages:send',
+                  'messages:receive',
+                  'storage:read',
+                  'storage:write',
+                  'http:external',
+                  'process:data',
+                  'endpoints:serve',
+                ],
+              },
+              description: {
+                required: true,
+                type: () => String,
+                description: 'One sentence for whoever decides whether to grant it.',
+              },
+              risk: {
+                required: true,
+                description: 'How much harm a malicious plugin could do with it.',
+                enum: ['low', 'medium', 'high'],
+              },
+              provides: {
+                required: true,
+                type: () => String,
+                description: 'What the sandbox gets when it is granted.',
+              },
+              parameters: {
+                required: false,
+                type: 'object',
+                additionalProperties: { type: 'string' },
+                description: 'Parameters a manifest gives with it (name \u2192 meaning); only `http:external` has any.',
+              },
+            },
+          },
+        ],
+        [
+          import('../permissions/dto/permissions.dto.js'),
+          {
+            ResourceLimitsChangeDto: {
+              memory_mb: {
+                required: false,
+                type: () => Number,
+                nullable: true,
+                description: 'QuickJS heap limit in MiB.',
+                minimum: 1,
+              },
+              timeout_ms: {
+                required: false,
+                type: () => Number,
+                nullable: true,
+                description: 'Budget of one hook call in milliseconds.',
+                minimum: 1,
+              },
+              max_pending: {
+                required: false,
+                type: () => Number,
+                nullable: true,
+                description: 'Hook calls in flight at once.',
+                minimum: 1,
+              },
+              storage_quota_bytes: {
+                required: false,
+                type: () => Number,
+                nullable: true,
+                description: 'Bytes its plugin storage may hold.',
+                minimum: 1,
+              },
+            },
+            PermissionsChangeDto: {
+              grant: {
+                required: false,
+                type: () => [Object],
+                description:
+                  'Capabilities to grant; each must be requested by the installed version (hosts of `http:external` too).',
+              },
+              revoke: {
+                required: false,
+                type: () => [Object],
+                description:
+                  'Capabilities (or hosts of `http:external`) to revoke; revoking what is not granted changes nothing.',
+              },
+              security_level: {
+                required: false,
+                description: 'The riskiest capability the installation may hold (low, medium, high).',
+                enum: ['low', 'medium', 'high'],
+              },
+              resource_limits: {
+                required: false,
+                type: () => t['../permissions/dto/permissions.dto.js'].ResourceLimitsChangeDto,
+                description: 'Limits to grant or to put back to the platform default (null).',
+              },
+            },
+            ResourceLimitsDto: {
+              memory_mb: { required: true, type: () => Number, description: 'QuickJS heap limit in MiB.' },
+              timeout_ms: {
+                required: true,
+                type: () => Number,
+                description: 'Budget of one hook call in milliseconds, awaited host calls included.',
+              },
+              max_pending: {
+                required: true,
+                type: () => Number,
+                description: 'Hook calls in flight at once; more are refused with LIMIT_EXCEEDED.',
+              },
+              storage_quota_bytes: {
+                required: true,
+                type: () => Number,
+                description: 'Bytes its plugin storage may hold.',
+              },
+            },
+            PermissionsDto: {
+              requested: { required: true, type: () => [Object], description: 'What the installed version requests.' },
+              granted: {
+                required: true,
+                type: () => [Object],
+                description: 'What is granted: the sandbox exposes these only.',
+              },
+              denied: { required: true, type: () => [Object], description: 'What is requested but not granted.' },
+              pending_grants: {
+                required: true,
+                type: () => [Object],
+                description:
+                  'Of the denied ones, those a newer version added that nobody decided on yet (after an update).',
+              },
+              security_level: {
+                required: true,
+                description: 'The riskiest capability it may hold; `high` unless lowered.',
+                enum: ['low', 'medium', 'high'],
+              },
+              sandbox_enabled: {
+                required: true,
+                type: () => Boolean,
+                description: 'Whether it runs in the sandbox (false: a remote plugin, called over HTTP).',
+              },
+              resource_limits: {
+                required: true,
+                type: () => t['../permissions/dto/permissions.dto.js'].ResourceLimitsDto,
+                description:
+                  "The limits it runs with: granted ones, else the platform defaults (or the manifest's lower ask).",
+              },
+              max_resource_limits: {
+                required: true,
+                type: () => t['../permissions/dto/permissions.dto.js'].ResourceLimitsDto,
+                description: 'The most that may be granted of each limit on this platform.',
+              },
+              updated_at: { required: true, type: () => String },
+            },
+          },
+        ],
+        [
           import('../plugin-endpoints/dto/execute.dto.js'),
           {
             ExecutePluginDto: {
@@ -3191,6 +3352,16 @@ export default async () => {
           },
         ],
         [import('../metrics/prometheus.controller.js'), { PrometheusController: { exposition: { type: String } } }],
+        [
+          import('../permissions/permissions.controller.js'),
+          {
+            PluginPermissionsController: {
+              get: { type: t['../permissions/dto/permissions.dto.js'].PermissionsDto },
+              change: { type: t['../permissions/dto/permissions.dto.js'].PermissionsDto },
+            },
+            CapabilitiesController: { list: {} },
+          },
+        ],
         [
           import('../plugin-endpoints/plugin-endpoints.controller.js'),
           {
