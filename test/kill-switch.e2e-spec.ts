@@ -4,6 +4,7 @@ import { inlinePlugin } from '@app/runtime/testing.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { KillWatcher } from '../apps/api/src/admin/kill-watcher.js';
 import { InstallationRuntime } from '../apps/api/src/installation/installation-runtime.js';
+import { ModerationService } from '../apps/api/src/registry/moderation.service.js';
 import { ADMIN, type TestApp, useTestApp } from './support/app.js';
 
 type Client = ReturnType<TestApp['client']>;
@@ -72,6 +73,7 @@ beforeAll(async () => {
   await release('pub.doomed', '1.0.0');
   await release('pub.partial', '1.0.0');
   await release('pub.partial', '1.1.0');
+  await release('pub.orphan', '1.0.0');
 });
 
 describe('the kill switch', () => {
@@ -189,6 +191,32 @@ describe('the kill switch', () => {
     await watcher.tick();
     expect(running('pub.partial').map((i) => i.installationId)).toEqual([bobs.installationId]);
     expect(watcher.stoppedCount).toBe(stoppedBefore + 1);
+  });
+
+  it('converges the installations a node dying between setting the flag and marking them left behind', async () => {
+    await installFor(alice, 'pub.orphan');
+    const moderation = t.app.get(ModerationService);
+    const watcher = t.app.get(KillWatcher);
+    // The flag alone, as a node leaves it that dies right after setting it (and the revive, the same way).
+    const change = (killed: boolean, reason: string) =>
+      moderation.setKilled('pub.orphan', { killed, versions: [], reason, by: bob.id, at: t.clock.now() }, !killed);
+    await change(true, 'Half-applied kill');
+    // Two looks: the first may have begun before the flag was set.
+    await watcher.tick();
+    await watcher.tick();
+    expect(await statusOf(alice, 'pub.orphan')).toBe('killed');
+    expect(running('pub.orphan')).toEqual([]);
+    const send = await alice.client.POST('/api/plugins/{plugin}/message/', {
+      ...plugin('pub.orphan'),
+      body: { target_plugin: 'pub.orphan', message_type: 'ping' },
+    });
+    expect(send.error).toMatchObject({ code: 'PLUGIN_KILLED', details: { reason: 'plugin_killed' } });
+
+    await change(false, 'Half-applied revive');
+    await watcher.tick();
+    await watcher.tick();
+    expect(await statusOf(alice, 'pub.orphan')).toBe('disabled');
+    expect(running('pub.orphan')).toEqual([]);
   });
 
   it('is for platform admins: reviewers and owners are refused; a reason is required', async () => {

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type AuthUser, Clock, EventBus } from '@app/common';
+import { FaultPoints } from '../installation/fault-points.js';
 import type { Actor } from '../installation/installation.entity.js';
 import { LifecycleService } from '../installation/lifecycle.service.js';
 import { ModerationService } from '../registry/moderation.service.js';
@@ -24,6 +25,7 @@ export class KillSwitchService {
     private readonly notes: AuditNotes,
     private readonly events: EventBus,
     @Inject(Clock) private readonly clock: Clock,
+    private readonly faults: FaultPoints,
   ) {}
 
   async kill(caller: AuthUser, key: string, dto: KillPluginDto): Promise<AdminPluginResponseDto> {
@@ -41,6 +43,8 @@ export class KillSwitchService {
       by: caller.id,
       at,
     });
+    // Dying here leaves the flag set and the installations as they were: every node's KillWatcher converges them.
+    this.faults.hit('kill.flagged');
     if (plugin) await this.watcher.applyLocally(plugin);
     await this.lifecycle.killAll(key, actorOf(caller), dto.reason, versions);
     await this.events.emit('plugin.killed', { key, versions, reason: dto.reason, by: caller.id, at });

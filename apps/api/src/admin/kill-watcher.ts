@@ -1,6 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { Clock, EventBus, JsonLogger, OnPlughubEvent } from '@app/common';
 import { InstallationRuntime } from '../installation/installation-runtime.js';
+import { LifecycleService } from '../installation/lifecycle.service.js';
 import { ModerationService } from '../registry/moderation.service.js';
 import type { Plugin } from '../registry/registry.entity.js';
 import type { PluginKilledEvent, PluginRevivedEvent } from './admin.entity.js';
@@ -19,6 +20,12 @@ const PAGE = 500;
  * changed since the last look, kept as the set of killed plugins; then any instance this node runs of a killed
  * version is stopped (also one that started in a race with the kill). It also reacts at once to `plugin.killed`
  * on this node's bus. So a kill pulled on one node stops the plugin on every other within a second, bus or not.
+ *
+ * It also converges the installations' statuses: the node that took a kill (or a revive) marks them after setting
+ * the flag, and if it dies in between some keep their old status. So each change a look brings that no node on
+ * this process applied yet is applied again (LifecycleService.killAll / reviveAll, conditional writes, so nodes
+ * doing it at once change each installation once), and the first look after a start does it for every plugin the
+ * switch ever touched.
  */
 @Injectable()
 export class KillWatcher implements OnApplicationBootstrap, OnModuleDestroy {
@@ -27,12 +34,15 @@ export class KillWatcher implements OnApplicationBootstrap, OnModuleDestroy {
   private since: Date | null = null;
   /** The killed plugins this node knows of: key → killed versions (empty: all). */
   private readonly killed = new Map<string, readonly string[]>();
+  /** The change whose installation statuses were applied (changeOf), per plugin: not applied twice. */
+  private readonly converged = new Map<string, string>();
   private running: Promise<void> | null = null;
   private stopped = 0;
 
   constructor(
     private readonly moderation: ModerationService,
     private readonly runtime: InstallationRuntime,
+    private readonly lifecycle: LifecycleService,
     private readonly events: EventBus,
     @Inject(Clock) private readonly clock: Clock,
     logger: JsonLogger,
@@ -77,9 +87,13 @@ export class KillWatcher implements OnApplicationBootstrap, OnModuleDestroy {
     return this.running;
   }
 
-  /** The node that pulled the switch applies it before it answers. */
+  /**
+   * The node that pulled the switch applies it before it answers (and marks the installations itself, so its own
+   * next look leaves them alone).
+   */
   async applyLocally(plugin: Plugin): Promise<void> {
     this.learn(plugin);
+    this.converged.set(plugin.key, changeOf(plugin));
     await this.enforce(plugin.killedReason ?? undefined);
   }
 
@@ -90,6 +104,7 @@ export class KillWatcher implements OnApplicationBootstrap, OnModuleDestroy {
       const changes = await this.moderation.killChangesSince(from, PAGE);
       for (const plugin of changes) {
         this.learn(plugin);
+        await this.converge(plugin);
         const changed = plugin.killChangedAt?.getTime() ?? 0;
         if (!this.since || changed > this.since.getTime()) this.since = new Date(changed);
       }
@@ -103,6 +118,27 @@ export class KillWatcher implements OnApplicationBootstrap, OnModuleDestroy {
   private learn(plugin: Plugin): void {
     if (plugin.killed) this.killed.set(plugin.key, plugin.killedVersions);
     else this.killed.delete(plugin.key);
+  }
+
+  /** Sets the installations' statuses for a change no one here applied yet: killed, or (revived) disabled. */
+  private async converge(plugin: Plugin): Promise<void> {
+    const change = changeOf(plugin);
+    if (this.converged.get(plugin.key) === change) return;
+    const system = { kind: 'system' } as const;
+    const reason = plugin.killedReason ?? 'killed';
+    const changed = plugin.killed
+      ? await this.lifecycle.killAll(plugin.key, system, reason, plugin.killedVersions)
+      : await this.lifecycle.reviveAll(plugin.key, system);
+    this.converged.set(plugin.key, change);
+    if (!changed) return;
+    await this.events.emit('audit.action', {
+      actor: { kind: 'system', component: 'admin.kill_watcher' },
+      action: plugin.killed ? 'plugin.kill_converged' : 'plugin.revive_converged',
+      target: { type: 'plugins', id: plugin.key, key: plugin.key },
+      outcome: 'success',
+      details: { installations: changed, ...(plugin.killed ? { reason } : {}) },
+      at: this.clock.now(),
+    });
   }
 
   /** Stops every instance this node runs of a killed version (an instance started in a race is caught next look). */
@@ -132,4 +168,9 @@ export class KillWatcher implements OnApplicationBootstrap, OnModuleDestroy {
       }
     }
   }
+}
+
+/** One change of a plugin's kill switch: when, and what it set. */
+function changeOf(plugin: Plugin): string {
+  return JSON.stringify([plugin.killChangedAt?.getTime() ?? 0, plugin.killed, plugin.killedVersions]);
 }

@@ -32,6 +32,8 @@ export const FAULT_POINTS = [
   'update.activated',
   /** The update is marked done; its documents are not released and the journal entry is not deleted yet. */
   'update.committed',
+  /** The admin's kill switch flag is set on the plugin; no installation is marked or stopped yet (admin module). */
+  'kill.flagged',
 ] as const;
 export type FaultPoint = (typeof FAULT_POINTS)[number];
 

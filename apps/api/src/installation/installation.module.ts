@@ -57,6 +57,6 @@ import { UpdateService } from './update.service.js';
     AutoUpdater,
     IdempotencyInterceptor,
   ],
-  exports: [InstallationsService, LifecycleService, UpdateService, InstallationRuntime, RuntimeReconciler],
+  exports: [InstallationsService, LifecycleService, UpdateService, InstallationRuntime, RuntimeReconciler, FaultPoints],
 })
 export class InstallationModule {}
