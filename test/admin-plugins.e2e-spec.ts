@@ -109,6 +109,33 @@ describe('reviewing a version', () => {
     });
   });
 
+  it("tells the owner: each decision is a `version.reviewed` event in their events, in no one else's", async () => {
+    const events = (client: Client) =>
+      client.GET('/api/events/', { params: { query: { type: 'version.reviewed', limit: 100 } } });
+    const mine = (await events(owner.client)).data!.results.filter((e) => e.source.plugin?.startsWith('owner.'));
+    const seen = mine.map((e) => {
+      const { at, ...data } = e.data as Record<string, unknown>;
+      return [e.source.kind, e.source.plugin, data, typeof at];
+    });
+    expect(seen).toEqual([
+      [
+        'system',
+        'owner.rejected',
+        { plugin_key: 'owner.rejected', version: '1.0.0', decision: 'rejected', notes: 'The runner sends data home.' },
+        'string',
+      ],
+      [
+        'system',
+        'owner.queued',
+        { plugin_key: 'owner.queued', version: '1.0.0', decision: 'approved', notes: 'Fine.' },
+        'string',
+      ],
+    ]);
+    expect((await events(other.client)).data!.results).toEqual([]);
+    const forAdmins = (await events(admin)).data!.results.map((e) => e.source.plugin);
+    expect(forAdmins).toEqual(expect.arrayContaining(['owner.queued', 'owner.rejected']));
+  });
+
   it('refuses a reviewer approving their own plugin (403); another reviewer may', async () => {
     const own = await review(reviewerWhoPublishes.client, 'both.mine', { version: '1.0.0', decision: 'approve' });
     expect(own.error).toMatchObject({ code: 'FORBIDDEN', details: { reason: 'self_approval' } });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ownerOf, systemEventData } from './event-forwarder.js';
+import { ownerOf, reviewOwner, systemEventData } from './event-forwarder.js';
 
 describe('system event payloads', () => {
   it('keep ids, versions, statuses and reasons, never setting values or secrets', () => {
@@ -40,5 +40,12 @@ describe('system event payloads', () => {
     expect(ownerOf({ target: { scope: 'global' } })).toEqual({ scope: 'global', userId: null, orgId: null });
     expect(ownerOf({ target: { scope: 'user', userId: '' } })).toBeNull();
     expect(ownerOf({})).toBeNull();
+  });
+
+  it("send a review to the plugin's owning user or organisation; a platform plugin's to the admins alone", () => {
+    expect(reviewOwner({ ownerType: 'user', ownerId: 'u1' })).toEqual({ scope: 'user', userId: 'u1', orgId: null });
+    expect(reviewOwner({ ownerType: 'org', ownerId: 'o1' })).toEqual({ scope: 'org', userId: null, orgId: 'o1' });
+    expect(reviewOwner({ ownerType: 'system', ownerId: null })).toBeNull();
+    expect(reviewOwner({ ownerType: 'user', ownerId: null })).toBeNull();
   });
 });

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Optional, type OnModuleInit } from '@nestjs/common';
 import { Clock, EventBus, JsonLogger, OnPlughubEvent } from '@app/common';
+import type { VersionReviewedEvent } from '../registry/registry.entity.js';
 import type { PluginEmittedEvent } from '../runtime/runtime.entity.js';
 import { EventsService } from './events.service.js';
 import type { EventOwner } from './messaging.entity.js';
@@ -9,6 +10,7 @@ import { INSTALLATION_DIRECTORY, type InstallationDirectory } from './messaging.
  * The platform's own events that subscribers and readers see, each emitted on the EventBus by the module that owns
  * it: installation (installed, activated, disabled, updated, uninstalled), configuration (config.changed), admin
  * (killed, revived). They are subscribed by name, so an event whose module has not landed yet simply never comes.
+ * The registry's `version.reviewed` has its own handler (forwardReview): it belongs to the plugin's owner.
  */
 export const SYSTEM_EVENTS = [
   'plugin.installed',
@@ -70,6 +72,16 @@ export function systemEventData(payload: Payload): Record<string, unknown> {
   return data;
 }
 
+/**
+ * Whom a review is told to: the plugin's owner, a user or an organisation (its members read it); a platform
+ * plugin's reviews (owner `system`) only platform admins see.
+ */
+export function reviewOwner(event: Pick<VersionReviewedEvent, 'ownerType' | 'ownerId'>): EventOwner | null {
+  if (event.ownerType === 'user' && event.ownerId) return { scope: 'user', userId: event.ownerId, orgId: null };
+  if (event.ownerType === 'org' && event.ownerId) return { scope: 'org', userId: null, orgId: event.ownerId };
+  return null;
+}
+
 type UntypedOn = (event: string, handler: (payload: Payload) => Promise<void>, options: { name: string }) => void;
 
 /** Turns EventBus news into stored events: the system events above and what plugins emit (`plugin.event`). */
@@ -102,6 +114,24 @@ export class EventForwarder implements OnModuleInit {
       owner: ownerOf(payload),
       data: systemEventData(payload),
       at: payload.at instanceof Date ? payload.at : this.clock.now(),
+    });
+  }
+
+  /** The registry's `version.reviewed`: the owner learns that a version was approved or rejected, and why. */
+  @OnPlughubEvent('version.reviewed')
+  async forwardReview(event: VersionReviewedEvent): Promise<void> {
+    await this.events.publish({
+      type: 'version.reviewed',
+      source: { kind: 'system', installationId: null, pluginKey: event.key },
+      owner: reviewOwner(event),
+      data: {
+        plugin_key: event.key,
+        version: event.version,
+        decision: event.decision,
+        notes: event.notes,
+        at: event.at.toISOString(),
+      },
+      at: event.at,
     });
   }
 
