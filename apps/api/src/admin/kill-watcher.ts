@@ -76,10 +76,16 @@ export class KillWatcher implements OnApplicationBootstrap, OnModuleDestroy {
     this.killed.delete(event.key);
   }
 
-  /** One look: what changed since the last one, then no instance of a killed version left running here. */
+  /**
+   * One look: what changed since the last one; then no instance of a killed version left running here (first:
+   * that is what must be quick), then the installations of the changes no one here applied yet marked.
+   */
   tick(): Promise<void> {
     this.running ??= this.look()
-      .then(() => this.enforce())
+      .then(async (changes) => {
+        await this.enforce();
+        for (const plugin of changes) await this.converge(plugin);
+      })
       .catch((err: unknown) => this.logger.warn('kill switch check failed', { error: (err as Error).message }))
       .finally(() => {
         this.running = null;
@@ -97,14 +103,16 @@ export class KillWatcher implements OnApplicationBootstrap, OnModuleDestroy {
     await this.enforce(plugin.killedReason ?? undefined);
   }
 
-  private async look(): Promise<void> {
+  /** Reads the changes since the last look into the set of killed plugins; answers those seen. */
+  private async look(): Promise<Plugin[]> {
+    const seen: Plugin[] = [];
     // The first look reads every plugin the switch ever touched (few); later ones what changed since.
     const from = this.since ? new Date(this.since.getTime() - LOOKBACK_MS) : new Date(0);
     for (;;) {
       const changes = await this.moderation.killChangesSince(from, PAGE);
       for (const plugin of changes) {
         this.learn(plugin);
-        await this.converge(plugin);
+        seen.push(plugin);
         const changed = plugin.killChangedAt?.getTime() ?? 0;
         if (!this.since || changed > this.since.getTime()) this.since = new Date(changed);
       }
@@ -113,6 +121,7 @@ export class KillWatcher implements OnApplicationBootstrap, OnModuleDestroy {
       from.setTime(last);
     }
     this.since ??= new Date(0);
+    return seen;
   }
 
   private learn(plugin: Plugin): void {
