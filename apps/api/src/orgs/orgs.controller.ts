@@ -1,5 +1,6 @@
-import { Body, Controller, Delete, Get, HttpCode, Post, Query } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Post, Query, Res } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
 import {
   ApiErrors,
   Authenticated,
@@ -13,6 +14,7 @@ import {
   Paging,
   type Slice,
 } from '@app/common';
+import { CreatedInvitationResponseDto } from './dto/invitation.dto.js';
 import { AddMemberDto, MemberResponseDto } from './dto/member.dto.js';
 import { CreateOrgDto, OrgListQueryDto, OrgResponseDto } from './dto/org.dto.js';
 import {
@@ -71,18 +73,32 @@ export class OrgsController {
   }
 
   @Post(':org/members')
-  @HttpCode(201)
   @ApiErrors(LastOwnerError, NotOrgManagerError, OwnersOnlyError, UnknownUserError)
-  @ApiOperation({
-    summary: 'Add a member or change a role',
-    description: 'Owners and org admins add users by id or email; posting an existing member changes their role.',
+  @ApiCreatedResponse({
+    type: MemberResponseDto,
+    description: 'The member, added by a platform admin, or an existing member with their new role.',
   })
-  addMember(
+  @ApiAcceptedResponse({
+    type: CreatedInvitationResponseDto,
+    description: 'The pending invitation, with its token: the only time the token is shown.',
+  })
+  @ApiOperation({
+    summary: 'Invite a member or change a role',
+    description:
+      'Owners and org admins invite by email address or user id: the answer (202) is a pending invitation the ' +
+      'invitee accepts with its token (POST /api/invitations/accept/), the same whether or not an account has ' +
+      'that address; inviting again replaces a pending invitation. Platform admins add the member at once (201). ' +
+      'Posting an existing member changes their role (201). Only owners invite owners or change an owner’s role.',
+  })
+  async addMember(
     @CurrentUser() caller: AuthUser,
     @OrgSlugParam() org: string,
     @Body() dto: AddMemberDto,
-  ): Promise<MemberResponseDto> {
-    return this.orgs.addMember(caller, org, dto);
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<MemberResponseDto | CreatedInvitationResponseDto> {
+    const result = await this.orgs.addMember(caller, org, dto);
+    void reply.status('invitation' in result ? 202 : 201);
+    return 'invitation' in result ? result.invitation : result.member;
   }
 
   @Delete(':org/members/:user')

@@ -44,3 +44,26 @@ export class UnknownUserError extends namedError('VALIDATION_ERROR', 'unknown_us
 
 export const orgNotFound = () => notFound('Organisation');
 export const memberNotFound = () => notFound('Member');
+
+export class InvitationClosedError extends namedError(
+  'CONFLICT',
+  'invitation_closed',
+  'the invitation was already accepted, declined or revoked',
+) {
+  constructor(status: string) {
+    super(`This invitation is ${status}.`, { status });
+  }
+}
+
+export class InvitationExpiredError extends namedError(
+  'CONFLICT',
+  'invitation_expired',
+  'the invitation expired; ask for a new one',
+) {
+  constructor(expiredAt: Date) {
+    super('This invitation has expired.', { expired_at: expiredAt.toISOString() });
+  }
+}
+
+/** An unknown token, another account's invitation or another organisation's: not found, never 403. */
+export const invitationNotFound = () => notFound('Invitation');

@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import type { AuthUser, OrgRole, PageWindow, Slice } from '@app/common';
+import { type AuthUser, type OrgRole, type PageWindow, type Slice, validationError } from '@app/common';
 import { AccessService } from '../auth/access.service.js';
 import type { AccessTarget } from '../auth/auth.entity.js';
 import { UsersService } from '../users/users.service.js';
+import type { CreatedInvitationResponseDto } from './dto/invitation.dto.js';
 import { type AddMemberDto, MemberResponseDto } from './dto/member.dto.js';
 import { type CreateOrgDto, OrgResponseDto } from './dto/org.dto.js';
 import type { Organisation } from './org.entity.js';
@@ -15,8 +16,22 @@ import {
   OwnersOnlyError,
   UnknownUserError,
 } from './orgs.errors.js';
+import { InvitationsService } from './invitations.service.js';
 import { MembershipRepository } from './persistence/membership.repository.js';
 import { OrgRepository } from './persistence/org.repository.js';
+
+export type AddMemberResult = { member: MemberResponseDto } | { invitation: CreatedInvitationResponseDto };
+
+const OBJECT_ID = /^[0-9a-f]{24}$/i;
+const EMAIL = /^[^@\s]+@[^@\s]+$/;
+
+/** Whom an invitation is for: a user id or an email address, lower-cased. */
+function inviteeOf(user: string): string {
+  if (!OBJECT_ID.test(user) && !EMAIL.test(user)) {
+    throw validationError([{ field: 'user', message: 'must be a user id or an email address' }]);
+  }
+  return user.toLowerCase();
+}
 
 interface VisibleOrg {
   org: Organisation;
@@ -26,7 +41,8 @@ interface VisibleOrg {
 
 /**
  * Organisations and their members. Who may do what comes from AccessService: members read an organisation,
- * owners and admins manage its members, owners make, change and remove owners; an organisation always keeps one.
+ * owners and admins manage its members (new ones by invitation), owners make, change and remove owners, whatever
+ * the route; an organisation always keeps one.
  */
 @Injectable()
 export class OrgsService {
@@ -35,6 +51,7 @@ export class OrgsService {
     private readonly members: MembershipRepository,
     private readonly users: UsersService,
     private readonly access: AccessService,
+    private readonly invitations: InvitationsService,
   ) {}
 
   // ---- for other modules ------------------------------------------------------------------------------------
@@ -113,22 +130,31 @@ export class OrgsService {
     return { count: slice.count, items: slice.items.map((m) => MemberResponseDto.from(m, users.get(m.userId))) };
   }
 
-  /** Adds a member, or changes an existing member's role. */
-  async addMember(caller: AuthUser, slug: string, dto: AddMemberDto): Promise<MemberResponseDto> {
+  /**
+   * Changes an existing member's role, or invites someone who is not a member: an invitation they accept, so nobody
+   * is made a member (or an owner) without saying yes. The invitation is addressed to what was given, an email
+   * address or a user id, whether or not an account has it: the answer is the same either way. Platform admins
+   * add the member at once.
+   */
+  async addMember(caller: AuthUser, slug: string, dto: AddMemberDto): Promise<AddMemberResult> {
     const { org, target } = await this.visible(caller, slug);
     await this.access.assert(caller, 'manage', target, () => new NotOrgManagerError());
     const role = dto.role ?? 'member';
     if (role === 'owner') await this.access.assert(caller, 'own', target, () => new OwnersOnlyError());
+    const invitee = inviteeOf(dto.user);
     const user = await this.users.findByRef(dto.user);
+    const existing = user ? await this.members.find(org.id, user.id) : null;
+    if (!existing && !(await this.access.viewer(caller)).isAdmin) {
+      return { invitation: await this.invitations.invite(caller, org, invitee, role) };
+    }
     if (!user) throw new UnknownUserError();
-    const existing = await this.members.find(org.id, user.id);
     if (existing?.role === 'owner' && role !== 'owner') {
       await this.access.assert(caller, 'own', target, () => new OwnersOnlyError());
       await this.assertAnotherOwner(org.id);
     }
     const membership = await this.members.upsert(org.id, user.id, role);
     if (user.id === caller.id) this.access.forget(caller);
-    return MemberResponseDto.from(membership, user);
+    return { member: MemberResponseDto.from(membership, user) };
   }
 
   /** Owners and org admins remove members; anyone may leave. The last owner stays. */

@@ -56,6 +56,20 @@ export class MembershipRepository {
     return toMember(doc);
   }
 
+  /** Adds a member with `role`; an existing member keeps the role they have (the unique index decides races). */
+  async addIfAbsent(orgId: string, userId: string, role: OrgRole): Promise<Membership> {
+    const doc = await this.members
+      .findOneAndUpdate(
+        { org_id: toObjectId(orgId), user_id: toObjectId(userId) },
+        { $setOnInsert: { role, joined_at: new Date() } },
+        { upsert: true, returnDocument: 'after', timestamps: false },
+      )
+      .lean<MemberLean>()
+      .exec();
+    if (!doc) throw new Error(`adding ${userId} to ${orgId} returned nothing`);
+    return toMember(doc);
+  }
+
   async remove(orgId: string, userId: string): Promise<boolean> {
     const res = await this.members.deleteOne({ org_id: toObjectId(orgId), user_id: toObjectId(userId) }).exec();
     return res.deletedCount === 1;

@@ -1,6 +1,7 @@
 import { ORG_ROLES, type OrgRole } from '@app/common';
 import type { Types } from 'mongoose';
-import type { Membership, Organisation } from '../org.entity.js';
+import type { Invitation, Membership, Organisation } from '../org.entity.js';
+import type { InvitationDoc } from './invitation.schema.js';
 import type { MembershipDoc } from './membership.schema.js';
 import type { OrganisationDoc } from './org.schema.js';
 
@@ -25,3 +26,18 @@ export const toMember = (d: MemberLean): Membership => ({
 
 /** Stored roles are read defensively: only one of ORG_ROLES is a role. */
 export const isOrgRole = (r: unknown): r is OrgRole => (ORG_ROLES as readonly unknown[]).includes(r);
+
+export type InvitationLean = InvitationDoc & { _id: Types.ObjectId };
+
+/** A pending invitation past its expiry reads as expired; nothing rewrites it. */
+export const toInvitation = (d: InvitationLean, now: Date): Invitation => ({
+  id: String(d._id),
+  orgId: String(d.org_id),
+  invitee: d.invitee,
+  role: d.role,
+  status: d.status === 'pending' && d.expires_at.getTime() <= now.getTime() ? 'expired' : d.status,
+  invitedBy: String(d.invited_by),
+  createdAt: d.created_at,
+  expiresAt: d.expires_at,
+  respondedAt: d.responded_at ?? null,
+});

@@ -1,6 +1,8 @@
 import { Global, Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { MEMBERSHIP_LOOKUP } from '../../auth/auth.ports.js';
+import { InvitationRepository } from './invitation.repository.js';
+import { InvitationDoc, InvitationSchema } from './invitation.schema.js';
 import { MembershipLookupAdapter } from './membership-lookup.adapter.js';
 import { MembershipRepository } from './membership.repository.js';
 import { MembershipDoc, MembershipSchema } from './membership.schema.js';
@@ -8,9 +10,9 @@ import { OrgRepository } from './org.repository.js';
 import { OrganisationDoc, OrganisationSchema } from './org.schema.js';
 
 /**
- * The organisations and memberships collections, and the binding of auth's MEMBERSHIP_LOOKUP port: the owner of
- * the data binds the port (brocoders' document-persistence.module.ts shape). Global so that AccessService, which
- * auth provides and orgs itself uses, sees the binding without auth importing orgs.
+ * The organisations, memberships and org_invitations collections, and the binding of auth's MEMBERSHIP_LOOKUP
+ * port: the owner of the data binds the port (brocoders' document-persistence.module.ts shape). Global so that
+ * AccessService, which auth provides and orgs itself uses, sees the binding without auth importing orgs.
  */
 @Global()
 @Module({
@@ -18,14 +20,16 @@ import { OrganisationDoc, OrganisationSchema } from './org.schema.js';
     MongooseModule.forFeature([
       { name: OrganisationDoc.name, schema: OrganisationSchema },
       { name: MembershipDoc.name, schema: MembershipSchema },
+      { name: InvitationDoc.name, schema: InvitationSchema },
     ]),
   ],
   providers: [
     OrgRepository,
     MembershipRepository,
+    InvitationRepository,
     MembershipLookupAdapter,
     { provide: MEMBERSHIP_LOOKUP, useExisting: MembershipLookupAdapter },
   ],
-  exports: [OrgRepository, MembershipRepository, MEMBERSHIP_LOOKUP],
+  exports: [OrgRepository, MembershipRepository, InvitationRepository, MEMBERSHIP_LOOKUP],
 })
 export class OrgsPersistenceModule {}

@@ -1,0 +1,81 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ORG_ROLES, type OrgRole, PaginationQueryDto } from '@app/common';
+import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { INVITATION_STATUSES, type Invitation, type InvitationStatus, type Organisation } from '../org.entity.js';
+
+/** The token an invitation was created with: what the invitee needs to answer it. */
+export class InvitationTokenDto {
+  /** The invitation's token (`phi_…`), as shown once to the inviter. */
+  @ApiProperty({ example: 'phi_Zm9yIGV4YW1wbGUgb25seSwgbm90IGEgcmVhbCB0b2tlbg' })
+  @IsString()
+  @MaxLength(100)
+  @Matches(/^phi_[A-Za-z0-9_-]+$/, { message: 'must be an invitation token (phi_…)' })
+  token: string;
+}
+
+export class InvitationListQueryDto extends PaginationQueryDto {
+  /** Only invitations in this state (`expired`: pending past its expiry). */
+  @ApiPropertyOptional({ enum: INVITATION_STATUSES, enumName: 'InvitationStatus' })
+  @IsOptional()
+  @IsIn(INVITATION_STATUSES)
+  status?: InvitationStatus;
+}
+
+export class InvitationResponseDto {
+  /** Invitation id, used to revoke it. */
+  @ApiProperty({ readOnly: true })
+  id: string;
+  /** Slug of the organisation it invites to. */
+  @ApiProperty({ readOnly: true })
+  org: string;
+  /** Display name of that organisation. */
+  @ApiProperty({ readOnly: true })
+  org_name: string;
+  /** Who it is for: the email address (lower-cased) or user id the inviter gave. */
+  @ApiProperty({ readOnly: true })
+  invitee: string;
+  /** The role accepting it gives. */
+  @ApiProperty({ enum: ORG_ROLES, enumName: 'OrgRole', readOnly: true })
+  role: OrgRole;
+  /** pending until accepted, declined or revoked; expired once past `expires_at` unanswered. */
+  @ApiProperty({ enum: INVITATION_STATUSES, enumName: 'InvitationStatus', readOnly: true })
+  status: InvitationStatus;
+  /** The user id of who invited. */
+  @ApiProperty({ readOnly: true })
+  invited_by: string;
+  /** When it was created. */
+  @ApiProperty({ format: 'date-time', readOnly: true })
+  created_at: string;
+  /** When it stops being acceptable. */
+  @ApiProperty({ format: 'date-time', readOnly: true })
+  expires_at: string;
+  /** When it was accepted, declined or revoked, or null while it was not. */
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, readOnly: true })
+  responded_at: string | null;
+
+  static from(inv: Invitation, org: Pick<Organisation, 'slug' | 'name'> | undefined): InvitationResponseDto {
+    return {
+      id: inv.id,
+      org: org?.slug ?? '',
+      org_name: org?.name ?? '',
+      invitee: inv.invitee,
+      role: inv.role,
+      status: inv.status,
+      invited_by: inv.invitedBy,
+      created_at: inv.createdAt.toISOString(),
+      expires_at: inv.expiresAt.toISOString(),
+      responded_at: inv.respondedAt?.toISOString() ?? null,
+    };
+  }
+}
+
+/** Answer to an invitation's creation: the only time its token is ever shown. */
+export class CreatedInvitationResponseDto extends InvitationResponseDto {
+  /** The secret the invitee answers with (POST /api/invitations/accept/ or …/decline/); shown only here. */
+  @ApiProperty({ readOnly: true })
+  token: string;
+
+  static fromCreated(inv: Invitation, org: Organisation, token: string): CreatedInvitationResponseDto {
+    return { ...InvitationResponseDto.from(inv, org), token };
+  }
+}
