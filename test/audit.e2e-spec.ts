@@ -136,10 +136,13 @@ describe('the audit log', () => {
   it("shows an org's owners its entries, not its members, and outsiders nothing", async () => {
     const bob = await t.createUser({ email: 'bob@audit.test' });
     const eve = await t.createUser({ email: 'eve@audit.test' });
-    await alice.client.POST('/api/orgs/{org}/members/', {
+    const invited = await alice.client.POST('/api/orgs/{org}/members/', {
       params: { path: { org: 'acme' } },
       body: { user: 'bob@audit.test' },
     });
+    // Bob becomes a member by accepting the invitation.
+    const { token } = invited.data as unknown as { token: string };
+    expect((await bob.client.POST('/api/invitations/accept/', { body: { token } })).response.status).toBe(201);
     const own = await alice.client.GET('/api/org/audit/', { params: { query: { org: 'acme' } } });
     expect(own.data!.results.map((e) => e.action)).toContain('orgs_members_create');
     expect(own.data!.results.every((e) => e.org_id === own.data!.results[0].org_id)).toBe(true);

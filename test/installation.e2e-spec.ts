@@ -67,7 +67,7 @@ beforeAll(async () => {
   member = await t.createUser({ email: 'member@acme.test' });
   outsider = await t.createUser({ email: 'out@else.test' });
   expect((await owner.client.POST('/api/orgs/', { body: { slug: 'acme', name: 'Acme' } })).response.status).toBe(201);
-  const added = await owner.client.POST('/api/orgs/{org}/members/', {
+  const added = await admin.POST('/api/orgs/{org}/members/', {
     params: { path: { org: 'acme' } },
     body: { user: member.id },
   });

@@ -373,7 +373,12 @@ describe('visibility', () => {
   it('org scope: members see approved versions, outsiders nothing', async () => {
     const dave = await t.createUser({ email: 'dave@acme.test', name: 'Dave' });
     await alice.client.POST('/api/orgs/', { body: { slug: 'acme', name: 'Acme' } });
-    await alice.client.POST('/api/orgs/{org}/members/', { params: { path: { org: 'acme' } }, body: { user: dave.id } });
+    const invited = await alice.client.POST('/api/orgs/{org}/members/', {
+      params: { path: { org: 'acme' } },
+      body: { user: dave.id },
+    });
+    const { token } = invited.data as unknown as { token: string };
+    expect((await dave.client.POST('/api/invitations/accept/', { body: { token } })).response.status).toBe(201);
     const key = 'acme.internal';
     const pub = await publish(alice.client, manifest(key, '1.0.0'), { owner_org: 'acme', scope: 'org' });
     expect(pub.response.status).toBe(201);
