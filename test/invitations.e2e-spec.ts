@@ -85,6 +85,28 @@ describe('adding someone to an organisation is an invitation they accept', () =>
     expect((await outsider.client.GET('/api/orgs/{org}/', org('lab'))).response.status).toBe(404);
   });
 
+  it('joins once when accepted twice at the same moment: one 201, the other 409 invitation_closed', async () => {
+    const ivy = await t.createUser({ email: 'ivy@lab.test' });
+    const invitation = await invite(owner, 'lab', ivy.id);
+    const answers = await Promise.all([accept(ivy, invitation.token), accept(ivy, invitation.token)]);
+    expect(answers.map((a) => [a.response.status, a.error?.details?.reason]).sort()).toEqual([
+      [201, undefined],
+      [409, 'invitation_closed'],
+    ]);
+    expect(await roleIn(ivy, 'lab')).toBe('member');
+  });
+
+  it('joins once when two invitations (to the id and to the email) are accepted at the same moment', async () => {
+    const jo = await t.createUser({ email: 'jo@lab.test' });
+    const [byId, byEmail] = [await invite(owner, 'lab', jo.id, 'admin'), await invite(owner, 'lab', 'jo@lab.test')];
+    const answers = await Promise.all([accept(jo, byId.token), accept(jo, byEmail.token)]);
+    expect(answers.map((a) => a.response.status)).toEqual([201, 201]);
+    // Whichever came first set the role; the other found a member and kept it.
+    expect(new Set(answers.map((a) => a.data?.role)).size).toBe(1);
+    const members = await owner.client.GET('/api/orgs/{org}/members/', org('lab'));
+    expect(members.data!.results.filter((m) => m.email === 'jo@lab.test')).toHaveLength(1);
+  });
+
   it('can be declined, after which it cannot be accepted', async () => {
     const carl = await t.createUser({ email: 'carl@lab.test' });
     const invitation = await invite(owner, 'lab', carl.id);

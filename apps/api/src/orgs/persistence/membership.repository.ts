@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { OrgRole, PageWindow, Slice } from '@app/common';
-import { isObjectIdString, paginate, toObjectId } from '@app/database';
-import type { Model } from 'mongoose';
+import { isDuplicateKey, isObjectIdString, paginate, toObjectId } from '@app/database';
+import type { Model, UpdateQuery } from 'mongoose';
 import type { Membership } from '../org.entity.js';
 import { MembershipDoc } from './membership.schema.js';
 import { isOrgRole, type MemberLean, toMember } from './org.mapper.js';
@@ -43,30 +43,32 @@ export class MembershipRepository {
   }
 
   /** Adds a member or changes the role of an existing one. */
-  async upsert(orgId: string, userId: string, role: OrgRole): Promise<Membership> {
-    const doc = await this.members
-      .findOneAndUpdate(
-        { org_id: toObjectId(orgId), user_id: toObjectId(userId) },
-        { $set: { role }, $setOnInsert: { joined_at: new Date() } },
-        { upsert: true, returnDocument: 'after', timestamps: false },
-      )
-      .lean<MemberLean>()
-      .exec();
-    if (!doc) throw new Error(`upserting the membership of ${userId} in ${orgId} returned nothing`);
-    return toMember(doc);
+  upsert(orgId: string, userId: string, role: OrgRole): Promise<Membership> {
+    return this.upsertOne(orgId, userId, { $set: { role }, $setOnInsert: { joined_at: new Date() } });
   }
 
   /** Adds a member with `role`; an existing member keeps the role they have (the unique index decides races). */
-  async addIfAbsent(orgId: string, userId: string, role: OrgRole): Promise<Membership> {
-    const doc = await this.members
-      .findOneAndUpdate(
-        { org_id: toObjectId(orgId), user_id: toObjectId(userId) },
-        { $setOnInsert: { role, joined_at: new Date() } },
-        { upsert: true, returnDocument: 'after', timestamps: false },
-      )
-      .lean<MemberLean>()
-      .exec();
-    if (!doc) throw new Error(`adding ${userId} to ${orgId} returned nothing`);
+  addIfAbsent(orgId: string, userId: string, role: OrgRole): Promise<Membership> {
+    return this.upsertOne(orgId, userId, { $setOnInsert: { role, joined_at: new Date() } });
+  }
+
+  /**
+   * An upsert on the unique (org, user) pair. Two upserts racing can both miss and both insert, where the server
+   * does not retry that itself; the loser's duplicate-key error means the membership now exists, so it is applied
+   * once more as an update of that one (a 500 otherwise, for two simultaneous accepts).
+   */
+  private async upsertOne(orgId: string, userId: string, update: UpdateQuery<MembershipDoc>): Promise<Membership> {
+    const filter = { org_id: toObjectId(orgId), user_id: toObjectId(userId) };
+    const once = () =>
+      this.members
+        .findOneAndUpdate(filter, update, { upsert: true, returnDocument: 'after', timestamps: false })
+        .lean<MemberLean>()
+        .exec();
+    const doc = await once().catch((err: unknown) => {
+      if (isDuplicateKey(err)) return once();
+      throw err;
+    });
+    if (!doc) throw new Error(`upserting the membership of ${userId} in ${orgId} returned nothing`);
     return toMember(doc);
   }
 

@@ -1,5 +1,7 @@
 import { useTestDatabase } from '@app/database/testing.js';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { InvitationRepository } from './invitation.repository.js';
+import { InvitationDoc, InvitationSchema } from './invitation.schema.js';
 import { MembershipRepository } from './membership.repository.js';
 import { MembershipDoc, MembershipSchema } from './membership.schema.js';
 import { OrgRepository } from './org.repository.js';
@@ -8,6 +10,7 @@ import { OrganisationDoc, OrganisationSchema } from './org.schema.js';
 const db = useTestDatabase('orgs');
 let orgs: OrgRepository;
 let members: MembershipRepository;
+let invitations: InvitationRepository;
 let n = 0;
 const USER = '0000000000000000000000a1';
 const other = () => `0000000000000000000000${(++n).toString(16).padStart(2, '0')}`;
@@ -16,6 +19,7 @@ const org = (slug: string) => orgs.create({ slug: `${slug}-${++n}`, name: slug, 
 beforeAll(async () => {
   orgs = new OrgRepository(await db.model(OrganisationDoc.name, OrganisationSchema));
   members = new MembershipRepository(await db.model(MembershipDoc.name, MembershipSchema));
+  invitations = new InvitationRepository(await db.model(InvitationDoc.name, InvitationSchema));
 });
 
 describe('OrgRepository', () => {
@@ -76,5 +80,43 @@ describe('MembershipRepository', () => {
     const users = [other(), other(), other()];
     for (const u of users) await members.upsert(o.id, u, 'member');
     expect((await members.list(o.id, { offset: 0, limit: 10 })).items.map((m) => m.userId)).toEqual(users);
+  });
+
+  it('adds a member once when several adds race, each answering the one membership', async () => {
+    const o = await org('race');
+    const user = other();
+    const raced = await Promise.all([
+      members.addIfAbsent(o.id, user, 'admin'),
+      members.addIfAbsent(o.id, user, 'member'),
+      members.upsert(o.id, user, 'admin'),
+      members.addIfAbsent(o.id, user, 'admin'),
+    ]);
+    const stored = await members.list(o.id, { offset: 0, limit: 10 });
+    expect(stored.count).toBe(1);
+    expect(new Set(raced.map((m) => m.joinedAt.getTime())).size).toBe(1);
+  });
+});
+
+describe('InvitationRepository', () => {
+  it('closes a pending invitation once when several answers race', async () => {
+    const o = await org('answers');
+    const now = new Date();
+    const inv = await invitations.create(
+      {
+        orgId: o.id,
+        invitee: 'x@race.test',
+        role: 'member',
+        tokenHash: `h-${++n}`,
+        invitedBy: USER,
+        expiresAt: new Date(now.getTime() + 60_000),
+      },
+      now,
+    );
+    const closed = await Promise.all([
+      invitations.close(inv.id, 'accepted', now),
+      invitations.close(inv.id, 'accepted', now),
+      invitations.close(inv.id, 'declined', now),
+    ]);
+    expect(closed.filter((c) => c !== null)).toHaveLength(1);
   });
 });
