@@ -24,6 +24,8 @@ export type AddMemberResult = { member: MemberResponseDto } | { invitation: Crea
 
 const OBJECT_ID = /^[0-9a-f]{24}$/i;
 const EMAIL = /^[^@\s]+@[^@\s]+$/;
+/** A well-formed user id no account has (ObjectIds are never all zeros). */
+const NOBODY = '000000000000000000000000';
 
 /** Whom an invitation is for: a user id or an email address, lower-cased. */
 function inviteeOf(user: string): string {
@@ -143,7 +145,8 @@ export class OrgsService {
     if (role === 'owner') await this.access.assert(caller, 'own', target, () => new OwnersOnlyError());
     const invitee = inviteeOf(dto.user);
     const user = await this.users.findByRef(dto.user);
-    const existing = user ? await this.members.find(org.id, user.id) : null;
+    // The membership lookup runs for an unknown address too, so the answer takes as long either way.
+    const existing = await this.members.find(org.id, user?.id ?? NOBODY);
     if (!existing && !(await this.access.viewer(caller)).isAdmin) {
       return { invitation: await this.invitations.invite(caller, org, invitee, role) };
     }
