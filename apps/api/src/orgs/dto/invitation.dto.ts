@@ -1,9 +1,15 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ORG_ROLES, type OrgRole, PaginationQueryDto } from '@app/common';
+import { BodyExamples, ORG_ROLES, type OrgRole, PaginationQueryDto } from '@app/common';
 import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { INVITATION_STATUSES, type Invitation, type InvitationStatus, type Organisation } from '../org.entity.js';
 
 /** The token an invitation was created with: what the invitee needs to answer it. */
+@BodyExamples({
+  token: {
+    summary: 'The token the inviter was shown',
+    value: { token: 'phi_Zm9yIGV4YW1wbGUgb25seSwgbm90IGEgcmVhbCB0b2tlbg' },
+  },
+})
 export class InvitationTokenDto {
   /** The invitation's token (`phi_…`), as shown once to the inviter. */
   @ApiProperty({ example: 'phi_Zm9yIGV4YW1wbGUgb25seSwgbm90IGEgcmVhbCB0b2tlbg' })
