@@ -93,11 +93,15 @@ describe('messages and broadcast through the API', () => {
     expect(
       (await owner.client.POST('/api/orgs/', { body: { slug: 'acme-corp', name: 'Acme Corp' } })).response.status,
     ).toBe(201);
-    const added = await owner.client.POST('/api/orgs/{org}/members/', {
+    // Joining is an invitation the new member accepts.
+    const invited = await owner.client.POST('/api/orgs/{org}/members/', {
       params: { path: { org: 'acme-corp' } },
       body: { user: member.id },
     });
-    expect(added.response.status).toBe(201);
+    expect(invited.response.status).toBe(202);
+    const token = (invited.data as unknown as { token: string }).token;
+    const joined = await member.client.POST('/api/invitations/accept/', { body: { token } });
+    expect(joined.response.status).toBe(201);
     const enabled = await owner.client.POST('/api/org/plugins/{plugin}/enable/', {
       params: { path: { plugin: 'acme.echo' }, query: { org: 'acme-corp' } },
       body: {} as never,

@@ -117,11 +117,15 @@ describe('events between plugins installed through the API', () => {
     expect(
       (await owner.client.POST('/api/orgs/', { body: { slug: 'acme-corp', name: 'Acme Corp' } })).response.status,
     ).toBe(201);
-    const added = await owner.client.POST('/api/orgs/{org}/members/', {
+    // Joining is an invitation the new member accepts.
+    const invited = await owner.client.POST('/api/orgs/{org}/members/', {
       params: { path: { org: 'acme-corp' } },
       body: { user: alice.id },
     });
-    expect(added.response.status).toBe(201);
+    expect(invited.response.status).toBe(202);
+    const token = (invited.data as unknown as { token: string }).token;
+    const joined = await alice.client.POST('/api/invitations/accept/', { body: { token } });
+    expect(joined.response.status).toBe(201);
     const org = { path: { plugin: 'acme.sink' }, query: { org: 'acme-corp' } };
     const enabled = await owner.client.POST('/api/org/plugins/{plugin}/enable/', { params: org, body: {} as never });
     expect(enabled.response.status, JSON.stringify(enabled.error)).toBe(201);
