@@ -5,7 +5,7 @@ import { ErrorCode, MongoCommandError } from './errors.js';
 import type { Collation } from './collation.js';
 import { mingoQuery, type EvalOptions } from './mingo-context.js';
 import { isPlainObject, pathValues, type Doc } from './paths.js';
-import { planIds, planOr, planQuery, type Plan, type SortSpec } from './planner.js';
+import { exactCount, planIds, planOr, planQuery, type Plan, type SortSpec } from './planner.js';
 
 export type Matcher = (doc: Doc) => boolean;
 
@@ -192,6 +192,11 @@ export class Collection {
 
   plan(filter: Doc, sort?: SortSpec, collation?: Collation): Plan | undefined {
     return planQuery(filter, this.indexes, sort, collation);
+  }
+
+  /** The count of `filter` from one index's entries alone, when an index answers the filter exactly. */
+  countFromIndex(filter: Doc, collation?: Collation): ReturnType<typeof exactCount> {
+    return exactCount(filter, this.indexes, collation);
   }
 
   /**

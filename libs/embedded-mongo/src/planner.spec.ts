@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { keyString, sortValue } from './bson-order.js';
 import { Collection, sortDocs } from './collection.js';
 import type { Doc } from './paths.js';
-import { planIds, planOr, planQuery, type SortSpec } from './planner.js';
+import { exactCount, planIds, planOr, planQuery, type SortSpec } from './planner.js';
 import { SortedIndex } from './sorted-index.js';
 
 const fieldValue = fc.oneof(
@@ -35,10 +35,13 @@ const condition = fc.oneof(
   fc.record({ $lte: operand }),
   fc.constant({ $ne: 3 }),
   fc.constant({ $exists: false }),
+  fc.array(operand, { minLength: 1, maxLength: 2 }).map((vs) => ({ $all: vs })),
 );
 const simpleFilter = fc.record({ a: condition, b: condition }, { requiredKeys: [] });
 const filterArb = fc.oneof(
   { weight: 4, arbitrary: simpleFilter },
+  // Two conditions on one field: an array field can satisfy both equalities at once.
+  { weight: 1, arbitrary: fc.tuple(simpleFilter, simpleFilter).map(([x, y]) => ({ $and: [x, y] })) },
   {
     weight: 1,
     arbitrary: fc.array(simpleFilter, { minLength: 1, maxLength: 3 }).map((branches) => ({ $or: branches })),
@@ -106,6 +109,62 @@ describe('index planner', () => {
       }),
       { numRuns: 1500 },
     );
+  });
+
+  it('counts from index entries alone exactly what a full scan counts, whenever it counts at all', () => {
+    let counted = 0;
+    fc.assert(
+      fc.property(docsArb, indexSetArb, simpleFilter, (raw, indexKeys, filter) => {
+        const coll = new Collection('db', 'c');
+        raw.forEach((d, i) => coll.insert(d.a === undefined ? { _id: i, b: d.b } : { _id: i, a: d.a, b: d.b }));
+        for (const key of indexKeys)
+          coll.createIndex({ key, name: Object.keys(key).join('_') + JSON.stringify(Object.values(key)) });
+        const got = exactCount(filter, coll.indexes);
+        if (got === undefined) return;
+        counted++;
+        const q = new Query(filter);
+        expect(got.count).toBe([...coll.docs.values()].filter((d) => q.test(d)).length);
+      }),
+      { numRuns: 1500 },
+    );
+    expect(counted).toBeGreaterThan(100);
+  });
+
+  it('counts an equality and a range on a compound index without visiting entries, and refuses what it cannot', () => {
+    const coll = sample();
+    expect(exactCount({ age: 5, city: 'y' }, coll.indexes)).toMatchObject({
+      index: { name: 'age_1_city_1' },
+      count: coll.find({ age: 5, city: 'y' }).length,
+    });
+    expect(exactCount({ age: { $gte: 10, $lt: 12 } }, coll.indexes)?.count).toBe(
+      coll.find({ age: { $gte: 10, $lt: 12 } }).length,
+    );
+    expect(exactCount({ tags: { $in: ['t1', 't2'] } }, coll.indexes)?.count).toBe(
+      coll.find({ tags: { $in: ['t1', 't2'] } }).length,
+    );
+    expect(exactCount({ age: 5, name: 'x' }, coll.indexes)).toBeUndefined();
+    expect(exactCount({ city: 'y' }, coll.indexes)).toBeUndefined();
+    expect(exactCount({ age: null }, coll.indexes)).toBeUndefined();
+    expect(exactCount({ $or: [{ age: 1 }] }, coll.indexes)).toBeUndefined();
+  });
+
+  it('merges the sorted intervals of an $in into one sorted scan that stops after the limit', () => {
+    const coll = sample();
+    expect(planQuery({ city: { $in: ['x', 'y'] } }, coll.indexes, [['email', 1]])?.index.name).toBe('email_1');
+    coll.createIndex({ key: { city: 1, email: 1 }, name: 'city_1_email_1' });
+    const merged = planQuery({ city: { $in: ['y', 'x'] } }, coll.indexes, [['email', -1]]);
+    expect(merged).toMatchObject({ sorted: true, index: { name: 'city_1_email_1' } });
+    const page = coll.find({ city: { $in: ['y', 'x'] } }, { sort: [['email', -1]], limit: 3 });
+    const all = sortDocs([...coll.docs.values()], [['email', -1]]);
+    expect(page.map((d) => d.email)).toEqual(all.slice(0, 3).map((d) => d.email));
+  });
+
+  it('bounds $all by its rarest value', () => {
+    const coll = sample();
+    coll.insert({ _id: 'rare', tags: ['t1', 'only-here'] });
+    const plan = planQuery({ tags: { $all: ['t1', 'only-here'] } }, coll.indexes);
+    expect([...planIds(plan!)]).toEqual([keyString('rare')]);
+    expect(coll.find({ tags: { $all: ['t1', 'only-here'] } }).map((d) => d._id)).toEqual(['rare']);
   });
 
   function sample(): Collection {
@@ -219,6 +278,12 @@ describe('SortedIndex', () => {
               (v) => v >= lo,
             ),
           ]).toEqual([...inRange].reverse());
+          expect(
+            tree.count(
+              (v) => v < lo,
+              (v) => v > hi,
+            ),
+          ).toBe(inRange.length);
         },
       ),
       { numRuns: 300 },

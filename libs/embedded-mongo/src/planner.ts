@@ -1,4 +1,4 @@
-import { BracketBound, compareBson, rankOf, Rank, type StringComparer } from './bson-order.js';
+import { BracketBound, compareBson, compareStrings, rankOf, Rank, type StringComparer } from './bson-order.js';
 import { collationKey, type Collation } from './collation.js';
 import type { CollectionIndex, IndexEntry } from './collection-index.js';
 import { isPlainObject, type Doc } from './paths.js';
@@ -11,6 +11,8 @@ import { isPlainObject, type Doc } from './paths.js';
 
 export interface FieldPredicate {
   eq?: unknown[];
+  /** `$all` values: every one must be present, so an equality on any one of them (the rarest) bounds a scan. */
+  all?: unknown[];
   lo?: unknown;
   loInc?: boolean;
   hi?: unknown;
@@ -27,8 +29,13 @@ export interface Interval {
 export interface Plan {
   index: CollectionIndex;
   intervals: Interval[];
-  /** True when scanning the intervals in order yields documents already in the requested sort order. */
+  /**
+   * True when the plan yields documents already in the requested sort order: one interval scanned in order, or
+   * several intervals each in sort order, merged (MongoDB's SORT_MERGE).
+   */
   sorted: boolean;
+  /** The sort the intervals are merged by, when there are several (each in sort order). */
+  merge?: SortSpec;
   reverse: boolean;
   /** Human-readable summary, used by explain-style tests. */
   summary: string;
@@ -37,6 +44,8 @@ export interface Plan {
 export type SortSpec = [string, 1 | -1][];
 
 const MAX_INTERVALS = 1000;
+/** At most this many sorted intervals are merged into one sorted scan. */
+const MAX_MERGE = 32;
 
 /** Usable single-field predicates from the top level of a filter (and nested $and). */
 export function extractPredicates(
@@ -44,9 +53,10 @@ export function extractPredicates(
   out = new Map<string, FieldPredicate>(),
   collator?: StringComparer,
 ): Map<string, FieldPredicate> {
+  // Two equalities on one field bound it twice. Their intersection would be right for a scalar field only: an array
+  // holds both values at once ({$and: [{tags: 'a'}, {tags: 'b'}]}), so the shorter list is kept (a superset).
   const narrowEq = (pred: FieldPredicate, values: unknown[]): void => {
-    if (pred.eq === undefined) pred.eq = values;
-    else pred.eq = pred.eq.filter((a) => values.some((b) => compareBson(a, b, collator) === 0));
+    if (pred.eq === undefined || values.length < pred.eq.length) pred.eq = values;
   };
   const setLo = (pred: FieldPredicate, v: unknown, inc: boolean): void => {
     const c = pred.lo === undefined ? 1 : compareBson(v, pred.lo, collator);
@@ -78,6 +88,11 @@ export function extractPredicates(
           case '$in':
             if (Array.isArray(v) && v.every(indexableValue)) narrowEq(pred, v);
             break;
+          case '$all':
+            if (Array.isArray(v) && v.length > 0 && v.every((x) => indexableValue(x) && x !== null)) {
+              pred.all = [...(pred.all ?? []), ...(v as unknown[])];
+            }
+            break;
           case '$gt':
           case '$gte':
             if (indexableValue(v) && v !== null) setLo(pred, v, op === '$gte');
@@ -93,7 +108,9 @@ export function extractPredicates(
     } else if (indexableValue(cond)) {
       narrowEq(pred, [cond]);
     }
-    if (pred.eq !== undefined || pred.lo !== undefined || pred.hi !== undefined) out.set(field, pred);
+    if (pred.eq !== undefined || pred.all !== undefined || pred.lo !== undefined || pred.hi !== undefined) {
+      out.set(field, pred);
+    }
   }
   return out;
 }
@@ -154,11 +171,13 @@ function planForIndex(
   for (const field of index.fields) {
     const p = preds.get(field);
     if (!p) break;
-    if (p.eq !== undefined) {
-      if (index.sparse && p.eq.some((v) => v === null)) return undefined;
-      prefix.push(p.eq);
+    const eq = p.eq ?? (p.all ? [rarest(index, prefix, p.all)] : undefined);
+    if (eq !== undefined) {
+      if (index.sparse && eq.some((v) => v === null)) return undefined;
+      prefix.push(eq);
       continue;
     }
+    if (p.lo === undefined && p.hi === undefined) break;
     range = p;
     break;
   }
@@ -205,15 +224,63 @@ function planForIndex(
     // A multikey index lists a document once per element; its order is not the document sort order.
     if (eqCount === 0 && !range) return undefined;
   }
-  const sorted = !!sortMatch && !index.multikey && intervals.length === 1;
+  // Each interval of a non-multikey index is in sort order when the sort agrees with the index after the equality
+  // prefix; several of them are merged by the sort (few enough to compare their heads one by one).
+  const inOrder = !!sortMatch && !index.multikey && intervals.length > 0;
+  const merge = inOrder && intervals.length > 1 && intervals.length <= MAX_MERGE ? sort : undefined;
+  const sorted = inOrder && (intervals.length === 1 || !!merge);
   const full = eqCount === index.fields.length;
   let score = eqCount * 10 + (range ? 5 : 0) + (sorted ? 3 : 0);
   if (full && index.unique) score += 100;
-  const summary = `IXSCAN ${index.name}${sorted ? ' (sorted' + (sortMatch === 'reverse' ? ', reverse)' : ')') : ''}`;
+  const order = sorted ? ` (${merge ? 'merged, ' : ''}sorted${sortMatch === 'reverse' ? ', reverse' : ''})` : '';
   return {
     score,
-    plan: { index, intervals, sorted, reverse: sortMatch === 'reverse', summary },
+    plan: {
+      index,
+      intervals,
+      sorted,
+      merge,
+      reverse: sortMatch === 'reverse',
+      summary: `IXSCAN ${index.name}${order}`,
+    },
   };
+}
+
+/** Entries of the index inside an interval, counted without visiting them. */
+export function intervalCount(index: CollectionIndex, iv: Interval): number {
+  return index.tree.count(
+    (e) => {
+      const c = comparePrefix(index, e.key, iv.lo);
+      return iv.loInc ? c < 0 : c <= 0;
+    },
+    (e) => {
+      const c = comparePrefix(index, e.key, iv.hi);
+      return iv.hiInc ? c > 0 : c >= 0;
+    },
+  );
+}
+
+/**
+ * Of `$all`'s values, the one with the fewest index entries under the equality prefix so far: every match holds
+ * all of them, so the rarest one is the narrowest scan. Counting is two binary searches per value and prefix.
+ */
+function rarest(index: CollectionIndex, prefix: unknown[][], values: unknown[]): unknown {
+  let tuples: unknown[][] = [[]];
+  for (const vs of prefix) {
+    tuples = tuples.flatMap((t) => vs.map((v) => [...t, v]));
+    if (tuples.length > MAX_MERGE) return values[0];
+  }
+  let best = values[0];
+  let fewest = Infinity;
+  for (const v of values) {
+    let n = 0;
+    for (const t of tuples) n += intervalCount(index, { lo: [...t, v], loInc: true, hi: [...t, v], hiInc: true });
+    if (n < fewest) {
+      fewest = n;
+      best = v;
+    }
+  }
+  return best;
 }
 
 /** Whether the index, after `eqCount` equality fields, delivers `sort` in forward or reverse order. */
@@ -246,6 +313,11 @@ function comparePrefix(index: CollectionIndex, key: unknown[], bound: unknown[])
 
 /** Document ids an interval covers, in index order (or reverse). */
 export function* scanInterval(index: CollectionIndex, iv: Interval, reverse = false): Generator<string> {
+  for (const e of scanEntries(index, iv, reverse)) yield e.id;
+}
+
+/** The entries an interval covers, in index order (or reverse). */
+function* scanEntries(index: CollectionIndex, iv: Interval, reverse = false): Generator<IndexEntry> {
   const before = (e: IndexEntry): boolean => {
     const c = comparePrefix(index, e.key, iv.lo);
     return iv.loInc ? c < 0 : c <= 0;
@@ -254,25 +326,53 @@ export function* scanInterval(index: CollectionIndex, iv: Interval, reverse = fa
     const c = comparePrefix(index, e.key, iv.hi);
     return iv.hiInc ? c > 0 : c >= 0;
   };
-  if (!reverse) {
-    for (const e of index.tree.scan(before, (e) => !after(e))) yield e.id;
-  } else {
-    for (const e of index.tree.scanReverse(after, (e) => !before(e))) yield e.id;
+  if (!reverse) yield* index.tree.scan(before, (e) => !after(e));
+  else yield* index.tree.scanReverse(after, (e) => !before(e));
+}
+
+/** The entries of several intervals, each in sort order, merged into one sequence in sort order (then by id). */
+function* mergeIntervals(plan: Plan, sort: SortSpec): Generator<IndexEntry> {
+  const { index } = plan;
+  const positions = sort.map(([field, dir]) => [index.fields.indexOf(field), dir] as const);
+  const tie = plan.reverse ? -1 : 1;
+  const cmp = (a: IndexEntry, b: IndexEntry): number => {
+    for (const [pos, dir] of positions) {
+      const c = compareBson(a.key[pos], b.key[pos], index.collation);
+      if (c !== 0) return c * dir;
+    }
+    return compareStrings(a.id, b.id) * tie;
+  };
+  const scans = plan.intervals.map((iv) => scanEntries(index, iv, plan.reverse));
+  const heads = scans.map((it) => it.next());
+  for (;;) {
+    let best = -1;
+    for (let i = 0; i < heads.length; i++) {
+      const h = heads[i];
+      if (h.done) continue;
+      if (best < 0 || cmp(h.value, heads[best].value as IndexEntry) < 0) best = i;
+    }
+    if (best < 0) return;
+    yield heads[best].value as IndexEntry;
+    heads[best] = scans[best].next();
   }
 }
 
 /** Every candidate id of a plan, deduplicated (a multikey index can list a document several times). */
 export function* planIds(plan: Plan): Generator<string> {
   const seen = plan.index.multikey || plan.intervals.length > 1 ? new Set<string>() : undefined;
+  const fresh = (id: string): boolean => {
+    if (!seen) return true;
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  };
+  if (plan.merge) {
+    for (const e of mergeIntervals(plan, plan.merge)) if (fresh(e.id)) yield e.id;
+    return;
+  }
   const intervals = plan.reverse ? [...plan.intervals].reverse() : plan.intervals;
   for (const iv of intervals) {
-    for (const id of scanInterval(plan.index, iv, plan.reverse)) {
-      if (seen) {
-        if (seen.has(id)) continue;
-        seen.add(id);
-      }
-      yield id;
-    }
+    for (const id of scanInterval(plan.index, iv, plan.reverse)) if (fresh(id)) yield id;
   }
 }
 
@@ -291,4 +391,84 @@ export function planOr(filter: Doc, indexes: CollectionIndex[], collation?: Coll
     plans.push(plan);
   }
   return plans;
+}
+
+const RANGE_OPS = new Set(['$gt', '$gte', '$lt', '$lte']);
+
+/** A value whose equality and order an index entry answers exactly (no null: it also matches a missing field). */
+function exactValue(v: unknown): boolean {
+  return (
+    indexableValue(v) && v !== null && v !== undefined && !isPlainObject(v) && !(typeof v === 'number' && isNaN(v))
+  );
+}
+
+/** Distinct values under the index's comparison (so equality intervals never overlap). */
+function distinct(values: unknown[], collator?: StringComparer): unknown[] {
+  const out: unknown[] = [];
+  for (const v of values) if (!out.some((o) => compareBson(o, v, collator) === 0)) out.push(v);
+  return out;
+}
+
+/**
+ * How many documents match `filter`, from index entries alone, when one index answers it exactly (MongoDB's
+ * COUNT_SCAN): every condition is an equality or `$in` on the index's leading fields, then at most one range of
+ * one type on the next field, and nothing else. Undefined when no index does. A non-multikey index is counted by
+ * interval sizes (binary searches, no entry visited); a multikey one lists a document once per element, so its
+ * entries' ids are deduplicated (still without reading a document).
+ */
+export function exactCount(
+  filter: Doc,
+  indexes: CollectionIndex[],
+  collation?: Collation,
+): { count: number; index: CollectionIndex } | undefined {
+  const eqFields = new Map<string, unknown[]>();
+  let rangeField: string | undefined;
+  for (const [field, cond] of Object.entries(filter)) {
+    if (field.startsWith('$')) return undefined;
+    if (exactValue(cond)) {
+      eqFields.set(field, [cond]);
+      continue;
+    }
+    if (!isOperatorObject(cond)) return undefined;
+    const ops = Object.entries(cond);
+    if (ops.length === 1 && ops[0][0] === '$eq' && exactValue(ops[0][1])) {
+      eqFields.set(field, [ops[0][1]]);
+    } else if (ops.length === 1 && ops[0][0] === '$in' && Array.isArray(ops[0][1]) && ops[0][1].every(exactValue)) {
+      eqFields.set(field, distinct(ops[0][1] as unknown[], collation));
+    } else if (
+      ops.every(([op, v]) => RANGE_OPS.has(op) && exactValue(v)) &&
+      new Set(ops.map(([, v]) => rankOf(v))).size === 1 &&
+      rangeField === undefined
+    ) {
+      rangeField = field;
+    } else {
+      return undefined;
+    }
+  }
+  if (eqFields.size === 0 && rangeField === undefined) return undefined;
+  const wanted = collationKey(collation);
+  let chosen: CollectionIndex | undefined;
+  for (const index of indexes) {
+    if (index.partial || collationKey(index.collation) !== wanted) continue;
+    if (rangeField !== undefined && index.multikey) continue;
+    let i = 0;
+    while (i < index.fields.length && eqFields.has(index.fields[i])) i++;
+    if (i !== eqFields.size) continue;
+    if (rangeField !== undefined && index.fields[i] !== rangeField) continue;
+    if (!chosen || (chosen.multikey && !index.multikey)) chosen = index;
+    if (!chosen.multikey) break;
+  }
+  if (!chosen) return undefined;
+  const preds = extractPredicates(filter, undefined, collation);
+  for (const [field, values] of eqFields) preds.set(field, { eq: values });
+  const plan = planForIndex(chosen, preds)?.plan;
+  if (!plan) return undefined;
+  if (!chosen.multikey) {
+    let count = 0;
+    for (const iv of plan.intervals) count += intervalCount(chosen, iv);
+    return { count, index: chosen };
+  }
+  const ids = new Set<string>();
+  for (const iv of plan.intervals) for (const id of scanInterval(chosen, iv)) ids.add(id);
+  return { count: ids.size, index: chosen };
 }

@@ -77,6 +77,23 @@ export class SortedIndex<E> {
     return { c, i: lo };
   }
 
+  /** How many entries lie before `pos`: its rank in the whole index. */
+  private rankOf(pos: Cursor): number {
+    let n = pos.i;
+    for (let c = 0; c < pos.c && c < this.chunks.length; c++) n += this.chunks[c].length;
+    return n;
+  }
+
+  /**
+   * How many entries are neither before nor after a range (both predicates partition the entries), found by two
+   * binary searches and the chunk sizes between them, without visiting the entries.
+   */
+  count(isBefore: (e: E) => boolean, isAfter: (e: E) => boolean): number {
+    const from = this.rankOf(this.lowerBound(isBefore));
+    const to = this.rankOf(this.lowerBound((e) => !isAfter(e)));
+    return Math.max(0, to - from);
+  }
+
   /** Entries from the first not-before entry onward, while `inRange` holds. */
   *scan(isBefore: (e: E) => boolean, inRange: (e: E) => boolean): Generator<E> {
     const pos = this.lowerBound(isBefore);

@@ -234,10 +234,15 @@ function count(engine: Engine, db: string, cmd: Doc): Doc {
       n: readView(engine, readContext(engine, cmd), coll, findStages(query, undefined, skip, limit), evalOpts).length,
       ok: 1,
     };
-  if (Object.keys(query).length === 0 && !(access instanceof Transaction)) {
-    const n = Math.max(0, coll.docs.size - skip);
+  const window = (total: number): Doc => {
+    const n = Math.max(0, total - skip);
     return { n: limit > 0 ? Math.min(n, limit) : n, ok: 1 };
-  }
+  };
+  if (Object.keys(query).length === 0 && !(access instanceof Transaction)) return window(coll.docs.size);
+  // Current data (no transaction or snapshot overlay): an index that answers the query exactly counts it alone.
+  const covered =
+    access === DIRECT_READ && !evalOpts.variables ? coll.countFromIndex(query, evalOpts.collation) : undefined;
+  if (covered) return window(covered.count);
   return { n: access.find(coll, query, { skip, limit, ...evalOpts }).length, ok: 1 };
 }
 
@@ -284,19 +289,30 @@ function explain(engine: Engine, db: string, cmd: Doc): Doc {
   const collation = effectiveCollation(inner.collation, coll?.defaultCollation);
   const plan = coll?.plan(filter, sort, collation);
   const idHack = coll && !collation && '_id' in filter && Object.keys(filter).length === 1;
-  const winningPlan = idHack
-    ? { stage: 'IDHACK' }
-    : plan
-      ? {
-          stage: 'FETCH',
-          inputStage: {
-            stage: 'IXSCAN',
-            indexName: plan.index.name,
-            keyPattern: plan.index.spec.key,
-            isMultiKey: plan.index.multikey,
-          },
-        }
-      : { stage: 'COLLSCAN' };
+  const counted = verb === 'count' && !coll?.isView ? coll?.countFromIndex(filter, collation) : undefined;
+  const winningPlan = counted
+    ? {
+        stage: 'COUNT',
+        inputStage: {
+          stage: 'COUNT_SCAN',
+          indexName: counted.index.name,
+          keyPattern: counted.index.spec.key,
+          isMultiKey: counted.index.multikey,
+        },
+      }
+    : idHack
+      ? { stage: 'IDHACK' }
+      : plan
+        ? {
+            stage: 'FETCH',
+            inputStage: {
+              stage: plan.merge ? 'SORT_MERGE' : 'IXSCAN',
+              indexName: plan.index.name,
+              keyPattern: plan.index.spec.key,
+              isMultiKey: plan.index.multikey,
+            },
+          }
+        : { stage: 'COLLSCAN' };
   return { queryPlanner: { namespace: ns, winningPlan, rejectedPlans: [] }, ok: 1 };
 }
 
