@@ -625,7 +625,7 @@ describe('ratings under concurrency', () => {
     const expected = Math.round((final.reduce((a, b) => a + b, 0) / 20) * 100) / 100;
     const stats = (await carol.client.GET('/api/plugins/{plugin}/', path(key))).data!.stats;
     expect(stats).toMatchObject({ reviews: 20, rating: expected });
-  });
+  }, 120_000);
 });
 
 describe('shipped plugins and repositories', () => {

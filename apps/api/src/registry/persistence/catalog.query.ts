@@ -1,11 +1,18 @@
 import { escapeRegex } from '@app/common';
 import { type SortSpec, sortFor } from '@app/database';
 import type { CatalogCriteria, PluginOrdering } from '../registry.entity.js';
+import { searchGrams } from './registry.mapper.js';
 
 /** The catalog's filters as a Mongo filter over plugin documents, on top of the visibility filter. */
 export function catalogFilter(visibility: Record<string, unknown>, c: CatalogCriteria): Record<string, unknown> {
   const q: Record<string, unknown> = { ...visibility };
-  if (c.search) q.search_text = { $regex: escapeRegex(c.search.toLowerCase()) };
+  if (c.search) {
+    const search = c.search.toLowerCase();
+    // The trigrams narrow the candidates through their index; the substring test decides.
+    const grams = searchGrams(search);
+    if (grams.length) q.search_grams = { $all: grams };
+    q.search_text = { $regex: escapeRegex(search) };
+  }
   if (c.category !== undefined) q.category = c.category;
   if (c.tags?.length) q.tags = { $all: c.tags };
   if (c.author !== undefined) q.author_lc = c.author.toLowerCase();

@@ -1,11 +1,16 @@
 import type { OrgRole } from '@app/common';
 import fc from 'fast-check';
-import { Query } from 'mingo';
+import { Context } from 'mingo';
+import { Aggregator } from 'mingo/aggregator';
+import * as expressionOperators from 'mingo/operators/expression';
+import * as pipelineOperators from 'mingo/operators/pipeline';
+import * as queryOperators from 'mingo/operators/query';
+import { Query } from 'mingo/query';
 import { describe, expect, it } from 'vitest';
 import type { Viewer } from '../../auth/auth.entity.js';
 import { canManage, canSee, canSeeVersion } from '../plugin-visibility.js';
 import type { Ownership } from '../registry.entity.js';
-import { visibilityFilter } from './plugin-visibility.query.js';
+import { REFRESH_AUDIENCE, visibilityFilter } from './plugin-visibility.query.js';
 
 const viewer = (id: string, roles: Record<string, OrgRole> = {}, isAdmin = false): Viewer => ({
   id,
@@ -21,13 +26,22 @@ const plugin = (p: Partial<Ownership>): Ownership => ({
   deletedAt: null,
   ...p,
 });
-const asDoc = (p: Ownership) => ({
-  owner_type: p.ownerType,
-  owner_id: p.ownerId,
-  scope: p.scope,
-  has_approved: p.hasApproved,
-  deleted_at: p.deletedAt,
+const context = Context.init({
+  expression: { ...expressionOperators },
+  pipeline: { ...pipelineOperators },
+  query: { ...queryOperators },
 });
+/** The stored document, with the audience the database derives for it (the same update, evaluated by mingo). */
+const asDoc = (p: Ownership) => {
+  const doc = {
+    owner_type: p.ownerType,
+    owner_id: p.ownerId,
+    scope: p.scope,
+    has_approved: p.hasApproved,
+    deleted_at: p.deletedAt,
+  };
+  return new Aggregator(REFRESH_AUDIENCE, { context }).run([doc])[0];
+};
 const orgPlugin = plugin({ ownerType: 'org', ownerId: 'o1', scope: 'org' });
 
 describe('plugin visibility', () => {
@@ -114,7 +128,7 @@ describe('plugin visibility', () => {
     fc.assert(
       fc.property(arbViewer, arbPlugin, (v, p) => {
         const who = viewer(v.id, v.roles, v.isAdmin);
-        const matches = new Query(visibilityFilter(who)).test(asDoc(p));
+        const matches = new Query(visibilityFilter(who), { context }).test(asDoc(p));
         expect(matches).toBe(canSee(who, p));
       }),
       { numRuns: 2000 },

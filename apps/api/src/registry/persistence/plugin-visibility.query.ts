@@ -2,22 +2,65 @@ import { MANAGER_ORG_ROLES } from '../../auth/access.policy.js';
 import type { Viewer } from '../../auth/auth.entity.js';
 
 /**
- * `canSee` (plugin-visibility.ts) as a MongoDB filter over plugin documents, for lists and counts. It must agree
- * with `canSee`; plugin-visibility.query.spec.ts checks that it does for every kind of viewer and plugin.
+ * Who may see a plugin, stored on it as one `audience` value so the catalog, its counts and its orderings are
+ * served from indexes that start with it. Exactly one value per plugin:
+ *
+ * - `*`       live, approved and public: everyone;
+ * - `u:<id>`  live, owned by that user and not public yet (or private): the owner (and admins);
+ * - `om:<id>` live, owned by that organisation, approved and org-scoped: its members (managers included);
+ * - `o:<id>`  live, owned by that organisation otherwise: its managers;
+ * - `g`       a live system plugin that is not public: platform admins;
+ * - `x`       unpublished: nobody. It sorts after every other value, so admins read `audience < x`.
+ *
+ * A viewer's values (`audienceOf`) name disjoint sets of plugins, so a count is the sum of index-range counts.
+ * `canSee` (plugin-visibility.ts) is the rule; plugin-visibility.query.spec.ts checks that both agree for every kind
+ * of viewer and plugin, through this very expression.
  */
-export function visibilityFilter(viewer: Viewer): Record<string, unknown> {
-  if (viewer.isAdmin) return { deleted_at: null };
-  const managed: string[] = [];
-  const member: string[] = [];
+export const AUDIENCE_EXPRESSION = {
+  $switch: {
+    branches: [
+      { case: { $ne: [{ $ifNull: ['$deleted_at', null] }, null] }, then: 'x' },
+      { case: { $and: [{ $eq: ['$has_approved', true] }, { $eq: ['$scope', 'public'] }] }, then: '*' },
+      {
+        case: { $and: [{ $eq: ['$owner_type', 'user'] }, { $eq: [{ $type: '$owner_id' }, 'string'] }] },
+        then: { $concat: ['u:', '$owner_id'] },
+      },
+      {
+        case: {
+          $and: [
+            { $eq: ['$owner_type', 'org'] },
+            { $eq: [{ $type: '$owner_id' }, 'string'] },
+            { $eq: ['$has_approved', true] },
+            { $eq: ['$scope', 'org'] },
+          ],
+        },
+        then: { $concat: ['om:', '$owner_id'] },
+      },
+      {
+        case: { $and: [{ $eq: ['$owner_type', 'org'] }, { $eq: [{ $type: '$owner_id' }, 'string'] }] },
+        then: { $concat: ['o:', '$owner_id'] },
+      },
+    ],
+    default: 'g',
+  },
+} as const;
+
+/** The update that (re)derives a plugin's `audience` from its stored fields, atomically, in the database. */
+export const REFRESH_AUDIENCE = [{ $set: { audience: AUDIENCE_EXPRESSION } }];
+
+/** The `audience` values whose plugins the viewer may see (undefined for platform admins: every live plugin). */
+export function audienceOf(viewer: Viewer): string[] | undefined {
+  if (viewer.isAdmin) return undefined;
+  const values = ['*', `u:${viewer.id}`];
   for (const [orgId, role] of viewer.orgRoles) {
-    member.push(orgId);
-    if (MANAGER_ORG_ROLES.includes(role)) managed.push(orgId);
+    values.push(`om:${orgId}`);
+    if (MANAGER_ORG_ROLES.includes(role)) values.push(`o:${orgId}`);
   }
-  const or: Record<string, unknown>[] = [
-    { owner_type: 'user', owner_id: viewer.id },
-    { has_approved: true, scope: 'public' },
-  ];
-  if (managed.length) or.push({ owner_type: 'org', owner_id: { $in: managed } });
-  if (member.length) or.push({ has_approved: true, scope: 'org', owner_type: 'org', owner_id: { $in: member } });
-  return { deleted_at: null, $or: or };
+  return values;
+}
+
+/** `canSee` as a MongoDB filter over plugin documents, for lists and counts: one condition on the indexed audience. */
+export function visibilityFilter(viewer: Viewer): Record<string, unknown> {
+  const values = audienceOf(viewer);
+  return { audience: values ? { $in: values } : { $lt: 'x' } };
 }

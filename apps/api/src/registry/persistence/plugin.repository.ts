@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { PageWindow, Slice } from '@app/common';
 import { countMatching, onDuplicateKey } from '@app/database';
@@ -19,15 +19,43 @@ import type {
 import { PluginKeyTakenError } from '../registry.errors.js';
 import { catalogFilter, catalogSort } from './catalog.query.js';
 import { PluginDoc } from './plugin.schema.js';
-import { visibilityFilter } from './plugin-visibility.query.js';
-import { isListingField, listingFields, type PluginLean, searchText, toPlugin } from './registry.mapper.js';
+import { REFRESH_AUDIENCE, visibilityFilter } from './plugin-visibility.query.js';
+import {
+  isListingField,
+  listingFields,
+  type PluginLean,
+  searchFields,
+  searchText,
+  toPlugin,
+} from './registry.mapper.js';
 
-const LEAN_PLUGIN = { search_text: 0 } as const;
+const LEAN_PLUGIN = { search_text: 0, search_grams: 0 } as const;
 
 /** The plugins collection: listings, ownership, derived state and running totals. */
 @Injectable()
-export class PluginRepository {
+export class PluginRepository implements OnApplicationBootstrap {
   constructor(@InjectModel(PluginDoc.name) private readonly plugins: Model<PluginDoc>) {}
+
+  /** Plugins stored before the audience and the search trigrams existed get them (once; the query is indexed). */
+  async onApplicationBootstrap(): Promise<void> {
+    const stale = await this.plugins
+      .find({ audience: null }, { key: 1, search_text: 1 })
+      .lean<Array<{ key: string; search_text?: string }>>()
+      .exec();
+    for (const doc of stale) {
+      await this.plugins.updateOne({ key: doc.key }, { $set: searchFields(doc.search_text ?? '') }).exec();
+      await this.refreshAudience(doc.key);
+    }
+  }
+
+  /**
+   * Re-derives the plugin's audience from its stored owner, scope, approval and deletion, in one atomic update in
+   * the database (so concurrent writers cannot leave it behind the fields it is derived from). Called after every
+   * write that changes one of them.
+   */
+  private async refreshAudience(key: string): Promise<void> {
+    await this.plugins.collection.updateOne({ key }, REFRESH_AUDIENCE);
+  }
 
   /** A plugin by key, unpublished ones included (their key stays taken). */
   async find(key: string): Promise<Plugin | null> {
@@ -63,6 +91,7 @@ export class PluginRepository {
         }),
       () => new PluginKeyTakenError(input.key),
     );
+    await this.refreshAudience(input.key);
     return toPlugin(doc.toObject());
   }
 
@@ -75,14 +104,13 @@ export class PluginRepository {
     const merged = { key, name: current.name, description: current.description, tags: current.tags, ...fields };
     const edited = Object.keys(fields).filter((f) => isListingField(f) && fields[f] !== undefined);
     const update = {
-      $set: { ...fields, search_text: searchText(merged) },
+      $set: { ...fields, ...searchFields(searchText(merged)) },
       ...(edited.length ? { $addToSet: { edited_fields: { $each: edited } } } : {}),
     };
-    const doc = await this.plugins
-      .findOneAndUpdate({ key }, update, { returnDocument: 'after' })
-      .lean<PluginLean>()
-      .exec();
-    return doc ? toPlugin(doc) : null;
+    const updated = await this.plugins.updateOne({ key }, update).exec();
+    if (!updated.matchedCount) return null;
+    if (fields.scope !== undefined) await this.refreshAudience(key);
+    return this.find(key);
   }
 
   async delete(key: string): Promise<void> {
@@ -91,6 +119,7 @@ export class PluginRepository {
 
   async softDelete(key: string, by: string, at: Date): Promise<void> {
     await this.plugins.updateOne({ key, deleted_at: null }, { $set: { deleted_at: at, deleted_by: by } }).exec();
+    await this.refreshAudience(key);
   }
 
   async setVerified(key: string, change: VerifiedChange): Promise<Plugin | null> {
@@ -186,7 +215,8 @@ export class PluginRepository {
       last_published_at: fields.lastPublishedAt,
       ...(fields.listing ? listingFields(key, fields.listing) : {}),
     };
-    await this.plugins.updateOne({ key, computed_rev: { $lt: rev } }, { $set: set }).exec();
+    const written = await this.plugins.updateOne({ key, computed_rev: { $lt: rev } }, { $set: set }).exec();
+    if (written.modifiedCount) await this.refreshAudience(key);
   }
 
   /** One page of the plugins the viewer may see, filtered, in the requested order (from an index where one fits). */

@@ -161,9 +161,17 @@ export class PluginDoc {
   @Prop({ type: [String], default: [] })
   edited_fields: string[];
 
-  /** Lower-cased key, name, description and tags: the catalog's `search` scans this one small field. */
+  /** Lower-cased key, name, description and tags: the catalog's `search` is a substring of this field. */
   @Prop({ default: '' })
   search_text: string;
+
+  /** The distinct trigrams of search_text (indexed): a search is narrowed by its rarest trigram first. */
+  @Prop({ type: [String], default: [] })
+  search_grams: string[];
+
+  /** Who may see it, derived in the database from the fields below (plugin-visibility.query.ts); indexed first. */
+  @Prop({ type: String, default: null })
+  audience: string | null;
 
   /** Incremented by every change to the versions; derived fields are only written by the newest change. */
   @Prop({ default: 0 })
@@ -185,9 +193,18 @@ export class PluginDoc {
   updated_at: Date;
 }
 export const PluginSchema = SchemaFactory.createForClass(PluginDoc);
-// One index per catalog ordering, ending in _id like the sort itself, so a page can be read in index order and
-// stop early. Nothing indexes deleted_at/scope: nearly every plugin is live and public, so such an index would
-// select almost everything and only hide the ordering indexes from the planner.
+// The catalog: every index starts with the audience (a viewer's few values are merged in sort order), then the
+// category where one is filtered on, then the ordering, ending in _id like the sort itself, so a page is read in
+// index order and stops early, and a count is the size of index ranges. A search starts from a trigram.
+PluginSchema.index({ audience: 1, key: 1 });
+PluginSchema.index({ audience: 1, name: 1, _id: 1 });
+PluginSchema.index({ audience: 1, 'stats.downloads': -1, _id: -1 });
+PluginSchema.index({ audience: 1, 'stats.rating': -1, _id: -1 });
+PluginSchema.index({ audience: 1, updated_at: -1, _id: -1 });
+PluginSchema.index({ audience: 1, category: 1, key: 1 });
+PluginSchema.index({ audience: 1, category: 1, 'stats.downloads': -1, _id: -1 });
+PluginSchema.index({ audience: 1, search_grams: 1 });
+// Platform admins read a range of audiences; these serve their orderings and the newest change.
 PluginSchema.index({ 'stats.downloads': -1, _id: -1 });
 PluginSchema.index({ 'stats.rating': -1, _id: -1 });
 PluginSchema.index({ updated_at: -1, _id: -1 });

@@ -32,6 +32,28 @@ export function searchText(p: { key: string; name: string; description: string; 
   return [p.key, p.name, p.description, ...p.tags].join('\n').toLowerCase();
 }
 
+/** How many of a search's trigrams go into its index condition: any of them bounds the scan, the rarest best. */
+const MAX_QUERY_GRAMS = 8;
+
+/**
+ * The distinct trigrams (three code points) of a text: a substring's trigrams are among its text's, so a search is
+ * first narrowed by an indexed trigram and then checked as a substring. Texts shorter than three have none.
+ */
+export function trigrams(text: string): string[] {
+  const points = Array.from(text);
+  const grams = new Set<string>();
+  for (let i = 0; i + 3 <= points.length; i++) grams.add(points[i] + points[i + 1] + points[i + 2]);
+  return [...grams];
+}
+
+/** The trigrams of a (lower-cased) search that its index condition names: at most MAX_QUERY_GRAMS, spread out. */
+export function searchGrams(search: string): string[] {
+  const grams = trigrams(search);
+  if (grams.length <= MAX_QUERY_GRAMS) return grams;
+  const step = grams.length / MAX_QUERY_GRAMS;
+  return Array.from({ length: MAX_QUERY_GRAMS }, (_, i) => grams[Math.floor(i * step)]);
+}
+
 /** The stored fields a manifest's listing sets on its plugin. */
 export function listingFields(
   key: string,
@@ -50,8 +72,13 @@ export function listingFields(
     license: l.license,
     mixins: l.mixins,
     dependencies: l.dependencies,
-    search_text: searchText({ key, ...l }),
+    ...searchFields(searchText({ key, ...l })),
   };
+}
+
+/** The search text and the trigrams indexed for it. */
+export function searchFields(text: string): { search_text: string; search_grams: string[] } {
+  return { search_text: text, search_grams: trigrams(text) };
 }
 
 export const toPlugin = (d: PluginLean): Plugin => ({
