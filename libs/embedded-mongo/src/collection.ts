@@ -130,6 +130,9 @@ export class Collection {
     }
     const changes: [CollectionIndex, unknown[][], unknown[][]][] = [];
     for (const index of this.indexes) {
+      // Keys depend only on the indexed fields (and the partial filter): an update that leaves them alone leaves
+      // the index alone, without expanding a multikey field into its entries twice to find out.
+      if (!index.partial && index.fields.every((f) => sameValue(topLevel(oldDoc, f), topLevel(newDoc, f)))) continue;
       const before = index.keysFor(oldDoc);
       const after = index.keysFor(newDoc);
       if (sameKeys(before, after)) continue;
@@ -266,6 +269,39 @@ export class Collection {
 function window(docs: Doc[], skip: number, limit: number): Doc[] {
   if (skip === 0 && limit >= docs.length) return docs;
   return docs.slice(skip, limit === Infinity ? undefined : skip + limit);
+}
+
+/** The top-level field a (dotted) index path starts in: a path's values are a function of it. */
+function topLevel(doc: Doc, path: string): unknown {
+  const dot = path.indexOf('.');
+  return doc[dot < 0 ? path : path.slice(0, dot)];
+}
+
+/** Structurally the same value: same types, same key order, same elements (stricter than comparing equal). */
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) {
+    return typeof a === 'number' && typeof b === 'number' && Number.isNaN(a) && Number.isNaN(b);
+  }
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameValue(a[i], b[i])) return false;
+    return true;
+  }
+  if (a instanceof Date || b instanceof Date) {
+    return a instanceof Date && b instanceof Date && Object.is(a.getTime(), b.getTime());
+  }
+  if (isPlainObject(a) || isPlainObject(b)) {
+    if (!isPlainObject(a) || !isPlainObject(b)) return false;
+    const ka = Object.keys(a);
+    const kb = Object.keys(b);
+    if (ka.length !== kb.length) return false;
+    for (let i = 0; i < ka.length; i++) if (ka[i] !== kb[i] || !sameValue(a[ka[i]], b[kb[i]])) return false;
+    return true;
+  }
+  // BSON values (ObjectId, Long, Decimal128, Binary, …): the same type at the same place in the order.
+  const type = (v: object) => (v as { _bsontype?: unknown })._bsontype;
+  return type(a) !== undefined && type(a) === type(b) && compareBson(a, b) === 0;
 }
 
 function sameKeys(a: unknown[][], b: unknown[][]): boolean {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { Query } from 'mingo';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { keyString, sortValue } from './bson-order.js';
 import { Collection, sortDocs } from './collection.js';
 import type { Doc } from './paths.js';
@@ -298,12 +298,18 @@ describe('index maintenance', () => {
         _id: fc.integer({ min: 0, max: 30 }),
         u: fc.option(fc.integer({ min: 0, max: 10 }), { nil: undefined }),
         t: fieldValue,
+        s: fc.array(fc.record({ v: fieldValue, w: fc.integer({ min: 0, max: 3 }) }), { maxLength: 3 }),
+        x: fc.integer({ min: 0, max: 3 }),
       },
       { requiredKeys: ['_id'] },
     );
     const opArb = fc.oneof(
       docArb.map((d) => ({ kind: 'insert' as const, doc: d })),
       docArb.map((d) => ({ kind: 'replace' as const, doc: d })),
+      // Updates that change one field of the stored document (indexed or not, a nested one inside an array).
+      fc
+        .tuple(fc.integer({ min: 0, max: 30 }), fc.constantFrom('u', 't', 's', 'x'), docArb)
+        .map(([id, field, from]) => ({ kind: 'update' as const, id, field, value: from[field as keyof typeof from] })),
       fc.integer({ min: 0, max: 30 }).map((id) => ({ kind: 'remove' as const, id })),
     );
     fc.assert(
@@ -312,10 +318,15 @@ describe('index maintenance', () => {
         coll.createIndex({ key: { u: 1 }, name: 'u_1', unique: true, sparse: true });
         coll.createIndex({ key: { t: -1, u: 1 }, name: 't_-1_u_1' });
         coll.createIndex({ key: { t: 1 }, name: 't_partial', partialFilterExpression: { u: { $gte: 5 } } });
+        coll.createIndex({ key: { 's.v': 1 }, name: 's.v_1' });
         for (const op of ops) {
           try {
             if (op.kind === 'insert') coll.insert({ ...op.doc });
-            else if (op.kind === 'replace') {
+            else if (op.kind === 'update') {
+              const current = coll.docs.get(keyString(op.id));
+              if (current)
+                coll.replace(current, { ...structuredClone(current), [op.field]: structuredClone(op.value) });
+            } else if (op.kind === 'replace') {
               const current = coll.docs.get(keyString(op.doc._id));
               if (current) coll.replace(current, { ...op.doc });
             } else {
@@ -337,5 +348,21 @@ describe('index maintenance', () => {
       }),
       { numRuns: 400 },
     );
+  });
+
+  it('leaves an index alone, without computing its keys, when an update leaves its fields alone', () => {
+    const coll = new Collection('db', 'c');
+    const grams = coll.createIndex({ key: { grams: 1 }, name: 'grams_1' });
+    const partial = coll.createIndex({ key: { n: 1 }, name: 'n_partial', partialFilterExpression: { n: { $gt: 0 } } });
+    coll.insert({ _id: 1, grams: ['abc', 'bcd', 'cde'], n: 1, hits: 0 });
+    const keysFor = vi.spyOn(grams, 'keysFor');
+    const partialKeys = vi.spyOn(partial, 'keysFor');
+    coll.replace(coll.docs.get(keyString(1))!, { _id: 1, grams: ['abc', 'bcd', 'cde'], n: 1, hits: 1 });
+    expect(keysFor).not.toHaveBeenCalled();
+    // A partial index's keys also depend on its filter, so it is still computed.
+    expect(partialKeys).toHaveBeenCalledTimes(2);
+    coll.replace(coll.docs.get(keyString(1))!, { _id: 1, grams: ['abc', 'bcd'], n: 1, hits: 1 });
+    expect(keysFor).toHaveBeenCalledTimes(2);
+    expect([...grams.tree.all()].map((e) => e.key[0])).toEqual(['abc', 'bcd']);
   });
 });
