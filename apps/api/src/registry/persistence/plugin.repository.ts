@@ -36,16 +36,21 @@ const LEAN_PLUGIN = { search_text: 0, search_grams: 0 } as const;
 export class PluginRepository implements OnApplicationBootstrap {
   constructor(@InjectModel(PluginDoc.name) private readonly plugins: Model<PluginDoc>) {}
 
-  /** Plugins stored before the audience and the search trigrams existed get them (once; the query is indexed). */
+  /**
+   * Plugins stored before the audience and the search trigrams existed get them, at every start and idempotently:
+   * a missing audience marks them (the query is indexed), their trigrams come first, and one update then derives
+   * every missing audience in the database, so a start interrupted half-way simply does it again.
+   */
   async onApplicationBootstrap(): Promise<void> {
     const stale = await this.plugins
       .find({ audience: null }, { key: 1, search_text: 1 })
       .lean<Array<{ key: string; search_text?: string }>>()
       .exec();
+    if (!stale.length) return;
     for (const doc of stale) {
       await this.plugins.updateOne({ key: doc.key }, { $set: searchFields(doc.search_text ?? '') }).exec();
-      await this.refreshAudience(doc.key);
     }
+    await this.plugins.collection.updateMany({ audience: null }, REFRESH_AUDIENCE);
   }
 
   /**

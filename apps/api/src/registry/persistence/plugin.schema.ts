@@ -195,7 +195,9 @@ export class PluginDoc {
 export const PluginSchema = SchemaFactory.createForClass(PluginDoc);
 // The catalog: every index starts with the audience (a viewer's few values are merged in sort order), then the
 // category where one is filtered on, then the ordering, ending in _id like the sort itself, so a page is read in
-// index order and stops early, and a count is the size of index ranges. A search starts from a trigram.
+// index order and stops early, and a count is the size of index ranges. A search starts from its rarest trigram
+// in the one multikey index below; it does not start with the audience, so the writes that re-derive the audience
+// (every publish, approval, scope change) leave its hundred-odd entries per plugin where they are.
 PluginSchema.index({ audience: 1, key: 1 });
 PluginSchema.index({ audience: 1, name: 1, _id: 1 });
 PluginSchema.index({ audience: 1, 'stats.downloads': -1, _id: -1 });
@@ -203,7 +205,7 @@ PluginSchema.index({ audience: 1, 'stats.rating': -1, _id: -1 });
 PluginSchema.index({ audience: 1, updated_at: -1, _id: -1 });
 PluginSchema.index({ audience: 1, category: 1, key: 1 });
 PluginSchema.index({ audience: 1, category: 1, 'stats.downloads': -1, _id: -1 });
-PluginSchema.index({ audience: 1, search_grams: 1 });
+PluginSchema.index({ search_grams: 1 });
 // Platform admins read a range of audiences; these serve their orderings and the newest change.
 PluginSchema.index({ 'stats.downloads': -1, _id: -1 });
 PluginSchema.index({ 'stats.rating': -1, _id: -1 });

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { useTestDatabase } from '@app/database/testing.js';
+import type { Model } from 'mongoose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Viewer } from '../../auth/auth.entity.js';
 import { buildArtifact, digestOf, manifestBytes } from '../artifact.js';
@@ -67,8 +68,11 @@ const approved = async (key: string, p: Partial<NewPlugin> = {}) => {
   });
 };
 
+let pluginModel: Model<PluginDoc>;
+
 beforeAll(async () => {
-  plugins = new PluginRepository(await db.model(PluginDoc.name, PluginSchema));
+  pluginModel = await db.model(PluginDoc.name, PluginSchema);
+  plugins = new PluginRepository(pluginModel);
   versions = new PluginVersionRepository(await db.model(PluginVersionDoc.name, PluginVersionSchema));
   ratings = new PluginRatingRepository(await db.model(PluginReviewDoc.name, PluginReviewSchema));
 });
@@ -90,6 +94,33 @@ describe('PluginRepository', () => {
     const stranger = await plugins.catalog(viewer('u2'), { tags: [tag] }, undefined, { offset: 0, limit: 10 });
     const owner = await plugins.catalog(viewer('u1'), { tags: [tag] }, undefined, { offset: 0, limit: 10 });
     expect([stranger.count, owner.count]).toEqual([1, 2]);
+  });
+
+  it('gives plugins stored before the audience and the trigrams existed both at start-up, once', async () => {
+    const tag = `old${++n}`;
+    const [open, own] = [fresh('open'), fresh('own')];
+    await approved(open, { tags: [tag], description: 'reads the barometer' });
+    await approved(own, { tags: [tag], scope: 'private' });
+    // As a database written by the previous release holds them: neither field.
+    await pluginModel.collection.updateMany(
+      { key: { $in: [open, own] } },
+      { $unset: { audience: '', search_grams: '' } },
+    );
+    const search = { search: 'barometer', tags: [tag] };
+    expect((await plugins.catalog(viewer('u2'), { tags: [tag] }, undefined, { offset: 0, limit: 10 })).count).toBe(0);
+    await plugins.onApplicationBootstrap();
+    const after = await pluginModel.collection.find({ key: { $in: [open, own] } }).toArray();
+    expect(after.map((d): unknown[] => [d.key, d.audience])).toEqual(
+      expect.arrayContaining([
+        [open, '*'],
+        [own, 'u:u1'],
+      ]),
+    );
+    expect((await plugins.catalog(viewer('u2'), search, undefined, { offset: 0, limit: 10 })).count).toBe(1);
+    expect((await plugins.catalog(viewer('u1'), { tags: [tag] }, undefined, { offset: 0, limit: 10 })).count).toBe(2);
+    // A second start finds nothing to do and changes nothing.
+    await plugins.onApplicationBootstrap();
+    expect(await pluginModel.collection.find({ key: { $in: [open, own] } }).toArray()).toEqual(after);
   });
 
   it('orders the catalog and counts all matches beyond the page', async () => {
