@@ -59,7 +59,7 @@ export function registryHarness(options: { uploadBytes?: number } = {}) {
     state,
     publishing: new PublishingService(plugins, versions, access, registry, state, views, users, bus, config, clock),
     catalog: new CatalogService(plugins, versions, registry, views, installations, clock),
-    pluginVersions: new PluginVersionsService(plugins, versions, registry, state, clock),
+    pluginVersions: new PluginVersionsService(plugins, versions, registry, state, bus, clock),
     reviews: new PluginReviewsService(ratings, plugins, registry, users),
     moderation: new ModerationService(plugins, versions, state, registry, installations, bus, clock),
   };

@@ -1,5 +1,5 @@
 import { caller, pluginFixture, versionFixture } from '@test/support/fixtures.js';
-import { type RegistryHarness, registryHarness } from '@test/support/registry.js';
+import { expectRefresh, type RegistryHarness, registryHarness } from '@test/support/registry.js';
 import { beforeEach, describe, expect, it } from 'vitest';
 
 let h: RegistryHarness;
@@ -38,6 +38,20 @@ describe('PluginVersionsService', () => {
       code: 'CONFLICT',
       details: { reason: 'not_draft' },
     });
+  });
+
+  it('announces a yank once stored, and nothing for a patch that changes nothing', async () => {
+    h.plugins.find.mockResolvedValue(pluginFixture());
+    h.versions.find.mockResolvedValue(versionFixture({ status: 'approved' }));
+    h.versions.update.mockResolvedValue(versionFixture({ status: 'approved', yanked: true }));
+    expectRefresh(h, [{ version: '1.0.0', status: 'approved', yanked: true }]);
+    await h.pluginVersions.patch(caller('owner'), 'acme.x', '1.0.0', { yanked: true });
+    expect(h.emitted.filter((e) => e.event === 'version.changed').map((e) => e.payload)).toEqual([
+      expect.objectContaining({ key: 'acme.x', version: '1.0.0', changes: ['yanked'], yanked: true, by: 'owner' }),
+    ]);
+    h.emitted.length = 0;
+    await h.pluginVersions.patch(caller('owner'), 'acme.x', '1.0.0', { yanked: false, deprecated: null });
+    expect(h.emitted).toEqual([]);
   });
 
   it('answers stale_write when the version changed between read and write', async () => {

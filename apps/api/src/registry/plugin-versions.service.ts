@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { type AuthUser, Clock, type PageWindow, type Slice, sliceOf } from '@app/common';
+import { type AuthUser, Clock, EventBus, type PageWindow, type Slice, sliceOf } from '@app/common';
 import type { Viewer } from '../auth/auth.entity.js';
 import { distTags, sortVersionsDesc } from './dist-tags.js';
 import { type PatchedPluginVersionDto, PluginVersionResponseDto } from './dto/plugin-version.dto.js';
@@ -33,6 +33,7 @@ export class PluginVersionsService {
     private readonly versions: PluginVersionRepository,
     private readonly registry: RegistryAccess,
     private readonly state: PluginStateService,
+    private readonly events: EventBus,
     @Inject(Clock) private readonly clock: Clock,
   ) {}
 
@@ -51,7 +52,10 @@ export class PluginVersionsService {
     return PluginVersionResponseDto.from(found, tagsOf(plugin.distTags, found.version), canManage(viewer, plugin));
   }
 
-  /** Deprecate, yank, or submit a draft. Content stays immutable. */
+  /**
+   * Deprecate, yank, or submit a draft. Content stays immutable. A change of `yanked` or `deprecated` is announced
+   * as `version.changed` once stored (the installation module recomputes the installations' update fields).
+   */
   async patch(
     caller: AuthUser,
     key: string,
@@ -62,7 +66,7 @@ export class PluginVersionsService {
     if (!canManage(viewer, plugin)) throw new NotPluginManagerError('change its versions');
     if (dto.status === 'pending' && found.status !== 'draft') throw new NotADraftError(found.status);
     const changes: VersionChanges = {};
-    if (dto.deprecated !== undefined) changes.deprecated = dto.deprecated;
+    if (dto.deprecated !== undefined && dto.deprecated !== found.deprecated) changes.deprecated = dto.deprecated;
     if (dto.yanked !== undefined && dto.yanked !== found.yanked) {
       changes.yanked = dto.yanked;
       changes.yankedAt = dto.yanked ? this.clock.now() : null;
@@ -77,6 +81,18 @@ export class PluginVersionsService {
       if (!res) throw new StaleWriteError();
       updated = res;
       if (changes.yanked !== undefined || changes.status) await this.state.refresh(key);
+      const announced = (['yanked', 'deprecated'] as const).filter((k) => changes[k] !== undefined);
+      if (announced.length) {
+        await this.events.emit('version.changed', {
+          key,
+          version: updated.version,
+          changes: announced,
+          yanked: updated.yanked,
+          deprecated: updated.deprecated,
+          by: caller.id,
+          at: this.clock.now(),
+        });
+      }
     }
     const fresh = (await this.plugins.find(key)) ?? plugin;
     return PluginVersionResponseDto.from(updated, tagsOf(fresh.distTags, updated.version), true);

@@ -302,11 +302,27 @@ export interface VersionReviewedEvent {
   at: Date;
 }
 
+/** A version's owners yanked or restored it, or set or removed its deprecation (PATCH …/versions/{version}/). */
+export interface VersionChangedEvent {
+  key: string;
+  version: string;
+  /** What changed. */
+  changes: Array<'yanked' | 'deprecated'>;
+  /** The version's state after the change. */
+  yanked: boolean;
+  deprecated: string | null;
+  /** Who changed it. */
+  by: string;
+  at: Date;
+}
+
 declare module '@app/common' {
   interface PlughubEvents {
     /** A version was published (new plugin, new version, or a shipped plugin registered at start). */
     'plugin.published': PluginPublishedEvent;
     /** A reviewer approved or rejected a version. */
     'version.reviewed': VersionReviewedEvent;
+    /** A version was yanked or restored, deprecated or undeprecated. */
+    'version.changed': VersionChangedEvent;
   }
 }
