@@ -351,4 +351,45 @@ describe('update availability and auto-update', () => {
     });
     expect(await mine(wary.client)).toMatchObject({ installed_version: '1.0.0', available_version: '2.0.0' });
   });
+
+  const patchVersion = async (version: string, body: Json) => {
+    const res = await publisher.client.PATCH('/api/plugins/{plugin}/versions/{version}/', {
+      params: { path: { plugin: 'upd.auto', version } },
+      body: body as never,
+    });
+    expect(res.response.status).toBe(200);
+    await t.app.get(AutoUpdater).idle();
+  };
+
+  it('a yanked or deprecated version is no longer offered; restored, it is offered again', async () => {
+    await patchVersion('2.0.0', { yanked: true });
+    expect(await mine(eager.client)).toMatchObject({ update_available: false, available_version: null });
+    expect(await mine(wary.client)).toMatchObject({ update_available: true, available_version: '1.1.0' });
+    await patchVersion('1.1.0', { deprecated: 'Use 1.0.0 until 1.2.0 is out.' });
+    expect(await mine(wary.client)).toMatchObject({ update_available: false, available_version: null });
+    const offered = await wary.client.GET('/api/installations/', { params: { query: { update_available: true } } });
+    expect(offered.data!.results).toEqual([]);
+    await patchVersion('2.0.0', { yanked: false });
+    await patchVersion('1.1.0', { deprecated: null });
+    expect(await mine(eager.client)).toMatchObject({ installed_version: '1.1.0', available_version: '2.0.0' });
+    expect(await mine(wary.client)).toMatchObject({ installed_version: '1.0.0', available_version: '2.0.0' });
+  });
+});
+
+describe('custom scopes across an update', () => {
+  it('keeps a granted custom scope the new version still requests, and leaves a new one pending', async () => {
+    const user = await t.createUser({ email: 'scopes@update.test' });
+    await release('upd.scoped', '1.0.0', { permissions: ['log', 'messages:receive', 'read:data'] });
+    const res = await install(user.client, 'upd.scoped');
+    expect(res.data!.installation!.grants).toEqual(['log', 'messages:receive', 'read:data']);
+    await release('upd.scoped', '1.1.0', { permissions: ['log', 'messages:receive', 'read:data', 'write:data'] });
+    const up = await update(user.client, 'upd.scoped');
+    expect(up.data).toMatchObject({
+      status: 'completed',
+      pending_grants: ['write:data'],
+      installation: { grants: ['log', 'messages:receive', 'read:data'], pending_grants: ['write:data'] },
+    });
+    const granted = t.app.get(PluginRuntime).status(up.data!.installation.runtime_id);
+    expect(granted?.grants).toEqual(['log', 'messages:receive', 'read:data']);
+  });
 });

@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { AppError, type AuthUser, Clock, EventBus, JsonLogger, OnPlughubEvent } from '@app/common';
-import type { VersionReviewedEvent } from '../registry/registry.entity.js';
+import type { VersionChangedEvent, VersionReviewedEvent } from '../registry/registry.entity.js';
 import type { Actor, Installation } from './installation.entity.js';
 import { UpdateAvailability } from './update-availability.js';
 import { UpdateService } from './update.service.js';
@@ -15,7 +15,9 @@ const UPDATABLE = new Set(['active', 'disabled', 'failed']);
  * `available_version` of every installation of the plugin, then updates those with `auto_update` to the newest
  * compatible version (same major) as the platform (actor `system`), with a backup, through the same update as
  * POST …/update/ (rolled back by itself when it does not start). Each auto-update is recorded with an
- * `audit.action` event. The work runs after the review is answered, one plugin at a time; `idle()` awaits it.
+ * `audit.action` event. A yank or a deprecation (`version.changed`) only recomputes the fields; a version restored
+ * or undeprecated is released again, and is treated like an approval. The work runs after the request is
+ * answered, one plugin at a time; `idle()` awaits it.
  *
  * The update resolves as its installer sees the registry (approved versions only): an auto-update never installs
  * what the installation's owner could not install themselves.
@@ -38,10 +40,19 @@ export class AutoUpdater implements OnModuleDestroy {
 
   @OnPlughubEvent('version.reviewed')
   onReviewed(event: VersionReviewedEvent): void {
-    if (event.decision !== 'approved') return;
+    if (event.decision === 'approved') this.schedule(event.key, true);
+  }
+
+  @OnPlughubEvent('version.changed')
+  onChanged(event: VersionChangedEvent): void {
+    // Withdrawn (yanked, deprecated) makes nothing new installable; released again may.
+    this.schedule(event.key, !event.yanked && event.deprecated === null);
+  }
+
+  private schedule(key: string, autoUpdate: boolean): void {
     this.queue = this.queue
-      .then(() => (this.stopping ? undefined : this.run(event.key)))
-      .catch((err: unknown) => this.logger.error('Update check failed', { plugin: event.key, error: String(err) }));
+      .then(() => (this.stopping ? undefined : this.run(key, autoUpdate)))
+      .catch((err: unknown) => this.logger.error('Update check failed', { plugin: key, error: String(err) }));
   }
 
   /** Resolves when every check scheduled so far is done. */
@@ -54,9 +65,10 @@ export class AutoUpdater implements OnModuleDestroy {
     await this.queue;
   }
 
-  /** Refreshes the update fields of `key`'s installations and auto-updates those that want it. */
-  async run(key: string): Promise<void> {
+  /** Refreshes the update fields of `key`'s installations and (unless told not to) auto-updates those that want it. */
+  async run(key: string, autoUpdate = true): Promise<void> {
     const installations = await this.availability.refresh(key);
+    if (!autoUpdate) return;
     const released = await this.availability.released(key);
     for (const installation of installations) {
       if (this.stopping) return;

@@ -47,6 +47,16 @@ describe('grantsAcrossVersions', () => {
     expect(pending).toEqual(['events:emit', { capability: 'http:external', hosts: ['new.example.com'] }]);
   });
 
+  it('keeps granted custom scopes the new version still requests and leaves new ones pending', () => {
+    const scoped = (list: string[]) => list as Permission[];
+    const { grants, pending } = grantsAcrossVersions(
+      scoped(['log', 'read:data', 'users:read']),
+      scoped(['log', 'read:data', 'users:read']),
+      scoped(['log', 'read:data', 'write:data']),
+    );
+    expect([grants, pending]).toEqual([['log', 'read:data'], ['write:data']]);
+  });
+
   it('does not re-ask what the owner declined before', () => {
     const { grants, pending } = grantsAcrossVersions(['log'], ['log', 'storage:read'], ['log', 'storage:read']);
     expect([grants, pending]).toEqual([['log'], []]);

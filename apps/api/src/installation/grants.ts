@@ -1,5 +1,5 @@
 import type { FieldError } from '@app/common';
-import { allowedHosts, capabilityOf, isCapability, type Permission } from '@app/plugin-sdk';
+import { allowedHosts, capabilityOf, type Permission } from '@app/plugin-sdk';
 import { effectiveGrants } from '@app/runtime';
 
 /**
@@ -32,18 +32,16 @@ export function grantsAtInstall(
  * Grants across a version change: what was granted and the new version still requests stays granted; what the
  * new version requests beyond the old one's requests (a capability, or a host) is left ungranted and listed as
  * pending, for the owner to grant (permissions module). Something the old version requested but the owner did not
- * grant stays ungranted, and is not pending either: the owner already decided.
+ * grant stays ungranted, and is not pending either: the owner already decided. Custom scopes (`read:data`) follow
+ * the same rules as capabilities (the `Permission` type carries them as strings, as the grant DTO does).
  */
 export function grantsAcrossVersions(
   granted: readonly Permission[],
   oldRequested: readonly Permission[],
   newRequested: readonly Permission[],
 ): { grants: Permission[]; pending: Permission[] } {
-  // Installations grant capabilities only (custom scopes are not kept here yet).
-  const kept = effectiveGrants(newRequested, granted).filter(
-    (p): p is Permission => typeof p !== 'string' || isCapability(p),
-  );
-  const grants = normalise(kept);
+  // Capabilities and custom scopes (`read:data`) alike: granted and still requested stays granted.
+  const grants = normalise(effectiveGrants(newRequested, granted) as Permission[]);
   const oldCapabilities = new Set(oldRequested.map(capabilityOf));
   const oldHosts = new Set(allowedHosts(oldRequested));
   const pending: Permission[] = [];
