@@ -184,7 +184,7 @@ describe('install: resolution and its errors', () => {
     ['acme.future', {}, 400, 'PLUGIN_INCOMPATIBLE', 'platform_mismatch'],
     ['acme.greedy', {}, 409, 'PLUGIN_DEPENDENCY_ERROR', 'not_found'],
     ['acme.base', { grants: ['storage:write'] }, 400, 'VALIDATION_ERROR', 'grant_not_requested'],
-    ['acme.base', { source: 'url' }, 400, 'VALIDATION_ERROR', 'unsupported_source'],
+    ['acme.base', { source: 'url' }, 400, 'VALIDATION_ERROR', 'source_fields'],
     ['acme.base', { scope: 'global' }, 403, 'FORBIDDEN', 'not_manager'],
     ['acme.asks', { config: { level: 9, token: 1 } }, 400, 'PLUGIN_CONFIGURATION_ERROR', 'invalid_config'],
   ] as const)('%s with %o → %i %s %s', async (key, body, status, code, reason) => {

@@ -101,6 +101,15 @@ function isBlocked(address: ResolvedAddress, policy: FetchPolicy): boolean {
 }
 
 /**
+ * Whether an address is loopback, private, link-local or reserved (the ranges a granted name may not reach), for
+ * other host-side fetches that follow the same rule (the installation module's `url` source).
+ */
+export function isReservedAddress(address: ResolvedAddress): boolean {
+  const a = unmapped(address);
+  return BLOCKED.check(a.address, a.family === 6 ? 'ipv6' : 'ipv4');
+}
+
+/**
  * `context.http.fetch` on the host: only http(s) URLs whose host is granted; the name is resolved once, every
  * address it resolves to must be public (or in `privateNetworks`), and the connection goes to the address checked,
  * so a second DNS answer cannot rebind it. No redirects are followed (a redirect could leave the allowed hosts);

@@ -40,6 +40,7 @@
 export { PluginRuntime } from './plugin-runtime.js';
 export { DEFAULT_PLATFORM_LIMITS, effectiveGrants, platformLimits, resolveLimits } from './grants.js';
 export { safeParse } from './safe-parse.js';
+export { isReservedAddress, type HostResolver, type ResolvedAddress, systemResolver } from './host-fetch.js';
 export { REDACTED, redactSecrets } from './redact.js';
 export { RuntimeError, RUNTIME_ERROR_CODES, type RuntimeErrorCode } from './runtime-error.js';
 export type * from './runtime.types.js';

@@ -58,6 +58,9 @@ describe('loadConfig', () => {
     [{ PLUGHUB_PLUGIN_HEALTH_INTERVAL_MS: 'often' }, 'PLUGHUB_PLUGIN_HEALTH_INTERVAL_MS'],
     [{ PLUGHUB_PLUGIN_UNHEALTHY_AFTER: '0' }, 'PLUGHUB_PLUGIN_UNHEALTHY_AFTER'],
     [{ PLUGHUB_PLUGIN_UNHEALTHY_DISABLE_AFTER: '-1' }, 'PLUGHUB_PLUGIN_UNHEALTHY_DISABLE_AFTER'],
+    [{ PLUGHUB_INSTALL_URL_ALLOWLIST: 'http://plugins.example.com' }, 'PLUGHUB_INSTALL_URL_ALLOWLIST'],
+    [{ PLUGHUB_INSTALL_URL_ALLOWLIST: 'https://plugins.example.com/packages' }, 'PLUGHUB_INSTALL_URL_ALLOWLIST'],
+    [{ PLUGHUB_INSTALL_URL_ALLOWLIST: 'plugins.example.com' }, 'PLUGHUB_INSTALL_URL_ALLOWLIST'],
   ])('%o stops start-up naming %s', (env, variable) => {
     let error: unknown;
     try {
@@ -67,6 +70,16 @@ describe('loadConfig', () => {
     }
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).variable).toBe(variable);
+  });
+
+  it('reads PLUGHUB_INSTALL_URL_ALLOWLIST as origins: https, or http on a loopback host', () => {
+    expect(loadConfig({}).installation.urlAllowlist).toEqual([]);
+    const env = { PLUGHUB_INSTALL_URL_ALLOWLIST: 'https://plugins.example.com/, http://127.0.0.1:8080,http://[::1]:9' };
+    expect(loadConfig(env).installation.urlAllowlist).toEqual([
+      'https://plugins.example.com',
+      'http://127.0.0.1:8080',
+      'http://[::1]:9',
+    ]);
   });
 
   it('turns samples off in production by default', () => {

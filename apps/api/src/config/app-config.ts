@@ -109,6 +109,12 @@ export interface InstallationConfig {
    * the process kills itself with SIGKILL, so the crash tests can stop it exactly there (installation/README.md).
    */
   faultPoint: string | null;
+  /**
+   * The origins (`https://plugins.example.com`) install `source: url` may fetch packages from
+   * (PLUGHUB_INSTALL_URL_ALLOWLIST, comma-separated); https only, unless the origin is a loopback http one. Empty:
+   * the url source is refused.
+   */
+  urlAllowlist: string[];
 }
 
 export interface AuditConfig {
@@ -198,6 +204,38 @@ function proxies(env: Env, name: string): string[] {
       throw new ConfigError(name, `holds "${item}", not an IP address or CIDR range`);
   }
   return items;
+}
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** Whether an origin's host is a loopback one (`localhost`, `127.0.0.1`, `[::1]`). */
+export function isLoopbackOrigin(origin: URL): boolean {
+  return LOOPBACK_HOSTS.has(origin.hostname);
+}
+
+/** Comma-separated origins: each https, or http on a loopback host; written back in URL.origin form. */
+function origins(env: Env, name: string): string[] {
+  const raw = str(env, name);
+  if (raw === undefined) return [];
+  return raw
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean)
+    .map((item) => {
+      let url: URL;
+      try {
+        url = new URL(item);
+      } catch {
+        throw new ConfigError(name, `holds "${item}", not an origin such as https://plugins.example.com`);
+      }
+      if (url.origin !== item.replace(/\/$/, '') || url.username || url.password) {
+        throw new ConfigError(name, `holds "${item}": give origins only (scheme, host and port), without a path`);
+      }
+      if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackOrigin(url))) {
+        throw new ConfigError(name, `holds "${item}": origins must be https (http only on a loopback host)`);
+      }
+      return url.origin;
+    });
 }
 
 /** Reads and validates the whole configuration from the environment; throws ConfigError naming the variable. */
@@ -292,6 +330,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     installation: {
       idempotencyTtlSeconds: int(env, 'PLUGHUB_IDEMPOTENCY_TTL', 24 * 3600, 60, 30 * 24 * 3600),
       faultPoint,
+      urlAllowlist: origins(env, 'PLUGHUB_INSTALL_URL_ALLOWLIST'),
     },
     health: {
       pluginCheckIntervalMs: int(env, 'PLUGHUB_PLUGIN_HEALTH_INTERVAL_MS', 30_000, 1000, 24 * 3600 * 1000),

@@ -25,7 +25,6 @@ import {
   PluginAlreadyInstalledError,
   PluginStartupFailedError,
   TargetMismatchError,
-  UnsupportedSourceError,
   UpToDateError,
 } from './installation.errors.js';
 import { InstallationEvents } from './installation-events.js';
@@ -33,6 +32,7 @@ import { InstallationRuntime, secretContext } from './installation-runtime.js';
 import { InstallationsService, type TargetQuery } from './installations.service.js';
 import { InstallResolution, type ResolvedInstall } from './install-resolution.js';
 import { OperationJournal } from './operation-journal.js';
+import { PackageSource } from './package-source.js';
 import { InstallationRepository } from './persistence/installation.repository.js';
 import { RuntimeReconciler } from './runtime-reconciler.js';
 import { releasedFrom, UpdateAvailability } from './update-availability.js';
@@ -79,6 +79,8 @@ export interface PlanRequest {
   backup?: boolean;
   /** Resolve over approved versions only, even for the plugin's managers (auto-update). */
   approvedOnly?: boolean;
+  /** install: where the root's package came from, when not the store (upload, url). */
+  source?: InstallationSource;
 }
 
 /** What carrying out an operation came to. */
@@ -120,6 +122,7 @@ export class InstallService {
     private readonly events: InstallationEvents,
     private readonly secrets: SecretBox,
     private readonly availability: UpdateAvailability,
+    private readonly packages: PackageSource,
     @Inject(Clock) private readonly clock: Clock,
     logger: JsonLogger,
   ) {
@@ -127,11 +130,15 @@ export class InstallService {
   }
 
   async install(caller: AuthUser, key: string, dto: InstallPluginDto, query: TargetQuery): Promise<InstallResultDto> {
-    if (dto.source !== undefined && dto.source !== 'store') throw new UnsupportedSourceError(dto.source);
+    PackageSource.check(dto);
     const target = await this.queries.target(caller, this.targetQuery(dto, query), 'manage');
+    // upload / url: the package is published first, then that exact version is installed.
+    const staged =
+      dto.source === 'upload' || dto.source === 'url' ? await this.packages.stage(caller, key, dto, target) : null;
     const prepared = await this.prepare(caller, key, target, {
       mode: 'install',
-      spec: dto.version ?? 'latest',
+      spec: staged?.version ?? dto.version ?? 'latest',
+      source: staged?.source,
       config: dto.config,
       dependencyConfig: dto.dependency_config,
       grants: dto.grants,
@@ -279,7 +286,7 @@ export class InstallService {
           status: 'installing',
           enabled,
           statusReason: null,
-          source: sourceOf(resolved, step.key),
+          source: (isRoot ? request.source : undefined) ?? sourceOf(resolved, step.key),
           config,
           secrets,
           grants,

@@ -157,13 +157,107 @@ export class GrantNotRequestedError extends namedError(
   }
 }
 
-export class UnsupportedSourceError extends namedError(
+export class SourceFieldsError extends namedError(
   'VALIDATION_ERROR',
-  'unsupported_source',
-  'this install source is not available',
+  'source_fields',
+  '`package` goes with source upload, `url` and `integrity` with source url: required there, refused elsewhere',
+) {
+  constructor(errors: FieldError[]) {
+    super('The body does not match its install source.', {}, errors);
+  }
+}
+
+export class SourceDryRunError extends namedError(
+  'VALIDATION_ERROR',
+  'dry_run_store_only',
+  'dry_run plans installs from the store; an upload or url install publishes the package first',
 ) {
   constructor(source: string) {
-    super(`Installing from "${source}" is not available.`, { source }, [{ field: 'source', message: 'must be store' }]);
+    super(`A dry run is not available for source ${source}.`, { source }, [
+      { field: 'dry_run', message: 'only with source store' },
+    ]);
+  }
+}
+
+export class PackageKeyMismatchError extends namedError(
+  'VALIDATION_ERROR',
+  'key_mismatch',
+  'the package is another plugin than the one in the path',
+) {
+  constructor(expected: string, actual: string) {
+    super(`The package is ${actual}, not ${expected}.`, { expected, actual });
+  }
+}
+
+export class PackageInvalidError extends namedError(
+  'VALIDATION_ERROR',
+  'package_invalid',
+  'the fetched file is not a plugin package (a gzipped tar with package/manifest.json)',
+) {
+  constructor(problem: string) {
+    super(`The fetched file is not a plugin package: ${problem}.`, { problem });
+  }
+}
+
+export class UrlNotAllowedError extends namedError(
+  'VALIDATION_ERROR',
+  'url_not_allowed',
+  'the URL’s origin is not in PLUGHUB_INSTALL_URL_ALLOWLIST (or the URL has credentials, or is not http(s))',
+) {
+  constructor(origin: string) {
+    super(`Packages cannot be fetched from ${origin}.`, { origin }, [
+      { field: 'url', message: 'its origin is not allowed' },
+    ]);
+  }
+}
+
+export class UrlNotHttpsError extends namedError(
+  'VALIDATION_ERROR',
+  'url_not_https',
+  'packages are fetched over https only (http only from a listed loopback origin)',
+) {
+  constructor(origin: string) {
+    super(`Packages are fetched over https; ${origin} is not.`, { origin }, [
+      { field: 'url', message: 'must be https' },
+    ]);
+  }
+}
+
+export class UrlAddressNotAllowedError extends namedError(
+  'VALIDATION_ERROR',
+  'address_not_allowed',
+  'the URL’s host resolves to a loopback, private, link-local or reserved address',
+) {
+  constructor(origin: string) {
+    super(`${origin} resolves to an address packages cannot be fetched from.`, { origin }, [
+      { field: 'url', message: 'resolves to a private or reserved address' },
+    ]);
+  }
+}
+
+export class UrlFetchFailedError extends namedError(
+  'VALIDATION_ERROR',
+  'url_fetch_failed',
+  'the package could not be fetched (no answer, a non-2xx status, a redirect, or too slow)',
+) {
+  constructor(origin: string, problem: string, status?: number) {
+    super(`Fetching the package from ${origin} failed: ${problem}.`, {
+      origin,
+      problem,
+      ...(status !== undefined ? { status } : {}),
+    });
+  }
+}
+
+export class IntegrityMismatchError extends namedError(
+  'VALIDATION_ERROR',
+  'integrity_mismatch',
+  'the fetched package does not match the `integrity` of the request',
+) {
+  constructor(expected: string, actual: string) {
+    super('The fetched package does not match the integrity given.', { expected, actual }, [
+      { field: 'integrity', message: 'does not match the fetched package' },
+    ]);
   }
 }
 

@@ -17,6 +17,7 @@ import { InstallationsService } from './installations.service.js';
 import { LifecycleService } from './lifecycle.service.js';
 import { OperationJournal } from './operation-journal.js';
 import { OrgPluginsService } from './org-plugins.service.js';
+import { PackageSource } from './package-source.js';
 import { InstallationPersistenceModule } from './persistence/installation-persistence.module.js';
 import { PluginInstallationController } from './plugin-installation.controller.js';
 import { RegistryStatusService } from './registry-status.service.js';
@@ -51,6 +52,7 @@ import { UpdateService } from './update.service.js';
     InstallService,
     LifecycleService,
     OrgPluginsService,
+    PackageSource,
     RegistryStatusService,
     UpdateAvailability,
     UpdateService,

@@ -10,6 +10,7 @@ import {
   Paging,
   PluginKeyParam,
   type Slice,
+  UploadBody,
 } from '@app/common';
 import type { FastifyReply } from 'fastify';
 import {
@@ -63,10 +64,19 @@ import {
   SecretUnreadableError,
   TargetMismatchError,
   UnknownPluginError,
-  UnsupportedSourceError,
   UpToDateError,
+  SourceFieldsError,
+  SourceDryRunError,
+  PackageKeyMismatchError,
+  PackageInvalidError,
+  UrlNotAllowedError,
+  UrlNotHttpsError,
+  UrlAddressNotAllowedError,
+  UrlFetchFailedError,
+  IntegrityMismatchError,
 } from './installation.errors.js';
 import { LifecycleService } from './lifecycle.service.js';
+import { PackageTooLargeError, PublisherNotYoursError, VersionReusedError } from '../registry/registry.errors.js';
 import { RegistryStatusService } from './registry-status.service.js';
 import { UpdateService } from './update.service.js';
 
@@ -102,6 +112,7 @@ export class PluginInstallationController {
   ) {}
 
   @Post(':plugin/install')
+  @UploadBody()
   @Idempotent()
   @ApiCreatedResponse({ type: InstallResultDto, description: 'Installed (and started, with auto_enable).' })
   @ApiOkResponse({ type: InstallResultDto, description: 'The plan of a dry run; nothing was changed.' })
@@ -119,7 +130,18 @@ export class PluginInstallationController {
     InvalidConfigError,
     MissingRequiredSettingsError,
     GrantNotRequestedError,
-    UnsupportedSourceError,
+    SourceFieldsError,
+    SourceDryRunError,
+    PackageKeyMismatchError,
+    UrlNotAllowedError,
+    UrlNotHttpsError,
+    UrlAddressNotAllowedError,
+    UrlFetchFailedError,
+    IntegrityMismatchError,
+    PackageInvalidError,
+    PackageTooLargeError,
+    VersionReusedError,
+    PublisherNotYoursError,
     TargetMismatchError,
     NotInstallationManagerError,
     OperationInProgressError,
@@ -135,7 +157,12 @@ export class PluginInstallationController {
       '`auto_enable` (default true), starts them in dependency order. `version` is a dist-tag, an exact version ' +
       'or a semver range; `dry_run` answers the plan (200) and changes nothing. Settings are checked against ' +
       'each manifest; `grants` omitted grants everything requested. A start-up failure answers 500 ' +
-      'PLUGIN_STARTUP_FAILED with the plugin’s message and leaves the installation `failed`.' +
+      'PLUGIN_STARTUP_FAILED with the plugin’s message and leaves the installation `failed`. `source: upload` ' +
+      'publishes the `package` of the body as a private version of the plugin (owned by the organisation for an ' +
+      'org install) and installs it; `source: url` fetches the package from an origin in ' +
+      'PLUGHUB_INSTALL_URL_ALLOWLIST (https, or http from a listed loopback origin; no redirects; a host name must ' +
+      'resolve to public addresses only; at most PLUGHUB_MAX_UPLOAD_BYTES), checks it against `integrity` and ' +
+      'installs it the same way. Such a body may be as large as the upload limit.' +
       TARGET_NOTE,
   })
   async install(

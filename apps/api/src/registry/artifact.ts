@@ -103,9 +103,12 @@ export async function buildArtifact(files: PackageFile[]): Promise<Buffer> {
   return gzipAsync(Buffer.concat(parts), { level: 9 });
 }
 
-/** Reads an artifact back into its files (path below `package/` → bytes). */
-export function unpackArtifact(artifact: Buffer): Map<string, Buffer> {
-  const tar = gunzipSync(artifact);
+/**
+ * Reads an artifact back into its files (path below `package/` → bytes). `maxTarBytes` bounds the unpacked size
+ * for artifacts from elsewhere (gunzip throws a RangeError beyond it).
+ */
+export function unpackArtifact(artifact: Buffer, maxTarBytes?: number): Map<string, Buffer> {
+  const tar = gunzipSync(artifact, maxTarBytes === undefined ? {} : { maxOutputLength: maxTarBytes });
   const out = new Map<string, Buffer>();
   let at = 0;
   while (at + BLOCK <= tar.length) {

@@ -41,6 +41,6 @@ import { ShippedPluginsLoader } from './shipped-plugins.loader.js';
     RepositoriesService,
     ShippedPluginsLoader,
   ],
-  exports: [PluginVersionsService, ModerationService, ShippedPluginsLoader],
+  exports: [PluginVersionsService, ModerationService, PublishingService, ShippedPluginsLoader],
 })
 export class RegistryModule {}

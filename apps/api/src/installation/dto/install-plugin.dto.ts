@@ -1,4 +1,5 @@
-import { ApiExtraModels, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiExtraModels, ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
 import { BodyExamples, BodyInt, ORG_SLUG_PATTERN } from '@app/common';
 import { PLUGIN_KEY_PATTERN, type Permission } from '@app/plugin-sdk';
 import {
@@ -11,8 +12,12 @@ import {
   MaxLength,
   MinLength,
   ValidateBy,
+  ValidateNested,
 } from 'class-validator';
 import { TARGET_SCOPES, type TargetScope } from '../../auth/auth.entity.js';
+import { pluginManifestRef } from '../../openapi/plugin-manifest.component.js';
+import { PluginFilesDto } from '../../registry/dto/publish-plugin.dto.js';
+import { INTEGRITY_PATTERN } from '../package-fetch.js';
 import { GRANT_SCHEMA, HttpExternalGrantDto, IsGrantList } from './grant.dto.js';
 
 export const INSTALL_SOURCES = ['store', 'upload', 'url'] as const;
@@ -37,6 +42,23 @@ function IsDependencyConfig() {
   });
 }
 
+/** `source: upload`: the package, as POST /api/plugins/ takes it. */
+export class InstallPackageDto {
+  @ApiProperty({
+    allOf: [pluginManifestRef],
+    description:
+      'The plugin manifest (the plugin-sdk JSON Schema). Its `key` must be the plugin in the path; without one ' +
+      "(seed 002's format) it gets that key.",
+  })
+  @IsObject()
+  manifest: Record<string, unknown>;
+
+  /** The package files. */
+  @ValidateNested()
+  @Type(() => PluginFilesDto)
+  files: PluginFilesDto;
+}
+
 /**
  * Installs a plugin, with its dependencies, into your own target, an organisation's or the instance's. Every
  * field is optional: `{}` installs the latest version from the store, grants everything it requests and starts it.
@@ -44,8 +66,35 @@ function IsDependencyConfig() {
 @BodyExamples({
   dry_run: { summary: 'Only show the plan for the latest version', value: { version: 'latest', dry_run: true } },
   install: { summary: 'The latest version, started, with every capability it requests', value: {} },
+  upload: {
+    summary: 'Publish a private package and install it in one call',
+    value: {
+      source: 'upload',
+      package: {
+        manifest: {
+          key: 'ada.hello-world',
+          name: 'Hello world',
+          version: '1.0.0',
+          description: 'Answers a greet message with a greeting.',
+          author: 'Ada Lovelace',
+          license: 'MIT',
+          permissions: ['log', 'messages:receive'],
+          runtime: { type: 'sandbox', entry: 'runner.js' },
+        },
+        files: { runner: 'export default { onMessage(m) { return { text: `Hello, ${m.data ?? "world"}!` }; } };\n' },
+      },
+    },
+  },
+  url: {
+    summary: 'Fetch a package from an allowed origin and install it',
+    value: {
+      source: 'url',
+      url: 'https://plugins.example.com/ada.hello-world-1.0.0.tgz',
+      integrity: 'sha512-' + 'A'.repeat(86) + '==',
+    },
+  },
 })
-@ApiExtraModels(HttpExternalGrantDto)
+@ApiExtraModels(HttpExternalGrantDto, InstallPackageDto)
 export class InstallPluginDto {
   /** A dist-tag (`latest`, `next`), an exact version or a semver range; default `latest`. */
   @ApiPropertyOptional({ example: '^1.0.0', maxLength: 100 })
@@ -69,11 +118,40 @@ export class InstallPluginDto {
   @Matches(new RegExp(ORG_SLUG_PATTERN), { message: 'must be an organisation slug or id' })
   org?: string;
 
-  /** Where the package comes from: `store` (the registry, the default). */
+  /**
+   * Where the package comes from: `store` (the registry, the default); `upload` (the `package` in this body,
+   * published as a private version of the plugin, then installed); `url` (fetched from `url`, whose origin must be
+   * in PLUGHUB_INSTALL_URL_ALLOWLIST, checked against `integrity`, then published and installed like an upload).
+   */
   @ApiPropertyOptional({ enum: INSTALL_SOURCES, enumName: 'InstallSource' })
   @IsOptional()
   @IsIn(INSTALL_SOURCES)
   source?: InstallSource;
+
+  /** With `source: upload`: the manifest and files to publish and install. */
+  @ApiPropertyOptional({ type: InstallPackageDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => InstallPackageDto)
+  package?: InstallPackageDto;
+
+  /**
+   * With `source: url`: where to fetch the package (a gzipped tar as GET …/versions/{version}/download/ serves).
+   * https only (http only from a listed loopback origin); no redirects are followed; at most the upload limit.
+   */
+  @ApiPropertyOptional({ format: 'uri', maxLength: 2000, example: 'https://plugins.example.com/ada.hello-1.0.0.tgz' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  url?: string;
+
+  /** With `source: url`: the package's Subresource Integrity (`sha512-…`, as the registry's `integrity`). */
+  @ApiPropertyOptional({ pattern: INTEGRITY_PATTERN, maxLength: 100 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  @Matches(new RegExp(INTEGRITY_PATTERN), { message: 'must be sha256-, sha384- or sha512- and a base64 digest' })
+  integrity?: string;
 
   /** Setting values, checked against the manifest's settings; secret ones are stored encrypted and never shown. */
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, example: { greeting: 'Ahoy' } })
