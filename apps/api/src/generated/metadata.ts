@@ -7,6 +7,7 @@ export default async () => {
     ['../registry/dto/plugin-version.dto.js']: await import('../registry/dto/plugin-version.dto.js'),
     ['../registry/dto/plugin-response.dto.js']: await import('../registry/dto/plugin-response.dto.js'),
     ['../registry/dto/publish-plugin.dto.js']: await import('../registry/dto/publish-plugin.dto.js'),
+    ['../installation/dto/install-plugin.dto.js']: await import('../installation/dto/install-plugin.dto.js'),
     ['../installation/dto/installation-response.dto.js']:
       await import('../installation/dto/installation-response.dto.js'),
     ['../installation/dto/install-result.dto.js']: await import('../installation/dto/install-result.dto.js'),
@@ -22,8 +23,8 @@ export default async () => {
     ['../metrics/dto/plugin-metrics.dto.js']: await import('../metrics/dto/plugin-metrics.dto.js'),
     ['../permissions/dto/permissions.dto.js']: await import('../permissions/dto/permissions.dto.js'),
     ['../users/dto/user-response.dto.js']: await import('../users/dto/user-response.dto.js'),
-    ['../orgs/dto/org.dto.js']: await import('../orgs/dto/org.dto.js'),
     ['../orgs/dto/member.dto.js']: await import('../orgs/dto/member.dto.js'),
+    ['../orgs/dto/org.dto.js']: await import('../orgs/dto/org.dto.js'),
     ['../registry/dto/plugin-review.dto.js']: await import('../registry/dto/plugin-review.dto.js'),
     ['../installation/dto/uninstall.dto.js']: await import('../installation/dto/uninstall.dto.js'),
     ['../installation/dto/update.dto.js']: await import('../installation/dto/update.dto.js'),
@@ -252,6 +253,60 @@ export default async () => {
           },
         ],
         [
+          import('../orgs/dto/invitation.dto.js'),
+          {
+            InvitationTokenDto: {
+              token: {
+                required: true,
+                type: () => String,
+                description: "The invitation's token (`phi_\u2026`), as shown once to the inviter.",
+                maxLength: 100,
+                pattern: '^phi_[A-Za-z0-9_-]+$',
+              },
+            },
+            InvitationListQueryDto: {
+              status: {
+                required: false,
+                description: 'Only invitations in this state (`expired`: pending past its expiry).',
+                enum: ['pending', 'accepted', 'declined', 'revoked', 'expired'],
+              },
+            },
+            InvitationResponseDto: {
+              id: { required: true, type: () => String, description: 'Invitation id, used to revoke it.' },
+              org: { required: true, type: () => String, description: 'Slug of the organisation it invites to.' },
+              org_name: { required: true, type: () => String, description: 'Display name of that organisation.' },
+              invitee: {
+                required: true,
+                type: () => String,
+                description: 'Who it is for: the email address (lower-cased) or user id the inviter gave.',
+              },
+              role: { required: true, description: 'The role accepting it gives.', enum: ['admin', 'owner', 'member'] },
+              status: {
+                required: true,
+                description: 'pending until accepted, declined or revoked; expired once past `expires_at` unanswered.',
+                enum: ['pending', 'accepted', 'declined', 'revoked', 'expired'],
+              },
+              invited_by: { required: true, type: () => String, description: 'The user id of who invited.' },
+              created_at: { required: true, type: () => String, description: 'When it was created.' },
+              expires_at: { required: true, type: () => String, description: 'When it stops being acceptable.' },
+              responded_at: {
+                required: true,
+                type: () => String,
+                nullable: true,
+                description: 'When it was accepted, declined or revoked, or null while it was not.',
+              },
+            },
+            CreatedInvitationResponseDto: {
+              token: {
+                required: true,
+                type: () => String,
+                description:
+                  'The secret the invitee answers with (POST /api/invitations/accept/ or \u2026/decline/); shown only here.',
+              },
+            },
+          },
+        ],
+        [
           import('../orgs/dto/member.dto.js'),
           {
             AddMemberDto: {
@@ -452,7 +507,7 @@ export default async () => {
               status: {
                 required: true,
                 description: 'Review status: draft, pending, approved or rejected.',
-                enum: ['draft', 'pending', 'approved', 'rejected'],
+                enum: ['pending', 'draft', 'approved', 'rejected'],
               },
               tags: { required: true, type: () => [String], description: 'dist-tags pointing at this version.' },
               manifest: {
@@ -618,7 +673,7 @@ export default async () => {
               status: {
                 required: true,
                 description: '`approved` once a version is approved, else the review status of the newest version.',
-                enum: ['draft', 'pending', 'approved', 'rejected'],
+                enum: ['pending', 'draft', 'approved', 'rejected'],
               },
               verified: { required: true, type: () => Boolean, description: "Checked by the platform's reviewers." },
               killed: { required: true, type: () => Boolean, description: 'Disabled everywhere by an administrator.' },
@@ -704,7 +759,7 @@ export default async () => {
               status: {
                 required: true,
                 description: 'Review status.',
-                enum: ['draft', 'pending', 'approved', 'rejected'],
+                enum: ['pending', 'draft', 'approved', 'rejected'],
               },
               deprecated: {
                 required: true,
@@ -896,6 +951,14 @@ export default async () => {
         [
           import('../installation/dto/install-plugin.dto.js'),
           {
+            InstallPackageDto: {
+              manifest: { required: true, type: 'object', additionalProperties: true },
+              files: {
+                required: true,
+                type: () => t['../registry/dto/publish-plugin.dto.js'].PluginFilesDto,
+                description: 'The package files.',
+              },
+            },
             InstallPluginDto: {
               version: {
                 required: false,
@@ -918,8 +981,28 @@ export default async () => {
               },
               source: {
                 required: false,
-                description: 'Where the package comes from: `store` (the registry, the default).',
+                description:
+                  'Where the package comes from: `store` (the registry, the default); `upload` (the `package` in this body,\npublished as a private version of the plugin, then installed); `url` (fetched from `url`, whose origin must be\nin PLUGHUB_INSTALL_URL_ALLOWLIST, checked against `integrity`, then published and installed like an upload).',
                 enum: ['upload', 'url', 'store'],
+              },
+              package: {
+                required: false,
+                type: () => t['../installation/dto/install-plugin.dto.js'].InstallPackageDto,
+                description: 'With `source: upload`: the manifest and files to publish and install.',
+              },
+              url: {
+                required: false,
+                type: () => String,
+                description:
+                  'With `source: url`: where to fetch the package (a gzipped tar as GET \u2026/versions/{version}/download/ serves).\nhttps only (http only from a listed loopback origin); no redirects are followed; at most the upload limit.',
+                maxLength: 2000,
+              },
+              integrity: {
+                required: false,
+                type: () => String,
+                description:
+                  "With `source: url`: the package's Subresource Integrity (`sha512-\u2026`, as the registry's `integrity`).",
+                maxLength: 100,
               },
               config: {
                 required: false,
@@ -1628,7 +1711,7 @@ export default async () => {
                 required: false,
                 description:
                   'Only plugins with at least one version in this review state (`pending`: the review queue).',
-                enum: ['draft', 'pending', 'approved', 'rejected'],
+                enum: ['pending', 'draft', 'approved', 'rejected'],
               },
               killed: { required: false, type: () => Boolean },
               verified: { required: false, type: () => Boolean },
@@ -1666,7 +1749,7 @@ export default async () => {
               status: {
                 required: true,
                 description: 'Its review state.',
-                enum: ['draft', 'pending', 'approved', 'rejected'],
+                enum: ['pending', 'draft', 'approved', 'rejected'],
               },
               yanked: { required: true, type: () => Boolean, description: 'Withdrawn by its owners.' },
               submitted_at: {
@@ -1704,7 +1787,7 @@ export default async () => {
               status: {
                 required: true,
                 description: "The plugin's overall state: approved once a version is, else its newest version's.",
-                enum: ['draft', 'pending', 'approved', 'rejected'],
+                enum: ['pending', 'draft', 'approved', 'rejected'],
               },
               versions: {
                 required: true,
@@ -3155,6 +3238,18 @@ export default async () => {
           },
         ],
         [
+          import('../orgs/invitations.controller.js'),
+          {
+            InvitationsController: {
+              listForOrg: {},
+              revoke: {},
+              listMine: {},
+              accept: { type: t['../orgs/dto/member.dto.js'].MemberResponseDto },
+              decline: {},
+            },
+          },
+        ],
+        [
           import('../orgs/orgs.controller.js'),
           {
             OrgsController: {
@@ -3162,7 +3257,7 @@ export default async () => {
               create: { type: t['../orgs/dto/org.dto.js'].OrgResponseDto },
               retrieve: { type: t['../orgs/dto/org.dto.js'].OrgResponseDto },
               listMembers: {},
-              addMember: { type: t['../orgs/dto/member.dto.js'].MemberResponseDto },
+              addMember: { type: Object },
               removeMember: {},
             },
           },
