@@ -87,6 +87,8 @@ export async function stopServer(child: ChildProcess): Promise<void> {
 export interface LoadResult {
   rps: number;
   p50: number;
+  /** From every response's own latency (autocannon's summary has no p95). */
+  p95: number;
   p99: number;
   errors: number;
   non2xx: number;
@@ -101,10 +103,18 @@ export async function load(
   seconds: number,
   connections = 16,
 ): Promise<LoadResult> {
-  const r = await autocannon({ url, headers, duration: seconds, connections, pipelining: 1 });
+  const latencies: number[] = [];
+  const r = await new Promise<autocannon.Result>((resolve, reject) => {
+    const run = autocannon({ url, headers, duration: seconds, connections, pipelining: 1 }, (err, result) =>
+      err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(result),
+    );
+    run.on('response', (_client, _status, _bytes, ms) => latencies.push(ms));
+  });
+  latencies.sort((a, b) => a - b);
   return {
     rps: r.requests.average,
     p50: r.latency.p50,
+    p95: latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * 0.95))] : NaN,
     p99: r.latency.p99,
     errors: r.errors + r.timeouts,
     non2xx: r.non2xx,
