@@ -29,7 +29,7 @@ const server = await startServer(['--import', 'tsx', 'bench/registry-catalog.ser
   NODE_ENV: 'production',
   BENCH_PLUGINS: String(N),
 });
-console.log(`server up and seeded in ${Date.now() - seedStarted} ms (load ${loadavg()[0].toFixed(1)})`);
+console.log(`server up in ${Date.now() - seedStarted} ms (load ${loadavg()[0].toFixed(1)}): ${server.output.trim()}`);
 const base = `http://127.0.0.1:${server.port}`;
 
 async function json<T>(path: string, init: RequestInit = {}): Promise<T> {

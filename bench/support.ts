@@ -29,12 +29,15 @@ export async function inProcessApp(env: Record<string, string> = {}): Promise<Ne
   );
 }
 
-/** Starts a node script as a child process and resolves once it prints `LISTENING <port>` (or a URL with a port). */
+/**
+ * Starts a node script as a child process and resolves once it prints `LISTENING <port>` (or a URL with a port),
+ * with what it printed until then.
+ */
 export function startServer(
   args: string[],
   env: Record<string, string> = {},
   ready = /LISTENING (\d+)|"url":"http:\/\/[^:]+:(\d+)/,
-): Promise<{ child: ChildProcess; port: number }> {
+): Promise<{ child: ChildProcess; port: number; output: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -45,7 +48,7 @@ export function startServer(
         child.stdout.off('data', onData);
         child.stdout.resume();
         child.stderr.resume();
-        resolve({ child, port: Number(m[1] ?? m[2]) });
+        resolve({ child, port: Number(m[1] ?? m[2]), output: out });
       }
     };
     child.stdout.on('data', onData);
