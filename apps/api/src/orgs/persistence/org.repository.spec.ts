@@ -1,8 +1,10 @@
 import { useTestDatabase } from '@app/database/testing.js';
+import { TestClock } from '@test/support/clock.js';
+import { type Model, Types } from 'mongoose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { InvitationRepository } from './invitation.repository.js';
 import { InvitationDoc, InvitationSchema } from './invitation.schema.js';
-import { MembershipRepository } from './membership.repository.js';
+import { MEMBERSHIP_ROLES_TTL_MS, MembershipRepository } from './membership.repository.js';
 import { MembershipDoc, MembershipSchema } from './membership.schema.js';
 import { OrgRepository } from './org.repository.js';
 import { OrganisationDoc, OrganisationSchema } from './org.schema.js';
@@ -11,6 +13,8 @@ const db = useTestDatabase('orgs');
 let orgs: OrgRepository;
 let members: MembershipRepository;
 let invitations: InvitationRepository;
+let memberModel: Model<MembershipDoc>;
+const clock = new TestClock();
 let n = 0;
 const USER = '0000000000000000000000a1';
 const other = () => `0000000000000000000000${(++n).toString(16).padStart(2, '0')}`;
@@ -18,7 +22,8 @@ const org = (slug: string) => orgs.create({ slug: `${slug}-${++n}`, name: slug, 
 
 beforeAll(async () => {
   orgs = new OrgRepository(await db.model(OrganisationDoc.name, OrganisationSchema));
-  members = new MembershipRepository(await db.model(MembershipDoc.name, MembershipSchema));
+  memberModel = await db.model(MembershipDoc.name, MembershipSchema);
+  members = new MembershipRepository(memberModel, clock);
   invitations = new InvitationRepository(await db.model(InvitationDoc.name, InvitationSchema));
 });
 
@@ -80,6 +85,29 @@ describe('MembershipRepository', () => {
     const users = [other(), other(), other()];
     for (const u of users) await members.upsert(o.id, u, 'member');
     expect((await members.list(o.id, { offset: 0, limit: 10 })).items.map((m) => m.userId)).toEqual(users);
+  });
+
+  it('keeps roles for the next calls, and forgets them at once when they change through it', async () => {
+    const o = await org('cached');
+    const user = other();
+    await members.upsert(o.id, user, 'member');
+    const first = await members.rolesOf(user);
+    expect(await members.rolesOf(user)).toBe(first);
+    await members.upsert(o.id, user, 'admin');
+    expect(await members.rolesOf(user)).toEqual(new Map([[o.id, 'admin']]));
+    await members.remove(o.id, user);
+    expect(await members.rolesOf(user)).toEqual(new Map());
+  });
+
+  it('sees a change made elsewhere (another node) once MEMBERSHIP_ROLES_TTL_MS has passed', async () => {
+    const o = await org('elsewhere');
+    const user = other();
+    await members.upsert(o.id, user, 'member');
+    expect(await members.rolesOf(user)).toEqual(new Map([[o.id, 'member']]));
+    await memberModel.deleteOne({ user_id: new Types.ObjectId(user) }).exec();
+    expect(await members.rolesOf(user)).toEqual(new Map([[o.id, 'member']]));
+    clock.advance(MEMBERSHIP_ROLES_TTL_MS);
+    expect(await members.rolesOf(user)).toEqual(new Map());
   });
 
   it('adds a member once when several adds race, each answering the one membership', async () => {
