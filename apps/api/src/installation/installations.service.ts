@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { AuthUser, PageWindow, Slice } from '@app/common';
+import { type AuthUser, Clock, type PageWindow, type Slice } from '@app/common';
 import { AccessService } from '../auth/access.service.js';
 import type { AccessAction, TargetScope } from '../auth/auth.entity.js';
 import { MEMBERSHIP_LOOKUP, type MembershipLookup } from '../auth/auth.ports.js';
@@ -22,6 +22,23 @@ import { InstallationRuntime } from './installation-runtime.js';
 import { InstallationRepository } from './persistence/installation.repository.js';
 import { accessTarget, effectiveTargets, installationTarget } from './targets.js';
 
+/**
+ * How long the installation serving a user for a plugin (effectiveFor, asked by every call of a plugin's endpoints
+ * and Execute) may be reused. Any write to the installations on this node (status, grants, settings, version,
+ * uninstall) and any change of the user's memberships counts for the next call; another node's within this window.
+ */
+export const SERVING_TTL_MS = 2000;
+const SERVING_CACHE_MAX = 10_000;
+
+interface Serving {
+  until: number;
+  /** InstallationRepository.writes when the read started. */
+  writes: number;
+  /** The user's roles it was read with (the membership lookup hands out the same map while it holds them). */
+  roles: ReadonlyMap<string, unknown>;
+  entry: Promise<EffectiveEntry | null>;
+}
+
 /** The §4 target query parameters. */
 export interface TargetQuery {
   scope?: TargetScope;
@@ -39,11 +56,14 @@ export interface TargetQuery {
  */
 @Injectable()
 export class InstallationsService {
+  private readonly serving = new Map<string, Serving>();
+
   constructor(
     private readonly installations: InstallationRepository,
     private readonly access: AccessService,
     private readonly runtime: InstallationRuntime,
     @Inject(MEMBERSHIP_LOOKUP) private readonly memberships: MembershipLookup,
+    @Inject(Clock) private readonly clock: Clock,
   ) {}
 
   // ---- for other modules -----------------------------------------------------------------------------------------
@@ -77,11 +97,28 @@ export class InstallationsService {
     return effectiveSet(await this.installations.listInTargets(effectiveTargets(userId, orgs.keys())));
   }
 
-  /** The installation that serves `userId` for plugin `key`, or null when none of their targets has it. */
+  /**
+   * The installation that serves `userId` for plugin `key`, or null when none of their targets has it. Kept for
+   * SERVING_TTL_MS while nothing changed on this node; its usage counters may lag: read them elsewhere.
+   */
   async effectiveFor(userId: string, key: string): Promise<EffectiveEntry | null> {
-    const orgs = await this.memberships.rolesOf(userId);
-    const [entry] = effectiveSet(await this.installations.listInTargets(effectiveTargets(userId, orgs.keys()), key));
-    return entry ?? null;
+    const roles = await this.memberships.rolesOf(userId);
+    const id = `${userId}/${key}`;
+    const now = this.clock.nowMs();
+    const writes = this.installations.writes;
+    const hit = this.serving.get(id);
+    if (hit && hit.until > now && hit.writes === writes && hit.roles === roles) return hit.entry;
+    const entry = this.installations
+      .listInTargets(effectiveTargets(userId, roles.keys()), key)
+      .then((installations) => effectiveSet(installations)[0] ?? null);
+    const cached: Serving = { until: now + SERVING_TTL_MS, writes, roles, entry };
+    if (this.serving.size >= SERVING_CACHE_MAX) this.serving.clear();
+    this.serving.set(id, cached);
+    // A failed read is not kept: the next call reads again.
+    entry.catch(() => {
+      if (this.serving.get(id) === cached) this.serving.delete(id);
+    });
+    return entry;
   }
 
   /**

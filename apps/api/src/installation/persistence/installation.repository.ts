@@ -42,7 +42,26 @@ export interface ChangeGuard {
 
 const ORDERING_FIELDS = { plugin: 'plugin_key' } as const;
 
-/** The installations collection, and the settings retained by uninstalls that kept them. */
+/** Repository → how many of its writes have settled (see `writes`). */
+const settledWrites = new WeakMap<object, number>();
+
+/** Marks a method that writes installations: `writes` counts it once its promise settles, failed or not. */
+function writes(_target: object, _name: string, descriptor: PropertyDescriptor): void {
+  const method = descriptor.value as (...args: unknown[]) => Promise<unknown>;
+  descriptor.value = async function (this: object, ...args: unknown[]): Promise<unknown> {
+    try {
+      return await method.apply(this, args);
+    } finally {
+      settledWrites.set(this, (settledWrites.get(this) ?? 0) + 1);
+    }
+  };
+}
+
+/**
+ * The installations collection, and the settings retained by uninstalls that kept them. Every write to the
+ * installations goes through here and is counted in `writes`, so a reader may keep what it read for as long as
+ * the count has not moved (see InstallationsService.effectiveFor).
+ */
 @Injectable()
 export class InstallationRepository {
   constructor(
@@ -50,12 +69,18 @@ export class InstallationRepository {
     @InjectModel(RetainedSettingsDoc.name) private readonly retained: Model<RetainedSettingsDoc>,
   ) {}
 
+  /** The writes to the installations this repository made, counted as each settles: what was read before may be stale. */
+  get writes(): number {
+    return settledWrites.get(this) ?? 0;
+  }
+
   /** A fresh id, so an operation can name (and journal) an installation before writing it. */
   newId(): string {
     return new Types.ObjectId().toHexString();
   }
 
   /** PluginAlreadyInstalledError when the target has the plugin already (the unique index decides races). */
+  @writes
   async insert(input: NewInstallation): Promise<Installation> {
     await onDuplicateKey(
       () => this.installations.insertMany([installationDoc(input)]),
@@ -65,6 +90,7 @@ export class InstallationRepository {
   }
 
   /** Writes the whole installation as given (an operation's replace step, or restoring a journal snapshot). */
+  @writes
   async replace(installation: Installation): Promise<void> {
     const doc = { ...installationDoc(installation), updated_at: new Date() };
     await this.installations.replaceOne({ _id: doc._id }, doc, { upsert: true }).exec();
@@ -121,6 +147,7 @@ export class InstallationRepository {
    * time, `$max` of last_used, last_error when the delta has one. Unknown installations match nothing. Telemetry is
    * not a change of the installation: `updated_at` (what configuration answers as its own) stays as it was.
    */
+  @writes
   async addUsage(deltas: readonly UsageDelta[]): Promise<void> {
     const ops = deltas
       .filter((d) => isObjectIdString(d.installationId))
@@ -205,6 +232,7 @@ export class InstallationRepository {
   }
 
   /** Sets the update fields of every installation of `pluginKey` at `installedVersion` (null: none available). */
+  @writes
   async setAvailableVersion(pluginKey: string, installedVersion: string, available: string | null): Promise<void> {
     await this.installations
       .updateMany(
@@ -215,6 +243,7 @@ export class InstallationRepository {
   }
 
   /** Applies `changes` if the guard holds; the installation after, or null when it did not (or is gone). */
+  @writes
   async update(id: string, changes: InstallationChanges, guard: ChangeGuard = {}): Promise<Installation | null> {
     if (!isObjectIdString(id)) return null;
     const q: Record<string, unknown> = { _id: new Types.ObjectId(id) };
@@ -238,6 +267,7 @@ export class InstallationRepository {
    * replaced, `seal` secrets set (already sealed), `drop` secrets removed, in one update. The installation after,
    * or null when it is gone or an operation holds it.
    */
+  @writes
   async writeSettings(
     id: string,
     change: { config: Record<string, unknown>; seal: Record<string, string>; drop: readonly string[] },
@@ -283,11 +313,13 @@ export class InstallationRepository {
   }
 
   /** Hands every installation an operation wrote back to everyone (the commit). */
+  @writes
   async releaseOperation(operationId: string): Promise<void> {
     await this.installations.updateMany({ operation_id: operationId }, { $set: { operation_id: null } }).exec();
   }
 
   /** Marks an idle installation as written by `operationId`; false when another operation holds it. */
+  @writes
   async claimForOperation(id: string, operationId: string, status?: InstallationStatus): Promise<Installation | null> {
     const set: Record<string, unknown> = { operation_id: operationId };
     if (status) set.status = status;
@@ -299,6 +331,7 @@ export class InstallationRepository {
   }
 
   /** Deletes the installation (only while `operationId` holds it, when given). */
+  @writes
   async delete(id: string, operationId?: string): Promise<boolean> {
     const q: Record<string, unknown> = { _id: new Types.ObjectId(id) };
     if (operationId !== undefined) q.operation_id = operationId;
