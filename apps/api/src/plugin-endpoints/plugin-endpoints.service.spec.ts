@@ -3,14 +3,14 @@ import { PluginRuntime, RuntimeError } from '@app/runtime';
 import { TestClock } from '@test/support/clock.js';
 import { caller, installationFixture, pluginFixture } from '@test/support/fixtures.js';
 import { strictMock } from '@test/support/strict-mock.js';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { EffectiveEntry } from '../installation/effective-set.js';
 import type { Installation } from '../installation/installation.entity.js';
 import { InstallationRuntime } from '../installation/installation-runtime.js';
 import { InstallationsService } from '../installation/installations.service.js';
 import { PluginVersionsService } from '../registry/plugin-versions.service.js';
 import { PublicEndpointsRepository } from './persistence/public-endpoints.repository.js';
-import { type EndpointCall, PluginEndpointsService } from './plugin-endpoints.service.js';
+import { type EndpointCall, KILL_FLAG_TTL_MS, PluginEndpointsService } from './plugin-endpoints.service.js';
 
 const ENDPOINTS: EndpointDeclaration[] = [
   { path: 'items/:id', methods: ['GET'], description: 'An item' },
@@ -40,6 +40,7 @@ let runtime: ReturnType<typeof strictMock<PluginRuntime>>;
 let versions: ReturnType<typeof strictMock<PluginVersionsService>>;
 let switches: ReturnType<typeof strictMock<PublicEndpointsRepository>>;
 let service: PluginEndpointsService;
+let clock: TestClock;
 
 beforeEach(() => {
   installations = strictMock(InstallationsService);
@@ -47,7 +48,8 @@ beforeEach(() => {
   runtime = strictMock(PluginRuntime);
   versions = strictMock(PluginVersionsService);
   switches = strictMock(PublicEndpointsRepository);
-  service = new PluginEndpointsService(installations, packages, runtime, versions, switches, new TestClock());
+  clock = new TestClock();
+  service = new PluginEndpointsService(installations, packages, runtime, versions, switches, clock);
   installations.runtimeIdOf.mockImplementation((i) => i.id);
   packages.package.mockResolvedValue({ manifest: { endpoints: ENDPOINTS } as PluginManifest, code: '' });
   versions.storedPlugins.mockResolvedValue([pluginFixture({ key: 'acme.x' })]);
@@ -101,6 +103,36 @@ describe('a caller with credentials', () => {
     );
     expect(await rejection(service.execute(ADA, 'acme.x', [1]))).toMatchObject({ code: 'PLUGIN_KILLED' });
     installations.effectiveFor.mockResolvedValue(entry(mine));
+    versions.storedPlugins.mockResolvedValue([pluginFixture({ key: 'acme.x', killed: true })]);
+    expect(await rejection(service.execute(ADA, 'acme.x', [1]))).toMatchObject({ code: 'PLUGIN_KILLED' });
+  });
+
+  it("reads the registry's kill flag once per KILL_FLAG_TTL_MS, and again at once after a kill switch event", async () => {
+    installations.effectiveFor.mockResolvedValue(entry(mine));
+    runtime.process.mockResolvedValue('done');
+    await service.execute(ADA, 'acme.x', [1]);
+    await service.execute(ADA, 'acme.x', [1]);
+    expect(versions.storedPlugins).toHaveBeenCalledTimes(1);
+    versions.storedPlugins.mockResolvedValue([pluginFixture({ key: 'acme.x', killed: true })]);
+    service.onKillSwitch();
+    expect(await rejection(service.execute(ADA, 'acme.x', [1]))).toMatchObject({ code: 'PLUGIN_KILLED' });
+    versions.storedPlugins.mockResolvedValue([pluginFixture({ key: 'acme.x' })]);
+    expect(await rejection(service.execute(ADA, 'acme.x', [1]))).toMatchObject({ code: 'PLUGIN_KILLED' });
+    clock.advance(KILL_FLAG_TTL_MS);
+    expect(await service.execute(ADA, 'acme.x', [1])).toMatchObject({ result: 'done' });
+    expect(versions.storedPlugins).toHaveBeenCalledTimes(3);
+  });
+
+  it('does not keep a kill flag whose read a kill switch event overtook', async () => {
+    installations.effectiveFor.mockResolvedValue(entry(mine));
+    runtime.process.mockResolvedValue('done');
+    let answer!: (plugins: ReturnType<typeof pluginFixture>[]) => void;
+    versions.storedPlugins.mockReturnValueOnce(new Promise((resolve) => (answer = resolve)));
+    const first = service.execute(ADA, 'acme.x', [1]);
+    await vi.waitFor(() => expect(versions.storedPlugins).toHaveBeenCalledTimes(1));
+    service.onKillSwitch();
+    answer([pluginFixture({ key: 'acme.x' })]);
+    await first;
     versions.storedPlugins.mockResolvedValue([pluginFixture({ key: 'acme.x', killed: true })]);
     expect(await rejection(service.execute(ADA, 'acme.x', [1]))).toMatchObject({ code: 'PLUGIN_KILLED' });
   });

@@ -36,6 +36,14 @@ interface Serving {
 }
 
 /**
+ * How long the registry's kill flag of a plugin may be reused by calls. A kill or revive pulled on this node counts
+ * for the next call (`plugin.killed`, `plugin.revived`); one pulled on another node within this, about when that
+ * node's kill reaches this one's running instances (KillWatcher looks twice a second).
+ */
+export const KILL_FLAG_TTL_MS = 500;
+const KILL_FLAGS_MAX = 10_000;
+
+/**
  * The plugin surface (issue 17): a plugin's declared HTTP endpoints and Execute, on the installation that serves the
  * caller (their effective set: their own, else an organisation's, else the instance's). A caller without
  * credentials is served by the instance's installation only, and only for endpoints declared `public` once an
@@ -53,6 +61,9 @@ export class PluginEndpointsService {
     private readonly switches: PublicEndpointsRepository,
     @Inject(Clock) private readonly clock: Clock,
   ) {}
+
+  /** Plugin key → its kill flag, set as the read starts: a kill switch event clears reads still in flight too. */
+  private readonly killFlags = new Map<string, { until: number; killed: Promise<boolean> }>();
 
   async request(caller: AuthUser | undefined, call: EndpointCall): Promise<EndpointResponse> {
     const serving = caller ? await this.servingUser(caller, call.key) : await this.servingAnonymous(call.key);
@@ -138,10 +149,31 @@ export class PluginEndpointsService {
     return { installation, endpoints: await this.endpointsOf(installation) };
   }
 
+  /** A kill switch change on this node: every flag read before it is stale, one still being read included. */
+  @OnPlughubEvent('plugin.killed')
+  @OnPlughubEvent('plugin.revived')
+  onKillSwitch(): void {
+    this.killFlags.clear();
+  }
+
   /** The kill switch as the registry holds it, for a kill not yet applied to the installation. */
   private async assertRunnable(installation: Installation): Promise<void> {
-    const [plugin] = await this.versions.storedPlugins([installation.pluginKey]);
-    if (plugin?.killed) throw new PluginKilledError(installation.pluginKey);
+    if (await this.killed(installation.pluginKey)) throw new PluginKilledError(installation.pluginKey);
+  }
+
+  private killed(key: string): Promise<boolean> {
+    const now = this.clock.nowMs();
+    const hit = this.killFlags.get(key);
+    if (hit && hit.until > now) return hit.killed;
+    const killed = this.versions.storedPlugins([key]).then(([plugin]) => plugin?.killed === true);
+    const entry = { until: now + KILL_FLAG_TTL_MS, killed };
+    if (this.killFlags.size >= KILL_FLAGS_MAX) this.killFlags.clear();
+    this.killFlags.set(key, entry);
+    // A failed read is not kept: the next call reads again.
+    killed.catch(() => {
+      if (this.killFlags.get(key) === entry) this.killFlags.delete(key);
+    });
+    return killed;
   }
 
   private async endpointsOf(installation: Installation): Promise<readonly EndpointDeclaration[]> {
