@@ -18,7 +18,8 @@ module.exports = {
     if (req.path === 'big') return { body: 'x'.repeat(1100 * 1024) };
     if (req.path === 'cookie') return { headers: { 'set-cookie': 'a=b' }, body: {} };
     if (req.method === 'POST') {
-      return { status: 201, headers: { 'x-echo': 'yes' }, body: { got: req.body, user: req.user } };
+      const got = { got: req.body, params: req.params, query: req.query, user: req.user };
+      return { status: 201, headers: { 'x-echo': 'yes' }, body: got };
     }
     return {
       body: {
@@ -45,6 +46,7 @@ const ECHO_MANIFEST = {
   endpoints: [
     { path: 'items', methods: ['POST'], description: 'Create an item' },
     { path: 'items/:id', methods: ['GET', 'PUT'], description: 'An item' },
+    { path: 'items/:id/notes', methods: ['POST'], description: 'Add a note to an item' },
     { path: 'big', methods: ['GET'], description: 'Too large an answer' },
     { path: 'cookie', methods: ['GET'], description: 'Tries to set a cookie' },
     { path: 'hello', methods: ['GET'], description: 'Anyone may ask', public: true },
@@ -131,6 +133,20 @@ describe('a plugin serving endpoints', () => {
     expect(res.data).toMatchObject({ got: { name: 'lamp', tags: ['a', 'b'] }, user: { id: ada.id } });
   });
 
+  it('answers a POST route with its params, query and JSON body together', async () => {
+    const res = await ada.client.POST('/api/plugins/{plugin}/endpoints/{path}/', {
+      ...at('ada-lovelace.echo', 'items/42/notes', { lang: 'en', tag: ['a', 'b'] }),
+      body: { text: 'fragile', pages: [1, 2], meta: { draft: false } } as never,
+    });
+    expect(res.response.status).toBe(201);
+    expect(res.data).toEqual({
+      got: { text: 'fragile', pages: [1, 2], meta: { draft: false } },
+      params: { id: '42' },
+      query: { lang: 'en', tag: ['a', 'b'] },
+      user: { id: ada.id, name: 'Ada Lovelace', roles: ['publisher'] },
+    });
+  });
+
   it('answers 404 for an undeclared route and 405 with Allow for an undeclared method', async () => {
     const none = await ada.client.GET(
       '/api/plugins/{plugin}/endpoints/{path}/',
@@ -211,6 +227,7 @@ describe('a plugin serving endpoints', () => {
     expect(detail.data!.api_endpoints.map((e) => [e.path, e.methods, e.public])).toEqual([
       ['/api/plugins/ada-lovelace.echo/endpoints/items', ['POST'], false],
       ['/api/plugins/ada-lovelace.echo/endpoints/items/:id', ['GET', 'PUT'], false],
+      ['/api/plugins/ada-lovelace.echo/endpoints/items/:id/notes', ['POST'], false],
       ['/api/plugins/ada-lovelace.echo/endpoints/big', ['GET'], false],
       ['/api/plugins/ada-lovelace.echo/endpoints/cookie', ['GET'], false],
       ['/api/plugins/ada-lovelace.echo/endpoints/hello', ['GET'], true],
@@ -302,5 +319,73 @@ describe("seed 002's example, exactly as the document prints it", () => {
       ['onProcess', 'ok'],
       ['onCleanup', 'ok'],
     ]);
+  });
+});
+
+describe('the call path, warm, sees every change made on this node at the next call', () => {
+  const key = 'ada-lovelace.cached';
+  const ping = (client: Client) =>
+    client.GET('/api/plugins/{plugin}/endpoints/{path}/', at(key, 'ping')).then((r) => {
+      const error = r.error as { code?: string; details?: Json } | undefined;
+      return { status: r.response.status, code: error?.code, reason: error?.details?.reason };
+    });
+  const warm = async (client: Client) => {
+    for (let i = 0; i < 3; i++) expect(await ping(client)).toMatchObject({ status: 200 });
+  };
+  const ok = { status: 200 };
+
+  beforeAll(async () => {
+    await publish(
+      ada.client,
+      {
+        key,
+        name: 'Cached',
+        version: '1.0.0',
+        description: 'answers pong',
+        runtime: { type: 'sandbox', entry: 'runner.js' },
+        permissions: ['endpoints:serve'],
+        endpoints: [{ path: 'ping', methods: ['GET'], description: 'Pong' }],
+      },
+      `module.exports = { onRequest: () => ({ body: { pong: true } }) };`,
+    );
+  });
+
+  it('a disable, an enable, a kill, a revive and an uninstall', async () => {
+    await install(ada.client, key);
+    await warm(ada.client);
+    await ada.client.POST('/api/plugins/{plugin}/disable/', { ...plugin(key), body: {} });
+    expect(await ping(ada.client)).toMatchObject({ status: 409, code: 'CONFLICT', reason: 'inactive' });
+    await ada.client.POST('/api/plugins/{plugin}/enable/', { ...plugin(key), body: {} });
+    await warm(ada.client);
+
+    const kill = await admin.POST('/api/admin/plugins/{plugin}/kill/', { ...plugin(key), body: { reason: 'Test' } });
+    expect(kill.response.status).toBe(200);
+    expect(await ping(ada.client)).toMatchObject({ status: 409, code: 'PLUGIN_KILLED' });
+    const revive = await admin.DELETE('/api/admin/plugins/{plugin}/kill/', { ...plugin(key), body: { reason: 'Ok' } });
+    expect(revive.response.status).toBe(200);
+    expect(await ping(ada.client)).toMatchObject({ status: 409, code: 'CONFLICT', reason: 'inactive' });
+    await ada.client.POST('/api/plugins/{plugin}/enable/', { ...plugin(key), body: {} });
+    await warm(ada.client);
+
+    await ada.client.POST('/api/plugins/{plugin}/disable/', { ...plugin(key), body: {} });
+    const gone = await ada.client.PUT('/api/plugins/{plugin}/uninstall/', { ...plugin(key), body: {} });
+    expect(gone.response.status, JSON.stringify(gone.error)).toBe(200);
+    expect(await ping(ada.client)).toMatchObject({ status: 404, code: 'PLUGIN_NOT_FOUND', reason: 'not_installed' });
+  });
+
+  it("an organisation's installation serves its members only while they are members", async () => {
+    const org = { params: { path: { org: 'cache-org' } } };
+    expect((await ada.client.POST('/api/orgs/', { body: { slug: 'cache-org', name: 'Cache' } })).response.status).toBe(
+      201,
+    );
+    await ada.client.POST('/api/orgs/{org}/members/', { ...org, body: { user: bob.id } });
+    await install(ada.client, key, { scope: 'org', org: 'cache-org' });
+    await warm(bob.client);
+    await ada.client.DELETE('/api/orgs/{org}/members/{user}/', {
+      params: { path: { org: 'cache-org', user: bob.id } },
+    });
+    expect(await ping(bob.client)).toMatchObject({ status: 404, code: 'PLUGIN_NOT_FOUND', reason: 'not_installed' });
+    await ada.client.POST('/api/orgs/{org}/members/', { ...org, body: { user: bob.id } });
+    expect(await ping(bob.client)).toMatchObject(ok);
   });
 });
