@@ -57,10 +57,14 @@ export function startServer(
   });
 }
 
-/** Starts the built Plughub server on a free port and resolves once GET /api/health/ answers. */
+/**
+ * Starts the built Plughub server on a free port and resolves once GET /api/health/ answers. `BENCH_SERVER_NODE_ARGS`
+ * (space-separated) go to the server's node, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to see where its time goes.
+ */
 export async function startPlughub(env: Record<string, string>): Promise<{ child: ChildProcess; port: number }> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['dist/apps/api/src/main.js'], {
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, 'dist/apps/api/src/main.js'], {
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
