@@ -68,8 +68,8 @@ export async function startPlughub(env: Record<string, string>): Promise<{ child
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  // A loaded machine can need longer to boot the app: BENCH_START_TIMEOUT_S raises the wait (default 60 s).
-  const waitS = Number(process.env.BENCH_START_TIMEOUT_S ?? 60);
+  // A loaded machine can need longer to boot the app: BENCH_START_TIMEOUT_S sets the wait (default 180 s).
+  const waitS = Number(process.env.BENCH_START_TIMEOUT_S ?? 180);
   const deadline = Date.now() + waitS * 1000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`plughub exited with ${child.exitCode}`);
