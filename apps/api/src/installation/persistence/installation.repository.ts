@@ -291,6 +291,7 @@ export class InstallationRepository {
    * Writes the grants, pending grants, limits and security level of an installation no operation is writing (the
    * permissions module), in one update. The installation after, or null when it is gone or an operation holds it.
    */
+  @writes
   async writePermissions(id: string, change: PermissionsChange): Promise<Installation | null> {
     if (!isObjectIdString(id)) return null;
     const doc = await this.installations
