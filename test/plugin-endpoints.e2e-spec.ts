@@ -350,8 +350,14 @@ describe('the call path, warm, sees every change made on this node at the next c
     );
   });
 
-  it('a disable, an enable, a kill, a revive and an uninstall', async () => {
+  it('a grant revoke, a disable, an enable, a kill, a revive and an uninstall', async () => {
     await install(ada.client, key);
+    await warm(ada.client);
+    const grants = (body: Json) =>
+      ada.client.PUT('/api/plugins/{plugin}/permissions/', { ...plugin(key), body: body as never });
+    expect((await grants({ revoke: ['endpoints:serve'] })).response.status).toBe(200);
+    expect(await ping(ada.client)).toMatchObject({ status: 403, code: 'PLUGIN_PERMISSION_DENIED' });
+    expect((await grants({ grant: ['endpoints:serve'] })).response.status).toBe(200);
     await warm(ada.client);
     await ada.client.POST('/api/plugins/{plugin}/disable/', { ...plugin(key), body: {} });
     expect(await ping(ada.client)).toMatchObject({ status: 409, code: 'CONFLICT', reason: 'inactive' });
