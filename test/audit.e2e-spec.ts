@@ -172,78 +172,82 @@ describe('no secret in any entry', () => {
   const KEY = 'auditpub.vault';
   const plugin = { params: { path: { plugin: KEY } } };
 
-  it('holds no setting a manifest marks secret, no password and no token, in any entry of any request', async () => {
-    const adminToken = await t.login(ADMIN.email, ADMIN.password);
-    admin = t.client({ accessToken: adminToken });
-    const publisher = await t.createUser({ email: 'pub@vault.test', roles: ['publisher'], handle: 'auditpub' });
-    const owner = await t.createUser({ email: 'owner@vault.test' });
-    const manifest = {
-      key: KEY,
-      name: 'Vault',
-      version: '1.0.0',
-      description: 'Keeps an API key',
-      author: 'Audit Test',
-      license: 'MIT',
-      runtime: { type: 'sandbox', entry: 'runner.js' },
-      permissions: ['config:read', 'secrets:read'],
-      settings: { api_key: { type: 'string', secret: true, required: true }, label: { type: 'string' } },
-    };
-    const pub = await publisher.client.POST('/api/plugins/', {
-      body: {
-        manifest,
-        files: { runner: 'export default { onMessage() { return {}; } };\n' },
-        scope: 'public',
-      } as never,
-    });
-    expect(pub.response.status, JSON.stringify(pub.error)).toBe(201);
-    const approved = await admin.POST('/api/admin/plugins/{plugin}/review/', {
-      ...plugin,
-      body: { version: '1.0.0', decision: 'approve' },
-    });
-    expect(approved.response.status, JSON.stringify(approved.error)).toBe(200);
+  it(
+    'holds no setting a manifest marks secret, no password and no token, in any entry of any request',
+    { timeout: 120_000 },
+    async () => {
+      const adminToken = await t.login(ADMIN.email, ADMIN.password);
+      admin = t.client({ accessToken: adminToken });
+      const publisher = await t.createUser({ email: 'pub@vault.test', roles: ['publisher'], handle: 'auditpub' });
+      const owner = await t.createUser({ email: 'owner@vault.test' });
+      const manifest = {
+        key: KEY,
+        name: 'Vault',
+        version: '1.0.0',
+        description: 'Keeps an API key',
+        author: 'Audit Test',
+        license: 'MIT',
+        runtime: { type: 'sandbox', entry: 'runner.js' },
+        permissions: ['config:read', 'secrets:read'],
+        settings: { api_key: { type: 'string', secret: true, required: true }, label: { type: 'string' } },
+      };
+      const pub = await publisher.client.POST('/api/plugins/', {
+        body: {
+          manifest,
+          files: { runner: 'export default { onMessage() { return {}; } };\n' },
+          scope: 'public',
+        } as never,
+      });
+      expect(pub.response.status, JSON.stringify(pub.error)).toBe(201);
+      const approved = await admin.POST('/api/admin/plugins/{plugin}/review/', {
+        ...plugin,
+        body: { version: '1.0.0', decision: 'approve' },
+      });
+      expect(approved.response.status, JSON.stringify(approved.error)).toBe(200);
 
-    const ids = {
-      install: randomUUID(),
-      patch: randomUUID(),
-      put: randomUUID(),
-      create: randomUUID(),
-      login: randomUUID(),
-    };
-    const installed = await tagged(owner.token, ids.install).POST('/api/plugins/{plugin}/install/', {
-      ...plugin,
-      body: { config: { api_key: SECRET, label: 'first' } } as never,
-    });
-    expect(installed.response.status, JSON.stringify(installed.error)).toBe(201);
-    const patched = await tagged(owner.token, ids.patch).PATCH('/api/plugins/{plugin}/config/', {
-      ...plugin,
-      body: { api_key: ROTATED } as never,
-    });
-    expect(patched.response.status, JSON.stringify(patched.error)).toBe(200);
-    const put = await tagged(owner.token, ids.put).PUT('/api/plugins/{plugin}/config/', {
-      ...plugin,
-      body: { api_key: SECRET, label: 'second' } as never,
-    });
-    expect(put.response.status, JSON.stringify(put.error)).toBe(200);
-    const created = await tagged(adminToken, ids.create).POST('/api/users/', {
-      body: { email: 'new@vault.test', name: 'New', password: PASSWORD, roles: ['user'] },
-    });
-    expect(created.response.status, JSON.stringify(created.error)).toBe(201);
-    const login = await tagged(undefined, ids.login).POST('/api/auth/token/', {
-      body: { email: 'new@vault.test', password: PASSWORD },
-    });
-    const tokens = Object.values(login.data as unknown as Record<string, unknown>).filter(
-      (v): v is string => typeof v === 'string' && v.length >= 20,
-    );
-    expect(tokens.length).toBeGreaterThan(0);
+      const ids = {
+        install: randomUUID(),
+        patch: randomUUID(),
+        put: randomUUID(),
+        create: randomUUID(),
+        login: randomUUID(),
+      };
+      const installed = await tagged(owner.token, ids.install).POST('/api/plugins/{plugin}/install/', {
+        ...plugin,
+        body: { config: { api_key: SECRET, label: 'first' } } as never,
+      });
+      expect(installed.response.status, JSON.stringify(installed.error)).toBe(201);
+      const patched = await tagged(owner.token, ids.patch).PATCH('/api/plugins/{plugin}/config/', {
+        ...plugin,
+        body: { api_key: ROTATED } as never,
+      });
+      expect(patched.response.status, JSON.stringify(patched.error)).toBe(200);
+      const put = await tagged(owner.token, ids.put).PUT('/api/plugins/{plugin}/config/', {
+        ...plugin,
+        body: { api_key: SECRET, label: 'second' } as never,
+      });
+      expect(put.response.status, JSON.stringify(put.error)).toBe(200);
+      const created = await tagged(adminToken, ids.create).POST('/api/users/', {
+        body: { email: 'new@vault.test', name: 'New', password: PASSWORD, roles: ['user'] },
+      });
+      expect(created.response.status, JSON.stringify(created.error)).toBe(201);
+      const login = await tagged(undefined, ids.login).POST('/api/auth/token/', {
+        body: { email: 'new@vault.test', password: PASSWORD },
+      });
+      const tokens = Object.values(login.data as unknown as Record<string, unknown>).filter(
+        (v): v is string => typeof v === 'string' && v.length >= 20,
+      );
+      expect(tokens.length).toBeGreaterThan(0);
 
-    // Each request left its entry, the secret fields in it redacted...
-    for (const id of Object.values(ids)) expect(await entriesOf(id)).toHaveLength(1);
-    const [install] = (await entriesOf(ids.install))!;
-    expect(install.details).toMatchObject({ request: { config: { api_key: '[redacted]', label: 'first' } } });
-    // ...and no entry stored anywhere holds any of the values, in any form the API gave or took them.
-    const stored = JSON.stringify(await rawDocuments(t.app, 'audit_entries'));
-    for (const value of [SECRET, ROTATED, PASSWORD, ...tokens]) expect(stored).not.toContain(value);
-  });
+      // Each request left its entry, the secret fields in it redacted...
+      for (const id of Object.values(ids)) expect(await entriesOf(id)).toHaveLength(1);
+      const [install] = (await entriesOf(ids.install))!;
+      expect(install.details).toMatchObject({ request: { config: { api_key: '[redacted]', label: 'first' } } });
+      // ...and no entry stored anywhere holds any of the values, in any form the API gave or took them.
+      const stored = JSON.stringify(await rawDocuments(t.app, 'audit_entries'));
+      for (const value of [SECRET, ROTATED, PASSWORD, ...tokens]) expect(stored).not.toContain(value);
+    },
+  );
 });
 
 /** Values for path parameters: well-formed where a pattern allows, so most calls reach the handler's rules. */
