@@ -1,0 +1,211 @@
+/**
+ * Installation benchmarks (not a test), on the built app (`npm run build` first):
+ *
+ *   npx tsx bench/installation.bench.ts api [installs-per-round] [rounds]
+ *     Install + activate of a plugin without dependencies through the API: POST /api/plugins/{plugin}/install/
+ *     (resolution, settings and grants, the operation journal, the installation written, the sandbox loaded and
+ *     its onInit run, the answer), timed one request at a time on loopback; each install is undone with DELETE
+ *     …/install/ (not timed) so the next one installs again. Server CPU per install from /proc, around each call.
+ *
+ *   npx tsx bench/installation.bench.ts fleet [installations]
+ *     10,000 active installations of the three sample plugins in one process: each installed through
+ *     InstallService (as POST …/install/ does for a user: resolution, journal, write, start in the runtime) for its
+ *     own user, 8 at a time. Reports the time to install and start them all, the process's resident memory, and
+ *     the runtime's message round-trip p50/p99 to one of them (PluginRuntime.message, sequential) while all are
+ *     live. It stops early, saying so, past BENCH_MAX_RSS_GIB (default 20) of resident memory or
+ *     BENCH_MAX_SECONDS (default 1800). Goals: 10,000 live under 24 GiB, round-trip p50 < 0.1 ms.
+ *
+ * Note `uptime`'s load average beside the figures: on a shared machine they move with it.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { fromDist, inProcessApp, median, startPlughub, stopServer } from './support.js';
+
+const mode = process.argv[2] ?? 'api';
+if (!existsSync('dist/apps/api/src/main.js')) throw new Error('run `npm run build` first');
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+const fmt = (n: number, digits = 2) => n.toFixed(digits);
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
+
+/** utime + stime of a process, in ms (clock ticks are 100 Hz on Linux). */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+async function apiBench(): Promise<void> {
+  const perRound = Number(process.argv[3] ?? 40);
+  const rounds = Number(process.argv[4] ?? 5);
+  const admin = { email: 'bench@plughub.local', password: 'bench-password-1' };
+  const api = await startPlughub({
+    PLUGHUB_DB_MEMORY: 'true',
+    PLUGHUB_LOG_LEVEL: 'warn',
+    PLUGHUB_ADMIN_EMAIL: admin.email,
+    PLUGHUB_ADMIN_PASSWORD: admin.password,
+    PLUGHUB_SAMPLES: 'false',
+    NODE_ENV: 'production',
+  });
+  const url = `http://127.0.0.1:${api.port}`;
+  const call = async (path: string, method: string, body: unknown, headers: Record<string, string> = {}) => {
+    const res = await fetch(`${url}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json', ...headers },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const answer = (await res.json()) as Record<string, unknown>;
+    if (!res.ok) throw new Error(`${method} ${path} answered ${res.status}: ${JSON.stringify(answer)}`);
+    return answer;
+  };
+  try {
+    const { access_token } = (await call('/api/auth/token/', 'POST', admin)) as { access_token: string };
+    const auth = { authorization: `Bearer ${access_token}` };
+    await call(
+      '/api/plugins/',
+      'POST',
+      {
+        manifest: {
+          key: 'bench.plain',
+          name: 'Plain',
+          version: '1.0.0',
+          description: 'no dependencies, one setting, an onInit',
+          runtime: { type: 'sandbox', entry: 'runner.js' },
+          permissions: ['log', 'config:read', 'messages:receive'],
+          settings: { greeting: { type: 'string', default: 'Hello' } },
+        },
+        files: {
+          runner:
+            'let g; export default { onInit(c) { g = c.config.greeting; }, onMessage: (m) => ({ text: g, got: m.data }) };',
+        },
+      },
+      auth,
+    );
+    const pid = api.child.pid!;
+    // Warm-up: the code paths, the worker pool, Mongo's indexes.
+    for (let i = 0; i < 5; i++) {
+      await call('/api/plugins/bench.plain/install/', 'POST', {}, auth);
+      await call('/api/plugins/bench.plain/install/', 'DELETE', undefined, auth);
+    }
+    const all: number[] = [];
+    const roundP50: number[] = [];
+    let cpu = 0;
+    for (let r = 0; r < rounds; r++) {
+      const times: number[] = [];
+      for (let i = 0; i < perRound; i++) {
+        const c0 = cpuMs(pid);
+        const t0 = performance.now();
+        const res = (await call('/api/plugins/bench.plain/install/', 'POST', {}, auth)) as {
+          installation: { status: string };
+        };
+        times.push(performance.now() - t0);
+        cpu += cpuMs(pid) - c0;
+        if (res.installation.status !== 'active') throw new Error(`installed as ${res.installation.status}`);
+        await call('/api/plugins/bench.plain/install/', 'DELETE', undefined, auth);
+      }
+      times.sort((a, b) => a - b);
+      roundP50.push(percentile(times, 0.5));
+      all.push(...times);
+    }
+    all.sort((a, b) => a - b);
+    console.log(`install + activate through the API, ${rounds} rounds of ${perRound} (load ${load()})`);
+    console.log(
+      `  p50 ${fmt(percentile(all, 0.5))} ms, p99 ${fmt(percentile(all, 0.99))} ms, max ${fmt(all.at(-1)!)} ms`,
+    );
+    console.log(
+      `  median of round p50s ${fmt(median(roundP50))} ms (rounds: ${roundP50.map((x) => fmt(x, 1)).join(', ')})`,
+    );
+    console.log(`  server CPU per install ${fmt(cpu / all.length, 1)} ms (10 ms ticks, summed over ${all.length})`);
+  } finally {
+    await stopServer(api.child);
+  }
+}
+
+async function fleetBench(): Promise<void> {
+  const total = Number(process.argv[3] ?? 10_000);
+  const maxRss = Number(process.env.BENCH_MAX_RSS_GIB ?? 20) * 1024 ** 3;
+  const maxMs = Number(process.env.BENCH_MAX_SECONDS ?? 1800) * 1000;
+  const app = await inProcessApp({ PLUGHUB_SAMPLES: 'true' });
+  await app.init();
+  const { InstallService } = await fromDist<typeof import('../apps/api/src/installation/install.service.js')>(
+    'installation/install.service.js',
+  );
+  const { InstallationRuntime } = await fromDist<typeof import('../apps/api/src/installation/installation-runtime.js')>(
+    'installation/installation-runtime.js',
+  );
+  const installer = app.get(InstallService);
+  const runtime = app.get(InstallationRuntime);
+  const plugins: Array<[string, Record<string, unknown>]> = [
+    ['plughub.hello', {}],
+    ['plughub.counter', { admin_token: 'bench-admin-token' }],
+    ['plughub.webhook-relay', { webhook_url: 'https://hooks.example.com/bench' }],
+  ];
+  const gib = (b: number) => b / 1024 ** 3;
+  const started = performance.now();
+  let done = 0;
+  // Set inside the workers (a plain `let x: T | null = null` would stay narrowed to null here).
+  let stopped = null as string | null;
+  let helloId = null as string | null;
+  const installOne = async (i: number) => {
+    const [key, config] = plugins[i % plugins.length];
+    const caller = {
+      id: (i + 1).toString(16).padStart(24, 'a'),
+      email: `bench${i}@plughub.local`,
+      name: `Bench ${i}`,
+      roles: [],
+      method: 'jwt' as const,
+      scopes: null,
+    };
+    const res = await installer.install(caller, key, { config }, {});
+    if (res.installation?.status !== 'active') throw new Error(`${key} #${i} is ${res.installation?.status}`);
+    if (key === 'plughub.hello' && helloId === null) helloId = res.installation.runtime_id;
+    done++;
+  };
+  let next = 0;
+  let reported = 0;
+  const worker = async () => {
+    while (next < total && stopped === null) {
+      await installOne(next++);
+      const rss = process.memoryUsage().rss;
+      if (rss > maxRss) stopped = `resident memory passed ${fmt(gib(maxRss))} GiB`;
+      if (performance.now() - started > maxMs) stopped = `${maxMs / 1000} s passed`;
+      if (done - reported >= 1000) {
+        reported = done;
+        const s = fmt((performance.now() - started) / 1000, 1);
+        console.log(`  ${done} live after ${s} s, RSS ${fmt(gib(rss))} GiB (load ${load()})`);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, worker));
+  const elapsed = performance.now() - started;
+  const rss = process.memoryUsage().rss;
+  console.log(`${done} active installations of the samples${stopped ? ` (stopped early: ${stopped})` : ''}`);
+  console.log(
+    `  installed and started in ${fmt(elapsed / 1000, 1)} s (${fmt(elapsed / done, 1)} ms each, 8 at a time)`,
+  );
+  console.log(`  resident memory ${fmt(gib(rss))} GiB (${fmt(rss / done / 1024 ** 2)} MiB per installation)`);
+  const live = runtime.status(helloId!);
+  if (live?.state !== 'running') throw new Error(`the hello installation is ${live?.state ?? 'not loaded'}`);
+  const { PluginRuntime } = await fromDist<typeof import('../libs/runtime/src/index.js')>(
+    '../../../libs/runtime/src/index.js',
+  );
+  const plugin = app.get(PluginRuntime);
+  for (let i = 0; i < 500; i++) await plugin.message(helloId!, { type: 'ping', data: null });
+  const times: number[] = [];
+  for (let i = 0; i < 5000; i++) {
+    const t0 = performance.now();
+    await plugin.message(helloId!, { type: 'ping', data: null });
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  console.log(
+    `  message round-trip to one of them while all are live: p50 ${fmt(percentile(times, 0.5), 3)} ms, p99 ${fmt(percentile(times, 0.99), 3)} ms (load ${load()})`,
+  );
+  await app.close();
+}
+
+if (mode === 'api') await apiBench();
+else if (mode === 'fleet') await fleetBench();
+else throw new Error(`unknown mode ${mode}: api or fleet`);
