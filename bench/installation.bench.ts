@@ -143,6 +143,7 @@ async function fleetBench(): Promise<void> {
     ['plughub.webhook-relay', { webhook_url: 'https://hooks.example.com/bench' }],
   ];
   const gib = (b: number) => b / 1024 ** 3;
+  const baseline = process.memoryUsage().rss;
   const started = performance.now();
   let done = 0;
   // Set inside the workers (a plain `let x: T | null = null` would stay narrowed to null here).
@@ -185,9 +186,12 @@ async function fleetBench(): Promise<void> {
   console.log(
     `  installed and started in ${fmt(elapsed / 1000, 1)} s (${fmt(elapsed / done, 1)} ms each, 8 at a time)`,
   );
-  console.log(`  resident memory ${fmt(gib(rss))} GiB (${fmt(rss / done / 1024 ** 2)} MiB per installation)`);
+  console.log(
+    `  resident memory ${fmt(gib(rss))} GiB; ${fmt(gib(baseline))} GiB before the first install, so ` +
+      `${fmt((rss - baseline) / done / 1024 ** 2)} MiB per installation`,
+  );
   const live = runtime.status(helloId!);
-  if (live?.state !== 'running') throw new Error(`the hello installation is ${live?.state ?? 'not loaded'}`);
+  if (live?.state !== 'ready') throw new Error(`the hello installation is ${live?.state ?? 'not loaded'}`);
   const { PluginRuntime } = await fromDist<typeof import('../libs/runtime/src/index.js')>(
     '../../../libs/runtime/src/index.js',
   );

@@ -1,5 +1,6 @@
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { AuthUser } from '@app/common';
 import { PluginRuntime } from '@app/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModerationService } from '../apps/api/src/registry/moderation.service.js';
@@ -56,10 +57,15 @@ describe('POST /api/plugins/reload/ while a reload runs', () => {
       } as never,
     });
     expect(published.response.status, JSON.stringify(published.error)).toBe(201);
-    const reviewer = { id: '0000000000000000000000ab', email: 'r@plughub.test', name: 'R', roles: ['reviewer'] };
-    await t.app
-      .get(ModerationService)
-      .reviewVersion({ ...reviewer, method: 'jwt', scopes: null }, 'plughub.slow-start', '1.0.0', 'approved');
+    const reviewer: AuthUser = {
+      id: '0000000000000000000000ab',
+      email: 'reviewer@plughub.test',
+      name: 'Reviewer',
+      roles: ['reviewer'],
+      method: 'jwt',
+      scopes: null,
+    };
+    await t.app.get(ModerationService).reviewVersion(reviewer, 'plughub.slow-start', '1.0.0', 'approved');
     const res = await admin.POST('/api/plugins/{plugin}/install/', {
       params: { path: { plugin: 'plughub.slow-start' }, query: { scope: 'global' } },
       body: {},
