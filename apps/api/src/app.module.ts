@@ -9,6 +9,7 @@ import { ConfigurationModule } from './configuration/configuration.module.js';
 import { HealthModule } from './health/health.module.js';
 import { InstallationDirectoryModule } from './installation/installation-directory.module.js';
 import { InstallationModule } from './installation/installation.module.js';
+import { LeasePlacementModule, LeasesModule } from './messaging/leases.module.js';
 import { MessagingModule } from './messaging/messaging.module.js';
 import { MetaModule } from './meta/meta.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
@@ -38,7 +39,9 @@ export class AppModule {
         RuntimeModule,
         MetricsModule,
         MessagingModule,
+        LeasePlacementModule,
         InstallationModule,
+        LeasesModule,
         InstallationDirectoryModule,
         ConfigurationModule,
         PermissionsModule,

@@ -66,6 +66,11 @@ export interface MessagingConfig {
   sseKeepAliveMs: number;
   /** Days an event (and its deliveries, dead letters included) is kept; a TTL index removes it after. */
   eventRetentionDays: number;
+  /**
+   * With NATS_URL (several nodes on one database): how long an installation's lease lasts unless its node renews
+   * it (every third of it), so how long the installations of a node that died stay unreachable.
+   */
+  leaseTtlMs: number;
 }
 
 /** Background health checks of plugin installations (health module). */
@@ -318,6 +323,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       eventRetryBaseMs: int(env, 'PLUGHUB_EVENT_RETRY_BASE_MS', 1000, 10, 3_600_000),
       sseKeepAliveMs: int(env, 'PLUGHUB_SSE_KEEPALIVE_MS', 15_000, 100, 600_000),
       eventRetentionDays: int(env, 'PLUGHUB_EVENT_RETENTION_DAYS', 30, 1, 3650),
+      leaseTtlMs: int(env, 'PLUGHUB_LEASE_TTL_MS', 15_000, 1000, 600_000),
     },
     metrics: {
       token: metricsToken,

@@ -97,6 +97,19 @@ export class RuntimeReconciler implements OnApplicationBootstrap, OnModuleDestro
     return this.running;
   }
 
+  /**
+   * Loads these installations, as the start-up load would, if they should run and this node may host them (the
+   * placement check): how a node takes over the installations of one whose leases expired. Runs beside a reload.
+   */
+  async adopt(installationIds: readonly string[]): Promise<ReloadReport> {
+    const report: ReloadReport = { loaded: 0, stopped: 0, failed: 0, collected: [] };
+    for (const id of installationIds) {
+      const installation = await this.installations.find(id);
+      if (installation && wantsToRun(installation.status)) await this.bringUp(installation, {}, report);
+    }
+    return report;
+  }
+
   /** Resolves when the current reload (or the start-up load) is over. */
   async settled(): Promise<void> {
     await this.running?.catch(() => undefined);
