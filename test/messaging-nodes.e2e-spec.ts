@@ -31,7 +31,12 @@ interface Node {
   output: () => string;
 }
 
-const ECHO = `export default { onMessage(m) { return { type: m.type, data: m.data }; } };\n`;
+const ECHO = `
+  export default {
+    onMessage(m) { return { type: m.type, data: m.data }; },
+    onRequest(req) { return { status: 201, body: { path: req.path, params: req.params } }; },
+    onProcess(data) { return data.map((n) => n * 2); },
+  };\n`;
 const EMITTER = `
   let ctx;
   export default {
@@ -104,7 +109,14 @@ describe.skipIf(!natsBinary && !process.env.CI)('two API nodes on one database a
     return node;
   }
 
-  async function publish(client: PlughubClient, key: string, runner: string, permissions: string[], events = {}) {
+  async function publish(
+    client: PlughubClient,
+    key: string,
+    runner: string,
+    permissions: string[],
+    events = {},
+    endpoints: unknown[] = [],
+  ) {
     const res = await client.POST('/api/plugins/', {
       body: {
         manifest: {
@@ -117,6 +129,7 @@ describe.skipIf(!natsBinary && !process.env.CI)('two API nodes on one database a
           runtime: { type: 'sandbox', entry: 'runner.js' },
           permissions: ['messages:receive', ...permissions],
           events,
+          ...(endpoints.length ? { endpoints } : {}),
         },
         files: { runner },
         scope: 'public',
@@ -160,7 +173,9 @@ describe.skipIf(!natsBinary && !process.env.CI)('two API nodes on one database a
     dataDir = mkdtempSync(join(tmpdir(), 'plughub-nodes-'));
     // B first: it seeds the admin, and what is installed through it runs on it.
     b = await boot('b');
-    await publish(b.client, 'nodes.echo', ECHO, []);
+    await publish(b.client, 'nodes.echo', ECHO, ['endpoints:serve', 'process:data'], {}, [
+      { path: 'items/:id', methods: ['GET'], description: 'An item' },
+    ]);
     await publish(b.client, 'nodes.emitter', EMITTER, ['events:emit'], { emits: [{ type: 'orders.created' }] });
     await publish(b.client, 'nodes.sink', SINK, ['events:subscribe'], { subscribes: [{ type: 'orders.*' }] });
     await install(b.client, 'nodes.echo');
@@ -192,6 +207,20 @@ describe.skipIf(!natsBinary && !process.env.CI)('two API nodes on one database a
     const res = await message(a.client, 'nodes.echo', { n: 1 });
     expect(res.response.status, JSON.stringify(res.error)).toBe(200);
     expect(res.data!.response).toEqual({ status: 'success', data: { type: 'ping', data: { n: 1 } }, error: null });
+  });
+
+  it('serves a plugin endpoint and Execute through node A from node B', { timeout: STEP_MS }, async () => {
+    const endpoint = await a.client.GET('/api/plugins/{plugin}/endpoints/{path}/', {
+      params: { path: { plugin: 'nodes.echo', path: 'items/42' } } as never,
+    });
+    expect(endpoint.response.status, JSON.stringify(endpoint.error)).toBe(201);
+    expect(endpoint.data).toEqual({ path: 'items/42', params: { id: '42' } });
+    const executed = await a.client.POST('/api/plugins/{plugin}/execute/', {
+      params: { path: { plugin: 'nodes.echo' } },
+      body: { data: [1, 2, 3], timeout_seconds: 10 },
+    });
+    expect(executed.response.status, JSON.stringify(executed.error)).toBe(200);
+    expect(executed.data!.result).toEqual([2, 4, 6]);
   });
 
   it('delivers an event emitted on node B to the subscriber on node A', { timeout: STEP_MS }, async () => {

@@ -4,7 +4,7 @@ import { Clock, EventBus } from '@app/common';
 import { PluginRuntime, RuntimeError } from '@app/runtime';
 import type { MessageRouter } from '../runtime/runtime.ports.js';
 import { BusError, type JsonValue, type MessageBus } from './bus/index.js';
-import type { BusMessage } from './installation-hosting.js';
+import type { BusCall, BusCallAnswer, BusMessage } from './installation-hosting.js';
 import { MESSAGE_BUS } from './message-bus.provider.js';
 import { INSTALLATION_DIRECTORY, type InstallationDirectory } from './messaging.ports.js';
 
@@ -76,13 +76,29 @@ export class BusMessageRouter implements MessageRouter {
   }
 
   /** Sends `message` to the installation `targetId` (of plugin `targetKey`) wherever it runs; RuntimeError when not. */
-  async request(targetId: string, targetKey: string, message: BusMessage, timeoutMs: number): Promise<unknown> {
+  async request(
+    targetId: string,
+    targetKey: string,
+    message: BusMessage | BusCall,
+    timeoutMs: number,
+  ): Promise<unknown> {
     try {
       return await this.bus.request(targetId, message, timeoutMs);
     } catch (err) {
       if (err instanceof BusError) throw toRuntimeError(err, targetKey, timeoutMs);
       throw err;
     }
+  }
+
+  /**
+   * Runs onRequest or onProcess of the installation `targetId` on the node that hosts it, when that is another one
+   * (plugin endpoints and Execute call the runtime directly when it runs here). Fails with the runtime's error as
+   * the hosting node raised it (its reason kept), or the bus failure as a RuntimeError (`toRuntimeError`).
+   */
+  async call(targetId: string, targetKey: string, call: BusCall, timeoutMs: number): Promise<unknown> {
+    const answer = (await this.request(targetId, targetKey, call, timeoutMs)) as BusCallAnswer;
+    if (answer.ok) return answer.value;
+    throw RuntimeError.from(answer.error.code, answer.error.message, answer.error.reason ?? undefined);
   }
 
   private async targetOf(fromInstallationId: string, targetKey: string): Promise<string | null> {

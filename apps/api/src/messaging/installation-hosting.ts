@@ -1,6 +1,6 @@
 import { Inject, Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
 import { JsonLogger, OnPlughubEvent } from '@app/common';
-import { KeyedMutex, PluginRuntime } from '@app/runtime';
+import { KeyedMutex, PluginRuntime, type RequestInput, RuntimeError } from '@app/runtime';
 import type { StateChangeEvent } from '../runtime/runtime.entity.js';
 import type { JsonValue, MessageBus, RequestContext } from './bus/index.js';
 import { MESSAGE_BUS } from './message-bus.provider.js';
@@ -14,6 +14,20 @@ export interface BusMessage {
   from: string | null;
   sent_at: string;
 }
+
+/**
+ * A call into a hook other than onMessage, for a caller on another node (plugin endpoints, Execute): onRequest
+ * with the request, onProcess with the data (and the caller's own timeout).
+ */
+export type BusCall =
+  { kind: 'request'; input: RequestInput } | { kind: 'process'; data: JsonValue; timeoutMs: number | null };
+
+/**
+ * How a BusCall comes back: the hook's answer, or the runtime's error with its reason (the bus itself would carry
+ * the code only), its message already redacted of the installation's secrets by the node that holds them.
+ */
+export type BusCallAnswer =
+  { ok: true; value: JsonValue } | { ok: false; error: { code: string; message: string; reason: string | null } };
 
 /**
  * Makes every installation this node runs reachable from every node: serves its subject on the bus while its
@@ -64,6 +78,8 @@ export class InstallationHosting implements BeforeApplicationShutdown {
   }
 
   private answer(id: string, payload: JsonValue, _context: RequestContext): Promise<unknown> {
+    const call = payload as unknown as Partial<BusCall>;
+    if (call.kind === 'request' || call.kind === 'process') return this.answerCall(id, call as BusCall);
     const message = payload as unknown as BusMessage;
     return this.runtime.message(id, {
       id: message.id,
@@ -72,5 +88,19 @@ export class InstallationHosting implements BeforeApplicationShutdown {
       from: message.from,
       sent_at: message.sent_at,
     });
+  }
+
+  private async answerCall(id: string, call: BusCall): Promise<BusCallAnswer> {
+    try {
+      const value =
+        call.kind === 'request'
+          ? await this.runtime.request(id, call.input)
+          : await this.runtime.process(id, call.data, call.timeoutMs === null ? {} : { timeoutMs: call.timeoutMs });
+      return { ok: true, value: (value ?? null) as JsonValue };
+    } catch (err) {
+      if (!(err instanceof RuntimeError)) throw err;
+      const error = { code: err.code, message: this.runtime.redact(id, err.message) };
+      return { ok: false, error: { ...error, reason: err.details.reason ?? null } };
+    }
   }
 }

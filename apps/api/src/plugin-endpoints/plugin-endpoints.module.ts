@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { InstallationModule } from '../installation/installation.module.js';
+import { MessagingModule } from '../messaging/messaging.module.js';
 import { RegistryModule } from '../registry/registry.module.js';
 import { RuntimeModule } from '../runtime/runtime.module.js';
 import { PluginEndpointsPersistenceModule } from './persistence/plugin-endpoints-persistence.module.js';
@@ -11,7 +12,7 @@ import { PluginEndpointsService } from './plugin-endpoints.service.js';
  * /api/plugins/{plugin}/execute/ to its onProcess, and the admin's switch for public endpoints.
  */
 @Module({
-  imports: [InstallationModule, RegistryModule, RuntimeModule, PluginEndpointsPersistenceModule],
+  imports: [InstallationModule, MessagingModule, RegistryModule, RuntimeModule, PluginEndpointsPersistenceModule],
   controllers: [PluginEndpointsController],
   providers: [PluginEndpointsService],
 })

@@ -8,6 +8,7 @@ import type { EffectiveEntry } from '../installation/effective-set.js';
 import type { Installation } from '../installation/installation.entity.js';
 import { InstallationRuntime } from '../installation/installation-runtime.js';
 import { InstallationsService } from '../installation/installations.service.js';
+import { BusMessageRouter } from '../messaging/bus-message-router.js';
 import { PluginVersionsService } from '../registry/plugin-versions.service.js';
 import { PublicEndpointsRepository } from './persistence/public-endpoints.repository.js';
 import { type EndpointCall, KILL_FLAG_TTL_MS, PluginEndpointsService } from './plugin-endpoints.service.js';
@@ -39,6 +40,7 @@ let packages: ReturnType<typeof strictMock<InstallationRuntime>>;
 let runtime: ReturnType<typeof strictMock<PluginRuntime>>;
 let versions: ReturnType<typeof strictMock<PluginVersionsService>>;
 let switches: ReturnType<typeof strictMock<PublicEndpointsRepository>>;
+let router: ReturnType<typeof strictMock<BusMessageRouter>>;
 let service: PluginEndpointsService;
 let clock: TestClock;
 
@@ -49,7 +51,10 @@ beforeEach(() => {
   versions = strictMock(PluginVersionsService);
   switches = strictMock(PublicEndpointsRepository);
   clock = new TestClock();
-  service = new PluginEndpointsService(installations, packages, runtime, versions, switches, clock);
+  router = strictMock(BusMessageRouter);
+  service = new PluginEndpointsService(installations, packages, runtime, versions, switches, router, clock);
+  // Runs on this node unless a test says otherwise.
+  runtime.status.mockReturnValue({ state: 'ready' } as ReturnType<PluginRuntime['status']>);
   installations.runtimeIdOf.mockImplementation((i) => i.id);
   packages.package.mockResolvedValue({ manifest: { endpoints: ENDPOINTS } as PluginManifest, code: '' });
   versions.storedPlugins.mockResolvedValue([pluginFixture({ key: 'acme.x' })]);
@@ -162,6 +167,40 @@ describe('a caller with credentials', () => {
     const err = await service.request(ADA, call('items/7')).catch((e: Error) => e);
     expect(err).toMatchObject({ code: 'INTERNAL', details: { reason: 'body_too_large' } });
     expect((err as Error).message).toBe('bad [redacted]');
+  });
+
+  it('calls an installation another node hosts over the bus, with its limit and the same error mapping', async () => {
+    installations.effectiveFor.mockResolvedValue(entry({ ...mine, limits: { timeout_ms: 3000 } }));
+    runtime.status.mockReturnValue(undefined);
+    router.call.mockResolvedValueOnce({ status: 200, headers: {}, body: 'there' });
+    expect(await service.request(ADA, call('items/7'))).toEqual({ status: 200, headers: {}, body: 'there' });
+    const input = { method: 'GET', path: 'items/7', query: {}, headers: {}, body: undefined };
+    const user = { id: 'u1', name: ADA.name, roles: ADA.roles };
+    expect(router.call).toHaveBeenLastCalledWith(
+      mine.id,
+      'acme.x',
+      { kind: 'request', input: { ...input, user } },
+      5000,
+    );
+    router.call.mockResolvedValueOnce([2, 4]);
+    expect((await service.execute(ADA, 'acme.x', [1, 2], 1)).result).toEqual([2, 4]);
+    expect(router.call).toHaveBeenLastCalledWith(
+      mine.id,
+      'acme.x',
+      { kind: 'process', data: [1, 2], timeoutMs: 1000 },
+      3000,
+    );
+    router.call.mockRejectedValueOnce(new RuntimeError('PLUGIN_NOT_LOADED', 'not running on any node', 'not_running'));
+    expect(await rejection(service.execute(ADA, 'acme.x', [1]))).toMatchObject({
+      code: 'CONFLICT',
+      reason: 'inactive',
+    });
+    router.call.mockRejectedValueOnce(new RuntimeError('PLUGIN_TIMEOUT', 'too slow', 'timeout'));
+    expect(await rejection(service.execute(ADA, 'acme.x', [1]))).toMatchObject({
+      code: 'PLUGIN_COMMUNICATION_TIMEOUT',
+      reason: 'timeout',
+    });
+    expect(runtime.process).not.toHaveBeenCalled();
   });
 
   it('answers Execute with the result and the time it took', async () => {

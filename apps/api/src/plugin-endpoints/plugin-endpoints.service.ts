@@ -1,9 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type AuthUser, Clock, OnPlughubEvent } from '@app/common';
-import { type EndpointDeclaration, matchEndpoint } from '@app/plugin-sdk';
+import { DEFAULT_LIMITS, type EndpointDeclaration, matchEndpoint } from '@app/plugin-sdk';
 import { type EndpointResponse, PluginRuntime, type RequestInput } from '@app/runtime';
 import type { Installation, PluginLifecycleEvent } from '../installation/installation.entity.js';
 import { NotInstalledError, PluginKilledError } from '../installation/installation.errors.js';
+import { BusMessageRouter } from '../messaging/bus-message-router.js';
+import type { JsonValue } from '../messaging/bus/index.js';
 import { InstallationRuntime } from '../installation/installation-runtime.js';
 import { InstallationsService } from '../installation/installations.service.js';
 import { PluginVersionsService } from '../registry/plugin-versions.service.js';
@@ -33,7 +35,12 @@ export interface EndpointCall {
 interface Serving {
   installation: Installation;
   endpoints: readonly EndpointDeclaration[];
+  /** Its calls' time limit (the granted one, else the manifest's, else the platform default). */
+  timeoutMs: number;
 }
+
+/** How much longer than the plugin's own limit a call to another node waits (the hop, the queue). */
+const REMOTE_GRACE_MS = 2000;
 
 /**
  * How long the registry's kill flag of a plugin may be reused by calls. A kill or revive pulled on this node counts
@@ -49,7 +56,8 @@ const KILL_FLAGS_MAX = 10_000;
  * credentials is served by the instance's installation only, and only for endpoints declared `public` once an
  * administrator allowed them. A killed plugin is refused (409 PLUGIN_KILLED) on every path, one that is not running
  * with 409 inactive. Calls go through PluginRuntime, whose observer times and counts every one of them (health,
- * metrics, logs and usage stats hang off `runtime.call`).
+ * metrics, logs and usage stats hang off `runtime.call`); an installation another API node hosts (its lease) is
+ * called there, over the message bus (BusMessageRouter.call), and answers the same.
  */
 @Injectable()
 export class PluginEndpointsService {
@@ -59,6 +67,7 @@ export class PluginEndpointsService {
     private readonly runtime: PluginRuntime,
     private readonly versions: PluginVersionsService,
     private readonly switches: PublicEndpointsRepository,
+    private readonly router: BusMessageRouter,
     @Inject(Clock) private readonly clock: Clock,
   ) {}
 
@@ -86,7 +95,9 @@ export class PluginEndpointsService {
       user: caller ? { id: caller.id, name: caller.name, roles: [...caller.roles] } : null,
     };
     try {
-      return await this.runtime.request(id, input);
+      if (this.runtime.status(id)) return await this.runtime.request(id, input);
+      const timeoutMs = serving.timeoutMs + REMOTE_GRACE_MS;
+      return (await this.router.call(id, call.key, { kind: 'request', input }, timeoutMs)) as EndpointResponse;
     } catch (err) {
       throw pluginCallError(err, call.key, (text) => this.runtime.redact(id, text));
     }
@@ -94,14 +105,20 @@ export class PluginEndpointsService {
 
   /** Execute (seed 002): `data` to onProcess, within `timeoutSeconds` (the installation's timeout_ms bounds it). */
   async execute(caller: AuthUser, key: string, data: unknown, timeoutSeconds?: number): Promise<ExecuteResultDto> {
-    const { installation } = await this.servingUser(caller, key);
+    const { installation, timeoutMs: limit } = await this.servingUser(caller, key);
     await this.assertRunnable(installation);
     const id = this.installations.runtimeIdOf(installation);
+    const timeoutMs = timeoutSeconds === undefined ? undefined : timeoutSeconds * 1000;
     const started = performance.now();
     try {
-      const result = await this.runtime.process(id, data, {
-        timeoutMs: timeoutSeconds === undefined ? undefined : timeoutSeconds * 1000,
-      });
+      const result = this.runtime.status(id)
+        ? await this.runtime.process(id, data, { timeoutMs })
+        : await this.router.call(
+            id,
+            key,
+            { kind: 'process', data: data as JsonValue, timeoutMs: timeoutMs ?? null },
+            Math.min(timeoutMs ?? limit, limit) + REMOTE_GRACE_MS,
+          );
       return { result: result ?? null, duration_ms: Math.round((performance.now() - started) * 1000) / 1000 };
     } catch (err) {
       throw pluginCallError(err, key, (text) => this.runtime.redact(id, text));
@@ -135,7 +152,7 @@ export class PluginEndpointsService {
       throw new PluginKilledError(key);
     }
     if (!entry.active) throw new PluginInactiveError(key, entry.overriddenBy?.status ?? entry.installation.status);
-    return { installation: entry.installation, endpoints: await this.endpointsOf(entry.installation) };
+    return { installation: entry.installation, ...(await this.surfaceOf(entry.installation)) };
   }
 
   /** Nothing is told to a caller without credentials but that they need some, unless the endpoint is open. */
@@ -146,7 +163,7 @@ export class PluginEndpointsService {
     if (!open?.allowed) throw new PublicEndpointsNotAllowedError();
     if (installation.status === 'killed') throw new PluginKilledError(key);
     if (installation.status !== 'active') throw new PluginInactiveError(key, installation.status);
-    return { installation, endpoints: await this.endpointsOf(installation) };
+    return { installation, ...(await this.surfaceOf(installation)) };
   }
 
   /** A kill switch change on this node: every flag read before it is stale, one still being read included. */
@@ -176,9 +193,10 @@ export class PluginEndpointsService {
     return killed;
   }
 
-  private async endpointsOf(installation: Installation): Promise<readonly EndpointDeclaration[]> {
+  private async surfaceOf(installation: Installation): Promise<Omit<Serving, 'installation'>> {
     const pkg = await this.installationRuntime.package(installation.pluginKey, installation.installedVersion);
     if (!pkg) throw new PluginInactiveError(installation.pluginKey, 'unloadable');
-    return pkg.manifest.endpoints ?? [];
+    const timeoutMs = installation.limits?.timeout_ms ?? pkg.manifest.limits?.timeout_ms ?? DEFAULT_LIMITS.timeout_ms;
+    return { endpoints: pkg.manifest.endpoints ?? [], timeoutMs };
   }
 }
