@@ -12,7 +12,7 @@ import { AuditActions } from './audit-actions.js';
 import { AuditController, OrgAuditController } from './audit.controller.js';
 import { AuditInterceptor } from './audit.interceptor.js';
 import { AuditLog } from './audit-log.js';
-import { AuditNotes } from './audit-notes.js';
+import { AuditNotesModule } from './audit-notes.module.js';
 import { AuditService } from './audit.service.js';
 import { AdminPersistenceModule } from './persistence/admin-persistence.module.js';
 
@@ -22,19 +22,18 @@ import { AdminPersistenceModule } from './persistence/admin-persistence.module.j
  * ModerationService, which holds the rules). Exports AuditNotes for services that add the state before a change to their entry.
  */
 @Module({
-  imports: [AdminPersistenceModule, AccessModule, RegistryModule, InstallationModule],
+  imports: [AdminPersistenceModule, AccessModule, RegistryModule, InstallationModule, AuditNotesModule],
   controllers: [AuditController, OrgAuditController, AdminPluginsController, KillSwitchController],
   providers: [
     AdminPluginsService,
     KillSwitchService,
     KillWatcher,
     AuditActions,
-    AuditNotes,
     AuditLog,
     AuditService,
     AuditInterceptor,
     { provide: APP_INTERCEPTOR, useExisting: AuditInterceptor },
   ],
-  exports: [AuditNotes, AuditLog],
+  exports: [AuditNotesModule, AuditLog],
 })
 export class AdminModule {}

@@ -9,6 +9,8 @@ export interface AuditNote {
   org?: string;
   /** Values that are secret in this request (a manifest's secret settings), redacted wherever they appear. */
   secrets: Set<string>;
+  /** Field names whose values are secret in this request (a manifest's secret setting keys), redacted anywhere. */
+  secretFields?: Set<string>;
 }
 
 /**
@@ -40,5 +42,28 @@ export class AuditNotes {
 
   secret(value: string): void {
     if (value) this.storage.getStore()?.secrets.add(value);
+  }
+
+  /**
+   * A field name whose values are secret in this request, whatever their type (a setting declared `secret: true`
+   * whose name does not look secret, e.g. `webhook_url`): its values are redacted wherever the field appears.
+   */
+  secretField(name: string): void {
+    const note = this.storage.getStore();
+    if (!note || !name) return;
+    (note.secretFields ??= new Set()).add(name);
+  }
+
+  /**
+   * The secret settings in `values` (a body's settings, by key) as the manifest's `definitions` flag them: each
+   * key a secret field, each string value a secret value (it may also appear elsewhere, e.g. under `value`).
+   */
+  secretSettings(definitions: Readonly<Record<string, { secret?: boolean }>> | undefined, values: unknown): void {
+    if (!definitions || typeof values !== 'object' || values === null || Array.isArray(values)) return;
+    for (const [key, value] of Object.entries(values as Record<string, unknown>)) {
+      if (definitions[key]?.secret !== true) continue;
+      this.secretField(key);
+      if (typeof value === 'string') this.secret(value);
+    }
   }
 }

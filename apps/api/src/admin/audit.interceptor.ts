@@ -120,7 +120,7 @@ export class AuditInterceptor implements NestInterceptor, OnModuleInit {
     capture: Capture | undefined,
     note: AuditNote,
   ): AuditRecord {
-    const options = { secretValues: note.secrets };
+    const options = { secretValues: note.secrets, secretFields: note.secretFields };
     const params = (request.params ?? {}) as Record<string, string>;
     const route = request.routeOptions?.url ?? request.url;
     const target = targetOf(route, params, status < 400 ? capture?.body : undefined);

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type AuthUser, Clock, type FieldError, JsonLogger } from '@app/common';
 import type { Permission, SettingDefinition } from '@app/plugin-sdk';
+import { AuditNotes } from '../admin/audit-notes.js';
 import { SecretBox } from '../secrets/secret-box.js';
 import type { PlanStep, ResolvedPlan } from './dependency-resolver.js';
 import type { InstallPluginDto } from './dto/install-plugin.dto.js';
@@ -123,6 +124,7 @@ export class InstallService {
     private readonly secrets: SecretBox,
     private readonly availability: UpdateAvailability,
     private readonly packages: PackageSource,
+    private readonly auditNotes: AuditNotes,
     @Inject(Clock) private readonly clock: Clock,
     logger: JsonLogger,
   ) {
@@ -202,6 +204,12 @@ export class InstallService {
       approvedOnly: request.approvedOnly,
     });
     const { plan } = resolved;
+    // The body's secret settings by each manifest's flags, for the audit entry to redact, before any refusal.
+    for (const step of plan.steps) {
+      const given = step.key === key ? request.config : request.dependencyConfig?.[step.key];
+      const version = resolved.plugins.get(step.key)?.versions.find((v) => v.version === step.to);
+      if (given && version) this.auditNotes.secretSettings((version.manifest as Manifestish).settings, given);
+    }
     const existing = new Map(resolved.installed.map((i) => [i.pluginKey, i]));
     const root = existing.get(key);
     if (!update && root && !request.force) throw new PluginAlreadyInstalledError(key, root.id, root.installedVersion);

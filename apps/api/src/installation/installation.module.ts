@@ -25,6 +25,7 @@ import { RuntimeReconciler } from './runtime-reconciler.js';
 import { AutoUpdater } from './auto-updater.js';
 import { UpdateAvailability } from './update-availability.js';
 import { UpdateService } from './update.service.js';
+import { AuditNotesModule } from '../admin/audit-notes.module.js';
 
 /**
  * Installation: install, activate, update, roll back and uninstall plugins per user, organisation and instance,
@@ -35,7 +36,14 @@ import { UpdateService } from './update.service.js';
  * INSTALLATION_LOOKUP in its persistence module.
  */
 @Module({
-  imports: [InstallationPersistenceModule, RegistryModule, RuntimeModule, SecretsModule, AccessModule],
+  imports: [
+    InstallationPersistenceModule,
+    RegistryModule,
+    RuntimeModule,
+    SecretsModule,
+    AccessModule,
+    AuditNotesModule,
+  ],
   controllers: [PluginInstallationController, InstallationsController, MyPluginsController, OrgPluginsController],
   providers: [
     {
