@@ -25,6 +25,7 @@ import { RuntimeReconciler } from './runtime-reconciler.js';
 import { AutoUpdater } from './auto-updater.js';
 import { UpdateAvailability } from './update-availability.js';
 import { UpdateService } from './update.service.js';
+import { SealedSecretsModule } from './persistence/sealed-secrets.module.js';
 import { AuditNotesModule } from '../admin/audit-notes.module.js';
 
 /**
@@ -38,6 +39,7 @@ import { AuditNotesModule } from '../admin/audit-notes.module.js';
 @Module({
   imports: [
     InstallationPersistenceModule,
+    SealedSecretsModule,
     RegistryModule,
     RuntimeModule,
     SecretsModule,

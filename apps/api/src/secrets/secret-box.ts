@@ -43,12 +43,17 @@ export function secretKey(key: Buffer): SecretKey {
  */
 export class SecretBox {
   private readonly keys: Map<string, Buffer>;
+  private current: SecretKey;
 
-  constructor(
-    private readonly current: SecretKey,
-    previous: readonly SecretKey[] = [],
-  ) {
+  constructor(current: SecretKey, previous: readonly SecretKey[] = []) {
+    this.current = current;
     this.keys = new Map([...previous, current].map((k) => [k.id, k.key]));
+  }
+
+  /** Seals with `next` from now on (a rotation); every key known so far still opens what it sealed. */
+  adopt(next: SecretKey): void {
+    this.keys.set(next.id, next.key);
+    this.current = next;
   }
 
   /** The id of the key new values are sealed with. */
