@@ -113,6 +113,7 @@ export const installationFixture = (i: Partial<Installation> = {}): Installation
   pendingGrants: [],
   limits: null,
   securityLevel: null,
+  metadata: {},
   requested: [],
   dependencies: {},
   usage: {

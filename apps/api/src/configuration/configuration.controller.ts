@@ -10,8 +10,10 @@ import {
   PackageUnreadableError,
 } from '../installation/installation.errors.js';
 import { ConfigurationService } from './configuration.service.js';
+import { SecretsAdminOnlyError } from './configuration.errors.js';
 import {
   CONFIG_BODY_SCHEMA,
+  ConfigQueryDto,
   ConfigurationDto,
   ConfigValidateQueryDto,
   ConfigWriteResultDto,
@@ -33,20 +35,23 @@ export class ConfigurationController {
 
   @Get(':plugin/config')
   @ApiOkResponse({ type: ConfigurationDto })
-  @ApiErrors(NotInstalledError, PackageUnreadableError)
+  @ApiErrors(NotInstalledError, SecretsAdminOnlyError, PackageUnreadableError)
   @ApiOperation({
     summary: 'Get an installation’s settings',
     description:
       'The setting values of the installation; secrets that are set show `***hidden***`, and `secure_fields` ' +
-      'lists the secret settings. Anyone who may see the installation may read them.' +
+      'lists the secret settings. Anyone who may see the installation may read them. `include_schema` adds each ' +
+      'setting’s definition; `include_secrets` shows secrets in clear, to platform administrators only, and is ' +
+      'recorded in the audit log.' +
       TARGET_NOTE,
   })
   async get(
     @CurrentUser() caller: AuthUser,
     @PluginKeyParam() key: string,
-    @Query() query: InstallationTargetQueryDto,
+    @Query() query: ConfigQueryDto,
   ): Promise<ConfigurationDto> {
-    return ConfigurationDto.from(await this.configuration.get(caller, key, query));
+    const { include_schema: includeSchema, include_secrets: includeSecrets, ...target } = query;
+    return ConfigurationDto.from(await this.configuration.get(caller, key, target, { includeSchema, includeSecrets }));
   }
 
   @Put(':plugin/config')

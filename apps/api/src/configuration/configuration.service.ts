@@ -6,13 +6,18 @@ import { InvalidConfigError, PackageUnreadableError } from '../installation/inst
 import { InstallationRuntime, secretContext } from '../installation/installation-runtime.js';
 import { InstallationsService, type TargetQuery } from '../installation/installations.service.js';
 import { eventTarget } from '../installation/targets.js';
+import { AuditNotes } from '../admin/audit-notes.js';
+import { AccessService } from '../auth/access.service.js';
 import { SecretBox } from '../secrets/secret-box.js';
+import { SecretsAdminOnlyError } from './configuration.errors.js';
 import { type ConfigWritePlan, planConfigWrite } from './config-write.js';
 import './configuration.entity.js';
 
 /** An installation's settings as every configuration answer shows them: secrets that are set as the mask. */
 export interface ConfigView {
   configuration: Record<string, unknown>;
+  /** The manifest's settings schema (include_schema). */
+  schema?: Record<string, SettingDefinition>;
   /** The secret settings of the plugin (write-only; shown as `***hidden***` when set). */
   secureFields: string[];
   updatedAt: Date;
@@ -37,12 +42,44 @@ export class ConfigurationService {
     private readonly runtime: InstallationRuntime,
     private readonly secrets: SecretBox,
     private readonly bus: EventBus,
+    private readonly access: AccessService,
+    private readonly auditNotes: AuditNotes,
     @Inject(Clock) private readonly clock: Clock,
   ) {}
 
-  async get(caller: AuthUser, key: string, query: TargetQuery): Promise<ConfigView> {
+  /**
+   * The settings as every answer shows them; `includeSchema` adds the manifest's settings schema, `includeSecrets`
+   * (platform admins only: 403 SecretsAdminOnlyError for anyone else) shows secrets in clear. Each secrets read,
+   * allowed or refused, is an `audit.action` (which keys, never a value).
+   */
+  async get(
+    caller: AuthUser,
+    key: string,
+    query: TargetQuery,
+    options: { includeSchema?: boolean; includeSecrets?: boolean } = {},
+  ): Promise<ConfigView> {
     const installation = await this.installations.findForCaller(caller, key, query, 'read');
-    return view(installation, await this.settingsOf(installation));
+    const settings = await this.settingsOf(installation);
+    const shown = view(installation, settings);
+    if (options.includeSchema) shown.schema = settings;
+    if (options.includeSecrets) {
+      const viewer = await this.access.viewer(caller);
+      const revealed = Object.keys(installation.secrets).filter((k) => settings[k]?.secret === true);
+      await this.bus.emit('audit.action', {
+        actor: { kind: 'user', userId: caller.id, roles: caller.roles },
+        action: 'configuration.secrets_revealed',
+        target: { type: 'installation', id: installation.id, key: installation.pluginKey },
+        ...(installation.target.scope === 'org' ? { orgId: installation.target.orgId } : {}),
+        outcome: viewer.isAdmin ? 'success' : 'denied',
+        details: { secret_keys: revealed },
+        at: this.clock.now(),
+      });
+      if (!viewer.isAdmin) throw new SecretsAdminOnlyError();
+      for (const k of revealed) {
+        shown.configuration[k] = this.secrets.open(installation.secrets[k], secretContext(installation.id, k));
+      }
+    }
+    return shown;
   }
 
   /** PUT (`replace`) or PATCH (`merge`); 400 InvalidConfigError listing every bad field, nothing written then. */
@@ -57,6 +94,7 @@ export class ConfigurationService {
     return this.runtime.exclusive(found.id, async () => {
       const installation = await this.installations.findForCaller(caller, key, query, 'manage');
       const settings = await this.settingsOf(installation);
+      this.markSecrets(settings, body);
       const planned = planConfigWrite(settings, storedOf(installation), body, mode);
       if (!planned.ok) throw new InvalidConfigError(planned.errors);
       const plan = planned.plan;
@@ -92,6 +130,7 @@ export class ConfigurationService {
   ): Promise<ConfigWriteOutcome> {
     const installation = await this.installations.findForCaller(caller, key, query, 'manage');
     const settings = await this.settingsOf(installation);
+    this.markSecrets(settings, body);
     const planned = planConfigWrite(settings, storedOf(installation), body, mode);
     if (!planned.ok) throw new InvalidConfigError(planned.errors);
     const secretKeys = new Set(Object.keys(installation.secrets));
@@ -112,7 +151,13 @@ export class ConfigurationService {
     );
   }
 
-  private async settingsOf(installation: Installation): Promise<Record<string, SettingDefinition>> {
+  /** The secret settings a request body gives, for the audit log to redact wherever the request carries them. */
+  private markSecrets(settings: Record<string, SettingDefinition>, body: unknown): void {
+    this.auditNotes.secretSettings(settings, body);
+  }
+
+  /** The settings schema of the installed version (PackageUnreadableError when its package cannot be read). */
+  async settingsOf(installation: Installation): Promise<Record<string, SettingDefinition>> {
     const pkg = await this.runtime.package(installation.pluginKey, installation.installedVersion);
     if (!pkg) throw new PackageUnreadableError(installation.pluginKey, installation.installedVersion);
     return pkg.manifest.settings ?? {};

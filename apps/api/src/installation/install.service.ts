@@ -301,6 +301,7 @@ export class InstallService {
           pendingGrants,
           limits: before?.limits ?? null,
           securityLevel: before?.securityLevel ?? null,
+          metadata: before?.metadata ?? {},
           requested,
           dependencies: manifest.dependencies ?? {},
           usage: before?.usage ?? zeroUsage(),

@@ -77,6 +77,8 @@ export interface Installation {
   limits: InstallationLimits | null;
   /** The riskiest capability it may be granted (permissions module); null: no ceiling. */
   securityLevel: RiskLevel | null;
+  /** Free-form JSON kept for clients (InvenTree's metadata; configuration module), never read by the platform. */
+  metadata: Record<string, unknown>;
   /** What the installed version requests and depends on (from its manifest), for resolution and dependents. */
   requested: Permission[];
   dependencies: Record<string, string>;
@@ -96,9 +98,10 @@ export interface Installation {
 export type PermissionsChange = Pick<Installation, 'grants' | 'pendingGrants' | 'limits' | 'securityLevel'>;
 
 /** A new installation's document, as an operation writes it. */
-export type NewInstallation = Omit<Installation, 'updatedAt' | 'usage' | 'backups' | 'updateAvailable'> & {
+export type NewInstallation = Omit<Installation, 'updatedAt' | 'usage' | 'backups' | 'updateAvailable' | 'metadata'> & {
   updateAvailable?: boolean;
   backups?: InstallationBackup[];
+  metadata?: Record<string, unknown>;
 };
 
 /** Settings and storage kept by an uninstall with `delete_config: false`, picked up by the next install there. */

@@ -157,6 +157,20 @@ export class InstallationsService {
     throw new NotInstalledError(installation.pluginKey);
   }
 
+  /** Replaces an installation's metadata (the configuration module); 409 while an operation holds it. */
+  async writeMetadata(installation: Installation, metadata: Record<string, unknown>): Promise<Installation> {
+    const written = await this.installations.writeMetadata(installation.id, metadata);
+    if (written) return written;
+    if (await this.installations.find(installation.id)) throw new OperationInProgressError();
+    throw new NotInstalledError(installation.pluginKey);
+  }
+
+  /** Every installation in a user's own targets (theirs, their organisations', global), optionally of one plugin. */
+  async inTargetsOf(userId: string, key?: string): Promise<Installation[]> {
+    const orgs = await this.memberships.rolesOf(userId);
+    return this.installations.listInTargets(effectiveTargets(userId, orgs.keys()), key);
+  }
+
   runtimeIdOf(installation: Pick<Installation, 'id'>): string {
     return this.runtime.runtimeId(installation);
   }

@@ -74,6 +74,7 @@ export const toInstallation = (d: InstallationLean): Installation => ({
   pendingGrants: (d.pending_grants ?? []) as Permission[],
   limits: d.limits ?? null,
   securityLevel: d.security_level ?? null,
+  metadata: d.metadata ?? {},
   requested: (d.requested ?? []) as Permission[],
   dependencies: Object.fromEntries((d.dependencies ?? []).map((x) => [x.key, x.range])),
   usage: {
@@ -113,6 +114,7 @@ export function installationDoc(i: NewInstallation | Installation): Omit<Install
     pending_grants: i.pendingGrants,
     limits: (i.limits ?? null) as Record<string, number> | null,
     security_level: i.securityLevel,
+    metadata: i.metadata ?? {},
     requested: i.requested,
     dependencies: Object.entries(i.dependencies).map(([key, range]) => ({ key, range })),
     execution_count: usage?.executionCount ?? 0,

@@ -313,6 +313,20 @@ export class InstallationRepository {
     return doc ? toInstallation(doc) : null;
   }
 
+  /** Replaces the metadata of an installation no operation is writing; null when it is gone or held. */
+  async writeMetadata(id: string, metadata: Record<string, unknown>): Promise<Installation | null> {
+    if (!isObjectIdString(id)) return null;
+    const doc = await this.installations
+      .findOneAndUpdate(
+        { _id: new Types.ObjectId(id), operation_id: null },
+        { $set: { metadata, updated_at: new Date() } },
+        { returnDocument: 'after' },
+      )
+      .lean<InstallationLean>()
+      .exec();
+    return doc ? toInstallation(doc) : null;
+  }
+
   /** Hands every installation an operation wrote back to everyone (the commit). */
   @writes
   async releaseOperation(operationId: string): Promise<void> {

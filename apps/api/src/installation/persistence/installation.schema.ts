@@ -85,6 +85,9 @@ export class InstallationDoc {
   @Prop({ type: String, enum: RISK_LEVELS, default: null })
   security_level: RiskLevel | null;
 
+  @Prop({ type: MongooseSchema.Types.Mixed, default: {} })
+  metadata: Record<string, unknown>;
+
   @Prop({ type: [MongooseSchema.Types.Mixed], default: [] })
   requested: unknown[];
 
