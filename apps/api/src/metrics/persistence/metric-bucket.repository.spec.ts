@@ -1,9 +1,17 @@
 import { useTestDatabase } from '@app/database/testing.js';
+import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bucketIndex, mergeCounts, quantile } from '../latency-histogram.js';
-import type { MinuteBucket } from '../metrics.entity.js';
+import { type MetricWindow, type MinuteBucket, RESOLUTION_MS } from '../metrics.entity.js';
 import { MetricBucketRepository } from './metric-bucket.repository.js';
-import { MetricBucketDoc, MetricBucketSchema, MetricHourDoc, MetricHourSchema } from './metric-bucket.schema.js';
+import {
+  MetricBucketDoc,
+  MetricBucketSchema,
+  MetricDayDoc,
+  MetricDaySchema,
+  MetricHourDoc,
+  MetricHourSchema,
+} from './metric-bucket.schema.js';
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2026, 10, 30, 10, 0);
@@ -32,6 +40,7 @@ describe('MetricBucketRepository', () => {
     repo = new MetricBucketRepository(
       await db.model(MetricBucketDoc.name, MetricBucketSchema),
       await db.model(MetricHourDoc.name, MetricHourSchema),
+      await db.model(MetricDayDoc.name, MetricDaySchema),
     );
   });
 
@@ -57,7 +66,7 @@ describe('MetricBucketRepository', () => {
     expect(windows[1].memoryMaxBytes).toBe(1029);
   });
 
-  it('answers whole-hour resolutions from the hourly documents with the same figures', async () => {
+  it('answers 5-minute multiples from the day documents with the same figures', async () => {
     const from = new Date(T0);
     const to = new Date(T0 + 3_600_000);
     const [hour] = await repo.series('b', from, to, 3_600_000, new Date(T0));
@@ -71,6 +80,88 @@ describe('MetricBucketRepository', () => {
     const minutes = await repo.series('b', from, to, 60_000, new Date(T0));
     expect(hour.latency).toEqual(minutes.reduce((acc, w) => mergeCounts(acc, w.latency), {}));
     expect(await db.connection.collection('plugin_metric_hours').countDocuments({ installation_id: 'b' })).toBe(1);
+    expect(await db.connection.collection('plugin_metric_days').countDocuments({ installation_id: 'b' })).toBe(1);
+  });
+
+  it('adds the minutes of a last, partial 5-minute slot from the minute documents', async () => {
+    // [T0, T0 + 13 min) at 5m: slots 0-4 and 5-9 from the day, minutes 10-12 from the minutes.
+    const windows = await repo.series('b', new Date(T0), new Date(T0 + 13 * 60_000), 5 * 60_000, new Date(T0));
+    expect(windows.map((w) => [w.start.getTime() - T0, w.calls])).toEqual([
+      [0, 5],
+      [5 * 60_000, 5],
+      [10 * 60_000, 3],
+    ]);
+    expect(windows[2].durationSumMs).toBe(11 + 12 + 13);
+    expect(windows[2].memoryMaxBytes).toBe(1012);
+  });
+
+  it('hides what is past its retention minute by minute, as the minute series does', async () => {
+    await repo.add([bucket('r', 0, [1]), bucket('r', 6, [2]), bucket('r', 7, [3])], DAY);
+    const range = [new Date(T0), new Date(T0 + 3_600_000), 3_600_000] as const;
+    const calls = async (now: number) => (await repo.series('r', ...range, new Date(now))).map((w) => w.calls);
+    expect(await calls(T0 + DAY - 1)).toEqual([3]);
+    expect(await calls(T0 + DAY)).toEqual([2]); // minute 0 is over its retention
+    // Minute 6 is gone too, minute 7 (same 5-minute slot) is not: that slot is read from its minutes.
+    expect(await calls(T0 + DAY + 6.5 * 60_000)).toEqual([1]);
+    expect(await calls(T0 + DAY + 7 * 60_000)).toEqual([]);
+  });
+
+  it('folds to every 5-minute multiple exactly what the minutes hold (property)', async () => {
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.record({
+            minute: fc.integer({ min: 0, max: 3 * 1440 - 1 }),
+            durations: fc.array(fc.integer({ min: 0, max: 5000 }), { minLength: 1, maxLength: 4 }),
+            errors: fc.integer({ min: 0, max: 1 }),
+          }),
+          { minLength: 1, maxLength: 40 },
+        ),
+        fc.integer({ min: 0, max: 3 * 1440 }),
+        fc.integer({ min: 1, max: 3 * 1440 }),
+        fc.constantFrom('5m', '15m', '1h', '1d'),
+        fc.integer({ min: 0, max: 4 * 1440 }),
+        async (written, fromMinute, span, resolution, nowMinute) => {
+          const id = `prop-${run++}`;
+          const base = Date.UTC(2026, 10, 29, 0, 0);
+          const buckets = written.map((w) => ({
+            ...bucket(id, 0, w.durations, Math.min(w.errors, w.durations.length)),
+            minute: new Date(base + w.minute * 60_000),
+            memoryMaxBytes: 1000 + ((w.minute * 7919) % 5000),
+          }));
+          // Two flushes, as the recorder writes them: the same minute may come twice. A day's retention: `now`
+          // may fall before, within or after the buckets' expiry.
+          await repo.add(buckets.slice(0, buckets.length >> 1), DAY);
+          await repo.add(buckets.slice(buckets.length >> 1), DAY);
+          const from = new Date(base + fromMinute * 60_000);
+          const to = new Date(from.getTime() + span * 60_000);
+          const now = new Date(base + nowMinute * 60_000);
+          const size = RESOLUTION_MS[resolution];
+          const minutes = await repo.series(id, new Date(Math.floor(from.getTime() / size) * size), to, 60_000, now);
+          const expected = new Map<number, MetricWindow>();
+          for (const m of minutes) {
+            const start = Math.floor(m.start.getTime() / size) * size;
+            const w = expected.get(start) ?? {
+              start: new Date(start),
+              calls: 0,
+              errors: 0,
+              durationSumMs: 0,
+              latency: {},
+              memoryMaxBytes: null,
+            };
+            w.calls += m.calls;
+            w.errors += m.errors;
+            w.durationSumMs += m.durationSumMs;
+            mergeCounts(w.latency, m.latency);
+            if (m.memoryMaxBytes !== null) w.memoryMaxBytes = Math.max(w.memoryMaxBytes ?? 0, m.memoryMaxBytes);
+            expected.set(start, w);
+          }
+          expect(await repo.series(id, from, to, size, now)).toEqual([...expected.values()]);
+        },
+      ),
+      { numRuns: 40 },
+    );
   });
 
   it('leaves out minutes outside [from, to)', async () => {

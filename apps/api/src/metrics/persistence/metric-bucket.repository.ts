@@ -3,9 +3,23 @@ import { InjectModel } from '@nestjs/mongoose';
 import type { AnyBulkWriteOperation, Model } from 'mongoose';
 import { mergeCounts } from '../latency-histogram.js';
 import type { HookTally, MetricWindow, MinuteBucket } from '../metrics.entity.js';
-import { MetricBucketDoc, MetricHourDoc } from './metric-bucket.schema.js';
+import { MetricBucketDoc, MetricDayDoc, MetricHourDoc, type MetricSlot } from './metric-bucket.schema.js';
 
+const MINUTE = 60_000;
+const SLOT = 5 * MINUTE;
 const HOUR = 3_600_000;
+const DAY = 86_400_000;
+
+type DayLean = Pick<MetricDayDoc, 'day' | 'retention_ms' | 't' | 'h' | 's'>;
+type LevelField = 't' | 'h' | 's';
+/** The levels of a day document, coarsest first: the day's total, its hours, its 5-minute slots. */
+const LEVELS: Array<{ size: number; field: LevelField }> = [
+  { size: DAY, field: 't' },
+  { size: HOUR, field: 'h' },
+  { size: SLOT, field: 's' },
+];
+/** What the number in a level's slot name counts from the start of the day (`h7`: hours, `m35`: minutes). */
+const LEVEL_UNIT: Record<LevelField, number> = { t: 0, h: HOUR, s: MINUTE };
 
 type BucketLean = Pick<
   MetricBucketDoc,
@@ -17,38 +31,127 @@ export class MetricBucketRepository {
   constructor(
     @InjectModel(MetricBucketDoc.name) private readonly minutes: Model<MetricBucketDoc>,
     @InjectModel(MetricHourDoc.name) private readonly hours: Model<MetricHourDoc>,
+    @InjectModel(MetricDayDoc.name) private readonly days: Model<MetricDayDoc>,
   ) {}
 
   /**
-   * Adds each bucket's increments to its stored minute and to its hour (created when missing): one round trip
-   * per collection.
+   * Adds each bucket's increments to its stored minute, to its hour and to its day's 5-minute slot (each created
+   * when missing): one round trip per collection.
    */
   async add(buckets: MinuteBucket[], retentionMs: number): Promise<void> {
     if (buckets.length === 0) return;
     await Promise.all([
       this.minutes.bulkWrite(incrementsOf(buckets, retentionMs), { ordered: false }),
       this.hours.bulkWrite(incrementsOf(byHour(buckets), retentionMs), { ordered: false }),
+      this.days.bulkWrite(dayIncrementsOf(buckets, retentionMs), { ordered: false }),
     ]);
   }
 
   /**
    * The installation's figures in `[from, to)` folded into windows of `resolutionMs` aligned on the epoch (UTC),
    * oldest first; buckets past their retention at `now` are left out even before the TTL monitor removes them.
-   * Only windows with calls appear; the first starts at `from` rounded down to the resolution. Whole-hour
-   * resolutions read the hourly documents.
+   * Only windows with calls appear; the first starts at `from` rounded down to the resolution. Resolutions that
+   * are whole 5-minute multiples read the day documents (1d their totals, 1h their hours, 5m and 15m their
+   * 5-minute slots: 30 documents for 30 days), the others the minutes.
    */
   async series(installationId: string, from: Date, to: Date, resolutionMs: number, now: Date): Promise<MetricWindow[]> {
-    const model = resolutionMs % HOUR === 0 ? this.hours : this.minutes;
-    const start = new Date(Math.floor(from.getTime() / resolutionMs) * resolutionMs);
-    const docs = await model
+    const start = Math.floor(from.getTime() / resolutionMs) * resolutionMs;
+    const toMs = to.getTime();
+    if (resolutionMs % SLOT !== 0) return fold(await this.minutesIn(installationId, start, toMs, now), resolutionMs);
+    // Whole windows from the coarsest level that divides the resolution; the last, partial window (when `to` is
+    // not on a level boundary) from 5-minute slots, and its last partial slot from minutes.
+    const level = LEVELS.find((l) => resolutionMs % l.size === 0)!;
+    const wholeEnd = Math.max(start, Math.floor(toMs / level.size) * level.size);
+    const slotsEnd = Math.max(wholeEnd, Math.floor(toMs / SLOT) * SLOT);
+    const [whole, tailSlots, tailMinutes] = await Promise.all([
+      wholeEnd > start ? this.daysIn(installationId, start, wholeEnd, now, level.field) : [],
+      slotsEnd > wholeEnd ? this.daysIn(installationId, wholeEnd, slotsEnd, now, 's') : [],
+      toMs > slotsEnd ? this.minutesIn(installationId, slotsEnd, toMs, now) : [],
+    ]);
+    const windows = new Map<number, MetricWindow>();
+    const nowMs = now.getTime();
+    /** 5-minute slots whose first minutes are past their retention and whose last are not. */
+    const edges: number[] = [];
+    const foldSlots = (days: DayLean[], field: LevelField, from: number, until: number) => {
+      for (const d of days) {
+        const day = d.day.getTime();
+        for (const [name, slot] of Object.entries(d[field] ?? {})) {
+          const at = day + Number(name.slice(1)) * LEVEL_UNIT[field];
+          if (at < from || at >= until) continue;
+          // A day's first slot still retained means all of it is; 5-minute slots are checked one by one, and
+          // one that is partly past its retention is read from its minutes, as the minute series shows it.
+          if (field === 's' && at + d.retention_ms <= nowMs) {
+            if (at + SLOT - MINUTE + d.retention_ms > nowMs) edges.push(at);
+            continue;
+          }
+          addTo(windowOf(windows, at, resolutionMs), slot);
+        }
+      }
+    };
+    const foldMinutes = (minutes: BucketLean[]) => {
+      for (const m of minutes) {
+        addTo(windowOf(windows, m.minute.getTime(), resolutionMs), {
+          c: m.calls,
+          e: m.error_count,
+          d: m.duration_sum_ms,
+          l: m.latency,
+          x: m.memory_max_bytes,
+        });
+      }
+    };
+    // A day whose retention has begun to run out (its first slots are gone) is folded from its 5-minute slots.
+    const live = whole.filter((d) => level.field === 's' || d.day.getTime() + d.retention_ms > nowMs);
+    foldSlots(live, level.field, start, wholeEnd);
+    const expiring = whole.filter((d) => !live.includes(d));
+    if (expiring.length > 0) {
+      const days = await this.daysIn(
+        installationId,
+        start,
+        wholeEnd,
+        now,
+        's',
+        expiring.map((d) => d.day),
+      );
+      foldSlots(days, 's', start, wholeEnd);
+    }
+    foldSlots(tailSlots, 's', wholeEnd, slotsEnd);
+    foldMinutes(tailMinutes);
+    for (const at of edges) foldMinutes(await this.minutesIn(installationId, at, at + SLOT, now));
+    return [...windows.values()].sort((a, b) => a.start.getTime() - b.start.getTime());
+  }
+
+  /** The day documents covering `[from, to)` with one level's slots (or only the given days). */
+  private daysIn(
+    installationId: string,
+    from: number,
+    to: number,
+    now: Date,
+    field: LevelField,
+    only?: Date[],
+  ): Promise<DayLean[]> {
+    const day = only ? { $in: only } : { $gte: new Date(Math.floor(from / DAY) * DAY), $lt: new Date(to) };
+    return this.days
       .find(
-        { installation_id: installationId, minute: { $gte: start, $lt: to }, expires_at: { $gt: now } },
+        { installation_id: installationId, day, expires_at: { $gt: now } },
+        { _id: 0, day: 1, retention_ms: 1, [field]: 1 },
+      )
+      .lean<DayLean[]>()
+      .exec();
+  }
+
+  private minutesIn(installationId: string, from: number, to: number, now: Date): Promise<BucketLean[]> {
+    return this.minutes
+      .find(
+        {
+          installation_id: installationId,
+          minute: { $gte: new Date(from), $lt: new Date(to) },
+          expires_at: { $gt: now },
+        },
         { _id: 0, minute: 1, calls: 1, error_count: 1, duration_sum_ms: 1, latency: 1, memory_max_bytes: 1 },
       )
       .sort({ minute: 1 })
       .lean<BucketLean[]>()
       .exec();
-    return fold(docs, resolutionMs);
   }
 
   /** Calls and errors of every installation in the hours from `from` (rounded down to its hour) to now. */
@@ -115,6 +218,66 @@ function byHour(buckets: MinuteBucket[]): MinuteBucket[] {
     }
   }
   return [...hours.values()];
+}
+
+/**
+ * Per installation and day, one update adding every bucket to its 5-minute slot; a day is created with the
+ * retention it is written with, and expires that long after its end.
+ */
+function dayIncrementsOf(buckets: MinuteBucket[], retentionMs: number): AnyBulkWriteOperation<MetricDayDoc>[] {
+  const days = new Map<
+    string,
+    { b: MinuteBucket; day: number; inc: Record<string, number>; max: Record<string, number> }
+  >();
+  for (const b of buckets) {
+    const minute = b.minute.getTime();
+    const day = Math.floor(minute / DAY) * DAY;
+    const key = `${b.installationId}|${day}`;
+    let entry = days.get(key);
+    if (!entry) {
+      entry = { b, day, inc: {}, max: {} };
+      days.set(key, entry);
+    }
+    const at = Math.floor(minute / SLOT) * SLOT - day;
+    const add = (field: string, n: number) => (entry.inc[field] = (entry.inc[field] ?? 0) + n);
+    for (const slot of ['t.d', `h.h${Math.floor(at / HOUR)}`, `s.m${at / MINUTE}`]) {
+      add(`${slot}.c`, b.calls);
+      add(`${slot}.e`, b.errors);
+      add(`${slot}.d`, b.durationSumMs);
+      for (const [index, n] of Object.entries(b.latency)) add(`${slot}.l.${index}`, n);
+      if (b.memoryMaxBytes !== null) entry.max[`${slot}.x`] = Math.max(entry.max[`${slot}.x`] ?? 0, b.memoryMaxBytes);
+    }
+  }
+  return [...days.values()].map(({ b, day, inc, max }) => {
+    const update: Record<string, unknown> = {
+      $inc: inc,
+      $setOnInsert: {
+        plugin_key: b.pluginKey,
+        retention_ms: retentionMs,
+        expires_at: new Date(day + DAY + retentionMs),
+      },
+    };
+    if (Object.keys(max).length > 0) update.$max = max;
+    return { updateOne: { filter: { installation_id: b.installationId, day: new Date(day) }, update, upsert: true } };
+  });
+}
+
+function windowOf(windows: Map<number, MetricWindow>, at: number, resolutionMs: number): MetricWindow {
+  const start = Math.floor(at / resolutionMs) * resolutionMs;
+  let w = windows.get(start);
+  if (!w) {
+    w = { start: new Date(start), calls: 0, errors: 0, durationSumMs: 0, latency: {}, memoryMaxBytes: null };
+    windows.set(start, w);
+  }
+  return w;
+}
+
+function addTo(w: MetricWindow, slot: MetricSlot): void {
+  w.calls += slot.c;
+  w.errors += slot.e;
+  w.durationSumMs += slot.d;
+  if (slot.l) mergeCounts(w.latency, slot.l);
+  if (typeof slot.x === 'number') w.memoryMaxBytes = Math.max(w.memoryMaxBytes ?? 0, slot.x);
 }
 
 function fold(docs: BucketLean[], resolutionMs: number): MetricWindow[] {

@@ -1,7 +1,14 @@
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { MetricBucketRepository } from './metric-bucket.repository.js';
-import { MetricBucketDoc, MetricBucketSchema, MetricHourDoc, MetricHourSchema } from './metric-bucket.schema.js';
+import {
+  MetricBucketDoc,
+  MetricBucketSchema,
+  MetricDayDoc,
+  MetricDaySchema,
+  MetricHourDoc,
+  MetricHourSchema,
+} from './metric-bucket.schema.js';
 import { PluginLogRepository } from './plugin-log.repository.js';
 import { PluginLogDoc, PluginLogSchema } from './plugin-log.schema.js';
 
@@ -10,6 +17,7 @@ import { PluginLogDoc, PluginLogSchema } from './plugin-log.schema.js';
     MongooseModule.forFeature([
       { name: MetricBucketDoc.name, schema: MetricBucketSchema },
       { name: MetricHourDoc.name, schema: MetricHourSchema },
+      { name: MetricDayDoc.name, schema: MetricDaySchema },
       { name: PluginLogDoc.name, schema: PluginLogSchema },
     ]),
   ],
