@@ -26,7 +26,11 @@ export class PluginLogsQueryDto extends InstallationTargetQueryDto {
   @IsDateString({ strict: true })
   end_time?: string;
 
-  /** Lines whose message contains this text (case-insensitive). */
+  /**
+   * Lines whose message contains this text (case-insensitive, literally) where it starts a word: `time` finds
+   * "timeout" and "a time", not "runtime". A text starting with something else than a letter or digit matches
+   * anywhere in the message.
+   */
   @ApiPropertyOptional({ minLength: 1, maxLength: 200, example: 'timeout' })
   @IsOptional()
   @IsString()

@@ -1,7 +1,8 @@
 import { useTestDatabase } from '@app/database/testing.js';
+import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { LogLevel, PluginLogLine } from '../metrics.entity.js';
-import { PluginLogRepository } from './plugin-log.repository.js';
+import { PluginLogRepository, searchFilter, wordHeads } from './plugin-log.repository.js';
 import { PluginLogDoc, PluginLogSchema } from './plugin-log.schema.js';
 
 const DAY = 86_400_000;
@@ -58,6 +59,77 @@ describe('PluginLogRepository', () => {
     expect(page.count).toBe(8);
     const regexy = await repo.find({ installationId: 'a', search: '.*' }, { limit: 100, offset: 0 }, now);
     expect(regexy.count).toBe(0);
+  });
+
+  it('matches the search where it starts a word; a search starting with a separator matches anywhere', async () => {
+    const messages = ['Timeout after 3 s', 'runtime ready', 'a time-out', 'x[error] y', 'ok'];
+    await repo.append(
+      messages.map((message, i) => line('w', i, { message })),
+      30 * DAY,
+    );
+    const search = async (text: string) =>
+      (await repo.find({ installationId: 'w', search: text }, { limit: 100, offset: 0 }, now)).items
+        .map((l) => l.message)
+        .sort();
+    expect(await search('TIME')).toEqual(['Timeout after 3 s', 'a time-out']);
+    expect(await search('time-o')).toEqual(['a time-out']);
+    expect(await search('untime')).toEqual([]);
+    expect(await search('[error]')).toEqual(['x[error] y']);
+    expect(await search('ok')).toEqual(['ok']);
+    expect(await search('3 s')).toEqual(['Timeout after 3 s']);
+  });
+
+  it('looks a search up through the installation_head index when it has a word of 3 characters or more', async () => {
+    const plan = async (text: string) => {
+      const filter = { installation_id: 'a', at: { $gte: now }, ...searchFilter(text) };
+      const res = await db.connection.db!.command({ explain: { find: 'plugin_logs', filter, sort: { at: -1 } } });
+      return (res as { queryPlanner: { winningPlan: { inputStage?: { indexName: string } } } }).queryPlanner.winningPlan
+        .inputStage?.indexName;
+    };
+    expect(await plan('reconciliation drift')).toBe('installation_head');
+    expect(await plan('ok')).toBe('installation_at');
+    expect(wordHeads('Order 12 of order 120, ok')).toEqual(['ord', '120']);
+  });
+
+  it('finds exactly the lines a scan would, whatever the messages and the search (property)', async () => {
+    const word = fc.stringMatching(/^[a-zA-Z0-9]{1,6}$/);
+    const sep = fc.constantFrom(' ', '-', '.', ': ', '[', ']', 'é');
+    const text = fc
+      .array(fc.tuple(word, sep), { minLength: 1, maxLength: 5 })
+      .map((parts) => parts.map(([w, s]) => w + s).join(''));
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(text, { minLength: 1, maxLength: 12 }),
+        fc.nat(),
+        fc.nat(),
+        fc.nat(),
+        async (messages, pick, from, length) => {
+          const id = `prop-${run++}`;
+          await repo.append(
+            messages.map((message, i) => line(id, i, { message })),
+            30 * DAY,
+          );
+          const source = messages[pick % messages.length];
+          const start = from % source.length;
+          const search = source.slice(start, start + 1 + (length % 12)).trim();
+          fc.pre(search.length > 0);
+          const wordStart = /^[a-z0-9]/i.test(search);
+          const expected = messages.filter((m) => {
+            const lower = m.toLowerCase();
+            const s = search.toLowerCase();
+            for (let at = lower.indexOf(s); at !== -1; at = lower.indexOf(s, at + 1)) {
+              if (!wordStart || at === 0 || !/[a-z0-9]/.test(lower[at - 1])) return true;
+            }
+            return false;
+          });
+          const page = await repo.find({ installationId: id, search }, { limit: 100, offset: 0 }, now);
+          expect(page.items.map((l) => l.message).sort()).toEqual(expected.sort());
+          expect(page.count).toBe(expected.length);
+        },
+      ),
+      { numRuns: 40 },
+    );
   });
 
   it('round-trips fields, the request id and the truncation mark', async () => {

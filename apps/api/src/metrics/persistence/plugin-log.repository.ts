@@ -25,6 +25,7 @@ export class PluginLogRepository {
         message: l.message,
         ...(l.fields === undefined ? {} : { fields: JSON.stringify(l.fields) }),
         ...(l.requestId === undefined ? {} : { request_id: l.requestId }),
+        heads: wordHeads(l.message),
         source: l.source,
         truncated: l.truncated,
         expires_at: new Date(l.at.getTime() + retentionMs),
@@ -36,7 +37,8 @@ export class PluginLogRepository {
   /**
    * One page of an installation's lines, newest first, leaving out lines written before `notBefore` (now minus the
    * retention: hidden before the TTL monitor removes them). Every bound is on `at`, so the page and the count walk
-   * the installation_at index instead of fetching each line.
+   * the installation_at index instead of fetching each line. A search (see `searchFilter`) walks the
+   * installation_head index instead: only the lines with a word starting like the search's longest word are read.
    */
   async find(query: PluginLogQuery, window: PageWindow, notBefore: Date): Promise<Slice<PluginLogLine>> {
     const from = query.from && query.from > notBefore ? query.from : notBefore;
@@ -44,10 +46,43 @@ export class PluginLogRepository {
     if (query.to) at.$lt = query.to;
     const filter: Record<string, unknown> = { installation_id: query.installationId, at };
     if (query.minLevel) filter.severity = { $gte: LOG_SEVERITY[query.minLevel] };
-    if (query.search) filter.message = { $regex: escapeRegex(query.search), $options: 'i' };
+    if (query.search) Object.assign(filter, searchFilter(query.search));
     const slice = await paginate<PluginLogDoc, LogLean>(this.model, filter, { at: -1, _id: -1 }, window);
     return { count: slice.count, items: slice.items.map(toLine) };
   }
+}
+
+/** A word: a run of ASCII letters and digits (anything else separates words). */
+const WORD = /[a-z0-9]+/g;
+const WORD_CHAR = /^[a-z0-9]/i;
+/** Characters of a word's head: the unit the search index is keyed by. */
+export const HEAD_CHARS = 3;
+
+/** The distinct first HEAD_CHARS characters (lowercased) of the message's words that are at least that long. */
+export function wordHeads(message: string): string[] {
+  const heads = new Set<string>();
+  for (const [word] of message.toLowerCase().matchAll(WORD)) {
+    if (word.length >= HEAD_CHARS) heads.add(word.slice(0, HEAD_CHARS));
+  }
+  return [...heads];
+}
+
+/**
+ * Lines containing `search` (case-insensitive, literally) where it starts a word: `time` finds "timeout" and "a
+ * time", not "runtime". A search that starts with something else than a letter or digit matches anywhere. Every
+ * word of the search then starts a word of the line, so the head of its longest word (at least HEAD_CHARS long)
+ * narrows the lines through the installation_head index; a search without such a word (`ok`, `->`) reads the
+ * installation's lines in the range.
+ */
+export function searchFilter(search: string): Record<string, unknown> {
+  const text = escapeRegex(search);
+  const filter: Record<string, unknown> = {
+    message: { $regex: WORD_CHAR.test(search) ? `(?:^|[^a-z0-9])${text}` : text, $options: 'i' },
+  };
+  let longest = '';
+  for (const [word] of search.toLowerCase().matchAll(WORD)) if (word.length > longest.length) longest = word;
+  if (longest.length >= HEAD_CHARS) filter.heads = longest.slice(0, HEAD_CHARS);
+  return filter;
 }
 
 function toLine(d: LogLean): PluginLogLine {

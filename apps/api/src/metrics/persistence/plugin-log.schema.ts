@@ -29,6 +29,10 @@ export class PluginLogDoc {
   @Prop({ type: String })
   request_id?: string;
 
+  /** The message's distinct word heads (see wordHeads): what a search looks lines up by. */
+  @Prop({ type: [String], default: undefined })
+  heads?: string[];
+
   @Prop({ required: true })
   source: string;
 
@@ -41,4 +45,6 @@ export class PluginLogDoc {
 export const PluginLogSchema = SchemaFactory.createForClass(PluginLogDoc);
 // Newest first per installation, the one order the logs endpoint reads in; filters narrow that scan.
 PluginLogSchema.index({ installation_id: 1, at: -1, _id: -1 }, { name: 'installation_at' });
+// A search: the lines of an installation with a word starting with these characters, by time.
+PluginLogSchema.index({ installation_id: 1, heads: 1, at: -1 }, { name: 'installation_head' });
 PluginLogSchema.index({ expires_at: 1 }, { name: 'retention', expireAfterSeconds: 0 });
