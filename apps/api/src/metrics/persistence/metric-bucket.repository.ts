@@ -7,19 +7,21 @@ import { MetricBucketDoc, MetricDayDoc, MetricHourDoc, type MetricSlot } from '.
 
 const MINUTE = 60_000;
 const SLOT = 5 * MINUTE;
+const QUARTER = 15 * MINUTE;
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
 
-type DayLean = Pick<MetricDayDoc, 'day' | 'retention_ms' | 't' | 'h' | 's'>;
-type LevelField = 't' | 'h' | 's';
-/** The levels of a day document, coarsest first: the day's total, its hours, its 5-minute slots. */
+type DayLean = Pick<MetricDayDoc, 'day' | 'retention_ms' | 't' | 'h' | 'q' | 's'>;
+type LevelField = 't' | 'h' | 'q' | 's';
+/** The levels of a day document, coarsest first: the day's total, its hours, quarter hours, 5-minute slots. */
 const LEVELS: Array<{ size: number; field: LevelField }> = [
   { size: DAY, field: 't' },
   { size: HOUR, field: 'h' },
+  { size: QUARTER, field: 'q' },
   { size: SLOT, field: 's' },
 ];
 /** What the number in a level's slot name counts from the start of the day (`h7`: hours, `m35`: minutes). */
-const LEVEL_UNIT: Record<LevelField, number> = { t: 0, h: HOUR, s: MINUTE };
+const LEVEL_UNIT: Record<LevelField, number> = { t: 0, h: HOUR, q: MINUTE, s: MINUTE };
 
 type BucketLean = Pick<
   MetricBucketDoc,
@@ -51,8 +53,8 @@ export class MetricBucketRepository {
    * The installation's figures in `[from, to)` folded into windows of `resolutionMs` aligned on the epoch (UTC),
    * oldest first; buckets past their retention at `now` are left out even before the TTL monitor removes them.
    * Only windows with calls appear; the first starts at `from` rounded down to the resolution. Resolutions that
-   * are whole 5-minute multiples read the day documents (1d their totals, 1h their hours, 5m and 15m their
-   * 5-minute slots: 30 documents for 30 days), the others the minutes.
+   * are whole 5-minute multiples read the day documents (1d their totals, 1h their hours, 15m their quarters, 5m
+   * their 5-minute slots: 30 documents for 30 days), the others the minutes.
    */
   async series(installationId: string, from: Date, to: Date, resolutionMs: number, now: Date): Promise<MetricWindow[]> {
     const start = Math.floor(from.getTime() / resolutionMs) * resolutionMs;
@@ -240,7 +242,8 @@ function dayIncrementsOf(buckets: MinuteBucket[], retentionMs: number): AnyBulkW
     }
     const at = Math.floor(minute / SLOT) * SLOT - day;
     const add = (field: string, n: number) => (entry.inc[field] = (entry.inc[field] ?? 0) + n);
-    for (const slot of ['t.d', `h.h${Math.floor(at / HOUR)}`, `s.m${at / MINUTE}`]) {
+    const levels = ['t.d', `h.h${Math.floor(at / HOUR)}`, `q.m${(Math.floor(at / QUARTER) * QUARTER) / MINUTE}`];
+    for (const slot of [...levels, `s.m${at / MINUTE}`]) {
       add(`${slot}.c`, b.calls);
       add(`${slot}.e`, b.errors);
       add(`${slot}.d`, b.durationSumMs);

@@ -68,10 +68,10 @@ export interface MetricSlot {
 }
 
 /**
- * The same figures per installation and UTC day, at three levels: `t.d` the day's total, `h.h<hour>` its hours,
- * `s.m<minute of the day>` its 5-minute slots. Series at 1d, 1h and 5m or 15m read one level each: 30 documents
- * for 30 days whatever the resolution, instead of 8,640 to 43,200. A 5-minute slot is hidden once `retention_ms`
- * (the retention when the day was first written) has passed since its start.
+ * The same figures per installation and UTC day, at four levels: `t.d` the day's total, `h.h<hour>` its hours,
+ * `q.m<minute of the day>` its quarter hours, `s.m<minute>` its 5-minute slots. Series at 1d, 1h, 15m and 5m read
+ * one level each: 30 documents for 30 days whatever the resolution, instead of 8,640 to 43,200 minutes. What is
+ * past `retention_ms` (the retention when the day was first written) is left out as the minutes are (see series).
  */
 @Schema({ collection: 'plugin_metric_days', versionKey: false })
 export class MetricDayDoc {
@@ -93,6 +93,9 @@ export class MetricDayDoc {
 
   @Prop({ type: MongooseSchema.Types.Mixed })
   h: Record<string, MetricSlot>;
+
+  @Prop({ type: MongooseSchema.Types.Mixed })
+  q: Record<string, MetricSlot>;
 
   @Prop({ type: MongooseSchema.Types.Mixed })
   s: Record<string, MetricSlot>;
