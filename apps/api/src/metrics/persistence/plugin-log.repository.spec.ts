@@ -130,7 +130,7 @@ describe('PluginLogRepository', () => {
       ),
       { numRuns: 40 },
     );
-  });
+  }, 180_000); // 40 runs of two round trips each on a loaded machine
 
   it('round-trips fields, the request id and the truncation mark', async () => {
     const fields = { order: { id: 7, 'dotted.key': true, $dollar: 'x' } };
