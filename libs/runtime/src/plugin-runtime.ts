@@ -696,13 +696,15 @@ export class PluginRuntime {
       }
     }
     const started = performance.now();
+    const requestId = this.options.requestIdOf?.();
     if (instance.pending >= instance.limits.max_pending) {
       const error = new RuntimeError(
         'LIMIT_EXCEEDED',
         `${instance.spec.pluginKey} already has ${instance.pending} calls in flight (limits.max_pending)`,
         'max_pending',
       );
-      this.record(instance, hook, { outcome: 'error', error: { code: error.code, message: error.message } }, started);
+      const failed: WorkerResult = { outcome: 'error', error: { code: error.code, message: error.message } };
+      this.record(instance, hook, failed, started, requestId);
       throw error;
     }
     instance.pending++;
@@ -710,12 +712,12 @@ export class PluginRuntime {
     try {
       const limit = instance.limits.timeout_ms;
       const budget = timeoutMs !== undefined && timeoutMs > 0 ? Math.min(timeoutMs, limit) : limit;
-      result = await this.execute(instance, hook, payloadText, internal, budget);
+      result = await this.execute(instance, hook, payloadText, internal, budget, requestId);
     } finally {
       instance.pending--;
     }
     if (instance.remote && hook === 'onRequest' && result.outcome === 'ok') result = this.checkRemoteResponse(result);
-    this.record(instance, hook, result, started);
+    this.record(instance, hook, result, started, requestId);
     if (result.outcome === 'ok') {
       if (result.value === undefined) return undefined;
       try {
@@ -745,6 +747,7 @@ export class PluginRuntime {
     payload: string | undefined,
     internal: boolean,
     timeoutMs: number,
+    requestId: string | undefined,
   ): Promise<WorkerResult> {
     if (instance.remote) {
       return instance.remote.call(hook, payload === undefined ? undefined : JSON.parse(payload), timeoutMs);
@@ -755,7 +758,8 @@ export class PluginRuntime {
       if (!worker || !worker.alive) {
         return { outcome: 'killed', error: { code: 'PLUGIN_KILLED', message: 'the sandbox is not running' } };
       }
-      const result = await worker.request({ t: 'call', installationId: id, hook, payload, timeoutMs });
+      const call = { t: 'call', installationId: id, hook, payload, timeoutMs } as const;
+      const result = await worker.request(requestId === undefined ? call : { ...call, requestId });
       // Lost through no fault of its own: retried once, on the worker it is being reloaded on.
       if (!result.lost || result.lost.culprit === id || attempt > 0 || internal) return result;
       await new Promise((resolve) => setImmediate(resolve));
@@ -764,7 +768,13 @@ export class PluginRuntime {
     }
   }
 
-  private record(instance: Instance, hook: HookName, result: WorkerResult, started: number): void {
+  private record(
+    instance: Instance,
+    hook: HookName,
+    result: WorkerResult,
+    started: number,
+    requestId: string | undefined,
+  ): void {
     instance.calls++;
     if (result.memoryBytes !== undefined) instance.memoryBytes = result.memoryBytes;
     if (result.totalCpuMs !== undefined) instance.cpuMs = result.totalCpuMs;
@@ -791,6 +801,7 @@ export class PluginRuntime {
       error: error && { code: error.code, message: error.message, reason: error.reason },
       at: new Date(),
     };
+    if (requestId !== undefined) event.requestId = requestId;
     try {
       observer.onCall(event);
     } catch {

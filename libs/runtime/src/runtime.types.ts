@@ -81,6 +81,8 @@ export interface HookCallEvent {
   /** CPU milliseconds the sandbox used while the call was active (sandbox plugins only). */
   cpuMs?: number;
   error?: { code: string; message: string; reason?: string };
+  /** The API request the call was made for (RuntimeOptions.requestIdOf when the call started). */
+  requestId?: string;
   at: Date;
 }
 
@@ -92,6 +94,11 @@ export interface PluginLogEvent {
   fields?: Record<string, unknown>;
   /** `plugin` for lines the plugin wrote, `runtime` for lines the runtime writes about it. */
   source: 'plugin' | 'runtime';
+  /**
+   * The API request of the call that wrote the line: set when the line was written while that call's hook was
+   * entered or while it was the installation's only call in flight.
+   */
+  requestId?: string;
   at: Date;
 }
 
@@ -129,6 +136,11 @@ export interface RuntimeBridge {
 
 export interface RuntimeOptions {
   observer?: RuntimeObserver;
+  /**
+   * The API request the code calling a hook runs for, read when the call starts (an AsyncLocalStorage in the
+   * app); carried on the call's HookCallEvent and on the log lines it writes.
+   */
+  requestIdOf?: () => string | undefined;
   /** Backs `context.storage`; without it storage calls fail with an error inside the plugin. */
   storage?: PluginStorage;
   /** Without it `events.emit` is a no-op on the host side and `messages.send` fails. */

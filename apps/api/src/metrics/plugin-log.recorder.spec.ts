@@ -58,6 +58,30 @@ describe('PluginLogRecorder', () => {
     ]);
   });
 
+  it('keeps the request a line and a failed call were made for, and none when there was none', async () => {
+    recorder.onLog({ ...log('under a request'), requestId: 'req-1' });
+    recorder.onLog(log('background'));
+    const failed: HookCallEvent = {
+      installationId: 'i1',
+      pluginKey: 'acme.p',
+      version: '1.0.0',
+      hook: 'onProcess',
+      outcome: 'error',
+      durationMs: 3,
+      error: { code: 'PLUGIN_ERROR', message: 'boom' },
+      requestId: 'req-2',
+      at: new Date(),
+    };
+    recorder.onCall(failed);
+    await recorder.flush();
+    expect(stored.map((l) => [l.source, l.requestId])).toEqual([
+      ['plugin', 'req-1'],
+      ['plugin', undefined],
+      ['runtime', 'req-2'],
+    ]);
+    expect(stored[1]).not.toHaveProperty('requestId');
+  });
+
   it('never stores a secret setting value, in the message, the fields or their keys', async () => {
     recorder.onLog(log(`calling with key=${SECRET}`, { nested: [{ auth: `Bearer ${SECRET}` }], [SECRET]: 1 }));
     await recorder.flush();

@@ -49,6 +49,7 @@ export class PluginLogRecorder {
       level: event.level,
       message: event.message,
       fields: event.fields,
+      requestId: event.requestId,
       source: event.source,
     }));
   }
@@ -70,6 +71,7 @@ export class PluginLogRecorder {
         level: 'error',
         message: `${event.hook} failed (${event.outcome}): ${event.error?.message ?? 'no message'}`,
         fields,
+        requestId: event.requestId,
         source: 'runtime',
       };
     });
@@ -128,6 +130,7 @@ export class PluginLogRecorder {
       source: raw.source,
       truncated,
     };
+    if (raw.requestId !== undefined) line.requestId = raw.requestId;
     if (raw.fields !== undefined) {
       const fields = redactDeep(raw.fields, redact) as Record<string, unknown>;
       const json = JSON.stringify(fields);

@@ -66,8 +66,9 @@ export class PluginMetricsController {
     description:
       'The lines the plugin wrote and the runtime wrote about it (failed calls, lines dropped over the ' +
       'per-minute limit), newest first: `level` keeps that level and above, `start_time`/`end_time` bound the ' +
-      'time, `search` matches the message (case-insensitive). Secret setting values never appear; long lines ' +
-      'are cut and marked `truncated`. Lines are kept PLUGHUB_METRICS_RETENTION_DAYS.' +
+      'time, `search` finds the text in the message where it starts a word (case-insensitive). Each line carries ' +
+      'the `request_id` of the API request whose plugin call wrote it, when there was one. Secret setting values ' +
+      'never appear; long lines are cut and marked `truncated`. Lines are kept PLUGHUB_METRICS_RETENTION_DAYS.' +
       TARGET_NOTE,
   })
   list(

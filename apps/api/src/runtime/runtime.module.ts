@@ -4,6 +4,7 @@ import type { RuntimeConfig } from '../config/app-config.js';
 import { RUNTIME_CONFIG } from '../config/config.module.js';
 import { PluginDataService } from './plugin-data.service.js';
 import { PluginStorageRepository } from './persistence/plugin-storage.repository.js';
+import { currentRequestId, RequestContextHook } from './request-context.js';
 import { RuntimePersistenceModule } from './persistence/runtime-persistence.module.js';
 import { RuntimeBridgeAdapter } from './runtime-bridge.js';
 import { RuntimeEventsObserver } from './runtime-events.observer.js';
@@ -23,7 +24,8 @@ class RuntimeShutdown implements BeforeApplicationShutdown {
  * (`runtime.call`, `runtime.log`, `runtime.state`), `context.storage` is the plugin_storage repository, plugin
  * messages and events go through MESSAGE_ROUTER (runtime.ports.ts), its limits come from RUNTIME_CONFIG, and it
  * is closed when the application shuts down. Worker threads start with the first load (or `warmUp()`).
- * PluginDataService clears or measures an installation's stored data for the modules that need it.
+ * PluginDataService clears or measures an installation's stored data for the modules that need it. Calls made
+ * while serving an API request carry its id (RequestContextHook), down to the log lines they write.
  */
 @Module({
   imports: [RuntimePersistenceModule],
@@ -47,9 +49,11 @@ class RuntimeShutdown implements BeforeApplicationShutdown {
           maxCrashes: config.maxCrashes,
           crashWindowMs: config.crashWindowMs,
           watchdogGraceMs: config.watchdogGraceMs,
+          requestIdOf: currentRequestId,
         }),
     },
     RuntimeShutdown,
+    RequestContextHook,
     PluginDataService,
   ],
   exports: [PluginRuntime, PluginDataService],

@@ -85,6 +85,7 @@ export class HostApi {
       source: 'plugin',
       at: new Date(),
     };
+    if (msg.requestId !== undefined) event.requestId = msg.requestId;
     try {
       this.deps.options.observer?.onLog?.(event);
     } catch {

@@ -75,7 +75,16 @@ export type ChargeReason = 'cpu_budget';
 
 export type ToWorker =
   | { t: 'load'; id: number; setup: SandboxSetup; code: string; filename: string }
-  | { t: 'call'; id: number; installationId: string; hook: string; payload: string | undefined; timeoutMs: number }
+  | {
+      t: 'call';
+      id: number;
+      installationId: string;
+      hook: string;
+      payload: string | undefined;
+      timeoutMs: number;
+      /** The API request the call is made for, echoed on the log lines the call writes. */
+      requestId?: string;
+    }
   | { t: 'reconfigure'; id: number; installationId: string; grants: SandboxGrants }
   | { t: 'unload'; id: number; installationId: string }
   | { t: 'host-result'; installationId: string; hostId: number; ok: boolean; value?: string; error?: WireError };
@@ -95,7 +104,7 @@ export type FromWorker =
       totalCpuMs?: number;
     }
   | { t: 'host'; installationId: string; hostId: number; op: string; args: string }
-  | { t: 'log'; installationId: string; level: string; message: string; fields?: string }
+  | { t: 'log'; installationId: string; level: string; message: string; fields?: string; requestId?: string }
   | { t: 'emit'; installationId: string; type: string; data: string }
   /** The sandbox used up a budget outside of any call result (counted as a crash of `installationId`). */
   | { t: 'charge'; installationId: string; reason: ChargeReason; message: string; totalCpuMs: number }

@@ -88,7 +88,7 @@ function handle(module: QuickJSWASMModule, msg: ToWorker): void {
         });
         return;
       }
-      sandbox.call(msg.id, msg.hook, msg.payload, msg.timeoutMs);
+      sandbox.call(msg.id, msg.hook, msg.payload, msg.timeoutMs, msg.requestId);
       return;
     }
     case 'reconfigure':

@@ -59,7 +59,11 @@ export class PluginLogLineDto {
   /** The structured fields the line came with (plugin lines), or the failure's hook, outcome and code (runtime). */
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, readOnly: true })
   metadata?: Record<string, unknown>;
-  /** The API request the line was written under, when there was one. */
+  /**
+   * The `x-request-id` of the API request whose plugin call wrote the line. Absent for background work (messages
+   * and events from other plugins, health checks) and when it cannot be told: a line written after an `await`
+   * while the installation had several calls in flight.
+   */
   @ApiProperty({ required: false, readOnly: true, example: 'req-1f3a' })
   request_id?: string;
   /** `plugin`: the plugin wrote it; `runtime`: the platform wrote it about the plugin (failed calls, dropped lines). */

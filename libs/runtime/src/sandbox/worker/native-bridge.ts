@@ -14,6 +14,8 @@ export interface BridgeOwner {
   readonly caps: ReadonlySet<string>;
   finish(id: number, outcome: HookOutcome, value: string | undefined, error: WireError | undefined): void;
   fail(id: number, info: ErrorInfo): void;
+  /** The request of the call the code running now belongs to, when that is known (see Sandbox). */
+  currentRequestId(): string | undefined;
 }
 
 /**
@@ -80,12 +82,14 @@ export class NativeBridge {
     ) {
       fields = undefined;
     }
+    const requestId = this.owner.currentRequestId();
     post({
       t: 'log',
       installationId,
       level: this.str(levelH) ?? 'info',
       message: (this.str(messageH) ?? '').slice(0, FLOOD_LIMITS.logMessageChars),
       fields,
+      ...(requestId === undefined ? {} : { requestId }),
     });
   }
 

@@ -46,6 +46,7 @@ interface ActiveCall {
   deadline: number;
   timer: NodeJS.Timeout;
   cpuMs: number;
+  requestId?: string;
 }
 
 /**
@@ -64,6 +65,8 @@ export class Sandbox implements BridgeOwner, GrowthClient {
   /** ES module or CommonJS, as decided at load (see load). */
   format?: 'module' | 'commonjs';
   private readonly active = new Map<number, ActiveCall>();
+  /** The call whose hook is being entered (its synchronous part runs now), if any. */
+  private dispatching: number | undefined;
   grants: SandboxGrants;
   caps: Set<string>;
   private sliceDeadline = 0;
@@ -166,7 +169,7 @@ export class Sandbox implements BridgeOwner, GrowthClient {
     }
   }
 
-  call(id: number, hook: string, payload: string | undefined, timeoutMs: number): void {
+  call(id: number, hook: string, payload: string | undefined, timeoutMs: number, requestId?: string): void {
     const now = Date.now();
     if (this.cpu.remaining(now) <= 0) {
       post({ t: 'result', id, outcome: 'error', error: this.budgetError() });
@@ -185,15 +188,32 @@ export class Sandbox implements BridgeOwner, GrowthClient {
       this.countedPeak = 0;
       this.growthRefused = false;
     }
-    this.active.set(id, { id, hook, deadline: now + timeoutMs, timer, cpuMs: 0 });
+    this.active.set(id, { id, hook, deadline: now + timeoutMs, timer, cpuMs: 0, requestId });
     const args = [this.ctx.newNumber(id), this.ctx.newString(hook)];
     if (payload !== undefined) args.push(this.ctx.newString(payload));
     this.run(() => {
-      const result = this.ctx.callFunction(this.api!.dispatch, this.ctx.undefined, ...args);
-      if (result.error) this.failFromHandle(id, result.error);
-      else result.value.dispose();
+      this.dispatching = id;
+      try {
+        const result = this.ctx.callFunction(this.api!.dispatch, this.ctx.undefined, ...args);
+        if (result.error) this.failFromHandle(id, result.error);
+        else result.value.dispose();
+      } finally {
+        this.dispatching = undefined;
+      }
     });
     for (const a of args) if (a.alive) a.dispose();
+  }
+
+  /**
+   * The request of the call the running code belongs to: the call whose hook is being entered, else the only
+   * active call. With several calls in flight, a promise continuation cannot be told apart: undefined, never a
+   * guess.
+   */
+  currentRequestId(): string | undefined {
+    if (this.dispatching !== undefined) return this.active.get(this.dispatching)?.requestId;
+    if (this.active.size !== 1) return undefined;
+    for (const call of this.active.values()) return call.requestId;
+    return undefined;
   }
 
   hostResult(hostId: number, ok: boolean, value: string | undefined, error: WireError | undefined): void {
