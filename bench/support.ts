@@ -103,17 +103,19 @@ export interface LoadResult {
   requests: number;
 }
 
-/** One autocannon run on loopback. */
+/** One autocannon run on loopback (a GET unless `request` says otherwise). */
 export async function load(
   url: string,
   headers: Record<string, string>,
   seconds: number,
   connections = 16,
+  request: { method?: 'GET' | 'POST'; body?: string } = {},
 ): Promise<LoadResult> {
   const latencies: number[] = [];
   const r = await new Promise<autocannon.Result>((resolve, reject) => {
-    const run = autocannon({ url, headers, duration: seconds, connections, pipelining: 1 }, (err, result) =>
-      err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(result),
+    const run = autocannon(
+      { url, headers, duration: seconds, connections, pipelining: 1, ...request },
+      (err, result) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(result)),
     );
     run.on('response', (_client, _status, _bytes, ms) => latencies.push(ms));
   });
