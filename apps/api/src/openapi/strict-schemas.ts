@@ -90,9 +90,15 @@ export function strictNullables(doc: Doc): void {
     }
     const options = (s.oneOf ?? s.anyOf) as Json[] | undefined;
     if (typeof s.type !== 'string' && Array.isArray(options)) {
-      // Without a type beside it nullable means nothing: null becomes one more option of the union.
+      // Without a type beside it nullable means nothing: null becomes one more option of the union. The null
+      // option is typed string, so beside a string option a oneOf would read as two options accepting strings
+      // (linters refuse that): the union becomes an anyOf, which asks no exclusivity.
       delete s.nullable;
       options.push({ type: 'string', nullable: true, enum: [null] });
+      if (s.oneOf && options.some((o) => o.type === 'string' && !Array.isArray(o.enum))) {
+        s.anyOf = s.oneOf;
+        delete s.oneOf;
+      }
       return;
     }
     if (typeof s.type !== 'string') throw new Error(`nullable needs a type beside it: ${JSON.stringify(s)}`);

@@ -39,6 +39,7 @@ const SETTING_TYPES: SettingType[] = ['string', 'integer', 'number', 'boolean', 
 
 /** One setting's definition, as the manifest declares it (choices always as `{value, display_name}`). */
 export class SettingDefinitionDto {
+  /** Its type: how its value is read and checked. */
   @ApiProperty({ enum: SETTING_TYPES, enumName: 'SettingType' })
   type: SettingType;
   name?: string;

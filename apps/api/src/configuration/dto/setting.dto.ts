@@ -54,6 +54,7 @@ export class PluginSettingDto {
   name: string;
   @ApiProperty({ example: 'Records per run' })
   description: string;
+  /** Its type: how its value is read and checked. */
   @ApiProperty({ enum: SETTING_TYPES, enumName: 'SettingType' })
   type: SettingType;
   /** The allowed values of a choice setting (empty for the other types). */
