@@ -14,6 +14,7 @@ export default async () => {
     ['../installation/dto/registry-status.dto.js']: await import('../installation/dto/registry-status.dto.js'),
     ['../admin/dto/admin-plugin.dto.js']: await import('../admin/dto/admin-plugin.dto.js'),
     ['../admin/dto/audit-entry.dto.js']: await import('../admin/dto/audit-entry.dto.js'),
+    ['../configuration/dto/setting.dto.js']: await import('../configuration/dto/setting.dto.js'),
     ['../messaging/dto/event.dto.js']: await import('../messaging/dto/event.dto.js'),
     ['../messaging/dto/message.dto.js']: await import('../messaging/dto/message.dto.js'),
     ['../health/dto/health.dto.js']: await import('../health/dto/health.dto.js'),
@@ -31,6 +32,7 @@ export default async () => {
     ['../auth/dto/token-response.dto.js']: await import('../auth/dto/token-response.dto.js'),
     ['../auth/dto/api-token.dto.js']: await import('../auth/dto/api-token.dto.js'),
     ['../configuration/dto/configuration.dto.js']: await import('../configuration/dto/configuration.dto.js'),
+    ['../configuration/dto/metadata.dto.js']: await import('../configuration/dto/metadata.dto.js'),
     ['../messaging/dto/dead-letter.dto.js']: await import('../messaging/dto/dead-letter.dto.js'),
     ['../plugin-endpoints/dto/execute.dto.js']: await import('../plugin-endpoints/dto/execute.dto.js'),
     ['../plugin-endpoints/dto/public-endpoints.dto.js']:
@@ -2193,6 +2195,86 @@ export default async () => {
           },
         ],
         [
+          import('../configuration/dto/setting.dto.js'),
+          {
+            PluginSettingsQueryDto: {
+              plugin__active: { required: false, type: () => Boolean },
+              plugin__key: {
+                required: false,
+                type: () => String,
+                description: 'Only settings of this plugin.',
+                maxLength: 100,
+              },
+            },
+            SettingChoiceDto: {
+              value: { required: true, type: () => Object },
+              display_name: { required: true, type: () => String },
+            },
+            PluginSettingDto: {
+              key: { required: true, type: () => String, description: "The setting's key in the manifest." },
+              value: {
+                required: true,
+                type: () => Object,
+                description:
+                  'Its value (the default when not set); a secret that is set shows `***hidden***`; null when there is none.',
+              },
+              name: {
+                required: true,
+                type: () => String,
+                description: 'Its label (the key when the manifest gives none).',
+              },
+              description: { required: true, type: () => String },
+              type: {
+                required: true,
+                description: 'Its type: how its value is read and checked.',
+                enum: ['string', 'number', 'boolean', 'integer', 'choice', 'json'],
+              },
+              choices: {
+                required: true,
+                type: () => [t['../configuration/dto/setting.dto.js'].SettingChoiceDto],
+                description: 'The allowed values of a choice setting (empty for the other types).',
+              },
+              units: { required: true, type: () => String, description: "Display unit ('' when none)." },
+              required: { required: true, type: () => Boolean },
+              secret: { required: true, type: () => Boolean, description: 'Write-only: its value is never shown.' },
+              has_value: {
+                required: true,
+                type: () => Boolean,
+                description: 'Whether it has a value of its own (false: the default applies, or nothing).',
+              },
+              restart_required: {
+                required: true,
+                type: () => Boolean,
+                description: 'A change reaches the running plugin only at its next start.',
+              },
+              plugin: { required: true, type: () => String, description: 'The plugin key.' },
+              installation: { required: true, type: () => String, description: 'The installation it belongs to.' },
+              scope: { required: true, description: 'Whose installation it is.', enum: ['user', 'org', 'global'] },
+            },
+            SettingValueDto: {
+              value: {
+                required: true,
+                type: () => Object,
+                description: "Any JSON the setting's type accepts; required, null included.",
+              },
+            },
+            InstallationListTargetQueryDto: {
+              scope: {
+                required: false,
+                description:
+                  "Whose installation: `user` (yours, the default), `org` (with `org`) or `global` (the instance's).",
+                enum: ['user', 'org', 'global'],
+              },
+              org: {
+                required: false,
+                type: () => String,
+                description: 'The organisation (slug or id); implies scope=org.',
+                maxLength: 50,
+              },
+            },
+          },
+        ],
+        [
           import('../configuration/dto/configuration.dto.js'),
           {
             ConfigValidateQueryDto: {
@@ -2202,6 +2284,40 @@ export default async () => {
                   '`replace` checks the body as PUT would (the whole configuration, default), `merge` as PATCH would.',
                 enum: ['replace', 'merge'],
               },
+            },
+            ConfigQueryDto: {
+              include_schema: { required: false, type: () => Boolean },
+              include_secrets: { required: false, type: () => Boolean },
+            },
+            SettingDefinitionDto: {
+              type: {
+                required: true,
+                description: 'Its type: how its value is read and checked.',
+                enum: ['string', 'number', 'boolean', 'integer', 'choice', 'json'],
+              },
+              name: { required: false, type: () => String },
+              description: { required: false, type: () => String },
+              default: {
+                required: false,
+                type: () => Object,
+                description: 'The value that applies until one is set (never on a secret).',
+              },
+              min: {
+                required: false,
+                type: () => Number,
+                description: 'Inclusive bounds of an integer or number setting.',
+              },
+              max: { required: false, type: () => Number },
+              choices: { required: false, type: () => [t['../configuration/dto/setting.dto.js'].SettingChoiceDto] },
+              pattern: {
+                required: false,
+                type: () => String,
+                description: 'A regular expression the whole value of a string setting must match.',
+              },
+              required: { required: false, type: () => Boolean },
+              secret: { required: false, type: () => Boolean },
+              units: { required: false, type: () => String },
+              restart_required: { required: false, type: () => Boolean },
             },
             ConfigurationDto: {
               configuration: {
@@ -2217,6 +2333,12 @@ export default async () => {
                 description: "The plugin's secret settings: write-only, never shown.",
               },
               updated_at: { required: true, type: () => String },
+              schema: {
+                required: false,
+                type: 'object',
+                additionalProperties: true,
+                description: 'With include_schema: setting key \u2192 its definition, in manifest order.',
+              },
             },
             ConfigWriteResultDto: {
               updated_fields: {
@@ -2231,6 +2353,23 @@ export default async () => {
                 description:
                   'Whether a changed setting reaches the plugin only at its next start (the others are live at once).',
               },
+            },
+          },
+        ],
+        [
+          import('../configuration/dto/metadata.dto.js'),
+          {
+            MetadataChangeDto: {
+              metadata: {
+                required: true,
+                type: 'object',
+                additionalProperties: true,
+                description: 'A JSON object (at most 16 KiB as JSON once written).',
+              },
+            },
+            MetadataDto: {
+              metadata: { required: true, type: 'object', additionalProperties: true },
+              updated_at: { required: true, type: () => String },
             },
           },
         ],
@@ -2962,7 +3101,8 @@ export default async () => {
               search: {
                 required: false,
                 type: () => String,
-                description: 'Lines whose message contains this text (case-insensitive).',
+                description:
+                  'Lines whose message contains this text (case-insensitive, literally) where it starts a word: `time` finds\n"timeout" and "a time", not "runtime". A text starting with something else than a letter or digit matches\nanywhere in the message.',
                 minLength: 1,
                 maxLength: 200,
               },
@@ -2996,7 +3136,8 @@ export default async () => {
               request_id: {
                 required: false,
                 type: () => String,
-                description: 'The API request the line was written under, when there was one.',
+                description:
+                  'The `x-request-id` of the API request whose plugin call wrote the line. Absent for background work (messages\nand events from other plugins, health checks) and when it cannot be told: a line written after an `await`\nwhile the installation had several calls in flight.',
               },
               source: {
                 required: true,
@@ -3381,6 +3522,28 @@ export default async () => {
               replace: { type: t['../configuration/dto/configuration.dto.js'].ConfigWriteResultDto },
               merge: { type: t['../configuration/dto/configuration.dto.js'].ConfigWriteResultDto },
               validate: { type: t['../configuration/dto/configuration.dto.js'].ConfigWriteResultDto },
+            },
+          },
+        ],
+        [
+          import('../configuration/metadata.controller.js'),
+          {
+            MetadataController: {
+              get: { type: t['../configuration/dto/metadata.dto.js'].MetadataDto },
+              replace: { type: t['../configuration/dto/metadata.dto.js'].MetadataDto },
+              merge: { type: t['../configuration/dto/metadata.dto.js'].MetadataDto },
+            },
+          },
+        ],
+        [
+          import('../configuration/settings.controller.js'),
+          {
+            SettingsController: {
+              all: {},
+              list: {},
+              get: { type: t['../configuration/dto/setting.dto.js'].PluginSettingDto },
+              put: { type: t['../configuration/dto/setting.dto.js'].PluginSettingDto },
+              patch: { type: t['../configuration/dto/setting.dto.js'].PluginSettingDto },
             },
           },
         ],
