@@ -13,7 +13,10 @@ import {
   type Slice,
 } from '@app/common';
 import { SETTING_KEY_PATTERN } from '@app/plugin-sdk';
-import { InstallationTargetQueryDto } from '../installation/dto/installation-query.dto.js';
+import {
+  InstallationTargetQueryDto,
+  PagedInstallationTargetQueryDto,
+} from '../installation/dto/installation-query.dto.js';
 import {
   InvalidConfigError,
   NotInstallationManagerError,
@@ -22,12 +25,7 @@ import {
   PackageUnreadableError,
 } from '../installation/installation.errors.js';
 import { UnknownSettingError } from './configuration.errors.js';
-import {
-  InstallationListTargetQueryDto,
-  PluginSettingDto,
-  PluginSettingsQueryDto,
-  SettingValueDto,
-} from './dto/setting.dto.js';
+import { PluginSettingDto, PluginSettingsQueryDto, SettingValueDto } from './dto/setting.dto.js';
 import { SettingsService } from './settings.service.js';
 
 const TARGET_NOTE =
@@ -87,7 +85,7 @@ export class SettingsController {
   async list(
     @CurrentUser() caller: AuthUser,
     @PluginKeyParam() key: string,
-    @Query() query: InstallationListTargetQueryDto,
+    @Query() query: PagedInstallationTargetQueryDto,
     @Paging() window: PageWindow,
   ): Promise<Slice<PluginSettingDto>> {
     const { limit: _limit, offset: _offset, ...target } = query;

@@ -2258,20 +2258,6 @@ export default async () => {
                 description: "Any JSON the setting's type accepts; required, null included.",
               },
             },
-            InstallationListTargetQueryDto: {
-              scope: {
-                required: false,
-                description:
-                  "Whose installation: `user` (yours, the default), `org` (with `org`) or `global` (the instance's).",
-                enum: ['user', 'org', 'global'],
-              },
-              org: {
-                required: false,
-                type: () => String,
-                description: 'The organisation (slug or id); implies scope=org.',
-                maxLength: 50,
-              },
-            },
           },
         ],
         [

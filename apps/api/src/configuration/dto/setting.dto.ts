@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { BodyExamples, ORG_SLUG_PATTERN, PaginationQueryDto, QueryBoolean } from '@app/common';
+import { BodyExamples, PaginationQueryDto, QueryBoolean } from '@app/common';
 import { PLUGIN_KEY_PATTERN, type SettingType } from '@app/plugin-sdk';
-import { IsIn, IsOptional, IsString, Matches, MaxLength, ValidateBy } from 'class-validator';
+import { IsOptional, IsString, Matches, MaxLength, ValidateBy } from 'class-validator';
 import { TARGET_SCOPES, type TargetScope } from '../../auth/auth.entity.js';
 import type { SettingView } from '../settings-view.js';
 
@@ -116,21 +116,4 @@ export class SettingValueDto {
     },
   })
   value: unknown;
-}
-
-/** GET …/{plugin}/settings/: the target and a page. */
-export class InstallationListTargetQueryDto extends PaginationQueryDto {
-  /** Whose installation: `user` (yours, the default), `org` (with `org`) or `global` (the instance's). */
-  @ApiPropertyOptional({ enum: TARGET_SCOPES, enumName: 'TargetScope' })
-  @IsOptional()
-  @IsIn(TARGET_SCOPES)
-  scope?: TargetScope;
-
-  /** The organisation (slug or id); implies scope=org. */
-  @ApiPropertyOptional({ pattern: ORG_SLUG_PATTERN, maxLength: 50, example: 'acme' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(50)
-  @Matches(new RegExp(ORG_SLUG_PATTERN), { message: 'must be an organisation slug or id' })
-  org?: string;
 }
