@@ -384,14 +384,21 @@ describe('the call path, warm, sees every change made on this node at the next c
     expect((await ada.client.POST('/api/orgs/', { body: { slug: 'cache-org', name: 'Cache' } })).response.status).toBe(
       201,
     );
-    await ada.client.POST('/api/orgs/{org}/members/', { ...org, body: { user: bob.id } });
+    // Joining is an invitation the member accepts.
+    const join = async () => {
+      const invited = await ada.client.POST('/api/orgs/{org}/members/', { ...org, body: { user: bob.id } });
+      expect(invited.response.status).toBe(202);
+      const { token } = invited.data as unknown as { token: string };
+      expect((await bob.client.POST('/api/invitations/accept/', { body: { token } })).response.status).toBe(201);
+    };
+    await join();
     await install(ada.client, key, { scope: 'org', org: 'cache-org' });
     await warm(bob.client);
     await ada.client.DELETE('/api/orgs/{org}/members/{user}/', {
       params: { path: { org: 'cache-org', user: bob.id } },
     });
     expect(await ping(bob.client)).toMatchObject({ status: 404, code: 'PLUGIN_NOT_FOUND', reason: 'not_installed' });
-    await ada.client.POST('/api/orgs/{org}/members/', { ...org, body: { user: bob.id } });
+    await join();
     expect(await ping(bob.client)).toMatchObject(ok);
   });
 });

@@ -266,11 +266,14 @@ describe('secret settings never leak', () => {
 
     // An organisation's installation, enabled with secrets; a member reads its non-secret settings.
     await call('org', 201, c.POST('/api/orgs/', { body: { slug: 'leakorg', name: 'Leak Org' } }));
-    await call(
-      'org member',
-      201,
+    // Joining is an invitation the member accepts.
+    const invited = await call(
+      'org invitation',
+      202,
       c.POST('/api/orgs/{org}/members/', { params: { path: { org: 'leakorg' } }, body: { user: member.id } }),
     );
+    const { token } = invited.data as unknown as { token: string };
+    await call('org member', 201, member.client.POST('/api/invitations/accept/', { body: { token } }));
     await call(
       'org enable',
       201,
