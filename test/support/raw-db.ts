@@ -61,6 +61,7 @@ export const WRITTEN_AFTER_REPLY: readonly string[] = [
   'plugin_logs',
   'plugin_metric_buckets',
   'plugin_metric_hours',
+  'plugin_metric_days',
   'events',
   'event_sequences',
   'event_deliveries',
