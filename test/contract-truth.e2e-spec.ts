@@ -221,6 +221,7 @@ describe('the server does what the contract says about request bodies', () => {
     org: 'acme',
     id: '0123456789abcdef01234567',
     user: '0123456789abcdef01234567',
+    key: 'batch_size',
   };
 
   beforeAll(async () => {
