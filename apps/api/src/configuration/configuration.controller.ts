@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Patch, Post, Put, Query } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors, Authenticated, type AuthUser, CurrentUser, PluginKeyParam } from '@app/common';
-import { InstallationTargetQueryDto } from '../installation/dto/installation-query.dto.js';
+import { INSTALLATION_TARGET_NOTE, InstallationTargetQueryDto } from '../installation/dto/installation-query.dto.js';
 import {
   InvalidConfigError,
   NotInstallationManagerError,
@@ -19,8 +19,6 @@ import {
   ConfigWriteResultDto,
 } from './dto/configuration.dto.js';
 
-const TARGET_NOTE =
-  ' The installation is chosen with `scope` (user, the default: yours; org with `org`; global) and `org`.';
 const WRITE_NOTE =
   ' Every bad field is reported at once (400 PLUGIN_CONFIGURATION_ERROR, `errors`); nothing is written then. A ' +
   'secret given as `***hidden***` keeps its stored value, `null` clears a setting (its default applies). The ' +
@@ -43,7 +41,7 @@ export class ConfigurationController {
       'lists the secret settings. Anyone who may see the installation may read them. `include_schema` adds each ' +
       'setting’s definition; `include_secrets` shows secrets in clear, to platform administrators only, and is ' +
       'recorded in the audit log.' +
-      TARGET_NOTE,
+      INSTALLATION_TARGET_NOTE,
   })
   async get(
     @CurrentUser() caller: AuthUser,
@@ -70,7 +68,7 @@ export class ConfigurationController {
       'The body is the whole configuration: plain settings left out take their default, secrets left out are ' +
       'cleared, required settings must have a value.' +
       WRITE_NOTE +
-      TARGET_NOTE,
+      INSTALLATION_TARGET_NOTE,
   })
   async replace(
     @CurrentUser() caller: AuthUser,
@@ -93,7 +91,7 @@ export class ConfigurationController {
   )
   @ApiOperation({
     summary: 'Change some of an installation’s settings',
-    description: 'Only the settings in the body change.' + WRITE_NOTE + TARGET_NOTE,
+    description: 'Only the settings in the body change.' + WRITE_NOTE + INSTALLATION_TARGET_NOTE,
   })
   async merge(
     @CurrentUser() caller: AuthUser,
@@ -114,7 +112,7 @@ export class ConfigurationController {
     description:
       'Checks the body as PUT (`mode=replace`, default) or PATCH (`mode=merge`) would and answers what it would ' +
       'change; nothing is stored and the plugin sees nothing.' +
-      TARGET_NOTE,
+      INSTALLATION_TARGET_NOTE,
   })
   async validate(
     @CurrentUser() caller: AuthUser,

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Patch, Put, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors, Authenticated, type AuthUser, CurrentUser, PluginKeyParam } from '@app/common';
-import { InstallationTargetQueryDto } from '../installation/dto/installation-query.dto.js';
+import { INSTALLATION_TARGET_NOTE, InstallationTargetQueryDto } from '../installation/dto/installation-query.dto.js';
 import {
   NotInstallationManagerError,
   NotInstalledError,
@@ -10,9 +10,6 @@ import {
 import { MetadataInvalidError, MetadataTooLargeError } from './configuration.errors.js';
 import { MetadataChangeDto, MetadataDto } from './dto/metadata.dto.js';
 import { MetadataService } from './metadata.service.js';
-
-const TARGET_NOTE =
-  ' The installation is chosen with `scope` (user, the default: yours; org with `org`; global) and `org`.';
 
 /** InvenTree's metadata endpoints, on an installation. */
 @ApiTags('configuration')
@@ -26,7 +23,8 @@ export class MetadataController {
   @ApiErrors(NotInstalledError)
   @ApiOperation({
     summary: 'Get an installation’s metadata',
-    description: 'Free-form JSON kept for clients. Anyone who may see the installation may read it.' + TARGET_NOTE,
+    description:
+      'Free-form JSON kept for clients. Anyone who may see the installation may read it.' + INSTALLATION_TARGET_NOTE,
   })
   async get(
     @CurrentUser() caller: AuthUser,
@@ -47,7 +45,8 @@ export class MetadataController {
   )
   @ApiOperation({
     summary: 'Replace an installation’s metadata',
-    description: 'The body’s `metadata` becomes the whole metadata (at most 16 KiB as JSON).' + TARGET_NOTE,
+    description:
+      'The body’s `metadata` becomes the whole metadata (at most 16 KiB as JSON).' + INSTALLATION_TARGET_NOTE,
   })
   async replace(
     @CurrentUser() caller: AuthUser,
@@ -72,7 +71,7 @@ export class MetadataController {
     description:
       'The top-level keys of the body’s `metadata` replace those of the stored metadata; the others stay (the ' +
       'result at most 16 KiB as JSON).' +
-      TARGET_NOTE,
+      INSTALLATION_TARGET_NOTE,
   })
   async merge(
     @CurrentUser() caller: AuthUser,

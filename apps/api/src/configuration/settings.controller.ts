@@ -14,6 +14,7 @@ import {
 } from '@app/common';
 import { SETTING_KEY_PATTERN } from '@app/plugin-sdk';
 import {
+  INSTALLATION_TARGET_NOTE,
   InstallationTargetQueryDto,
   PagedInstallationTargetQueryDto,
 } from '../installation/dto/installation-query.dto.js';
@@ -28,8 +29,6 @@ import { UnknownSettingError } from './configuration.errors.js';
 import { PluginSettingDto, PluginSettingsQueryDto, SettingValueDto } from './dto/setting.dto.js';
 import { SettingsService } from './settings.service.js';
 
-const TARGET_NOTE =
-  ' The installation is chosen with `scope` (user, the default: yours; org with `org`; global) and `org`.';
 const WRITE_NOTE =
   ' The value is checked like a PATCH of …/config/ with that one key (400 PLUGIN_CONFIGURATION_ERROR naming ' +
   '`configuration.<key>`); null puts it back to its default, a secret given as `***hidden***` keeps its value. ' +
@@ -80,7 +79,7 @@ export class SettingsController {
     description:
       'Each setting of the installation with its definition and value, in manifest order. Anyone who may see the ' +
       'installation may read them; secrets that are set show `***hidden***`.' +
-      TARGET_NOTE,
+      INSTALLATION_TARGET_NOTE,
   })
   async list(
     @CurrentUser() caller: AuthUser,
@@ -98,7 +97,9 @@ export class SettingsController {
   @ApiErrors(NotInstalledError, UnknownSettingError, PackageUnreadableError)
   @ApiOperation({
     summary: 'Get one setting of an installation',
-    description: 'The setting with its definition and value; a key the manifest does not declare is 404.' + TARGET_NOTE,
+    description:
+      'The setting with its definition and value; a key the manifest does not declare is 404.' +
+      INSTALLATION_TARGET_NOTE,
   })
   async get(
     @CurrentUser() caller: AuthUser,
@@ -121,7 +122,7 @@ export class SettingsController {
   )
   @ApiOperation({
     summary: 'Set one setting of an installation',
-    description: 'Sets the value.' + WRITE_NOTE + TARGET_NOTE,
+    description: 'Sets the value.' + WRITE_NOTE + INSTALLATION_TARGET_NOTE,
   })
   async put(
     @CurrentUser() caller: AuthUser,
@@ -145,7 +146,7 @@ export class SettingsController {
   )
   @ApiOperation({
     summary: 'Change one setting of an installation',
-    description: 'The same as PUT: a setting has one value.' + WRITE_NOTE + TARGET_NOTE,
+    description: 'The same as PUT: a setting has one value.' + WRITE_NOTE + INSTALLATION_TARGET_NOTE,
   })
   async patch(
     @CurrentUser() caller: AuthUser,

@@ -12,7 +12,7 @@ import {
   PluginKeyParam,
   type Slice,
 } from '@app/common';
-import { InstallationTargetQueryDto } from '../installation/dto/installation-query.dto.js';
+import { INSTALLATION_TARGET_NOTE, InstallationTargetQueryDto } from '../installation/dto/installation-query.dto.js';
 import {
   GrantNotRequestedError,
   NotInstallationManagerError,
@@ -24,9 +24,6 @@ import { CapabilityInfoDto } from './dto/capability.dto.js';
 import { PermissionsChangeDto, PermissionsDto } from './dto/permissions.dto.js';
 import { AboveSecurityLevelError, GrantAndRevokeError, LimitAboveMaximumError } from './permissions.errors.js';
 import { PermissionsService } from './permissions.service.js';
-
-const TARGET_NOTE =
-  ' The installation is chosen with `scope` (user, the default: yours; org with `org`; global) and `org`.';
 
 /** An installation's capability grants, security level and resource limits (§4 permissions row). */
 @ApiTags('permissions')
@@ -44,7 +41,7 @@ export class PluginPermissionsController {
       'What the installed version requests, what is granted and denied (and, of the denied, what an update added ' +
       'that nobody decided on yet), its security level, and the resource limits it runs with. Anyone who may ' +
       'see the installation may read them.' +
-      TARGET_NOTE,
+      INSTALLATION_TARGET_NOTE,
   })
   async get(
     @CurrentUser() caller: AuthUser,
@@ -75,7 +72,7 @@ export class PluginPermissionsController {
       'from its next use, a lowered limit applies from its next call. Nothing is written when a field is refused. ' +
       'The installation’s owner (an org admin for an organisation’s, a platform admin for the global one) may ' +
       'change them.' +
-      TARGET_NOTE,
+      INSTALLATION_TARGET_NOTE,
   })
   async change(
     @CurrentUser() caller: AuthUser,

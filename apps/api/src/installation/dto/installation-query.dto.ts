@@ -10,6 +10,10 @@ import {
   type InstallationStatus,
 } from '../installation.entity.js';
 
+/** Appended to an operation's description where `scope` and `org` choose one installation. */
+export const INSTALLATION_TARGET_NOTE =
+  ' The installation is chosen with `scope` (user, the default: yours; org with `org`; global) and `org`.';
+
 /** The §4 target of an installation endpoint: `scope` (default your own) and `org` (implies scope=org). */
 export class InstallationTargetQueryDto {
   /** Whose installation: `user` (yours, the default), `org` (with `org`) or `global` (the instance's). */
