@@ -1,16 +1,6 @@
-import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import {
-  ApiErrors,
-  Authenticated,
-  type AuthUser,
-  CurrentUser,
-  PaginatedList,
-  type PageWindow,
-  Paging,
-  PluginKeyParam,
-  type Slice,
-} from '@app/common';
+import { Body, Get, HttpCode, Post, Query } from '@nestjs/common';
+import { ApiController, CurrentUser, Endpoint, PaginatedList, Paging, PluginKeyParam } from '@app/common';
+import type { AuthUser, PageWindow, Slice } from '@app/common';
 import {
   DraftNotSubmittedError,
   NotPendingError,
@@ -27,21 +17,19 @@ import {
   VerifyPluginDto,
 } from './dto/admin-plugin.dto.js';
 
-@ApiTags('admin')
-@Controller('admin/plugins')
-@Authenticated({ roles: ['reviewer'] })
+@ApiController('admin', 'admin/plugins', { roles: ['reviewer'] })
 export class AdminPluginsController {
   constructor(private readonly plugins: AdminPluginsService) {}
 
   @Get()
-  @ApiOperation({
+  @Endpoint({
     summary: 'List every plugin for moderation',
     description:
       'Every live plugin whoever owns it, in any state, with each version’s review state, the trust badge, the ' +
       'kill switch, the owner and the installation count. `status=pending` is the review queue. Platform admins ' +
       'and reviewers only.',
+    errors: [ReviewerRoleRequiredError],
   })
-  @ApiErrors(ReviewerRoleRequiredError)
   @PaginatedList(AdminPluginResponseDto)
   list(
     @CurrentUser() caller: AuthUser,
@@ -53,22 +41,22 @@ export class AdminPluginsController {
 
   @Post(':plugin/review')
   @HttpCode(200)
-  @ApiOperation({
+  @Endpoint({
     summary: 'Approve or reject a pending version',
     description:
       'Moves a pending version to approved (the dist-tags follow) or rejected, recording the reviewer, the time ' +
       'and the notes, and tells the owner (event `version.reviewed`). A version that is not pending is 409; ' +
       'rejecting needs notes (400); nobody approves a plugin they own, manage or published (403). Platform ' +
       'admins and reviewers only.',
+    errors: [
+      ReviewerRoleRequiredError,
+      SelfApprovalError,
+      NotPendingError,
+      DraftNotSubmittedError,
+      StaleWriteError,
+      ReviewNotesRequiredError,
+    ],
   })
-  @ApiErrors(
-    ReviewerRoleRequiredError,
-    SelfApprovalError,
-    NotPendingError,
-    DraftNotSubmittedError,
-    StaleWriteError,
-    ReviewNotesRequiredError,
-  )
   review(
     @CurrentUser() caller: AuthUser,
     @PluginKeyParam() key: string,
@@ -79,13 +67,13 @@ export class AdminPluginsController {
 
   @Post(':plugin/verify')
   @HttpCode(200)
-  @ApiOperation({
+  @Endpoint({
     summary: 'Set the trust badge',
     description:
       'Marks the plugin verified (or not), recording who, when and why; the catalog’s `verified` field and ' +
       'filter follow. Platform admins and reviewers only.',
+    errors: [ReviewerRoleRequiredError],
   })
-  @ApiErrors(ReviewerRoleRequiredError)
   verify(
     @CurrentUser() caller: AuthUser,
     @PluginKeyParam() key: string,

@@ -1,15 +1,6 @@
-import { Controller, Get, Query } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import {
-  ApiErrors,
-  Authenticated,
-  type AuthUser,
-  CurrentUser,
-  PaginatedList,
-  type PageWindow,
-  Paging,
-  type Slice,
-} from '@app/common';
+import { Get, Query } from '@nestjs/common';
+import { ApiController, CurrentUser, Endpoint, PaginatedList, Paging } from '@app/common';
+import type { AuthUser, PageWindow, Slice } from '@app/common';
 import { AuditUnavailableError, NotOrgAuditorError } from './admin.errors.js';
 import { AuditService } from './audit.service.js';
 import {
@@ -19,20 +10,18 @@ import {
   OrgAuditListQueryDto,
 } from './dto/audit-entry.dto.js';
 
-@ApiTags('admin')
-@Controller('admin/audit')
-@Authenticated({ roles: ['admin'] })
+@ApiController('admin', 'admin/audit', { roles: ['admin'] })
 export class AuditController {
   constructor(private readonly audit: AuditService) {}
 
   @Get()
-  @ApiOperation({
+  @Endpoint({
     summary: 'List audit entries',
     description:
       'Every state-changing request (POST, PUT, PATCH, DELETE that reached a handler, with its outcome, denials ' +
       'and failed logins included) and every background action, newest first, secrets redacted. Platform admins.',
+    errors: [AuditUnavailableError],
   })
-  @ApiErrors(AuditUnavailableError)
   @PaginatedList(AuditEntryResponseDto)
   list(
     @CurrentUser() caller: AuthUser,
@@ -43,32 +32,30 @@ export class AuditController {
   }
 
   @Get('verify')
-  @ApiOperation({
+  @Endpoint({
     summary: 'Verify the audit chain',
     description:
       'Walks the hash chain from where the kept part starts (after pruning) and reports the first entry whose ' +
       'content no longer matches its hash, that does not link to the one before, or that is missing.',
+    errors: [AuditUnavailableError],
   })
-  @ApiErrors(AuditUnavailableError)
   verify(): Promise<AuditVerifyResponseDto> {
     return this.audit.verify();
   }
 }
 
-@ApiTags('admin')
-@Controller('org/audit')
-@Authenticated()
+@ApiController('admin', 'org/audit')
 export class OrgAuditController {
   constructor(private readonly audit: AuditService) {}
 
   @Get()
-  @ApiOperation({
+  @Endpoint({
     summary: "List an organisation's audit entries",
     description:
       "Entries about the organisation's things, newest first. Its owners and admins (and platform admins); " +
       'an organisation you cannot see is 404.',
+    errors: [NotOrgAuditorError, AuditUnavailableError],
   })
-  @ApiErrors(NotOrgAuditorError, AuditUnavailableError)
   @PaginatedList(AuditEntryResponseDto)
   list(
     @CurrentUser() caller: AuthUser,

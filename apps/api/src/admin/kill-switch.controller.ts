@@ -1,19 +1,17 @@
-import { Body, Controller, Delete, HttpCode, Post } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiErrors, Authenticated, type AuthUser, CurrentUser, PluginKeyParam } from '@app/common';
+import { Body, Delete, HttpCode, Post } from '@nestjs/common';
+import { ApiController, CurrentUser, Endpoint, PluginKeyParam } from '@app/common';
+import type { AuthUser } from '@app/common';
 import { NotKilledError, UnknownVersionsError } from './admin.errors.js';
 import { AdminPluginResponseDto, KillPluginDto, RevivePluginDto } from './dto/admin-plugin.dto.js';
 import { KillSwitchService } from './kill-switch.service.js';
 
-@ApiTags('admin')
-@Controller('admin/plugins')
-@Authenticated({ roles: ['admin'] })
+@ApiController('admin', 'admin/plugins', { roles: ['admin'] })
 export class KillSwitchController {
   constructor(private readonly killSwitch: KillSwitchService) {}
 
   @Post(':plugin/kill')
   @HttpCode(200)
-  @ApiOperation({
+  @Endpoint({
     summary: 'Kill a plugin everywhere',
     description:
       'The emergency stop: every running instance of the plugin (or of the `versions` named; default every ' +
@@ -21,8 +19,8 @@ export class KillSwitchController {
       'activating, enabling, updating to or messaging it answers 409 PLUGIN_KILLED; the catalog and the detail ' +
       'show it killed. A reason is required; event `plugin.killed`. Killing again replaces the versions and ' +
       'the reason. Platform admins only.',
+    errors: [UnknownVersionsError],
   })
-  @ApiErrors(UnknownVersionsError)
   kill(
     @CurrentUser() caller: AuthUser,
     @PluginKeyParam() key: string,
@@ -32,14 +30,14 @@ export class KillSwitchController {
   }
 
   @Delete(':plugin/kill')
-  @ApiOperation({
+  @Endpoint({
     summary: 'Revive a killed plugin',
     description:
       'Lifts the kill switch: the plugin may be installed and started again, and its killed installations ' +
       'become `disabled` (never silently active; their owners enable them). A reason is required; event ' +
       '`plugin.revived`. A plugin that is not killed is 409. Platform admins only.',
+    errors: [NotKilledError],
   })
-  @ApiErrors(NotKilledError)
   revive(
     @CurrentUser() caller: AuthUser,
     @PluginKeyParam() key: string,

@@ -1,19 +1,8 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Ip, Post, Query, Res } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
-import {
-  ApiErrors,
-  Authenticated,
-  type AuthUser,
-  CurrentUser,
-  ObjectIdParam,
-  PaginatedList,
-  PaginationQueryDto,
-  type PageWindow,
-  Paging,
-  Public,
-  type Slice,
-  unauthenticated,
-} from '@app/common';
+import { Body, Delete, Get, Headers, HttpCode, Ip, Post, Query, Res } from '@nestjs/common';
+import { ApiBody } from '@nestjs/swagger';
+import { ApiController, Authenticated, CurrentUser, Endpoint, ObjectIdParam, PaginatedList } from '@app/common';
+import { PaginationQueryDto, Paging, Public, unauthenticated } from '@app/common';
+import type { AuthUser, PageWindow, Slice } from '@app/common';
 import { RegisterUserDto } from '../users/dto/register-user.dto.js';
 import { UserResponseDto } from '../users/dto/user-response.dto.js';
 import { EmailTakenError } from '../users/users.errors.js';
@@ -42,8 +31,7 @@ function credentials(body: TokenRequestDto | undefined, authorization: string | 
   return colon < 0 ? null : { email: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
 
-@ApiTags('auth')
-@Controller('auth')
+@ApiController('auth', 'auth', 'per-route')
 export class AuthController {
   constructor(
     private readonly auth: AuthService,
@@ -58,8 +46,7 @@ export class AuthController {
     required: false,
     description: 'Email and password; empty (`{}`) or omitted when they come as HTTP Basic credentials.',
   })
-  @ApiErrors(LoginRateLimitedError)
-  @ApiOperation({
+  @Endpoint({
     summary: 'Obtain a JWT',
     description:
       'Exchange an email and password for a bearer token, sent either as the JSON body `{email, password}` or ' +
@@ -67,6 +54,7 @@ export class AuthController {
       'A body that names an email or a password is used instead of Basic. Failed logins are ' +
       'throttled per account and per client address (PLUGHUB_LOGIN_MAX_FAILURES, …): past the limit every login ' +
       'for them answers 429 with a `Retry-After` header until the window ends. Successful logins do not count.',
+    errors: [LoginRateLimitedError],
   })
   async token(
     @Headers('authorization') authorization: string | undefined,
@@ -86,7 +74,7 @@ export class AuthController {
 
   @Get('me')
   @Authenticated()
-  @ApiOperation({ summary: 'Who am I', description: 'The authenticated user.' })
+  @Endpoint({ summary: 'Who am I', description: 'The authenticated user.' })
   me(@CurrentUser() caller: AuthUser): Promise<UserResponseDto> {
     return this.auth.me(caller);
   }
@@ -94,10 +82,10 @@ export class AuthController {
   @Post('register')
   @HttpCode(201)
   @Public()
-  @ApiErrors(SignupDisabledError, EmailTakenError)
-  @ApiOperation({
+  @Endpoint({
     summary: 'Sign up',
     description: 'Create your own account. Only available when PLUGHUB_OPEN_SIGNUP is on; otherwise 403.',
+    errors: [SignupDisabledError, EmailTakenError],
   })
   register(@Body() dto: RegisterUserDto): Promise<UserResponseDto> {
     return this.auth.register(dto);
@@ -105,10 +93,7 @@ export class AuthController {
 
   @Get('api-tokens')
   @Authenticated()
-  @ApiOperation({
-    summary: 'List your API tokens',
-    description: 'Your live (unrevoked) API tokens; keys are never shown.',
-  })
+  @Endpoint({ summary: 'List your API tokens', description: 'Your live (unrevoked) API tokens; keys are never shown.' })
   @PaginatedList(ApiTokenResponseDto)
   listTokens(
     @CurrentUser() caller: AuthUser,
@@ -121,10 +106,10 @@ export class AuthController {
   @Post('api-tokens')
   @HttpCode(201)
   @Authenticated()
-  @ApiErrors(TokenScopeEscalationError, TokenAlreadyExpiredError)
-  @ApiOperation({
+  @Endpoint({
     summary: 'Create an API token',
     description: 'The answer carries the key, once. Use it as `Authorization: Token <key>`.',
+    errors: [TokenScopeEscalationError, TokenAlreadyExpiredError],
   })
   createToken(@CurrentUser() caller: AuthUser, @Body() dto: CreateApiTokenDto): Promise<CreatedApiTokenResponseDto> {
     return this.tokens.create(caller, dto);
@@ -133,7 +118,7 @@ export class AuthController {
   @Delete('api-tokens/:id')
   @HttpCode(204)
   @Authenticated()
-  @ApiOperation({ summary: 'Revoke an API token', description: 'The token stops working immediately.' })
+  @Endpoint({ summary: 'Revoke an API token', description: 'The token stops working immediately.' })
   async revokeToken(@CurrentUser() caller: AuthUser, @ObjectIdParam('id', 'API token') id: string): Promise<void> {
     await this.tokens.revoke(caller, id);
   }

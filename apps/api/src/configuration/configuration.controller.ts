@@ -1,6 +1,7 @@
-import { Body, Controller, Get, HttpCode, Patch, Post, Put, Query } from '@nestjs/common';
-import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiErrors, Authenticated, type AuthUser, CurrentUser, PluginKeyParam } from '@app/common';
+import { Body, Get, HttpCode, Patch, Post, Put, Query } from '@nestjs/common';
+import { ApiBody, ApiOkResponse } from '@nestjs/swagger';
+import { ApiController, CurrentUser, Endpoint, PluginKeyParam } from '@app/common';
+import type { AuthUser } from '@app/common';
 import { INSTALLATION_TARGET_NOTE, InstallationTargetQueryDto } from '../installation/dto/installation-query.dto.js';
 import {
   InvalidConfigError,
@@ -25,16 +26,13 @@ const WRITE_NOTE =
   'running plugin sees the change from its next call, except settings marked restart_required (next start).';
 
 /** An installation's settings (§4 configuration row): read, replace, merge, check. */
-@ApiTags('configuration')
-@Controller('plugins')
-@Authenticated()
+@ApiController('configuration', 'plugins')
 export class ConfigurationController {
   constructor(private readonly configuration: ConfigurationService) {}
 
   @Get(':plugin/config')
   @ApiOkResponse({ type: ConfigurationDto })
-  @ApiErrors(NotInstalledError, SecretsAdminOnlyError, PackageUnreadableError)
-  @ApiOperation({
+  @Endpoint({
     summary: 'Get an installation’s settings',
     description:
       'The setting values of the installation; secrets that are set show `***hidden***`, and `secure_fields` ' +
@@ -42,6 +40,7 @@ export class ConfigurationController {
       'setting’s definition; `include_secrets` shows secrets in clear, to platform administrators only, and is ' +
       'recorded in the audit log.' +
       INSTALLATION_TARGET_NOTE,
+    errors: [NotInstalledError, SecretsAdminOnlyError, PackageUnreadableError],
   })
   async get(
     @CurrentUser() caller: AuthUser,
@@ -55,20 +54,20 @@ export class ConfigurationController {
   @Put(':plugin/config')
   @ApiBody({ schema: CONFIG_BODY_SCHEMA })
   @ApiOkResponse({ type: ConfigWriteResultDto })
-  @ApiErrors(
-    InvalidConfigError,
-    NotInstalledError,
-    NotInstallationManagerError,
-    OperationInProgressError,
-    PackageUnreadableError,
-  )
-  @ApiOperation({
+  @Endpoint({
     summary: 'Replace an installation’s settings',
     description:
       'The body is the whole configuration: plain settings left out take their default, secrets left out are ' +
       'cleared, required settings must have a value.' +
       WRITE_NOTE +
       INSTALLATION_TARGET_NOTE,
+    errors: [
+      InvalidConfigError,
+      NotInstalledError,
+      NotInstallationManagerError,
+      OperationInProgressError,
+      PackageUnreadableError,
+    ],
   })
   async replace(
     @CurrentUser() caller: AuthUser,
@@ -82,16 +81,16 @@ export class ConfigurationController {
   @Patch(':plugin/config')
   @ApiBody({ schema: CONFIG_BODY_SCHEMA })
   @ApiOkResponse({ type: ConfigWriteResultDto })
-  @ApiErrors(
-    InvalidConfigError,
-    NotInstalledError,
-    NotInstallationManagerError,
-    OperationInProgressError,
-    PackageUnreadableError,
-  )
-  @ApiOperation({
+  @Endpoint({
     summary: 'Change some of an installation’s settings',
     description: 'Only the settings in the body change.' + WRITE_NOTE + INSTALLATION_TARGET_NOTE,
+    errors: [
+      InvalidConfigError,
+      NotInstalledError,
+      NotInstallationManagerError,
+      OperationInProgressError,
+      PackageUnreadableError,
+    ],
   })
   async merge(
     @CurrentUser() caller: AuthUser,
@@ -106,13 +105,13 @@ export class ConfigurationController {
   @HttpCode(200)
   @ApiBody({ schema: CONFIG_BODY_SCHEMA })
   @ApiOkResponse({ type: ConfigWriteResultDto, description: 'The body fits; nothing was written.' })
-  @ApiErrors(InvalidConfigError, NotInstalledError, NotInstallationManagerError, PackageUnreadableError)
-  @ApiOperation({
+  @Endpoint({
     summary: 'Check settings without writing them',
     description:
       'Checks the body as PUT (`mode=replace`, default) or PATCH (`mode=merge`) would and answers what it would ' +
       'change; nothing is stored and the plugin sees nothing.' +
       INSTALLATION_TARGET_NOTE,
+    errors: [InvalidConfigError, NotInstalledError, NotInstallationManagerError, PackageUnreadableError],
   })
   async validate(
     @CurrentUser() caller: AuthUser,

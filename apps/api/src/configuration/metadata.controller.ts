@@ -1,6 +1,7 @@
-import { Body, Controller, Get, Patch, Put, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiErrors, Authenticated, type AuthUser, CurrentUser, PluginKeyParam } from '@app/common';
+import { Body, Get, Patch, Put, Query } from '@nestjs/common';
+import { ApiOkResponse } from '@nestjs/swagger';
+import { ApiController, CurrentUser, Endpoint, PluginKeyParam } from '@app/common';
+import type { AuthUser } from '@app/common';
 import { INSTALLATION_TARGET_NOTE, InstallationTargetQueryDto } from '../installation/dto/installation-query.dto.js';
 import {
   NotInstallationManagerError,
@@ -12,19 +13,17 @@ import { MetadataChangeDto, MetadataDto } from './dto/metadata.dto.js';
 import { MetadataService } from './metadata.service.js';
 
 /** InvenTree's metadata endpoints, on an installation. */
-@ApiTags('configuration')
-@Controller('plugins')
-@Authenticated()
+@ApiController('configuration', 'plugins')
 export class MetadataController {
   constructor(private readonly metadata: MetadataService) {}
 
   @Get(':plugin/metadata')
   @ApiOkResponse({ type: MetadataDto })
-  @ApiErrors(NotInstalledError)
-  @ApiOperation({
+  @Endpoint({
     summary: 'Get an installation’s metadata',
     description:
       'Free-form JSON kept for clients. Anyone who may see the installation may read it.' + INSTALLATION_TARGET_NOTE,
+    errors: [NotInstalledError],
   })
   async get(
     @CurrentUser() caller: AuthUser,
@@ -36,17 +35,17 @@ export class MetadataController {
 
   @Put(':plugin/metadata')
   @ApiOkResponse({ type: MetadataDto })
-  @ApiErrors(
-    MetadataTooLargeError,
-    MetadataInvalidError,
-    NotInstalledError,
-    NotInstallationManagerError,
-    OperationInProgressError,
-  )
-  @ApiOperation({
+  @Endpoint({
     summary: 'Replace an installation’s metadata',
     description:
       'The body’s `metadata` becomes the whole metadata (at most 16 KiB as JSON).' + INSTALLATION_TARGET_NOTE,
+    errors: [
+      MetadataTooLargeError,
+      MetadataInvalidError,
+      NotInstalledError,
+      NotInstallationManagerError,
+      OperationInProgressError,
+    ],
   })
   async replace(
     @CurrentUser() caller: AuthUser,
@@ -59,19 +58,19 @@ export class MetadataController {
 
   @Patch(':plugin/metadata')
   @ApiOkResponse({ type: MetadataDto })
-  @ApiErrors(
-    MetadataTooLargeError,
-    MetadataInvalidError,
-    NotInstalledError,
-    NotInstallationManagerError,
-    OperationInProgressError,
-  )
-  @ApiOperation({
+  @Endpoint({
     summary: 'Merge into an installation’s metadata',
     description:
       'The top-level keys of the body’s `metadata` replace those of the stored metadata; the others stay (the ' +
       'result at most 16 KiB as JSON).' +
       INSTALLATION_TARGET_NOTE,
+    errors: [
+      MetadataTooLargeError,
+      MetadataInvalidError,
+      NotInstalledError,
+      NotInstallationManagerError,
+      OperationInProgressError,
+    ],
   })
   async merge(
     @CurrentUser() caller: AuthUser,

@@ -1,17 +1,7 @@
-import { Body, Controller, Get, Patch, Put, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import {
-  ApiErrors,
-  Authenticated,
-  type AuthUser,
-  CurrentUser,
-  PaginatedList,
-  type PageWindow,
-  Paging,
-  PathParam,
-  PluginKeyParam,
-  type Slice,
-} from '@app/common';
+import { Body, Get, Patch, Put, Query } from '@nestjs/common';
+import { ApiOkResponse } from '@nestjs/swagger';
+import { ApiController, CurrentUser, Endpoint, PaginatedList, Paging, PathParam, PluginKeyParam } from '@app/common';
+import type { AuthUser, PageWindow, Slice } from '@app/common';
 import { SETTING_KEY_PATTERN } from '@app/plugin-sdk';
 import {
   INSTALLATION_TARGET_NOTE,
@@ -44,15 +34,13 @@ const SettingKeyParam = () =>
   });
 
 /** InvenTree's plugin settings: one setting at a time, over the installation's configuration. */
-@ApiTags('configuration')
-@Controller('plugins')
-@Authenticated()
+@ApiController('configuration', 'plugins')
 export class SettingsController {
   constructor(private readonly settings: SettingsService) {}
 
   @Get('settings')
   @PaginatedList(PluginSettingDto)
-  @ApiOperation({
+  @Endpoint({
     summary: 'List the settings of your installations',
     description:
       'Every setting of every installation in your own targets (yours, your organisations’, the global ones), ' +
@@ -71,15 +59,14 @@ export class SettingsController {
 
   @Get(':plugin/settings')
   @PaginatedList(PluginSettingDto)
-  @ApiErrors(NotInstalledError, PackageUnreadableError)
-  @ApiOperation({
-    // The derived id (plugins_settings_list) is the cross-installation list's.
+  @Endpoint({
     operationId: 'plugins_installation_settings_list',
     summary: 'List an installation’s settings',
     description:
       'Each setting of the installation with its definition and value, in manifest order. Anyone who may see the ' +
       'installation may read them; secrets that are set show `***hidden***`.' +
       INSTALLATION_TARGET_NOTE,
+    errors: [NotInstalledError, PackageUnreadableError],
   })
   async list(
     @CurrentUser() caller: AuthUser,
@@ -94,12 +81,12 @@ export class SettingsController {
 
   @Get(':plugin/settings/:key')
   @ApiOkResponse({ type: PluginSettingDto })
-  @ApiErrors(NotInstalledError, UnknownSettingError, PackageUnreadableError)
-  @ApiOperation({
+  @Endpoint({
     summary: 'Get one setting of an installation',
     description:
       'The setting with its definition and value; a key the manifest does not declare is 404.' +
       INSTALLATION_TARGET_NOTE,
+    errors: [NotInstalledError, UnknownSettingError, PackageUnreadableError],
   })
   async get(
     @CurrentUser() caller: AuthUser,
@@ -112,17 +99,17 @@ export class SettingsController {
 
   @Put(':plugin/settings/:key')
   @ApiOkResponse({ type: PluginSettingDto })
-  @ApiErrors(
-    InvalidConfigError,
-    NotInstalledError,
-    UnknownSettingError,
-    NotInstallationManagerError,
-    OperationInProgressError,
-    PackageUnreadableError,
-  )
-  @ApiOperation({
+  @Endpoint({
     summary: 'Set one setting of an installation',
     description: 'Sets the value.' + WRITE_NOTE + INSTALLATION_TARGET_NOTE,
+    errors: [
+      InvalidConfigError,
+      NotInstalledError,
+      UnknownSettingError,
+      NotInstallationManagerError,
+      OperationInProgressError,
+      PackageUnreadableError,
+    ],
   })
   async put(
     @CurrentUser() caller: AuthUser,
@@ -136,17 +123,17 @@ export class SettingsController {
 
   @Patch(':plugin/settings/:key')
   @ApiOkResponse({ type: PluginSettingDto })
-  @ApiErrors(
-    InvalidConfigError,
-    NotInstalledError,
-    UnknownSettingError,
-    NotInstallationManagerError,
-    OperationInProgressError,
-    PackageUnreadableError,
-  )
-  @ApiOperation({
+  @Endpoint({
     summary: 'Change one setting of an installation',
     description: 'The same as PUT: a setting has one value.' + WRITE_NOTE + INSTALLATION_TARGET_NOTE,
+    errors: [
+      InvalidConfigError,
+      NotInstalledError,
+      UnknownSettingError,
+      NotInstallationManagerError,
+      OperationInProgressError,
+      PackageUnreadableError,
+    ],
   })
   async patch(
     @CurrentUser() caller: AuthUser,

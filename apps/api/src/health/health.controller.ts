@@ -1,18 +1,16 @@
-import { Controller, Get, Res } from '@nestjs/common';
-import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { Public } from '@app/common';
+import { Get, Res } from '@nestjs/common';
+import { ApiResponse } from '@nestjs/swagger';
+import { ApiController, Endpoint } from '@app/common';
 import type { FastifyReply } from 'fastify';
 import { LivenessResponseDto, ReadinessResponseDto } from './dto/health.dto.js';
 import { HealthService } from './health.service.js';
 
-@ApiTags('health')
-@Controller('health')
-@Public()
+@ApiController('health', 'health', 'public')
 export class HealthController {
   constructor(private readonly health: HealthService) {}
 
   @Get()
-  @ApiOperation({
+  @Endpoint({
     summary: 'Liveness',
     description:
       'Answers while the process is up, with version, uptime and the plugin runtime (worker threads alive, ' +
@@ -23,7 +21,7 @@ export class HealthController {
   }
 
   @Get('ready')
-  @ApiOperation({
+  @Endpoint({
     summary: 'Readiness',
     description:
       'Pings the database (with a 2 s deadline) and reports the message bus between API nodes; 200 when the ' +

@@ -1,18 +1,8 @@
-import { Body, Controller, Delete, Get, Post, Query, Res } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import {
-  ApiErrors,
-  Authenticated,
-  type AuthUser,
-  CurrentUser,
-  ObjectIdParam,
-  PaginatedList,
-  PaginationQueryDto,
-  type PageWindow,
-  Paging,
-  PluginKeyParam,
-  type Slice,
-} from '@app/common';
+import { Body, Delete, Get, Post, Query, Res } from '@nestjs/common';
+import { ApiCreatedResponse, ApiOkResponse } from '@nestjs/swagger';
+import { ApiController, CurrentUser, Endpoint, ObjectIdParam, PaginatedList, PaginationQueryDto } from '@app/common';
+import { Paging, PluginKeyParam } from '@app/common';
+import type { AuthUser, PageWindow, Slice } from '@app/common';
 import type { FastifyReply } from 'fastify';
 import { OrgEnablePluginDto } from './dto/install-plugin.dto.js';
 import {
@@ -48,14 +38,12 @@ import { InstallationsService } from './installations.service.js';
 import { OrgPluginsService } from './org-plugins.service.js';
 
 /** Installations as resources (GET /api/installations/, /{id}/). */
-@ApiTags('installation')
-@Controller('installations')
-@Authenticated()
+@ApiController('installation', 'installations')
 export class InstallationsController {
   constructor(private readonly installations: InstallationsService) {}
 
   @Get()
-  @ApiOperation({
+  @Endpoint({
     summary: 'List installations',
     description:
       'Installations of your targets (your own, your organisations’ and the global ones); every installation ' +
@@ -71,7 +59,7 @@ export class InstallationsController {
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'Retrieve an installation', description: 'One installation you may see; 404 otherwise.' })
+  @Endpoint({ summary: 'Retrieve an installation', description: 'One installation you may see; 404 otherwise.' })
   retrieve(
     @CurrentUser() caller: AuthUser,
     @ObjectIdParam('id', 'installation') id: string,
@@ -81,14 +69,12 @@ export class InstallationsController {
 }
 
 /** NetPad's GET /api/my/plugins/. */
-@ApiTags('installation')
-@Controller('my/plugins')
-@Authenticated()
+@ApiController('installation', 'my/plugins')
 export class MyPluginsController {
   constructor(private readonly installations: InstallationsService) {}
 
   @Get()
-  @ApiOperation({
+  @Endpoint({
     summary: 'Your plugins',
     description:
       'Your effective set: one installation per plugin, your own first, else an organisation’s, else the global ' +
@@ -105,9 +91,7 @@ export class MyPluginsController {
 }
 
 /** NetPad's organisation plugin endpoints. */
-@ApiTags('installation')
-@Controller('org/plugins')
-@Authenticated()
+@ApiController('installation', 'org/plugins')
 export class OrgPluginsController {
   constructor(
     private readonly installations: InstallationsService,
@@ -115,7 +99,7 @@ export class OrgPluginsController {
   ) {}
 
   @Get()
-  @ApiOperation({
+  @Endpoint({
     summary: 'Organisation plugins',
     description: 'The installations of an organisation (`org`, slug or id), or of every organisation you belong to.',
   })
@@ -132,31 +116,31 @@ export class OrgPluginsController {
   @Idempotent()
   @ApiCreatedResponse({ type: InstallationResponseDto, description: 'Installed for the organisation and started.' })
   @ApiOkResponse({ type: InstallationResponseDto, description: 'The organisation’s installation, started.' })
-  @ApiErrors(
-    UnknownPluginError,
-    NoMatchingVersionError,
-    PlatformIncompatibleError,
-    DependencyUnsatisfiableError,
-    DependencyCycleError,
-    DependencyNotFoundError,
-    DependencyIncompatibleError,
-    DependencyInactiveError,
-    PluginKilledError,
-    InvalidConfigError,
-    MissingRequiredSettingsError,
-    GrantNotRequestedError,
-    InvalidTransitionError,
-    NotInstallationManagerError,
-    OperationInProgressError,
-    IdempotencyKeyReusedError,
-    IdempotencyKeyInProgressError,
-    PluginStartupFailedError,
-  )
-  @ApiOperation({
+  @Endpoint({
     summary: 'Enable a plugin for an organisation',
     description:
       'Owners and admins of the organisation: installs the plugin there (201) if it is not yet, with its ' +
       'dependencies, and starts it; an installed one that is disabled or failed is started (200).',
+    errors: [
+      UnknownPluginError,
+      NoMatchingVersionError,
+      PlatformIncompatibleError,
+      DependencyUnsatisfiableError,
+      DependencyCycleError,
+      DependencyNotFoundError,
+      DependencyIncompatibleError,
+      DependencyInactiveError,
+      PluginKilledError,
+      InvalidConfigError,
+      MissingRequiredSettingsError,
+      GrantNotRequestedError,
+      InvalidTransitionError,
+      NotInstallationManagerError,
+      OperationInProgressError,
+      IdempotencyKeyReusedError,
+      IdempotencyKeyInProgressError,
+      PluginStartupFailedError,
+    ],
   })
   async enable(
     @CurrentUser() caller: AuthUser,
@@ -171,12 +155,12 @@ export class OrgPluginsController {
   }
 
   @Delete(':plugin/disable')
-  @ApiErrors(NotInstalledError, NotInstallationManagerError, InvalidTransitionError, OperationInProgressError)
-  @ApiOperation({
+  @Endpoint({
     summary: 'Disable a plugin for an organisation',
     description:
       'Owners and admins of the organisation: stops the organisation’s installation; it is then off for every ' +
       'member, including those who installed it themselves.',
+    errors: [NotInstalledError, NotInstallationManagerError, InvalidTransitionError, OperationInProgressError],
   })
   disable(
     @CurrentUser() caller: AuthUser,

@@ -1,17 +1,8 @@
-import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Put, Query, Res } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import {
-  ApiErrors,
-  Authenticated,
-  type AuthUser,
-  CurrentUser,
-  PaginatedList,
-  type PageWindow,
-  Paging,
-  PluginKeyParam,
-  type Slice,
-  UploadBody,
-} from '@app/common';
+import { Body, Delete, Get, HttpCode, Patch, Post, Put, Query, Res } from '@nestjs/common';
+import { ApiCreatedResponse, ApiOkResponse } from '@nestjs/swagger';
+import { ApiController, Authenticated, CurrentUser, Endpoint, PaginatedList, Paging } from '@app/common';
+import { PluginKeyParam, UploadBody } from '@app/common';
+import type { AuthUser, PageWindow, Slice } from '@app/common';
 import type { FastifyReply } from 'fastify';
 import {
   ActivatePluginDto,
@@ -100,9 +91,7 @@ const START_ERRORS = [
 ] as const;
 
 /** Installing, starting, stopping and removing a plugin in a target (the installation row of §4). */
-@ApiTags('installation')
-@Controller('plugins')
-@Authenticated()
+@ApiController('installation', 'plugins')
 export class PluginInstallationController {
   constructor(
     private readonly installer: InstallService,
@@ -116,41 +105,7 @@ export class PluginInstallationController {
   @Idempotent()
   @ApiCreatedResponse({ type: InstallResultDto, description: 'Installed (and started, with auto_enable).' })
   @ApiOkResponse({ type: InstallResultDto, description: 'The plan of a dry run; nothing was changed.' })
-  @ApiErrors(
-    UnknownPluginError,
-    NoMatchingVersionError,
-    PlatformIncompatibleError,
-    DependencyUnsatisfiableError,
-    DependencyCycleError,
-    DependencyNotFoundError,
-    DependencyIncompatibleError,
-    DependencyTooComplexError,
-    PluginAlreadyInstalledError,
-    PluginKilledError,
-    InvalidConfigError,
-    MissingRequiredSettingsError,
-    GrantNotRequestedError,
-    SourceFieldsError,
-    SourceDryRunError,
-    PackageKeyMismatchError,
-    UrlNotAllowedError,
-    UrlNotHttpsError,
-    UrlAddressNotAllowedError,
-    UrlFetchFailedError,
-    IntegrityMismatchError,
-    PackageInvalidError,
-    PackageTooLargeError,
-    VersionReusedError,
-    PublisherNotYoursError,
-    TargetMismatchError,
-    NotInstallationManagerError,
-    OperationInProgressError,
-    IdempotencyKeyReusedError,
-    IdempotencyKeyInProgressError,
-    PluginStartupFailedError,
-    PackageUnreadableError,
-  )
-  @ApiOperation({
+  @Endpoint({
     summary: 'Install a plugin',
     description:
       'Installs the plugin with its dependencies (resolved transitively in the same target) and, with ' +
@@ -164,6 +119,40 @@ export class PluginInstallationController {
       'resolve to public addresses only; at most PLUGHUB_MAX_UPLOAD_BYTES), checks it against `integrity` and ' +
       'installs it the same way. Such a body may be as large as the upload limit.' +
       TARGET_NOTE,
+    errors: [
+      UnknownPluginError,
+      NoMatchingVersionError,
+      PlatformIncompatibleError,
+      DependencyUnsatisfiableError,
+      DependencyCycleError,
+      DependencyNotFoundError,
+      DependencyIncompatibleError,
+      DependencyTooComplexError,
+      PluginAlreadyInstalledError,
+      PluginKilledError,
+      InvalidConfigError,
+      MissingRequiredSettingsError,
+      GrantNotRequestedError,
+      SourceFieldsError,
+      SourceDryRunError,
+      PackageKeyMismatchError,
+      UrlNotAllowedError,
+      UrlNotHttpsError,
+      UrlAddressNotAllowedError,
+      UrlFetchFailedError,
+      IntegrityMismatchError,
+      PackageInvalidError,
+      PackageTooLargeError,
+      VersionReusedError,
+      PublisherNotYoursError,
+      TargetMismatchError,
+      NotInstallationManagerError,
+      OperationInProgressError,
+      IdempotencyKeyReusedError,
+      IdempotencyKeyInProgressError,
+      PluginStartupFailedError,
+      PackageUnreadableError,
+    ],
   })
   async install(
     @CurrentUser() caller: AuthUser,
@@ -179,22 +168,22 @@ export class PluginInstallationController {
 
   @Delete(':plugin/install')
   @Idempotent()
-  @ApiErrors(
-    NotInstalledError,
-    NotInstallationManagerError,
-    InstalledDependentsError,
-    InvalidTransitionError,
-    OperationInProgressError,
-    IdempotencyKeyReusedError,
-    IdempotencyKeyInProgressError,
-  )
-  @ApiOperation({
+  @Endpoint({
     summary: 'Uninstall a plugin (deactivating it first)',
     description:
       'NetPad’s uninstall: stops the installation if it runs, then removes it. Refused while installed plugins ' +
       'of the same target depend on it, unless `force`. `delete_config` (default true) removes its settings and ' +
       'plugin storage; false keeps them for a later install in the target.' +
       TARGET_NOTE,
+    errors: [
+      NotInstalledError,
+      NotInstallationManagerError,
+      InstalledDependentsError,
+      InvalidTransitionError,
+      OperationInProgressError,
+      IdempotencyKeyReusedError,
+      IdempotencyKeyInProgressError,
+    ],
   })
   uninstallInOneCall(
     @CurrentUser() caller: AuthUser,
@@ -209,23 +198,23 @@ export class PluginInstallationController {
 
   @Put(':plugin/uninstall')
   @Idempotent()
-  @ApiErrors(
-    NotInstalledError,
-    NotInstallationManagerError,
-    DeactivateFirstError,
-    InstalledDependentsError,
-    InvalidTransitionError,
-    OperationInProgressError,
-    IdempotencyKeyReusedError,
-    IdempotencyKeyInProgressError,
-  )
-  @ApiOperation({
+  @Endpoint({
     summary: 'Uninstall a deactivated plugin',
     description:
       'InvenTree’s uninstall: an active installation must be deactivated first (409 `deactivate_first`). ' +
       '`delete_config` (default true) removes settings and plugin storage; `force` uninstalls although ' +
       'installed plugins of the target depend on it.' +
       TARGET_NOTE,
+    errors: [
+      NotInstalledError,
+      NotInstallationManagerError,
+      DeactivateFirstError,
+      InstalledDependentsError,
+      InvalidTransitionError,
+      OperationInProgressError,
+      IdempotencyKeyReusedError,
+      IdempotencyKeyInProgressError,
+    ],
   })
   uninstall(
     @CurrentUser() caller: AuthUser,
@@ -238,19 +227,19 @@ export class PluginInstallationController {
 
   @Patch(':plugin/uninstall')
   @Idempotent()
-  @ApiErrors(
-    NotInstalledError,
-    NotInstallationManagerError,
-    DeactivateFirstError,
-    InstalledDependentsError,
-    InvalidTransitionError,
-    OperationInProgressError,
-    IdempotencyKeyReusedError,
-    IdempotencyKeyInProgressError,
-  )
-  @ApiOperation({
+  @Endpoint({
     summary: 'Uninstall a deactivated plugin',
     description: 'The same as PUT …/uninstall/.' + TARGET_NOTE,
+    errors: [
+      NotInstalledError,
+      NotInstallationManagerError,
+      DeactivateFirstError,
+      InstalledDependentsError,
+      InvalidTransitionError,
+      OperationInProgressError,
+      IdempotencyKeyReusedError,
+      IdempotencyKeyInProgressError,
+    ],
   })
   uninstallPatch(
     @CurrentUser() caller: AuthUser,
@@ -262,13 +251,13 @@ export class PluginInstallationController {
   }
 
   @Put(':plugin/activate')
-  @ApiErrors(...TRANSITION_ERRORS, ...START_ERRORS)
-  @ApiOperation({
+  @Endpoint({
     summary: 'Activate or deactivate a plugin',
     description:
       'Sets the desired state (InvenTree): `active` true (the default) starts it, false stops it; asking for ' +
       'the state it is in already changes nothing.' +
       TARGET_NOTE,
+    errors: [...TRANSITION_ERRORS, ...START_ERRORS],
   })
   activate(
     @CurrentUser() caller: AuthUser,
@@ -280,10 +269,10 @@ export class PluginInstallationController {
   }
 
   @Patch(':plugin/activate')
-  @ApiErrors(...TRANSITION_ERRORS, ...START_ERRORS)
-  @ApiOperation({
+  @Endpoint({
     summary: 'Activate or deactivate a plugin',
     description: 'The same as PUT …/activate/.' + TARGET_NOTE,
+    errors: [...TRANSITION_ERRORS, ...START_ERRORS],
   })
   activatePatch(
     @CurrentUser() caller: AuthUser,
@@ -296,11 +285,11 @@ export class PluginInstallationController {
 
   @Post(':plugin/enable')
   @HttpCode(200)
-  @ApiErrors(...TRANSITION_ERRORS, ...START_ERRORS)
-  @ApiOperation({
+  @Endpoint({
     summary: 'Enable a plugin',
     description:
       'Starts a disabled or failed installation; 409 `invalid_state` when it is active already.' + TARGET_NOTE,
+    errors: [...TRANSITION_ERRORS, ...START_ERRORS],
   })
   enable(
     @CurrentUser() caller: AuthUser,
@@ -313,13 +302,13 @@ export class PluginInstallationController {
 
   @Post(':plugin/disable')
   @HttpCode(200)
-  @ApiErrors(...TRANSITION_ERRORS)
-  @ApiOperation({
+  @Endpoint({
     summary: 'Disable a plugin',
     description:
       'Stops an active or failed installation (its onCleanup runs). `graceful_shutdown` false answers without ' +
       'waiting for onCleanup; `timeout_seconds` bounds the wait.' +
       TARGET_NOTE,
+    errors: [...TRANSITION_ERRORS],
   })
   disable(
     @CurrentUser() caller: AuthUser,
@@ -336,10 +325,10 @@ export class PluginInstallationController {
 
   @Post(':plugin/restart')
   @HttpCode(200)
-  @ApiErrors(...TRANSITION_ERRORS, ...START_ERRORS)
-  @ApiOperation({
+  @Endpoint({
     summary: 'Restart a plugin',
     description: 'Stops and starts an active or failed installation (how a failed one is retried).' + TARGET_NOTE,
+    errors: [...TRANSITION_ERRORS, ...START_ERRORS],
   })
   restart(
     @CurrentUser() caller: AuthUser,
@@ -353,24 +342,7 @@ export class PluginInstallationController {
   @Post(':plugin/update')
   @HttpCode(200)
   @Idempotent()
-  @ApiErrors(
-    ...TRANSITION_ERRORS,
-    UpToDateError,
-    NoMatchingVersionError,
-    PlatformIncompatibleError,
-    DependencyUnsatisfiableError,
-    DependencyCycleError,
-    DependencyNotFoundError,
-    DependencyIncompatibleError,
-    DependencyTooComplexError,
-    PluginKilledError,
-    InvalidConfigError,
-    MissingRequiredSettingsError,
-    PackageUnreadableError,
-    IdempotencyKeyReusedError,
-    IdempotencyKeyInProgressError,
-  )
-  @ApiOperation({
+  @Endpoint({
     summary: 'Update a plugin',
     description:
       'Moves the installation to another version (`version`: a dist-tag, an exact version or a range; default ' +
@@ -382,6 +354,23 @@ export class PluginInstallationController {
       'start, the update is undone by itself and the answer is `status: rolled_back` with the plugin’s error ' +
       'in `reason`.' +
       TARGET_NOTE,
+    errors: [
+      ...TRANSITION_ERRORS,
+      UpToDateError,
+      NoMatchingVersionError,
+      PlatformIncompatibleError,
+      DependencyUnsatisfiableError,
+      DependencyCycleError,
+      DependencyNotFoundError,
+      DependencyIncompatibleError,
+      DependencyTooComplexError,
+      PluginKilledError,
+      InvalidConfigError,
+      MissingRequiredSettingsError,
+      PackageUnreadableError,
+      IdempotencyKeyReusedError,
+      IdempotencyKeyInProgressError,
+    ],
   })
   update(
     @CurrentUser() caller: AuthUser,
@@ -395,17 +384,7 @@ export class PluginInstallationController {
   @Post(':plugin/rollback')
   @HttpCode(200)
   @Idempotent()
-  @ApiErrors(
-    ...TRANSITION_ERRORS,
-    BackupNotFoundError,
-    RollbackConflictError,
-    PluginKilledError,
-    MissingRequiredSettingsError,
-    PackageUnreadableError,
-    IdempotencyKeyReusedError,
-    IdempotencyKeyInProgressError,
-  )
-  @ApiOperation({
+  @Endpoint({
     summary: 'Roll a plugin back',
     description:
       'Puts back a backup an update kept (`backup_id`, default the newest): its version, settings and grants. ' +
@@ -413,6 +392,16 @@ export class PluginInstallationController {
       'The backup is used up. If the restored version does not start, nothing changes and the answer is ' +
       '`status: rolled_back`.' +
       TARGET_NOTE,
+    errors: [
+      ...TRANSITION_ERRORS,
+      BackupNotFoundError,
+      RollbackConflictError,
+      PluginKilledError,
+      MissingRequiredSettingsError,
+      PackageUnreadableError,
+      IdempotencyKeyReusedError,
+      IdempotencyKeyInProgressError,
+    ],
   })
   rollback(
     @CurrentUser() caller: AuthUser,
@@ -424,12 +413,12 @@ export class PluginInstallationController {
   }
 
   @Get(':plugin/backups')
-  @ApiErrors(NotInstalledError)
-  @ApiOperation({
+  @Endpoint({
     summary: 'List the backups of a plugin',
     description:
       'The versions updates kept to roll back to, newest first (at most five); secret settings are masked.' +
       TARGET_NOTE,
+    errors: [NotInstalledError],
   })
   @PaginatedList(InstallationBackupDto)
   backups(
@@ -444,14 +433,14 @@ export class PluginInstallationController {
   @Post('reload')
   @HttpCode(200)
   @Authenticated({ roles: ['admin'] })
-  @ApiErrors(ReloadInProgressError)
-  @ApiOperation({
+  @Endpoint({
     summary: 'Reload the plugins',
     description:
       'Brings the runtime in line with the stored installations: starts those that should run and do not, ' +
       'stops instances nothing wants. `force_reload` also restarts those running another version, ' +
       '`full_reload` restarts all of them, `collect_plugins` registers the shipped plugins again first. A ' +
       'reload without failures clears the registry errors. 409 while one (or the start-up load) runs. Admins.',
+    errors: [ReloadInProgressError],
   })
   reload(@Body() dto: ReloadPluginsDto): Promise<PluginReloadResultDto> {
     return this.registry.reload(dto);
@@ -459,7 +448,7 @@ export class PluginInstallationController {
 
   @Get('status')
   @Authenticated({ roles: ['admin'] })
-  @ApiOperation({
+  @Endpoint({
     summary: 'Plugin registry status',
     description:
       'How many installations run on this node, and the problems met loading, checking, starting and ' +

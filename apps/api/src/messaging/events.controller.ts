@@ -1,17 +1,8 @@
-import { Controller, Get, Headers, HttpCode, Post, Query, Sse, SseSignal, type MessageEvent } from '@nestjs/common';
-import { ApiHeader, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
-import {
-  ApiErrors,
-  Authenticated,
-  type AuthUser,
-  CurrentUser,
-  ObjectIdParam,
-  PaginatedList,
-  PaginationQueryDto,
-  type PageWindow,
-  Paging,
-  type Slice,
-} from '@app/common';
+import { Get, Headers, HttpCode, Post, Query, Sse, SseSignal, type MessageEvent } from '@nestjs/common';
+import { ApiHeader, ApiProduces, ApiResponse } from '@nestjs/swagger';
+import { ApiController, Authenticated, CurrentUser, Endpoint, ObjectIdParam, PaginatedList } from '@app/common';
+import { PaginationQueryDto, Paging } from '@app/common';
+import type { AuthUser, PageWindow, Slice } from '@app/common';
 import type { Observable } from 'rxjs';
 import { DeadLetterResponseDto } from './dto/dead-letter.dto.js';
 import { EventListQueryDto, EventResponseDto, EventStreamQueryDto } from './dto/event.dto.js';
@@ -19,9 +10,7 @@ import { DeadLettersService } from './dead-letters.service.js';
 import { EventsService } from './events.service.js';
 import { InvalidLastEventIdError, NotDeadLetterError } from './messaging.errors.js';
 
-@ApiTags('messaging')
-@Controller('events')
-@Authenticated()
+@ApiController('messaging', 'events')
 export class EventsController {
   constructor(
     private readonly events: EventsService,
@@ -29,7 +18,7 @@ export class EventsController {
   ) {}
 
   @Get()
-  @ApiOperation({
+  @Endpoint({
     summary: 'List events',
     description:
       'Stored events, newest first: the platform’s (plugin.installed, plugin.activated, plugin.disabled, ' +
@@ -48,7 +37,7 @@ export class EventsController {
   }
 
   @Sse('stream')
-  @ApiOperation({
+  @Endpoint({
     summary: 'Stream events (Server-Sent Events)',
     description:
       'A `text/event-stream` of the events you may see as they are stored, optionally only those matching ' +
@@ -56,6 +45,7 @@ export class EventsController {
       'Send `Last-Event-ID` (EventSource does on reconnect) to receive first every event after that one, so a ' +
       'reconnecting client misses nothing; without it the stream starts with the next event. A comment line ' +
       '(`: keep-alive`) is sent when the stream has been idle for a while, so proxies keep the connection open.',
+    errors: [InvalidLastEventIdError],
   })
   @ApiHeader({
     name: 'Last-Event-ID',
@@ -69,7 +59,6 @@ export class EventsController {
     description: 'The event stream: `id: <sequence>` and `data: <event JSON>` per event, `: keep-alive` comments.',
     content: { 'text/event-stream': { schema: { type: 'string', example: 'id: 42\ndata: {"id":"…"}\n\n' } } },
   })
-  @ApiErrors(InvalidLastEventIdError)
   stream(
     @CurrentUser() caller: AuthUser,
     @Query() query: EventStreamQueryDto,
@@ -81,7 +70,7 @@ export class EventsController {
 
   @Get('dead-letters')
   @Authenticated({ roles: ['admin'] })
-  @ApiOperation({
+  @Endpoint({
     summary: 'List dead letters',
     description:
       'Event deliveries that failed every attempt (onEvent threw, timed out or the subscriber could not take ' +
@@ -98,12 +87,12 @@ export class EventsController {
   @Post('dead-letters/:id/replay')
   @HttpCode(200)
   @Authenticated({ roles: ['admin'] })
-  @ApiErrors(NotDeadLetterError)
-  @ApiOperation({
+  @Endpoint({
     summary: 'Replay a dead letter',
     description:
       'Queues the delivery again with fresh attempts; the subscriber receives the same event (same id) through ' +
       'onEvent. Answers the delivery, now `pending`. Platform admins only.',
+    errors: [NotDeadLetterError],
   })
   replay(@ObjectIdParam('id', 'dead letter') id: string): Promise<DeadLetterResponseDto> {
     return this.deadLetters.replay(id);

@@ -1,6 +1,7 @@
-import { Body, Controller, HttpCode, Post, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiErrors, Authenticated, type AuthUser, CurrentUser, PluginKeyParam } from '@app/common';
+import { Body, HttpCode, Post, Query } from '@nestjs/common';
+import { ApiOkResponse } from '@nestjs/swagger';
+import { ApiController, CurrentUser, Endpoint, PluginKeyParam } from '@app/common';
+import type { AuthUser } from '@app/common';
 import { NotInstalledError, PluginKilledError } from '../installation/installation.errors.js';
 import {
   BroadcastDto,
@@ -23,17 +24,14 @@ import {
 } from './messaging.errors.js';
 
 /** Plugin-to-plugin messages and broadcast through the API (§4 messaging row). */
-@ApiTags('messaging')
-@Controller('plugins')
-@Authenticated()
+@ApiController('messaging', 'plugins')
 export class MessagesController {
   constructor(private readonly messages: MessagesService) {}
 
   @Post('broadcast')
   @HttpCode(200)
   @ApiOkResponse({ type: BroadcastResultDto })
-  @ApiErrors(BroadcastScopeError)
-  @ApiOperation({
+  @Endpoint({
     summary: 'Broadcast a message to plugins',
     description:
       'Sends the message to the onMessage of every active installation granted `messages:receive`: every one ' +
@@ -41,6 +39,7 @@ export class MessagesController {
       '`target_categories` when given, none of `exclude_plugins`. All are sent to side by side and each has ' +
       '`timeout_seconds`, so one slow plugin delays nobody else. Answers the plugins that answered (`delivered`) ' +
       'and those that did not, with why (`failed`).',
+    errors: [BroadcastScopeError],
   })
   broadcast(
     @CurrentUser() caller: AuthUser,
@@ -53,19 +52,7 @@ export class MessagesController {
   @Post(':plugin/message')
   @HttpCode(200)
   @ApiOkResponse({ type: MessageResultDto })
-  @ApiErrors(
-    NotInstalledError,
-    TargetNotFoundError,
-    SendNotGrantedError,
-    ReceiveNotGrantedError,
-    MessageTimeoutError,
-    BusUnavailableError,
-    SenderInactiveError,
-    TargetInactiveError,
-    TargetNotRunningError,
-    PluginKilledError,
-  )
-  @ApiOperation({
+  @Endpoint({
     summary: 'Send a message to a plugin',
     description:
       'Sends from your installation of `{plugin}` (which needs `messages:send`) to your installation of ' +
@@ -75,6 +62,18 @@ export class MessagesController {
       'throws, the answer is still 200 with `response.status` `error` and its message (the message was ' +
       'delivered, the plugin failed). No answer within `timeout_seconds` is 408; a target (or sender) that is not ' +
       'active is 409, a killed one 409 PLUGIN_KILLED.',
+    errors: [
+      NotInstalledError,
+      TargetNotFoundError,
+      SendNotGrantedError,
+      ReceiveNotGrantedError,
+      MessageTimeoutError,
+      BusUnavailableError,
+      SenderInactiveError,
+      TargetInactiveError,
+      TargetNotRunningError,
+      PluginKilledError,
+    ],
   })
   send(
     @CurrentUser() caller: AuthUser,

@@ -1,15 +1,13 @@
-import { Controller, Get, Query, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { AppError, Public } from '@app/common';
+import { Get, Query, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiProduces } from '@nestjs/swagger';
+import { ApiController, AppError, Endpoint } from '@app/common';
 import type { FastifyReply } from 'fastify';
 import { SchemaQueryDto } from './dto/schema-query.dto.js';
 import { VersionResponseDto, VersionTextResponseDto } from './dto/version.dto.js';
 import { MetaService } from './meta.service.js';
 import { OpenApiDocumentHolder } from './openapi-document.holder.js';
 
-@ApiTags('meta')
-@Controller()
-@Public()
+@ApiController('meta', undefined, 'public')
 export class MetaController {
   constructor(
     private readonly meta: MetaService,
@@ -17,19 +15,19 @@ export class MetaController {
   ) {}
 
   @Get('version')
-  @ApiOperation({ summary: 'Server and API version', description: 'Release, integer API version and runtime facts.' })
+  @Endpoint({ summary: 'Server and API version', description: 'Release, integer API version and runtime facts.' })
   version(): VersionResponseDto {
     return this.meta.version();
   }
 
   @Get('version-text')
-  @ApiOperation({ summary: 'API changelog', description: 'The API changelog (openapi/CHANGELOG.md) as data.' })
+  @Endpoint({ summary: 'API changelog', description: 'The API changelog (openapi/CHANGELOG.md) as data.' })
   versionText(): VersionTextResponseDto {
     return this.meta.versionText();
   }
 
   @Get('schema')
-  @ApiOperation({
+  @Endpoint({
     summary: 'OpenAPI document',
     description: 'The OpenAPI 3 contract of this server, as JSON, or YAML with `?format=yaml`.',
   })

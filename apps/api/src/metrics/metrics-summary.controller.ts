@@ -1,18 +1,16 @@
-import { Controller, Get } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Authenticated } from '@app/common';
+import { Get } from '@nestjs/common';
+import { ApiOkResponse } from '@nestjs/swagger';
+import { ApiController, Endpoint } from '@app/common';
 import { MetricsSummaryResponseDto } from './dto/metrics-summary.dto.js';
 import { PluginMetricsService } from './plugin-metrics.service.js';
 
-@ApiTags('metrics')
-@Controller('metrics')
-@Authenticated({ roles: ['admin'] })
+@ApiController('metrics', 'metrics', { roles: ['admin'] })
 export class MetricsSummaryController {
   constructor(private readonly metrics: PluginMetricsService) {}
 
   @Get('summary')
   @ApiOkResponse({ type: MetricsSummaryResponseDto })
-  @ApiOperation({
+  @Endpoint({
     summary: 'Platform summary (admins)',
     description:
       'Every installation counted by status, their usage stats summed (onMessage and onEvent calls since each ' +

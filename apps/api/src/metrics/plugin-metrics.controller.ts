@@ -1,16 +1,7 @@
-import { Controller, Get, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import {
-  ApiErrors,
-  Authenticated,
-  type AuthUser,
-  CurrentUser,
-  PaginatedList,
-  type PageWindow,
-  Paging,
-  PluginKeyParam,
-  type Slice,
-} from '@app/common';
+import { Get, Query } from '@nestjs/common';
+import { ApiOkResponse } from '@nestjs/swagger';
+import { ApiController, CurrentUser, Endpoint, PaginatedList, Paging, PluginKeyParam } from '@app/common';
+import type { AuthUser, PageWindow, Slice } from '@app/common';
 import { NotInstalledError } from '../installation/installation.errors.js';
 import { PluginLogLineDto, PluginLogsQueryDto } from './dto/plugin-logs.dto.js';
 import { PluginMetricsQueryDto, PluginMetricsResponseDto } from './dto/plugin-metrics.dto.js';
@@ -24,9 +15,7 @@ const TARGET_NOTE =
   'you may not see is 404.';
 
 /** What an installation did: its metric series and its log lines (§4 metrics row). */
-@ApiTags('metrics')
-@Controller('plugins')
-@Authenticated()
+@ApiController('metrics', 'plugins')
 export class PluginMetricsController {
   constructor(
     private readonly metrics: PluginMetricsService,
@@ -35,8 +24,7 @@ export class PluginMetricsController {
 
   @Get(':plugin/metrics')
   @ApiOkResponse({ type: PluginMetricsResponseDto })
-  @ApiErrors(NotInstalledError, InvalidTimeRangeError, TooManyPointsError)
-  @ApiOperation({
+  @Endpoint({
     summary: 'Get an installation’s metric series',
     description:
       'Time series of what the runtime measured for the installation, in windows of `resolution` aligned on UTC ' +
@@ -49,6 +37,7 @@ export class PluginMetricsController {
       'figures lag by at most one flush interval (PLUGHUB_METRICS_FLUSH_MS) and are kept ' +
       'PLUGHUB_METRICS_RETENTION_DAYS.' +
       TARGET_NOTE,
+    errors: [NotInstalledError, InvalidTimeRangeError, TooManyPointsError],
   })
   series(
     @CurrentUser() caller: AuthUser,
@@ -60,8 +49,7 @@ export class PluginMetricsController {
 
   @Get(':plugin/logs')
   @PaginatedList(PluginLogLineDto)
-  @ApiErrors(NotInstalledError, InvalidTimeRangeError)
-  @ApiOperation({
+  @Endpoint({
     summary: 'Get an installation’s log lines',
     description:
       'The lines the plugin wrote and the runtime wrote about it (failed calls, lines dropped over the ' +
@@ -70,6 +58,7 @@ export class PluginMetricsController {
       'the `request_id` of the API request whose plugin call wrote it, when there was one. Secret setting values ' +
       'never appear; long lines are cut and marked `truncated`. Lines are kept PLUGHUB_METRICS_RETENTION_DAYS.' +
       TARGET_NOTE,
+    errors: [NotInstalledError, InvalidTimeRangeError],
   })
   list(
     @CurrentUser() caller: AuthUser,

@@ -1,19 +1,17 @@
-import { Controller, Get, Headers, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { ApiErrors, Public } from '@app/common';
+import { Get, Headers, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiProduces } from '@nestjs/swagger';
+import { ApiController, Endpoint } from '@app/common';
 import type { FastifyReply } from 'fastify';
 import { MetricsTokenError } from './metrics.errors.js';
 import { PrometheusService } from './prometheus.service.js';
 
 /** Served at /metrics, outside the /api prefix, where Prometheus scrapes by default. */
-@ApiTags('metrics')
-@Controller('metrics')
-@Public()
+@ApiController('metrics', 'metrics', 'public')
 export class PrometheusController {
   constructor(private readonly prometheus: PrometheusService) {}
 
   @Get()
-  @ApiOperation({
+  @Endpoint({
     summary: 'Prometheus metrics',
     description:
       'The Prometheus text exposition format (version 0.0.4): `plughub_http_request_duration_seconds` by route ' +
@@ -22,10 +20,10 @@ export class PrometheusController {
       '`plughub_runtime_instances` by state; event-loop lag (`nodejs_eventloop_lag_*`) and the process metrics. ' +
       'Open unless PLUGHUB_METRICS_TOKEN is set; then it takes `Authorization: Bearer <that token>` (not a user ' +
       'JWT or API token: a scraper has no user).',
+    errors: [MetricsTokenError],
   })
   @ApiProduces('text/plain')
   @ApiOkResponse({ description: 'The exposition.', schema: { type: 'string' } })
-  @ApiErrors(MetricsTokenError)
   async exposition(
     @Headers('authorization') authorization: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,

@@ -1,34 +1,21 @@
-import { Body, Controller, Delete, Get, HttpCode, Post, Query } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import {
-  ApiErrors,
-  Authenticated,
-  type AuthUser,
-  CurrentUser,
-  ObjectIdParam,
-  OrgSlugParam,
-  PaginatedList,
-  type PageWindow,
-  Paging,
-  type Slice,
-} from '@app/common';
+import { Body, Delete, Get, HttpCode, Post, Query } from '@nestjs/common';
+import { ApiController, CurrentUser, Endpoint, ObjectIdParam, OrgSlugParam, PaginatedList, Paging } from '@app/common';
+import type { AuthUser, PageWindow, Slice } from '@app/common';
 import { InvitationListQueryDto, InvitationResponseDto, InvitationTokenDto } from './dto/invitation.dto.js';
 import { MemberResponseDto } from './dto/member.dto.js';
 import { InvitationsService } from './invitations.service.js';
 import { InvitationClosedError, InvitationExpiredError, NotOrgManagerError } from './orgs.errors.js';
 
 /** Invitations: an organisation's (for its owners and admins) and the caller's own, answered with their token. */
-@ApiTags('orgs')
-@Controller()
-@Authenticated()
+@ApiController('orgs')
 export class InvitationsController {
   constructor(private readonly invitations: InvitationsService) {}
 
   @Get('orgs/:org/invitations')
-  @ApiErrors(NotOrgManagerError)
-  @ApiOperation({
+  @Endpoint({
     summary: 'List an organisation’s invitations',
     description: 'Owners and org admins; newest first. Tokens are never listed.',
+    errors: [NotOrgManagerError],
   })
   @PaginatedList(InvitationResponseDto)
   listForOrg(
@@ -42,10 +29,10 @@ export class InvitationsController {
 
   @Delete('orgs/:org/invitations/:id')
   @HttpCode(204)
-  @ApiErrors(NotOrgManagerError, InvitationClosedError, InvitationExpiredError)
-  @ApiOperation({
+  @Endpoint({
     summary: 'Revoke an invitation',
     description: 'Owners and org admins withdraw a pending invitation; its token stops working at once.',
+    errors: [NotOrgManagerError, InvitationClosedError, InvitationExpiredError],
   })
   async revoke(
     @CurrentUser() caller: AuthUser,
@@ -56,7 +43,7 @@ export class InvitationsController {
   }
 
   @Get('invitations')
-  @ApiOperation({
+  @Endpoint({
     summary: 'List your invitations',
     description:
       'Invitations addressed to your email address or your user id, newest first; answer them with their token.',
@@ -72,12 +59,12 @@ export class InvitationsController {
 
   @Post('invitations/accept')
   @HttpCode(201)
-  @ApiErrors(InvitationClosedError, InvitationExpiredError)
-  @ApiOperation({
+  @Endpoint({
     summary: 'Accept an invitation',
     description:
       'Joins the organisation with the invitation’s role (a member already keeps theirs). Only the account the ' +
       'invitation is addressed to can use the token; for any other, and for an unknown token, 404.',
+    errors: [InvitationClosedError, InvitationExpiredError],
   })
   accept(@CurrentUser() caller: AuthUser, @Body() dto: InvitationTokenDto): Promise<MemberResponseDto> {
     return this.invitations.accept(caller, dto.token);
@@ -85,10 +72,10 @@ export class InvitationsController {
 
   @Post('invitations/decline')
   @HttpCode(204)
-  @ApiErrors(InvitationClosedError, InvitationExpiredError)
-  @ApiOperation({
+  @Endpoint({
     summary: 'Decline an invitation',
     description: 'Closes it; the token stops working. Only the account it is addressed to; 404 otherwise.',
+    errors: [InvitationClosedError, InvitationExpiredError],
   })
   async decline(@CurrentUser() caller: AuthUser, @Body() dto: InvitationTokenDto): Promise<void> {
     await this.invitations.decline(caller, dto.token);

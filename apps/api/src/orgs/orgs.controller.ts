@@ -1,19 +1,9 @@
-import { Body, Controller, Delete, Get, HttpCode, Post, Query, Res } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Delete, Get, HttpCode, Post, Query, Res } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiCreatedResponse } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import {
-  ApiErrors,
-  Authenticated,
-  type AuthUser,
-  CurrentUser,
-  ObjectIdParam,
-  OrgSlugParam,
-  PaginatedList,
-  PaginationQueryDto,
-  type PageWindow,
-  Paging,
-  type Slice,
-} from '@app/common';
+import { ApiController, CurrentUser, Endpoint, ObjectIdParam, OrgSlugParam, PaginatedList } from '@app/common';
+import { PaginationQueryDto, Paging } from '@app/common';
+import type { AuthUser, PageWindow, Slice } from '@app/common';
 import { CreatedInvitationResponseDto } from './dto/invitation.dto.js';
 import { AddMemberDto, MemberResponseDto } from './dto/member.dto.js';
 import { CreateOrgDto, OrgListQueryDto, OrgResponseDto } from './dto/org.dto.js';
@@ -26,14 +16,12 @@ import {
 } from './orgs.errors.js';
 import { OrgsService } from './orgs.service.js';
 
-@ApiTags('orgs')
-@Controller('orgs')
-@Authenticated()
+@ApiController('orgs', 'orgs')
 export class OrgsController {
   constructor(private readonly orgs: OrgsService) {}
 
   @Get()
-  @ApiOperation({ summary: 'List organisations', description: 'Organisations you belong to (all of them for admins).' })
+  @Endpoint({ summary: 'List organisations', description: 'Organisations you belong to (all of them for admins).' })
   @PaginatedList(OrgResponseDto)
   list(
     @CurrentUser() caller: AuthUser,
@@ -45,23 +33,19 @@ export class OrgsController {
 
   @Post()
   @HttpCode(201)
-  @ApiErrors(OrgSlugTakenError)
-  @ApiOperation({ summary: 'Create an organisation', description: 'You become its owner.' })
+  @Endpoint({ summary: 'Create an organisation', description: 'You become its owner.', errors: [OrgSlugTakenError] })
   create(@CurrentUser() caller: AuthUser, @Body() dto: CreateOrgDto): Promise<OrgResponseDto> {
     return this.orgs.create(caller, dto);
   }
 
   @Get(':org')
-  @ApiOperation({
-    summary: 'Retrieve an organisation',
-    description: 'Members and platform admins only; 404 otherwise.',
-  })
+  @Endpoint({ summary: 'Retrieve an organisation', description: 'Members and platform admins only; 404 otherwise.' })
   retrieve(@CurrentUser() caller: AuthUser, @OrgSlugParam() org: string): Promise<OrgResponseDto> {
     return this.orgs.get(caller, org);
   }
 
   @Get(':org/members')
-  @ApiOperation({ summary: 'List members', description: 'Members of an organisation with their roles.' })
+  @Endpoint({ summary: 'List members', description: 'Members of an organisation with their roles.' })
   @PaginatedList(MemberResponseDto)
   listMembers(
     @CurrentUser() caller: AuthUser,
@@ -73,7 +57,15 @@ export class OrgsController {
   }
 
   @Post(':org/members')
-  @ApiErrors(LastOwnerError, NotOrgManagerError, OwnersOnlyError, UnknownUserError)
+  @Endpoint({
+    summary: 'Invite a member or change a role',
+    description:
+      'Owners and org admins invite by email address or user id: the answer (202) is a pending invitation the ' +
+      'invitee accepts with its token (POST /api/invitations/accept/), the same whether or not an account has ' +
+      'that address; inviting again replaces a pending invitation. Platform admins add the member at once (201). ' +
+      'Posting an existing member changes their role (201). Only owners invite owners or change an owner’s role.',
+    errors: [LastOwnerError, NotOrgManagerError, OwnersOnlyError, UnknownUserError],
+  })
   @ApiCreatedResponse({
     type: MemberResponseDto,
     description: 'The member, added by a platform admin, or an existing member with their new role.',
@@ -81,14 +73,6 @@ export class OrgsController {
   @ApiAcceptedResponse({
     type: CreatedInvitationResponseDto,
     description: 'The pending invitation, with its token: the only time the token is shown.',
-  })
-  @ApiOperation({
-    summary: 'Invite a member or change a role',
-    description:
-      'Owners and org admins invite by email address or user id: the answer (202) is a pending invitation the ' +
-      'invitee accepts with its token (POST /api/invitations/accept/), the same whether or not an account has ' +
-      'that address; inviting again replaces a pending invitation. Platform admins add the member at once (201). ' +
-      'Posting an existing member changes their role (201). Only owners invite owners or change an owner’s role.',
   })
   async addMember(
     @CurrentUser() caller: AuthUser,
@@ -103,10 +87,10 @@ export class OrgsController {
 
   @Delete(':org/members/:user')
   @HttpCode(204)
-  @ApiErrors(LastOwnerError, NotOrgManagerError, OwnersOnlyError)
-  @ApiOperation({
+  @Endpoint({
     summary: 'Remove a member',
     description: 'Owners and org admins remove members; anyone may remove themselves. The last owner stays.',
+    errors: [LastOwnerError, NotOrgManagerError, OwnersOnlyError],
   })
   async removeMember(
     @CurrentUser() caller: AuthUser,

@@ -1,17 +1,8 @@
-import { Body, Controller, Get, Put, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import {
-  ApiErrors,
-  Authenticated,
-  type AuthUser,
-  CurrentUser,
-  PaginatedList,
-  PaginationQueryDto,
-  type PageWindow,
-  Paging,
-  PluginKeyParam,
-  type Slice,
-} from '@app/common';
+import { Body, Get, Put, Query } from '@nestjs/common';
+import { ApiOkResponse } from '@nestjs/swagger';
+import { ApiController, CurrentUser, Endpoint, PaginatedList, PaginationQueryDto, Paging } from '@app/common';
+import { PluginKeyParam } from '@app/common';
+import type { AuthUser, PageWindow, Slice } from '@app/common';
 import { INSTALLATION_TARGET_NOTE, InstallationTargetQueryDto } from '../installation/dto/installation-query.dto.js';
 import {
   GrantNotRequestedError,
@@ -26,22 +17,20 @@ import { AboveSecurityLevelError, GrantAndRevokeError, LimitAboveMaximumError } 
 import { PermissionsService } from './permissions.service.js';
 
 /** An installation's capability grants, security level and resource limits (§4 permissions row). */
-@ApiTags('permissions')
-@Controller('plugins')
-@Authenticated()
+@ApiController('permissions', 'plugins')
 export class PluginPermissionsController {
   constructor(private readonly permissions: PermissionsService) {}
 
   @Get(':plugin/permissions')
   @ApiOkResponse({ type: PermissionsDto })
-  @ApiErrors(NotInstalledError, PackageUnreadableError)
-  @ApiOperation({
+  @Endpoint({
     summary: 'Get an installation’s permissions',
     description:
       'What the installed version requests, what is granted and denied (and, of the denied, what an update added ' +
       'that nobody decided on yet), its security level, and the resource limits it runs with. Anyone who may ' +
       'see the installation may read them.' +
       INSTALLATION_TARGET_NOTE,
+    errors: [NotInstalledError, PackageUnreadableError],
   })
   async get(
     @CurrentUser() caller: AuthUser,
@@ -53,17 +42,7 @@ export class PluginPermissionsController {
 
   @Put(':plugin/permissions')
   @ApiOkResponse({ type: PermissionsDto })
-  @ApiErrors(
-    GrantNotRequestedError,
-    GrantAndRevokeError,
-    LimitAboveMaximumError,
-    AboveSecurityLevelError,
-    NotInstalledError,
-    NotInstallationManagerError,
-    OperationInProgressError,
-    PackageUnreadableError,
-  )
-  @ApiOperation({
+  @Endpoint({
     summary: 'Grant and revoke capabilities, set the security level and resource limits',
     description:
       'Grants capabilities the installed version requests, revokes granted ones, sets the security level (the ' +
@@ -73,6 +52,16 @@ export class PluginPermissionsController {
       'The installation’s owner (an org admin for an organisation’s, a platform admin for the global one) may ' +
       'change them.' +
       INSTALLATION_TARGET_NOTE,
+    errors: [
+      GrantNotRequestedError,
+      GrantAndRevokeError,
+      LimitAboveMaximumError,
+      AboveSecurityLevelError,
+      NotInstalledError,
+      NotInstallationManagerError,
+      OperationInProgressError,
+      PackageUnreadableError,
+    ],
   })
   async change(
     @CurrentUser() caller: AuthUser,
@@ -85,14 +74,12 @@ export class PluginPermissionsController {
 }
 
 /** The capability catalogue (GET /api/permissions/). */
-@ApiTags('permissions')
-@Controller('permissions')
-@Authenticated()
+@ApiController('permissions', 'permissions')
 export class CapabilitiesController {
   constructor(private readonly permissions: PermissionsService) {}
 
   @Get()
-  @ApiOperation({
+  @Endpoint({
     summary: 'List the capabilities a plugin can ask for',
     description:
       'The capability catalogue: each capability a manifest may request under `permissions`, what it gives the ' +

@@ -1,6 +1,6 @@
 import {
+  applyDecorators,
   Body,
-  Controller,
   createParamDecorator,
   Delete,
   type ExecutionContext,
@@ -13,15 +13,10 @@ import {
   Query,
   Res,
 } from '@nestjs/common';
-import { ApiBody, ApiDefaultResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import {
-  ApiErrors,
-  Authenticated,
-  type AuthUser,
-  CurrentUser,
-  OptionallyAuthenticated,
-  PluginKeyParam,
-} from '@app/common';
+import { ApiBody, ApiDefaultResponse, ApiOkResponse, ApiParam } from '@nestjs/swagger';
+import { ApiController, Authenticated, CurrentUser, Endpoint, OptionallyAuthenticated } from '@app/common';
+import { PluginKeyParam } from '@app/common';
+import type { AuthUser } from '@app/common';
 import { MAX_REQUEST_PATH_LENGTH } from '@app/plugin-sdk';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { NotInstalledError, PluginKilledError } from '../installation/installation.errors.js';
@@ -71,25 +66,6 @@ const ENDPOINT_ERRORS = [
   ...RESPONSE_ERRORS,
 ] as const;
 
-/** One description for the five methods of the generic operation. */
-const endpointOperation = (method: string) =>
-  ApiOperation({
-    summary: `${method} a plugin's endpoint`,
-    description:
-      `Calls a route the plugin declares in its manifest's \`endpoints\` for ${method}, on its onRequest hook, and ` +
-      'answers what the plugin answered: its status, its headers (from an allow-list: no Set-Cookie, no hop-by-hop ' +
-      'headers, nothing the platform sets) and its body (JSON, or text when the plugin returned a string). ' +
-      'The plugin receives `{method, path, params, query, headers, body, user}`: the `:name` segments of the ' +
-      'matched route as `params`, the headers without `authorization`, `cookie` and hop-by-hop ones, the JSON body ' +
-      '(at most 64 KiB), and the caller (`id`, `name`, `roles`) or null. The installation serving you is the one ' +
-      'of your effective set (your own, else an organisation’s, else the instance’s). Without credentials, only ' +
-      'routes declared `public` of the instance’s installation are served, once an administrator allowed them ' +
-      '(PUT …/public-endpoints/); everything else answers 401. Undeclared routes answer 404, declared ones under ' +
-      'another method 405 with `Allow`. The call is bounded by the installation’s timeout_ms (408), and counted in ' +
-      'its health, metrics, logs and usage like every hook. Errors are the platform’s envelope; the plugin’s own ' +
-      'answers, errors included, are passed through as it gave them.',
-  });
-
 const ANSWER = {
   description: "The plugin's answer, passed through: its status, allowed headers and body.",
   content: {
@@ -111,19 +87,44 @@ const REQUEST_BODY = ApiBody({
   schema: { description: 'Any JSON value.', example: { name: 'Ada' } },
 });
 
+/**
+ * What the five methods of the generic operation share: optional credentials, one description, the `{path}`
+ * parameter, the body (but on GET), the plugin's answer as the default response and the errors. The 200 answer
+ * stays on each handler, where the Swagger CLI plugin sees it (see `Endpoint`).
+ */
+const endpointOperation = (method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE') =>
+  applyDecorators(
+    OptionallyAuthenticated(),
+    Endpoint({
+      summary: `${method} a plugin's endpoint`,
+      description:
+        `Calls a route the plugin declares in its manifest's \`endpoints\` for ${method}, on its onRequest hook, and ` +
+        'answers what the plugin answered: its status, its headers (from an allow-list: no Set-Cookie, no hop-by-hop ' +
+        'headers, nothing the platform sets) and its body (JSON, or text when the plugin returned a string). ' +
+        'The plugin receives `{method, path, params, query, headers, body, user}`: the `:name` segments of the ' +
+        'matched route as `params`, the headers without `authorization`, `cookie` and hop-by-hop ones, the JSON body ' +
+        '(at most 64 KiB), and the caller (`id`, `name`, `roles`) or null. The installation serving you is the one ' +
+        'of your effective set (your own, else an organisation’s, else the instance’s). Without credentials, only ' +
+        'routes declared `public` of the instance’s installation are served, once an administrator allowed them ' +
+        '(PUT …/public-endpoints/); everything else answers 401. Undeclared routes answer 404, declared ones under ' +
+        'another method 405 with `Allow`. The call is bounded by the installation’s timeout_ms (408), and counted in ' +
+        'its health, metrics, logs and usage like every hook. Errors are the platform’s envelope; the plugin’s own ' +
+        'answers, errors included, are passed through as it gave them.',
+      errors: ENDPOINT_ERRORS,
+    }),
+    PATH_PARAM,
+    ...(method === 'GET' ? [] : [REQUEST_BODY]),
+    ApiDefaultResponse(ANSWER),
+  );
+
 /** The plugin surface (§4): the HTTP endpoints plugins serve, Execute, and the public-endpoints switch. */
-@ApiTags('plugin-endpoints')
-@Controller('plugins')
+@ApiController('plugin-endpoints', 'plugins', 'per-route')
 export class PluginEndpointsController {
   constructor(private readonly endpoints: PluginEndpointsService) {}
 
   @Get(ROUTE)
-  @OptionallyAuthenticated()
   @endpointOperation('GET')
-  @PATH_PARAM
   @ApiOkResponse(ANSWER)
-  @ApiDefaultResponse(ANSWER)
-  @ApiErrors(...ENDPOINT_ERRORS)
   get(
     @CurrentUser() caller: AuthUser | undefined,
     @PluginKeyParam() key: string,
@@ -136,13 +137,8 @@ export class PluginEndpointsController {
   }
 
   @Post(ROUTE)
-  @OptionallyAuthenticated()
   @endpointOperation('POST')
-  @PATH_PARAM
-  @REQUEST_BODY
   @ApiOkResponse(ANSWER)
-  @ApiDefaultResponse(ANSWER)
-  @ApiErrors(...ENDPOINT_ERRORS)
   post(
     @CurrentUser() caller: AuthUser | undefined,
     @PluginKeyParam() key: string,
@@ -156,13 +152,8 @@ export class PluginEndpointsController {
   }
 
   @Put(ROUTE)
-  @OptionallyAuthenticated()
   @endpointOperation('PUT')
-  @PATH_PARAM
-  @REQUEST_BODY
   @ApiOkResponse(ANSWER)
-  @ApiDefaultResponse(ANSWER)
-  @ApiErrors(...ENDPOINT_ERRORS)
   put(
     @CurrentUser() caller: AuthUser | undefined,
     @PluginKeyParam() key: string,
@@ -176,13 +167,8 @@ export class PluginEndpointsController {
   }
 
   @Patch(ROUTE)
-  @OptionallyAuthenticated()
   @endpointOperation('PATCH')
-  @PATH_PARAM
-  @REQUEST_BODY
   @ApiOkResponse(ANSWER)
-  @ApiDefaultResponse(ANSWER)
-  @ApiErrors(...ENDPOINT_ERRORS)
   patch(
     @CurrentUser() caller: AuthUser | undefined,
     @PluginKeyParam() key: string,
@@ -196,13 +182,8 @@ export class PluginEndpointsController {
   }
 
   @Delete(ROUTE)
-  @OptionallyAuthenticated()
   @endpointOperation('DELETE')
-  @PATH_PARAM
-  @REQUEST_BODY
   @ApiOkResponse(ANSWER)
-  @ApiDefaultResponse(ANSWER)
-  @ApiErrors(...ENDPOINT_ERRORS)
   delete(
     @CurrentUser() caller: AuthUser | undefined,
     @PluginKeyParam() key: string,
@@ -219,8 +200,7 @@ export class PluginEndpointsController {
   @HttpCode(200)
   @Authenticated()
   @ApiOkResponse({ type: ExecuteResultDto })
-  @ApiErrors(NotInstalledError, PluginKilledError, PluginInactiveError, ...PLUGIN_CALL_ERRORS)
-  @ApiOperation({
+  @Endpoint({
     summary: 'Execute: process data with a plugin',
     description:
       "Seed 002's Execute step: hands `data` to the plugin's onProcess(data) and answers what it returned, with " +
@@ -228,6 +208,7 @@ export class PluginEndpointsController {
       'organisation’s, else the instance’s); it needs the `process:data` or `messages:receive` grant (403 ' +
       'PLUGIN_PERMISSION_DENIED). `timeout_seconds` can only shorten the installation’s timeout_ms (408 when it ' +
       'runs out). The call is counted in the installation’s health, metrics, logs and usage.',
+    errors: [NotInstalledError, PluginKilledError, PluginInactiveError, ...PLUGIN_CALL_ERRORS],
   })
   execute(
     @CurrentUser() caller: AuthUser,
@@ -240,13 +221,13 @@ export class PluginEndpointsController {
   @Put(':plugin/public-endpoints')
   @Authenticated({ roles: ['admin'] })
   @ApiOkResponse({ type: PublicEndpointsDto })
-  @ApiErrors(NoGlobalInstallationError)
-  @ApiOperation({
+  @Endpoint({
     summary: 'Allow or refuse public endpoints',
     description:
       'Platform admins: whether callers without credentials may reach the endpoints the plugin declares `public`, ' +
       'on the instance’s (global) installation, the one such callers are served by. Off until set; removing the ' +
       'installation removes the switch.',
+    errors: [NoGlobalInstallationError],
   })
   setPublic(
     @CurrentUser() caller: AuthUser,

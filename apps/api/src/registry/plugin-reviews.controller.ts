@@ -1,30 +1,19 @@
-import { Body, Controller, Get, Post, Query, Res } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import {
-  ApiErrors,
-  Authenticated,
-  type AuthUser,
-  CurrentUser,
-  PaginatedList,
-  PaginationQueryDto,
-  type PageWindow,
-  Paging,
-  PluginKeyParam,
-  type Slice,
-} from '@app/common';
+import { Body, Get, Post, Query, Res } from '@nestjs/common';
+import { ApiCreatedResponse, ApiOkResponse } from '@nestjs/swagger';
+import { ApiController, CurrentUser, Endpoint, PaginatedList, PaginationQueryDto, Paging } from '@app/common';
+import { PluginKeyParam } from '@app/common';
+import type { AuthUser, PageWindow, Slice } from '@app/common';
 import type { FastifyReply } from 'fastify';
 import { CreatePluginReviewDto, PluginReviewResponseDto } from './dto/plugin-review.dto.js';
 import { PluginReviewsService } from './plugin-reviews.service.js';
 import { NotRatableError, OwnPluginRatingError } from './registry.errors.js';
 
-@ApiTags('registry')
-@Controller('plugins/:plugin/reviews')
-@Authenticated()
+@ApiController('registry', 'plugins/:plugin/reviews')
 export class PluginReviewsController {
   constructor(private readonly reviews: PluginReviewsService) {}
 
   @Get()
-  @ApiOperation({ summary: 'List ratings', description: 'Ratings and reviews of a plugin, newest first.' })
+  @Endpoint({ summary: 'List ratings', description: 'Ratings and reviews of a plugin, newest first.' })
   @PaginatedList(PluginReviewResponseDto)
   list(
     @CurrentUser() caller: AuthUser,
@@ -36,13 +25,13 @@ export class PluginReviewsController {
   }
 
   @Post()
-  @ApiErrors(NotRatableError, OwnPluginRatingError)
-  @ApiCreatedResponse({ type: PluginReviewResponseDto, description: 'Your first rating of this plugin.' })
-  @ApiOkResponse({ type: PluginReviewResponseDto, description: 'Your existing rating, replaced.' })
-  @ApiOperation({
+  @Endpoint({
     summary: 'Rate a plugin',
     description: 'One rating (1-5) and text per user and plugin; posting again replaces yours. Not your own plugins.',
+    errors: [NotRatableError, OwnPluginRatingError],
   })
+  @ApiCreatedResponse({ type: PluginReviewResponseDto, description: 'Your first rating of this plugin.' })
+  @ApiOkResponse({ type: PluginReviewResponseDto, description: 'Your existing rating, replaced.' })
   async create(
     @CurrentUser() caller: AuthUser,
     @PluginKeyParam() key: string,

@@ -1,31 +1,19 @@
-import { Body, Controller, Get, Headers, Patch, Query, Res } from '@nestjs/common';
-import { ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
-import {
-  ApiErrors,
-  Authenticated,
-  type AuthUser,
-  CurrentUser,
-  PaginatedList,
-  PaginationQueryDto,
-  type PageWindow,
-  Paging,
-  PluginKeyParam,
-  type Slice,
-  VersionParam,
-} from '@app/common';
+import { Body, Get, Headers, Patch, Query, Res } from '@nestjs/common';
+import { ApiHeader, ApiOkResponse, ApiProduces, ApiResponse } from '@nestjs/swagger';
+import { ApiController, CurrentUser, Endpoint, PaginatedList, PaginationQueryDto, Paging } from '@app/common';
+import { PluginKeyParam, VersionParam } from '@app/common';
+import type { AuthUser, PageWindow, Slice } from '@app/common';
 import type { FastifyReply } from 'fastify';
 import { PatchedPluginVersionDto, PluginVersionResponseDto } from './dto/plugin-version.dto.js';
 import { PluginVersionsService } from './plugin-versions.service.js';
 import { NotADraftError, NotPluginManagerError, StaleWriteError } from './registry.errors.js';
 
-@ApiTags('registry')
-@Controller('plugins/:plugin/versions')
-@Authenticated()
+@ApiController('registry', 'plugins/:plugin/versions')
 export class PluginVersionsController {
   constructor(private readonly versions: PluginVersionsService) {}
 
   @Get()
-  @ApiOperation({
+  @Endpoint({
     summary: 'List versions',
     description: 'Newest first. Others see approved versions; the plugin’s owners see every status.',
   })
@@ -40,7 +28,7 @@ export class PluginVersionsController {
   }
 
   @Get(':version')
-  @ApiOperation({ summary: 'Retrieve a version', description: 'Manifest, files, size, checksum and integrity.' })
+  @Endpoint({ summary: 'Retrieve a version', description: 'Manifest, files, size, checksum and integrity.' })
   retrieve(
     @CurrentUser() caller: AuthUser,
     @PluginKeyParam() key: string,
@@ -50,12 +38,12 @@ export class PluginVersionsController {
   }
 
   @Patch(':version')
-  @ApiErrors(NotADraftError, StaleWriteError, NotPluginManagerError)
-  @ApiOperation({
+  @Endpoint({
     summary: 'Deprecate, yank or submit a version',
     description:
       'The plugin’s owners: set a deprecation message (null removes it), yank or restore, or submit a draft ' +
       'with status `pending`. The content never changes.',
+    errors: [NotADraftError, StaleWriteError, NotPluginManagerError],
   })
   partialUpdate(
     @CurrentUser() caller: AuthUser,
@@ -75,7 +63,7 @@ export class PluginVersionsController {
     content: { 'application/gzip': { schema: { type: 'string', format: 'binary' } } },
   })
   @ApiResponse({ status: 304, description: 'Not modified: the If-None-Match ETag is current.' })
-  @ApiOperation({
+  @Endpoint({
     summary: 'Download a version',
     description:
       'The artifact bytes, byte-identical to what `size`, `checksum` and `integrity` describe. Counted as a ' +

@@ -1,17 +1,6 @@
-import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import {
-  ApiErrors,
-  Authenticated,
-  type AuthUser,
-  CurrentUser,
-  PaginatedList,
-  type PageWindow,
-  Paging,
-  PluginKeyParam,
-  type Slice,
-  UploadBody,
-} from '@app/common';
+import { Body, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
+import { ApiController, CurrentUser, Endpoint, PaginatedList, Paging, PluginKeyParam, UploadBody } from '@app/common';
+import type { AuthUser, PageWindow, Slice } from '@app/common';
 import { CatalogService } from './catalog.service.js';
 import { PatchedPluginDto } from './dto/patched-plugin.dto.js';
 import { PluginListQueryDto } from './dto/plugin-list-query.dto.js';
@@ -33,9 +22,7 @@ import {
   VersionReusedError,
 } from './registry.errors.js';
 
-@ApiTags('registry')
-@Controller('plugins')
-@Authenticated()
+@ApiController('registry', 'plugins')
 export class PluginsController {
   constructor(
     private readonly catalog: CatalogService,
@@ -43,7 +30,7 @@ export class PluginsController {
   ) {}
 
   @Get()
-  @ApiOperation({
+  @Endpoint({
     summary: 'Browse the catalog',
     description:
       'Plugins you can see: public ones with an approved version, your organisations’ org-scoped ones, and ' +
@@ -61,19 +48,7 @@ export class PluginsController {
   @Post()
   @HttpCode(201)
   @UploadBody()
-  @ApiErrors(
-    PluginKeyTakenError,
-    PluginKeyRetiredError,
-    VersionReusedError,
-    PackageTooLargeError,
-    ReservedPublisherError,
-    NotPluginManagerError,
-    PublisherRoleRequiredError,
-    OrgPublishingForbiddenError,
-    PublisherNotYoursError,
-    ScopeChangeOnPublishError,
-  )
-  @ApiOperation({
+  @Endpoint({
     summary: 'Publish a plugin or a new version',
     description:
       'A new key creates the plugin, owned by you or by `owner_org`; its publisher segment (before the dot) ' +
@@ -83,13 +58,25 @@ export class PluginsController {
       'manifest is validated and every violation listed by path (`manifest.…`). Versions start `pending` (or ' +
       '`draft`), are immutable, and `key@version` can never be reused. Files above the upload limit are ' +
       'refused with LIMIT_EXCEEDED.',
+    errors: [
+      PluginKeyTakenError,
+      PluginKeyRetiredError,
+      VersionReusedError,
+      PackageTooLargeError,
+      ReservedPublisherError,
+      NotPluginManagerError,
+      PublisherRoleRequiredError,
+      OrgPublishingForbiddenError,
+      PublisherNotYoursError,
+      ScopeChangeOnPublishError,
+    ],
   })
   create(@CurrentUser() caller: AuthUser, @Body() dto: PublishPluginDto): Promise<PublishResultResponseDto> {
     return this.publishing.publish(caller, dto);
   }
 
   @Get(':plugin')
-  @ApiOperation({
+  @Endpoint({
     summary: 'Retrieve a plugin',
     description: 'The listing with its latest manifest, the versions you can see, dependents and your installation.',
   })
@@ -98,12 +85,12 @@ export class PluginsController {
   }
 
   @Patch(':plugin')
-  @ApiErrors(NotPluginManagerError, PublisherRoleRequiredError)
-  @ApiOperation({
+  @Endpoint({
     summary: 'Update a plugin listing',
     description:
       'Listing fields and scope; the plugin’s owners. A listing field edited here keeps its value when a later ' +
       'version is published (the manifest sets the listing at creation; PATCH wins after).',
+    errors: [NotPluginManagerError, PublisherRoleRequiredError],
   })
   partialUpdate(
     @CurrentUser() caller: AuthUser,
@@ -115,12 +102,12 @@ export class PluginsController {
 
   @Delete(':plugin')
   @HttpCode(204)
-  @ApiErrors(PluginInstalledError, DependentsInstalledError, NotPluginManagerError)
-  @ApiOperation({
+  @Endpoint({
     summary: 'Unpublish a plugin',
     description:
       'Owners or admins; only when it has no installations and no installed plugin depends on it. The key ' +
       'and its versions stay reserved.',
+    errors: [PluginInstalledError, DependentsInstalledError, NotPluginManagerError],
   })
   async destroy(@CurrentUser() caller: AuthUser, @PluginKeyParam() key: string): Promise<void> {
     await this.catalog.remove(caller, key);

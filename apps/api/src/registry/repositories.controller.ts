@@ -1,27 +1,16 @@
-import { Controller, Get, Query } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import {
-  Authenticated,
-  type AuthUser,
-  CurrentUser,
-  PaginatedList,
-  PaginationQueryDto,
-  type PageWindow,
-  Paging,
-  RequestOrigin,
-  type Slice,
-} from '@app/common';
+import { Get, Query } from '@nestjs/common';
+import { ApiController, CurrentUser, Endpoint, PaginatedList, PaginationQueryDto, Paging } from '@app/common';
+import { RequestOrigin } from '@app/common';
+import type { AuthUser, PageWindow, Slice } from '@app/common';
 import { RepositoryResponseDto } from './dto/repository-response.dto.js';
 import { RepositoriesService } from './repositories.service.js';
 
-@ApiTags('registry')
-@Controller('repositories')
-@Authenticated()
+@ApiController('registry', 'repositories')
 export class RepositoriesController {
   constructor(private readonly repositories: RepositoriesService) {}
 
   @Get()
-  @ApiOperation({
+  @Endpoint({
     summary: 'List plugin repositories',
     description: 'The sources this instance serves plugins from; its own registry comes first.',
   })
