@@ -53,6 +53,56 @@ describe('logging in', () => {
   });
 });
 
+// The guard keeps verified JWTs and the users they name (a write on this node invalidates the user at once):
+// each change below is used right after a request that put the token and its user in those caches.
+describe('a JWT used before, right after its user changed', () => {
+  const admin = () => t.login(ADMIN.email, ADMIN.password).then((accessToken) => t.client({ accessToken }));
+
+  it('stops working on the next request once its user changed their password', async () => {
+    const user = await t.createUser({ email: 'cached-password@plughub.test' });
+    for (let i = 0; i < 2; i++) expect((await user.client.GET('/api/auth/me/')).response.status).toBe(200);
+    const changed = await user.client.PATCH('/api/users/{id}/', {
+      params: { path: { id: user.id } },
+      body: { password: 'user-password-2', current_password: 'user-password-1' },
+    });
+    expect(changed.response.status).toBe(200);
+    const after = await user.client.GET('/api/auth/me/');
+    expect([after.response.status, after.error?.code]).toEqual([401, 'UNAUTHENTICATED']);
+    const fresh = t.client({ accessToken: await t.login('cached-password@plughub.test', 'user-password-2') });
+    expect((await fresh.GET('/api/auth/me/')).response.status).toBe(200);
+  });
+
+  it('stops working on the next request once its user was deactivated', async () => {
+    const user = await t.createUser({ email: 'cached-leaver@plughub.test' });
+    for (let i = 0; i < 2; i++) expect((await user.client.GET('/api/auth/me/')).response.status).toBe(200);
+    await (await admin()).PATCH('/api/users/{id}/', { params: { path: { id: user.id } }, body: { is_active: false } });
+    const after = await user.client.GET('/api/auth/me/');
+    expect([after.response.status, after.error?.code]).toEqual([401, 'UNAUTHENTICATED']);
+  });
+
+  it('acts with the new roles on the next request after a role change, both ways', async () => {
+    const user = await t.createUser({ email: 'cached-roles@plughub.test' });
+    const a = await admin();
+    const users = () => user.client.GET('/api/users/');
+    expect((await users()).error?.code).toBe('FORBIDDEN');
+    await a.PATCH('/api/users/{id}/', { params: { path: { id: user.id } }, body: { roles: ['admin'] } });
+    expect((await users()).response.status).toBe(200);
+    expect((await user.client.GET('/api/auth/me/')).data?.roles).toEqual(['admin']);
+    await a.PATCH('/api/users/{id}/', { params: { path: { id: user.id } }, body: { roles: ['user'] } });
+    expect((await users()).error?.code).toBe('FORBIDDEN');
+  });
+
+  it('a revoked API token stops working on the next request, even one used just before', async () => {
+    const user = await t.createUser({ email: 'cached-token@plughub.test' });
+    const created = await user.client.POST('/api/auth/api-tokens/', { body: { name: 'hot' } });
+    const viaToken = t.client({ apiToken: created.data!.key });
+    for (let i = 0; i < 2; i++) expect((await viaToken.GET('/api/auth/me/')).response.status).toBe(200);
+    await user.client.DELETE('/api/auth/api-tokens/{id}/', { params: { path: { id: created.data!.id } } });
+    const after = await viaToken.GET('/api/auth/me/');
+    expect([after.response.status, after.error?.code]).toEqual([401, 'UNAUTHENTICATED']);
+  });
+});
+
 describe('API tokens', () => {
   it('are created once-shown, used with `Token <key>`, listed without the key, and dead once revoked', async () => {
     const user = await t.createUser({ email: 'tokens@plughub.test' });

@@ -29,6 +29,8 @@ export interface JwtClaims {
   ver?: number;
   /** Issued at (seconds), set by the signer. */
   iat?: number;
+  /** Expires at (seconds), set by the signer from PLUGHUB_JWT_TTL. */
+  exp?: number;
 }
 
 /** One fixed window of a failed-login counter. */

@@ -1,8 +1,8 @@
-import { type ExecutionContext, Injectable } from '@nestjs/common';
+import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AuthGuard } from '@nestjs/passport';
 import { AUTH_METADATA, type AuthRequirement, type AuthUser, unauthenticated } from '@app/common';
 import type { FastifyRequest } from 'fastify';
+import { AuthService } from './auth.service.js';
 import { assertAccess, effectiveCaller } from './token-scopes.js';
 
 /**
@@ -10,30 +10,45 @@ import { assertAccess, effectiveCaller } from './token-scopes.js';
  * @OptionallyAuthenticated(), which checks credentials only when a request carries them);
  * then the route's roles and the token's scopes are checked, and the caller every handler sees carries the roles
  * the token's scopes leave it (effectiveCaller), so each rule downstream honours the scopes without knowing them.
+ *
+ * It runs on every request, so it does the least it can: the route's requirement is read from the metadata once
+ * per handler, and credentials go straight to AuthService.authenticate (no Passport round, no strategy objects).
  */
 @Injectable()
-export class GlobalAuthGuard extends AuthGuard(['jwt', 'token']) {
-  constructor(private readonly reflector: Reflector) {
-    super();
-  }
+export class GlobalAuthGuard implements CanActivate {
+  /** Controller class → handler → its requirement (a handler inherited by two controllers may differ by class). */
+  private readonly requirements = new WeakMap<object, Map<object, AuthRequirement>>();
 
-  override async canActivate(context: ExecutionContext): Promise<boolean> {
-    const requirement =
-      this.reflector.getAllAndOverride<AuthRequirement | undefined>(AUTH_METADATA, [
-        context.getHandler(),
-        context.getClass(),
-      ]) ?? {};
-    const request = context.switchToHttp().getRequest<FastifyRequest & { user: AuthUser }>();
-    if (requirement.public && !(requirement.optional && request.headers.authorization !== undefined)) return true;
-    await super.canActivate(context);
-    assertAccess(request.user, request.method, requirement);
-    request.user = effectiveCaller(request.user);
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly auth: AuthService,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const requirement = this.requirementOf(context);
+    const request = context.switchToHttp().getRequest<FastifyRequest & { user?: AuthUser }>();
+    const authorization = request.headers.authorization;
+    if (requirement.public && !(requirement.optional && authorization !== undefined)) return true;
+    const user = await this.auth.authenticate(authorization);
+    if (!user) throw unauthenticated();
+    assertAccess(user, request.method, requirement);
+    request.user = effectiveCaller(user);
     return true;
   }
 
-  override handleRequest<TUser>(err: unknown, user: TUser | false): TUser {
-    if (err) throw err instanceof Error ? err : unauthenticated();
-    if (!user) throw unauthenticated();
-    return user;
+  private requirementOf(context: ExecutionContext): AuthRequirement {
+    const cls = context.getClass();
+    const handler = context.getHandler();
+    let byHandler = this.requirements.get(cls);
+    if (!byHandler) {
+      byHandler = new Map();
+      this.requirements.set(cls, byHandler);
+    }
+    let requirement = byHandler.get(handler);
+    if (requirement === undefined) {
+      requirement = this.reflector.getAllAndOverride<AuthRequirement | undefined>(AUTH_METADATA, [handler, cls]) ?? {};
+      byHandler.set(handler, requirement);
+    }
+    return requirement;
   }
 }

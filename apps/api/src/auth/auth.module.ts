@@ -2,7 +2,6 @@ import type { KeyObject } from 'node:crypto';
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
-import { PassportModule } from '@nestjs/passport';
 import type { AuthConfig } from '../config/app-config.js';
 import { AUTH_CONFIG } from '../config/config.module.js';
 import { UsersModule } from '../users/users.module.js';
@@ -12,7 +11,6 @@ import { ApiTokensService } from './api-tokens.service.js';
 import { AuthController } from './auth.controller.js';
 import { GlobalAuthGuard } from './auth.guard.js';
 import { AuthService } from './auth.service.js';
-import { ApiKeyStrategy, JwtStrategy } from './auth.strategies.js';
 import { JWT_KEY, JwtKeyModule } from './auth.tokens.js';
 import { LoginThrottle } from './login-throttle.js';
 import { AuthPersistenceModule } from './persistence/auth-persistence.module.js';
@@ -22,7 +20,6 @@ import { AuthPersistenceModule } from './persistence/auth-persistence.module.js'
     AuthPersistenceModule,
     AccessModule,
     UsersModule,
-    PassportModule,
     JwtKeyModule,
     JwtModule.registerAsync({
       imports: [JwtKeyModule],
@@ -38,8 +35,6 @@ import { AuthPersistenceModule } from './persistence/auth-persistence.module.js'
     AuthService,
     ApiTokensService,
     LoginThrottle,
-    JwtStrategy,
-    ApiKeyStrategy,
     AdminBootstrap,
     { provide: ADMIN_CONSOLE, useValue: (text: string) => process.stdout.write(text) },
     { provide: APP_GUARD, useClass: GlobalAuthGuard },

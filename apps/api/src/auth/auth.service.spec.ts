@@ -1,7 +1,7 @@
 import { JwtService } from '@nestjs/jwt';
 import { TestClock } from '@test/support/clock.js';
 import { strictMock } from '@test/support/strict-mock.js';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { User } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
 import { hashApiKey } from './api-key.js';
@@ -30,6 +30,7 @@ let tokens: ReturnType<typeof strictMock<ApiTokenRepository>>;
 let users: ReturnType<typeof strictMock<UsersService>>;
 let failures: ReturnType<typeof strictMock<LoginFailureRepository>>;
 let clock: TestClock;
+let jwt: JwtService;
 let auth: AuthService;
 
 beforeEach(() => {
@@ -45,7 +46,8 @@ beforeEach(() => {
   };
   failures = strictMock(LoginFailureRepository);
   const throttle = new LoginThrottle(failures, config, clock);
-  auth = new AuthService(users, tokens, new JwtService({ secret: 'x'.repeat(32) }), throttle, config, clock);
+  jwt = new JwtService({ secret: 'x'.repeat(32), signOptions: { algorithm: 'HS256', expiresIn: 60 } });
+  auth = new AuthService(users, tokens, jwt, throttle, config, clock);
   users.findForAuth.mockResolvedValue(user);
 });
 
@@ -98,6 +100,62 @@ describe('JWTs', () => {
       (await auth.userFromJwt({ sub: 'u1', ver: 2 }))?.id,
       await auth.userFromJwt({ sub: 'u1', ver: 1 }),
     ]).toEqual(['u1', null]);
+  });
+});
+
+describe('authenticate (the global guard’s question)', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('verifies a bearer JWT once, then knows it, while still reading the user on every request', async () => {
+    const bearer = `Bearer ${jwt.sign({ sub: 'u1', ver: 2 })}`;
+    const verify = vi.spyOn(jwt, 'verify');
+    expect([(await auth.authenticate(bearer))?.id, (await auth.authenticate(bearer))?.id]).toEqual(['u1', 'u1']);
+    expect(verify).toHaveBeenCalledTimes(1);
+    expect(users.findForAuth).toHaveBeenCalledTimes(2);
+  });
+
+  it('refuses a known JWT at once when the user’s token version moved on, or the user was deactivated', async () => {
+    const bearer = `Bearer ${jwt.sign({ sub: 'u1', ver: 2 })}`;
+    expect((await auth.authenticate(bearer))?.id).toBe('u1');
+    users.findForAuth.mockResolvedValueOnce({ ...user, tokenVersion: 3 });
+    expect(await auth.authenticate(bearer)).toBeNull();
+    users.findForAuth.mockResolvedValueOnce({ ...user, isActive: false });
+    expect(await auth.authenticate(bearer)).toBeNull();
+    users.findForAuth.mockResolvedValueOnce({ ...user, roles: ['reviewer'] });
+    expect((await auth.authenticate(bearer))?.roles).toEqual(['reviewer']);
+  });
+
+  it('refuses a known JWT from the second its exp is reached', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(1_700_000_000_000);
+    const bearer = `Bearer ${jwt.sign({ sub: 'u1', ver: 2 })}`;
+    expect((await auth.authenticate(bearer))?.id).toBe('u1');
+    vi.setSystemTime(1_700_000_059_000);
+    expect((await auth.authenticate(bearer))?.id).toBe('u1');
+    vi.setSystemTime(1_700_000_060_000);
+    expect(await auth.authenticate(bearer)).toBeNull();
+  });
+
+  it('refuses, and never keeps, a JWT of another key, of another algorithm, or a malformed one', async () => {
+    const otherKey = new JwtService({ secret: 'y'.repeat(32) }).sign({ sub: 'u1', ver: 2 });
+    const hs512 = jwt.sign({ sub: 'u1', ver: 2 }, { algorithm: 'HS512' });
+    const unsigned = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from('{"sub":"u1","ver":2}').toString('base64url')}.`;
+    const verify = vi.spyOn(jwt, 'verify');
+    for (const bad of [otherKey, hs512, unsigned, 'not-a-jwt']) {
+      expect(await auth.authenticate(`Bearer ${bad}`)).toBeNull();
+      expect(await auth.authenticate(`Bearer ${bad}`)).toBeNull();
+    }
+    expect(verify).toHaveBeenCalledTimes(8);
+    expect(users.findForAuth).not.toHaveBeenCalled();
+  });
+
+  it('takes `Token <key>` as an API key and nothing from other schemes or no header', async () => {
+    tokens.findByHash.mockResolvedValue(token());
+    expect((await auth.authenticate(`Token ${KEY}`))?.method).toBe('token');
+    expect(await auth.authenticate(`Basic ${Buffer.from('u1@x.test:pw').toString('base64')}`)).toBeNull();
+    expect(await auth.authenticate(undefined)).toBeNull();
   });
 });
 

@@ -11,14 +11,21 @@ import type { JwtClaims } from './auth.entity.js';
 import { badCredentials, SignupDisabledError } from './auth.errors.js';
 import type { TokenResponseDto } from './dto/token-response.dto.js';
 import { LoginThrottle } from './login-throttle.js';
+import { VerifiedJwts } from './verified-jwts.js';
 import { ApiTokenRepository } from './persistence/api-token.repository.js';
 
 /** last_used_at is informational; minute precision spares a write on every request. */
 const TOUCH_EVERY_MS = 60_000;
 
+const BEARER = /^Bearer\s+(\S+)$/i;
+/** `Authorization: Token <key>`, the InvenTree/DRF tokenAuth scheme, for API tokens. */
+const API_KEY = /^Token\s+(\S+)$/i;
+
 /** Logging in, signing up, and turning a JWT or an API key into the caller. */
 @Injectable()
 export class AuthService {
+  private readonly verifiedJwts = new VerifiedJwts();
+
   constructor(
     private readonly users: UsersService,
     private readonly tokens: ApiTokenRepository,
@@ -58,6 +65,44 @@ export class AuthService {
     const user = await this.users.findForAuth(caller.id);
     if (!user) throw unauthenticated();
     return UserResponseDto.from(user);
+  }
+
+  /**
+   * The caller an Authorization header proves: a JWT (`Bearer …`) or an API key (`Token …`); null for anything
+   * else, a bad or expired token, or a user who may no longer use it. The global guard's one question.
+   */
+  authenticate(authorization: string | undefined): Promise<AuthUser | null> {
+    if (authorization === undefined) return Promise.resolve(null);
+    const bearer = BEARER.exec(authorization);
+    if (bearer) {
+      const claims = this.verifiedClaims(bearer[1]);
+      return claims ? this.userFromJwt(claims) : Promise.resolve(null);
+    }
+    const key = API_KEY.exec(authorization);
+    return key ? this.userFromApiKey(key[1]) : Promise.resolve(null);
+  }
+
+  /**
+   * The claims of a JWT signed with this instance's key (HS256 only) and not expired, or null. A token verified
+   * before comes from VerifiedJwts, which checks its expiry again. JWTs are signed and checked on the wall clock
+   * (jsonwebtoken's), not the injected Clock.
+   */
+  private verifiedClaims(token: string): JwtClaims | null {
+    const now = Date.now();
+    const known = this.verifiedJwts.get(token, now);
+    if (known) return known;
+    let claims: JwtClaims;
+    try {
+      claims = this.jwt.verify<JwtClaims>(token, {
+        algorithms: ['HS256'],
+        clockTimestamp: Math.floor(now / 1000),
+      });
+    } catch {
+      return null;
+    }
+    if (typeof claims.sub !== 'string') return null;
+    this.verifiedJwts.add(token, claims);
+    return claims;
   }
 
   /**
