@@ -4,6 +4,7 @@ import { Clock } from '@app/common';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { MembershipLookup } from '../auth/auth.ports.js';
 import { InstallationDirectoryAdapter, SUBSCRIBERS_TTL_MS } from './installation-directory.adapter.js';
+import type { Installation } from './installation.entity.js';
 import { InstallationRuntime, type RunnablePackage } from './installation-runtime.js';
 import { InstallationRepository } from './persistence/installation.repository.js';
 
@@ -12,6 +13,10 @@ const pkg = (key: string) =>
   ({
     manifest: { category: 'tools', events: { subscribes: (SUBSCRIBES[key] ?? []).map((type) => ({ type })) } },
   }) as RunnablePackage;
+
+/** An active installation granted events:subscribe. */
+const listener = (id: string, pluginKey: string, target: Installation['target']) =>
+  inst({ id, pluginKey, status: 'active', grants: ['events:subscribe'], target });
 
 let repo: ReturnType<typeof strictMock<InstallationRepository>>;
 let runtime: ReturnType<typeof strictMock<InstallationRuntime>>;
@@ -50,16 +55,19 @@ describe('InstallationDirectoryAdapter', () => {
   });
 
   it('lists as subscribers only active installations granted events:subscribe that subscribe to something', async () => {
-    memberships.rolesOf.mockResolvedValue(new Map());
-    repo.listInTargets.mockResolvedValue([]);
+    repo.listBroaderWithStatus.mockResolvedValue([]);
     const user = { scope: 'user' as const, userId: 'u1' };
-    repo.listEnabled.mockResolvedValue([
-      inst({ id: 'a', pluginKey: 'acme.sink', status: 'active', grants: ['events:subscribe'], target: user }),
+    repo.listActiveGranted.mockResolvedValue([
+      listener('a', 'acme.sink', user),
       inst({ id: 'b', pluginKey: 'acme.sink', status: 'failed', grants: ['events:subscribe'], target: user }),
       inst({ id: 'c', pluginKey: 'acme.sink', status: 'active', grants: ['log'], target: user }),
       inst({ id: 'd', pluginKey: 'acme.quiet', status: 'active', grants: ['events:subscribe'], target: user }),
     ]);
     expect((await adapter.subscribers()).map((s) => s.installationId)).toEqual(['a']);
+    expect(repo.listActiveGranted).toHaveBeenCalledWith('events:subscribe');
+    // Nothing is switched off above: no membership is read.
+    expect(repo.listBroaderWithStatus).toHaveBeenCalledWith(['acme.sink', 'acme.quiet'], ['disabled', 'killed']);
+    expect(memberships.rolesOf).not.toHaveBeenCalled();
   });
 
   it("sends a user's message to the plugin in their effective set: their own, their organisations', the global one", async () => {
@@ -122,10 +130,12 @@ describe('InstallationDirectoryAdapter', () => {
       inst({ id: 'o1-other', pluginKey: 'acme.other', status: 'active', target: { scope: 'org', orgId: 'o1' } }),
       inst({ id: 'failed', pluginKey: 'acme.other', status: 'failed', target: { scope: 'user', userId: 'u2' } }),
     ]);
-    repo.listInTargets.mockResolvedValue([
+    const above = [
       inst({ id: 'o1-echo', pluginKey: 'acme.echo', status: 'disabled', target: { scope: 'org', orgId: 'o1' } }),
       inst({ id: 'g-kill', pluginKey: 'acme.kill', status: 'killed', target: { scope: 'global' } }),
-    ]);
+    ];
+    repo.listBroaderWithStatus.mockResolvedValue(above);
+    repo.listInTargets.mockResolvedValue(above);
     const all = await adapter.broadcastRecipients(null);
     expect(all.map((r) => [r.installationId, r.state])).toEqual([
       ['u1-echo', 'inactive'],
@@ -141,42 +151,78 @@ describe('InstallationDirectoryAdapter', () => {
   it('leaves out subscribers that an organisation or the instance switches off for the same plugin', async () => {
     memberships.rolesOf.mockResolvedValue(new Map([['o1', 'member']]));
     const user = { scope: 'user' as const, userId: 'u1' };
-    repo.listEnabled.mockResolvedValue([
-      inst({ id: 'own', pluginKey: 'acme.sink', status: 'active', grants: ['events:subscribe'], target: user }),
-      inst({
-        id: 'org',
-        pluginKey: 'acme.sink',
-        status: 'active',
-        grants: ['events:subscribe'],
-        target: { scope: 'org', orgId: 'o2' },
-      }),
+    repo.listActiveGranted.mockResolvedValue([
+      listener('own', 'acme.sink', user),
+      listener('org', 'acme.sink', { scope: 'org', orgId: 'o2' }),
     ]);
-    repo.listInTargets.mockResolvedValue([
-      inst({ id: 'o1-off', pluginKey: 'acme.sink', status: 'disabled', target: { scope: 'org', orgId: 'o1' } }),
-    ]);
+    const off = inst({
+      id: 'o1-off',
+      pluginKey: 'acme.sink',
+      status: 'disabled',
+      target: { scope: 'org', orgId: 'o1' },
+    });
+    repo.listBroaderWithStatus.mockResolvedValue([off]);
+    repo.listInTargets.mockResolvedValue([off]);
     expect((await adapter.subscribers()).map((s) => s.installationId)).toEqual(['org']);
   });
 
-  it('reads the subscribers once until an installation changes or the time to live passes', async () => {
+  it('reads the subscribers once, then only what changes on this node, and all of them after the time to live', async () => {
     const user = { scope: 'user' as const, userId: 'u1' };
+    const sink = (id: string, status: 'active' | 'disabled' = 'active') => ({
+      ...listener(id, 'acme.sink', user),
+      status,
+    });
     memberships.rolesOf.mockResolvedValue(new Map());
+    repo.listBroaderWithStatus.mockResolvedValue([]);
     repo.listInTargets.mockResolvedValue([]);
-    repo.listEnabled.mockResolvedValue([
-      inst({ id: 'a', pluginKey: 'acme.sink', status: 'active', grants: ['events:subscribe'], target: user }),
-    ]);
+    repo.listActiveGranted.mockResolvedValue([sink('a'), sink('b')]);
     await adapter.subscribers();
+    expect((await adapter.subscribers()).map((s) => s.installationId)).toEqual(['a', 'b']);
+    expect(repo.listActiveGranted).toHaveBeenCalledTimes(1);
+
+    // A user's installation: read again on its own, in place while it subscribes, out when not, in when new.
+    repo.find.mockImplementation((id: string) =>
+      Promise.resolve(id === 'a' ? sink('a', 'disabled') : id === 'gone' ? null : sink(id)),
+    );
+    adapter.noteChange({ installationId: 'a', target: user });
+    adapter.noteChange({ installationId: 'c' });
+    adapter.noteChange({ installationId: 'b' });
+    adapter.noteChange({ installationId: 'gone', target: user });
+    expect((await adapter.subscribers()).map((s) => s.installationId)).toEqual(['b', 'c']);
+    expect(repo.find.mock.calls.map(([id]) => id)).toEqual(['a', 'c', 'b', 'gone']);
     await adapter.subscribers();
-    expect(repo.listEnabled).toHaveBeenCalledTimes(1);
-    adapter.forgetSubscribers();
+    expect(repo.find).toHaveBeenCalledTimes(4);
+    expect(repo.listActiveGranted).toHaveBeenCalledTimes(1);
+
+    // An organisation's or the instance's installation may switch others off: everything is read again.
+    adapter.noteChange({ installationId: 'o', target: { scope: 'org' } });
+    expect((await adapter.subscribers()).map((s) => s.installationId)).toEqual(['a', 'b']);
+    expect(repo.listActiveGranted).toHaveBeenCalledTimes(2);
+    repo.find.mockResolvedValueOnce(inst({ id: 'g', target: { scope: 'global' } }));
+    adapter.noteChange({ installationId: 'g' });
     await adapter.subscribers();
-    expect(repo.listEnabled).toHaveBeenCalledTimes(2);
+    expect(repo.listActiveGranted).toHaveBeenCalledTimes(3);
+
     clock.ms += SUBSCRIBERS_TTL_MS;
     await adapter.subscribers();
-    expect(repo.listEnabled).toHaveBeenCalledTimes(3);
-    repo.listEnabled.mockRejectedValueOnce(new Error('database down'));
-    adapter.forgetSubscribers();
+    expect(repo.listActiveGranted).toHaveBeenCalledTimes(4);
+    repo.listActiveGranted.mockRejectedValueOnce(new Error('database down'));
+    clock.ms += SUBSCRIBERS_TTL_MS;
     await expect(adapter.subscribers()).rejects.toThrow('database down');
-    expect((await adapter.subscribers()).map((s) => s.installationId)).toEqual(['a']);
+    expect((await adapter.subscribers()).map((s) => s.installationId)).toEqual(['a', 'b']);
+  });
+
+  it('reads the memberships only of subscribers whose plugin is switched off above somewhere', async () => {
+    const sink = listener('s', 'acme.sink', { scope: 'user', userId: 'u1' });
+    const other = listener('o', 'acme.other', { scope: 'user', userId: 'u2' });
+    runtime.package.mockImplementation(() => Promise.resolve(pkg('acme.sink')));
+    repo.listActiveGranted.mockResolvedValue([sink, other]);
+    const elsewhere = inst({ pluginKey: 'acme.sink', status: 'disabled', target: { scope: 'org', orgId: 'o9' } });
+    repo.listBroaderWithStatus.mockResolvedValue([elsewhere]);
+    memberships.rolesOf.mockResolvedValue(new Map([['o1', 'member']]));
+    repo.listInTargets.mockResolvedValue([elsewhere]);
+    expect((await adapter.subscribers()).map((s) => s.installationId)).toEqual(['s', 'o']);
+    expect(memberships.rolesOf.mock.calls).toEqual([['u1']]);
   });
 
   it("sends no message to a user's own installation that their organisation's disable switches off", async () => {

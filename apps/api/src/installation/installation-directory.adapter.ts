@@ -11,7 +11,7 @@ import { effectiveTargets, eventTarget, SCOPE_RANK, targetKey } from './targets.
 const OFF: ReadonlySet<InstallationStatus> = new Set(['disabled', 'killed']);
 
 /**
- * How long the subscriber list is reused at most. Changes on this node clear it at once (installation.changed,
+ * How long the subscriber list is reused at most. Changes on this node count at once (installation.changed,
  * plugin.updated, runtime.state); this bounds what another node's changes and membership changes take to count.
  */
 export const SUBSCRIBERS_TTL_MS = 5000;
@@ -22,7 +22,9 @@ export const SUBSCRIBERS_TTL_MS = 5000;
  * - `subscribers`: the active installations granted `events:subscribe` whose installed version subscribes to
  *   something (the manifest comes from the registry's stored package, cached per key@version), except those an
  *   organisation's or the instance's disable (or kill) of the same plugin switches off; asked on every event, so
- *   the list is kept until an installation changes (or SUBSCRIBERS_TTL_MS);
+ *   the list is kept: a user installation that changes on this node is read again on its own (an install costs
+ *   one read, not one of every subscriber), an organisation's or the instance's change reads it all again, and
+ *   so does the next ask after SUBSCRIBERS_TTL_MS;
  * - `messageTarget`: the installation of a plugin that serves the sender's target, chosen as the effective set
  *   does: a user's own, else one of their organisations', else the global one; an organisation's own, else the
  *   global one; the global one only for a global sender; none when a broader disable switches it off;
@@ -39,41 +41,71 @@ export class InstallationDirectoryAdapter implements InstallationDirectory {
     @Inject(Clock) private readonly clock: Clock,
   ) {}
 
-  private cached: { until: number; subscribers: Promise<EventParticipant[]> } | null = null;
+  private cached: { until: number; subscribers: Promise<Subscribers> } | null = null;
+  /** User installations changed on this node since the list was read: re-read one by one at the next ask. */
+  private readonly changed = new Set<string>();
 
   async describe(installationId: string): Promise<EventParticipant | null> {
     const installation = await this.installations.find(installationId);
     return installation ? this.participant(installation) : null;
   }
 
-  subscribers(): Promise<EventParticipant[]> {
+  async subscribers(): Promise<EventParticipant[]> {
     const now = this.clock.nowMs();
-    if (this.cached && this.cached.until > now) return this.cached.subscribers;
-    const subscribers = this.loadSubscribers();
-    const entry = { until: now + SUBSCRIBERS_TTL_MS, subscribers };
-    this.cached = entry;
-    // A failed read is not kept: the next event reads again.
-    subscribers.catch(() => {
-      if (this.cached === entry) this.cached = null;
-    });
-    return subscribers;
+    let entry = this.cached;
+    if (!entry || entry.until <= now) {
+      this.changed.clear();
+      entry = { until: now + SUBSCRIBERS_TTL_MS, subscribers: this.loadSubscribers() };
+    } else if (this.changed.size) {
+      const ids = [...this.changed];
+      this.changed.clear();
+      entry = { until: entry.until, subscribers: entry.subscribers.then((current) => this.patch(current, ids)) };
+    }
+    if (entry !== this.cached) {
+      const kept = (this.cached = entry);
+      // A failed read is not kept: the next event reads everything again.
+      kept.subscribers.catch(() => {
+        if (this.cached === kept) this.cached = null;
+      });
+    }
+    return (await entry.subscribers).list;
   }
 
-  /** Forgets the subscriber list: an installation changed status, version or grants (a restart) on this node. */
+  /**
+   * An installation changed status, version or grants (a restart) on this node. A user's installation is read
+   * again on its own at the next ask; an organisation's or the instance's may switch others off or on, so the
+   * whole list is read again.
+   */
   @OnPlughubEvent('installation.changed')
   @OnPlughubEvent('plugin.updated')
   @OnPlughubEvent('runtime.state')
-  forgetSubscribers(): void {
-    this.cached = null;
+  noteChange(event: { installationId: string; target?: { scope: string } }): void {
+    if (event.target && event.target.scope !== 'user') this.cached = null;
+    else this.changed.add(event.installationId);
   }
 
-  private async loadSubscribers(): Promise<EventParticipant[]> {
-    const listening = (await this.installations.listEnabled()).filter(
-      (i) => i.status === 'active' && i.grants.includes('events:subscribe'),
-    );
+  private async loadSubscribers(): Promise<Subscribers> {
+    const listening = (await this.installations.listActiveGranted('events:subscribe')).filter(listens);
     const off = await this.switchedOff(listening);
     const participants = await Promise.all(listening.filter((i) => !off.has(i.id)).map((i) => this.participant(i)));
-    return participants.filter((p) => p.subscribes.length > 0);
+    const byId = new Map(participants.filter((p) => p.subscribes.length > 0).map((p) => [p.installationId, p]));
+    return { byId, list: [...byId.values()] };
+  }
+
+  /** The list with these installations read again (in place when they still subscribe, out when not). */
+  private async patch(current: Subscribers, ids: readonly string[]): Promise<Subscribers> {
+    const byId = new Map(current.byId);
+    for (const id of ids) {
+      const installation = await this.installations.find(id);
+      if (installation && installation.target.scope !== 'user') return this.loadSubscribers();
+      const participant =
+        installation && listens(installation) && !(await this.switchedOff([installation])).has(id)
+          ? await this.participant(installation)
+          : null;
+      if (participant && participant.subscribes.length > 0) byId.set(id, participant);
+      else byId.delete(id);
+    }
+    return { byId, list: [...byId.values()] };
   }
 
   async messageTarget(fromInstallationId: string, pluginKey: string): Promise<EventParticipant | null> {
@@ -104,8 +136,13 @@ export class InstallationDirectoryAdapter implements InstallationDirectory {
    * The installations among `candidates` that a broader installation of the same plugin switches off (an
    * organisation of the user's, or the instance's, disabled or killed), with that installation's status.
    */
-  private async switchedOff(candidates: readonly Installation[]): Promise<Map<string, InstallationStatus>> {
-    if (!candidates.some((i) => i.target.scope !== 'global')) return new Map();
+  private async switchedOff(all: readonly Installation[]): Promise<Map<string, InstallationStatus>> {
+    if (!all.some((i) => i.target.scope !== 'global')) return new Map();
+    // Only a plugin switched off somewhere above can be switched off here: most have none, and need no more reads.
+    const keys = [...new Set(all.filter((i) => i.target.scope !== 'global').map((i) => i.pluginKey))];
+    const offKeys = new Set((await this.installations.listBroaderWithStatus(keys, [...OFF])).map((i) => i.pluginKey));
+    const candidates = all.filter((i) => i.target.scope !== 'global' && offKeys.has(i.pluginKey));
+    if (!candidates.length) return new Map();
     const orgsOfUser = new Map<string, string[]>();
     for (const i of candidates) {
       if (i.target.scope === 'user' && !orgsOfUser.has(i.target.userId)) {
@@ -168,6 +205,16 @@ export class InstallationDirectoryAdapter implements InstallationDirectory {
     };
   }
 }
+
+/** The subscriber list, by installation id and in order. */
+interface Subscribers {
+  byId: Map<string, EventParticipant>;
+  list: EventParticipant[];
+}
+
+/** Whether an installation takes events: active, granted events:subscribe, no operation holding it. */
+const listens = (i: Installation) =>
+  i.enabled && i.operationId === null && i.status === 'active' && i.grants.includes('events:subscribe');
 
 /** Whether the installation serving an effective-set entry is on, killed (itself or a broader one) or off. */
 function stateOf(entry: EffectiveEntry, all: readonly Installation[]): MessageParty['state'] {

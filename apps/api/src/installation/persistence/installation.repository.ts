@@ -225,6 +225,25 @@ export class InstallationRepository {
     return docs.map(toInstallation);
   }
 
+  /** The active installations granted `capability` (a plain grant), that no operation holds. */
+  async listActiveGranted(capability: string): Promise<Installation[]> {
+    const docs = await this.installations
+      .find({ status: 'active', enabled: true, operation_id: null, grants: capability })
+      .sort({ installed_at: 1, _id: 1 })
+      .lean<InstallationLean[]>()
+      .exec();
+    return docs.map(toInstallation);
+  }
+
+  /** The organisations' and the instance's installations of these plugins with one of `statuses`. */
+  async listBroaderWithStatus(pluginKeys: readonly string[], statuses: readonly InstallationStatus[]) {
+    const docs = await this.installations
+      .find({ status: { $in: statuses }, plugin_key: { $in: pluginKeys }, scope: { $in: ['org', 'global'] } })
+      .lean<InstallationLean[]>()
+      .exec();
+    return docs.map(toInstallation);
+  }
+
   /** Installations of one plugin over every target (kill switch, update availability). */
   async listByPlugin(pluginKey: string): Promise<Installation[]> {
     const docs = await this.installations.find({ plugin_key: pluginKey }).lean<InstallationLean[]>().exec();
