@@ -376,7 +376,7 @@ export class InstallService {
         await this.write(change, op);
         this.journal.fault(`${kind}.step_written`);
       }
-      await this.journal.phase(op, 'applied');
+      // Written, not started yet. Recovery tells only `done` from the rest, so this point writes nothing.
       this.journal.fault(`${kind}.applied`);
       const results: Installation[] = [];
       for (const change of changes) {

@@ -145,7 +145,11 @@ export type Actor = { kind: 'user'; id: string } | { kind: 'system' };
 export const OPERATION_KINDS = ['install', 'uninstall', 'update'] as const;
 export type OperationKind = (typeof OPERATION_KINDS)[number];
 
-/** How far an operation got: `prepared` (journal only), `applied` (every document written), `done` (committed). */
+/**
+ * How far an operation got: `prepared` (journaled; its documents may be written, its plugins started) or `done`
+ * (committed). `applied` is no longer written (a journal from an earlier version may hold it); recovery treats
+ * anything but `done` as not done.
+ */
 export type OperationPhase = 'prepared' | 'applied' | 'done';
 
 /** One installation an operation creates, replaces or removes, with what is needed to undo or finish it. */

@@ -81,12 +81,11 @@ export class InstallationRepository {
 
   /** PluginAlreadyInstalledError when the target has the plugin already (the unique index decides races). */
   @writes
-  async insert(input: NewInstallation): Promise<Installation> {
+  async insert(input: NewInstallation): Promise<void> {
     await onDuplicateKey(
       () => this.installations.insertMany([installationDoc(input)]),
       () => new PluginAlreadyInstalledError(input.pluginKey, '', ''),
     );
-    return (await this.find(input.id))!;
   }
 
   /** Writes the whole installation as given (an operation's replace step, or restoring a journal snapshot). */
