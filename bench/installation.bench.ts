@@ -7,6 +7,12 @@
  *     its onInit run, the answer), timed one request at a time on loopback; each install is undone with DELETE
  *     …/install/ (not timed) so the next one installs again. Server CPU per install from /proc, around each call.
  *
+ *   npx tsx bench/installation.bench.ts profile [installs]
+ *     Where one install + activate through InstallService goes (plughub.hello, each for its own user, one at a
+ *     time, after a warm-up): per stage (access, resolution, journal, writes, runtime start, events, …), the
+ *     calls, the DB commands the engine received (by command name) and the process CPU, per install. Exclusive:
+ *     a stage's figures leave out the stages it calls. Add `node --cpu-prof` (`npx tsx --cpu-prof …`) for a profile.
+ *
  *   npx tsx bench/installation.bench.ts fleet [installations]
  *     10,000 active installations of the three sample plugins in one process: each installed through
  *     InstallService (as POST …/install/ does for a user: resolution, journal, write, start in the runtime) for its
@@ -123,6 +129,184 @@ async function apiBench(): Promise<void> {
   }
 }
 
+/** Exclusive per-stage accounting of one code path: calls, engine commands and process CPU, by a stack of stages. */
+class StageProfile {
+  private readonly stages = new Map<string, { calls: number; cpuUs: number; commands: Map<string, number> }>();
+  private readonly stack = ['outside any stage'];
+  private mark = process.cpuUsage();
+
+  private stage(name: string) {
+    let s = this.stages.get(name);
+    if (!s) this.stages.set(name, (s = { calls: 0, cpuUs: 0, commands: new Map() }));
+    return s;
+  }
+
+  private charge(): void {
+    const now = process.cpuUsage();
+    this.stage(this.stack.at(-1)!).cpuUs += now.user - this.mark.user + (now.system - this.mark.system);
+    this.mark = now;
+  }
+
+  /** Counts a command the engine received against the stage running now. */
+  command(name: string): void {
+    const commands = this.stage(this.stack.at(-1)!).commands;
+    commands.set(name, (commands.get(name) ?? 0) + 1);
+  }
+
+  /** Replaces `object[method]` by a version that runs as stage `name`. */
+  wrap(object: object, method: string, name: string): void {
+    const target = object as Record<string, (...args: unknown[]) => unknown>;
+    const original = target[method].bind(object);
+    target[method] = (...args: unknown[]) => {
+      this.charge();
+      this.stack.push(name);
+      this.stage(name).calls++;
+      const leave = () => {
+        this.charge();
+        this.stack.splice(this.stack.lastIndexOf(name), 1);
+      };
+      try {
+        const result = original(...args);
+        if (result instanceof Promise) return result.finally(leave);
+        leave();
+        return result;
+      } catch (err) {
+        leave();
+        throw err;
+      }
+    };
+  }
+
+  reset(): void {
+    this.charge();
+    this.stages.clear();
+  }
+
+  print(per: number): void {
+    this.charge();
+    const rows = [...this.stages.entries()].sort((a, b) => b[1].cpuUs - a[1].cpuUs);
+    const total = rows.reduce((sum, [, s]) => sum + s.cpuUs, 0);
+    const allCommands = rows.reduce((sum, [, s]) => sum + [...s.commands.values()].reduce((a, b) => a + b, 0), 0);
+    console.log(
+      `  ${'stage'.padEnd(44)} ${'calls'.padStart(6)} ${'commands'.padStart(9)} ${'CPU ms'.padStart(8)}  by name`,
+    );
+    for (const [name, s] of rows) {
+      const commands = [...s.commands.values()].reduce((a, b) => a + b, 0);
+      const byName = [...s.commands.entries()].map(([c, n]) => `${c} ${fmt(n / per, 1)}`).join(', ');
+      console.log(
+        `  ${name.padEnd(44)} ${fmt(s.calls / per, 1).padStart(6)} ${fmt(commands / per, 1).padStart(9)} ` +
+          `${fmt(s.cpuUs / 1000 / per, 3).padStart(8)}  ${byName}`,
+      );
+    }
+    console.log(
+      `  ${'total'.padEnd(44)} ${''.padStart(6)} ${fmt(allCommands / per, 1).padStart(9)} ${fmt(total / 1000 / per, 3).padStart(8)}`,
+    );
+  }
+}
+
+async function profileBench(): Promise<void> {
+  const count = Number(process.argv[3] ?? 200);
+  const app = await inProcessApp({ PLUGHUB_SAMPLES: 'true' });
+  await app.init();
+  const dist = <M>(path: string) => fromDist<M>(path);
+  const { InstallService } = await dist<typeof import('../apps/api/src/installation/install.service.js')>(
+    'installation/install.service.js',
+  );
+  const { InstallationsService } = await dist<typeof import('../apps/api/src/installation/installations.service.js')>(
+    'installation/installations.service.js',
+  );
+  const { InstallResolution } = await dist<typeof import('../apps/api/src/installation/install-resolution.js')>(
+    'installation/install-resolution.js',
+  );
+  const { OperationJournal } = await dist<typeof import('../apps/api/src/installation/operation-journal.js')>(
+    'installation/operation-journal.js',
+  );
+  const { InstallationRuntime } = await dist<typeof import('../apps/api/src/installation/installation-runtime.js')>(
+    'installation/installation-runtime.js',
+  );
+  const { InstallationEvents } = await dist<typeof import('../apps/api/src/installation/installation-events.js')>(
+    'installation/installation-events.js',
+  );
+  const { InstallationRepository } = await dist<
+    typeof import('../apps/api/src/installation/persistence/installation.repository.js')
+  >('installation/persistence/installation.repository.js');
+  const { OperationRepository } = await dist<
+    typeof import('../apps/api/src/installation/persistence/operation.repository.js')
+  >('installation/persistence/operation.repository.js');
+  const { PluginVersionsService } = await dist<typeof import('../apps/api/src/registry/plugin-versions.service.js')>(
+    'registry/plugin-versions.service.js',
+  );
+  const { SecretBox } = await dist<typeof import('../apps/api/src/secrets/secret-box.js')>('secrets/secret-box.js');
+  const { PluginRuntime } = await dist<typeof import('../libs/runtime/src/index.js')>(
+    '../../../libs/runtime/src/index.js',
+  );
+  const { Engine } = await dist<typeof import('../libs/embedded-mongo/src/engine.js')>(
+    '../../../libs/embedded-mongo/src/engine.js',
+  );
+  const { InstallationDirectoryAdapter } = await dist<
+    typeof import('../apps/api/src/installation/installation-directory.adapter.js')
+  >('installation/installation-directory.adapter.js');
+  const { EventRepository } = await dist<typeof import('../apps/api/src/messaging/persistence/event.repository.js')>(
+    'messaging/persistence/event.repository.js',
+  );
+  const profile = new StageProfile();
+  // Every command the engine receives, named by its first field (find, insert, update, findAndModify, …).
+  const engine = Engine.prototype as unknown as Record<'run', (...args: unknown[]) => unknown>;
+  const run = engine.run;
+  engine.run = function (this: unknown, ...args: unknown[]) {
+    profile.command(Object.keys(args[0] as object)[0] ?? '?');
+    return run.apply(this, args);
+  };
+  const stages: Array<[object, string[], string]> = [
+    [app.get(InstallService), ['install'], 'InstallService (its own code)'],
+    [app.get(InstallationsService), ['target'], 'target: access check'],
+    [app.get(InstallationsService), ['response'], 'answer (response mapping)'],
+    [app.get(InstallResolution), ['resolve'], 'resolution (resolver, kill check)'],
+    [app.get(PluginVersionsService), ['installables'], 'resolution: registry versions'],
+    [app.get(InstallationRepository), ['listInTarget'], 'resolution: target installations'],
+    [app.get(InstallationRepository), ['findRetained'], 'retained settings lookup'],
+    [app.get(SecretBox), ['seal'], 'secrets sealed'],
+    [app.get(OperationJournal), ['begin', 'phase', 'commit'], 'journal (begin, phase, commit)'],
+    [app.get(OperationRepository), ['begin', 'setPhase', 'end'], 'journal: writes'],
+    [app.get(InstallationRepository), ['releaseOperation'], 'journal: installations released'],
+    [app.get(InstallationRepository), ['insert'], 'installation written'],
+    [app.get(InstallationRepository), ['update'], 'status settled'],
+    [app.get(InstallationRuntime), ['start'], 'runtime start (app side)'],
+    [app.get(InstallationRuntime), ['package'], 'runtime start: package read'],
+    [app.get(PluginRuntime), ['load'], 'runtime start: PluginRuntime.load'],
+    [app.get(InstallationEvents), ['changed', 'lifecycle', 'statusChanged', 'updated'], 'events (their listeners)'],
+    [app.get(EventRepository), ['append'], 'events: stored (messaging)'],
+    [app.get(InstallationDirectoryAdapter), ['subscribers'], 'events: subscriber list'],
+  ];
+  for (const [object, methods, name] of stages) for (const m of methods) profile.wrap(object, m, name);
+  const installer = app.get(InstallService);
+  const installOne = async (i: number) => {
+    const caller = {
+      id: `b${(i + 1).toString(16).padStart(23, '0')}`,
+      email: `profile${i}@plughub.local`,
+      name: `Profile ${i}`,
+      roles: [],
+      method: 'jwt' as const,
+      scopes: null,
+    };
+    const res = await installer.install(caller, 'plughub.hello', {}, {});
+    if (res.installation?.status !== 'active') throw new Error(`install #${i} is ${res.installation?.status}`);
+  };
+  for (let i = 0; i < 20; i++) await installOne(i);
+  profile.reset();
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  for (let i = 20; i < 20 + count; i++) await installOne(i);
+  const wall = performance.now() - t0;
+  const cpu = process.cpuUsage(c0);
+  console.log(`one install + activate through InstallService, ${count} in a row after 20 (load ${load()})`);
+  console.log(
+    `  ${fmt(wall / count, 2)} ms each, process CPU ${fmt((cpu.user + cpu.system) / 1000 / count, 2)} ms each`,
+  );
+  profile.print(count);
+  await app.close();
+}
+
 async function fleetBench(): Promise<void> {
   const total = Number(process.argv[3] ?? 10_000);
   const maxRss = Number(process.env.BENCH_MAX_RSS_GIB ?? 20) * 1024 ** 3;
@@ -152,7 +336,7 @@ async function fleetBench(): Promise<void> {
   const installOne = async (i: number) => {
     const [key, config] = plugins[i % plugins.length];
     const caller = {
-      id: (i + 1).toString(16).padStart(24, 'a'),
+      id: `a${(i + 1).toString(16).padStart(23, '0')}`,
       email: `bench${i}@plughub.local`,
       name: `Bench ${i}`,
       roles: [],
@@ -172,7 +356,7 @@ async function fleetBench(): Promise<void> {
       const rss = process.memoryUsage().rss;
       if (rss > maxRss) stopped = `resident memory passed ${fmt(gib(maxRss))} GiB`;
       if (performance.now() - started > maxMs) stopped = `${maxMs / 1000} s passed`;
-      if (done - reported >= 1000) {
+      if (done - reported >= Math.max(100, Math.min(1000, Math.floor(total / 10)))) {
         reported = done;
         const s = fmt((performance.now() - started) / 1000, 1);
         console.log(`  ${done} live after ${s} s, RSS ${fmt(gib(rss))} GiB (load ${load()})`);
@@ -212,4 +396,5 @@ async function fleetBench(): Promise<void> {
 
 if (mode === 'api') await apiBench();
 else if (mode === 'fleet') await fleetBench();
-else throw new Error(`unknown mode ${mode}: api or fleet`);
+else if (mode === 'profile') await profileBench();
+else throw new Error(`unknown mode ${mode}: api, profile or fleet`);
