@@ -72,4 +72,31 @@ describe('MetricBucketRecorder', () => {
     await recorder.flush();
     expect(repo.add).toHaveBeenCalledTimes(1);
   });
+
+  it('keeps one bucket per minute when calls arrive out of order across a minute boundary', async () => {
+    recorder.onCall(call(59_000, { durationMs: 1 }));
+    recorder.onCall(call(60_500, { durationMs: 2, outcome: 'error' }));
+    recorder.onCall(call(59_500, { durationMs: 3, memoryBytes: 700 }));
+    recorder.onCall(call(61_000, { durationMs: 4 }));
+    await recorder.flush();
+
+    expect(written[0].buckets).toEqual([
+      expect.objectContaining({ minute: new Date(T0), calls: 2, errors: 0, durationSumMs: 4, memoryMaxBytes: 700 }),
+      expect.objectContaining({ minute: new Date(T0 + 60_000), calls: 2, errors: 1, durationSumMs: 6 }),
+    ]);
+    expect(written[0].buckets[1].hooks).toEqual({ onMessage: { calls: 2, errors: 1, durationSumMs: 6 } });
+  });
+
+  it('starts an installation afresh after a flush without its calls, and counts it again from its next call', async () => {
+    recorder.onCall(call(0));
+    await recorder.flush();
+    await recorder.flush(); // i1 idle: forgotten
+    recorder.onCall(call(120_000, { durationMs: 5 }));
+    await recorder.flush();
+
+    expect(written.map((w) => w.buckets.map((b) => [b.minute.getTime() - T0, b.calls]))).toEqual([
+      [[0, 1]],
+      [[120_000, 1]],
+    ]);
+  });
 });

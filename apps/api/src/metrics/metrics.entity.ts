@@ -1,5 +1,5 @@
 import type { HookName } from '@app/runtime';
-import type { LatencyCounts } from './latency-histogram.js';
+import { type LatencyCounts, mergeCounts } from './latency-histogram.js';
 
 export const RESOLUTIONS = ['1m', '5m', '15m', '1h', '1d'] as const;
 export type Resolution = (typeof RESOLUTIONS)[number];
@@ -54,6 +54,50 @@ export interface MinuteBucket {
   memoryMaxBytes: number | null;
   /** Every hook's calls, lifecycle and health checks included. */
   hooks: Partial<Record<HookName, HookTally>>;
+}
+
+/** Adds `from`'s figures into `into` (same installation; the minute is `into`'s). */
+function addBucket(into: MinuteBucket, from: MinuteBucket): void {
+  into.calls += from.calls;
+  into.errors += from.errors;
+  into.durationSumMs += from.durationSumMs;
+  mergeCounts(into.latency, from.latency);
+  if (from.memoryMaxBytes !== null) into.memoryMaxBytes = Math.max(into.memoryMaxBytes ?? 0, from.memoryMaxBytes);
+  for (const [hook, tally] of Object.entries(from.hooks) as Array<[HookName, HookTally]>) {
+    const t = (into.hooks[hook] ??= { calls: 0, errors: 0, durationSumMs: 0 });
+    t.calls += tally.calls;
+    t.errors += tally.errors;
+    t.durationSumMs += tally.durationSumMs;
+  }
+}
+
+/**
+ * Buckets summed per installation and window of `sizeMs` (the window's start in `minute`), in the order each
+ * window first appears.
+ */
+export function foldBuckets(buckets: readonly MinuteBucket[], sizeMs: number): MinuteBucket[] {
+  const windows = new Map<string, MinuteBucket>();
+  for (const b of buckets) {
+    const start = Math.floor(b.minute.getTime() / sizeMs) * sizeMs;
+    const key = `${b.installationId}|${start}`;
+    let into = windows.get(key);
+    if (!into) {
+      into = {
+        installationId: b.installationId,
+        pluginKey: b.pluginKey,
+        minute: new Date(start),
+        calls: 0,
+        errors: 0,
+        durationSumMs: 0,
+        latency: {},
+        memoryMaxBytes: null,
+        hooks: {},
+      };
+      windows.set(key, into);
+    }
+    addBucket(into, b);
+  }
+  return [...windows.values()];
 }
 
 /** One point of a time series at some resolution: the buckets of `[start, start + resolution)` folded. */

@@ -48,6 +48,8 @@ export class PrometheusMetrics {
    * prom-client when it collects, at scrape time.
    */
   private readonly series = new Map<string, PluginSeries>();
+  /** The same series by plugin key, then version (without those counted under `_other`). */
+  private readonly byPlugin = new Map<string, Map<string, PluginSeries>>();
 
   constructor(runtime: PluginRuntime) {
     collectDefaultMetrics({ register: this.registry });
@@ -79,7 +81,7 @@ export class PrometheusMetrics {
         for (const s of series.values()) this.inc(s.labels, s.errors);
       },
     });
-    this.registry.registerMetric(durationHistogram(series) as unknown as Metric);
+    this.registry.registerMetric(durationHistogram(series, this.byPlugin) as unknown as Metric);
     new Gauge({
       name: 'plughub_runtime_workers_alive',
       help: 'Sandbox worker threads alive (shared and dedicated).',
@@ -136,16 +138,30 @@ export class PrometheusMetrics {
   }
 
   private seriesOf(plugin: string, version: string): PluginSeries {
-    const key = `${plugin}@${version}`;
-    let series = this.series.get(key);
+    // Two lookups on strings the event already holds: no `key@version` built per call.
+    const series = this.byPlugin.get(plugin)?.get(version);
     if (series) return series;
+    return this.addSeries(plugin, version);
+  }
+
+  private addSeries(plugin: string, version: string): PluginSeries {
     if (this.series.size >= MAX_PLUGIN_SERIES) {
-      series = this.series.get(OTHER_LABEL) ?? newSeries(OTHER_LABEL, OTHER_LABEL);
-      this.series.set(OTHER_LABEL, series);
-      return series;
+      // Not remembered by key: versions past the cap must not grow any map.
+      let other = this.series.get(OTHER_LABEL);
+      if (!other) {
+        other = newSeries(OTHER_LABEL, OTHER_LABEL);
+        this.series.set(OTHER_LABEL, other);
+      }
+      return other;
     }
-    series = newSeries(plugin, version);
-    this.series.set(key, series);
+    const series = newSeries(plugin, version);
+    this.series.set(`${plugin}@${version}`, series);
+    let versions = this.byPlugin.get(plugin);
+    if (!versions) {
+      versions = new Map();
+      this.byPlugin.set(plugin, versions);
+    }
+    versions.set(version, series);
     return series;
   }
 }
@@ -166,7 +182,7 @@ const DURATION_NAME = 'plughub_plugin_call_duration_seconds';
  * The call-duration histogram as a metric of the registry's own shape (what prom-client's Histogram returns from
  * `get`), read from the series at scrape time: cumulative `_bucket` lines with `le`, then `_sum` and `_count`.
  */
-function durationHistogram(series: Map<string, PluginSeries>) {
+function durationHistogram(series: Map<string, PluginSeries>, byPlugin: Map<string, Map<string, PluginSeries>>) {
   const help = 'Duration of plugin hook calls as seen by the caller, by plugin key and version.';
   return {
     name: DURATION_NAME,
@@ -175,6 +191,7 @@ function durationHistogram(series: Map<string, PluginSeries>) {
     aggregator: 'sum' as const,
     reset(): void {
       series.clear();
+      byPlugin.clear();
     },
     get(): Promise<{
       name: string;

@@ -14,7 +14,8 @@ const WORK_HOOKS: ReadonlySet<string> = new Set(['onMessage', 'onEvent', 'onProc
  */
 @Injectable()
 export class UsageStatsRecorder {
-  private pending = new Map<string, UsageDelta>();
+  /** Per installation; `lastUsedMs` is kept as a number so a call compares numbers, not Dates. */
+  private pending = new Map<string, UsageDelta & { lastUsedMs: number }>();
 
   constructor(
     private readonly runtime: PluginRuntime,
@@ -24,6 +25,7 @@ export class UsageStatsRecorder {
   @OnPlughubEvent('runtime.call')
   onCall(event: HookCallEvent): void {
     if (!this.sink || !WORK_HOOKS.has(event.hook)) return;
+    const at = event.at.getTime();
     let delta = this.pending.get(event.installationId);
     if (!delta) {
       delta = {
@@ -32,13 +34,17 @@ export class UsageStatsRecorder {
         errors: 0,
         durationMs: 0,
         lastUsed: event.at,
+        lastUsedMs: at,
         lastError: null,
       };
       this.pending.set(event.installationId, delta);
     }
     delta.executions++;
     delta.durationMs += event.durationMs;
-    if (event.at > delta.lastUsed) delta.lastUsed = event.at;
+    if (at > delta.lastUsedMs) {
+      delta.lastUsedMs = at;
+      delta.lastUsed = event.at;
+    }
     if (event.outcome !== 'ok') {
       delta.errors++;
       const message = event.error ? `${event.error.code}: ${event.error.message}` : event.outcome;
@@ -48,7 +54,14 @@ export class UsageStatsRecorder {
 
   async flush(): Promise<void> {
     if (!this.sink || this.pending.size === 0) return;
-    const batch = [...this.pending.values()];
+    const batch = [...this.pending.values()].map((d): UsageDelta => ({
+      installationId: d.installationId,
+      executions: d.executions,
+      errors: d.errors,
+      durationMs: d.durationMs,
+      lastUsed: d.lastUsed,
+      lastError: d.lastError,
+    }));
     this.pending = new Map();
     await this.sink.add(batch);
   }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { AnyBulkWriteOperation, Model } from 'mongoose';
 import { mergeCounts } from '../latency-histogram.js';
-import type { HookTally, MetricWindow, MinuteBucket } from '../metrics.entity.js';
+import { foldBuckets, type MetricWindow, type MinuteBucket } from '../metrics.entity.js';
 import { MetricBucketDoc, MetricDayDoc, MetricHourDoc, type MetricSlot } from './metric-bucket.schema.js';
 
 const MINUTE = 60_000;
@@ -44,7 +44,7 @@ export class MetricBucketRepository {
     if (buckets.length === 0) return;
     await Promise.all([
       this.minutes.bulkWrite(incrementsOf(buckets, retentionMs), { ordered: false }),
-      this.hours.bulkWrite(incrementsOf(byHour(buckets), retentionMs), { ordered: false }),
+      this.hours.bulkWrite(incrementsOf(foldBuckets(buckets, HOUR), retentionMs), { ordered: false }),
       this.days.bulkWrite(dayIncrementsOf(buckets, retentionMs), { ordered: false }),
     ]);
   }
@@ -185,41 +185,6 @@ function incrementsOf(buckets: MinuteBucket[], retentionMs: number): AnyBulkWrit
     if (b.memoryMaxBytes !== null) update.$max = { memory_max_bytes: b.memoryMaxBytes };
     return { updateOne: { filter: { installation_id: b.installationId, minute: b.minute }, update, upsert: true } };
   });
-}
-
-/** Minute buckets summed per installation and hour (the hour's start in `minute`). */
-function byHour(buckets: MinuteBucket[]): MinuteBucket[] {
-  const hours = new Map<string, MinuteBucket>();
-  for (const b of buckets) {
-    const start = Math.floor(b.minute.getTime() / HOUR) * HOUR;
-    const key = `${b.installationId}|${start}`;
-    let h = hours.get(key);
-    if (!h) {
-      h = {
-        ...b,
-        minute: new Date(start),
-        calls: 0,
-        errors: 0,
-        durationSumMs: 0,
-        latency: {},
-        memoryMaxBytes: null,
-        hooks: {},
-      };
-      hours.set(key, h);
-    }
-    h.calls += b.calls;
-    h.errors += b.errors;
-    h.durationSumMs += b.durationSumMs;
-    mergeCounts(h.latency, b.latency);
-    if (b.memoryMaxBytes !== null) h.memoryMaxBytes = Math.max(h.memoryMaxBytes ?? 0, b.memoryMaxBytes);
-    for (const [hook, tally] of Object.entries(b.hooks) as Array<[keyof MinuteBucket['hooks'], HookTally]>) {
-      const into = (h.hooks[hook] ??= { calls: 0, errors: 0, durationSumMs: 0 });
-      into.calls += tally.calls;
-      into.errors += tally.errors;
-      into.durationSumMs += tally.durationSumMs;
-    }
-  }
-  return [...hours.values()];
 }
 
 /**
