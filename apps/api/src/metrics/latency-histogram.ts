@@ -24,29 +24,41 @@ export function upperBound(index: number): number {
   return FIRST_BOUND_MS * GROWTH ** index;
 }
 
-/** Adds `from` into `into`. */
+/** Adds `from` into `into` (no arrays built: series fold thousands of these per query). */
 export function mergeCounts(into: LatencyCounts, from: LatencyCounts): LatencyCounts {
-  for (const [k, n] of Object.entries(from)) into[Number(k)] = (into[Number(k)] ?? 0) + n;
+  for (const k in from) {
+    const index = Number(k);
+    into[index] = (into[index] ?? 0) + from[index];
+  }
   return into;
 }
 
-/** The q-quantile (0 < q <= 1), interpolated linearly inside its bucket; null without any call. */
+/**
+ * The q-quantile (0 < q <= 1), interpolated linearly inside its bucket; null without any call. One pass over the
+ * bucket indices in order, nothing allocated.
+ */
 export function quantile(counts: LatencyCounts, q: number): number | null {
-  const entries = Object.entries(counts)
-    .map(([k, n]) => [Number(k), n] as const)
-    .filter(([, n]) => n > 0)
-    .sort((a, b) => a[0] - b[0]);
-  const total = entries.reduce((s, [, n]) => s + n, 0);
+  let total = 0;
+  let highest = -1;
+  for (let i = 0; i <= LAST_BUCKET; i++) {
+    const n = counts[i];
+    if (n > 0) {
+      total += n;
+      highest = i;
+    }
+  }
   if (total === 0) return null;
   const rank = q * total;
   let seen = 0;
-  for (const [index, n] of entries) {
+  for (let i = 0; i <= highest; i++) {
+    const n = counts[i];
+    if (!(n > 0)) continue;
     if (seen + n >= rank) {
-      const low = index === 0 ? 0 : upperBound(index - 1);
-      const high = upperBound(index);
+      const low = i === 0 ? 0 : upperBound(i - 1);
+      const high = upperBound(i);
       return low + (high - low) * ((rank - seen) / n);
     }
     seen += n;
   }
-  return upperBound(entries[entries.length - 1][0]);
+  return upperBound(highest);
 }

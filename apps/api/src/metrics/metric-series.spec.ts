@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { bucketIndex } from './latency-histogram.js';
+import { bucketIndex, LAST_BUCKET, quantile } from './latency-histogram.js';
 import { buildSeries, windowCount } from './metric-series.js';
-import { METRIC_NAMES, type MetricWindow } from './metrics.entity.js';
+import { METRIC_NAMES, type MetricWindow, RESOLUTION_MS } from './metrics.entity.js';
 
 const T0 = Date.UTC(2026, 11, 1, 11, 0);
 const MIN = 60_000;
@@ -48,7 +48,7 @@ describe('buildSeries', () => {
     expect(values('requests_per_minute')).toEqual([4, 0, 2]);
     expect(values('error_rate')).toEqual([0.25, 0, 0]);
     expect(values('response_time_ms')).toEqual([25, 5]);
-    expect(s.series.response_time_ms!.map((p) => p.timestamp.getTime())).toEqual([T0, T0 + 2 * MIN]);
+    expect(s.series.response_time_ms!.map((p) => Date.parse(p.timestamp))).toEqual([T0, T0 + 2 * MIN]);
     expect(values('memory_usage_mb')).toEqual([2]);
     expect(s.totals).toMatchObject({ calls: 6, errors: 1, errorRate: 0.1667, avgResponseMs: 18.333 });
     expect(s.totals.memoryMaxBytes).toBe(2 * 1024 * 1024);
@@ -89,6 +89,54 @@ describe('buildSeries', () => {
           ]);
           expect(s.series.calls).toHaveLength(60);
           expect(s.series.calls!.reduce((a, p) => a + p.value, 0)).toBe(s.totals.calls);
+        },
+      ),
+    );
+  });
+
+  it('gives every series, point by point, what each stored window holds (property, against a lookup per window)', () => {
+    const latency = fc.dictionary(
+      fc.integer({ min: 0, max: LAST_BUCKET }).map(String),
+      fc.integer({ min: 1, max: 50 }),
+      { maxKeys: 5 },
+    );
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.integer({ min: -20, max: 80 }), { maxLength: 40 }),
+        fc.array(
+          fc.record({
+            calls: fc.integer({ min: 0, max: 500 }),
+            errors: fc.integer({ min: 0, max: 5 }),
+            durationSumMs: fc.integer({ min: 0, max: 10_000 }),
+            latency,
+            memoryMaxBytes: fc.option(fc.integer({ min: 0, max: 64 * 1024 * 1024 })),
+          }),
+          { minLength: 40, maxLength: 40 },
+        ),
+        fc.constantFrom(...(['1m', '5m', '15m'] as const)),
+        (offsets, figures, resolution) => {
+          const size = RESOLUTION_MS[resolution] / MIN;
+          const windows = [...new Set(offsets.map((m) => Math.floor(m / size) * size))]
+            .sort((a, b) => a - b)
+            .map((m, i) => win(m, { ...figures[i], latency: { ...figures[i].latency } }));
+          const range = { start: new Date(T0), end: new Date(T0 + 60 * MIN), resolution };
+          const s = buildSeries(windows, range, METRIC_NAMES);
+          const byStart = new Map(windows.map((w) => [w.start.getTime(), w]));
+          const inRange = windows.filter((w) => w.start.getTime() >= T0 && w.start.getTime() < T0 + 60 * MIN);
+          const count = 60 / size;
+          expect(s.series.calls!.map((p) => p.value)).toEqual(
+            Array.from({ length: count }, (_, i) => byStart.get(T0 + i * size * MIN)?.calls ?? 0),
+          );
+          expect(s.series.calls!.map((p) => Date.parse(p.timestamp))).toEqual(
+            Array.from({ length: count }, (_, i) => T0 + i * size * MIN),
+          );
+          const busy = inRange.filter((w) => w.calls > 0);
+          expect(s.series.response_time_p95_ms!.map((p) => [Date.parse(p.timestamp), p.value])).toEqual(
+            busy.map((w) => [w.start.getTime(), Math.round((quantile(w.latency, 0.95) ?? 0) * 1000) / 1000]),
+          );
+          expect(s.series.memory_usage_mb).toHaveLength(inRange.filter((w) => w.memoryMaxBytes !== null).length);
+          expect(s.totals.calls).toBe(inRange.reduce((a, w) => a + w.calls, 0));
+          expect(s.totals.errors).toBe(inRange.reduce((a, w) => a + w.errors, 0));
         },
       ),
     );

@@ -52,10 +52,6 @@ export class MetricPointDto {
   /** The figure for the window. */
   @ApiProperty({ readOnly: true, example: 25.5 })
   value: number;
-
-  static from(p: MetricPoint): MetricPointDto {
-    return { timestamp: p.timestamp.toISOString(), value: p.value };
-  }
 }
 
 export class MetricTimeRangeDto {
@@ -132,9 +128,8 @@ export class PluginMetricsResponseDto {
 
   static from(plugin: string, installationId: string, s: MetricSeries): PluginMetricsResponseDto {
     const metrics: MetricSeriesSetDto = {};
-    for (const [name, points] of Object.entries(s.series) as Array<[MetricName, MetricPoint[]]>) {
-      metrics[name] = points.map((p) => MetricPointDto.from(p));
-    }
+    // A point already has the answer's shape ({timestamp: ISO string, value}): the arrays are passed on as built.
+    for (const [name, points] of Object.entries(s.series) as Array<[MetricName, MetricPoint[]]>) metrics[name] = points;
     return {
       plugin,
       installation_id: installationId,
