@@ -106,7 +106,66 @@ describe('MetricBucketRepository', () => {
     expect(await calls(T0 + DAY + 7 * 60_000)).toEqual([]);
   });
 
-  it('folds to every 5-minute multiple exactly what the minutes hold (property)', async () => {
+  it('serves 1-minute series from the hours, and from the minutes an hour partly past its retention', async () => {
+    await repo.add([bucket('e', 0, [1]), bucket('e', 30, [2, 2]), bucket('e', 61, [3])], DAY);
+    const range = [new Date(T0), new Date(T0 + 2 * 3_600_000), 60_000] as const;
+    const calls = async (now: number) =>
+      (await repo.series('e', ...range, new Date(now))).map((w) => [(w.start.getTime() - T0) / 60_000, w.calls]);
+    expect(await calls(T0)).toEqual([
+      [0, 1],
+      [30, 2],
+      [61, 1],
+    ]);
+    // The first hour's document expired with its minute 0; its minute 30 has not.
+    expect(await calls(T0 + DAY + 10 * 60_000)).toEqual([
+      [30, 2],
+      [61, 1],
+    ]);
+  });
+
+  it('reads the minutes of hours written before hours held their minutes', async () => {
+    await repo.add([bucket('f', 0, [1]), bucket('f', 70, [4], 1)], 30 * DAY);
+    await db.connection.collection('plugin_metric_hours').updateMany({ installation_id: 'f' }, { $unset: { m: '' } });
+    await repo.add([bucket('f', 5, [2]), bucket('f', 75, [8])], 30 * DAY);
+    const windows = await repo.series('f', new Date(T0), new Date(T0 + 2 * 3_600_000), 60_000, new Date(T0));
+    expect(windows.map((w) => [(w.start.getTime() - T0) / 60_000, w.calls, w.errors])).toEqual([
+      [0, 1, 0],
+      [5, 1, 0],
+      [70, 1, 1],
+      [75, 1, 0],
+    ]);
+  });
+
+  /** What the stored minute documents hold in `[from, to)` at `now`, folded to `size` by hand: the reference. */
+  async function fromRawMinutes(id: string, from: Date, to: Date, size: number, now: Date): Promise<MetricWindow[]> {
+    const docs = await db.connection
+      .collection<MetricBucketDoc>('plugin_metric_buckets')
+      .find({ installation_id: id, minute: { $gte: from, $lt: to }, expires_at: { $gt: now } })
+      .sort({ minute: 1 })
+      .toArray();
+    const expected = new Map<number, MetricWindow>();
+    for (const m of docs) {
+      const start = Math.floor(m.minute.getTime() / size) * size;
+      const w = expected.get(start) ?? {
+        start: new Date(start),
+        calls: 0,
+        errors: 0,
+        durationSumMs: 0,
+        latency: {},
+        memoryMaxBytes: null,
+      };
+      w.calls += m.calls;
+      w.errors += m.error_count;
+      w.durationSumMs += m.duration_sum_ms;
+      mergeCounts(w.latency, m.latency ?? {});
+      if (typeof m.memory_max_bytes === 'number')
+        w.memoryMaxBytes = Math.max(w.memoryMaxBytes ?? 0, m.memory_max_bytes);
+      expected.set(start, w);
+    }
+    return [...expected.values()];
+  }
+
+  it('folds to every resolution exactly what the minutes hold (property)', async () => {
     let run = 0;
     await fc.assert(
       fc.asyncProperty(
@@ -120,9 +179,10 @@ describe('MetricBucketRepository', () => {
         ),
         fc.integer({ min: 0, max: 3 * 1440 }),
         fc.integer({ min: 1, max: 3 * 1440 }),
-        fc.constantFrom('5m', '15m', '1h', '1d'),
+        fc.constantFrom('1m', '5m', '15m', '1h', '1d'),
         fc.integer({ min: 0, max: 4 * 1440 }),
-        async (written, fromMinute, span, resolution, nowMinute) => {
+        fc.boolean(),
+        async (written, fromMinute, span, resolution, nowMinute, oldHours) => {
           const id = `prop-${run++}`;
           const base = Date.UTC(2026, 10, 29, 0, 0);
           const buckets = written.map((w) => ({
@@ -133,36 +193,24 @@ describe('MetricBucketRepository', () => {
           // Two flushes, as the recorder writes them: the same minute may come twice. A day's retention: `now`
           // may fall before, within or after the buckets' expiry.
           await repo.add(buckets.slice(0, buckets.length >> 1), DAY);
+          if (oldHours) {
+            // The first flush's hours as written before hours held their minutes.
+            await db.connection
+              .collection('plugin_metric_hours')
+              .updateMany({ installation_id: id }, { $unset: { m: '' } });
+          }
           await repo.add(buckets.slice(buckets.length >> 1), DAY);
           const from = new Date(base + fromMinute * 60_000);
           const to = new Date(from.getTime() + span * 60_000);
           const now = new Date(base + nowMinute * 60_000);
           const size = RESOLUTION_MS[resolution];
-          const minutes = await repo.series(id, new Date(Math.floor(from.getTime() / size) * size), to, 60_000, now);
-          const expected = new Map<number, MetricWindow>();
-          for (const m of minutes) {
-            const start = Math.floor(m.start.getTime() / size) * size;
-            const w = expected.get(start) ?? {
-              start: new Date(start),
-              calls: 0,
-              errors: 0,
-              durationSumMs: 0,
-              latency: {},
-              memoryMaxBytes: null,
-            };
-            w.calls += m.calls;
-            w.errors += m.errors;
-            w.durationSumMs += m.durationSumMs;
-            mergeCounts(w.latency, m.latency);
-            if (m.memoryMaxBytes !== null) w.memoryMaxBytes = Math.max(w.memoryMaxBytes ?? 0, m.memoryMaxBytes);
-            expected.set(start, w);
-          }
-          expect(await repo.series(id, from, to, size, now)).toEqual([...expected.values()]);
+          const aligned = new Date(Math.floor(from.getTime() / size) * size);
+          expect(await repo.series(id, from, to, size, now)).toEqual(await fromRawMinutes(id, aligned, to, size, now));
         },
       ),
-      { numRuns: 30 },
+      { numRuns: 40 },
     );
-  }, 180_000); // 30 runs of a few round trips each on a loaded machine
+  }, 240_000); // 40 runs of a few round trips each on a loaded machine
 
   it('leaves out minutes outside [from, to)', async () => {
     const windows = await repo.series('b', new Date(T0 + 60_000), new Date(T0 + 3 * 60_000), 60_000, new Date(T0));

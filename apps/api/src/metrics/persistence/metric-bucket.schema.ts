@@ -46,19 +46,7 @@ export const MetricBucketSchema = SchemaFactory.createForClass(MetricBucketDoc);
 MetricBucketSchema.index({ installation_id: 1, minute: 1 }, { name: 'installation_minute', unique: true });
 MetricBucketSchema.index({ expires_at: 1 }, { name: 'retention', expireAfterSeconds: 0 });
 
-/**
- * The same figures per installation and hour (`minute` holds the start of the hour): series at 1h and 1d read these,
- * 720 documents for 30 days instead of 43,200 minutes.
- */
-@Schema({ collection: 'plugin_metric_hours', versionKey: false })
-export class MetricHourDoc extends MetricBucketDoc {}
-export const MetricHourSchema = SchemaFactory.createForClass(MetricHourDoc);
-MetricHourSchema.index({ installation_id: 1, minute: 1 }, { name: 'installation_hour', unique: true });
-MetricHourSchema.index({ expires_at: 1 }, { name: 'retention', expireAfterSeconds: 0 });
-// Every installation's recent hours (the admin summary).
-MetricHourSchema.index({ minute: 1 }, { name: 'hour' });
-
-/** One 5-minute slot of a day document: calls, errors, duration sum, latency histogram, memory high-water mark. */
+/** One slot of a day or hour document: calls, errors, duration sum, latency histogram, memory high-water mark. */
 export interface MetricSlot {
   c: number;
   e: number;
@@ -66,6 +54,23 @@ export interface MetricSlot {
   l?: Record<string, number>;
   x?: number;
 }
+
+/**
+ * The same figures per installation and hour (`minute` holds the start of the hour), with each of its minutes as a
+ * slot: 1-minute series read these (168 documents for 7 days instead of 10,080 minutes), the admin summary their
+ * totals.
+ */
+@Schema({ collection: 'plugin_metric_hours', versionKey: false })
+export class MetricHourDoc extends MetricBucketDoc {
+  /** Its minutes, `m<minute of the hour>` → the minute's slot; hours written before they held minutes lack some. */
+  @Prop({ type: MongooseSchema.Types.Mixed })
+  m?: Record<string, MetricSlot>;
+}
+export const MetricHourSchema = SchemaFactory.createForClass(MetricHourDoc);
+MetricHourSchema.index({ installation_id: 1, minute: 1 }, { name: 'installation_hour', unique: true });
+MetricHourSchema.index({ expires_at: 1 }, { name: 'retention', expireAfterSeconds: 0 });
+// Every installation's recent hours (the admin summary).
+MetricHourSchema.index({ minute: 1 }, { name: 'hour' });
 
 /**
  * The same figures per installation and UTC day, at four levels: `t.d` the day's total, `h.h<hour>` its hours,
