@@ -14,7 +14,7 @@
  * it runs in this process) is printed beside it, with the load average.
  */
 import { performance } from 'node:perf_hooks';
-import { fromDist, inProcessApp, median } from './support.js';
+import { fromDist, inProcessApp, loadAverage, median } from './support.js';
 
 const { MetricBucketRepository } = await fromDist<
   typeof import('../apps/api/src/metrics/persistence/metric-bucket.repository.js')
@@ -103,11 +103,5 @@ for (const [label, resolution, from] of cases) {
   console.log(label, resolution, JSON.stringify(rows[`${label} at ${resolution}`]));
 }
 console.table(rows);
-console.log(
-  'load average',
-  (await import('node:os'))
-    .loadavg()
-    .map((n) => n.toFixed(1))
-    .join(' '),
-);
+console.log('load average', loadAverage());
 await app.close();

@@ -12,7 +12,7 @@
  * Mongo happens between rounds, off the hot path, and is reported on its own.
  */
 import { performance } from 'node:perf_hooks';
-import { fromDist, inProcessApp, median } from './support.js';
+import { fromDist, inProcessApp, loadAverage, median } from './support.js';
 
 const { RuntimeEventsObserver } = await fromDist<typeof import('../apps/api/src/runtime/runtime-events.observer.js')>(
   'runtime/runtime-events.observer.js',
@@ -91,12 +91,6 @@ console.table({
     'added by recording': Number((cpuWith - cpuWithout).toFixed(3)),
   },
 });
-console.log(
-  'load average',
-  (await import('node:os'))
-    .loadavg()
-    .map((n) => n.toFixed(1))
-    .join(' '),
-);
+console.log('load average', loadAverage());
 console.log(`flush of 10,000 calls over 100 installations (off the hot path): p50 ${median(flushes).toFixed(1)} ms`);
 await app.close();

@@ -10,7 +10,7 @@
  * reported, of the wall time and of the process CPU time (the engine included).
  */
 import { performance } from 'node:perf_hooks';
-import { fromDist, inProcessApp } from './support.js';
+import { fromDist, inProcessApp, loadAverage } from './support.js';
 
 const { PluginLogRepository } = await fromDist<
   typeof import('../apps/api/src/metrics/persistence/plugin-log.repository.js')
@@ -89,11 +89,5 @@ for (const [name, q] of Object.entries(queries)) {
   console.log(name, JSON.stringify(rows[name]));
 }
 console.table(rows);
-console.log(
-  'load average',
-  (await import('node:os'))
-    .loadavg()
-    .map((n) => n.toFixed(1))
-    .join(' '),
-);
+console.log('load average', loadAverage());
 await app.close();

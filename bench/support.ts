@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { loadavg } from 'node:os';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import autocannon from 'autocannon';
 import { freePort } from '../apps/api/src/messaging/bus/nats-test-server.js';
@@ -136,3 +137,10 @@ export const median = (xs: number[]) => {
   const m = Math.floor(s.length / 2);
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
+
+/** The 1, 5 and 15-minute load averages, to print beside every figure measured on a shared machine. */
+export function loadAverage(): string {
+  return loadavg()
+    .map((n) => n.toFixed(1))
+    .join(' ');
+}
