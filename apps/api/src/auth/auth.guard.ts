@@ -31,6 +31,8 @@ export class GlobalAuthGuard implements CanActivate {
     if (requirement.public && !(requirement.optional && authorization !== undefined)) return true;
     const user = await this.auth.authenticate(authorization);
     if (!user) throw unauthenticated();
+    // Known before the route's rules are checked: a refusal is still recorded (audit) with who was refused.
+    request.user = user;
     assertAccess(user, request.method, requirement);
     request.user = effectiveCaller(user);
     return true;
