@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
+import { DiscoveryModule, DiscoveryService } from '@nestjs/core';
+import { interceptRoutes, MUTATING_REQUEST_METHODS } from '@app/common';
 import { AccessModule } from '../auth/access.module.js';
 import { InstallationModule } from '../installation/installation.module.js';
 import { RegistryModule } from '../registry/registry.module.js';
@@ -16,13 +17,23 @@ import { AuditNotesModule } from './audit-notes.module.js';
 import { AuditService } from './audit.service.js';
 import { AdminPersistenceModule } from './persistence/admin-persistence.module.js';
 
+/** How many route handlers the audit interceptor is on (resolved before the routes are registered). */
+const AUDITED_ROUTES = Symbol('AUDITED_ROUTES');
+
 /**
- * Platform administration: the hash-chained audit log (one global interceptor, the `audit.action` event, the
- * admin and org readers) and plugin moderation (the overview, review and verification, on the registry's
+ * Platform administration: the hash-chained audit log (one interceptor on every mutating route, the `audit.action`
+ * event, the admin and org readers) and plugin moderation (the overview, review and verification, on the registry's
  * ModerationService, which holds the rules). Exports AuditNotes for services that add the state before a change to their entry.
  */
 @Module({
-  imports: [AdminPersistenceModule, AccessModule, RegistryModule, InstallationModule, AuditNotesModule],
+  imports: [
+    DiscoveryModule,
+    AdminPersistenceModule,
+    AccessModule,
+    RegistryModule,
+    InstallationModule,
+    AuditNotesModule,
+  ],
   controllers: [AuditController, OrgAuditController, AdminPluginsController, KillSwitchController],
   providers: [
     AdminPluginsService,
@@ -32,7 +43,13 @@ import { AdminPersistenceModule } from './persistence/admin-persistence.module.j
     AuditLog,
     AuditService,
     AuditInterceptor,
-    { provide: APP_INTERCEPTOR, useExisting: AuditInterceptor },
+    // On every POST, PUT, PATCH and DELETE handler, like a global interceptor, but not on reads (see interceptRoutes).
+    {
+      provide: AUDITED_ROUTES,
+      inject: [DiscoveryService, AuditInterceptor],
+      useFactory: (discovery: DiscoveryService, audit: AuditInterceptor) =>
+        interceptRoutes(discovery, audit, (method) => MUTATING_REQUEST_METHODS.has(method)),
+    },
   ],
   exports: [AuditNotesModule, AuditLog],
 })

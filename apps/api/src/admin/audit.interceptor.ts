@@ -30,7 +30,8 @@ interface Capture {
 type AuditedRequest = FastifyRequest & { user?: AuthUser; [CAPTURE]?: Capture };
 
 /**
- * The audit log's one interceptor, global: every POST, PUT, PATCH and DELETE that reaches a handler leaves one
+ * The audit log's one interceptor, on every POST, PUT, PATCH and DELETE handler (AdminModule puts it there with
+ * interceptRoutes; reads carry no interceptor at all): every such request that reaches a handler leaves one
  * entry, whatever its outcome. The interceptor only notes the answer (or the error) and opens the request's
  * `AuditNotes`; the entry is built and queued once the reply is sent (Fastify's onResponse), when the final
  * status is known, so auditing adds no database round trip to a request and never makes one fail.
