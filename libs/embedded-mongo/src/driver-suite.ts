@@ -400,6 +400,27 @@ export function defineDriverSuite(target: SuiteTarget): void {
       await c.insertOne({ org: 1, slug: 'a' });
     });
 
+    it('finds, counts, updates and deletes by two equalities on one indexed array field in $and', async () => {
+      const c = db.collection('andtags');
+      await c.createIndex({ tags: 1 });
+      await c.insertMany([
+        { _id: 1, tags: ['a', 'b'] },
+        { _id: 2, tags: ['a'] },
+        { _id: 3, tags: 'b' },
+        { _id: 4, tags: ['b', 'c', 'a'] },
+      ] as never[]);
+      const both = { $and: [{ tags: 'a' }, { tags: 'b' }] };
+      const ids = async (filter: object): Promise<unknown[]> =>
+        (await c.find(filter, { sort: { _id: 1 } }).toArray()).map((d) => d._id);
+      expect(await ids(both)).toEqual([1, 4]);
+      expect(await ids({ tags: 'a', $and: [{ tags: { $in: ['b', 'z'] } }] })).toEqual([1, 4]);
+      expect(await c.countDocuments(both)).toBe(2);
+      expect((await c.aggregate([{ $match: both }, { $count: 'n' }]).toArray())[0]).toEqual({ n: 2 });
+      expect((await c.updateMany(both, { $set: { hit: true } })).modifiedCount).toBe(2);
+      expect((await c.deleteMany(both)).deletedCount).toBe(2);
+      expect(await ids({})).toEqual([2, 3]);
+    });
+
     it('refuses to build a unique index over duplicate data', async () => {
       const c = db.collection('dupdata');
       await c.insertMany([{ k: 1 }, { k: 1 }]);

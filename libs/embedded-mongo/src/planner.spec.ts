@@ -13,6 +13,8 @@ const fieldValue = fc.oneof(
   fc.constant(null),
   fc.constant(undefined),
   fc.array(fc.integer({ min: 0, max: 9 }), { maxLength: 3 }),
+  // Arrays over a small domain, so that equalities on several of their values (below) often all hold.
+  fc.array(fc.constantFrom(1, 2, 'a', 'b'), { minLength: 1, maxLength: 4 }),
   fc.double({ min: 0, max: 9, noNaN: true }),
 );
 
@@ -45,6 +47,15 @@ const filterArb = fc.oneof(
   {
     weight: 1,
     arbitrary: fc.array(simpleFilter, { minLength: 1, maxLength: 3 }).map((branches) => ({ $or: branches })),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .array(fc.constantFrom<unknown>(1, 2, 'a', 'b', { $eq: 'b' }, { $in: [2, 'a'] }, { $all: [1, 'b'] }), {
+        minLength: 2,
+        maxLength: 3,
+      })
+      .map((conds) => ({ $and: conds.map((a) => ({ a })) })),
   },
 );
 const sortArb = fc.option(
@@ -182,6 +193,26 @@ describe('index planner', () => {
     coll.createIndex({ key: { tags: 1 }, name: 'tags_1' });
     return coll;
   }
+
+  it('keeps every document an $and of equalities on one array field can match (both values in one array)', () => {
+    const coll = sample();
+    // tags of _id i are t(i%7) and t((i+1)%7): t2 and t3 together only when i % 7 == 2.
+    const both = { $and: [{ tags: 't2' }, { tags: 't3' }] };
+    const plan = planQuery(both, coll.indexes);
+    expect(plan?.index.name).toBe('tags_1');
+    const ids = (filter: Doc): number[] =>
+      coll
+        .find(filter)
+        .map((d) => d._id as number)
+        .sort((x, y) => x - y);
+    const expected = [...coll.docs.values()].map((d) => d._id as number).filter((i) => i % 7 === 2);
+    expect(expected).toHaveLength(714);
+    expect(ids(both)).toEqual(expected);
+    expect(ids({ $and: [{ tags: { $in: ['t2', 'nowhere'] } }, { tags: { $eq: 't3' } }], age: { $gte: 0 } })).toEqual(
+      expected,
+    );
+    expect(ids({ tags: 't2', $and: [{ tags: 't3' }] })).toEqual(expected);
+  });
 
   it('answers equality on a unique index by visiting one entry', () => {
     const coll = sample();
