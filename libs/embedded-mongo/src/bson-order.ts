@@ -38,6 +38,13 @@ export function bsonType(v: unknown): string | undefined {
   return v !== null && typeof v === 'object' ? (v as BsonLike)._bsontype : undefined;
 }
 
+/** The sort rank of each js-bson wrapper class (`_bsontype`); anything else ranks as an object. */
+const BSON_TYPE_RANKS = new Map<string, number>([
+  ...['Int32', 'Double', 'Long', 'Decimal128'].map((t): [string, number] => [t, Rank.Number]),
+  ...Object.entries({ ObjectId: Rank.ObjectId, Binary: Rank.BinData, Timestamp: Rank.Timestamp, Code: Rank.Code }),
+  ...Object.entries({ BSONRegExp: Rank.RegExp, BSONSymbol: Rank.String, MinKey: Rank.MinKey, MaxKey: Rank.MaxKey }),
+]);
+
 export function rankOf(v: unknown): number {
   switch (typeof v) {
     case 'undefined':
@@ -61,33 +68,8 @@ export function rankOf(v: unknown): number {
   if (v instanceof Date) return Rank.Date;
   if (v instanceof RegExp) return Rank.RegExp;
   if (v instanceof BracketBound) return v.rank;
-  switch ((v as BsonLike)._bsontype) {
-    case undefined:
-      return Rank.Object;
-    case 'ObjectId':
-      return Rank.ObjectId;
-    case 'Int32':
-    case 'Double':
-    case 'Long':
-    case 'Decimal128':
-      return Rank.Number;
-    case 'Binary':
-      return Rank.BinData;
-    case 'Timestamp':
-      return Rank.Timestamp;
-    case 'BSONRegExp':
-      return Rank.RegExp;
-    case 'BSONSymbol':
-      return Rank.String;
-    case 'MinKey':
-      return Rank.MinKey;
-    case 'MaxKey':
-      return Rank.MaxKey;
-    case 'Code':
-      return Rank.Code;
-    default:
-      return Rank.Object;
-  }
+  const bsonType = (v as BsonLike)._bsontype;
+  return (bsonType === undefined ? undefined : BSON_TYPE_RANKS.get(bsonType)) ?? Rank.Object;
 }
 
 export function toNumber(v: unknown): number {

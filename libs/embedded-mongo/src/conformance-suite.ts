@@ -1,5 +1,14 @@
-import { MongoClient, MongoServerError, type CollationOptions, type Collection, type Db, type Document } from 'mongodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  MongoClient,
+  MongoServerError,
+  type ClientSession,
+  type CollationOptions,
+  type Collection,
+  type Db,
+  type Document,
+} from 'mongodb';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { connectSuiteDb } from './testing/suite-db.js';
 
 /**
  * MongoDB behaviours the driver specifications' unified tests exercise (collation, let, $out/$merge, snapshot
@@ -25,18 +34,20 @@ async function indexes<T extends Document>(c: Collection<T>): Promise<{ name: st
 export function defineConformanceSuite(uri: () => string): void {
   let client: MongoClient;
   let db: Db;
-  const dbName = `emconf_${process.pid}_${Date.now().toString(36)}`;
-
-  beforeAll(async () => {
-    client = new MongoClient(uri(), { serverSelectionTimeoutMS: 5000 });
-    await client.connect();
-    db = client.db(dbName);
+  const dbName = connectSuiteDb(uri, 'emconf', (c, d) => {
+    client = c;
+    db = d;
   });
-
-  afterAll(async () => {
-    await db?.dropDatabase().catch(() => undefined);
-    await client?.close();
-  });
+  /** Runs `body` with a fresh session, then aborts what it left open and ends the session. */
+  const withSession = async (body: (session: ClientSession) => Promise<void>): Promise<void> => {
+    const session = client.startSession();
+    try {
+      await body(session);
+    } finally {
+      if (session.inTransaction()) await session.abortTransaction().catch(() => undefined);
+      await session.endSession();
+    }
+  };
 
   describe('collation', () => {
     const words = [
@@ -172,11 +183,8 @@ export function defineConformanceSuite(uri: () => string): void {
 
   describe('let variables', () => {
     beforeAll(async () => {
-      await db.collection('let').insertMany([
-        { _id: 1, x: 'a', n: 1 },
-        { _id: 2, x: 'b', n: 2 },
-        { _id: 3, x: 'c', n: 3 },
-      ] as never[]);
+      // {_id: 1, x: 'a', n: 1} … {_id: 3, x: 'c', n: 3}
+      await db.collection('let').insertMany(['a', 'b', 'c'].map((x, i) => ({ _id: i + 1, x, n: i + 1 })) as never[]);
     });
 
     it('binds $$variables in find, aggregate and count filters', async () => {
@@ -285,8 +293,7 @@ export function defineConformanceSuite(uri: () => string): void {
 
     it('drops what an aborted transaction created, and refuses new indexes on an existing collection', async () => {
       await db.collection('txn_existing').insertOne({ a: 1 });
-      const session = client.startSession();
-      try {
+      await withSession(async (session) => {
         session.startTransaction();
         await db.createCollection('txn_aborted', { session });
         await session.abortTransaction();
@@ -295,25 +302,18 @@ export function defineConformanceSuite(uri: () => string): void {
         session.startTransaction();
         const err = await serverError(db.collection('txn_existing').createIndex({ a: 1 }, { session }));
         expect(err.code).toBe(263);
-        await session.abortTransaction().catch(() => undefined);
-      } finally {
-        await session.endSession();
-      }
+      });
     });
 
     it('refuses count inside a transaction with OperationNotSupportedInTransaction', async () => {
       await db.collection('txn_count').insertOne({ a: 1 });
-      const session = client.startSession();
-      try {
+      await withSession(async (session) => {
         session.startTransaction();
         await db.collection('txn_count').findOne({}, { session });
         const err = await serverError(db.command({ count: 'txn_count' }, { session }));
         expect(err.code).toBe(263);
         expect(err.codeName).toBe('OperationNotSupportedInTransaction');
-        await session.abortTransaction().catch(() => undefined);
-      } finally {
-        await session.endSession();
-      }
+      });
     });
   });
 
@@ -375,11 +375,10 @@ export function defineConformanceSuite(uri: () => string): void {
 
   describe('aggregate $out and $merge', () => {
     beforeAll(async () => {
-      await db.collection('agg_src').insertMany([
-        { _id: 1, g: 'a', v: 1 },
-        { _id: 2, g: 'b', v: 2 },
-        { _id: 3, g: 'a', v: 3 },
-      ] as never[]);
+      // {_id: 1, g: 'a', v: 1}, {_id: 2, g: 'b', v: 2}, {_id: 3, g: 'a', v: 3}
+      await db
+        .collection('agg_src')
+        .insertMany(['a', 'b', 'a'].map((g, i) => ({ _id: i + 1, g, v: i + 1 })) as never[]);
     });
 
     it('$out replaces the target with the results, keeps its indexes, and is all or nothing', async () => {

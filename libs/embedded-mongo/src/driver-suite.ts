@@ -1,6 +1,7 @@
 import { Double, Int32, Long, MongoClient, MongoServerError, ObjectId, type Db } from 'mongodb';
 import mongoose from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectSuiteDb } from './testing/suite-db.js';
 
 /**
  * Behaviour the application relies on, driven only through the official driver and Mongoose.
@@ -31,17 +32,9 @@ async function expectServerError(p: Promise<unknown>, code: number): Promise<Mon
 export function defineDriverSuite(target: SuiteTarget): void {
   let client: MongoClient;
   let db: Db;
-  const dbName = `emtest_${process.pid}_${Date.now().toString(36)}`;
-
-  beforeAll(async () => {
-    client = new MongoClient(target.uri(), { serverSelectionTimeoutMS: 5000 });
-    await client.connect();
-    db = client.db(dbName);
-  });
-
-  afterAll(async () => {
-    await db?.dropDatabase().catch(() => undefined);
-    await client?.close();
+  const dbName = connectSuiteDb(target.uri, 'emtest', (c, d) => {
+    client = c;
+    db = d;
   });
 
   describe('CRUD', () => {

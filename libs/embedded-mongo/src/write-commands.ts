@@ -84,6 +84,15 @@ function writeReply(counts: Doc, writeErrors: Doc[]): Doc {
   return reply;
 }
 
+/** Inserts a new document (an insert or an upsert) after the checks mongod makes on one. */
+function insertChecked(access: Access, coll: Collection, cmd: Doc, doc: Doc): void {
+  validateId(doc._id);
+  checkIdField(doc._id);
+  checkDocSize(doc);
+  checkValidator(coll, cmd, doc);
+  access.insert(coll, doc);
+}
+
 export function insertCommand(access: Access, coll: Collection, cmd: Doc): Doc {
   let n = 0;
   const writeErrors = eachStatement(cmd, 'insert', 'documents', (raw) => {
@@ -91,11 +100,7 @@ export function insertCommand(access: Access, coll: Collection, cmd: Doc): Doc {
     let doc = raw;
     if (!('_id' in doc)) doc = { _id: new ObjectId(), ...doc };
     else if (Object.keys(doc)[0] !== '_id') doc = { _id: doc._id, ...doc };
-    validateId(doc._id);
-    checkIdField(doc._id);
-    checkDocSize(doc);
-    checkValidator(coll, cmd, doc);
-    access.insert(coll, doc);
+    insertChecked(access, coll, cmd, doc);
     n++;
   });
   return writeReply({ n }, writeErrors);
@@ -135,11 +140,7 @@ export function updateCommand(access: Access, coll: Collection, cmd: Doc): Doc {
     }
     if (matches.length === 0 && stmt.upsert === true) {
       const doc = upsertDocument(q, u, arrayFilters, evalOpts);
-      validateId(doc._id);
-      checkIdField(doc._id);
-      checkDocSize(doc);
-      checkValidator(coll, cmd, doc);
-      access.insert(coll, doc);
+      insertChecked(access, coll, cmd, doc);
       upserted.push({ index: i, _id: doc._id });
       n++;
     }
@@ -201,11 +202,7 @@ export function findAndModifyCommand(access: Access, coll: Collection, cmd: Doc)
   }
   if (cmd.upsert === true) {
     const created = upsertDocument(query, u, arrayFilters, evalOpts);
-    validateId(created._id);
-    checkIdField(created._id);
-    checkDocSize(created);
-    checkValidator(coll, cmd, created);
-    access.insert(coll, created);
+    insertChecked(access, coll, cmd, created);
     return {
       lastErrorObject: { n: 1, updatedExisting: false, upserted: created._id },
       value: project(cmd.new === true ? created : null),
