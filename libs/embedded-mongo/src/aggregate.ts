@@ -24,6 +24,25 @@ const UNSUPPORTED_STAGES = new Set([
 
 const KNOWN_STAGES = new Set([...PIPELINE_STAGES, '$sort', '$bucket', '$facet']);
 
+/** MongoDB 7.0's $group accumulators, less `$accumulator` (server-side JavaScript, which the engine lacks). */
+const GROUP_ACCUMULATORS = new Set(
+  (
+    '$addToSet $avg $bottom $bottomN $count $first $firstN $last $lastN $max $maxN $median $mergeObjects ' +
+    '$min $minN $percentile $push $stdDevPop $stdDevSamp $sum $top $topN'
+  ).split(' '),
+);
+
+/** An unknown accumulator in a $group is 15952 in mongod (mingo would report it as an unknown expression). */
+function checkGroupAccumulators(spec: unknown): void {
+  if (!isPlainObject(spec)) return;
+  for (const [field, acc] of Object.entries(spec)) {
+    if (field === '_id' || !isPlainObject(acc)) continue;
+    const [op] = Object.keys(acc);
+    if (op !== undefined && op.startsWith('$') && !GROUP_ACCUMULATORS.has(op))
+      throw new MongoCommandError(ErrorCode.Location15952, `unknown group operator '${op}'`);
+  }
+}
+
 export function runPipeline(
   input: Doc[],
   pipeline: Doc[],
@@ -65,6 +84,9 @@ export function runPipeline(
       pending.push(stage);
       flush();
       docs = docs.map(idFirst);
+    } else if (name === '$group') {
+      checkGroupAccumulators(stage.$group);
+      pending.push(stage);
     } else if (name === '$bucket') {
       flush();
       docs = bucket(docs, stage.$bucket, resolve, opts);

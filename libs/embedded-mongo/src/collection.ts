@@ -1,7 +1,7 @@
 import { UUID } from 'bson';
 import { compareBson, keyString, rankOf, Rank, sortValue } from './bson-order.js';
 import { CollectionIndex, type IndexSpec } from './collection-index.js';
-import { ErrorCode, MongoCommandError } from './errors.js';
+import { asCommandError, ErrorCode, MongoCommandError } from './errors.js';
 import type { Collation } from './collation.js';
 import { mingoQuery, type EvalOptions } from './mingo-context.js';
 import { isPlainObject, pathValues, type Doc } from './paths.js';
@@ -17,7 +17,7 @@ export function compileFilter(filter: Doc | undefined, opts: EvalOptions = {}): 
     const q = mingoQuery(filter, opts);
     return (doc) => q.test(doc);
   } catch (err) {
-    throw new MongoCommandError(ErrorCode.BadValue, (err as Error).message);
+    throw asCommandError(err);
   }
 }
 

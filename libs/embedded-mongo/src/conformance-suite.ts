@@ -234,6 +234,25 @@ export function defineConformanceSuite(uri: () => string): void {
       expect(err.code).toBe(16870);
       expect(err.codeName).toBe('Location16870');
     });
+
+    it('answers an undefined variable with 17276 and an unknown operator with its own code', async () => {
+      const c = db.collection('let');
+      const before = await c.find({}).sort({ _id: 1 }).toArray();
+      const undefinedVar = [
+        await serverError(c.find({ $expr: { $eq: ['$x', '$$nope'] } }).toArray()),
+        await serverError(c.aggregate([{ $project: { v: '$$nope' } }]).toArray()),
+        await serverError(c.updateOne({ $expr: { $eq: ['$_id', '$$id'] } }, [{ $set: { y: 1 } }])),
+        await serverError(c.deleteMany({ $expr: { $eq: ['$_id', '$$id'] } })),
+      ];
+      for (const err of undefinedVar) expect([err.code, err.codeName]).toEqual([17276, 'Location17276']);
+      const expression = await serverError(c.aggregate([{ $project: { v: { $nope: 1 } } }]).toArray());
+      expect([expression.code, expression.codeName]).toEqual([168, 'InvalidPipelineOperator']);
+      const inFilter = await serverError(c.find({ $expr: { $nope: ['$x', 1] } }).toArray());
+      expect(inFilter.code).toBe(168);
+      const group = await serverError(c.aggregate([{ $group: { _id: null, v: { $nope: '$n' } } }]).toArray());
+      expect([group.code, group.codeName]).toEqual([15952, 'Location15952']);
+      expect(await c.find({}).sort({ _id: 1 }).toArray()).toEqual(before);
+    });
   });
 
   describe('field names', () => {

@@ -44,6 +44,9 @@ export const ErrorCode = {
   UnsatisfiableWriteConcern: 100,
   UnknownReplWriteConcern: 79,
   CommandNotSupportedOnView: 166,
+  InvalidPipelineOperator: 168,
+  Location15952: 15952,
+  Location17276: 17276,
   ViewDepthLimitExceeded: 149,
   DocumentValidationFailure: 121,
   OptionNotSupportedOnView: 167,
@@ -96,6 +99,7 @@ const CODE_NAMES: Record<number, string> = {
   100: 'UnsatisfiableWriteConcern',
   79: 'UnknownReplWriteConcern',
   166: 'CommandNotSupportedOnView',
+  168: 'InvalidPipelineOperator',
   149: 'ViewDepthLimitExceeded',
   121: 'DocumentValidationFailure',
   167: 'OptionNotSupportedOnView',
@@ -125,10 +129,26 @@ export function writeConflict(): MongoCommandError {
   );
 }
 
+/**
+ * mingo's messages for what mongod answers with its own code: an undefined `$$variable` (17276) and an unknown
+ * expression operator (168, "Unrecognized expression"; mingo looks it up among accumulators last).
+ */
+const MINGO_ERRORS: [RegExp, (m: RegExpMatchArray) => MongoCommandError][] = [
+  [/^Use of undefined variable: (.+)$/, (m) => new MongoCommandError(ErrorCode.Location17276, m[0])],
+  [
+    /^accumulator '(\$[^']+)' is not registered\.$/,
+    (m) => new MongoCommandError(ErrorCode.InvalidPipelineOperator, `Unrecognized expression '${m[1]}'`),
+  ],
+];
+
 /** Converts anything thrown while running a command into a MongoCommandError (mingo throws plain Errors). */
 export function asCommandError(err: unknown): MongoCommandError {
   if (err instanceof MongoCommandError) return err;
   const message = err instanceof Error ? err.message : String(err);
+  for (const [pattern, make] of MINGO_ERRORS) {
+    const m = pattern.exec(message);
+    if (m) return make(m);
+  }
   return new MongoCommandError(ErrorCode.BadValue, message);
 }
 

@@ -1,6 +1,6 @@
 import { ObjectId } from 'bson';
 import { compareBson, rankOf, Rank } from './bson-order.js';
-import { ErrorCode, MongoCommandError } from './errors.js';
+import { asCommandError, ErrorCode, MongoCommandError } from './errors.js';
 import { MINGO_OPTIONS, mingoAggregator, mingoUpdate, type EvalOptions } from './mingo-context.js';
 import { cloneDoc, getPath, isPlainObject, setPath, type Doc } from './paths.js';
 
@@ -127,7 +127,7 @@ export function applyUpdate(doc: Doc, u: UpdateSpec, opts: ApplyOptions = {}): D
       if (err instanceof MongoCommandError) throw err;
       const message = (err as Error).message;
       if (/conflict/i.test(message)) throw new MongoCommandError(ErrorCode.ConflictingUpdateOperators, message);
-      throw new MongoCommandError(ErrorCode.BadValue, message);
+      throw asCommandError(err);
     }
     if (changed.length === 0 && !opts.inserting) return undefined;
   }
