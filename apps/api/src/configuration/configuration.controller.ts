@@ -4,10 +4,10 @@ import { ApiController, CurrentUser, Endpoint, PluginKeyParam } from '@app/commo
 import type { AuthUser } from '@app/common';
 import { INSTALLATION_TARGET_NOTE, InstallationTargetQueryDto } from '../installation/dto/installation-query.dto.js';
 import {
+  INSTALLATION_WRITE_ERRORS,
   InvalidConfigError,
   NotInstallationManagerError,
   NotInstalledError,
-  OperationInProgressError,
   PackageUnreadableError,
 } from '../installation/installation.errors.js';
 import { ConfigurationService } from './configuration.service.js';
@@ -61,13 +61,7 @@ export class ConfigurationController {
       'cleared, required settings must have a value.' +
       WRITE_NOTE +
       INSTALLATION_TARGET_NOTE,
-    errors: [
-      InvalidConfigError,
-      NotInstalledError,
-      NotInstallationManagerError,
-      OperationInProgressError,
-      PackageUnreadableError,
-    ],
+    errors: [...INSTALLATION_WRITE_ERRORS, InvalidConfigError, PackageUnreadableError],
   })
   async replace(
     @CurrentUser() caller: AuthUser,
@@ -84,13 +78,7 @@ export class ConfigurationController {
   @Endpoint({
     summary: 'Change some of an installation’s settings',
     description: 'Only the settings in the body change.' + WRITE_NOTE + INSTALLATION_TARGET_NOTE,
-    errors: [
-      InvalidConfigError,
-      NotInstalledError,
-      NotInstallationManagerError,
-      OperationInProgressError,
-      PackageUnreadableError,
-    ],
+    errors: [...INSTALLATION_WRITE_ERRORS, InvalidConfigError, PackageUnreadableError],
   })
   async merge(
     @CurrentUser() caller: AuthUser,

@@ -3,11 +3,7 @@ import { ApiOkResponse } from '@nestjs/swagger';
 import { ApiController, CurrentUser, Endpoint, PluginKeyParam } from '@app/common';
 import type { AuthUser } from '@app/common';
 import { INSTALLATION_TARGET_NOTE, InstallationTargetQueryDto } from '../installation/dto/installation-query.dto.js';
-import {
-  NotInstallationManagerError,
-  NotInstalledError,
-  OperationInProgressError,
-} from '../installation/installation.errors.js';
+import { INSTALLATION_WRITE_ERRORS, NotInstalledError } from '../installation/installation.errors.js';
 import { MetadataInvalidError, MetadataTooLargeError } from './configuration.errors.js';
 import { MetadataChangeDto, MetadataDto } from './dto/metadata.dto.js';
 import { MetadataService } from './metadata.service.js';
@@ -39,13 +35,7 @@ export class MetadataController {
     summary: 'Replace an installation’s metadata',
     description:
       'The body’s `metadata` becomes the whole metadata (at most 16 KiB as JSON).' + INSTALLATION_TARGET_NOTE,
-    errors: [
-      MetadataTooLargeError,
-      MetadataInvalidError,
-      NotInstalledError,
-      NotInstallationManagerError,
-      OperationInProgressError,
-    ],
+    errors: [...INSTALLATION_WRITE_ERRORS, MetadataTooLargeError, MetadataInvalidError],
   })
   async replace(
     @CurrentUser() caller: AuthUser,
@@ -64,13 +54,7 @@ export class MetadataController {
       'The top-level keys of the body’s `metadata` replace those of the stored metadata; the others stay (the ' +
       'result at most 16 KiB as JSON).' +
       INSTALLATION_TARGET_NOTE,
-    errors: [
-      MetadataTooLargeError,
-      MetadataInvalidError,
-      NotInstalledError,
-      NotInstallationManagerError,
-      OperationInProgressError,
-    ],
+    errors: [...INSTALLATION_WRITE_ERRORS, MetadataTooLargeError, MetadataInvalidError],
   })
   async merge(
     @CurrentUser() caller: AuthUser,

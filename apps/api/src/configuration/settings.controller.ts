@@ -9,10 +9,9 @@ import {
   PagedInstallationTargetQueryDto,
 } from '../installation/dto/installation-query.dto.js';
 import {
+  INSTALLATION_WRITE_ERRORS,
   InvalidConfigError,
-  NotInstallationManagerError,
   NotInstalledError,
-  OperationInProgressError,
   PackageUnreadableError,
 } from '../installation/installation.errors.js';
 import { UnknownSettingError } from './configuration.errors.js';
@@ -102,14 +101,7 @@ export class SettingsController {
   @Endpoint({
     summary: 'Set one setting of an installation',
     description: 'Sets the value.' + WRITE_NOTE + INSTALLATION_TARGET_NOTE,
-    errors: [
-      InvalidConfigError,
-      NotInstalledError,
-      UnknownSettingError,
-      NotInstallationManagerError,
-      OperationInProgressError,
-      PackageUnreadableError,
-    ],
+    errors: [...INSTALLATION_WRITE_ERRORS, InvalidConfigError, UnknownSettingError, PackageUnreadableError],
   })
   async put(
     @CurrentUser() caller: AuthUser,
@@ -126,14 +118,7 @@ export class SettingsController {
   @Endpoint({
     summary: 'Change one setting of an installation',
     description: 'The same as PUT: a setting has one value.' + WRITE_NOTE + INSTALLATION_TARGET_NOTE,
-    errors: [
-      InvalidConfigError,
-      NotInstalledError,
-      UnknownSettingError,
-      NotInstallationManagerError,
-      OperationInProgressError,
-      PackageUnreadableError,
-    ],
+    errors: [...INSTALLATION_WRITE_ERRORS, InvalidConfigError, UnknownSettingError, PackageUnreadableError],
   })
   async patch(
     @CurrentUser() caller: AuthUser,

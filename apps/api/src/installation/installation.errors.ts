@@ -436,3 +436,25 @@ export class RollbackConflictError extends namedError(
     });
   }
 }
+
+// Groups of the errors above that several operations document: `@Endpoint({ errors: [...GROUP, OtherError] })`.
+
+/** What every change to an existing installation can answer: not there, not the caller's to manage, or busy. */
+export const INSTALLATION_WRITE_ERRORS = [
+  NotInstalledError,
+  NotInstallationManagerError,
+  OperationInProgressError,
+] as const;
+
+/** What an operation that takes an `Idempotency-Key` adds. */
+export const IDEMPOTENCY_ERRORS = [IdempotencyKeyReusedError, IdempotencyKeyInProgressError] as const;
+
+/** What resolving a version and its dependencies in a target can answer. */
+export const RESOLUTION_ERRORS = [
+  NoMatchingVersionError,
+  PlatformIncompatibleError,
+  DependencyUnsatisfiableError,
+  DependencyCycleError,
+  DependencyNotFoundError,
+  DependencyIncompatibleError,
+] as const;

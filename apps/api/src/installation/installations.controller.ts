@@ -14,24 +14,18 @@ import {
 import { InstallationResponseDto } from './dto/installation-response.dto.js';
 import { Idempotent } from './idempotency.interceptor.js';
 import {
-  DependencyCycleError,
-  DependencyIncompatibleError,
   DependencyInactiveError,
-  DependencyNotFoundError,
-  DependencyUnsatisfiableError,
   GrantNotRequestedError,
-  IdempotencyKeyInProgressError,
-  IdempotencyKeyReusedError,
+  IDEMPOTENCY_ERRORS,
+  INSTALLATION_WRITE_ERRORS,
   InvalidConfigError,
   InvalidTransitionError,
   MissingRequiredSettingsError,
-  NoMatchingVersionError,
   NotInstallationManagerError,
-  NotInstalledError,
   OperationInProgressError,
-  PlatformIncompatibleError,
   PluginKilledError,
   PluginStartupFailedError,
+  RESOLUTION_ERRORS,
   UnknownPluginError,
 } from './installation.errors.js';
 import { InstallationsService } from './installations.service.js';
@@ -122,13 +116,9 @@ export class OrgPluginsController {
       'Owners and admins of the organisation: installs the plugin there (201) if it is not yet, with its ' +
       'dependencies, and starts it; an installed one that is disabled or failed is started (200).',
     errors: [
+      ...IDEMPOTENCY_ERRORS,
+      ...RESOLUTION_ERRORS,
       UnknownPluginError,
-      NoMatchingVersionError,
-      PlatformIncompatibleError,
-      DependencyUnsatisfiableError,
-      DependencyCycleError,
-      DependencyNotFoundError,
-      DependencyIncompatibleError,
       DependencyInactiveError,
       PluginKilledError,
       InvalidConfigError,
@@ -137,8 +127,6 @@ export class OrgPluginsController {
       InvalidTransitionError,
       NotInstallationManagerError,
       OperationInProgressError,
-      IdempotencyKeyReusedError,
-      IdempotencyKeyInProgressError,
       PluginStartupFailedError,
     ],
   })
@@ -160,7 +148,7 @@ export class OrgPluginsController {
     description:
       'Owners and admins of the organisation: stops the organisation’s installation; it is then off for every ' +
       'member, including those who installed it themselves.',
-    errors: [NotInstalledError, NotInstallationManagerError, InvalidTransitionError, OperationInProgressError],
+    errors: [...INSTALLATION_WRITE_ERRORS, InvalidTransitionError],
   })
   disable(
     @CurrentUser() caller: AuthUser,

@@ -28,43 +28,38 @@ import { InstallService } from './install.service.js';
 import {
   BackupNotFoundError,
   DeactivateFirstError,
-  DependencyCycleError,
-  DependencyIncompatibleError,
   DependencyInactiveError,
-  DependencyNotFoundError,
   DependencyTooComplexError,
-  DependencyUnsatisfiableError,
   GrantNotRequestedError,
-  IdempotencyKeyInProgressError,
-  IdempotencyKeyReusedError,
+  IDEMPOTENCY_ERRORS,
+  INSTALLATION_WRITE_ERRORS,
   InstalledDependentsError,
+  IntegrityMismatchError,
   InvalidConfigError,
   InvalidTransitionError,
   MissingRequiredSettingsError,
-  NoMatchingVersionError,
   NotInstallationManagerError,
   NotInstalledError,
   OperationInProgressError,
+  PackageInvalidError,
+  PackageKeyMismatchError,
   PackageUnreadableError,
-  PlatformIncompatibleError,
   PluginAlreadyInstalledError,
   PluginKilledError,
   PluginStartupFailedError,
   ReloadInProgressError,
+  RESOLUTION_ERRORS,
   RollbackConflictError,
   SecretUnreadableError,
+  SourceDryRunError,
+  SourceFieldsError,
   TargetMismatchError,
   UnknownPluginError,
   UpToDateError,
-  SourceFieldsError,
-  SourceDryRunError,
-  PackageKeyMismatchError,
-  PackageInvalidError,
-  UrlNotAllowedError,
-  UrlNotHttpsError,
   UrlAddressNotAllowedError,
   UrlFetchFailedError,
-  IntegrityMismatchError,
+  UrlNotAllowedError,
+  UrlNotHttpsError,
 } from './installation.errors.js';
 import { LifecycleService } from './lifecycle.service.js';
 import { PackageTooLargeError, PublisherNotYoursError, VersionReusedError } from '../registry/registry.errors.js';
@@ -74,12 +69,7 @@ import { UpdateService } from './update.service.js';
 const TARGET_NOTE =
   ' The target is chosen with `scope` (user, the default: yours; org with `org`; global) and `org` (slug or id).';
 /** What every state transition of an existing installation can answer. */
-const TRANSITION_ERRORS = [
-  NotInstalledError,
-  NotInstallationManagerError,
-  InvalidTransitionError,
-  OperationInProgressError,
-] as const;
+const TRANSITION_ERRORS = [...INSTALLATION_WRITE_ERRORS, InvalidTransitionError] as const;
 /** What starting its runtime instance can add. */
 const START_ERRORS = [
   PluginKilledError,
@@ -88,6 +78,30 @@ const START_ERRORS = [
   PluginStartupFailedError,
   PackageUnreadableError,
   SecretUnreadableError,
+] as const;
+
+/** What uninstalling can answer, by either method. */
+const UNINSTALL_ERRORS = [
+  ...INSTALLATION_WRITE_ERRORS,
+  ...IDEMPOTENCY_ERRORS,
+  DeactivateFirstError,
+  InstalledDependentsError,
+  InvalidTransitionError,
+] as const;
+/** What `source: upload` and `source: url` add to an install. */
+const SOURCE_ERRORS = [
+  SourceFieldsError,
+  SourceDryRunError,
+  PackageKeyMismatchError,
+  UrlNotAllowedError,
+  UrlNotHttpsError,
+  UrlAddressNotAllowedError,
+  UrlFetchFailedError,
+  IntegrityMismatchError,
+  PackageInvalidError,
+  PackageTooLargeError,
+  VersionReusedError,
+  PublisherNotYoursError,
 ] as const;
 
 /** Installing, starting, stopping and removing a plugin in a target (the installation row of §4). */
@@ -120,36 +134,19 @@ export class PluginInstallationController {
       'installs it the same way. Such a body may be as large as the upload limit.' +
       TARGET_NOTE,
     errors: [
+      ...IDEMPOTENCY_ERRORS,
+      ...RESOLUTION_ERRORS,
+      ...SOURCE_ERRORS,
       UnknownPluginError,
-      NoMatchingVersionError,
-      PlatformIncompatibleError,
-      DependencyUnsatisfiableError,
-      DependencyCycleError,
-      DependencyNotFoundError,
-      DependencyIncompatibleError,
       DependencyTooComplexError,
       PluginAlreadyInstalledError,
       PluginKilledError,
       InvalidConfigError,
       MissingRequiredSettingsError,
       GrantNotRequestedError,
-      SourceFieldsError,
-      SourceDryRunError,
-      PackageKeyMismatchError,
-      UrlNotAllowedError,
-      UrlNotHttpsError,
-      UrlAddressNotAllowedError,
-      UrlFetchFailedError,
-      IntegrityMismatchError,
-      PackageInvalidError,
-      PackageTooLargeError,
-      VersionReusedError,
-      PublisherNotYoursError,
       TargetMismatchError,
       NotInstallationManagerError,
       OperationInProgressError,
-      IdempotencyKeyReusedError,
-      IdempotencyKeyInProgressError,
       PluginStartupFailedError,
       PackageUnreadableError,
     ],
@@ -175,15 +172,7 @@ export class PluginInstallationController {
       'of the same target depend on it, unless `force`. `delete_config` (default true) removes its settings and ' +
       'plugin storage; false keeps them for a later install in the target.' +
       TARGET_NOTE,
-    errors: [
-      NotInstalledError,
-      NotInstallationManagerError,
-      InstalledDependentsError,
-      InvalidTransitionError,
-      OperationInProgressError,
-      IdempotencyKeyReusedError,
-      IdempotencyKeyInProgressError,
-    ],
+    errors: [...INSTALLATION_WRITE_ERRORS, ...IDEMPOTENCY_ERRORS, InstalledDependentsError, InvalidTransitionError],
   })
   uninstallInOneCall(
     @CurrentUser() caller: AuthUser,
@@ -205,16 +194,7 @@ export class PluginInstallationController {
       '`delete_config` (default true) removes settings and plugin storage; `force` uninstalls although ' +
       'installed plugins of the target depend on it.' +
       TARGET_NOTE,
-    errors: [
-      NotInstalledError,
-      NotInstallationManagerError,
-      DeactivateFirstError,
-      InstalledDependentsError,
-      InvalidTransitionError,
-      OperationInProgressError,
-      IdempotencyKeyReusedError,
-      IdempotencyKeyInProgressError,
-    ],
+    errors: UNINSTALL_ERRORS,
   })
   uninstall(
     @CurrentUser() caller: AuthUser,
@@ -230,16 +210,7 @@ export class PluginInstallationController {
   @Endpoint({
     summary: 'Uninstall a deactivated plugin',
     description: 'The same as PUT …/uninstall/.' + TARGET_NOTE,
-    errors: [
-      NotInstalledError,
-      NotInstallationManagerError,
-      DeactivateFirstError,
-      InstalledDependentsError,
-      InvalidTransitionError,
-      OperationInProgressError,
-      IdempotencyKeyReusedError,
-      IdempotencyKeyInProgressError,
-    ],
+    errors: UNINSTALL_ERRORS,
   })
   uninstallPatch(
     @CurrentUser() caller: AuthUser,
@@ -355,21 +326,15 @@ export class PluginInstallationController {
       'in `reason`.' +
       TARGET_NOTE,
     errors: [
+      ...IDEMPOTENCY_ERRORS,
+      ...RESOLUTION_ERRORS,
       ...TRANSITION_ERRORS,
       UpToDateError,
-      NoMatchingVersionError,
-      PlatformIncompatibleError,
-      DependencyUnsatisfiableError,
-      DependencyCycleError,
-      DependencyNotFoundError,
-      DependencyIncompatibleError,
       DependencyTooComplexError,
       PluginKilledError,
       InvalidConfigError,
       MissingRequiredSettingsError,
       PackageUnreadableError,
-      IdempotencyKeyReusedError,
-      IdempotencyKeyInProgressError,
     ],
   })
   update(
@@ -393,14 +358,13 @@ export class PluginInstallationController {
       '`status: rolled_back`.' +
       TARGET_NOTE,
     errors: [
+      ...IDEMPOTENCY_ERRORS,
       ...TRANSITION_ERRORS,
       BackupNotFoundError,
       RollbackConflictError,
       PluginKilledError,
       MissingRequiredSettingsError,
       PackageUnreadableError,
-      IdempotencyKeyReusedError,
-      IdempotencyKeyInProgressError,
     ],
   })
   rollback(

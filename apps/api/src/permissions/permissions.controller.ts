@@ -6,9 +6,8 @@ import type { AuthUser, PageWindow, Slice } from '@app/common';
 import { INSTALLATION_TARGET_NOTE, InstallationTargetQueryDto } from '../installation/dto/installation-query.dto.js';
 import {
   GrantNotRequestedError,
-  NotInstallationManagerError,
+  INSTALLATION_WRITE_ERRORS,
   NotInstalledError,
-  OperationInProgressError,
   PackageUnreadableError,
 } from '../installation/installation.errors.js';
 import { CapabilityInfoDto } from './dto/capability.dto.js';
@@ -53,13 +52,11 @@ export class PluginPermissionsController {
       'change them.' +
       INSTALLATION_TARGET_NOTE,
     errors: [
+      ...INSTALLATION_WRITE_ERRORS,
       GrantNotRequestedError,
       GrantAndRevokeError,
       LimitAboveMaximumError,
       AboveSecurityLevelError,
-      NotInstalledError,
-      NotInstallationManagerError,
-      OperationInProgressError,
       PackageUnreadableError,
     ],
   })
