@@ -1,5 +1,6 @@
 export * from './body-limits.js';
 export * from './endpoint.decorator.js';
+export * from './fields.decorator.js';
 export * from './framework-error-map.js';
 export * from './framework-errors.js';
 export * from './http-guards.js';

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { BodyExamples, PaginationQueryDto, QueryBoolean } from '@app/common';
+import { BodyExamples, OptionalEnumField, PaginationQueryDto, QueryBoolean } from '@app/common';
 import {
   ArrayMaxSize,
   ArrayUnique,
@@ -14,8 +14,8 @@ import {
 } from 'class-validator';
 import {
   PLUGIN_ORDERINGS,
-  VERSION_STATUSES,
   type PluginOrdering,
+  VERSION_STATUSES,
   type VersionStatus,
 } from '../../registry/registry.entity.js';
 import type { OverviewItem } from '../../registry/moderation.service.js';
@@ -26,9 +26,7 @@ export type ReviewDecisionName = (typeof REVIEW_DECISIONS)[number];
 
 export class AdminPluginListQueryDto extends PaginationQueryDto {
   /** Only plugins with at least one version in this review state (`pending`: the review queue). */
-  @ApiPropertyOptional({ enum: VERSION_STATUSES, enumName: 'VersionStatus' })
-  @IsOptional()
-  @IsIn(VERSION_STATUSES)
+  @OptionalEnumField(VERSION_STATUSES, 'VersionStatus')
   status?: VersionStatus;
 
   @QueryBoolean('Only killed (true) or not killed (false) plugins.')
@@ -51,9 +49,7 @@ export class AdminPluginListQueryDto extends PaginationQueryDto {
   search?: string;
 
   /** Which field to use when ordering the results; defaults to `key`. */
-  @ApiPropertyOptional({ enum: PLUGIN_ORDERINGS, enumName: 'PluginOrdering' })
-  @IsOptional()
-  @IsIn(PLUGIN_ORDERINGS)
+  @OptionalEnumField(PLUGIN_ORDERINGS, 'PluginOrdering')
   ordering?: PluginOrdering;
 }
 

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { PaginationQueryDto } from '@app/common';
-import { IsDateString, IsIn, IsMongoId, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { OptionalEnumField, PaginationQueryDto } from '@app/common';
+import { IsDateString, IsMongoId, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import {
   AUDIT_ACTOR_KINDS,
   AUDIT_OUTCOMES,
@@ -39,9 +39,7 @@ export class AuditFiltersDto extends PaginationQueryDto {
   target?: string;
 
   /** Only entries with this outcome. */
-  @ApiPropertyOptional({ enum: AUDIT_OUTCOMES, enumName: 'AuditOutcome' })
-  @IsOptional()
-  @IsIn(AUDIT_OUTCOMES)
+  @OptionalEnumField(AUDIT_OUTCOMES, 'AuditOutcome')
   outcome?: AuditOutcome;
 
   /** Only the entry of this request (its X-Request-Id). */

@@ -1,10 +1,9 @@
 import { ApiExtraModels, ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { BodyExamples, BodyInt, ORG_SLUG_PATTERN } from '@app/common';
-import { PLUGIN_KEY_PATTERN, type Permission } from '@app/plugin-sdk';
+import { BodyExamples, BodyInt, OptionalEnumField, OrgRefField } from '@app/common';
+import { type Permission, PLUGIN_KEY_PATTERN } from '@app/plugin-sdk';
 import {
   IsBoolean,
-  IsIn,
   IsObject,
   IsOptional,
   IsString,
@@ -14,11 +13,12 @@ import {
   ValidateBy,
   ValidateNested,
 } from 'class-validator';
-import { TARGET_SCOPES, type TargetScope } from '../../auth/auth.entity.js';
+import type { TargetScope } from '../../auth/auth.entity.js';
 import { pluginManifestRef } from '../../openapi/plugin-manifest.component.js';
 import { PluginFilesDto } from '../../registry/dto/publish-plugin.dto.js';
 import { INTEGRITY_PATTERN } from '../package-fetch.js';
 import { GRANT_SCHEMA, HttpExternalGrantDto, IsGrantList } from './grant.dto.js';
+import { TargetScopeField } from './installation-query.dto.js';
 
 export const INSTALL_SOURCES = ['store', 'upload', 'url'] as const;
 export type InstallSource = (typeof INSTALL_SOURCES)[number];
@@ -105,17 +105,11 @@ export class InstallPluginDto {
   version?: string;
 
   /** The target's scope, as the `scope` query parameter (either may be used; they must agree). */
-  @ApiPropertyOptional({ enum: TARGET_SCOPES, enumName: 'TargetScope' })
-  @IsOptional()
-  @IsIn(TARGET_SCOPES)
+  @TargetScopeField()
   scope?: TargetScope;
 
   /** The organisation (slug or id), as the `org` query parameter; implies scope=org. */
-  @ApiPropertyOptional({ pattern: ORG_SLUG_PATTERN, maxLength: 50, example: 'acme' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(50)
-  @Matches(new RegExp(ORG_SLUG_PATTERN), { message: 'must be an organisation slug or id' })
+  @OrgRefField()
   org?: string;
 
   /**
@@ -123,9 +117,7 @@ export class InstallPluginDto {
    * published as a private version of the plugin, then installed); `url` (fetched from `url`, whose origin must be
    * in PLUGHUB_INSTALL_URL_ALLOWLIST, checked against `integrity`, then published and installed like an upload).
    */
-  @ApiPropertyOptional({ enum: INSTALL_SOURCES, enumName: 'InstallSource' })
-  @IsOptional()
-  @IsIn(INSTALL_SOURCES)
+  @OptionalEnumField(INSTALL_SOURCES, 'InstallSource')
   source?: InstallSource;
 
   /** With `source: upload`: the manifest and files to publish and install. */

@@ -1,7 +1,7 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ORG_SLUG_PATTERN, PaginationQueryDto, QueryBoolean } from '@app/common';
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { OptionalEnumField, OrgRefField, PaginationQueryDto, PatternField, QueryBoolean } from '@app/common';
 import { PLUGIN_KEY_PATTERN } from '@app/plugin-sdk';
-import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { TARGET_SCOPES, type TargetScope } from '../../auth/auth.entity.js';
 import {
   INSTALLATION_ORDERINGS,
@@ -14,37 +14,28 @@ import {
 export const INSTALLATION_TARGET_NOTE =
   ' The installation is chosen with `scope` (user, the default: yours; org with `org`; global) and `org`.';
 
+/** The §4 `scope` of an installation target: `user` (the default), `org` or `global`. */
+export const TargetScopeField = () => OptionalEnumField(TARGET_SCOPES, 'TargetScope');
+
 /** The §4 target of an installation endpoint: `scope` (default your own) and `org` (implies scope=org). */
 export class InstallationTargetQueryDto {
   /** Whose installation: `user` (yours, the default), `org` (with `org`) or `global` (the instance's). */
-  @ApiPropertyOptional({ enum: TARGET_SCOPES, enumName: 'TargetScope' })
-  @IsOptional()
-  @IsIn(TARGET_SCOPES)
+  @TargetScopeField()
   scope?: TargetScope;
 
   /** The organisation (slug or id); implies scope=org. */
-  @ApiPropertyOptional({ pattern: ORG_SLUG_PATTERN, maxLength: 50, example: 'acme' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(50)
-  @Matches(new RegExp(ORG_SLUG_PATTERN), { message: 'must be an organisation slug or id' })
+  @OrgRefField()
   org?: string;
 }
 
 /** A list of one installation's things (GET …/backups/): its target and a page. */
 export class PagedInstallationTargetQueryDto extends PaginationQueryDto {
   /** Whose installation: `user` (yours, the default), `org` (with `org`) or `global` (the instance's). */
-  @ApiPropertyOptional({ enum: TARGET_SCOPES, enumName: 'TargetScope' })
-  @IsOptional()
-  @IsIn(TARGET_SCOPES)
+  @TargetScopeField()
   scope?: TargetScope;
 
   /** The organisation (slug or id); implies scope=org. */
-  @ApiPropertyOptional({ pattern: ORG_SLUG_PATTERN, maxLength: 50, example: 'acme' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(50)
-  @Matches(new RegExp(ORG_SLUG_PATTERN), { message: 'must be an organisation slug or id' })
+  @OrgRefField()
   org?: string;
 }
 
@@ -60,10 +51,7 @@ export class UninstallQueryDto extends InstallationTargetQueryDto {
 /** The organisation an /api/org/plugins/{plugin}/ endpoint acts for. */
 export class OrgQueryDto {
   /** The organisation (slug or id). */
-  @ApiProperty({ pattern: ORG_SLUG_PATTERN, maxLength: 50, example: 'acme' })
-  @IsString()
-  @MaxLength(50)
-  @Matches(new RegExp(ORG_SLUG_PATTERN), { message: 'must be an organisation slug or id' })
+  @OrgRefField({ optional: false })
   org: string;
 }
 
@@ -79,35 +67,27 @@ export class OrgDisableQueryDto extends OrgQueryDto {
 /** GET /api/org/plugins/: one organisation, or every organisation you belong to. */
 export class OrgPluginsQueryDto extends PaginationQueryDto {
   /** The organisation (slug or id); omitted: all of yours. */
-  @ApiPropertyOptional({ pattern: ORG_SLUG_PATTERN, maxLength: 50, example: 'acme' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(50)
-  @Matches(new RegExp(ORG_SLUG_PATTERN), { message: 'must be an organisation slug or id' })
+  @OrgRefField()
   org?: string;
 }
 
 export class InstallationListQueryDto extends PaginationQueryDto {
   /** Only installations of this plugin (its key). */
-  @ApiPropertyOptional({ pattern: PLUGIN_KEY_PATTERN, maxLength: 100, example: 'plughub.hello' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(100)
-  @Matches(new RegExp(PLUGIN_KEY_PATTERN), { message: 'must be a plugin key: publisher.name' })
+  @PatternField({
+    pattern: PLUGIN_KEY_PATTERN,
+    maxLength: 100,
+    message: 'must be a plugin key: publisher.name',
+    example: 'plughub.hello',
+    optional: true,
+  })
   plugin?: string;
 
   /** Only installations of this scope. */
-  @ApiPropertyOptional({ enum: TARGET_SCOPES, enumName: 'TargetScope' })
-  @IsOptional()
-  @IsIn(TARGET_SCOPES)
+  @TargetScopeField()
   scope?: TargetScope;
 
   /** Only installations of this organisation (slug or id). */
-  @ApiPropertyOptional({ pattern: ORG_SLUG_PATTERN, maxLength: 50, example: 'acme' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(50)
-  @Matches(new RegExp(ORG_SLUG_PATTERN), { message: 'must be an organisation slug or id' })
+  @OrgRefField()
   org?: string;
 
   /** Only the installations of this user (an id). */
@@ -118,17 +98,13 @@ export class InstallationListQueryDto extends PaginationQueryDto {
   user?: string;
 
   /** Only installations in this status. */
-  @ApiPropertyOptional({ enum: INSTALLATION_STATUSES, enumName: 'InstallationStatus' })
-  @IsOptional()
-  @IsIn(INSTALLATION_STATUSES)
+  @OptionalEnumField(INSTALLATION_STATUSES, 'InstallationStatus')
   status?: InstallationStatus;
 
   @QueryBoolean('Only installations with (true) or without (false) a newer compatible version available.')
   update_available?: boolean;
 
   /** Order by; default `-installed_at` (newest first). */
-  @ApiPropertyOptional({ enum: INSTALLATION_ORDERINGS, enumName: 'InstallationOrdering' })
-  @IsOptional()
-  @IsIn(INSTALLATION_ORDERINGS)
+  @OptionalEnumField(INSTALLATION_ORDERINGS, 'InstallationOrdering')
   ordering?: InstallationOrdering;
 }

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { BodyExamples, BodyInt, ORG_SLUG_PATTERN } from '@app/common';
+import { BodyExamples, BodyInt, OrgRefField } from '@app/common';
 import { PLUGIN_KEY_PATTERN } from '@app/plugin-sdk';
 import {
   ArrayMaxSize,
@@ -202,10 +202,6 @@ export class BroadcastResultDto {
 /** POST /api/plugins/broadcast/: whose installations. */
 export class BroadcastQueryDto {
   /** Only this organisation's installations (slug or id; you must be one of its admins); omitted, every one (platform admins). */
-  @ApiPropertyOptional({ pattern: ORG_SLUG_PATTERN, maxLength: 50, example: 'acme' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(50)
-  @Matches(new RegExp(ORG_SLUG_PATTERN), { message: 'must be an organisation slug or id' })
+  @OrgRefField()
   org?: string;
 }

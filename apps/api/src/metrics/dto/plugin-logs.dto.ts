@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { QueryInt } from '@app/common';
-import { IsDateString, IsIn, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { OptionalEnumField, QueryInt } from '@app/common';
+import { IsDateString, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 import { InstallationTargetQueryDto } from '../../installation/dto/installation-query.dto.js';
 import { LOG_LEVELS, type LogLevel, type PluginLogLine } from '../metrics.entity.js';
 
@@ -9,9 +9,7 @@ const LOG_SOURCES = ['plugin', 'runtime'] as const;
 /** GET /api/plugins/{plugin}/logs/: the installation (scope, org), filters and the page. */
 export class PluginLogsQueryDto extends InstallationTargetQueryDto {
   /** Lines at this level and above (debug < info < warn < error); default every level. */
-  @ApiPropertyOptional({ enum: LOG_LEVELS, enumName: 'PluginLogLevel' })
-  @IsOptional()
-  @IsIn(LOG_LEVELS)
+  @OptionalEnumField(LOG_LEVELS, 'PluginLogLevel')
   level?: LogLevel;
 
   /** Only lines written at or after this instant (ISO 8601). */

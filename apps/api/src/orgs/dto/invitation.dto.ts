@@ -1,7 +1,7 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { BodyExamples, ORG_ROLES, type OrgRole, PaginationQueryDto } from '@app/common';
-import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import { INVITATION_STATUSES, type Invitation, type InvitationStatus, type Organisation } from '../org.entity.js';
+import { ApiProperty } from '@nestjs/swagger';
+import { BodyExamples, OptionalEnumField, ORG_ROLES, type OrgRole, PaginationQueryDto } from '@app/common';
+import { IsString, Matches, MaxLength } from 'class-validator';
+import { type Invitation, INVITATION_STATUSES, type InvitationStatus, type Organisation } from '../org.entity.js';
 
 /** The token an invitation was created with: what the invitee needs to answer it. */
 @BodyExamples({
@@ -21,9 +21,7 @@ export class InvitationTokenDto {
 
 export class InvitationListQueryDto extends PaginationQueryDto {
   /** Only invitations in this state (`expired`: pending past its expiry). */
-  @ApiPropertyOptional({ enum: INVITATION_STATUSES, enumName: 'InvitationStatus' })
-  @IsOptional()
-  @IsIn(INVITATION_STATUSES)
+  @OptionalEnumField(INVITATION_STATUSES, 'InvitationStatus')
   status?: InvitationStatus;
 }
 

@@ -1,6 +1,6 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { BodyExamples, ORG_ROLES, type OrgRole } from '@app/common';
-import { IsIn, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { ApiProperty } from '@nestjs/swagger';
+import { BodyExamples, OptionalEnumField, ORG_ROLES, type OrgRole } from '@app/common';
+import { IsString, MaxLength, MinLength } from 'class-validator';
 import type { Membership } from '../org.entity.js';
 
 @BodyExamples({ member: { summary: 'A member by email', value: { user: 'ada@example.com', role: 'member' } } })
@@ -12,9 +12,7 @@ export class AddMemberDto {
   user: string;
 
   /** Their role in the organisation; defaults to member. Setting it on an existing member changes it. */
-  @ApiPropertyOptional({ enum: ORG_ROLES, enumName: 'OrgRole' })
-  @IsOptional()
-  @IsIn(ORG_ROLES)
+  @OptionalEnumField(ORG_ROLES, 'OrgRole')
   role?: OrgRole;
 }
 

@@ -1,9 +1,9 @@
 import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
-import { BodyExamples } from '@app/common';
+import { BodyExamples, OptionalEnumField } from '@app/common';
 import { CAPABILITIES, type Permission, RISK_LEVELS, type RiskLevel } from '@app/plugin-sdk';
 import { DEFAULT_PLATFORM_LIMITS, type ResolvedLimits } from '@app/runtime';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, Max, Min, ValidateBy, ValidateIf, ValidateNested } from 'class-validator';
+import { IsInt, IsOptional, Max, Min, ValidateBy, ValidateIf, ValidateNested } from 'class-validator';
 import { GRANT_SCHEMA, HttpExternalGrantDto, IsGrantList } from '../../installation/dto/grant.dto.js';
 import type { Revocation } from '../permission-change.js';
 import type { PermissionsView } from '../permissions.service.js';
@@ -118,9 +118,7 @@ export class PermissionsChangeDto {
   revoke?: Revocation[];
 
   /** The riskiest capability the installation may hold (low, medium, high). */
-  @ApiPropertyOptional({ enum: RISK_LEVELS, enumName: 'RiskLevel' })
-  @IsOptional()
-  @IsIn(RISK_LEVELS)
+  @OptionalEnumField(RISK_LEVELS, 'RiskLevel')
   security_level?: RiskLevel;
 
   /** Limits to grant or to put back to the platform default (null). */

@@ -3,7 +3,6 @@ import {
   ArrayMaxSize,
   ArrayUnique,
   IsArray,
-  IsIn,
   IsOptional,
   IsString,
   IsUrl,
@@ -12,7 +11,7 @@ import {
   MinLength,
   ValidateIf,
 } from 'class-validator';
-import { BodyExamples } from '@app/common';
+import { BodyExamples, OptionalEnumField } from '@app/common';
 import { PLUGIN_SCOPES, type PluginScope } from '../registry.entity.js';
 
 /**
@@ -71,8 +70,6 @@ export class PatchedPluginDto {
   repository?: string | null;
 
   /** Visibility. Org scope needs an organisation owner; org and public scope need the publisher role. */
-  @ApiPropertyOptional({ enum: PLUGIN_SCOPES, enumName: 'PluginScope' })
-  @IsOptional()
-  @IsIn(PLUGIN_SCOPES)
+  @OptionalEnumField(PLUGIN_SCOPES, 'PluginScope')
   scope?: PluginScope;
 }

@@ -1,7 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { PaginationQueryDto, QueryBoolean, QueryNumber } from '@app/common';
+import { OptionalEnumField, PaginationQueryDto, QueryBoolean, QueryNumber } from '@app/common';
 import { Transform } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsOptional, IsString, MaxLength } from 'class-validator';
 import {
   PLUGIN_MIXINS,
   PLUGIN_ORDERINGS,
@@ -46,9 +46,7 @@ export class PluginListQueryDto extends PaginationQueryDto {
   author?: string;
 
   /** Only plugins with this scope. */
-  @ApiPropertyOptional({ enum: PLUGIN_SCOPES, enumName: 'PluginScope' })
-  @IsOptional()
-  @IsIn(PLUGIN_SCOPES)
+  @OptionalEnumField(PLUGIN_SCOPES, 'PluginScope')
   scope?: PluginScope;
 
   @QueryBoolean('Only verified (true) or unverified (false) plugins.')
@@ -70,14 +68,10 @@ export class PluginListQueryDto extends PaginationQueryDto {
   sample?: boolean;
 
   /** Only plugins with this mixin. */
-  @ApiPropertyOptional({ enum: PLUGIN_MIXINS, enumName: 'PluginMixinName' })
-  @IsOptional()
-  @IsIn(PLUGIN_MIXINS)
+  @OptionalEnumField(PLUGIN_MIXINS, 'PluginMixinName')
   mixin?: string;
 
   /** Which field to use when ordering the results; defaults to `key`. */
-  @ApiPropertyOptional({ enum: PLUGIN_ORDERINGS, enumName: 'PluginOrdering' })
-  @IsOptional()
-  @IsIn(PLUGIN_ORDERINGS)
+  @OptionalEnumField(PLUGIN_ORDERINGS, 'PluginOrdering')
   ordering?: PluginOrdering;
 }

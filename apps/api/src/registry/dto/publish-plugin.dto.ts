@@ -2,7 +2,6 @@ import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from 
 import { Type } from 'class-transformer';
 import {
   IsBoolean,
-  IsIn,
   IsObject,
   IsOptional,
   IsString,
@@ -12,7 +11,7 @@ import {
   ValidateNested,
   type ValidationOptions,
 } from 'class-validator';
-import { BodyExamples } from '@app/common';
+import { BodyExamples, OptionalEnumField } from '@app/common';
 import { pluginManifestRef } from '../../openapi/plugin-manifest.component.js';
 import { PLUGIN_SCOPES, type PluginScope } from '../registry.entity.js';
 
@@ -141,9 +140,7 @@ export class PublishPluginDto {
   owner_org?: string;
 
   /** Visibility (a new plugin's default: private); org and public need the publisher role. Versions keep it. */
-  @ApiPropertyOptional({ enum: PLUGIN_SCOPES, enumName: 'PluginScope' })
-  @IsOptional()
-  @IsIn(PLUGIN_SCOPES)
+  @OptionalEnumField(PLUGIN_SCOPES, 'PluginScope')
   scope?: PluginScope;
 
   /** Keep the version as a draft (not submitted for review); submit it later with PATCH. */
