@@ -951,6 +951,91 @@ export default async () => {
           },
         ],
         [
+          import('../installation/dto/installation-query.dto.js'),
+          {
+            InstallationTargetQueryDto: {
+              scope: {
+                required: false,
+                description:
+                  "Whose installation: `user` (yours, the default), `org` (with `org`) or `global` (the instance's).",
+                enum: ['user', 'org', 'global'],
+              },
+              org: {
+                required: false,
+                type: () => String,
+                description: 'The organisation (slug or id); implies scope=org.',
+              },
+            },
+            PagedInstallationTargetQueryDto: {
+              scope: {
+                required: false,
+                description:
+                  "Whose installation: `user` (yours, the default), `org` (with `org`) or `global` (the instance's).",
+                enum: ['user', 'org', 'global'],
+              },
+              org: {
+                required: false,
+                type: () => String,
+                description: 'The organisation (slug or id); implies scope=org.',
+              },
+            },
+            UninstallQueryDto: {
+              delete_config: { required: false, type: () => Boolean },
+              force: { required: false, type: () => Boolean },
+            },
+            OrgQueryDto: { org: { required: true, type: () => String, description: 'The organisation (slug or id).' } },
+            OrgDisableQueryDto: {
+              reason: {
+                required: false,
+                type: () => String,
+                description: 'Why it is disabled (kept as its status reason).',
+                maxLength: 500,
+              },
+            },
+            OrgPluginsQueryDto: {
+              org: {
+                required: false,
+                type: () => String,
+                description: 'The organisation (slug or id); omitted: all of yours.',
+              },
+            },
+            InstallationListQueryDto: {
+              plugin: {
+                required: false,
+                type: () => String,
+                description: 'Only installations of this plugin (its key).',
+              },
+              scope: {
+                required: false,
+                description: 'Only installations of this scope.',
+                enum: ['user', 'org', 'global'],
+              },
+              org: {
+                required: false,
+                type: () => String,
+                description: 'Only installations of this organisation (slug or id).',
+              },
+              user: {
+                required: false,
+                type: () => String,
+                description: 'Only the installations of this user (an id).',
+                pattern: '^[0-9a-f]{24}$',
+              },
+              status: {
+                required: false,
+                description: 'Only installations in this status.',
+                enum: ['active', 'killed', 'installing', 'disabled', 'failed', 'uninstalling'],
+              },
+              update_available: { required: false, type: () => Boolean },
+              ordering: {
+                required: false,
+                description: 'Order by; default `-installed_at` (newest first).',
+                enum: ['plugin', 'installed_at', '-installed_at', '-plugin'],
+              },
+            },
+          },
+        ],
+        [
           import('../installation/dto/install-plugin.dto.js'),
           {
             InstallPackageDto: {
@@ -979,7 +1064,6 @@ export default async () => {
                 required: false,
                 type: () => String,
                 description: 'The organisation (slug or id), as the `org` query parameter; implies scope=org.',
-                maxLength: 50,
               },
               source: {
                 required: false,
@@ -1412,98 +1496,6 @@ export default async () => {
                 required: true,
                 type: () => [t['../installation/dto/installation-response.dto.js'].InstallationResponseDto],
                 description: 'Every installation created or changed, in activation order (empty for a dry run).',
-              },
-            },
-          },
-        ],
-        [
-          import('../installation/dto/installation-query.dto.js'),
-          {
-            InstallationTargetQueryDto: {
-              scope: {
-                required: false,
-                description:
-                  "Whose installation: `user` (yours, the default), `org` (with `org`) or `global` (the instance's).",
-                enum: ['user', 'org', 'global'],
-              },
-              org: {
-                required: false,
-                type: () => String,
-                description: 'The organisation (slug or id); implies scope=org.',
-                maxLength: 50,
-              },
-            },
-            PagedInstallationTargetQueryDto: {
-              scope: {
-                required: false,
-                description:
-                  "Whose installation: `user` (yours, the default), `org` (with `org`) or `global` (the instance's).",
-                enum: ['user', 'org', 'global'],
-              },
-              org: {
-                required: false,
-                type: () => String,
-                description: 'The organisation (slug or id); implies scope=org.',
-                maxLength: 50,
-              },
-            },
-            UninstallQueryDto: {
-              delete_config: { required: false, type: () => Boolean },
-              force: { required: false, type: () => Boolean },
-            },
-            OrgQueryDto: {
-              org: { required: true, type: () => String, description: 'The organisation (slug or id).', maxLength: 50 },
-            },
-            OrgDisableQueryDto: {
-              reason: {
-                required: false,
-                type: () => String,
-                description: 'Why it is disabled (kept as its status reason).',
-                maxLength: 500,
-              },
-            },
-            OrgPluginsQueryDto: {
-              org: {
-                required: false,
-                type: () => String,
-                description: 'The organisation (slug or id); omitted: all of yours.',
-                maxLength: 50,
-              },
-            },
-            InstallationListQueryDto: {
-              plugin: {
-                required: false,
-                type: () => String,
-                description: 'Only installations of this plugin (its key).',
-                maxLength: 100,
-              },
-              scope: {
-                required: false,
-                description: 'Only installations of this scope.',
-                enum: ['user', 'org', 'global'],
-              },
-              org: {
-                required: false,
-                type: () => String,
-                description: 'Only installations of this organisation (slug or id).',
-                maxLength: 50,
-              },
-              user: {
-                required: false,
-                type: () => String,
-                description: 'Only the installations of this user (an id).',
-                pattern: '^[0-9a-f]{24}$',
-              },
-              status: {
-                required: false,
-                description: 'Only installations in this status.',
-                enum: ['active', 'killed', 'installing', 'disabled', 'failed', 'uninstalling'],
-              },
-              update_available: { required: false, type: () => Boolean },
-              ordering: {
-                required: false,
-                description: 'Order by; default `-installed_at` (newest first).',
-                enum: ['plugin', 'installed_at', '-installed_at', '-plugin'],
               },
             },
           },
@@ -2628,7 +2620,6 @@ export default async () => {
                 type: () => String,
                 description:
                   "Only this organisation's installations (slug or id; you must be one of its admins); omitted, every one (platform admins).",
-                maxLength: 50,
               },
             },
           },
