@@ -1,7 +1,7 @@
 /**
  * The server side of bench/registry-catalog.bench.ts: boots the compiled app on an in-memory embedded engine,
- * seeds N published, approved plugins through the registry's own repositories (the writes the registry makes, not
- * hand-made documents), and prints `LISTENING <port>`. Run by the bench as a child process, so load generation
+ * seeds N published, approved plugins in bulk through the registry's own repositories (the documents its writes store,
+ * not hand-made ones), and prints `LISTENING <port>`. Run by the bench as a child process, so load generation
  * never shares its event loop.
  */
 const N = Number(process.env.BENCH_PLUGINS ?? 10_000);
@@ -16,6 +16,9 @@ const { buildArtifact, digestOf, manifestBytes, sha256Hex } = await (import(`${d
 >);
 const { PluginRepository } = await (import(`${dist}/registry/persistence/plugin.repository.js`) as Module<
   typeof import('../apps/api/src/registry/persistence/plugin.repository.js')
+>);
+const { averageOf } = await (import(`${dist}/registry/plugin-reviews.service.js`) as Module<
+  typeof import('../apps/api/src/registry/plugin-reviews.service.js')
 >);
 const { PluginVersionRepository } = await (import(
   `${dist}/registry/persistence/plugin-version.repository.js`
@@ -41,7 +44,11 @@ const WORDS = [
   'video',
 ];
 
-async function seed(i: number): Promise<void> {
+type Imported = import('../apps/api/src/registry/persistence/plugin.repository.js').ImportedPlugin;
+type Version = Parameters<typeof versions.insertMany>[0][number];
+
+/** Plugin i as a publish, its approval and i % 17 reviews and a few downloads leave it. */
+async function entry(i: number): Promise<{ plugin: Imported; version: Version }> {
   const word = WORDS[i % WORDS.length];
   const key = `pub${i % 250}.${word}-${i}`;
   const name = `${word[0].toUpperCase()}${word.slice(1)} tool ${i}`;
@@ -62,25 +69,45 @@ async function seed(i: number): Promise<void> {
     { role: 'manifest', path: 'manifest.json', content: manifestBytes(manifest) },
     { role: 'runner', path: 'runner.js', content: runner },
   ]);
-  const listing = { name, description, category, tags, homepage: null, repository: null, icon: null };
-  await plugins.create({
-    key,
-    ...listing,
-    author: `Publisher ${i % 250}`,
-    license: 'MIT',
-    ownerType: 'user',
-    ownerId: `0000000000000000${String(i % 250).padStart(8, '0')}`,
-    // One in thirteen is private to its owner: the visibility filter has real work to do.
-    scope: i % 13 === 1 ? 'private' : 'public',
-    status: 'approved',
-    isBuiltin: false,
-    isSample: false,
-    source: 'store',
-    createdBy: null,
-  });
   const at = new Date(Date.now() - (N - i) * 1000);
-  await versions.insert(
-    {
+  const reviews = i % 17;
+  const ratingSum = reviews * ((i % 5) + 1);
+  const plugin: Imported = {
+    plugin: {
+      key,
+      name,
+      description,
+      category,
+      tags,
+      homepage: null,
+      repository: null,
+      icon: null,
+      author: `Publisher ${i % 250}`,
+      license: 'MIT',
+      ownerType: 'user',
+      ownerId: `0000000000000000${String(i % 250).padStart(8, '0')}`,
+      // One in thirteen is private to its owner: the visibility filter has real work to do.
+      scope: i % 13 === 1 ? 'private' : 'public',
+      status: 'approved',
+      isBuiltin: false,
+      isSample: false,
+      source: 'store',
+      createdBy: null,
+    },
+    rev: 1,
+    derived: {
+      status: 'approved',
+      hasApproved: true,
+      distTags: { latest: '1.0.0', next: null },
+      displayVersion: '1.0.0',
+      lastPublishedAt: at,
+    },
+    // The counters the API moves, so the orderings have something to sort.
+    stats: { downloads: i % 10 === 0 ? i % 7 : 0, ratingSum, reviews, rating: averageOf(ratingSum, reviews) },
+    at,
+  };
+  const version: Version = {
+    input: {
       key,
       version: '1.0.0',
       versionKey: '1.0.0',
@@ -93,27 +120,18 @@ async function seed(i: number): Promise<void> {
       reviewedBy: null,
     },
     at,
-  );
-  await plugins.writeDerived(key, 1, {
-    status: 'approved',
-    hasApproved: true,
-    distTags: { latest: '1.0.0', next: null },
-    displayVersion: '1.0.0',
-    lastPublishedAt: at,
-  });
-  // Ratings and downloads through the same counters the API moves, so the orderings have something to sort.
-  const reviews = i % 17;
-  if (reviews) {
-    const totals = await plugins.addToRatingTotals(key, reviews * ((i % 5) + 1), reviews);
-    await plugins.setRatingIfCurrent(key, totals, (i % 5) + 1);
-  }
-  if (i % 10 === 0) for (let d = 0; d < i % 7; d++) await plugins.countDownload(key);
+  };
+  return { plugin, version };
 }
 
+// In bulk, through the repositories' own imports: the documents a publish, an approval, reviews and downloads would
+// store (same derived fields, audience and search trigrams), in batches of 500 instead of ~10 writes per plugin.
 const started = Date.now();
 const cpu0 = process.cpuUsage();
-for (let i = 0; i < N; i += 50) {
-  await Promise.all(Array.from({ length: Math.min(50, N - i) }, (_, k) => seed(i + k)));
+for (let i = 0; i < N; i += 500) {
+  const batch = await Promise.all(Array.from({ length: Math.min(500, N - i) }, (_, k) => entry(i + k)));
+  await plugins.importMany(batch.map((b) => b.plugin));
+  await versions.insertMany(batch.map((b) => b.version));
 }
 await app.listen(0, '127.0.0.1');
 const { port } = app.getHttpServer().address() as { port: number };

@@ -17,3 +17,10 @@ export async function onDuplicateKey<T>(write: () => Promise<T>, toError: (err: 
     throw err;
   }
 }
+
+/** Which document of an ordered bulk insert hit the duplicate key (the driver's first write error names it); 0 if unsaid. */
+export function failedInsertIndex(err: unknown): number {
+  const errors = (err as { writeErrors?: Array<{ index?: unknown }> } | null)?.writeErrors;
+  const index = Array.isArray(errors) ? errors[0]?.index : undefined;
+  return typeof index === 'number' ? index : 0;
+}

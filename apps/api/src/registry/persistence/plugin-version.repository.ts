@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import { onDuplicateKey } from '@app/database';
+import { failedInsertIndex, onDuplicateKey } from '@app/database';
 import type { Model } from 'mongoose';
 import type {
   Artifact,
@@ -36,6 +36,29 @@ export class PluginVersionRepository {
    * without the file contents, which the service has built itself, and inserted whole by the driver.
    */
   async insert(input: NewVersion, at: Date): Promise<PluginVersion> {
+    const lean = await this.stored(input, at);
+    await onDuplicateKey(
+      () => this.versions.collection.insertOne(lean),
+      () => new VersionReusedError(input.key, input.version),
+    );
+    return toVersion(lean);
+  }
+
+  /** Stores many versions at once, each exactly as `insert` would (a bulk import); VersionReusedError on a reuse. */
+  async insertMany(entries: ReadonlyArray<{ input: NewVersion; at: Date }>): Promise<void> {
+    if (!entries.length) return;
+    const docs = await Promise.all(entries.map((e) => this.stored(e.input, e.at)));
+    await onDuplicateKey(
+      () => this.versions.collection.insertMany(docs, { ordered: true }),
+      (err) => {
+        const { input } = entries[failedInsertIndex(err)] ?? entries[0];
+        return new VersionReusedError(input.key, input.version);
+      },
+    );
+  }
+
+  /** The document `insert` stores for a version, validated against the schema. */
+  private async stored(input: NewVersion, at: Date): Promise<VersionLean & { __v: number }> {
     const doc = new this.versions({
       plugin_key: input.key,
       version: input.version,
@@ -57,12 +80,7 @@ export class PluginVersionRepository {
     });
     await doc.validate();
     const files = input.files.map(({ role, path, size, sha256, content }) => ({ role, path, size, sha256, content }));
-    const lean = { ...(doc.toObject() as VersionLean), files, __v: 0 };
-    await onDuplicateKey(
-      () => this.versions.collection.insertOne(lean),
-      () => new VersionReusedError(input.key, input.version),
-    );
-    return toVersion(lean);
+    return { ...(doc.toObject() as VersionLean), files, __v: 0 };
   }
 
   count(key: string): Promise<number> {

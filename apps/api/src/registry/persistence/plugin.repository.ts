@@ -1,7 +1,7 @@
 import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { PageWindow, Slice } from '@app/common';
-import { countMatching, onDuplicateKey } from '@app/database';
+import { countMatching, failedInsertIndex, onDuplicateKey } from '@app/database';
 import type { Model } from 'mongoose';
 import type { Viewer } from '../../auth/auth.entity.js';
 import type {
@@ -30,6 +30,44 @@ import {
 } from './registry.mapper.js';
 
 const LEAN_PLUGIN = { search_text: 0, search_grams: 0 } as const;
+
+/** A plugin as a bulk import stores it: created, its derived fields written at `rev`, its counters moved. */
+export interface ImportedPlugin {
+  plugin: NewPlugin;
+  rev: number;
+  derived: DerivedFields;
+  stats: { downloads: number; ratingSum: number; reviews: number; rating: number };
+  at: Date;
+}
+
+/** The stored fields of a new plugin (its listing, search fields and ownership). */
+function newPluginFields(input: NewPlugin) {
+  return {
+    key: input.key,
+    ...listingFields(input.key, input),
+    owner_type: input.ownerType,
+    owner_id: input.ownerId,
+    scope: input.scope,
+    status: input.status,
+    is_builtin: input.isBuiltin,
+    is_sample: input.isSample,
+    source: input.source,
+    created_by: input.createdBy,
+  };
+}
+
+/** The `$set` of derived fields written at revision `rev`. */
+function derivedSet(key: string, rev: number, fields: DerivedFields): Record<string, unknown> {
+  return {
+    computed_rev: rev,
+    status: fields.status,
+    has_approved: fields.hasApproved,
+    dist_tags: fields.distTags,
+    display_version: fields.displayVersion,
+    last_published_at: fields.lastPublishedAt,
+    ...(fields.listing ? listingFields(key, fields.listing) : {}),
+  };
+}
 
 /** The plugins collection: listings, ownership, derived state and running totals. */
 @Injectable()
@@ -81,23 +119,45 @@ export class PluginRepository implements OnApplicationBootstrap {
   /** PluginKeyTakenError when the key exists (the unique index decides races). */
   async create(input: NewPlugin): Promise<Plugin> {
     const doc = await onDuplicateKey(
-      () =>
-        this.plugins.create({
-          key: input.key,
-          ...listingFields(input.key, input),
-          owner_type: input.ownerType,
-          owner_id: input.ownerId,
-          scope: input.scope,
-          status: input.status,
-          is_builtin: input.isBuiltin,
-          is_sample: input.isSample,
-          source: input.source,
-          created_by: input.createdBy,
-        }),
+      () => this.plugins.create(newPluginFields(input)),
       () => new PluginKeyTakenError(input.key),
     );
     await this.refreshAudience(input.key);
     return toPlugin(doc.toObject());
+  }
+
+  /**
+   * Stores many plugins at once, each exactly as `create`, then `writeDerived` at `rev`, then the rating and
+   * download counters would leave it (a bulk import, e.g. seeding a large catalog): one insert and one audience
+   * update for the lot. PluginKeyTakenError when a key exists; the plugins before it in the list are stored.
+   */
+  async importMany(entries: readonly ImportedPlugin[]): Promise<void> {
+    if (!entries.length) return;
+    const docs: Array<PluginLean & { __v: number }> = [];
+    for (const e of entries) {
+      const doc = new this.plugins({
+        ...newPluginFields(e.plugin),
+        ...derivedSet(e.plugin.key, e.rev, e.derived),
+        stats: {
+          downloads: e.stats.downloads,
+          rating: e.stats.rating,
+          reviews: e.stats.reviews,
+          rating_sum: e.stats.ratingSum,
+        },
+        created_at: e.at,
+        updated_at: e.at,
+      });
+      await doc.validate();
+      docs.push({ ...(doc.toObject() as PluginLean), __v: 0 });
+    }
+    try {
+      await onDuplicateKey(
+        () => this.plugins.collection.insertMany(docs, { ordered: true }),
+        (err) => new PluginKeyTakenError(docs[failedInsertIndex(err)]?.key ?? docs[0].key),
+      );
+    } finally {
+      await this.plugins.collection.updateMany({ key: { $in: docs.map((d) => d.key) } }, REFRESH_AUDIENCE);
+    }
   }
 
   async updateListing(key: string, fields: Partial<ListingFields> & { scope?: PluginScope }): Promise<Plugin | null> {
@@ -211,15 +271,7 @@ export class PluginRepository implements OnApplicationBootstrap {
 
   /** Writes derived fields unless a newer revision already has. */
   async writeDerived(key: string, rev: number, fields: DerivedFields): Promise<void> {
-    const set: Record<string, unknown> = {
-      computed_rev: rev,
-      status: fields.status,
-      has_approved: fields.hasApproved,
-      dist_tags: fields.distTags,
-      display_version: fields.displayVersion,
-      last_published_at: fields.lastPublishedAt,
-      ...(fields.listing ? listingFields(key, fields.listing) : {}),
-    };
+    const set = derivedSet(key, rev, fields);
     const written = await this.plugins.updateOne({ key, computed_rev: { $lt: rev } }, { $set: set }).exec();
     if (written.modifiedCount) await this.refreshAudience(key);
   }

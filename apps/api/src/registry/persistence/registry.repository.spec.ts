@@ -4,13 +4,14 @@ import type { Model } from 'mongoose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Viewer } from '../../auth/auth.entity.js';
 import { buildArtifact, digestOf, manifestBytes } from '../artifact.js';
-import type { NewPlugin, NewVersion } from '../registry.entity.js';
+import type { NewPlugin, NewVersion, PluginVersion } from '../registry.entity.js';
 import { PluginRatingRepository } from './plugin-rating.repository.js';
 import { PluginReviewDoc, PluginReviewSchema } from './plugin-review.schema.js';
 import { PluginVersionRepository } from './plugin-version.repository.js';
 import { PluginVersionDoc, PluginVersionSchema } from './plugin-version.schema.js';
 import { PluginRepository } from './plugin.repository.js';
 import { PluginDoc, PluginSchema } from './plugin.schema.js';
+import { trigrams } from './registry.mapper.js';
 
 const db = useTestDatabase('registry');
 let plugins: PluginRepository;
@@ -164,6 +165,50 @@ describe('PluginRepository', () => {
     expect(await plugins.findMany([])).toEqual([]);
   });
 
+  it('imports plugins in bulk as the one-by-one writes store them, and names the key a bulk import reuses', async () => {
+    const derived = {
+      status: 'approved' as const,
+      hasApproved: true,
+      distTags: { latest: '1.0.0', next: null },
+      displayVersion: '1.0.0',
+      lastPublishedAt: new Date('2026-11-01T00:00:00Z'),
+    };
+    const [one, bulk, org] = [fresh('onebyone'), fresh('bulk'), fresh('bulkorg')];
+    await plugins.create(newPlugin(one, { tags: ['t', 'bulk'] }));
+    await plugins.writeDerived(one, 2, derived);
+    await plugins.addToRatingTotals(one, 9, 2);
+    await plugins.setRatingIfCurrent(one, { sum: 9, count: 2 }, 4.5);
+    for (let d = 0; d < 3; d++) await plugins.countDownload(one);
+    const stats = { downloads: 3, ratingSum: 9, reviews: 2, rating: 4.5 };
+    const at = new Date('2026-11-02T00:00:00Z');
+    await plugins.importMany([
+      { plugin: newPlugin(bulk, { tags: ['t', 'bulk'] }), rev: 2, derived, stats, at },
+      { plugin: newPlugin(org, { ownerType: 'org', ownerId: 'o1', scope: 'org' }), rev: 2, derived, stats, at },
+    ]);
+    const raw = (key: string) => pluginModel.findOne({ key }).lean<Record<string, unknown>>().exec();
+    const stored = async (key: string) => {
+      const { _id, created_at: _c, updated_at: _u, search_grams: _g, ...doc } = (await raw(key))!;
+      return JSON.parse(JSON.stringify(doc).replaceAll(key, 'KEY')) as unknown;
+    };
+    expect(await stored(bulk)).toEqual(await stored(one));
+    const bulkDoc = (await raw(bulk))!;
+    expect(bulkDoc.search_grams).toEqual(trigrams(bulkDoc.search_text as string));
+    expect(await raw(org)).toMatchObject({ audience: 'om:o1' });
+    expect((await plugins.find(bulk))?.createdAt).toEqual(at);
+    await expect(
+      plugins.importMany([
+        { plugin: newPlugin(fresh('bulknew')), rev: 1, derived, stats, at },
+        ...[bulk].map((key) => ({
+          plugin: newPlugin(key),
+          rev: 1,
+          derived,
+          stats,
+          at,
+        })),
+      ]),
+    ).rejects.toMatchObject({ code: 'CONFLICT', details: { reason: 'key_taken', key: bulk } });
+  });
+
   it('keeps the rating totals exact under concurrent changes', async () => {
     const key = fresh('rate');
     await plugins.create(newPlugin(key));
@@ -173,6 +218,24 @@ describe('PluginRepository', () => {
 });
 
 describe('PluginVersionRepository', () => {
+  it('inserts versions in bulk as one-by-one inserts store them, and names the version a bulk insert reuses', async () => {
+    const [a, b] = [fresh('verbulk'), fresh('verbulk')];
+    const at = new Date('2026-11-03T00:00:00Z');
+    await versions.insert(await newVersion(a, '1.0.0'), at);
+    await versions.insertMany([{ input: await newVersion(b, '1.0.0'), at }]);
+    // The artifacts differ only in the key inside the manifest, so do their digests.
+    const comparable = ({ key: _k, manifest: _m, size: _s, checksum: _c, integrity: _i, ...v }: PluginVersion) => v;
+    const [one, bulk] = await Promise.all([versions.list(a), versions.list(b)]);
+    expect(bulk.map(comparable)).toEqual(one.map(comparable));
+    expect(bulk[0].manifest).toEqual({ key: b, version: '1.0.0' });
+    await expect(
+      versions.insertMany([
+        { input: await newVersion(b, '2.0.0'), at },
+        { input: await newVersion(b, '1.0.0+x', '1.0.0'), at },
+      ]),
+    ).rejects.toMatchObject({ code: 'CONFLICT', details: { reason: 'version_reused', version: '1.0.0+x' } });
+  });
+
   it('refuses a version published again with other build metadata as version_reused', async () => {
     const key = fresh('ver');
     await versions.insert(await newVersion(key, '1.0.0+a', '1.0.0'), new Date());
