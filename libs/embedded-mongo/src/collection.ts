@@ -2,6 +2,7 @@ import { UUID } from 'bson';
 import { compareBson, keyString, rankOf, Rank, sortValue } from './bson-order.js';
 import { CollectionIndex, type IndexSpec } from './collection-index.js';
 import { asCommandError, ErrorCode, MongoCommandError } from './errors.js';
+import { splitFastFilter } from './fast-match.js';
 import type { Collation } from './collation.js';
 import { mingoQuery, type EvalOptions } from './mingo-context.js';
 import { isPlainObject, pathValues, type Doc } from './paths.js';
@@ -14,8 +15,23 @@ const MATCH_ALL: Matcher = () => true;
 export function compileFilter(filter: Doc | undefined, opts: EvalOptions = {}): Matcher {
   if (!filter || Object.keys(filter).length === 0) return MATCH_ALL;
   try {
-    const q = mingoQuery(filter, opts);
-    return (doc) => q.test(doc);
+    // Simple conditions get native tests (fast-match.ts); strings compare binary, so not under a collation.
+    const split = opts.collation ? undefined : splitFastFilter(filter);
+    if (!split) {
+      const q = mingoQuery(filter, opts);
+      return (doc) => q.test(doc);
+    }
+    const { tests } = split;
+    const rest = Object.keys(split.rest).length ? mingoQuery(split.rest, opts) : undefined;
+    let whole: ReturnType<typeof mingoQuery> | undefined;
+    return (doc) => {
+      for (const test of tests) {
+        const verdict = test(doc);
+        if (verdict === false) return false;
+        if (verdict === undefined) return (whole ??= mingoQuery(filter, opts)).test(doc);
+      }
+      return rest ? rest.test(doc) : true;
+    };
   } catch (err) {
     throw asCommandError(err);
   }
