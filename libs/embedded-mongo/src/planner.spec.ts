@@ -178,6 +178,16 @@ describe('index planner', () => {
     expect(coll.find({ tags: { $all: ['t1', 'only-here'] } }).map((d) => d._id)).toEqual(['rare']);
   });
 
+  it('of two equally shaped plans, takes the one with fewer index entries', () => {
+    const coll = sample();
+    coll.insert({ _id: 'rare', tags: ['only-here'], age: 5 });
+    // age 5 has ~56 entries, the tag one: the tag wins, though the age index comes first; t1 has ~1400.
+    const plan = planQuery({ age: 5, tags: 'only-here' }, coll.indexes);
+    expect(plan?.index.name).toBe('tags_1');
+    expect(planQuery({ age: 5, tags: 't1' }, coll.indexes)?.index.name).toBe('age_1_city_1');
+    expect(coll.find({ age: 5, tags: 'only-here' }).map((d) => d._id)).toEqual(['rare']);
+  });
+
   function sample(): Collection {
     const coll = new Collection('db', 'people');
     for (let i = 0; i < 5000; i++)

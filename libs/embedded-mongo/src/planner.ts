@@ -151,12 +151,33 @@ export function planQuery(
   const preds = extractPredicates(filter, undefined, collation);
   const wanted = collationKey(collation);
   let best: Candidate | undefined;
+  let bestSize: number | undefined;
   for (const index of indexes) {
     if (collationKey(index.collation) !== wanted) continue;
     const c = planForIndex(index, preds, sort);
-    if (c && (!best || c.score > best.score)) best = c;
+    if (!c) continue;
+    if (!best || c.score > best.score) {
+      best = c;
+      bestSize = undefined;
+    } else if (c.score === best.score) {
+      // Equally good by shape: the one with fewer index entries to visit (binary searches, no entry read).
+      bestSize ??= planSize(best.plan);
+      const size = planSize(c.plan);
+      if (size < bestSize) {
+        best = c;
+        bestSize = size;
+      }
+    }
   }
   return best?.plan;
+}
+
+/** How many index entries a plan's intervals hold (a multikey index's may list a document several times). */
+function planSize(plan: Plan): number {
+  if (plan.intervals.length > MAX_MERGE) return Infinity;
+  let n = 0;
+  for (const iv of plan.intervals) n += intervalCount(plan.index, iv);
+  return n;
 }
 
 function planForIndex(
