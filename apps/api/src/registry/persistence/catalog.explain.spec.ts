@@ -140,6 +140,24 @@ const shapes: Array<[string, CatalogCriteria]> = [
   ['tags', { tags: ['chat'] }],
 ];
 
+// Random criteria beside the named shapes: searches cut out of the seeded texts (any length, across words) or made
+// of letters and regex specials, with or without a category and a tag.
+const randomCriteria: fc.Arbitrary<CatalogCriteria> = fc
+  .record(
+    {
+      search: fc.oneof(
+        fc
+          .tuple(fc.constantFrom(...WORDS.map((w) => `${w} tool `), 'data, number 1', 'pub3.'), fc.nat(), fc.nat())
+          .map(([text, a, b]) => text.slice(a % text.length, (a % text.length) + 1 + (b % 9))),
+        fc.string({ unit: fc.constantFrom('a', 'o', 's', '.', '*', '(', 'e', 'N'), minLength: 1, maxLength: 5 }),
+      ),
+      category: fc.constantFrom(...CATEGORIES),
+      tags: fc.constantFrom(['chat'], ['sensor'], ['nothing']),
+    },
+    { requiredKeys: [] },
+  )
+  .map((c) => ({ ...c }));
+
 const expected = (v: Viewer, c: CatalogCriteria) =>
   seeded
     .filter((p) => canSee(v, p))
@@ -154,7 +172,10 @@ describe('the catalog’s queries', () => {
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom(...viewers),
-        fc.constantFrom(...shapes),
+        fc.oneof(
+          fc.constantFrom(...shapes),
+          randomCriteria.map((c): [string, CatalogCriteria] => ['random', c]),
+        ),
         fc.constantFrom<PluginOrdering | undefined>(undefined, ...PLUGIN_ORDERINGS),
         fc.integer({ min: 0, max: 40 }),
         async ([, v], [, c], ordering, offset) => {
@@ -167,7 +188,7 @@ describe('the catalog’s queries', () => {
           expect(page.items.map((p) => p.key)).toEqual(all.items.slice(offset, offset + 7).map((p) => p.key));
         },
       ),
-      { numRuns: 150 },
+      { numRuns: 250 },
     );
   }, 300_000);
 
