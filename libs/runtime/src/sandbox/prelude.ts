@@ -41,6 +41,8 @@ export const PRELUDE_SOURCE = String.raw`(function (native, setupJson) {
   const resolved = own(PromiseCtor.resolve(undefined));
   const push = uncurry(Array.prototype.push);
   const join = uncurry(Array.prototype.join);
+  const indexOf = uncurry(String.prototype.indexOf);
+  const slice = uncurry(String.prototype.slice);
   const setup = parse(setupJson);
 
   // Null-prototype frozen lookups: plugin code patching Set.prototype.has and the like cannot widen them.
@@ -220,36 +222,47 @@ export const PRELUDE_SOURCE = String.raw`(function (native, setupJson) {
     }
   }
 
-  function fail(callId, error) { native.done(callId, false, toJson(describe(error))); }
+  // A call's answer as one string: 'o' + JSON (a value), 'u' (no value), 'e' + JSON (a failure, see describe).
+  function answerOk(result) { return result === undefined ? 'u' : 'o' + toJson(result); }
+  function answerError(error) { return 'e' + toJson(describe(error)); }
+  function later(callId, answer) { native.done(callId, answer); }
   // Execute and endpoints need their hook; the other hooks are optional (a missing one answers nothing).
   const REQUIRED_HOOKS = lookup(['onProcess', 'onRequest']);
-  function reply(callId, result) { native.done(callId, true, result === undefined ? undefined : toJson(result)); }
-  // A hook that returns a plain value is answered at once, without a promise job; a promise is awaited.
-  function dispatch(callId, hook, payload) {
+  // request: callId '\n' hook, then '\n' payload when there is one. A hook that returns a plain value is answered
+  // by the return value, without a promise job or a call out; a promise is awaited and answered through native.done,
+  // and 'p' (pending) returned meanwhile.
+  function dispatch(request) {
+    const idEnd = indexOf(request, '\n');
+    const hookEnd = indexOf(request, '\n', idEnd + 1);
+    const callId = +slice(request, 0, idEnd);
+    const hook = hookEnd === -1 ? slice(request, idEnd + 1) : slice(request, idEnd + 1, hookEnd);
     let result;
     try {
       const name = hookFunctions[hook];
       const fn = plugin[name];
       if (typeof fn !== 'function') {
-        if (REQUIRED_HOOKS[hook] !== true) return reply(callId, undefined);
+        if (REQUIRED_HOOKS[hook] !== true) return 'u';
         const message = 'the plugin has no ' + hook + ' hook (no function named ' + name + ')';
-        return native.done(callId, false, toJson({ name: 'TypeError', message: message, missingHook: true }));
+        return 'e' + toJson({ name: 'TypeError', message: message, missingHook: true });
       }
-      if (payload === undefined) result = call(fn, plugin, context);
-      else result = call(fn, plugin, parse(payload), context);
+      if (hookEnd === -1) result = call(fn, plugin, context);
+      else result = call(fn, plugin, parse(slice(request, hookEnd + 1)), context);
       if (result === null || (typeof result !== 'object' && typeof result !== 'function') || typeof result.then !== 'function') {
-        return reply(callId, result);
+        return answerOk(result);
       }
     } catch (error) {
-      return fail(callId, error);
+      return answerError(error);
     }
     then(
       own(PromiseCtor.resolve(result)),
       function (value) {
-        try { reply(callId, value); } catch (error) { fail(callId, error); }
+        let answer;
+        try { answer = answerOk(value); } catch (error) { answer = answerError(error); }
+        later(callId, answer);
       },
-      function (error) { fail(callId, error); },
+      function (error) { later(callId, answerError(error)); },
     );
+    return 'p';
   }
 
   return {

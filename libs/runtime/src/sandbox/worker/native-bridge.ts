@@ -1,19 +1,19 @@
 /** The native functions the prelude closes over: the only way out of a QuickJS context. Worker code. */
 import type { QuickJSContext, QuickJSHandle } from 'quickjs-emscripten';
 import { HOST_OPERATIONS, isHostOperation } from '../host-operations.js';
-import type { HookOutcome, SandboxGrants, SandboxSetup, WireError } from '../protocol.js';
+import type { SandboxGrants, SandboxSetup } from '../protocol.js';
 import { post } from './channel.js';
 import { FLOOD_LIMITS, PerSecond } from './flood-limits.js';
 import { exceeds } from './payload-bounds.js';
-import { limitExceeded, parseErrorInfo, permissionDenied, type ErrorInfo, type NativeResult } from './wire-errors.js';
+import { limitExceeded, permissionDenied, type NativeResult } from './wire-errors.js';
 
 /** What the bridge needs from the sandbox it serves. */
 export interface BridgeOwner {
   readonly setup: SandboxSetup;
   readonly grants: SandboxGrants;
   readonly caps: ReadonlySet<string>;
-  finish(id: number, outcome: HookOutcome, value: string | undefined, error: WireError | undefined): void;
-  fail(id: number, info: ErrorInfo): void;
+  /** A call's answer as the prelude encodes it (see `dispatch` in prelude.ts). */
+  answer(id: number, answer: string): void;
   /** The request of the call the code running now belongs to, when that is known (see Sandbox). */
   currentRequestId(): string | undefined;
 }
@@ -46,7 +46,7 @@ export class NativeBridge {
       ctx.setProp(native, name, handle);
       handle.dispose();
     };
-    define('done', (idH, okH, textH) => this.done(idH, okH, textH));
+    define('done', (idH, answerH) => this.done(idH, answerH));
     define('log', (levelH, messageH, fieldsH) => this.log(levelH, messageH, fieldsH));
     define('emit', (typeH, dataH) => this.emit(typeH, dataH));
     define('host', (idH, opH, argsH) => this.host(idH, opH, argsH));
@@ -57,12 +57,9 @@ export class NativeBridge {
     return h === undefined || this.ctx.typeof(h) === 'undefined' ? undefined : this.ctx.getString(h);
   }
 
-  private done(idH: QuickJSHandle, okH: QuickJSHandle, textH: QuickJSHandle | undefined): void {
-    const id = this.ctx.getNumber(idH);
-    const ok = this.ctx.dump(okH) === true;
-    const text = this.str(textH);
-    if (ok) this.owner.finish(id, 'ok', text, undefined);
-    else this.owner.fail(id, parseErrorInfo(text));
+  /** A call whose hook returned a promise is answered (a plain value comes back as dispatch's return value). */
+  private done(idH: QuickJSHandle, answerH: QuickJSHandle | undefined): void {
+    this.owner.answer(this.ctx.getNumber(idH), this.str(answerH) ?? 'u');
   }
 
   private log(levelH: QuickJSHandle, messageH: QuickJSHandle, fieldsH: QuickJSHandle | undefined): NativeResult | void {

@@ -2,7 +2,7 @@
 import type { QuickJSContext, QuickJSHandle, QuickJSRuntime, QuickJSWASMModule } from 'quickjs-emscripten';
 import { checkResponse } from '../http-response.js';
 import { PRELUDE_SOURCE } from '../prelude.js';
-import type { ControlBlock, HookOutcome, SandboxGrants, SandboxSetup, WireError } from '../protocol.js';
+import type { ControlBlock, FromWorker, HookOutcome, SandboxGrants, SandboxSetup, WireError } from '../protocol.js';
 import { post } from './channel.js';
 import { CpuWindow } from './cpu-window.js';
 import { HeapGauge } from './heap.js';
@@ -16,6 +16,7 @@ import {
   isWasmTrap,
   limitError,
   memoryError,
+  parseErrorInfo,
   StartupError,
   timeoutError,
   type ErrorInfo,
@@ -44,7 +45,8 @@ interface ActiveCall {
   id: number;
   hook: string;
   deadline: number;
-  timer: NodeJS.Timeout;
+  /** Armed only for a call still waiting when its run ends: while code runs, the interrupt handler times it. */
+  timer?: NodeJS.Timeout;
   cpuMs: number;
   requestId?: string;
 }
@@ -183,25 +185,40 @@ export class Sandbox implements BridgeOwner, GrowthClient {
       }
     }
     // The call's clock starts here, when the worker starts it, not when the main thread sent it.
-    const timer = setTimeout(() => this.finish(id, 'timeout', undefined, timeoutError(timeoutMs)), timeoutMs + 5);
     if (this.active.size === 0) {
       this.countedPeak = 0;
       this.growthRefused = false;
     }
-    this.active.set(id, { id, hook, deadline: now + timeoutMs, timer, cpuMs: 0, requestId });
-    const args = [this.ctx.newNumber(id), this.ctx.newString(hook)];
-    if (payload !== undefined) args.push(this.ctx.newString(payload));
+    const call: ActiveCall = { id, hook, deadline: now + timeoutMs, cpuMs: 0, requestId };
+    this.active.set(id, call);
+    // One string in, one string out (see dispatch in prelude.ts): a handle per field costs more than the parse.
+    const request = this.ctx.newString(payload === undefined ? `${id}\n${hook}` : `${id}\n${hook}\n${payload}`);
     this.run(() => {
       this.dispatching = id;
       try {
-        const result = this.ctx.callFunction(this.api!.dispatch, this.ctx.undefined, ...args);
+        const result = this.ctx.callFunction(this.api!.dispatch, this.ctx.undefined, request);
         if (result.error) this.failFromHandle(id, result.error);
-        else result.value.dispose();
+        else {
+          const answer = this.ctx.getString(result.value);
+          result.value.dispose();
+          if (answer !== 'p') this.answer(id, answer);
+        }
       } finally {
         this.dispatching = undefined;
       }
     });
-    for (const a of args) if (a.alive) a.dispose();
+    request.dispose();
+    if (this.active.get(id) === call) {
+      const left = Math.max(0, call.deadline - Date.now());
+      call.timer = setTimeout(() => this.finish(id, 'timeout', undefined, timeoutError(timeoutMs)), left + 5);
+    }
+  }
+
+  /** A call's answer as the prelude encodes it: 'o' + JSON, 'u' (no value), 'e' + JSON error info. */
+  answer(id: number, answer: string): void {
+    if (answer.startsWith('o')) this.finish(id, 'ok', answer.slice(1), undefined);
+    else if (answer === 'u') this.finish(id, 'ok', undefined, undefined);
+    else this.fail(id, parseErrorInfo(answer.slice(1)));
   }
 
   /**
@@ -261,7 +278,7 @@ export class Sandbox implements BridgeOwner, GrowthClient {
     this.disposed = true;
     // Calls still running are answered now: left unanswered, the main thread would wait for them forever.
     for (const call of this.active.values()) {
-      clearTimeout(call.timer);
+      if (call.timer) clearTimeout(call.timer);
       const error = {
         code: 'PLUGIN_KILLED',
         message: 'the sandbox was unloaded while the call ran',
@@ -499,7 +516,7 @@ export class Sandbox implements BridgeOwner, GrowthClient {
   finish(id: number, outcome: HookOutcome, value: string | undefined, error: WireError | undefined): void {
     const call = this.active.get(id);
     if (!call) return; // already timed out, or the sandbox was unloaded
-    clearTimeout(call.timer);
+    if (call.timer) clearTimeout(call.timer);
     this.active.delete(id);
     // The last call answered: whatever its jobs do next runs on a background slice, not on its deadline.
     if (this.active.size === 0 && this.sliceDeadline > Date.now() + this.setup.cpu.backgroundSliceMs) {
@@ -527,16 +544,13 @@ export class Sandbox implements BridgeOwner, GrowthClient {
       } else value = JSON.stringify(checked.response);
     }
     if (error?.code === 'PLUGIN_TIMEOUT') outcome = 'timeout';
-    post({
-      t: 'result',
-      id,
-      outcome,
-      value,
-      error,
-      memoryBytes: this.lastMeasure.bytes || undefined,
-      cpuMs: call.cpuMs,
-      totalCpuMs: this.cpu.total,
-    });
+    // Only the fields that are there: an undefined one would be cloned all the same.
+    const result: Extract<FromWorker, { t: 'result' }> = { t: 'result', id, outcome, cpuMs: call.cpuMs };
+    if (value !== undefined) result.value = value;
+    if (error !== undefined) result.error = error;
+    if (this.lastMeasure.bytes) result.memoryBytes = this.lastMeasure.bytes;
+    result.totalCpuMs = this.cpu.total;
+    post(result);
   }
 
   private unwrap(result: { value: QuickJSHandle } | { error: QuickJSHandle }, stage: string): QuickJSHandle {
