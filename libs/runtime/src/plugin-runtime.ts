@@ -712,7 +712,13 @@ export class PluginRuntime {
     try {
       const limit = instance.limits.timeout_ms;
       const budget = timeoutMs !== undefined && timeoutMs > 0 ? Math.min(timeoutMs, limit) : limit;
-      result = await this.execute(instance, hook, payloadText, internal, budget, requestId);
+      result = await this.execute(instance, hook, payloadText, budget, requestId);
+      // Lost through no fault of its own: retried once, on the worker it is being reloaded on.
+      if (result.lost && result.lost.culprit !== instance.spec.installationId && !internal && !instance.remote) {
+        result = await this.retryAfterLoss(instance, result, () =>
+          this.execute(instance, hook, payloadText, budget, requestId),
+        );
+      }
     } finally {
       instance.pending--;
     }
@@ -741,31 +747,41 @@ export class PluginRuntime {
     return { outcome: 'error', error: { code: 'PLUGIN_ERROR', message, reason } };
   }
 
-  private async execute(
+  /** One attempt at a call: over HTTP for a remote plugin, else on the instance's worker. */
+  private execute(
     instance: Instance,
     hook: HookName,
     payload: string | undefined,
-    internal: boolean,
     timeoutMs: number,
     requestId: string | undefined,
   ): Promise<WorkerResult> {
     if (instance.remote) {
       return instance.remote.call(hook, payload === undefined ? undefined : JSON.parse(payload), timeoutMs);
     }
-    const id = instance.spec.installationId;
-    for (let attempt = 0; ; attempt++) {
-      const worker = instance.worker;
-      if (!worker || !worker.alive) {
-        return { outcome: 'killed', error: { code: 'PLUGIN_KILLED', message: 'the sandbox is not running' } };
-      }
-      const call = { t: 'call', installationId: id, hook, payload, timeoutMs } as const;
-      const result = await worker.request(requestId === undefined ? call : { ...call, requestId });
-      // Lost through no fault of its own: retried once, on the worker it is being reloaded on.
-      if (!result.lost || result.lost.culprit === id || attempt > 0 || internal) return result;
-      await new Promise((resolve) => setImmediate(resolve));
-      if (instance.starting) await instance.starting.catch(() => undefined);
-      if (instance.state !== 'ready') return result;
+    const worker = instance.worker;
+    if (!worker || !worker.alive) {
+      return Promise.resolve({
+        outcome: 'killed',
+        error: { code: 'PLUGIN_KILLED', message: 'the sandbox is not running' },
+      });
     }
+    const installationId = instance.spec.installationId;
+    return worker.request(
+      requestId === undefined
+        ? { t: 'call', installationId, hook, payload, timeoutMs }
+        : { t: 'call', installationId, hook, payload, timeoutMs, requestId },
+    );
+  }
+
+  /** Waits for the reload the worker loss started (see onWorkerExit), then tries once more. */
+  private async retryAfterLoss(
+    instance: Instance,
+    lost: WorkerResult,
+    again: () => Promise<WorkerResult>,
+  ): Promise<WorkerResult> {
+    await new Promise((resolve) => setImmediate(resolve));
+    if (instance.starting) await instance.starting.catch(() => undefined);
+    return instance.state === 'ready' ? again() : lost;
   }
 
   private record(
