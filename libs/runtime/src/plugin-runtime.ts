@@ -21,6 +21,7 @@ import { RemotePluginClient } from './remote/remote-plugin-client.js';
 import { CrashPolicy } from './runtime/crash-policy.js';
 import { healthReport, normaliseChecks, round, stateCheck, suffix } from './runtime/health-report.js';
 import { HostApi } from './runtime/host-api.js';
+import { observe, subject } from './runtime/observe.js';
 import { pluginRequest } from './runtime/http-request.js';
 import type { Instance } from './runtime/instance.js';
 import { WorkerPool } from './runtime/worker-pool.js';
@@ -159,30 +160,12 @@ export class PluginRuntime {
 
   /** Sends a message to `onMessage` and resolves with its reply. Needs `messages:receive`. */
   async message(installationId: string, input: MessageInput): Promise<unknown> {
-    const instance = this.get(installationId);
-    this.requireCapability(instance, 'onMessage');
-    const message: PluginMessage = {
-      id: input.id ?? randomUUID(),
-      type: input.type,
-      data: input.data ?? null,
-      from: input.from ?? null,
-      sent_at: input.sent_at ?? new Date().toISOString(),
-    };
-    return this.invoke(instance, 'onMessage', message);
+    return this.invoke(this.reachable(installationId, 'onMessage'), 'onMessage', pluginMessage(input));
   }
 
   /** Delivers an event to `onEvent`. Needs `events:subscribe`; routing by subscription is the caller's job. */
   async event(installationId: string, input: EventInput): Promise<void> {
-    const instance = this.get(installationId);
-    this.requireCapability(instance, 'onEvent');
-    const event: PluginEvent = {
-      id: input.id ?? randomUUID(),
-      type: input.type,
-      data: input.data ?? null,
-      source: input.source ?? null,
-      emitted_at: input.emitted_at ?? new Date().toISOString(),
-    };
-    await this.invoke(instance, 'onEvent', event);
+    await this.invoke(this.reachable(installationId, 'onEvent'), 'onEvent', pluginEvent(input));
   }
 
   /**
@@ -190,8 +173,7 @@ export class PluginRuntime {
    * `messages:receive`; `options.timeoutMs` shortens the installation's `timeout_ms` for this call.
    */
   async process(installationId: string, data: unknown, options: CallOptions = {}): Promise<unknown> {
-    const instance = this.get(installationId);
-    this.requireCapability(instance, 'onProcess');
+    const instance = this.reachable(installationId, 'onProcess');
     return this.invoke(instance, 'onProcess', data === undefined ? null : data, false, options.timeoutMs);
   }
 
@@ -202,8 +184,7 @@ export class PluginRuntime {
    * sandbox/http-response.ts). Needs `endpoints:serve`.
    */
   async request(installationId: string, input: RequestInput, options: CallOptions = {}): Promise<EndpointResponse> {
-    const instance = this.get(installationId);
-    this.requireCapability(instance, 'onRequest');
+    const instance = this.reachable(installationId, 'onRequest');
     const match = matchEndpoint(instance.manifest.endpoints, input.method, input.path);
     if ('error' in match) {
       throw match.error === 'not_found'
@@ -566,21 +547,9 @@ export class PluginRuntime {
     instance.fresh = false;
     instance.state = to;
     instance.reason = reason;
-    const observer = this.options.observer;
-    if (!observer?.onStateChange) return;
-    const event: StateChangeEvent = {
-      installationId: instance.spec.installationId,
-      pluginKey: instance.spec.pluginKey,
-      from,
-      to,
-      reason,
-      at: new Date(),
-    };
-    try {
-      observer.onStateChange(event);
-    } catch {
-      // An observer bug must not break plugin calls.
-    }
+    if (!this.options.observer?.onStateChange) return;
+    const event: StateChangeEvent = { ...subject(instance.spec), from, to, reason, at: new Date() };
+    observe(this.options.observer, 'onStateChange', event);
   }
 
   // ---------------------------------------------------------------- failure is charged to its cause
@@ -803,11 +772,9 @@ export class PluginRuntime {
         this.countCrash(instance, error ?? { code: 'PLUGIN_TIMEOUT', message: result.outcome });
       }
     }
-    const observer = this.options.observer;
-    if (!observer?.onCall) return;
+    if (!this.options.observer?.onCall) return;
     const event: HookCallEvent = {
-      installationId: instance.spec.installationId,
-      pluginKey: instance.spec.pluginKey,
+      ...subject(instance.spec),
       version: instance.spec.version,
       hook,
       outcome: result.outcome,
@@ -818,11 +785,7 @@ export class PluginRuntime {
       at: new Date(),
     };
     if (requestId !== undefined) event.requestId = requestId;
-    try {
-      observer.onCall(event);
-    } catch {
-      // An observer bug must not break plugin calls.
-    }
+    observe(this.options.observer, 'onCall', event);
   }
 
   private countCrash(instance: Instance, error: WireError): void {
@@ -842,21 +805,9 @@ export class PluginRuntime {
   }
 
   private log(instance: Instance, level: PluginLogEvent['level'], message: string): void {
-    const observer = this.options.observer;
-    if (!observer?.onLog) return;
-    const event: PluginLogEvent = {
-      installationId: instance.spec.installationId,
-      pluginKey: instance.spec.pluginKey,
-      level,
-      message,
-      source: 'runtime',
-      at: new Date(),
-    };
-    try {
-      observer.onLog(event);
-    } catch {
-      // An observer bug must not break plugin calls.
-    }
+    if (!this.options.observer?.onLog) return;
+    const event: PluginLogEvent = { ...subject(instance.spec), level, message, source: 'runtime', at: new Date() };
+    observe(this.options.observer, 'onLog', event);
   }
 
   private get(installationId: string): Instance {
@@ -866,8 +817,9 @@ export class PluginRuntime {
     return instance;
   }
 
-  /** Calls from outside reach a hook only with one of its capabilities (HOOK_CAPABILITIES). */
-  private requireCapability(instance: Instance, hook: keyof typeof HOOK_CAPABILITIES): void {
+  /** The instance, when a call from outside may reach `hook`: with one of its capabilities (HOOK_CAPABILITIES). */
+  private reachable(installationId: string, hook: keyof typeof HOOK_CAPABILITIES): Instance {
+    const instance = this.get(installationId);
     const needed: readonly Capability[] = HOOK_CAPABILITIES[hook];
     if (!needed.some((c) => instance.capabilities.has(c))) {
       throw new RuntimeError(
@@ -876,6 +828,7 @@ export class PluginRuntime {
         'not_granted',
       );
     }
+    return instance;
   }
 
   private assertOpen(): void {
@@ -906,6 +859,19 @@ export class PluginRuntime {
       grants: [...instance.grants],
     };
   }
+}
+
+/** The id, type and data every message and event carries, with their defaults filled in. */
+function envelope(input: { id?: string; type: string; data?: unknown }): { id: string; type: string; data: unknown } {
+  return { id: input.id ?? randomUUID(), type: input.type, data: input.data ?? null };
+}
+
+function pluginMessage(input: MessageInput): PluginMessage {
+  return { ...envelope(input), from: input.from ?? null, sent_at: input.sent_at ?? new Date().toISOString() };
+}
+
+function pluginEvent(input: EventInput): PluginEvent {
+  return { ...envelope(input), source: input.source ?? null, emitted_at: input.emitted_at ?? new Date().toISOString() };
 }
 
 /** The manifest with its synonyms resolved; one that names no runtime cannot be loaded. */

@@ -6,6 +6,7 @@ import { HOST_OPERATIONS, isHostOperation, type HostOperation } from '../sandbox
 import type { FromWorker, WireError } from '../sandbox/protocol.js';
 import type { WorkerHost } from '../sandbox/worker-host.js';
 import type { Instance } from './instance.js';
+import { observe } from './observe.js';
 
 const LOG_LEVELS = new Set(['debug', 'info', 'warn', 'error']);
 
@@ -86,11 +87,7 @@ export class HostApi {
       at: new Date(),
     };
     if (msg.requestId !== undefined) event.requestId = msg.requestId;
-    try {
-      this.deps.options.observer?.onLog?.(event);
-    } catch {
-      // An observer bug must not break plugin calls.
-    }
+    observe(this.deps.options.observer, 'onLog', event);
   }
 
   private async perform(instance: Instance, op: HostOperation, args: Record<string, unknown>): Promise<unknown> {

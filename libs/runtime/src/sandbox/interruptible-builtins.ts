@@ -42,6 +42,12 @@ const FALLBACKS_BODY =
     const n = toInt(o.length);
     return n <= 0 ? 0 : min(n, MAX_LENGTH);
   }
+  // LengthOfArrayLike, then IsCallable: the order every method that takes a callback observes them in.
+  function lengthWithCallback(o, fn) {
+    const len = lengthOf(o);
+    callable(fn);
+    return len;
+  }
   function relative(v, len) {
     const r = toInt(v);
     return r < 0 ? max(len + r, 0) : min(r, len);
@@ -172,37 +178,32 @@ const FALLBACKS_BODY =
     },
     every(fn, thisArg) {
       const o = toObject(this);
-      const len = lengthOf(o);
-      callable(fn);
+      const len = lengthWithCallback(o, fn);
       for (let k = 0; k < len; k++) if (k in o && !call(fn, thisArg, o[k], k, o)) return false;
       return true;
     },
     some(fn, thisArg) {
       const o = toObject(this);
-      const len = lengthOf(o);
-      callable(fn);
+      const len = lengthWithCallback(o, fn);
       for (let k = 0; k < len; k++) if (k in o && call(fn, thisArg, o[k], k, o)) return true;
       return false;
     },
     forEach(fn, thisArg) {
       const o = toObject(this);
-      const len = lengthOf(o);
-      callable(fn);
+      const len = lengthWithCallback(o, fn);
       for (let k = 0; k < len; k++) if (k in o) call(fn, thisArg, o[k], k, o);
       return undefined;
     },
     map(fn, thisArg) {
       const o = toObject(this);
-      const len = lengthOf(o);
-      callable(fn);
+      const len = lengthWithCallback(o, fn);
       const a = speciesCreate(o, len);
       for (let k = 0; k < len; k++) if (k in o) createData(a, k, call(fn, thisArg, o[k], k, o));
       return a;
     },
     filter(fn, thisArg) {
       const o = toObject(this);
-      const len = lengthOf(o);
-      callable(fn);
+      const len = lengthWithCallback(o, fn);
       const a = speciesCreate(o, 0);
       let to = 0;
       for (let k = 0; k < len; k++) {
@@ -214,8 +215,7 @@ const FALLBACKS_BODY =
     },
     reduce(fn, initial) {
       const o = toObject(this);
-      const len = lengthOf(o);
-      callable(fn);
+      const len = lengthWithCallback(o, fn);
       let k = 0;
       let acc = initial;
       if (arguments.length < 2) {
@@ -228,8 +228,7 @@ const FALLBACKS_BODY =
     },
     reduceRight(fn, initial) {
       const o = toObject(this);
-      const len = lengthOf(o);
-      callable(fn);
+      const len = lengthWithCallback(o, fn);
       let k = len - 1;
       let acc = initial;
       if (arguments.length < 2) {
@@ -348,8 +347,7 @@ const FALLBACKS_BODY =
     },
     flatMap(fn, thisArg) {
       const o = toObject(this);
-      const len = lengthOf(o);
-      callable(fn);
+      const len = lengthWithCallback(o, fn);
       const a = speciesCreate(o, 0);
       flattenInto(a, o, len, 0, 1, fn, thisArg);
       return a;

@@ -73,6 +73,19 @@ export interface WireError {
 /** Why the runtime charges an installation outside of a call result. */
 export type ChargeReason = 'cpu_budget';
 
+/** What the worker answers a request (load, call, reconfigure, unload) with. */
+export interface CallResult {
+  outcome: HookOutcome;
+  /** The hook's result as JSON text. */
+  value?: string;
+  error?: WireError;
+  memoryBytes?: number;
+  /** CPU milliseconds the sandbox used while this call was active. */
+  cpuMs?: number;
+  /** CPU milliseconds the sandbox used since it was loaded, background work included. */
+  totalCpuMs?: number;
+}
+
 export type ToWorker =
   | { t: 'load'; id: number; setup: SandboxSetup; code: string; filename: string }
   | {
@@ -91,18 +104,7 @@ export type ToWorker =
 
 export type FromWorker =
   | { t: 'ready' }
-  | {
-      t: 'result';
-      id: number;
-      outcome: HookOutcome;
-      value?: string;
-      error?: WireError;
-      memoryBytes?: number;
-      /** CPU milliseconds the sandbox used while this call was active. */
-      cpuMs?: number;
-      /** CPU milliseconds the sandbox used since it was loaded, background work included. */
-      totalCpuMs?: number;
-    }
+  | ({ t: 'result'; id: number } & CallResult)
   | { t: 'host'; installationId: string; hostId: number; op: string; args: string }
   | { t: 'log'; installationId: string; level: string; message: string; fields?: string; requestId?: string }
   | { t: 'emit'; installationId: string; type: string; data: string }

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { ControlBlock, type FromWorker, type HookOutcome, type ToWorker, type WireError } from './protocol.js';
+import { ControlBlock, type CallResult, type FromWorker, type ToWorker } from './protocol.js';
 
 type ResultMessage = Extract<FromWorker, { t: 'result' }>;
 type Request = ToWorker extends infer M ? (M extends { id: number } ? Omit<M, 'id'> : never) : never;
@@ -14,13 +14,7 @@ type Request = ToWorker extends infer M ? (M extends { id: number } ? Omit<M, 'i
  */
 export const WORKER_STACK_MB = 32;
 
-export interface WorkerResult {
-  outcome: HookOutcome;
-  value?: string;
-  error?: WireError;
-  memoryBytes?: number;
-  cpuMs?: number;
-  totalCpuMs?: number;
+export interface WorkerResult extends CallResult {
   /** Set when the answer is `killed` because the worker was lost; `culprit` is the installation that caused it. */
   lost?: { culprit?: string };
 }
