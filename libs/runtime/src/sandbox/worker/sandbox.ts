@@ -27,6 +27,8 @@ import {
  * parser's included (see WORKER_STACK_MB in worker-host.ts), and leaves ~1300 frames of plugin recursion.
  */
 const MAX_STACK_BYTES = 256 * 1024;
+/** How long the prelude may take to evaluate (see load). */
+const PRELUDE_DEADLINE_MS = 5_000;
 /** Promise jobs run in batches of this many between checks of the slice's deadline. */
 const JOB_BATCH = 32;
 /** Measure the real heap (a walk of it) after a run that made this many allocations, or this long after the last. */
@@ -128,7 +130,9 @@ export class Sandbox implements BridgeOwner, GrowthClient {
     const ctx = this.ctx;
     const owned: QuickJSHandle[] = [];
     const own = (handle: QuickJSHandle) => (owned.push(handle), handle);
-    this.enter(Date.now() + this.grants.timeoutMs);
+    // The prelude is ours, not the plugin's: it runs on a deadline of its own (a worker just spawned on a loaded
+    // machine can take longer than a short timeout_ms for it); the runner then gets the plugin's timeout_ms.
+    this.enter(Date.now() + PRELUDE_DEADLINE_MS);
     try {
       const prelude = own(
         this.unwrap(ctx.evalCode(PRELUDE_SOURCE, 'plughub:prelude.js', { type: 'global' }), 'prelude'),
@@ -141,6 +145,7 @@ export class Sandbox implements BridgeOwner, GrowthClient {
         settle: ctx.getProp(api, 'settle'),
         update: ctx.getProp(api, 'update'),
       };
+      this.enter(Date.now() + this.grants.timeoutMs);
       const factory = ctx.evalCode(`${COMMONJS_HEAD}${code}\n})`, filename, { type: 'global' });
       if (factory.error && /\b(?:import|export)\b/.test(code)) {
         factory.error.dispose();
