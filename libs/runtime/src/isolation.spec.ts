@@ -37,17 +37,19 @@ function runaway(hook: HookName, mode: Mode): LoadSpec {
   return inlinePlugin(code, {
     permissions: ['messages:receive', 'events:subscribe', 'process:data', 'endpoints:serve'],
     manifest: { endpoints: [{ path: 'run', methods: ['POST'], description: 'runs away' }] },
-    // Loops run into the time limit; bombs get more time so that it is the memory limit they hit.
-    limits: { timeout_ms: mode === 'loop' ? LOOP_MS : 10_000, memory_mb: 8 },
+    // Loops run into the time limit; bombs get ample time so that it is the memory limit they hit, however loaded
+    // the machine is.
+    limits: { timeout_ms: mode === 'loop' ? LOOP_MS : 20_000, memory_mb: 8 },
   });
 }
 
 /**
- * A loop holds its worker for LOOP_MS; the probes must come back far sooner than that (PROMPT_MS), which they could
- * not if the loop blocked the main thread or their worker. Both leave room for a loaded 2-core CI machine.
+ * A loop holds its worker for LOOP_MS. What is counted is probe rounds (an HTTP answer from the main thread and a
+ * reply from the plugin on the other worker) that completed while it did: none could if the loop blocked the main
+ * thread or the other worker. A round takes milliseconds, so one within LOOP_MS leaves a factor of a hundred or
+ * more for a loaded machine; no verdict compares a duration.
  */
 const LOOP_MS = 1000;
-const PROMPT_MS = 400;
 
 const NEIGHBOUR = `let n = 0; export default { onMessage(m) { n++; return { pong: m.data, n }; } };`;
 
@@ -88,24 +90,25 @@ function neighboursOf(spec: LoadSpec): { same: LoadSpec; other: LoadSpec } {
   return { same, other };
 }
 
-/** Keeps pinging the main thread's HTTP server and the other worker's plugin until `done`, recording latencies. */
+/**
+ * Keeps pinging the main thread's HTTP server and the other worker's plugin until `done`; counts the rounds, and
+ * the rounds that completed while `done` was still pending.
+ */
 async function probeWhile(done: Promise<unknown>, otherWorker: LoadSpec) {
   let finished = false;
   void done.finally(() => (finished = true)).catch(() => undefined);
-  const http: number[] = [];
-  const plugin: number[] = [];
-  let i = 0;
+  let rounds = 0;
+  let whileRunning = 0;
   while (!finished) {
-    const t0 = performance.now();
     const res = await fetch(`${baseUrl}/ping`);
     expect(await res.json()).toEqual({ ok: true });
-    http.push(performance.now() - t0);
-    const t1 = performance.now();
-    expect(await runtime.message(otherWorker.installationId, { type: 'ping', data: ++i })).toMatchObject({ pong: i });
-    plugin.push(performance.now() - t1);
+    expect(await runtime.message(otherWorker.installationId, { type: 'ping', data: ++rounds })).toMatchObject({
+      pong: rounds,
+    });
+    if (!finished) whileRunning++;
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
-  return { http, plugin };
+  return { rounds, whileRunning };
 }
 
 async function outcome(promise: Promise<unknown>): Promise<string> {
@@ -147,7 +150,7 @@ describe('a runaway plugin fails alone', () => {
 
     const running = trigger(spec, hook);
     const { same, other } = neighboursOf(spec);
-    const [result, latencies] = await Promise.all([outcome(running), probeWhile(running, other)]);
+    const [result, probes] = await Promise.all([outcome(running), probeWhile(running, other)]);
 
     // The runaway's own call fails with the matching code (health reports instead of throwing, cleanup is best effort).
     const last = observer.callsOf(spec.installationId).at(-1)!;
@@ -163,10 +166,10 @@ describe('a runaway plugin fails alone', () => {
       expect(report.status).toBe('unhealthy');
     }
 
-    // Meanwhile the main thread and the plugin on the other worker answered promptly.
-    expect(latencies.http.length).toBeGreaterThan(0);
-    expect(Math.max(...latencies.http)).toBeLessThan(PROMPT_MS);
-    expect(Math.max(...latencies.plugin)).toBeLessThan(PROMPT_MS);
+    // Meanwhile the main thread and the plugin on the other worker answered, every time, and while a loop held
+    // its worker too (bombs and throws may end before a round does).
+    expect(probes.rounds).toBeGreaterThan(0);
+    if (mode === 'loop') expect(probes.whileRunning).toBeGreaterThan(0);
 
     // The neighbour in the runaway's own worker was at most delayed, and answers now.
     expect(await runtime.message(same.installationId, { type: 'ping', data: 'after' })).toMatchObject({
@@ -235,7 +238,7 @@ describe('a runaway plugin fails alone', () => {
         if (m.type === 'hoard') { globalThis.keep = []; for (let i = 0; ; i++) keep.push({ i, s: 'y' + i }); }
         return typeof globalThis.keep;
       } }`,
-      { limits: { timeout_ms: 2000, memory_mb: 4 } },
+      { limits: { timeout_ms: 20_000, memory_mb: 4 } },
     );
     await runtime.load(spec);
     expect(await outcome(runtime.message(spec.installationId, { type: 'hoard' }))).toBe('PLUGIN_MEMORY_LIMIT');

@@ -482,7 +482,9 @@ describe('limits', () => {
         if (m.type === 'bomb') { const a = []; for (let i = 0; ; i++) a.push({ i, s: 'y' + i, list: [i, i + 1] }); }
         return 'alive';
       } }`,
-      { limits: { memory_mb: 8 } },
+      // The memory limit must end it, not the time limit or the CPU budget (a window's budget is at least
+      // timeout_ms), however loaded the machine is.
+      { limits: { memory_mb: 8, timeout_ms: 20_000 } },
     );
     await runtime.load(spec);
     const error = await failure(runtime.message(spec.installationId, { type: 'bomb' }));

@@ -50,7 +50,7 @@ beforeAll(async () => {
     if (failure) return reply.code(failure).send({ error: 'scripted failure' });
     switch (path) {
       case '/message':
-        if (body.payload?.type === 'slow') await new Promise((resolve) => setTimeout(resolve, 1_000));
+        if (body.payload?.type === 'slow') await new Promise((resolve) => setTimeout(resolve, SLOW_MS));
         return { echo: body.payload?.data, type: body.payload?.type };
       case '/health':
         return [{ name: 'remote', status: 'pass' }];
@@ -68,6 +68,13 @@ beforeEach(() => {
   failures = {};
 });
 
+/**
+ * The remote plugins' timeout_ms, and how long the slow answer takes: several times more, so that a call on a
+ * loaded machine has ample time before its deadline and the slow one can only time out.
+ */
+const TIMEOUT_MS = 2_000;
+const SLOW_MS = 10_000;
+
 function remoteSpec(entryPoint: string, secret = SECRET, id = `remote-${Math.random()}`): LoadSpec {
   return {
     installationId: id,
@@ -80,7 +87,7 @@ function remoteSpec(entryPoint: string, secret = SECRET, id = `remote-${Math.ran
       description: 'remote test plugin',
       permissions: ['messages:receive', 'events:subscribe', 'config:read'],
       runtime: { type: 'remote', entry_point: entryPoint },
-      limits: { timeout_ms: 500 },
+      limits: { timeout_ms: TIMEOUT_MS },
     },
     config: { region: 'eu' },
     secrets: { token: 'hidden' },
@@ -168,7 +175,7 @@ describe('remote plugins', () => {
       .message(spec.installationId, { type: 'slow' })
       .catch((e: unknown) => e)) as RuntimeError;
     expect(error.code).toBe('PLUGIN_TIMEOUT');
-    expect(Date.now() - started).toBeLessThan(900);
+    expect(Date.now() - started).toBeLessThan(SLOW_MS); // it gave up at its deadline instead of waiting
     expect(received).toHaveLength(1);
     expect(observer.callsOf(spec.installationId).at(-1)?.outcome).toBe('timeout');
     await runtime.stop(spec.installationId);
