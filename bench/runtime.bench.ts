@@ -1,10 +1,12 @@
 /**
- * Runtime benchmark (not a test): `npx tsx bench/runtime.bench.ts` (add `--expose-gc` through NODE_OPTIONS for
- * steadier memory figures). Message round-trip latency and throughput to a loaded sandbox plugin, cold start of one
- * instance in a warm worker pool, memory per idle instance (process RSS delta over 50 idle instances: worker
- * threads live in this process, so their WASM heaps are included), and 1,000 idle instances at once.
+ * Runtime benchmark (not a test): `NODE_OPTIONS=--expose-gc npx tsx bench/runtime.bench.ts` (the gc makes memory
+ * figures steadier). Message round-trip latency and throughput to a loaded sandbox plugin, CPU per message on the
+ * main thread and in the other threads (from /proc, so it holds on a loaded machine where latency does not), cold
+ * start of one instance in a warm worker pool, memory per idle instance (process RSS delta over 50 idle
+ * instances: worker threads live in this process, so their WASM heaps are included), and 1,000 idle instances.
  * Only the public API is used, so the same script measures an older runtime too (to see what isolation costs).
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { PluginRuntime, type LoadSpec } from '@app/runtime';
 import { inlinePlugin } from '@app/runtime/testing.js';
 
@@ -22,6 +24,21 @@ interface Row {
   ok?: boolean;
 }
 
+/** CPU milliseconds per thread of this process (utime + stime from /proc; empty where there is no /proc). */
+function threadCpu(): Map<string, number> {
+  const ticks = new Map<string, number>();
+  try {
+    for (const tid of readdirSync('/proc/self/task')) {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks.set(tid, (Number(fields[11]) + Number(fields[12])) * 10); // clock ticks of 10 ms
+    }
+  } catch {
+    // not Linux, or a thread ended while it was read
+  }
+  return ticks;
+}
+
 async function settle(): Promise<number> {
   const gc = (globalThis as { gc?: () => void }).gc;
   for (let i = 0; i < 3; i++) {
@@ -33,7 +50,9 @@ async function settle(): Promise<number> {
 
 async function main(): Promise<void> {
   const rows: Row[] = [];
-  const runtime = new PluginRuntime({ workers: 2 });
+  // A budget no loop here can spend: the default (5 s of CPU per 10 s) is a limit, and a long loop on a loaded
+  // machine would trip it and measure refusals.
+  const runtime = new PluginRuntime({ workers: 2, cpu: { windowMs: 10_000, budgetMs: 1_000_000 } });
 
   let t = performance.now();
   await runtime.warmUp();
@@ -89,11 +108,13 @@ async function main(): Promise<void> {
   await runtime.load(echo);
   for (let i = 0; i < 500; i++) await runtime.message('echo', { type: 'x', data: i }); // warm up
   const latencies: number[] = [];
+  const cpuBefore = threadCpu();
   for (let i = 0; i < 5000; i++) {
     t = performance.now();
     await runtime.message('echo', { type: 'x', data: { i, text: 'hello' } });
     latencies.push(performance.now() - t);
   }
+  const cpuAfter = threadCpu();
   latencies.sort((a, b) => a - b);
   const p50 = percentile(latencies, 0.5);
   rows.push({
@@ -107,6 +128,18 @@ async function main(): Promise<void> {
     value: `${fmt(percentile(latencies, 0.99), 3)} ms`,
     target: '-',
   });
+  if (cpuAfter.size > 0) {
+    const main = String(process.pid);
+    let others = 0;
+    for (const [tid, ms] of cpuAfter) if (tid !== main) others += ms - (cpuBefore.get(tid) ?? 0);
+    const perMessage = (ms: number) => `${fmt((ms * 1000) / latencies.length, 0)} us`;
+    rows.push({
+      metric: 'CPU per message, main thread (sequential)',
+      value: perMessage((cpuAfter.get(main) ?? 0) - (cpuBefore.get(main) ?? 0)),
+      target: '-',
+    });
+    rows.push({ metric: 'CPU per message, other threads (sequential)', value: perMessage(others), target: '-' });
+  }
   rows.push({
     metric: 'sequential throughput',
     value: `${fmt(1000 / (latencies.reduce((a, b) => a + b, 0) / latencies.length), 0)} msg/s`,
