@@ -210,7 +210,7 @@ describe('CPU is bounded to calls', () => {
     expect(neighbours.map((n) => runtime.status(n.installationId)!.workerId)).toContain(
       runtime.status(attacker.installationId)!.workerId,
     );
-  });
+  }, 120_000); // three worker spawns (from source through tsx) take seconds each on a loaded machine
 
   it('a slow but legal plugin whose calls queue in its worker is not terminated: calls are timed from their start', async () => {
     await setUp({ cpu: { windowMs: 10_000, budgetMs: 60_000, backgroundSliceMs: 10 } });
