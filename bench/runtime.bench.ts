@@ -7,6 +7,7 @@
  * Only the public API is used, so the same script measures an older runtime too (to see what isolation costs).
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { PluginRuntime, type LoadSpec } from '@app/runtime';
 import { inlinePlugin } from '@app/runtime/testing.js';
 
@@ -50,6 +51,7 @@ async function settle(): Promise<number> {
 
 async function main(): Promise<void> {
   const rows: Row[] = [];
+  const loadAtStart = loadavg()[0];
   // A budget no loop here can spend: the default (5 s of CPU per 10 s) is a limit, and a long loop on a loaded
   // machine would trip it and measure refusals.
   const runtime = new PluginRuntime({ workers: 2, cpu: { windowMs: 10_000, budgetMs: 1_000_000 } });
@@ -201,7 +203,8 @@ async function main(): Promise<void> {
   const width = [Math.max(...rows.map((r) => r.metric.length)), Math.max(...rows.map((r) => r.value.length)), 9];
   const line = (a: string, b: string, c: string, d: string) =>
     `| ${a.padEnd(width[0])} | ${b.padStart(width[1])} | ${c.padEnd(width[2])} | ${d.padEnd(4)} |`;
-  console.log(`\nPlughub runtime benchmark: Node ${process.version}, ${process.platform}/${process.arch}\n`);
+  console.log(`\nPlughub runtime benchmark: Node ${process.version}, ${process.platform}/${process.arch}`);
+  console.log(`load average (1 min) at start ${fmt(loadAtStart, 1)}, at end ${fmt(loadavg()[0], 1)}\n`);
   console.log(line('metric', 'value', 'target', ''));
   console.log(`|${'-'.repeat(width[0] + 2)}|${'-'.repeat(width[1] + 2)}|${'-'.repeat(width[2] + 2)}|------|`);
   for (const r of rows) console.log(line(r.metric, r.value, r.target, r.ok === undefined ? '' : r.ok ? 'ok' : 'MISS'));
