@@ -152,7 +152,7 @@ const randomCriteria: fc.Arbitrary<CatalogCriteria> = fc
         fc.string({ unit: fc.constantFrom('a', 'o', 's', '.', '*', '(', 'e', 'N'), minLength: 1, maxLength: 5 }),
       ),
       category: fc.constantFrom(...CATEGORIES),
-      tags: fc.constantFrom(['chat'], ['sensor'], ['nothing']),
+      tags: fc.constantFrom('chat', 'sensor', 'nothing').map((tag) => [tag]),
     },
     { requiredKeys: [] },
   )
