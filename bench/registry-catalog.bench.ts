@@ -102,6 +102,9 @@ for (let r = 0; r < rounds; r++) {
     if (one.errors || one.non2xx || sixteen.errors || sixteen.non2xx) {
       throw new Error(`failed requests on ${label}: ${JSON.stringify({ one, sixteen })}`);
     }
+    // On a starved machine a run can end before its first answer: no figure, rather than a 0 that looks like one.
+    if (!one.requests || !sixteen.requests)
+      throw new Error(`${label}: no answer within ${seconds} s; run longer rounds`);
     const run = { one, sixteen, cpuPerRequest: (serverCpuMs(side.pid) - cpu0) / requests, load: loadavg()[0] };
     runs[label].push(run);
     console.log(
