@@ -613,7 +613,8 @@ export function defineDriverSuite(target: SuiteTarget): void {
       expect(committed).toBe(8 * 15);
       const balances = (await c.find({}).toArray()).map((d) => d.balance as number);
       expect(balances.reduce((a, b) => a + b, 0)).toBe(300);
-    });
+      // 120 transactions with conflicts and the driver's retry backoff: 25-30 s of wall clock at load 25.
+    }, 180_000);
 
     it('returns NoSuchTransaction (251) for operations in an aborted transaction', async () => {
       const c = db.collection('nosuch');
