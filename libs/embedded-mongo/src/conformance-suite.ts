@@ -650,4 +650,64 @@ export function defineConformanceSuite(uri: () => string): void {
       expect(upd.code).toBe(2);
     });
   });
+
+  // A test command: real servers need enableTestCommands (the drivers' test servers have it), as does the engine.
+  describe('the failCommand fail point', () => {
+    const failCommand = (mode: Document | string, data: Document): Promise<Document> =>
+      client.db('admin').command({ configureFailPoint: 'failCommand', mode, data });
+
+    it('fails the next matching commands as configured, and the driver retries what it may retry', async () => {
+      const c = db.collection('failpoint');
+      const watched = new MongoClient(uri(), { monitorCommands: true, appName: 'fp-watched' });
+      const started: string[] = [];
+      const failed: { name: string; labels: string[] }[] = [];
+      watched.on('commandStarted', (e) => started.push(e.commandName));
+      watched.on('commandFailed', (e) => {
+        const err = e.failure as { errorLabels?: string[] };
+        failed.push({ name: e.commandName, labels: err.errorLabels ?? [] });
+      });
+      try {
+        const wc = watched.db(db.databaseName).collection('failpoint');
+        await failCommand({ times: 1 }, { failCommands: ['find'], errorCode: 11600 });
+        expect(await wc.find({}).toArray()).toEqual([]);
+        expect(started.filter((n) => n === 'find')).toHaveLength(2);
+
+        await failCommand({ times: 1 }, { failCommands: ['insert'], errorCode: 91 });
+        await wc.insertOne({ _id: 1 } as never);
+        expect(failed).toEqual([
+          { name: 'find', labels: [] },
+          { name: 'insert', labels: ['RetryableWriteError'] },
+        ]);
+        expect(await c.countDocuments()).toBe(1);
+
+        await failCommand('alwaysOn', {
+          failCommands: ['insert'],
+          writeConcernError: {
+            code: 100,
+            codeName: 'UnsatisfiableWriteConcern',
+            errmsg: 'Not enough data-bearing nodes',
+          },
+        });
+        expect((await serverError(wc.insertOne({ _id: 2 } as never))).code).toBe(100);
+        expect(await c.countDocuments()).toBe(2);
+        const off = await failCommand('off', { failCommands: [] });
+        expect(off.count).toBe(1);
+
+        // Scoped to another application's connections: this client is untouched.
+        await failCommand('alwaysOn', { failCommands: ['ping'], closeConnection: true, appName: 'fp-watched' });
+        await client.db('admin').command({ ping: 1 });
+        await expect(watched.db('admin').command({ ping: 1 })).rejects.toMatchObject({ name: 'MongoNetworkError' });
+        await failCommand('off', { failCommands: [] });
+        expect((await watched.db('admin').command({ ping: 1 })).ok).toBe(1);
+
+        const unknown = await serverError(
+          client.db('admin').command({ configureFailPoint: 'noSuchFailPoint', mode: 'off' }),
+        );
+        expect(unknown.code).toBe(2);
+      } finally {
+        await failCommand('off', { failCommands: [] }).catch(() => undefined);
+        await watched.close();
+      }
+    });
+  });
 }

@@ -6,12 +6,24 @@ import { EmbeddedMongoServer } from './index.js';
 describe('embedded engine: MongoDB 7.0 behaviours of the driver specification tests', () => {
   let server: EmbeddedMongoServer;
   beforeAll(async () => {
-    server = await EmbeddedMongoServer.start();
+    server = await EmbeddedMongoServer.start({ enableTestCommands: true });
   });
   afterAll(async () => {
     await server?.stop();
   });
   defineConformanceSuite(() => server.uri);
+
+  it('has no test commands unless started with enableTestCommands, as mongod (59 CommandNotFound)', async () => {
+    const plain = await EmbeddedMongoServer.start();
+    const client = new MongoClient(plain.uri);
+    try {
+      const err = await serverError(client.db('admin').command({ configureFailPoint: 'failCommand', mode: 'off' }));
+      expect([err.code, err.codeName]).toEqual([59, 'CommandNotFound']);
+    } finally {
+      await client.close();
+      await plain.stop();
+    }
+  });
 
   // Embedded only: a real server does all of these; the engine refuses them rather than silently do otherwise.
   it('refuses text, geo, hashed and wildcard indexes (67) and capped or time-series collections (72)', async () => {

@@ -1,6 +1,7 @@
 import { BSON, Long, ObjectId, Timestamp } from 'bson';
 import { Catalog, splitNs, type LogOp } from './catalog.js';
 import { catalogCommands, defaultIndexName } from './commands/catalog.js';
+import { failPointError, FailPoints } from './commands/fail-points.js';
 import { readCommands } from './commands/reads.js';
 import { serverInfoCommands } from './commands/server-info.js';
 import { sessionCommands } from './commands/sessions.js';
@@ -26,6 +27,8 @@ export interface EngineOptions {
   cursorTimeoutMs?: number;
   transactionLifetimeMs?: number;
   logger?: Logger;
+  /** mongod's `enableTestCommands`: adds `configureFailPoint` (the `failCommand` fail point). Off by default. */
+  enableTestCommands?: boolean;
 }
 
 export interface ConnectionInfo {
@@ -33,7 +36,15 @@ export interface ConnectionInfo {
   remote: string;
   /** Resolves when the connection or server closes, to end an awaitable hello early. */
   closed: Promise<void>;
+  /** The application name the client gave in its handshake (`client.application.name`). */
+  appName?: string;
+  /** Drops the connection without a reply (a fail point's `closeConnection`). */
+  close(): void;
 }
+
+/** Writes a driver retries; a fail point's retryable error on one is labelled RetryableWriteError. */
+const RETRYABLE_WRITES = new Set(['insert', 'update', 'delete', 'findAndModify']);
+const HANDSHAKES = new Set(['hello', 'isMaster', 'ismaster']);
 
 /** How long a snapshot read's cluster time stays readable after its last use (mongod: 300 s). */
 const SNAPSHOT_HISTORY_MS = 300_000;
@@ -90,6 +101,7 @@ export class Engine {
   readonly catalog = new Catalog();
   readonly cursors = new CursorRegistry();
   readonly sessions = new SessionRegistry(this.catalog);
+  readonly failPoints = new FailPoints();
   readonly processId = new ObjectId();
   readonly electionId = new ObjectId('7fffffff0000000000000001');
   readonly startedAt = Date.now();
@@ -108,6 +120,7 @@ export class Engine {
       ...writeCommands(this),
       ...readCommands(this),
     };
+    if (options.enableTestCommands) this.handlers.configureFailPoint = (_db, cmd) => this.failPoints.configure(cmd);
     const sweepEvery = Math.max(10, Math.min(1000, Math.floor((options.cursorTimeoutMs ?? CURSOR_TIMEOUT_MS) / 2)));
     this.timers.push(setInterval(() => this.sweep(), sweepEvery).unref());
     this.timers.push(setInterval(() => this.expireTtl(), options.ttlMonitorIntervalMs ?? 60_000).unref());
@@ -153,6 +166,17 @@ export class Engine {
       if (!handler) {
         throw new MongoCommandError(ErrorCode.CommandNotFound, `no such command: '${name ?? ''}'`);
       }
+      if (HANDSHAKES.has(name)) conn.appName = handshakeAppName(cmd) ?? conn.appName;
+      const fail = this.failPoints.take(name, conn.appName);
+      if (fail) {
+        if (fail.blockTimeMS > 0) await new Promise((r) => setTimeout(r, fail.blockTimeMS));
+        if (fail.closeConnection) {
+          conn.close();
+          return {};
+        }
+        if (fail.errorCode !== undefined)
+          throw failPointError(fail, cmd, RETRYABLE_WRITES.has(name) && cmd.txnNumber !== undefined);
+      }
       this.sessions.touch(cmd);
       checkReadConcern(name, cmd);
       if (cmd.autocommit === false) {
@@ -175,6 +199,7 @@ export class Engine {
       }
       reply = await handler(db, cmd, conn);
       if (WRITE_CONCERN_COMMANDS.has(name)) addWriteConcernError(reply, cmd.writeConcern);
+      if (fail?.writeConcernError) reply.writeConcernError = fail.writeConcernError;
     } catch (err) {
       reply = errorReply(err);
     }
@@ -281,3 +306,9 @@ function addWriteConcernError(reply: Doc, writeConcern: unknown): void {
 }
 
 export { defaultIndexName, errorReply, splitNs };
+
+function handshakeAppName(cmd: Doc): string | undefined {
+  const client = cmd.client;
+  if (!isPlainObject(client) || !isPlainObject(client.application)) return undefined;
+  return typeof client.application.name === 'string' ? client.application.name : undefined;
+}

@@ -16,6 +16,11 @@ export interface EmbeddedMongoOptions {
   cursorTimeoutMs?: number;
   /** Durable mode: snapshot and start a new journal once the journal exceeds this size (default 64 MiB). */
   compactThresholdBytes?: number;
+  /**
+   * mongod's `enableTestCommands` (off by default, never for the app): adds `configureFailPoint` with the
+   * `failCommand` fail point, which the driver specifications' tests use.
+   */
+  enableTestCommands?: boolean;
 }
 
 /** A MongoDB-wire-compatible server presenting itself as a one-member replica set. */
@@ -48,6 +53,7 @@ export class EmbeddedMongoServer {
       ttlMonitorIntervalMs: options.ttlMonitorIntervalMs,
       cursorTimeoutMs: options.cursorTimeoutMs,
       logger: options.logger,
+      enableTestCommands: options.enableTestCommands,
     });
     let store: DurableStore | undefined;
     if (options.dataDir) {

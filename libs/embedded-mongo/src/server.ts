@@ -28,6 +28,7 @@ class Connection {
   private queue: Promise<void> = Promise.resolve();
   private closeSignal: () => void = () => undefined;
   readonly closed = new Promise<void>((resolve) => (this.closeSignal = resolve));
+  appName?: string;
 
   constructor(
     readonly id: number,
@@ -48,6 +49,10 @@ class Connection {
   destroy(): void {
     this.socket.destroy();
     this.closeSignal();
+  }
+
+  close(): void {
+    this.destroy();
   }
 
   private onData(chunk: Buffer): void {

@@ -1,0 +1,94 @@
+import { ErrorCode, MongoCommandError } from '../errors.js';
+import { isPlainObject, type Doc } from '../paths.js';
+
+/**
+ * mongod's `failCommand` fail point, a test command (`configureFailPoint`, present only with
+ * `enableTestCommands`, as in mongod): the next matching commands fail with an error, report a write concern
+ * error, wait, or have their connection closed. Drivers' specification tests use it to exercise retries.
+ */
+export interface FailCommandAction {
+  errorCode?: number;
+  errorLabels?: string[];
+  closeConnection: boolean;
+  writeConcernError?: Doc;
+  blockTimeMS: number;
+}
+
+interface FailCommand extends FailCommandAction {
+  /** Activations left (`Infinity` for alwaysOn); `skip` matching commands pass first. */
+  times: number;
+  skip: number;
+  commands: Set<string>;
+  appName?: string;
+}
+
+/** Codes for which mongod labels a failed retryable write RetryableWriteError (unless the fail point names labels). */
+const RETRYABLE_CODES = new Set([6, 7, 89, 91, 134, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436]);
+
+function badFailPoint(message: string): MongoCommandError {
+  return new MongoCommandError(ErrorCode.BadValue, message);
+}
+
+export class FailPoints {
+  private failCommand: FailCommand | undefined;
+  private activations = 0;
+
+  /** The `configureFailPoint` command. */
+  configure(cmd: Doc): Doc {
+    if (cmd.configureFailPoint !== 'failCommand')
+      throw badFailPoint(`No failpoint named '${String(cmd.configureFailPoint)}'`);
+    const previous = this.activations;
+    const mode = cmd.mode;
+    if (mode === 'off') {
+      this.failCommand = undefined;
+      return { count: previous, ok: 1 };
+    }
+    let times = Infinity;
+    let skip = 0;
+    if (isPlainObject(mode) && typeof mode.times === 'number' && mode.times > 0) times = mode.times;
+    else if (isPlainObject(mode) && typeof mode.skip === 'number' && mode.skip >= 0) skip = mode.skip;
+    else if (mode !== 'alwaysOn') throw badFailPoint("'mode' must be 'off', 'alwaysOn', {times: n} or {skip: n}");
+    const data = cmd.data;
+    if (
+      !isPlainObject(data) ||
+      !Array.isArray(data.failCommands) ||
+      !data.failCommands.every((c) => typeof c === 'string')
+    )
+      throw badFailPoint('failCommand needs data.failCommands, an array of command names');
+    this.failCommand = {
+      times,
+      skip,
+      commands: new Set(data.failCommands),
+      appName: typeof data.appName === 'string' ? data.appName : undefined,
+      errorCode: typeof data.errorCode === 'number' ? data.errorCode : undefined,
+      errorLabels: Array.isArray(data.errorLabels) ? data.errorLabels.map(String) : undefined,
+      closeConnection: data.closeConnection === true,
+      writeConcernError: isPlainObject(data.writeConcernError) ? data.writeConcernError : undefined,
+      blockTimeMS: data.blockConnection === true && typeof data.blockTimeMS === 'number' ? data.blockTimeMS : 0,
+    };
+    this.activations = 0;
+    return { count: previous, ok: 1 };
+  }
+
+  /** What the fail point does to this command, if it applies (consuming one activation). */
+  take(name: string, appName: string | undefined): FailCommandAction | undefined {
+    const fp = this.failCommand;
+    if (!fp || !fp.commands.has(name) || (fp.appName !== undefined && fp.appName !== appName)) return undefined;
+    if (fp.skip > 0) {
+      fp.skip--;
+      return undefined;
+    }
+    if (--fp.times <= 0) this.failCommand = undefined;
+    this.activations++;
+    return fp;
+  }
+}
+
+/** The error a fail point makes a command fail with, labelled as mongod labels it. */
+export function failPointError(action: FailCommandAction, cmd: Doc, retryableWrite: boolean): MongoCommandError {
+  const code = action.errorCode ?? ErrorCode.InternalError;
+  const labels =
+    action.errorLabels ??
+    (retryableWrite && cmd.autocommit === undefined && RETRYABLE_CODES.has(code) ? ['RetryableWriteError'] : []);
+  return new MongoCommandError(code, "Failing command via 'failCommand' failpoint", {}, labels);
+}
