@@ -8,7 +8,7 @@
  *   - durable inserts (fsync per acknowledged write, shared between concurrent writers).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { MongoClient } from 'mongodb';
@@ -171,7 +171,10 @@ async function main(): Promise<void> {
   await durable.stop();
   rmSync(dataDir, { recursive: true, force: true });
 
-  console.log(`\nEmbedded MongoDB engine benchmark (node ${process.version}, ${OPS} ops per row)\n`);
+  const load = loadavg()
+    .map((n) => n.toFixed(1))
+    .join(' ');
+  console.log(`\nEmbedded MongoDB engine benchmark (node ${process.version}, ${OPS} ops per row, load ${load})\n`);
   console.table(rows);
   console.table([
     {
