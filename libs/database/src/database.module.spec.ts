@@ -1,0 +1,44 @@
+import { EmbeddedMongoServer } from '@app/embedded-mongo';
+import mongoose from 'mongoose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EMBEDDED_CONNECTION_OPTIONS } from './database.module.js';
+
+let server: EmbeddedMongoServer;
+
+beforeAll(async () => {
+  server = await EmbeddedMongoServer.start({});
+});
+
+afterAll(async () => {
+  await server.stop();
+});
+
+describe('EMBEDDED_CONNECTION_OPTIONS', () => {
+  it('keeps the pool across heartbeats on the embedded engine (its hello does not stream)', async () => {
+    const client = new mongoose.mongo.MongoClient(server.uri, {
+      ...EMBEDDED_CONNECTION_OPTIONS,
+      heartbeatFrequencyMS: 500,
+    });
+    let succeeded = 0;
+    const failures: string[] = [];
+    let cleared = 0;
+    const enough = new Promise<void>((resolve) =>
+      client.on('serverHeartbeatSucceeded', () => {
+        if (++succeeded >= 4) resolve();
+      }),
+    );
+    client.on('serverHeartbeatFailed', (e) => failures.push(String(e.failure)));
+    client.on('connectionPoolCleared', () => cleared++);
+    try {
+      await client.connect();
+      await client.db('probe').collection('c').insertOne({ a: 1 });
+      // With the streaming monitor, the second heartbeat (an awaitable hello) already fails and clears the pool.
+      await enough;
+      expect(failures).toEqual([]);
+      expect(cleared).toBe(0);
+      expect(await client.db('probe').collection('c').countDocuments()).toBe(1);
+    } finally {
+      await client.close();
+    }
+  });
+});
