@@ -16,10 +16,12 @@
  *   npx tsx bench/installation.bench.ts fleet [installations]
  *     10,000 active installations of the three sample plugins in one process: each installed through
  *     InstallService (as POST …/install/ does for a user: resolution, journal, write, start in the runtime) for its
- *     own user, 8 at a time. Reports the time to install and start them all, the process's resident memory, and
- *     the runtime's message round-trip p50/p99 to one of them (PluginRuntime.message, sequential) while all are
- *     live. It stops early, saying so, past BENCH_MAX_RSS_GIB (default 20) of resident memory or
- *     BENCH_MAX_SECONDS (default 1800). Goals: 10,000 live under 24 GiB, round-trip p50 < 0.1 ms.
+ *     own user, BENCH_CONCURRENCY (default 8) at a time. Reports the time to install and start them all (and the
+ *     process CPU per install, along the way too: it stays flat while nothing grows with the number installed),
+ *     the process's resident memory, and the runtime's message round-trip p50/p99 to one of them
+ *     (PluginRuntime.message, sequential) while all are live. It stops early, saying so, past BENCH_MAX_RSS_GIB
+ *     (default 20) of resident memory or BENCH_MAX_SECONDS (default 1800). Goals: 10,000 live under 24 GiB,
+ *     round-trip p50 < 0.1 ms.
  *
  * Note `uptime`'s load average beside the figures: on a shared machine they move with it.
  */
@@ -328,6 +330,12 @@ async function fleetBench(): Promise<void> {
   ];
   const gib = (b: number) => b / 1024 ** 3;
   const baseline = process.memoryUsage().rss;
+  const inFlight = Number(process.env.BENCH_CONCURRENCY ?? 8);
+  const cpuMsNow = () => {
+    const { user, system } = process.cpuUsage();
+    return (user + system) / 1000;
+  };
+  const cpuStart = cpuMsNow();
   const started = performance.now();
   let done = 0;
   // Set inside the workers (a plain `let x: T | null = null` would stay narrowed to null here).
@@ -350,6 +358,7 @@ async function fleetBench(): Promise<void> {
   };
   let next = 0;
   let reported = 0;
+  let reportedCpu = cpuStart;
   const worker = async () => {
     while (next < total && stopped === null) {
       await installOne(next++);
@@ -357,18 +366,25 @@ async function fleetBench(): Promise<void> {
       if (rss > maxRss) stopped = `resident memory passed ${fmt(gib(maxRss))} GiB`;
       if (performance.now() - started > maxMs) stopped = `${maxMs / 1000} s passed`;
       if (done - reported >= Math.max(100, Math.min(1000, Math.floor(total / 10)))) {
-        reported = done;
         const s = fmt((performance.now() - started) / 1000, 1);
-        console.log(`  ${done} live after ${s} s, RSS ${fmt(gib(rss))} GiB (load ${load()})`);
+        // CPU per install over the last stretch: flat while nothing grows with the number installed.
+        const cpu = cpuMsNow();
+        const per = fmt((cpu - reportedCpu) / (done - reported), 1);
+        [reported, reportedCpu] = [done, cpu];
+        console.log(
+          `  ${done} live after ${s} s, RSS ${fmt(gib(rss))} GiB, ${per} ms CPU each lately (load ${load()})`,
+        );
       }
     }
   };
-  await Promise.all(Array.from({ length: 8 }, worker));
+  await Promise.all(Array.from({ length: inFlight }, worker));
   const elapsed = performance.now() - started;
+  const cpuEach = (cpuMsNow() - cpuStart) / done;
   const rss = process.memoryUsage().rss;
   console.log(`${done} active installations of the samples${stopped ? ` (stopped early: ${stopped})` : ''}`);
   console.log(
-    `  installed and started in ${fmt(elapsed / 1000, 1)} s (${fmt(elapsed / done, 1)} ms each, 8 at a time)`,
+    `  installed and started in ${fmt(elapsed / 1000, 1)} s (${fmt(elapsed / done, 1)} ms each, ${inFlight} at a time; ` +
+      `process CPU ${fmt(cpuEach, 1)} ms each, every thread)`,
   );
   console.log(
     `  resident memory ${fmt(gib(rss))} GiB; ${fmt(gib(baseline))} GiB before the first install, so ` +
