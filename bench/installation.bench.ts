@@ -26,18 +26,13 @@
  * Note `uptime`'s load average beside the figures: on a shared machine they move with it.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
-import { fromDist, inProcessApp, median, startPlughub, stopServer } from './support.js';
+import { fromDist, inProcessApp, loadAverage as load, median, startPlughub, stopServer } from './support.js';
 
 const mode = process.argv[2] ?? 'api';
 if (!existsSync('dist/apps/api/src/main.js')) throw new Error('run `npm run build` first');
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
 const fmt = (n: number, digits = 2) => n.toFixed(digits);
-const load = () =>
-  loadavg()
-    .map((l) => l.toFixed(1))
-    .join(' ');
 
 /** utime + stime of a process, in ms (clock ticks are 100 Hz on Linux). */
 function cpuMs(pid: number): number {
