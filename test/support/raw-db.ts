@@ -54,7 +54,7 @@ export async function rawUpdateMany(
 
 /**
  * Collections the app writes on its own time, after the request that caused them has answered (buffered metrics
- * and logs, the event log and its deliveries, the audit log): a write there may land during a later request, so
+ * and logs, the start-up backfills' marks, the event log and its deliveries, the audit log): a write there may land during a later request, so
  * they say nothing about what that request stored. A refused request is audited too, by design.
  */
 export const WRITTEN_AFTER_REPLY: readonly string[] = [
@@ -62,6 +62,7 @@ export const WRITTEN_AFTER_REPLY: readonly string[] = [
   'plugin_metric_buckets',
   'plugin_metric_hours',
   'plugin_metric_days',
+  'plugin_metric_backfills',
   'events',
   'event_sequences',
   'event_deliveries',

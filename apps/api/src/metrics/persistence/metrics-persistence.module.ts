@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
+import { BackfillMarkRepository } from './backfill-mark.repository.js';
+import { BackfillMarkDoc, BackfillMarkSchema } from './backfill-mark.schema.js';
 import { MetricBucketRepository } from './metric-bucket.repository.js';
 import {
   MetricBucketDoc,
@@ -19,9 +21,10 @@ import { PluginLogDoc, PluginLogSchema } from './plugin-log.schema.js';
       { name: MetricHourDoc.name, schema: MetricHourSchema },
       { name: MetricDayDoc.name, schema: MetricDaySchema },
       { name: PluginLogDoc.name, schema: PluginLogSchema },
+      { name: BackfillMarkDoc.name, schema: BackfillMarkSchema },
     ]),
   ],
-  providers: [MetricBucketRepository, PluginLogRepository],
-  exports: [MetricBucketRepository, PluginLogRepository],
+  providers: [MetricBucketRepository, PluginLogRepository, BackfillMarkRepository],
+  exports: [MetricBucketRepository, PluginLogRepository, BackfillMarkRepository],
 })
 export class MetricsPersistenceModule {}

@@ -148,4 +148,36 @@ describe('PluginLogRepository', () => {
     const indexes = await db.connection.collection('plugin_logs').indexes();
     expect(indexes.find((i) => i.name === 'retention')).toMatchObject({ expireAfterSeconds: 0 });
   });
+
+  it('gives heads to lines stored without them, batch by batch, so a search finds them; again it writes nothing', async () => {
+    const raw = db.connection.collection('plugin_logs');
+    await raw.insertMany(
+      Array.from({ length: 5 }, (_, i) => ({
+        installation_id: 'old',
+        plugin_key: 'acme.p',
+        at: new Date(T0 + i * 1000),
+        level: 'info',
+        severity: 20,
+        message: i === 3 ? 'Payment refused by the bank' : `tick ${i}`,
+        source: 'plugin',
+        truncated: false,
+        expires_at: new Date(T0 + 30 * DAY),
+      })),
+    );
+    const search = () => repo.find({ installationId: 'old', search: 'refu' }, { limit: 10, offset: 0 }, now);
+    expect((await search()).count).toBe(0); // no heads: the index has nothing to find
+
+    const batches: number[] = [];
+    let after: string | null = null;
+    for (;;) {
+      const batch = await repo.addMissingHeads(after, 2);
+      if (batch.last === null) break;
+      batches.push(batch.updated);
+      after = batch.last;
+    }
+    // The fixture's other lines all have heads: only the five old ones are written, two at a time.
+    expect(batches).toEqual([2, 2, 1]);
+    expect((await search()).items.map((l) => l.message)).toEqual(['Payment refused by the bank']);
+    expect(await repo.addMissingHeads(null, 2)).toEqual({ updated: 0, last: null });
+  });
 });

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { escapeRegex, type PageWindow, type Slice } from '@app/common';
 import { paginate } from '@app/database';
-import type { Model } from 'mongoose';
+import { type Model, Types } from 'mongoose';
 import { LOG_SEVERITY, type LogLevel, type PluginLogLine, type PluginLogQuery } from '../metrics.entity.js';
 import { PluginLogDoc } from './plugin-log.schema.js';
 
@@ -50,6 +50,43 @@ export class PluginLogRepository {
     const slice = await paginate<PluginLogDoc, LogLean>(this.model, filter, { at: -1, _id: -1 }, window);
     return { count: slice.count, items: slice.items.map(toLine) };
   }
+
+  /**
+   * Gives word heads to up to `limit` lines stored without them, in id order after `after`; idempotent (a line
+   * that has heads is never written again), so a backfill stopped half way simply runs again.
+   */
+  async addMissingHeads(after: string | null, limit: number): Promise<HeadsBatch> {
+    const filter: Record<string, unknown> = { heads: { $exists: false } };
+    if (after) filter._id = { $gt: new Types.ObjectId(after) };
+    const lines = await this.model
+      .find(filter, { _id: 1, message: 1 })
+      .sort({ _id: 1 })
+      .limit(limit)
+      .lean<Array<{ _id: Types.ObjectId; message: string }>>()
+      .exec();
+    if (lines.length === 0) return { updated: 0, last: null };
+    await this.model.bulkWrite(
+      lines.map((l) => ({
+        updateOne: {
+          filter: { _id: l._id, heads: { $exists: false } },
+          update: { $set: { heads: wordHeads(l.message) } },
+        },
+      })),
+      { ordered: false },
+    );
+    return { updated: lines.length, last: lines[lines.length - 1]._id.toHexString() };
+  }
+}
+
+/**
+ * Lines stored without word heads (written before searches looked lines up by them) are found by no search with a
+ * word: `addMissingHeads` gives them theirs, a batch at a time.
+ */
+export interface HeadsBatch {
+  /** Lines given their heads. */
+  updated: number;
+  /** The last line's id (hex), to go on after; null when no line without heads was left. */
+  last: string | null;
 }
 
 /** A word: a run of ASCII letters and digits (anything else separates words). */
