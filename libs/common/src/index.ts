@@ -13,6 +13,7 @@ export * from './openapi/body-examples.js';
 export * from './query/search.js';
 export * from './events/index.js';
 export * from './concurrency/semaphore.js';
+export * from './scheduling/scheduler.js';
 export * from './time/clock.js';
 export * from './params/path-params.js';
 export * from './params/request-origin.decorator.js';
