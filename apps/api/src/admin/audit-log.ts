@@ -5,7 +5,7 @@ import {
   type OnApplicationBootstrap,
   type OnModuleDestroy,
 } from '@nestjs/common';
-import { type AuditActionEvent, Clock, JsonLogger, OnPlughubEvent } from '@app/common';
+import { type AuditActionEvent, Clock, JsonLogger, OnPlughubEvent, type ScheduledJob, Scheduler } from '@app/common';
 import { MEMBERSHIP_LOOKUP, type MembershipLookup } from '../auth/auth.ports.js';
 import type { AuditConfig } from '../config/app-config.js';
 import { AUDIT_CONFIG } from '../config/config.module.js';
@@ -41,7 +41,7 @@ export class AuditLog implements OnApplicationBootstrap, BeforeApplicationShutdo
   private running: Promise<void> | null = null;
   private scheduled = false;
   private retryTimer: NodeJS.Timeout | null = null;
-  private pruneTimer: NodeJS.Timeout | null = null;
+  private readonly pruning: ScheduledJob<void>;
   private readonly orgIds = new Map<string, string | null>();
   private written = 0;
 
@@ -50,16 +50,22 @@ export class AuditLog implements OnApplicationBootstrap, BeforeApplicationShutdo
     @Inject(MEMBERSHIP_LOOKUP) private readonly memberships: MembershipLookup,
     @Inject(AUDIT_CONFIG) private readonly config: AuditConfig,
     @Inject(Clock) private readonly clock: Clock,
+    scheduler: Scheduler,
     logger: JsonLogger,
   ) {
     this.logger = logger.child('AuditLog');
+    this.pruning = scheduler.every({
+      name: 'audit-prune',
+      intervalMs: PRUNE_EVERY_MS,
+      run: async () => {
+        const removed = await this.prune();
+        if (removed) this.logger.info('audit entries pruned', { removed });
+      },
+    });
   }
 
   onApplicationBootstrap(): void {
-    if (this.config.retentionDays > 0) {
-      this.pruneTimer = setInterval(() => void this.pruneQuietly(), PRUNE_EVERY_MS);
-      this.pruneTimer.unref();
-    }
+    if (this.config.retentionDays > 0) this.pruning.start();
   }
 
   /** Queues an entry; it is written shortly after, in a batch. Never throws. */
@@ -110,8 +116,8 @@ export class AuditLog implements OnApplicationBootstrap, BeforeApplicationShutdo
   }
 
   onModuleDestroy(): void {
-    if (this.pruneTimer) clearInterval(this.pruneTimer);
     if (this.retryTimer) clearTimeout(this.retryTimer);
+    void this.pruning.stop();
   }
 
   /** Prunes entries past the retention; the anchor keeps the rest verifiable. */
@@ -120,15 +126,6 @@ export class AuditLog implements OnApplicationBootstrap, BeforeApplicationShutdo
     const now = this.clock.now();
     const cutoff = new Date(now.getTime() - this.config.retentionDays * 24 * 3600 * 1000);
     return this.entries.prune(cutoff, now);
-  }
-
-  private async pruneQuietly(): Promise<void> {
-    try {
-      const removed = await this.prune();
-      if (removed) this.logger.info('audit entries pruned', { removed });
-    } catch (err) {
-      this.logger.warn('audit pruning failed', { error: (err as Error).message });
-    }
   }
 
   private drain(): Promise<void> {

@@ -1,5 +1,5 @@
 import { strictMock } from '@test/support/strict-mock.js';
-import { type AuditActionEvent, Clock, EventBus, JsonLogger, LogOutput } from '@app/common';
+import { type AuditActionEvent, Clock, EventBus, JsonLogger, LogOutput, Scheduler } from '@app/common';
 import type { InstanceStatus } from '@app/runtime';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { InstallationRuntime } from '../installation/installation-runtime.js';
@@ -41,7 +41,7 @@ beforeEach(() => {
   bus.on('audit.action', (e) => {
     audited.push(e);
   });
-  watcher = new KillWatcher(moderation, runtime, lifecycle, bus, new FixedClock(), logger);
+  watcher = new KillWatcher(moderation, runtime, lifecycle, bus, new FixedClock(), new Scheduler(logger), logger);
 });
 
 describe('KillWatcher', () => {

@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import { Clock, EventBus, JsonLogger, OnPlughubEvent } from '@app/common';
+import { Clock, EventBus, JsonLogger, OnPlughubEvent, type ScheduledJob, Scheduler } from '@app/common';
 import { InstallationRuntime } from '../installation/installation-runtime.js';
 import { LifecycleService } from '../installation/lifecycle.service.js';
 import { ModerationService } from '../registry/moderation.service.js';
@@ -30,13 +30,12 @@ const PAGE = 500;
 @Injectable()
 export class KillWatcher implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger: JsonLogger;
-  private timer: NodeJS.Timeout | null = null;
+  private readonly job: ScheduledJob<void>;
   private since: Date | null = null;
   /** The killed plugins this node knows of: key → killed versions (empty: all). */
   private readonly killed = new Map<string, readonly string[]>();
   /** The change whose installation statuses were applied (changeOf), per plugin: not applied twice. */
   private readonly converged = new Map<string, string>();
-  private running: Promise<void> | null = null;
   private stopped = 0;
 
   constructor(
@@ -45,19 +44,24 @@ export class KillWatcher implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly lifecycle: LifecycleService,
     private readonly events: EventBus,
     @Inject(Clock) private readonly clock: Clock,
+    scheduler: Scheduler,
     logger: JsonLogger,
   ) {
     this.logger = logger.child('KillWatcher');
+    this.job = scheduler.every({
+      name: 'kill-watcher',
+      intervalMs: KILL_WATCH_INTERVAL_MS,
+      run: () => this.lookAndApply(),
+    });
   }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.tick(), KILL_WATCH_INTERVAL_MS);
-    this.timer.unref();
+    this.job.start();
   }
 
   onModuleDestroy(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
+    // Not waiting for a look in progress: with the database unreachable it lasts the driver's whole timeout.
+    void this.job.stop();
   }
 
   /** Instances this node stopped because their plugin was killed, since it started. */
@@ -78,19 +82,22 @@ export class KillWatcher implements OnApplicationBootstrap, OnModuleDestroy {
 
   /**
    * One look: what changed since the last one; then no instance of a killed version left running here (first:
-   * that is what must be quick), then the installations of the changes no one here applied yet marked.
+   * that is what must be quick), then the installations of the changes no one here applied yet marked. The
+   * scheduler runs one every KILL_WATCH_INTERVAL_MS; a look in progress finishes first. A failure is logged and
+   * the next look tries again.
    */
   tick(): Promise<void> {
-    this.running ??= this.look()
-      .then(async (changes) => {
-        await this.enforce();
-        for (const plugin of changes) await this.converge(plugin);
-      })
-      .catch((err: unknown) => this.logger.warn('kill switch check failed', { error: (err as Error).message }))
-      .finally(() => {
-        this.running = null;
-      });
-    return this.running;
+    return this.job.run();
+  }
+
+  private async lookAndApply(): Promise<void> {
+    try {
+      const changes = await this.look();
+      await this.enforce();
+      for (const plugin of changes) await this.converge(plugin);
+    } catch (err) {
+      this.logger.warn('kill switch check failed', { error: (err as Error).message });
+    }
   }
 
   /**

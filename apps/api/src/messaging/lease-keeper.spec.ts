@@ -1,4 +1,4 @@
-import { type AuditActionEvent, EventBus, JsonLogger, LogOutput } from '@app/common';
+import { type AuditActionEvent, EventBus, JsonLogger, LogOutput, Scheduler } from '@app/common';
 import type { InstanceStatus } from '@app/runtime';
 import { TestClock } from '@test/support/clock.js';
 import { strictMock } from '@test/support/strict-mock.js';
@@ -41,7 +41,7 @@ function build(natsUrl: string | null = 'nats://127.0.0.1:4222') {
   const bus = new EventBus(logger);
   bus.on('audit.action', (e) => void audits.push(e));
   placement = new LeasePlacement(leases, bus, config(natsUrl), clock, logger);
-  keeper = new LeaseKeeper(leases, runtime, reconciler, placement, clock, logger);
+  keeper = new LeaseKeeper(leases, runtime, reconciler, placement, clock, new Scheduler(logger), logger);
 }
 
 beforeEach(() => {

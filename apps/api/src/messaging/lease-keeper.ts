@@ -1,5 +1,5 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { Clock, JsonLogger } from '@app/common';
+import { Clock, JsonLogger, type ScheduledJob, Scheduler } from '@app/common';
 import { InstallationRuntime } from '../installation/installation-runtime.js';
 import { RuntimeReconciler } from '../installation/runtime-reconciler.js';
 import { LeasePlacement } from './lease-placement.js';
@@ -25,9 +25,7 @@ export interface LeaseRound {
  */
 @Injectable()
 export class LeaseKeeper implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private timer: NodeJS.Timeout | undefined;
-  private round: Promise<LeaseRound | null> | null = null;
-  private open = false;
+  private readonly job: ScheduledJob<LeaseRound>;
   private readonly logger: JsonLogger;
 
   constructor(
@@ -36,22 +34,26 @@ export class LeaseKeeper implements OnApplicationBootstrap, BeforeApplicationShu
     private readonly reconciler: RuntimeReconciler,
     private readonly placement: LeasePlacement,
     @Inject(Clock) private readonly clock: Clock,
+    scheduler: Scheduler,
     logger: JsonLogger,
   ) {
     this.logger = logger.child('LeaseKeeper');
+    this.job = scheduler.every({
+      name: 'lease-keeper',
+      intervalMs: Math.floor(placement.ttlMs / 3),
+      // Nodes started together spread their rounds over a tenth of the interval.
+      jitterMs: Math.floor(placement.ttlMs / 30),
+      run: () => this.runRound(placement),
+    });
   }
 
   onApplicationBootstrap(): void {
-    if (!this.placement.enabled) return;
-    this.open = true;
-    this.schedule();
+    if (this.placement.enabled) this.job.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     if (!this.placement.enabled) return;
-    this.open = false;
-    clearTimeout(this.timer);
-    await this.round?.catch(() => null);
+    await this.job.stop();
     const ended = await this.leases.expireAll(this.placement.node, this.clock.now()).catch((err: unknown) => {
       this.logger.warn('Could not end the leases at shutdown', { error: String(err) });
       return 0;
@@ -59,24 +61,10 @@ export class LeaseKeeper implements OnApplicationBootstrap, BeforeApplicationShu
     this.logger.info('Ended this node’s leases', { node: this.placement.node, leases: ended });
   }
 
-  /** One round (the timer runs it; a round in progress is awaited rather than doubled). */
+  /** One round now (the scheduler runs them every third of the lease time; a round in progress finishes first). */
   keep(): Promise<LeaseRound | null> {
     if (!this.placement.enabled) return Promise.resolve(null);
-    this.round ??= this.runRound(this.placement).finally(() => (this.round = null));
-    return this.round;
-  }
-
-  private schedule(): void {
-    if (!this.open) return;
-    this.timer = setTimeout(
-      () => {
-        void this.keep()
-          .catch((err: unknown) => this.logger.error('A lease round failed', { error: String(err) }))
-          .finally(() => this.schedule());
-      },
-      Math.floor(this.placement.ttlMs / 3),
-    );
-    this.timer.unref();
+    return this.job.run();
   }
 
   private async runRound(placement: LeasePlacement): Promise<LeaseRound> {
