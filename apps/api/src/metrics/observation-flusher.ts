@@ -1,5 +1,5 @@
 import { type BeforeApplicationShutdown, Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
-import { JsonLogger } from '@app/common';
+import { JsonLogger, type ScheduledJob, Scheduler } from '@app/common';
 import type { MetricsConfig } from '../config/app-config.js';
 import { METRICS_CONFIG } from '../config/config.module.js';
 import { MetricBucketRecorder } from './metric-bucket.recorder.js';
@@ -8,42 +8,43 @@ import { UsageStatsRecorder } from './usage-stats.recorder.js';
 
 /**
  * Writes what the recorders buffered, every PLUGHUB_METRICS_FLUSH_MS and once more at shutdown (after the runtime
- * has run its plugins' onCleanup). One flush at a time; a tick that finds one running is skipped. A failed write
- * is logged and that interval's figures are lost: retrying a partly applied `$inc` could count calls twice.
+ * has run its plugins' onCleanup), through the Scheduler: one flush at a time, the next one interval after the
+ * end of the last. A failed write is logged and that interval's figures are lost: retrying a partly applied `$inc`
+ * could count calls twice.
  */
 @Injectable()
 export class ObservationFlusher implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private timer?: NodeJS.Timeout;
-  private running: Promise<void> | null = null;
+  private readonly job: ScheduledJob<void>;
   private readonly logger: JsonLogger;
 
   constructor(
     private readonly buckets: MetricBucketRecorder,
     private readonly usage: UsageStatsRecorder,
     private readonly logs: PluginLogRecorder,
-    @Inject(METRICS_CONFIG) private readonly config: MetricsConfig,
+    @Inject(METRICS_CONFIG) config: MetricsConfig,
+    scheduler: Scheduler,
     logger: JsonLogger,
   ) {
     this.logger = logger.child('ObservationFlusher');
+    this.job = scheduler.every({
+      name: 'observation-flusher',
+      intervalMs: config.flushIntervalMs,
+      run: () => this.flushAll(),
+    });
   }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      if (!this.running) void this.flush();
-    }, this.config.flushIntervalMs);
-    this.timer.unref();
+    this.job.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
+    await this.job.stop();
     await this.flush();
   }
 
   /** Flushes now (waiting for a flush in progress first), so a caller sees everything recorded so far. */
-  async flush(): Promise<void> {
-    while (this.running) await this.running;
-    this.running = this.flushAll().finally(() => (this.running = null));
-    await this.running;
+  flush(): Promise<void> {
+    return this.job.run();
   }
 
   private async flushAll(): Promise<void> {
