@@ -7,13 +7,11 @@ import type { EventDelivery } from '../messaging.entity.js';
 import { EventDeliveryDoc } from './event-delivery.schema.js';
 import { type DeliveryLean, toDelivery } from './event.mapper.js';
 
-export interface NewDelivery {
-  eventId: string;
-  sequence: number;
-  type: string;
-  subscriberId: string;
-  subscriberKey: string;
-  lane: string;
+/** A delivery to queue: what it delivers to whom (an EventDelivery's own fields), when, and until when. */
+export interface NewDelivery extends Pick<
+  EventDelivery,
+  'eventId' | 'sequence' | 'type' | 'subscriberId' | 'subscriberKey' | 'lane'
+> {
   at: Date;
   /** When the TTL index removes it: its event's expiry. */
   expiresAt: Date;
