@@ -14,30 +14,13 @@
  */
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
+import { fromDist, inProcessApp, processEnv } from './support.js';
 
-const dist = '../dist/apps/api/src';
-type Module<T> = Promise<T>;
-const { loadConfig } = await (import(`${dist}/config/app-config.js`) as Module<
-  typeof import('../apps/api/src/config/app-config.js')
->);
-const { createApp } = await (import(`${dist}/create-app.js`) as Module<typeof import('../apps/api/src/create-app.js')>);
-const { AuditInterceptor } = await (import(`${dist}/admin/audit.interceptor.js`) as Module<
-  typeof import('../apps/api/src/admin/audit.interceptor.js')
->);
-const { AuditLog } = await (import(`${dist}/admin/audit-log.js`) as Module<
-  typeof import('../apps/api/src/admin/audit-log.js')
->);
+const { AuditInterceptor } =
+  await fromDist<typeof import('../apps/api/src/admin/audit.interceptor.js')>('admin/audit.interceptor.js');
+const { AuditLog } = await fromDist<typeof import('../apps/api/src/admin/audit-log.js')>('admin/audit-log.js');
 
-const config = loadConfig({
-  ...process.env,
-  PLUGHUB_DB_MEMORY: 'true',
-  PLUGHUB_LOG_LEVEL: 'warn',
-  PLUGHUB_SAMPLES: 'false',
-  NODE_ENV: 'production',
-  PORT: '0',
-  HOST: '127.0.0.1',
-});
-const app = await createApp(config);
+const app = await inProcessApp({ ...processEnv(), PORT: '0', HOST: '127.0.0.1' });
 await app.listen(0, '127.0.0.1');
 const { port } = app.getHttpServer().address() as { port: number };
 

@@ -25,47 +25,33 @@
  *
  * Note `uptime`'s load average beside the figures: on a shared machine they move with it.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { fromDist, inProcessApp, loadAverage as load, median, startPlughub, stopServer } from './support.js';
+import {
+  fromDist,
+  inProcessApp,
+  loadAverage as load,
+  loginToken,
+  median,
+  processCpuMs as cpuMs,
+  requestJson,
+  requireBuild,
+  startBenchServer,
+  stopServer,
+} from './support.js';
 
 const mode = process.argv[2] ?? 'api';
-if (!existsSync('dist/apps/api/src/main.js')) throw new Error('run `npm run build` first');
+requireBuild();
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
 const fmt = (n: number, digits = 2) => n.toFixed(digits);
 
-/** utime + stime of a process, in ms (clock ticks are 100 Hz on Linux). */
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
-
 async function apiBench(): Promise<void> {
   const perRound = Number(process.argv[3] ?? 40);
   const rounds = Number(process.argv[4] ?? 5);
-  const admin = { email: 'bench@plughub.local', password: 'bench-password-1' };
-  const api = await startPlughub({
-    PLUGHUB_DB_MEMORY: 'true',
-    PLUGHUB_LOG_LEVEL: 'warn',
-    PLUGHUB_ADMIN_EMAIL: admin.email,
-    PLUGHUB_ADMIN_PASSWORD: admin.password,
-    PLUGHUB_SAMPLES: 'false',
-    NODE_ENV: 'production',
-  });
-  const url = `http://127.0.0.1:${api.port}`;
-  const call = async (path: string, method: string, body: unknown, headers: Record<string, string> = {}) => {
-    const res = await fetch(`${url}${path}`, {
-      method,
-      headers: { 'content-type': 'application/json', ...headers },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const answer = (await res.json()) as Record<string, unknown>;
-    if (!res.ok) throw new Error(`${method} ${path} answered ${res.status}: ${JSON.stringify(answer)}`);
-    return answer;
-  };
+  const api = await startBenchServer();
+  const call = (path: string, method: string, body: unknown, headers: Record<string, string> = {}) =>
+    requestJson(api.url, path, { method, body, headers });
   try {
-    const { access_token } = (await call('/api/auth/token/', 'POST', admin)) as { access_token: string };
-    const auth = { authorization: `Bearer ${access_token}` };
+    const auth = { authorization: `Bearer ${await loginToken(api.url)}` };
     await call(
       '/api/plugins/',
       'POST',

@@ -10,7 +10,7 @@
  * reported, of the wall time and of the process CPU time (the engine included).
  */
 import { performance } from 'node:perf_hooks';
-import { fromDist, inProcessApp, loadAverage } from './support.js';
+import { fromDist, inProcessApp, loadAverage, timed } from './support.js';
 
 const { PluginLogRepository } = await fromDist<
   typeof import('../apps/api/src/metrics/persistence/plugin-log.repository.js')
@@ -64,17 +64,12 @@ for (const [name, q] of Object.entries(queries)) {
   const cpu: number[] = [];
   let count = 0;
   for (let i = 0; i < 22; i++) {
-    const started = performance.now();
-    const used = process.cpuUsage();
-    const page = await repo.find(
-      { installationId: 'bench-a', ...q },
-      { limit: 50, offset: 0 },
-      new Date(Date.now() - 30 * 86_400_000),
+    const run = await timed(() =>
+      repo.find({ installationId: 'bench-a', ...q }, { limit: 50, offset: 0 }, new Date(Date.now() - 30 * 86_400_000)),
     );
-    times.push(performance.now() - started);
-    const spent = process.cpuUsage(used);
-    cpu.push((spent.user + spent.system) / 1000);
-    count = page.count;
+    times.push(run.ms);
+    cpu.push(run.cpuMs);
+    count = run.value.count;
   }
   times.splice(0, 2);
   cpu.splice(0, 2);

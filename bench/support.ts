@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import autocannon from 'autocannon';
 import { freePort } from '../apps/api/src/messaging/bus/nats-test-server.js';
@@ -14,20 +16,53 @@ export function fromDist<M>(path: string): Promise<M> {
   return import(`../dist/apps/api/src/${path}`) as Promise<M>;
 }
 
-/** The built app in this process on an in-memory embedded engine, with no samples and quiet logs. */
+/** The platform admin every bench server is started with (PLUGHUB_ADMIN_EMAIL / PLUGHUB_ADMIN_PASSWORD). */
+export const BENCH_ADMIN = { email: 'bench@plughub.local', password: 'bench-password-1' };
+
+/**
+ * What a bench server runs with: the bench admin, no samples, production mode, and no access log (warn), like the
+ * bare Fastify baseline, which logs nothing, so both do the same work per request.
+ */
+export const BENCH_SERVER_ENV: Readonly<Record<string, string>> = {
+  PLUGHUB_LOG_LEVEL: 'warn',
+  PLUGHUB_ADMIN_EMAIL: BENCH_ADMIN.email,
+  PLUGHUB_ADMIN_PASSWORD: BENCH_ADMIN.password,
+  PLUGHUB_SAMPLES: 'false',
+  NODE_ENV: 'production',
+};
+
+/** `[seconds-per-round] [rounds]` from the command line, with the bench's defaults. */
+export function roundArgs(seconds = 5, rounds = 3): { seconds: number; rounds: number } {
+  return { seconds: Number(process.argv[2] ?? seconds), rounds: Number(process.argv[3] ?? rounds) };
+}
+
+/** Stops a bench before it starts when the build it measures is missing. */
+export function requireBuild(main = 'dist/apps/api/src/main.js'): void {
+  if (!existsSync(main)) throw new Error(`${main} not found: run \`npm run build\` first`);
+}
+
+/** This process's environment as strings (a bench server passes on what its bench set). */
+export function processEnv(): Record<string, string> {
+  return Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
+}
+
+/** The built app in this process on an in-memory embedded engine, with BENCH_SERVER_ENV; `env` adds or overrides. */
 export async function inProcessApp(env: Record<string, string> = {}): Promise<NestFastifyApplication> {
   const { loadConfig } = await fromDist<typeof import('../apps/api/src/config/app-config.js')>('config/app-config.js');
   const { createApp } = await fromDist<typeof import('../apps/api/src/create-app.js')>('create-app.js');
-  return createApp(
-    loadConfig({
-      PLUGHUB_DB_MEMORY: 'true',
-      PLUGHUB_LOG_LEVEL: 'warn',
-      PLUGHUB_SAMPLES: 'false',
-      PLUGHUB_ADMIN_PASSWORD: 'bench-password-1',
-      NODE_ENV: 'production',
-      ...env,
-    }),
-  );
+  return createApp(loadConfig({ PLUGHUB_DB_MEMORY: 'true', ...BENCH_SERVER_ENV, ...env }));
+}
+
+/** Servers started here; killed when this process exits, so a bench that fails leaves none behind. */
+const started = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of started) if (child.exitCode === null) child.kill('SIGKILL');
+});
+
+function track<C extends ChildProcess>(child: C): C {
+  started.add(child);
+  child.once('exit', () => started.delete(child));
+  return child;
 }
 
 /**
@@ -40,7 +75,9 @@ export function startServer(
   ready = /LISTENING (\d+)|"url":"http:\/\/[^:]+:(\d+)/,
 ): Promise<{ child: ChildProcess; port: number; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = track(
+      spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }),
+    );
     let out = '';
     const onData = (chunk: Buffer) => {
       out += chunk.toString();
@@ -63,12 +100,15 @@ export function startServer(
  * (space-separated) go to the server's node, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to see where its time goes.
  */
 export async function startPlughub(env: Record<string, string>): Promise<{ child: ChildProcess; port: number }> {
+  requireBuild();
   const port = await freePort();
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, 'dist/apps/api/src/main.js'], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const child = track(
+    spawn(process.execPath, [...nodeArgs, 'dist/apps/api/src/main.js'], {
+      env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', ...env },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    }),
+  );
   // A loaded machine can need longer to boot the app: BENCH_START_TIMEOUT_S sets the wait (default 180 s).
   const waitS = Number(process.env.BENCH_START_TIMEOUT_S ?? 180);
   const deadline = Date.now() + waitS * 1000;
@@ -83,6 +123,47 @@ export async function startPlughub(env: Record<string, string>): Promise<{ child
   }
   child.kill('SIGKILL');
   throw new Error(`plughub did not become healthy within ${waitS} s`);
+}
+
+/**
+ * The built server (startPlughub) on an in-memory embedded engine with BENCH_SERVER_ENV (`env` adds or
+ * overrides), and its base URL.
+ */
+export async function startBenchServer(
+  env: Record<string, string> = {},
+): Promise<{ child: ChildProcess; port: number; url: string }> {
+  const server = await startPlughub({ PLUGHUB_DB_MEMORY: 'true', ...BENCH_SERVER_ENV, ...env });
+  return { ...server, url: `http://127.0.0.1:${server.port}` };
+}
+
+/**
+ * A JSON request to a bench server, answering the parsed body; a status other than 2xx throws with the answer.
+ * `token` is sent as a bearer token.
+ */
+export async function requestJson<T = Record<string, unknown>>(
+  base: string,
+  path: string,
+  init: { method?: string; body?: unknown; token?: string; headers?: Record<string, string> } = {},
+): Promise<T> {
+  const method = init.method ?? 'GET';
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: {
+      'content-type': 'application/json',
+      ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
+      ...init.headers,
+    },
+    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${path} answered ${res.status}: ${text}`);
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+/** An access token of `user` (default: the bench admin) from POST /api/auth/token/. */
+export async function loginToken(base: string, user: { email: string; password: string } = BENCH_ADMIN) {
+  return (await requestJson<{ access_token: string }>(base, '/api/auth/token/', { method: 'POST', body: user }))
+    .access_token;
 }
 
 export async function stopServer(child: ChildProcess): Promise<void> {
@@ -132,11 +213,89 @@ export async function load(
   };
 }
 
+/** One server under load: where to send the requests, and the process whose CPU time they cost. */
+export interface BenchSide {
+  label: string;
+  url: string;
+  headers?: Record<string, string>;
+  pid: number;
+}
+
+/** One round's load figures, with the server's CPU time per request (µs, from /proc). */
+export interface SideRound extends LoadResult {
+  cpuUs: number;
+}
+
+/** One round against a side; any failed request or non-2xx answer stops the bench. */
+export async function measureSide(
+  side: BenchSide,
+  seconds: number,
+  request: { method?: 'GET' | 'POST'; body?: string } = {},
+): Promise<SideRound> {
+  const before = processCpuMs(side.pid);
+  const r = await load(side.url, requestHeaders(side, request), seconds, 16, request);
+  const cpuUs = ((processCpuMs(side.pid) - before) * 1000) / Math.max(1, r.requests);
+  if (r.errors || r.non2xx) throw new Error(`failed requests at ${side.url}: ${JSON.stringify(r)}`);
+  return { ...r, cpuUs };
+}
+
+function requestHeaders(side: BenchSide, request: { body?: string } = {}): Record<string, string> {
+  return request.body === undefined ? { ...side.headers } : { 'content-type': 'application/json', ...side.headers };
+}
+
+/**
+ * Rounds that alternate between the sides (e.g. a bare Fastify baseline and Plughub), so machine noise hits all of
+ * them, after a 2 s warm-up of each (JIT, pools, caches); each round is printed. Answers each side's rounds, in the
+ * order of `sides`; take medians of them.
+ */
+export async function alternatingRounds(
+  sides: BenchSide[],
+  options: { seconds: number; rounds: number; request?: { method?: 'GET' | 'POST'; body?: string } },
+): Promise<SideRound[][]> {
+  // Warm-up (JIT, pools, caches): its answers are not judged.
+  for (const side of sides) await load(side.url, requestHeaders(side, options.request), 2, 16, options.request);
+  const results: SideRound[][] = sides.map(() => []);
+  for (let i = 0; i < options.rounds; i++) {
+    const line: string[] = [];
+    for (const [n, side] of sides.entries()) {
+      const r = await measureSide(side, options.seconds, options.request);
+      results[n].push(r);
+      line.push(
+        `${side.label} ${r.rps.toFixed(0)} req/s (${r.cpuUs.toFixed(0)} µs CPU/req, p50 ${r.p50} ms, p99 ${r.p99} ms)`,
+      );
+    }
+    console.log(`round ${i + 1} (load ${loadAverage()}): ${line.join(', ')}`);
+  }
+  return results;
+}
+
+/** The median of one figure over a side's rounds. */
+export const medianOf = (rounds: SideRound[], figure: (r: SideRound) => number) => median(rounds.map(figure));
+
 export const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
+
+/**
+ * utime + stime of a process so far, in milliseconds, from /proc (Linux clock ticks are 10 ms): a server's CPU per
+ * request does not depend on how much of a loaded machine's CPU it was left.
+ */
+export function processCpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** Runs `task` and answers its result with the wall time and this process's CPU time (user + system) it took, in ms. */
+export async function timed<T>(task: () => Promise<T>): Promise<{ value: T; ms: number; cpuMs: number }> {
+  const started = performance.now();
+  const used = process.cpuUsage();
+  const value = await task();
+  const ms = performance.now() - started;
+  const spent = process.cpuUsage(used);
+  return { value, ms, cpuMs: (spent.user + spent.system) / 1000 };
+}
 
 /** The 1, 5 and 15-minute load averages, to print beside every figure measured on a shared machine. */
 export function loadAverage(): string {
