@@ -86,15 +86,11 @@ export class InstallationRuntime {
     }
     const pkg = await this.package(installation.pluginKey, installation.installedVersion);
     if (!pkg) return { ok: false, stage: 'manifest', message: 'the stored package cannot be loaded' };
-    const secrets: Record<string, unknown> = {};
-    for (const [setting, sealed] of Object.entries(installation.secrets)) {
-      try {
-        secrets[setting] = this.secrets.open(sealed, secretContext(installation.id, setting));
-      } catch (err) {
-        if (!(err instanceof SecretUnreadableError)) throw err;
-        return { ok: false, stage: 'config', message: `the secret setting ${setting} cannot be decrypted` };
-      }
+    const opened = this.openSecrets(installation);
+    if ('unreadable' in opened) {
+      return { ok: false, stage: 'config', message: `the secret setting ${opened.unreadable} cannot be decrypted` };
     }
+    const { secrets } = opened;
     const id = this.runtimeId(installation);
     if (this.runtime.status(id)) await this.runtime.stop(id, 'restarting');
     try {
@@ -121,6 +117,20 @@ export class InstallationRuntime {
     }
   }
 
+  /** The installation's secret settings opened, or the first one that cannot be decrypted (its key is gone). */
+  private openSecrets(installation: Installation): { secrets: Record<string, unknown> } | { unreadable: string } {
+    const secrets: Record<string, unknown> = {};
+    for (const [setting, sealed] of Object.entries(installation.secrets)) {
+      try {
+        secrets[setting] = this.secrets.open(sealed, secretContext(installation.id, setting));
+      } catch (err) {
+        if (!(err instanceof SecretUnreadableError)) throw err;
+        return { unreadable: setting };
+      }
+    }
+    return { secrets };
+  }
+
   /**
    * Pushes the stored config and secrets of a running installation to its instance without a restart (the next
    * call sees them); settings in `deferred` keep their running value until the next start. False when it does
@@ -130,15 +140,9 @@ export class InstallationRuntime {
     const id = this.runtimeId(installation);
     const running = this.runtime.status(id);
     if (!running || running.state !== 'ready') return false;
-    const secrets: Record<string, unknown> = {};
-    for (const [setting, sealed] of Object.entries(installation.secrets)) {
-      try {
-        secrets[setting] = this.secrets.open(sealed, secretContext(installation.id, setting));
-      } catch (err) {
-        if (!(err instanceof SecretUnreadableError)) throw err;
-        return false;
-      }
-    }
+    const opened = this.openSecrets(installation);
+    if ('unreadable' in opened) return false;
+    const { secrets } = opened;
     const current = this.runtime.settings(id);
     const config = { ...installation.config };
     for (const key of deferred) {

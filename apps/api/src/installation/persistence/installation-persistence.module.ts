@@ -6,12 +6,7 @@ import { INSTALLATION_LOOKUP } from '../../registry/registry.ports.js';
 import { InstallationLookupAdapter } from './installation-lookup.adapter.js';
 import { InstallationRepository } from './installation.repository.js';
 import { InstallationUsageAdapter } from './installation-usage.adapter.js';
-import {
-  InstallationDoc,
-  InstallationSchema,
-  RetainedSettingsDoc,
-  RetainedSettingsSchema,
-} from './installation.schema.js';
+import { SETTINGS_MODELS } from './installation.schema.js';
 import { IdempotencyRepository, OperationRepository } from './operation.repository.js';
 import { IdempotencyDoc, IdempotencySchema, OperationDoc, OperationSchema } from './operation.schema.js';
 
@@ -25,8 +20,7 @@ import { IdempotencyDoc, IdempotencySchema, OperationDoc, OperationSchema } from
   imports: [
     AccessModule,
     MongooseModule.forFeature([
-      { name: InstallationDoc.name, schema: InstallationSchema },
-      { name: RetainedSettingsDoc.name, schema: RetainedSettingsSchema },
+      ...SETTINGS_MODELS,
       { name: OperationDoc.name, schema: OperationSchema },
       { name: IdempotencyDoc.name, schema: IdempotencySchema },
     ]),

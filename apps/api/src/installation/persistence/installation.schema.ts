@@ -164,3 +164,9 @@ export class RetainedSettingsDoc {
 }
 export const RetainedSettingsSchema = SchemaFactory.createForClass(RetainedSettingsDoc);
 RetainedSettingsSchema.index({ plugin_key: 1, target_key: 1 }, { unique: true });
+
+/** The collections of an installation's settings and secrets, for the persistence module and SealedSecretsModule. */
+export const SETTINGS_MODELS = [
+  { name: InstallationDoc.name, schema: InstallationSchema },
+  { name: RetainedSettingsDoc.name, schema: RetainedSettingsSchema },
+];
