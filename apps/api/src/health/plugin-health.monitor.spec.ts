@@ -1,4 +1,4 @@
-import { EventBus, JsonLogger, LogOutput } from '@app/common';
+import { EventBus, JsonLogger, LogOutput, Scheduler } from '@app/common';
 import { type HealthReport, type HookCallEvent, type InstanceStatus, PluginRuntime } from '@app/runtime';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { TestClock } from '../../../../test/support/clock.js';
@@ -54,7 +54,7 @@ describe('PluginHealthMonitor', () => {
     changes = [];
     events.on('plugin.health_changed', (e) => void changes.push(e));
     const config = { pluginCheckIntervalMs: 30_000, pluginCheckTimeoutMs: 200, unhealthyAfter: 3, disableAfter: 0 };
-    monitor = new PluginHealthMonitor(runtime, events, config, clock, logger);
+    monitor = new PluginHealthMonitor(runtime, events, config, clock, new Scheduler(logger), logger);
   });
 
   it('goes unhealthy after three failed rounds in a row, and healthy again after one that passes', async () => {

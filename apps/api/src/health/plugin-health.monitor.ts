@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown, Optional } from '@nestjs/common';
-import { Clock, EventBus, JsonLogger, OnPlughubEvent } from '@app/common';
+import { Clock, EventBus, JsonLogger, OnPlughubEvent, type ScheduledJob, Scheduler } from '@app/common';
 import { type HookCallEvent, PluginRuntime, type StateChangeEvent } from '@app/runtime';
 import type { HealthConfig } from '../config/app-config.js';
 import { HEALTH_CONFIG } from '../config/config.module.js';
@@ -8,7 +8,7 @@ import { ERROR_WINDOW_MINUTES, errorRateCheck, phaseOffset, roundFailed, statusA
 import { UnhealthyInstallationPolicy } from './unhealthy-policy.js';
 
 const MINUTE = 60_000;
-/** How often the scheduler looks for installations whose check is due. */
+/** How often the Scheduler runs `runDue`, which looks for installations whose check is due. */
 const TICK_MS = 1000;
 
 interface Tracked {
@@ -33,7 +33,7 @@ interface Tracked {
 @Injectable()
 export class PluginHealthMonitor implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly tracked = new Map<string, Tracked>();
-  private timer?: NodeJS.Timeout;
+  private readonly job: ScheduledJob<void>;
   private readonly logger: JsonLogger;
 
   constructor(
@@ -41,19 +41,20 @@ export class PluginHealthMonitor implements OnApplicationBootstrap, OnApplicatio
     private readonly events: EventBus,
     @Inject(HEALTH_CONFIG) private readonly config: HealthConfig,
     @Inject(Clock) private readonly clock: Clock,
+    scheduler: Scheduler,
     logger: JsonLogger,
     @Optional() private readonly policy?: UnhealthyInstallationPolicy,
   ) {
     this.logger = logger.child('PluginHealthMonitor');
+    this.job = scheduler.every({ name: 'plugin-health', intervalMs: TICK_MS, run: () => this.runDue() });
   }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.runDue(), TICK_MS);
-    this.timer.unref();
+    this.job.start();
   }
 
   onApplicationShutdown(): void {
-    clearInterval(this.timer);
+    void this.job.stop();
   }
 
   @OnPlughubEvent('runtime.call')
@@ -77,7 +78,7 @@ export class PluginHealthMonitor implements OnApplicationBootstrap, OnApplicatio
     if (event.to === 'stopped') this.tracked.delete(event.installationId);
   }
 
-  /** Checks every installation whose turn has come (the scheduler calls this each second). */
+  /** Checks every installation whose turn has come (the Scheduler runs it a second after the last ended). */
   async runDue(): Promise<void> {
     const now = this.clock.nowMs();
     const due = this.runtime
