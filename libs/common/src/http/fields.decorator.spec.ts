@@ -3,7 +3,13 @@ import { ApiProperty } from '@nestjs/swagger';
 import { IsString, Matches, MaxLength, validateSync } from 'class-validator';
 import { describe, expect, it } from 'vitest';
 import { ORG_SLUG_PATTERN } from '../params/path-params.js';
-import { OptionalEnumField, OrgRefField, PatternField } from './fields.decorator.js';
+import {
+  anyJsonValue,
+  OptionalDateTimeField,
+  OptionalEnumField,
+  OrgRefField,
+  PatternField,
+} from './fields.decorator.js';
 
 /** The metadata key @nestjs/swagger keeps a property's schema under. */
 const API_MODEL_PROPERTIES = 'swagger/apiModelProperties';
@@ -14,6 +20,11 @@ class Target {
 
   @OptionalEnumField(['user', 'org', 'global'], 'TargetScope')
   scope?: string;
+}
+
+class Range {
+  @OptionalDateTimeField('2026-12-01T11:00:00Z')
+  start_time?: string;
 }
 
 class Required {
@@ -75,5 +86,18 @@ describe('field decorators', () => {
   it('document a listed value as its named enum', () => {
     const schema = Reflect.getMetadata(API_MODEL_PROPERTIES, Target.prototype, 'scope') as Record<string, unknown>;
     expect(schema).toMatchObject({ required: false, enum: ['user', 'org', 'global'], enumName: 'TargetScope' });
+  });
+
+  it('accept an ISO 8601 instant and refuse another date format', () => {
+    expect([
+      failures(Range, { start_time: '2026-12-01T11:00:00Z' }),
+      failures(Range, { start_time: '01/12/2026' }),
+    ]).toEqual([{}, { start_time: ['isDateString'] }]);
+  });
+
+  it('give each field holding any JSON value a schema of its own', () => {
+    const [a, b] = [anyJsonValue(), anyJsonValue()];
+    a.oneOf[0].nullable = false;
+    expect(b.oneOf[0]).toMatchObject({ type: 'object', nullable: true });
   });
 });

@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsDateString, IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { ORG_SLUG_PATTERN } from '../params/path-params.js';
 
 // Field decorators for request DTOs: each documents a field in the contract and validates it, from one declaration.
@@ -45,4 +45,30 @@ export function OrgRefField({ optional = true }: { optional?: boolean } = {}) {
 /** An optional value out of a fixed list, documented as the named enum schema `enumName`. */
 export function OptionalEnumField(values: readonly string[], enumName: string) {
   return applyDecorators(IsIn(values), IsOptional(), ApiPropertyOptional({ enum: values, enumName }));
+}
+
+/** An optional instant, ISO 8601 (strict): a query's `start_time` or `end_time`. */
+export function OptionalDateTimeField(example: string) {
+  return applyDecorators(
+    IsDateString({ strict: true }),
+    IsOptional(),
+    ApiPropertyOptional({ format: 'date-time', example }),
+  );
+}
+
+/**
+ * The schema of a field that holds any JSON value, for `@ApiProperty({ ...anyJsonValue(), example })`. Null is carried
+ * by one branch: OpenAPI 3.0 allows `nullable` only beside a `type`. A new object each call: Swagger keeps what it
+ * is given.
+ */
+export function anyJsonValue() {
+  return {
+    oneOf: [
+      { type: 'object' as const, additionalProperties: true, nullable: true },
+      { type: 'array' as const, items: {} },
+      { type: 'string' as const },
+      { type: 'number' as const },
+      { type: 'boolean' as const },
+    ],
+  };
 }

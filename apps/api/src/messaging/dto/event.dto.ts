@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { PaginationQueryDto } from '@app/common';
+import { anyJsonValue, OptionalDateTimeField, PaginationQueryDto, PatternField } from '@app/common';
 import { PLUGIN_KEY_PATTERN } from '@app/plugin-sdk';
-import { IsDateString, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import type { StoredEvent } from '../messaging.entity.js';
 
 /** An event type (`plugin.installed`) or a subscription pattern (`plugin.*`, `*`). */
@@ -9,23 +9,25 @@ export const EVENT_TYPE_FILTER_PATTERN = '^(\\*|[a-z0-9][a-z0-9_-]*(\\.[a-z0-9][
 /** A plugin key, or `system` for the platform's own events. */
 export const EVENT_SOURCE_PATTERN = `^(system|${PLUGIN_KEY_PATTERN.slice(1, -1)})$`;
 
+/** `type`: an event type, or a pattern of them. */
+const EventTypeFilterField = () =>
+  PatternField({
+    pattern: EVENT_TYPE_FILTER_PATTERN,
+    maxLength: 200,
+    message: 'must be an event type or a pattern like plugin.*',
+    example: 'plugin.*',
+    optional: true,
+  });
+
 export class EventStreamQueryDto {
   /** Only events of this type, or matching this pattern (`plugin.*`; `*` is every type). */
-  @ApiPropertyOptional({ pattern: EVENT_TYPE_FILTER_PATTERN, maxLength: 200, example: 'plugin.*' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
-  @Matches(new RegExp(EVENT_TYPE_FILTER_PATTERN), { message: 'must be an event type or a pattern like plugin.*' })
+  @EventTypeFilterField()
   type?: string;
 }
 
 export class EventListQueryDto extends PaginationQueryDto {
   /** Only events of this type, or matching this pattern (`plugin.*`; `*` is every type). */
-  @ApiPropertyOptional({ pattern: EVENT_TYPE_FILTER_PATTERN, maxLength: 200, example: 'plugin.*' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
-  @Matches(new RegExp(EVENT_TYPE_FILTER_PATTERN), { message: 'must be an event type or a pattern like plugin.*' })
+  @EventTypeFilterField()
   type?: string;
 
   /** Only events emitted by this plugin (its key), or `system` for the platform's own events. */
@@ -37,15 +39,11 @@ export class EventListQueryDto extends PaginationQueryDto {
   source?: string;
 
   /** Only events at or after this instant (ISO 8601). */
-  @ApiPropertyOptional({ format: 'date-time', example: '2026-12-01T00:00:00Z' })
-  @IsOptional()
-  @IsDateString({ strict: true })
+  @OptionalDateTimeField('2026-12-01T00:00:00Z')
   since?: string;
 
   /** Only events at or before this instant (ISO 8601). */
-  @ApiPropertyOptional({ format: 'date-time', example: '2026-12-31T23:59:59Z' })
-  @IsOptional()
-  @IsDateString({ strict: true })
+  @OptionalDateTimeField('2026-12-31T23:59:59Z')
   until?: string;
 }
 
@@ -77,14 +75,7 @@ export class EventResponseDto {
   source: EventSourceDto;
   /** The event's payload (any JSON value). */
   @ApiProperty({
-    oneOf: [
-      // null is carried by one branch: OpenAPI 3.0 allows `nullable` only beside a `type`.
-      { type: 'object', additionalProperties: true, nullable: true },
-      { type: 'array', items: {} },
-      { type: 'string' },
-      { type: 'number' },
-      { type: 'boolean' },
-    ],
+    ...anyJsonValue(),
     example: { plugin_key: 'acme.orders', version: '1.2.0' },
   })
   data: unknown;

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { BodyExamples, BodyInt, OrgRefField } from '@app/common';
+import { anyJsonValue, BodyExamples, BodyInt, OrgRefField } from '@app/common';
 import { PLUGIN_KEY_PATTERN } from '@app/plugin-sdk';
 import {
   ArrayMaxSize,
@@ -73,14 +73,7 @@ export class MessageReplyDto {
   status: (typeof MESSAGE_STATUSES)[number];
   /** What onMessage answered (any JSON value; null when it answered nothing, or failed). */
   @ApiProperty({
-    oneOf: [
-      // null is carried by one branch: OpenAPI 3.0 allows `nullable` only beside a `type`.
-      { type: 'object', additionalProperties: true, nullable: true },
-      { type: 'array', items: {} },
-      { type: 'string' },
-      { type: 'number' },
-      { type: 'boolean' },
-    ],
+    ...anyJsonValue(),
     example: { total_sessions: 45 },
   })
   data: unknown;

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { OptionalEnumField, QueryInt } from '@app/common';
-import { IsDateString, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { OptionalDateTimeField, OptionalEnumField, QueryInt } from '@app/common';
+import { IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 import { InstallationTargetQueryDto } from '../../installation/dto/installation-query.dto.js';
 import { LOG_LEVELS, type LogLevel, type PluginLogLine } from '../metrics.entity.js';
 
@@ -13,15 +13,11 @@ export class PluginLogsQueryDto extends InstallationTargetQueryDto {
   level?: LogLevel;
 
   /** Only lines written at or after this instant (ISO 8601). */
-  @ApiPropertyOptional({ format: 'date-time', example: '2026-12-01T11:00:00Z' })
-  @IsOptional()
-  @IsDateString({ strict: true })
+  @OptionalDateTimeField('2026-12-01T11:00:00Z')
   start_time?: string;
 
   /** Only lines written before this instant (ISO 8601). */
-  @ApiPropertyOptional({ format: 'date-time', example: '2026-12-01T12:00:00Z' })
-  @IsOptional()
-  @IsDateString({ strict: true })
+  @OptionalDateTimeField('2026-12-01T12:00:00Z')
   end_time?: string;
 
   /**

@@ -1,24 +1,21 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { OptionalDateTimeField } from '@app/common';
 import { Transform } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsDateString, IsIn, IsOptional } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsIn, IsOptional } from 'class-validator';
 import { InstallationTargetQueryDto } from '../../installation/dto/installation-query.dto.js';
 import type { MetricPoint, MetricSeries } from '../metric-series.js';
-import { METRIC_NAMES, type MetricName, RESOLUTIONS, type Resolution } from '../metrics.entity.js';
+import { METRIC_NAMES, type MetricName, type Resolution, RESOLUTIONS } from '../metrics.entity.js';
 
 const METRIC_LIST_PATTERN = `^(${METRIC_NAMES.join('|')})(,(${METRIC_NAMES.join('|')}))*$`;
 
 /** GET /api/plugins/{plugin}/metrics/: the installation (scope, org), the range, the resolution and the series. */
 export class PluginMetricsQueryDto extends InstallationTargetQueryDto {
   /** Start of the range (ISO 8601), rounded down to the resolution; default one hour before end_time. */
-  @ApiPropertyOptional({ format: 'date-time', example: '2026-12-01T11:00:00Z' })
-  @IsOptional()
-  @IsDateString({ strict: true })
+  @OptionalDateTimeField('2026-12-01T11:00:00Z')
   start_time?: string;
 
   /** End of the range (ISO 8601, exclusive); default now. */
-  @ApiPropertyOptional({ format: 'date-time', example: '2026-12-01T12:00:00Z' })
-  @IsOptional()
-  @IsDateString({ strict: true })
+  @OptionalDateTimeField('2026-12-01T12:00:00Z')
   end_time?: string;
 
   /** Width of one point: 1m, 5m, 15m, 1h or 1d (default 1m); windows are aligned on UTC. */

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { BodyExamples, BodyInt } from '@app/common';
+import { anyJsonValue, BodyExamples, BodyInt } from '@app/common';
 import { IsDefined } from 'class-validator';
 
 /** Any JSON value but null (an Execute input). */
@@ -34,14 +34,7 @@ export class ExecutePluginDto {
 export class ExecuteResultDto {
   /** onProcess's return value (any JSON value; null when it returned nothing). */
   @ApiProperty({
-    oneOf: [
-      // null is carried by one branch: OpenAPI 3.0 allows `nullable` only beside a `type`.
-      { type: 'object', additionalProperties: true, nullable: true },
-      { type: 'array', items: {} },
-      { type: 'string' },
-      { type: 'number' },
-      { type: 'boolean' },
-    ],
+    ...anyJsonValue(),
     readOnly: true,
     example: [2, 4, 6],
   })
