@@ -39,9 +39,8 @@ export const GRANT_SCHEMA = {
 const HOST = /^(\*\.)?[a-z0-9]([a-z0-9-]{0,62}\.)*[a-z0-9-]{1,63}(:\d{1,5})?$/i;
 const MAX_GRANTS = 20;
 
-function isGrant(value: unknown): value is Permission {
-  if (typeof value === 'string')
-    return (PLAIN_CAPABILITIES as readonly string[]).includes(value) || isCustomScope(value);
+/** `{capability: 'http:external', hosts}` with one to 50 host patterns and nothing else: a grant or a revocation. */
+export function isHttpExternalGrant(value: unknown): value is { capability: 'http:external'; hosts: string[] } {
   if (!value || typeof value !== 'object' || Array.isArray(value)) return false;
   const o = value as Record<string, unknown>;
   return (
@@ -52,6 +51,12 @@ function isGrant(value: unknown): value is Permission {
     o.hosts.length <= 50 &&
     o.hosts.every((h) => typeof h === 'string' && h.length <= 260 && HOST.test(h))
   );
+}
+
+function isGrant(value: unknown): value is Permission {
+  if (typeof value === 'string')
+    return (PLAIN_CAPABILITIES as readonly string[]).includes(value) || isCustomScope(value);
+  return isHttpExternalGrant(value);
 }
 
 /** A list of at most 20 grants, each a capability name, `{capability: 'http:external', hosts}` or a custom scope. */

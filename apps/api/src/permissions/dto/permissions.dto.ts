@@ -4,13 +4,17 @@ import { CAPABILITIES, type Permission, RISK_LEVELS, type RiskLevel } from '@app
 import { DEFAULT_PLATFORM_LIMITS, type ResolvedLimits } from '@app/runtime';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min, ValidateBy, ValidateIf, ValidateNested } from 'class-validator';
-import { GRANT_SCHEMA, HttpExternalGrantDto, IsGrantList } from '../../installation/dto/grant.dto.js';
+import {
+  GRANT_SCHEMA,
+  HttpExternalGrantDto,
+  IsGrantList,
+  isHttpExternalGrant,
+} from '../../installation/dto/grant.dto.js';
 import type { Revocation } from '../permission-change.js';
 import type { PermissionsView } from '../permissions.service.js';
 
 const MAX = DEFAULT_PLATFORM_LIMITS.max;
 const MAX_REVOCATIONS = 20;
-const HOST = /^(\*\.)?[a-z0-9]([a-z0-9-]{0,62}\.)*[a-z0-9-]{1,63}(:\d{1,5})?$/i;
 
 /** The OpenAPI schema of one revocation: a capability by name, or some hosts of `http:external`. */
 export const REVOCATION_SCHEMA = {
@@ -26,16 +30,7 @@ export const REVOCATION_SCHEMA = {
 
 function isRevocation(value: unknown): value is Revocation {
   if (typeof value === 'string') return (CAPABILITIES as readonly string[]).includes(value);
-  if (!value || typeof value !== 'object' || Array.isArray(value)) return false;
-  const o = value as Record<string, unknown>;
-  return (
-    Object.keys(o).every((k) => k === 'capability' || k === 'hosts') &&
-    o.capability === 'http:external' &&
-    Array.isArray(o.hosts) &&
-    o.hosts.length >= 1 &&
-    o.hosts.length <= 50 &&
-    o.hosts.every((h) => typeof h === 'string' && h.length <= 260 && HOST.test(h))
-  );
+  return isHttpExternalGrant(value);
 }
 
 function IsRevocationList() {
