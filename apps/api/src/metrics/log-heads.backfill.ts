@@ -14,7 +14,7 @@ const BATCH = 1000;
  */
 @Injectable()
 export class LogHeadsBackfill implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private running: Promise<void> | null = null;
+  private running: Promise<unknown> | null = null;
   private stopped = false;
   private readonly logger: JsonLogger;
 
