@@ -2359,7 +2359,6 @@ export default async () => {
                 required: false,
                 type: () => String,
                 description: 'Only events of this type, or matching this pattern (`plugin.*`; `*` is every type).',
-                maxLength: 200,
               },
             },
             EventListQueryDto: {
@@ -2367,7 +2366,6 @@ export default async () => {
                 required: false,
                 type: () => String,
                 description: 'Only events of this type, or matching this pattern (`plugin.*`; `*` is every type).',
-                maxLength: 200,
               },
               source: {
                 required: false,
