@@ -1,12 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createPlughubClient, type PlughubClient } from '@app/client';
+import type { PlughubClient } from '@app/client';
 import { EmbeddedMongoServer } from '@app/embedded-mongo';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { projectRoot } from '../apps/api/src/config/paths.js';
 import { rawDocumentsAt } from './support/raw-db.js';
+import { type ServerProcess, startServerProcess, startupLoadDone } from './support/server-process.js';
 
 /**
  * The operation journal's crash test (issue 10): a real server process is killed with SIGKILL at named points
@@ -23,12 +22,7 @@ const KEYS = ['crash.base', 'crash.mid', 'crash.top'];
 const BOOT_MS = 240_000;
 const STEP_MS = 600_000;
 
-interface Node {
-  child: ChildProcess;
-  client: PlughubClient;
-  exited: Promise<NodeJS.Signals | number | null>;
-  output: () => string;
-}
+type Node = ServerProcess;
 
 let mongo: EmbeddedMongoServer;
 let uri: string;
@@ -36,49 +30,17 @@ let dataDir: string;
 let node: Node | null = null;
 
 /** Starts a server on the shared database; with `fault`, it kills itself at that point. */
-async function boot(fault?: string): Promise<Node> {
-  const env: Record<string, string> = {
-    PATH: process.env.PATH ?? '',
-    HOME: process.env.HOME ?? tmpdir(),
-    NODE_ENV: 'test',
-    MONGODB_URI: uri,
-    PLUGHUB_DATA_DIR: dataDir,
-    PLUGHUB_JWT_SECRET: 'crash-secret-crash-secret-crash-secret-42',
-    PLUGHUB_ADMIN_EMAIL: ADMIN.email,
-    PLUGHUB_ADMIN_PASSWORD: ADMIN.password,
-    PLUGHUB_LOG_LEVEL: 'info',
-    PORT: '0',
-    HOST: '127.0.0.1',
-    ...(fault ? { PLUGHUB_TEST_FAULT_POINT: fault } : {}),
-  };
-  const child = spawn(process.execPath, ['--import', './scripts/swc-register.mjs', 'apps/api/src/main.ts'], {
-    cwd: projectRoot(),
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
+function boot(fault?: string): Promise<Node> {
+  return startServerProcess({
+    name: 'the server',
+    admin: ADMIN,
+    env: {
+      MONGODB_URI: uri,
+      PLUGHUB_DATA_DIR: dataDir,
+      PLUGHUB_JWT_SECRET: 'crash-secret-crash-secret-crash-secret-42',
+      ...(fault ? { PLUGHUB_TEST_FAULT_POINT: fault } : {}),
+    },
   });
-  let out = '';
-  const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
-    child.once('exit', (code, signal) => resolve(signal ?? code)),
-  );
-  const port = await new Promise<number>((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      out += chunk.toString();
-      const m = /"msg":"Plughub is listening","url":"http:\/\/[^:]+:(\d+)/.exec(out);
-      if (m) resolve(Number(m[1]));
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
-    void exited.then((how) => reject(new Error(`the server exited (${String(how)}) before listening:\n${out}`)));
-  });
-  const baseUrl = `http://127.0.0.1:${port}`;
-  const login = await createPlughubClient({ baseUrl }).POST('/api/auth/token/', { body: ADMIN });
-  if (!login.data) throw new Error(`login failed: ${JSON.stringify(login.error)}`);
-  return {
-    child,
-    exited,
-    client: createPlughubClient({ baseUrl, accessToken: login.data.access_token }),
-    output: () => out,
-  };
 }
 
 /** Sends the request that reaches the fault point: the connection dies with the process. */
@@ -92,12 +54,9 @@ async function crashDuring(request: () => Promise<unknown>): Promise<void> {
 /** Boots the next server (killed at `fault` later) and waits until its start-up load is over. */
 async function next(fault?: string): Promise<PlughubClient> {
   node = await boot(fault);
-  const client = node.client;
   // Recovery ran before the server listened; the start-up load runs meanwhile: wait for it, however long.
-  while ((await client.GET('/api/plugins/status/')).data!.reload_in_progress) {
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  return client;
+  await startupLoadDone(node.client);
+  return node.client;
 }
 
 const mine = async (client: PlughubClient) => {

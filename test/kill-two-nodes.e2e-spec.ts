@@ -1,12 +1,12 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createPlughubClient, type PlughubClient } from '@app/client';
+import type { PlughubClient } from '@app/client';
 import { EmbeddedMongoServer } from '@app/embedded-mongo';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { projectRoot } from '../apps/api/src/config/paths.js';
 import { rawDocumentsAt } from './support/raw-db.js';
+import { type ServerProcess, startServerProcess } from './support/server-process.js';
 
 /**
  * The kill switch across two API nodes (issue 15): two real server processes (the sources through SWC,
@@ -29,11 +29,7 @@ const ISSUE_MS = 1000;
  */
 const BOUND_MS = 10 * ISSUE_MS;
 
-interface Node {
-  child: ChildProcess;
-  client: PlughubClient;
-  exited: Promise<NodeJS.Signals | number | null>;
-}
+type Node = ServerProcess;
 
 let mongo: EmbeddedMongoServer;
 let uri: string;
@@ -43,46 +39,19 @@ let b: Node;
 /** Every process started, also one that never got to listen: none outlives the file. */
 const children: ChildProcess[] = [];
 
-async function boot(name: string, fault?: string): Promise<Node> {
-  const env: Record<string, string> = {
-    PATH: process.env.PATH ?? '',
-    HOME: process.env.HOME ?? tmpdir(),
-    NODE_ENV: 'test',
-    MONGODB_URI: uri,
-    PLUGHUB_DATA_DIR: join(dataDir, name),
-    PLUGHUB_JWT_SECRET: 'nodes-secret-nodes-secret-nodes-secret-42',
-    PLUGHUB_ADMIN_EMAIL: ADMIN.email,
-    PLUGHUB_ADMIN_PASSWORD: ADMIN.password,
-    PLUGHUB_NODE_NAME: `plughub-api@${name}`,
-    // `info`: the line saying where it listens is an info line.
-    PLUGHUB_LOG_LEVEL: 'info',
-    PORT: '0',
-    HOST: '127.0.0.1',
-    ...(fault ? { PLUGHUB_TEST_FAULT_POINT: fault } : {}),
-  };
-  const child = spawn(process.execPath, ['--import', './scripts/swc-register.mjs', 'apps/api/src/main.ts'], {
-    cwd: projectRoot(),
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
+function boot(name: string, fault?: string): Promise<Node> {
+  return startServerProcess({
+    name: `node ${name}`,
+    admin: ADMIN,
+    env: {
+      MONGODB_URI: uri,
+      PLUGHUB_DATA_DIR: join(dataDir, name),
+      PLUGHUB_JWT_SECRET: 'nodes-secret-nodes-secret-nodes-secret-42',
+      PLUGHUB_NODE_NAME: `plughub-api@${name}`,
+      ...(fault ? { PLUGHUB_TEST_FAULT_POINT: fault } : {}),
+    },
+    spawned: (child) => children.push(child),
   });
-  children.push(child);
-  let out = '';
-  const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
-    child.once('exit', (code, signal) => resolve(signal ?? code)),
-  );
-  const port = await new Promise<number>((resolve, reject) => {
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const m = /"msg":"Plughub is listening","url":"http:\/\/[^:]+:(\d+)/.exec(out);
-      if (m) resolve(Number(m[1]));
-    });
-    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
-    void exited.then((how) => reject(new Error(`node ${name} exited (${String(how)}) before listening:\n${out}`)));
-  });
-  const baseUrl = `http://127.0.0.1:${port}`;
-  const login = await createPlughubClient({ baseUrl }).POST('/api/auth/token/', { body: ADMIN });
-  if (!login.data) throw new Error(`login on ${name} failed: ${JSON.stringify(login.error)}`);
-  return { child, exited, client: createPlughubClient({ baseUrl, accessToken: login.data.access_token }) };
 }
 
 const path = (key: string) => ({ params: { path: { plugin: key } } });

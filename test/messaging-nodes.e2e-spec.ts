@@ -1,12 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createPlughubClient, type PlughubClient } from '@app/client';
+import type { PlughubClient } from '@app/client';
 import { EmbeddedMongoServer } from '@app/embedded-mongo';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { projectRoot } from '../apps/api/src/config/paths.js';
 import { findNatsServer, NatsTestServer } from '../apps/api/src/messaging/bus/nats-test-server.js';
+import { type ServerProcess, startServerProcess, startupLoadDone } from './support/server-process.js';
 
 /**
  * Two API nodes (issue 14's multi-node test): real server processes (the sources through SWC, as in
@@ -23,12 +22,8 @@ const LEASE_MS = 6000;
 const BOOT_MS = 240_000;
 const STEP_MS = 120_000;
 
-interface Node {
+interface Node extends ServerProcess {
   name: string;
-  child: ChildProcess;
-  client: PlughubClient;
-  exited: Promise<NodeJS.Signals | number | null>;
-  output: () => string;
 }
 
 const ECHO = `
@@ -62,49 +57,20 @@ describe.skipIf(!natsBinary && !process.env.CI)('two API nodes on one database a
   let b: Node;
 
   async function boot(name: string): Promise<Node> {
-    const env: Record<string, string> = {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? tmpdir(),
-      NODE_ENV: 'test',
-      MONGODB_URI: uri,
-      NATS_URL: nats.url,
-      PLUGHUB_NODE_NAME: `node-${name}`,
-      PLUGHUB_LEASE_TTL_MS: String(LEASE_MS),
-      PLUGHUB_DATA_DIR: dataDir,
-      PLUGHUB_JWT_SECRET: 'nodes-secret-nodes-secret-nodes-secret-42',
-      PLUGHUB_ADMIN_EMAIL: ADMIN.email,
-      PLUGHUB_ADMIN_PASSWORD: ADMIN.password,
-      PLUGHUB_LOG_LEVEL: 'info',
-      PORT: '0',
-      HOST: '127.0.0.1',
-    };
-    const child = spawn(process.execPath, ['--import', './scripts/swc-register.mjs', 'apps/api/src/main.ts'], {
-      cwd: projectRoot(),
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const server = await startServerProcess({
+      name: `node ${name}`,
+      admin: ADMIN,
+      env: {
+        MONGODB_URI: uri,
+        NATS_URL: nats.url,
+        PLUGHUB_NODE_NAME: `node-${name}`,
+        PLUGHUB_LEASE_TTL_MS: String(LEASE_MS),
+        PLUGHUB_DATA_DIR: dataDir,
+        PLUGHUB_JWT_SECRET: 'nodes-secret-nodes-secret-nodes-secret-42',
+      },
     });
-    let out = '';
-    const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
-      child.once('exit', (code, signal) => resolve(signal ?? code)),
-    );
-    const port = await new Promise<number>((resolve, reject) => {
-      const onData = (chunk: Buffer) => {
-        out += chunk.toString();
-        const m = /"msg":"Plughub is listening","url":"http:\/\/[^:]+:(\d+)/.exec(out);
-        if (m) resolve(Number(m[1]));
-      };
-      child.stdout.on('data', onData);
-      child.stderr.on('data', (c: Buffer) => (out += c.toString()));
-      void exited.then((how) => reject(new Error(`node ${name} exited (${String(how)}) before listening:\n${out}`)));
-    });
-    const baseUrl = `http://127.0.0.1:${port}`;
-    const login = await createPlughubClient({ baseUrl }).POST('/api/auth/token/', { body: ADMIN });
-    if (!login.data) throw new Error(`login failed: ${JSON.stringify(login.error)}`);
-    const client = createPlughubClient({ baseUrl, accessToken: login.data.access_token });
-    while ((await client.GET('/api/plugins/status/')).data!.reload_in_progress) {
-      await new Promise((r) => setTimeout(r, 250));
-    }
-    const node = { name, child, exited, client, output: () => out };
+    await startupLoadDone(server.client);
+    const node = { name, ...server };
     nodes.push(node);
     return node;
   }
