@@ -1,7 +1,7 @@
 import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { PageWindow, Slice } from '@app/common';
-import { countMatching, failedInsertIndex, onDuplicateKey } from '@app/database';
+import { countMatching, failedInsertIndex, onDuplicateKey, paginate } from '@app/database';
 import type { Model } from 'mongoose';
 import type { Viewer } from '../../auth/auth.entity.js';
 import type {
@@ -243,17 +243,7 @@ export class PluginRepository implements OnApplicationBootstrap {
     const q = catalogFilter({ deleted_at: null }, criteria);
     if (criteria.killed !== undefined) q.killed = criteria.killed;
     if (criteria.ownerId !== undefined) q.owner_id = criteria.ownerId;
-    const [count, docs] = await Promise.all([
-      countMatching(this.plugins, q),
-      this.plugins
-        .find(q, LEAN_PLUGIN)
-        .sort(catalogSort(ordering))
-        .skip(window.offset)
-        .limit(window.limit)
-        .lean<PluginLean[]>()
-        .exec(),
-    ]);
-    return { count, items: docs.map(toPlugin) };
+    return this.page(q, ordering, window);
   }
 
   /** Claims a revision number for a change to the plugin's versions. */
@@ -283,18 +273,23 @@ export class PluginRepository implements OnApplicationBootstrap {
     ordering: PluginOrdering | undefined,
     window: PageWindow,
   ): Promise<Slice<Plugin>> {
-    const q = catalogFilter(visibilityFilter(viewer), criteria);
-    const [count, docs] = await Promise.all([
-      countMatching(this.plugins, q),
-      this.plugins
-        .find(q, LEAN_PLUGIN)
-        .sort(catalogSort(ordering))
-        .skip(window.offset)
-        .limit(window.limit)
-        .lean<PluginLean[]>()
-        .exec(),
-    ]);
-    return { count, items: docs.map(toPlugin) };
+    return this.page(catalogFilter(visibilityFilter(viewer), criteria), ordering, window);
+  }
+
+  /** One page of the plugins `q` matches in the catalog's order, without the search fields. */
+  private async page(
+    q: Record<string, unknown>,
+    ordering: PluginOrdering | undefined,
+    window: PageWindow,
+  ): Promise<Slice<Plugin>> {
+    const { count, items } = await paginate<PluginDoc, PluginLean>(
+      this.plugins,
+      q,
+      catalogSort(ordering),
+      window,
+      LEAN_PLUGIN,
+    );
+    return { count, items: items.map(toPlugin) };
   }
 
   /** How many plugins the viewer may see, and when the newest of them last changed. */
