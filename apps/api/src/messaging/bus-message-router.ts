@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { Clock, EventBus } from '@app/common';
 import { PluginRuntime, RuntimeError } from '@app/runtime';
+import { messageTimeout, pluginEmitted } from '../runtime/in-process-message-router.js';
 import type { MessageRouter } from '../runtime/runtime.ports.js';
 import { BusError, type JsonValue, type MessageBus } from './bus/index.js';
 import type { BusCall, BusCallAnswer, BusMessage } from './installation-hosting.js';
@@ -12,7 +13,7 @@ import { INSTALLATION_DIRECTORY, type InstallationDirectory } from './messaging.
 export function toRuntimeError(error: BusError, targetKey: string, timeoutMs: number): RuntimeError {
   switch (error.code) {
     case 'timeout':
-      return new RuntimeError('PLUGIN_TIMEOUT', `${targetKey} did not answer within ${timeoutMs} ms`);
+      return messageTimeout(targetKey, timeoutMs);
     case 'no_responder':
       return new RuntimeError('PLUGIN_NOT_LOADED', `${targetKey} is not running on any node`, 'not_running');
     case 'remote_error':
@@ -43,13 +44,7 @@ export class BusMessageRouter implements MessageRouter {
   ) {}
 
   emitEvent(installationId: string, event: { type: string; data: unknown }): void {
-    this.events.notify('plugin.event', {
-      installationId,
-      pluginKey: this.runtime.status(installationId)?.pluginKey ?? null,
-      type: event.type,
-      data: event.data,
-      at: this.clock.now(),
-    });
+    this.events.notify('plugin.event', pluginEmitted(this.runtime, installationId, event, this.clock.now()));
   }
 
   async sendMessage(

@@ -1,6 +1,23 @@
-import type { EventBus } from '@app/common';
+import type { Clock, EventBus } from '@app/common';
 import { type PluginRuntime, RuntimeError } from '@app/runtime';
+import type { PluginEmittedEvent } from './runtime.entity.js';
 import type { MessageRouter } from './runtime.ports.js';
+
+/** What an installation emitted, as every MESSAGE_ROUTER puts it on the event bus (`plugin.event`). */
+export function pluginEmitted(
+  runtime: PluginRuntime,
+  installationId: string,
+  event: { type: string; data: unknown },
+  at: Date,
+): PluginEmittedEvent {
+  const pluginKey = runtime.status(installationId)?.pluginKey ?? null;
+  return { installationId, pluginKey, type: event.type, data: event.data, at };
+}
+
+/** The runtime error of a message that got no answer within the sender's timeout. */
+export function messageTimeout(targetKey: string, timeoutMs: number): RuntimeError {
+  return new RuntimeError('PLUGIN_TIMEOUT', `${targetKey} did not answer within ${timeoutMs} ms`);
+}
 
 /**
  * The default MESSAGE_ROUTER, for a single node: a message is delivered to a ready installation of the target
@@ -12,17 +29,11 @@ export class InProcessMessageRouter implements MessageRouter {
   constructor(
     private readonly runtime: () => PluginRuntime,
     private readonly events: EventBus,
+    private readonly clock: Clock,
   ) {}
 
   emitEvent(installationId: string, event: { type: string; data: unknown }): void {
-    const source = this.runtime().status(installationId);
-    this.events.notify('plugin.event', {
-      installationId,
-      pluginKey: source?.pluginKey ?? null,
-      type: event.type,
-      data: event.data,
-      at: new Date(),
-    });
+    this.events.notify('plugin.event', pluginEmitted(this.runtime(), installationId, event, this.clock.now()));
   }
 
   async sendMessage(
@@ -38,10 +49,7 @@ export class InProcessMessageRouter implements MessageRouter {
     const from = runtime.status(fromInstallationId)?.pluginKey ?? null;
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new RuntimeError('PLUGIN_TIMEOUT', `${targetKey} did not answer within ${timeoutMs} ms`)),
-        timeoutMs,
-      );
+      timer = setTimeout(() => reject(messageTimeout(targetKey, timeoutMs)), timeoutMs);
     });
     try {
       return await Promise.race([runtime.message(target.installationId, { type, data, from }), deadline]);

@@ -1,6 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import { EventBus } from '@app/common';
+import { Clock, EventBus } from '@app/common';
 import { PluginRuntime, type RuntimeBridge } from '@app/runtime';
 import { InProcessMessageRouter } from './in-process-message-router.js';
 import { MESSAGE_ROUTER, type MessageRouter } from './runtime.ports.js';
@@ -16,6 +16,7 @@ export class RuntimeBridgeAdapter implements RuntimeBridge {
   constructor(
     private readonly moduleRef: ModuleRef,
     private readonly events: EventBus,
+    @Inject(Clock) private readonly clock: Clock,
   ) {}
 
   emitEvent(installationId: string, event: { type: string; data: unknown }): void | Promise<void> {
@@ -34,7 +35,7 @@ export class RuntimeBridgeAdapter implements RuntimeBridge {
     } catch {
       bound = undefined; // nothing bound it: route in process
     }
-    this.router = bound ?? new InProcessMessageRouter(() => this.moduleRef.get(PluginRuntime), this.events);
+    this.router = bound ?? new InProcessMessageRouter(() => this.moduleRef.get(PluginRuntime), this.events, this.clock);
     return this.router;
   }
 }
