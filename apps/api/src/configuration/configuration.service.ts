@@ -93,11 +93,7 @@ export class ConfigurationService {
     const found = await this.installations.findForCaller(caller, key, query, 'manage');
     return this.runtime.exclusive(found.id, async () => {
       const installation = await this.installations.findForCaller(caller, key, query, 'manage');
-      const settings = await this.settingsOf(installation);
-      this.markSecrets(settings, body);
-      const planned = planConfigWrite(settings, storedOf(installation), body, mode);
-      if (!planned.ok) throw new InvalidConfigError(planned.errors);
-      const plan = planned.plan;
+      const { settings, plan } = await this.planWrite(installation, body, mode);
       const written = await this.installations.writeSettings(installation, {
         config: plan.config,
         seal: this.seal(installation, plan),
@@ -129,20 +125,30 @@ export class ConfigurationService {
     mode: 'replace' | 'merge',
   ): Promise<ConfigWriteOutcome> {
     const installation = await this.installations.findForCaller(caller, key, query, 'manage');
+    const { settings, plan } = await this.planWrite(installation, body, mode);
+    const secretKeys = new Set(Object.keys(installation.secrets));
+    for (const k of plan.dropSecrets) secretKeys.delete(k);
+    for (const k of Object.keys(plan.sealSecrets)) secretKeys.add(k);
+    return {
+      configuration: masked(settings, plan.config, secretKeys),
+      secureFields: secureFields(settings),
+      updatedAt: installation.updatedAt,
+      updatedFields: plan.updatedFields,
+      restartRequired: plan.restartRequired,
+    };
+  }
+
+  /** What PUT (`replace`) or PATCH (`merge`) of `body` would write; 400 InvalidConfigError listing every bad field. */
+  private async planWrite(
+    installation: Installation,
+    body: unknown,
+    mode: 'replace' | 'merge',
+  ): Promise<{ settings: Record<string, SettingDefinition>; plan: ConfigWritePlan }> {
     const settings = await this.settingsOf(installation);
     this.markSecrets(settings, body);
     const planned = planConfigWrite(settings, storedOf(installation), body, mode);
     if (!planned.ok) throw new InvalidConfigError(planned.errors);
-    const secretKeys = new Set(Object.keys(installation.secrets));
-    for (const k of planned.plan.dropSecrets) secretKeys.delete(k);
-    for (const k of Object.keys(planned.plan.sealSecrets)) secretKeys.add(k);
-    return {
-      configuration: masked(settings, planned.plan.config, secretKeys),
-      secureFields: secureFields(settings),
-      updatedAt: installation.updatedAt,
-      updatedFields: planned.plan.updatedFields,
-      restartRequired: planned.plan.restartRequired,
-    };
+    return { settings, plan: planned.plan };
   }
 
   private seal(installation: Installation, plan: ConfigWritePlan): Record<string, string> {
