@@ -76,9 +76,8 @@ export class LifecycleService {
   }
 
   /** POST …/enable/: starts a disabled or failed installation; 409 when it is active already. */
-  async enable(caller: AuthUser, key: string, query: TargetQuery, reason?: string): Promise<InstallationResponseDto> {
-    const found = await this.queries.findForCaller(caller, key, query, 'manage');
-    return this.queries.response(await this.start(found, 'activate', userActor(caller), reason ?? null));
+  enable(caller: AuthUser, key: string, query: TargetQuery, reason?: string): Promise<InstallationResponseDto> {
+    return this.startFor(caller, key, query, 'activate', reason);
   }
 
   /** POST …/disable/: stops an active (or failed) installation. */
@@ -93,9 +92,19 @@ export class LifecycleService {
   }
 
   /** POST …/restart/: stops and starts an active or failed installation (how a failed one is retried). */
-  async restart(caller: AuthUser, key: string, query: TargetQuery, reason?: string): Promise<InstallationResponseDto> {
+  restart(caller: AuthUser, key: string, query: TargetQuery, reason?: string): Promise<InstallationResponseDto> {
+    return this.startFor(caller, key, query, 'restart', reason);
+  }
+
+  private async startFor(
+    caller: AuthUser,
+    key: string,
+    query: TargetQuery,
+    op: 'activate' | 'restart',
+    reason: string | undefined,
+  ): Promise<InstallationResponseDto> {
     const found = await this.queries.findForCaller(caller, key, query, 'manage');
-    return this.queries.response(await this.start(found, 'restart', userActor(caller), reason ?? null));
+    return this.queries.response(await this.start(found, op, userActor(caller), reason ?? null));
   }
 
   /** PUT/PATCH …/uninstall/ (InvenTree): an active installation must be deactivated first (409). */
