@@ -1,5 +1,5 @@
 import { type AuthUser, EventBus, JsonLogger, LogOutput, type PlatformRole } from '@app/common';
-import type { Installation } from '../../apps/api/src/installation/installation.entity.js';
+import { type Installation, zeroUsage } from '../../apps/api/src/installation/installation.entity.js';
 import type { Plugin, PluginVersion } from '../../apps/api/src/registry/registry.entity.js';
 
 /** An authenticated caller (JWT, full rights) for service specs. */
@@ -116,14 +116,7 @@ export const installationFixture = (i: Partial<Installation> = {}): Installation
   metadata: {},
   requested: [],
   dependencies: {},
-  usage: {
-    executionCount: 0,
-    totalExecutionTimeMs: 0,
-    avgExecutionTimeMs: 0,
-    errorCount: 0,
-    lastError: null,
-    lastUsed: null,
-  },
+  usage: zeroUsage(),
   autoUpdate: false,
   updateAvailable: false,
   availableVersion: null,

@@ -17,6 +17,7 @@ import {
   type Operation,
   type OperationKind,
   type OperationStep,
+  zeroUsage,
 } from './installation.entity.js';
 import {
   GrantNotRequestedError,
@@ -478,15 +479,6 @@ export class InstallService {
 
 const sourceOf = (resolved: ResolvedInstall, key: string): InstallationSource =>
   resolved.plugins.get(key)?.plugin.source === 'builtin' ? 'builtin' : 'store';
-
-const zeroUsage = () => ({
-  executionCount: 0,
-  totalExecutionTimeMs: 0,
-  avgExecutionTimeMs: 0,
-  errorCount: 0,
-  lastError: null,
-  lastUsed: null,
-});
 
 function pick(values: Record<string, unknown>, keep: (key: string) => boolean): Record<string, unknown> {
   return Object.fromEntries(Object.entries(values).filter(([k]) => keep(k)));

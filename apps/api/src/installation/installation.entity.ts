@@ -39,6 +39,16 @@ export interface InstallationUsage {
   lastUsed: Date | null;
 }
 
+/** The counters of a new installation. */
+export const zeroUsage = (): InstallationUsage => ({
+  executionCount: 0,
+  totalExecutionTimeMs: 0,
+  avgExecutionTimeMs: 0,
+  errorCount: 0,
+  lastError: null,
+  lastUsed: null,
+});
+
 /** How many backups an installation keeps (the newest first; an update beyond it drops the oldest). */
 export const MAX_BACKUPS = 5;
 
