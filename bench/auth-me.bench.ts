@@ -1,5 +1,5 @@
 /**
- * GET /api/auth/me/ with a JWT through the whole Plughub stack (Nest, Fastify, passport-jwt, user
+ * GET /api/auth/me/ with a JWT through the whole Plughub stack (Nest, Fastify, the JWT guard, user
  * lookup in the embedded engine) against a bare Fastify route returning the same JSON, in one run.
  *
  *   npm run build && npx tsx bench/auth-me.bench.ts [seconds-per-round] [rounds]

@@ -1,6 +1,6 @@
 /**
  * Where a server's CPU time went, from a `--cpu-prof` profile: self time by area (the Nest pipeline, Fastify, JWT,
- * Passport, the database driver and embedded engine, Node's HTTP and streams, the kernel send, the app's own code)
+ * the database driver and embedded engine, Node's HTTP and streams, the kernel send, the app's own code)
  * and the top functions, over the profile's last seconds (the last bench round, not the boot).
  *
  *   BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" npx tsx bench/auth-me.bench.ts 6 3
@@ -25,7 +25,6 @@ interface Profile {
 }
 
 const AREAS: Array<[string, RegExp]> = [
-  ['Passport', /node_modules\/(@nestjs\/passport|passport|passport-jwt|passport-strategy)\//],
   ['JWT (jsonwebtoken, jws, HMAC)', /node_modules\/(jws|jwa|jsonwebtoken|@nestjs\/jwt)\/|node:internal\/crypto/],
   [
     'Nest pipeline (core, common, rxjs)',
