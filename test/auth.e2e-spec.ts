@@ -283,6 +283,13 @@ describe('errors and validation', () => {
       details: {},
       request_id: 'trace-abc-123',
     });
+    // The access log: one line for the request, with the id it answered with.
+    const access = t.logs.filter(
+      (l) => l.context === 'Http' && l.msg === 'request' && l.request_id === 'trace-abc-123',
+    );
+    expect(access).toHaveLength(1);
+    expect(access[0]).toMatchObject({ method: 'GET', url: '/api/no-such-thing/', status: 404 });
+    expect(typeof access[0].duration_ms).toBe('number');
     const generated = await fetch(`${t.baseUrl}/nowhere`);
     expect(generated.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });

@@ -12,6 +12,7 @@ import {
   JsonLogger,
   type LogSink,
   LogOutput,
+  onEveryResponse,
 } from '@app/common';
 import { AppModule } from './app.module.js';
 import type { AppConfig } from './config/app-config.js';
@@ -67,17 +68,17 @@ export function createAdapter(config: AppConfig, logger: JsonLogger): FastifyAda
     void reply.header('x-request-id', request.id);
     done();
   });
-  // The access log: one line per request, carrying the same request id as the response header.
-  fastify.addHook('onResponse', (request, reply, done) => {
+  // The access log: one line per request, carrying the same request id as the response header. The first of the
+  // listeners of the one onResponse hook (the HTTP metrics and the audit add theirs).
+  onEveryResponse(fastify, (request, reply) =>
     access.info('request', {
       request_id: request.id,
       method: request.method,
       url: request.url,
       status: reply.statusCode,
       duration_ms: Math.round(reply.elapsedTime * 100) / 100,
-    });
-    done();
-  });
+    }),
+  );
   return adapter;
 }
 

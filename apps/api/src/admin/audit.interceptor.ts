@@ -7,7 +7,7 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { AppError, type AuthUser, Clock, JsonLogger } from '@app/common';
+import { AppError, type AuthUser, Clock, JsonLogger, onEveryResponse } from '@app/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Observable, tap } from 'rxjs';
 import { REPLAYED_HEADER } from '../installation/idempotency.interceptor.js';
@@ -33,11 +33,12 @@ type AuditedRequest = FastifyRequest & { user?: AuthUser; [CAPTURE]?: Capture };
  * The audit log's one interceptor, on every POST, PUT, PATCH and DELETE handler (AdminModule puts it there with
  * interceptRoutes; reads carry no interceptor at all): every such request that reaches a handler leaves one
  * entry, whatever its outcome. The interceptor only notes the answer (or the error) and opens the request's
- * `AuditNotes`; the entry is built and queued once the reply is sent (Fastify's onResponse), when the final
- * status is known, so auditing adds no database round trip to a request and never makes one fail.
+ * `AuditNotes`; the entry is built and queued once the reply is sent (a listener of the app's one onResponse hook,
+ * onEveryResponse), when the final status is known, so auditing adds no database round trip to a request and
+ * never makes one fail.
  *
- * Requests a guard turns away never reach an interceptor (Nest runs guards first), so the same onResponse hook
- * also records the 401s and 403s of mutating routes that were not captured here.
+ * Requests a guard turns away never reach an interceptor (Nest runs guards first), so the same listener also
+ * records the 401s and 403s of mutating routes that were not captured here.
  */
 @Injectable()
 export class AuditInterceptor implements NestInterceptor, OnModuleInit {
@@ -57,13 +58,12 @@ export class AuditInterceptor implements NestInterceptor, OnModuleInit {
   onModuleInit(): void {
     const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
     if (!fastify) return;
-    fastify.addHook('onResponse', (request, reply, done) => {
+    onEveryResponse(fastify, (request, reply) => {
       try {
         this.recordResponse(request, reply);
       } catch (err) {
         this.logger.error('audit entry not recorded', { request_id: request.id, error: (err as Error).message });
       }
-      done();
     });
   }
 

@@ -5,5 +5,6 @@ export * from './framework-error-map.js';
 export * from './framework-errors.js';
 export * from './http-guards.js';
 export * from './json-body.js';
+export * from './response-hooks.js';
 export * from './route-interceptors.js';
 export * from './route-table.js';
