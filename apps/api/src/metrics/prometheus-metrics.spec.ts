@@ -79,6 +79,15 @@ describe('PrometheusMetrics', () => {
     expect(sampleValue(e, name, { route: '/api/plugins/:key/', method: 'GET', status: '404' })).toBe(1);
     expect(sampleValue(e, name, { route: UNMATCHED_ROUTE, method: 'GET', status: '404' })).toBe(1);
     expect(sampleValue(e, name, { route: UNMATCHED_ROUTE, method: 'OTHER', status: '404' })).toBe(1);
+    const ok = { route: '/api/plugins/:key/', method: 'GET', status: '200' };
+    expect(e.types.get('plughub_http_request_duration_seconds')).toBe('HISTOGRAM');
+    expect(sampleValue(e, 'plughub_http_request_duration_seconds_sum', ok)).toBeCloseTo(0.202, 6);
+    expect(sampleValue(e, 'plughub_http_request_duration_seconds_bucket', { ...ok, le: '0.001' })).toBe(0);
+    expect(sampleValue(e, 'plughub_http_request_duration_seconds_bucket', { ...ok, le: '0.0025' })).toBe(1);
+    expect(sampleValue(e, 'plughub_http_request_duration_seconds_bucket', { ...ok, le: '0.25' })).toBe(2);
+    expect(sampleValue(e, 'plughub_http_request_duration_seconds_bucket', { ...ok, le: '+Inf' })).toBe(2);
+    const labels = e.samples.filter((s) => s.name === name).map((s) => Object.keys(s.labels).sort());
+    expect(new Set(labels.map((l) => l.join()))).toEqual(new Set(['method,route,status']));
   });
 
   it('reports the runtime workers and instances by state as read at scrape time', async () => {

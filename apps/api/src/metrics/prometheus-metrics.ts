@@ -1,15 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { OnPlughubEvent } from '@app/common';
 import { type HookCallEvent, type InstanceState, PluginRuntime } from '@app/runtime';
-import {
-  collectDefaultMetrics,
-  Counter,
-  Gauge,
-  Histogram,
-  type Metric,
-  type MetricValueWithName,
-  Registry,
-} from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, type Metric, type MetricValueWithName, Registry } from 'prom-client';
 
 /** Plugin versions that get series of their own; calls of any further one are counted under `_other`. */
 export const MAX_PLUGIN_SERIES = 500;
@@ -21,15 +13,25 @@ const HTTP_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', '
 const STATES: InstanceState[] = ['loading', 'ready', 'failed', 'stopping', 'stopped'];
 const SECONDS_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
-/** One plugin version's figures, kept as plain numbers: prom-client reads them only when scraped. */
-interface PluginSeries {
-  labels: { plugin: string; version: string };
-  calls: number;
-  errors: number;
-  durationSum: number;
-  /** Calls per bucket of SECONDS_BUCKETS (not cumulative), the last slot past the largest bound. */
+/** One series of a histogram over SECONDS_BUCKETS, kept as plain numbers: prom-client reads it only when scraped. */
+interface HistogramSeries {
+  labels: Record<string, string>;
+  /** Observations (calls, requests). */
+  count: number;
+  /** Their sum, in seconds. */
+  sum: number;
+  /** Observations per bucket of SECONDS_BUCKETS (not cumulative), the last slot past the largest bound. */
   buckets: number[];
 }
+
+/** One plugin version's figures. */
+interface PluginSeries extends HistogramSeries {
+  labels: { plugin: string; version: string };
+  errors: number;
+}
+
+/** Route template (undefined: none matched) → method label → status → series. */
+type HttpSeries = Map<string | undefined, Map<string, Map<number, HistogramSeries>>>;
 
 /**
  * The process's Prometheus registry (one per app, not prom-client's global one, so several apps in one process,
@@ -41,7 +43,11 @@ interface PluginSeries {
 @Injectable()
 export class PrometheusMetrics {
   readonly registry = new Registry();
-  private readonly http: Histogram<'route' | 'method' | 'status'>;
+  /**
+   * The HTTP request histogram's series, found by three map lookups on what the request already holds (the route
+   * template, method and status): prom-client's Histogram would validate and hash the labels on every request.
+   */
+  private readonly http: HttpSeries = new Map();
   /**
    * Per `key@version`. prom-client validates and hashes the labels on every `inc`/`observe` (~14 µs per hook call
    * for the three metrics); a hook call here costs a map lookup and a few additions, and the figures reach
@@ -53,13 +59,17 @@ export class PrometheusMetrics {
 
   constructor(runtime: PluginRuntime) {
     collectDefaultMetrics({ register: this.registry });
-    this.http = new Histogram({
-      name: 'plughub_http_request_duration_seconds',
-      help: 'HTTP requests by route template, method and status, and how long they took.',
-      labelNames: ['route', 'method', 'status'],
-      buckets: SECONDS_BUCKETS,
-      registers: [this.registry],
-    });
+    const http = this.http;
+    this.registry.registerMetric(
+      seriesHistogram(
+        'plughub_http_request_duration_seconds',
+        'HTTP requests by route template, method and status, and how long they took.',
+        function* () {
+          for (const methods of http.values()) for (const statuses of methods.values()) yield* statuses.values();
+        },
+        () => http.clear(),
+      ) as unknown as Metric,
+    );
     const series = this.series;
     new Counter({
       name: 'plughub_plugin_calls_total',
@@ -68,7 +78,7 @@ export class PrometheusMetrics {
       registers: [this.registry],
       collect() {
         this.reset();
-        for (const s of series.values()) this.inc(s.labels, s.calls);
+        for (const s of series.values()) this.inc(s.labels, s.count);
       },
     });
     new Counter({
@@ -81,7 +91,18 @@ export class PrometheusMetrics {
         for (const s of series.values()) this.inc(s.labels, s.errors);
       },
     });
-    this.registry.registerMetric(durationHistogram(series, this.byPlugin) as unknown as Metric);
+    const byPlugin = this.byPlugin;
+    this.registry.registerMetric(
+      seriesHistogram(
+        'plughub_plugin_call_duration_seconds',
+        'Duration of plugin hook calls as seen by the caller, by plugin key and version.',
+        () => series.values(),
+        () => {
+          series.clear();
+          byPlugin.clear();
+        },
+      ) as unknown as Metric,
+    );
     new Gauge({
       name: 'plughub_runtime_workers_alive',
       help: 'Sandbox worker threads alive (shared and dedicated).',
@@ -105,27 +126,31 @@ export class PrometheusMetrics {
 
   /** One answered HTTP request; `route` is the matched route template, undefined when none matched. */
   recordRequest(route: string | undefined, method: string, status: number, seconds: number): void {
-    this.http.observe(
-      {
-        route: route ?? UNMATCHED_ROUTE,
-        method: HTTP_METHODS.has(method) ? method : 'OTHER',
-        status: String(status),
-      },
-      seconds,
-    );
+    let methods = this.http.get(route);
+    if (!methods) {
+      methods = new Map();
+      this.http.set(route, methods);
+    }
+    const label = HTTP_METHODS.has(method) ? method : 'OTHER';
+    let statuses = methods.get(label);
+    if (!statuses) {
+      statuses = new Map();
+      methods.set(label, statuses);
+    }
+    let series = statuses.get(status);
+    if (!series) {
+      series = newSeries({ route: route ?? UNMATCHED_ROUTE, method: label, status: String(status) });
+      statuses.set(status, series);
+    }
+    observe(series, seconds);
   }
 
   /** Counts every hook call of every plugin (on the runtime's hot path: synchronous, a map lookup and three adds). */
   @OnPlughubEvent('runtime.call')
   onCall(event: HookCallEvent): void {
     const series = this.seriesOf(event.pluginKey, event.version);
-    const seconds = event.durationMs / 1000;
-    series.calls++;
     if (event.outcome !== 'ok') series.errors++;
-    series.durationSum += seconds;
-    let b = 0;
-    while (b < SECONDS_BUCKETS.length && seconds > SECONDS_BUCKETS[b]) b++;
-    series.buckets[b]++;
+    observe(series, event.durationMs / 1000);
   }
 
   /** The text exposition format. */
@@ -149,12 +174,12 @@ export class PrometheusMetrics {
       // Not remembered by key: versions past the cap must not grow any map.
       let other = this.series.get(OTHER_LABEL);
       if (!other) {
-        other = newSeries(OTHER_LABEL, OTHER_LABEL);
+        other = { ...newSeries({ plugin: OTHER_LABEL, version: OTHER_LABEL }), errors: 0 };
         this.series.set(OTHER_LABEL, other);
       }
       return other;
     }
-    const series = newSeries(plugin, version);
+    const series = { ...newSeries({ plugin, version }), errors: 0 };
     this.series.set(`${plugin}@${version}`, series);
     let versions = this.byPlugin.get(plugin);
     if (!versions) {
@@ -166,33 +191,30 @@ export class PrometheusMetrics {
   }
 }
 
-function newSeries(plugin: string, version: string): PluginSeries {
-  return {
-    labels: { plugin, version },
-    calls: 0,
-    errors: 0,
-    durationSum: 0,
-    buckets: new Array<number>(SECONDS_BUCKETS.length + 1).fill(0),
-  };
+function newSeries<L extends Record<string, string>>(labels: L): HistogramSeries & { labels: L } {
+  return { labels, count: 0, sum: 0, buckets: new Array<number>(SECONDS_BUCKETS.length + 1).fill(0) };
 }
 
-const DURATION_NAME = 'plughub_plugin_call_duration_seconds';
+function observe(series: HistogramSeries, seconds: number): void {
+  series.count++;
+  series.sum += seconds;
+  let b = 0;
+  while (b < SECONDS_BUCKETS.length && seconds > SECONDS_BUCKETS[b]) b++;
+  series.buckets[b]++;
+}
 
 /**
- * The call-duration histogram as a metric of the registry's own shape (what prom-client's Histogram returns from
- * `get`), read from the series at scrape time: cumulative `_bucket` lines with `le`, then `_sum` and `_count`.
+ * A histogram over SECONDS_BUCKETS as a metric of the registry's own shape (what prom-client's Histogram returns
+ * from `get`), read from plain-number series at scrape time: cumulative `_bucket` lines with `le`, then `_sum` and
+ * `_count`.
  */
-function durationHistogram(series: Map<string, PluginSeries>, byPlugin: Map<string, Map<string, PluginSeries>>) {
-  const help = 'Duration of plugin hook calls as seen by the caller, by plugin key and version.';
+function seriesHistogram(name: string, help: string, series: () => Iterable<HistogramSeries>, reset: () => void) {
   return {
-    name: DURATION_NAME,
+    name,
     help,
     type: 'histogram' as const,
     aggregator: 'sum' as const,
-    reset(): void {
-      series.clear();
-      byPlugin.clear();
-    },
+    reset,
     get(): Promise<{
       name: string;
       help: string;
@@ -201,17 +223,17 @@ function durationHistogram(series: Map<string, PluginSeries>, byPlugin: Map<stri
       values: MetricValueWithName<string>[];
     }> {
       const values: MetricValueWithName<string>[] = [];
-      for (const s of series.values()) {
+      for (const s of series()) {
         let cumulative = 0;
         SECONDS_BUCKETS.forEach((bound, i) => {
           cumulative += s.buckets[i];
-          values.push({ metricName: `${DURATION_NAME}_bucket`, labels: { ...s.labels, le: bound }, value: cumulative });
+          values.push({ metricName: `${name}_bucket`, labels: { ...s.labels, le: bound }, value: cumulative });
         });
-        values.push({ metricName: `${DURATION_NAME}_bucket`, labels: { ...s.labels, le: '+Inf' }, value: s.calls });
-        values.push({ metricName: `${DURATION_NAME}_sum`, labels: s.labels, value: s.durationSum });
-        values.push({ metricName: `${DURATION_NAME}_count`, labels: s.labels, value: s.calls });
+        values.push({ metricName: `${name}_bucket`, labels: { ...s.labels, le: '+Inf' }, value: s.count });
+        values.push({ metricName: `${name}_sum`, labels: s.labels, value: s.sum });
+        values.push({ metricName: `${name}_count`, labels: s.labels, value: s.count });
       }
-      return Promise.resolve({ name: DURATION_NAME, help, type: 'histogram', aggregator: 'sum', values });
+      return Promise.resolve({ name, help, type: 'histogram', aggregator: 'sum', values });
     },
   };
 }
