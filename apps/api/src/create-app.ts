@@ -9,6 +9,7 @@ import {
   createValidationPipe,
   hardenedFastifyOptions,
   installHttpGuards,
+  installRequestScopes,
   JsonLogger,
   type LogSink,
   LogOutput,
@@ -17,6 +18,7 @@ import {
 import { AppModule } from './app.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { OpenApiDocumentHolder } from './meta/openapi-document.holder.js';
+import { needsRequestScopes } from './runtime/request-context.js';
 import { buildOpenApiDocument } from './openapi/document.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -63,6 +65,7 @@ export function createAdapter(config: AppConfig, logger: JsonLogger): FastifyAda
     trustProxy: config.http.trustedProxies.length ? config.http.trustedProxies : false,
   });
   const fastify = adapter.getInstance();
+  installRequestScopes(fastify, needsRequestScopes);
   installHttpGuards(adapter, { uploadBodyBytes: config.http.bodyBytes, logger: access });
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);

@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
+import { addRequestScope } from '@app/common';
 import type { FastifyInstance } from 'fastify';
 
 const storage = new AsyncLocalStorage<{ requestId: string }>();
@@ -11,9 +12,25 @@ export function currentRequestId(): string | undefined {
 }
 
 /**
- * Runs every request's handler with its request id in an AsyncLocalStorage, so the runtime can tell which request
- * a hook call (and the log lines it writes) was made for. A preHandler hook: it runs after the body is read, the
- * handler runs inside it, and what the handler awaits keeps the store.
+ * Reads that never call a plugin hook (accounts, organisations, the catalog and its versions and reviews, the
+ * version and the schema, the docs, the Prometheus scrape): their requests run without request scopes (the
+ * request context below), the hot paths of the API. Any route not listed here gets them.
+ */
+const NO_PLUGIN_CALLS =
+  /^\/(?:api\/(?:auth|users|orgs|invitations|repositories|version|version-text|schema|docs)(?:\/.*)?|api\/plugins(?:\/:plugin(?:\/(?:versions|reviews)(?:\/.*)?)?)?\/?|metrics)$/;
+const READS: ReadonlySet<string> = new Set(['GET', 'HEAD']);
+
+/** Whether the request scopes apply to a route: all but the reads listed in NO_PLUGIN_CALLS. */
+export function needsRequestScopes(methods: readonly string[], url: string): boolean {
+  return !(methods.every((m) => READS.has(m)) && NO_PLUGIN_CALLS.test(url));
+}
+
+/**
+ * Runs the handler of every request that may call a plugin with its request id in an AsyncLocalStorage, so the
+ * runtime can tell which request a hook call (and the log lines it writes) was made for. A request scope
+ * (addRequestScope): a preHandler of the routes the app chose (reads that never call a plugin, like the catalog
+ * or /api/auth/me/, go without); it runs after the body is read, the handler runs inside it, and what the handler
+ * awaits keeps the store.
  */
 @Injectable()
 export class RequestContextHook implements OnModuleInit {
@@ -22,6 +39,6 @@ export class RequestContextHook implements OnModuleInit {
   onModuleInit(): void {
     const fastify = this.adapter.httpAdapter?.getInstance<FastifyInstance>();
     if (!fastify) return; // no HTTP server (a standalone application context)
-    fastify.addHook('preHandler', (request, _reply, done) => storage.run({ requestId: String(request.id) }, done));
+    addRequestScope(fastify, (request, next) => storage.run({ requestId: String(request.id) }, next));
   }
 }

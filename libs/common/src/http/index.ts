@@ -5,6 +5,7 @@ export * from './framework-error-map.js';
 export * from './framework-errors.js';
 export * from './http-guards.js';
 export * from './json-body.js';
+export * from './request-scopes.js';
 export * from './response-hooks.js';
 export * from './route-interceptors.js';
 export * from './route-table.js';
