@@ -2,17 +2,21 @@ import { EmbeddedMongoServer } from '@app/embedded-mongo';
 import fc from 'fast-check';
 import mongoose, { type Connection } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SystemClock } from '@app/common';
 import type { Viewer } from '../../auth/auth.entity.js';
 import { canSee } from '../plugin-visibility.js';
 import type { CatalogCriteria, NewPlugin, PluginOrdering, PluginScope } from '../registry.entity.js';
 import { PLUGIN_ORDERINGS } from '../registry.entity.js';
 import { PluginRepository } from './plugin.repository.js';
 import { PluginDoc, PluginSchema } from './plugin.schema.js';
+import { RegistryWriteEpoch } from './registry-epoch.js';
+import { RegistryEpochDoc, RegistryEpochSchema } from './registry-epoch.schema.js';
 
 /**
  * Every query the plugin repository sends while serving the catalog (finds, counts, the visibility and search
  * conditions, every ordering) is seen on the wire through the driver's command monitoring and explained: none may
- * scan the collection. The counts and pages are checked against the visibility rule applied to every plugin.
+ * scan the collection. The counts and pages are checked against the visibility rule applied to every plugin, also
+ * right after a write, when what the repository kept of the catalog must no longer be what it answers.
  */
 
 interface Sent {
@@ -24,6 +28,7 @@ interface Sent {
 let server: EmbeddedMongoServer | undefined;
 let connection: Connection;
 let plugins: PluginRepository;
+let epoch: RegistryWriteEpoch;
 const sent: Sent[] = [];
 const WORDS = ['sensor', 'weather', 'invoice', 'backup', 'chat', 'metrics'];
 const CATEGORIES = ['iot', 'ai', 'data'];
@@ -49,7 +54,9 @@ beforeAll(async () => {
     .asPromise();
   const model = connection.model<PluginDoc>(PluginDoc.name, PluginSchema);
   await model.init();
-  plugins = new PluginRepository(model);
+  const epochs = connection.model<RegistryEpochDoc>(RegistryEpochDoc.name, RegistryEpochSchema);
+  epoch = new RegistryWriteEpoch(epochs, new SystemClock());
+  plugins = new PluginRepository(model, epoch);
   for (let i = 0; i < 120; i++) {
     const word = WORDS[i % WORDS.length];
     const ownerType = i % 7 === 0 ? 'system' : i % 3 === 0 ? 'org' : 'user';
@@ -193,6 +200,8 @@ describe('the catalog’s queries', () => {
   }, 300_000);
 
   it('never scan the collection: every find and count the repository sent uses an index', async () => {
+    // A new generation, so no query is answered from what the repository kept.
+    await epoch.written(false);
     sent.length = 0;
     for (const [, v] of viewers) {
       for (const [, c] of shapes) {
@@ -220,6 +229,7 @@ describe('the catalog’s queries', () => {
   }, 300_000);
 
   it('counts the unfiltered and the category catalog from index ranges alone (COUNT_SCAN)', async () => {
+    await epoch.written(false);
     const db = connection.db!;
     for (const [, v] of viewers.slice(0, 2)) {
       for (const c of [{}, { category: 'iot' }]) {
@@ -234,4 +244,40 @@ describe('the catalog’s queries', () => {
       }
     }
   });
+
+  it('answers a query read just before a write to one of its plugins as the write left it', async () => {
+    type Change = { name?: string; scope?: PluginScope };
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...viewers),
+        fc.oneof(
+          fc.constantFrom(...shapes).map(([, c]) => c),
+          randomCriteria,
+        ),
+        fc.nat({ max: seeded.length - 1 }),
+        fc.oneof(
+          fc.constantFrom(...WORDS).map((w): Change => ({ name: `${w} renamed` })),
+          fc.constantFrom<PluginScope>('public', 'private', 'org').map((scope): Change => ({ scope })),
+        ),
+        async ([, v], c, i, change) => {
+          const p = seeded[i];
+          const scope = change.scope === 'org' && p.ownerType !== 'org' ? 'private' : change.scope;
+          // Read first, so the repository holds the answer the write makes wrong.
+          const before = await plugins.catalog(v, c, undefined, { offset: 0, limit: 200 });
+          expect(before.items.map((x) => x.key).sort()).toEqual(expected(v, c));
+          await plugins.updateListing(p.key, { ...change, ...(scope ? { scope } : {}) });
+          if (change.name) {
+            const lines = p.text.split('\n');
+            lines[1] = change.name.toLowerCase();
+            p.text = lines.join('\n');
+          }
+          if (scope) p.scope = scope;
+          const after = await plugins.catalog(v, c, undefined, { offset: 0, limit: 200 });
+          expect(after.count).toBe(expected(v, c).length);
+          expect(after.items.map((x) => x.key).sort()).toEqual(expected(v, c));
+        },
+      ),
+      { numRuns: 80 },
+    );
+  }, 300_000);
 });

@@ -17,9 +17,11 @@ import type {
   VerifiedChange,
 } from '../registry.entity.js';
 import { PluginKeyTakenError } from '../registry.errors.js';
+import { CatalogCache } from './catalog-cache.js';
 import { catalogFilter, catalogSort } from './catalog.query.js';
 import { PluginDoc } from './plugin.schema.js';
 import { REFRESH_AUDIENCE, visibilityFilter } from './plugin-visibility.query.js';
+import { RegistryWriteEpoch } from './registry-epoch.js';
 import {
   isListingField,
   listingFields,
@@ -69,10 +71,18 @@ function derivedSet(key: string, rev: number, fields: DerivedFields): Record<str
   };
 }
 
-/** The plugins collection: listings, ownership, derived state and running totals. */
+/**
+ * The plugins collection: listings, ownership, derived state and running totals. Every write tells the write epoch
+ * once it is stored, and the catalog's pages are kept per query for as long as the epoch says nothing changed.
+ */
 @Injectable()
 export class PluginRepository implements OnApplicationBootstrap {
-  constructor(@InjectModel(PluginDoc.name) private readonly plugins: Model<PluginDoc>) {}
+  private readonly pages = new CatalogCache<Slice<Plugin>>();
+
+  constructor(
+    @InjectModel(PluginDoc.name) private readonly plugins: Model<PluginDoc>,
+    private readonly epoch: RegistryWriteEpoch,
+  ) {}
 
   /**
    * Plugins stored before the audience and the search trigrams existed get them, at every start and idempotently:
@@ -89,6 +99,7 @@ export class PluginRepository implements OnApplicationBootstrap {
       await this.plugins.updateOne({ key: doc.key }, { $set: searchFields(doc.search_text ?? '') }).exec();
     }
     await this.plugins.collection.updateMany({ audience: null }, REFRESH_AUDIENCE);
+    await this.epoch.written();
   }
 
   /**
@@ -123,6 +134,7 @@ export class PluginRepository implements OnApplicationBootstrap {
       () => new PluginKeyTakenError(input.key),
     );
     await this.refreshAudience(input.key);
+    await this.epoch.written();
     return toPlugin(doc.toObject());
   }
 
@@ -157,6 +169,7 @@ export class PluginRepository implements OnApplicationBootstrap {
       );
     } finally {
       await this.plugins.collection.updateMany({ key: { $in: docs.map((d) => d.key) } }, REFRESH_AUDIENCE);
+      await this.epoch.written();
     }
   }
 
@@ -175,16 +188,19 @@ export class PluginRepository implements OnApplicationBootstrap {
     const updated = await this.plugins.updateOne({ key }, update).exec();
     if (!updated.matchedCount) return null;
     if (fields.scope !== undefined) await this.refreshAudience(key);
+    await this.epoch.written();
     return this.find(key);
   }
 
   async delete(key: string): Promise<void> {
-    await this.plugins.deleteOne({ key }).exec();
+    const deleted = await this.plugins.deleteOne({ key }).exec();
+    await this.epoch.written(deleted.deletedCount > 0);
   }
 
   async softDelete(key: string, by: string, at: Date): Promise<void> {
     await this.plugins.updateOne({ key, deleted_at: null }, { $set: { deleted_at: at, deleted_by: by } }).exec();
     await this.refreshAudience(key);
+    await this.epoch.written();
   }
 
   async setVerified(key: string, change: VerifiedChange): Promise<Plugin | null> {
@@ -198,6 +214,7 @@ export class PluginRepository implements OnApplicationBootstrap {
       .findOneAndUpdate({ key, deleted_at: null }, { $set: set }, { returnDocument: 'after', projection: LEAN_PLUGIN })
       .lean<PluginLean>()
       .exec();
+    await this.epoch.written(!!doc);
     return doc ? toPlugin(doc) : null;
   }
 
@@ -220,6 +237,7 @@ export class PluginRepository implements OnApplicationBootstrap {
       .findOneAndUpdate(q, { $set: set }, { returnDocument: 'after', projection: LEAN_PLUGIN })
       .lean<PluginLean>()
       .exec();
+    await this.epoch.written(!!doc);
     return doc ? toPlugin(doc) : null;
   }
 
@@ -264,6 +282,7 @@ export class PluginRepository implements OnApplicationBootstrap {
     const set = derivedSet(key, rev, fields);
     const written = await this.plugins.updateOne({ key, computed_rev: { $lt: rev } }, { $set: set }).exec();
     if (written.modifiedCount) await this.refreshAudience(key);
+    await this.epoch.written(written.modifiedCount > 0);
   }
 
   /** One page of the plugins the viewer may see, filtered, in the requested order (from an index where one fits). */
@@ -273,7 +292,12 @@ export class PluginRepository implements OnApplicationBootstrap {
     ordering: PluginOrdering | undefined,
     window: PageWindow,
   ): Promise<Slice<Plugin>> {
-    return this.page(catalogFilter(visibilityFilter(viewer), criteria), ordering, window);
+    const q = catalogFilter(visibilityFilter(viewer), criteria);
+    // The query itself is the key: two callers whose visibility filters are equal share the answer.
+    const key = JSON.stringify([q, catalogSort(ordering), window.offset, window.limit]);
+    const generation = await this.epoch.current();
+    const page = await this.pages.get(key, generation, () => this.page(q, ordering, window));
+    return { count: page.count, items: [...page.items] };
   }
 
   /** One page of the plugins `q` matches in the catalog's order, without the search fields. */
@@ -314,7 +338,10 @@ export class PluginRepository implements OnApplicationBootstrap {
   }
 
   async countDownload(key: string): Promise<void> {
-    await this.plugins.updateOne({ key }, { $inc: { 'stats.downloads': 1 } }, { timestamps: false }).exec();
+    const counted = await this.plugins
+      .updateOne({ key }, { $inc: { 'stats.downloads': 1 } }, { timestamps: false })
+      .exec();
+    await this.epoch.written(counted.modifiedCount > 0);
   }
 
   /** Applies a rating change to the plugin's running totals, atomically; returns the new totals. */
@@ -327,6 +354,7 @@ export class PluginRepository implements OnApplicationBootstrap {
       )
       .lean<PluginLean>()
       .exec();
+    await this.epoch.written(!!doc);
     return { sum: doc?.stats?.rating_sum ?? 0, count: doc?.stats?.reviews ?? 0 };
   }
 
@@ -336,12 +364,13 @@ export class PluginRepository implements OnApplicationBootstrap {
    * exact.
    */
   async setRatingIfCurrent(key: string, totals: { sum: number; count: number }, rating: number): Promise<void> {
-    await this.plugins
+    const set = await this.plugins
       .updateOne(
         { key, 'stats.rating_sum': totals.sum, 'stats.reviews': totals.count },
         { $set: { 'stats.rating': rating } },
         { timestamps: false },
       )
       .exec();
+    await this.epoch.written(set.modifiedCount > 0);
   }
 }

@@ -6,17 +6,20 @@ import { PluginVersionRepository } from './plugin-version.repository.js';
 import { PluginVersionDoc, PluginVersionSchema } from './plugin-version.schema.js';
 import { PluginRepository } from './plugin.repository.js';
 import { PluginDoc, PluginSchema } from './plugin.schema.js';
+import { RegistryWriteEpoch } from './registry-epoch.js';
+import { RegistryEpochDoc, RegistryEpochSchema } from './registry-epoch.schema.js';
 
-/** The registry's three collections, one repository each. */
+/** The registry's three collections, one repository each, and the write epoch its caches are kept by. */
 @Module({
   imports: [
     MongooseModule.forFeature([
       { name: PluginDoc.name, schema: PluginSchema },
       { name: PluginVersionDoc.name, schema: PluginVersionSchema },
       { name: PluginReviewDoc.name, schema: PluginReviewSchema },
+      { name: RegistryEpochDoc.name, schema: RegistryEpochSchema },
     ]),
   ],
-  providers: [PluginRepository, PluginVersionRepository, PluginRatingRepository],
-  exports: [PluginRepository, PluginVersionRepository, PluginRatingRepository],
+  providers: [PluginRepository, PluginVersionRepository, PluginRatingRepository, RegistryWriteEpoch],
+  exports: [PluginRepository, PluginVersionRepository, PluginRatingRepository, RegistryWriteEpoch],
 })
 export class RegistryPersistenceModule {}

@@ -11,7 +11,10 @@ import { PluginVersionRepository } from './plugin-version.repository.js';
 import { PluginVersionDoc, PluginVersionSchema } from './plugin-version.schema.js';
 import { PluginRepository } from './plugin.repository.js';
 import { PluginDoc, PluginSchema } from './plugin.schema.js';
+import { EPOCH_POLL_MS, RegistryWriteEpoch } from './registry-epoch.js';
+import { RegistryEpochDoc, RegistryEpochSchema } from './registry-epoch.schema.js';
 import { trigrams } from './registry.mapper.js';
+import { TestClock } from '@test/support/clock.js';
 
 const db = useTestDatabase('registry');
 let plugins: PluginRepository;
@@ -70,10 +73,12 @@ const approved = async (key: string, p: Partial<NewPlugin> = {}) => {
 };
 
 let pluginModel: Model<PluginDoc>;
+let epochModel: Model<RegistryEpochDoc>;
 
 beforeAll(async () => {
   pluginModel = await db.model(PluginDoc.name, PluginSchema);
-  plugins = new PluginRepository(pluginModel);
+  epochModel = await db.model(RegistryEpochDoc.name, RegistryEpochSchema);
+  plugins = new PluginRepository(pluginModel, new RegistryWriteEpoch(epochModel, new TestClock()));
   versions = new PluginVersionRepository(await db.model(PluginVersionDoc.name, PluginVersionSchema));
   ratings = new PluginRatingRepository(await db.model(PluginReviewDoc.name, PluginReviewSchema));
 });
@@ -122,6 +127,36 @@ describe('PluginRepository', () => {
     // A second start finds nothing to do and changes nothing.
     await plugins.onApplicationBootstrap();
     expect(await pluginModel.collection.find({ key: { $in: [open, own] } }).toArray()).toEqual(after);
+  });
+
+  it('keeps a catalog page until a registry write, and answers what the write left at once', async () => {
+    const tag = `kept${++n}`;
+    const [first, second] = [fresh('first'), fresh('second')];
+    await approved(first, { tags: [tag] });
+    const read = () => plugins.catalog(viewer('u2'), { tags: [tag] }, undefined, { offset: 0, limit: 10 });
+    expect((await read()).count).toBe(1);
+    // Stored behind the repository's back (no write of its own): the kept page is what it answers.
+    await pluginModel.collection.updateOne({ key: first }, { $set: { tags: ['elsewhere'] } });
+    expect((await read()).items.map((p) => p.key)).toEqual([first]);
+    await approved(second, { tags: [tag] });
+    expect((await read()).items.map((p) => p.key)).toEqual([second]);
+  });
+
+  it('sees another node’s registry write within EPOCH_POLL_MS', async () => {
+    const tag = `node${++n}`;
+    const clock = new TestClock();
+    const other = new PluginRepository(pluginModel, new RegistryWriteEpoch(epochModel, clock));
+    const key = fresh('there');
+    await approved(key, { tags: [tag] });
+    const read = () => other.catalog(viewer('u2'), { tags: [tag] }, undefined, { offset: 0, limit: 10 });
+    expect((await read()).count).toBe(1);
+    // Written through this node's repository: the other node holds its page until it reads the shared counter.
+    await plugins.updateListing(key, { scope: 'private' });
+    clock.advance(EPOCH_POLL_MS);
+    expect((await read()).count).toBe(0);
+    await plugins.updateListing(key, { scope: 'public' });
+    clock.advance(EPOCH_POLL_MS);
+    expect((await read()).count).toBe(1);
   });
 
   it('orders the catalog and counts all matches beyond the page', async () => {

@@ -1,0 +1,15 @@
+import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
+
+/**
+ * A counter every registry write moves (one document, `_id: 'plugins'`), so each node can tell, with one read by
+ * `_id`, that another node changed the registry and drop what it cached from it (registry-epoch.ts).
+ */
+@Schema({ collection: 'registry_epochs', versionKey: false })
+export class RegistryEpochDoc {
+  @Prop({ type: String, required: true })
+  _id: string;
+
+  @Prop({ default: 0 })
+  n: number;
+}
+export const RegistryEpochSchema = SchemaFactory.createForClass(RegistryEpochDoc);
