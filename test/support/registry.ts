@@ -7,6 +7,7 @@ import { ModerationService } from '../../apps/api/src/registry/moderation.servic
 import { PluginRatingRepository } from '../../apps/api/src/registry/persistence/plugin-rating.repository.js';
 import { PluginVersionRepository } from '../../apps/api/src/registry/persistence/plugin-version.repository.js';
 import { PluginRepository } from '../../apps/api/src/registry/persistence/plugin.repository.js';
+import { RegistryWriteEpoch } from '../../apps/api/src/registry/persistence/registry-epoch.js';
 import { PluginReviewsService } from '../../apps/api/src/registry/plugin-reviews.service.js';
 import { PluginStateService } from '../../apps/api/src/registry/plugin-state.service.js';
 import { PluginVersionsService } from '../../apps/api/src/registry/plugin-versions.service.js';
@@ -41,10 +42,14 @@ export function registryHarness(options: { uploadBytes?: number } = {}) {
   const installed = new FakeInstallations();
   const installations = new RegistryInstallations(installed);
   const registry = new RegistryAccess(plugins, access);
-  const views = new PluginViews(users, orgs, installations);
+  // Every read a new generation of the write epoch: the services' rules, not what the views keep, are under test.
+  let generation = 0;
+  const epoch = strictMock(RegistryWriteEpoch);
+  epoch.current.mockImplementation(() => Promise.resolve(++generation));
+  const clock = new TestClock();
+  const views = new PluginViews(users, orgs, installations, epoch, clock);
   const state = new PluginStateService(plugins, versions);
   const { bus, emitted } = recordingBus();
-  const clock = new TestClock();
   const config = { uploadBytes: options.uploadBytes ?? 2048, samples: false };
   return {
     plugins,

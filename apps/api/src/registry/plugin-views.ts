@@ -1,8 +1,9 @@
-import { Injectable } from '@nestjs/common';
-import type { AuthUser } from '@app/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { type AuthUser, Clock, OnPlughubEvent, type PlughubEvents } from '@app/common';
 import { OrgsService } from '../orgs/orgs.service.js';
 import { UsersService } from '../users/users.service.js';
 import { PluginResponseDto } from './dto/plugin-response.dto.js';
+import { RegistryWriteEpoch } from './persistence/registry-epoch.js';
 import type { Plugin } from './registry.entity.js';
 import { RegistryInstallations } from './registry-installations.js';
 
@@ -11,28 +12,56 @@ export interface InstalledKeys {
   active: string[];
 }
 
-/** Plugins as the API answers them: with owner names, installation counts and the caller's installation flags. */
+/** How long an owner's name is reused at most: a rename (users and organisations) shows within this. */
+export const OWNER_NAME_TTL_MS = 2000;
+/**
+ * How long an installation count is reused at most, should an installation come or go without its event (the
+ * event moves the epoch at once).
+ */
+export const INSTALL_COUNT_TTL_MS = 10_000;
+/** Owner names and installation counts kept at most; past it the oldest half goes. */
+const KEPT = 20_000;
+
+function bounded<V>(map: Map<string, V>): void {
+  if (map.size <= KEPT) return;
+  let drop = map.size - KEPT / 2;
+  for (const key of map.keys()) {
+    if (drop-- <= 0) break;
+    map.delete(key);
+  }
+}
+
+/**
+ * Plugins as the API answers them: with owner names, installation counts and the caller's installation flags.
+ * Every list item shows its owner's name and installation count, so both are kept: names for OWNER_NAME_TTL_MS,
+ * counts for as long as the registry's write epoch stands, which an installation created or removed on this node
+ * moves at once (and, through its shared counter, on the other nodes within its poll).
+ */
 @Injectable()
 export class PluginViews {
+  private readonly names = new Map<string, { name: string; until: number }>();
+  private readonly counts = new Map<string, { n: number; generation: number; until: number }>();
+
   constructor(
     private readonly users: UsersService,
     private readonly orgs: OrgsService,
     private readonly installations: RegistryInstallations,
+    private readonly epoch: RegistryWriteEpoch,
+    @Inject(Clock) private readonly clock: Clock,
   ) {}
+
+  /** Installing or removing a plugin changes its count (a status change does not). */
+  @OnPlughubEvent('installation.changed')
+  async installationChanged(event: PlughubEvents['installation.changed']): Promise<void> {
+    if (event.from === null || event.to === 'uninstalled') await this.epoch.written();
+  }
 
   async responses(plugins: Plugin[], caller: AuthUser | null, mine?: InstalledKeys): Promise<PluginResponseDto[]> {
     if (!plugins.length) return [];
-    const userIds = [...new Set(plugins.filter((p) => p.ownerType === 'user' && p.ownerId).map((p) => p.ownerId!))];
-    const orgIds = [...new Set(plugins.filter((p) => p.ownerType === 'org' && p.ownerId).map((p) => p.ownerId!))];
-    const [users, orgs, counts, keys] = await Promise.all([
-      this.users.findByIds(userIds),
-      this.orgs.findByIds(orgIds),
-      this.installations.countInstallations(plugins.map((p) => p.key)),
+    const [names, counts, keys] = await Promise.all([
+      this.ownerNames(plugins),
+      this.installationCounts(plugins.map((p) => p.key)),
       mine ?? (caller ? this.installations.keysFor(caller) : Promise.resolve({ installed: [], active: [] })),
-    ]);
-    const names = new Map<string, string>([
-      ...users.map((u) => [u.id, u.name] as [string, string]),
-      ...orgs.map((o) => [o.id, o.slug] as [string, string]),
     ]);
     const installed = new Set(keys.installed);
     const active = new Set(keys.active);
@@ -42,7 +71,7 @@ export class PluginViews {
         owner: {
           type: plugin.ownerType,
           id: plugin.ownerId,
-          name: plugin.ownerType === 'system' ? 'system' : (names.get(plugin.ownerId ?? '') ?? ''),
+          name: plugin.ownerType === 'system' ? 'system' : (names.get(`${plugin.ownerType}:${plugin.ownerId}`) ?? ''),
         },
         installed: installed.has(plugin.key),
         active: active.has(plugin.key),
@@ -54,5 +83,57 @@ export class PluginViews {
   async response(plugin: Plugin, caller: AuthUser | null): Promise<PluginResponseDto> {
     const [view] = await this.responses([plugin], caller);
     return view;
+  }
+
+  /** Names by `user:<id>` / `org:<id>`: the kept ones, the others read in one call per kind. */
+  private async ownerNames(plugins: Plugin[]): Promise<Map<string, string>> {
+    const now = this.clock.nowMs();
+    const names = new Map<string, string>();
+    const userIds = new Set<string>();
+    const orgIds = new Set<string>();
+    for (const p of plugins) {
+      if (!p.ownerId || p.ownerType === 'system') continue;
+      const id = `${p.ownerType}:${p.ownerId}`;
+      const kept = this.names.get(id);
+      if (kept && kept.until > now) names.set(id, kept.name);
+      else (p.ownerType === 'user' ? userIds : orgIds).add(p.ownerId);
+    }
+    if (!userIds.size && !orgIds.size) return names;
+    const [users, orgs] = await Promise.all([
+      userIds.size ? this.users.findByIds([...userIds]) : Promise.resolve([]),
+      orgIds.size ? this.orgs.findByIds([...orgIds]) : Promise.resolve([]),
+    ]);
+    const read: Array<[string, string]> = [
+      ...users.map((u): [string, string] => [`user:${u.id}`, u.name]),
+      ...orgs.map((o): [string, string] => [`org:${o.id}`, o.slug]),
+    ];
+    for (const [id, name] of read) {
+      names.set(id, name);
+      this.names.set(id, { name, until: now + OWNER_NAME_TTL_MS });
+    }
+    bounded(this.names);
+    return names;
+  }
+
+  /** Counts by key: those kept at the current generation, the others read in one call and kept. */
+  private async installationCounts(keys: string[]): Promise<Map<string, number>> {
+    const generation = await this.epoch.current();
+    const now = this.clock.nowMs();
+    const counts = new Map<string, number>();
+    const missing: string[] = [];
+    for (const key of keys) {
+      const kept = this.counts.get(key);
+      if (kept && kept.generation === generation && kept.until > now) counts.set(key, kept.n);
+      else missing.push(key);
+    }
+    if (!missing.length) return counts;
+    const read = await this.installations.countInstallations(missing);
+    for (const key of missing) {
+      const n = read.get(key) ?? 0;
+      counts.set(key, n);
+      this.counts.set(key, { n, generation, until: now + INSTALL_COUNT_TTL_MS });
+    }
+    bounded(this.counts);
+    return counts;
   }
 }
