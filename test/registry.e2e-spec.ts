@@ -370,6 +370,32 @@ describe('visibility', () => {
     expect((await admin.client.GET('/api/plugins/{plugin}/', path(key))).response.status).toBe(200);
   });
 
+  it('shows a publish, an approval, a new version, a yank and a scope change on the very next catalog read', async () => {
+    const key = 'alice.fresh';
+    const q = { params: { query: { tags: 'fresh-tag' } } } as const;
+    const seen = async () =>
+      (await carol.client.GET('/api/plugins/', q)).data!.results.map((p) => [p.key, p.latest_version]);
+    // Each read comes right after the change, with the same query that was read (and could be kept) before it.
+    expect(await seen()).toEqual([]);
+    const published = await publish(alice.client, manifest(key, '1.0.0', { tags: ['fresh-tag'] }), { scope: 'public' });
+    expect(published.error).toBeUndefined();
+    expect(await seen()).toEqual([]);
+    await approve(key, '1.0.0');
+    expect(await seen()).toEqual([[key, '1.0.0']]);
+    await publish(alice.client, manifest(key, '1.1.0', { tags: ['fresh-tag'] }));
+    await approve(key, '1.1.0');
+    expect(await seen()).toEqual([[key, '1.1.0']]);
+    await alice.client.PATCH('/api/plugins/{plugin}/versions/{version}/', {
+      ...vpath(key, '1.1.0'),
+      body: { yanked: true },
+    });
+    expect(await seen()).toEqual([[key, '1.0.0']]);
+    await alice.client.PATCH('/api/plugins/{plugin}/', { ...path(key), body: { scope: 'private' } });
+    expect(await seen()).toEqual([]);
+    await alice.client.PATCH('/api/plugins/{plugin}/', { ...path(key), body: { scope: 'public' } });
+    expect(await seen()).toEqual([[key, '1.0.0']]);
+  });
+
   it('org scope: members see approved versions, outsiders nothing', async () => {
     const dave = await t.createUser({ email: 'dave@acme.test', name: 'Dave' });
     await alice.client.POST('/api/orgs/', { body: { slug: 'acme', name: 'Acme' } });
