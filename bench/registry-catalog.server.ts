@@ -4,6 +4,8 @@
  * not hand-made ones), and prints `LISTENING <port>`. Run by the bench as a child process, so load generation
  * never shares its event loop.
  */
+import { CATEGORIES, WORDS } from './registry-catalog.data.js';
+
 const N = Number(process.env.BENCH_PLUGINS ?? 10_000);
 const dist = '../dist/apps/api/src';
 type Module<T> = Promise<T>;
@@ -28,21 +30,6 @@ const config = loadConfig({ ...process.env, PLUGHUB_DB_MEMORY: 'true', PORT: '0'
 const app = await createApp(config);
 const plugins = app.get(PluginRepository);
 const versions = app.get(PluginVersionRepository);
-
-const CATEGORIES = ['iot', 'ai', 'data', 'security', 'devops', 'finance', 'media', 'crm', 'search', 'integrations'];
-const WORDS = [
-  'sensor',
-  'weather',
-  'invoice',
-  'backup',
-  'chat',
-  'metrics',
-  'upload',
-  'queue',
-  'mail',
-  'cache',
-  'video',
-];
 
 type Imported = import('../apps/api/src/registry/persistence/plugin.repository.js').ImportedPlugin;
 type Version = Parameters<typeof versions.insertMany>[0][number];

@@ -185,18 +185,35 @@ export interface LoadResult {
   requests: number;
 }
 
-/** One autocannon run on loopback (a GET unless `request` says otherwise). */
+/**
+ * One autocannon run on loopback (a GET unless `request` says otherwise). With `request.paths`, the requests go
+ * to those paths of `url`'s server in turn, shared by all connections (a pool of varied queries, not one key).
+ */
 export async function load(
   url: string,
   headers: Record<string, string>,
   seconds: number,
   connections = 16,
-  request: { method?: 'GET' | 'POST'; body?: string } = {},
+  request: { method?: 'GET' | 'POST'; body?: string; paths?: readonly string[] } = {},
 ): Promise<LoadResult> {
   const latencies: number[] = [];
+  const { paths, ...rest } = request;
+  let next = 0;
+  const pooled = paths?.length
+    ? {
+        requests: [
+          {
+            setupRequest: (req: autocannon.Request): autocannon.Request => ({
+              ...req,
+              path: paths[next++ % paths.length],
+            }),
+          },
+        ],
+      }
+    : {};
   const r = await new Promise<autocannon.Result>((resolve, reject) => {
     const run = autocannon(
-      { url, headers, duration: seconds, connections, pipelining: 1, ...request },
+      { url, headers, duration: seconds, connections, pipelining: 1, ...rest, ...pooled },
       (err, result) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(result)),
     );
     run.on('response', (_client, _status, _bytes, ms) => latencies.push(ms));
