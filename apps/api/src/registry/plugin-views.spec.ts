@@ -51,6 +51,19 @@ describe('PluginViews', () => {
     expect((await render()).owner.name).toBe('Olga Renamed');
   });
 
+  it('reads again the names of every owner at once when they expire, not one owner per request', async () => {
+    const { users, clock, views } = setup();
+    const [a, b] = [pluginFixture({ key: 'a.x', ownerId: 'a' }), pluginFixture({ key: 'b.x', ownerId: 'b' })];
+    users.findByIds.mockImplementation((ids: string[]) => Promise.resolve(ids.map((id) => user(id, id))));
+    await views.responses([a], null);
+    clock.advance(OWNER_NAME_TTL_MS / 2);
+    await views.responses([a, b], null);
+    clock.advance(OWNER_NAME_TTL_MS / 2);
+    await views.responses([a, b], null);
+    await views.responses([a, b], null);
+    expect(users.findByIds.mock.calls).toEqual([[['a']], [['b']], [['a', 'b']]]);
+  });
+
   it('keeps an installation count until an installation of the plugin comes or goes', async () => {
     const { installed, epoch, views, render } = setup();
     expect((await render()).stats.installations).toBe(1);

@@ -19,15 +19,28 @@ export const OWNER_NAME_TTL_MS = 2000;
  * event moves the epoch at once).
  */
 export const INSTALL_COUNT_TTL_MS = 10_000;
-/** Owner names and installation counts kept at most; past it the oldest half goes. */
+/** Owner names and installation counts kept at most; past it they are all read again. */
 const KEPT = 20_000;
 
-function bounded<V>(map: Map<string, V>): void {
-  if (map.size <= KEPT) return;
-  let drop = map.size - KEPT / 2;
-  for (const key of map.keys()) {
-    if (drop-- <= 0) break;
-    map.delete(key);
+/**
+ * Values kept together and dropped together once `ttlMs` after the first was read, so a page whose items were read
+ * at different times is not read again item by item (one read per request) but all at once, every `ttlMs` at most.
+ */
+class Kept<V> {
+  private values = new Map<string, V>();
+  private until = 0;
+  private generation = 0;
+
+  constructor(private readonly ttlMs: number) {}
+
+  /** The kept values as of `now` and `generation` (the write epoch's, where they depend on it). */
+  at(now: number, generation = 0): Map<string, V> {
+    if (now >= this.until || generation !== this.generation || this.values.size > KEPT) {
+      this.values = new Map();
+      this.until = now + this.ttlMs;
+      this.generation = generation;
+    }
+    return this.values;
   }
 }
 
@@ -39,8 +52,8 @@ function bounded<V>(map: Map<string, V>): void {
  */
 @Injectable()
 export class PluginViews {
-  private readonly names = new Map<string, { name: string; until: number }>();
-  private readonly counts = new Map<string, { n: number; generation: number; until: number }>();
+  private readonly names = new Kept<string>(OWNER_NAME_TTL_MS);
+  private readonly counts = new Kept<number>(INSTALL_COUNT_TTL_MS);
 
   constructor(
     private readonly users: UsersService,
@@ -87,15 +100,15 @@ export class PluginViews {
 
   /** Names by `user:<id>` / `org:<id>`: the kept ones, the others read in one call per kind. */
   private async ownerNames(plugins: Plugin[]): Promise<Map<string, string>> {
-    const now = this.clock.nowMs();
+    const kept = this.names.at(this.clock.nowMs());
     const names = new Map<string, string>();
     const userIds = new Set<string>();
     const orgIds = new Set<string>();
     for (const p of plugins) {
       if (!p.ownerId || p.ownerType === 'system') continue;
       const id = `${p.ownerType}:${p.ownerId}`;
-      const kept = this.names.get(id);
-      if (kept && kept.until > now) names.set(id, kept.name);
+      const name = kept.get(id);
+      if (name !== undefined) names.set(id, name);
       else (p.ownerType === 'user' ? userIds : orgIds).add(p.ownerId);
     }
     if (!userIds.size && !orgIds.size) return names;
@@ -109,31 +122,31 @@ export class PluginViews {
     ];
     for (const [id, name] of read) {
       names.set(id, name);
-      this.names.set(id, { name, until: now + OWNER_NAME_TTL_MS });
+      kept.set(id, name);
     }
-    bounded(this.names);
     return names;
   }
 
   /** Counts by key: those kept at the current generation, the others read in one call and kept. */
   private async installationCounts(keys: string[]): Promise<Map<string, number>> {
     const generation = await this.epoch.current();
-    const now = this.clock.nowMs();
+    const kept = this.counts.at(this.clock.nowMs(), generation);
     const counts = new Map<string, number>();
     const missing: string[] = [];
     for (const key of keys) {
-      const kept = this.counts.get(key);
-      if (kept && kept.generation === generation && kept.until > now) counts.set(key, kept.n);
+      const n = kept.get(key);
+      if (n !== undefined) counts.set(key, n);
       else missing.push(key);
     }
     if (!missing.length) return counts;
     const read = await this.installations.countInstallations(missing);
+    // Kept only while the generation read at is still the current one (a change meanwhile drops them).
+    const keep = this.counts.at(this.clock.nowMs(), await this.epoch.current()) === kept;
     for (const key of missing) {
       const n = read.get(key) ?? 0;
       counts.set(key, n);
-      this.counts.set(key, { n, generation, until: now + INSTALL_COUNT_TTL_MS });
+      if (keep) kept.set(key, n);
     }
-    bounded(this.counts);
     return counts;
   }
 }
