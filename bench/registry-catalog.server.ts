@@ -126,3 +126,5 @@ const cpu = process.cpuUsage(cpu0);
 const cpuMs = (cpu.user + cpu.system) / 1000;
 console.log(`SEEDED ${N} plugins in ${Date.now() - started} ms, ${(cpuMs / N).toFixed(2)} ms of CPU per plugin`);
 console.log(`LISTENING ${port}`);
+// Stopped by the bench with SIGTERM: exit normally, so a --cpu-prof profile is written.
+process.once('SIGTERM', () => void app.close().finally(() => process.exit(0)));
