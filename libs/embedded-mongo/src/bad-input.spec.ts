@@ -1,171 +1,21 @@
-import net from 'node:net';
-import { BSON, Long, UUID, type Document } from 'bson';
+import { BSON, Long, UUID } from 'bson';
 import fc from 'fast-check';
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmbeddedMongoServer } from './index.js';
+import {
+  header,
+  newRequestId,
+  OP_MSG,
+  OP_QUERY,
+  OP_REPLY,
+  opMsg,
+  opQuery,
+  RawConnection,
+  withChecksum,
+} from './testing/raw-wire.js';
 
-/**
- * Raw-socket tests: hand-built wire messages, checked against what the protocol says must come back.
- * These deliberately avoid any engine internals (the frames are encoded here, independently).
- */
-
-const OP_REPLY = 1;
-const OP_QUERY = 2004;
-const OP_MSG = 2013;
-
-interface Frame {
-  requestId: number;
-  responseTo: number;
-  opCode: number;
-  flags: number;
-  doc: Document;
-}
-
-let nextId = 1000;
-
-function header(length: number, opCode: number, requestId: number): Buffer {
-  const h = Buffer.alloc(16);
-  h.writeInt32LE(length, 0);
-  h.writeInt32LE(requestId, 4);
-  h.writeInt32LE(0, 8);
-  h.writeInt32LE(opCode, 12);
-  return h;
-}
-
-function opMsg(
-  doc: Document | Buffer,
-  opts: { flags?: number; sequences?: [string, Document[]][]; requestId?: number } = {},
-): Buffer {
-  const body = Buffer.isBuffer(doc) ? doc : Buffer.from(BSON.serialize(doc));
-  const parts: Buffer[] = [Buffer.from([0]), body];
-  for (const [id, docs] of opts.sequences ?? []) {
-    const payload = Buffer.concat([Buffer.from(id + '\0'), ...docs.map((d) => Buffer.from(BSON.serialize(d)))]);
-    const size = Buffer.alloc(4);
-    size.writeInt32LE(payload.length + 4);
-    parts.push(Buffer.from([1]), size, payload);
-  }
-  const flags = Buffer.alloc(4);
-  flags.writeUInt32LE(opts.flags ?? 0);
-  const rest = Buffer.concat([flags, ...parts]);
-  return Buffer.concat([header(16 + rest.length, OP_MSG, opts.requestId ?? nextId++), rest]);
-}
-
-function opQuery(ns: string, query: Document): Buffer {
-  const rest = Buffer.concat([
-    Buffer.alloc(4),
-    Buffer.from(ns + '\0'),
-    Buffer.from([0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff]),
-    Buffer.from(BSON.serialize(query)),
-  ]);
-  return Buffer.concat([header(16 + rest.length, OP_QUERY, nextId++), rest]);
-}
-
-/** CRC-32C written independently of the engine's implementation (bitwise, no table). */
-function crc32c(buf: Buffer): number {
-  let crc = 0xffffffff;
-  for (const byte of buf) {
-    crc ^= byte;
-    for (let k = 0; k < 8; k++) crc = crc & 1 ? (crc >>> 1) ^ 0x82f63b78 : crc >>> 1;
-  }
-  return (crc ^ 0xffffffff) >>> 0;
-}
-
-function withChecksum(msg: Buffer, corrupt = false): Buffer {
-  const out = Buffer.concat([msg, Buffer.alloc(4)]);
-  out.writeInt32LE(out.length, 0);
-  out.writeUInt32LE(out.readUInt32LE(16) | 1, 16);
-  out.writeUInt32LE((crc32c(out.subarray(0, out.length - 4)) ^ (corrupt ? 1 : 0)) >>> 0, out.length - 4);
-  return out;
-}
-
-class RawConnection {
-  private buf = Buffer.alloc(0);
-  private waiters: (() => void)[] = [];
-  readonly frames: Frame[] = [];
-  closed = false;
-
-  private constructor(private readonly socket: net.Socket) {
-    socket.on('data', (d: Buffer) => {
-      this.buf = Buffer.concat([this.buf, d]);
-      while (this.buf.length >= 4 && this.buf.length >= this.buf.readInt32LE(0)) {
-        const len = this.buf.readInt32LE(0);
-        this.frames.push(parseFrame(this.buf.subarray(0, len)));
-        this.buf = this.buf.subarray(len);
-      }
-      this.wake();
-    });
-    socket.on('close', () => {
-      this.closed = true;
-      this.wake();
-    });
-    socket.on('error', () => undefined);
-  }
-
-  static open(port: number): Promise<RawConnection> {
-    return new Promise((resolve, reject) => {
-      const s = net.connect(port, '127.0.0.1', () => resolve(new RawConnection(s)));
-      s.once('error', reject);
-    });
-  }
-
-  private wake(): void {
-    for (const w of this.waiters.splice(0)) w();
-  }
-
-  send(buf: Buffer): void {
-    this.socket.write(buf);
-  }
-
-  end(): void {
-    this.socket.end();
-  }
-
-  destroy(): void {
-    this.socket.destroy();
-  }
-
-  async next(timeoutMs = 2000): Promise<Frame> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.frames.length === 0) {
-      if (this.closed) throw new Error('connection closed');
-      if (Date.now() > deadline) throw new Error('timed out waiting for a reply');
-      await new Promise<void>((r) => {
-        this.waiters.push(r);
-        setTimeout(r, 50);
-      });
-    }
-    return this.frames.shift()!;
-  }
-
-  async waitClosed(timeoutMs = 2000): Promise<boolean> {
-    const deadline = Date.now() + timeoutMs;
-    while (!this.closed && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-    return this.closed;
-  }
-
-  async command(doc: Document): Promise<Document> {
-    const requestId = nextId++;
-    this.send(opMsg(doc, { requestId }));
-    const f = await this.next();
-    expect(f.responseTo).toBe(requestId);
-    return f.doc;
-  }
-}
-
-function parseFrame(buf: Buffer): Frame {
-  const opCode = buf.readInt32LE(12);
-  const base = { requestId: buf.readInt32LE(4), responseTo: buf.readInt32LE(8), opCode };
-  if (opCode === OP_MSG) {
-    expect(buf[20]).toBe(0);
-    return { ...base, flags: buf.readUInt32LE(16), doc: BSON.deserialize(buf.subarray(21)) };
-  }
-  if (opCode === OP_REPLY) {
-    expect(buf.readInt32LE(32)).toBe(1); // numberReturned
-    return { ...base, flags: buf.readInt32LE(16), doc: BSON.deserialize(buf.subarray(36)) };
-  }
-  throw new Error(`unexpected opCode ${opCode}`);
-}
+/** Raw-socket tests: hand-built wire messages (testing/raw-wire.ts), checked against what the protocol says. */
 
 describe('bad input on the wire', () => {
   let server: EmbeddedMongoServer;
@@ -224,7 +74,7 @@ describe('bad input on the wire', () => {
   it('closes the connection on an invalid or oversized length header, like mongod', async () => {
     for (const length of [4, 15, 48_000_001, 0x7fffffff, -1]) {
       const c = await RawConnection.open(server.port);
-      const h = header(16, OP_MSG, nextId++);
+      const h = header(16, OP_MSG, newRequestId());
       h.writeInt32LE(length, 0);
       c.send(h);
       expect(await c.waitClosed()).toBe(true);
@@ -234,7 +84,7 @@ describe('bad input on the wire', () => {
 
   it('closes the connection for an unsupported opCode', async () => {
     const c = await RawConnection.open(server.port);
-    const h = header(20, 2010, nextId++);
+    const h = header(20, 2010, newRequestId());
     c.send(Buffer.concat([h, Buffer.alloc(4)]));
     expect(await c.waitClosed()).toBe(true);
     await healthy();
@@ -265,7 +115,7 @@ describe('bad input on the wire', () => {
     field.writeInt32LE(pad.length + 1, 5);
     const doc = Buffer.concat([head.subarray(0, head.length - 1), field, Buffer.from([0])]);
     doc.writeInt32LE(doc.length, 0);
-    const requestId = nextId++;
+    const requestId = newRequestId();
     c.send(opMsg(doc, { requestId }));
     const reply = (await c.next(5000)).doc;
     expect(reply.ok).toBe(0);
@@ -288,7 +138,7 @@ describe('bad input on the wire', () => {
     c.send(
       opMsg({ insert: 'seq', $db: 'bad' }, { flags: 2, sequences: [['documents', [{ k: 1 }, { k: 2 }, { k: 3 }]]] }),
     );
-    const pingId = nextId++;
+    const pingId = newRequestId();
     c.send(opMsg({ ping: 1, $db: 'admin' }, { requestId: pingId }));
     const reply = await c.next();
     expect(reply.responseTo).toBe(pingId);
@@ -303,7 +153,7 @@ describe('bad input on the wire', () => {
         fc.uint8Array({ minLength: 1, maxLength: 64 }).map((b) => Buffer.from(b)),
         fc
           .tuple(fc.constantFrom(OP_MSG, OP_QUERY, 2012, 1), fc.uint8Array({ maxLength: 80 }))
-          .map(([op, body]) => Buffer.concat([header(16 + body.length, op, nextId++), Buffer.from(body)])),
+          .map(([op, body]) => Buffer.concat([header(16 + body.length, op, newRequestId()), Buffer.from(body)])),
         fc.array(fc.tuple(fc.nat(valid.length - 1), fc.nat(255)), { minLength: 1, maxLength: 4 }).map((edits) => {
           const m = Buffer.from(valid);
           for (const [at, byte] of edits) if (at >= 4) m[at] = byte; // keep the length so framing holds
