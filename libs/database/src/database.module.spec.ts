@@ -1,7 +1,6 @@
 import { EmbeddedMongoServer } from '@app/embedded-mongo';
 import mongoose from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EMBEDDED_CONNECTION_OPTIONS } from './database.module.js';
 
 let server: EmbeddedMongoServer;
 
@@ -13,12 +12,9 @@ afterAll(async () => {
   await server.stop();
 });
 
-describe('EMBEDDED_CONNECTION_OPTIONS', () => {
-  it('keeps the pool across heartbeats on the embedded engine (its hello does not stream)', async () => {
-    const client = new mongoose.mongo.MongoClient(server.uri, {
-      ...EMBEDDED_CONNECTION_OPTIONS,
-      heartbeatFrequencyMS: 500,
-    });
+describe('the driver on the embedded engine with its default (streaming) monitoring', () => {
+  it('keeps the pool across heartbeats: the engine streams its awaitable hello', async () => {
+    const client = new mongoose.mongo.MongoClient(server.uri, { heartbeatFrequencyMS: 500 });
     let succeeded = 0;
     const failures: string[] = [];
     let cleared = 0;
@@ -32,7 +28,7 @@ describe('EMBEDDED_CONNECTION_OPTIONS', () => {
     try {
       await client.connect();
       await client.db('probe').collection('c').insertOne({ a: 1 });
-      // With the streaming monitor, the second heartbeat (an awaitable hello) already fails and clears the pool.
+      // Before the engine streamed, the second heartbeat (an awaitable hello) already failed and cleared the pool.
       await enough;
       expect(failures).toEqual([]);
       expect(cleared).toBe(0);

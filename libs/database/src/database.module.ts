@@ -24,14 +24,6 @@ export const DEFAULT_DATABASE_NAME = 'plughub';
 /** Where a running server writes its embedded engine's loopback address, for maintenance tools (mode 0600). */
 export const ENGINE_ADDRESS_FILE = 'engine-address';
 
-/**
- * Driver options for the embedded engine. It answers an awaitable hello once, without streaming (no moreToCome),
- * which the driver's streaming monitor takes for a failed heartbeat: every heartbeat it cleared the pool, and an
- * operation checking out a connection then failed with MongoPoolClearedError (non-retryable writes such as
- * updateMany, under load). Polling heartbeats are plain hellos.
- */
-export const EMBEDDED_CONNECTION_OPTIONS = { serverMonitoringMode: 'poll' } as const;
-
 /** The database of a connection string: its path (`mongodb://h/db?…` → `db`), else `plughub`. */
 export function databaseName(uri: string): string {
   const path = /^mongodb(?:\+srv)?:\/\/[^/?]*\/([^?]*)/.exec(uri)?.[1];
@@ -109,7 +101,7 @@ export class DatabaseModule {
               storage: options.dataDir ?? 'memory',
               database: DEFAULT_DATABASE_NAME,
             });
-            return { uri, dbName: DEFAULT_DATABASE_NAME, ...EMBEDDED_CONNECTION_OPTIONS };
+            return { uri, dbName: DEFAULT_DATABASE_NAME };
           },
         }),
       ],

@@ -109,6 +109,10 @@ export class Engine {
   private timers: NodeJS.Timeout[] = [];
   private readonly handlers: CommandTable;
   stopping = false;
+  /** topologyVersion.counter of hello replies: bumped when the engine starts shutting down. */
+  topologyCounter = 0;
+  /** Client connections, kept by the wire server (serverStatus reports them). */
+  readonly connections = { current: 0, totalCreated: 0 };
   private stopSignal: () => void = () => undefined;
   readonly stopped = new Promise<void>((resolve) => (this.stopSignal = resolve));
 
@@ -135,6 +139,7 @@ export class Engine {
   }
 
   stop(): void {
+    if (!this.stopping) this.topologyCounter++;
     this.stopping = true;
     // Releases writes waiting on open transactions, so nothing stays pending after shutdown.
     this.sessions.abortAll();

@@ -65,6 +65,7 @@ export const ErrorCode = {
   Location40066: 40066,
   UnsupportedOpQueryCommand: 352,
   ChecksumMismatch: 5739101,
+  ShutdownInProgress: 91,
 } as const;
 
 const CODE_NAMES: Record<number, string> = {
@@ -110,6 +111,7 @@ const CODE_NAMES: Record<number, string> = {
   40324: 'Location40324',
   40414: 'Location40414',
   40415: 'Location40415',
+  91: 'ShutdownInProgress',
 };
 
 export function badValue(message: string): MongoCommandError {

@@ -85,6 +85,8 @@ export class EmbeddedMongoServer {
     if (this.stopped) return;
     this.stopped = true;
     this.engine.stop();
+    // One turn of the event loop: awaitable hellos answer ShutdownInProgress before their connections close.
+    await new Promise((resolve) => setImmediate(resolve));
     await this.wire.close();
     await this.store?.close();
   }

@@ -1,10 +1,12 @@
 import net from 'node:net';
 import type { Document } from 'bson';
 import type { Engine } from './engine.js';
+import { nextExhaustHello } from './commands/server-info.js';
 import { ErrorCode, errorReply, MongoCommandError } from './errors.js';
 import {
   encodeOpMsg,
   encodeOpReply,
+  FLAG_EXHAUST_ALLOWED,
   FLAG_MORE_TO_COME,
   HEADER_SIZE,
   MAX_MESSAGE_SIZE_BYTES,
@@ -120,7 +122,8 @@ class Connection {
       }
       const reply = await this.engine.run(request.command, this);
       if (request.flags & FLAG_MORE_TO_COME) return;
-      this.send(encodeOpMsg(request.requestId, reply));
+      if (request.flags & FLAG_EXHAUST_ALLOWED) await this.exhaust(request.requestId, request.command, reply);
+      else this.send(encodeOpMsg(request.requestId, reply));
     } catch (err) {
       this.logger?.error('embedded-mongo: failed to answer a request', { error: (err as Error).message });
       if (request.kind === 'msg' && !(request.flags & FLAG_MORE_TO_COME)) {
@@ -131,6 +134,26 @@ class Connection {
           ),
         );
       }
+    }
+  }
+
+  /**
+   * Streams replies as mongod does for an exhaust-allowed awaitable hello: each reply carries `moreToCome` and answers
+   * the previous reply (responseTo), and the next one is produced without a request, until the connection closes
+   * or a reply ends the stream (an error, e.g. shutdown). Other commands get their single reply.
+   */
+  private async exhaust(requestId: number, command: Document, first: Document): Promise<void> {
+    let responseTo = requestId;
+    let reply = first;
+    for (;;) {
+      const next = nextExhaustHello(command, reply);
+      const message = encodeOpMsg(responseTo, reply, next ? FLAG_MORE_TO_COME : 0);
+      this.send(message);
+      if (!next || this.socket.destroyed) return;
+      responseTo = message.readInt32LE(4);
+      command = next;
+      reply = await this.engine.run(command, this);
+      if (this.socket.destroyed) return;
     }
   }
 
@@ -170,7 +193,11 @@ export class WireServer {
     this.server = net.createServer((socket) => {
       const conn = new Connection(this.nextId++, socket, this.engine, this.logger);
       this.connections.add(conn);
-      socket.on('close', () => this.connections.delete(conn));
+      this.engine.connections.current++;
+      this.engine.connections.totalCreated++;
+      socket.on('close', () => {
+        if (this.connections.delete(conn)) this.engine.connections.current--;
+      });
     });
   }
 
@@ -189,6 +216,7 @@ export class WireServer {
     return new Promise((resolve) => {
       for (const c of this.connections) c.destroy();
       this.connections.clear();
+      this.engine.connections.current = 0;
       this.server.close(() => resolve());
     });
   }

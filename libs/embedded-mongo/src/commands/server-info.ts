@@ -1,11 +1,14 @@
-import { Long } from 'bson';
+import { Long, ObjectId } from 'bson';
 import type { CommandTable, Engine } from '../engine.js';
+import { ErrorCode, MongoCommandError } from '../errors.js';
 import { isPlainObject, type Doc } from '../paths.js';
 import { MAX_BSON_OBJECT_SIZE, MAX_MESSAGE_SIZE_BYTES } from '../wire.js';
 
 /** Handshake and server information, shaped like a mongod 7.0 primary of a one-member replica set. */
 
 export const SERVER_VERSION = '7.0.0';
+/** The engine enforces no connection limit; serverStatus reports `available` against this nominal one. */
+const MAX_INCOMING_CONNECTIONS = 1000;
 
 export function serverInfoCommands(engine: Engine): CommandTable {
   return {
@@ -32,29 +35,107 @@ export function serverInfoCommands(engine: Engine): CommandTable {
   };
 }
 
+/** The fields of an awaitable hello (streaming SDAM), checked as a replica-set mongod checks them. */
+interface AwaitableHello {
+  processId: ObjectId;
+  counter: number;
+  maxAwaitTimeMS: number;
+}
+
+const HELLO_COMMANDS = new Set(['hello', 'isMaster', 'ismaster']);
+
+function awaitableHello(cmd: Doc): AwaitableHello | undefined {
+  const tv: unknown = cmd.topologyVersion;
+  const wait: unknown = cmd.maxAwaitTimeMS;
+  if (tv === undefined && wait === undefined) return undefined;
+  if (tv === undefined)
+    throw new MongoCommandError(31368, "A request with 'maxAwaitTimeMS' must include a 'topologyVersion'");
+  if (wait === undefined)
+    throw new MongoCommandError(31368, "A request with a 'topologyVersion' must include 'maxAwaitTimeMS'");
+  if (!isPlainObject(tv)) throw new MongoCommandError(10065, 'invalid parameter: expected an object (topologyVersion)');
+  for (const k of Object.keys(tv)) {
+    if (k !== 'processId' && k !== 'counter')
+      throw new MongoCommandError(ErrorCode.Location40415, `BSON field 'TopologyVersion.${k}' is an unknown field.`);
+  }
+  for (const k of ['processId', 'counter']) {
+    if (tv[k] === undefined)
+      throw new MongoCommandError(
+        ErrorCode.Location40414,
+        `BSON field 'TopologyVersion.${k}' is missing but a required field`,
+      );
+  }
+  if (!(tv.processId instanceof ObjectId)) throw wrongType('TopologyVersion.processId', 'objectId');
+  const counter = integer(tv.counter);
+  if (counter === undefined) throw wrongType('TopologyVersion.counter', 'long');
+  const maxAwaitTimeMS = integer(wait);
+  if (maxAwaitTimeMS === undefined) throw wrongType('maxAwaitTimeMS', 'long');
+  if (maxAwaitTimeMS < 0) throw new MongoCommandError(31373, 'maxAwaitTimeMS must be a non-negative integer');
+  if (counter < 0) throw new MongoCommandError(31372, 'topologyVersion must have a non-negative counter');
+  return { processId: tv.processId, counter, maxAwaitTimeMS };
+}
+
+/** An int, a long (promoted to a number by the wire layer, or still a Long past 2^53) or an integral double. */
+function integer(v: unknown): number | undefined {
+  if (v instanceof Long) return v.toNumber();
+  return typeof v === 'number' && Number.isInteger(v) ? v : undefined;
+}
+
+function wrongType(field: string, expected: string): MongoCommandError {
+  return new MongoCommandError(
+    ErrorCode.TypeMismatch,
+    `BSON field '${field}' is the wrong type, expected type '${expected}'`,
+  );
+}
+
+/**
+ * Exhaust (OP_MSG `exhaustAllowed`): after replying to an awaitable hello with `moreToCome`, mongod answers the same
+ * hello again with the topologyVersion of its last reply, until the connection closes. The next command, or
+ * undefined when the stream ends here (an error, or a hello that is not awaitable).
+ */
+export function nextExhaustHello(cmd: Doc, reply: Doc): Doc | undefined {
+  const name = Object.keys(cmd)[0] ?? '';
+  if (!HELLO_COMMANDS.has(name) || reply.ok !== 1 || !isPlainObject(reply.topologyVersion)) return undefined;
+  if (cmd.maxAwaitTimeMS === undefined) return undefined;
+  return { ...cmd, topologyVersion: reply.topologyVersion };
+}
+
 async function hello(
   engine: Engine,
   cmd: Doc,
   conn: { id: number; closed: Promise<void> },
   legacy: boolean,
 ): Promise<Doc> {
-  // Awaitable hello (streaming SDAM): hold the reply until the topology changes (never) or the timeout.
-  const tv = cmd.topologyVersion;
-  const wait = Number(cmd.maxAwaitTimeMS);
-  if (isPlainObject(tv) && Number.isFinite(wait) && wait > 0 && !engine.stopping) {
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      new Promise<void>((resolve) => (timer = setTimeout(resolve, wait))),
-      conn.closed,
-      engine.stopped,
-    ]);
-    clearTimeout(timer);
+  const awaitable = awaitableHello(cmd);
+  const topologyVersion = { processId: engine.processId, counter: Long.fromNumber(engine.topologyCounter) };
+  if (awaitable && awaitable.processId.equals(engine.processId)) {
+    if (awaitable.counter > engine.topologyCounter)
+      throw new MongoCommandError(
+        31382,
+        'Received a topology version with the same process ID and a higher counter than the server',
+      );
+    // Same topology as the client last saw: hold the reply until it changes (only shutdown changes it here), the
+    // connection closes, or maxAwaitTimeMS passes. Another processId or an older counter is answered at once.
+    if (awaitable.counter === engine.topologyCounter && awaitable.maxAwaitTimeMS > 0 && !engine.stopping) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, awaitable.maxAwaitTimeMS))),
+        conn.closed,
+        engine.stopped,
+      ]);
+      clearTimeout(timer);
+    }
+  }
+  if (awaitable && engine.stopping) {
+    // mongod in quiesce mode: awaitable hellos fail at once, carrying the new topologyVersion.
+    throw new MongoCommandError(ErrorCode.ShutdownInProgress, 'The server is in quiesce mode and will shut down', {
+      topologyVersion: { processId: engine.processId, counter: Long.fromNumber(engine.topologyCounter) },
+    });
   }
   const now = new Date();
   const opTime = { ts: engine.currentTime(), t: Long.fromNumber(1) };
   const address = engine.address;
   const reply: Doc = {
-    topologyVersion: { processId: engine.processId, counter: Long.fromNumber(0) },
+    topologyVersion,
     hosts: [address],
     setName: engine.options.replSetName,
     setVersion: 1,
@@ -121,7 +202,11 @@ function serverStatus(engine: Engine): Doc {
     uptime: Math.floor(up / 1000),
     uptimeMillis: Long.fromNumber(up),
     localTime: new Date(),
-    connections: { current: 0, available: 1000 },
+    connections: {
+      current: engine.connections.current,
+      available: Math.max(0, MAX_INCOMING_CONNECTIONS - engine.connections.current),
+      totalCreated: engine.connections.totalCreated,
+    },
     repl: { setName: engine.options.replSetName, isWritablePrimary: true, hosts: [engine.address] },
     metrics: { cursor: { open: { total: engine.cursors.size } } },
     ok: 1,
