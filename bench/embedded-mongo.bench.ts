@@ -5,16 +5,23 @@
  *   - insert and findById, sequential and with 16 concurrent callers;
  *   - equality lookup on a unique indexed field with 100k documents: the engine-internal time per lookup
  *     (command execution inside the server, excluding the wire and the driver) and driver-level ops/s;
- *   - durable inserts (fsync per acknowledged write, shared between concurrent writers).
+ *   - durable inserts (fsync per acknowledged write, shared between concurrent writers);
+ *   - engine CPU per find of a ~50 KB document with a 2-field projection: built from the stored document (now)
+ *     against the general path it replaced (mingo over a copy of the whole document), alternating rounds.
+ *
+ * `BENCH_ONLY=projection npx tsx bench/embedded-mongo.bench.ts` runs the projection rows alone (a few seconds).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { BSON } from 'bson';
 import { MongoClient } from 'mongodb';
 import mongoose from 'mongoose';
 import { EmbeddedMongoServer } from '../libs/embedded-mongo/src/index.js';
-import { Engine } from '../libs/embedded-mongo/src/engine.js';
+import { Engine, type ConnectionInfo } from '../libs/embedded-mongo/src/engine.js';
+import type { Doc } from '../libs/embedded-mongo/src/paths.js';
+import { projectThroughMingo } from '../libs/embedded-mongo/src/write-commands.js';
 
 const DOCS = Number(process.env.BENCH_DOCS ?? 100_000);
 const OPS = Number(process.env.BENCH_OPS ?? 5_000);
@@ -84,7 +91,76 @@ async function measure(
   });
 }
 
+/**
+ * Engine CPU per find of one ~50 KB document projected to 2 fields, measured on the command layer (no wire, no
+ * driver). "general path" is the work a find with this projection did before: the find without projection, then
+ * mingo's projection over a copy of the whole document (what projectDocs did for every projection).
+ */
+async function projectionRows(): Promise<{ measurement: string; 'µs CPU/find (median)': string; rounds: number }[]> {
+  const engine = new Engine({ host: '127.0.0.1', port: 0, replSetName: 'bench' });
+  const conn: ConnectionInfo = {
+    id: 1,
+    remote: 'bench',
+    closed: new Promise<void>(() => undefined),
+    close: () => undefined,
+  };
+  const big: Doc = { _id: 1, title: 'day', n: 7 };
+  for (let i = 0; i < 350; i++) big[`f${i}`] = { at: i, series: [i, i + 1, { label: 'x'.repeat(80) }] };
+  await engine.run({ insert: 'days', documents: [big], $db: 'bench' }, conn);
+  const projection = { title: 1, n: 1 };
+  const find = { find: 'days', filter: { _id: 1 }, projection, $db: 'bench' };
+  const plain = { find: 'days', filter: { _id: 1 }, $db: 'bench' };
+  const size = BSON.calculateObjectSize(big);
+  const rounds = 7;
+  const perRound = Number(process.env.BENCH_PROJECTION_OPS ?? 2_000);
+  const now: number[] = [];
+  const general: number[] = [];
+  const runNow = async (): Promise<void> => {
+    for (let i = 0; i < perRound; i++) await engine.run(find, conn);
+  };
+  const runGeneral = async (): Promise<void> => {
+    for (let i = 0; i < perRound; i++) {
+      const reply = await engine.run(plain, conn);
+      projectThroughMingo((reply.cursor as { firstBatch: Doc[] }).firstBatch, projection);
+    }
+  };
+  /** CPU microseconds (user + system) of this process per find while `run` goes. */
+  const measureAsync = async (run: () => Promise<void>): Promise<number> => {
+    const start = process.cpuUsage();
+    await run();
+    const used = process.cpuUsage(start);
+    return (used.user + used.system) / perRound;
+  };
+  await runNow();
+  await runGeneral();
+  for (let r = 0; r < rounds; r++) {
+    now.push(await measureAsync(runNow));
+    general.push(await measureAsync(runGeneral));
+  }
+  engine.stop();
+  const kb = `${(size / 1024).toFixed(0)} KB`;
+  return [
+    {
+      measurement: `find, ${kb} doc, 2-field projection: from the stored doc`,
+      'µs CPU/find (median)': median(now).toFixed(1),
+      rounds,
+    },
+    {
+      measurement: `find, ${kb} doc, 2-field projection: general path (before)`,
+      'µs CPU/find (median)': median(general).toFixed(1),
+      rounds,
+    },
+    { measurement: 'ratio before / now', 'µs CPU/find (median)': (median(general) / median(now)).toFixed(1), rounds },
+  ];
+}
+
 async function main(): Promise<void> {
+  if (process.env.BENCH_ONLY === 'projection') {
+    const table = await projectionRows();
+    console.log(`\nEmbedded MongoDB engine: projection CPU (node ${process.version}, load ${loadLine()})\n`);
+    console.table(table);
+    return;
+  }
   const server = await EmbeddedMongoServer.start();
   const conn = await mongoose.createConnection(server.uri, { dbName: 'bench' }).asPromise();
   const Item = conn.model(
@@ -171,10 +247,10 @@ async function main(): Promise<void> {
   await durable.stop();
   rmSync(dataDir, { recursive: true, force: true });
 
-  const load = loadavg()
-    .map((n) => n.toFixed(1))
-    .join(' ');
-  console.log(`\nEmbedded MongoDB engine benchmark (node ${process.version}, ${OPS} ops per row, load ${load})\n`);
+  const projection = await projectionRows();
+  console.log(
+    `\nEmbedded MongoDB engine benchmark (node ${process.version}, ${OPS} ops per row, load ${loadLine()})\n`,
+  );
   console.table(rows);
   console.table([
     {
@@ -191,9 +267,17 @@ async function main(): Promise<void> {
     },
   ]);
 
+  console.table(projection);
+
   await client.close();
   await conn.close();
   await server.stop();
+}
+
+function loadLine(): string {
+  return loadavg()
+    .map((n) => n.toFixed(1))
+    .join(' ');
 }
 
 await main();

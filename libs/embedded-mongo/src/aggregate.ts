@@ -43,13 +43,18 @@ function checkGroupAccumulators(spec: unknown): void {
   }
 }
 
+/**
+ * Runs `pipeline` over `input`. `input` is copied first (stages may write into their documents) unless the caller
+ * says it owns it (`inputIsCopy`: documents already built for this run, such as a leading projection's).
+ */
 export function runPipeline(
   input: Doc[],
   pipeline: Doc[],
   resolve: (collection: string) => Doc[],
   opts: EvalOptions = {},
+  inputIsCopy = false,
 ): Doc[] {
-  let docs: Doc[] = input.map(cloneDoc);
+  let docs: Doc[] = inputIsCopy ? input : input.map(cloneDoc);
   let pending: Doc[] = [];
   const flush = (): void => {
     if (pending.length === 0) return;

@@ -38,6 +38,46 @@ export function defineDriverSuite(target: SuiteTarget): void {
   });
 
   describe('CRUD', () => {
+    it('projects plain inclusions and exclusions through arrays, in find and a leading aggregate $project', async () => {
+      const c = db.collection('projection');
+      await c.insertMany([
+        { _id: 1 as never, a: [[{ b: 1, c: 2 }, 3], { b: 4 }, null], d: { e: 5, f: [6] }, g: 'x' },
+        { _id: 2 as never, a: 7, d: [{ e: 8 }, 9], g: 'y' },
+      ]);
+      const cases: [object, object[]][] = [
+        [
+          { 'a.b': 1, g: 1 },
+          [
+            { _id: 1, a: [[{ b: 1 }], { b: 4 }], g: 'x' },
+            { _id: 2, g: 'y' },
+          ],
+        ],
+        [{ 'd.e': 1, _id: 0 }, [{ d: { e: 5 } }, { d: [{ e: 8 }] }]],
+        [
+          { 'a.b': 0, d: 0 },
+          [
+            { _id: 1, a: [[{ c: 2 }, 3], {}, null], g: 'x' },
+            { _id: 2, a: 7, g: 'y' },
+          ],
+        ],
+        [
+          { g: 0, _id: 1 },
+          [
+            { _id: 1, a: [[{ b: 1, c: 2 }, 3], { b: 4 }, null], d: { e: 5, f: [6] } },
+            { _id: 2, a: 7, d: [{ e: 8 }, 9] },
+          ],
+        ],
+        [{ _id: 1 }, [{ _id: 1 }, { _id: 2 }]],
+      ];
+      for (const [projection, expected] of cases) {
+        expect(await c.find({}, { projection, sort: { _id: 1 } }).toArray()).toEqual(expected);
+        expect(await c.aggregate([{ $match: {} }, { $sort: { _id: 1 } }, { $project: projection }]).toArray()).toEqual(
+          expected,
+        );
+        expect(await c.aggregate([{ $project: projection }, { $sort: { _id: 1 } }]).toArray()).toEqual(expected);
+      }
+    });
+
     it('inserts, finds with filter/sort/projection/skip/limit, updates and deletes', async () => {
       const c = db.collection('crud');
       const res = await c.insertMany([

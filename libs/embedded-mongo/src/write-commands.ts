@@ -5,6 +5,7 @@ import { checkHint, parseSort, validateId, type Collection } from './collection.
 import { asCommandError, ErrorCode, MongoCommandError } from './errors.js';
 import { evaluateLet, mingoQuery, type EvalOptions } from './mingo-context.js';
 import { cloneDoc, idFirst, isPlainObject, type Doc } from './paths.js';
+import { compileProjection } from './projection.js';
 import { BlockedByTransaction, type Access } from './transactions.js';
 import { applyUpdate, upsertDocument, validateUpdate } from './update.js';
 import { MAX_BSON_OBJECT_SIZE } from './wire.js';
@@ -228,7 +229,14 @@ export function checkDocSize(doc: Doc): void {
   }
 }
 
+/** A find projection: plain ones copy only what they keep (projection.ts); the rest go through mingo over copies. */
 export function projectDocs(docs: Doc[], projection: Doc, filter?: Doc): Doc[] {
+  const project = compileProjection(projection);
+  return project ? docs.map(project) : projectThroughMingo(docs, projection, filter);
+}
+
+/** The general path: mingo's projection over a copy of each whole document. */
+export function projectThroughMingo(docs: Doc[], projection: Doc, filter?: Doc): Doc[] {
   const positional = Object.keys(projection).some((k) => k.endsWith('.$'));
   try {
     return mingoQuery(positional && filter ? filter : {})

@@ -8,6 +8,7 @@ import type { CommandTable, Engine } from '../engine.js';
 import { asCommandError, ErrorCode, MongoCommandError } from '../errors.js';
 import { evaluateLet, type EvalOptions } from '../mingo-context.js';
 import { isPlainObject, pathValues, type Doc } from '../paths.js';
+import { compileProjection } from '../projection.js';
 import { DirectAccess, Transaction, type Access } from '../transactions.js';
 import { projectDocs } from '../write-commands.js';
 import { checkOutputPlacement, isOutputStage, writeOutput } from './aggregate-output.js';
@@ -149,6 +150,7 @@ async function aggregate(engine: Engine, db: string, cmd: Doc): Promise<Doc> {
   const ctx = readContext(engine, cmd);
   const access = ctx.access;
   let input: Doc[] = [];
+  let inputIsCopy = false;
   let stages = (output ? pipeline.slice(0, -1) : pipeline) as Doc[];
   let ns: string;
   let evalOpts = evalOptions(cmd, undefined);
@@ -200,6 +202,17 @@ async function aggregate(engine: Engine, db: string, cmd: Doc): Promise<Doc> {
       } else {
         input = access.find(coll, {});
       }
+      // A plain $project next is built straight from the stored documents: the pipeline then owns its input.
+      const next = stages[0];
+      const project =
+        isPlainObject(next) && Object.keys(next).length === 1 && isPlainObject(next.$project)
+          ? compileProjection(next.$project)
+          : undefined;
+      if (project) {
+        input = input.map(project);
+        stages = stages.slice(1);
+        inputIsCopy = true;
+      }
     }
   }
   const resolve = (other: string): Doc[] => {
@@ -208,7 +221,7 @@ async function aggregate(engine: Engine, db: string, cmd: Doc): Promise<Doc> {
   };
   let docs: Doc[];
   try {
-    docs = runPipeline(input, stages, resolve, evalOpts);
+    docs = runPipeline(input, stages, resolve, evalOpts, inputIsCopy);
   } catch (err) {
     throw asCommandError(err);
   }

@@ -1,0 +1,115 @@
+import { cloneDoc, idFirst, isPlainObject, type Doc } from './paths.js';
+
+/**
+ * Plain inclusion/exclusion projections built straight from the stored document: only what the projection keeps
+ * is copied (a find of two fields out of a 50 KB document copies two fields, not the document). Anything else
+ * (expressions, `$slice`, `$elemMatch`, `$meta`, positional `.$`, `_id` sub-paths, paths that collide, a mix of
+ * inclusion and exclusion: each either an error or a rarer form) is left to the general path (mingo over a copy).
+ */
+
+/** A projection's fields as a tree of path segments; `true` keeps or drops the whole value there. */
+type PathTree = Map<string, PathTree | true>;
+
+export type Projector = (doc: Doc) => Doc;
+
+/** The projector for a plain projection, or undefined when the general path must answer it. */
+export function compileProjection(projection: Doc): Projector | undefined {
+  const keys = Object.keys(projection);
+  if (keys.length === 0) return undefined;
+  let include: boolean | undefined;
+  let keepId = true;
+  const tree: PathTree = new Map();
+  for (const key of keys) {
+    const flag = projectionFlag(projection[key]);
+    if (flag === undefined || !plainPath(key)) return undefined;
+    if (key === '_id') {
+      keepId = flag;
+      continue;
+    }
+    if (include === undefined) include = flag;
+    else if (include !== flag) return undefined;
+    if (!addPath(tree, key.split('.'))) return undefined;
+  }
+  if (include === undefined) include = keepId; // only `_id` given: `{_id: 1}` keeps it alone, `{_id: 0}` drops it
+  if (include) {
+    if (keepId) tree.set('_id', true);
+    return (doc) => idFirst(included(doc, tree));
+  }
+  if (!keepId) tree.set('_id', true);
+  return (doc) => excluded(doc, tree);
+}
+
+/** 1/true includes, 0/false excludes (any non-zero number includes, as in mongod); other values are not plain. */
+function projectionFlag(v: unknown): boolean | undefined {
+  if (typeof v === 'boolean') return v;
+  if (typeof v === 'number' && !Number.isNaN(v)) return v !== 0;
+  return undefined;
+}
+
+function plainPath(key: string): boolean {
+  if (key.startsWith('_id.')) return false;
+  return key.split('.').every((part) => part.length > 0 && !part.startsWith('$'));
+}
+
+/** Adds a path; false when it collides with one already there (a prefix of it, or it a prefix of another). */
+function addPath(tree: PathTree, parts: string[]): boolean {
+  let node = tree;
+  for (let i = 0; i < parts.length; i++) {
+    const existing = node.get(parts[i]);
+    if (existing === true) return false;
+    if (i === parts.length - 1) {
+      if (existing) return false;
+      node.set(parts[i], true);
+      return true;
+    }
+    const next: PathTree = existing ?? new Map<string, PathTree | true>();
+    node.set(parts[i], next);
+    node = next;
+  }
+  return true;
+}
+
+/** Inclusion: the kept fields in document order; sub-paths descend into documents and arrays of documents. */
+function included(doc: Doc, tree: PathTree): Doc {
+  const out: Doc = {};
+  for (const key of Object.keys(doc)) {
+    const sub = tree.get(key);
+    if (sub === undefined) continue;
+    const value = doc[key];
+    if (sub === true) out[key] = cloneDoc(value);
+    else if (isPlainObject(value)) out[key] = included(value, sub);
+    else if (Array.isArray(value)) out[key] = includedInArray(value, sub);
+  }
+  return out;
+}
+
+/**
+ * Elements that are neither documents nor arrays have none of the sub-paths and drop out; arrays inside arrays are
+ * descended into (mongod's find and aggregate projections both recurse into nested arrays).
+ */
+function includedInArray(values: unknown[], tree: PathTree): unknown[] {
+  const out: unknown[] = [];
+  for (const v of values) {
+    if (isPlainObject(v)) out.push(included(v, tree));
+    else if (Array.isArray(v)) out.push(includedInArray(v, tree));
+  }
+  return out;
+}
+
+/** Exclusion: everything but the named paths, in document order; values without the sub-path stay as they are. */
+function excluded(doc: Doc, tree: PathTree): Doc {
+  const out: Doc = {};
+  for (const key of Object.keys(doc)) {
+    const sub = tree.get(key);
+    const value = doc[key];
+    if (sub === undefined) out[key] = cloneDoc(value);
+    else if (sub !== true) out[key] = excludedFrom(value, sub);
+  }
+  return out;
+}
+
+function excludedFrom(value: unknown, tree: PathTree): unknown {
+  if (isPlainObject(value)) return excluded(value, tree);
+  if (Array.isArray(value)) return value.map((v) => excludedFrom(v, tree));
+  return cloneDoc(value);
+}
