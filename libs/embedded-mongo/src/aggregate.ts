@@ -5,10 +5,10 @@ import { mingoAggregator, PIPELINE_STAGES, type EvalOptions } from './mingo-cont
 import { cloneDoc, idFirst, isPlainObject, type Doc } from './paths.js';
 
 /**
- * Aggregation: mingo evaluates the pipeline, with three corrections for MongoDB compatibility:
+ * Aggregation: mingo evaluates the pipeline, with these corrections for MongoDB compatibility:
  * `$sort` uses MongoDB's cross-type order, `$bucket` assigns boundary values to the bucket they open
- * (mingo puts a value equal to a boundary into the previous bucket), and inputs are copied so stages that
- * add fields can never write into stored documents.
+ * (mingo puts a value equal to a boundary into the previous bucket), `$count` of nothing is no document, and
+ * inputs are copied so stages that add fields can never write into stored documents.
  */
 
 /** Stages the engine does not run ($out and $merge are run by the aggregate command before this). */
@@ -22,7 +22,7 @@ const UNSUPPORTED_STAGES = new Set([
   '$geoNear',
 ]);
 
-const KNOWN_STAGES = new Set([...PIPELINE_STAGES, '$sort', '$bucket', '$facet']);
+const KNOWN_STAGES = new Set([...PIPELINE_STAGES, '$sort', '$bucket', '$facet', '$count']);
 
 /** MongoDB 7.0's $group accumulators, less `$accumulator` (server-side JavaScript, which the engine lacks). */
 const GROUP_ACCUMULATORS = new Set(
@@ -92,6 +92,11 @@ export function runPipeline(
     } else if (name === '$group') {
       checkGroupAccumulators(stage.$group);
       pending.push(stage);
+    } else if (name === '$count') {
+      flush();
+      const field = countField(stage.$count);
+      // As mongod ($group on a constant, then $project): no input, no document (mingo answered a count of 0).
+      docs = docs.length > 0 ? [{ [field]: docs.length }] : [];
     } else if (name === '$bucket') {
       flush();
       docs = bucket(docs, stage.$bucket, resolve, opts);
@@ -112,6 +117,15 @@ export function runPipeline(
   }
   flush();
   return docs;
+}
+
+/** The output field of a `$count` stage, checked with mongod's codes. */
+function countField(spec: unknown): string {
+  if (typeof spec !== 'string') throw new MongoCommandError(40156, 'the count field must be a non-empty string');
+  if (spec === '') throw new MongoCommandError(40157, 'the count field must be a non-empty string');
+  if (spec.startsWith('$')) throw new MongoCommandError(40158, 'the count field cannot be a $-prefixed path');
+  if (spec.includes('.')) throw new MongoCommandError(40160, "the count field cannot contain '.'");
+  return spec;
 }
 
 /** $bucket per MongoDB: bucket i holds boundaries[i] <= v < boundaries[i+1]; buckets come out in boundary order. */

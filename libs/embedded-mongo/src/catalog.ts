@@ -1,6 +1,6 @@
 import { Binary, UUID } from 'bson';
 import type { IndexSpec } from './collection-index.js';
-import { Collection, idKeyOf } from './collection.js';
+import { Collection, idKeyOf, type QueryCounters } from './collection.js';
 import { ErrorCode, MongoCommandError } from './errors.js';
 import type { Doc } from './paths.js';
 
@@ -50,6 +50,8 @@ export class Catalog {
   readonly dbs = new Map<string, Map<string, Collection>>();
   /** Sequence number of the latest document change anywhere. */
   seq = 0;
+  /** Query work over all collections, for serverStatus (`metrics.queryExecutor`). */
+  readonly counters: QueryCounters = { docsExamined: 0 };
   /** Snapshot sequence numbers of open transactions; history is kept only while one needs it. */
   private readonly snapshots = new Map<object, number>();
   private readonly history = new Map<Collection, HistoryEntry[]>();
@@ -127,6 +129,7 @@ export class Catalog {
     }
     const coll = new Collection(db, name, options, uuid);
     coll.onChange = this.recordChange;
+    coll.counters = this.counters;
     colls.set(name, coll);
     return coll;
   }
@@ -139,6 +142,7 @@ export class Catalog {
       this.dbs.set(coll.db, colls);
     }
     coll.onChange = this.recordChange;
+    coll.counters = this.counters;
     colls.set(coll.name, coll);
   }
 

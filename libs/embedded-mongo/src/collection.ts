@@ -80,10 +80,17 @@ export interface FindOptions extends EvalOptions {
   limit?: number;
 }
 
+/** Counts of query work (mongod's serverStatus `metrics.queryExecutor`), shared by a catalog's collections. */
+export interface QueryCounters {
+  /** Documents a query read to test or return them (`scannedObjects`); counts from index entries read none. */
+  docsExamined: number;
+}
+
 /** A collection's documents and indexes, held in memory. All mutators keep every index consistent or throw. */
 export class Collection {
   readonly docs = new Map<string, Doc>();
   readonly indexes: CollectionIndex[] = [];
+  counters: QueryCounters = { docsExamined: 0 };
   /** Incremented on every change. */
   version = 0;
   /** Told about every document change (with the previous version), for transaction snapshots. */
@@ -239,7 +246,9 @@ export class Collection {
       const out: Doc[] = [];
       for (const v of idEq) {
         const doc = this.docs.get(keyString(v));
-        if (doc && match(doc)) out.push(doc);
+        if (!doc) continue;
+        this.counters.docsExamined++;
+        if (match(doc)) out.push(doc);
       }
       return window(out.length > 1 ? sortAll(out) : out, skip, limit);
     }
@@ -250,7 +259,9 @@ export class Collection {
       const stopAt = plan.sorted || !opts.sort ? skip + limit : Infinity;
       for (const id of planIds(plan)) {
         const doc = this.docs.get(id);
-        if (doc && match(doc)) {
+        if (!doc) continue;
+        this.counters.docsExamined++;
+        if (match(doc)) {
           out.push(doc);
           if (out.length >= stopAt) break;
         }
@@ -265,7 +276,9 @@ export class Collection {
           if (seen.has(id)) continue;
           seen.add(id);
           const doc = this.docs.get(id);
-          if (doc && match(doc)) out.push(doc);
+          if (!doc) continue;
+          this.counters.docsExamined++;
+          if (match(doc)) out.push(doc);
         }
       }
       // Index order of the first plan is not the collection's natural order; keep results deterministic.
@@ -273,6 +286,7 @@ export class Collection {
     }
     const stopAt = !opts.sort ? skip + limit : Infinity;
     for (const doc of this.docs.values()) {
+      this.counters.docsExamined++;
       if (match(doc)) {
         out.push(doc);
         if (out.length >= stopAt) break;

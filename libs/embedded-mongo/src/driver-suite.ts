@@ -307,6 +307,20 @@ export function defineDriverSuite(target: SuiteTarget): void {
       ] as never[]);
     });
 
+    it('counts with $count (nothing for no input) and refuses bad count fields with their codes', async () => {
+      const orders = db.collection('orders');
+      expect(await orders.aggregate([{ $match: { cust: 'a' } }, { $count: 'n' }]).toArray()).toEqual([{ n: 2 }]);
+      expect(await orders.aggregate([{ $match: { cust: 'zz' } }, { $count: 'n' }]).toArray()).toEqual([]);
+      expect(await orders.aggregate([{ $count: 'all' }]).toArray()).toEqual([{ all: 3 }]);
+      for (const [spec, code] of [
+        [1, 40156],
+        ['', 40157],
+        ['$n', 40158],
+        ['a.b', 40160],
+      ] as const)
+        await expectServerError(orders.aggregate([{ $count: spec }]).toArray(), code);
+    });
+
     it('groups, sorts, projects, looks up and unwinds', async () => {
       const rows = await db
         .collection('orders')

@@ -12,6 +12,7 @@ import { compileProjection } from '../projection.js';
 import { DirectAccess, Transaction, type Access } from '../transactions.js';
 import { projectDocs } from '../write-commands.js';
 import { checkOutputPlacement, isOutputStage, writeOutput } from './aggregate-output.js';
+import { countWithoutDocuments } from './index-counts.js';
 
 /** The read commands (find, aggregate, count, distinct, explain) and the cursor verbs. */
 
@@ -180,39 +181,7 @@ async function aggregate(engine: Engine, db: string, cmd: Doc): Promise<Doc> {
       input = view.source ? access.find(view.source, {}) : [];
       stages = [...view.pipeline, ...stages];
     } else if (coll) {
-      // A leading $match (and $sort/$limit after it) is answered by the planner, so it can use indexes.
-      const first = stages[0];
-      if (first && isPlainObject(first.$match)) {
-        const match = first.$match;
-        let sort: ReturnType<typeof parseSort>;
-        let consumed = 1;
-        let limit = 0;
-        const second = stages[1];
-        if (second && isPlainObject(second.$sort)) {
-          sort = parseSort(second.$sort);
-          consumed = 2;
-          const third = stages[2];
-          if (third && typeof third.$limit === 'number') {
-            limit = third.$limit;
-            consumed = 3;
-          }
-        }
-        input = access.find(coll, match, { sort, limit, ...evalOpts });
-        stages = stages.slice(consumed);
-      } else {
-        input = access.find(coll, {});
-      }
-      // A plain $project next is built straight from the stored documents: the pipeline then owns its input.
-      const next = stages[0];
-      const project =
-        isPlainObject(next) && Object.keys(next).length === 1 && isPlainObject(next.$project)
-          ? compileProjection(next.$project)
-          : undefined;
-      if (project) {
-        input = input.map(project);
-        stages = stages.slice(1);
-        inputIsCopy = true;
-      }
+      ({ input, stages, inputIsCopy } = collectionInput(access, coll, stages, evalOpts));
     }
   }
   const resolve = (other: string): Doc[] => {
@@ -230,6 +199,54 @@ async function aggregate(engine: Engine, db: string, cmd: Doc): Promise<Doc> {
     docs = [];
   }
   return withClusterTime(engine.cursors.reply(ns, docs, cmd.cursor, false, engine.sessions.sessionKey(cmd)), ctx);
+}
+
+interface PipelineInput {
+  input: Doc[];
+  stages: Doc[];
+  /** The input documents were built for this run (the pipeline may write into them without copying). */
+  inputIsCopy: boolean;
+}
+
+/**
+ * What an aggregate over a collection starts from. A pipeline that only counts, over current data, is answered from
+ * the collection's size or one index (no document read). Otherwise a leading $match (and $sort/$limit after it) is
+ * answered by the planner, so it can use indexes, and a plain $project next is built straight from the stored
+ * documents.
+ */
+function collectionInput(access: Access, coll: Collection, stages: Doc[], evalOpts: EvalOptions): PipelineInput {
+  const counted =
+    access === DIRECT_READ && !evalOpts.variables ? countWithoutDocuments(coll, stages, evalOpts.collation) : undefined;
+  if (counted) return { input: counted, stages: [], inputIsCopy: true };
+  let input: Doc[];
+  const first = stages[0];
+  if (first && isPlainObject(first.$match)) {
+    const match = first.$match;
+    let sort: ReturnType<typeof parseSort>;
+    let consumed = 1;
+    let limit = 0;
+    const second = stages[1];
+    if (second && isPlainObject(second.$sort)) {
+      sort = parseSort(second.$sort);
+      consumed = 2;
+      const third = stages[2];
+      if (third && typeof third.$limit === 'number') {
+        limit = third.$limit;
+        consumed = 3;
+      }
+    }
+    input = access.find(coll, match, { sort, limit, ...evalOpts });
+    stages = stages.slice(consumed);
+  } else {
+    input = access.find(coll, {});
+  }
+  const next = stages[0];
+  const project =
+    isPlainObject(next) && Object.keys(next).length === 1 && isPlainObject(next.$project)
+      ? compileProjection(next.$project)
+      : undefined;
+  if (!project) return { input, stages, inputIsCopy: false };
+  return { input: input.map(project), stages: stages.slice(1), inputIsCopy: true };
 }
 
 function count(engine: Engine, db: string, cmd: Doc): Doc {

@@ -208,7 +208,10 @@ function serverStatus(engine: Engine): Doc {
       totalCreated: engine.connections.totalCreated,
     },
     repl: { setName: engine.options.replSetName, isWritablePrimary: true, hosts: [engine.address] },
-    metrics: { cursor: { open: { total: engine.cursors.size } } },
+    metrics: {
+      cursor: { open: { total: engine.cursors.size } },
+      queryExecutor: { scannedObjects: Long.fromNumber(engine.catalog.counters.docsExamined) },
+    },
     ok: 1,
   };
 }
