@@ -50,6 +50,16 @@ beforeEach(() => {
 
 const proto = ThingsController.prototype;
 
+/** What `run` throws synchronously (undefined when it returns). */
+function thrownBy(run: () => unknown): unknown {
+  try {
+    run();
+  } catch (err) {
+    return err;
+  }
+  return undefined;
+}
+
 describe('GlobalAuthGuard', () => {
   it('lets a public route through without reading credentials', async () => {
     expect(await guard.canActivate(contextOf(ThingsController, proto.open, get('Bearer x')))).toBe(true);
@@ -92,5 +102,19 @@ describe('GlobalAuthGuard', () => {
       guard.canActivate(contextOf(ReviewsController, proto.plain, get('Bearer good'))),
     ).rejects.toMatchObject({ details: { reason: 'missing_role' } });
     expect(read).toHaveBeenCalledTimes(2);
+  });
+
+  it('answers synchronously when the caller is known without a lookup, and refuses at once', () => {
+    auth.authenticate.mockReturnValue(USER);
+    const request = get('Bearer cached');
+    expect(guard.canActivate(contextOf(ThingsController, proto.plain, request))).toBe(true);
+    expect(request.user?.id).toBe('u1');
+    expect(
+      thrownBy(() => guard.canActivate(contextOf(ThingsController, proto.admin, get('Bearer cached')))),
+    ).toMatchObject({ code: 'FORBIDDEN', details: { reason: 'missing_role' } });
+    auth.authenticate.mockReturnValue(null);
+    expect(
+      thrownBy(() => guard.canActivate(contextOf(ThingsController, proto.plain, get('Bearer bad')))),
+    ).toMatchObject({ code: 'UNAUTHENTICATED' });
   });
 });

@@ -5,6 +5,18 @@ import type { FastifyRequest } from 'fastify';
 import { AuthService } from './auth.service.js';
 import { assertAccess, effectiveCaller } from './token-scopes.js';
 
+type CallerRequest = FastifyRequest & { user?: AuthUser };
+
+/** Lets the caller in, or throws: unknown (401), or not allowed by the route's roles and the token's scopes. */
+function admit(request: CallerRequest, requirement: AuthRequirement, user: AuthUser | null): true {
+  if (!user) throw unauthenticated();
+  // Known before the route's rules are checked: a refusal is still recorded (audit) with who was refused.
+  request.user = user;
+  assertAccess(user, request.method, requirement);
+  request.user = effectiveCaller(user);
+  return true;
+}
+
 /**
  * The global guard: every route needs a JWT or an API token unless it is marked @Public() (or
  * @OptionallyAuthenticated(), which checks credentials only when a request carries them);
@@ -24,18 +36,19 @@ export class GlobalAuthGuard implements CanActivate {
     private readonly auth: AuthService,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  /**
+   * Synchronous when the caller is known without a lookup (a verified JWT of a cached user, most requests): Nest
+   * takes a boolean from a guard as it is, so such a request makes no promise here; a refusal then throws at once.
+   */
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const requirement = this.requirementOf(context);
-    const request = context.switchToHttp().getRequest<FastifyRequest & { user?: AuthUser }>();
+    const request = context.switchToHttp().getRequest<CallerRequest>();
     const authorization = request.headers.authorization;
     if (requirement.public && !(requirement.optional && authorization !== undefined)) return true;
-    const user = await this.auth.authenticate(authorization);
-    if (!user) throw unauthenticated();
-    // Known before the route's rules are checked: a refusal is still recorded (audit) with who was refused.
-    request.user = user;
-    assertAccess(user, request.method, requirement);
-    request.user = effectiveCaller(user);
-    return true;
+    const user = this.auth.authenticate(authorization);
+    return user instanceof Promise
+      ? user.then((u) => admit(request, requirement, u))
+      : admit(request, requirement, user);
   }
 
   private requirementOf(context: ExecutionContext): AuthRequirement {

@@ -127,6 +127,16 @@ describe('authenticate (the global guard’s question)', () => {
     expect((await auth.authenticate(bearer))?.roles).toEqual(['reviewer']);
   });
 
+  it('answers synchronously for a known JWT of a cached user, and for a header it cannot use', () => {
+    const bearer = `Bearer ${jwt.sign({ sub: 'u1', ver: 2 })}`;
+    users.findForAuth.mockReturnValue(user);
+    expect(auth.authenticate(bearer)).toMatchObject({ id: 'u1', method: 'jwt' });
+    users.findForAuth.mockReturnValue({ ...user, tokenVersion: 3 });
+    expect(auth.authenticate(bearer)).toBeNull();
+    expect(auth.authenticate('Bearer not-a-jwt')).toBeNull();
+    expect(auth.authenticate(undefined)).toBeNull();
+  });
+
   it('refuses a known JWT from the second its exp is reached', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     vi.setSystemTime(1_700_000_000_000);

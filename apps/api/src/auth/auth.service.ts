@@ -69,17 +69,19 @@ export class AuthService {
 
   /**
    * The caller an Authorization header proves: a JWT (`Bearer …`) or an API key (`Token …`); null for anything
-   * else, a bad or expired token, or a user who may no longer use it. The global guard's one question.
+   * else, a bad or expired token, or a user who may no longer use it. The global guard's one question, answered
+   * synchronously when it needs no lookup (no credentials, a bad token, a known JWT of a cached user): a request
+   * then makes no promise for it.
    */
-  authenticate(authorization: string | undefined): Promise<AuthUser | null> {
-    if (authorization === undefined) return Promise.resolve(null);
+  authenticate(authorization: string | undefined): AuthUser | null | Promise<AuthUser | null> {
+    if (authorization === undefined) return null;
     const bearer = BEARER.exec(authorization);
     if (bearer) {
       const claims = this.verifiedClaims(bearer[1]);
-      return claims ? this.userFromJwt(claims) : Promise.resolve(null);
+      return claims ? this.userFromJwt(claims) : null;
     }
     const key = API_KEY.exec(authorization);
-    return key ? this.userFromApiKey(key[1]) : Promise.resolve(null);
+    return key ? this.userFromApiKey(key[1]) : null;
   }
 
   /**
@@ -109,10 +111,9 @@ export class AuthService {
    * Resolves a JWT subject to the caller, or null when the user is gone or inactive, or the JWT was issued before
    * the user's last password change (its token version is older).
    */
-  async userFromJwt(claims: JwtClaims): Promise<AuthUser | null> {
-    const user = await this.users.findForAuth(claims.sub);
-    if (!user || !user.isActive || (claims.ver ?? 0) !== user.tokenVersion) return null;
-    return caller(user, { method: 'jwt', scopes: null });
+  userFromJwt(claims: JwtClaims): AuthUser | null | Promise<AuthUser | null> {
+    const user = this.users.findForAuth(claims.sub);
+    return user instanceof Promise ? user.then((u) => jwtCaller(claims, u)) : jwtCaller(claims, user);
   }
 
   /** Resolves an API key to the caller, or null when it is unknown, revoked or expired. */
@@ -128,6 +129,11 @@ export class AuthService {
     }
     return caller(user, { method: 'token', scopes: token.scopes.length ? token.scopes : null, tokenId: token.id });
   }
+}
+
+function jwtCaller(claims: JwtClaims, user: User | null): AuthUser | null {
+  if (!user || !user.isActive || (claims.ver ?? 0) !== user.tokenVersion) return null;
+  return caller(user, { method: 'jwt', scopes: null });
 }
 
 const caller = (user: User, how: Pick<AuthUser, 'method' | 'scopes' | 'tokenId'>): AuthUser => ({

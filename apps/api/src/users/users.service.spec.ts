@@ -100,10 +100,13 @@ describe('UsersService rules', () => {
 
   it('serves an authenticated user from its cache until the cache entry ages out', async () => {
     repo.findById.mockResolvedValue(user());
-    await service.findForAuth('a1');
-    await service.findForAuth('a1');
+    const first = await service.findForAuth('a1');
+    // A hit is the cached user itself, not a promise of it: the guard's path makes none.
+    expect(service.findForAuth('a1')).toBe(first);
     clock.advance(2001);
-    await service.findForAuth('a1');
+    const aged = service.findForAuth('a1');
+    expect(aged).toBeInstanceOf(Promise);
+    await aged;
     expect(repo.findById).toHaveBeenCalledTimes(2);
   });
 });

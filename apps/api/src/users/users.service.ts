@@ -53,11 +53,18 @@ export class UsersService {
 
   // ---- for other modules ------------------------------------------------------------------------------------
 
-  /** The user for an authenticated request, served from a short-lived cache (see AUTH_USER_TTL_MS). */
-  async findForAuth(id: string): Promise<User | null> {
+  /**
+   * The user for an authenticated request, served from a short-lived cache (see AUTH_USER_TTL_MS): on a hit (most
+   * requests) the cached answer itself, synchronously, so the guard's path makes no promise; else the lookup.
+   */
+  findForAuth(id: string): User | null | Promise<User | null> {
     const now = this.clock.nowMs();
     const hit = this.authCache.get(id);
     if (hit && hit.expires > now) return hit.user;
+    return this.loadForAuth(id, now);
+  }
+
+  private async loadForAuth(id: string, now: number): Promise<User | null> {
     const user = await this.users.findById(id);
     if (this.authCache.size >= AUTH_CACHE_MAX) this.authCache.clear();
     this.authCache.set(id, { user, expires: now + AUTH_USER_TTL_MS });
