@@ -9,3 +9,4 @@ export * from './request-scopes.js';
 export * from './response-hooks.js';
 export * from './route-interceptors.js';
 export * from './route-table.js';
+export * from './twin.decorator.js';
