@@ -5,16 +5,16 @@ import {
   Delete,
   type ExecutionContext,
   Get,
-  Headers,
   HttpCode,
   Patch,
   Post,
   Put,
-  Query,
+  RequestMethod,
   Res,
 } from '@nestjs/common';
+import { METHOD_METADATA } from '@nestjs/common/constants.js';
 import { ApiBody, ApiDefaultResponse, ApiOkResponse, ApiParam } from '@nestjs/swagger';
-import { ApiController, Authenticated, CurrentUser, Endpoint, OptionallyAuthenticated } from '@app/common';
+import { ApiController, Authenticated, CurrentUser, Endpoint, OptionallyAuthenticated, Twin } from '@app/common';
 import { PluginKeyParam } from '@app/common';
 import type { AuthUser } from '@app/common';
 import { MAX_REQUEST_PATH_LENGTH } from '@app/plugin-sdk';
@@ -31,7 +31,7 @@ import {
   PublicEndpointsNotAllowedError,
   RESPONSE_ERRORS,
 } from './plugin-endpoints.errors.js';
-import { PluginEndpointsService } from './plugin-endpoints.service.js';
+import { type EndpointCall, PluginEndpointsService } from './plugin-endpoints.service.js';
 
 const ROUTE = ':plugin/endpoints/*';
 const MARKER = '/endpoints/';
@@ -42,8 +42,7 @@ const MARKER = '/endpoints/';
  * parameter, slashes included. A route parameter's value therefore never contains a `/`. The one trailing slash
  * of the contract's form (`…/{path}/`) is dropped.
  */
-const EndpointPath = createParamDecorator((_data: unknown, ctx: ExecutionContext): string => {
-  const url = ctx.switchToHttp().getRequest<FastifyRequest>().raw.url ?? '';
+function endpointPathOf(url: string): string {
   const end = url.indexOf('?');
   const pathname = end === -1 ? url : url.slice(0, end);
   const start = pathname.indexOf(MARKER);
@@ -53,7 +52,7 @@ const EndpointPath = createParamDecorator((_data: unknown, ctx: ExecutionContext
         .slice(start + MARKER.length)
         .replace(/%2f/gi, '/')
         .replace(/\/$/, '');
-});
+}
 
 const ENDPOINT_ERRORS = [
   NotInstalledError,
@@ -87,10 +86,40 @@ const REQUEST_BODY = ApiBody({
   schema: { description: 'Any JSON value.', example: { name: 'Ada' } },
 });
 
+/** What a request to the generic operation asks of the plugin, but the validated `{plugin}` key. */
+type EndpointRequest = Omit<EndpointCall, 'key'> & { caller: AuthUser | undefined };
+
 /**
- * What the five methods of the generic operation share: optional credentials, one description, the `{path}`
- * parameter, the body (but on GET), the plugin's answer as the default response and the errors. The 200 answer
- * stays on each handler, where the Swagger CLI plugin sees it (see `Endpoint`).
+ * The request as the generic operation hands it on: the caller, the method the handler was declared for (so a
+ * HEAD Fastify answers from the GET route is the plugin's GET), the `{path}` (documented here, once for the five
+ * methods), the query, the headers and, but on GET, the JSON body.
+ */
+const EndpointRequestParam = createParamDecorator(
+  (_data: unknown, ctx: ExecutionContext): EndpointRequest => {
+    const request = ctx.switchToHttp().getRequest<FastifyRequest & { user?: AuthUser }>();
+    const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, ctx.getHandler()) as RequestMethod];
+    return {
+      caller: request.user,
+      method,
+      path: endpointPathOf(request.raw.url ?? ''),
+      query: request.query as EndpointCall['query'],
+      headers: request.headers,
+      body: method === 'GET' ? undefined : request.body,
+    };
+  },
+  [
+    (target, key) => {
+      if (key !== undefined) PATH_PARAM(target, key, Object.getOwnPropertyDescriptor(target, key)!);
+    },
+  ],
+);
+
+/**
+ * What documents each of the five methods of the generic operation: optional credentials, one description, the
+ * body (but on GET), the plugin's answer as the 200 and the default response, and the errors. The parameters
+ * come from the handler's (see `EndpointRequestParam`). The 200 is folded in here, unlike elsewhere (see
+ * `Endpoint`): four of the five handlers are twins the Swagger CLI plugin never sees, and what it would add to
+ * `get` is a 200 as well.
  */
 const endpointOperation = (method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE') =>
   applyDecorators(
@@ -112,88 +141,34 @@ const endpointOperation = (method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE') 
         'answers, errors included, are passed through as it gave them.',
       errors: ENDPOINT_ERRORS,
     }),
-    PATH_PARAM,
     ...(method === 'GET' ? [] : [REQUEST_BODY]),
     ApiDefaultResponse(ANSWER),
+    ApiOkResponse(ANSWER),
   );
 
-/** The plugin surface (§4): the HTTP endpoints plugins serve, Execute, and the public-endpoints switch. */
+/**
+ * The plugin surface (§4): the HTTP endpoints plugins serve, Execute, and the public-endpoints switch. The generic
+ * operation is five operations of the contract (one per method) and one handler: `get`, and its twins.
+ */
 @ApiController('plugin-endpoints', 'plugins', 'per-route')
+@Twin('post', 'get', Post(ROUTE), endpointOperation('POST'))
+@Twin('put', 'get', Put(ROUTE), endpointOperation('PUT'))
+@Twin('patch', 'get', Patch(ROUTE), endpointOperation('PATCH'))
+@Twin('delete', 'get', Delete(ROUTE), endpointOperation('DELETE'))
 export class PluginEndpointsController {
   constructor(private readonly endpoints: PluginEndpointsService) {}
 
   @Get(ROUTE)
   @endpointOperation('GET')
-  @ApiOkResponse(ANSWER)
-  get(
-    @CurrentUser() caller: AuthUser | undefined,
+  async get(
+    @EndpointRequestParam() { caller, ...call }: EndpointRequest,
     @PluginKeyParam() key: string,
-    @EndpointPath() path: string,
-    @Query() query: Record<string, string | string[]>,
-    @Headers() headers: Record<string, string | string[]>,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<unknown> {
-    return this.serve(caller, { key, method: 'GET', path, query, headers, body: undefined }, reply);
-  }
-
-  @Post(ROUTE)
-  @endpointOperation('POST')
-  @ApiOkResponse(ANSWER)
-  post(
-    @CurrentUser() caller: AuthUser | undefined,
-    @PluginKeyParam() key: string,
-    @EndpointPath() path: string,
-    @Query() query: Record<string, string | string[]>,
-    @Headers() headers: Record<string, string | string[]>,
-    @Body() body: unknown,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<unknown> {
-    return this.serve(caller, { key, method: 'POST', path, query, headers, body }, reply);
-  }
-
-  @Put(ROUTE)
-  @endpointOperation('PUT')
-  @ApiOkResponse(ANSWER)
-  put(
-    @CurrentUser() caller: AuthUser | undefined,
-    @PluginKeyParam() key: string,
-    @EndpointPath() path: string,
-    @Query() query: Record<string, string | string[]>,
-    @Headers() headers: Record<string, string | string[]>,
-    @Body() body: unknown,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<unknown> {
-    return this.serve(caller, { key, method: 'PUT', path, query, headers, body }, reply);
-  }
-
-  @Patch(ROUTE)
-  @endpointOperation('PATCH')
-  @ApiOkResponse(ANSWER)
-  patch(
-    @CurrentUser() caller: AuthUser | undefined,
-    @PluginKeyParam() key: string,
-    @EndpointPath() path: string,
-    @Query() query: Record<string, string | string[]>,
-    @Headers() headers: Record<string, string | string[]>,
-    @Body() body: unknown,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<unknown> {
-    return this.serve(caller, { key, method: 'PATCH', path, query, headers, body }, reply);
-  }
-
-  @Delete(ROUTE)
-  @endpointOperation('DELETE')
-  @ApiOkResponse(ANSWER)
-  delete(
-    @CurrentUser() caller: AuthUser | undefined,
-    @PluginKeyParam() key: string,
-    @EndpointPath() path: string,
-    @Query() query: Record<string, string | string[]>,
-    @Headers() headers: Record<string, string | string[]>,
-    @Body() body: unknown,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<unknown> {
-    return this.serve(caller, { key, method: 'DELETE', path, query, headers, body }, reply);
+    const answer = await this.endpoints.request(caller, { key, ...call });
+    void reply.status(answer.status);
+    for (const [name, value] of Object.entries(answer.headers)) void reply.header(name, value);
+    return answer.body;
   }
 
   @Post(':plugin/execute')
@@ -235,16 +210,5 @@ export class PluginEndpointsController {
     @Body() dto: SetPublicEndpointsDto,
   ): Promise<PublicEndpointsDto> {
     return this.endpoints.setPublic(caller, key, dto.allowed);
-  }
-
-  private async serve(
-    caller: AuthUser | undefined,
-    call: Parameters<PluginEndpointsService['request']>[1],
-    reply: FastifyReply,
-  ): Promise<unknown> {
-    const answer = await this.endpoints.request(caller, call);
-    void reply.status(answer.status);
-    for (const [name, value] of Object.entries(answer.headers)) void reply.header(name, value);
-    return answer.body;
   }
 }
