@@ -1,6 +1,15 @@
 import { Body, Get, Patch, Put, Query } from '@nestjs/common';
 import { ApiOkResponse } from '@nestjs/swagger';
-import { ApiController, CurrentUser, Endpoint, PaginatedList, Paging, PathParam, PluginKeyParam } from '@app/common';
+import {
+  ApiController,
+  CurrentUser,
+  Endpoint,
+  PaginatedList,
+  Paging,
+  PathParam,
+  PluginKeyParam,
+  Twin,
+} from '@app/common';
 import type { AuthUser, PageWindow, Slice } from '@app/common';
 import { SETTING_KEY_PATTERN } from '@app/plugin-sdk';
 import {
@@ -34,6 +43,17 @@ const SettingKeyParam = () =>
 
 /** InvenTree's plugin settings: one setting at a time, over the installation's configuration. */
 @ApiController('configuration', 'plugins')
+@Twin(
+  'patch',
+  'put',
+  Patch(':plugin/settings/:key'),
+  ApiOkResponse({ type: PluginSettingDto }),
+  Endpoint({
+    summary: 'Change one setting of an installation',
+    description: 'The same as PUT: a setting has one value.' + WRITE_NOTE + INSTALLATION_TARGET_NOTE,
+    errors: [...INSTALLATION_WRITE_ERRORS, InvalidConfigError, UnknownSettingError, PackageUnreadableError],
+  }),
+)
 export class SettingsController {
   constructor(private readonly settings: SettingsService) {}
 
@@ -104,23 +124,6 @@ export class SettingsController {
     errors: [...INSTALLATION_WRITE_ERRORS, InvalidConfigError, UnknownSettingError, PackageUnreadableError],
   })
   async put(
-    @CurrentUser() caller: AuthUser,
-    @PluginKeyParam() key: string,
-    @SettingKeyParam() setting: string,
-    @Query() query: InstallationTargetQueryDto,
-    @Body() body: SettingValueDto,
-  ): Promise<PluginSettingDto> {
-    return PluginSettingDto.from(await this.settings.write(caller, key, query, setting, body.value));
-  }
-
-  @Patch(':plugin/settings/:key')
-  @ApiOkResponse({ type: PluginSettingDto })
-  @Endpoint({
-    summary: 'Change one setting of an installation',
-    description: 'The same as PUT: a setting has one value.' + WRITE_NOTE + INSTALLATION_TARGET_NOTE,
-    errors: [...INSTALLATION_WRITE_ERRORS, InvalidConfigError, UnknownSettingError, PackageUnreadableError],
-  })
-  async patch(
     @CurrentUser() caller: AuthUser,
     @PluginKeyParam() key: string,
     @SettingKeyParam() setting: string,

@@ -1,6 +1,6 @@
 import { Body, Delete, Get, HttpCode, Patch, Post, Put, Query, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse } from '@nestjs/swagger';
-import { ApiController, Authenticated, CurrentUser, Endpoint, PaginatedList, Paging } from '@app/common';
+import { ApiController, Authenticated, CurrentUser, Endpoint, PaginatedList, Paging, Twin } from '@app/common';
 import { PluginKeyParam, UploadBody } from '@app/common';
 import type { AuthUser, PageWindow, Slice } from '@app/common';
 import type { FastifyReply } from 'fastify';
@@ -106,6 +106,29 @@ const SOURCE_ERRORS = [
 
 /** Installing, starting, stopping and removing a plugin in a target (the installation row of §4). */
 @ApiController('installation', 'plugins')
+@Twin(
+  'uninstallPatch',
+  'uninstall',
+  Patch(':plugin/uninstall'),
+  Idempotent(),
+  ApiOkResponse({ type: UninstallResultDto }),
+  Endpoint({
+    summary: 'Uninstall a deactivated plugin',
+    description: 'The same as PUT …/uninstall/.' + TARGET_NOTE,
+    errors: UNINSTALL_ERRORS,
+  }),
+)
+@Twin(
+  'activatePatch',
+  'activate',
+  Patch(':plugin/activate'),
+  ApiOkResponse({ type: InstallationResponseDto }),
+  Endpoint({
+    summary: 'Activate or deactivate a plugin',
+    description: 'The same as PUT …/activate/.' + TARGET_NOTE,
+    errors: [...TRANSITION_ERRORS, ...START_ERRORS],
+  }),
+)
 export class PluginInstallationController {
   constructor(
     private readonly installer: InstallService,
@@ -205,22 +228,6 @@ export class PluginInstallationController {
     return this.lifecycle.uninstall(caller, key, query, { deleteConfig: dto.delete_config, force: dto.force });
   }
 
-  @Patch(':plugin/uninstall')
-  @Idempotent()
-  @Endpoint({
-    summary: 'Uninstall a deactivated plugin',
-    description: 'The same as PUT …/uninstall/.' + TARGET_NOTE,
-    errors: UNINSTALL_ERRORS,
-  })
-  uninstallPatch(
-    @CurrentUser() caller: AuthUser,
-    @PluginKeyParam() key: string,
-    @Query() query: InstallationTargetQueryDto,
-    @Body() dto: UninstallPluginDto,
-  ): Promise<UninstallResultDto> {
-    return this.lifecycle.uninstall(caller, key, query, { deleteConfig: dto.delete_config, force: dto.force });
-  }
-
   @Put(':plugin/activate')
   @Endpoint({
     summary: 'Activate or deactivate a plugin',
@@ -231,21 +238,6 @@ export class PluginInstallationController {
     errors: [...TRANSITION_ERRORS, ...START_ERRORS],
   })
   activate(
-    @CurrentUser() caller: AuthUser,
-    @PluginKeyParam() key: string,
-    @Query() query: InstallationTargetQueryDto,
-    @Body() dto: ActivatePluginDto,
-  ): Promise<InstallationResponseDto> {
-    return this.lifecycle.setActive(caller, key, query, dto.active ?? true);
-  }
-
-  @Patch(':plugin/activate')
-  @Endpoint({
-    summary: 'Activate or deactivate a plugin',
-    description: 'The same as PUT …/activate/.' + TARGET_NOTE,
-    errors: [...TRANSITION_ERRORS, ...START_ERRORS],
-  })
-  activatePatch(
     @CurrentUser() caller: AuthUser,
     @PluginKeyParam() key: string,
     @Query() query: InstallationTargetQueryDto,
