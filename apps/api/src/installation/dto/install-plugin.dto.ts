@@ -14,8 +14,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import type { TargetScope } from '../../auth/auth.entity.js';
-import { pluginManifestRef } from '../../openapi/plugin-manifest.component.js';
-import { PluginFilesDto } from '../../registry/dto/publish-plugin.dto.js';
+import { PluginPackageDto } from '../../registry/dto/publish-plugin.dto.js';
 import { INTEGRITY_PATTERN } from '../package-fetch.js';
 import { GRANT_SCHEMA, HttpExternalGrantDto, IsGrantList } from './grant.dto.js';
 import { TargetScopeField } from './installation-query.dto.js';
@@ -43,20 +42,13 @@ function IsDependencyConfig() {
 }
 
 /** `source: upload`: the package, as POST /api/plugins/ takes it. */
-export class InstallPackageDto {
+export class InstallPackageDto extends PluginPackageDto {
   @ApiProperty({
-    allOf: [pluginManifestRef],
     description:
       'The plugin manifest (the plugin-sdk JSON Schema). Its `key` must be the plugin in the path; without one ' +
       "(seed 002's format) it gets that key.",
   })
-  @IsObject()
-  manifest: Record<string, unknown>;
-
-  /** The package files. */
-  @ValidateNested()
-  @Type(() => PluginFilesDto)
-  files: PluginFilesDto;
+  override manifest: Record<string, unknown>;
 }
 
 /**

@@ -86,6 +86,21 @@ export class PluginFilesDto {
 }
 
 /**
+ * A plugin package as the API takes it: the manifest and the files. What publishing and an upload install share;
+ * each says what its manifest's `key` means (by declaring `manifest` again with its own description).
+ */
+export abstract class PluginPackageDto {
+  @ApiProperty({ allOf: [pluginManifestRef], description: 'The plugin manifest (the plugin-sdk JSON Schema).' })
+  @IsObject()
+  manifest: Record<string, unknown>;
+
+  /** The package files. */
+  @ValidateNested()
+  @Type(() => PluginFilesDto)
+  files: PluginFilesDto;
+}
+
+/**
  * Publishes a plugin (a key seen for the first time) or a new version of one. The manifest is validated
  * against the plugin-sdk JSON Schema; the files, decoded, may total at most the configured upload limit.
  */
@@ -116,21 +131,14 @@ export class PluginFilesDto {
     },
   },
 })
-export class PublishPluginDto {
+export class PublishPluginDto extends PluginPackageDto {
   @ApiProperty({
-    allOf: [pluginManifestRef],
     description:
       'The plugin manifest (the plugin-sdk JSON Schema); its `key` and `version` name what is published. ' +
       "A manifest without `key` (seed 002's format) is published as `<publisher>.<name as a slug>`: the publisher " +
       "is the `owner_org`'s slug, else the caller's handle; the stored manifest carries the derived key.",
   })
-  @IsObject()
-  manifest: Record<string, unknown>;
-
-  /** The package files. */
-  @ValidateNested()
-  @Type(() => PluginFilesDto)
-  files: PluginFilesDto;
+  override manifest: Record<string, unknown>;
 
   /** For a new plugin: the organisation (slug or id) that owns it; you must be one of its owners or admins. */
   @IsOptional()
