@@ -163,34 +163,40 @@ export class AuditEntryResponseDto {
   hash: string;
 
   static from(e: AuditEntry): AuditEntryResponseDto {
-    return {
-      seq: e.seq,
-      at: e.at.toISOString(),
-      action: e.action,
-      actor: {
-        kind: e.actor.kind,
-        user_id: e.actor.userId,
-        roles: e.actor.roles,
-        token_id: e.actor.tokenId,
-        component: e.actor.component,
-        claimed: e.actor.claimed,
-      },
-      target: { type: e.target.type, id: e.target.id },
-      org_id: e.orgId,
-      outcome: e.outcome,
-      status: e.status,
-      method: e.method,
-      path: e.path,
-      request_id: e.requestId,
-      ip: e.ip,
-      user_agent: e.userAgent,
-      before: asObject(e.before),
-      after: asObject(e.after),
-      details: e.details,
-      prev_hash: e.prevHash,
-      hash: e.hash,
-    };
+    return { ...auditEntryFields(e), at: e.at.toISOString(), before: asObject(e.before), after: asObject(e.after) };
   }
+}
+
+/**
+ * An entry's fields under their wire (snake_case) names, as this DTO answers them and as audit_entries stores
+ * them: the one list of them. What differs is left to each: `at` (a string here, a Date stored), `before` and
+ * `after` (an object here, stored as recorded).
+ */
+export function auditEntryFields(e: AuditEntry): Omit<AuditEntryResponseDto, 'at' | 'before' | 'after'> {
+  return {
+    seq: e.seq,
+    action: e.action,
+    actor: {
+      kind: e.actor.kind,
+      user_id: e.actor.userId,
+      roles: e.actor.roles,
+      token_id: e.actor.tokenId,
+      component: e.actor.component,
+      claimed: e.actor.claimed,
+    },
+    target: { type: e.target.type, id: e.target.id },
+    org_id: e.orgId,
+    outcome: e.outcome,
+    status: e.status,
+    method: e.method,
+    path: e.path,
+    request_id: e.requestId,
+    ip: e.ip,
+    user_agent: e.userAgent,
+    details: e.details,
+    prev_hash: e.prevHash,
+    hash: e.hash,
+  };
 }
 
 function asObject(v: unknown): Record<string, unknown> | null {
