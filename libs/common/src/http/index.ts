@@ -10,3 +10,4 @@ export * from './response-hooks.js';
 export * from './route-interceptors.js';
 export * from './route-table.js';
 export * from './twin.decorator.js';
+export * from './wire-fields.js';

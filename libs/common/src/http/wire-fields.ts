@@ -1,0 +1,31 @@
+/** `lastLoginAt` → `last_login_at`: a camelCase name as the contract spells it. */
+export type SnakeCase<S extends string> = S extends `${infer Head}${infer Rest}`
+  ? `${Head extends Lowercase<Head> ? Head : `_${Lowercase<Head>}`}${SnakeCase<Rest>}`
+  : S;
+
+/** A value as an answer carries it: a Date as its ISO 8601 string (a null stays null). */
+export type OnTheWire<V> = V extends Date ? string : V;
+
+/** The fields `K` of `T` under their contract names, with their values as an answer carries them. */
+export type WireFields<T, K extends keyof T & string> = { [P in K as SnakeCase<P>]: OnTheWire<T[P]> };
+
+function snakeCase(name: string): string {
+  return name.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
+}
+
+/**
+ * The named fields of a domain object under their contract names, for a response DTO's `from()`: `isActive`
+ * becomes `is_active`, a Date its ISO string, everything else is copied as it is. Only the fields named are
+ * copied, so a field the domain object gains later (a hash, a secret) never reaches an answer by itself. A field
+ * that is renamed, computed or defaulted (`?? null`) is written beside it by hand:
+ *
+ *   return { ...wireFields(user, 'id', 'email', 'isActive', 'createdAt'), enabled: true };
+ */
+export function wireFields<T extends object, K extends keyof T & string>(source: T, ...names: K[]): WireFields<T, K> {
+  const wire: Record<string, unknown> = {};
+  for (const name of names) {
+    const value = source[name];
+    wire[snakeCase(name)] = value instanceof Date ? value.toISOString() : value;
+  }
+  return wire as WireFields<T, K>;
+}
