@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { BodyExamples, TOKEN_SCOPES, type TokenScope } from '@app/common';
+import { BodyExamples, TOKEN_SCOPES, type TokenScope, wireFields } from '@app/common';
 import { ArrayUnique, IsArray, IsDateString, IsIn, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 import type { ApiToken } from '../auth.entity.js';
 
@@ -51,15 +51,7 @@ export class ApiTokenResponseDto {
   created_at: string;
 
   static from(token: ApiToken): ApiTokenResponseDto {
-    return {
-      id: token.id,
-      name: token.name,
-      key_prefix: token.keyPrefix,
-      scopes: token.scopes,
-      expires_at: token.expiresAt?.toISOString() ?? null,
-      last_used_at: token.lastUsedAt?.toISOString() ?? null,
-      created_at: token.createdAt.toISOString(),
-    };
+    return wireFields(token, 'id', 'name', 'keyPrefix', 'scopes', 'expiresAt', 'lastUsedAt', 'createdAt');
   }
 }
 

@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { wireFields } from '@app/common';
 import type { BusCheck, DependencyCheck, RuntimeSnapshot } from '../health.entity.js';
 
 export class InstancesByStateDto {
@@ -35,9 +36,7 @@ export class RuntimeHealthDto {
 
   static from(snapshot: RuntimeSnapshot): RuntimeHealthDto {
     return {
-      workers_alive: snapshot.workersAlive,
-      workers_dedicated: snapshot.workersDedicated,
-      workers_max: snapshot.workersMax,
+      ...wireFields(snapshot, 'workersAlive', 'workersDedicated', 'workersMax'),
       instances: { ...snapshot.instances },
     };
   }

@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { wireFields } from '@app/common';
 import type { RegistryError, ReloadReport } from '../runtime-reconciler.js';
 
 export const REGISTRY_ERROR_STAGES = ['manifest', 'config', 'startup', 'placement', 'recovery', 'runtime'] as const;
@@ -20,13 +21,7 @@ export class PluginRegistryErrorDto {
   at: string;
 
   static from(e: RegistryError): PluginRegistryErrorDto {
-    return {
-      stage: e.stage,
-      name: e.name,
-      message: e.message,
-      installation_id: e.installationId,
-      at: e.at.toISOString(),
-    };
+    return wireFields(e, 'stage', 'name', 'message', 'installationId', 'at');
   }
 }
 

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { anyJsonValue, OptionalDateTimeField, PaginationQueryDto, PatternField } from '@app/common';
+import { anyJsonValue, OptionalDateTimeField, PaginationQueryDto, PatternField, wireFields } from '@app/common';
 import { PLUGIN_KEY_PATTERN } from '@app/plugin-sdk';
 import { IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import type { StoredEvent } from '../messaging.entity.js';
@@ -84,17 +84,7 @@ export class EventResponseDto {
   at: string;
 
   static from(event: StoredEvent): EventResponseDto {
-    return {
-      id: event.id,
-      sequence: event.sequence,
-      type: event.type,
-      source: {
-        kind: event.source.kind,
-        plugin: event.source.pluginKey,
-        installation_id: event.source.installationId,
-      },
-      data: event.data,
-      at: event.at.toISOString(),
-    };
+    const source = { ...wireFields(event.source, 'kind', 'installationId'), plugin: event.source.pluginKey };
+    return { ...wireFields(event, 'id', 'sequence', 'type', 'data', 'at'), source };
   }
 }

@@ -1,5 +1,5 @@
 import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
-import { BodyExamples, OptionalEnumField } from '@app/common';
+import { BodyExamples, OptionalEnumField, wireFields } from '@app/common';
 import { CAPABILITIES, type Permission, RISK_LEVELS, type RiskLevel } from '@app/plugin-sdk';
 import { DEFAULT_PLATFORM_LIMITS, type ResolvedLimits } from '@app/runtime';
 import { Type } from 'class-transformer';
@@ -139,12 +139,7 @@ export class ResourceLimitsDto {
   storage_quota_bytes: number;
 
   static from(limits: ResolvedLimits): ResourceLimitsDto {
-    return {
-      memory_mb: limits.memory_mb,
-      timeout_ms: limits.timeout_ms,
-      max_pending: limits.max_pending,
-      storage_quota_bytes: limits.storage_quota_bytes,
-    };
+    return wireFields(limits, 'memory_mb', 'timeout_ms', 'max_pending', 'storage_quota_bytes');
   }
 }
 

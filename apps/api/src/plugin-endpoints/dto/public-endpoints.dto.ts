@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { BodyExamples } from '@app/common';
+import { BodyExamples, wireFields } from '@app/common';
 import { IsBoolean } from 'class-validator';
 import type { PublicEndpointsSwitch } from '../plugin-endpoints.entity.js';
 
@@ -31,12 +31,6 @@ export class PublicEndpointsDto {
   set_at: string;
 
   static from(s: PublicEndpointsSwitch): PublicEndpointsDto {
-    return {
-      plugin: s.pluginKey,
-      installation_id: s.installationId,
-      allowed: s.allowed,
-      set_by: s.setBy,
-      set_at: s.setAt.toISOString(),
-    };
+    return { ...wireFields(s, 'installationId', 'allowed', 'setBy', 'setAt'), plugin: s.pluginKey };
   }
 }

@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { wireFields } from '@app/common';
 
 export const REPOSITORY_KINDS = ['local'] as const;
 
@@ -36,14 +37,6 @@ export class RepositoryResponseDto {
   last_sync: string | null;
 
   static from(r: RepositoryView): RepositoryResponseDto {
-    return {
-      name: r.name,
-      description: r.description,
-      url: r.url,
-      kind: r.kind,
-      enabled: true,
-      plugin_count: r.pluginCount,
-      last_sync: r.lastSync ? r.lastSync.toISOString() : null,
-    };
+    return { ...wireFields(r, 'name', 'description', 'url', 'kind', 'pluginCount', 'lastSync'), enabled: true };
   }
 }

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { PLATFORM_ROLES, type PlatformRole } from '@app/common';
+import { PLATFORM_ROLES, type PlatformRole, wireFields } from '@app/common';
 import { HANDLE_PATTERN, type User } from '../user.entity.js';
 
 export class UserResponseDto {
@@ -26,15 +26,6 @@ export class UserResponseDto {
   created_at: string;
 
   static from(user: User): UserResponseDto {
-    return {
-      id: user.id,
-      email: user.email,
-      handle: user.handle,
-      name: user.name,
-      roles: user.roles,
-      is_active: user.isActive,
-      last_login_at: user.lastLoginAt ? user.lastLoginAt.toISOString() : null,
-      created_at: user.createdAt.toISOString(),
-    };
+    return wireFields(user, 'id', 'email', 'handle', 'name', 'roles', 'isActive', 'lastLoginAt', 'createdAt');
   }
 }
