@@ -14,7 +14,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import type { TargetScope } from '../../auth/auth.entity.js';
-import { PluginPackageDto } from '../../registry/dto/publish-plugin.dto.js';
+import { EXAMPLE_MANIFEST, PluginPackageDto } from '../../registry/dto/publish-plugin.dto.js';
 import { INTEGRITY_PATTERN } from '../package-fetch.js';
 import { GRANT_SCHEMA, HttpExternalGrantDto, IsGrantList } from './grant.dto.js';
 import { TargetScopeField } from './installation-query.dto.js';
@@ -64,12 +64,7 @@ export class InstallPackageDto extends PluginPackageDto {
       source: 'upload',
       package: {
         manifest: {
-          key: 'ada.hello-world',
-          name: 'Hello world',
-          version: '1.0.0',
-          description: 'Answers a greet message with a greeting.',
-          author: 'Ada Lovelace',
-          license: 'MIT',
+          ...EXAMPLE_MANIFEST,
           permissions: ['log', 'messages:receive'],
           runtime: { type: 'sandbox', entry: 'runner.js' },
         },

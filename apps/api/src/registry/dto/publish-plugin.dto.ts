@@ -85,6 +85,16 @@ export class PluginFilesDto {
   shape?: PluginFileInput;
 }
 
+/** The manifest fields every package example in the contract starts with (publishing, an upload install). */
+export const EXAMPLE_MANIFEST = {
+  key: 'ada.hello-world',
+  name: 'Hello world',
+  version: '1.0.0',
+  description: 'Answers a greet message with a greeting.',
+  author: 'Ada Lovelace',
+  license: 'MIT',
+};
+
 /**
  * A plugin package as the API takes it: the manifest and the files. What publishing and an upload install share;
  * each says what its manifest's `key` means (by declaring `manifest` again with its own description).
@@ -109,12 +119,7 @@ export abstract class PluginPackageDto {
     summary: 'A private sandbox plugin that answers greetings',
     value: {
       manifest: {
-        key: 'ada.hello-world',
-        name: 'Hello world',
-        version: '1.0.0',
-        description: 'Answers a greet message with a greeting.',
-        author: 'Ada Lovelace',
-        license: 'MIT',
+        ...EXAMPLE_MANIFEST,
         category: 'examples',
         tags: ['example', 'greeting'],
         engines: { plughub: '>=0.1.0' },
