@@ -5,7 +5,7 @@ import type { Installation } from '../installation/installation.entity.js';
 import { InvalidConfigError, PackageUnreadableError } from '../installation/installation.errors.js';
 import { InstallationRuntime, secretContext } from '../installation/installation-runtime.js';
 import { InstallationsService, type TargetQuery } from '../installation/installations.service.js';
-import { eventTarget } from '../installation/targets.js';
+import { eventSubject } from '../installation/targets.js';
 import { AuditNotes } from '../admin/audit-notes.js';
 import { AccessService } from '../auth/access.service.js';
 import { SecretBox } from '../secrets/secret-box.js';
@@ -102,9 +102,7 @@ export class ConfigurationService {
       const applied = await this.runtime.pushSettings(written, plan.restartRequired);
       if (plan.updatedFields.length) {
         await this.bus.emit('config.changed', {
-          installationId: written.id,
-          pluginKey: written.pluginKey,
-          target: eventTarget(written.target),
+          ...eventSubject(written),
           actor: { kind: 'user', id: caller.id },
           updatedFields: plan.updatedFields,
           restartRequired: plan.restartRequired,

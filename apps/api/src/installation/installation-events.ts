@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Clock, EventBus } from '@app/common';
 import type { Actor, Installation, InstallationStatus } from './installation.entity.js';
-import { eventTarget } from './targets.js';
+import { eventSubject } from './targets.js';
 
 /**
  * Emits the installation module's events: `installation.changed` for every status change, and the system events
@@ -23,9 +23,7 @@ export class InstallationEvents {
     reason: string | null = null,
   ): Promise<void> {
     await this.bus.emit('installation.changed', {
-      installationId: installation.id,
-      pluginKey: installation.pluginKey,
-      target: eventTarget(installation.target),
+      ...eventSubject(installation),
       version: installation.installedVersion,
       from,
       to,
@@ -42,10 +40,8 @@ export class InstallationEvents {
     reason: string | null = null,
   ): Promise<void> {
     await this.bus.emit(event, {
-      installationId: installation.id,
-      pluginKey: installation.pluginKey,
+      ...eventSubject(installation),
       version: installation.installedVersion,
-      target: eventTarget(installation.target),
       actor,
       reason,
       at: this.clock.now(),
@@ -61,11 +57,9 @@ export class InstallationEvents {
     toVersion = installation.installedVersion,
   ): Promise<void> {
     await this.bus.emit('plugin.updated', {
-      installationId: installation.id,
-      pluginKey: installation.pluginKey,
+      ...eventSubject(installation),
       fromVersion,
       toVersion,
-      target: eventTarget(installation.target),
       actor,
       reason,
       rolledBack,

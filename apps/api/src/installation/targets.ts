@@ -1,5 +1,5 @@
 import type { AccessTarget, ResolvedTarget } from '../auth/auth.entity.js';
-import type { EventTarget, InstallationTarget } from './installation.entity.js';
+import type { EventTarget, Installation, InstallationTarget } from './installation.entity.js';
 
 /** The installation target a resolved §4 `scope`/`org` names. */
 export function installationTarget(resolved: ResolvedTarget | AccessTarget): InstallationTarget {
@@ -42,6 +42,19 @@ export function eventTarget(target: InstallationTarget): EventTarget {
     scope: target.scope,
     userId: target.scope === 'user' ? target.userId : null,
     orgId: target.scope === 'org' ? target.orgId : null,
+  };
+}
+
+/** The fields every installation event starts with: which installation, of which plugin, in which target. */
+export function eventSubject(installation: Installation): {
+  installationId: string;
+  pluginKey: string;
+  target: EventTarget;
+} {
+  return {
+    installationId: installation.id,
+    pluginKey: installation.pluginKey,
+    target: eventTarget(installation.target),
   };
 }
 

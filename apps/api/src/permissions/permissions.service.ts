@@ -12,7 +12,7 @@ import type { Installation } from '../installation/installation.entity.js';
 import { PackageUnreadableError } from '../installation/installation.errors.js';
 import { InstallationRuntime } from '../installation/installation-runtime.js';
 import { InstallationsService, type TargetQuery } from '../installation/installations.service.js';
-import { eventTarget } from '../installation/targets.js';
+import { eventSubject } from '../installation/targets.js';
 import { CapabilityInfoDto } from './dto/capability.dto.js';
 import { deniedOf, NO_CEILING, type PermissionsRequest, planPermissions } from './permission-change.js';
 import { permissionsRefusal } from './permissions.errors.js';
@@ -72,9 +72,7 @@ export class PermissionsService {
       const before = new Set(installation.grants.map(capabilityOf));
       const after = new Set(written.grants.map(capabilityOf));
       await this.bus.emit('permissions.changed', {
-        installationId: written.id,
-        pluginKey: written.pluginKey,
-        target: eventTarget(written.target),
+        ...eventSubject(written),
         actor: { kind: 'user', id: caller.id },
         grants: written.grants,
         granted: [...after].filter((c) => !before.has(c)),
