@@ -1,4 +1,5 @@
 import type { AuditAnchor, AuditEntry } from '../admin.entity.js';
+import { auditEntryFields } from '../dto/audit-entry.dto.js';
 import type { AuditAnchorDoc, AuditEntryDoc } from './audit-entry.schema.js';
 
 export type AuditEntryLean = AuditEntryDoc & { _id: unknown };
@@ -33,35 +34,12 @@ export function toAuditEntry(d: AuditEntryLean): AuditEntry {
   };
 }
 
-/** The stored form of an entry; every field written, so what is read back is what was hashed. */
-export function toAuditDoc(e: AuditEntry): Omit<AuditEntryDoc, never> {
-  return {
-    seq: e.seq,
-    prev_hash: e.prevHash,
-    hash: e.hash,
-    at: e.at,
-    action: e.action,
-    actor: {
-      kind: e.actor.kind,
-      user_id: e.actor.userId,
-      roles: e.actor.roles,
-      token_id: e.actor.tokenId,
-      component: e.actor.component,
-      claimed: e.actor.claimed,
-    },
-    target: { type: e.target.type, id: e.target.id },
-    org_id: e.orgId,
-    outcome: e.outcome,
-    status: e.status,
-    method: e.method,
-    path: e.path,
-    request_id: e.requestId,
-    ip: e.ip,
-    user_agent: e.userAgent,
-    before: e.before,
-    after: e.after,
-    details: e.details,
-  };
+/**
+ * The stored form of an entry; every field written, so what is read back is what was hashed. The field list is
+ * the response DTO's (auditEntryFields); stored, `at` stays a Date and `before`/`after` stay as recorded.
+ */
+export function toAuditDoc(e: AuditEntry): AuditEntryDoc {
+  return { ...auditEntryFields(e), at: e.at, before: e.before, after: e.after };
 }
 
 export function toAnchor(d: AuditAnchorDoc): AuditAnchor {
