@@ -119,11 +119,13 @@ describe('CPU is bounded to calls', () => {
   const WORK = 'const data = Array.from({ length: 1000 }, (_, i) => ({ i })); const work = () => JSON.stringify(data);';
 
   // The watchdog is not what these two are about: a batch of jobs that never poll can overrun its slice by a lot on
-  // a loaded machine, so it is given a grace the budget always runs out before.
-  const NO_WATCHDOG = { watchdogGraceMs: 60_000 };
+  // a loaded machine, so it is given a grace the budget always runs out before. The budget counts the worker
+  // thread's CPU time, not wall time, and a worker on a machine at load 25 gets ~150 ms of CPU per second: the
+  // window is long enough for an attacker to spend the attacker's 200 ms (its timeout_ms) at any load.
+  const BUDGET = { watchdogGraceMs: 60_000, cpu: { windowMs: 5_000, budgetMs: 200, backgroundSliceMs: 10 } };
 
   it('self-replicating promise jobs after the hook answered, re-armed by onInit, exhaust only their own budget', async () => {
-    await setUp(NO_WATCHDOG);
+    await setUp(BUDGET);
     const attacker = inlinePlugin(
       `${WORK} function spin() { work(); Promise.resolve().then(spin); }
        function arm() { for (let i = 0; i < 5; i++) Promise.resolve().then(spin); }
@@ -140,10 +142,10 @@ describe('CPU is bounded to calls', () => {
     );
     expect(charges.length).toBeGreaterThanOrEqual(3);
     expect(runtime.status(attacker.installationId)!.cpuMs).toBeGreaterThan(0);
-  });
+  }, 120_000); // three budget windows of 5 s
 
   it('CPU spent in host-call results while no call is active is charged to the plugin that spends it', async () => {
-    await setUp(NO_WATCHDOG);
+    await setUp(BUDGET);
     const attacker = inlinePlugin(
       `${WORK} let c; function next() { c.storage.get('k').then(() => { work(); next(); }); }
        export default { onInit(x) { c = x; }, onMessage() { for (let i = 0; i < 60; i++) next(); return 'started'; } }`,
@@ -155,7 +157,7 @@ describe('CPU is bounded to calls', () => {
       await rearmUntilFailed(attacker);
     });
     expectCharged(attacker);
-  });
+  }, 120_000);
 
   it.each([
     ['indexOf', 'Array.prototype.indexOf.call({ length: 2 ** 32 - 1 }, 1)'],

@@ -86,18 +86,9 @@ export interface CallResult {
   totalCpuMs?: number;
 }
 
+/** Everything the main thread sends a worker but calls, which go as one string (see encodeCall). */
 export type ToWorker =
   | { t: 'load'; id: number; setup: SandboxSetup; code: string; filename: string }
-  | {
-      t: 'call';
-      id: number;
-      installationId: string;
-      hook: string;
-      payload: string | undefined;
-      timeoutMs: number;
-      /** The API request the call is made for, echoed on the log lines the call writes. */
-      requestId?: string;
-    }
   | { t: 'reconfigure'; id: number; installationId: string; grants: SandboxGrants }
   | { t: 'unload'; id: number; installationId: string }
   | { t: 'host-result'; installationId: string; hostId: number; ok: boolean; value?: string; error?: WireError };
@@ -117,6 +108,90 @@ export type FromWorker =
    * through it): move the other sandboxes first, then terminate it. `culprit` caused it.
    */
   | { t: 'recycle'; reason: string; culprit?: string };
+
+// ---------------------------------------------------------------- the hot path: one string each way
+//
+// A call and its plain answer cross the thread boundary as one string each: a string is cloned as one block, an
+// object field by field (and read back into a new object on the other side).
+//
+// call:   `${slot},${timeoutMs},${requestId.length},${requestId}` then the string the prelude's dispatch takes as it
+//         is: `${id}\n${hook}`, and `\n${payload}` when there is a payload. The request id is length-prefixed
+//         because it comes from outside; the other head fields are numbers.
+// answer: `${id},${cpuMs},${totalCpuMs},${memoryBytes}`, and `\n${value}` when the hook returned a value. Only an
+//         `ok` outcome goes this way; failures stay `{ t: 'result' }` objects.
+
+/** A call as the worker reads it. */
+export interface CallMessage {
+  /** The sandbox's slot (see SandboxSetup.slot). */
+  slot: number;
+  id: number;
+  hook: string;
+  timeoutMs: number;
+  requestId: string | undefined;
+  /** `${id}\n${hook}[\n${payload}]`: what the prelude's dispatch is handed. */
+  request: string;
+}
+
+export function encodeCall(
+  slot: number,
+  id: number,
+  timeoutMs: number,
+  requestId: string | undefined,
+  hook: string,
+  payload: string | undefined,
+): string {
+  const rid = requestId ?? '';
+  const head = `${slot},${timeoutMs},${requestId === undefined ? -1 : rid.length},${rid}${id}\n${hook}`;
+  return payload === undefined ? head : `${head}\n${payload}`;
+}
+
+export function decodeCall(text: string): CallMessage {
+  const a = text.indexOf(',');
+  const b = text.indexOf(',', a + 1);
+  const c = text.indexOf(',', b + 1);
+  const ridLength = +text.slice(b + 1, c);
+  const start = c + 1 + Math.max(0, ridLength);
+  const request = text.slice(start);
+  const idEnd = request.indexOf('\n');
+  const hookEnd = request.indexOf('\n', idEnd + 1);
+  return {
+    slot: +text.slice(0, a),
+    timeoutMs: +text.slice(a + 1, b),
+    requestId: ridLength < 0 ? undefined : text.slice(c + 1, start),
+    id: +request.slice(0, idEnd),
+    hook: hookEnd === -1 ? request.slice(idEnd + 1) : request.slice(idEnd + 1, hookEnd),
+    request,
+  };
+}
+
+export function encodeAnswer(
+  id: number,
+  cpuMs: number,
+  totalCpuMs: number,
+  memoryBytes: number,
+  value: string | undefined,
+): string {
+  const head = `${id},${cpuMs},${totalCpuMs},${memoryBytes}`;
+  return value === undefined ? head : `${head}\n${value}`;
+}
+
+/** An answer string back as the call's result (`memoryBytes` 0 means not measured yet). */
+export function decodeAnswer(text: string): CallResult & { id: number } {
+  const a = text.indexOf(',');
+  const b = text.indexOf(',', a + 1);
+  const c = text.indexOf(',', b + 1);
+  const end = text.indexOf('\n', c + 1);
+  const memoryBytes = +text.slice(c + 1, end === -1 ? undefined : end);
+  const result: CallResult & { id: number } = {
+    id: +text.slice(0, a),
+    outcome: 'ok',
+    cpuMs: +text.slice(a + 1, b),
+    totalCpuMs: +text.slice(b + 1, c),
+  };
+  if (memoryBytes > 0) result.memoryBytes = memoryBytes;
+  if (end !== -1) result.value = text.slice(end + 1);
+  return result;
+}
 
 /**
  * Shared memory between the main thread and one worker: which sandbox is executing QuickJS code right now and

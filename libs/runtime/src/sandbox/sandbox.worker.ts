@@ -5,7 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { newQuickJSWASMModuleFromVariant, newVariant, RELEASE_SYNC, type QuickJSWASMModule } from 'quickjs-emscripten';
-import { ControlBlock, type ToWorker } from './protocol.js';
+import { ControlBlock, decodeCall, type ToWorker } from './protocol.js';
 import { fatal, post } from './worker/channel.js';
 import { MemoryGovernor } from './worker/memory-governor.js';
 import { Sandbox, type SandboxHooks } from './worker/sandbox.js';
@@ -15,6 +15,15 @@ import { StartupError } from './worker/wire-errors.js';
 const ABANDONED_BYTES_BUDGET = 256 * 1024 * 1024;
 
 const sandboxes = new Map<string, Sandbox>();
+/** The same sandboxes by slot: calls name their sandbox by slot (see encodeCall). */
+const bySlot = new Map<number, Sandbox>();
+
+function forget(installationId: string): void {
+  const sandbox = sandboxes.get(installationId);
+  if (!sandbox) return;
+  sandboxes.delete(installationId);
+  if (bySlot.get(sandbox.setup.slot) === sandbox) bySlot.delete(sandbox.setup.slot);
+}
 const control = new ControlBlock((workerData as { control: SharedArrayBuffer }).control);
 const governor = new MemoryGovernor();
 
@@ -27,7 +36,7 @@ const hooks: SandboxHooks = {
   onUnsafe(sandbox, kind, error) {
     const message = error instanceof Error ? error.message : String(error);
     const culprit = sandbox.installationId;
-    sandboxes.delete(culprit);
+    if (sandboxes.get(culprit) === sandbox) forget(culprit);
     if (kind === 'trap') {
       // Nothing in this module can be trusted after a trap: the main thread terminates the worker now.
       fatal(`the WebAssembly module trapped in ${culprit}: ${message}`, culprit);
@@ -55,10 +64,12 @@ function handle(module: QuickJSWASMModule, msg: ToWorker): void {
     case 'load': {
       const { installationId } = msg.setup;
       sandboxes.get(installationId)?.dispose();
+      forget(installationId);
       const sandbox = new Sandbox(module, msg.setup, control, governor, hooks);
       try {
         sandbox.load(msg.code, msg.filename);
         sandboxes.set(installationId, sandbox);
+        bySlot.set(msg.setup.slot, sandbox);
         post({ t: 'result', id: msg.id, outcome: 'ok' });
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
@@ -77,20 +88,6 @@ function handle(module: QuickJSWASMModule, msg: ToWorker): void {
       }
       return;
     }
-    case 'call': {
-      const sandbox = sandboxes.get(msg.installationId);
-      if (!sandbox) {
-        post({
-          t: 'result',
-          id: msg.id,
-          outcome: 'error',
-          error: { code: 'PLUGIN_NOT_LOADED', message: 'not loaded' },
-        });
-        return;
-      }
-      sandbox.call(msg.id, msg.hook, msg.payload, msg.timeoutMs, msg.requestId);
-      return;
-    }
     case 'reconfigure':
       sandboxes.get(msg.installationId)?.reconfigure(msg.grants);
       post({ t: 'result', id: msg.id, outcome: 'ok' });
@@ -100,26 +97,34 @@ function handle(module: QuickJSWASMModule, msg: ToWorker): void {
       return;
     case 'unload':
       sandboxes.get(msg.installationId)?.dispose();
-      sandboxes.delete(msg.installationId);
+      forget(msg.installationId);
       post({ t: 'result', id: msg.id, outcome: 'ok' });
       return;
   }
 }
 
 const quickjs = await newQuickJSWASMModuleFromVariant(newVariant(RELEASE_SYNC, { wasmMemory: governor.memory }));
-parentPort!.on('message', (msg: ToWorker) => {
+/** A hook call (the hot path): one string in, and for a plain answer one string out. */
+function call(text: string): void {
+  const msg = decodeCall(text);
+  const sandbox = bySlot.get(msg.slot);
+  if (!sandbox) {
+    post({ t: 'result', id: msg.id, outcome: 'error', error: { code: 'PLUGIN_NOT_LOADED', message: 'not loaded' } });
+    return;
+  }
+  sandbox.call(msg);
+}
+
+parentPort!.on('message', (msg: ToWorker | string) => {
   try {
-    handle(quickjs, msg);
+    if (typeof msg === 'string') call(msg);
+    else handle(quickjs, msg);
   } catch (error) {
     // A bug or an exhausted WASM heap: report it on the request so the main thread is not left waiting.
-    if ('id' in msg) {
+    const id = typeof msg === 'string' ? decodeCall(msg).id : 'id' in msg ? msg.id : undefined;
+    if (id !== undefined) {
       const message = error instanceof Error ? error.message : String(error);
-      post({
-        t: 'result',
-        id: msg.id,
-        outcome: 'error',
-        error: { code: 'PLUGIN_ERROR', message: `sandbox: ${message}` },
-      });
+      post({ t: 'result', id, outcome: 'error', error: { code: 'PLUGIN_ERROR', message: `sandbox: ${message}` } });
     }
   }
 });

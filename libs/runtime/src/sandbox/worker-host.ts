@@ -2,9 +2,9 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { ControlBlock, type CallResult, type FromWorker, type ToWorker } from './protocol.js';
+import { ControlBlock, decodeAnswer, encodeCall, type CallResult, type FromWorker, type ToWorker } from './protocol.js';
 
-type ResultMessage = Extract<FromWorker, { t: 'result' }>;
+type ResultMessage = CallResult & { id: number };
 type Request = ToWorker extends infer M ? (M extends { id: number } ? Omit<M, 'id'> : never) : never;
 
 /**
@@ -86,6 +86,9 @@ export class WorkerHost {
       name: `plughub-sandbox-${this.id}`,
       workerData: { control: this.control.buffer },
       resourceLimits: { stackSizeMb: WORKER_STACK_MB },
+      // Node 20 calls WASI experimental; the worker's CPU clock is read through it (sandbox/worker/thread-clock.ts).
+      // Nothing else in the worker needs the parent's options, so it gets this one alone.
+      execArgv: ['--disable-warning=ExperimentalWarning'],
     });
     this.worker.unref();
     this.ready = new Promise<void>((resolve, reject) => {
@@ -100,7 +103,9 @@ export class WorkerHost {
       this.worker.once('error', reject);
     });
     this.ready.catch(() => undefined); // surfaced through request()
-    this.worker.on('message', (msg: FromWorker) => this.onMessage(msg));
+    this.worker.on('message', (msg: FromWorker | string) =>
+      typeof msg === 'string' ? this.settle(decodeAnswer(msg)) : this.onMessage(msg),
+    );
     this.worker.on('error', (error) =>
       this.onExit({ reason: `worker error: ${error.message}`, culprit: this.holder() }),
     );
@@ -136,6 +141,25 @@ export class WorkerHost {
     if (this.exited) return Promise.resolve(killed('the sandbox worker is gone', {}));
     const id = this.nextRequestId++;
     (message as { id?: number }).id = id;
+    return this.expect(id, message);
+  }
+
+  /** A hook call to the sandbox in `slot`, posted as one string (see encodeCall). */
+  call(
+    slot: number,
+    hook: string,
+    payload: string | undefined,
+    timeoutMs: number,
+    requestId: string | undefined,
+  ): Promise<WorkerResult> {
+    if (!this.started) return this.ready.then(() => this.call(slot, hook, payload, timeoutMs, requestId));
+    if (this.exited) return Promise.resolve(killed('the sandbox worker is gone', {}));
+    const id = this.nextRequestId++;
+    return this.expect(id, encodeCall(slot, id, timeoutMs, requestId, hook, payload));
+  }
+
+  /** Posts `message` (its id already set) and waits for the answer to `id`. */
+  private expect(id: number, message: Request | string): Promise<WorkerResult> {
     return new Promise<WorkerResult>((resolve) => {
       this.pending.set(id, { resolve });
       if (this.pending.size === 1) this.worker.ref(); // keep the process alive while an answer is owed
@@ -193,7 +217,7 @@ export class WorkerHost {
     if (!entry) return;
     this.pending.delete(msg.id);
     if (this.pending.size === 0) this.worker.unref();
-    entry.resolve(msg); // a WorkerResult as it is (its `t` and `id` are not read past here)
+    entry.resolve(msg); // a WorkerResult as it is (its `id`, and `t` on an object, are not read past here)
   }
 
   private failPending(exit: WorkerExit): void {

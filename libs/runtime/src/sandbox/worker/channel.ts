@@ -2,7 +2,8 @@
 import { parentPort } from 'node:worker_threads';
 import type { FromWorker } from '../protocol.js';
 
-export function post(message: FromWorker): void {
+/** A message to the main thread; a string is a call's plain answer (see encodeAnswer). */
+export function post(message: FromWorker | string): void {
   parentPort!.postMessage(message);
 }
 

@@ -2,10 +2,20 @@
 import type { QuickJSContext, QuickJSHandle, QuickJSRuntime, QuickJSWASMModule } from 'quickjs-emscripten';
 import { checkResponse } from '../http-response.js';
 import { PRELUDE_SOURCE } from '../prelude.js';
-import type { ControlBlock, FromWorker, HookOutcome, SandboxGrants, SandboxSetup, WireError } from '../protocol.js';
+import {
+  encodeAnswer,
+  type CallMessage,
+  type ControlBlock,
+  type FromWorker,
+  type HookOutcome,
+  type SandboxGrants,
+  type SandboxSetup,
+  type WireError,
+} from '../protocol.js';
 import { post } from './channel.js';
 import { CpuWindow } from './cpu-window.js';
 import { HeapGauge } from './heap.js';
+import { threadClock } from './thread-clock.js';
 import type { GrowthClient, MemoryGovernor } from './memory-governor.js';
 import { NativeBridge, type BridgeOwner } from './native-bridge.js';
 import { exceeds } from './payload-bounds.js';
@@ -55,9 +65,11 @@ interface ActiveCall {
 
 /**
  * Runs one plugin. CPU is bounded to calls: every run of QuickJS code (a call, its promise jobs, a host-call
- * result) gets an interrupt deadline, the earliest active call's deadline, or a short background slice when no
- * call is active, and never more than what is left of the sandbox's CPU budget for the window. All of it is
- * counted against the sandbox. The control block tells the main thread which sandbox is running until when.
+ * result) gets an interrupt deadline in wall time, the earliest active call's deadline, or a short background
+ * slice when no call is active, and may use no more CPU than what is left of the sandbox's budget for the window.
+ * The budget counts the worker thread's CPU time during the run (thread-clock.ts), so time the thread spent
+ * descheduled is not charged; deadlines and the watchdog stay in wall time. The control block tells the main
+ * thread which sandbox is running until when.
  */
 export class Sandbox implements BridgeOwner, GrowthClient {
   private readonly rt: QuickJSRuntime;
@@ -75,6 +87,13 @@ export class Sandbox implements BridgeOwner, GrowthClient {
   caps: Set<string>;
   private sliceDeadline = 0;
   private interrupted = false;
+  /** The thread's CPU clock when the current run started, and the CPU milliseconds that run may use. */
+  private runCpuStart = 0;
+  private runCpuAllowed = Infinity;
+  private running = false;
+  /** The current run was interrupted because the window's CPU budget ran out (not a call's deadline). */
+  private budgetSpent = false;
+  private readonly clock = threadClock();
   private disposed = false;
   private backgroundQueued = false;
   /** Highest share of QuickJS's own memory limit seen during the current calls. */
@@ -176,7 +195,8 @@ export class Sandbox implements BridgeOwner, GrowthClient {
     }
   }
 
-  call(id: number, hook: string, payload: string | undefined, timeoutMs: number, requestId?: string): void {
+  call(msg: CallMessage): void {
+    const { id, hook, timeoutMs, requestId } = msg;
     const now = Date.now();
     if (this.cpu.remaining(now) <= 0) {
       post({ t: 'result', id, outcome: 'error', error: this.budgetError() });
@@ -197,7 +217,8 @@ export class Sandbox implements BridgeOwner, GrowthClient {
     const call: ActiveCall = { id, hook, deadline: now + timeoutMs, cpuMs: 0, requestId };
     this.active.set(id, call);
     // One string in, one string out (see dispatch in prelude.ts): a handle per field costs more than the parse.
-    const request = this.ctx.newString(payload === undefined ? `${id}\n${hook}` : `${id}\n${hook}\n${payload}`);
+    // The string arrived from the main thread as the tail of the call message, ready to hand over.
+    const request = this.ctx.newString(msg.request);
     this.run(() => {
       this.dispatching = id;
       try {
@@ -320,10 +341,10 @@ export class Sandbox implements BridgeOwner, GrowthClient {
     const now = Date.now();
     const left = this.cpu.remaining(now);
     if (left <= 0) return this.exhausted();
-    this.enter(
-      Math.min(this.active.size > 0 ? this.earliestDeadline() : now + this.setup.cpu.backgroundSliceMs, now + left),
-    );
-    const started = performance.now();
+    this.enter(this.active.size > 0 ? this.earliestDeadline() : now + this.setup.cpu.backgroundSliceMs);
+    this.runCpuAllowed = left;
+    this.runCpuStart = this.clock.now();
+    this.running = true;
     try {
       fn();
       this.drainJobs();
@@ -332,7 +353,9 @@ export class Sandbox implements BridgeOwner, GrowthClient {
       return;
     } finally {
       this.leave();
-      const spent = performance.now() - started;
+      const spent = this.clock.now() - this.runCpuStart;
+      this.running = false;
+      this.runCpuAllowed = Infinity;
       this.cpu.add(spent);
       for (const call of this.active.values()) call.cpuMs += spent;
     }
@@ -345,6 +368,7 @@ export class Sandbox implements BridgeOwner, GrowthClient {
   private enter(deadline: number): void {
     this.sliceDeadline = deadline;
     this.interrupted = false;
+    this.budgetSpent = false;
     this.control.enter(this.setup.slot, deadline);
     this.governor.enter(this);
   }
@@ -367,14 +391,21 @@ export class Sandbox implements BridgeOwner, GrowthClient {
   private onInterruptPoll(): boolean {
     const share = this.heap.countedShare();
     if (share > this.countedPeak) this.countedPeak = share;
-    if (Date.now() <= this.sliceDeadline) return false;
+    if (Date.now() <= this.sliceDeadline && !this.overBudget()) return false;
     this.interrupted = true;
+    return true;
+  }
+
+  /** The current run used the CPU that was left of the window's budget (noted in `budgetSpent`). */
+  private overBudget(): boolean {
+    if (this.clock.now() - this.runCpuStart <= this.runCpuAllowed) return false;
+    this.budgetSpent = true;
     return true;
   }
 
   private drainJobs(): void {
     while (!this.disposed && this.rt.hasPendingJob()) {
-      if (Date.now() > this.sliceDeadline) {
+      if (Date.now() > this.sliceDeadline || this.overBudget()) {
         this.interrupted = true;
       } else {
         const result = this.rt.executePendingJobs(JOB_BATCH);
@@ -386,8 +417,8 @@ export class Sandbox implements BridgeOwner, GrowthClient {
       if (this.interrupted) {
         this.expireOverdue();
         // Only a call still within its deadline earns more time; background work waits for its next slice.
-        if (this.active.size === 0 || this.cpu.remaining(Date.now()) <= 0) return;
-        this.sliceDeadline = Math.min(this.earliestDeadline(), Date.now() + this.cpu.remaining(Date.now()));
+        if (this.active.size === 0 || this.budgetSpent) return;
+        this.sliceDeadline = this.earliestDeadline();
         this.interrupted = false;
         this.control.extend(this.sliceDeadline);
       }
@@ -483,7 +514,9 @@ export class Sandbox implements BridgeOwner, GrowthClient {
   private failFromHandle(id: number, handle: QuickJSHandle): void {
     const info = describeHandle(this.ctx, handle);
     handle.dispose();
-    if (this.interrupted || info.message === 'interrupted') {
+    if (this.budgetSpent) {
+      this.finish(id, 'error', undefined, this.budgetError());
+    } else if (this.interrupted || info.message === 'interrupted') {
       this.finish(id, 'timeout', undefined, timeoutError(this.grants.timeoutMs));
     } else this.fail(id, info);
   }
@@ -509,6 +542,7 @@ export class Sandbox implements BridgeOwner, GrowthClient {
           reason: 'stack_overflow',
         });
       case 'interrupted':
+        if (this.budgetSpent) return this.finish(id, 'error', undefined, this.budgetError());
         return this.finish(id, 'timeout', undefined, timeoutError(this.grants.timeoutMs));
       case 'error':
         return this.finish(id, 'error', undefined, {
@@ -549,12 +583,19 @@ export class Sandbox implements BridgeOwner, GrowthClient {
       } else value = JSON.stringify(checked.response);
     }
     if (error?.code === 'PLUGIN_TIMEOUT') outcome = 'timeout';
+    // A call answered during a run is charged that run's CPU so far (the run adds it to the window when it ends).
+    const inRun = this.running ? this.clock.now() - this.runCpuStart : 0;
+    const cpuMs = call.cpuMs + inRun;
+    if (outcome === 'ok' && error === undefined) {
+      post(encodeAnswer(id, cpuMs, this.cpu.total + inRun, this.lastMeasure.bytes, value));
+      return;
+    }
     // Only the fields that are there: an undefined one would be cloned all the same.
-    const result: Extract<FromWorker, { t: 'result' }> = { t: 'result', id, outcome, cpuMs: call.cpuMs };
+    const result: Extract<FromWorker, { t: 'result' }> = { t: 'result', id, outcome, cpuMs };
     if (value !== undefined) result.value = value;
     if (error !== undefined) result.error = error;
     if (this.lastMeasure.bytes) result.memoryBytes = this.lastMeasure.bytes;
-    result.totalCpuMs = this.cpu.total;
+    result.totalCpuMs = this.cpu.total + inRun;
     post(result);
   }
 
