@@ -1,6 +1,7 @@
 /**
  * Runtime benchmark (not a test): `NODE_OPTIONS=--expose-gc npx tsx bench/runtime.bench.ts` (the gc makes memory
- * figures steadier). Message round-trip latency and throughput to a loaded sandbox plugin, CPU per message on the
+ * figures steadier). `BENCH_ONLY=roundtrip` runs the round trip and throughput only (a few seconds: for rounds
+ * alternating two builds of the runtime on a loaded machine). Message round-trip latency and throughput to a loaded sandbox plugin, CPU per message on the
  * main thread and in the other threads (from /proc, so it holds on a loaded machine where latency does not), cold
  * start of one instance in a warm worker pool, memory per idle instance (process RSS delta over 50 idle
  * instances: worker threads live in this process, so their WASM heaps are included), and 1,000 idle instances.
@@ -56,7 +57,7 @@ async function main(): Promise<void> {
   // machine would trip it and measure refusals.
   const runtime = new PluginRuntime({ workers: 2, cpu: { windowMs: 10_000, budgetMs: 1_000_000 } });
 
-  let t = performance.now();
+  const t = performance.now();
   await runtime.warmUp();
   rows.push({
     metric: 'worker pool start (2 workers, from .ts via tsx)',
@@ -64,7 +65,25 @@ async function main(): Promise<void> {
     target: '-',
   });
 
-  // Memory per idle instance, measured first on the fresh pool so no freed heap is reused.
+  const full = process.env.BENCH_ONLY !== 'roundtrip';
+  if (full) await memoryAndColdStart(runtime, rows);
+  await roundTrip(runtime, rows);
+  if (full) await thousand(runtime, rows);
+  await runtime.close();
+
+  const width = [Math.max(...rows.map((r) => r.metric.length)), Math.max(...rows.map((r) => r.value.length)), 9];
+  const line = (a: string, b: string, c: string, d: string) =>
+    `| ${a.padEnd(width[0])} | ${b.padStart(width[1])} | ${c.padEnd(width[2])} | ${d.padEnd(4)} |`;
+  console.log(`\nPlughub runtime benchmark: Node ${process.version}, ${process.platform}/${process.arch}`);
+  console.log(`load average (1 min) at start ${fmt(loadAtStart, 1)}, at end ${fmt(loadavg()[0], 1)}\n`);
+  console.log(line('metric', 'value', 'target', ''));
+  console.log(`|${'-'.repeat(width[0] + 2)}|${'-'.repeat(width[1] + 2)}|${'-'.repeat(width[2] + 2)}|------|`);
+  for (const r of rows) console.log(line(r.metric, r.value, r.target, r.ok === undefined ? '' : r.ok ? 'ok' : 'MISS'));
+}
+
+/** Memory per idle instance (measured first, on the fresh pool, so no freed heap is reused) and cold start. */
+async function memoryAndColdStart(runtime: PluginRuntime, rows: Row[]): Promise<void> {
+  let t: number;
   const before = await settle();
   const idle: LoadSpec[] = Array.from({ length: 50 }, (_, i) => inlinePlugin(IDLE, { installationId: `idle-${i}` }));
   for (const spec of idle) await runtime.load(spec);
@@ -104,8 +123,12 @@ async function main(): Promise<void> {
     ok: coldP50 < 50,
   });
   rows.push({ metric: 'cold start, one instance (max of 30)', value: `${fmt(cold.at(-1)!)} ms`, target: '-' });
+}
 
-  // Round-trip latency, one message at a time.
+/** Round-trip latency one message at a time, CPU per message per thread, and throughput with 2 x 32 in flight. */
+async function roundTrip(runtime: PluginRuntime, rows: Row[]): Promise<void> {
+  let t: number;
+
   const echo = inlinePlugin(ECHO, { installationId: 'echo', limits: { max_pending: 64 } });
   await runtime.load(echo);
   for (let i = 0; i < 500; i++) await runtime.message('echo', { type: 'x', data: i }); // warm up
@@ -168,8 +191,12 @@ async function main(): Promise<void> {
   });
   await runtime.stop('echo');
   await runtime.stop('echo-2');
+}
 
-  // 1,000 idle instances at once: load time, memory, and a round trip to a random one of them.
+/** 1,000 idle instances at once: load time, memory, and a round trip to a random one of them. */
+async function thousand(runtime: PluginRuntime, rows: Row[]): Promise<void> {
+  let t: number;
+
   const thousandBefore = await settle();
   t = performance.now();
   const many = Array.from({ length: 1000 }, (_, i) => inlinePlugin(IDLE, { installationId: `many-${i}` }));
@@ -197,17 +224,6 @@ async function main(): Promise<void> {
     value: `${fmt(percentile(spread, 0.5), 3)} / ${fmt(percentile(spread, 0.99), 3)} ms`,
     target: '-',
   });
-
-  await runtime.close();
-
-  const width = [Math.max(...rows.map((r) => r.metric.length)), Math.max(...rows.map((r) => r.value.length)), 9];
-  const line = (a: string, b: string, c: string, d: string) =>
-    `| ${a.padEnd(width[0])} | ${b.padStart(width[1])} | ${c.padEnd(width[2])} | ${d.padEnd(4)} |`;
-  console.log(`\nPlughub runtime benchmark: Node ${process.version}, ${process.platform}/${process.arch}`);
-  console.log(`load average (1 min) at start ${fmt(loadAtStart, 1)}, at end ${fmt(loadavg()[0], 1)}\n`);
-  console.log(line('metric', 'value', 'target', ''));
-  console.log(`|${'-'.repeat(width[0] + 2)}|${'-'.repeat(width[1] + 2)}|${'-'.repeat(width[2] + 2)}|------|`);
-  for (const r of rows) console.log(line(r.metric, r.value, r.target, r.ok === undefined ? '' : r.ok ? 'ok' : 'MISS'));
 }
 
 await main();
