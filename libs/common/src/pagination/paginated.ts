@@ -2,10 +2,15 @@ import type { FastifyRequest } from 'fastify';
 
 export interface Paginated<T> {
   count: number;
+  /** Only on lists whose count may be a lower bound (`@PaginatedList(item, { boundedCount: true })`). */
+  count_relation?: CountRelation;
   next: string | null;
   previous: string | null;
   results: T[];
 }
+
+/** `eq`: the count is exact; `gte`: at least that many match (the list stopped counting). */
+export type CountRelation = 'eq' | 'gte';
 
 /** Which part of a list a request asks for. */
 export interface PageWindow {
@@ -22,6 +27,8 @@ export interface PaginationConfig {
 /** One page of items and the total they were drawn from, as services return it for a paginated handler. */
 export interface Slice<T> {
   count: number;
+  /** Set by the lists that may stop counting (see `Paginated.count_relation`). */
+  countRelation?: CountRelation;
   items: T[];
 }
 

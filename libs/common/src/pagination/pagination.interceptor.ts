@@ -13,7 +13,14 @@ import { ApiExtraModels, ApiOkResponse, ApiProperty } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { map, type Observable } from 'rxjs';
 import { schemaName } from '../openapi/schema-name.js';
-import { type PageWindow, pageWindow, type PaginationConfig, type Slice, toPage } from './paginated.js';
+import {
+  type CountRelation,
+  type PageWindow,
+  pageWindow,
+  type PaginationConfig,
+  type Slice,
+  toPage,
+} from './paginated.js';
 
 /** Injection token of the pagination limits (provided by the app's config module). */
 export const PAGINATION_CONFIG = Symbol('PAGINATION_CONFIG');
@@ -33,7 +40,14 @@ export class PaginationInterceptor implements NestInterceptor {
     const request = context.switchToHttp().getRequest<WithWindow>();
     const window = pageWindow(request.query ?? {}, this.limits);
     request[WINDOW] = window;
-    return next.handle().pipe(map((slice) => toPage(request, window, slice.count, slice.items)));
+    return next.handle().pipe(
+      map((slice) => {
+        const page = toPage(request, window, slice.count, slice.items);
+        if (slice.countRelation === undefined) return page;
+        const { count, ...rest } = page;
+        return { count, count_relation: slice.countRelation, ...rest };
+      }),
+    );
   }
 }
 
@@ -45,9 +59,20 @@ export const Paging = createParamDecorator((_data: unknown, ctx: ExecutionContex
 });
 
 const pageClasses = new Map<Type, Type>();
+const boundedPageClasses = new Map<Type, Type>();
+
+/** What a list may add to the page envelope. */
+export interface PaginatedListOptions {
+  /**
+   * The count may be a lower bound (a search that stops counting): the page says which with `count_relation`,
+   * and its schema is `Paginated<Name>BoundedList`.
+   */
+  boundedCount?: boolean;
+}
 
 /** The `Paginated<Name>List` schema for an item DTO, created once per item type. */
-export function paginatedListOf(item: Type): Type {
+export function paginatedListOf(item: Type, options: PaginatedListOptions = {}): Type {
+  if (options.boundedCount) return boundedListOf(item);
   let cls = pageClasses.get(item);
   if (cls) return cls;
   class PaginatedList {
@@ -76,12 +101,31 @@ export function paginatedListOf(item: Type): Type {
   return cls;
 }
 
+/** The page of a list whose count may be a lower bound: `count_relation` says whether it is exact. */
+function boundedListOf(item: Type): Type {
+  let cls = boundedPageClasses.get(item);
+  if (cls) return cls;
+  class PaginatedBoundedList extends paginatedListOf(item) {
+    @ApiProperty({
+      enum: ['eq', 'gte'],
+      enumName: 'CountRelation',
+      description: '`eq`: `count` is the exact number of results; `gte`: at least `count` results match.',
+      example: 'eq',
+    })
+    count_relation: CountRelation;
+  }
+  Object.defineProperty(PaginatedBoundedList, 'name', { value: `Paginated${schemaName(item.name)}BoundedList` });
+  boundedPageClasses.set(item, PaginatedBoundedList);
+  cls = PaginatedBoundedList;
+  return cls;
+}
+
 /**
  * A paginated list handler in one line: documents the `Paginated<Name>List` response and installs the
  * interceptor. The handler returns a `Slice` of item DTOs; take the window with `@Paging()`.
  */
-export function PaginatedList(item: Type) {
-  const page = paginatedListOf(item);
+export function PaginatedList(item: Type, options: PaginatedListOptions = {}) {
+  const page = paginatedListOf(item, options);
   return applyDecorators(
     UseInterceptors(PaginationInterceptor),
     ApiExtraModels(item, page),
