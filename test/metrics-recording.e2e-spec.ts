@@ -79,6 +79,7 @@ describe('recording what plugins really do', () => {
         { installationId: spec.installationId },
         { limit: 100, offset: 0 },
         new Date(t.clock.nowMs() - 30 * 86_400_000),
+        t.clock.now(),
       );
     expect(JSON.stringify(page.items)).not.toContain(SECRET);
     const messages = page.items.map((l) => `${l.source}:${l.level}:${l.message}`);

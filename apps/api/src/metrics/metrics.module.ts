@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { InstallationModule } from '../installation/installation.module.js';
 import { RuntimeModule } from '../runtime/runtime.module.js';
 import { HttpMetricsHook } from './http-metrics.hook.js';
-import { LogHeadsBackfill } from './log-heads.backfill.js';
+import { LogTermsBackfill } from './log-terms.backfill.js';
 import { MetricBucketRecorder } from './metric-bucket.recorder.js';
 import { MetricsSummaryController } from './metrics-summary.controller.js';
 import { ObservationFlusher } from './observation-flusher.js';
@@ -29,7 +29,7 @@ import { UsageStatsRecorder } from './usage-stats.recorder.js';
     ObservationFlusher,
     PluginMetricsService,
     PluginLogsService,
-    LogHeadsBackfill,
+    LogTermsBackfill,
   ],
   exports: [PrometheusMetrics, ObservationFlusher],
 })

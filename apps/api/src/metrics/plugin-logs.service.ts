@@ -33,7 +33,8 @@ export class PluginLogsService {
     if (from && to && from >= to) throw new InvalidTimeRangeError(from, to);
 
     const installation = await this.installations.findForCaller(caller, key, query, 'read');
-    const notBefore = new Date(this.clock.nowMs() - this.config.retentionDays * DAY);
+    const now = this.clock.now();
+    const notBefore = new Date(now.getTime() - this.config.retentionDays * DAY);
     const slice = await this.logs.find(
       {
         installationId: this.installations.runtimeIdOf(installation),
@@ -44,7 +45,12 @@ export class PluginLogsService {
       },
       window,
       notBefore,
+      now,
     );
-    return { count: slice.count, items: slice.items.map((l) => PluginLogLineDto.from(l)) };
+    return {
+      count: slice.count,
+      countRelation: slice.countRelation,
+      items: slice.items.map((l) => PluginLogLineDto.from(l)),
+    };
   }
 }

@@ -48,7 +48,7 @@ export class PluginMetricsController {
   }
 
   @Get(':plugin/logs')
-  @PaginatedList(PluginLogLineDto)
+  @PaginatedList(PluginLogLineDto, { boundedCount: true })
   @Endpoint({
     summary: 'Get an installation’s log lines',
     description:
@@ -56,7 +56,9 @@ export class PluginMetricsController {
       'per-minute limit), newest first: `level` keeps that level and above, `start_time`/`end_time` bound the ' +
       'time, `search` finds the text in the message where it starts a word (case-insensitive). Each line carries ' +
       'the `request_id` of the API request whose plugin call wrote it, when there was one. Secret setting values ' +
-      'never appear; long lines are cut and marked `truncated`. Lines are kept PLUGHUB_METRICS_RETENTION_DAYS.' +
+      'never appear; long lines are cut and marked `truncated`. Lines are kept PLUGHUB_METRICS_RETENTION_DAYS. ' +
+      '`count` is exact (`count_relation: eq`) except for a search matching more than 10,000 lines (or than the ' +
+      'page asked for): it then stops counting and says `count_relation: gte`, at least `count` lines.' +
       TARGET_NOTE,
     errors: [NotInstalledError, InvalidTimeRangeError],
   })

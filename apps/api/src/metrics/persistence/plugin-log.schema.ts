@@ -29,7 +29,11 @@ export class PluginLogDoc {
   @Prop({ type: String })
   request_id?: string;
 
-  /** The message's distinct word heads (see wordHeads): what a search looks lines up by. */
+  /** The message's search terms (see logTerms): what a search looks lines up by. */
+  @Prop({ type: [String], default: undefined })
+  terms?: string[];
+
+  /** The word heads searches read before terms; the terms backfill removes them from the lines that had them. */
   @Prop({ type: [String], default: undefined })
   heads?: string[];
 
@@ -45,6 +49,9 @@ export class PluginLogDoc {
 export const PluginLogSchema = SchemaFactory.createForClass(PluginLogDoc);
 // Newest first per installation, the one order the logs endpoint reads in; filters narrow that scan.
 PluginLogSchema.index({ installation_id: 1, at: -1, _id: -1 }, { name: 'installation_at' });
-// A search: the lines of an installation with a word starting with these characters, by time.
-PluginLogSchema.index({ installation_id: 1, heads: 1, at: -1 }, { name: 'installation_head' });
+// A minimum level: each level of an installation by time, the levels asked for merged into one sorted scan, and
+// their count from the index alone.
+PluginLogSchema.index({ installation_id: 1, severity: 1, at: -1, _id: -1 }, { name: 'installation_severity_at' });
+// A search: the lines of an installation holding a term (a word head, a pair of words), by time.
+PluginLogSchema.index({ installation_id: 1, terms: 1, at: -1 }, { name: 'installation_terms' });
 PluginLogSchema.index({ expires_at: 1 }, { name: 'retention', expireAfterSeconds: 0 });

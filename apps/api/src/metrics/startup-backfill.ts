@@ -1,0 +1,38 @@
+import type { BeforeApplicationShutdown, OnApplicationBootstrap } from '@nestjs/common';
+import type { JsonLogger } from '@app/common';
+
+/**
+ * A backfill run at start-up, off the request path: started once the app is up, it runs in the background (a
+ * failure is logged; it runs again at the next start), and shutdown waits for it to stop between two batches.
+ */
+export abstract class StartupBackfill implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private running: Promise<unknown> | null = null;
+  /** Set at shutdown: `run` stops before its next batch. */
+  protected stopped = false;
+
+  protected constructor(
+    protected readonly logger: JsonLogger,
+    private readonly what: string,
+  ) {}
+
+  /** Runs the backfill to its end (or until shutdown); how many documents it wrote. */
+  abstract run(): Promise<number>;
+
+  onApplicationBootstrap(): void {
+    this.running = this.run().catch((err: unknown) =>
+      this.logger.warn(`${this.what} stopped; it runs again at the next start`, {
+        error: err instanceof Error ? err.message : String(err),
+      }),
+    );
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    await this.running;
+  }
+
+  /** Lets requests in between batches. */
+  protected pause(): Promise<void> {
+    return new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
