@@ -4,6 +4,7 @@ import { RuntimeModule } from '../runtime/runtime.module.js';
 import { HttpMetricsHook } from './http-metrics.hook.js';
 import { LogTermsBackfill } from './log-terms.backfill.js';
 import { MetricBucketRecorder } from './metric-bucket.recorder.js';
+import { MetricLevelsBackfill } from './metric-levels.backfill.js';
 import { MetricsSummaryController } from './metrics-summary.controller.js';
 import { ObservationFlusher } from './observation-flusher.js';
 import { MetricsPersistenceModule } from './persistence/metrics-persistence.module.js';
@@ -30,6 +31,7 @@ import { UsageStatsRecorder } from './usage-stats.recorder.js';
     PluginMetricsService,
     PluginLogsService,
     LogTermsBackfill,
+    MetricLevelsBackfill,
   ],
   exports: [PrometheusMetrics, ObservationFlusher],
 })

@@ -8,6 +8,8 @@ import {
   MetricBucketDoc,
   MetricBucketSchema,
   MetricDayDoc,
+  MetricDayLevelDoc,
+  MetricDayLevelSchema,
   MetricDaySchema,
   MetricHourDoc,
   MetricHourSchema,
@@ -41,6 +43,7 @@ describe('MetricBucketRepository', () => {
       await db.model(MetricBucketDoc.name, MetricBucketSchema),
       await db.model(MetricHourDoc.name, MetricHourSchema),
       await db.model(MetricDayDoc.name, MetricDaySchema),
+      await db.model(MetricDayLevelDoc.name, MetricDayLevelSchema),
     );
   });
 
@@ -81,6 +84,18 @@ describe('MetricBucketRepository', () => {
     expect(hour.latency).toEqual(minutes.reduce((acc, w) => mergeCounts(acc, w.latency), {}));
     expect(await db.connection.collection('plugin_metric_hours').countDocuments({ installation_id: 'b' })).toBe(1);
     expect(await db.connection.collection('plugin_metric_days').countDocuments({ installation_id: 'b' })).toBe(1);
+    // The day's quarter hours and 5-minute slots are documents of their own, each level read alone.
+    const levels = db.connection.collection('plugin_metric_day_levels');
+    expect((await levels.find({ installation_id: 'b' }).toArray()).map((l) => String(l.level)).sort()).toEqual([
+      'q',
+      's',
+    ]);
+    const day = await db.connection.collection('plugin_metric_days').findOne({ installation_id: 'b' });
+    expect(
+      Object.keys(day!)
+        .filter((k) => k.length === 1)
+        .sort(),
+    ).toEqual(['h', 't']);
   });
 
   it('adds the minutes of a last, partial 5-minute slot from the minute documents', async () => {
@@ -182,7 +197,8 @@ describe('MetricBucketRepository', () => {
         fc.constantFrom('1m', '5m', '15m', '1h', '1d'),
         fc.integer({ min: 0, max: 4 * 1440 }),
         fc.boolean(),
-        async (written, fromMinute, span, resolution, nowMinute, oldHours) => {
+        fc.constantFrom('current', 'pre-split', 'pre-split-twice', 'pre-days'),
+        async (written, fromMinute, span, resolution, nowMinute, oldHours, era) => {
           const id = `prop-${run++}`;
           const base = Date.UTC(2026, 10, 29, 0, 0);
           const buckets = written.map((w) => ({
@@ -199,7 +215,41 @@ describe('MetricBucketRepository', () => {
               .collection('plugin_metric_hours')
               .updateMany({ installation_id: id }, { $unset: { m: '' } });
           }
+          const days = db.connection.collection('plugin_metric_days');
+          const levels = db.connection.collection('plugin_metric_day_levels');
+          if (era === 'pre-split' || era === 'pre-split-twice') {
+            // The first flush's days as written before their quarter hours and 5-minute slots had documents.
+            for (const level of await levels.find({ installation_id: id }).toArray()) {
+              const day = { installation_id: id, day: level.day as Date };
+              await days.updateOne(day, { $set: { [level.level as string]: level.slots as object } });
+            }
+            await levels.deleteMany({ installation_id: id });
+          } else if (era === 'pre-days') {
+            // The first flush's minutes as written before day documents existed.
+            await days.deleteMany({ installation_id: id });
+            await levels.deleteMany({ installation_id: id });
+          }
           await repo.add(buckets.slice(buckets.length >> 1), DAY);
+          if (era === 'pre-split' || era === 'pre-split-twice') {
+            const legacy = await days.find({ installation_id: id }).toArray();
+            let after: string | null = null;
+            for (let batch = await repo.splitDays(after, 2); batch.last; batch = await repo.splitDays(after, 2)) {
+              after = batch.last;
+            }
+            expect(await days.countDocuments({ installation_id: id, s: { $exists: true } })).toBe(0);
+            if (era === 'pre-split-twice') {
+              // A run stopped after adding a day's levels, before removing them from the day: they are added once.
+              for (const d of legacy)
+                await days.updateOne({ _id: d._id }, { $set: { q: d.q as object, s: d.s as object } });
+              while ((await repo.splitDays(null, 10)).last !== null);
+            }
+          } else if (era === 'pre-days') {
+            for (let day = base; day < base + 4 * DAY; day += DAY) {
+              await repo.fillDayFromMinutes(id, new Date(day), new Date(base));
+              // Again: nothing is lacking any more.
+              expect(await repo.fillDayFromMinutes(id, new Date(day), new Date(base))).toBe(0);
+            }
+          }
           const from = new Date(base + fromMinute * 60_000);
           const to = new Date(from.getTime() + span * 60_000);
           const now = new Date(base + nowMinute * 60_000);
@@ -208,9 +258,9 @@ describe('MetricBucketRepository', () => {
           expect(await repo.series(id, from, to, size, now)).toEqual(await fromRawMinutes(id, aligned, to, size, now));
         },
       ),
-      { numRuns: 40 },
+      { numRuns: 60 },
     );
-  }, 240_000); // 40 runs of a few round trips each on a loaded machine
+  }, 360_000); // 60 runs of a few round trips each on a loaded machine
 
   it('leaves out minutes outside [from, to)', async () => {
     const windows = await repo.series('b', new Date(T0 + 60_000), new Date(T0 + 3 * 60_000), 60_000, new Date(T0));

@@ -1,9 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import type { AnyBulkWriteOperation, Model } from 'mongoose';
+import { type AnyBulkWriteOperation, type Model, type mongo, Types } from 'mongoose';
 import { mergeCounts } from '../latency-histogram.js';
 import { foldBuckets, type MetricWindow, type MinuteBucket } from '../metrics.entity.js';
-import { MetricBucketDoc, MetricDayDoc, MetricHourDoc, type MetricSlot } from './metric-bucket.schema.js';
+import {
+  MetricBucketDoc,
+  MetricDayDoc,
+  MetricDayLevelDoc,
+  MetricHourDoc,
+  type DayLevel,
+  type MetricSlot,
+} from './metric-bucket.schema.js';
 
 const MINUTE = 60_000;
 const SLOT = 5 * MINUTE;
@@ -11,15 +18,34 @@ const QUARTER = 15 * MINUTE;
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
 
-type DayLean = Pick<MetricDayDoc, 'day' | 'retention_ms' | 't' | 'h' | 'q' | 's'>;
-type LevelField = 't' | 'h' | 'q' | 's';
-/** The levels of a day document, coarsest first: the day's total, its hours, quarter hours, 5-minute slots. */
+/** One level of one day: its slots, and the retention the day was written with. */
+interface DayLean {
+  day: Date;
+  retention_ms: number;
+  slots?: Record<string, MetricSlot>;
+}
+type LevelField = 't' | 'h' | DayLevel;
+/**
+ * The levels of a day, coarsest first: the day's total and its hours (in the day document), its quarter hours and
+ * 5-minute slots (a document each).
+ */
 const LEVELS: Array<{ size: number; field: LevelField }> = [
   { size: DAY, field: 't' },
   { size: HOUR, field: 'h' },
   { size: QUARTER, field: 'q' },
   { size: SLOT, field: 's' },
 ];
+const LEVEL_FIELDS: LevelField[] = ['t', 'h', 'q', 's'];
+const DUPLICATE_KEY = 11000;
+
+/** A batch of a start-up backfill. */
+export interface BackfillBatch {
+  /** Documents written. */
+  updated: number;
+  /** The last document's id (hex), to go on after; null when none was left. */
+  last: string | null;
+}
+
 /** What the number in a level's slot name counts from the start of the day (`h7`: hours, `m35`: minutes). */
 const LEVEL_UNIT: Record<LevelField, number> = { t: 0, h: HOUR, q: MINUTE, s: MINUTE };
 
@@ -35,18 +61,21 @@ export class MetricBucketRepository {
     @InjectModel(MetricBucketDoc.name) private readonly minutes: Model<MetricBucketDoc>,
     @InjectModel(MetricHourDoc.name) private readonly hours: Model<MetricHourDoc>,
     @InjectModel(MetricDayDoc.name) private readonly days: Model<MetricDayDoc>,
+    @InjectModel(MetricDayLevelDoc.name) private readonly levels: Model<MetricDayLevelDoc>,
   ) {}
 
   /**
-   * Adds each bucket's increments to its stored minute, to its hour and to its day's 5-minute slot (each created
-   * when missing): one round trip per collection.
+   * Adds each bucket's increments to its stored minute, to its hour, and to its day's total, hour, quarter hour and
+   * 5-minute slot (each document created when missing): one round trip per collection.
    */
   async add(buckets: MinuteBucket[], retentionMs: number): Promise<void> {
     if (buckets.length === 0) return;
+    const { days, levels } = dayIncrementsOf(buckets, retentionMs);
     await Promise.all([
       this.minutes.bulkWrite(incrementsOf(buckets, retentionMs), { ordered: false }),
       this.hours.bulkWrite(hourIncrementsOf(buckets, retentionMs), { ordered: false }),
-      this.days.bulkWrite(dayIncrementsOf(buckets, retentionMs), { ordered: false }),
+      this.days.bulkWrite(days, { ordered: false }),
+      this.levels.bulkWrite(levels, { ordered: false }),
     ]);
   }
 
@@ -79,7 +108,7 @@ export class MetricBucketRepository {
     const foldSlots = (days: DayLean[], field: LevelField, from: number, until: number) => {
       for (const d of days) {
         const day = d.day.getTime();
-        const slots = d[field];
+        const slots = d.slots;
         const unit = LEVEL_UNIT[field];
         // for…in, not Object.entries: a 5-minute series over 30 days walks 8,640 slots.
         for (const name in slots) {
@@ -199,8 +228,8 @@ export class MetricBucketRepository {
     return windows;
   }
 
-  /** The day documents covering `[from, to)` with one level's slots (or only the given days). */
-  private daysIn(
+  /** One level of the days covering `[from, to)` (or of only the given days). */
+  private async daysIn(
     installationId: string,
     from: number,
     to: number,
@@ -209,13 +238,23 @@ export class MetricBucketRepository {
     only?: Date[],
   ): Promise<DayLean[]> {
     const day = only ? { $in: only } : { $gte: new Date(Math.floor(from / DAY) * DAY), $lt: new Date(to) };
-    return this.days
+    if (field === 'q' || field === 's') {
+      return this.levels
+        .find(
+          { installation_id: installationId, level: field, day, expires_at: { $gt: now } },
+          { _id: 0, day: 1, retention_ms: 1, slots: 1 },
+        )
+        .lean<DayLean[]>()
+        .exec();
+    }
+    const days = await this.days
       .find(
         { installation_id: installationId, day, expires_at: { $gt: now } },
         { _id: 0, day: 1, retention_ms: 1, [field]: 1 },
       )
-      .lean<DayLean[]>()
+      .lean<Array<Pick<MetricDayDoc, 'day' | 'retention_ms' | 't' | 'h'>>>()
       .exec();
+    return days.map((d) => ({ day: d.day, retention_ms: d.retention_ms, slots: d[field] }));
   }
 
   private minutesIn(installationId: string, from: number, to: number, now: Date): Promise<BucketLean[]> {
@@ -231,6 +270,173 @@ export class MetricBucketRepository {
       .sort({ minute: 1 })
       .lean<BucketLean[]>()
       .exec();
+  }
+
+  /**
+   * Moves the quarter hours and 5-minute slots of up to `limit` day documents written before the split (in id
+   * order after `after`) into their level documents, adding them to what live writes put there since, then
+   * removes them from the day. Idempotent and resumable: a level document lists each day added into it (`from`),
+   * so a day is added once even when a run stopped between its levels, or two nodes move it at once.
+   */
+  async splitDays(after: string | null, limit: number): Promise<BackfillBatch> {
+    const filter: Record<string, unknown> = { $or: [{ q: { $exists: true } }, { s: { $exists: true } }] };
+    if (after) filter._id = { $gt: new Types.ObjectId(after) };
+    const days = await this.days
+      .find(filter)
+      .sort({ _id: 1 })
+      .limit(limit)
+      .lean<Array<MetricDayDoc & { _id: Types.ObjectId }>>()
+      .exec();
+    if (days.length === 0) return { updated: 0, last: null };
+    for (const d of days) {
+      for (const level of ['q', 's'] as const) {
+        const slots = d[level];
+        if (!slots) continue;
+        const part: SlotUpdate = { inc: {}, max: {} };
+        for (const name in slots) addToSlot(part, `slots.${name}`, slots[name]);
+        const update: Record<string, unknown> = {
+          $inc: part.inc,
+          $push: { from: d._id },
+          $setOnInsert: { plugin_key: d.plugin_key, retention_ms: d.retention_ms, expires_at: d.expires_at },
+        };
+        if (Object.keys(part.max).length > 0) update.$max = part.max;
+        try {
+          await this.levels
+            .updateOne({ installation_id: d.installation_id, level, day: d.day, from: { $ne: d._id } }, update, {
+              upsert: true,
+            })
+            .exec();
+        } catch (err) {
+          // The level document lists this day already: the upsert's insert meets the one that holds it.
+          if ((err as { code?: unknown }).code !== DUPLICATE_KEY) throw err;
+        }
+      }
+      await this.days.updateOne({ _id: d._id }, { $unset: { q: 1, s: 1 } }).exec();
+    }
+    return { updated: days.length, last: days[days.length - 1]._id.toHexString() };
+  }
+
+  /** The installations with minutes stored, and the oldest minute of each. */
+  async minuteInstallations(): Promise<Array<{ installationId: string; oldest: Date }>> {
+    const ids = await this.minutes.distinct('installation_id').exec();
+    const oldest = await Promise.all(
+      ids.map((id) =>
+        this.minutes
+          .findOne({ installation_id: id }, { _id: 0, minute: 1 })
+          .sort({ minute: 1 })
+          .lean<{ minute: Date }>()
+          .exec(),
+      ),
+    );
+    return ids.flatMap((installationId, i) => {
+      const first = oldest[i];
+      return first ? [{ installationId, oldest: first.minute }] : [];
+    });
+  }
+
+  /**
+   * Adds to each level of an installation's day what its retained minutes hold and the level lacks: minutes
+   * written before hour and day documents existed are in no level. Slot by slot, where the minutes add up to more
+   * calls than the slot holds, the difference (calls, errors, duration, latency counts; the memory mark as a
+   * maximum) is added, level by level, so the day's series at every resolution shows what its minutes do. A slot
+   * is never lowered (minutes expire one by one, a day as a whole). Idempotent: once added, a slot holds what its
+   * minutes do. For days live writes are past only (their increments would race the comparison); a day still
+   * holding pre-split levels is left for splitDays (answers null). The number of slots added to.
+   */
+  async fillDayFromMinutes(installationId: string, day: Date, now: Date): Promise<number | null> {
+    const start = day.getTime();
+    const [minutes, dayDoc, levelDocs] = await Promise.all([
+      this.minutes
+        .find(
+          {
+            installation_id: installationId,
+            minute: { $gte: day, $lt: new Date(start + DAY) },
+            expires_at: { $gt: now },
+          },
+          {
+            _id: 0,
+            plugin_key: 1,
+            minute: 1,
+            calls: 1,
+            error_count: 1,
+            duration_sum_ms: 1,
+            latency: 1,
+            memory_max_bytes: 1,
+            expires_at: 1,
+          },
+        )
+        .lean<Array<BucketLean & Pick<MetricBucketDoc, 'plugin_key' | 'expires_at'>>>()
+        .exec(),
+      this.days.findOne({ installation_id: installationId, day }).lean<MetricDayDoc>().exec(),
+      this.levels
+        .find({ installation_id: installationId, day }, { _id: 0, level: 1, slots: 1 })
+        .lean<Array<Pick<MetricDayLevelDoc, 'level' | 'slots'>>>()
+        .exec(),
+    ]);
+    if (dayDoc && (dayDoc.q || dayDoc.s)) return null;
+    if (minutes.length === 0) return 0;
+    const sums: Record<LevelField, Record<string, MetricSlot>> = { t: {}, h: {}, q: {}, s: {} };
+    for (const m of minutes) {
+      const names = slotNames(m.minute.getTime() - start);
+      for (const level of LEVEL_FIELDS) {
+        const sum = (sums[level][names[level]] ??= { c: 0, e: 0, d: 0, l: {} });
+        sum.c += m.calls;
+        sum.e += m.error_count;
+        sum.d += m.duration_sum_ms;
+        if (m.latency) mergeCounts(sum.l!, m.latency);
+        if (typeof m.memory_max_bytes === 'number') sum.x = Math.max(sum.x ?? 0, m.memory_max_bytes);
+      }
+    }
+    const stored: Record<LevelField, Record<string, MetricSlot> | undefined> = {
+      t: dayDoc?.t,
+      h: dayDoc?.h,
+      q: levelDocs.find((l) => l.level === 'q')?.slots,
+      s: levelDocs.find((l) => l.level === 's')?.slots,
+    };
+    const parts: Record<'day' | DayLevel, SlotUpdate> = {
+      day: { inc: {}, max: {} },
+      q: { inc: {}, max: {} },
+      s: { inc: {}, max: {} },
+    };
+    let filled = 0;
+    for (const level of LEVEL_FIELDS) {
+      for (const name in sums[level]) {
+        const sum = sums[level][name];
+        const have = stored[level]?.[name];
+        if (sum.c <= (have?.c ?? 0)) continue;
+        const lacking: MetricSlot = {
+          c: sum.c - (have?.c ?? 0),
+          e: Math.max(0, sum.e - (have?.e ?? 0)),
+          d: Math.max(0, sum.d - (have?.d ?? 0)),
+          l: {},
+          x: sum.x,
+        };
+        for (const index in sum.l) {
+          const n = sum.l[index] - (have?.l?.[index] ?? 0);
+          if (n > 0) lacking.l![index] = n;
+        }
+        const path = level === 't' || level === 'h' ? `${level}.${name}` : `slots.${name}`;
+        addToSlot(parts[level === 't' || level === 'h' ? 'day' : level], path, lacking);
+        filled++;
+      }
+    }
+    if (filled === 0) return 0;
+    const first = minutes[0];
+    const retention = first.expires_at.getTime() - first.minute.getTime();
+    const insert = {
+      plugin_key: first.plugin_key,
+      retention_ms: retention,
+      expires_at: new Date(start + DAY + retention),
+    };
+    const at = { installation_id: installationId, day };
+    const writes: Array<Promise<unknown>> = [];
+    if (Object.keys(parts.day.inc).length > 0) writes.push(this.days.bulkWrite([upsertOf(at, parts.day, insert)]));
+    const levelOps = (['q', 's'] as const)
+      .filter((level) => Object.keys(parts[level].inc).length > 0)
+      .map((level) => upsertOf<MetricDayLevelDoc>({ ...at, level }, parts[level], insert));
+    if (levelOps.length > 0) writes.push(this.levels.bulkWrite(levelOps, { ordered: false }));
+    await Promise.all(writes);
+    return filled;
   }
 
   /** Calls and errors of every installation in the hours from `from` (rounded down to its hour) to now. */
@@ -264,14 +470,26 @@ function incrementsOf(buckets: MinuteBucket[], retentionMs: number): AnyBulkWrit
   });
 }
 
-/** Adds a bucket's figures to the increments (and high-water marks) of the slot at path `slot`. */
-function addToSlot(entry: { inc: Record<string, number>; max: Record<string, number> }, slot: string, b: MinuteBucket) {
+/** A minute bucket's figures as a slot. */
+function slotOf(b: MinuteBucket): MetricSlot {
+  const slot: MetricSlot = { c: b.calls, e: b.errors, d: b.durationSumMs, l: b.latency };
+  if (b.memoryMaxBytes !== null) slot.x = b.memoryMaxBytes;
+  return slot;
+}
+
+interface SlotUpdate {
+  inc: Record<string, number>;
+  max: Record<string, number>;
+}
+
+/** Adds a slot's figures to the increments (and high-water marks) of the slot at path `path`. */
+function addToSlot(entry: SlotUpdate, path: string, slot: MetricSlot) {
   const add = (field: string, n: number) => (entry.inc[field] = (entry.inc[field] ?? 0) + n);
-  add(`${slot}.c`, b.calls);
-  add(`${slot}.e`, b.errors);
-  add(`${slot}.d`, b.durationSumMs);
-  for (const [index, n] of Object.entries(b.latency)) add(`${slot}.l.${index}`, n);
-  if (b.memoryMaxBytes !== null) entry.max[`${slot}.x`] = Math.max(entry.max[`${slot}.x`] ?? 0, b.memoryMaxBytes);
+  add(`${path}.c`, slot.c);
+  add(`${path}.e`, slot.e);
+  add(`${path}.d`, slot.d);
+  for (const index in slot.l) add(`${path}.l.${index}`, slot.l[index]);
+  if (typeof slot.x === 'number') entry.max[`${path}.x`] = Math.max(entry.max[`${path}.x`] ?? 0, slot.x);
 }
 
 /**
@@ -279,7 +497,7 @@ function addToSlot(entry: { inc: Record<string, number>; max: Record<string, num
  * hour>`: a 1-minute series reads 168 hour documents for 7 days instead of 10,080 minutes.
  */
 function hourIncrementsOf(buckets: MinuteBucket[], retentionMs: number): AnyBulkWriteOperation<MetricHourDoc>[] {
-  const slots = new Map<string, { inc: Record<string, number>; max: Record<string, number> }>();
+  const slots = new Map<string, SlotUpdate>();
   for (const b of buckets) {
     const minute = b.minute.getTime();
     const hour = Math.floor(minute / HOUR) * HOUR;
@@ -289,7 +507,7 @@ function hourIncrementsOf(buckets: MinuteBucket[], retentionMs: number): AnyBulk
       entry = { inc: {}, max: {} };
       slots.set(key, entry);
     }
-    addToSlot(entry, `m.m${(minute - hour) / MINUTE}`, b);
+    addToSlot(entry, `m.m${(minute - hour) / MINUTE}`, slotOf(b));
   }
   return foldBuckets(buckets, HOUR).map((h) => {
     const op = incrementsOf([h], retentionMs)[0] as { updateOne: { update: Record<string, Record<string, number>> } };
@@ -301,40 +519,75 @@ function hourIncrementsOf(buckets: MinuteBucket[], retentionMs: number): AnyBulk
   });
 }
 
+/** The slot names of a minute in each level of its day (`at`: the minute's offset from the start of the day). */
+function slotNames(at: number): Record<LevelField, string> {
+  const slot = Math.floor(at / SLOT) * SLOT;
+  return {
+    t: 'd',
+    h: `h${Math.floor(at / HOUR)}`,
+    q: `m${(Math.floor(at / QUARTER) * QUARTER) / MINUTE}`,
+    s: `m${slot / MINUTE}`,
+  };
+}
+
+interface DayIncrements {
+  b: MinuteBucket;
+  day: number;
+  /** The day document's (`t.…`, `h.…`), then each level document's (`slots.…`). */
+  parts: Record<'day' | DayLevel, SlotUpdate>;
+}
+
+/** The upsert adding `inc` and `max` to the document `filter` names, created with `insert` when missing. */
+function upsertOf<T extends mongo.Document>(
+  filter: Record<string, unknown>,
+  part: SlotUpdate,
+  insert: Record<string, unknown>,
+): AnyBulkWriteOperation<T> {
+  const update: Record<string, unknown> = { $inc: part.inc, $setOnInsert: insert };
+  if (Object.keys(part.max).length > 0) update.$max = part.max;
+  return { updateOne: { filter, update, upsert: true } };
+}
+
 /**
- * Per installation and day, one update adding every bucket to its 5-minute slot; a day is created with the
- * retention it is written with, and expires that long after its end.
+ * Per installation and day, one update adding every bucket to the day's total and hour, one to its quarter hour
+ * and one to its 5-minute slot (the level documents); a day is created with the retention it is written with,
+ * and expires that long after its end.
  */
-function dayIncrementsOf(buckets: MinuteBucket[], retentionMs: number): AnyBulkWriteOperation<MetricDayDoc>[] {
-  const days = new Map<
-    string,
-    { b: MinuteBucket; day: number; inc: Record<string, number>; max: Record<string, number> }
-  >();
+function dayIncrementsOf(
+  buckets: MinuteBucket[],
+  retentionMs: number,
+): { days: AnyBulkWriteOperation<MetricDayDoc>[]; levels: AnyBulkWriteOperation<MetricDayLevelDoc>[] } {
+  const byDay = new Map<string, DayIncrements>();
+  const empty = (): SlotUpdate => ({ inc: {}, max: {} });
   for (const b of buckets) {
     const minute = b.minute.getTime();
     const day = Math.floor(minute / DAY) * DAY;
     const key = `${b.installationId}|${day}`;
-    let entry = days.get(key);
+    let entry = byDay.get(key);
     if (!entry) {
-      entry = { b, day, inc: {}, max: {} };
-      days.set(key, entry);
+      entry = { b, day, parts: { day: empty(), q: empty(), s: empty() } };
+      byDay.set(key, entry);
     }
-    const at = Math.floor(minute / SLOT) * SLOT - day;
-    const levels = ['t.d', `h.h${Math.floor(at / HOUR)}`, `q.m${(Math.floor(at / QUARTER) * QUARTER) / MINUTE}`];
-    for (const slot of [...levels, `s.m${at / MINUTE}`]) addToSlot(entry, slot, b);
+    const names = slotNames(minute - day);
+    const slot = slotOf(b);
+    addToSlot(entry.parts.day, `t.${names.t}`, slot);
+    addToSlot(entry.parts.day, `h.${names.h}`, slot);
+    addToSlot(entry.parts.q, `slots.${names.q}`, slot);
+    addToSlot(entry.parts.s, `slots.${names.s}`, slot);
   }
-  return [...days.values()].map(({ b, day, inc, max }) => {
-    const update: Record<string, unknown> = {
-      $inc: inc,
-      $setOnInsert: {
-        plugin_key: b.pluginKey,
-        retention_ms: retentionMs,
-        expires_at: new Date(day + DAY + retentionMs),
-      },
+  const days: AnyBulkWriteOperation<MetricDayDoc>[] = [];
+  const levels: AnyBulkWriteOperation<MetricDayLevelDoc>[] = [];
+  for (const { b, day, parts } of byDay.values()) {
+    const insert = {
+      plugin_key: b.pluginKey,
+      retention_ms: retentionMs,
+      expires_at: new Date(day + DAY + retentionMs),
     };
-    if (Object.keys(max).length > 0) update.$max = max;
-    return { updateOne: { filter: { installation_id: b.installationId, day: new Date(day) }, update, upsert: true } };
-  });
+    const at = { installation_id: b.installationId, day: new Date(day) };
+    days.push(upsertOf(at, parts.day, insert));
+    for (const level of ['q', 's'] as const) levels.push(upsertOf({ ...at, level }, parts[level], insert));
+  }
+  return { days, levels };
 }
 
 function windowOf(windows: Map<number, MetricWindow>, at: number, resolutionMs: number): MetricWindow {

@@ -1,5 +1,5 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
-import { Schema as MongooseSchema } from 'mongoose';
+import { Schema as MongooseSchema, type Types } from 'mongoose';
 
 /**
  * One installation's calls within one minute; increments land with `$inc`, so concurrent flushes (and several
@@ -73,10 +73,11 @@ MetricHourSchema.index({ expires_at: 1 }, { name: 'retention', expireAfterSecond
 MetricHourSchema.index({ minute: 1 }, { name: 'hour' });
 
 /**
- * The same figures per installation and UTC day, at four levels: `t.d` the day's total, `h.h<hour>` its hours,
- * `q.m<minute of the day>` its quarter hours, `s.m<minute>` its 5-minute slots. Series at 1d, 1h, 15m and 5m read
- * one level each: 30 documents for 30 days whatever the resolution, instead of 8,640 to 43,200 minutes. What is
- * past `retention_ms` (the retention when the day was first written) is left out as the minutes are (see series).
+ * The same figures per installation and UTC day, at two levels: `t.d` the day's total and `h.h<hour>` its hours
+ * (series at 1d and 1h read one of them: 30 documents for 30 days). Its quarter hours and 5-minute slots are
+ * documents of their own (MetricDayLevelDoc), so a series reads no more than its level. Days written before that
+ * split also held `q` and `s`: the metric-levels backfill moves them out. What is past `retention_ms` (the
+ * retention when the day was first written) is left out as the minutes are (see series).
  */
 @Schema({ collection: 'plugin_metric_days', versionKey: false })
 export class MetricDayDoc {
@@ -99,11 +100,13 @@ export class MetricDayDoc {
   @Prop({ type: MongooseSchema.Types.Mixed })
   h: Record<string, MetricSlot>;
 
+  /** Quarter hours of a day written before the split (the backfill moves them to a MetricDayLevelDoc). */
   @Prop({ type: MongooseSchema.Types.Mixed })
-  q: Record<string, MetricSlot>;
+  q?: Record<string, MetricSlot>;
 
+  /** 5-minute slots of a day written before the split (the backfill moves them to a MetricDayLevelDoc). */
   @Prop({ type: MongooseSchema.Types.Mixed })
-  s: Record<string, MetricSlot>;
+  s?: Record<string, MetricSlot>;
 
   /** When the TTL index removes it: the retention after the day's end. */
   @Prop({ type: Date, required: true })
@@ -112,3 +115,40 @@ export class MetricDayDoc {
 export const MetricDaySchema = SchemaFactory.createForClass(MetricDayDoc);
 MetricDaySchema.index({ installation_id: 1, day: 1 }, { name: 'installation_day', unique: true });
 MetricDaySchema.index({ expires_at: 1 }, { name: 'retention', expireAfterSeconds: 0 });
+
+/**
+ * One finer level of an installation's UTC day: `q`, its quarter hours (`slots.m<minute of the day>`, 96), or `s`,
+ * its 5-minute slots (288). Series at 15m and 5m read one of them per day. `from` lists the pre-split day documents
+ * whose slots were added in (so the backfill adds each once); retention and expiry are the day's.
+ */
+@Schema({ collection: 'plugin_metric_day_levels', versionKey: false })
+export class MetricDayLevelDoc {
+  @Prop({ required: true })
+  installation_id: string;
+
+  @Prop({ required: true })
+  plugin_key: string;
+
+  @Prop({ type: String, required: true })
+  level: DayLevel;
+
+  /** Start of the day (UTC). */
+  @Prop({ type: Date, required: true })
+  day: Date;
+
+  @Prop({ required: true })
+  retention_ms: number;
+
+  @Prop({ type: MongooseSchema.Types.Mixed })
+  slots: Record<string, MetricSlot>;
+
+  @Prop({ type: [MongooseSchema.Types.ObjectId], default: undefined })
+  from?: Types.ObjectId[];
+
+  @Prop({ type: Date, required: true })
+  expires_at: Date;
+}
+export type DayLevel = 'q' | 's';
+export const MetricDayLevelSchema = SchemaFactory.createForClass(MetricDayLevelDoc);
+MetricDayLevelSchema.index({ installation_id: 1, level: 1, day: 1 }, { name: 'installation_level_day', unique: true });
+MetricDayLevelSchema.index({ expires_at: 1 }, { name: 'retention', expireAfterSeconds: 0 });
