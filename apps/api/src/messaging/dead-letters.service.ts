@@ -33,7 +33,7 @@ export class DeadLettersService {
       if (await this.deliveries.findById(id)) throw new NotDeadLetterError(id);
       throw deadLetterNotFound();
     }
-    this.pipeline.stored.wake();
+    this.pipeline.queued.wake();
     const [event] = await this.events.findByIds([replayed.eventId]);
     return DeadLetterResponseDto.from({ delivery: replayed, event: event ?? null });
   }

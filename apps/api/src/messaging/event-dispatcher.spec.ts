@@ -61,7 +61,7 @@ beforeEach(() => {
   events = strictMock(EventRepository);
   runtime = strictMock(PluginRuntime);
   clock = new TestClock();
-  const service = { stored: new EventSignal() } as unknown as EventsService;
+  const service = { stored: new EventSignal(), queued: new EventSignal() } as unknown as EventsService;
   const logger = new JsonLogger(new LogOutput('silent', () => undefined));
   dispatcher = new EventDispatcher(deliveries, events, service, runtime, config, clock, logger);
   runtime.list.mockReturnValue([

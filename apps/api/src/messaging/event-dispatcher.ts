@@ -77,7 +77,7 @@ export class EventDispatcher implements OnApplicationBootstrap, BeforeApplicatio
 
   private async run(): Promise<void> {
     while (this.open) {
-      this.ticket = this.service.stored.ticket();
+      this.ticket = this.service.queued.ticket();
       try {
         // Not awaiting the deliveries started: each settles on its own (deliver never rejects).
         void (await this.sweep());
@@ -125,7 +125,7 @@ export class EventDispatcher implements OnApplicationBootstrap, BeforeApplicatio
       // Once a head is done, the next event of its lane is uncovered: look again at once.
       const task = this.deliver(d, events.get(d.eventId) ?? null).finally(() => {
         this.inflight.delete(task);
-        if (this.open) this.service.stored.wake();
+        if (this.open) this.service.queued.wake();
       });
       this.inflight.add(task);
       return task;

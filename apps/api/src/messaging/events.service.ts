@@ -1,7 +1,6 @@
 import { Inject, Injectable, Optional, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { MessageEvent } from '@nestjs/common';
 import { type AuthUser, Clock, JsonLogger, type PageWindow, type Slice } from '@app/common';
-import { KeyedMutex } from '@app/runtime';
 import { Observable } from 'rxjs';
 import { AccessService } from '../auth/access.service.js';
 import type { MessagingConfig } from '../config/app-config.js';
@@ -22,18 +21,33 @@ export const EVENTS_CHANNEL = 'events';
 const STREAM_BATCH = 100;
 const DAY_MS = 86_400_000;
 
+/** Stored in one write at most (a larger backlog goes in several, one after the other). */
+const MAX_BATCH = 500;
+
+interface Queued {
+  event: NewEvent;
+  resolve: (stored: StoredEvent) => void;
+  reject: (err: unknown) => void;
+}
+
 /**
  * The event pipeline's front: every event (system or plugin) is stored here, in one order, then queued for each
- * subscriber it reaches; readers list and stream what they may see. Events of one source are stored one after the
- * other (a lane per source installation), so their sequence numbers keep the order they were emitted in.
+ * subscriber it reaches; readers list and stream what they may see. Events are stored in the order `publish` was
+ * called (one writer, first in first out), so the events of one source keep the order they were emitted in.
+ * Group commit: what is published while a write is in flight, or in the same turn of the event loop (the events
+ * of one installation change, emitted together), goes in the next write, with one counter claim, one insert, one
+ * subscriber lookup and one delivery insert for all of it.
  */
 @Injectable()
 export class EventsService implements OnModuleInit, OnModuleDestroy {
-  /** Woken when an event was stored on any node. */
+  /** Woken when an event was stored on any node (the streams). */
   readonly stored = new EventSignal();
-  private readonly lanes = new KeyedMutex();
+  /** Woken when deliveries were queued on any node, or came due again (the dispatchers). */
+  readonly queued = new EventSignal();
   private readonly logger: JsonLogger;
   private subscription: BusSubscription | null = null;
+  private pending: Queued[] = [];
+  private writing = false;
 
   constructor(
     private readonly events: EventRepository,
@@ -49,39 +63,75 @@ export class EventsService implements OnModuleInit, OnModuleDestroy {
   }
 
   async onModuleInit(): Promise<void> {
-    this.subscription = await this.bus.subscribe(EVENTS_CHANNEL, () => this.stored.wake());
+    this.subscription = await this.bus.subscribe(EVENTS_CHANNEL, (message) => {
+      this.stored.wake();
+      // A node that does not say how many deliveries it queued may have queued some.
+      const queued = (message as { queued?: unknown } | null)?.queued;
+      if (typeof queued !== 'number' || queued > 0) this.queued.wake();
+    });
   }
 
   async onModuleDestroy(): Promise<void> {
     await this.subscription?.unsubscribe();
     this.stored.wake();
+    this.queued.wake();
   }
 
   /** Stores `event`, queues it for every subscriber it reaches, and wakes the streams and dispatchers. */
-  async publish(event: NewEvent): Promise<StoredEvent> {
-    const stored = await this.lanes.run(event.source.installationId ?? 'system', async () => {
-      const saved = await this.events.append(event, this.config.eventRetentionDays * DAY_MS);
-      const recipients = recipientsOf(saved, (await this.directory?.subscribers()) ?? []);
-      await this.deliveries.enqueue(
-        recipients.map((r) => ({
-          eventId: saved.id,
-          sequence: saved.sequence,
-          type: saved.type,
-          subscriberId: r.installationId,
-          subscriberKey: r.pluginKey,
-          lane: saved.source.installationId ?? 'system',
-          at: this.clock.now(),
-          expiresAt: new Date(saved.at.getTime() + this.config.eventRetentionDays * DAY_MS),
-        })),
-      );
-      return saved;
+  publish(event: NewEvent): Promise<StoredEvent> {
+    return new Promise<StoredEvent>((resolve, reject) => {
+      this.pending.push({ event, resolve, reject });
+      if (!this.writing) {
+        this.writing = true;
+        // After the current turn: the events published along with this one join its write.
+        queueMicrotask(() => void this.drain());
+      }
     });
-    this.stored.wake();
-    // The other nodes' streams and dispatchers; they also poll, so a broadcast missed while reconnecting only delays.
-    this.bus.publish(EVENTS_CHANNEL, { sequence: stored.sequence }).catch((err: unknown) => {
-      this.logger.warn('Could not announce a stored event on the bus', { error: String(err) });
-    });
-    return stored;
+  }
+
+  /** Writes what is pending, batch after batch, until nothing is. Never rejects (each batch settles its callers). */
+  private async drain(): Promise<void> {
+    try {
+      while (this.pending.length) {
+        const batch = this.pending.slice(0, MAX_BATCH);
+        this.pending = this.pending.slice(batch.length);
+        try {
+          const { stored, queued } = await this.write(batch.map((q) => q.event));
+          batch.forEach((q, i) => q.resolve(stored[i]));
+          this.stored.wake();
+          if (queued) this.queued.wake();
+          // The other nodes' streams and dispatchers; they also poll, so a broadcast missed while reconnecting only delays.
+          this.bus.publish(EVENTS_CHANNEL, { sequence: stored.at(-1)!.sequence, queued }).catch((err: unknown) => {
+            this.logger.warn('Could not announce a stored event on the bus', { error: String(err) });
+          });
+        } catch (err) {
+          for (const q of batch) q.reject(err);
+        }
+      }
+    } finally {
+      this.writing = false;
+    }
+  }
+
+  private async write(batch: NewEvent[]): Promise<{ stored: StoredEvent[]; queued: number }> {
+    const retention = this.config.eventRetentionDays * DAY_MS;
+    const stored = await this.events.appendMany(batch, retention);
+    const subscribers = (await this.directory?.subscribers()) ?? [];
+    const now = this.clock.now();
+    const deliveries = stored.flatMap((saved) =>
+      recipientsOf(saved, subscribers).map((r) => ({
+        eventId: saved.id,
+        sequence: saved.sequence,
+        type: saved.type,
+        subscriberId: r.installationId,
+        subscriberKey: r.pluginKey,
+        lane: saved.source.installationId ?? 'system',
+        at: now,
+        expiresAt: new Date(saved.at.getTime() + retention),
+      })),
+    );
+    await this.deliveries.enqueue(deliveries);
+    return { stored, queued: deliveries.length };
   }
 
   async list(caller: AuthUser, query: EventListQueryDto, window: PageWindow): Promise<Slice<EventResponseDto>> {

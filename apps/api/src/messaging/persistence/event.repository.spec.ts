@@ -55,6 +55,28 @@ describe('EventRepository', () => {
     expect(new Set(stored.map((e) => e.id)).size).toBe(10);
   });
 
+  it('stores a batch in one go, numbered in the order given, and answers it as a reader later sees it', async () => {
+    const before = await events.lastSequence();
+    const batch = await events.appendMany(
+      [
+        event('batch.first', user('u9'), 'acme.batch', new Date(Date.UTC(2026, 11, 1, 11, 10))),
+        event('batch.second', org('o9'), null, new Date(Date.UTC(2026, 11, 1, 11, 11))),
+        event('batch.third', null, null, new Date(Date.UTC(2026, 11, 1, 11, 12))),
+      ],
+      RETAIN,
+    );
+    expect(batch.map((e) => [e.type, e.sequence])).toEqual([
+      ['batch.first', before + 1],
+      ['batch.second', before + 2],
+      ['batch.third', before + 3],
+    ]);
+    expect(await events.lastSequence()).toBe(before + 3);
+    const read = await events.findByIds(batch.map((e) => e.id));
+    expect(read.sort((a, b) => a.sequence - b.sequence)).toEqual(batch);
+    expect(await events.appendMany([], RETAIN)).toEqual([]);
+    expect(await events.lastSequence()).toBe(before + 3);
+  });
+
   it('lists what a reader may see: own, their organisations’, global; admins everything', async () => {
     const types = async (v: Parameters<EventRepository['list']>[0]) =>
       (await events.list(v, { type: 'orders.*' }, page)).items.map((e) => e.owner?.userId ?? e.owner?.scope);

@@ -49,13 +49,28 @@ export class EventRepository {
 
   /** Stores an event with a fresh id and the next sequence number, removed by the TTL index after `retentionMs`. */
   async append(event: NewEvent, retentionMs: number): Promise<StoredEvent> {
+    const [stored] = await this.appendMany([event], retentionMs);
+    return stored;
+  }
+
+  /**
+   * Stores events in the order given, numbered one after the other: one counter claim for all of them and one
+   * insert (the event store's group commit). Answers them as stored, from what was written (nothing is read back).
+   */
+  async appendMany(events: readonly NewEvent[], retentionMs: number): Promise<StoredEvent[]> {
+    if (!events.length) return [];
     const counter = await this.sequences
-      .findOneAndUpdate({ _id: 'events' }, { $inc: { value: 1 } }, { upsert: true, returnDocument: 'after' })
+      .findOneAndUpdate(
+        { _id: 'events' },
+        { $inc: { value: events.length } },
+        { upsert: true, returnDocument: 'after' },
+      )
       .lean<EventSequenceDoc>()
       .exec();
-    const doc = await this.events.create({
+    const first = counter.value - events.length + 1;
+    const docs = events.map((event, i) => ({
       event_id: randomUUID(),
-      sequence: counter.value,
+      sequence: first + i,
       type: event.type,
       source: {
         kind: event.source.kind,
@@ -66,8 +81,9 @@ export class EventRepository {
       data: event.data,
       at: event.at,
       expires_at: new Date(event.at.getTime() + retentionMs),
-    });
-    return toEvent(doc.toObject());
+    }));
+    await this.events.insertMany(docs, { ordered: true });
+    return docs.map((d) => toEvent(d as EventLean));
   }
 
   /** Newest first. */
