@@ -10,7 +10,7 @@ import { type ServerProcess, startServerProcess, startupLoadDone } from './suppo
 /**
  * The operation journal's crash test (issue 10): a real server process is killed with SIGKILL at named points
  * (PLUGHUB_TEST_FAULT_POINT, fault-points.ts) while it installs a plugin with two levels of dependencies, updates
- * it and uninstalls it; the next process, on the same database, must leave every installation consistent (all of
+ * it and uninstalls it, and while it installs one without dependencies; the next process, on the same database, must leave every installation consistent (all of
  * an install or none of it, the old version running after an interrupted update) and the journal empty. Each
  * process checks what the previous one left and is then killed at the next point. The servers run the sources
  * through SWC (scripts/swc-register.mjs); the database is an embedded engine in this process, so it outlives them.
@@ -96,6 +96,8 @@ async function publish(client: PlughubClient, key: string, version: string, depe
 
 const install = (client: PlughubClient) =>
   client.POST('/api/plugins/{plugin}/install/', { params: { path: { plugin: 'crash.top' } }, body: {} });
+const installSolo = (client: PlughubClient) =>
+  client.POST('/api/plugins/{plugin}/install/', { params: { path: { plugin: 'crash.solo' } }, body: {} });
 const update = (client: PlughubClient) =>
   client.POST('/api/plugins/{plugin}/update/', { params: { path: { plugin: 'crash.top' } }, body: {} });
 
@@ -190,8 +192,27 @@ describe('a crash while updating it', () => {
 
 describe('a crash while uninstalling it', () => {
   it('once it was stopped: the uninstall is finished, its dependencies still run', { timeout: STEP_MS }, async () => {
-    const client = await next();
+    const client = await next('install.step_written');
     expectInstalled(await mine(client), { 'crash.base': '1.0.0', 'crash.mid': '1.0.0' });
+    await expectNothingHalfMade();
+    await publish(client, 'crash.solo', '1.0.0', {});
+    await crashDuring(() => installSolo(client));
+  });
+});
+
+// A one-step install (no dependencies) has no `done` phase: settling its installation also releases it, and that
+// write is its commit.
+describe('a crash while installing a plugin without dependencies', () => {
+  it('after its document was written: nothing of it is left', { timeout: STEP_MS }, async () => {
+    const client = await next('install.activated');
+    expectInstalled(await mine(client), { 'crash.base': '1.0.0', 'crash.mid': '1.0.0' });
+    await expectNothingHalfMade();
+    await crashDuring(() => installSolo(client));
+  });
+
+  it('after it was started and settled: it is there, running', { timeout: STEP_MS }, async () => {
+    const client = await next();
+    expectInstalled(await mine(client), { 'crash.base': '1.0.0', 'crash.mid': '1.0.0', 'crash.solo': '1.0.0' });
     await expectNothingHalfMade();
   });
 });

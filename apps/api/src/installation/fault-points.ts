@@ -16,7 +16,10 @@ export const FAULT_POINTS = [
   'install.applied',
   /** One more installation of the plan was started in the runtime. */
   'install.activated',
-  /** The operation is marked done; its documents are not released and the journal entry is not deleted yet. */
+  /**
+   * The operation is marked done; its documents are not released and the journal entry is not deleted yet. Not
+   * reached by a one-step install (settling its installation releases it: that write is its commit).
+   */
   'install.committed',
   /** The installation is marked uninstalling. */
   'uninstall.marked',

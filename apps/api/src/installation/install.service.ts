@@ -379,9 +379,12 @@ export class InstallService {
       }
       // Written, not started yet. Recovery tells only `done` from the rest, so this point writes nothing.
       this.journal.fault(`${kind}.applied`);
+      // A one-step install is settled and released in one write: that write is its commit point (recovery takes
+      // a released installation for done), so it needs neither the `done` phase nor a separate release.
+      const settledIsCommit = kind === 'install' && changes.length === 1;
       const results: Installation[] = [];
       for (const change of changes) {
-        const done = await this.activate(change, results);
+        const done = await this.activate(change, results, settledIsCommit);
         if (done.status === 'active') started.push(done);
         results.push(done);
         this.journal.fault(`${kind}.activated`);
@@ -398,7 +401,7 @@ export class InstallService {
         await this.undo(op, changes, started);
         return { installations: changes.map((c) => c.before ?? c.after), rolledBack: { message } };
       }
-      await this.journal.commit(op);
+      await (settledIsCommit ? this.journal.commitReleased(op) : this.journal.commit(op));
       await this.announce(changes, results, actor, reason);
       return { installations: results, rolledBack: null };
     } catch (err) {
@@ -424,45 +427,61 @@ export class InstallService {
    * Starts (or restarts, for a raised dependency) what should run, in dependency order: a plugin whose dependency
    * did not start does not start either. Writes the resulting status.
    */
-  private async activate(change: Change, done: Installation[]): Promise<Installation> {
+  private async activate(change: Change, done: Installation[], release: boolean): Promise<Installation> {
     const { after } = change;
     return this.runtime.exclusive(after.id, async () => {
       if (!after.enabled) {
         await this.runtime.stop(after.id, 'installed disabled');
-        return this.settle(after, 'disabled', null);
+        return this.settle(after, 'disabled', null, release);
       }
       const broken = done.find((d) => d.pluginKey in after.dependencies && d.status === 'failed');
-      if (broken) return this.settle(after, 'failed', `its dependency ${broken.pluginKey} did not start`);
+      if (broken) return this.settle(after, 'failed', `its dependency ${broken.pluginKey} did not start`, release);
       const result = await this.runtime.start(after);
-      if (result.ok) return this.settle(after, 'active', null);
+      if (result.ok) return this.settle(after, 'active', null, release);
       if (result.stage !== 'placement') {
         this.reconciler.record({ stage: result.stage, name: after.pluginKey, message: result.message }, after.id);
       }
-      return this.settle(after, 'failed', result.message);
+      return this.settle(after, 'failed', result.message, release);
     });
   }
 
-  private async settle(after: Installation, status: 'active' | 'disabled' | 'failed', reason: string | null) {
-    const settled = await this.installations.update(after.id, { status, statusReason: reason });
+  /** Writes the status an activation came to; `release`: and frees the installation from its operation. */
+  private async settle(
+    after: Installation,
+    status: 'active' | 'disabled' | 'failed',
+    reason: string | null,
+    release: boolean,
+  ) {
+    const settled = await this.installations.update(after.id, {
+      status,
+      statusReason: reason,
+      ...(release && { operationId: null }),
+    });
     // The operation holds it: nothing else may remove it meanwhile. Gone anyway is a bug worth failing (undo).
     if (!settled) throw new Error(`installation ${after.id} vanished while its operation settled it`);
     return settled;
   }
 
+  /**
+   * The operation's events, emitted in order all at once and awaited together: the event store writes the events
+   * published in one turn in one go (its group commit), in the order they were published.
+   */
   private async announce(changes: Change[], results: Installation[], actor: Actor, reason: string): Promise<void> {
+    const emitted: Array<Promise<void>> = [];
     for (const [i, change] of changes.entries()) {
       const now = results[i];
       if (!change.before) {
-        await this.events.changed(now, null, now.status, actor, 'installed');
-        await this.events.lifecycle('plugin.installed', now, actor);
-        if (now.status === 'active') await this.events.lifecycle('plugin.activated', now, actor);
+        emitted.push(this.events.changed(now, null, now.status, actor, 'installed'));
+        emitted.push(this.events.lifecycle('plugin.installed', now, actor));
+        if (now.status === 'active') emitted.push(this.events.lifecycle('plugin.activated', now, actor));
         continue;
       }
       if (change.before.installedVersion !== now.installedVersion) {
-        await this.events.updated(now, change.before.installedVersion, actor, reason);
+        emitted.push(this.events.updated(now, change.before.installedVersion, actor, reason));
       }
-      await this.events.statusChanged(now, change.before.status, actor, reason);
+      emitted.push(this.events.statusChanged(now, change.before.status, actor, reason));
     }
+    await Promise.all(emitted);
   }
 
   /** After a failure while carrying out: stop what this install started, restore the journal's snapshots. */

@@ -25,6 +25,9 @@ export interface RecoveryReport {
  * installation it writes with its id, and ends by releasing them and deleting its entry (`commit`). Installations
  * an operation holds are invisible to the boot reload and refused to other changes.
  *
+ * A one-step install skips the `done` phase: its installation is settled and released in one write, which is its
+ * commit, and then its entry is deleted.
+ *
  * After a crash, `recover` (at start-up, before anything is loaded) looks at what is left: an install or update
  * that was not done is rolled back (new installations deleted with their data, replaced ones restored from the
  * journal's snapshot, so the old version runs again); one that was done is completed; an uninstall is always
@@ -79,6 +82,15 @@ export class OperationJournal {
     await this.complete(op);
   }
 
+  /**
+   * Ends a one-step install whose installation was settled and released in one write (that write was the
+   * commit): drops the retained settings it took over, ends it.
+   */
+  async commitReleased(op: Operation): Promise<void> {
+    await this.dropRetainedOf(op);
+    await this.operations.end(op.id);
+  }
+
   /** Ends an operation that changed nothing (it could not take what it needed). */
   async abandon(op: Operation): Promise<void> {
     await this.operations.end(op.id);
@@ -90,11 +102,11 @@ export class OperationJournal {
       const current = await this.installations.find(step.installationId);
       switch (step.action) {
         case 'create':
-          if (current && current.operationId === op.id) await this.installations.delete(step.installationId, op.id);
+          // Not (or no longer) this operation's: not for it to undo.
+          if (current && current.operationId !== op.id) break;
+          if (current) await this.installations.delete(step.installationId, op.id);
           // A reused id keeps the storage of the retained settings; a fresh one has nothing worth keeping.
-          if (!step.reusedRetained && (!current || current.operationId === op.id)) {
-            await this.data.clear(step.installationId);
-          }
+          if (!step.reusedRetained) await this.data.clear(step.installationId);
           break;
         case 'replace':
         case 'remove':
@@ -140,6 +152,9 @@ export class OperationJournal {
       } else if (op.phase === 'done') {
         await this.complete(op);
         report.completed.push(entry);
+      } else if (await this.settledOneStep(op)) {
+        await this.commitReleased(op);
+        report.completed.push(entry);
       } else {
         await this.rollback(op);
         report.rolledBack.push(entry);
@@ -148,16 +163,27 @@ export class OperationJournal {
         operation_id: op.id,
         kind: op.kind,
         phase: op.phase,
-        outcome: op.kind === 'uninstall' || op.phase === 'done' ? 'completed' : 'rolled_back',
+        outcome: report.completed.at(-1) === entry ? 'completed' : 'rolled_back',
         plugins: entry.keys,
       });
     }
     return report;
   }
 
+  /** A one-step install whose installation was settled and released (its commit) before the crash. */
+  private async settledOneStep(op: Operation): Promise<boolean> {
+    const [step] = op.steps;
+    if (op.kind !== 'install' || op.steps.length !== 1 || step.action !== 'create') return false;
+    return (await this.installations.find(step.installationId))?.operationId === null;
+  }
+
   private async complete(op: Operation): Promise<void> {
     await this.installations.releaseOperation(op.id);
-    for (const step of op.steps) if (step.reusedRetained) await this.installations.dropRetained(step.installationId);
+    await this.dropRetainedOf(op);
     await this.operations.end(op.id);
+  }
+
+  private async dropRetainedOf(op: Operation): Promise<void> {
+    for (const step of op.steps) if (step.reusedRetained) await this.installations.dropRetained(step.installationId);
   }
 }

@@ -27,9 +27,14 @@ import {
   toRetained,
 } from './installation.mapper.js';
 
-/** Fields a lifecycle change may set (everything else changes through replace, inside an operation). */
+/**
+ * Fields a lifecycle change may set (everything else changes through replace, inside an operation). `operationId:
+ * null` releases it from the operation that wrote it (a one-step install settles and releases in one write).
+ */
 export type InstallationChanges = Partial<
-  Pick<Installation, 'status' | 'enabled' | 'statusReason' | 'updateAvailable' | 'availableVersion'>
+  Pick<Installation, 'status' | 'enabled' | 'statusReason' | 'updateAvailable' | 'availableVersion'> & {
+    operationId: null;
+  }
 >;
 
 /** Conditions a conditional change checks, so two changes racing on one installation cannot both apply. */
@@ -273,6 +278,7 @@ export class InstallationRepository {
     if (changes.statusReason !== undefined) set.status_reason = changes.statusReason;
     if (changes.updateAvailable !== undefined) set.update_available = changes.updateAvailable;
     if (changes.availableVersion !== undefined) set.available_version = changes.availableVersion;
+    if (changes.operationId === null) set.operation_id = null;
     const doc = await this.installations
       .findOneAndUpdate(q, { $set: set }, { returnDocument: 'after' })
       .lean<InstallationLean>()
