@@ -258,7 +258,7 @@ async function profileBench(): Promise<void> {
     [app.get(InstallationRuntime), ['package'], 'runtime start: package read'],
     [app.get(PluginRuntime), ['load'], 'runtime start: PluginRuntime.load'],
     [app.get(InstallationEvents), ['changed', 'lifecycle', 'statusChanged', 'updated'], 'events (their listeners)'],
-    [app.get(EventRepository), ['append'], 'events: stored (messaging)'],
+    [app.get(EventRepository), ['appendMany'], 'events: stored (messaging)'],
     [app.get(InstallationDirectoryAdapter), ['subscribers'], 'events: subscriber list'],
   ];
   for (const [object, methods, name] of stages) for (const m of methods) profile.wrap(object, m, name);
