@@ -194,6 +194,12 @@ describe('InstallationDirectoryAdapter', () => {
     expect(repo.find).toHaveBeenCalledTimes(4);
     expect(repo.listActiveGranted).toHaveBeenCalledTimes(1);
 
+    // A change that leaves it without events:subscribe only takes it out, reading nothing.
+    adapter.noteChange({ installationId: 'b', target: user, grants: ['log'] });
+    adapter.noteChange({ installationId: 'c', target: user, grants: ['log', 'events:subscribe'] });
+    expect((await adapter.subscribers()).map((s) => s.installationId)).toEqual(['c']);
+    expect(repo.find.mock.calls.map(([id]) => id)).toEqual(['a', 'c', 'b', 'gone', 'c']);
+
     // An organisation's or the instance's installation may switch others off: everything is read again.
     adapter.noteChange({ installationId: 'o', target: { scope: 'org' } });
     expect((await adapter.subscribers()).map((s) => s.installationId)).toEqual(['a', 'b']);

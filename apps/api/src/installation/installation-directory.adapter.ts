@@ -42,8 +42,11 @@ export class InstallationDirectoryAdapter implements InstallationDirectory {
   ) {}
 
   private cached: { until: number; subscribers: Promise<Subscribers> } | null = null;
-  /** User installations changed on this node since the list was read: re-read one by one at the next ask. */
-  private readonly changed = new Set<string>();
+  /**
+   * User installations changed on this node since the list was read: re-read one by one at the next ask (`read`),
+   * or only taken out (`out`: the change left it without events:subscribe, so it cannot be a subscriber).
+   */
+  private readonly changed = new Map<string, 'read' | 'out'>();
 
   async describe(installationId: string): Promise<EventParticipant | null> {
     const installation = await this.installations.find(installationId);
@@ -57,9 +60,9 @@ export class InstallationDirectoryAdapter implements InstallationDirectory {
       this.changed.clear();
       entry = { until: now + SUBSCRIBERS_TTL_MS, subscribers: this.loadSubscribers() };
     } else if (this.changed.size) {
-      const ids = [...this.changed];
+      const changes = [...this.changed];
       this.changed.clear();
-      entry = { until: entry.until, subscribers: entry.subscribers.then((current) => this.patch(current, ids)) };
+      entry = { until: entry.until, subscribers: entry.subscribers.then((current) => this.patch(current, changes)) };
     }
     if (entry !== this.cached) {
       const kept = (this.cached = entry);
@@ -73,15 +76,16 @@ export class InstallationDirectoryAdapter implements InstallationDirectory {
 
   /**
    * An installation changed status, version or grants (a restart) on this node. A user's installation is read
-   * again on its own at the next ask; an organisation's or the instance's may switch others off or on, so the
-   * whole list is read again.
+   * again on its own at the next ask, or only taken out when the change says it is not granted events:subscribe
+   * (installation.changed carries the grants); an organisation's or the instance's may switch others off or on,
+   * so the whole list is read again.
    */
   @OnPlughubEvent('installation.changed')
   @OnPlughubEvent('plugin.updated')
   @OnPlughubEvent('runtime.state')
-  noteChange(event: { installationId: string; target?: { scope: string } }): void {
+  noteChange(event: { installationId: string; target?: { scope: string }; grants?: readonly string[] }): void {
     if (event.target && event.target.scope !== 'user') this.cached = null;
-    else this.changed.add(event.installationId);
+    else this.changed.set(event.installationId, event.grants?.includes('events:subscribe') === false ? 'out' : 'read');
   }
 
   private async loadSubscribers(): Promise<Subscribers> {
@@ -93,9 +97,13 @@ export class InstallationDirectoryAdapter implements InstallationDirectory {
   }
 
   /** The list with these installations read again (in place when they still subscribe, out when not). */
-  private async patch(current: Subscribers, ids: readonly string[]): Promise<Subscribers> {
+  private async patch(current: Subscribers, changes: ReadonlyArray<[string, 'read' | 'out']>): Promise<Subscribers> {
     const byId = new Map(current.byId);
-    for (const id of ids) {
+    for (const [id, change] of changes) {
+      if (change === 'out') {
+        byId.delete(id);
+        continue;
+      }
       const installation = await this.installations.find(id);
       if (installation && installation.target.scope !== 'user') return this.loadSubscribers();
       const participant =

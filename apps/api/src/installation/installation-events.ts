@@ -27,6 +27,7 @@ export class InstallationEvents {
       version: installation.installedVersion,
       from,
       to,
+      grants: installation.grants.map((g) => (typeof g === 'string' ? g : g.capability)),
       actor,
       reason,
       at: this.clock.now(),

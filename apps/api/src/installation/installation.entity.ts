@@ -211,6 +211,8 @@ export interface InstallationChangedEvent {
   from: InstallationStatus | null;
   /** The status after it; `uninstalled` when it is gone. */
   to: InstallationStatus | 'uninstalled';
+  /** The capabilities granted to it after the change (names only). */
+  grants: string[];
   actor: Actor;
   reason: string | null;
   at: Date;
