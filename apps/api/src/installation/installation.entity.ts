@@ -211,8 +211,8 @@ export interface InstallationChangedEvent {
   from: InstallationStatus | null;
   /** The status after it; `uninstalled` when it is gone. */
   to: InstallationStatus | 'uninstalled';
-  /** The capabilities granted to it after the change (names only). */
-  grants: string[];
+  /** The capabilities granted to it after the change (names only; the installation module always sets them). */
+  grants?: string[];
   actor: Actor;
   reason: string | null;
   at: Date;
