@@ -888,13 +888,16 @@ export default async () => {
               icon: { required: false, type: () => Object },
               shape: { required: false, type: () => Object },
             },
-            PublishPluginDto: {
+            PluginPackageDto: {
               manifest: { required: true, type: 'object', additionalProperties: true },
               files: {
                 required: true,
                 type: () => t['../registry/dto/publish-plugin.dto.js'].PluginFilesDto,
                 description: 'The package files.',
               },
+            },
+            PublishPluginDto: {
+              manifest: { required: true, type: 'object', additionalProperties: true },
               owner_org: {
                 required: false,
                 type: () => String,
@@ -1038,14 +1041,7 @@ export default async () => {
         [
           import('../installation/dto/install-plugin.dto.js'),
           {
-            InstallPackageDto: {
-              manifest: { required: true, type: 'object', additionalProperties: true },
-              files: {
-                required: true,
-                type: () => t['../registry/dto/publish-plugin.dto.js'].PluginFilesDto,
-                description: 'The package files.',
-              },
-            },
+            InstallPackageDto: { manifest: { required: true, type: 'object', additionalProperties: true } },
             InstallPluginDto: {
               version: {
                 required: false,
@@ -3433,9 +3429,7 @@ export default async () => {
               install: { type: t['../installation/dto/install-result.dto.js'].InstallResultDto },
               uninstallInOneCall: { type: t['../installation/dto/uninstall.dto.js'].UninstallResultDto },
               uninstall: { type: t['../installation/dto/uninstall.dto.js'].UninstallResultDto },
-              uninstallPatch: { type: t['../installation/dto/uninstall.dto.js'].UninstallResultDto },
               activate: { type: t['../installation/dto/installation-response.dto.js'].InstallationResponseDto },
-              activatePatch: { type: t['../installation/dto/installation-response.dto.js'].InstallationResponseDto },
               enable: { type: t['../installation/dto/installation-response.dto.js'].InstallationResponseDto },
               disable: { type: t['../installation/dto/installation-response.dto.js'].InstallationResponseDto },
               restart: { type: t['../installation/dto/installation-response.dto.js'].InstallationResponseDto },
@@ -3518,7 +3512,6 @@ export default async () => {
               list: {},
               get: { type: t['../configuration/dto/setting.dto.js'].PluginSettingDto },
               put: { type: t['../configuration/dto/setting.dto.js'].PluginSettingDto },
-              patch: { type: t['../configuration/dto/setting.dto.js'].PluginSettingDto },
             },
           },
         ],
@@ -3600,10 +3593,6 @@ export default async () => {
           {
             PluginEndpointsController: {
               get: { type: Object },
-              post: { type: Object },
-              put: { type: Object },
-              patch: { type: Object },
-              delete: { type: Object },
               execute: { type: t['../plugin-endpoints/dto/execute.dto.js'].ExecuteResultDto },
               setPublic: { type: t['../plugin-endpoints/dto/public-endpoints.dto.js'].PublicEndpointsDto },
             },
