@@ -62,12 +62,15 @@ export const WRITTEN_AFTER_REPLY: readonly string[] = [
   'plugin_metric_buckets',
   'plugin_metric_hours',
   'plugin_metric_days',
+  'plugin_metric_day_levels',
   'plugin_metric_backfills',
   'events',
   'event_sequences',
   'event_deliveries',
   'audit_entries',
   'audit_anchor',
+  // moved by the registry when an earlier request's installation.changed event is handled, after its reply
+  'registry_epochs',
 ];
 
 /**
