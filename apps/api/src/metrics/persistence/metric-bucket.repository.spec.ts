@@ -138,6 +138,16 @@ describe('MetricBucketRepository', () => {
     ]);
   });
 
+  it('answers a 1-minute series oldest first when a later minute of the hour was flushed first', async () => {
+    await repo.add([bucket('g', 7, [1])], DAY);
+    await repo.add([bucket('g', 3, [2, 2])], DAY);
+    const windows = await repo.series('g', new Date(T0), new Date(T0 + 3_600_000), 60_000, new Date(T0));
+    expect(windows.map((w) => [(w.start.getTime() - T0) / 60_000, w.calls])).toEqual([
+      [3, 2],
+      [7, 1],
+    ]);
+  });
+
   it('reads the minutes of hours written before hours held their minutes', async () => {
     await repo.add([bucket('f', 0, [1]), bucket('f', 70, [4], 1)], 30 * DAY);
     await db.connection.collection('plugin_metric_hours').updateMany({ installation_id: 'f' }, { $unset: { m: '' } });

@@ -224,7 +224,8 @@ export class MetricBucketRepository {
         });
       }
     }
-    if (read.length > 0) windows.sort((a, b) => a.start.getTime() - b.start.getTime());
+    // Oldest first: an hour's slots are in the order their minutes were first flushed, not in time order.
+    windows.sort((a, b) => a.start.getTime() - b.start.getTime());
     return windows;
   }
 
