@@ -27,22 +27,14 @@ export class LogTermsBackfill extends StartupBackfill {
 
   async run(): Promise<number> {
     if (await this.marks.isDone(NAME)) return 0;
-    let after: string | null = null;
-    let total = 0;
-    while (!this.stopped) {
-      const batch = await this.logs.addMissingTerms(after, BATCH);
-      if (batch.last === null) {
-        const dropped = await this.logs.dropHeadsIndex();
-        await this.marks.markDone(NAME, this.clock.now());
-        if (total > 0 || dropped)
-          this.logger.info('Search-term backfill done', { lines: total, dropped_index: dropped });
-        return total;
-      }
-      total += batch.updated;
-      after = batch.last;
-      await this.pause();
+    const { total, done } = await this.inBatches((after, size) => this.logs.addMissingTerms(after, size), BATCH);
+    if (!done) {
+      this.logger.info('Search-term backfill paused by shutdown', { lines: total });
+      return total;
     }
-    this.logger.info('Search-term backfill paused by shutdown', { lines: total });
+    const dropped = await this.logs.dropHeadsIndex();
+    await this.marks.markDone(NAME, this.clock.now());
+    if (total > 0 || dropped) this.logger.info('Search-term backfill done', { lines: total, dropped_index: dropped });
     return total;
   }
 }

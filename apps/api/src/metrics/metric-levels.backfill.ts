@@ -58,15 +58,8 @@ export class MetricLevelsBackfill extends StartupBackfill {
 
   /** Step 1 to its end: the day documents split, or null when shutdown stopped it first. */
   private async split(): Promise<number | null> {
-    let after: string | null = null;
-    let total = 0;
-    while (!this.stopped) {
-      const batch = await this.metrics.splitDays(after, BATCH);
-      if (batch.last === null) return total;
-      total += batch.updated;
-      after = batch.last;
-      await this.pause();
-    }
+    const { total, done } = await this.inBatches((after, size) => this.metrics.splitDays(after, size), BATCH);
+    if (done) return total;
     this.logger.info('Metric-level backfill paused by shutdown', { days_split: total });
     return null;
   }

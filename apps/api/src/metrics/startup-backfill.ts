@@ -31,6 +31,26 @@ export abstract class StartupBackfill implements OnApplicationBootstrap, BeforeA
     await this.running;
   }
 
+  /**
+   * Runs `step` over the documents in id order, `size` at a time, each batch going on after the last one's id,
+   * pausing between batches: to its end (`done`) or until shutdown stops it first. `total`: documents written.
+   */
+  protected async inBatches(
+    step: (after: string | null, size: number) => Promise<{ updated: number; last: string | null }>,
+    size: number,
+  ): Promise<{ total: number; done: boolean }> {
+    let after: string | null = null;
+    let total = 0;
+    while (!this.stopped) {
+      const batch = await step(after, size);
+      if (batch.last === null) return { total, done: true };
+      total += batch.updated;
+      after = batch.last;
+      await this.pause();
+    }
+    return { total, done: false };
+  }
+
   /** Lets requests in between batches. */
   protected pause(): Promise<void> {
     return new Promise<void>((resolve) => setImmediate(resolve));
