@@ -31,7 +31,13 @@ export class CollectionIndex {
   readonly partial: Query | null;
   /** Strings in this index are ordered (and unique) under this collation; undefined = binary. */
   readonly collation: Collation | undefined;
-  multikey = false;
+  /**
+   * Per index field, the depths (path components) at which some document indexed so far held an array: mongod's
+   * `multiKeyPaths`. Sticky like mongod's, until the index is rebuilt (on restart, from the documents then stored).
+   */
+  readonly arrayDepths: Set<number>[];
+  /** Scratch sets for `keysFor`, merged into `arrayDepths` once a document's keys are known to be valid. */
+  private readonly scratch: Set<number>[];
   readonly tree: SortedIndex<IndexEntry>;
 
   constructor(
@@ -40,6 +46,8 @@ export class CollectionIndex {
   ) {
     this.fields = Object.keys(spec.key);
     if (this.fields.length === 0) throw new MongoCommandError(ErrorCode.BadValue, 'Index keys cannot be empty.');
+    this.arrayDepths = this.fields.map(() => new Set<number>());
+    this.scratch = this.fields.map(() => new Set<number>());
     this.dirs = this.fields.map((f) => (spec.key[f] === -1 || spec.key[f] === -1.0 ? -1 : 1));
     this.unique = spec.unique === true || spec.name === '_id_';
     this.sparse = spec.sparse === true;
@@ -60,12 +68,33 @@ export class CollectionIndex {
     return this.spec.name;
   }
 
+  /** Whether any field of the index has met an array (a document may then be listed under several keys). */
+  get multikey(): boolean {
+    return this.arrayDepths.some((d) => d.size > 0);
+  }
+
+  /** Whether index field `i` has met an array. */
+  fieldMultikey(i: number): boolean {
+    return this.arrayDepths[i].size > 0;
+  }
+
+  /** mongod's explain `multiKeyPaths`: per field, the path prefixes that held an array. */
+  multiKeyPaths(): Record<string, string[]> {
+    const out: Record<string, string[]> = {};
+    this.fields.forEach((f, i) => {
+      const parts = f.split('.');
+      out[f] = [...this.arrayDepths[i]].sort((a, b) => a - b).map((d) => parts.slice(0, d).join('.'));
+    });
+    return out;
+  }
+
   /** The distinct key tuples a document contributes, or [] when the index does not cover it. */
   keysFor(doc: Doc): unknown[][] {
     if (this.partial && !this.partial.test(doc)) return [];
     let arrayFields = 0;
-    const perField = this.fields.map((f) => {
-      const state = { multikey: false };
+    const perField = this.fields.map((f, i) => {
+      const state = { multikey: false, arrayDepths: this.scratch[i] };
+      state.arrayDepths.clear();
       const values = pathValues(doc, f, state);
       if (state.multikey) arrayFields++;
       return values;
@@ -77,7 +106,11 @@ export class CollectionIndex {
         `cannot index parallel arrays [${this.fields.join('] [')}] (index ${this.name})`,
       );
     }
-    if (arrayFields > 0) this.multikey = true;
+    if (arrayFields > 0) {
+      this.scratch.forEach((depths, i) => {
+        for (const d of depths) this.arrayDepths[i].add(d);
+      });
+    }
     if (perField.every((v) => v.length === 1)) return [perField.map((v) => v[0])];
     let tuples: unknown[][] = [[]];
     for (const vals of perField) {

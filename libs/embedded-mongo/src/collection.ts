@@ -53,21 +53,50 @@ export function parseSort(sort: unknown): SortSpec | undefined {
   return spec.length ? spec : undefined;
 }
 
+/** The values a document is sorted by, one per sort field. */
+function sortKeys(doc: Doc, sort: SortSpec, collation?: Collation): unknown[] {
+  return sort.map(([f, d]) => sortValue(pathValues(doc, f), d, collation));
+}
+
+/** Compares two documents' sort keys over the first `n` sort fields. */
+function compareSortKeys(a: unknown[], b: unknown[], sort: SortSpec, n: number, collation?: Collation): number {
+  for (let k = 0; k < n; k++) {
+    const c = compareBson(a[k], b[k], collation);
+    if (c !== 0) return c * sort[k][1];
+  }
+  return 0;
+}
+
 /** Sorts documents in MongoDB order (cross-type order, arrays by min/max element, strings by collation). Stable. */
 export function sortDocs(docs: Doc[], sort: SortSpec, collation?: Collation): Doc[] {
-  const keyed = docs.map((doc, i) => ({
-    doc,
-    i,
-    keys: sort.map(([f, d]) => sortValue(pathValues(doc, f), d, collation)),
-  }));
-  keyed.sort((a, b) => {
-    for (let k = 0; k < sort.length; k++) {
-      const c = compareBson(a.keys[k], b.keys[k], collation);
-      if (c !== 0) return c * sort[k][1];
-    }
-    return a.i - b.i;
-  });
+  const keyed = docs.map((doc, i) => ({ doc, i, keys: sortKeys(doc, sort, collation) }));
+  keyed.sort((a, b) => compareSortKeys(a.keys, b.keys, sort, sort.length, collation) || a.i - b.i);
   return keyed.map((k) => k.doc);
+}
+
+/**
+ * Documents that come in order of the first `prefix` sort fields, put in the whole sort's order one run of ties
+ * at a time; stops after the run that completes `wanted` documents.
+ */
+function sortRuns(docs: Iterable<Doc>, sort: SortSpec, prefix: number, wanted: number, collation?: Collation): Doc[] {
+  const out: Doc[] = [];
+  let run: Doc[] = [];
+  let runKeys: unknown[] | undefined;
+  const flush = (): void => {
+    for (const doc of run.length > 1 ? sortDocs(run, sort, collation) : run) out.push(doc);
+    run = [];
+  };
+  for (const doc of docs) {
+    const keys = sortKeys(doc, sort, collation);
+    if (runKeys && compareSortKeys(runKeys, keys, sort, prefix, collation) !== 0) {
+      flush();
+      if (out.length >= wanted) return out;
+    }
+    runKeys = keys;
+    run.push(doc);
+  }
+  flush();
+  return out;
 }
 
 export function idKeyOf(doc: Doc): string {
@@ -225,6 +254,16 @@ export class Collection {
     return exactCount(filter, this.indexes, collation);
   }
 
+  /** The documents of a plan's candidates that `match` accepts, in the plan's order. */
+  private *planMatches(plan: Plan, match: Matcher): Generator<Doc> {
+    for (const id of planIds(plan)) {
+      const doc = this.docs.get(id);
+      if (!doc) continue;
+      this.counters.docsExamined++;
+      if (match(doc)) yield doc;
+    }
+  }
+
   /**
    * Documents matching `filter`, sorted, skipped and limited. Uses the _id map for _id equality,
    * an index plan for equality/range/sort when one applies, and a scan otherwise.
@@ -255,16 +294,15 @@ export class Collection {
 
     const plan = this.plan(filter, opts.sort, collation);
     const out: Doc[] = [];
+    if (plan && opts.sort && plan.sortedPrefix > 0) {
+      const sorted = sortRuns(this.planMatches(plan, match), opts.sort, plan.sortedPrefix, skip + limit, collation);
+      return window(sorted, skip, limit);
+    }
     if (plan) {
       const stopAt = plan.sorted || !opts.sort ? skip + limit : Infinity;
-      for (const id of planIds(plan)) {
-        const doc = this.docs.get(id);
-        if (!doc) continue;
-        this.counters.docsExamined++;
-        if (match(doc)) {
-          out.push(doc);
-          if (out.length >= stopAt) break;
-        }
+      for (const doc of this.planMatches(plan, match)) {
+        out.push(doc);
+        if (out.length >= stopAt) break;
       }
       return window(plan.sorted ? out : sortAll(out), skip, limit);
     }

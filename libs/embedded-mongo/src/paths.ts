@@ -9,21 +9,30 @@ export function isPlainObject(v: unknown): v is Doc {
 }
 
 /**
+ * Which arrays a path went through: `multikey` is set when one was expanded, and `arrayDepths` (when given)
+ * receives each expanded array's depth, the number of path components that reached it (1 for `a` in `a.b`).
+ */
+export interface ArrayTrace {
+  multikey: boolean;
+  arrayDepths?: Set<number>;
+}
+
+/**
  * All values a path reaches, expanding arrays the way MongoDB's index key generator does
  * (each element of an array becomes its own key; an empty array contributes `undefined`).
- * `multikey` is set when an array was expanded.
  */
-export function pathValues(doc: unknown, path: string, state?: { multikey: boolean }): unknown[] {
+export function pathValues(doc: unknown, path: string, state?: ArrayTrace): unknown[] {
   const out: unknown[] = [];
   collect(doc, path.split('.'), 0, out, state ?? { multikey: false });
   if (out.length === 0) out.push(undefined);
   return out;
 }
 
-function collect(value: unknown, parts: string[], i: number, out: unknown[], state: { multikey: boolean }): void {
+function collect(value: unknown, parts: string[], i: number, out: unknown[], state: ArrayTrace): void {
   if (i === parts.length) {
     if (Array.isArray(value)) {
       state.multikey = true;
+      state.arrayDepths?.add(i);
       if (value.length === 0) out.push(undefined);
       else for (const v of value) out.push(v);
     } else {
@@ -38,6 +47,7 @@ function collect(value: unknown, parts: string[], i: number, out: unknown[], sta
       return;
     }
     state.multikey = true;
+    state.arrayDepths?.add(i);
     for (const el of value) if (isPlainObject(el)) collect(el[part], parts, i + 1, out, state);
     return;
   }

@@ -34,7 +34,14 @@ export interface Plan {
    * several intervals each in sort order, merged (MongoDB's SORT_MERGE).
    */
   sorted: boolean;
-  /** The sort the intervals are merged by, when there are several (each in sort order). */
+  /**
+   * When the plan is not `sorted`: how many leading fields of the requested sort its documents come in order of
+   * (0 for none). Documents that tie on those fields come together, so sorting each such run by the rest of the
+   * sort gives the whole sort without holding every candidate (a sort on `{at: -1, _id: -1}` over an index
+   * ending in `at`).
+   */
+  sortedPrefix: number;
+  /** The sort the intervals are merged by, when there are several (each in the order of the sort or its prefix). */
   merge?: SortSpec;
   reverse: boolean;
   /** Human-readable summary, used by explain-style tests. */
@@ -204,6 +211,7 @@ function planForIndex(
   }
   const eqCount = prefix.length;
   const sortMatch = sort && sort.length > 0 ? sortAgreement(index, eqCount, sort) : undefined;
+  // An index scan alone (no bounds) pays only when it gives the order.
   if (eqCount === 0 && !range && !sortMatch) return undefined;
   if (index.sparse && eqCount === 0 && !range) return undefined;
 
@@ -219,12 +227,13 @@ function planForIndex(
   for (const t of tuples) {
     if (range) {
       const dir = index.dirs[eqCount];
-      // Multikey: two bounds may be satisfied by different elements, so only one side can bound the scan.
+      // A field that held an array: two bounds may be satisfied by different elements, so only one side can bound
+      // the scan (mongod intersects them only under $elemMatch). Other fields of a multikey index are intersected.
       const lo = range.lo;
       let hi = range.hi;
       let loInc = range.loInc ?? true;
       let hiInc = range.hiInc ?? true;
-      if (index.multikey && lo !== undefined && hi !== undefined) {
+      if (index.fieldMultikey(eqCount) && lo !== undefined && hi !== undefined) {
         hi = undefined;
         hiInc = true;
       }
@@ -241,29 +250,22 @@ function planForIndex(
       intervals.push({ lo: t, loInc: true, hi: t, hiInc: true });
     }
   }
-  if (index.multikey && sortMatch) {
-    // A multikey index lists a document once per element; its order is not the document sort order.
-    if (eqCount === 0 && !range) return undefined;
-  }
-  // Each interval of a non-multikey index is in sort order when the sort agrees with the index after the equality
-  // prefix; several of them are merged by the sort (few enough to compare their heads one by one).
-  const inOrder = !!sortMatch && !index.multikey && intervals.length > 0;
-  const merge = inOrder && intervals.length > 1 && intervals.length <= MAX_MERGE ? sort : undefined;
-  const sorted = inOrder && (intervals.length === 1 || !!merge);
+  // Each interval is in the order of the sort fields the index agrees with (none of which held an array) after the
+  // equality prefix; several intervals are merged by them (few enough to compare their heads one by one).
+  const ordered = !!sortMatch && intervals.length > 0 && intervals.length <= MAX_MERGE;
+  const byFields = ordered && sort ? sort.slice(0, sortMatch.fields) : undefined;
+  const merge = byFields && intervals.length > 1 ? byFields : undefined;
+  const sorted = ordered && sortMatch.fields === sort?.length;
+  const sortedPrefix = ordered && !sorted ? sortMatch.fields : 0;
   const full = eqCount === index.fields.length;
-  let score = eqCount * 10 + (range ? 5 : 0) + (sorted ? 3 : 0);
+  let score = eqCount * 10 + (range ? 5 : 0) + (sorted ? 3 : sortedPrefix > 0 ? 1 : 0);
   if (full && index.unique) score += 100;
-  const order = sorted ? ` (${merge ? 'merged, ' : ''}sorted${sortMatch === 'reverse' ? ', reverse' : ''})` : '';
+  const reverse = sortMatch?.relation === 'reverse';
+  const how = sorted ? 'sorted' : `sorted by ${sortedPrefix} of ${sort?.length} sort fields`;
+  const order = ordered ? ` (${merge ? 'merged, ' : ''}${how}${reverse ? ', reverse' : ''})` : '';
   return {
     score,
-    plan: {
-      index,
-      intervals,
-      sorted,
-      merge,
-      reverse: sortMatch === 'reverse',
-      summary: `IXSCAN ${index.name}${order}`,
-    },
+    plan: { index, intervals, sorted, sortedPrefix, merge, reverse, summary: `IXSCAN ${index.name}${order}` },
   };
 }
 
@@ -304,23 +306,33 @@ function rarest(index: CollectionIndex, prefix: unknown[][], values: unknown[]):
   return best;
 }
 
-/** Whether the index, after `eqCount` equality fields, delivers `sort` in forward or reverse order. */
-function sortAgreement(index: CollectionIndex, eqCount: number, sort: SortSpec): 'forward' | 'reverse' | undefined {
+/**
+ * How many leading fields of `sort` the index, after `eqCount` equality fields, delivers in order, and whether it
+ * does so scanned forward or in reverse; undefined when not even the first. A field that held an array stops the
+ * agreement: a document is listed once per element, and its sort key (the least or greatest element) is not the
+ * key an equality bound picks.
+ */
+function sortAgreement(
+  index: CollectionIndex,
+  eqCount: number,
+  sort: SortSpec,
+): { fields: number; relation: 'forward' | 'reverse' } | undefined {
   // Sort fields may skip over equality-bound index fields, must then follow the index order.
   let i = 0;
+  let fields = 0;
   let relation: 'forward' | 'reverse' | undefined;
   for (const [field, dir] of sort) {
     while (i < eqCount && index.fields[i] !== field) i++;
-    if (i >= index.fields.length || index.fields[i] !== field) return undefined;
-    const same = index.dirs[i] === dir;
-    const rel = same ? 'forward' : 'reverse';
+    if (i >= index.fields.length || index.fields[i] !== field || index.fieldMultikey(i)) break;
+    const rel = index.dirs[i] === dir ? 'forward' : 'reverse';
     if (i >= eqCount) {
-      if (relation && relation !== rel) return undefined;
+      if (relation && relation !== rel) break;
       relation = rel;
     }
+    fields++;
     i++;
   }
-  return relation ?? 'forward';
+  return fields > 0 ? { fields, relation: relation ?? 'forward' } : undefined;
 }
 
 /** Compares the first n components of an index key against a bound tuple in index order. */
@@ -471,11 +483,11 @@ export function exactCount(
   let chosen: CollectionIndex | undefined;
   for (const index of indexes) {
     if (index.partial || collationKey(index.collation) !== wanted) continue;
-    if (rangeField !== undefined && index.multikey) continue;
     let i = 0;
     while (i < index.fields.length && eqFields.has(index.fields[i])) i++;
     if (i !== eqFields.size) continue;
-    if (rangeField !== undefined && index.fields[i] !== rangeField) continue;
+    // A range on a field that held an array bounds one side only (see planForIndex): not exact.
+    if (rangeField !== undefined && (index.fields[i] !== rangeField || index.fieldMultikey(i))) continue;
     if (!chosen || (chosen.multikey && !index.multikey)) chosen = index;
     if (!chosen.multikey) break;
   }

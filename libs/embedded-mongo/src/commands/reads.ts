@@ -320,7 +320,7 @@ function explain(engine: Engine, db: string, cmd: Doc): Doc {
   const plan = coll?.plan(filter, sort, collation);
   const idHack = coll && !collation && '_id' in filter && Object.keys(filter).length === 1;
   const counted = verb === 'count' && !coll?.isView ? coll?.countFromIndex(filter, collation) : undefined;
-  const winningPlan = counted
+  const access = counted
     ? {
         stage: 'COUNT',
         inputStage: {
@@ -328,6 +328,7 @@ function explain(engine: Engine, db: string, cmd: Doc): Doc {
           indexName: counted.index.name,
           keyPattern: counted.index.spec.key,
           isMultiKey: counted.index.multikey,
+          multiKeyPaths: counted.index.multiKeyPaths(),
         },
       }
     : idHack
@@ -340,9 +341,25 @@ function explain(engine: Engine, db: string, cmd: Doc): Doc {
               indexName: plan.index.name,
               keyPattern: plan.index.spec.key,
               isMultiKey: plan.index.multikey,
+              multiKeyPaths: plan.index.multiKeyPaths(),
+              direction: plan.reverse ? 'backward' : 'forward',
             },
           }
         : { stage: 'COLLSCAN' };
+  // A sort the access path does not give is a blocking SORT over all candidates, as mongod's; one the index gives
+  // by its leading fields sorts only each run of ties on them (the engine's PARTIAL_SORT, which mongod lacks).
+  const sortPattern = isPlainObject(inner.sort) ? inner.sort : undefined;
+  const winningPlan =
+    !sort || !sortPattern || counted || idHack || plan?.sorted
+      ? access
+      : plan && plan.sortedPrefix > 0
+        ? {
+            stage: 'PARTIAL_SORT',
+            sortPattern,
+            sortedPrefix: Object.fromEntries(sort.slice(0, plan.sortedPrefix)),
+            inputStage: access,
+          }
+        : { stage: 'SORT', sortPattern, inputStage: access };
   return { queryPlanner: { namespace: ns, winningPlan, rejectedPlans: [] }, ok: 1 };
 }
 
