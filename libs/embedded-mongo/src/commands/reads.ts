@@ -346,20 +346,17 @@ function explain(engine: Engine, db: string, cmd: Doc): Doc {
             },
           }
         : { stage: 'COLLSCAN' };
-  // A sort the access path does not give is a blocking SORT over all candidates, as mongod's; one the index gives
-  // by its leading fields sorts only each run of ties on them (the engine's PARTIAL_SORT, which mongod lacks).
+  // A sort the access path does not give is a blocking SORT over all candidates, as mongod's. One the index gives by
+  // its leading fields is no stage of its own: the FETCH says it sorts each run of ties on them (`partialSort`,
+  // which mongod lacks; mongod would show a blocking SORT).
   const sortPattern = isPlainObject(inner.sort) ? inner.sort : undefined;
-  const winningPlan =
-    !sort || !sortPattern || counted || idHack || plan?.sorted
-      ? access
-      : plan && plan.sortedPrefix > 0
-        ? {
-            stage: 'PARTIAL_SORT',
-            sortPattern,
-            sortedPrefix: Object.fromEntries(sort.slice(0, plan.sortedPrefix)),
-            inputStage: access,
-          }
+  let winningPlan: Doc = access;
+  if (sort && sortPattern && !counted && !idHack && !plan?.sorted) {
+    winningPlan =
+      plan && plan.sortedPrefix > 0
+        ? { ...access, partialSort: { sortPattern, sortedBy: Object.fromEntries(sort.slice(0, plan.sortedPrefix)) } }
         : { stage: 'SORT', sortPattern, inputStage: access };
+  }
   return { queryPlanner: { namespace: ns, winningPlan, rejectedPlans: [] }, ok: 1 };
 }
 
