@@ -2,6 +2,7 @@ import { ObjectId } from 'bson';
 import { compareBson, rankOf, Rank } from './bson-order.js';
 import { asCommandError, ErrorCode, MongoCommandError } from './errors.js';
 import { MINGO_OPTIONS, mingoAggregator, mingoUpdate, type EvalOptions } from './mingo-context.js';
+import { modifyNatively } from './fast-update.js';
 import { cloneDoc, getPath, isPlainObject, setPath, type Doc } from './paths.js';
 
 /** Update semantics: operator updates (via mingo), replacements, pipeline updates, and upsert seeding. */
@@ -114,6 +115,9 @@ export function applyUpdate(doc: Doc, u: UpdateSpec, opts: ApplyOptions = {}): D
     checkOperandTypes(doc, modifier);
     next = cloneDoc(doc);
     if (Object.keys(modifier).length === 0) return opts.inserting ? next : undefined;
+    if (!opts.arrayFilters?.length && !usesPositional(modifier) && modifyNatively(next, modifier)) {
+      return opts.inserting || compareBson(next, doc) !== 0 || !sameShape(next, doc) ? next : undefined;
+    }
     let changed: string[];
     try {
       changed = mingoUpdate(
