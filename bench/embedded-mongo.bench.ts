@@ -9,13 +9,18 @@
  *   - engine CPU per find of a ~50 KB document with a 2-field projection: built from the stored document (now)
  *     against the general path it replaced (mingo over a copy of the whole document), alternating rounds.
  *
- * `BENCH_ONLY=projection npx tsx bench/embedded-mongo.bench.ts` runs the projection rows alone (a few seconds).
+ *   - engine CPU per command of the four an installation makes most (findOne by _id, updateOne by _id with
+ *     $set/$inc, insertOne, find by equality on an indexed field), as the driver sends them (session id,
+ *     txnNumber on retryable writes), on the command layer.
+ *
+ * `BENCH_ONLY=projection npx tsx bench/embedded-mongo.bench.ts` runs the projection rows alone (a few seconds),
+ * `BENCH_ONLY=commands` the per-command CPU rows alone (BENCH_COMMAND_OPS per round, default 2,000).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { BSON } from 'bson';
+import { BSON, ObjectId, UUID } from 'bson';
 import { MongoClient } from 'mongodb';
 import mongoose from 'mongoose';
 import { EmbeddedMongoServer } from '../libs/embedded-mongo/src/index.js';
@@ -97,13 +102,7 @@ async function measure(
  * mingo's projection over a copy of the whole document (what projectDocs did for every projection).
  */
 async function projectionRows(): Promise<{ measurement: string; 'µs CPU/find (median)': string; rounds: number }[]> {
-  const engine = new Engine({ host: '127.0.0.1', port: 0, replSetName: 'bench' });
-  const conn: ConnectionInfo = {
-    id: 1,
-    remote: 'bench',
-    closed: new Promise<void>(() => undefined),
-    close: () => undefined,
-  };
+  const { engine, conn } = commandLayer();
   const big: Doc = { _id: 1, title: 'day', n: 7 };
   for (let i = 0; i < 350; i++) big[`f${i}`] = { at: i, series: [i, i + 1, { label: 'x'.repeat(80) }] };
   await engine.run({ insert: 'days', documents: [big], $db: 'bench' }, conn);
@@ -124,13 +123,7 @@ async function projectionRows(): Promise<{ measurement: string; 'µs CPU/find (m
       projectThroughMingo((reply.cursor as { firstBatch: Doc[] }).firstBatch, projection);
     }
   };
-  /** CPU microseconds (user + system) of this process per find while `run` goes. */
-  const measureAsync = async (run: () => Promise<void>): Promise<number> => {
-    const start = process.cpuUsage();
-    await run();
-    const used = process.cpuUsage(start);
-    return (used.user + used.system) / perRound;
-  };
+  const measureAsync = (run: () => Promise<void>): Promise<number> => cpuPerOp(run, perRound);
   await runNow();
   await runGeneral();
   for (let r = 0; r < rounds; r++) {
@@ -154,7 +147,105 @@ async function projectionRows(): Promise<{ measurement: string; 'µs CPU/find (m
   ];
 }
 
+/** An engine driven on its command layer (no wire, no driver), with one connection. */
+function commandLayer(): { engine: Engine; conn: ConnectionInfo } {
+  const engine = new Engine({ host: '127.0.0.1', port: 0, replSetName: 'bench' });
+  const conn: ConnectionInfo = {
+    id: 1,
+    remote: 'bench',
+    closed: new Promise<void>(() => undefined),
+    close: () => undefined,
+  };
+  return { engine, conn };
+}
+
+/** CPU microseconds (user + system) of this process per operation while `run` does `ops` of them. */
+async function cpuPerOp(run: () => Promise<void>, ops: number): Promise<number> {
+  const start = process.cpuUsage();
+  await run();
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / ops;
+}
+
+/**
+ * Engine CPU per command for the commands an installation makes most, each as the driver sends it, over a
+ * collection of BENCH_COMMAND_DOCS (default 10,000) documents with a unique index on `email`; the commands take
+ * turns round by round and the median of the rounds is reported.
+ */
+async function commandRows(): Promise<{ command: string; 'µs CPU/command (median)': string; rounds: number }[]> {
+  const { engine, conn } = commandLayer();
+  const docs = Number(process.env.BENCH_COMMAND_DOCS ?? 10_000);
+  const perRound = Number(process.env.BENCH_COMMAND_OPS ?? 2_000);
+  const rounds = 7;
+  const ids = Array.from({ length: docs }, () => new ObjectId());
+  const lsid = { id: new UUID() };
+  let txnNumber = 0;
+  const run = async (cmd: Doc): Promise<void> => {
+    const reply = await engine.run({ ...cmd, $db: 'bench', lsid }, conn);
+    if (reply.ok !== 1 || reply.writeErrors) throw new Error(`bench command failed: ${JSON.stringify(reply)}`);
+  };
+  await run({ createIndexes: 'items', indexes: [{ key: { email: 1 }, name: 'email_1', unique: true }] });
+  for (let base = 0; base < docs; base += 1000) {
+    const documents = ids.slice(base, base + 1000).map((_id, k) => ({
+      _id,
+      email: `user${base + k}@example.com`,
+      name: `User ${base + k}`,
+      n: 0,
+      created: new Date(),
+    }));
+    await run({ insert: 'items', documents, ordered: true });
+  }
+  let inserted = 0;
+  const pick = (i: number): number => (i * 7919) % docs;
+  const commands: Record<string, (i: number) => Doc> = {
+    'findOne by _id': (i) => ({ find: 'items', filter: { _id: ids[pick(i)] }, limit: 1, singleBatch: true }),
+    'updateOne by _id, $set + $inc': (i) => ({
+      update: 'items',
+      updates: [{ q: { _id: ids[pick(i)] }, u: { $set: { name: `renamed ${i}` }, $inc: { n: 1 } } }],
+      ordered: true,
+      txnNumber: ++txnNumber,
+    }),
+    insertOne: () => ({
+      insert: 'fresh',
+      documents: [{ _id: new ObjectId(), email: `new${inserted++}@example.com`, n: 1, created: new Date() }],
+      ordered: true,
+      txnNumber: ++txnNumber,
+    }),
+    'find by indexed email': (i) => ({
+      find: 'items',
+      filter: { email: `user${pick(i)}@example.com` },
+      limit: 1,
+      singleBatch: true,
+    }),
+  };
+  const samples = new Map<string, number[]>(Object.keys(commands).map((name) => [name, []]));
+  const takeTurns = async (count: number, record: boolean): Promise<void> => {
+    for (let r = 0; r < count; r++) {
+      for (const [name, make] of Object.entries(commands)) {
+        const cpu = await cpuPerOp(async () => {
+          for (let i = 0; i < perRound; i++) await run(make(r * perRound + i));
+        }, perRound);
+        if (record) samples.get(name)?.push(cpu);
+      }
+    }
+  };
+  await takeTurns(1, false);
+  await takeTurns(rounds, true);
+  engine.stop();
+  return [...samples].map(([name, cpu]) => ({
+    command: `${name} (${docs.toLocaleString('en-US')} docs)`,
+    'µs CPU/command (median)': median(cpu).toFixed(1),
+    rounds,
+  }));
+}
+
 async function main(): Promise<void> {
+  if (process.env.BENCH_ONLY === 'commands') {
+    const table = await commandRows();
+    console.log(`\nEmbedded MongoDB engine: CPU per command (node ${process.version}, load ${loadLine()})\n`);
+    console.table(table);
+    return;
+  }
   if (process.env.BENCH_ONLY === 'projection') {
     const table = await projectionRows();
     console.log(`\nEmbedded MongoDB engine: projection CPU (node ${process.version}, load ${loadLine()})\n`);
@@ -268,6 +359,7 @@ async function main(): Promise<void> {
   ]);
 
   console.table(projection);
+  console.table(await commandRows());
 
   await client.close();
   await conn.close();
