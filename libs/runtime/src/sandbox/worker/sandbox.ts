@@ -19,6 +19,7 @@ import { threadClock } from './thread-clock.js';
 import type { GrowthClient, MemoryGovernor } from './memory-governor.js';
 import { NativeBridge, type BridgeOwner } from './native-bridge.js';
 import { exceeds } from './payload-bounds.js';
+import { StringCall } from './string-call.js';
 import {
   classify,
   describeHandle,
@@ -53,6 +54,16 @@ export interface SandboxHooks {
   onAbandoned(sandbox: Sandbox, bytes: number): void;
 }
 
+/** A call answered during a run: posted when the run ends, with the run's CPU time (see Sandbox.run). */
+interface Answered {
+  id: number;
+  outcome: HookOutcome;
+  value: string | undefined;
+  error: WireError | undefined;
+  /** CPU milliseconds of the runs before this one. */
+  cpuMs: number;
+}
+
 interface ActiveCall {
   id: number;
   hook: string;
@@ -78,6 +89,10 @@ export class Sandbox implements BridgeOwner, GrowthClient {
   private readonly heap: HeapGauge;
   private readonly cpu: CpuWindow;
   private api?: { dispatch: QuickJSHandle; settle: QuickJSHandle; update: QuickJSHandle };
+  /** The prelude's dispatch, called through the FFI (see string-call.ts). */
+  private dispatchCall?: StringCall;
+  /** Calls answered during the current run, posted when it ends (see run). */
+  private readonly answered: Answered[] = [];
   /** ES module or CommonJS, as decided at load (see load). */
   format?: 'module' | 'commonjs';
   private readonly active = new Map<number, ActiveCall>();
@@ -90,6 +105,11 @@ export class Sandbox implements BridgeOwner, GrowthClient {
   /** The thread's CPU clock when the current run started, and the CPU milliseconds that run may use. */
   private runCpuStart = 0;
   private runCpuAllowed = Infinity;
+  /**
+   * `performance.now()` before which the current run cannot have used `runCpuAllowed`: a thread uses no more CPU
+   * time than the wall time that passes, so the CPU clock is only read once this is reached (see overBudget).
+   */
+  private cpuCheckAt = Infinity;
   private running = false;
   /** The current run was interrupted because the window's CPU budget ran out (not a call's deadline). */
   private budgetSpent = false;
@@ -164,6 +184,7 @@ export class Sandbox implements BridgeOwner, GrowthClient {
         settle: ctx.getProp(api, 'settle'),
         update: ctx.getProp(api, 'update'),
       };
+      this.dispatchCall = new StringCall(ctx, this.api.dispatch);
       this.enter(Date.now() + this.grants.timeoutMs);
       const factory = ctx.evalCode(`${COMMONJS_HEAD}${code}\n})`, filename, { type: 'global' });
       if (factory.error && /\b(?:import|export)\b/.test(code)) {
@@ -218,22 +239,16 @@ export class Sandbox implements BridgeOwner, GrowthClient {
     this.active.set(id, call);
     // One string in, one string out (see dispatch in prelude.ts): a handle per field costs more than the parse.
     // The string arrived from the main thread as the tail of the call message, ready to hand over.
-    const request = this.ctx.newString(msg.request);
     this.run(() => {
       this.dispatching = id;
       try {
-        const result = this.ctx.callFunction(this.api!.dispatch, this.ctx.undefined, request);
+        const result = this.dispatchCall!.call(msg.request);
         if (result.error) this.failFromHandle(id, result.error);
-        else {
-          const answer = this.ctx.getString(result.value);
-          result.value.dispose();
-          if (answer !== 'p') this.answer(id, answer);
-        }
+        else if (result.value !== 'p') this.answer(id, result.value);
       } finally {
         this.dispatching = undefined;
       }
     });
-    request.dispose();
     if (this.active.get(id) === call) {
       const left = Math.max(0, call.deadline - Date.now());
       call.timer = setTimeout(() => this.finish(id, 'timeout', undefined, timeoutError(timeoutMs)), left + 5);
@@ -322,6 +337,7 @@ export class Sandbox implements BridgeOwner, GrowthClient {
     }
     this.enter(Date.now() + 1000);
     try {
+      this.dispatchCall?.dispose();
       if (this.api) for (const handle of Object.values(this.api)) handle.dispose();
       this.ctx.dispose();
       this.rt.dispose();
@@ -335,7 +351,13 @@ export class Sandbox implements BridgeOwner, GrowthClient {
 
   // ---------------------------------------------------------------- running QuickJS code
 
-  /** Runs `fn` and then the job queue within a slice (see the class comment); counts the CPU it took. */
+  /**
+   * Runs `fn` and then the job queue within a slice (see the class comment); counts the CPU it took. The thread's
+   * CPU clock is read twice per run, at its start and its end: the interrupt poll reads it only once the run has
+   * lasted as long in wall time as the CPU it may use, and a call answered during the run is posted when the run
+   * ends (or before more promise jobs run, see drainJobs), charged the run's CPU: its answer needs no reading of
+   * its own.
+   */
   private run(fn: () => void): void {
     if (this.disposed) return;
     const now = Date.now();
@@ -344,21 +366,25 @@ export class Sandbox implements BridgeOwner, GrowthClient {
     this.enter(this.active.size > 0 ? this.earliestDeadline() : now + this.setup.cpu.backgroundSliceMs);
     this.runCpuAllowed = left;
     this.runCpuStart = this.clock.now();
+    this.cpuCheckAt = performance.now() + left;
     this.running = true;
+    let failure: { error: unknown } | undefined;
     try {
       fn();
       this.drainJobs();
     } catch (error) {
-      this.unsafe(error);
-      return;
+      failure = { error };
     } finally {
       this.leave();
       const spent = this.clock.now() - this.runCpuStart;
       this.running = false;
       this.runCpuAllowed = Infinity;
+      this.cpuCheckAt = Infinity;
       this.cpu.add(spent);
       for (const call of this.active.values()) call.cpuMs += spent;
+      this.postAnswered(spent, true);
     }
+    if (failure) return this.unsafe(failure.error);
     if (this.disposed) return;
     this.checkpoint();
     if (this.cpu.remaining(Date.now()) <= 0) return this.exhausted();
@@ -398,13 +424,20 @@ export class Sandbox implements BridgeOwner, GrowthClient {
 
   /** The current run used the CPU that was left of the window's budget (noted in `budgetSpent`). */
   private overBudget(): boolean {
-    if (this.clock.now() - this.runCpuStart <= this.runCpuAllowed) return false;
+    if (performance.now() < this.cpuCheckAt) return false;
+    const used = this.clock.now() - this.runCpuStart;
+    if (used <= this.runCpuAllowed) {
+      this.cpuCheckAt = performance.now() + (this.runCpuAllowed - used);
+      return false;
+    }
     this.budgetSpent = true;
     return true;
   }
 
   private drainJobs(): void {
     while (!this.disposed && this.rt.hasPendingJob()) {
+      // Calls answered so far go out before more jobs run: their answer does not wait for other calls' work.
+      if (this.answered.length > 0) this.postAnswered(this.clock.now() - this.runCpuStart, false);
       if (Date.now() > this.sliceDeadline || this.overBudget()) {
         this.interrupted = true;
       } else {
@@ -583,19 +616,38 @@ export class Sandbox implements BridgeOwner, GrowthClient {
       } else value = JSON.stringify(checked.response);
     }
     if (error?.code === 'PLUGIN_TIMEOUT') outcome = 'timeout';
-    // A call answered during a run is charged that run's CPU so far (the run adds it to the window when it ends).
-    const inRun = this.running ? this.clock.now() - this.runCpuStart : 0;
-    const cpuMs = call.cpuMs + inRun;
+    const answered: Answered = { id, outcome, value, error, cpuMs: call.cpuMs };
+    // Answered during a run: posted when it ends, with its CPU time (see run).
+    if (this.running) this.answered.push(answered);
+    else this.postAnswer(answered, 0);
+  }
+
+  /**
+   * Posts the calls answered during the current run, charged `runCpuMs`: the run's CPU so far, or all of it once
+   * it has ended (`ended`: the window's total includes it then).
+   */
+  private postAnswered(runCpuMs: number, ended: boolean): void {
+    if (this.answered.length === 0) return;
+    const total = ended ? this.cpu.total : this.cpu.total + runCpuMs;
+    for (const answered of this.answered) this.postAnswer(answered, runCpuMs, total);
+    this.answered.length = 0;
+  }
+
+  private postAnswer(
+    { id, outcome, value, error, cpuMs }: Answered,
+    runCpuMs: number,
+    totalCpuMs = this.cpu.total,
+  ): void {
     if (outcome === 'ok' && error === undefined) {
-      post(encodeAnswer(id, cpuMs, this.cpu.total + inRun, this.lastMeasure.bytes, value));
+      post(encodeAnswer(id, cpuMs + runCpuMs, totalCpuMs, this.lastMeasure.bytes, value));
       return;
     }
     // Only the fields that are there: an undefined one would be cloned all the same.
-    const result: Extract<FromWorker, { t: 'result' }> = { t: 'result', id, outcome, cpuMs };
+    const result: Extract<FromWorker, { t: 'result' }> = { t: 'result', id, outcome, cpuMs: cpuMs + runCpuMs };
     if (value !== undefined) result.value = value;
     if (error !== undefined) result.error = error;
     if (this.lastMeasure.bytes) result.memoryBytes = this.lastMeasure.bytes;
-    result.totalCpuMs = this.cpu.total + inRun;
+    result.totalCpuMs = totalCpuMs;
     post(result);
   }
 
