@@ -876,11 +876,24 @@ function envelope(input: { id?: string; type: string; data?: unknown }): { id: s
 }
 
 function pluginMessage(input: MessageInput): PluginMessage {
-  return { ...envelope(input), from: input.from ?? null, sent_at: input.sent_at ?? new Date().toISOString() };
+  return { ...envelope(input), from: input.from ?? null, sent_at: input.sent_at ?? nowIso() };
 }
 
 function pluginEvent(input: EventInput): PluginEvent {
-  return { ...envelope(input), source: input.source ?? null, emitted_at: input.emitted_at ?? new Date().toISOString() };
+  return { ...envelope(input), source: input.source ?? null, emitted_at: input.emitted_at ?? nowIso() };
+}
+
+let isoAt = Number.NaN;
+let iso = '';
+
+/** `new Date().toISOString()`, formatted once per millisecond (its resolution): ~1 us saved per message. */
+function nowIso(): string {
+  const now = Date.now();
+  if (now !== isoAt) {
+    isoAt = now;
+    iso = new Date(now).toISOString();
+  }
+  return iso;
 }
 
 /** The manifest with its synonyms resolved; one that names no runtime cannot be loaded. */
