@@ -50,11 +50,18 @@ describe('wireFields', () => {
     }>();
   });
 
+  it('spells a name the same the second time (the remembered spelling is the computed one)', () => {
+    const first = wireFields(account, 'lastLoginAt', 'createdAt');
+    expect(wireFields(account, 'lastLoginAt', 'createdAt')).toEqual(first);
+    expect(Object.keys(first)).toEqual(['last_login_at', 'created_at']);
+  });
+
   it('turns every camelCase name into its lower-case, underscore-separated form', () => {
     fc.assert(
       fc.property(fc.array(fc.stringMatching(/^[a-z][a-z0-9]{0,5}$/), { minLength: 1, maxLength: 4 }), (words) => {
         const name = words.map((w, i) => (i === 0 ? w : w[0].toUpperCase() + w.slice(1))).join('');
         expect(Object.keys(wireFields({ [name]: 1 }, name))).toEqual([words.join('_')]);
+        expect(Object.keys(wireFields({ [name]: 2 }, name))).toEqual([words.join('_')]);
       }),
     );
   });
