@@ -1,3 +1,4 @@
+import { executionAsyncId } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ADMIN, useTestApp } from './support/app.js';
@@ -5,6 +6,12 @@ import { rawDocuments } from './support/raw-db.js';
 import { operations } from './support/spec.js';
 
 const t = useTestApp();
+
+/** The async id a promise continuation runs under: 0 while Node's promise hooks are off in this process. */
+async function promiseAsyncId(): Promise<number> {
+  await Promise.resolve();
+  return executionAsyncId();
+}
 
 describe('logging in', () => {
   it('issues a JWT for a JSON email + password, usable on /api/auth/me/', async () => {
@@ -55,6 +62,21 @@ describe('logging in', () => {
 
 // The guard keeps verified JWTs and the users they name (a write on this node invalidates the user at once):
 // each change below is used right after a request that put the token and its user in those caches.
+describe('the request stores of a write', () => {
+  it('end with its response: a read after it runs with Node’s promise hooks off (the app is in this process)', async () => {
+    // A write opens the audit note and the request context (AsyncLocalStorages, promise hooks on while open).
+    const token = await t.login(ADMIN.email, ADMIN.password);
+    // Its response closes on the server a turn or so after the client has the answer.
+    for (let turn = 0; turn < 1000 && (await promiseAsyncId()) !== 0; turn++) {
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(await promiseAsyncId()).toBe(0);
+    const me = await t.client({ accessToken: token }).GET('/api/auth/me/');
+    expect(me.response.status).toBe(200);
+    expect(await promiseAsyncId()).toBe(0);
+  });
+});
+
 describe('a JWT used before, right after its user changed', () => {
   const admin = () => t.login(ADMIN.email, ADMIN.password).then((accessToken) => t.client({ accessToken }));
 

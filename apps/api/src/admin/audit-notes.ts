@@ -1,5 +1,5 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { Injectable } from '@nestjs/common';
+import { type ClosingResponse, ResponseStorage } from '@app/common';
 
 /** What a handler's service adds to its request's audit entry. */
 export interface AuditNote {
@@ -16,18 +16,19 @@ export interface AuditNote {
 /**
  * The request's audit note, for the few services that know more than the interceptor can see: the state before
  * a change, the owning organisation, the values a manifest marks secret. Outside a mutating request (boot, a
- * background job) the calls do nothing; background actions emit `audit.action` instead.
+ * background job) the calls do nothing; background actions emit `audit.action` instead. The storage is on only
+ * while a mutating request's response is open (ResponseStorage), so reads pay no promise hooks for it.
  *
  *   this.auditNotes.before({ killed: plugin.killed });
  *   this.auditNotes.secret(value);
  */
 @Injectable()
 export class AuditNotes {
-  private readonly storage = new AsyncLocalStorage<AuditNote>();
+  private readonly storage = new ResponseStorage<AuditNote>();
 
-  /** Runs `fn` with a fresh note (the interceptor, around the handler). */
-  run<T>(note: AuditNote, fn: () => T): T {
-    return this.storage.run(note, fn);
+  /** Runs `fn` with a fresh note (the interceptor, around the handler) until `response` closes. */
+  run<T>(response: ClosingResponse, note: AuditNote, fn: () => T): T {
+    return this.storage.run(response, note, fn);
   }
 
   before(state: unknown): void {

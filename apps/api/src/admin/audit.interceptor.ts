@@ -74,7 +74,7 @@ export class AuditInterceptor implements NestInterceptor, OnModuleInit {
     const capture: Capture = { at: this.clock.now(), note: { secrets: new Set() } };
     request[CAPTURE] = capture;
     return new Observable((subscriber) =>
-      this.notes.run(capture.note, () =>
+      this.notes.run(context.switchToHttp().getResponse<FastifyReply>().raw, capture.note, () =>
         next
           .handle()
           .pipe(

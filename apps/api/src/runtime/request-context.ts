@@ -1,10 +1,9 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { addRequestScope } from '@app/common';
+import { addRequestScope, ResponseStorage } from '@app/common';
 import type { FastifyInstance } from 'fastify';
 
-const storage = new AsyncLocalStorage<{ requestId: string }>();
+const storage = new ResponseStorage<{ requestId: string }>();
 
 /** The id of the API request the current code runs for (the `x-request-id` it answers with), if any. */
 export function currentRequestId(): string | undefined {
@@ -30,7 +29,8 @@ export function needsRequestScopes(methods: readonly string[], url: string): boo
  * runtime can tell which request a hook call (and the log lines it writes) was made for. A request scope
  * (addRequestScope): a preHandler of the routes the app chose (reads that never call a plugin, like the catalog
  * or /api/auth/me/, go without); it runs after the body is read, the handler runs inside it, and what the handler
- * awaits keeps the store.
+ * awaits keeps the store. The storage is on only while such a request's response is open (ResponseStorage), so the
+ * hot reads pay no promise hooks for it either.
  */
 @Injectable()
 export class RequestContextHook implements OnModuleInit {
@@ -39,6 +39,6 @@ export class RequestContextHook implements OnModuleInit {
   onModuleInit(): void {
     const fastify = this.adapter.httpAdapter?.getInstance<FastifyInstance>();
     if (!fastify) return; // no HTTP server (a standalone application context)
-    addRequestScope(fastify, (request, next) => storage.run({ requestId: String(request.id) }, next));
+    addRequestScope(fastify, (request, next, reply) => storage.run(reply.raw, { requestId: String(request.id) }, next));
   }
 }

@@ -7,6 +7,7 @@ export * from './http-guards.js';
 export * from './json-body.js';
 export * from './request-scopes.js';
 export * from './response-hooks.js';
+export * from './response-storage.js';
 export * from './route-interceptors.js';
 export * from './route-table.js';
 export * from './twin.decorator.js';

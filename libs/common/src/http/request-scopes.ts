@@ -1,10 +1,10 @@
-import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 
 /**
  * Request-scoped work around a route's handler (an AsyncLocalStorage the handler and everything it awaits runs in):
- * call `next` once, from inside the scope.
+ * call `next` once, from inside the scope. `reply.raw` tells when the response closes (ResponseStorage).
  */
-export type RequestScope = (request: FastifyRequest, next: () => void) => void;
+export type RequestScope = (request: FastifyRequest, next: () => void, reply: FastifyReply) => void;
 
 interface Scopes {
   list: RequestScope[];
@@ -26,16 +26,16 @@ export function installRequestScopes(
 ): void {
   const scopes: Scopes = { list: [], routed: true };
   scopesOf.set(fastify, scopes);
-  const enter = (index: number, request: FastifyRequest, done: () => void): void => {
+  const enter = (index: number, request: FastifyRequest, reply: FastifyReply, done: () => void): void => {
     if (index === scopes.list.length) done();
-    else scopes.list[index](request, () => enter(index + 1, request, done));
+    else scopes.list[index](request, () => enter(index + 1, request, reply, done), reply);
   };
   fastify.addHook('onRoute', (route: RouteOptions) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     if (!applies(methods, route.url)) return;
     const own =
       route.preHandler === undefined ? [] : Array.isArray(route.preHandler) ? route.preHandler : [route.preHandler];
-    route.preHandler = [(request, _reply, done) => enter(0, request, () => done()), ...own];
+    route.preHandler = [(request, reply, done) => enter(0, request, reply, () => done()), ...own];
   });
 }
 
@@ -49,5 +49,5 @@ export function addRequestScope(fastify: FastifyInstance, scope: RequestScope): 
     scopes.list.push(scope);
     return;
   }
-  fastify.addHook('preHandler', (request, _reply, done) => scope(request, () => done()));
+  fastify.addHook('preHandler', (request, reply, done) => scope(request, () => done(), reply));
 }
