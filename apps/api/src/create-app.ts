@@ -66,10 +66,10 @@ export function createAdapter(config: AppConfig, logger: JsonLogger): FastifyAda
   });
   const fastify = adapter.getInstance();
   installRequestScopes(fastify, needsRequestScopes);
-  installHttpGuards(adapter, { uploadBodyBytes: config.http.bodyBytes, logger: access });
-  fastify.addHook('onRequest', (request, reply, done) => {
-    void reply.header('x-request-id', request.id);
-    done();
+  installHttpGuards(adapter, {
+    uploadBodyBytes: config.http.bodyBytes,
+    logger: access,
+    requestIdHeader: 'x-request-id',
   });
   // The access log: one line per request, carrying the same request id as the response header. The first of the
   // listeners of the one onResponse hook (the HTTP metrics and the audit add theirs).

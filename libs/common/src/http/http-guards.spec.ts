@@ -18,7 +18,7 @@ describe('installHttpGuards', () => {
       ...hardenedFastifyOptions(logger),
       routerOptions: { ignoreTrailingSlash: true },
     });
-    installHttpGuards(adapter, { uploadBodyBytes: UPLOAD_BYTES, logger });
+    installHttpGuards(adapter, { uploadBodyBytes: UPLOAD_BYTES, logger, requestIdHeader: 'x-request-id' });
     app = adapter.getInstance();
     // What Nest does with errors raised before a handler: the one envelope.
     app.setErrorHandler((err, request, reply) => sendError(err, request, reply, logger));
@@ -44,6 +44,19 @@ describe('installHttpGuards', () => {
       details: { allow: ['GET', 'HEAD', 'POST'] },
     });
     expect((await app.inject({ method: 'DELETE', url: '/nothing' })).statusCode).toBe(404);
+  });
+
+  it('names the request id in the header given, on every answer: a handler’s, a 405, a 404, a 415', async () => {
+    const answers = [
+      await app.inject({ method: 'GET', url: '/items' }),
+      await app.inject({ method: 'DELETE', url: '/items' }),
+      await app.inject({ method: 'GET', url: '/nothing' }),
+      await post('/items', 'a=1', { 'content-type': 'text/plain' }),
+    ];
+    expect(answers.map((res) => res.statusCode)).toEqual([200, 405, 404, 415]);
+    const ids = answers.map((res) => res.headers['x-request-id']);
+    expect(ids.every((id) => typeof id === 'string' && id.length > 0)).toBe(true);
+    expect(new Set(ids).size).toBe(ids.length);
   });
 
   it('takes JSON only (415 otherwise), and an empty JSON body as no body', async () => {

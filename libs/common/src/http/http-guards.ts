@@ -15,6 +15,11 @@ export interface HttpGuardOptions {
   /** Body limit of every other route. */
   defaultBodyBytes?: number;
   jsonLimits?: JsonLimits;
+  /**
+   * A response header set to the request's id on every reply, as the request arrives (in the guards' one onRequest
+   * hook: a hook of its own would cost every request another round through Fastify's hook runner).
+   */
+  requestIdHeader?: string;
 }
 
 /** The `+json` media types (`application/merge-patch+json`) are JSON too. */
@@ -34,8 +39,8 @@ export function hardenedFastifyOptions(
  * Installs what every request meets before a controller sees it: per-route body limits (small but
  * for @UploadBody() routes, which also refuse a request without credentials before reading it), a
  * JSON parser that refuses deep or key-heavy bodies before building them, 415 for any other content
- * type, and 405 with Allow for a path served under other methods. Call it on the adapter before the
- * Nest app is created from it.
+ * type, and 405 with Allow for a path served under other methods; the request id header when one is named. Call
+ * it on the adapter before the Nest app is created from it.
  */
 export function installHttpGuards(adapter: FastifyAdapter, options: HttpGuardOptions): void {
   const fastify = adapter.getInstance();
@@ -49,7 +54,9 @@ export function installHttpGuards(adapter: FastifyAdapter, options: HttpGuardOpt
     route.bodyLimit = bodyProfileOf(route.config) === 'upload' ? options.uploadBodyBytes : defaultBytes;
   });
 
+  const requestIdHeader = options.requestIdHeader;
   fastify.addHook('onRequest', (request, reply, done) => {
+    if (requestIdHeader !== undefined) void reply.header(requestIdHeader, request.id);
     const allow = request.is404 ? routes.allowedFor(request.url) : [];
     if (allow.length) {
       const message = `${request.method} is not supported on this path.`;
