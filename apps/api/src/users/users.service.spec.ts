@@ -109,6 +109,44 @@ describe('UsersService rules', () => {
     await aged;
     expect(repo.findById).toHaveBeenCalledTimes(2);
   });
+
+  it('makes one lookup for the requests that miss together, and caches what it read', async () => {
+    let answer!: (found: User) => void;
+    repo.findById.mockReturnValueOnce(new Promise<User>((resolve) => (answer = resolve)));
+    // Misses: each answer is a promise.
+    const waiting = [1, 2, 3].map(() => service.findForAuth('a1') as Promise<User | null>);
+    expect(repo.findById).toHaveBeenCalledTimes(1);
+    answer(user());
+    const found = await Promise.all(waiting);
+    expect(new Set(found).size).toBe(1);
+    expect(service.findForAuth('a1')).toBe(found[0]);
+    expect(repo.findById).toHaveBeenCalledTimes(1);
+  });
+
+  it('reads a user changed during a lookup again, and leaves the overtaken answer out of the cache', async () => {
+    const before = user();
+    const after = user({ lastLoginAt: new Date('2026-02-02T00:00:00Z') });
+    let answer!: (found: User) => void;
+    repo.findById.mockReturnValueOnce(new Promise<User>((resolve) => (answer = resolve)));
+    repo.findById.mockResolvedValueOnce(after);
+    repo.update.mockResolvedValue(after);
+    const overtaken = service.findForAuth('a1');
+    await service.recordLogin('a1');
+    const fresh = service.findForAuth('a1');
+    expect(repo.findById).toHaveBeenCalledTimes(2);
+    answer(before);
+    expect(await overtaken).toBe(before);
+    expect(await fresh).toBe(after);
+    expect(service.findForAuth('a1')).toBe(after);
+  });
+
+  it('lets the next request try again after a lookup failed', async () => {
+    repo.findById.mockRejectedValueOnce(new Error('database gone'));
+    repo.findById.mockResolvedValueOnce(user());
+    await expect(service.findForAuth('a1')).rejects.toThrow();
+    expect(await service.findForAuth('a1')).toMatchObject({ id: 'a1' });
+    expect(repo.findById).toHaveBeenCalledTimes(2);
+  });
 });
 
 describe('null-safe admin checks', () => {

@@ -42,6 +42,8 @@ const DERIVED_HANDLE_TRIES = 20;
 @Injectable()
 export class UsersService {
   private readonly authCache = new Map<string, { user: User | null; expires: number }>();
+  /** The lookups in flight for the cache, by user id: the requests that miss together share one. */
+  private readonly authLoads = new Map<string, Promise<User | null>>();
 
   constructor(
     private readonly users: UserRepository,
@@ -55,20 +57,41 @@ export class UsersService {
 
   /**
    * The user for an authenticated request, served from a short-lived cache (see AUTH_USER_TTL_MS): on a hit (most
-   * requests) the cached answer itself, synchronously, so the guard's path makes no promise; else the lookup.
+   * requests) the cached answer itself, synchronously, so the guard's path makes no promise; else the lookup,
+   * one for all the requests that miss while it runs (when an entry ages out under load, the requests in flight
+   * would otherwise each read the same user).
    */
   findForAuth(id: string): User | null | Promise<User | null> {
     const now = this.clock.nowMs();
     const hit = this.authCache.get(id);
     if (hit && hit.expires > now) return hit.user;
-    return this.loadForAuth(id, now);
+    return this.authLoads.get(id) ?? this.loadForAuth(id, now);
   }
 
-  private async loadForAuth(id: string, now: number): Promise<User | null> {
-    const user = await this.users.findById(id);
-    if (this.authCache.size >= AUTH_CACHE_MAX) this.authCache.clear();
-    this.authCache.set(id, { user, expires: now + AUTH_USER_TTL_MS });
-    return user;
+  /** Reads the user for the cache; a lookup overtaken by a change (forgetForAuth) answers but caches nothing. */
+  private loadForAuth(id: string, now: number): Promise<User | null> {
+    const load: Promise<User | null> = this.users.findById(id).then(
+      (user) => {
+        if (this.authLoads.get(id) === load) {
+          this.authLoads.delete(id);
+          if (this.authCache.size >= AUTH_CACHE_MAX) this.authCache.clear();
+          this.authCache.set(id, { user, expires: now + AUTH_USER_TTL_MS });
+        }
+        return user;
+      },
+      (err: unknown) => {
+        if (this.authLoads.get(id) === load) this.authLoads.delete(id);
+        throw err;
+      },
+    );
+    this.authLoads.set(id, load);
+    return load;
+  }
+
+  /** A change to the user: the next request reads it again, also past a lookup already in flight. */
+  private forgetForAuth(id: string): void {
+    this.authCache.delete(id);
+    this.authLoads.delete(id);
   }
 
   /**
@@ -110,7 +133,7 @@ export class UsersService {
   async promoteToAdmin(user: User): Promise<User | null> {
     const roles: PlatformRole[] = user.roles.includes('admin') ? user.roles : ['admin', ...user.roles];
     const updated = await this.users.update(user.id, { roles, isActive: true });
-    this.authCache.delete(user.id);
+    this.forgetForAuth(user.id);
     return updated;
   }
 
@@ -149,7 +172,7 @@ export class UsersService {
 
   async recordLogin(id: string): Promise<void> {
     await this.users.update(id, { lastLoginAt: this.clock.now() });
-    this.authCache.delete(id);
+    this.forgetForAuth(id);
   }
 
   // ---- use cases behind the HTTP API ------------------------------------------------------------------------
@@ -213,7 +236,7 @@ export class UsersService {
       },
       { revokeSessions: dto.password !== undefined },
     );
-    this.authCache.delete(id);
+    this.forgetForAuth(id);
     if (!updated) throw userNotFound();
     return UserResponseDto.from(updated);
   }
