@@ -2,7 +2,6 @@ import { Body, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiOkResponse } from '@nestjs/swagger';
 import { ApiController, CurrentUser, Endpoint, PluginKeyParam } from '@app/common';
 import type { AuthUser } from '@app/common';
-import { NotInstalledError, PluginKilledError } from '../installation/installation.errors.js';
 import {
   BroadcastDto,
   BroadcastQueryDto,
@@ -11,17 +10,7 @@ import {
   SendMessageDto,
 } from './dto/message.dto.js';
 import { MessagesService } from './messages.service.js';
-import {
-  BroadcastScopeError,
-  BusUnavailableError,
-  MessageTimeoutError,
-  ReceiveNotGrantedError,
-  SenderInactiveError,
-  SendNotGrantedError,
-  TargetInactiveError,
-  TargetNotFoundError,
-  TargetNotRunningError,
-} from './messaging.errors.js';
+import { BroadcastScopeError, SEND_ERRORS } from './messaging.errors.js';
 
 /** Plugin-to-plugin messages and broadcast through the API (§4 messaging row). */
 @ApiController('messaging', 'plugins')
@@ -62,18 +51,7 @@ export class MessagesController {
       'throws, the answer is still 200 with `response.status` `error` and its message (the message was ' +
       'delivered, the plugin failed). No answer within `timeout_seconds` is 408; a target (or sender) that is not ' +
       'active is 409, a killed one 409 PLUGIN_KILLED.',
-    errors: [
-      NotInstalledError,
-      TargetNotFoundError,
-      SendNotGrantedError,
-      ReceiveNotGrantedError,
-      MessageTimeoutError,
-      BusUnavailableError,
-      SenderInactiveError,
-      TargetInactiveError,
-      TargetNotRunningError,
-      PluginKilledError,
-    ],
+    errors: SEND_ERRORS,
   })
   send(
     @CurrentUser() caller: AuthUser,

@@ -1,4 +1,5 @@
 import { namedError, notFound } from '@app/common';
+import { NotInstalledError, PluginKilledError } from '../installation/installation.errors.js';
 
 export class NotDeadLetterError extends namedError(
   'CONFLICT',
@@ -115,3 +116,17 @@ export class TargetNotFoundError extends namedError(
     super(`${key} is not installed for you.`, { key });
   }
 }
+
+/** What sending a message to a plugin can answer (POST /api/plugins/{plugin}/message/), in its documented order. */
+export const SEND_ERRORS = [
+  NotInstalledError,
+  TargetNotFoundError,
+  SendNotGrantedError,
+  ReceiveNotGrantedError,
+  MessageTimeoutError,
+  BusUnavailableError,
+  SenderInactiveError,
+  TargetInactiveError,
+  TargetNotRunningError,
+  PluginKilledError,
+] as const;
