@@ -90,9 +90,7 @@ export class ConfigurationService {
     body: unknown,
     mode: 'replace' | 'merge',
   ): Promise<ConfigWriteOutcome> {
-    const found = await this.installations.findForCaller(caller, key, query, 'manage');
-    return this.runtime.exclusive(found.id, async () => {
-      const installation = await this.installations.findForCaller(caller, key, query, 'manage');
+    return this.installations.whileManaging(caller, key, query, async (installation) => {
       const { settings, plan } = await this.planWrite(installation, body, mode);
       const written = await this.installations.writeSettings(installation, {
         config: plan.config,

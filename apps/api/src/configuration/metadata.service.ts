@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import type { AuthUser } from '@app/common';
-import { InstallationRuntime } from '../installation/installation-runtime.js';
 import { InstallationsService, type TargetQuery } from '../installation/installations.service.js';
 import type { FieldError } from '@app/common';
 import { MetadataInvalidError, MetadataTooLargeError } from './configuration.errors.js';
@@ -53,10 +52,7 @@ export interface MetadataView {
  */
 @Injectable()
 export class MetadataService {
-  constructor(
-    private readonly installations: InstallationsService,
-    private readonly runtime: InstallationRuntime,
-  ) {}
+  constructor(private readonly installations: InstallationsService) {}
 
   async get(caller: AuthUser, key: string, query: TargetQuery): Promise<MetadataView> {
     const installation = await this.installations.findForCaller(caller, key, query, 'read');
@@ -70,9 +66,7 @@ export class MetadataService {
     given: Record<string, unknown>,
     mode: 'replace' | 'merge',
   ): Promise<MetadataView> {
-    const found = await this.installations.findForCaller(caller, key, query, 'manage');
-    return this.runtime.exclusive(found.id, async () => {
-      const installation = await this.installations.findForCaller(caller, key, query, 'manage');
+    return this.installations.whileManaging(caller, key, query, async (installation) => {
       const metadata = mode === 'replace' ? { ...given } : { ...installation.metadata, ...given };
       const problems = metadataProblems(given);
       if (problems.length) throw new MetadataInvalidError(problems);

@@ -86,6 +86,21 @@ export class InstallationsService {
     return installation;
   }
 
+  /**
+   * Runs `task` on the installation of `key` the caller manages, with nothing else happening to it on this node
+   * (InstallationRuntime.exclusive): found once for its id (404/403 before any wait), then read again inside the
+   * lock, so `task` starts from what a change that held the lock before it stored.
+   */
+  async whileManaging<T>(
+    caller: AuthUser,
+    key: string,
+    query: TargetQuery,
+    task: (installation: Installation) => Promise<T>,
+  ): Promise<T> {
+    const found = await this.findForCaller(caller, key, query, 'manage');
+    return this.runtime.exclusive(found.id, async () => task(await this.findForCaller(caller, key, query, 'manage')));
+  }
+
   /** The instance's (global) installation of `key`, or null: what serves a caller without credentials. */
   findGlobal(key: string): Promise<Installation | null> {
     return this.installations.findInTarget(key, { scope: 'global' });

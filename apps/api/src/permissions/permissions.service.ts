@@ -61,9 +61,7 @@ export class PermissionsService {
 
   /** PUT: grant, revoke, security level and limits in one write, live in the running plugin from its next call. */
   async change(caller: AuthUser, key: string, query: TargetQuery, body: PermissionsRequest): Promise<PermissionsView> {
-    const found = await this.installations.findForCaller(caller, key, query, 'manage');
-    return this.installationRuntime.exclusive(found.id, async () => {
-      const installation = await this.installations.findForCaller(caller, key, query, 'manage');
+    return this.installations.whileManaging(caller, key, query, async (installation) => {
       const planned = planPermissions(installation, body, this.runtime.platform.max);
       if (!planned.ok) throw permissionsRefusal(planned.reason, planned.errors);
       if (!planned.changed) return this.view(installation);
