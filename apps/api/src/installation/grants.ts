@@ -13,6 +13,19 @@ export function grantsAtInstall(
   field = 'grants',
 ): { grants: Permission[]; errors: FieldError[] } {
   if (given === undefined) return { grants: normalise(requested), errors: [] };
+  const errors = notRequestedGrants(requested, given, field);
+  return { grants: errors.length ? [] : normalise(given), errors };
+}
+
+/**
+ * One error per grant in `given` that `requested` does not cover (`<field>.<i>`): a capability the manifest does
+ * not request, or hosts of `http:external` beyond the requested ones. At install and when the owner grants more.
+ */
+export function notRequestedGrants(
+  requested: readonly Permission[],
+  given: readonly Permission[],
+  field: string,
+): FieldError[] {
   const capabilities = new Set(requested.map(capabilityOf));
   const hosts = new Set(allowedHosts(requested));
   const errors: FieldError[] = [];
@@ -25,7 +38,7 @@ export function grantsAtInstall(
       if (extra.length) errors.push({ field: `${field}.${i}`, message: `hosts not requested: ${extra.join(', ')}` });
     }
   });
-  return { grants: errors.length ? [] : normalise(given), errors };
+  return errors;
 }
 
 /**

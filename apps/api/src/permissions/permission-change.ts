@@ -10,7 +10,7 @@ import {
   type RiskLevel,
 } from '@app/plugin-sdk';
 import type { ResolvedLimits } from '@app/runtime';
-import { normalise } from '../installation/grants.js';
+import { normalise, notRequestedGrants } from '../installation/grants.js';
 import type { InstallationLimits, PermissionsChange } from '../installation/installation.entity.js';
 import { LIMIT_KEYS, type LimitKey } from './permissions.entity.js';
 
@@ -60,7 +60,7 @@ export function planPermissions(
   const grant = body.grant ?? [];
   const revoke = body.revoke ?? [];
 
-  const notRequested = notRequestedGrants(state.requested, grant);
+  const notRequested = notRequestedGrants(state.requested, grant, 'grant');
   if (notRequested.length) return { ok: false, reason: 'grant_not_requested', errors: notRequested };
 
   const both = conflicts(grant, revoke);
@@ -93,22 +93,6 @@ export function planPermissions(
 /** What the installed version requests that is not granted (hosts of `http:external` one by one). */
 export function deniedOf(requested: readonly Permission[], granted: readonly Permission[]): Permission[] {
   return withoutRevoked(normalise(requested), granted);
-}
-
-function notRequestedGrants(requested: readonly Permission[], grant: readonly Permission[]): FieldError[] {
-  const capabilities = new Set(requested.map(capabilityOf));
-  const hosts = new Set(allowedHosts(requested));
-  const errors: FieldError[] = [];
-  grant.forEach((permission, i) => {
-    const capability = capabilityOf(permission);
-    if (!capabilities.has(capability)) {
-      errors.push({ field: `grant.${i}`, message: `${capability} is not requested by the plugin` });
-    } else if (typeof permission !== 'string') {
-      const extra = permission.hosts.filter((h) => !hosts.has(h));
-      if (extra.length) errors.push({ field: `grant.${i}`, message: `hosts not requested: ${extra.join(', ')}` });
-    }
-  });
-  return errors;
 }
 
 function conflicts(grant: readonly Permission[], revoke: readonly Revocation[]): FieldError[] {
