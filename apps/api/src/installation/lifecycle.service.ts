@@ -107,28 +107,20 @@ export class LifecycleService {
     return this.queries.response(await this.start(found, op, userActor(caller), reason ?? null));
   }
 
-  /** PUT/PATCH …/uninstall/ (InvenTree): an active installation must be deactivated first (409). */
+  /**
+   * PUT/PATCH …/uninstall/ (InvenTree): an active installation must be deactivated first (409). DELETE …/install/
+   * (NetPad) passes `deactivate`: an active one is deactivated and uninstalled in one call.
+   */
   async uninstall(
     caller: AuthUser,
     key: string,
     query: TargetQuery,
     options: UninstallOptions,
+    deactivate = false,
   ): Promise<UninstallResultDto> {
     const found = await this.queries.findForCaller(caller, key, query, 'manage');
-    transition(found.status, 'uninstall', key);
-    return this.remove(found, userActor(caller), options, false);
-  }
-
-  /** DELETE …/install/ (NetPad): deactivates when needed and uninstalls, in one call. */
-  async deactivateAndUninstall(
-    caller: AuthUser,
-    key: string,
-    query: TargetQuery,
-    options: UninstallOptions,
-  ): Promise<UninstallResultDto> {
-    const found = await this.queries.findForCaller(caller, key, query, 'manage');
-    if (found.status !== 'active') transition(found.status, 'uninstall', key);
-    return this.remove(found, userActor(caller), options, true);
+    if (!deactivate || found.status !== 'active') transition(found.status, 'uninstall', key);
+    return this.remove(found, userActor(caller), options, deactivate);
   }
 
   // ---- for other modules (admin's kill switch) -------------------------------------------------------------

@@ -202,10 +202,8 @@ export class PluginInstallationController {
     @PluginKeyParam() key: string,
     @Query() query: UninstallQueryDto,
   ): Promise<UninstallResultDto> {
-    return this.lifecycle.deactivateAndUninstall(caller, key, query, {
-      deleteConfig: query.delete_config,
-      force: query.force,
-    });
+    const options = { deleteConfig: query.delete_config, force: query.force };
+    return this.lifecycle.uninstall(caller, key, query, options, true);
   }
 
   @Put(':plugin/uninstall')
