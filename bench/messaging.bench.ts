@@ -16,46 +16,41 @@
  * All three servers are the built app (dist/) as child processes on one embedded engine started here (each
  * scenario its own database), so the database costs the same on both sides of the comparison.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { EmbeddedMongoServer } from '../libs/embedded-mongo/src/index.js';
 import { NatsTestServer } from '../apps/api/src/messaging/bus/nats-test-server.js';
-import { load, type LoadResult, median, startPlughub, stopServer } from './support.js';
+import {
+  BENCH_ADMIN,
+  BENCH_SERVER_ENV,
+  load,
+  type LoadResult,
+  loginToken,
+  median,
+  processCpuMs,
+  requestJson,
+  requireBuild,
+  roundArgs,
+  startPlughub,
+  stopServer,
+} from './support.js';
 
-const seconds = Number(process.argv[2] ?? 5);
-const rounds = Number(process.argv[3] ?? 3);
+const { seconds, rounds } = roundArgs();
 const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 100);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 4);
-if (!existsSync('dist/apps/api/src/main.js')) throw new Error('run `npm run build` first');
+requireBuild();
 
-const admin = { email: 'bench@plughub.local', password: 'bench-password-1' };
+const admin = BENCH_ADMIN;
 const mongo = await EmbeddedMongoServer.start({ dataDir: null });
 const nats = await NatsTestServer.start();
 const dbUri = (name: string) => mongo.uri.replace('/?', `/${name}?`);
 
-const common = {
-  PLUGHUB_LOG_LEVEL: 'warn',
-  PLUGHUB_ADMIN_EMAIL: admin.email,
-  PLUGHUB_ADMIN_PASSWORD: admin.password,
-  PLUGHUB_SAMPLES: 'false',
-  PLUGHUB_JWT_SECRET: 'bench-secret-bench-secret-bench-secret-42',
-  NODE_ENV: 'production',
-};
+const common = { ...BENCH_SERVER_ENV, PLUGHUB_JWT_SECRET: 'bench-secret-bench-secret-bench-secret-42' };
 
 type Server = Awaited<ReturnType<typeof startPlughub>>;
 
-async function call(server: Server, path: string, method: string, body: unknown, token?: string) {
-  const res = await fetch(`http://127.0.0.1:${server.port}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify(body),
-  });
-  const answer = (await res.json()) as Record<string, unknown>;
-  if (!res.ok) throw new Error(`${method} ${path} answered ${res.status}: ${JSON.stringify(answer)}`);
-  return answer;
-}
-
-const login = async (server: Server, who: { email: string; password: string }) =>
-  ((await call(server, '/api/auth/token/', 'POST', who)) as { access_token: string }).access_token;
+const call = (server: Server, path: string, method: string, body: unknown, token?: string) =>
+  requestJson(`http://127.0.0.1:${server.port}`, path, { method, body, token });
+const login = (server: Server, who: { email: string; password: string }) =>
+  loginToken(`http://127.0.0.1:${server.port}`, who);
 
 async function release(server: Server, token: string, key: string, runner: string, extra: Record<string, unknown>) {
   const manifest = {
@@ -77,20 +72,12 @@ const EMITTER =
 const SINK =
   'const seen = {}; export default { onEvent(e) { seen[e.data.round] = Date.now(); }, onMessage: (m) => seen[m.data.round] ?? null };';
 
-/** CPU seconds (user + system) a process used so far. */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
 // ---- message round-trips: one node, and A → B over NATS ------------------------------------------------------
 const single = await startPlughub({ ...common, MONGODB_URI: dbUri('bench_single') });
-const b = await startPlughub({
-  ...common,
-  MONGODB_URI: dbUri('bench_nodes'),
-  NATS_URL: nats.url,
-  PLUGHUB_NODE_NAME: 'b',
-});
+/** Node `name` of the two-node cluster: one database, one NATS server. */
+const clusterNode = (name: string) =>
+  startPlughub({ ...common, MONGODB_URI: dbUri('bench_nodes'), NATS_URL: nats.url, PLUGHUB_NODE_NAME: name });
+const b = await clusterNode('b');
 const singleToken = await login(single, admin);
 const bToken = await login(b, admin);
 for (const [server, token] of [
@@ -101,20 +88,15 @@ for (const [server, token] of [
   await call(server, '/api/plugins/bench.echo/install/', 'POST', {}, token);
 }
 // A starts once B hosts the echo: it skips B's lease at its start-up load.
-const a = await startPlughub({
-  ...common,
-  MONGODB_URI: dbUri('bench_nodes'),
-  NATS_URL: nats.url,
-  PLUGHUB_NODE_NAME: 'a',
-});
+const a = await clusterNode('a');
 const aToken = await login(a, admin);
 
 const body = JSON.stringify({ target_plugin: 'bench.echo', message_type: 'ping', data: { n: 1, text: 'hello' } });
 async function messages(server: Server, token: string, pids: number[]): Promise<LoadResult & { cpuMs: number }> {
-  const before = pids.reduce((s, pid) => s + cpuSeconds(pid), 0);
+  const before = pids.reduce((s, pid) => s + processCpuMs(pid), 0);
   const r = await loadPost(`http://127.0.0.1:${server.port}/api/plugins/bench.echo/message/`, token);
-  const cpu = pids.reduce((s, pid) => s + cpuSeconds(pid), 0) - before;
-  return { ...r, cpuMs: (cpu * 1000) / Math.max(1, r.rps * seconds) };
+  const cpuMs = pids.reduce((s, pid) => s + processCpuMs(pid), 0) - before;
+  return { ...r, cpuMs: cpuMs / Math.max(1, r.rps * seconds) };
 }
 function loadPost(url: string, token: string): Promise<LoadResult> {
   return load(url, { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, seconds, CONNECTIONS, {
