@@ -498,26 +498,53 @@ function addToSlot(entry: SlotUpdate, path: string, slot: MetricSlot) {
  * hour>`: a 1-minute series reads 168 hour documents for 7 days instead of 10,080 minutes.
  */
 function hourIncrementsOf(buckets: MinuteBucket[], retentionMs: number): AnyBulkWriteOperation<MetricHourDoc>[] {
-  const slots = new Map<string, SlotUpdate>();
-  for (const b of buckets) {
-    const minute = b.minute.getTime();
-    const hour = Math.floor(minute / HOUR) * HOUR;
-    const key = `${b.installationId}|${hour}`;
-    let entry = slots.get(key);
-    if (!entry) {
-      entry = { inc: {}, max: {} };
-      slots.set(key, entry);
-    }
-    addToSlot(entry, `m.m${(minute - hour) / MINUTE}`, slotOf(b));
-  }
+  const hours = periodsOf(buckets, HOUR, ['m'], (at) => [['m', `m.m${at / MINUTE}`]]);
   return foldBuckets(buckets, HOUR).map((h) => {
     const op = incrementsOf([h], retentionMs)[0] as { updateOne: { update: Record<string, Record<string, number>> } };
-    const { inc, max } = slots.get(`${h.installationId}|${h.minute.getTime()}`)!;
+    const { inc, max } = hours.get(periodKey(h.installationId, h.minute.getTime()))!.parts.m;
     const update = op.updateOne.update;
     Object.assign(update.$inc, inc);
     if (Object.keys(max).length > 0) update.$max = { ...update.$max, ...max };
     return op as AnyBulkWriteOperation<MetricHourDoc>;
   });
+}
+
+/** One installation's increments within one hour or day: the first bucket seen, the start, each part's. */
+interface PeriodIncrements<P extends string> {
+  b: MinuteBucket;
+  start: number;
+  parts: Record<P, SlotUpdate>;
+}
+
+const periodKey = (installationId: string, start: number) => `${installationId}|${start}`;
+
+/**
+ * The buckets grouped per installation and period of `size` (an hour, a day; keyed by periodKey, in the order each
+ * period first appears), every bucket's figures added to the slots `pathsOf` names for it (`at`: its offset in the
+ * period).
+ */
+function periodsOf<P extends string>(
+  buckets: MinuteBucket[],
+  size: number,
+  parts: readonly P[],
+  pathsOf: (at: number) => Array<[P, string]>,
+): Map<string, PeriodIncrements<P>> {
+  const byPeriod = new Map<string, PeriodIncrements<P>>();
+  for (const b of buckets) {
+    const minute = b.minute.getTime();
+    const start = Math.floor(minute / size) * size;
+    const key = periodKey(b.installationId, start);
+    let entry = byPeriod.get(key);
+    if (!entry) {
+      const empty = {} as Record<P, SlotUpdate>;
+      for (const part of parts) empty[part] = { inc: {}, max: {} };
+      entry = { b, start, parts: empty };
+      byPeriod.set(key, entry);
+    }
+    const slot = slotOf(b);
+    for (const [part, path] of pathsOf(minute - start)) addToSlot(entry.parts[part], path, slot);
+  }
+  return byPeriod;
 }
 
 /** The slot names of a minute in each level of its day (`at`: the minute's offset from the start of the day). */
@@ -529,13 +556,6 @@ function slotNames(at: number): Record<LevelField, string> {
     q: `m${(Math.floor(at / QUARTER) * QUARTER) / MINUTE}`,
     s: `m${slot / MINUTE}`,
   };
-}
-
-interface DayIncrements {
-  b: MinuteBucket;
-  day: number;
-  /** The day document's (`t.…`, `h.…`), then each level document's (`slots.…`). */
-  parts: Record<'day' | DayLevel, SlotUpdate>;
 }
 
 /** The upsert adding `inc` and `max` to the document `filter` names, created with `insert` when missing. */
@@ -558,33 +578,24 @@ function dayIncrementsOf(
   buckets: MinuteBucket[],
   retentionMs: number,
 ): { days: AnyBulkWriteOperation<MetricDayDoc>[]; levels: AnyBulkWriteOperation<MetricDayLevelDoc>[] } {
-  const byDay = new Map<string, DayIncrements>();
-  const empty = (): SlotUpdate => ({ inc: {}, max: {} });
-  for (const b of buckets) {
-    const minute = b.minute.getTime();
-    const day = Math.floor(minute / DAY) * DAY;
-    const key = `${b.installationId}|${day}`;
-    let entry = byDay.get(key);
-    if (!entry) {
-      entry = { b, day, parts: { day: empty(), q: empty(), s: empty() } };
-      byDay.set(key, entry);
-    }
-    const names = slotNames(minute - day);
-    const slot = slotOf(b);
-    addToSlot(entry.parts.day, `t.${names.t}`, slot);
-    addToSlot(entry.parts.day, `h.${names.h}`, slot);
-    addToSlot(entry.parts.q, `slots.${names.q}`, slot);
-    addToSlot(entry.parts.s, `slots.${names.s}`, slot);
-  }
+  const byDay = periodsOf(buckets, DAY, ['day', 'q', 's'] as const, (at) => {
+    const names = slotNames(at);
+    return [
+      ['day', `t.${names.t}`],
+      ['day', `h.${names.h}`],
+      ['q', `slots.${names.q}`],
+      ['s', `slots.${names.s}`],
+    ];
+  });
   const days: AnyBulkWriteOperation<MetricDayDoc>[] = [];
   const levels: AnyBulkWriteOperation<MetricDayLevelDoc>[] = [];
-  for (const { b, day, parts } of byDay.values()) {
+  for (const { b, start, parts } of byDay.values()) {
     const insert = {
       plugin_key: b.pluginKey,
       retention_ms: retentionMs,
-      expires_at: new Date(day + DAY + retentionMs),
+      expires_at: new Date(start + DAY + retentionMs),
     };
-    const at = { installation_id: b.installationId, day: new Date(day) };
+    const at = { installation_id: b.installationId, day: new Date(start) };
     days.push(upsertOf(at, parts.day, insert));
     for (const level of ['q', 's'] as const) levels.push(upsertOf({ ...at, level }, parts[level], insert));
   }
