@@ -11,8 +11,11 @@
  * the answer's DTO and its JSON, which is what GET /api/plugins/{plugin}/metrics/ does besides finding the
  * installation. On a shared,
  * loaded machine wall time mostly measures waiting for a core: the process CPU time per query (engine included,
- * it runs in this process) is printed beside it, with the load average.
+ * it runs in this process) is printed beside it, split into its steps (the read, the series, the DTO and its
+ * JSON), with the load average.
  */
+import { writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
 import { performance } from 'node:perf_hooks';
 import { fromDist, inProcessApp, loadAverage, median } from './support.js';
 
@@ -69,29 +72,42 @@ const cases = [
   ['30 days', '5m', start],
   ['7 days', '1m', end - 7 * 86_400_000],
 ] as const;
-// Resolutions named on the command line (`5m 15m`) are the only ones timed.
+// Resolutions named on the command line (`5m 15m`) are the only ones timed. BENCH_CPU_PROF=<dir> writes a CPU
+// profile of each resolution's queries alone (not the fill) there, for bench/cpu-profile-summary.ts.
 const only = process.argv.slice(2);
+const profileDir = process.env.BENCH_CPU_PROF;
+const profiler = inspectorProfiler();
 for (const [label, resolution, from] of cases.filter(([, r]) => only.length === 0 || only.includes(r))) {
   const times: number[] = [];
   const whole: number[] = [];
   const cpu: number[] = [];
+  /** CPU time of each step: the read (driver and engine, both in this process), the series, the DTO and JSON. */
+  const steps = { read: [] as number[], build: [] as number[], json: [] as number[] };
+  const cpuMs = (since: NodeJS.CpuUsage) => {
+    const spent = process.cpuUsage(since);
+    return (spent.user + spent.system) / 1000;
+  };
   let points = 0;
   let bytes = 0;
+  if (profileDir) await profiler.start();
   for (let i = 0; i < 12; i++) {
     const started = performance.now();
     const used = process.cpuUsage();
     const windows = await repo.series('bench-a', new Date(from), new Date(end), RESOLUTION_MS[resolution], new Date());
     times.push(performance.now() - started);
+    steps.read.push(cpuMs(used));
+    const built0 = process.cpuUsage();
     const built = buildSeries(windows, { start: new Date(from), end: new Date(end), resolution }, METRIC_NAMES);
+    steps.build.push(cpuMs(built0));
+    const json0 = process.cpuUsage();
     bytes = JSON.stringify(PluginMetricsResponseDto.from('bench.plugin', 'bench-a', built)).length;
+    steps.json.push(cpuMs(json0));
     whole.push(performance.now() - started);
-    const spent = process.cpuUsage(used);
-    cpu.push((spent.user + spent.system) / 1000);
+    cpu.push(cpuMs(used));
     points = windows.length;
   }
-  times.splice(0, 2); // warm-up
-  whole.splice(0, 2);
-  cpu.splice(0, 2);
+  if (profileDir) await profiler.stop(`${profileDir}/metrics-query-${resolution}.cpuprofile`);
+  for (const list of [times, whole, cpu, steps.read, steps.build, steps.json]) list.splice(0, 2); // warm-up
   const sorted = [...times].sort((a, b) => a - b);
   rows[`${label} at ${resolution}`] = {
     points,
@@ -101,9 +117,29 @@ for (const [label, resolution, from] of cases.filter(([, r]) => only.length === 
     'answer KiB': Math.round(bytes / 1024),
     // The engine runs in this process: its work and the driver's are both in here.
     'cpu ms p50 whole': Number(median(cpu).toFixed(1)),
+    'cpu ms read': Number(median(steps.read).toFixed(1)),
+    'cpu ms series': Number(median(steps.build).toFixed(1)),
+    'cpu ms json': Number(median(steps.json).toFixed(1)),
   };
   console.log(label, resolution, JSON.stringify(rows[`${label} at ${resolution}`]));
 }
 console.table(rows);
 console.log('load average', loadAverage());
 await app.close();
+
+/** The V8 sampling profiler of this process, started and stopped around the queries of one resolution. */
+function inspectorProfiler() {
+  const session = new Session();
+  return {
+    async start() {
+      session.connect();
+      await session.post('Profiler.enable');
+      await session.post('Profiler.start');
+    },
+    async stop(file: string) {
+      const { profile } = await session.post('Profiler.stop');
+      await writeFile(file, JSON.stringify(profile));
+      session.disconnect();
+    },
+  };
+}
