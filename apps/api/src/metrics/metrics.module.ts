@@ -5,6 +5,7 @@ import { HttpMetricsHook } from './http-metrics.hook.js';
 import { LogTermsBackfill } from './log-terms.backfill.js';
 import { MetricBucketRecorder } from './metric-bucket.recorder.js';
 import { MetricLevelsBackfill } from './metric-levels.backfill.js';
+import { MetricLevelsPacker } from './metric-levels.packer.js';
 import { MetricsSummaryController } from './metrics-summary.controller.js';
 import { ObservationFlusher } from './observation-flusher.js';
 import { MetricsPersistenceModule } from './persistence/metrics-persistence.module.js';
@@ -32,6 +33,7 @@ import { UsageStatsRecorder } from './usage-stats.recorder.js';
     PluginLogsService,
     LogTermsBackfill,
     MetricLevelsBackfill,
+    MetricLevelsPacker,
   ],
   exports: [PrometheusMetrics, ObservationFlusher],
 })

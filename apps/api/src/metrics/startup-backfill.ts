@@ -3,31 +3,42 @@ import type { JsonLogger } from '@app/common';
 
 /**
  * A backfill run at start-up, off the request path: started once the app is up, it runs in the background (a
- * failure is logged; it runs again at the next start), and shutdown waits for it to stop between two batches.
+ * failure is logged; it runs again at the next start), and shutdown waits for it to stop between two batches. With
+ * `repeatMs` it runs again that long after each run ended, until shutdown.
  */
 export abstract class StartupBackfill implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private running: Promise<unknown> | null = null;
+  private timer: NodeJS.Timeout | null = null;
   /** Set at shutdown: `run` stops before its next batch. */
   protected stopped = false;
 
   protected constructor(
     protected readonly logger: JsonLogger,
     private readonly what: string,
+    private readonly repeatMs?: number,
   ) {}
 
   /** Runs the backfill to its end (or until shutdown); how many documents it wrote. */
   abstract run(): Promise<number>;
 
   onApplicationBootstrap(): void {
-    this.running = this.run().catch((err: unknown) =>
-      this.logger.warn(`${this.what} stopped; it runs again at the next start`, {
-        error: err instanceof Error ? err.message : String(err),
-      }),
-    );
+    this.timer = null;
+    this.running = this.run()
+      .catch((err: unknown) =>
+        this.logger.warn(`${this.what} stopped; it runs again at the next ${this.repeatMs ? 'run' : 'start'}`, {
+          error: err instanceof Error ? err.message : String(err),
+        }),
+      )
+      .finally(() => {
+        if (this.stopped || !this.repeatMs) return;
+        this.timer = setTimeout(() => this.onApplicationBootstrap(), this.repeatMs);
+        this.timer.unref();
+      });
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
     await this.running;
   }
 

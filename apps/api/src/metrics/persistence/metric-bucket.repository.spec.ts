@@ -208,7 +208,8 @@ describe('MetricBucketRepository', () => {
         fc.integer({ min: 0, max: 4 * 1440 }),
         fc.boolean(),
         fc.constantFrom('current', 'pre-split', 'pre-split-twice', 'pre-days'),
-        async (written, fromMinute, span, resolution, nowMinute, oldHours, era) => {
+        fc.constantFrom('never', 'between', 'end'),
+        async (written, fromMinute, span, resolution, nowMinute, oldHours, era, pack) => {
           const id = `prop-${run++}`;
           const base = Date.UTC(2026, 10, 29, 0, 0);
           const buckets = written.map((w) => ({
@@ -239,6 +240,11 @@ describe('MetricBucketRepository', () => {
             await days.deleteMany({ installation_id: id });
             await levels.deleteMany({ installation_id: id });
           }
+          // Levels packed after the first flush (the second lands beside the packed slots), or at the end.
+          const packAll = async () => {
+            while ((await repo.packLevels(null, 100, new Date(base + 10 * DAY))).last !== null);
+          };
+          if (pack === 'between') await packAll();
           await repo.add(buckets.slice(buckets.length >> 1), DAY);
           if (era === 'pre-split' || era === 'pre-split-twice') {
             const legacy = await days.find({ installation_id: id }).toArray();
@@ -254,11 +260,17 @@ describe('MetricBucketRepository', () => {
               while ((await repo.splitDays(null, 10)).last !== null);
             }
           } else if (era === 'pre-days') {
+            // The fill compares the minutes with what the levels hold, packed or not.
+            if (pack === 'between') await packAll();
             for (let day = base; day < base + 4 * DAY; day += DAY) {
               await repo.fillDayFromMinutes(id, new Date(day), new Date(base));
               // Again: nothing is lacking any more.
               expect(await repo.fillDayFromMinutes(id, new Date(day), new Date(base))).toBe(0);
             }
+          }
+          if (pack === 'end') {
+            await packAll();
+            expect(await levels.countDocuments({ installation_id: id, slots: { $exists: true } })).toBe(0);
           }
           const from = new Date(base + fromMinute * 60_000);
           const to = new Date(from.getTime() + span * 60_000);
@@ -270,7 +282,53 @@ describe('MetricBucketRepository', () => {
       ),
       { numRuns: 60 },
     );
-  }, 360_000); // 60 runs of a few round trips each on a loaded machine
+  }, 900_000); // 60 runs of a few round trips each on a loaded machine (load 25: over 6 minutes)
+
+  it('packs settled days only, and leaves a level written to while it was being packed for a later run', async () => {
+    const id = 'packing';
+    const day0 = Math.floor(T0 / DAY) * DAY;
+    const written = [bucket(id, 0, [3, 4]), bucket(id, 2 * 1440, [5])]; // today and two days later
+    await repo.add(written, 40 * DAY);
+    const levels = db.connection.collection('plugin_metric_day_levels');
+    // A write lands on the level between the packer's read and its update (a hook on a second model of the
+    // collection runs it right before the packer's update).
+    const hooked = MetricDayLevelSchema.clone();
+    let late: MinuteBucket | null = bucket(id, 7, [9], 1);
+    hooked.pre('updateOne', async function () {
+      if (!late) return;
+      const adding = late;
+      late = null;
+      await repo.add([adding], 40 * DAY);
+    });
+    const racing = new MetricBucketRepository(
+      await db.model(MetricBucketDoc.name, MetricBucketSchema),
+      await db.model(MetricHourDoc.name, MetricHourSchema),
+      await db.model(MetricDayDoc.name, MetricDaySchema),
+      await db.model('MetricDayLevelDocHooked', hooked),
+    );
+    // Settled: the first day (ended before `day0 + 2 days`), not the third.
+    const first = await racing.packLevels(null, 10, new Date(day0 + 2 * DAY));
+    // Both levels of the first day were read, then written to before their update: both are left as they were.
+    expect(first.updated).toBe(0);
+    expect(await levels.countDocuments({ installation_id: id, packed: { $exists: true } })).toBe(0);
+    const second = await repo.packLevels(null, 10, new Date(day0 + 2 * DAY));
+    expect(second.updated).toBe(2);
+    expect(await levels.countDocuments({ installation_id: id, day: new Date(day0), slots: { $exists: true } })).toBe(0);
+    // The third day is not settled: it keeps its slots.
+    expect(await levels.countDocuments({ installation_id: id, packed: { $exists: true } })).toBe(2);
+    expect(await repo.packLevels(second.last, 10, new Date(day0 + 2 * DAY))).toEqual({ updated: 0, last: null });
+
+    const now = new Date(T0 + 3 * DAY);
+    for (const size of [5 * 60_000, 15 * 60_000]) {
+      const from = new Date(day0);
+      const to = new Date(day0 + 3 * DAY);
+      expect(await repo.series(id, from, to, size, now)).toEqual(await fromRawMinutes(id, from, to, size, now));
+    }
+    const [fiveMinutes] = await repo.series(id, new Date(day0), new Date(day0 + DAY), 5 * 60_000, now);
+    expect([fiveMinutes.calls, fiveMinutes.errors]).toEqual([2, 0]);
+    const sum = (await repo.series(id, new Date(day0), new Date(day0 + DAY), DAY, now))[0];
+    expect([sum.calls, sum.errors]).toEqual([3, 1]);
+  });
 
   it('leaves out minutes outside [from, to)', async () => {
     const windows = await repo.series('b', new Date(T0 + 60_000), new Date(T0 + 3 * 60_000), 60_000, new Date(T0));

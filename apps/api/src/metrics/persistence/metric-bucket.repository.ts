@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import { type AnyBulkWriteOperation, type Model, type mongo, Types } from 'mongoose';
+import { type AnyBulkWriteOperation, type Model, mongo, Types } from 'mongoose';
 import { mergeCounts } from '../latency-histogram.js';
 import { foldBuckets, type MetricWindow, type MinuteBucket } from '../metrics.entity.js';
+import { addSlots, forEachPackedSlot, packSlots, unpackSlots } from '../packed-slots.js';
 import {
   MetricBucketDoc,
   MetricDayDoc,
@@ -18,11 +19,12 @@ const QUARTER = 15 * MINUTE;
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
 
-/** One level of one day: its slots, and the retention the day was written with. */
+/** One level of one day: its slots (packed and loose), and the retention the day was written with. */
 interface DayLean {
   day: Date;
   retention_ms: number;
   slots?: Record<string, MetricSlot>;
+  packed?: Uint8Array;
 }
 type LevelField = 't' | 'h' | DayLevel;
 /**
@@ -108,21 +110,22 @@ export class MetricBucketRepository {
     const foldSlots = (days: DayLean[], field: LevelField, from: number, until: number) => {
       for (const d of days) {
         const day = d.day.getTime();
-        const slots = d.slots;
         const unit = LEVEL_UNIT[field];
-        // for…in, not Object.entries: a 5-minute series over 30 days walks 8,640 slots.
-        for (const name in slots) {
-          const slot = slots[name];
-          const at = day + Number(name.slice(1)) * unit;
-          if (at < from || at >= until) continue;
+        const fold = (offset: number, slot: MetricSlot) => {
+          const at = day + offset * unit;
+          if (at < from || at >= until) return;
           // A day's first slot still retained means all of it is; 5-minute slots are checked one by one, and
           // one that is partly past its retention is read from its minutes, as the minute series shows it.
           if (field === 's' && at + d.retention_ms <= nowMs) {
-            if (at + SLOT - MINUTE + d.retention_ms > nowMs) edges.push(at);
-            continue;
+            if (at + SLOT - MINUTE + d.retention_ms > nowMs && !edges.includes(at)) edges.push(at);
+            return;
           }
           addTo(windowOf(windows, at, resolutionMs), slot);
-        }
+        };
+        if (d.packed) forEachPackedSlot(d.packed, fold);
+        const slots = d.slots;
+        // for…in, not Object.entries: a 5-minute series over 30 days walks 8,640 slots.
+        for (const name in slots) fold(Number(name.slice(1)), slots[name]);
       }
     };
     const foldMinutes = (minutes: BucketLean[]) => {
@@ -240,13 +243,14 @@ export class MetricBucketRepository {
   ): Promise<DayLean[]> {
     const day = only ? { $in: only } : { $gte: new Date(Math.floor(from / DAY) * DAY), $lt: new Date(to) };
     if (field === 'q' || field === 's') {
-      return this.levels
+      const levels = await this.levels
         .find(
           { installation_id: installationId, level: field, day, expires_at: { $gt: now } },
-          { _id: 0, day: 1, retention_ms: 1, slots: 1 },
+          { _id: 0, day: 1, retention_ms: 1, slots: 1, packed: 1 },
         )
-        .lean<DayLean[]>()
+        .lean<Array<Omit<DayLean, 'packed'> & { packed?: unknown }>>()
         .exec();
+      return levels.map((l) => ({ ...l, packed: bytesOf(l.packed) }));
     }
     const days = await this.days
       .find(
@@ -296,7 +300,7 @@ export class MetricBucketRepository {
         const part: SlotUpdate = { inc: {}, max: {} };
         for (const name in slots) addToSlot(part, `slots.${name}`, slots[name]);
         const update: Record<string, unknown> = {
-          $inc: part.inc,
+          $inc: { ...part.inc, w: 1 },
           $push: { from: d._id },
           $setOnInsert: { plugin_key: d.plugin_key, retention_ms: d.retention_ms, expires_at: d.expires_at },
         };
@@ -315,6 +319,42 @@ export class MetricBucketRepository {
       await this.days.updateOne({ _id: d._id }, { $unset: { q: 1, s: 1 } }).exec();
     }
     return { updated: days.length, last: days[days.length - 1]._id.toHexString() };
+  }
+
+  /**
+   * Packs the slots of up to `limit` level documents of days that ended before `settledBefore` (in id order after
+   * `after`) into their `packed` value, added to what it held. A document is replaced only if no write landed on
+   * it since it was read (its write count `w` unchanged); one that was written to in between is left as it is and
+   * packed at a later run. Idempotent: a packed document has no loose slots to pack.
+   */
+  async packLevels(after: string | null, limit: number, settledBefore: Date): Promise<BackfillBatch> {
+    const filter: Record<string, unknown> = {
+      slots: { $exists: true },
+      day: { $lt: new Date(settledBefore.getTime() - DAY) },
+    };
+    if (after) filter._id = { $gt: new Types.ObjectId(after) };
+    const levels = await this.levels
+      .find(filter, { slots: 1, packed: 1, w: 1 })
+      .sort({ _id: 1 })
+      .limit(limit)
+      .lean<Array<Pick<MetricDayLevelDoc, 'slots' | 'w'> & { _id: Types.ObjectId; packed?: unknown }>>()
+      .exec();
+    if (levels.length === 0) return { updated: 0, last: null };
+    let updated = 0;
+    for (const level of levels) {
+      const packed = packSlots(levelSlotsOf(level) ?? {});
+      const result = await this.levels
+        .updateOne(
+          { _id: level._id, w: level.w ?? null },
+          {
+            $set: { packed: Buffer.from(packed.buffer, packed.byteOffset, packed.byteLength) },
+            $unset: { slots: 1 },
+          },
+        )
+        .exec();
+      updated += result.modifiedCount;
+    }
+    return { updated, last: levels[levels.length - 1]._id.toHexString() };
   }
 
   /** The installations with minutes stored, and the oldest minute of each. */
@@ -370,8 +410,8 @@ export class MetricBucketRepository {
         .exec(),
       this.days.findOne({ installation_id: installationId, day }).lean<MetricDayDoc>().exec(),
       this.levels
-        .find({ installation_id: installationId, day }, { _id: 0, level: 1, slots: 1 })
-        .lean<Array<Pick<MetricDayLevelDoc, 'level' | 'slots'>>>()
+        .find({ installation_id: installationId, day }, { _id: 0, level: 1, slots: 1, packed: 1 })
+        .lean<Array<Pick<MetricDayLevelDoc, 'level' | 'slots'> & { packed?: unknown }>>()
         .exec(),
     ]);
     if (dayDoc && (dayDoc.q || dayDoc.s)) return null;
@@ -391,8 +431,8 @@ export class MetricBucketRepository {
     const stored: Record<LevelField, Record<string, MetricSlot> | undefined> = {
       t: dayDoc?.t,
       h: dayDoc?.h,
-      q: levelDocs.find((l) => l.level === 'q')?.slots,
-      s: levelDocs.find((l) => l.level === 's')?.slots,
+      q: levelSlotsOf(levelDocs.find((l) => l.level === 'q')),
+      s: levelSlotsOf(levelDocs.find((l) => l.level === 's')),
     };
     const parts: Record<'day' | DayLevel, SlotUpdate> = {
       day: { inc: {}, max: {} },
@@ -434,7 +474,7 @@ export class MetricBucketRepository {
     if (Object.keys(parts.day.inc).length > 0) writes.push(this.days.bulkWrite([upsertOf(at, parts.day, insert)]));
     const levelOps = (['q', 's'] as const)
       .filter((level) => Object.keys(parts[level].inc).length > 0)
-      .map((level) => upsertOf<MetricDayLevelDoc>({ ...at, level }, parts[level], insert));
+      .map((level) => upsertOf<MetricDayLevelDoc>({ ...at, level }, counted(parts[level]), insert));
     if (levelOps.length > 0) writes.push(this.levels.bulkWrite(levelOps, { ordered: false }));
     await Promise.all(writes);
     return filled;
@@ -597,9 +637,31 @@ function dayIncrementsOf(
     };
     const at = { installation_id: b.installationId, day: new Date(start) };
     days.push(upsertOf(at, parts.day, insert));
-    for (const level of ['q', 's'] as const) levels.push(upsertOf({ ...at, level }, parts[level], insert));
+    for (const level of ['q', 's'] as const) levels.push(upsertOf({ ...at, level }, counted(parts[level]), insert));
   }
   return { days, levels };
+}
+
+/** A level document's update that also counts itself in `w` (see packLevels). */
+function counted(part: SlotUpdate): SlotUpdate {
+  return { inc: { ...part.inc, w: 1 }, max: part.max };
+}
+
+/** A binary value as read back (a BSON Binary, or bytes), as its bytes; undefined when there is none. */
+function bytesOf(value: unknown): Uint8Array | undefined {
+  if (value instanceof Uint8Array) return value;
+  if (value instanceof mongo.Binary) return value.buffer.subarray(0, value.position);
+  return undefined;
+}
+
+/** A level document's slots, packed and loose, as one `slots` record. */
+function levelSlotsOf(
+  level: { slots?: Record<string, MetricSlot>; packed?: unknown } | undefined,
+): Record<string, MetricSlot> | undefined {
+  if (!level) return undefined;
+  const packed = bytesOf(level.packed);
+  if (!packed) return level.slots;
+  return addSlots(unpackSlots(packed), level.slots ?? {});
 }
 
 function windowOf(windows: Map<number, MetricWindow>, at: number, resolutionMs: number): MetricWindow {

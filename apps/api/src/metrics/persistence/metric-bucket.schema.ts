@@ -118,7 +118,8 @@ MetricDaySchema.index({ expires_at: 1 }, { name: 'retention', expireAfterSeconds
 
 /**
  * One finer level of an installation's UTC day: `q`, its quarter hours (`slots.m<minute of the day>`, 96), or `s`,
- * its 5-minute slots (288). Series at 15m and 5m read one of them per day. `from` lists the pre-split day documents
+ * its 5-minute slots (288). Series at 15m and 5m read one of them per day; once the day is settled its slots are
+ * packed (`packed`). `from` lists the pre-split day documents
  * whose slots were added in (so the backfill adds each once); retention and expiry are the day's.
  */
 @Schema({ collection: 'plugin_metric_day_levels', versionKey: false })
@@ -139,8 +140,20 @@ export class MetricDayLevelDoc {
   @Prop({ required: true })
   retention_ms: number;
 
+  /** Slots written since the level was last packed (all of them until then). */
   @Prop({ type: MongooseSchema.Types.Mixed })
-  slots: Record<string, MetricSlot>;
+  slots?: Record<string, MetricSlot>;
+
+  /**
+   * The slots of a settled day packed into one binary value (packed-slots.ts): a 30-day series decodes 30 of these
+   * instead of walking thousands of sub-documents. Slots written after packing are in `slots` and add to these.
+   */
+  @Prop({ type: Buffer })
+  packed?: Buffer;
+
+  /** Writes to `slots` so far: packing replaces the slots only if none landed since it read them. */
+  @Prop({ type: Number })
+  w?: number;
 
   @Prop({ type: [MongooseSchema.Types.ObjectId], default: undefined })
   from?: Types.ObjectId[];
