@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Schemas } from '@app/client';
-import type { AuthUser } from '@app/common';
+import { type AuthUser, EventBus } from '@app/common';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { projectFile } from '../apps/api/src/config/paths.js';
 import { unpackArtifact } from '../apps/api/src/registry/artifact.js';
@@ -17,7 +17,25 @@ type Json = Record<string, unknown>;
 // The real binding (the installation module's) is tested end to end in installation.e2e-spec.ts.
 const installations = new FakeInstallations();
 const t = useTestApp({ overrides: [{ provide: INSTALLATION_LOOKUP, useValue: installations }] });
-afterEach(() => installations.reset());
+/**
+ * The fake's installations change as real ones do: stored, then `installation.changed` (which the registry's kept
+ * keys and counts follow; without it they would stand for INSTALLED_KEYS_TTL_MS).
+ */
+async function installationsChanged(change: () => void): Promise<void> {
+  change();
+  await t.app.get(EventBus).emit('installation.changed', {
+    installationId: '0000000000000000000000f1',
+    pluginKey: 'fake.change',
+    target: { scope: 'global', userId: null, orgId: null },
+    version: '1.0.0',
+    from: null,
+    to: 'active',
+    actor: { kind: 'system' },
+    reason: null,
+    at: new Date(),
+  });
+}
+afterEach(() => installationsChanged(() => installations.reset()));
 let alice: { id: string; client: Client }; // publisher
 let bob: { id: string; client: Client }; // plain user
 let carol: { id: string; client: Client }; // plain user, the "public"
@@ -556,8 +574,10 @@ describe('catalog filters and ordering', () => {
     expect(keysOf((await q({ installed: true })).data)).toEqual([]);
     expect(keysOf((await q({ installed: false })).data)).toHaveLength(4);
 
-    installations.installed = ['alice.gamma', 'zeta.alpha'];
-    installations.active = ['zeta.alpha'];
+    await installationsChanged(() => {
+      installations.installed = ['alice.gamma', 'zeta.alpha'];
+      installations.active = ['zeta.alpha'];
+    });
     expect(keysOf((await q({ installed: true })).data)).toEqual(['alice.gamma', 'zeta.alpha']);
     expect(keysOf((await q({ installed: false })).data)).toEqual(['alice.delta', 'zeta.beta']);
     expect(keysOf((await q({ active: true })).data)).toEqual(['zeta.alpha']);
@@ -567,7 +587,7 @@ describe('catalog filters and ordering', () => {
       ['alice.gamma', true, false],
       ['zeta.alpha', true, true],
     ]);
-    installations.reset();
+    await installationsChanged(() => installations.reset());
 
     const bad = await q({ ordering: 'size', min_rating: 'high', verified: 'maybe' });
     expect(bad.error!.errors.map((e) => e.field).sort()).toEqual(['min_rating', 'ordering', 'verified']);

@@ -40,13 +40,13 @@ export function registryHarness(options: { uploadBytes?: number } = {}) {
   };
   const access = new AccessService(memberships);
   const installed = new FakeInstallations();
-  const installations = new RegistryInstallations(installed);
+  const clock = new TestClock();
+  const installations = new RegistryInstallations(installed, access, clock);
   const registry = new RegistryAccess(plugins, access);
   // Every read a new generation of the write epoch: the services' rules, not what the views keep, are under test.
   let generation = 0;
   const epoch = strictMock(RegistryWriteEpoch);
   epoch.current.mockImplementation(() => Promise.resolve(++generation));
-  const clock = new TestClock();
   const views = new PluginViews(users, orgs, installations, epoch, clock);
   const state = new PluginStateService(plugins, versions);
   const { bus, emitted } = recordingBus();

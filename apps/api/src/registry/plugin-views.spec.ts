@@ -3,6 +3,7 @@ import { TestClock } from '@test/support/clock.js';
 import { FakeInstallations } from '@test/support/installations.js';
 import { strictMock } from '@test/support/strict-mock.js';
 import { describe, expect, it } from 'vitest';
+import { AccessService } from '../auth/access.service.js';
 import { OrgsService } from '../orgs/orgs.service.js';
 import type { User } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
@@ -34,7 +35,9 @@ function setup() {
   epoch.current.mockImplementation(() => Promise.resolve(generation));
   epoch.written.mockImplementation(() => Promise.resolve(void generation++));
   const clock = new TestClock();
-  const views = new PluginViews(users, strictMock(OrgsService), new RegistryInstallations(installed), epoch, clock);
+  const access = new AccessService({ rolesOf: () => Promise.resolve(new Map()), findOrg: () => Promise.resolve(null) });
+  const installations = new RegistryInstallations(installed, access, clock);
+  const views = new PluginViews(users, strictMock(OrgsService), installations, epoch, clock);
   const plugin = pluginFixture({ key: 'owner.x', ownerId: 'owner' });
   const render = async () => (await views.responses([plugin], caller('u1')))[0];
   return { users, installed, epoch, clock, views, render };
