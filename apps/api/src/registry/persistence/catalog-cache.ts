@@ -13,6 +13,9 @@ interface Entry<T> {
  */
 export class CatalogCache<T> {
   private readonly entries = new Map<string, Entry<T>>();
+  /** Reads answered from a kept answer, and reads that asked the database (a bench's figures). */
+  hits = 0;
+  misses = 0;
 
   constructor(private readonly size = CATALOG_CACHE_SIZE) {}
 
@@ -20,12 +23,17 @@ export class CatalogCache<T> {
   get(key: string, generation: number, read: () => Promise<T>): Promise<T> {
     const hit = this.entries.get(key);
     // A read tagged before a newer kept answer asks the database and keeps nothing.
-    if (hit && hit.generation > generation) return read();
+    if (hit && hit.generation > generation) {
+      this.misses++;
+      return read();
+    }
     this.entries.delete(key);
     if (hit && hit.generation === generation) {
+      this.hits++;
       this.entries.set(key, hit);
       return hit.value;
     }
+    this.misses++;
     const entry: Entry<T> = { generation, value: read() };
     this.entries.set(key, entry);
     entry.value.catch(() => {

@@ -44,8 +44,11 @@ interface Seeded {
   scope: PluginScope;
   hasApproved: boolean;
   deletedAt: Date | null;
+  downloads: number;
 }
 const seeded: Seeded[] = [];
+/** A repository that has kept nothing: the database's own answer. */
+let uncached: () => PluginRepository;
 
 beforeAll(async () => {
   const uri = process.env.MONGODB_TEST_URI ?? (server = await EmbeddedMongoServer.start()).uri;
@@ -57,6 +60,7 @@ beforeAll(async () => {
   const epochs = connection.model<RegistryEpochDoc>(RegistryEpochDoc.name, RegistryEpochSchema);
   epoch = new RegistryWriteEpoch(epochs, new SystemClock());
   plugins = new PluginRepository(model, epoch);
+  uncached = () => new PluginRepository(model, new RegistryWriteEpoch(epochs, new SystemClock()));
   for (let i = 0; i < 120; i++) {
     const word = WORDS[i % WORDS.length];
     const ownerType = i % 7 === 0 ? 'system' : i % 3 === 0 ? 'org' : 'user';
@@ -107,6 +111,7 @@ beforeAll(async () => {
       scope,
       hasApproved,
       deletedAt,
+      downloads: i % 4 === 0 ? 1 : 0,
     });
   }
   const client = connection.getClient();
@@ -278,6 +283,34 @@ describe('the catalog’s queries', () => {
         },
       ),
       { numRuns: 80 },
+    );
+  }, 300_000);
+
+  it('answers a query read just before a download with the count it left, in the order it left', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...viewers),
+        fc.oneof(
+          fc.constantFrom(...shapes).map(([, c]) => c),
+          randomCriteria,
+        ),
+        fc.constantFrom<PluginOrdering | undefined>(undefined, ...PLUGIN_ORDERINGS),
+        fc.nat({ max: seeded.length - 1 }),
+        fc.integer({ min: 0, max: 30 }),
+        async ([, v], c, ordering, i, offset) => {
+          const window = { offset, limit: 10 };
+          // Read first, so the repository holds the answer the download makes wrong.
+          await plugins.catalog(v, c, ordering, window);
+          await plugins.countDownload(seeded[i].key);
+          seeded[i].downloads++;
+          const after = await plugins.catalog(v, c, ordering, window);
+          const truth = await uncached().catalog(v, c, ordering, window);
+          expect(after).toEqual(truth);
+          const downloads = new Map(seeded.map((p) => [p.key, p.downloads]));
+          expect(after.items.map((p) => p.stats.downloads)).toEqual(after.items.map((p) => downloads.get(p.key)));
+        },
+      ),
+      { numRuns: 150 },
     );
   }, 300_000);
 });

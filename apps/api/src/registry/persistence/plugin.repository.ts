@@ -33,6 +33,11 @@ import {
 
 const LEAN_PLUGIN = { search_text: 0, search_grams: 0 } as const;
 
+/** Download counts noted at most (plugins downloaded since the last write); past it every kept answer goes. */
+const DOWNLOADS_NOTED = 10_000;
+
+const byDownloads = (ordering: PluginOrdering | undefined) => ordering === 'downloads' || ordering === '-downloads';
+
 /** A plugin as a bulk import stores it: created, its derived fields written at `rev`, its counters moved. */
 export interface ImportedPlugin {
   plugin: NewPlugin;
@@ -74,10 +79,17 @@ function derivedSet(key: string, rev: number, fields: DerivedFields): Record<str
 /**
  * The plugins collection: listings, ownership, derived state and running totals. Every write tells the write epoch
  * once it is stored, and the catalog's pages are kept per query for as long as the epoch says nothing changed.
+ *
+ * A download is not such a write: it moves one plugin's counter, which changes no filter's matches and only the
+ * orders by downloads. Pages in another order are kept across it; the count the download left is noted and shown
+ * in place of the older one a kept page holds (counts only grow, so the greater is the newer). Pages ordered by
+ * downloads are kept only until the next download (the epoch's downloads generation).
  */
 @Injectable()
 export class PluginRepository implements OnApplicationBootstrap {
   private readonly pages = new CatalogCache<Slice<Plugin>>();
+  /** Key → its download count as this node's last download of it left it. */
+  private readonly downloads = new Map<string, number>();
 
   constructor(
     @InjectModel(PluginDoc.name) private readonly plugins: Model<PluginDoc>,
@@ -194,6 +206,7 @@ export class PluginRepository implements OnApplicationBootstrap {
 
   async delete(key: string): Promise<void> {
     const deleted = await this.plugins.deleteOne({ key }).exec();
+    this.downloads.delete(key);
     await this.epoch.written(deleted.deletedCount > 0);
   }
 
@@ -295,9 +308,24 @@ export class PluginRepository implements OnApplicationBootstrap {
     const q = catalogFilter(visibilityFilter(viewer), criteria);
     // The query itself is the key: two callers whose visibility filters are equal share the answer.
     const key = JSON.stringify([q, catalogSort(ordering), window.offset, window.limit]);
-    const generation = await this.epoch.current();
-    const page = await this.pages.get(key, generation, () => this.page(q, ordering, window));
-    return { count: page.count, items: [...page.items] };
+    const { writes, downloads } = await this.epoch.generations();
+    const page = await this.pages.get(key, byDownloads(ordering) ? downloads : writes, () =>
+      this.page(q, ordering, window),
+    );
+    return { count: page.count, items: page.items.map((p) => this.withDownloads(p)) };
+  }
+
+  /** How the kept catalog pages served so far: hits, misses (database reads) and pages kept (a bench's figures). */
+  catalogCacheStats(): { hits: number; misses: number; kept: number } {
+    return { hits: this.pages.hits, misses: this.pages.misses, kept: this.pages.count };
+  }
+
+  /** The plugin with the download count this node last counted for it, when that is newer than its own. */
+  private withDownloads(plugin: Plugin): Plugin {
+    const n = this.downloads.get(plugin.key);
+    return n === undefined || n <= plugin.stats.downloads
+      ? plugin
+      : { ...plugin, stats: { ...plugin.stats, downloads: n } };
   }
 
   /** One page of the plugins `q` matches in the catalog's order, without the search fields. */
@@ -337,11 +365,26 @@ export class PluginRepository implements OnApplicationBootstrap {
     return docs.map((d) => d.key);
   }
 
+  /** Counts a download: the plugin's counter moves, and so do the answers ordered by downloads (see the class). */
   async countDownload(key: string): Promise<void> {
-    const counted = await this.plugins
-      .updateOne({ key }, { $inc: { 'stats.downloads': 1 } }, { timestamps: false })
+    const doc = await this.plugins
+      .findOneAndUpdate(
+        { key },
+        { $inc: { 'stats.downloads': 1 } },
+        { returnDocument: 'after', projection: { 'stats.downloads': 1 }, timestamps: false },
+      )
+      .lean<PluginLean>()
       .exec();
-    await this.epoch.written(counted.modifiedCount > 0);
+    const n = doc?.stats?.downloads;
+    if (n !== undefined && n > (this.downloads.get(key) ?? -1)) {
+      if (this.downloads.size >= DOWNLOADS_NOTED) {
+        // Forgetting the counts would let kept pages show older ones: nothing kept may stay.
+        this.downloads.clear();
+        await this.epoch.written(false);
+      }
+      this.downloads.set(key, n);
+    }
+    await this.epoch.downloaded(!!doc);
   }
 
   /** Applies a rating change to the plugin's running totals, atomically; returns the new totals. */

@@ -1,8 +1,9 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 
 /**
- * A counter every registry write moves (one document, `_id: 'plugins'`), so each node can tell, with one read by
- * `_id`, that another node changed the registry and drop what it cached from it (registry-epoch.ts).
+ * A counter every registry write moves (`_id: 'plugins'`), and one every download moves (`_id: 'downloads'`), so
+ * each node can tell, with one read by `_id`, that another node changed the registry and drop what it cached from
+ * it (registry-epoch.ts).
  */
 @Schema({ collection: 'registry_epochs', versionKey: false })
 export class RegistryEpochDoc {

@@ -4,7 +4,7 @@ import type { Model } from 'mongoose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Viewer } from '../../auth/auth.entity.js';
 import { buildArtifact, digestOf, manifestBytes } from '../artifact.js';
-import type { NewPlugin, NewVersion, PluginVersion } from '../registry.entity.js';
+import type { NewPlugin, NewVersion, PluginOrdering, PluginVersion } from '../registry.entity.js';
 import { PluginRatingRepository } from './plugin-rating.repository.js';
 import { PluginReviewDoc, PluginReviewSchema } from './plugin-review.schema.js';
 import { PluginVersionRepository } from './plugin-version.repository.js';
@@ -157,6 +157,42 @@ describe('PluginRepository', () => {
     await plugins.updateListing(key, { scope: 'public' });
     clock.advance(EPOCH_POLL_MS);
     expect((await read()).count).toBe(1);
+  });
+
+  it('keeps pages across a download with its new count, and reads the orders by downloads again', async () => {
+    const tag = `dl${++n}`;
+    const [a, b] = [fresh('a'), fresh('b')];
+    await approved(a, { tags: [tag] });
+    await approved(b, { tags: [tag] });
+    const read = (ordering?: PluginOrdering) =>
+      plugins.catalog(viewer('u2'), { tags: [tag] }, ordering, { offset: 0, limit: 10 });
+    await read();
+    await read('-downloads');
+    const before = plugins.catalogCacheStats();
+    await plugins.countDownload(b);
+    const byKey = await read();
+    expect(byKey.items.map((p) => [p.key, p.stats.downloads])).toEqual([
+      [a, 0],
+      [b, 1],
+    ]);
+    expect((await read('-downloads')).items.map((p) => p.key)).toEqual([b, a]);
+    const after = plugins.catalogCacheStats();
+    expect([after.hits - before.hits, after.misses - before.misses]).toEqual([1, 1]);
+  });
+
+  it('sees another node’s download within EPOCH_POLL_MS', async () => {
+    const tag = `dlnode${++n}`;
+    const clock = new TestClock();
+    const other = new PluginRepository(pluginModel, new RegistryWriteEpoch(epochModel, clock));
+    const key = fresh('there');
+    await approved(key, { tags: [tag] });
+    const read = async () =>
+      (await other.catalog(viewer('u2'), { tags: [tag] }, undefined, { offset: 0, limit: 10 })).items[0].stats;
+    expect((await read()).downloads).toBe(0);
+    await plugins.countDownload(key);
+    expect((await read()).downloads).toBe(0);
+    clock.advance(EPOCH_POLL_MS);
+    expect((await read()).downloads).toBe(1);
   });
 
   it('orders the catalog and counts all matches beyond the page', async () => {
