@@ -47,6 +47,8 @@ export default tseslint.config(
       'libs/embedded-mongo/**',
       // Benchmarks the engine itself, through the driver.
       'bench/embedded-mongo.bench.ts',
+      // Counts the app's database operations per request through Mongoose's debug hook.
+      'bench/registry-catalog.server.ts',
       // The one helper through which tests may read raw stored documents (leak, tamper and crash checks).
       'test/support/raw-db.ts',
     ],

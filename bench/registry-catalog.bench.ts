@@ -10,7 +10,9 @@
  * connection (the request itself, no queue) and at 16, in an order that rotates from round to round, and a bare
  * Fastify route answering the same bytes as the unfiltered first page, so machine noise hits every side; medians
  * over the rounds are reported. The server's CPU time per request (from /proc) is the figure other processes on a
- * shared machine distort least. Target (issue 9): every shape ≥ 1,000 req/s at 16 connections with p95 < 20 ms.
+ * shared machine distort least. Beside it, from the server's own counts (its STATS listener): database operations
+ * per request and the share of requests the catalog cache answered, cold and warm. Target (issue 9): every shape
+ * ≥ 1,000 req/s at 16 connections with p95 < 20 ms.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -36,6 +38,24 @@ const server = await startServer([...nodeArgs, '--import', 'tsx', 'bench/registr
 });
 console.log(`server up in ${Date.now() - seedStarted} ms (load ${loadavg()[0].toFixed(1)}): ${server.output.trim()}`);
 const base = `http://127.0.0.1:${server.port}`;
+const statsPort = /STATS (\d+)/.exec(server.output)?.[1];
+if (!statsPort) throw new Error('the server printed no STATS port');
+interface Stats {
+  ops: number;
+  hits: number;
+  misses: number;
+}
+/** The server's database operations and catalog cache hits and misses so far. */
+async function stats(): Promise<Stats> {
+  const res = await fetch(`http://127.0.0.1:${statsPort}/`);
+  const body = (await res.json()) as { ops: Record<string, number>; cache: { hits: number; misses: number } };
+  return { ops: Object.values(body.ops).reduce((a, b) => a + b, 0), ...body.cache };
+}
+/** Per request between two stats: database operations, and the share the cache answered (of its lookups). */
+const perRequest = (a: Stats, b: Stats, requests: number) => ({
+  opsPerRequest: (b.ops - a.ops) / requests,
+  hitRate: b.hits + b.misses - a.hits - a.misses ? (b.hits - a.hits) / (b.hits + b.misses - a.hits - a.misses) : 0,
+});
 
 async function json<T>(path: string, init: RequestInit = {}): Promise<T> {
   const res = await fetch(`${base}${path}`, init);
@@ -105,13 +125,19 @@ interface Run {
   one: LoadResult;
   sixteen: LoadResult;
   cpuPerRequest: number;
+  opsPerRequest: number;
+  hitRate: number;
   load: number;
 }
 const runs: Record<string, Run[]> = Object.fromEntries(Object.keys(sides).map((k) => [k, []]));
 // The cold pass: every query once, one at a time, before anything asked it (its latency and the CPU it cost).
 const matches: Record<string, string> = {};
-const cold: Record<string, { cpuPerRequest: number; p50: number; max: number; load: number }> = {};
+const cold: Record<
+  string,
+  { cpuPerRequest: number; opsPerRequest: number; hitRate: number; p50: number; max: number; load: number }
+> = {};
 for (const [label, paths] of Object.entries(pools)) {
+  const stats0 = await stats();
   const cpu0 = serverCpuMs(server.child.pid);
   const latencies: number[] = [];
   const counts: number[] = [];
@@ -121,10 +147,17 @@ for (const [label, paths] of Object.entries(pools)) {
     latencies.push(performance.now() - started);
   }
   const cpuPerRequest = (serverCpuMs(server.child.pid) - cpu0) / paths.length;
-  cold[label] = { cpuPerRequest, p50: median(latencies), max: Math.max(...latencies), load: loadavg()[0] };
+  cold[label] = {
+    cpuPerRequest,
+    ...perRequest(stats0, await stats(), paths.length),
+    p50: median(latencies),
+    max: Math.max(...latencies),
+    load: loadavg()[0],
+  };
   matches[label] = `${Math.min(...counts)}-${Math.max(...counts)}`;
   console.log(
     `cold ${label}: ${paths.length} queries, ${cpuPerRequest.toFixed(2)} ms CPU/req, ` +
+      `${cold[label].opsPerRequest.toFixed(2)} DB ops/req, cache hits ${(cold[label].hitRate * 100).toFixed(0)}%, ` +
       `p50 ${cold[label].p50.toFixed(1)} ms, max ${cold[label].max.toFixed(1)} ms; load ${cold[label].load.toFixed(1)}`,
   );
 }
@@ -134,6 +167,7 @@ for (let r = 0; r < rounds; r++) {
   const order = labels.map((_, i) => labels[(i + r) % labels.length]);
   for (const label of order) {
     const side = sides[label];
+    const stats0 = side.paths ? await stats() : null;
     const cpu0 = serverCpuMs(side.pid);
     const one = await load(side.url, side.headers, seconds, 1, { paths: side.paths });
     const sixteen = await load(side.url, side.headers, seconds, 16, { paths: side.paths });
@@ -144,12 +178,15 @@ for (let r = 0; r < rounds; r++) {
     // On a starved machine a run can end before its first answer: no figure, rather than a 0 that looks like one.
     if (!one.requests || !sixteen.requests)
       throw new Error(`${label}: no answer within ${seconds} s; run longer rounds`);
-    const run = { one, sixteen, cpuPerRequest: (serverCpuMs(side.pid) - cpu0) / requests, load: loadavg()[0] };
+    const cpuPerRequest = (serverCpuMs(side.pid) - cpu0) / requests;
+    const counted = stats0 ? perRequest(stats0, await stats(), requests) : { opsPerRequest: 0, hitRate: 0 };
+    const run = { one, sixteen, cpuPerRequest, ...counted, load: loadavg()[0] };
     runs[label].push(run);
     console.log(
       `round ${r + 1} ${label}: 1 conn ${one.rps.toFixed(0)} req/s p95 ${one.p95} ms; ` +
         `16 conn ${sixteen.rps.toFixed(0)} req/s p95 ${sixteen.p95} ms; ` +
-        `${run.cpuPerRequest.toFixed(2)} ms CPU/req; load ${run.load.toFixed(1)}`,
+        `${run.cpuPerRequest.toFixed(2)} ms CPU/req, ${run.opsPerRequest.toFixed(2)} DB ops/req, ` +
+        `cache hits ${(run.hitRate * 100).toFixed(0)}%; load ${run.load.toFixed(1)}`,
     );
   }
 }
@@ -168,10 +205,13 @@ for (const [label, rs] of Object.entries(runs)) {
     'p95 ms 16 conn': m((x) => x.sixteen.p95),
     'p99 ms 16 conn': m((x) => x.sixteen.p99),
     'server CPU ms/req': Number(m((x) => x.cpuPerRequest).toFixed(2)),
+    'DB ops/req': label in pools ? Number(m((x) => x.opsPerRequest).toFixed(3)) : '-',
+    'cache hit %': label in pools ? Math.round(m((x) => x.hitRate) * 100) : '-',
     'x bare (16 conn)': Number((m((x) => x.sixteen.rps) / bareRps).toFixed(2)),
     'load 1 min': Number(m((x) => x.load).toFixed(1)),
     'cold CPU ms/req': cold[label] ? Number(cold[label].cpuPerRequest.toFixed(2)) : '-',
     'cold p50 ms': cold[label] ? Number(cold[label].p50.toFixed(1)) : '-',
+    'cold DB ops/req': cold[label] ? Number(cold[label].opsPerRequest.toFixed(2)) : '-',
   };
 }
 console.log(`\nGET /api/plugins/ over ${N} published plugins (92% public), embedded engine in memory;`);

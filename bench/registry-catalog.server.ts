@@ -2,8 +2,12 @@
  * The server side of bench/registry-catalog.bench.ts: boots the compiled app on an in-memory embedded engine,
  * seeds N published, approved plugins in bulk through the registry's own repositories (the documents its writes store,
  * not hand-made ones), and prints `LISTENING <port>`. Run by the bench as a child process, so load generation
- * never shares its event loop.
+ * never shares its event loop. It also prints `STATS <port>`: a second listener answering, as JSON, the database
+ * operations the app has sent so far (collection.method → count, through Mongoose's debug hook) and the catalog
+ * cache's hits and misses, so the bench can give both per request.
  */
+import { createServer } from 'node:http';
+import mongoose from 'mongoose';
 import { CATEGORIES, WORDS } from './registry-catalog.data.js';
 
 const N = Number(process.env.BENCH_PLUGINS ?? 10_000);
@@ -120,6 +124,17 @@ for (let i = 0; i < N; i += 500) {
   await plugins.importMany(batch.map((b) => b.plugin));
   await versions.insertMany(batch.map((b) => b.version));
 }
+const ops: Record<string, number> = {};
+mongoose.set('debug', (collection: string, method: string) => {
+  const name = `${collection}.${method}`;
+  ops[name] = (ops[name] ?? 0) + 1;
+});
+const stats = createServer((_req, res) => {
+  res.setHeader('content-type', 'application/json');
+  res.end(JSON.stringify({ ops, cache: plugins.catalogCacheStats() }));
+});
+await new Promise<void>((resolve) => stats.listen(0, '127.0.0.1', resolve));
+console.log(`STATS ${(stats.address() as { port: number }).port}`);
 await app.listen(0, '127.0.0.1');
 const { port } = app.getHttpServer().address() as { port: number };
 const cpu = process.cpuUsage(cpu0);
@@ -127,4 +142,7 @@ const cpuMs = (cpu.user + cpu.system) / 1000;
 console.log(`SEEDED ${N} plugins in ${Date.now() - started} ms, ${(cpuMs / N).toFixed(2)} ms of CPU per plugin`);
 console.log(`LISTENING ${port}`);
 // Stopped by the bench with SIGTERM: exit normally, so a --cpu-prof profile is written.
-process.once('SIGTERM', () => void app.close().finally(() => process.exit(0)));
+process.once('SIGTERM', () => {
+  stats.close();
+  void app.close().finally(() => process.exit(0));
+});
