@@ -47,6 +47,7 @@ export function registryHarness(options: { uploadBytes?: number } = {}) {
   let generation = 0;
   const epoch = strictMock(RegistryWriteEpoch);
   epoch.current.mockImplementation(() => Promise.resolve(++generation));
+  epoch.contentCurrent.mockImplementation(() => Promise.resolve(++generation));
   const views = new PluginViews(users, orgs, installations, epoch, clock);
   const state = new PluginStateService(plugins, versions);
   const { bus, emitted } = recordingBus();
@@ -58,13 +59,14 @@ export function registryHarness(options: { uploadBytes?: number } = {}) {
     users,
     orgs,
     memberships,
+    epoch,
     installed,
     emitted,
     clock,
     state,
     publishing: new PublishingService(plugins, versions, access, registry, state, views, users, bus, config, clock),
     catalog: new CatalogService(plugins, versions, registry, views, installations, clock),
-    pluginVersions: new PluginVersionsService(plugins, versions, registry, state, bus, clock),
+    pluginVersions: new PluginVersionsService(plugins, versions, registry, state, bus, epoch, clock),
     reviews: new PluginReviewsService(ratings, plugins, registry, users),
     moderation: new ModerationService(plugins, versions, state, registry, installations, bus, clock),
   };

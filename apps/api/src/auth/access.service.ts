@@ -79,7 +79,7 @@ export class AccessService {
   }
 
   /** A viewer without memberships, for rules that do not look at them. */
-  private bare(caller: AuthUser): Viewer {
+  bare(caller: AuthUser): Viewer {
     return { id: caller.id, roles: caller.roles, isAdmin: hasRole(caller, 'admin'), orgRoles: new Map() };
   }
 }

@@ -102,6 +102,39 @@ describe('PluginVersionsService.installables', () => {
     const x = (await h.pluginVersions.installables(caller('owner'), ['acme.x'])).get('acme.x')!;
     expect(x.versions.some((v) => v.status === 'rejected')).toBe(false);
   });
+
+  it('reads each plugin once while the content generation stands, whoever asks, and again once it moves', async () => {
+    h.epoch.contentCurrent.mockResolvedValue(7);
+    const first = await h.pluginVersions.installables(caller('u1'), ['acme.x', 'acme.missing']);
+    const again = await h.pluginVersions.installables(caller('owner'), ['acme.x', 'acme.missing']);
+    expect([h.plugins.findMany.mock.calls.length, h.versions.listMany.mock.calls.length]).toEqual([1, 1]);
+    // What each caller may install is still decided per caller.
+    expect([first.get('acme.x')!.versions.length, again.get('acme.x')!.versions.length]).toEqual([1, 2]);
+    await h.pluginVersions.installables(caller('u1'), ['acme.y']);
+    expect(h.plugins.findMany.mock.calls.map(([keys]) => keys)).toEqual([['acme.x', 'acme.missing'], ['acme.y']]);
+    h.epoch.contentCurrent.mockResolvedValue(8);
+    await h.pluginVersions.installables(caller('u1'), ['acme.x']);
+    expect(h.plugins.findMany).toHaveBeenCalledTimes(3);
+  });
+
+  it('keeps nothing read while the generation moved (a write landed during the read)', async () => {
+    let generation = 0;
+    h.epoch.contentCurrent.mockImplementation(() => Promise.resolve(++generation % 2 === 1 ? 1 : 2));
+    await h.pluginVersions.installables(caller('u1'), ['acme.x']);
+    await h.pluginVersions.installables(caller('u1'), ['acme.x']);
+    expect(h.plugins.findMany).toHaveBeenCalledTimes(2);
+  });
+
+  it('reads the caller’s memberships only when an organisation owns one of the plugins', async () => {
+    await h.pluginVersions.installables(caller('u1'), ['acme.x']);
+    expect(h.memberships.rolesOf).not.toHaveBeenCalled();
+    h.plugins.findMany.mockResolvedValue([
+      pluginFixture({ key: 'acme.o', ownerType: 'org', ownerId: 'o1', scope: 'org' }),
+    ]);
+    h.memberships.rolesOf.mockResolvedValue(new Map([['o1', 'member' as const]]));
+    expect([...(await h.pluginVersions.installables(caller('u1'), ['acme.o'])).keys()]).toEqual(['acme.o']);
+    expect(h.memberships.rolesOf).toHaveBeenCalledWith('u1');
+  });
 });
 
 describe('PluginVersionsService.storedPlugins', () => {

@@ -4,6 +4,7 @@ import type { Viewer } from '../auth/auth.entity.js';
 import { distTags, sortVersionsDesc } from './dist-tags.js';
 import { type PatchedPluginVersionDto, PluginVersionResponseDto } from './dto/plugin-version.dto.js';
 import { PluginVersionRepository } from './persistence/plugin-version.repository.js';
+import { RegistryWriteEpoch } from './persistence/registry-epoch.js';
 import { PluginRepository } from './persistence/plugin.repository.js';
 import { PluginStateService } from './plugin-state.service.js';
 import { canManage, canSee, canSeeVersion } from './plugin-visibility.js';
@@ -19,6 +20,15 @@ import type {
 import { NotADraftError, NotPluginManagerError, StaleWriteError, versionNotFound } from './registry.errors.js';
 import { RegistryAccess } from './registry-access.js';
 
+/** A plugin as installs resolve over it, whoever asks: as stored, with its versions but rejected ones, newest first. */
+interface Resolvable {
+  plugin: Plugin;
+  versions: PluginVersion[];
+}
+
+/** Resolvable plugins kept at most; past it they are all read again. */
+const KEPT_RESOLVABLES = 5000;
+
 export type DownloadResult =
   { notModified: true; etag: string } | { notModified: false; etag: string; artifact: Artifact; filename: string };
 
@@ -28,12 +38,16 @@ const tagsOf = (tags: DistTags, version: string) =>
 /** A plugin's versions: list and read them, deprecate, yank or submit one, download one; what installs and loads read. */
 @Injectable()
 export class PluginVersionsService {
+  private kept = new Map<string, Resolvable | null>();
+  private keptAt = -1;
+
   constructor(
     private readonly plugins: PluginRepository,
     private readonly versions: PluginVersionRepository,
     private readonly registry: RegistryAccess,
     private readonly state: PluginStateService,
     private readonly events: EventBus,
+    private readonly epoch: RegistryWriteEpoch,
     @Inject(Clock) private readonly clock: Clock,
   ) {}
 
@@ -126,26 +140,57 @@ export class PluginVersionsService {
    * unknown, unpublished or invisible to the caller is absent from the map.
    */
   async installables(caller: AuthUser, keys: readonly string[]): Promise<Map<string, InstallablePlugin>> {
-    const wanted = [...new Set(keys)];
-    const [plugins, versions, viewer] = await Promise.all([
-      this.plugins.findMany(wanted),
-      this.versions.listMany(wanted),
-      this.registry.viewer(caller),
-    ]);
-    const byKey = new Map<string, PluginVersion[]>();
-    for (const v of versions) byKey.set(v.key, [...(byKey.get(v.key) ?? []), v]);
+    const stored = await this.resolvables([...new Set(keys)]);
+    const found = [...stored.values()].filter((r): r is Resolvable => r !== null);
+    const viewer = await this.registry.viewerFor(
+      caller,
+      found.map((r) => r.plugin),
+    );
     const result = new Map<string, InstallablePlugin>();
-    for (const plugin of plugins) {
+    for (const { plugin, versions } of found) {
       if (!canSee(viewer, plugin)) continue;
       const manages = canManage(viewer, plugin);
-      const installable = sortVersionsDesc(
-        (byKey.get(plugin.key) ?? []).filter((v) => v.status !== 'rejected' && canSeeVersion(viewer, plugin, v.status)),
-      );
+      const installable = versions.filter((v) => canSeeVersion(viewer, plugin, v.status));
       // For managers the tags also cover versions still under review.
       const tags = manages
         ? distTags(installable.map((v) => ({ version: v.version, status: 'approved' as const, yanked: v.yanked })))
         : plugin.distTags;
       result.set(plugin.key, { plugin, versions: installable, manages, distTags: tags });
+    }
+    return result;
+  }
+
+  /**
+   * The plugins of `keys` as installs resolve over them, whoever asks (null: no such plugin), kept while the
+   * registry's content generation stands: a published version's content never changes, and every write to a
+   * plugin or a version (publish, review, yank, deprecate, scope, kill, unpublish) moves that generation, on this
+   * node once stored, on the others within EPOCH_POLL_MS. Installs ask for the same few plugins over and over.
+   */
+  private async resolvables(keys: string[]): Promise<Map<string, Resolvable | null>> {
+    const generation = await this.epoch.contentCurrent();
+    if (generation !== this.keptAt || this.kept.size > KEPT_RESOLVABLES) {
+      this.kept = new Map();
+      this.keptAt = generation;
+    }
+    const kept = this.kept;
+    const result = new Map<string, Resolvable | null>();
+    const missing = keys.filter((k) => {
+      const entry = kept.get(k);
+      if (entry !== undefined) result.set(k, entry);
+      return entry === undefined;
+    });
+    if (!missing.length) return result;
+    const [plugins, versions] = await Promise.all([this.plugins.findMany(missing), this.versions.listMany(missing)]);
+    const byKey = new Map<string, PluginVersion[]>();
+    for (const v of versions) if (v.status !== 'rejected') byKey.set(v.key, [...(byKey.get(v.key) ?? []), v]);
+    const pluginOf = new Map(plugins.map((p) => [p.key, p]));
+    // Kept only when nothing was written while it was read (the generation read at still stands).
+    const keep = (await this.epoch.contentCurrent()) === generation && this.kept === kept;
+    for (const key of missing) {
+      const plugin = pluginOf.get(key);
+      const entry = plugin ? { plugin, versions: sortVersionsDesc(byKey.get(key) ?? []) } : null;
+      result.set(key, entry);
+      if (keep) kept.set(key, entry);
     }
     return result;
   }

@@ -66,7 +66,7 @@ export class PluginViews {
   /** Installing or removing a plugin changes its count (a status change does not). */
   @OnPlughubEvent('installation.changed')
   async installationChanged(event: PlughubEvents['installation.changed']): Promise<void> {
-    if (event.from === null || event.to === 'uninstalled') await this.epoch.written();
+    if (event.from === null || event.to === 'uninstalled') await this.epoch.written(true, 'counts');
   }
 
   async responses(plugins: Plugin[], caller: AuthUser | null, mine?: InstalledKeys): Promise<PluginResponseDto[]> {

@@ -13,6 +13,7 @@ import type {
   VersionStatus,
 } from '../registry.entity.js';
 import { VersionReusedError } from '../registry.errors.js';
+import { RegistryWriteEpoch } from './registry-epoch.js';
 import { PluginVersionDoc } from './plugin-version.schema.js';
 import { toVersion, toVersionSet, type VersionLean } from './registry.mapper.js';
 
@@ -26,7 +27,11 @@ const LIGHT_VERSION = { artifact: 0, 'files.content': 0 } as const;
 /** The plugin_versions collection: immutable content, mutable review state, deprecation, yank and downloads. */
 @Injectable()
 export class PluginVersionRepository {
-  constructor(@InjectModel(PluginVersionDoc.name) private readonly versions: Model<PluginVersionDoc>) {}
+  /** Every write that changes a version moves the registry's write epoch (what installs resolve over is kept by it). */
+  constructor(
+    @InjectModel(PluginVersionDoc.name) private readonly versions: Model<PluginVersionDoc>,
+    private readonly epoch: RegistryWriteEpoch,
+  ) {}
 
   /**
    * VersionReusedError when key@version (build metadata aside) exists: versions are never reused.
@@ -41,6 +46,7 @@ export class PluginVersionRepository {
       () => this.versions.collection.insertOne(lean),
       () => new VersionReusedError(input.key, input.version),
     );
+    await this.epoch.written();
     return toVersion(lean);
   }
 
@@ -55,6 +61,7 @@ export class PluginVersionRepository {
         return new VersionReusedError(input.key, input.version);
       },
     );
+    await this.epoch.written();
   }
 
   /** The document `insert` stores for a version, validated against the schema. */
@@ -182,6 +189,7 @@ export class PluginVersionRepository {
       .findOneAndUpdate(q, { $set: toVersionSet(changes) }, { returnDocument: 'after', projection: LIGHT_VERSION })
       .lean<VersionLean>()
       .exec();
+    await this.epoch.written(!!doc);
     return doc ? toVersion(doc) : null;
   }
 

@@ -35,6 +35,8 @@ export interface Generations {
 export class RegistryWriteEpoch {
   private generation = 0;
   private downloadsGeneration = 0;
+  /** Moves as `generation` does, except on this node's writes that change no plugin or version (`counts`). */
+  private contentGeneration = 0;
   /** The shared counters as this node last read or moved them; null before the first read. */
   private shared: number | null = null;
   private sharedDownloads: number | null = null;
@@ -53,20 +55,29 @@ export class RegistryWriteEpoch {
 
   /** Both generations, after reading the shared counters when the last read is too old. */
   async generations(): Promise<Generations> {
-    if (this.clock.nowMs() - this.checkedAt >= EPOCH_POLL_MS) {
-      this.polling ??= this.poll().finally(() => (this.polling = null));
-      await this.polling;
-    }
+    await this.pollIfDue();
     return { writes: this.generation, downloads: this.downloadsGeneration };
+  }
+
+  /**
+   * The generation of the plugins and their versions alone (what an install resolves over): as `current`, except
+   * that an installation coming or going on this node does not move it. Another node's does (the shared counter
+   * does not tell what moved it), so a read kept at it is dropped then too.
+   */
+  async contentCurrent(): Promise<number> {
+    await this.pollIfDue();
+    return this.contentGeneration;
   }
 
   /**
    * A registry write is done: the generation moves on this node, and, when the write `stored` something, the
    * shared counter moves for the other nodes (a refused write that stored nothing stores no counter either).
+   * `counts`: the write changed installation counts only, not a plugin or a version (the content generation stays).
    */
-  async written(stored = true): Promise<void> {
+  async written(stored = true, what: 'content' | 'counts' = 'content'): Promise<void> {
     this.generation++;
     this.downloadsGeneration++;
+    if (what === 'content') this.contentGeneration++;
     if (!stored) return;
     const n = await this.bump(WRITES);
     // Only this write moved it since the last read: nothing of another node's is missed by taking it as read.
@@ -93,6 +104,13 @@ export class RegistryWriteEpoch {
     return doc?.n ?? null;
   }
 
+  private async pollIfDue(): Promise<void> {
+    if (this.clock.nowMs() - this.checkedAt >= EPOCH_POLL_MS) {
+      this.polling ??= this.poll().finally(() => (this.polling = null));
+      await this.polling;
+    }
+  }
+
   private async poll(): Promise<void> {
     const started = this.clock.nowMs();
     const docs = await this.epochs
@@ -106,6 +124,7 @@ export class RegistryWriteEpoch {
       this.sharedDownloads = downloads;
       this.generation++;
       this.downloadsGeneration++;
+      this.contentGeneration++;
     }
     this.checkedAt = started;
   }

@@ -74,12 +74,14 @@ const approved = async (key: string, p: Partial<NewPlugin> = {}) => {
 
 let pluginModel: Model<PluginDoc>;
 let epochModel: Model<RegistryEpochDoc>;
+let epoch: RegistryWriteEpoch;
 
 beforeAll(async () => {
   pluginModel = await db.model(PluginDoc.name, PluginSchema);
   epochModel = await db.model(RegistryEpochDoc.name, RegistryEpochSchema);
-  plugins = new PluginRepository(pluginModel, new RegistryWriteEpoch(epochModel, new TestClock()));
-  versions = new PluginVersionRepository(await db.model(PluginVersionDoc.name, PluginVersionSchema));
+  epoch = new RegistryWriteEpoch(epochModel, new TestClock());
+  plugins = new PluginRepository(pluginModel, epoch);
+  versions = new PluginVersionRepository(await db.model(PluginVersionDoc.name, PluginVersionSchema), epoch);
   ratings = new PluginRatingRepository(await db.model(PluginReviewDoc.name, PluginReviewSchema));
 });
 
@@ -289,6 +291,21 @@ describe('PluginRepository', () => {
 });
 
 describe('PluginVersionRepository', () => {
+  it('moves the content generation on each version written; an installation count moves the other one only', async () => {
+    const key = fresh('gen');
+    const generations = async () => [await epoch.current(), await epoch.contentCurrent()];
+    const [all0, content0] = await generations();
+    await versions.insert(await newVersion(key, '1.0.0'), new Date());
+    const [all1, content1] = await generations();
+    expect([all1 > all0, content1 > content0]).toEqual([true, true]);
+    await versions.update(key, '1.0.0', { deprecated: 'use 2' });
+    const [all2, content2] = await generations();
+    expect([all2 > all1, content2 > content1]).toEqual([true, true]);
+    await epoch.written(true, 'counts');
+    const [all3, content3] = await generations();
+    expect([all3 > all2, content3]).toEqual([true, content2]);
+  });
+
   it('inserts versions in bulk as one-by-one inserts store them, and names the version a bulk insert reuses', async () => {
     const [a, b] = [fresh('verbulk'), fresh('verbulk')];
     const at = new Date('2026-11-03T00:00:00Z');
