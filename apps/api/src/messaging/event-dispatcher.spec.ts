@@ -4,8 +4,8 @@ import { TestClock } from '@test/support/clock.js';
 import { strictMock } from '@test/support/strict-mock.js';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { MessagingConfig } from '../config/app-config.js';
-import { EventDispatcher } from './event-dispatcher.js';
-import { EventSignal } from './event-signal.js';
+import { EventDispatcher, FULL_PASS_MS } from './event-dispatcher.js';
+import { EventSignal, QueueSignal } from './event-signal.js';
 import type { EventsService } from './events.service.js';
 import type { EventDelivery, StoredEvent } from './messaging.entity.js';
 import { EventDeliveryRepository } from './persistence/event-delivery.repository.js';
@@ -26,6 +26,7 @@ let events: ReturnType<typeof strictMock<EventRepository>>;
 let runtime: ReturnType<typeof strictMock<PluginRuntime>>;
 let clock: TestClock;
 let dispatcher: EventDispatcher;
+let queued: QueueSignal;
 
 const event = (sequence: number): StoredEvent => ({
   id: `e${sequence}`,
@@ -61,7 +62,8 @@ beforeEach(() => {
   events = strictMock(EventRepository);
   runtime = strictMock(PluginRuntime);
   clock = new TestClock();
-  const service = { stored: new EventSignal(), queued: new EventSignal() } as unknown as EventsService;
+  queued = new QueueSignal();
+  const service = { stored: new EventSignal(), queued } as unknown as EventsService;
   const logger = new JsonLogger(new LogOutput('silent', () => undefined));
   dispatcher = new EventDispatcher(deliveries, events, service, runtime, config, clock, logger);
   runtime.list.mockReturnValue([
@@ -134,5 +136,40 @@ describe('EventDispatcher', () => {
     await dispatcher.deliverDue();
     expect(runtime.event).not.toHaveBeenCalled();
     expect(deliveries.markFailed.mock.calls[0][1]).toBe(1);
+  });
+
+  it('looks at what changed only: the named subscribers, those with deliveries left and those hosted since', async () => {
+    const looked = () => deliveries.pending.mock.calls.at(-1)![0];
+    deliveries.pending.mockResolvedValue([]);
+    await dispatcher.deliverDue({ all: false });
+    expect(looked()).toEqual(['a', 'b']);
+    await dispatcher.deliverDue({ all: false });
+    expect(looked()).toEqual([]);
+    queued.wake(['b', 'elsewhere']);
+    await dispatcher.deliverDue({ all: false });
+    expect(looked()).toEqual(['b']);
+    // b has a delivery not due yet: it is looked at again until it has none.
+    const later = new Date(clock.nowMs() + 60_000);
+    queued.wake(['b']);
+    deliveries.pending.mockResolvedValueOnce([delivery(1, 'b', 'src', { nextAttemptAt: later })]);
+    await dispatcher.deliverDue({ all: false });
+    await dispatcher.deliverDue({ all: false });
+    expect(looked()).toEqual(['b']);
+    await dispatcher.deliverDue({ all: false });
+    expect(looked()).toEqual([]);
+    runtime.list.mockReturnValue([
+      { installationId: 'a', state: 'ready' },
+      { installationId: 'b', state: 'ready' },
+      { installationId: 'c', state: 'ready' },
+    ] as InstanceStatus[]);
+    await dispatcher.deliverDue({ all: false });
+    expect(looked()).toEqual(['c']);
+    queued.wake();
+    await dispatcher.deliverDue({ all: false });
+    expect(looked()).toEqual(['a', 'b', 'c']);
+    clock.advance(FULL_PASS_MS);
+    await dispatcher.deliverDue({ all: false });
+    expect(looked()).toEqual(['a', 'b', 'c']);
+    expect(runtime.event).not.toHaveBeenCalled();
   });
 });

@@ -16,6 +16,11 @@ import { EventRepository } from './persistence/event.repository.js';
 
 /** How often pending deliveries are looked at when nothing wakes the dispatcher (retries coming due). */
 const POLL_MS = 500;
+/**
+ * How often a pass looks at every hosted installation rather than at those known to have deliveries (the safety
+ * net for a broadcast missed while the bus reconnected).
+ */
+export const FULL_PASS_MS = 10_000;
 const SWEEP_LIMIT = 1000;
 const MAX_ERROR_LENGTH = 1000;
 
@@ -38,6 +43,11 @@ export class EventDispatcher implements OnApplicationBootstrap, BeforeApplicatio
   private open = false;
   private ticket: { wait: Promise<void>; cancel: () => void } | null = null;
   private timer: NodeJS.Timeout | undefined;
+  /** Hosted installations that had pending deliveries at the last look (their lanes' next heads, retries). */
+  private readonly backlog = new Set<string>();
+  /** The installations hosted at the last pass: one hosted since may have deliveries queued while elsewhere. */
+  private hostedBefore = new Set<string>();
+  private fullPassAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly deliveries: EventDeliveryRepository,
@@ -96,18 +106,49 @@ export class EventDispatcher implements OnApplicationBootstrap, BeforeApplicatio
     }
   }
 
-  /** One pass, waiting for the deliveries it starts (the loop does not wait: a slow subscriber holds its lane only). */
-  async deliverDue(): Promise<void> {
-    await Promise.all(await this.sweep());
+  /**
+   * One pass, waiting for the deliveries it starts (the loop does not wait: a slow subscriber holds its lane only):
+   * over every hosted installation, or (`all: false`) over those the loop's next pass would look at.
+   */
+  async deliverDue({ all = true }: { all?: boolean } = {}): Promise<void> {
+    await Promise.all(await this.sweep(all));
+  }
+
+  /**
+   * The installations a pass looks at: proportional to what changed, not to how many are hosted. Those named by a
+   * queued signal (this node's or another's broadcast), those that had deliveries left at the last look, and those
+   * hosted since the last pass; every hosted one when a signal named nobody, and every FULL_PASS_MS.
+   */
+  private lookAt(full: boolean): string[] {
+    const hosted = new Set(
+      this.runtime
+        .list()
+        .filter((s) => s.state === 'ready')
+        .map((s) => s.installationId),
+    );
+    const named = this.service.queued.take();
+    const now = this.clock.nowMs();
+    for (const id of this.backlog) if (!hosted.has(id)) this.backlog.delete(id);
+    const before = this.hostedBefore;
+    this.hostedBefore = hosted;
+    if (full || named === null || now - this.fullPassAt >= FULL_PASS_MS) {
+      this.fullPassAt = now;
+      return [...hosted];
+    }
+    const look = new Set<string>();
+    for (const id of [...named, ...this.backlog]) if (hosted.has(id)) look.add(id);
+    for (const id of hosted) if (!before.has(id)) look.add(id);
+    return [...look];
   }
 
   /** One pass: the head of each lane that is due and idle is handed over; answers the deliveries started. */
-  private async sweep(): Promise<Array<Promise<void>>> {
-    const hosted = this.runtime
-      .list()
-      .filter((s) => s.state === 'ready')
-      .map((s) => s.installationId);
-    const pending = await this.deliveries.pending(hosted, SWEEP_LIMIT);
+  private async sweep(full = false): Promise<Array<Promise<void>>> {
+    const looked = this.lookAt(full);
+    const pending = await this.deliveries.pending(looked, SWEEP_LIMIT);
+    // What was looked at and had nothing pending leaves the backlog; a cut-off answer says nothing of the rest.
+    if (pending.length < SWEEP_LIMIT) for (const id of looked) this.backlog.delete(id);
+    else for (const id of looked) this.backlog.add(id);
+    for (const d of pending) this.backlog.add(d.subscriberId);
     const now = this.clock.nowMs();
     const heads: EventDelivery[] = [];
     const seen = new Set<string>();

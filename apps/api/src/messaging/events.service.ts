@@ -7,7 +7,7 @@ import type { MessagingConfig } from '../config/app-config.js';
 import { MESSAGING_CONFIG } from '../config/config.module.js';
 import { type BusSubscription, type MessageBus } from './bus/index.js';
 import { EventResponseDto, type EventListQueryDto, type EventStreamQueryDto } from './dto/event.dto.js';
-import { EventSignal } from './event-signal.js';
+import { EventSignal, MAX_NAMED_SUBSCRIBERS, QueueSignal } from './event-signal.js';
 import { canSee, recipientsOf, visibilityOf } from './event-routing.js';
 import { MESSAGE_BUS } from './message-bus.provider.js';
 import type { EventFilter, NewEvent, StoredEvent } from './messaging.entity.js';
@@ -23,6 +23,8 @@ const DAY_MS = 86_400_000;
 
 /** Stored in one write at most (a larger backlog goes in several, one after the other). */
 const MAX_BATCH = 500;
+
+const isNames = (v: unknown): v is string[] => Array.isArray(v) && v.every((s) => typeof s === 'string');
 
 interface Queued {
   event: NewEvent;
@@ -42,8 +44,8 @@ interface Queued {
 export class EventsService implements OnModuleInit, OnModuleDestroy {
   /** Woken when an event was stored on any node (the streams). */
   readonly stored = new EventSignal();
-  /** Woken when deliveries were queued on any node, or came due again (the dispatchers). */
-  readonly queued = new EventSignal();
+  /** Woken when deliveries were queued on any node, or came due again (the dispatchers), naming for whom. */
+  readonly queued = new QueueSignal();
   private readonly logger: JsonLogger;
   private subscription: BusSubscription | null = null;
   private pending: Queued[] = [];
@@ -66,8 +68,9 @@ export class EventsService implements OnModuleInit, OnModuleDestroy {
     this.subscription = await this.bus.subscribe(EVENTS_CHANNEL, (message) => {
       this.stored.wake();
       // A node that does not say how many deliveries it queued may have queued some.
-      const queued = (message as { queued?: unknown } | null)?.queued;
-      if (typeof queued !== 'number' || queued > 0) this.queued.wake();
+      const { queued, subscribers } = (message ?? {}) as { queued?: unknown; subscribers?: unknown };
+      if (typeof queued === 'number' && queued === 0) return;
+      this.queued.wake(isNames(subscribers) ? subscribers : undefined);
     });
   }
 
@@ -96,12 +99,18 @@ export class EventsService implements OnModuleInit, OnModuleDestroy {
         const batch = this.pending.slice(0, MAX_BATCH);
         this.pending = this.pending.slice(batch.length);
         try {
-          const { stored, queued } = await this.write(batch.map((q) => q.event));
+          const { stored, queued, subscribers } = await this.write(batch.map((q) => q.event));
           batch.forEach((q, i) => q.resolve(stored[i]));
           this.stored.wake();
-          if (queued) this.queued.wake();
-          // The other nodes' streams and dispatchers; they also poll, so a broadcast missed while reconnecting only delays.
-          this.bus.publish(EVENTS_CHANNEL, { sequence: stored.at(-1)!.sequence, queued }).catch((err: unknown) => {
+          if (queued) this.queued.wake(subscribers);
+          // The other nodes' streams and dispatchers (told for whom, up to a bound); they also poll, so a broadcast
+          // missed while reconnecting only delays.
+          const announced = {
+            sequence: stored.at(-1)!.sequence,
+            queued,
+            ...(subscribers.size <= MAX_NAMED_SUBSCRIBERS && { subscribers: [...subscribers] }),
+          };
+          this.bus.publish(EVENTS_CHANNEL, announced).catch((err: unknown) => {
             this.logger.warn('Could not announce a stored event on the bus', { error: String(err) });
           });
         } catch (err) {
@@ -113,7 +122,7 @@ export class EventsService implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  private async write(batch: NewEvent[]): Promise<{ stored: StoredEvent[]; queued: number }> {
+  private async write(batch: NewEvent[]): Promise<{ stored: StoredEvent[]; queued: number; subscribers: Set<string> }> {
     const retention = this.config.eventRetentionDays * DAY_MS;
     const stored = await this.events.appendMany(batch, retention);
     const subscribers = (await this.directory?.subscribers()) ?? [];
@@ -131,7 +140,7 @@ export class EventsService implements OnModuleInit, OnModuleDestroy {
       })),
     );
     await this.deliveries.enqueue(deliveries);
-    return { stored, queued: deliveries.length };
+    return { stored, queued: deliveries.length, subscribers: new Set(deliveries.map((d) => d.subscriberId)) };
   }
 
   async list(caller: AuthUser, query: EventListQueryDto, window: PageWindow): Promise<Slice<EventResponseDto>> {
