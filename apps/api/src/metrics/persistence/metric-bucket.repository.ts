@@ -120,7 +120,7 @@ export class MetricBucketRepository {
             if (at + SLOT - MINUTE + d.retention_ms > nowMs && !edges.includes(at)) edges.push(at);
             return;
           }
-          addTo(windowOf(windows, at, resolutionMs), slot);
+          addToWindow(windows, at, resolutionMs, slot);
         };
         if (d.packed) forEachPackedSlot(d.packed, fold);
         const slots = d.slots;
@@ -130,7 +130,7 @@ export class MetricBucketRepository {
     };
     const foldMinutes = (minutes: BucketLean[]) => {
       for (const m of minutes) {
-        addTo(windowOf(windows, m.minute.getTime(), resolutionMs), {
+        addToWindow(windows, m.minute.getTime(), resolutionMs, {
           c: m.calls,
           e: m.error_count,
           d: m.duration_sum_ms,
@@ -664,14 +664,23 @@ function levelSlotsOf(
   return addSlots(unpackSlots(packed), level.slots ?? {});
 }
 
-function windowOf(windows: Map<number, MetricWindow>, at: number, resolutionMs: number): MetricWindow {
+/**
+ * Adds a slot read back to the window of `resolutionMs` holding `at`. A window's first slot is taken as it is (its
+ * latency counts become the window's, added to from then on: read-back slots are used once), so a series whose
+ * windows are its slots (5m from 5-minute slots, 15m from quarter hours) copies no histogram.
+ */
+function addToWindow(windows: Map<number, MetricWindow>, at: number, resolutionMs: number, slot: MetricSlot): void {
   const start = Math.floor(at / resolutionMs) * resolutionMs;
-  let w = windows.get(start);
-  if (!w) {
-    w = { start: new Date(start), calls: 0, errors: 0, durationSumMs: 0, latency: {}, memoryMaxBytes: null };
-    windows.set(start, w);
-  }
-  return w;
+  const w = windows.get(start);
+  if (w) return addTo(w, slot);
+  windows.set(start, {
+    start: new Date(start),
+    calls: slot.c,
+    errors: slot.e,
+    durationSumMs: slot.d,
+    latency: slot.l ?? {},
+    memoryMaxBytes: typeof slot.x === 'number' ? slot.x : null,
+  });
 }
 
 function addTo(w: MetricWindow, slot: MetricSlot): void {
