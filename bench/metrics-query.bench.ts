@@ -5,7 +5,8 @@
  *
  * Writes 43,200 minute buckets (each with a latency histogram of a few buckets and two hooks) for one installation
  * through the app's MetricBucketRepository (which also keeps the hourly and daily ones) on an in-memory embedded
- * engine, then times `series` over the whole 30 days at each resolution (1d, 1h, 15m and 5m read one level of the
+ * engine, packs the settled days' levels (as MetricLevelsPacker does; not with BENCH_UNPACKED=1), then times
+ * `series` over the whole 30 days at each resolution (1d, 1h, 15m and 5m read one level of the
  * 30 day documents; 1m reads the hour documents' minute slots, over the 7 days it is allowed for), and the
  * endpoint's whole read: `series`, `buildSeries` into every metric (zero-filled counting series, p95 per window),
  * the answer's DTO and its JSON, which is what GET /api/plugins/{plugin}/metrics/ does besides finding the
@@ -61,6 +62,18 @@ for (const installationId of ['bench-a']) {
   }
 }
 console.log(`wrote ${MINUTES} buckets in ${((performance.now() - filled) / 1000).toFixed(1)} s`);
+// The settled days packed, as MetricLevelsPacker does within the hour (BENCH_UNPACKED=1 reads them as written).
+if (!process.env.BENCH_UNPACKED) {
+  const packing = performance.now();
+  let packed = 0;
+  for (let after: string | null = null, more = true; more;) {
+    const batch = await repo.packLevels(after, 50, new Date());
+    packed += batch.updated;
+    after = batch.last;
+    more = batch.last !== null;
+  }
+  console.log(`packed ${packed} level documents in ${((performance.now() - packing) / 1000).toFixed(1)} s`);
+}
 
 const rows: Record<string, Record<string, number>> = {};
 // Every resolution over the 30 days, except 1m: 43,200 points is past MAX_METRIC_WINDOWS (400 too_many_points), so
