@@ -1,0 +1,71 @@
+import fc from 'fast-check';
+import {
+  newQuickJSWASMModuleFromVariant,
+  RELEASE_SYNC,
+  type QuickJSContext,
+  type QuickJSHandle,
+} from 'quickjs-emscripten';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { StringCall } from './string-call.js';
+
+describe('StringCall', () => {
+  let ctx: QuickJSContext;
+  const handles: QuickJSHandle[] = [];
+
+  beforeAll(async () => {
+    const module = await newQuickJSWASMModuleFromVariant(RELEASE_SYNC);
+    ctx = module.newRuntime().newContext();
+  });
+
+  afterAll(() => {
+    for (const handle of handles) handle.dispose();
+    const runtime = ctx.runtime;
+    ctx.dispose();
+    runtime.dispose();
+  });
+
+  function compile(source: string): StringCall {
+    const fn = ctx.unwrapResult(ctx.evalCode(source));
+    handles.push(fn);
+    return new StringCall(ctx, fn);
+  }
+
+  it('hands over any string and reads back the string the function returned', () => {
+    // Strings cross as C strings, through the library's newString too: a NUL ends them (the prelude's JSON has none).
+    const call = compile(`(function (s) { return s.length + ':' + s; })`);
+    fc.assert(
+      fc.property(
+        fc.string({ unit: 'grapheme' }).filter((text) => !text.includes('\0')),
+        (text) => {
+          expect(call.call(text)).toEqual({ value: `${text.length}:${text}` });
+        },
+      ),
+    );
+    call.dispose();
+  });
+
+  it('returns what the function threw as a handle, and the next call works', () => {
+    const call = compile(`(function (s) { if (s === 'bad') throw new RangeError('no ' + s); return 'ok ' + s; })`);
+    const failed = call.call('bad');
+    expect(failed.value).toBeUndefined();
+    expect(ctx.dump(failed.error!)).toMatchObject({ name: 'RangeError' });
+    failed.error!.dispose();
+    expect(call.call('fine')).toEqual({ value: 'ok fine' });
+    call.dispose();
+  });
+
+  it('keeps working after the WebAssembly memory grew between calls (its heap view is renewed)', () => {
+    const call = compile(
+      `(function (s) { globalThis.kept = (globalThis.kept || []).concat([s.repeat(1 << 20)]); return String(kept.length); })`,
+    );
+    const buffers = new Set<unknown>();
+    const heap = () => (ctx as unknown as { module: { HEAPU8: Uint8Array } }).module.HEAPU8.buffer;
+    for (let i = 1; i <= 40; i++) {
+      buffers.add(heap());
+      expect(call.call('ab')).toEqual({ value: String(i) });
+    }
+    buffers.add(heap());
+    expect(buffers.size).toBeGreaterThan(1); // the memory did grow while calls went on
+    call.dispose();
+  });
+});
