@@ -122,9 +122,9 @@ export class InProcessMessageBus implements MessageBus {
       throw new BusError('invalid_argument', `Installation ${installationId} is already served by this bus.`);
     }
     const responder: Responder = {
+      // A request routed here before an unserve is still answered (as NatsMessageBus drains a subscription): the
+      // handler says at once that it no longer runs the installation, where a dropped request waits its timeout.
       answer: (request, context, reply) => {
-        // Routed before an unserve but delivered after it: lost, as NATS drops messages of a closed subscription.
-        if (this.served.get(installationId) !== responder) return;
         void this.inFlight.track(answerRequest(handler, request, context, this.maxPayloadBytes)).then((answer) => {
           if (!this.released) reply(answer);
         });

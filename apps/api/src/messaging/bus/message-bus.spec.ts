@@ -275,6 +275,22 @@ describe.each(adapters)('$name message bus', ({ name, runnable, start }) => {
       await b.unserve(installation());
     });
 
+    it('answers the requests routed to it before an unserve: none is dropped to wait out its timeout', async () => {
+      const [a, b] = [await node(), await node()];
+      const id = installation();
+      await b.serve(id, () => 'answered');
+      const sent = Array.from({ length: 20 }, () =>
+        a.request(id, null, 3_000).then(
+          (value) => value,
+          (error: BusError) => error.code,
+        ),
+      );
+      await b.unserve(id);
+      const outcomes = await Promise.all(sent);
+      // Each one was answered by the handler, or found nobody serving: none timed out in between.
+      expect(outcomes.filter((o) => o !== 'answered' && o !== 'no_responder')).toEqual([]);
+    });
+
     it('refuses to serve one installation twice on one bus, and serves it again after unserve', async () => {
       const [a, b] = [await node(), await node()];
       const id = installation();

@@ -155,8 +155,19 @@ export class NatsMessageBus implements MessageBus {
     const subscription = this.served.get(installationId);
     if (!subscription) return;
     this.served.delete(installationId);
-    subscription.unsubscribe();
-    await this.reachServer();
+    if (!this.linkUp) {
+      // No server to drain through: the client forgets the subscription and does not send it again on reconnect.
+      subscription.unsubscribe();
+      return;
+    }
+    // Drained, not just unsubscribed: a request the server routed here before it had the UNSUB is still answered
+    // (the handler says it no longer runs the installation) instead of being dropped to wait out its timeout.
+    let drained = false;
+    await within(
+      subscription.drain().then(() => (drained = true)),
+      this.drainTimeoutMs,
+    );
+    if (!drained) subscription.unsubscribe();
   }
 
   async request(installationId: string, payload: unknown, timeoutMs: number): Promise<JsonValue> {
