@@ -42,6 +42,7 @@ const statsPort = /STATS (\d+)/.exec(server.output)?.[1];
 if (!statsPort) throw new Error('the server printed no STATS port');
 interface Stats {
   ops: number;
+  byOp: Record<string, number>;
   hits: number;
   misses: number;
 }
@@ -49,7 +50,14 @@ interface Stats {
 async function stats(): Promise<Stats> {
   const res = await fetch(`http://127.0.0.1:${statsPort}/`);
   const body = (await res.json()) as { ops: Record<string, number>; cache: { hits: number; misses: number } };
-  return { ops: Object.values(body.ops).reduce((a, b) => a + b, 0), ...body.cache };
+  return { ops: Object.values(body.ops).reduce((a, b) => a + b, 0), byOp: body.ops, ...body.cache };
+}
+/** Warm rounds' database operations by collection.method, per shape, and the requests they served. */
+const warmOps: Record<string, { requests: number; byOp: Record<string, number> }> = {};
+function addWarmOps(label: string, a: Stats, b: Stats, requests: number): void {
+  const into = (warmOps[label] ??= { requests: 0, byOp: {} });
+  into.requests += requests;
+  for (const [op, n] of Object.entries(b.byOp)) into.byOp[op] = (into.byOp[op] ?? 0) + n - (a.byOp[op] ?? 0);
 }
 /** Per request between two stats: database operations, and the share the cache answered (of its lookups). */
 const perRequest = (a: Stats, b: Stats, requests: number) => ({
@@ -179,7 +187,9 @@ for (let r = 0; r < rounds; r++) {
     if (!one.requests || !sixteen.requests)
       throw new Error(`${label}: no answer within ${seconds} s; run longer rounds`);
     const cpuPerRequest = (serverCpuMs(side.pid) - cpu0) / requests;
-    const counted = stats0 ? perRequest(stats0, await stats(), requests) : { opsPerRequest: 0, hitRate: 0 };
+    const stats1 = stats0 ? await stats() : null;
+    if (stats0 && stats1) addWarmOps(label, stats0, stats1, requests);
+    const counted = stats0 && stats1 ? perRequest(stats0, stats1, requests) : { opsPerRequest: 0, hitRate: 0 };
     const run = { one, sixteen, cpuPerRequest, ...counted, load: loadavg()[0] };
     runs[label].push(run);
     console.log(
@@ -220,6 +230,19 @@ console.log(
 );
 console.log('cold: each query asked once, one at a time, before the rounds (the first-seen cost):');
 console.table(rows);
+console.log('warm database operations per 1,000 requests, by collection.method:');
+console.table(
+  Object.fromEntries(
+    Object.entries(warmOps).map(([label, w]) => [
+      label,
+      Object.fromEntries(
+        Object.entries(w.byOp)
+          .filter(([, n]) => n > 0)
+          .map(([op, n]) => [op, Number(((n / w.requests) * 1000).toFixed(1))]),
+      ),
+    ]),
+  ),
+);
 for (const label of Object.keys(pools)) {
   const row = rows[label];
   const ok = (row['req/s 16 conn'] as number) >= 1000 && (row['p95 ms 16 conn'] as number) < 20;
