@@ -54,6 +54,14 @@ describe('PluginViews', () => {
     expect((await render()).owner.name).toBe('Olga Renamed');
   });
 
+  it('keeps an owner that no longer exists, so its plugins’ pages do not ask again', async () => {
+    const { users, render } = setup();
+    users.findByIds.mockResolvedValue([]);
+    expect((await render()).owner.name).toBe('');
+    expect((await render()).owner.name).toBe('');
+    expect(users.findByIds).toHaveBeenCalledTimes(1);
+  });
+
   it('reads again the names of every owner at once when they expire, not one owner per request', async () => {
     const { users, clock, views } = setup();
     const [a, b] = [pluginFixture({ key: 'a.x', ownerId: 'a' }), pluginFixture({ key: 'b.x', ownerId: 'b' })];

@@ -124,6 +124,10 @@ export class PluginViews {
       names.set(id, name);
       kept.set(id, name);
     }
+    // An owner that no longer exists is kept too (without a name), or each page showing it would ask again.
+    for (const id of [...[...userIds].map((u) => `user:${u}`), ...[...orgIds].map((o) => `org:${o}`)]) {
+      if (!names.has(id)) kept.set(id, '');
+    }
     return names;
   }
 
