@@ -201,15 +201,7 @@ export class MetricBucketRepository {
       for (const name in slots) {
         const at = hour + Number(name.slice(1)) * MINUTE;
         if (at < from || at >= to) continue;
-        const slot = slots[name];
-        windows.push({
-          start: new Date(at),
-          calls: slot.c,
-          errors: slot.e,
-          durationSumMs: slot.d,
-          latency: slot.l ?? {},
-          memoryMaxBytes: typeof slot.x === 'number' ? slot.x : null,
-        });
+        windows.push(windowOf(at, slots[name]));
       }
     }
     const before = Math.min(wholeSince ?? to, to);
@@ -673,14 +665,19 @@ function addToWindow(windows: Map<number, MetricWindow>, at: number, resolutionM
   const start = Math.floor(at / resolutionMs) * resolutionMs;
   const w = windows.get(start);
   if (w) return addTo(w, slot);
-  windows.set(start, {
+  windows.set(start, windowOf(start, slot));
+}
+
+/** The window starting at `start` that holds one slot read back (its latency counts taken as they are). */
+function windowOf(start: number, slot: MetricSlot): MetricWindow {
+  return {
     start: new Date(start),
     calls: slot.c,
     errors: slot.e,
     durationSumMs: slot.d,
     latency: slot.l ?? {},
     memoryMaxBytes: typeof slot.x === 'number' ? slot.x : null,
-  });
+  };
 }
 
 function addTo(w: MetricWindow, slot: MetricSlot): void {
