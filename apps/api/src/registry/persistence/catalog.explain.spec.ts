@@ -170,6 +170,12 @@ const randomCriteria: fc.Arbitrary<CatalogCriteria> = fc
   )
   .map((c) => ({ ...c }));
 
+/** A named shape's criteria or random ones. */
+const anyCriteria = fc.oneof(
+  fc.constantFrom(...shapes).map(([, c]) => c),
+  randomCriteria,
+);
+
 const expected = (v: Viewer, c: CatalogCriteria) =>
   seeded
     .filter((p) => canSee(v, p))
@@ -255,10 +261,7 @@ describe('the catalog’s queries', () => {
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom(...viewers),
-        fc.oneof(
-          fc.constantFrom(...shapes).map(([, c]) => c),
-          randomCriteria,
-        ),
+        anyCriteria,
         fc.nat({ max: seeded.length - 1 }),
         fc.oneof(
           fc.constantFrom(...WORDS).map((w): Change => ({ name: `${w} renamed` })),
@@ -290,10 +293,7 @@ describe('the catalog’s queries', () => {
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom(...viewers),
-        fc.oneof(
-          fc.constantFrom(...shapes).map(([, c]) => c),
-          randomCriteria,
-        ),
+        anyCriteria,
         fc.constantFrom<PluginOrdering | undefined>(undefined, ...PLUGIN_ORDERINGS),
         fc.nat({ max: seeded.length - 1 }),
         fc.integer({ min: 0, max: 30 }),
