@@ -163,10 +163,11 @@ export class EventDispatcher implements OnApplicationBootstrap, BeforeApplicatio
       (await this.events.findByIds([...new Set(heads.map((d) => d.eventId))])).map((e) => [e.id, e]),
     );
     return heads.map((d) => {
-      // Once a head is done, the next event of its lane is uncovered: look again at once.
+      // Once a head is done, the next event of its lane is uncovered: look again at once, at its subscriber (a wake
+      // naming nobody would make the next pass ask about every hosted installation after each delivery).
       const task = this.deliver(d, events.get(d.eventId) ?? null).finally(() => {
         this.inflight.delete(task);
-        if (this.open) this.service.queued.wake();
+        if (this.open) this.service.queued.wake([d.subscriberId]);
       });
       this.inflight.add(task);
       return task;
