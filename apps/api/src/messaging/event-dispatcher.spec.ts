@@ -2,7 +2,7 @@ import { JsonLogger, LogOutput } from '@app/common';
 import { type InstanceStatus, PluginRuntime } from '@app/runtime';
 import { TestClock } from '@test/support/clock.js';
 import { strictMock } from '@test/support/strict-mock.js';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { MessagingConfig } from '../config/app-config.js';
 import { EventDispatcher, FULL_PASS_MS } from './event-dispatcher.js';
 import { EventSignal, QueueSignal } from './event-signal.js';
@@ -171,5 +171,20 @@ describe('EventDispatcher', () => {
     await dispatcher.deliverDue({ all: false });
     expect(looked()).toEqual(['a', 'b', 'c']);
     expect(runtime.event).not.toHaveBeenCalled();
+  });
+
+  it('after a delivery, the running loop looks again at its subscriber only, not at every hosted installation', async () => {
+    runtime.event.mockResolvedValue(undefined);
+    deliveries.pending.mockResolvedValueOnce([delivery(1, 'b', 'src')]).mockResolvedValue([]);
+    dispatcher.onApplicationBootstrap(); // its first pass looks at every hosted installation and delivers b's head
+    try {
+      await vi.waitFor(() => expect(deliveries.pending.mock.calls.length).toBeGreaterThanOrEqual(2));
+    } finally {
+      await dispatcher.beforeApplicationShutdown();
+    }
+    expect(deliveries.pending.mock.calls[0][0]).toEqual(['a', 'b']);
+    expect(runtime.event.mock.calls.map(([id]) => id)).toEqual(['b']);
+    // The pass the delivery's end woke asks about b, whose lane may hold a next event: not about a and b again.
+    expect(deliveries.pending.mock.calls[1][0]).toEqual(['b']);
   });
 });
