@@ -16,11 +16,3 @@ export function observe<K extends keyof RuntimeObserver>(
     // Ignored on purpose (see above).
   }
 }
-
-/** The fields every observer event about an instance starts with. */
-export function subject(spec: { installationId: string; pluginKey: string }): {
-  installationId: string;
-  pluginKey: string;
-} {
-  return { installationId: spec.installationId, pluginKey: spec.pluginKey };
-}
