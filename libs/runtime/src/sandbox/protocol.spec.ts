@@ -27,7 +27,7 @@ describe('the hot path strings', () => {
     );
   });
 
-  it('an answer reads back as it was sent, its value untouched', () => {
+  it('an answer reads back as it was sent, its CPU times to the microsecond, its value untouched', () => {
     fc.assert(
       fc.property(
         fc.nat(),
@@ -37,11 +37,14 @@ describe('the hot path strings', () => {
         fc.option(fc.string({ unit: 'grapheme' }), { nil: undefined }),
         (id, cpuMs, totalCpuMs, memoryBytes, value) => {
           const answer = decodeAnswer(encodeAnswer(id, cpuMs, totalCpuMs, memoryBytes, value));
+          // min: 0 draws no -0 (CPU time is never negative), so the rounding below gives +0 for 0.
+          expect(Math.abs(answer.cpuMs! - cpuMs)).toBeLessThanOrEqual(0.0005);
+          expect(Math.abs(answer.totalCpuMs! - totalCpuMs)).toBeLessThanOrEqual(0.0005);
           expect(answer).toEqual({
             id,
             outcome: 'ok',
-            cpuMs,
-            totalCpuMs,
+            cpuMs: Math.round(cpuMs * 1000) / 1000,
+            totalCpuMs: Math.round(totalCpuMs * 1000) / 1000,
             ...(memoryBytes > 0 ? { memoryBytes } : {}),
             ...(value === undefined ? {} : { value }),
           });
