@@ -8,12 +8,11 @@
  * engine, packs the settled days' levels (as MetricLevelsPacker does; not with BENCH_UNPACKED=1), then times
  * `series` over the whole 30 days at each resolution (1d, 1h, 15m and 5m read one level of the
  * 30 day documents; 1m reads the hour documents' minute slots, over the 7 days it is allowed for), and the
- * endpoint's whole read: `series`, `buildSeries` into every metric (zero-filled counting series, p95 per window),
- * the answer's DTO and its JSON, which is what GET /api/plugins/{plugin}/metrics/ does besides finding the
- * installation. On a shared,
+ * endpoint's whole read: `series`, `buildSeries` into every metric (zero-filled counting series, p95 per window,
+ * in typed arrays) and `metricsAnswerJson` writing the answer's JSON from them, which is what
+ * GET /api/plugins/{plugin}/metrics/ does besides finding the installation. On a shared,
  * loaded machine wall time mostly measures waiting for a core: the process CPU time per query (engine included,
- * it runs in this process) is printed beside it, split into its steps (the read, the series, the DTO and its
- * JSON), with the load average.
+ * it runs in this process) is printed beside it, split into its steps (the read, the series and the JSON), with the load average.
  */
 import { writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
@@ -25,11 +24,8 @@ const { MetricBucketRepository } = await fromDist<
 >('metrics/persistence/metric-bucket.repository.js');
 const { RESOLUTION_MS, METRIC_NAMES } =
   await fromDist<typeof import('../apps/api/src/metrics/metrics.entity.js')>('metrics/metrics.entity.js');
-const { buildSeries } =
+const { buildSeries, metricsAnswerJson } =
   await fromDist<typeof import('../apps/api/src/metrics/metric-series.js')>('metrics/metric-series.js');
-const { PluginMetricsResponseDto } = await fromDist<typeof import('../apps/api/src/metrics/dto/plugin-metrics.dto.js')>(
-  'metrics/dto/plugin-metrics.dto.js',
-);
 
 const app = await inProcessApp();
 const repo = app.get(MetricBucketRepository);
@@ -94,7 +90,7 @@ for (const [label, resolution, from] of cases.filter(([, r]) => only.length === 
   const times: number[] = [];
   const whole: number[] = [];
   const cpu: number[] = [];
-  /** CPU time of each step: the read (driver and engine, both in this process), the series, the DTO and JSON. */
+  /** CPU time of each step: the read (driver and engine, both in this process), the series, the JSON. */
   const steps = { read: [] as number[], build: [] as number[], json: [] as number[] };
   const cpuMs = (since: NodeJS.CpuUsage) => {
     const spent = process.cpuUsage(since);
@@ -113,7 +109,7 @@ for (const [label, resolution, from] of cases.filter(([, r]) => only.length === 
     const built = buildSeries(windows, { start: new Date(from), end: new Date(end), resolution }, METRIC_NAMES);
     steps.build.push(cpuMs(built0));
     const json0 = process.cpuUsage();
-    bytes = JSON.stringify(PluginMetricsResponseDto.from('bench.plugin', 'bench-a', built)).length;
+    bytes = metricsAnswerJson('bench.plugin', 'bench-a', built).length;
     steps.json.push(cpuMs(json0));
     whole.push(performance.now() - started);
     cpu.push(cpuMs(used));

@@ -1,4 +1,4 @@
-import { Get, Query } from '@nestjs/common';
+import { Get, Header, Query } from '@nestjs/common';
 import { ApiOkResponse } from '@nestjs/swagger';
 import { ApiController, CurrentUser, Endpoint, PaginatedList, Paging, PluginKeyParam } from '@app/common';
 import type { AuthUser, PageWindow, Slice } from '@app/common';
@@ -24,6 +24,8 @@ export class PluginMetricsController {
 
   @Get(':plugin/metrics')
   @ApiOkResponse({ type: PluginMetricsResponseDto })
+  // The service writes the JSON itself (up to ~3 MiB of points): Fastify sends a string with a JSON type as it is.
+  @Header('content-type', 'application/json; charset=utf-8')
   @Endpoint({
     summary: 'Get an installation’s metric series',
     description:
@@ -43,7 +45,7 @@ export class PluginMetricsController {
     @CurrentUser() caller: AuthUser,
     @PluginKeyParam() key: string,
     @Query() query: PluginMetricsQueryDto,
-  ): Promise<PluginMetricsResponseDto> {
+  ): Promise<string> {
     return this.metrics.series(caller, key, query);
   }
 

@@ -2,8 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { type AuthUser, Clock } from '@app/common';
 import { InstallationsService } from '../installation/installations.service.js';
 import { MetricsSummaryResponseDto } from './dto/metrics-summary.dto.js';
-import { type PluginMetricsQueryDto, PluginMetricsResponseDto } from './dto/plugin-metrics.dto.js';
-import { buildSeries, MAX_METRIC_WINDOWS, windowCount } from './metric-series.js';
+import type { PluginMetricsQueryDto } from './dto/plugin-metrics.dto.js';
+import { buildSeries, MAX_METRIC_WINDOWS, metricsAnswerJson, windowCount } from './metric-series.js';
 import { METRIC_NAMES, RESOLUTION_MS } from './metrics.entity.js';
 import { InvalidTimeRangeError, TooManyPointsError } from './metrics.errors.js';
 import { MetricBucketRepository } from './persistence/metric-bucket.repository.js';
@@ -23,7 +23,8 @@ export class PluginMetricsService {
     @Inject(Clock) private readonly clock: Clock,
   ) {}
 
-  async series(caller: AuthUser, key: string, query: PluginMetricsQueryDto): Promise<PluginMetricsResponseDto> {
+  /** The answer as JSON text (PluginMetricsResponseDto's shape), written straight from the built series. */
+  async series(caller: AuthUser, key: string, query: PluginMetricsQueryDto): Promise<string> {
     const now = this.clock.now();
     const end = query.end_time ? new Date(query.end_time) : now;
     const start = query.start_time ? new Date(query.start_time) : new Date(end.getTime() - DEFAULT_SPAN_MS);
@@ -36,7 +37,7 @@ export class PluginMetricsService {
     const id = this.installations.runtimeIdOf(installation);
     const stored = await this.buckets.series(id, start, end, RESOLUTION_MS[resolution], now);
     const names = query.metrics?.length ? [...new Set(query.metrics)] : [...METRIC_NAMES];
-    return PluginMetricsResponseDto.from(key, installation.id, buildSeries(stored, { start, end, resolution }, names));
+    return metricsAnswerJson(key, installation.id, buildSeries(stored, { start, end, resolution }, names));
   }
 
   /** Installations by status, their usage stats summed, and the last 24 hours of traffic. */

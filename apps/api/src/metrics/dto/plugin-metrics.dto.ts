@@ -3,7 +3,6 @@ import { OptionalDateTimeField } from '@app/common';
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsIn, IsOptional } from 'class-validator';
 import { InstallationTargetQueryDto } from '../../installation/dto/installation-query.dto.js';
-import type { MetricPoint, MetricSeries } from '../metric-series.js';
 import { METRIC_NAMES, type MetricName, type Resolution, RESOLUTIONS } from '../metrics.entity.js';
 
 const METRIC_LIST_PATTERN = `^(${METRIC_NAMES.join('|')})(,(${METRIC_NAMES.join('|')}))*$`;
@@ -107,6 +106,7 @@ export class MetricTotalsDto {
   memory_usage_mb: number | null;
 }
 
+/** The answer's shape; its JSON is written by metricsAnswerJson (metric-series.ts), not from an instance. */
 export class PluginMetricsResponseDto {
   /** The plugin key. */
   @ApiProperty({ readOnly: true, example: 'acme.orders' })
@@ -122,25 +122,4 @@ export class PluginMetricsResponseDto {
   /** The whole range folded. */
   @ApiProperty({ type: MetricTotalsDto, readOnly: true })
   totals: MetricTotalsDto;
-
-  static from(plugin: string, installationId: string, s: MetricSeries): PluginMetricsResponseDto {
-    const metrics: MetricSeriesSetDto = {};
-    // A point already has the answer's shape ({timestamp: ISO string, value}): the arrays are passed on as built.
-    for (const [name, points] of Object.entries(s.series) as Array<[MetricName, MetricPoint[]]>) metrics[name] = points;
-    return {
-      plugin,
-      installation_id: installationId,
-      time_range: { start: s.start.toISOString(), end: s.end.toISOString(), resolution: s.resolution },
-      metrics,
-      totals: {
-        calls: s.totals.calls,
-        errors: s.totals.errors,
-        error_rate: s.totals.errorRate,
-        response_time_ms: s.totals.avgResponseMs,
-        response_time_p95_ms: s.totals.p95ResponseMs,
-        memory_usage_mb:
-          s.totals.memoryMaxBytes === null ? null : Math.round((s.totals.memoryMaxBytes / (1024 * 1024)) * 1000) / 1000,
-      },
-    };
-  }
 }
