@@ -8,15 +8,20 @@ export type SortSpec = Record<string, 1 | -1>;
  * Counts with the `count` command rather than countDocuments: the latter is an aggregation ($match, $group),
  * which the embedded engine evaluates document by document, while `count` runs the query planner like a find
  * (about 12 ms instead of 80 ms for 9,000 matches). Both are standard MongoDB; `count` only may not run inside a
- * transaction, and these counts never do.
+ * transaction, and these counts never do. With `limit`, the count stops there (the server may stop reading at it).
  */
 export async function countMatching(
   model: Pick<Model<unknown>, 'db' | 'collection'>,
   filter: Record<string, unknown>,
+  limit?: number,
 ): Promise<number> {
   const db = model.db.db;
   if (!db) throw new Error('the database connection is not open');
-  const res = await db.command({ count: model.collection.collectionName, query: filter });
+  const res = await db.command({
+    count: model.collection.collectionName,
+    query: filter,
+    ...(limit === undefined ? {} : { limit }),
+  });
   return Number(res.n);
 }
 

@@ -59,8 +59,9 @@ export class PluginMetricsController {
       'time, `search` finds the text in the message where it starts a word (case-insensitive). Each line carries ' +
       'the `request_id` of the API request whose plugin call wrote it, when there was one. Secret setting values ' +
       'never appear; long lines are cut and marked `truncated`. Lines are kept PLUGHUB_METRICS_RETENTION_DAYS. ' +
-      '`count` is exact (`count_relation: eq`) except for a search matching more than 10,000 lines (or than the ' +
-      'page asked for): it then stops counting and says `count_relation: gte`, at least `count` lines.' +
+      '`count` is exact (`count_relation: eq`) up to 10,000 matching lines (or the end of the page asked for, when ' +
+      'further): past that it stops counting and says `count_relation: gte`, at least `count` lines, with or ' +
+      'without a search.' +
       TARGET_NOTE,
     errors: [NotInstalledError, InvalidTimeRangeError],
   })

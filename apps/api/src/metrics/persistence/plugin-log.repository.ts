@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { type CountRelation, escapeRegex, type PageWindow, type Slice } from '@app/common';
-import { paginate } from '@app/database';
+import { countMatching } from '@app/database';
 import { type Model, Types } from 'mongoose';
 import { LOG_SEVERITY, type LogLevel, type PluginLogLine, type PluginLogQuery } from '../metrics.entity.js';
 import { PluginLogDoc } from './plugin-log.schema.js';
@@ -37,11 +37,11 @@ export class PluginLogRepository {
   /**
    * One page of an installation's lines, newest first, leaving out lines written before `notBefore` (now minus the
    * retention: hidden before the TTL monitor removes them), and how many lines match. Without a search the page is
-   * read in order from an index and the count is exact, from index entries alone (installation_at for the time
-   * bounds, installation_severity_at once a level is asked for). A search reads the installation_terms index (see
-   * `searchFilter`) time window by time window, newest first (see `findSearched`): its count is exact when every
-   * window of the range was read, a lower bound (`countRelation: 'gte'`) when it stopped past SEARCH_COUNT_UP_TO
-   * matches or past the page asked for.
+   * read in order from an index and the count from index entries alone (installation_at for the time bounds,
+   * installation_severity_at once a level is asked for), up to one past SEARCH_COUNT_UP_TO or the page asked for:
+   * exact below that, a lower bound (`countRelation: 'gte'`) past it. A search reads the installation_terms index
+   * (see `searchFilter`) time window by time window, newest first (see `findSearched`): its count is exact when
+   * every window of the range was read, a lower bound when it stopped past the same bound.
    */
   async find(query: PluginLogQuery, window: PageWindow, notBefore: Date, now: Date): Promise<PluginLogSlice> {
     const from = query.from && query.from > notBefore ? query.from : notBefore;
@@ -51,8 +51,20 @@ export class PluginLogRepository {
     const filter: Record<string, unknown> = { installation_id: query.installationId, at };
     // An $in of the levels (not a range): each is an interval of installation_severity_at in time order, merged.
     if (query.minLevel && query.minLevel !== 'debug') filter.severity = { $in: severitiesFrom(query.minLevel) };
-    const slice = await paginate<PluginLogDoc, LogLean>(this.model, filter, { at: -1, _id: -1 }, window);
-    return { count: slice.count, countRelation: 'eq', items: slice.items.map(toLine) };
+    // The count stops one past the bound (SEARCH_COUNT_UP_TO, or the page asked for when it reaches further), so
+    // a newest page of a busy installation does not count its million lines.
+    const bound = Math.max(window.offset + window.limit, SEARCH_COUNT_UP_TO);
+    const [count, items] = await Promise.all([
+      countMatching(this.model, filter, bound + 1),
+      this.model
+        .find(filter)
+        .sort({ at: -1, _id: -1 })
+        .skip(window.offset)
+        .limit(window.limit)
+        .lean<LogLean[]>()
+        .exec(),
+    ]);
+    return { count, countRelation: count > bound ? 'gte' : 'eq', items: items.map(toLine) };
   }
 
   /**
