@@ -21,6 +21,7 @@ describe('LogTermsBackfill', () => {
       done = true;
       return Promise.resolve();
     });
+    logs.replaceTermsIndex.mockResolvedValue(false);
     backfill = new LogTermsBackfill(logs, marks, new TestClock(), new JsonLogger(new LogOutput('silent')));
   });
 
@@ -40,6 +41,14 @@ describe('LogTermsBackfill', () => {
 
     expect(await backfill.run()).toBe(0); // marked: not run again
     expect(logs.addMissingTerms).toHaveBeenCalledTimes(3);
+  });
+
+  it('replaces the search index from before _id at every start, also once the terms are done', async () => {
+    done = true;
+    logs.replaceTermsIndex.mockResolvedValue(true);
+    expect(await backfill.run()).toBe(0);
+    expect(logs.replaceTermsIndex).toHaveBeenCalledTimes(1);
+    expect(logs.addMissingTerms).not.toHaveBeenCalled();
   });
 
   it('stops between batches at shutdown without marking itself done', async () => {

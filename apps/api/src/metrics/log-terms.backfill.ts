@@ -12,7 +12,8 @@ const BATCH = 1000;
  * and pairs of words) get theirs, a batch of BATCH at a time, so a search with a word finds them too; the word
  * heads they may hold instead go, and so does the index of those once every line has terms. Idempotent and
  * resumable: a line with terms is never written again, a run cut short (shutdown, failure) starts again at the
- * next start-up, and one that reached the end is marked and not run again.
+ * next start-up, and one that reached the end is marked and not run again. Before that, on every start, the search
+ * index from before `_id` ended it (installation_terms) is replaced (see PluginLogRepository.replaceTermsIndex).
  */
 @Injectable()
 export class LogTermsBackfill extends StartupBackfill {
@@ -26,6 +27,8 @@ export class LogTermsBackfill extends StartupBackfill {
   }
 
   async run(): Promise<number> {
+    // Every start-up (one listIndexes when there is nothing to do): the search index gained `_id` after its terms.
+    if (await this.logs.replaceTermsIndex()) this.logger.info('Search index replaced by one ending in _id');
     if (await this.marks.isDone(NAME)) return 0;
     const { total, done } = await this.inBatches((after, size) => this.logs.addMissingTerms(after, size), BATCH);
     if (!done) {

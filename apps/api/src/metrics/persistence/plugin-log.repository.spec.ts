@@ -106,11 +106,11 @@ describe('PluginLogRepository', () => {
     expect(await search('3 s')).toEqual(['Timeout after 3 s']);
   });
 
-  it('looks a search up through the installation_terms index when its words give a term', async () => {
+  it('looks a search up through the installation_terms_at index when its words give a term', async () => {
     const index = (text: string) =>
       plan('find', { installation_id: 'a', at: { $gte: notBefore }, ...searchFilter(text) });
-    expect(await index('reconciliation drift')).toBe('IXSCAN installation_terms');
-    expect(await index('order 1')).toBe('IXSCAN installation_terms'); // the pair `ord 1`
+    expect(await index('reconciliation drift')).toBe('IXSCAN installation_terms_at');
+    expect(await index('order 1')).toBe('IXSCAN installation_terms_at'); // the pair `ord 1`
     expect(await index('ok')).toBe('IXSCAN installation_at');
     expect(await index('ſtop')).toBe('IXSCAN installation_at'); // outside ASCII: no terms
     expect(logTerms('Order 12 of order 120, ok')).toEqual(['ord', 'ord 12', '12 of', 'of or', '120', '120 ok']);
@@ -274,5 +274,28 @@ describe('PluginLogRepository', () => {
     expect(await repo.dropHeadsIndex()).toBe(true);
     expect((await raw.indexes()).map((i) => i.name)).not.toContain('installation_head');
     expect(await repo.dropHeadsIndex()).toBe(false);
+  });
+
+  it('replaces the search index from before _id by installation_terms_at, keeping searches answered; again it does nothing', async () => {
+    const raw = db.connection.collection('plugin_logs');
+    await raw.dropIndex('installation_terms_at');
+    await raw.createIndex({ installation_id: 1, terms: 1, at: -1 }, { name: 'installation_terms' });
+    expect(await repo.replaceTermsIndex()).toBe(true);
+    const names = (await raw.indexes()).map((i) => i.name);
+    expect(names).toContain('installation_terms_at');
+    expect(names).not.toContain('installation_terms');
+    expect((await raw.indexes()).find((i) => i.name === 'installation_terms_at')?.key).toEqual({
+      installation_id: 1,
+      terms: 1,
+      at: -1,
+      _id: -1,
+    });
+    const page = await find({ installationId: 'a', search: 'order shipped' }, 3);
+    expect(page.items.map((l) => l.message)).toEqual([
+      'line 35 Order shipped',
+      'line 30 Order shipped',
+      'line 25 Order shipped',
+    ]);
+    expect(await repo.replaceTermsIndex()).toBe(false);
   });
 });

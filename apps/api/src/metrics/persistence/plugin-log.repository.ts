@@ -4,7 +4,7 @@ import { type CountRelation, escapeRegex, type PageWindow, type Slice } from '@a
 import { countMatching } from '@app/database';
 import { type Model, Types } from 'mongoose';
 import { LOG_SEVERITY, type LogLevel, type PluginLogLine, type PluginLogQuery } from '../metrics.entity.js';
-import { PluginLogDoc } from './plugin-log.schema.js';
+import { LEGACY_TERMS_INDEX, PluginLogDoc } from './plugin-log.schema.js';
 
 type LogLean = PluginLogDoc & { _id: unknown };
 
@@ -39,7 +39,7 @@ export class PluginLogRepository {
    * retention: hidden before the TTL monitor removes them), and how many lines match. Without a search the page is
    * read in order from an index and the count from index entries alone (installation_at for the time bounds,
    * installation_severity_at once a level is asked for), up to one past SEARCH_COUNT_UP_TO or the page asked for:
-   * exact below that, a lower bound (`countRelation: 'gte'`) past it. A search reads the installation_terms index
+   * exact below that, a lower bound (`countRelation: 'gte'`) past it. A search reads the installation_terms_at index
    * (see `searchFilter`) time window by time window, newest first (see `findSearched`): its count is exact when
    * every window of the range was read, a lower bound when it stopped past the same bound.
    */
@@ -151,10 +151,28 @@ export class PluginLogRepository {
   }
 
   /** Drops the index of the word heads searches read before terms (absent on a database that never had it). */
-  async dropHeadsIndex(): Promise<boolean> {
-    const indexes = await this.model.collection.indexes();
-    if (!indexes.some((i) => i.name === LEGACY_HEADS_INDEX)) return false;
-    await this.model.collection.dropIndex(LEGACY_HEADS_INDEX);
+  dropHeadsIndex(): Promise<boolean> {
+    return this.dropIndex(LEGACY_HEADS_INDEX);
+  }
+
+  /**
+   * Replaces the search index without `_id` (installation_terms, on a database from before) by installation_terms_at:
+   * builds the schema's indexes first (over every stored line; a no-op once autoIndex has), so a search always has
+   * one, then drops the old one. False when there was none to replace.
+   */
+  async replaceTermsIndex(): Promise<boolean> {
+    if (!(await this.hasIndex(LEGACY_TERMS_INDEX))) return false;
+    await this.model.createIndexes();
+    return this.dropIndex(LEGACY_TERMS_INDEX);
+  }
+
+  private async hasIndex(name: string): Promise<boolean> {
+    return (await this.model.collection.indexes()).some((i) => i.name === name);
+  }
+
+  private async dropIndex(name: string): Promise<boolean> {
+    if (!(await this.hasIndex(name))) return false;
+    await this.model.collection.dropIndex(name);
     return true;
   }
 }
@@ -236,7 +254,7 @@ export function logTerms(message: string): string[] {
  * word of the search then starts a word of the line, each but the last is a whole word of it, and words in a row
  * are words in a row of the line, so every term the search's words give (`logTerms`: a word's head when it is
  * long enough, a pair when the second word is whole or long enough) is one of the line's: they narrow the lines
- * through the installation_terms index, on the rarest of them. A search without terms (`ok`, `->`), or with a
+ * through the installation_terms_at index, on the rarest of them. A search without terms (`ok`, `->`), or with a
  * character outside ASCII (which a case-insensitive match may fold onto a letter), reads the installation's lines
  * in the range.
  */

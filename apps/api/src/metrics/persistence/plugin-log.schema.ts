@@ -1,5 +1,9 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 
+/** The search index (see below) and the one it replaced. */
+export const TERMS_INDEX = 'installation_terms_at';
+export const LEGACY_TERMS_INDEX = 'installation_terms';
+
 /** One stored plugin log line; append-only, removed by the TTL index. */
 @Schema({ collection: 'plugin_logs', versionKey: false })
 export class PluginLogDoc {
@@ -52,6 +56,8 @@ PluginLogSchema.index({ installation_id: 1, at: -1, _id: -1 }, { name: 'installa
 // A minimum level: each level of an installation by time, the levels asked for merged into one sorted scan, and
 // their count from the index alone.
 PluginLogSchema.index({ installation_id: 1, severity: 1, at: -1, _id: -1 }, { name: 'installation_severity_at' });
-// A search: the lines of an installation holding a term (a word head, a pair of words), by time.
-PluginLogSchema.index({ installation_id: 1, terms: 1, at: -1 }, { name: 'installation_terms' });
+// A search: the lines of an installation holding a term (a word head, a pair of words), by time and then id, the
+// order a page is read in (so the engine sorts nothing). It replaced `installation_terms` (no _id), which
+// LogTermsIndexMigration drops once this one is built.
+PluginLogSchema.index({ installation_id: 1, terms: 1, at: -1, _id: -1 }, { name: TERMS_INDEX });
 PluginLogSchema.index({ expires_at: 1 }, { name: 'retention', expireAfterSeconds: 0 });
