@@ -71,26 +71,20 @@ export class PrometheusMetrics {
       ) as unknown as Metric,
     );
     const series = this.series;
-    new Counter({
-      name: 'plughub_plugin_calls_total',
-      help: 'Plugin hook calls, by plugin key and version.',
-      labelNames: ['plugin', 'version'],
-      registers: [this.registry],
-      collect() {
-        this.reset();
-        for (const s of series.values()) this.inc(s.labels, s.count);
-      },
-    });
-    new Counter({
-      name: 'plughub_plugin_call_errors_total',
-      help: 'Plugin hook calls that failed (error, timeout or killed), by plugin key and version.',
-      labelNames: ['plugin', 'version'],
-      registers: [this.registry],
-      collect() {
-        this.reset();
-        for (const s of series.values()) this.inc(s.labels, s.errors);
-      },
-    });
+    seriesCounter(
+      this.registry,
+      series,
+      'plughub_plugin_calls_total',
+      'Plugin hook calls, by plugin key and version.',
+      (s) => s.count,
+    );
+    seriesCounter(
+      this.registry,
+      series,
+      'plughub_plugin_call_errors_total',
+      'Plugin hook calls that failed (error, timeout or killed), by plugin key and version.',
+      (s) => s.errors,
+    );
     const byPlugin = this.byPlugin;
     this.registry.registerMetric(
       seriesHistogram(
@@ -208,6 +202,26 @@ function observe(series: HistogramSeries, seconds: number): void {
  * from `get`), read from plain-number series at scrape time: cumulative `_bucket` lines with `le`, then `_sum` and
  * `_count`.
  */
+/** A counter by plugin key and version whose value, at scrape time, is `pick` of each plugin version's series. */
+function seriesCounter(
+  registry: Registry,
+  series: Map<string, PluginSeries>,
+  name: string,
+  help: string,
+  pick: (s: PluginSeries) => number,
+): Counter {
+  return new Counter({
+    name,
+    help,
+    labelNames: ['plugin', 'version'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const s of series.values()) this.inc(s.labels, pick(s));
+    },
+  });
+}
+
 function seriesHistogram(name: string, help: string, series: () => Iterable<HistogramSeries>, reset: () => void) {
   return {
     name,
