@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Clock, EventBus, JsonLogger } from '@app/common';
+import { type AuditActionEvent, Clock, EventBus, JsonLogger } from '@app/common';
 import type { HealthConfig } from '../config/app-config.js';
 import { HEALTH_CONFIG } from '../config/config.module.js';
 import { InstallationsService } from '../installation/installations.service.js';
@@ -58,6 +58,14 @@ export class UnhealthyInstallationPolicy {
       key: installation.pluginKey,
     };
     const orgId = installation.target.scope === 'org' ? { orgId: installation.target.orgId } : {};
+    const audit = (entry: Omit<AuditActionEvent, 'actor' | 'action' | 'target' | 'orgId'>) =>
+      this.events.emit('audit.action', {
+        actor: { kind: 'system', component: COMPONENT },
+        action: 'installation.disabled_unhealthy',
+        target,
+        ...orgId,
+        ...entry,
+      });
     const details = {
       consecutive_failures: health.consecutiveFailures,
       failing,
@@ -73,11 +81,7 @@ export class UnhealthyInstallationPolicy {
         failing,
         at,
       });
-      await this.events.emit('audit.action', {
-        actor: { kind: 'system', component: COMPONENT },
-        action: 'installation.disabled_unhealthy',
-        target,
-        ...orgId,
+      await audit({
         outcome: 'success',
         before: { status: installation.status },
         after: { status: disabled.status, status_reason: reason },
@@ -91,15 +95,7 @@ export class UnhealthyInstallationPolicy {
       });
     } catch (err) {
       const error = err instanceof Error ? err.message : String(err);
-      await this.events.emit('audit.action', {
-        actor: { kind: 'system', component: COMPONENT },
-        action: 'installation.disabled_unhealthy',
-        target,
-        ...orgId,
-        outcome: 'failure',
-        details: { ...details, error },
-        at: this.clock.now(),
-      });
+      await audit({ outcome: 'failure', details: { ...details, error }, at: this.clock.now() });
       this.logger.warn('Could not disable an unhealthy installation', { installation_id: installation.id, error });
     }
   }
