@@ -191,46 +191,11 @@ async function profileBench(): Promise<void> {
   const count = Number(process.argv[3] ?? 200);
   const app = await inProcessApp({ PLUGHUB_SAMPLES: 'true' });
   await app.init();
-  const dist = <M>(path: string) => fromDist<M>(path);
-  const { InstallService } = await dist<typeof import('../apps/api/src/installation/install.service.js')>(
+  const { InstallService } = await fromDist<typeof import('../apps/api/src/installation/install.service.js')>(
     'installation/install.service.js',
   );
-  const { InstallationsService } = await dist<typeof import('../apps/api/src/installation/installations.service.js')>(
-    'installation/installations.service.js',
-  );
-  const { InstallResolution } = await dist<typeof import('../apps/api/src/installation/install-resolution.js')>(
-    'installation/install-resolution.js',
-  );
-  const { OperationJournal } = await dist<typeof import('../apps/api/src/installation/operation-journal.js')>(
-    'installation/operation-journal.js',
-  );
-  const { InstallationRuntime } = await dist<typeof import('../apps/api/src/installation/installation-runtime.js')>(
-    'installation/installation-runtime.js',
-  );
-  const { InstallationEvents } = await dist<typeof import('../apps/api/src/installation/installation-events.js')>(
-    'installation/installation-events.js',
-  );
-  const { InstallationRepository } = await dist<
-    typeof import('../apps/api/src/installation/persistence/installation.repository.js')
-  >('installation/persistence/installation.repository.js');
-  const { OperationRepository } = await dist<
-    typeof import('../apps/api/src/installation/persistence/operation.repository.js')
-  >('installation/persistence/operation.repository.js');
-  const { PluginVersionsService } = await dist<typeof import('../apps/api/src/registry/plugin-versions.service.js')>(
-    'registry/plugin-versions.service.js',
-  );
-  const { SecretBox } = await dist<typeof import('../apps/api/src/secrets/secret-box.js')>('secrets/secret-box.js');
-  const { PluginRuntime } = await dist<typeof import('../libs/runtime/src/index.js')>(
-    '../../../libs/runtime/src/index.js',
-  );
-  const { Engine } = await dist<typeof import('../libs/embedded-mongo/src/engine.js')>(
+  const { Engine } = await fromDist<typeof import('../libs/embedded-mongo/src/engine.js')>(
     '../../../libs/embedded-mongo/src/engine.js',
-  );
-  const { InstallationDirectoryAdapter } = await dist<
-    typeof import('../apps/api/src/installation/installation-directory.adapter.js')
-  >('installation/installation-directory.adapter.js');
-  const { EventRepository } = await dist<typeof import('../apps/api/src/messaging/persistence/event.repository.js')>(
-    'messaging/persistence/event.repository.js',
   );
   const profile = new StageProfile();
   // Every command the engine receives, named by its first field (find, insert, update, findAndModify, …).
@@ -240,28 +205,53 @@ async function profileBench(): Promise<void> {
     profile.command(Object.keys(args[0] as object)[0] ?? '?');
     return run.apply(this, args);
   };
-  const stages: Array<[object, string[], string]> = [
-    [app.get(InstallService), ['install'], 'InstallService (its own code)'],
-    [app.get(InstallationsService), ['target'], 'target: access check'],
-    [app.get(InstallationsService), ['response'], 'answer (response mapping)'],
-    [app.get(InstallResolution), ['resolve'], 'resolution (resolver, kill check)'],
-    [app.get(PluginVersionsService), ['installables'], 'resolution: registry versions'],
-    [app.get(InstallationRepository), ['listInTarget'], 'resolution: target installations'],
-    [app.get(InstallationRepository), ['findRetained'], 'retained settings lookup'],
-    [app.get(SecretBox), ['seal'], 'secrets sealed'],
-    [app.get(OperationJournal), ['begin', 'phase', 'commit'], 'journal (begin, phase, commit)'],
-    [app.get(OperationRepository), ['begin', 'setPhase', 'end'], 'journal: writes'],
-    [app.get(InstallationRepository), ['releaseOperation'], 'journal: installations released'],
-    [app.get(InstallationRepository), ['insert'], 'installation written'],
-    [app.get(InstallationRepository), ['update'], 'status settled'],
-    [app.get(InstallationRuntime), ['start'], 'runtime start (app side)'],
-    [app.get(InstallationRuntime), ['package'], 'runtime start: package read'],
-    [app.get(PluginRuntime), ['load'], 'runtime start: PluginRuntime.load'],
-    [app.get(InstallationEvents), ['changed', 'lifecycle', 'statusChanged', 'updated'], 'events (their listeners)'],
-    [app.get(EventRepository), ['appendMany'], 'events: stored (messaging)'],
-    [app.get(InstallationDirectoryAdapter), ['subscribers'], 'events: subscriber list'],
+  // [module under dist/apps/api/src, the class it exports, its methods timed, the stage they are charged to]
+  const installation = 'installation/persistence/installation.repository.js';
+  const stages: Array<[string, string, string[], string]> = [
+    ['installation/install.service.js', 'InstallService', ['install'], 'InstallService (its own code)'],
+    ['installation/installations.service.js', 'InstallationsService', ['target'], 'target: access check'],
+    ['installation/installations.service.js', 'InstallationsService', ['response'], 'answer (response mapping)'],
+    ['installation/install-resolution.js', 'InstallResolution', ['resolve'], 'resolution (resolver, kill check)'],
+    ['registry/plugin-versions.service.js', 'PluginVersionsService', ['installables'], 'resolution: registry versions'],
+    [installation, 'InstallationRepository', ['listInTarget'], 'resolution: target installations'],
+    [installation, 'InstallationRepository', ['findRetained'], 'retained settings lookup'],
+    ['secrets/secret-box.js', 'SecretBox', ['seal'], 'secrets sealed'],
+    [
+      'installation/operation-journal.js',
+      'OperationJournal',
+      ['begin', 'phase', 'commit'],
+      'journal (begin, phase, commit)',
+    ],
+    [
+      'installation/persistence/operation.repository.js',
+      'OperationRepository',
+      ['begin', 'setPhase', 'end'],
+      'journal: writes',
+    ],
+    [installation, 'InstallationRepository', ['releaseOperation'], 'journal: installations released'],
+    [installation, 'InstallationRepository', ['insert'], 'installation written'],
+    [installation, 'InstallationRepository', ['update'], 'status settled'],
+    ['installation/installation-runtime.js', 'InstallationRuntime', ['start'], 'runtime start (app side)'],
+    ['installation/installation-runtime.js', 'InstallationRuntime', ['package'], 'runtime start: package read'],
+    ['../../../libs/runtime/src/index.js', 'PluginRuntime', ['load'], 'runtime start: PluginRuntime.load'],
+    [
+      'installation/installation-events.js',
+      'InstallationEvents',
+      ['changed', 'lifecycle', 'statusChanged', 'updated'],
+      'events (their listeners)',
+    ],
+    ['messaging/persistence/event.repository.js', 'EventRepository', ['appendMany'], 'events: stored (messaging)'],
+    [
+      'installation/installation-directory.adapter.js',
+      'InstallationDirectoryAdapter',
+      ['subscribers'],
+      'events: subscriber list',
+    ],
   ];
-  for (const [object, methods, name] of stages) for (const m of methods) profile.wrap(object, m, name);
+  for (const [path, exported, methods, name] of stages) {
+    const provider = (await fromDist<Record<string, abstract new (...args: never[]) => unknown>>(path))[exported];
+    for (const m of methods) profile.wrap(app.get<unknown, object>(provider), m, name);
+  }
   const installer = app.get(InstallService);
   const installOne = async (i: number) => {
     const caller = {
