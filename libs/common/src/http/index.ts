@@ -5,6 +5,7 @@ export * from './framework-error-map.js';
 export * from './framework-errors.js';
 export * from './http-guards.js';
 export * from './json-body.js';
+export * from './read-only-fields.decorator.js';
 export * from './request-scopes.js';
 export * from './response-hooks.js';
 export * from './response-storage.js';

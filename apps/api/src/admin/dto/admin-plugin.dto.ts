@@ -1,5 +1,14 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { BodyExamples, OptionalEnumField, PaginationQueryDto, QueryBoolean } from '@app/common';
+import {
+  BodyExamples,
+  OptionalEnumField,
+  PaginationQueryDto,
+  QueryBoolean,
+  ReadOnlyDate,
+  ReadOnlyField,
+  ReadOnlyNullableDate,
+  ReadOnlyNullableString,
+} from '@app/common';
 import {
   ArrayMaxSize,
   ArrayUnique,
@@ -56,44 +65,44 @@ export class AdminPluginListQueryDto extends PaginationQueryDto {
 /** A version's review state. */
 export class AdminVersionStateDto {
   /** The version. */
-  @ApiProperty({ readOnly: true, example: '1.0.0' })
+  @ReadOnlyField('1.0.0')
   version: string;
   /** Its review state. */
   @ApiProperty({ enum: VERSION_STATUSES, enumName: 'VersionStatus', readOnly: true })
   status: VersionStatus;
   /** Withdrawn by its owners. */
-  @ApiProperty({ readOnly: true })
+  @ReadOnlyField()
   yanked: boolean;
   /** When it was submitted for review. */
-  @ApiProperty({ type: String, format: 'date-time', nullable: true, readOnly: true })
+  @ReadOnlyNullableDate()
   submitted_at: string | null;
   /** Who reviewed it (user id). */
-  @ApiProperty({ type: String, nullable: true, readOnly: true })
+  @ReadOnlyNullableString()
   reviewed_by: string | null;
   /** When it was reviewed. */
-  @ApiProperty({ type: String, format: 'date-time', nullable: true, readOnly: true })
+  @ReadOnlyNullableDate()
   reviewed_at: string | null;
   /** The reviewer's notes. */
-  @ApiProperty({ type: String, nullable: true, readOnly: true })
+  @ReadOnlyNullableString()
   review_notes: string | null;
   /** When it was published. */
-  @ApiProperty({ format: 'date-time', readOnly: true })
+  @ReadOnlyDate()
   published_at: string;
 }
 
 /** A plugin as platform admins and reviewers see it: every state, whoever owns it. */
 export class AdminPluginResponseDto {
   /** The plugin key. */
-  @ApiProperty({ readOnly: true, example: 'acme.hello' })
+  @ReadOnlyField('acme.hello')
   key: string;
   /** Display name. */
-  @ApiProperty({ readOnly: true })
+  @ReadOnlyField()
   name: string;
   /** Who owns it. */
   @ApiProperty({ enum: ['user', 'org', 'system'], readOnly: true })
   owner_type: string;
   /** The owning user's or organisation's id; null for system plugins. */
-  @ApiProperty({ type: String, nullable: true, readOnly: true })
+  @ReadOnlyNullableString()
   owner_id: string | null;
   /** Visibility. */
   @ApiProperty({ enum: ['private', 'org', 'public'], readOnly: true })
@@ -108,37 +117,37 @@ export class AdminPluginResponseDto {
   @ApiProperty({ type: 'integer', minimum: 0, readOnly: true })
   installations: number;
   /** The platform's trust badge. */
-  @ApiProperty({ readOnly: true })
+  @ReadOnlyField()
   verified: boolean;
   /** Who set the badge last (user id). */
-  @ApiProperty({ type: String, nullable: true, readOnly: true })
+  @ReadOnlyNullableString()
   verified_by: string | null;
   /** When the badge was set last. */
-  @ApiProperty({ type: String, format: 'date-time', nullable: true, readOnly: true })
+  @ReadOnlyNullableDate()
   verified_at: string | null;
   /** Why. */
-  @ApiProperty({ type: String, nullable: true, readOnly: true })
+  @ReadOnlyNullableString()
   verified_notes: string | null;
   /** Disabled everywhere by the kill switch. */
-  @ApiProperty({ readOnly: true })
+  @ReadOnlyField()
   killed: boolean;
   /** The killed versions; empty while killed means every version. */
   @ApiProperty({ type: [String], readOnly: true })
   killed_versions: string[];
   /** Why it was killed (or revived, once revived). */
-  @ApiProperty({ type: String, nullable: true, readOnly: true })
+  @ReadOnlyNullableString()
   killed_reason: string | null;
   /** Who pulled or lifted the kill switch last (user id). */
-  @ApiProperty({ type: String, nullable: true, readOnly: true })
+  @ReadOnlyNullableString()
   killed_by: string | null;
   /** When the kill switch last changed. */
-  @ApiProperty({ type: String, format: 'date-time', nullable: true, readOnly: true })
+  @ReadOnlyNullableDate()
   killed_at: string | null;
   /** When it was first published. */
-  @ApiProperty({ format: 'date-time', readOnly: true })
+  @ReadOnlyDate()
   created_at: string;
   /** When it last changed. */
-  @ApiProperty({ format: 'date-time', readOnly: true })
+  @ReadOnlyDate()
   updated_at: string;
 
   static from({ plugin: p, versions, installations }: OverviewItem): AdminPluginResponseDto {

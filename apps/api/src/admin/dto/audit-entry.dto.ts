@@ -1,5 +1,14 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { OptionalEnumField, PaginationQueryDto } from '@app/common';
+import {
+  OptionalEnumField,
+  PaginationQueryDto,
+  ReadOnlyDate,
+  ReadOnlyDto,
+  ReadOnlyField,
+  ReadOnlyInt,
+  ReadOnlyNullableInt,
+  ReadOnlyNullableString,
+} from '@app/common';
 import { IsDateString, IsMongoId, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import {
   AUDIT_ACTOR_KINDS,
@@ -81,70 +90,70 @@ export class AuditActorDto {
   @ApiProperty({ enum: AUDIT_ACTOR_KINDS, enumName: 'AuditActorKind', readOnly: true })
   kind: AuditActorKind;
   /** The user's id. */
-  @ApiProperty({ type: String, nullable: true, readOnly: true })
+  @ReadOnlyNullableString()
   user_id: string | null;
   /** The user's platform roles at the time. */
   @ApiProperty({ type: [String], readOnly: true })
   roles: string[];
   /** The API token used, if one was. */
-  @ApiProperty({ type: String, nullable: true, readOnly: true })
+  @ReadOnlyNullableString()
   token_id: string | null;
   /** The background component that acted. */
-  @ApiProperty({ type: String, nullable: true, readOnly: true })
+  @ReadOnlyNullableString()
   component: string | null;
   /** The email an anonymous caller gave (login attempts). */
-  @ApiProperty({ type: String, nullable: true, readOnly: true })
+  @ReadOnlyNullableString()
   claimed: string | null;
 }
 
 export class AuditTargetDto {
   /** The resource type (`plugins`, `users`, `orgs`, `auth`, …). */
-  @ApiProperty({ readOnly: true })
+  @ReadOnlyField()
   type: string;
   /** The resource's key or id. */
-  @ApiProperty({ type: String, nullable: true, readOnly: true })
+  @ReadOnlyNullableString()
   id: string | null;
 }
 
 export class AuditEntryResponseDto {
   /** Position in the chain (1, 2, 3, …). */
-  @ApiProperty({ type: 'integer', readOnly: true })
+  @ReadOnlyInt()
   seq: number;
   /** When it happened. */
-  @ApiProperty({ format: 'date-time', readOnly: true })
+  @ReadOnlyDate()
   at: string;
   /** The operationId of the request, or a dotted background action. */
-  @ApiProperty({ readOnly: true })
+  @ReadOnlyField()
   action: string;
   /** Who acted. */
-  @ApiProperty({ type: AuditActorDto, readOnly: true })
+  @ReadOnlyDto(AuditActorDto)
   actor: AuditActorDto;
   /** What it acted on. */
-  @ApiProperty({ type: AuditTargetDto, readOnly: true })
+  @ReadOnlyDto(AuditTargetDto)
   target: AuditTargetDto;
   /** The organisation the target belongs to. */
-  @ApiProperty({ type: String, nullable: true, readOnly: true })
+  @ReadOnlyNullableString()
   org_id: string | null;
   /** `success`, `failure` or `denied` (401/403). */
   @ApiProperty({ enum: AUDIT_OUTCOMES, enumName: 'AuditOutcome', readOnly: true })
   outcome: AuditOutcome;
   /** HTTP status of the answer; null for background actions. */
-  @ApiProperty({ type: 'integer', nullable: true, readOnly: true })
+  @ReadOnlyNullableInt()
   status: number | null;
   /** HTTP method. */
-  @ApiProperty({ type: String, nullable: true, readOnly: true })
+  @ReadOnlyNullableString()
   method: string | null;
   /** Request path. */
-  @ApiProperty({ type: String, nullable: true, readOnly: true })
+  @ReadOnlyNullableString()
   path: string | null;
   /** The request id (X-Request-Id). */
-  @ApiProperty({ type: String, nullable: true, readOnly: true })
+  @ReadOnlyNullableString()
   request_id: string | null;
   /** Client address. */
-  @ApiProperty({ type: String, nullable: true, readOnly: true })
+  @ReadOnlyNullableString()
   ip: string | null;
   /** Client user agent. */
-  @ApiProperty({ type: String, nullable: true, readOnly: true })
+  @ReadOnlyNullableString()
   user_agent: string | null;
   /** The target's state before the change, where the service recorded it; secrets redacted. */
   @ApiProperty({ type: 'object', additionalProperties: true, nullable: true, readOnly: true })
@@ -156,10 +165,10 @@ export class AuditEntryResponseDto {
   @ApiProperty({ type: 'object', additionalProperties: true, readOnly: true })
   details: Record<string, unknown>;
   /** SHA-256 of the previous entry. */
-  @ApiProperty({ readOnly: true })
+  @ReadOnlyField()
   prev_hash: string;
   /** SHA-256 of `prev_hash` and this entry's canonical form. */
-  @ApiProperty({ readOnly: true })
+  @ReadOnlyField()
   hash: string;
 
   static from(e: AuditEntry): AuditEntryResponseDto {
@@ -207,26 +216,26 @@ function asObject(v: unknown): Record<string, unknown> | null {
 
 export class AuditVerifyResponseDto {
   /** True when every kept entry verifies and links to the one before. */
-  @ApiProperty({ readOnly: true })
+  @ReadOnlyField()
   ok: boolean;
   /** Entries checked. */
-  @ApiProperty({ type: 'integer', readOnly: true })
+  @ReadOnlyInt()
   checked: number;
   /** First and last seq checked. */
-  @ApiProperty({ type: 'integer', nullable: true, readOnly: true })
+  @ReadOnlyNullableInt()
   first_seq: number | null;
-  @ApiProperty({ type: 'integer', nullable: true, readOnly: true })
+  @ReadOnlyNullableInt()
   last_seq: number | null;
   /** Where the kept part of the chain starts (moved forward by pruning) and the hash it links to. */
-  @ApiProperty({ type: 'integer', readOnly: true })
+  @ReadOnlyInt()
   anchor_seq: number;
-  @ApiProperty({ readOnly: true })
+  @ReadOnlyField()
   anchor_hash: string;
   /** Entries pruned so far. */
-  @ApiProperty({ type: 'integer', readOnly: true })
+  @ReadOnlyInt()
   pruned: number;
   /** The first entry that does not verify: its content was changed, it does not link, or it is missing. */
-  @ApiProperty({ type: 'integer', nullable: true, readOnly: true })
+  @ReadOnlyNullableInt()
   break_seq: number | null;
   @ApiProperty({
     type: String,

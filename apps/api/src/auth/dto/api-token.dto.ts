@@ -1,5 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { BodyExamples, TOKEN_SCOPES, type TokenScope, wireFields } from '@app/common';
+import {
+  BodyExamples,
+  ReadOnlyDate,
+  ReadOnlyField,
+  ReadOnlyNullableDate,
+  TOKEN_SCOPES,
+  type TokenScope,
+  wireFields,
+} from '@app/common';
 import { ArrayUnique, IsArray, IsDateString, IsIn, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 import type { ApiToken } from '../auth.entity.js';
 
@@ -30,12 +38,12 @@ export class CreateApiTokenDto {
 
 export class ApiTokenResponseDto {
   /** Token id, used to revoke it. */
-  @ApiProperty({ readOnly: true })
+  @ReadOnlyField()
   id: string;
   /** The label given at creation. */
   name: string;
   /** The first characters of the key, to tell tokens apart. */
-  @ApiProperty({ readOnly: true })
+  @ReadOnlyField()
   key_prefix: string;
   /** Scopes the token is limited to; empty means all of the user's rights. */
   @ApiProperty({ enum: TOKEN_SCOPES, enumName: 'TokenScope', isArray: true })
@@ -44,10 +52,10 @@ export class ApiTokenResponseDto {
   @ApiProperty({ type: String, format: 'date-time', nullable: true })
   expires_at: string | null;
   /** When the token was last used (minute precision), or null. */
-  @ApiProperty({ type: String, format: 'date-time', nullable: true, readOnly: true })
+  @ReadOnlyNullableDate()
   last_used_at: string | null;
   /** When the token was created. */
-  @ApiProperty({ format: 'date-time', readOnly: true })
+  @ReadOnlyDate()
   created_at: string;
 
   static from(token: ApiToken): ApiTokenResponseDto {
@@ -58,12 +66,12 @@ export class ApiTokenResponseDto {
 /** Answer to token creation: the only time the key is ever shown. */
 export class CreatedApiTokenResponseDto {
   /** Token id, used to revoke it. */
-  @ApiProperty({ readOnly: true })
+  @ReadOnlyField()
   id: string;
   /** The label given at creation. */
   name: string;
   /** The secret key; send it as `Authorization: Token <key>`. Shown only in this response. */
-  @ApiProperty({ readOnly: true })
+  @ReadOnlyField()
   key: string;
   /** Scopes the token is limited to; empty means all of the user's rights. */
   @ApiProperty({ enum: TOKEN_SCOPES, enumName: 'TokenScope', isArray: true })
@@ -72,7 +80,7 @@ export class CreatedApiTokenResponseDto {
   @ApiProperty({ type: String, format: 'date-time', nullable: true })
   expires_at: string | null;
   /** When the token was created. */
-  @ApiProperty({ format: 'date-time', readOnly: true })
+  @ReadOnlyDate()
   created_at: string;
 
   static fromCreated(token: ApiToken, key: string): CreatedApiTokenResponseDto {

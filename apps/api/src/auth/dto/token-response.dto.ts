@@ -1,13 +1,14 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { ReadOnlyField, ReadOnlyInt } from '@app/common';
 
 export class TokenResponseDto {
   /** A JWT to send as `Authorization: Bearer <token>`. */
-  @ApiProperty({ readOnly: true })
+  @ReadOnlyField()
   access_token: string;
   /** Always `Bearer`. */
   @ApiProperty({ enum: ['Bearer'], readOnly: true })
   token_type: 'Bearer';
   /** Seconds until the token expires. */
-  @ApiProperty({ type: 'integer', readOnly: true })
+  @ReadOnlyInt()
   expires_in: number;
 }

@@ -1,34 +1,34 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { wireFields } from '@app/common';
+import { ReadOnlyDate, ReadOnlyField, ReadOnlyInt, wireFields } from '@app/common';
 import type { BusCheck, DependencyCheck, RuntimeSnapshot } from '../health.entity.js';
 
 export class InstancesByStateDto {
   /** Instances running onInit. */
-  @ApiProperty({ type: 'integer', readOnly: true })
+  @ReadOnlyInt()
   loading: number;
   /** Instances serving calls. */
-  @ApiProperty({ type: 'integer', readOnly: true })
+  @ReadOnlyInt()
   ready: number;
   /** Instances that failed to start or crashed too often; they serve nothing until restarted. */
-  @ApiProperty({ type: 'integer', readOnly: true })
+  @ReadOnlyInt()
   failed: number;
   /** Instances running onCleanup. */
-  @ApiProperty({ type: 'integer', readOnly: true })
+  @ReadOnlyInt()
   stopping: number;
   /** Instances stopped but still known to the runtime. */
-  @ApiProperty({ type: 'integer', readOnly: true })
+  @ReadOnlyInt()
   stopped: number;
 }
 
 export class RuntimeHealthDto {
   /** Sandbox worker threads alive, shared and dedicated (they start with the first plugin loaded). */
-  @ApiProperty({ type: 'integer', readOnly: true })
+  @ReadOnlyInt()
   workers_alive: number;
   /** Of those, threads dedicated to one quarantined installation. */
-  @ApiProperty({ type: 'integer', readOnly: true })
+  @ReadOnlyInt()
   workers_dedicated: number;
   /** How many shared worker threads the runtime may start. */
-  @ApiProperty({ type: 'integer', readOnly: true })
+  @ReadOnlyInt()
   workers_max: number;
   /** Plugin instances loaded in the runtime, by state. */
   @ApiProperty({ type: () => InstancesByStateDto, readOnly: true })
@@ -47,16 +47,16 @@ export class LivenessResponseDto {
   @ApiProperty({ enum: ['ok'], readOnly: true })
   status: 'ok';
   /** The server release. */
-  @ApiProperty({ readOnly: true })
+  @ReadOnlyField()
   version: string;
   /** The integer API version. */
-  @ApiProperty({ type: 'integer', readOnly: true })
+  @ReadOnlyInt()
   api_version: number;
   /** Seconds since the process started serving. */
-  @ApiProperty({ readOnly: true })
+  @ReadOnlyField()
   uptime_seconds: number;
   /** When the process started serving. */
-  @ApiProperty({ format: 'date-time', readOnly: true })
+  @ReadOnlyDate()
   started_at: string;
   /** The plugin runtime: worker threads and instances by state. */
   @ApiProperty({ type: () => RuntimeHealthDto, readOnly: true })
@@ -68,7 +68,7 @@ export class DependencyCheckDto {
   @ApiProperty({ enum: ['up', 'down'], enumName: 'CheckStatus', readOnly: true })
   status: 'up' | 'down';
   /** Round-trip time of the check in milliseconds. */
-  @ApiProperty({ readOnly: true })
+  @ReadOnlyField()
   latency_ms: number;
   /** Why the check failed, when it did. */
   @ApiProperty({ required: false, readOnly: true })
@@ -92,7 +92,7 @@ export class BusCheckDto {
   @ApiProperty({ enum: ['connected', 'reconnecting', 'closed'], enumName: 'BusState', readOnly: true })
   state: 'connected' | 'reconnecting' | 'closed';
   /** When the state last changed. */
-  @ApiProperty({ format: 'date-time', readOnly: true })
+  @ReadOnlyDate()
   since: string;
   /** NATS: the server (host:port) it talks to, or is trying to reach. */
   @ApiProperty({ required: false, readOnly: true, example: '10.0.0.5:4222' })

@@ -1,12 +1,13 @@
 import { ApiProperty } from '@nestjs/swagger';
 import type { PluginHealth, PluginHealthCheck, PluginHealthStatus } from '../health.entity.js';
+import { ReadOnlyDto, ReadOnlyField, ReadOnlyInt, ReadOnlyNullableDate } from '@app/common';
 
 const HEALTH_STATUSES = ['healthy', 'degraded', 'unhealthy', 'unknown'] as const;
 const CHECK_STATUSES = ['pass', 'warn', 'fail'] as const;
 
 export class PluginHealthCheckDto {
   /** What was checked: `runtime`, `error_rate`, `onHealth` (the hook itself), a registry stage, or a plugin check. */
-  @ApiProperty({ readOnly: true, example: 'database_connection' })
+  @ReadOnlyField('database_connection')
   name: string;
   @ApiProperty({ enum: CHECK_STATUSES, enumName: 'PluginHealthCheckStatus', readOnly: true })
   status: 'pass' | 'warn' | 'fail';
@@ -36,10 +37,10 @@ export class PluginHealthCheckDto {
 
 export class PluginHealthMetricsDto {
   /** Traffic calls per minute over the last 5 minutes. */
-  @ApiProperty({ readOnly: true, example: 25.5 })
+  @ReadOnlyField(25.5)
   requests_per_minute: number;
   /** Failed calls / calls over the last 5 minutes (0 without calls). */
-  @ApiProperty({ readOnly: true, example: 0.002 })
+  @ReadOnlyField(0.002)
   error_rate: number;
   /** The sandbox heap now (MiB); null for remote plugins and instances that are not running. */
   @ApiProperty({ type: Number, nullable: true, readOnly: true, example: 45 })
@@ -48,10 +49,10 @@ export class PluginHealthMetricsDto {
 
 export class PluginHealthResponseDto {
   /** The plugin key. */
-  @ApiProperty({ readOnly: true, example: 'acme.orders' })
+  @ReadOnlyField('acme.orders')
   plugin: string;
   /** The installation checked. */
-  @ApiProperty({ readOnly: true, example: '6650c0ffee0000000000abcd' })
+  @ReadOnlyField('6650c0ffee0000000000abcd')
   installation_id: string;
   /**
    * healthy: every check passes; degraded: a check warns, or fewer than PLUGHUB_PLUGIN_UNHEALTHY_AFTER rounds in a
@@ -61,17 +62,17 @@ export class PluginHealthResponseDto {
   @ApiProperty({ enum: HEALTH_STATUSES, enumName: 'PluginHealthStatus', readOnly: true })
   status: PluginHealthStatus;
   /** When the last check round ran; null before the first. */
-  @ApiProperty({ type: String, format: 'date-time', nullable: true, readOnly: true })
+  @ReadOnlyNullableDate()
   last_check: string | null;
   /** Seconds the running instance has been up (0 when none runs). */
-  @ApiProperty({ type: 'integer', readOnly: true })
+  @ReadOnlyInt()
   uptime_seconds: number;
   /** Check rounds failed in a row. */
-  @ApiProperty({ type: 'integer', readOnly: true })
+  @ReadOnlyInt()
   consecutive_failures: number;
   @ApiProperty({ type: [PluginHealthCheckDto], readOnly: true })
   checks: PluginHealthCheckDto[];
-  @ApiProperty({ type: PluginHealthMetricsDto, readOnly: true })
+  @ReadOnlyDto(PluginHealthMetricsDto)
   metrics: PluginHealthMetricsDto;
 
   static from(plugin: string, installationId: string, h: PluginHealth): PluginHealthResponseDto {

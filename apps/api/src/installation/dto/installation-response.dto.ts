@@ -13,6 +13,7 @@ import {
   type Permission,
 } from '../installation.entity.js';
 import { GRANT_SCHEMA, HttpExternalGrantDto } from './grant.dto.js';
+import { ReadOnlyDate, ReadOnlyField, ReadOnlyInt, ReadOnlyNullableDate, ReadOnlyNullableString } from '@app/common';
 
 export const INSTANCE_STATES = ['loading', 'ready', 'failed', 'stopping', 'stopped'] as const;
 
@@ -74,28 +75,28 @@ export class EffectiveStateDto {
 @ApiExtraModels(HttpExternalGrantDto)
 export class InstallationResponseDto {
   /** The installation's id. */
-  @ApiProperty({ readOnly: true, example: '6650f2a3c1d4e5f6a7b8c9d0' })
+  @ReadOnlyField('6650f2a3c1d4e5f6a7b8c9d0')
   id: string;
   /** The plugin key. */
-  @ApiProperty({ readOnly: true, example: 'plughub.hello' })
+  @ReadOnlyField('plughub.hello')
   plugin: string;
   /** The installed version. */
-  @ApiProperty({ readOnly: true, example: '1.0.0' })
+  @ReadOnlyField('1.0.0')
   installed_version: string;
   /** Where it is installed. */
-  @ApiProperty({ readOnly: true })
+  @ReadOnlyField()
   target: InstallationTargetDto;
   /** installing, active, disabled, failed, killed or uninstalling. */
   @ApiProperty({ enum: INSTALLATION_STATUSES, enumName: 'InstallationStatus', readOnly: true })
   status: InstallationStatus;
   /** Running (status active). */
-  @ApiProperty({ readOnly: true })
+  @ReadOnlyField()
   active: boolean;
   /** Wanted on (active, or failed and retried at the next start or reload). */
-  @ApiProperty({ readOnly: true })
+  @ReadOnlyField()
   enabled: boolean;
   /** Why it has its status (the disable reason, the start-up error, the kill reason), or null. */
-  @ApiProperty({ type: String, nullable: true, readOnly: true })
+  @ReadOnlyNullableString()
   status_reason: string | null;
   /** Where it came from: store, upload, url or builtin. */
   @ApiProperty({ enum: INSTALLATION_SOURCES, enumName: 'InstallationSource', readOnly: true })
@@ -113,47 +114,47 @@ export class InstallationResponseDto {
   @ApiProperty({ type: 'object', additionalProperties: { type: 'string' }, readOnly: true, example: {} })
   dependencies: Record<string, string>;
   /** Hook calls made to it. */
-  @ApiProperty({ type: 'integer', readOnly: true })
+  @ReadOnlyInt()
   execution_count: number;
   /** Average time of a hook call, in milliseconds. */
-  @ApiProperty({ readOnly: true })
+  @ReadOnlyField()
   avg_execution_time_ms: number;
   /** Total time of its hook calls, in milliseconds. */
-  @ApiProperty({ readOnly: true })
+  @ReadOnlyField()
   total_execution_time_ms: number;
   /** Hook calls that failed. */
-  @ApiProperty({ type: 'integer', readOnly: true })
+  @ReadOnlyInt()
   error_count: number;
   /** The last failure of a hook call, or null. */
   @ApiProperty({ type: InstallationLastErrorDto, nullable: true, readOnly: true })
   last_error: InstallationLastErrorDto | null;
   /** When it was last called, or null. */
-  @ApiProperty({ type: String, format: 'date-time', nullable: true, readOnly: true })
+  @ReadOnlyNullableDate()
   last_used: string | null;
   /** Newer compatible versions (same major) are installed when approved. */
-  @ApiProperty({ readOnly: true })
+  @ReadOnlyField()
   auto_update: boolean;
   /** A newer version is available. */
-  @ApiProperty({ readOnly: true })
+  @ReadOnlyField()
   update_available: boolean;
   /** That newer version, or null. */
-  @ApiProperty({ type: String, nullable: true, readOnly: true })
+  @ReadOnlyNullableString()
   available_version: string | null;
   /** The id of its instance in the runtime (the same as `id`). */
-  @ApiProperty({ readOnly: true })
+  @ReadOnlyField()
   runtime_id: string;
   /** The state of its runtime instance on the node that answered, or null when it is not loaded there. */
   // Inline rather than a named enum: OpenAPI 3.0 allows `nullable` only beside a `type`, not beside a $ref.
   @ApiProperty({ type: String, enum: [...INSTANCE_STATES, null], nullable: true, readOnly: true })
   runtime_state: InstanceState | null;
   /** Who installed it (a user id), or null for the platform. */
-  @ApiProperty({ type: String, nullable: true, readOnly: true })
+  @ReadOnlyNullableString()
   installed_by: string | null;
   /** When it was installed. */
-  @ApiProperty({ format: 'date-time', readOnly: true })
+  @ReadOnlyDate()
   installed_at: string;
   /** When it last changed. */
-  @ApiProperty({ format: 'date-time', readOnly: true })
+  @ReadOnlyDate()
   updated_at: string;
   /** Whether it is on for you (in GET /api/my/plugins/ only). */
   @ApiProperty({ type: EffectiveStateDto, required: false, readOnly: true })

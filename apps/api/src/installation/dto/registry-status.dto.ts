@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { wireFields } from '@app/common';
+import { ReadOnlyField, ReadOnlyInt, ReadOnlyNullableDate, wireFields } from '@app/common';
 import type { RegistryError, ReloadReport } from '../runtime-reconciler.js';
 
 export const REGISTRY_ERROR_STAGES = ['manifest', 'config', 'startup', 'placement', 'recovery', 'runtime'] as const;
@@ -28,29 +28,29 @@ export class PluginRegistryErrorDto {
 /** The runtime's state on the node that answers (InvenTree's plugin registry status). */
 export class PluginRegistryStatusDto {
   /** Installations running on this node. */
-  @ApiProperty({ type: 'integer', readOnly: true })
+  @ReadOnlyInt()
   active_plugins: number;
   /** Problems since the last reload that went without one (newest last). */
   @ApiProperty({ type: [PluginRegistryErrorDto], readOnly: true })
   registry_errors: PluginRegistryErrorDto[];
   /** A reload, or the start-up load, is running. */
-  @ApiProperty({ readOnly: true })
+  @ReadOnlyField()
   reload_in_progress: boolean;
   /** When the last reload (or the start-up load) ended, or null. */
-  @ApiProperty({ type: String, format: 'date-time', nullable: true, readOnly: true })
+  @ReadOnlyNullableDate()
   last_reload_at: string | null;
 }
 
 /** What a reload did. */
 export class PluginReloadResultDto extends PluginRegistryStatusDto {
   /** Installations started (or restarted). */
-  @ApiProperty({ type: 'integer', readOnly: true })
+  @ReadOnlyInt()
   loaded: number;
   /** Instances stopped because nothing wants them any more. */
-  @ApiProperty({ type: 'integer', readOnly: true })
+  @ReadOnlyInt()
   stopped: number;
   /** Installations that failed to start. */
-  @ApiProperty({ type: 'integer', readOnly: true })
+  @ReadOnlyInt()
   failed: number;
   /** Shipped plugin versions registered now (collect_plugins). */
   @ApiProperty({ type: [String], readOnly: true })

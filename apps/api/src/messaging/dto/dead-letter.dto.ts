@@ -1,28 +1,29 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { DELIVERY_STATUSES, type DeadLetter, type DeliveryStatus } from '../messaging.entity.js';
 import { EventResponseDto } from './event.dto.js';
+import { ReadOnlyField, ReadOnlyNullableDate, ReadOnlyNullableString } from '@app/common';
 
 export class DeadLetterResponseDto {
   /** The delivery's id, to replay it. */
-  @ApiProperty({ readOnly: true, example: '6750a1b2c3d4e5f601234567' })
+  @ReadOnlyField('6750a1b2c3d4e5f601234567')
   id: string;
   /** `dead` while it waits for a replay; `pending` once replayed, `delivered` once a replay got through. */
   @ApiProperty({ enum: DELIVERY_STATUSES, enumName: 'EventDeliveryStatus', readOnly: true })
   status: DeliveryStatus;
   /** The installation that did not take the event. */
-  @ApiProperty({ readOnly: true })
+  @ReadOnlyField()
   subscriber_installation_id: string;
   /** Its plugin. */
-  @ApiProperty({ readOnly: true, example: 'acme.audit-sink' })
+  @ReadOnlyField('acme.audit-sink')
   subscriber_plugin: string;
   /** Attempts made (before a replay: all of them). */
   @ApiProperty({ type: 'integer', readOnly: true, minimum: 0 })
   attempts: number;
   /** What the last attempt failed with. */
-  @ApiProperty({ type: String, nullable: true, readOnly: true })
+  @ReadOnlyNullableString()
   last_error: string | null;
   /** When it became a dead letter, or null once replayed. */
-  @ApiProperty({ type: String, format: 'date-time', nullable: true, readOnly: true })
+  @ReadOnlyNullableDate()
   dead_at: string | null;
   /** How many times it was replayed. */
   @ApiProperty({ type: 'integer', readOnly: true, minimum: 0 })

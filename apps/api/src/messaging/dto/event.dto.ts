@@ -1,5 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { anyJsonValue, OptionalDateTimeField, PaginationQueryDto, PatternField, wireFields } from '@app/common';
+import {
+  anyJsonValue,
+  OptionalDateTimeField,
+  PaginationQueryDto,
+  PatternField,
+  ReadOnlyDate,
+  wireFields,
+} from '@app/common';
 import { PLUGIN_KEY_PATTERN } from '@app/plugin-sdk';
 import { IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import type { StoredEvent } from '../messaging.entity.js';
@@ -80,7 +87,7 @@ export class EventResponseDto {
   })
   data: unknown;
   /** When it happened. */
-  @ApiProperty({ format: 'date-time', readOnly: true })
+  @ReadOnlyDate()
   at: string;
 
   static from(event: StoredEvent): EventResponseDto {

@@ -1,8 +1,9 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { ReadOnlyField, ReadOnlyInt } from '@app/common';
 
 export class VersionResponseDto {
   /** The server release (package version). */
-  @ApiProperty({ readOnly: true, example: '0.1.0' })
+  @ReadOnlyField('0.1.0')
   server: string;
   /** The integer API version; see GET /api/version-text/ for what each version changed. */
   @ApiProperty({ type: 'integer', readOnly: true, example: 1 })
@@ -14,7 +15,7 @@ export class VersionResponseDto {
 
 export class VersionTextEntryDto {
   /** API version number. */
-  @ApiProperty({ type: 'integer', readOnly: true })
+  @ReadOnlyInt()
   version: number;
   /** Release date (YYYY-MM-DD). */
   @ApiProperty({ format: 'date', readOnly: true })
@@ -26,7 +27,7 @@ export class VersionTextEntryDto {
 
 export class VersionTextResponseDto {
   /** The current API version. */
-  @ApiProperty({ type: 'integer', readOnly: true })
+  @ReadOnlyInt()
   api: number;
   /** Changelog entries, newest first. */
   @ApiProperty({ type: () => [VersionTextEntryDto], readOnly: true })

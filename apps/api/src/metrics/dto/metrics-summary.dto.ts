@@ -1,63 +1,63 @@
-import { ApiProperty } from '@nestjs/swagger';
 import type { InstallationSummary } from '../../installation/installation.entity.js';
+import { ReadOnlyDate, ReadOnlyDto, ReadOnlyField, ReadOnlyInt } from '@app/common';
 
 export class InstallationsByStatusDto {
   /** Every installation, of every target. */
-  @ApiProperty({ type: 'integer', readOnly: true })
+  @ReadOnlyInt()
   total: number;
-  @ApiProperty({ type: 'integer', readOnly: true })
+  @ReadOnlyInt()
   installing: number;
-  @ApiProperty({ type: 'integer', readOnly: true })
+  @ReadOnlyInt()
   active: number;
-  @ApiProperty({ type: 'integer', readOnly: true })
+  @ReadOnlyInt()
   disabled: number;
   /** Wanted on, but they did not start or the runtime gave up on them. */
-  @ApiProperty({ type: 'integer', readOnly: true })
+  @ReadOnlyInt()
   failed: number;
   /** Switched off by the kill switch. */
-  @ApiProperty({ type: 'integer', readOnly: true })
+  @ReadOnlyInt()
   killed: number;
-  @ApiProperty({ type: 'integer', readOnly: true })
+  @ReadOnlyInt()
   uninstalling: number;
 }
 
 export class UsageTotalsDto {
   /** onMessage and onEvent calls of every installation, since each was installed. */
-  @ApiProperty({ type: 'integer', readOnly: true })
+  @ReadOnlyInt()
   execution_count: number;
   /** Of those, the failed ones. */
-  @ApiProperty({ type: 'integer', readOnly: true })
+  @ReadOnlyInt()
   error_count: number;
   /** Their time summed (ms). */
-  @ApiProperty({ readOnly: true })
+  @ReadOnlyField()
   total_execution_time_ms: number;
   /** total / count (ms; 0 without executions). */
-  @ApiProperty({ readOnly: true })
+  @ReadOnlyField()
   avg_execution_time_ms: number;
 }
 
 export class RecentTrafficDto {
   /** Start of the first hour counted. */
-  @ApiProperty({ format: 'date-time', readOnly: true })
+  @ReadOnlyDate()
   since: string;
   /** Traffic calls of every installation since then (every hook but onInit, onHealth and onCleanup). */
-  @ApiProperty({ type: 'integer', readOnly: true })
+  @ReadOnlyInt()
   calls: number;
-  @ApiProperty({ type: 'integer', readOnly: true })
+  @ReadOnlyInt()
   errors: number;
   /** errors / calls (0 without calls). */
-  @ApiProperty({ readOnly: true })
+  @ReadOnlyField()
   error_rate: number;
 }
 
 export class MetricsSummaryResponseDto {
-  @ApiProperty({ type: InstallationsByStatusDto, readOnly: true })
+  @ReadOnlyDto(InstallationsByStatusDto)
   installations: InstallationsByStatusDto;
   /** The installations' usage stats summed. */
-  @ApiProperty({ type: UsageTotalsDto, readOnly: true })
+  @ReadOnlyDto(UsageTotalsDto)
   usage: UsageTotalsDto;
   /** The current hour and the 23 before it, from the hourly metric buckets. */
-  @ApiProperty({ type: RecentTrafficDto, readOnly: true })
+  @ReadOnlyDto(RecentTrafficDto)
   last_24h: RecentTrafficDto;
 
   static from(

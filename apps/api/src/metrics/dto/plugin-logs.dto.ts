@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { OptionalDateTimeField, OptionalEnumField, QueryInt } from '@app/common';
+import { OptionalDateTimeField, OptionalEnumField, QueryInt, ReadOnlyDate, ReadOnlyField } from '@app/common';
 import { IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 import { InstallationTargetQueryDto } from '../../installation/dto/installation-query.dto.js';
 import { LOG_LEVELS, type LogLevel, type PluginLogLine } from '../metrics.entity.js';
@@ -43,12 +43,12 @@ export class PluginLogsQueryDto extends InstallationTargetQueryDto {
 
 export class PluginLogLineDto {
   /** When the line was written. */
-  @ApiProperty({ format: 'date-time', readOnly: true })
+  @ReadOnlyDate()
   timestamp: string;
   @ApiProperty({ enum: LOG_LEVELS, enumName: 'PluginLogLevel', readOnly: true })
   level: LogLevel;
   /** The text; secret setting values show as `[redacted]`, a cut line ends with `…[truncated]`. */
-  @ApiProperty({ readOnly: true, example: 'Processing batch 7' })
+  @ReadOnlyField('Processing batch 7')
   message: string;
   /** The structured fields the line came with (plugin lines), or the failure's hook, outcome and code (runtime). */
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, readOnly: true })
@@ -64,7 +64,7 @@ export class PluginLogLineDto {
   @ApiProperty({ enum: LOG_SOURCES, enumName: 'PluginLogSource', readOnly: true })
   source: 'plugin' | 'runtime';
   /** The message or metadata was longer than the line limit and was cut. */
-  @ApiProperty({ readOnly: true })
+  @ReadOnlyField()
   truncated: boolean;
 
   static from(line: PluginLogLine): PluginLogLineDto {

@@ -1,5 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { OptionalDateTimeField } from '@app/common';
+import {
+  OptionalDateTimeField,
+  ReadOnlyDate,
+  ReadOnlyDto,
+  ReadOnlyField,
+  ReadOnlyInt,
+  ReadOnlyNullableNumber,
+} from '@app/common';
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsIn, IsOptional } from 'class-validator';
 import { InstallationTargetQueryDto } from '../../installation/dto/installation-query.dto.js';
@@ -43,19 +50,19 @@ export class PluginMetricsQueryDto extends InstallationTargetQueryDto {
 
 export class MetricPointDto {
   /** Start of the window. */
-  @ApiProperty({ format: 'date-time', readOnly: true })
+  @ReadOnlyDate()
   timestamp: string;
   /** The figure for the window. */
-  @ApiProperty({ readOnly: true, example: 25.5 })
+  @ReadOnlyField(25.5)
   value: number;
 }
 
 export class MetricTimeRangeDto {
   /** The first window's start (start_time rounded down to the resolution). */
-  @ApiProperty({ format: 'date-time', readOnly: true })
+  @ReadOnlyDate()
   start: string;
   /** end_time (exclusive). */
-  @ApiProperty({ format: 'date-time', readOnly: true })
+  @ReadOnlyDate()
   end: string;
   @ApiProperty({ enum: RESOLUTIONS, enumName: 'MetricResolution', readOnly: true })
   resolution: Resolution;
@@ -87,39 +94,39 @@ export class MetricSeriesSetDto {
 
 export class MetricTotalsDto {
   /** Traffic calls in the range. */
-  @ApiProperty({ type: 'integer', readOnly: true })
+  @ReadOnlyInt()
   calls: number;
   /** Failed calls in the range. */
-  @ApiProperty({ type: 'integer', readOnly: true })
+  @ReadOnlyInt()
   errors: number;
   /** errors / calls (0 without calls). */
-  @ApiProperty({ readOnly: true })
+  @ReadOnlyField()
   error_rate: number;
   /** Average call duration (ms); null without calls. */
-  @ApiProperty({ type: Number, nullable: true, readOnly: true })
+  @ReadOnlyNullableNumber()
   response_time_ms: number | null;
   /** 95th percentile of the call durations (ms); null without calls. */
-  @ApiProperty({ type: Number, nullable: true, readOnly: true })
+  @ReadOnlyNullableNumber()
   response_time_p95_ms: number | null;
   /** Highest sandbox heap measured (MiB); null when none was. */
-  @ApiProperty({ type: Number, nullable: true, readOnly: true })
+  @ReadOnlyNullableNumber()
   memory_usage_mb: number | null;
 }
 
 /** The answer's shape; its JSON is written by metricsAnswerJson (metric-series.ts), not from an instance. */
 export class PluginMetricsResponseDto {
   /** The plugin key. */
-  @ApiProperty({ readOnly: true, example: 'acme.orders' })
+  @ReadOnlyField('acme.orders')
   plugin: string;
   /** The installation the figures are of. */
-  @ApiProperty({ readOnly: true, example: '6650c0ffee0000000000abcd' })
+  @ReadOnlyField('6650c0ffee0000000000abcd')
   installation_id: string;
-  @ApiProperty({ type: MetricTimeRangeDto, readOnly: true })
+  @ReadOnlyDto(MetricTimeRangeDto)
   time_range: MetricTimeRangeDto;
   /** One series per metric asked for, oldest point first. */
-  @ApiProperty({ type: MetricSeriesSetDto, readOnly: true })
+  @ReadOnlyDto(MetricSeriesSetDto)
   metrics: MetricSeriesSetDto;
   /** The whole range folded. */
-  @ApiProperty({ type: MetricTotalsDto, readOnly: true })
+  @ReadOnlyDto(MetricTotalsDto)
   totals: MetricTotalsDto;
 }

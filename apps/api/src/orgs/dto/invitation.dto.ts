@@ -1,5 +1,14 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { BodyExamples, OptionalEnumField, ORG_ROLES, type OrgRole, PaginationQueryDto } from '@app/common';
+import {
+  BodyExamples,
+  OptionalEnumField,
+  ORG_ROLES,
+  type OrgRole,
+  PaginationQueryDto,
+  ReadOnlyDate,
+  ReadOnlyField,
+  ReadOnlyNullableDate,
+} from '@app/common';
 import { IsString, Matches, MaxLength } from 'class-validator';
 import { type Invitation, INVITATION_STATUSES, type InvitationStatus, type Organisation } from '../org.entity.js';
 
@@ -27,16 +36,16 @@ export class InvitationListQueryDto extends PaginationQueryDto {
 
 export class InvitationResponseDto {
   /** Invitation id, used to revoke it. */
-  @ApiProperty({ readOnly: true })
+  @ReadOnlyField()
   id: string;
   /** Slug of the organisation it invites to. */
-  @ApiProperty({ readOnly: true })
+  @ReadOnlyField()
   org: string;
   /** Display name of that organisation. */
-  @ApiProperty({ readOnly: true })
+  @ReadOnlyField()
   org_name: string;
   /** Who it is for: the email address (lower-cased) or user id the inviter gave. */
-  @ApiProperty({ readOnly: true })
+  @ReadOnlyField()
   invitee: string;
   /** The role accepting it gives. */
   @ApiProperty({ enum: ORG_ROLES, enumName: 'OrgRole', readOnly: true })
@@ -45,16 +54,16 @@ export class InvitationResponseDto {
   @ApiProperty({ enum: INVITATION_STATUSES, enumName: 'InvitationStatus', readOnly: true })
   status: InvitationStatus;
   /** The user id of who invited. */
-  @ApiProperty({ readOnly: true })
+  @ReadOnlyField()
   invited_by: string;
   /** When it was created. */
-  @ApiProperty({ format: 'date-time', readOnly: true })
+  @ReadOnlyDate()
   created_at: string;
   /** When it stops being acceptable. */
-  @ApiProperty({ format: 'date-time', readOnly: true })
+  @ReadOnlyDate()
   expires_at: string;
   /** When it was accepted, declined or revoked, or null while it was not. */
-  @ApiProperty({ type: String, format: 'date-time', nullable: true, readOnly: true })
+  @ReadOnlyNullableDate()
   responded_at: string | null;
 
   static from(inv: Invitation, org: Pick<Organisation, 'slug' | 'name'> | undefined): InvitationResponseDto {
@@ -76,7 +85,7 @@ export class InvitationResponseDto {
 /** Answer to an invitation's creation: the only time its token is ever shown. */
 export class CreatedInvitationResponseDto extends InvitationResponseDto {
   /** The secret the invitee answers with (POST /api/invitations/accept/ or …/decline/); shown only here. */
-  @ApiProperty({ readOnly: true })
+  @ReadOnlyField()
   token: string;
 
   static fromCreated(inv: Invitation, org: Organisation, token: string): CreatedInvitationResponseDto {

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { BodyExamples, OptionalEnumField, ORG_ROLES, type OrgRole } from '@app/common';
+import { BodyExamples, OptionalEnumField, ORG_ROLES, type OrgRole, ReadOnlyDate, ReadOnlyField } from '@app/common';
 import { IsString, MaxLength, MinLength } from 'class-validator';
 import type { Membership } from '../org.entity.js';
 
@@ -18,19 +18,19 @@ export class AddMemberDto {
 
 export class MemberResponseDto {
   /** The member's user id. */
-  @ApiProperty({ readOnly: true })
+  @ReadOnlyField()
   user_id: string;
   /** The member's email address. */
-  @ApiProperty({ readOnly: true })
+  @ReadOnlyField()
   email: string;
   /** The member's display name. */
-  @ApiProperty({ readOnly: true })
+  @ReadOnlyField()
   name: string;
   /** Role in the organisation. */
   @ApiProperty({ enum: ORG_ROLES, enumName: 'OrgRole' })
   role: OrgRole;
   /** When they joined. */
-  @ApiProperty({ format: 'date-time', readOnly: true })
+  @ReadOnlyDate()
   joined_at: string;
 
   static from(m: Membership, user: { email: string; name: string } | undefined): MemberResponseDto {

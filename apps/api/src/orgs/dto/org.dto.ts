@@ -1,5 +1,13 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { BodyExamples, ORG_ROLES, ORG_SLUG_PATTERN, type OrgRole, PaginationQueryDto } from '@app/common';
+import {
+  BodyExamples,
+  ORG_ROLES,
+  ORG_SLUG_PATTERN,
+  type OrgRole,
+  PaginationQueryDto,
+  ReadOnlyDate,
+  ReadOnlyField,
+} from '@app/common';
 import { IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
 import type { Organisation } from '../org.entity.js';
 
@@ -38,7 +46,7 @@ export class OrgListQueryDto extends PaginationQueryDto {
 
 export class OrgResponseDto {
   /** Unique id. */
-  @ApiProperty({ readOnly: true })
+  @ReadOnlyField()
   id: string;
   /** URL-safe handle used as `{org}` in paths. */
   slug: string;
@@ -50,7 +58,7 @@ export class OrgResponseDto {
   @ApiProperty({ type: String, enum: ORG_ROLES, nullable: true, readOnly: true })
   my_role: OrgRole | null;
   /** When it was created. */
-  @ApiProperty({ format: 'date-time', readOnly: true })
+  @ReadOnlyDate()
   created_at: string;
 
   static from(org: Organisation, myRole: OrgRole | null): OrgResponseDto {

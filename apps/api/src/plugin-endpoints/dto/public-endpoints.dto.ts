@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { BodyExamples, wireFields } from '@app/common';
+import { BodyExamples, ReadOnlyDate, ReadOnlyField, wireFields } from '@app/common';
 import { IsBoolean } from 'class-validator';
 import type { PublicEndpointsSwitch } from '../plugin-endpoints.entity.js';
 
@@ -15,19 +15,19 @@ export class SetPublicEndpointsDto {
 /** Whether the instance's installation of a plugin serves its public endpoints to callers without credentials. */
 export class PublicEndpointsDto {
   /** The plugin key. */
-  @ApiProperty({ readOnly: true, example: 'acme.auth' })
+  @ReadOnlyField('acme.auth')
   plugin: string;
   /** The instance's (global) installation it applies to. */
-  @ApiProperty({ readOnly: true, example: '665f1c2e8b3a4d0012345678' })
+  @ReadOnlyField('665f1c2e8b3a4d0012345678')
   installation_id: string;
   /** Callers without credentials may reach the endpoints declared `public`. */
-  @ApiProperty({ readOnly: true, example: true })
+  @ReadOnlyField(true)
   allowed: boolean;
   /** The administrator who set it (user id). */
-  @ApiProperty({ readOnly: true, example: '665f1c2e8b3a4d0012345679' })
+  @ReadOnlyField('665f1c2e8b3a4d0012345679')
   set_by: string;
   /** When it was set. */
-  @ApiProperty({ format: 'date-time', readOnly: true })
+  @ReadOnlyDate()
   set_at: string;
 
   static from(s: PublicEndpointsSwitch): PublicEndpointsDto {

@@ -15,6 +15,7 @@ import { type EndpointDeclaration, HTTP_METHODS, type HttpMethod } from '@app/pl
 import type { InstallationState } from '../registry.ports.js';
 import { pluginManifestRef } from '../../openapi/plugin-manifest.component.js';
 import { PluginVersionResponseDto } from './plugin-version.dto.js';
+import { ReadOnlyDate, ReadOnlyField, ReadOnlyNullableString } from '@app/common';
 
 const MIXIN_NAMES: Record<string, string> = {
   settings: 'Settings',
@@ -113,7 +114,7 @@ export class PluginMixinDto {
 @ApiExtraModels(PluginMixinDto)
 export class PluginResponseDto {
   /** `publisher.name`, unique. */
-  @ApiProperty({ readOnly: true })
+  @ReadOnlyField()
   key: string;
   /** Display name. */
   name: string;
@@ -134,7 +135,7 @@ export class PluginResponseDto {
   @ApiProperty({ type: String, nullable: true })
   icon: string | null;
   /** Who owns it. */
-  @ApiProperty({ readOnly: true })
+  @ReadOnlyField()
   owner: PluginOwnerDto;
   /** Who may see it: private (owner), org (members of the owning organisation), public (everyone). */
   @ApiProperty({ enum: PLUGIN_SCOPES, enumName: 'PluginScope' })
@@ -143,40 +144,40 @@ export class PluginResponseDto {
   @ApiProperty({ enum: VERSION_STATUSES, enumName: 'VersionStatus', readOnly: true })
   status: VersionStatus;
   /** Checked by the platform's reviewers. */
-  @ApiProperty({ readOnly: true })
+  @ReadOnlyField()
   verified: boolean;
   /** Disabled everywhere by an administrator. */
-  @ApiProperty({ readOnly: true })
+  @ReadOnlyField()
   killed: boolean;
   /** The `latest` dist-tag. */
-  @ApiProperty({ type: String, nullable: true, readOnly: true })
+  @ReadOnlyNullableString()
   latest_version: string | null;
   /** dist-tags. */
-  @ApiProperty({ readOnly: true })
+  @ReadOnlyField()
   dist_tags: DistTagsDto;
   /** Usage figures. */
-  @ApiProperty({ readOnly: true })
+  @ReadOnlyField()
   stats: PluginStatsDto;
   /** Where it comes from: `store` (published through the API) or `builtin` (shipped in plugins/). */
   @ApiProperty({ enum: PLUGIN_SOURCES, enumName: 'PluginSource', readOnly: true })
   source: PluginSource;
   /** Installed for you and active. */
-  @ApiProperty({ readOnly: true })
+  @ReadOnlyField()
   active: boolean;
   /** Shipped with the server and always registered. */
-  @ApiProperty({ readOnly: true })
+  @ReadOnlyField()
   is_builtin: boolean;
   /** A sample shipped with the server, registered when PLUGHUB_SAMPLES is on. */
-  @ApiProperty({ readOnly: true })
+  @ReadOnlyField()
   is_sample: boolean;
   /** Installed for you (by you, one of your organisations, or globally). */
-  @ApiProperty({ readOnly: true })
+  @ReadOnlyField()
   is_installed: boolean;
   /** Distributed as a registry package (false for the plugins shipped with the server). */
-  @ApiProperty({ readOnly: true })
+  @ReadOnlyField()
   is_package: boolean;
   /** Plugin metadata. */
-  @ApiProperty({ readOnly: true })
+  @ReadOnlyField()
   meta: PluginMetaDto;
   /** Capability families the plugin uses, by key. */
   @ApiProperty({
@@ -186,13 +187,13 @@ export class PluginResponseDto {
   })
   mixins: Record<string, PluginMixinDto>;
   /** Registry package name (the key) for packages; null for shipped plugins. */
-  @ApiProperty({ type: String, nullable: true, readOnly: true })
+  @ReadOnlyNullableString()
   package_name: string | null;
   /** When it was first published. */
-  @ApiProperty({ format: 'date-time', readOnly: true })
+  @ReadOnlyDate()
   created_at: string;
   /** When it last changed. */
-  @ApiProperty({ format: 'date-time', readOnly: true })
+  @ReadOnlyDate()
   updated_at: string;
 
   static from(v: PluginView): PluginResponseDto {
@@ -276,19 +277,19 @@ export class PluginVersionSummaryDto {
 /** An HTTP endpoint the plugin serves through its onRequest hook (Nexus's api_endpoints). */
 export class PluginEndpointDto {
   /** Where it is called: `/api/plugins/{plugin}/endpoints/{route}`, with `:name` parameter segments. */
-  @ApiProperty({ readOnly: true, example: '/api/plugins/acme.auth/endpoints/users/:id' })
+  @ReadOnlyField('/api/plugins/acme.auth/endpoints/users/:id')
   path: string;
   /** The route as the manifest declares it, relative to the plugin's endpoints. */
-  @ApiProperty({ readOnly: true, example: 'users/:id' })
+  @ReadOnlyField('users/:id')
   route: string;
   /** The methods it answers; others get 405. */
   @ApiProperty({ readOnly: true, enum: HTTP_METHODS, enumName: 'PluginEndpointMethod', isArray: true })
   methods: HttpMethod[];
   /** What it does, from the manifest. */
-  @ApiProperty({ readOnly: true })
+  @ReadOnlyField()
   description: string;
   /** Declared public: reachable without credentials once an admin allows it for an installation. */
-  @ApiProperty({ readOnly: true })
+  @ReadOnlyField()
   public: boolean;
 }
 
@@ -316,7 +317,7 @@ export class PluginDetailResponseDto extends PluginResponseDto {
   @ApiProperty({ readOnly: true, type: [PluginVersionSummaryDto] })
   versions: PluginVersionSummaryDto[];
   /** Keys of visible plugins whose latest manifest depends on this one. */
-  @ApiProperty({ readOnly: true })
+  @ReadOnlyField()
   dependents: string[];
   /** Your installation of it, or null. */
   @ApiProperty({ type: InstallationStateDto, nullable: true, readOnly: true })

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { BodyExamples, BodyInt } from '@app/common';
+import { BodyExamples, BodyInt, ReadOnlyDate, ReadOnlyField } from '@app/common';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
 import type { PluginRating } from '../registry.entity.js';
 
@@ -20,16 +20,16 @@ export class CreatePluginReviewDto {
 
 export class PluginReviewResponseDto {
   /** Unique id. */
-  @ApiProperty({ readOnly: true })
+  @ReadOnlyField()
   id: string;
   /** The plugin key. */
-  @ApiProperty({ readOnly: true })
+  @ReadOnlyField()
   plugin: string;
   /** Who wrote it (user id). */
-  @ApiProperty({ readOnly: true })
+  @ReadOnlyField()
   user_id: string;
   /** Their display name. */
-  @ApiProperty({ readOnly: true })
+  @ReadOnlyField()
   user_name: string;
   /** Rating from 1 to 5. */
   @ApiProperty({ type: 'integer', minimum: 1, maximum: 5 })
@@ -37,10 +37,10 @@ export class PluginReviewResponseDto {
   /** Review text. */
   text: string;
   /** When it was first written. */
-  @ApiProperty({ format: 'date-time', readOnly: true })
+  @ReadOnlyDate()
   created_at: string;
   /** When it was last changed. */
-  @ApiProperty({ format: 'date-time', readOnly: true })
+  @ReadOnlyDate()
   updated_at: string;
 
   static from(r: PluginRating, userName: string): PluginReviewResponseDto {

@@ -1,5 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { BodyExamples } from '@app/common';
+import {
+  BodyExamples,
+  ReadOnlyDate,
+  ReadOnlyField,
+  ReadOnlyInt,
+  ReadOnlyNullableDate,
+  ReadOnlyNullableString,
+} from '@app/common';
 import { pluginManifestRef } from '../../openapi/plugin-manifest.component.js';
 import { IsBoolean, IsIn, IsOptional, IsString, MaxLength, MinLength, ValidateIf } from 'class-validator';
 import {
@@ -30,19 +37,19 @@ export class VersionFileDto {
  */
 export class PluginVersionResponseDto {
   /** The plugin key. */
-  @ApiProperty({ readOnly: true })
+  @ReadOnlyField()
   key: string;
   /** Semantic version, unique per plugin forever. */
-  @ApiProperty({ readOnly: true })
+  @ReadOnlyField()
   version: string;
   /** Has a prerelease part (`1.0.0-beta.1`). */
-  @ApiProperty({ readOnly: true })
+  @ReadOnlyField()
   prerelease: boolean;
   /** Review status: draft, pending, approved or rejected. */
   @ApiProperty({ enum: VERSION_STATUSES, enumName: 'VersionStatus', readOnly: true })
   status: VersionStatus;
   /** dist-tags pointing at this version. */
-  @ApiProperty({ readOnly: true })
+  @ReadOnlyField()
   tags: string[];
   /** The manifest as published. */
   @ApiProperty({ allOf: [pluginManifestRef], readOnly: true })
@@ -51,13 +58,13 @@ export class PluginVersionResponseDto {
   @ApiProperty({ readOnly: true, type: [VersionFileDto] })
   files: VersionFileDto[];
   /** Artifact size in bytes. */
-  @ApiProperty({ type: 'integer', readOnly: true })
+  @ReadOnlyInt()
   size: number;
   /** sha256 of the artifact, lower-case hex. */
-  @ApiProperty({ readOnly: true })
+  @ReadOnlyField()
   checksum: string;
   /** Subresource Integrity of the artifact (`sha512-<base64>`); also its download ETag. */
-  @ApiProperty({ readOnly: true })
+  @ReadOnlyField()
   integrity: string;
   /** Deprecation message, or null. */
   @ApiProperty({ type: String, nullable: true })
@@ -65,16 +72,16 @@ export class PluginVersionResponseDto {
   /** Withdrawn: never chosen by a dist-tag, still downloadable by exact version. */
   yanked: boolean;
   /** Artifact downloads of this version. */
-  @ApiProperty({ type: 'integer', readOnly: true })
+  @ReadOnlyInt()
   downloads: number;
   /** Reviewer's notes, shown to the plugin's managers only (null otherwise). */
-  @ApiProperty({ type: String, nullable: true, readOnly: true })
+  @ReadOnlyNullableString()
   review_notes: string | null;
   /** When it was reviewed. */
-  @ApiProperty({ type: String, format: 'date-time', nullable: true, readOnly: true })
+  @ReadOnlyNullableDate()
   reviewed_at: string | null;
   /** When it was published. */
-  @ApiProperty({ format: 'date-time', readOnly: true })
+  @ReadOnlyDate()
   published_at: string;
 
   static from(v: PluginVersion, tags: string[], isManager: boolean): PluginVersionResponseDto {

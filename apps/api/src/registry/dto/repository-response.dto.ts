@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { wireFields } from '@app/common';
+import { ReadOnlyField, ReadOnlyInt, ReadOnlyNullableDate, wireFields } from '@app/common';
 
 export const REPOSITORY_KINDS = ['local'] as const;
 
@@ -15,10 +15,10 @@ export interface RepositoryView {
 /** A plugin source this instance serves. */
 export class RepositoryResponseDto {
   /** Short name. */
-  @ApiProperty({ readOnly: true })
+  @ReadOnlyField()
   name: string;
   /** What it is. */
-  @ApiProperty({ readOnly: true })
+  @ReadOnlyField()
   description: string;
   /** Where its catalog is served. */
   @ApiProperty({ format: 'uri', readOnly: true })
@@ -27,13 +27,13 @@ export class RepositoryResponseDto {
   @ApiProperty({ enum: REPOSITORY_KINDS, enumName: 'RepositoryKind', readOnly: true })
   kind: (typeof REPOSITORY_KINDS)[number];
   /** Whether it is used. */
-  @ApiProperty({ readOnly: true })
+  @ReadOnlyField()
   enabled: boolean;
   /** Plugins in it that you can see. */
-  @ApiProperty({ type: 'integer', readOnly: true })
+  @ReadOnlyInt()
   plugin_count: number;
   /** When its content last changed (for the local registry: the newest change to a plugin you can see). */
-  @ApiProperty({ type: String, format: 'date-time', nullable: true, readOnly: true })
+  @ReadOnlyNullableDate()
   last_sync: string | null;
 
   static from(r: RepositoryView): RepositoryResponseDto {

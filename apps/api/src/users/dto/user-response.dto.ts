@@ -1,10 +1,17 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { PLATFORM_ROLES, type PlatformRole, wireFields } from '@app/common';
+import {
+  PLATFORM_ROLES,
+  type PlatformRole,
+  ReadOnlyDate,
+  ReadOnlyField,
+  ReadOnlyNullableDate,
+  wireFields,
+} from '@app/common';
 import { HANDLE_PATTERN, type User } from '../user.entity.js';
 
 export class UserResponseDto {
   /** Unique id of the user. */
-  @ApiProperty({ readOnly: true })
+  @ReadOnlyField()
   id: string;
   /** Login email address, unique on this instance. */
   email: string;
@@ -19,10 +26,10 @@ export class UserResponseDto {
   /** Inactive users cannot log in and their tokens stop working. */
   is_active: boolean;
   /** When the user last obtained a token with their password. */
-  @ApiProperty({ type: String, format: 'date-time', nullable: true, readOnly: true })
+  @ReadOnlyNullableDate()
   last_login_at: string | null;
   /** When the user was created. */
-  @ApiProperty({ format: 'date-time', readOnly: true })
+  @ReadOnlyDate()
   created_at: string;
 
   static from(user: User): UserResponseDto {
