@@ -14,10 +14,8 @@
  * loaded machine wall time mostly measures waiting for a core: the process CPU time per query (engine included,
  * it runs in this process) is printed beside it, split into its steps (the read, the series and the JSON), with the load average.
  */
-import { writeFile } from 'node:fs/promises';
-import { Session } from 'node:inspector/promises';
 import { performance } from 'node:perf_hooks';
-import { fromDist, inProcessApp, loadAverage, median } from './support.js';
+import { fromDist, inProcessApp, inspectorProfiler, loadAverage, median } from './support.js';
 
 const { MetricBucketRepository } = await fromDist<
   typeof import('../apps/api/src/metrics/persistence/metric-bucket.repository.js')
@@ -135,20 +133,3 @@ for (const [label, resolution, from] of cases.filter(([, r]) => only.length === 
 console.table(rows);
 console.log('load average', loadAverage());
 await app.close();
-
-/** The V8 sampling profiler of this process, started and stopped around the queries of one resolution. */
-function inspectorProfiler() {
-  const session = new Session();
-  return {
-    async start() {
-      session.connect();
-      await session.post('Profiler.enable');
-      await session.post('Profiler.start');
-    },
-    async stop(file: string) {
-      const { profile } = await session.post('Profiler.stop');
-      await writeFile(file, JSON.stringify(profile));
-      session.disconnect();
-    },
-  };
-}

@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -319,4 +321,24 @@ export function loadAverage(): string {
   return loadavg()
     .map((n) => n.toFixed(1))
     .join(' ');
+}
+
+/**
+ * The V8 sampling profiler of this process, started and stopped around the part of a bench to profile (the queries,
+ * not the fill); the file is for bench/cpu-profile-summary.ts.
+ */
+export function inspectorProfiler() {
+  const session = new Session();
+  return {
+    async start() {
+      session.connect();
+      await session.post('Profiler.enable');
+      await session.post('Profiler.start');
+    },
+    async stop(file: string) {
+      const { profile } = await session.post('Profiler.stop');
+      await writeFile(file, JSON.stringify(profile));
+      session.disconnect();
+    },
+  };
 }
