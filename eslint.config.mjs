@@ -49,6 +49,8 @@ export default tseslint.config(
       'bench/embedded-mongo.bench.ts',
       // Counts the app's database operations per request through Mongoose's debug hook.
       'bench/registry-catalog.server.ts',
+      // Reads the embedded engine's documents-read counter (serverStatus) around each query.
+      'bench/plugin-logs.bench.ts',
       // The one helper through which tests may read raw stored documents (leak, tamper and crash checks).
       'test/support/raw-db.ts',
     ],
