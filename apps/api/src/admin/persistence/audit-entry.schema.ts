@@ -1,35 +1,43 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import { Schema as MongooseSchema } from 'mongoose';
 import { AUDIT_ACTOR_KINDS, AUDIT_OUTCOMES, type AuditActorKind, type AuditOutcome } from '../admin.entity.js';
+import {
+  PropNullableDate,
+  PropNullableMixed,
+  PropNullableString,
+  PropRequiredDate,
+  PropRequiredString,
+  PropStringList,
+} from '@app/database';
 
 @Schema({ _id: false, minimize: false })
 export class AuditActorDoc {
   @Prop({ type: String, enum: AUDIT_ACTOR_KINDS, required: true })
   kind: AuditActorKind;
 
-  @Prop({ type: String, default: null })
+  @PropNullableString()
   user_id: string | null;
 
-  @Prop({ type: [String], default: [] })
+  @PropStringList()
   roles: string[];
 
-  @Prop({ type: String, default: null })
+  @PropNullableString()
   token_id: string | null;
 
-  @Prop({ type: String, default: null })
+  @PropNullableString()
   component: string | null;
 
-  @Prop({ type: String, default: null })
+  @PropNullableString()
   claimed: string | null;
 }
 const AuditActorSchema = SchemaFactory.createForClass(AuditActorDoc);
 
 @Schema({ _id: false })
 export class AuditTargetDoc {
-  @Prop({ type: String, required: true })
+  @PropRequiredString()
   type: string;
 
-  @Prop({ type: String, default: null })
+  @PropNullableString()
   id: string | null;
 }
 const AuditTargetSchema = SchemaFactory.createForClass(AuditTargetDoc);
@@ -45,16 +53,16 @@ export class AuditEntryDoc {
   @Prop({ type: Number, required: true, unique: true })
   seq: number;
 
-  @Prop({ type: String, required: true })
+  @PropRequiredString()
   prev_hash: string;
 
-  @Prop({ type: String, required: true })
+  @PropRequiredString()
   hash: string;
 
-  @Prop({ type: Date, required: true })
+  @PropRequiredDate()
   at: Date;
 
-  @Prop({ type: String, required: true })
+  @PropRequiredString()
   action: string;
 
   @Prop({ type: AuditActorSchema, required: true })
@@ -63,7 +71,7 @@ export class AuditEntryDoc {
   @Prop({ type: AuditTargetSchema, required: true })
   target: AuditTargetDoc;
 
-  @Prop({ type: String, default: null })
+  @PropNullableString()
   org_id: string | null;
 
   @Prop({ type: String, enum: AUDIT_OUTCOMES, required: true })
@@ -72,25 +80,25 @@ export class AuditEntryDoc {
   @Prop({ type: Number, default: null })
   status: number | null;
 
-  @Prop({ type: String, default: null })
+  @PropNullableString()
   method: string | null;
 
-  @Prop({ type: String, default: null })
+  @PropNullableString()
   path: string | null;
 
-  @Prop({ type: String, default: null })
+  @PropNullableString()
   request_id: string | null;
 
-  @Prop({ type: String, default: null })
+  @PropNullableString()
   ip: string | null;
 
-  @Prop({ type: String, default: null })
+  @PropNullableString()
   user_agent: string | null;
 
-  @Prop({ type: MongooseSchema.Types.Mixed, default: null })
+  @PropNullableMixed()
   before: unknown;
 
-  @Prop({ type: MongooseSchema.Types.Mixed, default: null })
+  @PropNullableMixed()
   after: unknown;
 
   @Prop({ type: MongooseSchema.Types.Mixed, default: {} })
@@ -114,10 +122,10 @@ export class AuditAnchorDoc {
   @Prop({ type: Number, required: true })
   seq: number;
 
-  @Prop({ type: String, required: true })
+  @PropRequiredString()
   prev_hash: string;
 
-  @Prop({ type: Date, default: null })
+  @PropNullableDate()
   pruned_at: Date | null;
 
   @Prop({ type: Number, default: 0 })

@@ -1,6 +1,7 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import { TOKEN_SCOPES, type TokenScope } from '@app/common';
 import { type HydratedDocument, Types } from 'mongoose';
+import { PropNullableDate, PropRequired } from '@app/database';
 
 /** API tokens are stored only as a SHA-256 of the key: the key itself is shown once, at creation. */
 @Schema({ collection: 'api_tokens', timestamps: { createdAt: 'created_at', updatedAt: false } })
@@ -8,26 +9,26 @@ export class ApiTokenDoc {
   @Prop({ type: Types.ObjectId, required: true, index: true })
   user_id: Types.ObjectId;
 
-  @Prop({ required: true })
+  @PropRequired()
   name: string;
 
   @Prop({ required: true, unique: true })
   key_hash: string;
 
   /** The first characters of the key, so a user can tell tokens apart. */
-  @Prop({ required: true })
+  @PropRequired()
   key_prefix: string;
 
   @Prop({ type: [String], enum: TOKEN_SCOPES, default: [] })
   scopes: TokenScope[];
 
-  @Prop({ type: Date, default: null })
+  @PropNullableDate()
   expires_at: Date | null;
 
-  @Prop({ type: Date, default: null })
+  @PropNullableDate()
   last_used_at: Date | null;
 
-  @Prop({ type: Date, default: null })
+  @PropNullableDate()
   revoked_at: Date | null;
 
   created_at: Date;

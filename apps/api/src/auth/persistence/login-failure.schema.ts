@@ -1,4 +1,5 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
+import { PropRequiredDate, PropRequiredString } from '@app/database';
 
 /**
  * Failed logins counted per account and per client address, in fixed windows. `_id` is a SHA-256 of the counter's
@@ -6,13 +7,13 @@ import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
  */
 @Schema({ collection: 'login_failures', versionKey: false })
 export class LoginFailureDoc {
-  @Prop({ type: String, required: true })
+  @PropRequiredString()
   _id: string;
 
   @Prop({ type: Number, required: true })
   count: number;
 
-  @Prop({ type: Date, required: true })
+  @PropRequiredDate()
   reset_at: Date;
 }
 export const LoginFailureSchema = SchemaFactory.createForClass(LoginFailureDoc);

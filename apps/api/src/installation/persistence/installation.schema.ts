@@ -7,23 +7,31 @@ import {
   type InstallationSource,
   type InstallationStatus,
 } from '../installation.entity.js';
+import {
+  PropDefault,
+  PropNullableDate,
+  PropNullableMixed,
+  PropNullableString,
+  PropRequired,
+  PropRequiredDate,
+} from '@app/database';
 
 @Schema({ _id: false })
 export class DependencyDoc {
-  @Prop({ required: true })
+  @PropRequired()
   key: string;
 
-  @Prop({ required: true })
+  @PropRequired()
   range: string;
 }
 const DependencySchema = SchemaFactory.createForClass(DependencyDoc);
 
 @Schema({ _id: false })
 export class LastErrorDoc {
-  @Prop({ required: true })
+  @PropRequired()
   message: string;
 
-  @Prop({ type: Date, required: true })
+  @PropRequiredDate()
   at: Date;
 }
 const LastErrorSchema = SchemaFactory.createForClass(LastErrorDoc);
@@ -38,29 +46,29 @@ export class InstallationDoc {
   @Prop({ type: MongooseSchema.Types.ObjectId, required: true })
   _id: Types.ObjectId;
 
-  @Prop({ required: true })
+  @PropRequired()
   plugin_key: string;
 
   @Prop({ type: String, enum: ['user', 'org', 'global'], required: true })
   scope: 'user' | 'org' | 'global';
 
   /** The user's or organisation's id; null for global. */
-  @Prop({ type: String, default: null })
+  @PropNullableString()
   target_id: string | null;
 
-  @Prop({ required: true })
+  @PropRequired()
   target_key: string;
 
-  @Prop({ required: true })
+  @PropRequired()
   installed_version: string;
 
   @Prop({ type: String, enum: INSTALLATION_STATUSES, required: true })
   status: InstallationStatus;
 
-  @Prop({ required: true })
+  @PropRequired()
   enabled: boolean;
 
-  @Prop({ type: String, default: null })
+  @PropNullableString()
   status_reason: string | null;
 
   @Prop({ type: String, enum: INSTALLATION_SOURCES, required: true })
@@ -79,7 +87,7 @@ export class InstallationDoc {
   @Prop({ type: [MongooseSchema.Types.Mixed], default: [] })
   pending_grants: unknown[];
 
-  @Prop({ type: MongooseSchema.Types.Mixed, default: null })
+  @PropNullableMixed()
   limits: Record<string, number> | null;
 
   @Prop({ type: String, enum: RISK_LEVELS, default: null })
@@ -94,41 +102,41 @@ export class InstallationDoc {
   @Prop({ type: [DependencySchema], default: [] })
   dependencies: DependencyDoc[];
 
-  @Prop({ default: 0 })
+  @PropDefault(0)
   execution_count: number;
 
-  @Prop({ default: 0 })
+  @PropDefault(0)
   total_execution_time_ms: number;
 
-  @Prop({ default: 0 })
+  @PropDefault(0)
   error_count: number;
 
   @Prop({ type: LastErrorSchema, default: null })
   last_error: LastErrorDoc | null;
 
-  @Prop({ type: Date, default: null })
+  @PropNullableDate()
   last_used: Date | null;
 
-  @Prop({ default: false })
+  @PropDefault(false)
   auto_update: boolean;
 
-  @Prop({ default: false })
+  @PropDefault(false)
   update_available: boolean;
 
-  @Prop({ type: String, default: null })
+  @PropNullableString()
   available_version: string | null;
 
   @Prop({ type: [MongooseSchema.Types.Mixed], default: [] })
   backups: Array<Record<string, unknown>>;
 
-  @Prop({ type: String, default: null })
+  @PropNullableString()
   installed_by: string | null;
 
-  @Prop({ type: Date, required: true })
+  @PropRequiredDate()
   installed_at: Date;
 
   /** The journal operation writing this installation, or null. */
-  @Prop({ type: String, default: null })
+  @PropNullableString()
   operation_id: string | null;
 
   updated_at: Date;
@@ -147,10 +155,10 @@ export class RetainedSettingsDoc {
   @Prop({ type: MongooseSchema.Types.ObjectId, required: true })
   _id: Types.ObjectId;
 
-  @Prop({ required: true })
+  @PropRequired()
   plugin_key: string;
 
-  @Prop({ required: true })
+  @PropRequired()
   target_key: string;
 
   @Prop({ type: MongooseSchema.Types.Mixed, default: {} })
@@ -159,7 +167,7 @@ export class RetainedSettingsDoc {
   @Prop({ type: MongooseSchema.Types.Mixed, default: {} })
   secrets: Record<string, string>;
 
-  @Prop({ type: Date, required: true })
+  @PropRequiredDate()
   retained_at: Date;
 }
 export const RetainedSettingsSchema = SchemaFactory.createForClass(RetainedSettingsDoc);

@@ -1,6 +1,7 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import { Schema as MongooseSchema, Types } from 'mongoose';
 import { OPERATION_KINDS, type OperationKind, type OperationPhase } from '../installation.entity.js';
+import { PropNullableString, PropRequired, PropRequiredDate } from '@app/database';
 
 /**
  * The operation journal: one document per multi-step operation in flight (install with dependencies, update,
@@ -15,7 +16,7 @@ export class OperationDoc {
   @Prop({ type: String, enum: OPERATION_KINDS, required: true })
   kind: OperationKind;
 
-  @Prop({ required: true })
+  @PropRequired()
   lock: string;
 
   @Prop({ type: MongooseSchema.Types.Mixed, required: true })
@@ -28,7 +29,7 @@ export class OperationDoc {
   @Prop({ type: [MongooseSchema.Types.Mixed], default: [] })
   steps: Array<Record<string, unknown>>;
 
-  @Prop({ type: Date, required: true })
+  @PropRequiredDate()
   created_at: Date;
 }
 export const OperationSchema = SchemaFactory.createForClass(OperationDoc);
@@ -42,14 +43,14 @@ OperationSchema.index({ lock: 1 }, { unique: true });
 @Schema({ collection: 'installation_idempotency_keys', timestamps: false })
 export class IdempotencyDoc {
   /** sha256 of the caller id and the key. */
-  @Prop({ required: true })
+  @PropRequired()
   _id: string;
 
-  @Prop({ required: true })
+  @PropRequired()
   caller_id: string;
 
   /** sha256 of method, route, query and body: a different request under the same key is refused. */
-  @Prop({ required: true })
+  @PropRequired()
   fingerprint: string;
 
   @Prop({ type: String, enum: ['in_progress', 'done'], required: true })
@@ -59,13 +60,13 @@ export class IdempotencyDoc {
   status: number | null;
 
   /** The answer's body as JSON text (kept verbatim, whatever keys it has). */
-  @Prop({ type: String, default: null })
+  @PropNullableString()
   body: string | null;
 
-  @Prop({ type: Date, required: true })
+  @PropRequiredDate()
   lease_until: Date;
 
-  @Prop({ type: Date, required: true })
+  @PropRequiredDate()
   expires_at: Date;
 }
 export const IdempotencySchema = SchemaFactory.createForClass(IdempotencyDoc);

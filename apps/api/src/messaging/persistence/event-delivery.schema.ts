@@ -1,53 +1,54 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import { DELIVERY_STATUSES, type DeliveryStatus } from '../messaging.entity.js';
+import { PropDefault, PropNullableDate, PropNullableString, PropRequired, PropRequiredDate } from '@app/database';
 
 /** One event to one subscriber: the at-least-once queue, and the dead letters (status `dead`). */
 @Schema({ collection: 'event_deliveries', versionKey: false })
 export class EventDeliveryDoc {
-  @Prop({ required: true })
+  @PropRequired()
   event_id: string;
 
-  @Prop({ required: true })
+  @PropRequired()
   sequence: number;
 
-  @Prop({ required: true })
+  @PropRequired()
   type: string;
 
-  @Prop({ required: true })
+  @PropRequired()
   subscriber_id: string;
 
-  @Prop({ required: true })
+  @PropRequired()
   subscriber_key: string;
 
-  @Prop({ required: true })
+  @PropRequired()
   lane: string;
 
   @Prop({ type: String, required: true, enum: DELIVERY_STATUSES })
   status: DeliveryStatus;
 
-  @Prop({ default: 0 })
+  @PropDefault(0)
   attempts: number;
 
-  @Prop({ required: true })
+  @PropRequired()
   next_attempt_at: Date;
 
-  @Prop({ type: String, default: null })
+  @PropNullableString()
   last_error: string | null;
 
-  @Prop({ type: Date, default: null })
+  @PropNullableDate()
   delivered_at: Date | null;
 
-  @Prop({ type: Date, default: null })
+  @PropNullableDate()
   dead_at: Date | null;
 
-  @Prop({ default: 0 })
+  @PropDefault(0)
   replays: number;
 
-  @Prop({ required: true })
+  @PropRequired()
   created_at: Date;
 
   /** When the TTL index removes it: its event's expiry. */
-  @Prop({ type: Date, required: true })
+  @PropRequiredDate()
   expires_at: Date;
 }
 export const EventDeliverySchema = SchemaFactory.createForClass(EventDeliveryDoc);

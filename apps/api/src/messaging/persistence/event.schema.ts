@@ -1,15 +1,21 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
-import { Schema as MongooseSchema } from 'mongoose';
+import {
+  PropNullableMixed,
+  PropNullableString,
+  PropRequired,
+  PropRequiredDate,
+  PropRequiredString,
+} from '@app/database';
 
 @Schema({ _id: false, versionKey: false })
 export class EventSourceDoc {
   @Prop({ type: String, required: true, enum: ['plugin', 'system'] })
   kind: 'plugin' | 'system';
 
-  @Prop({ type: String, default: null })
+  @PropNullableString()
   installation_id: string | null;
 
-  @Prop({ type: String, default: null })
+  @PropNullableString()
   plugin_key: string | null;
 }
 const EventSourceSchema = SchemaFactory.createForClass(EventSourceDoc);
@@ -19,10 +25,10 @@ export class EventOwnerDoc {
   @Prop({ type: String, required: true, enum: ['user', 'org', 'global'] })
   scope: 'user' | 'org' | 'global';
 
-  @Prop({ type: String, default: null })
+  @PropNullableString()
   user_id: string | null;
 
-  @Prop({ type: String, default: null })
+  @PropNullableString()
   org_id: string | null;
 }
 const EventOwnerSchema = SchemaFactory.createForClass(EventOwnerDoc);
@@ -38,7 +44,7 @@ export class EventDoc {
   @Prop({ required: true, unique: true })
   sequence: number;
 
-  @Prop({ required: true })
+  @PropRequired()
   type: string;
 
   @Prop({ type: EventSourceSchema, required: true })
@@ -47,14 +53,14 @@ export class EventDoc {
   @Prop({ type: EventOwnerSchema, default: null })
   owner: EventOwnerDoc | null;
 
-  @Prop({ type: MongooseSchema.Types.Mixed, default: null })
+  @PropNullableMixed()
   data: unknown;
 
-  @Prop({ required: true })
+  @PropRequired()
   at: Date;
 
   /** When the TTL index removes it (`at` plus the retention, PLUGHUB_EVENT_RETENTION_DAYS). */
-  @Prop({ type: Date, required: true })
+  @PropRequiredDate()
   expires_at: Date;
 }
 export const EventSchema = SchemaFactory.createForClass(EventDoc);
@@ -65,10 +71,10 @@ EventSchema.index({ 'source.plugin_key': 1, sequence: -1 });
 /** The counter handing out event sequence numbers (one document, `_id: 'events'`). */
 @Schema({ collection: 'event_sequences', versionKey: false })
 export class EventSequenceDoc {
-  @Prop({ type: String, required: true })
+  @PropRequiredString()
   _id: string;
 
-  @Prop({ required: true })
+  @PropRequired()
   value: number;
 }
 export const EventSequenceSchema = SchemaFactory.createForClass(EventSequenceDoc);

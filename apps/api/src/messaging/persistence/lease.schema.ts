@@ -1,4 +1,5 @@
-import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
+import { Schema, SchemaFactory } from '@nestjs/mongoose';
+import { PropRequiredDate, PropRequiredString } from '@app/database';
 
 /**
  * Which API node hosts an installation: one document per installation (`_id` is its id), held by `node` until
@@ -6,17 +7,17 @@ import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
  */
 @Schema({ collection: 'installation_leases', versionKey: false })
 export class LeaseDoc {
-  @Prop({ type: String, required: true })
+  @PropRequiredString()
   _id: string;
 
-  @Prop({ type: String, required: true })
+  @PropRequiredString()
   node: string;
 
-  @Prop({ type: Date, required: true })
+  @PropRequiredDate()
   expires_at: Date;
 
   /** When this node took it (kept while it renews). */
-  @Prop({ type: Date, required: true })
+  @PropRequiredDate()
   acquired_at: Date;
 }
 

@@ -1,5 +1,6 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import { Schema as MongooseSchema, type Types } from 'mongoose';
+import { PropRequired, PropRequiredDate, PropRequiredString } from '@app/database';
 
 /**
  * One installation's calls within one minute; increments land with `$inc`, so concurrent flushes (and several
@@ -7,23 +8,23 @@ import { Schema as MongooseSchema, type Types } from 'mongoose';
  */
 @Schema({ collection: 'plugin_metric_buckets', versionKey: false })
 export class MetricBucketDoc {
-  @Prop({ required: true })
+  @PropRequired()
   installation_id: string;
 
-  @Prop({ required: true })
+  @PropRequired()
   plugin_key: string;
 
   /** Start of the minute (UTC). */
-  @Prop({ type: Date, required: true })
+  @PropRequiredDate()
   minute: Date;
 
-  @Prop({ required: true })
+  @PropRequired()
   calls: number;
 
-  @Prop({ required: true })
+  @PropRequired()
   error_count: number;
 
-  @Prop({ required: true })
+  @PropRequired()
   duration_sum_ms: number;
 
   /** Latency histogram: bucket index → calls (see latency-histogram.ts). */
@@ -38,7 +39,7 @@ export class MetricBucketDoc {
   hooks: Record<string, { calls: number; errors: number; duration_sum_ms: number }>;
 
   /** When the TTL index removes it (minute + the retention at write time). */
-  @Prop({ type: Date, required: true })
+  @PropRequiredDate()
   expires_at: Date;
 }
 export const MetricBucketSchema = SchemaFactory.createForClass(MetricBucketDoc);
@@ -81,17 +82,17 @@ MetricHourSchema.index({ minute: 1 }, { name: 'hour' });
  */
 @Schema({ collection: 'plugin_metric_days', versionKey: false })
 export class MetricDayDoc {
-  @Prop({ required: true })
+  @PropRequired()
   installation_id: string;
 
-  @Prop({ required: true })
+  @PropRequired()
   plugin_key: string;
 
   /** Start of the day (UTC). */
-  @Prop({ type: Date, required: true })
+  @PropRequiredDate()
   day: Date;
 
-  @Prop({ required: true })
+  @PropRequired()
   retention_ms: number;
 
   @Prop({ type: MongooseSchema.Types.Mixed })
@@ -109,7 +110,7 @@ export class MetricDayDoc {
   s?: Record<string, MetricSlot>;
 
   /** When the TTL index removes it: the retention after the day's end. */
-  @Prop({ type: Date, required: true })
+  @PropRequiredDate()
   expires_at: Date;
 }
 export const MetricDaySchema = SchemaFactory.createForClass(MetricDayDoc);
@@ -124,20 +125,20 @@ MetricDaySchema.index({ expires_at: 1 }, { name: 'retention', expireAfterSeconds
  */
 @Schema({ collection: 'plugin_metric_day_levels', versionKey: false })
 export class MetricDayLevelDoc {
-  @Prop({ required: true })
+  @PropRequired()
   installation_id: string;
 
-  @Prop({ required: true })
+  @PropRequired()
   plugin_key: string;
 
-  @Prop({ type: String, required: true })
+  @PropRequiredString()
   level: DayLevel;
 
   /** Start of the day (UTC). */
-  @Prop({ type: Date, required: true })
+  @PropRequiredDate()
   day: Date;
 
-  @Prop({ required: true })
+  @PropRequired()
   retention_ms: number;
 
   /** Slots written since the level was last packed (all of them until then). */
@@ -158,7 +159,7 @@ export class MetricDayLevelDoc {
   @Prop({ type: [MongooseSchema.Types.ObjectId], default: undefined })
   from?: Types.ObjectId[];
 
-  @Prop({ type: Date, required: true })
+  @PropRequiredDate()
   expires_at: Date;
 }
 export type DayLevel = 'q' | 's';

@@ -1,4 +1,5 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
+import { PropRequired, PropRequiredDate } from '@app/database';
 
 /** The search index (see below) and the one it replaced. */
 export const TERMS_INDEX = 'installation_terms_at';
@@ -7,23 +8,23 @@ export const LEGACY_TERMS_INDEX = 'installation_terms';
 /** One stored plugin log line; append-only, removed by the TTL index. */
 @Schema({ collection: 'plugin_logs', versionKey: false })
 export class PluginLogDoc {
-  @Prop({ required: true })
+  @PropRequired()
   installation_id: string;
 
-  @Prop({ required: true })
+  @PropRequired()
   plugin_key: string;
 
-  @Prop({ type: Date, required: true })
+  @PropRequiredDate()
   at: Date;
 
-  @Prop({ required: true })
+  @PropRequired()
   level: string;
 
   /** 10 debug, 20 info, 30 warn, 40 error: "this level and above" is a range. */
-  @Prop({ required: true })
+  @PropRequired()
   severity: number;
 
-  @Prop({ required: true })
+  @PropRequired()
   message: string;
 
   /** JSON text of the line's fields: plugin data never meets Mongo's key rules ($, dots). */
@@ -41,13 +42,13 @@ export class PluginLogDoc {
   @Prop({ type: [String], default: undefined })
   heads?: string[];
 
-  @Prop({ required: true })
+  @PropRequired()
   source: string;
 
-  @Prop({ required: true })
+  @PropRequired()
   truncated: boolean;
 
-  @Prop({ type: Date, required: true })
+  @PropRequiredDate()
   expires_at: Date;
 }
 export const PluginLogSchema = SchemaFactory.createForClass(PluginLogDoc);

@@ -2,6 +2,7 @@ import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import { ORG_ROLES, type OrgRole } from '@app/common';
 import { Types } from 'mongoose';
 import type { StoredInvitationStatus } from '../org.entity.js';
+import { PropNullableDate, PropRequired, PropRequiredDate } from '@app/database';
 
 const STORED_STATUSES: StoredInvitationStatus[] = ['pending', 'accepted', 'declined', 'revoked'];
 
@@ -11,7 +12,7 @@ export class InvitationDoc {
   org_id: Types.ObjectId;
 
   /** A lower-cased email address or a user id, as the inviter gave it. */
-  @Prop({ required: true })
+  @PropRequired()
   invitee: string;
 
   @Prop({ type: String, enum: ORG_ROLES, required: true })
@@ -27,10 +28,10 @@ export class InvitationDoc {
   @Prop({ type: Types.ObjectId, required: true })
   invited_by: Types.ObjectId;
 
-  @Prop({ type: Date, required: true })
+  @PropRequiredDate()
   expires_at: Date;
 
-  @Prop({ type: Date, default: null })
+  @PropNullableDate()
   responded_at: Date | null;
 
   created_at: Date;

@@ -1,5 +1,6 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import { Types } from 'mongoose';
+import { PropDefault, PropRequired } from '@app/database';
 
 @Schema({ collection: 'organisations', timestamps: { createdAt: 'created_at', updatedAt: 'updated_at' } })
 export class OrganisationDoc {
@@ -7,10 +8,10 @@ export class OrganisationDoc {
   @Prop({ required: true, unique: true })
   slug: string;
 
-  @Prop({ required: true })
+  @PropRequired()
   name: string;
 
-  @Prop({ default: '' })
+  @PropDefault('')
   description: string;
 
   @Prop({ type: Types.ObjectId, required: true })

@@ -1,5 +1,6 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import { Types } from 'mongoose';
+import { PropRequired } from '@app/database';
 
 /** An administrator's switch for one installation's public endpoints (one document per installation). */
 @Schema({ collection: 'plugin_public_endpoints', versionKey: false })
@@ -7,16 +8,16 @@ export class PublicEndpointsDoc {
   @Prop({ type: Types.ObjectId, required: true, unique: true })
   installation_id: Types.ObjectId;
 
-  @Prop({ required: true })
+  @PropRequired()
   plugin_key: string;
 
-  @Prop({ required: true })
+  @PropRequired()
   allowed: boolean;
 
   @Prop({ type: Types.ObjectId, required: true })
   set_by: Types.ObjectId;
 
-  @Prop({ required: true })
+  @PropRequired()
   set_at: Date;
 }
 export const PublicEndpointsSchema = SchemaFactory.createForClass(PublicEndpointsDoc);

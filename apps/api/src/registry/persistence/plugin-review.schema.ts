@@ -1,18 +1,19 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
+import { PropDefault, PropRequired } from '@app/database';
 
 /** One user's rating of one plugin. */
 @Schema({ collection: 'plugin_reviews', timestamps: { createdAt: 'created_at', updatedAt: 'updated_at' } })
 export class PluginReviewDoc {
-  @Prop({ required: true })
+  @PropRequired()
   plugin_key: string;
 
-  @Prop({ required: true })
+  @PropRequired()
   user_id: string;
 
   @Prop({ required: true, min: 1, max: 5 })
   rating: number;
 
-  @Prop({ default: '' })
+  @PropDefault('')
   text: string;
 
   created_at: Date;

@@ -1,19 +1,20 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import { Schema as MongooseSchema } from 'mongoose';
 import { FILE_ROLES, type FileRole, VERSION_STATUSES, type VersionStatus } from '../registry.entity.js';
+import { PropDefault, PropNullableDate, PropNullableString, PropRequired, PropRequiredDate } from '@app/database';
 
 @Schema({ _id: false })
 export class VersionFileDoc {
   @Prop({ type: String, enum: FILE_ROLES, required: true })
   role: FileRole;
 
-  @Prop({ required: true })
+  @PropRequired()
   path: string;
 
-  @Prop({ required: true })
+  @PropRequired()
   size: number;
 
-  @Prop({ required: true })
+  @PropRequired()
   sha256: string;
 
   @Prop({ type: Buffer, required: true })
@@ -24,17 +25,17 @@ const VersionFileSchema = SchemaFactory.createForClass(VersionFileDoc);
 /** One published version. Content fields never change; review, deprecation, yank and download count do. */
 @Schema({ collection: 'plugin_versions', timestamps: { createdAt: 'created_at', updatedAt: 'updated_at' } })
 export class PluginVersionDoc {
-  @Prop({ required: true })
+  @PropRequired()
   plugin_key: string;
 
-  @Prop({ required: true })
+  @PropRequired()
   version: string;
 
   /** The version without build metadata: what `key@version` uniqueness is about. */
-  @Prop({ required: true })
+  @PropRequired()
   version_key: string;
 
-  @Prop({ default: false })
+  @PropDefault(false)
   prerelease: boolean;
 
   @Prop({ type: String, enum: VERSION_STATUSES, required: true })
@@ -50,43 +51,43 @@ export class PluginVersionDoc {
   @Prop({ type: Buffer, required: true })
   artifact: Buffer;
 
-  @Prop({ required: true })
+  @PropRequired()
   size: number;
 
-  @Prop({ required: true })
+  @PropRequired()
   checksum: string;
 
-  @Prop({ required: true })
+  @PropRequired()
   integrity: string;
 
-  @Prop({ type: String, default: null })
+  @PropNullableString()
   deprecated: string | null;
 
-  @Prop({ default: false })
+  @PropDefault(false)
   yanked: boolean;
 
-  @Prop({ type: Date, default: null })
+  @PropNullableDate()
   yanked_at: Date | null;
 
-  @Prop({ default: 0 })
+  @PropDefault(0)
   downloads: number;
 
-  @Prop({ type: String, default: null })
+  @PropNullableString()
   review_notes: string | null;
 
-  @Prop({ type: String, default: null })
+  @PropNullableString()
   reviewed_by: string | null;
 
-  @Prop({ type: Date, default: null })
+  @PropNullableDate()
   reviewed_at: Date | null;
 
-  @Prop({ type: Date, default: null })
+  @PropNullableDate()
   submitted_at: Date | null;
 
-  @Prop({ type: String, default: null })
+  @PropNullableString()
   published_by: string | null;
 
-  @Prop({ type: Date, required: true })
+  @PropRequiredDate()
   published_at: Date;
 
   created_at: Date;

@@ -9,30 +9,31 @@ import {
   VERSION_STATUSES,
   type VersionStatus,
 } from '../registry.entity.js';
+import { PropDefault, PropNullableDate, PropNullableString, PropRequired, PropStringList } from '@app/database';
 
 @Schema({ _id: false })
 export class PluginStatsDoc {
-  @Prop({ default: 0 })
+  @PropDefault(0)
   downloads: number;
 
   /** Average rating, rounded to two decimals; always `rating_sum / reviews` at the time it was written. */
-  @Prop({ default: 0 })
+  @PropDefault(0)
   rating: number;
 
-  @Prop({ default: 0 })
+  @PropDefault(0)
   reviews: number;
 
-  @Prop({ default: 0 })
+  @PropDefault(0)
   rating_sum: number;
 }
 const PluginStatsSchema = SchemaFactory.createForClass(PluginStatsDoc);
 
 @Schema({ _id: false })
 export class DistTagsDoc {
-  @Prop({ type: String, default: null })
+  @PropNullableString()
   latest: string | null;
 
-  @Prop({ type: String, default: null })
+  @PropNullableString()
   next: string | null;
 }
 const DistTagsSchema = SchemaFactory.createForClass(DistTagsDoc);
@@ -43,10 +44,10 @@ export class PluginDoc {
   @Prop({ required: true, unique: true })
   key: string;
 
-  @Prop({ required: true })
+  @PropRequired()
   name: string;
 
-  @Prop({ default: '' })
+  @PropDefault('')
   description: string;
 
   @Prop({ type: String, default: null, index: true })
@@ -55,23 +56,23 @@ export class PluginDoc {
   @Prop({ type: [String], default: [], index: true })
   tags: string[];
 
-  @Prop({ type: String, default: null })
+  @PropNullableString()
   author: string | null;
 
   /** Lower-cased author, for the case-insensitive `author` filter. */
   @Prop({ type: String, default: null, index: true })
   author_lc: string | null;
 
-  @Prop({ type: String, default: null })
+  @PropNullableString()
   license: string | null;
 
-  @Prop({ type: String, default: null })
+  @PropNullableString()
   homepage: string | null;
 
-  @Prop({ type: String, default: null })
+  @PropNullableString()
   repository: string | null;
 
-  @Prop({ type: String, default: null })
+  @PropNullableString()
   icon: string | null;
 
   @Prop({ type: String, enum: OWNER_TYPES, required: true })
@@ -84,33 +85,33 @@ export class PluginDoc {
   @Prop({ type: String, enum: PLUGIN_SCOPES, required: true })
   scope: PluginScope;
 
-  @Prop({ default: false })
+  @PropDefault(false)
   verified: boolean;
 
-  @Prop({ default: false })
+  @PropDefault(false)
   killed: boolean;
 
-  @Prop({ type: String, default: null })
+  @PropNullableString()
   killed_reason: string | null;
 
   /** Who marked the plugin verified (or unverified) last, when, and why. */
-  @Prop({ type: String, default: null })
+  @PropNullableString()
   verified_by: string | null;
 
-  @Prop({ type: Date, default: null })
+  @PropNullableDate()
   verified_at: Date | null;
 
-  @Prop({ type: String, default: null })
+  @PropNullableString()
   verified_notes: string | null;
 
   /** The killed versions; empty while killed means every version. */
-  @Prop({ type: [String], default: [] })
+  @PropStringList()
   killed_versions: string[];
 
-  @Prop({ type: String, default: null })
+  @PropNullableString()
   killed_by: string | null;
 
-  @Prop({ type: Date, default: null })
+  @PropNullableDate()
   killed_at: Date | null;
 
   /**
@@ -124,17 +125,17 @@ export class PluginDoc {
   status: VersionStatus;
 
   /** At least one version is approved: the plugin may be visible beyond its managers. */
-  @Prop({ default: false })
+  @PropDefault(false)
   has_approved: boolean;
 
   @Prop({ type: DistTagsSchema, default: () => ({}) })
   dist_tags: DistTagsDoc;
 
   /** The version whose manifest the listing fields were last taken from. */
-  @Prop({ type: String, default: null })
+  @PropNullableString()
   display_version: string | null;
 
-  @Prop({ type: Date, default: null })
+  @PropNullableDate()
   last_published_at: Date | null;
 
   @Prop({ type: PluginStatsSchema, default: () => ({}) })
@@ -158,35 +159,35 @@ export class PluginDoc {
   dependencies: string[];
 
   /** Listing fields edited with PATCH: the manifest set them at creation, PATCH wins after, so publishing keeps them. */
-  @Prop({ type: [String], default: [] })
+  @PropStringList()
   edited_fields: string[];
 
   /** Lower-cased key, name, description and tags: the catalog's `search` is a substring of this field. */
-  @Prop({ default: '' })
+  @PropDefault('')
   search_text: string;
 
   /** The distinct trigrams of search_text (indexed): a search is narrowed by its rarest trigram first. */
-  @Prop({ type: [String], default: [] })
+  @PropStringList()
   search_grams: string[];
 
   /** Who may see it, derived in the database from the fields below (plugin-visibility.query.ts); indexed first. */
-  @Prop({ type: String, default: null })
+  @PropNullableString()
   audience: string | null;
 
   /** Incremented by every change to the versions; derived fields are only written by the newest change. */
-  @Prop({ default: 0 })
+  @PropDefault(0)
   rev: number;
 
-  @Prop({ default: 0 })
+  @PropDefault(0)
   computed_rev: number;
 
-  @Prop({ type: String, default: null })
+  @PropNullableString()
   created_by: string | null;
 
-  @Prop({ type: Date, default: null })
+  @PropNullableDate()
   deleted_at: Date | null;
 
-  @Prop({ type: String, default: null })
+  @PropNullableString()
   deleted_by: string | null;
 
   created_at: Date;

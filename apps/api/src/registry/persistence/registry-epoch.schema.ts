@@ -1,4 +1,5 @@
-import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
+import { Schema, SchemaFactory } from '@nestjs/mongoose';
+import { PropDefault, PropRequiredString } from '@app/database';
 
 /**
  * A counter every registry write moves (`_id: 'plugins'`), and one every download moves (`_id: 'downloads'`), so
@@ -7,10 +8,10 @@ import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
  */
 @Schema({ collection: 'registry_epochs', versionKey: false })
 export class RegistryEpochDoc {
-  @Prop({ type: String, required: true })
+  @PropRequiredString()
   _id: string;
 
-  @Prop({ default: 0 })
+  @PropDefault(0)
   n: number;
 }
 export const RegistryEpochSchema = SchemaFactory.createForClass(RegistryEpochDoc);

@@ -1,26 +1,27 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
+import { PropRequired, PropRequiredDate, PropRequiredString } from '@app/database';
 
 /** One document per key. `value` holds JSON text so plugin data never meets Mongo's key rules ($, dots). */
 @Schema({ collection: 'plugin_storage', versionKey: false })
 export class PluginStorageEntryDoc {
   /** `JSON.stringify([installation_id, key])`. */
-  @Prop({ type: String, required: true })
+  @PropRequiredString()
   _id: string;
 
-  @Prop({ required: true })
+  @PropRequired()
   installation_id: string;
 
-  @Prop({ required: true })
+  @PropRequired()
   key: string;
 
-  @Prop({ required: true })
+  @PropRequired()
   value: string;
 
   /** UTF-8 bytes of key + value: what the entry counts against the quota. */
-  @Prop({ required: true })
+  @PropRequired()
   size: number;
 
-  @Prop({ type: Date, required: true })
+  @PropRequiredDate()
   updated_at: Date;
 }
 export const PluginStorageEntrySchema = SchemaFactory.createForClass(PluginStorageEntryDoc);
@@ -31,7 +32,7 @@ PluginStorageEntrySchema.index({ installation_id: 1, key: 1 }, { name: 'installa
 @Schema({ collection: 'plugin_storage_usage', versionKey: false })
 export class PluginStorageUsageDoc {
   /** The installation id. */
-  @Prop({ type: String, required: true })
+  @PropRequiredString()
   _id: string;
 
   @Prop({ required: true, default: 0 })

@@ -1,6 +1,7 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import { PLATFORM_ROLES, type PlatformRole } from '@app/common';
 import type { HydratedDocument } from 'mongoose';
+import { PropNullableDate, PropRequiredString } from '@app/database';
 
 // Every @Prop names its type: the admin script loads this schema under tsx, which emits no decorator metadata.
 @Schema({ collection: 'users', timestamps: { createdAt: 'created_at', updatedAt: 'updated_at' } })
@@ -12,10 +13,10 @@ export class UserDoc {
   @Prop({ type: String })
   handle?: string;
 
-  @Prop({ type: String, required: true })
+  @PropRequiredString()
   name: string;
 
-  @Prop({ type: String, required: true })
+  @PropRequiredString()
   password_hash: string;
 
   @Prop({ type: [String], enum: PLATFORM_ROLES, default: ['user'] })
@@ -27,7 +28,7 @@ export class UserDoc {
   @Prop({ type: Number, default: 0 })
   token_version: number;
 
-  @Prop({ type: Date, default: null })
+  @PropNullableDate()
   last_login_at: Date | null;
 
   created_at: Date;
@@ -46,13 +47,13 @@ UserSchema.index({ handle: 1 }, { unique: true, sparse: true });
  */
 @Schema({ collection: 'publisher_names', timestamps: { createdAt: 'created_at', updatedAt: false } })
 export class PublisherNameDoc {
-  @Prop({ type: String, required: true })
+  @PropRequiredString()
   _id: string;
 
   @Prop({ type: String, enum: ['user', 'org'], required: true })
   owner_type: 'user' | 'org';
 
-  @Prop({ type: String, required: true })
+  @PropRequiredString()
   owner_id: string;
 
   created_at: Date;
