@@ -1,4 +1,4 @@
-import { type FieldError, namedError } from '@app/common';
+import { fieldsError, namedError } from '@app/common';
 
 export class SecretsAdminOnlyError extends namedError(
   'FORBIDDEN',
@@ -28,12 +28,9 @@ export class MetadataTooLargeError extends namedError(
   }
 }
 
-export class MetadataInvalidError extends namedError(
+export class MetadataInvalidError extends fieldsError(
   'VALIDATION_ERROR',
   'invalid_metadata',
   'the metadata nests too deep or has a key the store cannot keep',
-) {
-  constructor(errors: FieldError[]) {
-    super('The metadata cannot be kept as it is.', {}, errors);
-  }
-}
+  'The metadata cannot be kept as it is.',
+) {}

@@ -1,4 +1,4 @@
-import { type FieldError, namedError, notFound } from '@app/common';
+import { fieldsError, namedError, notFound } from '@app/common';
 import type { Conflict } from './dependency-resolver.js';
 import type { InstallationStatus } from './installation.entity.js';
 
@@ -112,15 +112,12 @@ export class DependencyInactiveError extends namedError(
 
 // ---- configuration and grants ----------------------------------------------------------------------------------
 
-export class InvalidConfigError extends namedError(
+export class InvalidConfigError extends fieldsError(
   'PLUGIN_CONFIGURATION_ERROR',
   'invalid_config',
   "a setting value does not fit the plugin's settings schema; `errors` lists every bad field",
-) {
-  constructor(errors: FieldError[]) {
-    super('The configuration does not fit the plugin’s settings.', {}, errors);
-  }
-}
+  'The configuration does not fit the plugin’s settings.',
+) {}
 
 export class MissingRequiredSettingsError extends namedError(
   'PLUGIN_CONFIGURATION_ERROR',
@@ -147,25 +144,19 @@ export class SecretUnreadableError extends namedError(
   }
 }
 
-export class GrantNotRequestedError extends namedError(
+export class GrantNotRequestedError extends fieldsError(
   'VALIDATION_ERROR',
   'grant_not_requested',
   'a grant names a capability (or host) the manifest does not request',
-) {
-  constructor(errors: FieldError[]) {
-    super('Only capabilities the plugin requests can be granted.', {}, errors);
-  }
-}
+  'Only capabilities the plugin requests can be granted.',
+) {}
 
-export class SourceFieldsError extends namedError(
+export class SourceFieldsError extends fieldsError(
   'VALIDATION_ERROR',
   'source_fields',
   '`package` goes with source upload, `url` and `integrity` with source url: required there, refused elsewhere',
-) {
-  constructor(errors: FieldError[]) {
-    super('The body does not match its install source.', {}, errors);
-  }
-}
+  'The body does not match its install source.',
+) {}
 
 export class SourceDryRunError extends namedError(
   'VALIDATION_ERROR',

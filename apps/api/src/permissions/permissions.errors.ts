@@ -1,36 +1,27 @@
-import { type FieldError, namedError } from '@app/common';
+import { type FieldError, fieldsError } from '@app/common';
 import { GrantNotRequestedError } from '../installation/installation.errors.js';
 import type { PermissionsRefusal } from './permission-change.js';
 
-export class GrantAndRevokeError extends namedError(
+export class GrantAndRevokeError extends fieldsError(
   'VALIDATION_ERROR',
   'granted_and_revoked',
   'one request both grants and revokes a capability (or host)',
-) {
-  constructor(errors: FieldError[]) {
-    super('A capability cannot be granted and revoked by the same request.', {}, errors);
-  }
-}
+  'A capability cannot be granted and revoked by the same request.',
+) {}
 
-export class LimitAboveMaximumError extends namedError(
+export class LimitAboveMaximumError extends fieldsError(
   'VALIDATION_ERROR',
   'above_platform_maximum',
   'a resource limit is above the platform maximum',
-) {
-  constructor(errors: FieldError[]) {
-    super('Resource limits can be granted up to the platform maximums only.', {}, errors);
-  }
-}
+  'Resource limits can be granted up to the platform maximums only.',
+) {}
 
-export class AboveSecurityLevelError extends namedError(
+export class AboveSecurityLevelError extends fieldsError(
   'VALIDATION_ERROR',
   'above_security_level',
   'a granted capability is riskier than the installation’s security level',
-) {
-  constructor(errors: FieldError[]) {
-    super('The installation’s security level does not allow every granted capability.', {}, errors);
-  }
-}
+  'The installation’s security level does not allow every granted capability.',
+) {}
 
 /** The named error of each refusal of planPermissions. */
 export function permissionsRefusal(reason: PermissionsRefusal, errors: FieldError[]): Error {

@@ -32,3 +32,18 @@ export function namedError(code: ErrorCode, reason: string, description: string)
   }
   return NamedError;
 }
+
+/**
+ * A named error whose only content is the field errors it lists (`errors`), with one fixed message:
+ *
+ *   export class GrantAndRevokeError extends fieldsError('VALIDATION_ERROR', 'granted_and_revoked', 'one request
+ *     both grants and revokes a capability', 'A capability cannot be granted and revoked by the same request.') {}
+ */
+export function fieldsError(code: ErrorCode, reason: string, description: string, message: string) {
+  abstract class FieldsError extends namedError(code, reason, description) {
+    constructor(errors: FieldError[]) {
+      super(message, {}, errors);
+    }
+  }
+  return FieldsError;
+}
