@@ -1,6 +1,11 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { describe, expect, it } from 'vitest';
 import {
+  ApiDate,
+  ApiExample,
+  ApiInt,
+  ApiNullableDate,
+  ApiNullableString,
   ReadOnlyDate,
   ReadOnlyDto,
   ReadOnlyField,
@@ -40,6 +45,16 @@ class Folded {
   i: string | null;
   @ReadOnlyDto(Nested)
   j: Nested;
+  @ApiExample('1.0.0')
+  k: string;
+  @ApiInt()
+  l: number;
+  @ApiDate()
+  m: string;
+  @ApiNullableString()
+  n: string | null;
+  @ApiNullableDate()
+  o: string | null;
 }
 
 /** What `Folded` stands for, written out as the DTOs did before. */
@@ -64,9 +79,19 @@ class Written {
   i: string | null;
   @ApiProperty({ type: Nested, readOnly: true })
   j: Nested;
+  @ApiProperty({ example: '1.0.0' })
+  k: string;
+  @ApiProperty({ type: 'integer' })
+  l: number;
+  @ApiProperty({ format: 'date-time' })
+  m: string;
+  @ApiProperty({ type: String, nullable: true })
+  n: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  o: string | null;
 }
 
-const FIELDS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j'] as const;
+const FIELDS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm', 'n', 'o'] as const;
 
 /** A property's swagger metadata as JSON: key order included, since the contract's schema keys follow it. */
 function metadata(target: object, field: string): string {
@@ -75,7 +100,7 @@ function metadata(target: object, field: string): string {
   );
 }
 
-describe('read-only response fields', () => {
+describe('response field decorators', () => {
   it.each(FIELDS)('field %s gets the metadata of the @ApiProperty it stands for, key order included', (field) => {
     expect(metadata(Folded.prototype, field)).toBe(metadata(Written.prototype, field));
   });

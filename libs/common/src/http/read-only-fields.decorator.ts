@@ -48,3 +48,31 @@ export function ReadOnlyNullableDate() {
 export function ReadOnlyDto(dto: Type<unknown>) {
   return ApiProperty({ type: dto, readOnly: true });
 }
+
+// The same for fields documented without `readOnly` (older response DTOs, and request fields whose validators stand
+// beside them: these only document, they never validate).
+
+/** `{ example }`. */
+export function ApiExample(example: Example) {
+  return ApiProperty({ example });
+}
+
+/** `{ type: 'integer' }`. */
+export function ApiInt() {
+  return ApiProperty({ type: 'integer' });
+}
+
+/** `{ format: 'date-time' }`. */
+export function ApiDate() {
+  return ApiProperty({ format: 'date-time' });
+}
+
+/** `{ type: String, nullable: true }`. */
+export function ApiNullableString() {
+  return ApiProperty({ type: String, nullable: true });
+}
+
+/** `{ type: String, format: 'date-time', nullable: true }`. */
+export function ApiNullableDate() {
+  return ApiProperty({ type: String, format: 'date-time', nullable: true });
+}

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
+  ApiNullableDate,
   BodyExamples,
   ReadOnlyDate,
   ReadOnlyField,
@@ -49,7 +50,7 @@ export class ApiTokenResponseDto {
   @ApiProperty({ enum: TOKEN_SCOPES, enumName: 'TokenScope', isArray: true })
   scopes: TokenScope[];
   /** When the token stops working, or null for never. */
-  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  @ApiNullableDate()
   expires_at: string | null;
   /** When the token was last used (minute precision), or null. */
   @ReadOnlyNullableDate()
@@ -77,7 +78,7 @@ export class CreatedApiTokenResponseDto {
   @ApiProperty({ enum: TOKEN_SCOPES, enumName: 'TokenScope', isArray: true })
   scopes: TokenScope[];
   /** When the token stops working, or null for never. */
-  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  @ApiNullableDate()
   expires_at: string | null;
   /** When the token was created. */
   @ReadOnlyDate()

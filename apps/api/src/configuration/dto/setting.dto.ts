@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { BodyExamples, PaginationQueryDto, QueryBoolean } from '@app/common';
+import { ApiExample, BodyExamples, PaginationQueryDto, QueryBoolean } from '@app/common';
 import { PLUGIN_KEY_PATTERN, type SettingType } from '@app/plugin-sdk';
 import { IsOptional, IsString, Matches, MaxLength, ValidateBy } from 'class-validator';
 import { TARGET_SCOPES, type TargetScope } from '../../auth/auth.entity.js';
@@ -37,22 +37,22 @@ export class PluginSettingsQueryDto extends PaginationQueryDto {
 export class SettingChoiceDto {
   @ApiProperty({ oneOf: [{ type: 'string' }, { type: 'number' }], example: 'eu' })
   value: string | number;
-  @ApiProperty({ example: 'Europe' })
+  @ApiExample('Europe')
   display_name: string;
 }
 
 /** One setting of an installation (InvenTree's PluginSetting): its definition and its value. */
 export class PluginSettingDto {
   /** The setting's key in the manifest. */
-  @ApiProperty({ example: 'batch_size' })
+  @ApiExample('batch_size')
   key: string;
   /** Its value (the default when not set); a secret that is set shows `***hidden***`; null when there is none. */
   @ApiProperty({ oneOf: jsonValueOptions(), nullable: true, example: 100 })
   value: unknown;
   /** Its label (the key when the manifest gives none). */
-  @ApiProperty({ example: 'Batch size' })
+  @ApiExample('Batch size')
   name: string;
-  @ApiProperty({ example: 'Records per run' })
+  @ApiExample('Records per run')
   description: string;
   /** Its type: how its value is read and checked. */
   @ApiProperty({ enum: SETTING_TYPES, enumName: 'SettingType' })
@@ -61,7 +61,7 @@ export class PluginSettingDto {
   @ApiProperty({ type: [SettingChoiceDto] })
   choices: SettingChoiceDto[];
   /** Display unit ('' when none). */
-  @ApiProperty({ example: 'records' })
+  @ApiExample('records')
   units: string;
   required: boolean;
   /** Write-only: its value is never shown. */
@@ -71,10 +71,10 @@ export class PluginSettingDto {
   /** A change reaches the running plugin only at its next start. */
   restart_required: boolean;
   /** The plugin key. */
-  @ApiProperty({ example: 'acme.tuned' })
+  @ApiExample('acme.tuned')
   plugin: string;
   /** The installation it belongs to. */
-  @ApiProperty({ example: '6750a1b2c3d4e5f601234567' })
+  @ApiExample('6750a1b2c3d4e5f601234567')
   installation: string;
   /** Whose installation it is. */
   @ApiProperty({ enum: TARGET_SCOPES, enumName: 'TargetScope' })

@@ -3,6 +3,7 @@ import type { PlanStep, Requirer, ResolvedPlan } from '../dependency-resolver.js
 import type { Permission } from '../installation.entity.js';
 import { GRANT_SCHEMA, HttpExternalGrantDto } from './grant.dto.js';
 import { InstallationResponseDto } from './installation-response.dto.js';
+import { ApiNullableString } from '@app/common';
 
 export const PLAN_ACTIONS = ['install', 'upgrade', 'keep'] as const;
 export const REQUIRER_KINDS = ['request', 'plugin', 'installed'] as const;
@@ -44,7 +45,7 @@ export class PlanStepDto {
   /** The plugin key. */
   plugin: string;
   /** The version installed here now, or null. */
-  @ApiProperty({ type: String, nullable: true })
+  @ApiNullableString()
   from_version: string | null;
   /** The version the plan installs or keeps. */
   to_version: string;

@@ -13,7 +13,15 @@ import {
   type Permission,
 } from '../installation.entity.js';
 import { GRANT_SCHEMA, HttpExternalGrantDto } from './grant.dto.js';
-import { ReadOnlyDate, ReadOnlyField, ReadOnlyInt, ReadOnlyNullableDate, ReadOnlyNullableString } from '@app/common';
+import {
+  ApiDate,
+  ApiNullableString,
+  ReadOnlyDate,
+  ReadOnlyField,
+  ReadOnlyInt,
+  ReadOnlyNullableDate,
+  ReadOnlyNullableString,
+} from '@app/common';
 
 export const INSTANCE_STATES = ['loading', 'ready', 'failed', 'stopping', 'stopped'] as const;
 
@@ -23,10 +31,10 @@ export class InstallationTargetDto {
   @ApiProperty({ enum: TARGET_SCOPES, enumName: 'TargetScope' })
   scope: TargetScope;
   /** The user, for scope user. */
-  @ApiProperty({ type: String, nullable: true })
+  @ApiNullableString()
   user_id: string | null;
   /** The organisation, for scope org. */
-  @ApiProperty({ type: String, nullable: true })
+  @ApiNullableString()
   org_id: string | null;
 
   static from(target: InstallationTarget): InstallationTargetDto {
@@ -43,7 +51,7 @@ export class InstallationLastErrorDto {
   /** The error message. */
   message: string;
   /** When it happened. */
-  @ApiProperty({ format: 'date-time' })
+  @ApiDate()
   at: string;
 }
 
@@ -55,7 +63,7 @@ export class OverridingInstallationDto {
   @ApiProperty({ enum: TARGET_SCOPES, enumName: 'TargetScope' })
   scope: TargetScope;
   /** The organisation, when it is one's. */
-  @ApiProperty({ type: String, nullable: true })
+  @ApiNullableString()
   org_id: string | null;
   /** Its status (`disabled` or `killed`). */
   @ApiProperty({ enum: INSTALLATION_STATUSES, enumName: 'InstallationStatus' })

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { ReadOnlyField, ReadOnlyInt, ReadOnlyNullableDate, wireFields } from '@app/common';
+import { ApiDate, ApiNullableString, ReadOnlyField, ReadOnlyInt, ReadOnlyNullableDate, wireFields } from '@app/common';
 import type { RegistryError, ReloadReport } from '../runtime-reconciler.js';
 
 export const REGISTRY_ERROR_STAGES = ['manifest', 'config', 'startup', 'placement', 'recovery', 'runtime'] as const;
@@ -14,10 +14,10 @@ export class PluginRegistryErrorDto {
   /** What went wrong. */
   message: string;
   /** The installation, or null. */
-  @ApiProperty({ type: String, nullable: true })
+  @ApiNullableString()
   installation_id: string | null;
   /** When it was recorded. */
-  @ApiProperty({ format: 'date-time' })
+  @ApiDate()
   at: string;
 
   static from(e: RegistryError): PluginRegistryErrorDto {

@@ -1,6 +1,6 @@
-import { ApiProperty } from '@nestjs/swagger';
 import type { Installation } from '../installation.entity.js';
 import { InstallationTargetDto } from './installation-response.dto.js';
+import { ApiDate } from '@app/common';
 
 /** What an uninstall did. */
 export class UninstallResultDto {
@@ -15,7 +15,7 @@ export class UninstallResultDto {
   /** Settings and plugin storage were removed (true) or kept for a later install here (false). */
   delete_config: boolean;
   /** When it was uninstalled. */
-  @ApiProperty({ format: 'date-time' })
+  @ApiDate()
   uninstalled_at: string;
 
   static from(i: Installation, deleteConfig: boolean, at: Date): UninstallResultDto {

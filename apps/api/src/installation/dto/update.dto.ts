@@ -1,5 +1,5 @@
 import { ApiExtraModels, ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { BodyExamples } from '@app/common';
+import { ApiDate, ApiExample, ApiNullableString, BodyExamples } from '@app/common';
 import { SECRET_MASK } from '@app/plugin-sdk';
 import { IsBoolean, IsObject, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
 import {
@@ -78,10 +78,10 @@ export class RollbackPluginDto {
 @ApiExtraModels(HttpExternalGrantDto)
 export class InstallationBackupDto {
   /** The backup's id (POST …/rollback/ {backup_id}). */
-  @ApiProperty({ example: '6650f2a3c1d4e5f6a7b8c9d1' })
+  @ApiExample('6650f2a3c1d4e5f6a7b8c9d1')
   id: string;
   /** The version it keeps. */
-  @ApiProperty({ example: '1.0.0' })
+  @ApiExample('1.0.0')
   version: string;
   /** The setting values it keeps; secret ones that are set show as `***hidden***`. */
   @ApiProperty({ type: 'object', additionalProperties: true, example: { greeting: 'Hello' } })
@@ -93,7 +93,7 @@ export class InstallationBackupDto {
   @ApiProperty({ enum: INSTALLATION_SOURCES, enumName: 'InstallationSource' })
   source: InstallationSource;
   /** When it was kept. */
-  @ApiProperty({ format: 'date-time' })
+  @ApiDate()
   created_at: string;
 
   static from(b: InstallationBackup): InstallationBackupDto {
@@ -116,10 +116,10 @@ export class UpdateResultDto {
   /** The plugin key. */
   plugin: string;
   /** The version installed before. */
-  @ApiProperty({ example: '1.0.0' })
+  @ApiExample('1.0.0')
   old_version: string;
   /** The version asked for (installed now when `completed`). */
-  @ApiProperty({ example: '1.1.0' })
+  @ApiExample('1.1.0')
   new_version: string;
   /**
    * `completed`: the installation is on the new version. `rolled_back`: the new version did not start, and
@@ -128,10 +128,10 @@ export class UpdateResultDto {
   @ApiProperty({ enum: UPDATE_STATUSES, enumName: 'UpdateStatus' })
   status: UpdateStatus;
   /** The plugin's start-up error when it was rolled back; null otherwise. */
-  @ApiProperty({ type: String, nullable: true })
+  @ApiNullableString()
   reason: string | null;
   /** The backup kept of the previous version (backup_current), or null. */
-  @ApiProperty({ type: String, nullable: true })
+  @ApiNullableString()
   backup_id: string | null;
   /** Capabilities the new version requests that are not granted: grant them to use them. */
   @ApiProperty({ type: 'array', items: GRANT_SCHEMA, example: [] })
@@ -144,6 +144,6 @@ export class UpdateResultDto {
   @ApiProperty({ type: [InstallationResponseDto] })
   installations: InstallationResponseDto[];
   /** When it was done. */
-  @ApiProperty({ format: 'date-time' })
+  @ApiDate()
   updated_at: string;
 }

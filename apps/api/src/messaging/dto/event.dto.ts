@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   anyJsonValue,
+  ApiExample,
   OptionalDateTimeField,
   PaginationQueryDto,
   PatternField,
@@ -76,7 +77,7 @@ export class EventResponseDto {
   @ApiProperty({ type: 'integer', readOnly: true, minimum: 1, example: 42 })
   sequence: number;
   /** The event type, e.g. `plugin.installed` or a type a plugin declares in `events.emits`. */
-  @ApiProperty({ example: 'plugin.installed' })
+  @ApiExample('plugin.installed')
   type: string;
   /** Who emitted it. */
   source: EventSourceDto;

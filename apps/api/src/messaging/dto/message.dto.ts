@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { anyJsonValue, BodyExamples, BodyInt, OrgRefField } from '@app/common';
+import { anyJsonValue, ApiExample, BodyExamples, BodyInt, OrgRefField } from '@app/common';
 import { PLUGIN_KEY_PATTERN } from '@app/plugin-sdk';
 import {
   ArrayMaxSize,
@@ -60,10 +60,10 @@ export const MESSAGE_STATUSES = ['success', 'error'] as const;
 
 export class PluginFailureDto {
   /** The error code the plugin's failure carries (`PLUGIN_ERROR` when it threw without one). */
-  @ApiProperty({ example: 'PLUGIN_ERROR' })
+  @ApiExample('PLUGIN_ERROR')
   code: string;
   /** The plugin's own error message. */
-  @ApiProperty({ example: 'no data for that range' })
+  @ApiExample('no data for that range')
   message: string;
 }
 
@@ -167,10 +167,10 @@ export type BroadcastFailureReason = (typeof BROADCAST_FAILURES)[number];
 
 export class BroadcastFailureDto {
   /** The plugin that did not take the message. */
-  @ApiProperty({ example: 'acme.analytics' })
+  @ApiExample('acme.analytics')
   plugin: string;
   /** Its installation. */
-  @ApiProperty({ example: '6750a1b2c3d4e5f601234567' })
+  @ApiExample('6750a1b2c3d4e5f601234567')
   installation_id: string;
   /**
    * `timeout`: no answer in time; `error`: its onMessage threw; `not_running`: no node runs it right now;

@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import {
+  ApiExample,
   BodyExamples,
   OptionalEnumField,
   ORG_ROLES,
@@ -21,7 +22,7 @@ import { type Invitation, INVITATION_STATUSES, type InvitationStatus, type Organ
 })
 export class InvitationTokenDto {
   /** The invitation's token (`phi_…`), as shown once to the inviter. */
-  @ApiProperty({ example: 'phi_Zm9yIGV4YW1wbGUgb25seSwgbm90IGEgcmVhbCB0b2tlbg' })
+  @ApiExample('phi_Zm9yIGV4YW1wbGUgb25seSwgbm90IGEgcmVhbCB0b2tlbg')
   @IsString()
   @MaxLength(100)
   @Matches(/^phi_[A-Za-z0-9_-]+$/, { message: 'must be an invitation token (phi_…)' })

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { CAPABILITIES, type Capability, type CapabilityInfo, RISK_LEVELS, type RiskLevel } from '@app/plugin-sdk';
+import { ApiExample } from '@app/common';
 
 /** One entry of the capability catalogue: what a plugin may ask for, and what granting it gives away. */
 export class CapabilityInfoDto {
@@ -13,7 +14,7 @@ export class CapabilityInfoDto {
   @ApiProperty({ enum: RISK_LEVELS, enumName: 'RiskLevel' })
   risk: RiskLevel;
   /** What the sandbox gets when it is granted. */
-  @ApiProperty({ example: 'context.storage.set(key, value), context.storage.delete(key)' })
+  @ApiExample('context.storage.set(key, value), context.storage.delete(key)')
   provides: string;
   /** Parameters a manifest gives with it (name → meaning); only `http:external` has any. */
   @ApiPropertyOptional({

@@ -1,5 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { BodyExamples, ReadOnlyDate, ReadOnlyField, wireFields } from '@app/common';
+import { ApiExample, BodyExamples, ReadOnlyDate, ReadOnlyField, wireFields } from '@app/common';
 import { IsBoolean } from 'class-validator';
 import type { PublicEndpointsSwitch } from '../plugin-endpoints.entity.js';
 
@@ -7,7 +6,7 @@ import type { PublicEndpointsSwitch } from '../plugin-endpoints.entity.js';
 @BodyExamples({ allow: { summary: 'Serve the public routes without credentials', value: { allowed: true } } })
 export class SetPublicEndpointsDto {
   /** Let callers without credentials reach the endpoints the manifest declares `public`. */
-  @ApiProperty({ example: true })
+  @ApiExample(true)
   @IsBoolean()
   allowed: boolean;
 }

@@ -15,7 +15,15 @@ import { type EndpointDeclaration, HTTP_METHODS, type HttpMethod } from '@app/pl
 import type { InstallationState } from '../registry.ports.js';
 import { pluginManifestRef } from '../../openapi/plugin-manifest.component.js';
 import { PluginVersionResponseDto } from './plugin-version.dto.js';
-import { ReadOnlyDate, ReadOnlyField, ReadOnlyNullableString } from '@app/common';
+import {
+  ApiDate,
+  ApiInt,
+  ApiNullableDate,
+  ApiNullableString,
+  ReadOnlyDate,
+  ReadOnlyField,
+  ReadOnlyNullableString,
+} from '@app/common';
 
 const MIXIN_NAMES: Record<string, string> = {
   settings: 'Settings',
@@ -50,7 +58,7 @@ export class PluginOwnerDto {
   @ApiProperty({ enum: OWNER_TYPES, enumName: 'OwnerType' })
   type: OwnerType;
   /** User id or organisation id; null for system plugins. */
-  @ApiProperty({ type: String, nullable: true })
+  @ApiNullableString()
   id: string | null;
   /** User name, organisation slug, or `system`. */
   name: string;
@@ -58,47 +66,47 @@ export class PluginOwnerDto {
 
 export class PluginStatsDto {
   /** Artifact downloads, over all versions. */
-  @ApiProperty({ type: 'integer' })
+  @ApiInt()
   downloads: number;
   /** Installations in every target. */
-  @ApiProperty({ type: 'integer' })
+  @ApiInt()
   installations: number;
   /** Average rating (1-5, two decimals), 0 when unrated. */
   rating: number;
   /** Number of ratings. */
-  @ApiProperty({ type: 'integer' })
+  @ApiInt()
   reviews: number;
 }
 
 export class DistTagsDto {
   /** The newest approved, non-yanked release. */
-  @ApiProperty({ type: String, nullable: true })
+  @ApiNullableString()
   latest: string | null;
   /** The newest approved, non-yanked prerelease. */
-  @ApiProperty({ type: String, nullable: true })
+  @ApiNullableString()
   next: string | null;
 }
 
 /** InvenTree's plugin meta block. */
 export class PluginMetaDto {
   /** Author named in the manifest. */
-  @ApiProperty({ type: String, nullable: true })
+  @ApiNullableString()
   author: string | null;
   /** Short description. */
   description: string;
   /** Display name. */
   human_name: string;
   /** Licence named in the manifest. */
-  @ApiProperty({ type: String, nullable: true })
+  @ApiNullableString()
   license: string | null;
   /** When the newest version was published. */
-  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  @ApiNullableDate()
   pub_date: string | null;
   /** The version the listing describes. */
-  @ApiProperty({ type: String, nullable: true })
+  @ApiNullableString()
   version: string | null;
   /** Homepage URL. */
-  @ApiProperty({ type: String, nullable: true })
+  @ApiNullableString()
   website: string | null;
 }
 
@@ -121,18 +129,18 @@ export class PluginResponseDto {
   /** What the plugin does. */
   description: string;
   /** Category. */
-  @ApiProperty({ type: String, nullable: true })
+  @ApiNullableString()
   category: string | null;
   /** Tags. */
   tags: string[];
   /** Homepage URL. */
-  @ApiProperty({ type: String, nullable: true })
+  @ApiNullableString()
   homepage: string | null;
   /** Source repository URL. */
-  @ApiProperty({ type: String, nullable: true })
+  @ApiNullableString()
   repository: string | null;
   /** Path of the icon file inside the package. */
-  @ApiProperty({ type: String, nullable: true })
+  @ApiNullableString()
   icon: string | null;
   /** Who owns it. */
   @ReadOnlyField()
@@ -265,12 +273,12 @@ export class PluginVersionSummaryDto {
   @ApiProperty({ enum: VERSION_STATUSES, enumName: 'VersionStatus' })
   status: VersionStatus;
   /** Deprecation message, or null. */
-  @ApiProperty({ type: String, nullable: true })
+  @ApiNullableString()
   deprecated: string | null;
   /** Withdrawn: never chosen by a tag or a range, still downloadable by exact version. */
   yanked: boolean;
   /** When it was published. */
-  @ApiProperty({ format: 'date-time' })
+  @ApiDate()
   published_at: string;
 }
 

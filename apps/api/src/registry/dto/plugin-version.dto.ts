@@ -1,5 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
+  ApiInt,
+  ApiNullableString,
   BodyExamples,
   ReadOnlyDate,
   ReadOnlyField,
@@ -24,7 +26,7 @@ export class VersionFileDto {
   /** Path inside the package (below `package/`). */
   path: string;
   /** Size in bytes. */
-  @ApiProperty({ type: 'integer' })
+  @ApiInt()
   size: number;
   /** sha256 of the file, lower-case hex. */
   sha256: string;
@@ -67,7 +69,7 @@ export class PluginVersionResponseDto {
   @ReadOnlyField()
   integrity: string;
   /** Deprecation message, or null. */
-  @ApiProperty({ type: String, nullable: true })
+  @ApiNullableString()
   deprecated: string | null;
   /** Withdrawn: never chosen by a dist-tag, still downloadable by exact version. */
   yanked: boolean;
