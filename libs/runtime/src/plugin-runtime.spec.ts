@@ -453,10 +453,13 @@ describe('limits', () => {
     const error = await failure(runtime.message(spec.installationId, { type: 'loop' }));
     expect(error.code).toBe('PLUGIN_TIMEOUT');
     expect(error.apiCode).toBe('PLUGIN_COMMUNICATION_TIMEOUT');
-    expect(Date.now() - started).toBeLessThan(1500);
+    // The loop never ends by itself: the interrupt ended it, not the watchdog (that one quarantines, checked below).
+    // The bound is generous so a loaded machine does not fail it.
+    expect(Date.now() - started).toBeLessThan(10_000);
     expect(observer.callsOf(spec.installationId).at(-1)).toMatchObject({ outcome: 'timeout', hook: 'onMessage' });
     expect(await runtime.message(spec.installationId, { type: 'ping' })).toBe('alive');
     expect(runtime.status(spec.installationId)).toMatchObject({ state: 'ready', errors: 1, recentFailures: 1 });
+    expect(runtime.status(spec.installationId)!.quarantine).toBeUndefined();
     await runtime.stop(spec.installationId);
   });
 
@@ -521,7 +524,9 @@ describe('limits', () => {
     const started = Date.now();
     const third = await failure(runtime.message(spec.installationId, { type: 'c' }));
     expect(third.code).toBe('LIMIT_EXCEEDED');
-    expect(Date.now() - started).toBeLessThan(100);
+    // At once: refused while the two before it still wait at the gate (a queued call would wait for the release
+    // below and never settle here). The bound is only that it did not wait out its timeout_ms, never a speed.
+    expect(Date.now() - started).toBeLessThan(5000);
     expect(runtime.status(spec.installationId)!.pending).toBe(2);
     release();
     expect(await Promise.all([first, second])).toEqual(['released', 'released']);
@@ -530,7 +535,13 @@ describe('limits', () => {
   });
 
   it('counts async host calls against the time budget', async () => {
-    bridge.reply = () => new Promise((resolve) => setTimeout(() => resolve('late'), 2_000));
+    // The host call answers only when released, after the verdict: a budget that did not count it would wait.
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    bridge.reply = async () => {
+      await gate;
+      return 'late';
+    };
     const spec = inlinePlugin(
       'let c; export default { onInit(x) { c = x }, onMessage: () => c.messages.send("acme.slow", "wait", null, { timeout: 60000 }) }',
       { permissions: ['messages:receive', 'messages:send'], limits: { timeout_ms: 300 } },
@@ -538,8 +549,10 @@ describe('limits', () => {
     await runtime.load(spec);
     const started = Date.now();
     expect((await failure(runtime.message(spec.installationId, { type: 'a' }))).code).toBe('PLUGIN_TIMEOUT');
-    expect(Date.now() - started).toBeLessThan(1000);
+    // Generous: the plugin's own timeout (60 s) would be far beyond it; a loaded machine does not fail it.
+    expect(Date.now() - started).toBeLessThan(20_000);
     expect(bridge.messages.at(-1)!.timeoutMs).toBe(300); // the plugin's own timeout is capped by its budget
+    release();
     bridge.reply = new RecordingBridge().reply;
     await runtime.stop(spec.installationId);
   });
