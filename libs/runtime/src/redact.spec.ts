@@ -19,11 +19,29 @@ describe('redactSecrets', () => {
   });
 
   it('never leaves a secret in the text, whatever surrounds it', () => {
+    // What the text kept, between the markers, never holds the secret. The whole output may: a marker beside kept
+    // text can spell a secret that overlaps it (']x' in '[redacted]x'), which shows nothing of the secret. Such
+    // draws come about once in 40,000 runs (the property as it was, `!out.includes(secret)`, failed on them).
+    const rare: [string, string, string][] = [
+      [']x', '', 'x'],
+      ['"[', '|"', ''],
+      ['d[', 'a', 'bind'],
+    ];
+    const check = (secret: string, before: string, after: string) => {
+      const out = redactSecrets(`${before}${secret}${after}${secret}`, { secret });
+      expect(out.split(REDACTED).filter((kept) => kept.includes(secret))).toEqual([]);
+      return out;
+    };
+    expect(rare.map(([secret, before, after]) => check(secret, before, after))).toEqual([
+      `${REDACTED}x${REDACTED}`,
+      `|"${REDACTED}${REDACTED}`,
+      `a${REDACTED}bind${REDACTED}`,
+    ]);
     fc.assert(
       fc.property(fc.string({ minLength: 1 }), fc.string(), fc.string(), (secret, before, after) => {
-        const out = redactSecrets(`${before}${secret}${after}${secret}`, { secret });
-        expect(out.includes(secret) && !REDACTED.includes(secret)).toBe(false);
+        check(secret, before, after);
       }),
+      { examples: rare },
     );
   });
 });
