@@ -32,6 +32,17 @@ export interface Slice<T> {
   items: T[];
 }
 
+/**
+ * A slice whose items are already serialised: `json` is the JSON array of the page's items, exactly as the page's
+ * `results` would serialise them. The page is answered around it without serialising the items again (a list that
+ * keeps its built answers, such as the catalog).
+ */
+export interface SerializedSlice {
+  count: number;
+  countRelation?: CountRelation;
+  json: string;
+}
+
 const whole = (v: unknown): number | undefined =>
   typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : undefined;
 
@@ -86,6 +97,19 @@ export function toPage<T>(request: FastifyRequest, window: PageWindow, count: nu
     previous = absoluteUrl(request, { limit: String(limit), offset: prev > 0 ? String(prev) : undefined });
   }
   return { count, next, previous, results };
+}
+
+/**
+ * The page of a serialised slice as JSON text, the bytes `toPage` and JSON.stringify would give, with the items'
+ * JSON put in as it is.
+ */
+export function serializedPage(request: FastifyRequest, window: PageWindow, slice: SerializedSlice): string {
+  const { count, next, previous } = toPage(request, window, slice.count, []);
+  const relation = slice.countRelation === undefined ? '' : `,"count_relation":${JSON.stringify(slice.countRelation)}`;
+  return (
+    `{"count":${count}${relation},"next":${JSON.stringify(next)},"previous":${JSON.stringify(previous)},` +
+    `"results":${slice.json}}`
+  );
 }
 
 /** Cuts a page out of a list already held in memory (for lists that are small by nature). */

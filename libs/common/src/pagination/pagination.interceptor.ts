@@ -10,7 +10,7 @@ import {
   UseInterceptors,
 } from '@nestjs/common';
 import { ApiExtraModels, ApiOkResponse, ApiProperty } from '@nestjs/swagger';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { map, type Observable } from 'rxjs';
 import { schemaName } from '../openapi/schema-name.js';
 import {
@@ -18,6 +18,8 @@ import {
   type PageWindow,
   pageWindow,
   type PaginationConfig,
+  type SerializedSlice,
+  serializedPage,
   type Slice,
   toPage,
 } from './paginated.js';
@@ -30,18 +32,24 @@ type WithWindow = FastifyRequest & { [WINDOW]?: PageWindow };
 
 /**
  * Turns the `Slice<T>` a paginated handler returns into the `{count, next, previous, results}` page, with links
- * built from the request; it also resolves the request's window (`@Paging()`) from the configured limits.
+ * built from the request; it also resolves the request's window (`@Paging()`) from the configured limits. A
+ * `SerializedSlice` is answered as JSON text around its items' JSON, which is not serialised again.
  */
 @Injectable()
 export class PaginationInterceptor implements NestInterceptor {
   constructor(@Inject(PAGINATION_CONFIG) private readonly limits: PaginationConfig) {}
 
-  intercept(context: ExecutionContext, next: CallHandler<Slice<unknown>>): Observable<unknown> {
-    const request = context.switchToHttp().getRequest<WithWindow>();
+  intercept(context: ExecutionContext, next: CallHandler<Slice<unknown> | SerializedSlice>): Observable<unknown> {
+    const http = context.switchToHttp();
+    const request = http.getRequest<WithWindow>();
     const window = pageWindow(request.query ?? {}, this.limits);
     request[WINDOW] = window;
     return next.handle().pipe(
       map((slice) => {
+        if ('json' in slice) {
+          http.getResponse<FastifyReply>().type('application/json; charset=utf-8');
+          return serializedPage(request, window, slice);
+        }
         const page = toPage(request, window, slice.count, slice.items);
         if (slice.countRelation === undefined) return page;
         const { count, ...rest } = page;
