@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { type AuthUser, Clock, type PageWindow, type Slice } from '@app/common';
+import { type AuthUser, Clock, type PageWindow, type SerializedSlice } from '@app/common';
 import type { PatchedPluginDto } from './dto/patched-plugin.dto.js';
 import type { PluginListQueryDto } from './dto/plugin-list-query.dto.js';
 import { PluginDetailResponseDto, type PluginResponseDto } from './dto/plugin-response.dto.js';
@@ -44,7 +44,8 @@ export class CatalogService {
     @Inject(Clock) private readonly clock: Clock,
   ) {}
 
-  async list(caller: AuthUser, query: PluginListQueryDto, window: PageWindow): Promise<Slice<PluginResponseDto>> {
+  /** A page of the catalog as its items' JSON (built once per kept page and caller's keys: plugin-views.ts). */
+  async list(caller: AuthUser, query: PluginListQueryDto, window: PageWindow): Promise<SerializedSlice> {
     const viewer = await this.registry.viewer(caller);
     const criteria: CatalogCriteria = {
       search: query.search,
@@ -63,8 +64,8 @@ export class CatalogService {
       mine = await this.installations.keysFor(caller);
       Object.assign(criteria, keyCriteria(query, mine));
     }
-    const slice = await this.plugins.catalog(viewer, criteria, query.ordering, window);
-    return { count: slice.count, items: await this.views.responses(slice.items, caller, mine) };
+    const page = await this.plugins.catalog(viewer, criteria, query.ordering, window);
+    return this.views.serialized(page, caller, mine);
   }
 
   /** The listing with the manifest it shows, the versions the caller sees, dependents and their installation. */

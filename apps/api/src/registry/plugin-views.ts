@@ -1,5 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { type AuthUser, Clock, OnPlughubEvent, type PlughubEvents } from '@app/common';
+import {
+  type AuthUser,
+  Clock,
+  OnPlughubEvent,
+  type PlughubEvents,
+  type SerializedSlice,
+  type Slice,
+} from '@app/common';
 import { OrgsService } from '../orgs/orgs.service.js';
 import { UsersService } from '../users/users.service.js';
 import { PluginResponseDto } from './dto/plugin-response.dto.js';
@@ -21,39 +28,124 @@ export const OWNER_NAME_TTL_MS = 2000;
 export const INSTALL_COUNT_TTL_MS = 10_000;
 /** Owner names and installation counts kept at most; past it they are all read again. */
 const KEPT = 20_000;
+/** How many values one read of a refresh asks for: other requests run between its reads. */
+const REFRESH_CHUNK = 500;
 
 /**
- * Values kept together and dropped together once `ttlMs` after the first was read, so a page whose items were read
- * at different times is not read again item by item (one read per request) but all at once, every `ttlMs` at most.
+ * Values kept together and refreshed together, so that no request waits for a value once it is kept, and none is
+ * served more than `ttlMs` after its read started. Past half of that, the first request that looks starts one
+ * refresh of every kept value (read in chunks of REFRESH_CHUNK, so other requests run between the reads) and goes
+ * on with the kept ones; the values read replace them all at once. Past `ttlMs` without a refresh (an idle node),
+ * or when the generation they depend on moves, they are dropped and read again by the requests that need them.
+ *
+ * `version` moves whenever a value a request may have been given changes or goes, so an answer built from the
+ * kept values stands while it does not.
  */
-class Kept<V> {
+export class Kept<V> {
   private values = new Map<string, V>();
-  private until = 0;
+  /** When the read of the oldest kept value started. */
+  private readAt = Number.NEGATIVE_INFINITY;
   private generation = 0;
+  /** The refresh under way: when it started, and when the oldest read kept meanwhile started. */
+  private refreshing: { started: number; oldestKept: number } | null = null;
+  version = 0;
 
-  constructor(private readonly ttlMs: number) {}
+  constructor(
+    private readonly ttlMs: number,
+    /** Reads the value of every id asked (a value for each, also for those that do not exist). */
+    private readonly read: (ids: string[]) => Promise<Map<string, V>>,
+    private readonly clock: Clock,
+  ) {}
 
-  /** The kept values as of `now` and `generation` (the write epoch's, where they depend on it). */
-  at(now: number, generation = 0): Map<string, V> {
-    if (now >= this.until || generation !== this.generation || this.values.size > KEPT) {
+  /** The kept values as of now and `generation` (the write epoch's, where they depend on it). */
+  at(generation = 0): Map<string, V> {
+    const now = this.clock.nowMs();
+    if (now - this.readAt >= this.ttlMs || generation !== this.generation || this.values.size > KEPT) {
       this.values = new Map();
-      this.until = now + this.ttlMs;
+      this.readAt = now;
       this.generation = generation;
+      this.version++;
+    } else if (!this.refreshing && now - this.readAt >= this.ttlMs / 2) {
+      void this.refresh(now);
     }
     return this.values;
   }
+
+  /**
+   * Keeps `value`, read from `startedAt` on, if `values` (what `at` answered before the read) are still the kept
+   * ones; answers whether it was kept.
+   */
+  keep(values: Map<string, V>, id: string, value: V, startedAt: number): boolean {
+    if (values !== this.values) return false;
+    values.set(id, value);
+    if (this.refreshing) this.refreshing.oldestKept = Math.min(this.refreshing.oldestKept, startedAt);
+    return true;
+  }
+
+  /** Whether `values` are still the kept ones (nothing was dropped or replaced since `at` answered them). */
+  holds(values: Map<string, V>): boolean {
+    return values === this.values;
+  }
+
+  private async refresh(started: number): Promise<void> {
+    const old = this.values;
+    const ids = [...old.keys()];
+    const refreshing = { started, oldestKept: started };
+    this.refreshing = refreshing;
+    try {
+      const fresh = new Map<string, V>();
+      for (let i = 0; i < ids.length; i += REFRESH_CHUNK) {
+        const read = await this.read(ids.slice(i, i + REFRESH_CHUNK));
+        for (const [id, value] of read) fresh.set(id, value);
+      }
+      // Dropped meanwhile (expired, or the generation moved): what was read may be older than the drop.
+      if (this.values !== old) return;
+      const changed = ids.some((id) => !fresh.has(id) || fresh.get(id) !== old.get(id));
+      // Values kept while the refresh read (after the ids it read, in the map's order) stay, and the oldest of
+      // their reads counts as the values' age.
+      let n = 0;
+      for (const [id, value] of old) if (n++ >= ids.length && !fresh.has(id)) fresh.set(id, value);
+      this.values = fresh;
+      this.readAt = refreshing.oldestKept;
+      if (changed) this.version++;
+    } catch {
+      // The kept values stay until they expire; the requests after that read them again.
+    } finally {
+      if (this.refreshing === refreshing) this.refreshing = null;
+    }
+  }
 }
+
+/** An answer built from kept values: its items' JSON, and the versions of the names and counts it shows. */
+interface Built {
+  names: number;
+  counts: number;
+  json: string;
+}
+
+/** The keys of a caller who has none (no caller). */
+const NO_KEYS: InstalledKeys = { installed: [], active: [] };
 
 /**
  * Plugins as the API answers them: with owner names, installation counts and the caller's installation flags.
- * Every list item shows its owner's name and installation count, so both are kept: names for OWNER_NAME_TTL_MS,
- * counts for as long as the registry's write epoch stands, which an installation created or removed on this node
- * moves at once (and, through its shared counter, on the other nodes within its poll).
+ * Every list item shows its owner's name and installation count, so both are kept (`Kept`, refreshed before they
+ * expire, so no request waits for them): names for OWNER_NAME_TTL_MS, counts for INSTALL_COUNT_TTL_MS and as long
+ * as the registry's write epoch stands, which an installation created or removed on this node moves at once (and,
+ * through its shared counter, on the other nodes within its poll).
+ *
+ * A catalog page is built and serialised once per page the repository keeps (an object it answers again while
+ * nothing changed), caller's installed and active keys (an object RegistryInstallations answers again while they
+ * are the same), and versions of the kept names and counts: the same request then gets the same JSON text
+ * without any item being built or serialised again.
  */
 @Injectable()
 export class PluginViews {
-  private readonly names = new Kept<string>(OWNER_NAME_TTL_MS);
-  private readonly counts = new Kept<number>(INSTALL_COUNT_TTL_MS);
+  private readonly names: Kept<string>;
+  private readonly counts: Kept<number>;
+  private readonly built = new WeakMap<Slice<Plugin>, WeakMap<InstalledKeys, Built>>();
+  /** Catalog pages answered from a built one, and pages built (a bench's figures). */
+  builtHits = 0;
+  builtMisses = 0;
 
   constructor(
     private readonly users: UsersService,
@@ -61,7 +153,10 @@ export class PluginViews {
     private readonly installations: RegistryInstallations,
     private readonly epoch: RegistryWriteEpoch,
     @Inject(Clock) private readonly clock: Clock,
-  ) {}
+  ) {
+    this.names = new Kept(OWNER_NAME_TTL_MS, (ids) => this.readNames(ids), clock);
+    this.counts = new Kept(INSTALL_COUNT_TTL_MS, (keys) => this.readCounts(keys), clock);
+  }
 
   /** Installing or removing a plugin changes its count (a status change does not). */
   @OnPlughubEvent('installation.changed')
@@ -69,12 +164,37 @@ export class PluginViews {
     if (event.from === null || event.to === 'uninstalled') await this.epoch.written(true, 'counts');
   }
 
+  /**
+   * A page the repository answered (and keeps: `page` must not change), as its items' JSON, with `mine` or the
+   * caller's keys: the one built for the same page, keys, names and counts, or built now (and kept with the page).
+   */
+  async serialized(page: Slice<Plugin>, caller: AuthUser | null, mine?: InstalledKeys): Promise<SerializedSlice> {
+    const keys = mine ?? (caller ? await this.installations.keysFor(caller) : NO_KEYS);
+    const counts = this.counts.at(await this.epoch.current());
+    const names = this.names.at();
+    const stamp = { names: this.names.version, counts: this.counts.version };
+    let byKeys = this.built.get(page);
+    const hit = byKeys?.get(keys);
+    if (hit && hit.names === stamp.names && hit.counts === stamp.counts) {
+      this.builtHits++;
+      return { count: page.count, json: hit.json };
+    }
+    this.builtMisses++;
+    const json = JSON.stringify(await this.responses(page.items, caller, keys));
+    // Kept only if every name and count it shows is still kept as it was (nothing dropped or replaced meanwhile).
+    if (this.names.holds(names) && this.counts.holds(counts)) {
+      if (!byKeys) this.built.set(page, (byKeys = new WeakMap()));
+      byKeys.set(keys, { ...stamp, json });
+    }
+    return { count: page.count, json };
+  }
+
   async responses(plugins: Plugin[], caller: AuthUser | null, mine?: InstalledKeys): Promise<PluginResponseDto[]> {
     if (!plugins.length) return [];
     const [names, counts, keys] = await Promise.all([
       this.ownerNames(plugins),
       this.installationCounts(plugins.map((p) => p.key)),
-      mine ?? (caller ? this.installations.keysFor(caller) : Promise.resolve({ installed: [], active: [] })),
+      mine ?? (caller ? this.installations.keysFor(caller) : Promise.resolve(NO_KEYS)),
     ]);
     const installed = new Set(keys.installed);
     const active = new Set(keys.active);
@@ -84,7 +204,7 @@ export class PluginViews {
         owner: {
           type: plugin.ownerType,
           id: plugin.ownerId,
-          name: plugin.ownerType === 'system' ? 'system' : (names.get(`${plugin.ownerType}:${plugin.ownerId}`) ?? ''),
+          name: plugin.ownerType === 'system' ? 'system' : (names.get(ownerOf(plugin)) ?? ''),
         },
         installed: installed.has(plugin.key),
         active: active.has(plugin.key),
@@ -98,43 +218,51 @@ export class PluginViews {
     return view;
   }
 
-  /** Names by `user:<id>` / `org:<id>`: the kept ones, the others read in one call per kind. */
+  /** Names by `user:<id>` / `org:<id>`: the kept ones, the others read in one call per kind and kept. */
   private async ownerNames(plugins: Plugin[]): Promise<Map<string, string>> {
-    const kept = this.names.at(this.clock.nowMs());
+    const kept = this.names.at();
     const names = new Map<string, string>();
-    const userIds = new Set<string>();
-    const orgIds = new Set<string>();
+    const missing = new Set<string>();
     for (const p of plugins) {
       if (!p.ownerId || p.ownerType === 'system') continue;
-      const id = `${p.ownerType}:${p.ownerId}`;
+      const id = ownerOf(p);
       const name = kept.get(id);
       if (name !== undefined) names.set(id, name);
-      else (p.ownerType === 'user' ? userIds : orgIds).add(p.ownerId);
+      else missing.add(id);
     }
-    if (!userIds.size && !orgIds.size) return names;
-    const [users, orgs] = await Promise.all([
-      userIds.size ? this.users.findByIds([...userIds]) : Promise.resolve([]),
-      orgIds.size ? this.orgs.findByIds([...orgIds]) : Promise.resolve([]),
-    ]);
-    const read: Array<[string, string]> = [
-      ...users.map((u): [string, string] => [`user:${u.id}`, u.name]),
-      ...orgs.map((o): [string, string] => [`org:${o.id}`, o.slug]),
-    ];
-    for (const [id, name] of read) {
+    if (!missing.size) return names;
+    const started = this.clock.nowMs();
+    for (const [id, name] of await this.readNames([...missing])) {
       names.set(id, name);
-      kept.set(id, name);
+      this.names.keep(kept, id, name, started);
     }
-    // An owner that no longer exists is kept too (without a name), or each page showing it would ask again.
-    for (const id of [...[...userIds].map((u) => `user:${u}`), ...[...orgIds].map((o) => `org:${o}`)]) {
-      if (!names.has(id)) kept.set(id, '');
+    return names;
+  }
+
+  /**
+   * The names of `ids` (`user:<id>` / `org:<id>`), one call per kind; an owner that no longer exists has none
+   * (and is kept so, or each page showing it would ask again).
+   */
+  private async readNames(ids: string[]): Promise<Map<string, string>> {
+    const userIds: string[] = [];
+    const orgIds: string[] = [];
+    for (const id of ids) {
+      if (id.startsWith('user:')) userIds.push(id.slice(5));
+      else orgIds.push(id.slice(4));
     }
+    const [users, orgs] = await Promise.all([
+      userIds.length ? this.users.findByIds(userIds) : Promise.resolve([]),
+      orgIds.length ? this.orgs.findByIds(orgIds) : Promise.resolve([]),
+    ]);
+    const names = new Map(ids.map((id) => [id, '']));
+    for (const u of users) names.set(`user:${u.id}`, u.name);
+    for (const o of orgs) names.set(`org:${o.id}`, o.slug);
     return names;
   }
 
   /** Counts by key: those kept at the current generation, the others read in one call and kept. */
   private async installationCounts(keys: string[]): Promise<Map<string, number>> {
-    const generation = await this.epoch.current();
-    const kept = this.counts.at(this.clock.nowMs(), generation);
+    const kept = this.counts.at(await this.epoch.current());
     const counts = new Map<string, number>();
     const missing: string[] = [];
     for (const key of keys) {
@@ -143,14 +271,24 @@ export class PluginViews {
       else missing.push(key);
     }
     if (!missing.length) return counts;
-    const read = await this.installations.countInstallations(missing);
+    const started = this.clock.nowMs();
+    const read = await this.readCounts(missing);
     // Kept only while the generation read at is still the current one (a change meanwhile drops them).
-    const keep = this.counts.at(this.clock.nowMs(), await this.epoch.current()) === kept;
-    for (const key of missing) {
-      const n = read.get(key) ?? 0;
+    this.counts.at(await this.epoch.current());
+    for (const [key, n] of read) {
       counts.set(key, n);
-      if (keep) kept.set(key, n);
+      this.counts.keep(kept, key, n, started);
     }
     return counts;
   }
+
+  private async readCounts(keys: string[]): Promise<Map<string, number>> {
+    const read = await this.installations.countInstallations(keys);
+    return new Map(keys.map((key) => [key, read.get(key) ?? 0]));
+  }
+}
+
+/** The owner of a plugin that has one, as `user:<id>` or `org:<id>`. */
+function ownerOf(plugin: Plugin): string {
+  return `${plugin.ownerType}:${plugin.ownerId}`;
 }

@@ -1,6 +1,6 @@
 import { Body, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
 import { ApiController, CurrentUser, Endpoint, PaginatedList, Paging, PluginKeyParam, UploadBody } from '@app/common';
-import type { AuthUser, PageWindow, Slice } from '@app/common';
+import type { AuthUser, PageWindow, SerializedSlice } from '@app/common';
 import { CatalogService } from './catalog.service.js';
 import { PatchedPluginDto } from './dto/patched-plugin.dto.js';
 import { PluginListQueryDto } from './dto/plugin-list-query.dto.js';
@@ -41,7 +41,7 @@ export class PluginsController {
     @CurrentUser() caller: AuthUser,
     @Query() query: PluginListQueryDto,
     @Paging() window: PageWindow,
-  ): Promise<Slice<PluginResponseDto>> {
+  ): Promise<SerializedSlice> {
     return this.catalog.list(caller, query, window);
   }
 

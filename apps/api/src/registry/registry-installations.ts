@@ -13,18 +13,25 @@ const KEYS_KEPT = 10_000;
 
 type Keys = { installed: string[]; active: string[] };
 
+const sameKeys = (a: Keys, b: Keys) =>
+  a.installed.length === b.installed.length &&
+  a.active.length === b.active.length &&
+  a.installed.every((k, i) => k === b.installed[i]) &&
+  a.active.every((k, i) => k === b.active[i]);
+
 /**
  * The registry's access to INSTALLATION_LOOKUP, which the installation module binds (registry.ports.ts).
  *
  * Every catalog page shows the caller's `is_installed`/`active` flags, so the caller's keys are kept: per user and
  * set of organisations (a membership change, which the roles AccessService reads show at once on this node, is
  * another entry), until any installation changes on this node (`installation.changed`: an organisation's or the
- * global one changes many callers' keys), and INSTALLED_KEYS_TTL_MS at most.
+ * global one changes many callers' keys), and INSTALLED_KEYS_TTL_MS at most. Keys read again and found the same
+ * are answered as the same object, so what is built from them (catalog pages, plugin-views.ts) stands.
  */
 @Injectable()
 export class RegistryInstallations implements InstallationLookup {
   /** An entry is set as its read starts, so a change heard after that drops a read it may have overtaken. */
-  private readonly keys = new Map<string, { until: number; value: Promise<Keys> }>();
+  private readonly keys = new Map<string, { until: number; value: Promise<Keys>; read?: Keys }>();
 
   constructor(
     @Inject(INSTALLATION_LOOKUP) private readonly lookup: InstallationLookup,
@@ -48,7 +55,13 @@ export class RegistryInstallations implements InstallationLookup {
     const now = this.clock.nowMs();
     const hit = this.keys.get(id);
     if (hit && hit.until > now) return hit.value;
-    const entry = { until: now + INSTALLED_KEYS_TTL_MS, value: this.lookup.keysFor(caller) };
+    const before = hit?.read;
+    const entry: { until: number; value: Promise<Keys>; read?: Keys } = {
+      until: now + INSTALLED_KEYS_TTL_MS,
+      value: this.lookup
+        .keysFor(caller)
+        .then((read) => (entry.read = before && sameKeys(before, read) ? before : read)),
+    };
     if (this.keys.size >= KEYS_KEPT) this.keys.clear();
     this.keys.set(id, entry);
     // A failed read is not kept: the next call reads again.

@@ -90,6 +90,8 @@ export class PluginRepository implements OnApplicationBootstrap {
   private readonly pages = new CatalogCache<Slice<Plugin>>();
   /** Key → its download count as this node's last download of it left it. */
   private readonly downloads = new Map<string, number>();
+  /** A kept page as `catalog` answers it, with the downloads generation it was answered at. */
+  private readonly shown = new WeakMap<Slice<Plugin>, { downloads: number; page: Slice<Plugin> }>();
 
   constructor(
     @InjectModel(PluginDoc.name) private readonly plugins: Model<PluginDoc>,
@@ -298,7 +300,11 @@ export class PluginRepository implements OnApplicationBootstrap {
     await this.epoch.written(written.modifiedCount > 0);
   }
 
-  /** One page of the plugins the viewer may see, filtered, in the requested order (from an index where one fits). */
+  /**
+   * One page of the plugins the viewer may see, filtered, in the requested order (from an index where one fits).
+   * The page is shared with other reads of the same query (it must not be changed): the same object while no
+   * registry write and no download happened.
+   */
   async catalog(
     viewer: Viewer,
     criteria: CatalogCriteria,
@@ -312,7 +318,20 @@ export class PluginRepository implements OnApplicationBootstrap {
     const page = await this.pages.get(key, byDownloads(ordering) ? downloads : writes, () =>
       this.page(q, ordering, window),
     );
-    return { count: page.count, items: page.items.map((p) => this.withDownloads(p)) };
+    return this.shownAt(page, downloads);
+  }
+
+  /**
+   * The kept page with the download counts this node noted, as one object per page and downloads generation: the
+   * same object again while nothing was downloaded, so what is built from it can be kept with it (plugin-views.ts).
+   */
+  private shownAt(page: Slice<Plugin>, downloads: number): Slice<Plugin> {
+    const known = this.shown.get(page);
+    if (known?.downloads === downloads) return known.page;
+    const items = page.items.map((p) => this.withDownloads(p));
+    const shown = items.every((p, i) => p === page.items[i]) ? page : { count: page.count, items };
+    this.shown.set(page, { downloads, page: shown });
+    return shown;
   }
 
   /** How the kept catalog pages served so far: hits, misses (database reads) and pages kept (a bench's figures). */
