@@ -11,8 +11,8 @@
  * Fastify route answering the same bytes as the unfiltered first page, so machine noise hits every side; medians
  * over the rounds are reported. The server's CPU time per request (from /proc) is the figure other processes on a
  * shared machine distort least. Beside it, from the server's own counts (its STATS listener): database operations
- * per request and the share of requests the catalog cache answered, cold and warm. Target (issue 9): every shape
- * ≥ 1,000 req/s at 16 connections with p95 < 20 ms.
+ * per request, the share of requests the catalog cache answered and the share answered from a built page, cold
+ * and warm. Target (issue 9): every shape ≥ 1,000 req/s at 16 connections with p95 < 20 ms.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -45,12 +45,20 @@ interface Stats {
   byOp: Record<string, number>;
   hits: number;
   misses: number;
+  builtHits: number;
+  builtMisses: number;
 }
 /** The server's database operations and catalog cache hits and misses so far. */
 async function stats(): Promise<Stats> {
   const res = await fetch(`http://127.0.0.1:${statsPort}/`);
-  const body = (await res.json()) as { ops: Record<string, number>; cache: { hits: number; misses: number } };
-  return { ops: Object.values(body.ops).reduce((a, b) => a + b, 0), byOp: body.ops, ...body.cache };
+  const body = (await res.json()) as {
+    ops: Record<string, number>;
+    cache: { hits: number; misses: number };
+    built: { hits: number; misses: number };
+  };
+  const { hits: builtHits, misses: builtMisses } = body.built;
+  const ops = Object.values(body.ops).reduce((a, b) => a + b, 0);
+  return { ops, byOp: body.ops, ...body.cache, builtHits, builtMisses };
 }
 /** Warm rounds' database operations by collection.method, per shape, and the requests they served. */
 const warmOps: Record<string, { requests: number; byOp: Record<string, number> }> = {};
@@ -59,10 +67,16 @@ function addWarmOps(label: string, a: Stats, b: Stats, requests: number): void {
   into.requests += requests;
   for (const [op, n] of Object.entries(b.byOp)) into.byOp[op] = (into.byOp[op] ?? 0) + n - (a.byOp[op] ?? 0);
 }
-/** Per request between two stats: database operations, and the share the cache answered (of its lookups). */
+/** The share of lookups between two counts of hits and misses that hit. */
+const share = (hits: number, misses: number) => (hits + misses ? hits / (hits + misses) : 0);
+/**
+ * Per request between two stats: database operations, the share the repository's page cache answered (of its
+ * lookups) and the share answered from a built page (JSON text kept, nothing built or serialised).
+ */
 const perRequest = (a: Stats, b: Stats, requests: number) => ({
   opsPerRequest: (b.ops - a.ops) / requests,
-  hitRate: b.hits + b.misses - a.hits - a.misses ? (b.hits - a.hits) / (b.hits + b.misses - a.hits - a.misses) : 0,
+  hitRate: share(b.hits - a.hits, b.misses - a.misses),
+  builtRate: share(b.builtHits - a.builtHits, b.builtMisses - a.builtMisses),
 });
 
 async function json<T>(path: string, init: RequestInit = {}): Promise<T> {
@@ -135,6 +149,7 @@ interface Run {
   cpuPerRequest: number;
   opsPerRequest: number;
   hitRate: number;
+  builtRate: number;
   load: number;
 }
 const runs: Record<string, Run[]> = Object.fromEntries(Object.keys(sides).map((k) => [k, []]));
@@ -142,7 +157,15 @@ const runs: Record<string, Run[]> = Object.fromEntries(Object.keys(sides).map((k
 const matches: Record<string, string> = {};
 const cold: Record<
   string,
-  { cpuPerRequest: number; opsPerRequest: number; hitRate: number; p50: number; max: number; load: number }
+  {
+    cpuPerRequest: number;
+    opsPerRequest: number;
+    hitRate: number;
+    builtRate: number;
+    p50: number;
+    max: number;
+    load: number;
+  }
 > = {};
 for (const [label, paths] of Object.entries(pools)) {
   const stats0 = await stats();
@@ -189,14 +212,16 @@ for (let r = 0; r < rounds; r++) {
     const cpuPerRequest = (serverCpuMs(side.pid) - cpu0) / requests;
     const stats1 = stats0 ? await stats() : null;
     if (stats0 && stats1) addWarmOps(label, stats0, stats1, requests);
-    const counted = stats0 && stats1 ? perRequest(stats0, stats1, requests) : { opsPerRequest: 0, hitRate: 0 };
+    const counted =
+      stats0 && stats1 ? perRequest(stats0, stats1, requests) : { opsPerRequest: 0, hitRate: 0, builtRate: 0 };
     const run = { one, sixteen, cpuPerRequest, ...counted, load: loadavg()[0] };
     runs[label].push(run);
     console.log(
       `round ${r + 1} ${label}: 1 conn ${one.rps.toFixed(0)} req/s p95 ${one.p95} ms; ` +
         `16 conn ${sixteen.rps.toFixed(0)} req/s p95 ${sixteen.p95} ms; ` +
         `${run.cpuPerRequest.toFixed(2)} ms CPU/req, ${run.opsPerRequest.toFixed(2)} DB ops/req, ` +
-        `cache hits ${(run.hitRate * 100).toFixed(0)}%; load ${run.load.toFixed(1)}`,
+        `cache hits ${(run.hitRate * 100).toFixed(0)}%, built ${(run.builtRate * 100).toFixed(0)}%; ` +
+        `load ${run.load.toFixed(1)}`,
     );
   }
 }
@@ -217,6 +242,7 @@ for (const [label, rs] of Object.entries(runs)) {
     'server CPU ms/req': Number(m((x) => x.cpuPerRequest).toFixed(2)),
     'DB ops/req': label in pools ? Number(m((x) => x.opsPerRequest).toFixed(3)) : '-',
     'cache hit %': label in pools ? Math.round(m((x) => x.hitRate) * 100) : '-',
+    'built %': label in pools ? Math.round(m((x) => x.builtRate) * 100) : '-',
     'x bare (16 conn)': Number((m((x) => x.sixteen.rps) / bareRps).toFixed(2)),
     'load 1 min': Number(m((x) => x.load).toFixed(1)),
     'cold CPU ms/req': cold[label] ? Number(cold[label].cpuPerRequest.toFixed(2)) : '-',

@@ -4,7 +4,8 @@
  * not hand-made ones), and prints `LISTENING <port>`. Run by the bench as a child process, so load generation
  * never shares its event loop. It also prints `STATS <port>`: a second listener answering, as JSON, the database
  * operations the app has sent so far (collection.method → count, through Mongoose's debug hook) and the catalog
- * cache's hits and misses, so the bench can give both per request.
+ * cache's hits and misses, and the pages answered from a built answer (plugin-views.ts) and built, so the bench can
+ * give them per request.
  */
 import { createServer } from 'node:http';
 import mongoose from 'mongoose';
@@ -23,6 +24,9 @@ const { buildArtifact, digestOf, manifestBytes, sha256Hex } = await (import(`${d
 const { PluginRepository } = await (import(`${dist}/registry/persistence/plugin.repository.js`) as Module<
   typeof import('../apps/api/src/registry/persistence/plugin.repository.js')
 >);
+const { PluginViews } = await (import(`${dist}/registry/plugin-views.js`) as Module<
+  typeof import('../apps/api/src/registry/plugin-views.js')
+>);
 const { averageOf } = await (import(`${dist}/registry/plugin-reviews.service.js`) as Module<
   typeof import('../apps/api/src/registry/plugin-reviews.service.js')
 >);
@@ -34,6 +38,7 @@ const config = loadConfig({ ...process.env, PLUGHUB_DB_MEMORY: 'true', PORT: '0'
 const app = await createApp(config);
 const plugins = app.get(PluginRepository);
 const versions = app.get(PluginVersionRepository);
+const views = app.get(PluginViews);
 
 type Imported = import('../apps/api/src/registry/persistence/plugin.repository.js').ImportedPlugin;
 type Version = Parameters<typeof versions.insertMany>[0][number];
@@ -131,7 +136,8 @@ mongoose.set('debug', (collection: string, method: string) => {
 });
 const stats = createServer((_req, res) => {
   res.setHeader('content-type', 'application/json');
-  res.end(JSON.stringify({ ops, cache: plugins.catalogCacheStats() }));
+  const built = { hits: views.builtHits, misses: views.builtMisses };
+  res.end(JSON.stringify({ ops, cache: plugins.catalogCacheStats(), built }));
 });
 await new Promise<void>((resolve) => stats.listen(0, '127.0.0.1', resolve));
 console.log(`STATS ${(stats.address() as { port: number }).port}`);
