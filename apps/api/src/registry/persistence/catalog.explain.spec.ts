@@ -256,6 +256,30 @@ describe('the catalog’s queries', () => {
     }
   });
 
+  it('counts a filter once for all its pages and orders, and again after a write', async () => {
+    await epoch.written(false);
+    const [, v] = viewers[1];
+    for (const [, c] of shapes) {
+      sent.length = 0;
+      const read = async () => {
+        const pages = [];
+        for (const ordering of [undefined, ...PLUGIN_ORDERINGS]) {
+          for (const offset of [0, 5, 40]) pages.push(await plugins.catalog(v, c, ordering, { offset, limit: 5 }));
+        }
+        return pages;
+      };
+      const pages = await read();
+      expect(sent.filter((s) => s.name === 'count')).toHaveLength(1);
+      expect(new Set(pages.map((p) => p.count))).toEqual(
+        new Set([(await uncached().catalog(v, c, undefined, { offset: 0, limit: 1 })).count]),
+      );
+      await epoch.written(false);
+      sent.length = 0;
+      await read();
+      expect(sent.filter((s) => s.name === 'count')).toHaveLength(1);
+    }
+  });
+
   it('answers a query read just before a write to one of its plugins as the write left it', async () => {
     type Change = { name?: string; scope?: PluginScope };
     await fc.assert(

@@ -1,7 +1,7 @@
 import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { PageWindow, Slice } from '@app/common';
-import { countMatching, failedInsertIndex, onDuplicateKey, paginate } from '@app/database';
+import { countMatching, failedInsertIndex, onDuplicateKey } from '@app/database';
 import type { Model } from 'mongoose';
 import type { Viewer } from '../../auth/auth.entity.js';
 import type {
@@ -88,6 +88,8 @@ function derivedSet(key: string, rev: number, fields: DerivedFields): Record<str
 @Injectable()
 export class PluginRepository implements OnApplicationBootstrap {
   private readonly pages = new CatalogCache<Slice<Plugin>>();
+  /** Counts of the catalog's filters, at the write generation (a download changes no filter's matches). */
+  private readonly counts = new CatalogCache<number>();
   /** Key → its download count as this node's last download of it left it. */
   private readonly downloads = new Map<string, number>();
   /** A kept page as `catalog` answers it, with the downloads generation it was answered at. */
@@ -312,11 +314,18 @@ export class PluginRepository implements OnApplicationBootstrap {
     window: PageWindow,
   ): Promise<Slice<Plugin>> {
     const q = catalogFilter(visibilityFilter(viewer), criteria);
-    // The query itself is the key: two callers whose visibility filters are equal share the answer.
-    const key = JSON.stringify([q, catalogSort(ordering), window.offset, window.limit]);
+    // The query itself is the key: two callers whose visibility filters are equal share the answer. Its count does
+    // not depend on the order, the window or downloads: every page and order of one filter shares one.
+    const filter = JSON.stringify(q);
+    const key = JSON.stringify([filter, catalogSort(ordering), window.offset, window.limit]);
     const { writes, downloads } = await this.epoch.generations();
     const page = await this.pages.get(key, byDownloads(ordering) ? downloads : writes, () =>
-      this.page(q, ordering, window),
+      this.page(
+        q,
+        ordering,
+        window,
+        this.counts.get(filter, writes, () => countMatching(this.plugins, q)),
+      ),
     );
     return this.shownAt(page, downloads);
   }
@@ -347,20 +356,24 @@ export class PluginRepository implements OnApplicationBootstrap {
       : { ...plugin, stats: { ...plugin.stats, downloads: n } };
   }
 
-  /** One page of the plugins `q` matches in the catalog's order, without the search fields. */
+  /** One page of the plugins `q` matches in the catalog's order, without the search fields, and their count. */
   private async page(
     q: Record<string, unknown>,
     ordering: PluginOrdering | undefined,
     window: PageWindow,
+    count: Promise<number> = countMatching(this.plugins, q),
   ): Promise<Slice<Plugin>> {
-    const { count, items } = await paginate<PluginDoc, PluginLean>(
-      this.plugins,
-      q,
-      catalogSort(ordering),
-      window,
-      LEAN_PLUGIN,
-    );
-    return { count, items: items.map(toPlugin) };
+    const [n, items] = await Promise.all([
+      count,
+      this.plugins
+        .find(q, LEAN_PLUGIN)
+        .sort(catalogSort(ordering))
+        .skip(window.offset)
+        .limit(window.limit)
+        .lean<PluginLean[]>()
+        .exec(),
+    ]);
+    return { count: n, items: items.map(toPlugin) };
   }
 
   /** How many plugins the viewer may see, and when the newest of them last changed. */
