@@ -8,7 +8,7 @@ import * as queryOperators from 'mingo/operators/query';
 import * as windowOperators from 'mingo/operators/window';
 import { Query } from 'mingo/query';
 import { update } from 'mingo/updater';
-import { bsonType, compareBson, rankOf, Rank } from './bson-order.js';
+import { bsonType, compareBson, rankOf, Rank, toNumber } from './bson-order.js';
 import type { Collation } from './collation.js';
 import { ErrorCode, MongoCommandError } from './errors.js';
 import { isPlainObject, type Doc } from './paths.js';
@@ -155,22 +155,49 @@ function hasString(v: unknown): boolean {
   return false;
 }
 
+/** A predicate true when the path reaches a value (or an array element) that passes `test`. */
+function anyLeaf(selector: string, test: (v: unknown) => boolean): Predicate {
+  const parts = selector.split('.');
+  return (obj) => {
+    const values: unknown[] = [];
+    leafValues(obj, parts, 0, values);
+    return values.some((v) => test(v) || (Array.isArray(v) && v.some(test)));
+  };
+}
+
+/**
+ * `$gt`, `$gte`, `$lt`, `$lte` with a number operand as mongod compares them: numbers only, and NaN is equal to
+ * NaN and otherwise compares false (mingo's `$gte: 0` and `$lte: 0` accept NaN); other operands are mingo's.
+ */
+function numberRange(name: string, ok: (c: number) => boolean, nanEqual: boolean): QueryOp {
+  const base = (queryOperators as unknown as Record<string, QueryOp>)[name];
+  return (selector, value, options) => {
+    if (rankOf(value) !== Rank.Number || Array.isArray(value)) return base(selector, value, options);
+    const bound = toNumber(value);
+    return anyLeaf(selector, (v) => {
+      if (rankOf(v) !== Rank.Number || Array.isArray(v)) return false;
+      const n = toNumber(v);
+      if (Number.isNaN(n) || Number.isNaN(bound)) return nanEqual && Number.isNaN(n) && Number.isNaN(bound);
+      return ok(compareBson(v, value));
+    });
+  };
+}
+
+const NUMBER_RANGES: Record<string, QueryOp> = {
+  $gt: numberRange('$gt', (c) => c > 0, false),
+  $gte: numberRange('$gte', (c) => c >= 0, true),
+  $lt: numberRange('$lt', (c) => c < 0, false),
+  $lte: numberRange('$lte', (c) => c <= 0, true),
+};
+
 /**
  * Comparison operators under a collation: string operands compare through ICU, everything else as without one
  * (the base operators). Regular expressions are never collation-aware, as in MongoDB.
  */
 function collatedOperators(collation: Collation): Record<string, QueryOp> {
-  const base = queryOperators as unknown as Record<string, QueryOp>;
+  const base = { ...(queryOperators as unknown as Record<string, QueryOp>), ...NUMBER_RANGES };
   const equal = (v: unknown, value: unknown): boolean =>
     rankOf(v) === rankOf(value) && compareBson(v, value, collation) === 0;
-  const anyLeaf = (selector: string, test: (v: unknown) => boolean): Predicate => {
-    const parts = selector.split('.');
-    return (obj) => {
-      const values: unknown[] = [];
-      leafValues(obj, parts, 0, values);
-      return values.some((v) => test(v) || (Array.isArray(v) && v.some(test)));
-    };
-  };
   const eq = (selector: string, value: unknown): Predicate => anyLeaf(selector, (v) => equal(v, value));
   const inList = (selector: string, list: unknown[]): Predicate =>
     anyLeaf(selector, (v) =>
@@ -218,6 +245,7 @@ function buildContext(collation?: Collation): Context {
       $type,
       $eq,
       $ne,
+      ...NUMBER_RANGES,
       ...(collation ? collatedOperators(collation) : {}),
     } as never,
     window: windowOperators,

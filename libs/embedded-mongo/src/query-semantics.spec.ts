@@ -1,5 +1,6 @@
 import { Binary, Long, ObjectId, Timestamp } from 'bson';
 import { describe, expect, it } from 'vitest';
+import { parseCollation } from './collation.js';
 import { compileFilter } from './collection.js';
 import type { Doc } from './paths.js';
 
@@ -43,6 +44,29 @@ describe('query semantics', () => {
     expect(ids({ sub: { $ne: { a: 1, b: 2 } } })).toEqual([2, 3]);
     expect(ids({ list: { a: 1, b: 2 } })).toEqual([2]);
     expect(ids({ list: { b: 2, a: 1 } })).toEqual([]);
+  });
+
+  it('compares NaN as mongod does: equal to NaN, otherwise false for every range (also under a collation)', () => {
+    const nums: Doc[] = [
+      { _id: 'nan', v: Number.NaN },
+      { _id: 'zero', v: 0 },
+      { _id: 'neg', v: -0 },
+      { _id: 'long', v: Long.fromNumber(7) },
+      { _id: 'arr', v: [Number.NaN, 3] },
+      { _id: 'str', v: '5' },
+    ];
+    const opts = [{}, { collation: parseCollation({ locale: 'en', strength: 2 }) }];
+    for (const opt of opts) {
+      const got = (filter: Doc): unknown[] => nums.filter(compileFilter(filter, opt)).map((d) => d._id);
+      expect(got({ v: { $gte: 0 } })).toEqual(['zero', 'neg', 'long', 'arr']);
+      expect(got({ v: { $lte: 0 } })).toEqual(['zero', 'neg']);
+      expect(got({ v: { $lt: 5 } })).toEqual(['zero', 'neg', 'arr']);
+      expect(got({ v: { $gt: -1, $lt: 7 } })).toEqual(['zero', 'neg', 'arr']);
+      expect(got({ v: { $gte: Number.NaN } })).toEqual(['nan', 'arr']);
+      expect(got({ v: { $lte: Number.NaN } })).toEqual(['nan', 'arr']);
+      expect(got({ v: { $gt: Number.NaN } })).toEqual([]);
+      expect(got({ v: { $lt: Long.fromNumber(8) } })).toEqual(['zero', 'neg', 'long', 'arr']);
+    }
   });
 
   it('refuses server-side JavaScript', () => {
