@@ -51,7 +51,7 @@ export class Catalog {
   /** Sequence number of the latest document change anywhere. */
   seq = 0;
   /** Query work over all collections, for serverStatus (`metrics.queryExecutor`). */
-  readonly counters: QueryCounters = { docsExamined: 0 };
+  readonly counters: QueryCounters = { docsExamined: 0, keysExamined: 0 };
   /** Snapshot sequence numbers of open transactions; history is kept only while one needs it. */
   private readonly snapshots = new Map<object, number>();
   private readonly history = new Map<Collection, HistoryEntry[]>();

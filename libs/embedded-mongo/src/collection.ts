@@ -6,7 +6,7 @@ import { splitFastFilter } from './fast-match.js';
 import type { Collation } from './collation.js';
 import { mingoQuery, type EvalOptions } from './mingo-context.js';
 import { isPlainObject, pathValues, type Doc } from './paths.js';
-import { exactCount, planIds, planOr, planQuery, type Plan, type SortSpec } from './planner.js';
+import { exactCount, planIds, planOr, planQuery, type IndexCount, type Plan, type SortSpec } from './planner.js';
 
 export type Matcher = (doc: Doc) => boolean;
 
@@ -113,13 +113,15 @@ export interface FindOptions extends EvalOptions {
 export interface QueryCounters {
   /** Documents a query read to test or return them (`scannedObjects`); counts from index entries read none. */
   docsExamined: number;
+  /** Index entries a query read (`scanned`); a count by interval sizes reads none. */
+  keysExamined: number;
 }
 
 /** A collection's documents and indexes, held in memory. All mutators keep every index consistent or throw. */
 export class Collection {
   readonly docs = new Map<string, Doc>();
   readonly indexes: CollectionIndex[] = [];
-  counters: QueryCounters = { docsExamined: 0 };
+  counters: QueryCounters = { docsExamined: 0, keysExamined: 0 };
   /** Incremented on every change. */
   version = 0;
   /** Told about every document change (with the previous version), for transaction snapshots. */
@@ -249,14 +251,17 @@ export class Collection {
     return planQuery(filter, this.indexes, sort, collation);
   }
 
-  /** The count of `filter` from one index's entries alone, when an index answers the filter exactly. */
-  countFromIndex(filter: Doc, collation?: Collation): ReturnType<typeof exactCount> {
-    return exactCount(filter, this.indexes, collation);
+  /**
+   * The count of `filter` from one index's entries alone, when an index answers the filter exactly; a walk over
+   * entries stops once `upTo` documents are counted (a count with a limit needs no more).
+   */
+  countFromIndex(filter: Doc, collation?: Collation, upTo = Infinity): IndexCount | undefined {
+    return exactCount(filter, this.indexes, collation, upTo, this.counters);
   }
 
   /** The documents of a plan's candidates that `match` accepts, in the plan's order. */
   private *planMatches(plan: Plan, match: Matcher): Generator<Doc> {
-    for (const id of planIds(plan)) {
+    for (const id of planIds(plan, this.counters)) {
       const doc = this.docs.get(id);
       if (!doc) continue;
       this.counters.docsExamined++;
@@ -310,7 +315,7 @@ export class Collection {
     if (orPlans) {
       const seen = new Set<string>();
       for (const p of orPlans) {
-        for (const id of planIds(p)) {
+        for (const id of planIds(p, this.counters)) {
           if (seen.has(id)) continue;
           seen.add(id);
           const doc = this.docs.get(id);

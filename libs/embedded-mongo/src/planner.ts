@@ -350,7 +350,12 @@ export function* scanInterval(index: CollectionIndex, iv: Interval, reverse = fa
 }
 
 /** The entries an interval covers, in index order (or reverse). */
-function* scanEntries(index: CollectionIndex, iv: Interval, reverse = false): Generator<IndexEntry> {
+function* scanEntries(
+  index: CollectionIndex,
+  iv: Interval,
+  reverse = false,
+  counters?: ScanCounters,
+): Generator<IndexEntry> {
   const before = (e: IndexEntry): boolean => {
     const c = comparePrefix(index, e.key, iv.lo);
     return iv.loInc ? c < 0 : c <= 0;
@@ -359,12 +364,21 @@ function* scanEntries(index: CollectionIndex, iv: Interval, reverse = false): Ge
     const c = comparePrefix(index, e.key, iv.hi);
     return iv.hiInc ? c > 0 : c >= 0;
   };
-  if (!reverse) yield* index.tree.scan(before, (e) => !after(e));
-  else yield* index.tree.scanReverse(after, (e) => !before(e));
+  const entries = reverse
+    ? index.tree.scanReverse(after, (e) => !before(e))
+    : index.tree.scan(before, (e) => !after(e));
+  if (!counters) {
+    yield* entries;
+    return;
+  }
+  for (const e of entries) {
+    counters.keysExamined++;
+    yield e;
+  }
 }
 
 /** The entries of several intervals, each in sort order, merged into one sequence in sort order (then by id). */
-function* mergeIntervals(plan: Plan, sort: SortSpec): Generator<IndexEntry> {
+function* mergeIntervals(plan: Plan, sort: SortSpec, counters?: ScanCounters): Generator<IndexEntry> {
   const { index } = plan;
   const positions = sort.map(([field, dir]) => [index.fields.indexOf(field), dir] as const);
   const tie = plan.reverse ? -1 : 1;
@@ -375,7 +389,7 @@ function* mergeIntervals(plan: Plan, sort: SortSpec): Generator<IndexEntry> {
     }
     return compareStrings(a.id, b.id) * tie;
   };
-  const scans = plan.intervals.map((iv) => scanEntries(index, iv, plan.reverse));
+  const scans = plan.intervals.map((iv) => scanEntries(index, iv, plan.reverse, counters));
   const heads = scans.map((it) => it.next());
   for (;;) {
     let best = -1;
@@ -391,7 +405,7 @@ function* mergeIntervals(plan: Plan, sort: SortSpec): Generator<IndexEntry> {
 }
 
 /** Every candidate id of a plan, deduplicated (a multikey index can list a document several times). */
-export function* planIds(plan: Plan): Generator<string> {
+export function* planIds(plan: Plan, counters?: ScanCounters): Generator<string> {
   const seen = plan.index.multikey || plan.intervals.length > 1 ? new Set<string>() : undefined;
   const fresh = (id: string): boolean => {
     if (!seen) return true;
@@ -400,12 +414,12 @@ export function* planIds(plan: Plan): Generator<string> {
     return true;
   };
   if (plan.merge) {
-    for (const e of mergeIntervals(plan, plan.merge)) if (fresh(e.id)) yield e.id;
+    for (const e of mergeIntervals(plan, plan.merge, counters)) if (fresh(e.id)) yield e.id;
     return;
   }
   const intervals = plan.reverse ? [...plan.intervals].reverse() : plan.intervals;
   for (const iv of intervals) {
-    for (const id of scanInterval(plan.index, iv, plan.reverse)) if (fresh(id)) yield id;
+    for (const e of scanEntries(plan.index, iv, plan.reverse, counters)) if (fresh(e.id)) yield e.id;
   }
 }
 
@@ -442,66 +456,219 @@ function distinct(values: unknown[], collator?: StringComparer): unknown[] {
   return out;
 }
 
-/**
- * How many documents match `filter`, from index entries alone, when one index answers it exactly (MongoDB's
- * COUNT_SCAN): every condition is an equality or `$in` on the index's leading fields, then at most one range of
- * one type on the next field, and nothing else. Undefined when no index does. A non-multikey index is counted by
- * interval sizes (binary searches, no entry visited); a multikey one lists a document once per element, so its
- * entries' ids are deduplicated (still without reading a document).
- */
-export function exactCount(
-  filter: Doc,
-  indexes: CollectionIndex[],
-  collation?: Collation,
-): { count: number; index: CollectionIndex } | undefined {
-  const eqFields = new Map<string, unknown[]>();
-  let rangeField: string | undefined;
+/** Counts of index work, shared with a catalog's collections (mongod's `metrics.queryExecutor.scanned`). */
+export interface ScanCounters {
+  /** Index entries read (a count by interval sizes reads none). */
+  keysExamined: number;
+}
+
+/** One filter field's condition, as index bounds that answer it exactly. */
+interface ExactCondition {
+  eq?: unknown[];
+  range?: FieldPredicate;
+}
+
+/** The filter as exact per-field conditions (equality, `$in`, or one range of one type), or undefined. */
+function exactConditions(filter: Doc, collation?: Collation): Map<string, ExactCondition> | undefined {
+  const out = new Map<string, ExactCondition>();
   for (const [field, cond] of Object.entries(filter)) {
     if (field.startsWith('$')) return undefined;
     if (exactValue(cond)) {
-      eqFields.set(field, [cond]);
+      out.set(field, { eq: [cond] });
       continue;
     }
     if (!isOperatorObject(cond)) return undefined;
     const ops = Object.entries(cond);
     if (ops.length === 1 && ops[0][0] === '$eq' && exactValue(ops[0][1])) {
-      eqFields.set(field, [ops[0][1]]);
+      out.set(field, { eq: [ops[0][1]] });
     } else if (ops.length === 1 && ops[0][0] === '$in' && Array.isArray(ops[0][1]) && ops[0][1].every(exactValue)) {
-      eqFields.set(field, distinct(ops[0][1] as unknown[], collation));
+      out.set(field, { eq: distinct(ops[0][1] as unknown[], collation) });
     } else if (
       ops.every(([op, v]) => RANGE_OPS.has(op) && exactValue(v)) &&
-      new Set(ops.map(([, v]) => rankOf(v))).size === 1 &&
-      rangeField === undefined
+      new Set(ops.map(([, v]) => rankOf(v))).size === 1
     ) {
-      rangeField = field;
+      const range = extractPredicates({ [field]: cond }, undefined, collation).get(field);
+      if (!range) return undefined;
+      out.set(field, { range });
     } else {
       return undefined;
     }
   }
-  if (eqFields.size === 0 && rangeField === undefined) return undefined;
+  return out.size > 0 ? out : undefined;
+}
+
+/** Whether an index key component satisfies a condition exactly as the filter would (one element of it). */
+function satisfies(value: unknown, cond: ExactCondition, collation?: Collation): boolean {
+  if (cond.eq) return cond.eq.some((v) => rankOf(v) === rankOf(value) && compareBson(value, v, collation) === 0);
+  const { lo, loInc, hi, hiInc } = cond.range ?? {};
+  const bound = lo ?? hi;
+  if (rankOf(value) !== rankOf(bound) || (typeof value === 'number' && Number.isNaN(value))) return false;
+  if (lo !== undefined) {
+    const c = compareBson(value, lo, collation);
+    if (c < 0 || (c === 0 && loInc === false)) return false;
+  }
+  if (hi !== undefined) {
+    const c = compareBson(value, hi, collation);
+    if (c > 0 || (c === 0 && hiInc === false)) return false;
+  }
+  return true;
+}
+
+/**
+ * The distinct values index field `depth` holds inside an interval over the fields before it and a range on it,
+ * found by one binary search per value (a skip scan); undefined past `most` of them.
+ */
+function valuesInRange(index: CollectionIndex, iv: Interval, depth: number, most: number): unknown[] | undefined {
+  const values: unknown[] = [];
+  let from = iv.lo;
+  let fromInc = iv.loInc;
+  for (;;) {
+    const next = scanEntries(index, { lo: from, loInc: fromInc, hi: iv.hi, hiInc: iv.hiInc }).next();
+    if (next.done) return values;
+    if (values.length >= most) return undefined;
+    const v = next.value.key[depth];
+    values.push(v);
+    from = [...next.value.key.slice(0, depth), v];
+    fromInc = false;
+  }
+}
+
+/** A count from index entries alone: the count (up to the limit asked), the index, and whether entries were read. */
+export interface IndexCount {
+  count: number;
+  index: CollectionIndex;
+  /** True when the count read index entries (bounds on later fields, or a document listed under several keys). */
+  walked: boolean;
+}
+
+/**
+ * How many documents match `filter`, from index entries alone, when one index's bounds answer it exactly
+ * (MongoDB's COUNT_SCAN, or a count over an index scan): every condition is an equality, `$in` or range of one
+ * type on a field of the index, the first field of the index is bounded, and no field that held an array has a
+ * range. Equalities on the leading fields and then a range make the intervals; a range followed by further
+ * bounded fields is split into the few values it holds (found by skip scan), so the next field bounds too.
+ * Bounds on fields after the intervals' are checked on each entry. Intervals alone are counted by their sizes
+ * (two binary searches each, no entry read); otherwise entries are read, each document counted once, and the
+ * walk stops at `upTo` (skip + limit). Undefined when no index does.
+ */
+export function exactCount(
+  filter: Doc,
+  indexes: CollectionIndex[],
+  collation?: Collation,
+  upTo = Infinity,
+  counters?: ScanCounters,
+): IndexCount | undefined {
+  const conds = exactConditions(filter, collation);
+  if (!conds) return undefined;
   const wanted = collationKey(collation);
-  let chosen: CollectionIndex | undefined;
+  let best: { plan: CountPlan; cost: number } | undefined;
   for (const index of indexes) {
     if (index.partial || collationKey(index.collation) !== wanted) continue;
-    let i = 0;
-    while (i < index.fields.length && eqFields.has(index.fields[i])) i++;
-    if (i !== eqFields.size) continue;
-    // A range on a field that held an array bounds one side only (see planForIndex): not exact.
-    if (rangeField !== undefined && (index.fields[i] !== rangeField || index.fieldMultikey(i))) continue;
-    if (!chosen || (chosen.multikey && !index.multikey)) chosen = index;
-    if (!chosen.multikey) break;
+    const plan = countPlan(index, conds);
+    if (!plan) continue;
+    // Interval sizes alone cost nothing; a walk costs its entries.
+    const cost = plan.walk ? 1 + plan.intervals.reduce((n, iv) => n + intervalCount(index, iv), 0) : 0;
+    if (!best || cost < best.cost) best = { plan, cost };
+    if (cost === 0) break;
   }
-  if (!chosen) return undefined;
-  const preds = extractPredicates(filter, undefined, collation);
-  for (const [field, values] of eqFields) preds.set(field, { eq: values });
-  const plan = planForIndex(chosen, preds)?.plan;
-  if (!plan) return undefined;
-  if (!chosen.multikey) {
+  if (!best) return undefined;
+  const { index, intervals, residual, dedupe, walk } = best.plan;
+  if (!walk) {
     let count = 0;
-    for (const iv of plan.intervals) count += intervalCount(chosen, iv);
-    return { count, index: chosen };
+    for (const iv of intervals) count += intervalCount(index, iv);
+    return { count: Math.min(count, upTo), index, walked: false };
   }
-  const ids = new Set<string>();
-  for (const iv of plan.intervals) for (const id of scanInterval(chosen, iv)) ids.add(id);
-  return { count: ids.size, index: chosen };
+  const seen = dedupe ? new Set<string>() : undefined;
+  let count = 0;
+  for (const iv of intervals) {
+    for (const e of scanEntries(index, iv, false, counters)) {
+      if (!residual.every(([pos, cond]) => satisfies(e.key[pos], cond, collation))) continue;
+      if (seen) {
+        if (seen.has(e.id)) continue;
+        seen.add(e.id);
+      }
+      if (++count >= upTo) return { count, index, walked: true };
+    }
+  }
+  return { count, index, walked: true };
+}
+
+interface CountPlan {
+  index: CollectionIndex;
+  intervals: Interval[];
+  /** Bounds checked on each entry: index field position and condition. */
+  residual: [number, ExactCondition][];
+  /** Whether a document may be listed in several entries the intervals hold. */
+  dedupe: boolean;
+  walk: boolean;
+}
+
+function countPlan(index: CollectionIndex, conds: Map<string, ExactCondition>): CountPlan | undefined {
+  const positions = index.fields.map((f) => conds.get(f));
+  if (!positions[0] || [...conds.keys()].some((f) => !index.fields.includes(f))) return undefined;
+  // A range on a field that held an array may be met by two elements, one per side: no index bound is exact.
+  if (positions.some((c, i) => c?.range && index.fieldMultikey(i))) return undefined;
+  // A document is listed once per element of an array field: once in total only when each such field is bound
+  // to one value.
+  const dedupe = positions.some((c, i) => index.fieldMultikey(i) && !(c?.eq && c.eq.length === 1));
+  let tuples: unknown[][] = [[]];
+  let depth = 0;
+  let range: FieldPredicate | undefined;
+  for (; depth < positions.length; depth++) {
+    const c = positions[depth];
+    if (!c) break;
+    let values = c.eq;
+    if (!values && c.range) {
+      const later = positions.slice(depth + 1).some((x) => x !== undefined);
+      const most = Math.floor(MAX_MERGE / tuples.length);
+      if (later && most > 0) {
+        let found: unknown[] | undefined = [];
+        for (const t of tuples) {
+          const vs = valuesInRange(index, rangeInterval(index, t, c.range), depth, most - found.length);
+          if (!vs) {
+            found = undefined;
+            break;
+          }
+          found.push(...vs);
+        }
+        values = found && distinct(found, index.collation);
+      }
+      if (!values) {
+        range = c.range;
+        depth++;
+        break;
+      }
+    }
+    if (!values) break;
+    const next: unknown[][] = [];
+    for (const t of tuples) for (const v of values) next.push([...t, v]);
+    tuples = next;
+    if (tuples.length > MAX_INTERVALS) return undefined;
+  }
+  const intervals = tuples.map((t) => (range ? rangeInterval(index, t, range) : point(t)));
+  const residual: [number, ExactCondition][] = [];
+  positions.forEach((c, i) => {
+    if (c && i >= depth) residual.push([i, c]);
+  });
+  return { index, intervals, residual, dedupe, walk: dedupe || residual.length > 0 };
+}
+
+function point(t: unknown[]): Interval {
+  return { lo: t, loInc: true, hi: t, hiInc: true };
+}
+
+/**
+ * The interval of a range on the field after the tuple `t`, in index order. A number range open on one side is
+ * closed there by an infinity (NaN, below every number in the index, matches no range).
+ */
+function rangeInterval(index: CollectionIndex, t: unknown[], range: FieldPredicate): Interval {
+  const { lo, hi } = range;
+  const numeric = rankOf(lo ?? hi) === Rank.Number;
+  const loV = lo !== undefined ? lo : numeric ? -Infinity : new BracketBound(rankOf(hi), -1);
+  const hiV = hi !== undefined ? hi : numeric ? Infinity : new BracketBound(rankOf(lo), 1);
+  const loInc = lo === undefined || range.loInc !== false;
+  const hiInc = hi === undefined || range.hiInc !== false;
+  return index.dirs[t.length] === 1
+    ? { lo: [...t, loV], loInc, hi: [...t, hiV], hiInc }
+    : { lo: [...t, hiV], loInc: hiInc, hi: [...t, loV], hiInc: loInc };
 }

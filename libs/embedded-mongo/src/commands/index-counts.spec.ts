@@ -139,4 +139,44 @@ describe('counts from an index through the driver', () => {
     expect(await c.countDocuments({ note: 'n7' })).toBe(1);
     expect(await scanned()).toBe(start + 200);
   });
+
+  async function keysRead(): Promise<number> {
+    const status = await client.db('admin').command({ serverStatus: 1 });
+    return Number((status.metrics as { queryExecutor: { scanned: number } }).queryExecutor.scanned);
+  }
+
+  it('counts a log-shaped filter from index entries alone, reading no more entries than a limit needs', async () => {
+    const c = client.db('counts').collection('lines');
+    await c.createIndex({ installation: 1, terms: 1, at: -1, _id: -1 });
+    await c.createIndex({ installation: 1, severity: 1, at: -1, _id: -1 });
+    await c.insertMany(
+      Array.from({ length: 600 }, (_, i) => ({
+        installation: i % 2 ? 'a' : 'b',
+        terms: i % 3 ? ['ord', 'ord 12'] : ['ord', 'dri'],
+        severity: 10 * (1 + (i % 4)),
+        at: new Date(Date.UTC(2026, 0, 1) + i * 60_000),
+      })),
+    );
+    const since = new Date(Date.UTC(2026, 0, 1) + 100 * 60_000);
+    const db = client.db('counts');
+    const term = { installation: 'a', terms: 'ord 12', at: { $gte: since } };
+    const found = (await c.find(term, { projection: { _id: 1 } }).toArray()).length;
+    const docs = await scanned();
+    const keys = await keysRead();
+    // A term (a point on the array field) and a time range: interval sizes alone.
+    expect((await db.command({ count: 'lines', query: term })).n).toBe(found);
+    expect(await keysRead()).toBe(keys);
+    // A range on severity, then the time range: split into the severities held, still interval sizes.
+    const warn = { installation: 'a', severity: { $gte: 30 }, at: { $gte: since } };
+    expect(await c.countDocuments(warn)).toBe(250 / 2);
+    expect(await keysRead()).toBe(keys);
+    // Two terms of the array field: entries are read (a line holds both), and no more than the limit needs.
+    const either = { installation: 'a', terms: { $in: ['ord 12', 'dri'] } };
+    expect((await db.command({ count: 'lines', query: either, limit: 20, skip: 5 })).n).toBe(20);
+    expect(await keysRead()).toBe(keys + 25);
+    expect(await c.countDocuments(either, { limit: 7 })).toBe(7);
+    expect(await keysRead()).toBe(keys + 25 + 7);
+    expect(await c.countDocuments(either)).toBe(300);
+    expect(await scanned()).toBe(docs);
+  });
 });

@@ -20,18 +20,25 @@ export function countWithoutDocuments(coll: Collection, stages: Doc[], collation
     filter = first.$match;
     rest = rest.slice(1);
   }
+  // The stages keep at most `needed` of the matches (a limit after skips), so a count may stop there.
+  let needed = Infinity;
+  let skipped = 0;
+  for (const stage of rest) {
+    if (singleStage(stage, '$skip') && nonNegativeInteger(stage.$skip)) skipped += stage.$skip;
+    else if (singleStage(stage, '$limit') && nonNegativeInteger(stage.$limit) && stage.$limit > 0)
+      needed = Math.min(needed, skipped + stage.$limit);
+    else return undefined;
+  }
   let total: number;
   if (Object.keys(filter).length === 0) total = coll.docs.size;
   else {
-    const counted = coll.countFromIndex(filter, collation);
+    const counted = coll.countFromIndex(filter, collation, needed);
     if (!counted) return undefined;
     total = counted.count;
   }
   for (const stage of rest) {
     if (singleStage(stage, '$skip') && nonNegativeInteger(stage.$skip)) total = Math.max(0, total - stage.$skip);
-    else if (singleStage(stage, '$limit') && nonNegativeInteger(stage.$limit) && stage.$limit > 0)
-      total = Math.min(total, stage.$limit);
-    else return undefined;
+    else if (singleStage(stage, '$limit') && nonNegativeInteger(stage.$limit)) total = Math.min(total, stage.$limit);
   }
   // Both stages emit nothing for no input.
   return total === 0 ? [] : [last(total)];

@@ -271,7 +271,9 @@ function count(engine: Engine, db: string, cmd: Doc): Doc {
   if (Object.keys(query).length === 0 && !(access instanceof Transaction)) return window(coll.docs.size);
   // Current data (no transaction or snapshot overlay): an index that answers the query exactly counts it alone.
   const covered =
-    access === DIRECT_READ && !evalOpts.variables ? coll.countFromIndex(query, evalOpts.collation) : undefined;
+    access === DIRECT_READ && !evalOpts.variables
+      ? coll.countFromIndex(query, evalOpts.collation, limit > 0 ? skip + limit : Infinity)
+      : undefined;
   if (covered) return window(covered.count);
   return { n: access.find(coll, query, { skip, limit, ...evalOpts }).length, ok: 1 };
 }
@@ -319,12 +321,14 @@ function explain(engine: Engine, db: string, cmd: Doc): Doc {
   const collation = effectiveCollation(inner.collation, coll?.defaultCollation);
   const plan = coll?.plan(filter, sort, collation);
   const idHack = coll && !collation && '_id' in filter && Object.keys(filter).length === 1;
-  const counted = verb === 'count' && !coll?.isView ? coll?.countFromIndex(filter, collation) : undefined;
+  // Which index a count reads (stopping at the first match: only the plan is wanted).
+  const counted = verb === 'count' && !coll?.isView ? coll?.countFromIndex(filter, collation, 1) : undefined;
   const access = counted
     ? {
         stage: 'COUNT',
         inputStage: {
-          stage: 'COUNT_SCAN',
+          // Entries read and checked against bounds on later fields (a covered IXSCAN), or interval sizes alone.
+          stage: counted.walked ? 'IXSCAN' : 'COUNT_SCAN',
           indexName: counted.index.name,
           keyPattern: counted.index.spec.key,
           isMultiKey: counted.index.multikey,

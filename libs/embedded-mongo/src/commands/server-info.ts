@@ -210,7 +210,10 @@ function serverStatus(engine: Engine): Doc {
     repl: { setName: engine.options.replSetName, isWritablePrimary: true, hosts: [engine.address] },
     metrics: {
       cursor: { open: { total: engine.cursors.size } },
-      queryExecutor: { scannedObjects: Long.fromNumber(engine.catalog.counters.docsExamined) },
+      queryExecutor: {
+        scanned: Long.fromNumber(engine.catalog.counters.keysExamined),
+        scannedObjects: Long.fromNumber(engine.catalog.counters.docsExamined),
+      },
     },
     ok: 1,
   };
