@@ -13,8 +13,13 @@
  *     $set/$inc, insertOne, find by equality on an indexed field), as the driver sends them (session id,
  *     txnNumber on retryable writes), on the command layer.
  *
+ *   - engine CPU, index keys and documents examined per query of the plugin-logs shapes (newest page and its
+ *     count, a minimum level, searches by term, counts with a limit) over a logs-shaped collection of
+ *     BENCH_LOG_DOCS (default 200,000) lines with the app's indexes.
+ *
  * `BENCH_ONLY=projection npx tsx bench/embedded-mongo.bench.ts` runs the projection rows alone (a few seconds),
- * `BENCH_ONLY=commands` the per-command CPU rows alone (BENCH_COMMAND_OPS per round, default 2,000).
+ * `BENCH_ONLY=commands` the per-command CPU rows alone (BENCH_COMMAND_OPS per round, default 2,000),
+ * `BENCH_ONLY=logs` the plugin-logs rows alone (BENCH_LOG_ROUNDS rounds, default 7).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -239,7 +244,175 @@ async function commandRows(): Promise<{ command: string; 'µs CPU/command (media
   }));
 }
 
+/** A log line's search terms as the app stores them: word heads of 3 characters and pairs (head, next word's 2). */
+function logTerms(message: string): string[] {
+  const words = Array.from(message.matchAll(/[a-z0-9]+/gi), ([w]) => w.toLowerCase());
+  const terms = new Set<string>();
+  words.forEach((w, i) => {
+    if (w.length >= 3) terms.add(w.slice(0, 3));
+    if (i > 0) terms.add(`${words[i - 1].slice(0, 3)} ${w.slice(0, 2)}`);
+  });
+  return [...terms];
+}
+
+interface LogRow {
+  query: string;
+  'µs CPU (median)': string;
+  keys: number;
+  docs: number;
+  returned: number;
+}
+
+/**
+ * The plugin-logs queries as the app's repository sends them, over BENCH_LOG_DOCS lines of one installation
+ * (plus a tenth as many of a neighbour) spread over a week, with the app's indexes (installation_terms ending in
+ * `_id`): each query's CPU (median of BENCH_LOG_ROUNDS rounds taken in turn), and the index keys and documents
+ * it examined (serverStatus metrics.queryExecutor `scanned` and `scannedObjects`).
+ */
+async function logRows(): Promise<LogRow[]> {
+  const { engine, conn } = commandLayer();
+  const lines = Number(process.env.BENCH_LOG_DOCS ?? 200_000);
+  const rounds = Number(process.env.BENCH_LOG_ROUNDS ?? 7);
+  const run = async (cmd: Doc): Promise<Doc> => {
+    const reply = await engine.run({ ...cmd, $db: 'bench' }, conn);
+    if (reply.ok !== 1 || reply.writeErrors) throw new Error(`bench command failed: ${JSON.stringify(reply)}`);
+    return reply;
+  };
+  await run({
+    createIndexes: 'logs',
+    indexes: [
+      { key: { installation_id: 1, at: -1, _id: -1 }, name: 'installation_at' },
+      { key: { installation_id: 1, severity: 1, at: -1, _id: -1 }, name: 'installation_severity_at' },
+      { key: { installation_id: 1, terms: 1, at: -1, _id: -1 }, name: 'installation_terms' },
+      { key: { expires_at: 1 }, name: 'retention', expireAfterSeconds: 0 },
+    ],
+  });
+  const end = Date.UTC(2026, 11, 1);
+  const start = end - 7 * 86_400_000;
+  const levels = ['debug', 'info', 'info', 'info', 'warn', 'error'];
+  const severity: Record<string, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+  const filled = performance.now();
+  for (const [installation, count] of [
+    ['bench-a', lines],
+    ['bench-b', Math.floor(lines / 10)],
+  ] as const) {
+    for (let offset = 0; offset < count; offset += 5000) {
+      const documents = Array.from({ length: Math.min(5000, count - offset) }, (_, i) => {
+        const n = offset + i;
+        const at = new Date(start + Math.floor(((end - start) * n) / count));
+        const level = levels[n % levels.length];
+        const message =
+          n % 10_000 === 0 ? `reconciliation drift on account ${n}` : `processed order ${n} in ${n % 97} ms`;
+        return {
+          _id: new ObjectId(),
+          installation_id: installation,
+          plugin_key: 'bench.plugin',
+          at,
+          level,
+          severity: severity[level],
+          message,
+          terms: logTerms(message),
+          source: 'plugin',
+          truncated: false,
+          expires_at: new Date(at.getTime() + 30 * 86_400_000),
+        };
+      });
+      await run({ insert: 'logs', documents, ordered: false });
+    }
+  }
+  console.log(
+    `filled ${lines + Math.floor(lines / 10)} lines in ${((performance.now() - filled) / 1000).toFixed(0)} s`,
+  );
+  const since = { $gte: new Date(start) };
+  const page = { sort: { at: -1, _id: -1 }, limit: 50, singleBatch: true, batchSize: 50 };
+  const search = (words: RegExp, terms: string[], extra: Doc = {}): Doc => ({
+    installation_id: 'bench-a',
+    message: { $regex: words.source, $options: 'i' },
+    terms: { $all: terms },
+    at: since,
+    ...extra,
+  });
+  const hits = { projection: { _id: 1, at: 1 }, sort: { at: -1, _id: -1 }, limit: 10_001, batchSize: 10_001 };
+  const queries: Record<string, Doc> = {
+    'newest 50': { find: 'logs', filter: { installation_id: 'bench-a', at: since }, ...page },
+    'newest: count': { count: 'logs', query: { installation_id: 'bench-a', at: since } },
+    'level >= warn: page ($in severities)': {
+      find: 'logs',
+      filter: { installation_id: 'bench-a', at: since, severity: { $in: [30, 40] } },
+      ...page,
+    },
+    'level >= warn: count': {
+      count: 'logs',
+      query: { installation_id: 'bench-a', at: since, severity: { $in: [30, 40] } },
+    },
+    'search "drift" (1 in 10,000): hits': { find: 'logs', filter: search(/(?:^|[^a-z0-9])drift/, ['dri']), ...hits },
+    'search "order 12": hits': {
+      find: 'logs',
+      filter: search(/(?:^|[^a-z0-9])order 12/, ['ord', 'ord 12']),
+      ...hits,
+    },
+    'search "processed" (every line): hits': {
+      find: 'logs',
+      filter: search(/(?:^|[^a-z0-9])processed/, ['pro']),
+      ...hits,
+    },
+    'level >= warn + "order 12": hits': {
+      find: 'logs',
+      filter: search(/(?:^|[^a-z0-9])order 12/, ['ord', 'ord 12'], { severity: { $gte: 30 } }),
+      ...hits,
+    },
+    'count "ord 12" term, limit 10,001': {
+      count: 'logs',
+      query: { installation_id: 'bench-a', terms: 'ord 12', at: since },
+      limit: 10_001,
+    },
+    'count level >= warn, limit 10,001': {
+      count: 'logs',
+      query: { installation_id: 'bench-a', severity: { $gte: 30 }, at: since },
+      limit: 10_001,
+    },
+  };
+  const executor = async (): Promise<{ keys: number; docs: number }> => {
+    const status = await run({ serverStatus: 1 });
+    const q = (status.metrics as { queryExecutor: { scanned?: unknown; scannedObjects: unknown } }).queryExecutor;
+    return { keys: Number(q.scanned ?? NaN), docs: Number(q.scannedObjects) };
+  };
+  const returned = (reply: Doc): number => {
+    if (typeof reply.n === 'number') return reply.n;
+    return ((reply.cursor as { firstBatch: unknown[] }).firstBatch ?? []).length;
+  };
+  const samples = new Map<string, number[]>(Object.keys(queries).map((name) => [name, []]));
+  const work = new Map<string, { keys: number; docs: number; returned: number }>();
+  for (let r = 0; r <= rounds; r++) {
+    for (const [name, cmd] of Object.entries(queries)) {
+      const before = await executor();
+      let reply: Doc = {};
+      const cpu = await cpuPerOp(async () => {
+        reply = await run(cmd);
+      }, 1);
+      const after = await executor();
+      if (r === 0) continue;
+      samples.get(name)?.push(cpu);
+      work.set(name, { keys: after.keys - before.keys, docs: after.docs - before.docs, returned: returned(reply) });
+    }
+  }
+  engine.stop();
+  return [...samples].map(([name, cpu]) => ({
+    query: name,
+    'µs CPU (median)': median(cpu).toFixed(0),
+    keys: work.get(name)?.keys ?? NaN,
+    docs: work.get(name)?.docs ?? NaN,
+    returned: work.get(name)?.returned ?? NaN,
+  }));
+}
+
 async function main(): Promise<void> {
+  if (process.env.BENCH_ONLY === 'logs') {
+    const table = await logRows();
+    console.log(`\nEmbedded MongoDB engine: plugin-logs queries (node ${process.version}, load ${loadLine()})\n`);
+    console.table(table);
+    return;
+  }
   if (process.env.BENCH_ONLY === 'commands') {
     const table = await commandRows();
     console.log(`\nEmbedded MongoDB engine: CPU per command (node ${process.version}, load ${loadLine()})\n`);
