@@ -196,8 +196,8 @@ function planForIndex(
   if (index.partial) return undefined;
   const prefix: unknown[][] = [];
   let range: FieldPredicate | undefined;
-  for (const field of index.fields) {
-    const p = preds.get(field);
+  for (let depth = 0; depth < index.fields.length; depth++) {
+    const p = preds.get(index.fields[depth]);
     if (!p) break;
     const eq = p.eq ?? (p.all ? [rarest(index, prefix, p.all)] : undefined);
     if (eq !== undefined) {
@@ -206,6 +206,17 @@ function planForIndex(
       continue;
     }
     if (p.lo === undefined && p.hi === undefined) break;
+    // A range before a field that bounds or sorts: its few values, each an interval in that field's order (merged
+    // as mongod's SORT_MERGE merges the points of an $in).
+    const next = index.fields[depth + 1];
+    const points =
+      next !== undefined && (preds.has(next) || sort?.some(([f]) => f === next))
+        ? splitRange(index, prefix, p, depth)
+        : undefined;
+    if (points) {
+      prefix.push(points);
+      continue;
+    }
     range = p;
     break;
   }
@@ -267,6 +278,34 @@ function planForIndex(
     score,
     plan: { index, intervals, sorted, sortedPrefix, merge, reverse, summary: `IXSCAN ${index.name}${order}` },
   };
+}
+
+/**
+ * The values index field `depth` holds in a range, under each tuple of the equality prefix (a skip scan: one
+ * binary search per value); undefined for a field that held an array (a document may then meet the two sides of
+ * the range with two elements) or past MAX_MERGE intervals in all.
+ */
+function splitRange(
+  index: CollectionIndex,
+  prefix: unknown[][],
+  range: FieldPredicate,
+  depth: number,
+): unknown[] | undefined {
+  if (index.fieldMultikey(depth)) return undefined;
+  let tuples: unknown[][] = [[]];
+  for (const vs of prefix) {
+    tuples = tuples.flatMap((t) => vs.map((v) => [...t, v]));
+    if (tuples.length > MAX_MERGE) return undefined;
+  }
+  const most = Math.floor(MAX_MERGE / tuples.length);
+  const found: unknown[] = [];
+  for (const t of tuples) {
+    const vs = valuesInRange(index, rangeInterval(index, t, range), depth, most);
+    if (!vs) return undefined;
+    found.push(...vs);
+  }
+  const values = distinct(found, index.collation);
+  return values.length > 0 && values.length <= most ? values : undefined;
 }
 
 /** Entries of the index inside an interval, counted without visiting them. */

@@ -179,4 +179,54 @@ describe('counts from an index through the driver', () => {
     expect(await c.countDocuments(either)).toBe(300);
     expect(await scanned()).toBe(docs);
   });
+
+  it('reads a range on severity then time newest first per severity, merged, and explain shows it stopping at the limit', async () => {
+    const c = client.db('counts').collection('merged');
+    await c.createIndex({ installation: 1, severity: 1, at: -1, _id: -1 });
+    await c.createIndex({ installation: 1, terms: 1, at: -1, _id: -1 });
+    const lines = Array.from({ length: 400 }, (_, i) => ({
+      _id: i,
+      installation: i % 2 ? 'a' : 'b',
+      terms: i % 3 ? ['ord', 'ord 12'] : ['dri'],
+      severity: 10 * (1 + (i % 4)),
+      at: new Date(Date.UTC(2026, 0, 1) + (i % 97) * 60_000),
+    }));
+    await c.insertMany(lines);
+    const since = new Date(Date.UTC(2026, 0, 1) + 10 * 60_000);
+    const newest = (xs: typeof lines): number[] =>
+      xs
+        .sort((x, y) => y.at.getTime() - x.at.getTime() || y._id - x._id)
+        .slice(0, 10)
+        .map((l) => l._id);
+
+    // Installation a's lines have severities 20 and 40: two runs.
+    const warn = { installation: 'a', severity: { $gte: 20 }, at: { $gte: since } };
+    const page = await c.find(warn).sort({ at: -1, _id: -1 }).limit(10).toArray();
+    expect(page.map((d) => d._id as unknown)).toEqual(
+      newest(lines.filter((l) => l.installation === 'a' && l.severity >= 20 && l.at >= since)),
+    );
+    const merged = await c.find(warn).sort({ at: -1, _id: -1 }).limit(10).explain('executionStats');
+    const plan = (merged.queryPlanner as Doc).winningPlan as Doc;
+    expect(plan).toMatchObject({
+      stage: 'FETCH',
+      inputStage: { stage: 'SORT_MERGE', indexName: 'installation_1_severity_1_at_-1__id_-1' },
+    });
+    expect(merged.executionStats).toMatchObject({ nReturned: 10, totalDocsExamined: 10 });
+    expect((merged.executionStats as Doc).totalKeysExamined).toBeLessThanOrEqual(10 + 2);
+
+    const term = { installation: 'a', terms: 'ord 12', at: { $gte: since } };
+    const search = await c.find(term).sort({ at: -1, _id: -1 }).limit(5).explain('executionStats');
+    expect((search.queryPlanner as Doc).winningPlan).toMatchObject({
+      stage: 'FETCH',
+      inputStage: { stage: 'IXSCAN', isMultiKey: true },
+    });
+    expect(search.executionStats).toMatchObject({ nReturned: 5, totalKeysExamined: 5, totalDocsExamined: 5 });
+    const counted = await client
+      .db('counts')
+      .command({ explain: { count: 'merged', query: warn, limit: 3 }, verbosity: 'executionStats' });
+    expect(counted).toMatchObject({
+      queryPlanner: { winningPlan: { stage: 'COUNT', inputStage: { stage: 'COUNT_SCAN' } } },
+      executionStats: { nReturned: 3, totalKeysExamined: 0, totalDocsExamined: 0 },
+    });
+  });
 });

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { Timestamp } from 'bson';
 import { runPipeline } from '../aggregate.js';
 import { compareBson, keyString, rankOf } from '../bson-order.js';
@@ -361,7 +362,51 @@ function explain(engine: Engine, db: string, cmd: Doc): Doc {
         ? { ...access, partialSort: { sortPattern, sortedBy: Object.fromEntries(sort.slice(0, plan.sortedPrefix)) } }
         : { stage: 'SORT', sortPattern, inputStage: access };
   }
-  return { queryPlanner: { namespace: ns, winningPlan, rejectedPlans: [] }, ok: 1 };
+  const reply: Doc = { queryPlanner: { namespace: ns, winningPlan, rejectedPlans: [] }, ok: 1 };
+  const executes = cmd.verbosity === 'executionStats' || cmd.verbosity === 'allPlansExecution';
+  if (executes && coll && !coll.isView && (verb === 'find' || verb === 'count')) {
+    reply.executionStats = executionStats(engine, db, inner, verb, coll, winningPlan);
+  }
+  return reply;
+}
+
+/**
+ * mongod's explain `executionStats` for a find or a count: the query is run on the current data, and the index
+ * entries and documents it read are the catalog's counters before and after (queryExecutor's scanned and
+ * scannedObjects), so a sorted scan that stops at its limit shows it.
+ */
+function executionStats(
+  engine: Engine,
+  db: string,
+  inner: Doc,
+  verb: 'find' | 'count',
+  coll: Collection,
+  plan: Doc,
+): Doc {
+  const counters = engine.catalog.counters;
+  const keys = counters.keysExamined;
+  const docs = counters.docsExamined;
+  const started = performance.now();
+  let nReturned: number;
+  if (verb === 'count') {
+    nReturned = Number(count(engine, db, inner).n);
+  } else {
+    const filter = isPlainObject(inner.filter) ? inner.filter : {};
+    nReturned = coll.find(filter, {
+      ...evalOptions(inner, coll),
+      sort: parseSort(inner.sort),
+      skip: toNonNegative(inner.skip, 'skip'),
+      limit: Math.abs(Number(inner.limit ?? 0)),
+    }).length;
+  }
+  return {
+    executionSuccess: true,
+    nReturned,
+    executionTimeMillis: Math.round(performance.now() - started),
+    totalKeysExamined: counters.keysExamined - keys,
+    totalDocsExamined: counters.docsExamined - docs,
+    executionStages: { ...plan, nReturned },
+  };
 }
 
 export function toNonNegative(v: unknown, field: string): number {
