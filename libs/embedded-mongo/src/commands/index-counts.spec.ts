@@ -181,7 +181,7 @@ describe('counts from an index through the driver', () => {
   });
 
   it('reads a range on severity then time newest first per severity, merged, and explain shows it stopping at the limit', async () => {
-    const c = client.db('counts').collection('merged');
+    const c = client.db('counts').collection<{ _id: number }>('merged');
     await c.createIndex({ installation: 1, severity: 1, at: -1, _id: -1 });
     await c.createIndex({ installation: 1, terms: 1, at: -1, _id: -1 });
     const lines = Array.from({ length: 400 }, (_, i) => ({
