@@ -2215,7 +2215,7 @@ export default async () => {
               type: {
                 required: true,
                 description: 'Its type: how its value is read and checked.',
-                enum: ['string', 'number', 'boolean', 'integer', 'choice', 'json'],
+                enum: ['string', 'number', 'boolean', 'integer', 'json', 'choice'],
               },
               choices: {
                 required: true,
@@ -2267,7 +2267,7 @@ export default async () => {
               type: {
                 required: true,
                 description: 'Its type: how its value is read and checked.',
-                enum: ['string', 'number', 'boolean', 'integer', 'choice', 'json'],
+                enum: ['string', 'number', 'boolean', 'integer', 'json', 'choice'],
               },
               name: { required: false, type: () => String },
               description: { required: false, type: () => String },
@@ -3398,7 +3398,7 @@ export default async () => {
           import('../registry/plugins.controller.js'),
           {
             PluginsController: {
-              list: {},
+              list: { type: Object },
               create: { type: t['../registry/dto/plugin-response.dto.js'].PublishResultResponseDto },
               retrieve: { type: t['../registry/dto/plugin-response.dto.js'].PluginDetailResponseDto },
               partialUpdate: { type: t['../registry/dto/plugin-response.dto.js'].PluginResponseDto },
@@ -3570,12 +3570,7 @@ export default async () => {
         ],
         [
           import('../metrics/plugin-metrics.controller.js'),
-          {
-            PluginMetricsController: {
-              series: { type: t['../metrics/dto/plugin-metrics.dto.js'].PluginMetricsResponseDto },
-              list: {},
-            },
-          },
+          { PluginMetricsController: { series: { type: String }, list: {} } },
         ],
         [import('../metrics/prometheus.controller.js'), { PrometheusController: { exposition: { type: String } } }],
         [
