@@ -2,9 +2,15 @@ import type { BeforeApplicationShutdown, OnApplicationBootstrap } from '@nestjs/
 import type { JsonLogger } from '@app/common';
 
 /**
+ * How long shutdown waits for a run to reach the end of its batch. A run is resumable, so one stuck on a database
+ * that stopped answering (the driver waits 30 s to select a server) is left behind rather than holding the close.
+ */
+export const SHUTDOWN_WAIT_MS = 2_000;
+
+/**
  * A backfill run at start-up, off the request path: started once the app is up, it runs in the background (a
  * failure is logged; it runs again at the next start), and shutdown waits for it to stop between two batches. With
- * `repeatMs` it runs again that long after each run ended, until shutdown.
+ * `repeatMs` it runs again that long after each run ended, until shutdown. Shutdown waits SHUTDOWN_WAIT_MS at most.
  */
 export abstract class StartupBackfill implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private running: Promise<unknown> | null = null;
@@ -39,7 +45,14 @@ export abstract class StartupBackfill implements OnApplicationBootstrap, BeforeA
   async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
-    await this.running;
+    let waited: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.running,
+      new Promise<void>((resolve) => {
+        waited = setTimeout(resolve, SHUTDOWN_WAIT_MS);
+      }),
+    ]);
+    clearTimeout(waited);
   }
 
   /**
