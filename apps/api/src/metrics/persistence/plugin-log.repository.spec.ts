@@ -110,7 +110,9 @@ describe('PluginLogRepository', () => {
     const index = (text: string) =>
       plan('find', { installation_id: 'a', at: { $gte: notBefore }, ...searchFilter(text) });
     expect(await index('reconciliation drift')).toBe('IXSCAN installation_terms_at');
-    expect(await index('order 1')).toBe('IXSCAN installation_terms_at'); // the pair `ord 1`
+    // The pair `ord 1` is a prefix (`1` may start a longer word): a range of terms, which the engine may read as one
+    // run per stored term in it, merged in time order.
+    expect(await index('order 1')).toMatch(/^(IXSCAN|SORT_MERGE) installation_terms_at$/);
     expect(await index('ok')).toBe('IXSCAN installation_at');
     expect(await index('ſtop')).toBe('IXSCAN installation_at'); // outside ASCII: no terms
     expect(logTerms('Order 12 of order 120, ok')).toEqual(['ord', 'ord 12', '12 of', 'of or', '120', '120 ok']);
