@@ -6,12 +6,25 @@
  * so it holds on a loaded machine where latency does not), cold
  * start of one instance in a warm worker pool, memory per idle instance (process RSS delta over 50 idle
  * instances: worker threads live in this process, so their WASM heaps are included), and 1,000 idle instances.
- * Only the public API is used, so the same script measures an older runtime too (to see what isolation costs).
+ * Only the public API is used, so the same script measures another build too: `BENCH_RUNTIME=<dir>` loads the
+ * runtime from that directory's index.ts and testing.ts instead (a copy of another commit's libs/runtime/src inside
+ * this repository, so its imports resolve), e.g. to alternate rounds of two builds in one session.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { PluginRuntime, type LoadSpec } from '@app/runtime';
-import { inlinePlugin } from '@app/runtime/testing.js';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { LoadSpec } from '@app/runtime';
+import type * as Runtime from '@app/runtime';
+import type * as RuntimeTesting from '@app/runtime/testing.js';
+
+const build = process.env.BENCH_RUNTIME;
+const from = (file: string) => pathToFileURL(resolve(build!, file)).href;
+const { PluginRuntime } = (build ? await import(from('index.ts')) : await import('@app/runtime')) as typeof Runtime;
+const { inlinePlugin } = (
+  build ? await import(from('testing.ts')) : await import('@app/runtime/testing.js')
+) as typeof RuntimeTesting;
+type PluginRuntime = Runtime.PluginRuntime;
 
 const ECHO = 'let n = 0; export default { onMessage(m) { n++; return { n, echo: m.data }; } };';
 const IDLE = `let ctx; export default { onInit(c) { ctx = c; }, onMessage: (m) => m.data, onHealth: () => [] };`;
@@ -82,7 +95,8 @@ async function main(): Promise<void> {
   const line = (a: string, b: string, c: string, d: string) =>
     `| ${a.padEnd(width[0])} | ${b.padStart(width[1])} | ${c.padEnd(width[2])} | ${d.padEnd(4)} |`;
   console.log(`\nPlughub runtime benchmark: Node ${process.version}, ${process.platform}/${process.arch}`);
-  console.log(`load average (1 min) at start ${fmt(loadAtStart, 1)}, at end ${fmt(loadavg()[0], 1)}\n`);
+  console.log(`load average (1 min) at start ${fmt(loadAtStart, 1)}, at end ${fmt(loadavg()[0], 1)}`);
+  console.log(`runtime: ${build ?? '@app/runtime'}\n`);
   console.log(line('metric', 'value', 'target', ''));
   console.log(`|${'-'.repeat(width[0] + 2)}|${'-'.repeat(width[1] + 2)}|${'-'.repeat(width[2] + 2)}|------|`);
   for (const r of rows) console.log(line(r.metric, r.value, r.target, r.ok === undefined ? '' : r.ok ? 'ok' : 'MISS'));
