@@ -44,6 +44,17 @@ describe('StringCall', () => {
     call.dispose();
   });
 
+  it('hands over arguments of any size in turn, multi-byte text included (its buffer is reused, grown and freed)', () => {
+    const call = compile(`(function (s) { return s.length + ':' + s.slice(-3); })`);
+    const sizes = [0, 1, 100, 5_000, 20_000, 3, 300_000, 10, 16_384, 2];
+    for (const [i, size] of sizes.entries()) {
+      // Alternately one-byte and 3-byte UTF-8 characters, so the byte length is not the string's length.
+      const text = (i % 2 ? 'é€' : 'ab').repeat(size).slice(0, size);
+      expect(call.call(text)).toEqual({ value: `${text.length}:${text.slice(-3)}` });
+    }
+    call.dispose();
+  });
+
   it('returns what the function threw as a handle, and the next call works', () => {
     const call = compile(`(function (s) { if (s === 'bad') throw new RangeError('no ' + s); return 'ok ' + s; })`);
     const failed = call.call('bad');

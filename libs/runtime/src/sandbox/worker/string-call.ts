@@ -7,6 +7,12 @@
  * `dispose` to free it: measured at load 14, 23 us per call of the prelude's dispatch through the library, 17.5 us
  * this way. The argument array here is allocated once and the result string is read and freed at once. It relies
  * on the internals of quickjs-emscripten 0.32 (pinned exactly in package.json), like heap.ts does.
+ *
+ * The strings themselves skip the library too: `ctx.newString` counts the UTF-8 bytes and encodes them in two
+ * JavaScript loops into a fresh malloc, and wraps the pointers in two lifetime objects; `UTF8ToString` scans for
+ * the NUL in a JavaScript loop. Here the argument is encoded by `TextEncoder.encodeInto` into a buffer in the
+ * WebAssembly heap that calls reuse (kept up to SCRATCH_KEPT bytes), and the result's end is found by
+ * `indexOf(0)` before one `TextDecoder` pass.
  */
 import type { QuickJSContext, QuickJSHandle } from 'quickjs-emscripten';
 
@@ -18,6 +24,12 @@ interface Ffi {
   QTS_FreeCString(ctx: number, chars: number): void;
   QTS_FreeValuePointer(ctx: number, value: number): void;
 }
+
+/** A larger argument buffer is freed after its call, so one large payload does not stay allocated. */
+const SCRATCH_KEPT = 16 * 1024;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 
 interface Module {
   HEAPU8: Uint8Array;
@@ -42,6 +54,9 @@ export class StringCall {
   /** One JSValue pointer: the argument array, reused by every call. */
   private argv: number;
   private words?: Int32Array;
+  /** The argument as a NUL-terminated UTF-8 string (see call), and its capacity in bytes. */
+  private scratch = 0;
+  private scratchBytes = 0;
 
   constructor(
     private readonly ctx: QuickJSContext,
@@ -57,14 +72,15 @@ export class StringCall {
   call(arg: string): StringCallResult {
     const ffi = this.ffi;
     const ctx = this.internals.ctx.value;
-    const text = this.ctx.newString(arg);
-    this.heap()[this.argv >> 2] = (text as unknown as { value: number }).value;
+    const text = ffi.QTS_NewString(ctx, this.encode(arg));
+    if (this.scratchBytes > SCRATCH_KEPT) this.freeScratch();
+    this.heap()[this.argv >> 2] = text;
     let result: number;
     try {
       const self = (this.ctx.undefined as unknown as { value: number }).value;
       result = ffi.QTS_Call(ctx, (this.fn as unknown as { value: number }).value, self, 1, this.argv);
     } finally {
-      text.dispose();
+      ffi.QTS_FreeValuePointer(ctx, text);
     }
     const error = ffi.QTS_ResolveException(ctx, result);
     if (error) {
@@ -72,7 +88,8 @@ export class StringCall {
       return { error: this.internals.memory.heapValueHandle(error) };
     }
     const chars = ffi.QTS_GetString(ctx, result);
-    const value = this.module.UTF8ToString(chars);
+    const bytes = this.module.HEAPU8;
+    const value = decoder.decode(bytes.subarray(chars, bytes.indexOf(0, chars)));
     ffi.QTS_FreeCString(ctx, chars);
     ffi.QTS_FreeValuePointer(ctx, result);
     return { value };
@@ -81,6 +98,29 @@ export class StringCall {
   dispose(): void {
     if (this.argv) this.module._free(this.argv);
     this.argv = 0;
+    this.freeScratch();
+  }
+
+  /** `arg` as a NUL-terminated UTF-8 string in the WebAssembly heap (at most 3 bytes per UTF-16 unit); its address. */
+  private encode(arg: string): number {
+    const needed = arg.length * 3 + 1;
+    if (needed > this.scratchBytes) {
+      this.freeScratch();
+      this.scratch = this.module._malloc(needed);
+      if (!this.scratch) throw new RangeError('out of memory for the call argument');
+      this.scratchBytes = needed;
+    }
+    // Read after the malloc: it may have grown the memory, which replaces HEAPU8.
+    const bytes = this.module.HEAPU8;
+    const { written } = encoder.encodeInto(arg, bytes.subarray(this.scratch, this.scratch + needed - 1));
+    bytes[this.scratch + written] = 0;
+    return this.scratch;
+  }
+
+  private freeScratch(): void {
+    if (this.scratch) this.module._free(this.scratch);
+    this.scratch = 0;
+    this.scratchBytes = 0;
   }
 
   /** The heap as 32-bit words; a new view whenever the memory has grown (which detaches the old buffer). */
