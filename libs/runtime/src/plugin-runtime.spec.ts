@@ -1,4 +1,5 @@
 import type { Permission } from '@app/plugin-sdk';
+import fc from 'fast-check';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PluginRuntime } from './plugin-runtime.js';
@@ -122,6 +123,27 @@ describe('lifecycle', () => {
     await runtime.load(spec);
     expect(await runtime.message(spec.installationId, { type: 'x' })).toBeUndefined();
     expect((await runtime.health(spec.installationId)).status).toBe('healthy');
+    await runtime.stop(spec.installationId);
+  });
+
+  it('hands back any JSON value a hook returns or resolves to, whatever character its JSON starts with', async () => {
+    // The answer's JSON crosses without a prefix, told apart from 'u' (undefined) and 'e' (an error) by its first
+    // character: strings of those letters, numbers, literals, arrays and objects must all come back as they were.
+    const spec = inlinePlugin(
+      'export default { onMessage: (m) => m.data.later ? Promise.resolve(m.data.value) : m.data.value }',
+    );
+    await runtime.load(spec);
+    const pollutes = (value: unknown) => /__proto__|prototype/.test(JSON.stringify(value));
+    const value = fc.oneof(
+      fc.constantFrom('u', 'e', 'p', 'e{"name":"x"}', '', -1, 0, 1.5, true, false, null, [], {}),
+      fc.jsonValue().filter((v) => !pollutes(v)),
+    );
+    await fc.assert(
+      fc.asyncProperty(value, fc.boolean(), async (value, later) => {
+        expect(await runtime.message(spec.installationId, { type: 'x', data: { value, later } })).toEqual(value);
+      }),
+      { numRuns: 60 },
+    );
     await runtime.stop(spec.installationId);
   });
 

@@ -222,8 +222,9 @@ export const PRELUDE_SOURCE = String.raw`(function (native, setupJson) {
     }
   }
 
-  // A call's answer as one string: 'o' + JSON (a value), 'u' (no value), 'e' + JSON (a failure, see describe).
-  function answerOk(result) { return result === undefined ? 'u' : 'o' + toJson(result); }
+  // A call's answer as one string: the JSON of its value as it is, 'u' (no value), 'e' + JSON (a failure, see
+  // describe). JSON text never starts with 'u', 'e' or 'p' (dispatch's "pending"), so a value needs no prefix.
+  function answerOk(result) { return result === undefined ? 'u' : toJson(result); }
   function answerError(error) { return 'e' + toJson(describe(error)); }
   function later(callId, answer) { native.done(callId, answer); }
   // Execute and endpoints need their hook; the other hooks are optional (a missing one answers nothing).

@@ -255,11 +255,15 @@ export class Sandbox implements BridgeOwner, GrowthClient {
     }
   }
 
-  /** A call's answer as the prelude encodes it: 'o' + JSON, 'u' (no value), 'e' + JSON error info. */
+  /**
+   * A call's answer as the prelude encodes it: the value's JSON, 'u' (no value), 'e' + JSON error info. JSON text
+   * starts with none of 'u', 'e' and 'p' (the dispatch's "pending"), so the value is the answer as it is.
+   */
   answer(id: number, answer: string): void {
-    if (answer.startsWith('o')) this.finish(id, 'ok', answer.slice(1), undefined);
+    const first = answer.charCodeAt(0);
+    if (first === 0x65 /* e */) this.fail(id, parseErrorInfo(answer.slice(1)));
     else if (answer === 'u') this.finish(id, 'ok', undefined, undefined);
-    else this.fail(id, parseErrorInfo(answer.slice(1)));
+    else this.finish(id, 'ok', answer, undefined);
   }
 
   /**
