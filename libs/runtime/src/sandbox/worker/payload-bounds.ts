@@ -5,6 +5,8 @@ import type { PayloadBounds } from '../protocol.js';
 export function exceeds(text: string, bounds: PayloadBounds): 'too_large' | 'too_deep' | undefined {
   // Three UTF-8 bytes per UTF-16 unit at most: only texts near the bound need counting.
   if (text.length * 3 > bounds.maxBytes && Buffer.byteLength(text) > bounds.maxBytes) return 'too_large';
+  // Nesting deeper than maxDepth takes more than maxDepth brackets.
+  if (text.length <= bounds.maxDepth) return undefined;
   let depth = 0;
   let inString = false;
   for (let i = 0; i < text.length; i++) {

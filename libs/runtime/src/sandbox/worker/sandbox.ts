@@ -373,9 +373,10 @@ export class Sandbox implements BridgeOwner, GrowthClient {
     this.cpuCheckAt = performance.now() + left;
     this.running = true;
     let failure: { error: unknown } | undefined;
+    let jobsLeft = false;
     try {
       fn();
-      this.drainJobs();
+      jobsLeft = this.drainJobs();
     } catch (error) {
       failure = { error };
     } finally {
@@ -392,7 +393,7 @@ export class Sandbox implements BridgeOwner, GrowthClient {
     if (this.disposed) return;
     this.checkpoint();
     if (this.cpu.remaining(Date.now()) <= 0) return this.exhausted();
-    if (this.rt.hasPendingJob()) this.queueBackground();
+    if (jobsLeft) this.queueBackground();
   }
 
   private enter(deadline: number): void {
@@ -438,7 +439,8 @@ export class Sandbox implements BridgeOwner, GrowthClient {
     return true;
   }
 
-  private drainJobs(): void {
+  /** Runs the pending promise jobs within the slice; true when some are left for a later one (see run). */
+  private drainJobs(): boolean {
     while (!this.disposed && this.rt.hasPendingJob()) {
       // Calls answered so far go out before more jobs run: their answer does not wait for other calls' work.
       if (this.answered.length > 0) this.postAnswered(this.clock.now() - this.runCpuStart, false);
@@ -454,13 +456,14 @@ export class Sandbox implements BridgeOwner, GrowthClient {
       if (this.interrupted) {
         this.expireOverdue();
         // Only a call still within its deadline earns more time; background work waits for its next slice.
-        if (this.active.size === 0 || this.budgetSpent) return;
+        if (this.active.size === 0 || this.budgetSpent) return true;
         this.sliceDeadline = this.earliestDeadline();
         this.interrupted = false;
         this.control.extend(this.sliceDeadline);
       }
     }
     if (this.interrupted) this.expireOverdue();
+    return false;
   }
 
   /** Promise jobs left when a slice ended run later, in their own slice, after other messages had their turn. */
