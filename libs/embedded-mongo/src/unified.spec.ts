@@ -1,0 +1,49 @@
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { EmbeddedMongoServer } from './index.js';
+import { loadSpecFile, Skip, specFiles, UnifiedRun, unmetRequirements } from './testing/unified-runner.js';
+
+/**
+ * Runs files in the driver specifications' unified test format against the engine. The files are not kept here:
+ * UNIFIED_SPEC_PATHS names files or directories (separated by the path delimiter ':'), e.g. a checkout of
+ * mongodb/specifications' source/crud/tests/unified; without it the suite is skipped. UNIFIED_SPEC_URI runs them
+ * against another server (a 7.0 replica set) instead, to tell an engine defect from a runner limitation.
+ */
+const paths = (process.env.UNIFIED_SPEC_PATHS ?? '').split(':').filter(Boolean);
+const externalUri = process.env.UNIFIED_SPEC_URI;
+
+describe.skipIf(paths.length === 0)('driver specification unified tests', () => {
+  let server: EmbeddedMongoServer | undefined;
+  let uri = externalUri ?? '';
+  beforeAll(async () => {
+    if (!externalUri) {
+      server = await EmbeddedMongoServer.start({ enableTestCommands: true });
+      uri = server.uri;
+    }
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  for (const path of paths.length > 0 ? specFiles(paths) : []) {
+    const file = loadSpecFile(path);
+    const fileUnmet = unmetRequirements(file.runOnRequirements);
+    describe(`${path.split('/').pop()}: ${file.description}`, () => {
+      for (const test of file.tests) {
+        const skip = fileUnmet ?? test.skipReason ?? unmetRequirements(test.runOnRequirements);
+        it.skipIf(skip !== undefined)(test.description, async (ctx) => {
+          const run = new UnifiedRun(uri);
+          try {
+            await run.createEntities(file.createEntities);
+            await run.initialData(file.initialData);
+            await run.runTest(file, test);
+          } catch (err) {
+            if (err instanceof Skip) ctx.skip(err.message);
+            throw err;
+          } finally {
+            await run.close();
+          }
+        });
+      }
+    });
+  }
+});
