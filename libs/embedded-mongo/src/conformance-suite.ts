@@ -651,6 +651,32 @@ export function defineConformanceSuite(uri: () => string): void {
     });
   });
 
+  describe('arrayFilters are checked as mongod parses them, whether or not a document matches', () => {
+    it('updates through $[identifier] and refuses unused, missing, duplicate or malformed filters', async () => {
+      const c = db.collection<{ _id: number; y: { b: number }[] }>('array_filters');
+      await c.insertMany([
+        { _id: 1, y: [{ b: 3 }, { b: 1 }] },
+        { _id: 2, y: [{ b: 0 }, { b: 1 }] },
+      ]);
+      const r = await c.updateMany({}, { $set: { 'y.$[i].b': 2 } }, { arrayFilters: [{ 'i.b': 1 }] });
+      expect([r.matchedCount, r.modifiedCount]).toEqual([2, 2]);
+      expect((await c.findOne({ _id: 1 }))?.y).toEqual([{ b: 3 }, { b: 2 }]);
+      const refused = async (update: Document, arrayFilters?: Document[], filter: Document = { _id: 99 }) =>
+        (await serverError(c.updateOne(filter, update, arrayFilters ? { arrayFilters } : {}))).code;
+      // Each answer as mongod 7.0 gives it; none of these statements matches a document.
+      expect(await refused({ $set: { w: 1 } }, [{ i: 1 }])).toBe(9);
+      expect(await refused({ $set: { 'y.$[j].b': 1 } }, [{ i: 1 }])).toBe(2);
+      expect(await refused({ $set: { 'y.$[j].b': 1 } })).toBe(2);
+      expect(await refused({ $set: { 'y.$[i].b': 1 } }, [{ i: 1 }, { i: 2 }])).toBe(9);
+      expect(await refused({ $set: { 'y.$[i].b': 1 } }, [{ i: 1, j: 2 }])).toBe(9);
+      expect(await refused({ $set: { 'y.$[I].b': 1 } }, [{ I: 1 }])).toBe(2);
+      expect(await refused({ $set: { 'y.$[i].b': 1 } }, [{}])).toBe(9);
+      const fam = await serverError(c.findOneAndUpdate({ _id: 1 }, { $set: { w: 1 } }, { arrayFilters: [{ i: 1 }] }));
+      expect(fam.code).toBe(9);
+      expect(await c.countDocuments({ w: { $exists: true } })).toBe(0);
+    });
+  });
+
   // A test command: real servers need enableTestCommands (the drivers' test servers have it), as does the engine.
   describe('the failCommand fail point', () => {
     const failCommand = (mode: Document | string, data: Document): Promise<Document> =>

@@ -66,6 +66,88 @@ export function validateUpdate(u: unknown): UpdateSpec {
   return u;
 }
 
+/** The identifier an array filter binds: the first field of each of its paths, through `$and`/`$or`/`$nor`. */
+function arrayFilterIdentifiers(filter: Doc, out: Set<string>): void {
+  for (const [key, value] of Object.entries(filter)) {
+    if (key === '$and' || key === '$or' || key === '$nor') {
+      if (Array.isArray(value)) for (const sub of value) if (isPlainObject(sub)) arrayFilterIdentifiers(sub, out);
+    } else if (!key.startsWith('$')) out.add(key.split('.')[0]);
+  }
+}
+
+/**
+ * Checks a statement's arrayFilters as mongod parses them, whether or not a document matches: each filter binds
+ * one identifier (an alphanumeric name starting with a lowercase letter) that no other filter binds, every
+ * `$[identifier]` of the update has its filter and every filter is used. Returns the filters, or undefined.
+ */
+export function validateArrayFilters(u: UpdateSpec, given: unknown): Doc[] | undefined {
+  const raw = given ?? [];
+  if (!Array.isArray(raw))
+    throw new MongoCommandError(
+      ErrorCode.TypeMismatch,
+      "BSON field 'arrayFilters' is the wrong type, expected type 'array'",
+    );
+  if (Array.isArray(u)) {
+    if (given === undefined || given === null) return undefined;
+    throw new MongoCommandError(
+      ErrorCode.FailedToParse,
+      'arrayFilters may not be specified for pipeline-style updates',
+    );
+  }
+  const bound = new Set<string>();
+  for (const filter of raw) {
+    if (!isPlainObject(filter))
+      throw new MongoCommandError(ErrorCode.TypeMismatch, "BSON field 'arrayFilters' must be an array of objects");
+    const ids = new Set<string>();
+    arrayFilterIdentifiers(filter, ids);
+    const [id, other] = [...ids];
+    if (id === undefined)
+      throw new MongoCommandError(
+        ErrorCode.FailedToParse,
+        'Cannot use an expression without a top-level field name in arrayFilters',
+      );
+    if (other !== undefined)
+      throw new MongoCommandError(
+        ErrorCode.FailedToParse,
+        `Error parsing array filter :: caused by :: Expected a single top-level field name, found '${id}' and '${other}'`,
+      );
+    if (!/^[a-z][a-zA-Z0-9]*$/.test(id))
+      throw new MongoCommandError(
+        ErrorCode.BadValue,
+        `Error parsing array filter :: caused by :: The top-level field name must be an alphanumeric string beginning with a lowercase letter, found '${id}'`,
+      );
+    if (bound.has(id))
+      throw new MongoCommandError(
+        ErrorCode.FailedToParse,
+        `Found multiple array filters with the same top-level field name ${id}`,
+      );
+    bound.add(id);
+  }
+  if (isReplacement(u)) return given === undefined || given === null ? undefined : (raw as Doc[]);
+  const used = new Set<string>();
+  for (const fields of Object.values(u)) {
+    if (!isPlainObject(fields)) continue;
+    for (const path of Object.keys(fields)) {
+      for (const [, id] of path.matchAll(/\$\[([^\]]+)\]/g)) {
+        if (!bound.has(id))
+          throw new MongoCommandError(
+            ErrorCode.BadValue,
+            `No array filter found for identifier '${id}' in path '${path}'`,
+          );
+        used.add(id);
+      }
+    }
+  }
+  for (const id of bound) {
+    if (!used.has(id))
+      throw new MongoCommandError(
+        ErrorCode.FailedToParse,
+        `The array filter for identifier '${id}' was not used in the update ${JSON.stringify(u)}`,
+      );
+  }
+  return raw.length > 0 ? (raw as Doc[]) : undefined;
+}
+
 export interface ApplyOptions {
   arrayFilters?: Doc[];
   /** The query that selected the document (gives the positional `$` its meaning). */

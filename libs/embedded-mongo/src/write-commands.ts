@@ -7,7 +7,7 @@ import { evaluateLet, mingoQuery, type EvalOptions } from './mingo-context.js';
 import { cloneDoc, idFirst, isPlainObject, type Doc } from './paths.js';
 import { compileProjection } from './projection.js';
 import { BlockedByTransaction, type Access } from './transactions.js';
-import { applyUpdate, upsertDocument, validateUpdate } from './update.js';
+import { applyUpdate, upsertDocument, validateArrayFilters, validateUpdate } from './update.js';
 import { MAX_BSON_OBJECT_SIZE } from './wire.js';
 
 /**
@@ -120,7 +120,7 @@ export function updateCommand(access: Access, coll: Collection, cmd: Doc): Doc {
     const evalOpts = evalOptions(coll, stmt.collation, stmtVariables(variables, stmt.c));
     const q = isPlainObject(stmt.q) ? stmt.q : {};
     const u = validateUpdate(stmt.u);
-    const arrayFilters = Array.isArray(stmt.arrayFilters) ? (stmt.arrayFilters as Doc[]) : undefined;
+    const arrayFilters = validateArrayFilters(u, stmt.arrayFilters);
     const multi = stmt.multi === true;
     if (multi && !Array.isArray(u) && Object.keys(u).length > 0 && !Object.keys(u)[0].startsWith('$')) {
       throw new MongoCommandError(
@@ -187,7 +187,7 @@ export function findAndModifyCommand(access: Access, coll: Collection, cmd: Doc)
     return { lastErrorObject: { n: doc ? 1 : 0 }, value: project(doc ?? null), ok: 1 };
   }
   const u = validateUpdate(cmd.update);
-  const arrayFilters = Array.isArray(cmd.arrayFilters) ? (cmd.arrayFilters as Doc[]) : undefined;
+  const arrayFilters = validateArrayFilters(u, cmd.arrayFilters);
   if (doc) {
     const next = applyUpdate(doc, u, { arrayFilters, query, eval: evalOpts });
     if (next) {
