@@ -677,6 +677,18 @@ export function defineConformanceSuite(uri: () => string): void {
     });
   });
 
+  describe('distinct', () => {
+    it('answers the values in BSON order (an ordered set in mongod), arrays unwound one level', async () => {
+      const c = db.collection('distinct_order');
+      await c.insertMany([{ a: [3, 'b', [9]] }, { a: 1 }, { a: { b: 1 } }, { a: null }, { a: 'A' }, {}]);
+      expect(await c.distinct('a')).toEqual([null, 1, 3, 'A', 'b', { b: 1 }, [9]]);
+      expect(await c.distinct('a', {}, { collation: { locale: 'en' } })).toEqual([null, 1, 3, 'A', 'b', { b: 1 }, [9]]);
+      await c.insertMany([{ w: 'b' }, { w: 'C' }, { w: 'a' }]);
+      expect(await c.distinct('w')).toEqual(['C', 'a', 'b']);
+      expect(await c.distinct('w', {}, { collation: { locale: 'en' } })).toEqual(['a', 'b', 'C']);
+    });
+  });
+
   // A test command: real servers need enableTestCommands (the drivers' test servers have it), as does the engine.
   describe('the failCommand fail point', () => {
     const failCommand = (mode: Document | string, data: Document): Promise<Document> =>

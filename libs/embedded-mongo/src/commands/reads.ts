@@ -308,7 +308,8 @@ function distinct(engine: Engine, db: string, cmd: Doc): Doc {
       if (!seen.has(k)) seen.set(k, v);
     }
   }
-  return reply([...seen.values(), ...strings]);
+  // mongod collects the values in an ordered set: they come back in BSON order (under the collation).
+  return reply([...seen.values(), ...strings].sort((a, b) => compareBson(a, b, collation)));
 }
 
 function explain(engine: Engine, db: string, cmd: Doc): Doc {
