@@ -3,3 +3,4 @@ export * from './paginate.js';
 export * from './duplicate-key.js';
 export * from './object-id.js';
 export * from './props.js';
+export * from './persistence.js';

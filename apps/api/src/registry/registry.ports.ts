@@ -13,15 +13,14 @@ import type { AuthUser } from '@app/common';
  *
  *   // installation/persistence/installation-persistence.module.ts
  *   @Global()
- *   @Module({
- *     imports: [MongooseModule.forFeature([{ name: InstallationDoc.name, schema: InstallationSchema }])],
- *     providers: [
- *       InstallationRepository,
- *       InstallationLookupAdapter, // implements InstallationLookup over the repository
- *       { provide: INSTALLATION_LOOKUP, useExisting: InstallationLookupAdapter },
- *     ],
- *     exports: [InstallationRepository, INSTALLATION_LOOKUP],
- *   })
+ *   @Module(
+ *     persistenceModule({
+ *       models: [[InstallationDoc, InstallationSchema]],
+ *       repositories: [InstallationRepository],
+ *       // provides InstallationLookupAdapter (InstallationLookup over the repository) and exports the token
+ *       ports: [{ provide: INSTALLATION_LOOKUP, useExisting: InstallationLookupAdapter }],
+ *     }),
+ *   )
  *   export class InstallationPersistenceModule {}
  *
  * e2e tests bind a fake through test/support/installations.ts.

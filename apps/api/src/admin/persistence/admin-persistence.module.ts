@@ -1,17 +1,16 @@
 import { Module } from '@nestjs/common';
-import { MongooseModule } from '@nestjs/mongoose';
+import { persistenceModule } from '@app/database';
 import { AuditAnchorDoc, AuditAnchorSchema, AuditEntryDoc, AuditEntrySchema } from './audit-entry.schema.js';
 import { AuditRepository } from './audit.repository.js';
 
 /** The audit log's collections: the entries and the chain's anchor. */
-@Module({
-  imports: [
-    MongooseModule.forFeature([
-      { name: AuditEntryDoc.name, schema: AuditEntrySchema },
-      { name: AuditAnchorDoc.name, schema: AuditAnchorSchema },
-    ]),
-  ],
-  providers: [AuditRepository],
-  exports: [AuditRepository],
-})
+@Module(
+  persistenceModule({
+    models: [
+      [AuditEntryDoc, AuditEntrySchema],
+      [AuditAnchorDoc, AuditAnchorSchema],
+    ],
+    repositories: [AuditRepository],
+  }),
+)
 export class AdminPersistenceModule {}

@@ -1,5 +1,5 @@
 import { Global, Module } from '@nestjs/common';
-import { MongooseModule } from '@nestjs/mongoose';
+import { persistenceModule } from '@app/database';
 import { AccessModule } from '../../auth/access.module.js';
 import { INSTALLATION_USAGE } from '../../metrics/metrics.ports.js';
 import { INSTALLATION_LOOKUP } from '../../registry/registry.ports.js';
@@ -16,30 +16,15 @@ import { IdempotencyDoc, IdempotencySchema, OperationDoc, OperationSchema } from
  * Global, so those modules see the bindings without importing this one (docs/MODULES.md, "Ports").
  */
 @Global()
-@Module({
-  imports: [
-    AccessModule,
-    MongooseModule.forFeature([
-      ...SETTINGS_MODELS,
-      { name: OperationDoc.name, schema: OperationSchema },
-      { name: IdempotencyDoc.name, schema: IdempotencySchema },
-    ]),
-  ],
-  providers: [
-    InstallationRepository,
-    OperationRepository,
-    IdempotencyRepository,
-    InstallationLookupAdapter,
-    { provide: INSTALLATION_LOOKUP, useExisting: InstallationLookupAdapter },
-    InstallationUsageAdapter,
-    { provide: INSTALLATION_USAGE, useExisting: InstallationUsageAdapter },
-  ],
-  exports: [
-    InstallationRepository,
-    OperationRepository,
-    IdempotencyRepository,
-    INSTALLATION_LOOKUP,
-    INSTALLATION_USAGE,
-  ],
-})
+@Module(
+  persistenceModule({
+    imports: [AccessModule],
+    models: [...SETTINGS_MODELS, [OperationDoc, OperationSchema], [IdempotencyDoc, IdempotencySchema]],
+    repositories: [InstallationRepository, OperationRepository, IdempotencyRepository],
+    ports: [
+      { provide: INSTALLATION_LOOKUP, useExisting: InstallationLookupAdapter },
+      { provide: INSTALLATION_USAGE, useExisting: InstallationUsageAdapter },
+    ],
+  }),
+)
 export class InstallationPersistenceModule {}

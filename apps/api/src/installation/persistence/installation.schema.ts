@@ -8,6 +8,7 @@ import {
   type InstallationStatus,
 } from '../installation.entity.js';
 import {
+  type CollectionModel,
   PropDefault,
   PropNullableDate,
   PropNullableMixed,
@@ -174,7 +175,7 @@ export const RetainedSettingsSchema = SchemaFactory.createForClass(RetainedSetti
 RetainedSettingsSchema.index({ plugin_key: 1, target_key: 1 }, { unique: true });
 
 /** The collections of an installation's settings and secrets, for the persistence module and SealedSecretsModule. */
-export const SETTINGS_MODELS = [
-  { name: InstallationDoc.name, schema: InstallationSchema },
-  { name: RetainedSettingsDoc.name, schema: RetainedSettingsSchema },
+export const SETTINGS_MODELS: readonly CollectionModel[] = [
+  [InstallationDoc, InstallationSchema],
+  [RetainedSettingsDoc, RetainedSettingsSchema],
 ];

@@ -1,5 +1,5 @@
 import { Global, Module } from '@nestjs/common';
-import { MongooseModule } from '@nestjs/mongoose';
+import { persistenceModule } from '@app/database';
 import { MEMBERSHIP_LOOKUP } from '../../auth/auth.ports.js';
 import { InvitationRepository } from './invitation.repository.js';
 import { InvitationDoc, InvitationSchema } from './invitation.schema.js';
@@ -15,21 +15,15 @@ import { OrganisationDoc, OrganisationSchema } from './org.schema.js';
  * AccessService, which auth provides and orgs itself uses, sees the binding without auth importing orgs.
  */
 @Global()
-@Module({
-  imports: [
-    MongooseModule.forFeature([
-      { name: OrganisationDoc.name, schema: OrganisationSchema },
-      { name: MembershipDoc.name, schema: MembershipSchema },
-      { name: InvitationDoc.name, schema: InvitationSchema },
-    ]),
-  ],
-  providers: [
-    OrgRepository,
-    MembershipRepository,
-    InvitationRepository,
-    MembershipLookupAdapter,
-    { provide: MEMBERSHIP_LOOKUP, useExisting: MembershipLookupAdapter },
-  ],
-  exports: [OrgRepository, MembershipRepository, InvitationRepository, MEMBERSHIP_LOOKUP],
-})
+@Module(
+  persistenceModule({
+    models: [
+      [OrganisationDoc, OrganisationSchema],
+      [MembershipDoc, MembershipSchema],
+      [InvitationDoc, InvitationSchema],
+    ],
+    repositories: [OrgRepository, MembershipRepository, InvitationRepository],
+    ports: [{ provide: MEMBERSHIP_LOOKUP, useExisting: MembershipLookupAdapter }],
+  }),
+)
 export class OrgsPersistenceModule {}

@@ -1,12 +1,13 @@
 import { Module } from '@nestjs/common';
-import { MongooseModule } from '@nestjs/mongoose';
+import { persistenceModule } from '@app/database';
 import { PublicEndpointsRepository } from './public-endpoints.repository.js';
 import { PublicEndpointsDoc, PublicEndpointsSchema } from './public-endpoints.schema.js';
 
 /** The plugin_public_endpoints collection. */
-@Module({
-  imports: [MongooseModule.forFeature([{ name: PublicEndpointsDoc.name, schema: PublicEndpointsSchema }])],
-  providers: [PublicEndpointsRepository],
-  exports: [PublicEndpointsRepository],
-})
+@Module(
+  persistenceModule({
+    models: [[PublicEndpointsDoc, PublicEndpointsSchema]],
+    repositories: [PublicEndpointsRepository],
+  }),
+)
 export class PluginEndpointsPersistenceModule {}

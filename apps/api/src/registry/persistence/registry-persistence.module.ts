@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { MongooseModule } from '@nestjs/mongoose';
+import { persistenceModule } from '@app/database';
 import { PluginRatingRepository } from './plugin-rating.repository.js';
 import { PluginReviewDoc, PluginReviewSchema } from './plugin-review.schema.js';
 import { PluginVersionRepository } from './plugin-version.repository.js';
@@ -10,16 +10,15 @@ import { RegistryWriteEpoch } from './registry-epoch.js';
 import { RegistryEpochDoc, RegistryEpochSchema } from './registry-epoch.schema.js';
 
 /** The registry's three collections, one repository each, and the write epoch its caches are kept by. */
-@Module({
-  imports: [
-    MongooseModule.forFeature([
-      { name: PluginDoc.name, schema: PluginSchema },
-      { name: PluginVersionDoc.name, schema: PluginVersionSchema },
-      { name: PluginReviewDoc.name, schema: PluginReviewSchema },
-      { name: RegistryEpochDoc.name, schema: RegistryEpochSchema },
-    ]),
-  ],
-  providers: [PluginRepository, PluginVersionRepository, PluginRatingRepository, RegistryWriteEpoch],
-  exports: [PluginRepository, PluginVersionRepository, PluginRatingRepository, RegistryWriteEpoch],
-})
+@Module(
+  persistenceModule({
+    models: [
+      [PluginDoc, PluginSchema],
+      [PluginVersionDoc, PluginVersionSchema],
+      [PluginReviewDoc, PluginReviewSchema],
+      [RegistryEpochDoc, RegistryEpochSchema],
+    ],
+    repositories: [PluginRepository, PluginVersionRepository, PluginRatingRepository, RegistryWriteEpoch],
+  }),
+)
 export class RegistryPersistenceModule {}

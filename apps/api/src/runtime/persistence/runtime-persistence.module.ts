@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { MongooseModule } from '@nestjs/mongoose';
+import { persistenceModule } from '@app/database';
 import { PluginStorageRepository } from './plugin-storage.repository.js';
 import {
   PluginStorageEntryDoc,
@@ -8,14 +8,14 @@ import {
   PluginStorageUsageSchema,
 } from './plugin-storage.schema.js';
 
-@Module({
-  imports: [
-    MongooseModule.forFeature([
-      { name: PluginStorageEntryDoc.name, schema: PluginStorageEntrySchema },
-      { name: PluginStorageUsageDoc.name, schema: PluginStorageUsageSchema },
-    ]),
-  ],
-  providers: [PluginStorageRepository],
-  exports: [PluginStorageRepository],
-})
+/** The plugin_storage and plugin_storage_usage collections. */
+@Module(
+  persistenceModule({
+    models: [
+      [PluginStorageEntryDoc, PluginStorageEntrySchema],
+      [PluginStorageUsageDoc, PluginStorageUsageSchema],
+    ],
+    repositories: [PluginStorageRepository],
+  }),
+)
 export class RuntimePersistenceModule {}
