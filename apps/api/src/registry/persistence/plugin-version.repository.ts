@@ -15,7 +15,7 @@ import type {
 import { VersionReusedError } from '../registry.errors.js';
 import { RegistryWriteEpoch } from './registry-epoch.js';
 import { PluginVersionDoc } from './plugin-version.schema.js';
-import { toVersion, toVersionSet, type VersionLean } from './registry.mapper.js';
+import { toReviewState, toVersion, toVersionSet, type VersionLean } from './registry.mapper.js';
 
 /** A stored Buffer as the driver hands it back (a Buffer, or a BSON Binary holding one). */
 const bytesOf = (value: unknown): Buffer =>
@@ -140,18 +140,7 @@ export class PluginVersionRepository {
       )
       .lean<VersionLean[]>()
       .exec();
-    for (const d of docs) {
-      result.get(d.plugin_key)?.push({
-        version: d.version,
-        status: d.status,
-        yanked: d.yanked,
-        submittedAt: d.submitted_at ?? null,
-        reviewedBy: d.reviewed_by ?? null,
-        reviewedAt: d.reviewed_at ?? null,
-        reviewNotes: d.review_notes ?? null,
-        publishedAt: d.published_at,
-      });
-    }
+    for (const d of docs) result.get(d.plugin_key)?.push(toReviewState(d));
     return result;
   }
 

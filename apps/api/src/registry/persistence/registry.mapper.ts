@@ -1,4 +1,5 @@
 import type { Types } from 'mongoose';
+import { toSet } from '@app/database';
 import type {
   ListingFields,
   ManifestListing,
@@ -6,6 +7,7 @@ import type {
   PluginRating,
   PluginVersion,
   VersionChanges,
+  VersionReviewState,
 } from '../registry.entity.js';
 import type { PluginReviewDoc } from './plugin-review.schema.js';
 import type { PluginVersionDoc } from './plugin-version.schema.js';
@@ -128,26 +130,31 @@ export const toPlugin = (d: PluginLean): Plugin => ({
   updatedAt: d.updated_at,
 });
 
-export const toVersion = (d: VersionLean): PluginVersion => ({
-  key: d.plugin_key,
+/** A version's review state: what the admin overview lists of each version, and the part of `toVersion` it shares. */
+export const toReviewState = (d: VersionLean): VersionReviewState => ({
   version: d.version,
-  prerelease: d.prerelease,
   status: d.status,
+  yanked: d.yanked ?? false,
+  submittedAt: d.submitted_at ?? null,
+  reviewedBy: d.reviewed_by ?? null,
+  reviewedAt: d.reviewed_at ?? null,
+  reviewNotes: d.review_notes ?? null,
+  publishedAt: d.published_at,
+});
+
+export const toVersion = (d: VersionLean): PluginVersion => ({
+  ...toReviewState(d),
+  key: d.plugin_key,
+  prerelease: d.prerelease,
   manifest: d.manifest,
   files: (d.files ?? []).map((f) => ({ role: f.role, path: f.path, size: f.size, sha256: f.sha256 })),
   size: d.size,
   checksum: d.checksum,
   integrity: d.integrity,
   deprecated: d.deprecated ?? null,
-  yanked: d.yanked ?? false,
   yankedAt: d.yanked_at ?? null,
   downloads: d.downloads ?? 0,
-  reviewNotes: d.review_notes ?? null,
-  reviewedBy: d.reviewed_by ?? null,
-  reviewedAt: d.reviewed_at ?? null,
-  submittedAt: d.submitted_at ?? null,
   publishedBy: d.published_by ?? null,
-  publishedAt: d.published_at,
 });
 
 const VERSION_FIELDS: Record<keyof VersionChanges, keyof PluginVersionDoc> = {
@@ -162,13 +169,7 @@ const VERSION_FIELDS: Record<keyof VersionChanges, keyof PluginVersionDoc> = {
 };
 
 /** The `$set` of a version change; undefined fields are left alone. */
-export function toVersionSet(changes: VersionChanges): Record<string, unknown> {
-  const set: Record<string, unknown> = {};
-  for (const [field, value] of Object.entries(changes)) {
-    if (value !== undefined) set[VERSION_FIELDS[field as keyof VersionChanges]] = value;
-  }
-  return set;
-}
+export const toVersionSet = (changes: VersionChanges): Record<string, unknown> => toSet(VERSION_FIELDS, changes);
 
 export const toRating = (d: ReviewLean): PluginRating => ({
   id: String(d._id),

@@ -1,4 +1,5 @@
 import { PLATFORM_ROLES, type PlatformRole } from '@app/common';
+import { toSet } from '@app/database';
 import type { User, UserChanges } from '../user.entity.js';
 import type { UserDoc } from './user.schema.js';
 
@@ -36,10 +37,4 @@ const FIELDS: Record<keyof UserChanges, keyof UserDoc> = {
 };
 
 /** The `$set` for the given changes; undefined fields are left alone. */
-export function toUserSet(changes: UserChanges): Record<string, unknown> {
-  const set: Record<string, unknown> = {};
-  for (const [field, value] of Object.entries(changes)) {
-    if (value !== undefined) set[FIELDS[field as keyof UserChanges]] = value;
-  }
-  return set;
-}
+export const toUserSet = (changes: UserChanges): Record<string, unknown> => toSet(FIELDS, changes);
