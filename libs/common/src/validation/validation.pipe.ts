@@ -8,6 +8,7 @@ import {
   isNullableProperty,
   requiredProperties,
 } from './property-rules.js';
+import { ValidatedQueries } from './validated-queries.js';
 
 /** At most this many field errors are listed; `details.omitted_errors` counts the rest. */
 export const MAX_FIELD_ERRORS = 100;
@@ -141,6 +142,9 @@ function withErrors(error: AppError, more: FieldError[]): AppError {
  * declares as single values.
  */
 export class PlughubValidationPipe extends ValidationPipe {
+  /** Queries validated before and the DTO each became (validated-queries.ts). */
+  readonly queries = new ValidatedQueries();
+
   constructor() {
     super({
       whitelist: true,
@@ -160,6 +164,9 @@ export class PlughubValidationPipe extends ValidationPipe {
     if (metadata.type === 'body' && !metadata.data && value !== undefined && !isRecord(value)) {
       throw new AppError('VALIDATION_ERROR', 'The body must be a JSON object.', [], { reason: 'body_not_object' });
     }
+    const kept = metadata.type === 'query' && isRecord(value) ? this.queries.keyOf(metatype, value) : undefined;
+    const hit = kept === undefined ? undefined : this.queries.get(kept, metatype);
+    if (hit) return hit;
     const early = isRecord(value) ? shapeErrors(metatype, value, metadata.type) : [];
     if (early.length > MAX_FIELD_ERRORS) throw fieldErrors(early);
     let result: unknown;
@@ -170,6 +177,7 @@ export class PlughubValidationPipe extends ValidationPipe {
       throw err;
     }
     if (early.length) throw fieldErrors(early);
+    if (kept !== undefined) this.queries.keep(kept, metatype, result);
     return result;
   }
 
