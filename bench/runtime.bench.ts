@@ -1,6 +1,6 @@
 /**
  * Runtime benchmark (not a test): `NODE_OPTIONS=--expose-gc npx tsx bench/runtime.bench.ts` (the gc makes memory
- * figures steadier). `BENCH_ONLY=roundtrip` runs the round trip and throughput only (a few seconds: for rounds
+ * figures steadier). `BENCH_ONLY=roundtrip` runs the round trip and throughput only (~10 s: for rounds
  * alternating two builds of the runtime on a loaded machine). Message round-trip latency and throughput to a loaded
  * sandbox plugin, CPU per message on the main thread, in the sandbox workers and in the other threads (from /proc,
  * so it holds on a loaded machine where latency does not), cold
@@ -9,6 +9,7 @@
  * Only the public API is used, so the same script measures another build too: `BENCH_RUNTIME=<dir>` loads the
  * runtime from that directory's index.ts and testing.ts instead (a copy of another commit's libs/runtime/src inside
  * this repository, so its imports resolve), e.g. to alternate rounds of two builds in one session.
+ * `BENCH_WARMUP` and `BENCH_MESSAGES` (20,000 each) are the sequential calls made before and during the measure.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -152,10 +153,14 @@ async function roundTrip(runtime: PluginRuntime, rows: Row[]): Promise<void> {
 
   const echo = inlinePlugin(ECHO, { installationId: 'echo', limits: { max_pending: 64 } });
   await runtime.load(echo);
-  for (let i = 0; i < 500; i++) await runtime.message('echo', { type: 'x', data: i }); // warm up
+  // Warm up (BENCH_WARMUP calls, default 20,000): V8 tiers QuickJS's WebAssembly and the runtime's code up on its
+  // helper threads over the first thousands of calls, once per process. After 500 calls that work still added 32-34
+  // us of CPU per message to the other threads (and ~15 us to each side) over the next 5,000; after 20,000, 4-6 us.
+  const warmup = Number(process.env.BENCH_WARMUP ?? 20_000);
+  for (let i = 0; i < warmup; i++) await runtime.message('echo', { type: 'x', data: i });
   const latencies: number[] = [];
   const cpuBefore = threadCpu();
-  for (let i = 0; i < 5000; i++) {
+  for (let i = 0; i < Number(process.env.BENCH_MESSAGES ?? 20_000); i++) {
     t = performance.now();
     await runtime.message('echo', { type: 'x', data: { i, text: 'hello' } });
     latencies.push(performance.now() - t);
