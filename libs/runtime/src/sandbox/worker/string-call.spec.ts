@@ -44,15 +44,21 @@ describe('StringCall', () => {
     call.dispose();
   });
 
-  it('hands over arguments of any size in turn, multi-byte text included (its buffer is reused, grown and freed)', () => {
-    const call = compile(`(function (s) { return s.length + ':' + s.slice(-3); })`);
-    const sizes = [0, 1, 100, 5_000, 20_000, 3, 300_000, 10, 16_384, 2];
+  it('hands over arguments of any size in turn, multi-byte text included (the buffer two calls share is reused, grown and freed)', () => {
+    const calls = [
+      compile(`(function (s) { return s.length + ':' + s.slice(-3); })`),
+      compile(`(function (s) { return s.slice(0, 3) + ':' + s.length; })`),
+    ];
+    const expected = [(s: string) => `${s.length}:${s.slice(-3)}`, (s: string) => `${s.slice(0, 3)}:${s.length}`];
+    const sizes = [0, 1, 100, 5_000, 20_000, 3, 300_000, 10, 16_384, 2, 40_000, 7];
     for (const [i, size] of sizes.entries()) {
       // Alternately one-byte and 3-byte UTF-8 characters, so the byte length is not the string's length.
       const text = (i % 2 ? 'é€' : 'ab').repeat(size).slice(0, size);
-      expect(call.call(text)).toEqual({ value: `${text.length}:${text.slice(-3)}` });
+      expect(calls[i % 2].call(text)).toEqual({ value: expected[i % 2](text) });
     }
-    call.dispose();
+    calls[0].dispose();
+    expect(calls[1].call('after')).toEqual({ value: 'aft:5' }); // the other call's dispose left the buffer alone
+    calls[1].dispose();
   });
 
   it('returns what the function threw as a handle, and the next call works', () => {

@@ -11,8 +11,9 @@
  * The strings themselves skip the library too: `ctx.newString` counts the UTF-8 bytes and encodes them in two
  * JavaScript loops into a fresh malloc, and wraps the pointers in two lifetime objects; `UTF8ToString` scans for
  * the NUL in a JavaScript loop. Here the argument is encoded by `TextEncoder.encodeInto` into a buffer in the
- * WebAssembly heap that calls reuse (kept up to SCRATCH_KEPT bytes), and the result's end is found by
- * `indexOf(0)` before one `TextDecoder` pass.
+ * WebAssembly heap that every call on the module reuses (one per module: the sandboxes of a worker take turns, and
+ * the argument is copied into a QuickJS string before any plugin code runs; kept up to SCRATCH_KEPT bytes), and the
+ * result's end is found by `indexOf(0)` before one `TextDecoder` pass.
  */
 import type { QuickJSContext, QuickJSHandle } from 'quickjs-emscripten';
 
@@ -27,6 +28,13 @@ interface Ffi {
 
 /** A larger argument buffer is freed after its call, so one large payload does not stay allocated. */
 const SCRATCH_KEPT = 16 * 1024;
+
+/** The argument buffer of each module: the address of a NUL-terminated UTF-8 string, and its capacity in bytes. */
+interface Scratch {
+  pointer: number;
+  bytes: number;
+}
+const scratches = new WeakMap<Module, Scratch>();
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -54,9 +62,7 @@ export class StringCall {
   /** One JSValue pointer: the argument array, reused by every call. */
   private argv: number;
   private words?: Int32Array;
-  /** The argument as a NUL-terminated UTF-8 string (see call), and its capacity in bytes. */
-  private scratch = 0;
-  private scratchBytes = 0;
+  private readonly scratch: Scratch;
 
   constructor(
     private readonly ctx: QuickJSContext,
@@ -66,6 +72,9 @@ export class StringCall {
     this.ffi = this.internals.ffi;
     this.module = this.internals.module;
     this.argv = this.module._malloc(4);
+    let scratch = scratches.get(this.module);
+    if (!scratch) scratches.set(this.module, (scratch = { pointer: 0, bytes: 0 }));
+    this.scratch = scratch;
   }
 
   /** Calls the function with `arg` as its only argument (and `this` undefined); a thrown value comes back as a handle. */
@@ -73,7 +82,7 @@ export class StringCall {
     const ffi = this.ffi;
     const ctx = this.internals.ctx.value;
     const text = ffi.QTS_NewString(ctx, this.encode(arg));
-    if (this.scratchBytes > SCRATCH_KEPT) this.freeScratch();
+    if (this.scratch.bytes > SCRATCH_KEPT) this.freeScratch();
     this.heap()[this.argv >> 2] = text;
     let result: number;
     try {
@@ -98,29 +107,30 @@ export class StringCall {
   dispose(): void {
     if (this.argv) this.module._free(this.argv);
     this.argv = 0;
-    this.freeScratch();
   }
 
   /** `arg` as a NUL-terminated UTF-8 string in the WebAssembly heap (at most 3 bytes per UTF-16 unit); its address. */
   private encode(arg: string): number {
+    const scratch = this.scratch;
     const needed = arg.length * 3 + 1;
-    if (needed > this.scratchBytes) {
+    if (needed > scratch.bytes) {
       this.freeScratch();
-      this.scratch = this.module._malloc(needed);
-      if (!this.scratch) throw new RangeError('out of memory for the call argument');
-      this.scratchBytes = needed;
+      const pointer = this.module._malloc(needed);
+      if (!pointer) throw new RangeError('out of memory for the call argument');
+      scratch.pointer = pointer;
+      scratch.bytes = needed;
     }
     // Read after the malloc: it may have grown the memory, which replaces HEAPU8.
     const bytes = this.module.HEAPU8;
-    const { written } = encoder.encodeInto(arg, bytes.subarray(this.scratch, this.scratch + needed - 1));
-    bytes[this.scratch + written] = 0;
-    return this.scratch;
+    const { written } = encoder.encodeInto(arg, bytes.subarray(scratch.pointer, scratch.pointer + needed - 1));
+    bytes[scratch.pointer + written] = 0;
+    return scratch.pointer;
   }
 
   private freeScratch(): void {
-    if (this.scratch) this.module._free(this.scratch);
-    this.scratch = 0;
-    this.scratchBytes = 0;
+    if (this.scratch.pointer) this.module._free(this.scratch.pointer);
+    this.scratch.pointer = 0;
+    this.scratch.bytes = 0;
   }
 
   /** The heap as 32-bit words; a new view whenever the memory has grown (which detaches the old buffer). */
