@@ -19,7 +19,7 @@ import { threadClock } from './thread-clock.js';
 import type { GrowthClient, MemoryGovernor } from './memory-governor.js';
 import { NativeBridge, type BridgeOwner } from './native-bridge.js';
 import { exceeds } from './payload-bounds.js';
-import { StringCall } from './string-call.js';
+import { ArgumentRefused, StringCall } from './string-call.js';
 import {
   classify,
   describeHandle,
@@ -245,6 +245,11 @@ export class Sandbox implements BridgeOwner, GrowthClient {
         const result = this.dispatchCall!.call(msg.request);
         if (result.error) this.failFromHandle(id, result.error);
         else if (result.value !== 'p') this.answer(id, result.value);
+      } catch (error) {
+        // The memory governor refused the growth the argument needed: this sandbox's memory is spent, the engine
+        // is intact (nothing ran).
+        if (!(error instanceof ArgumentRefused)) throw error;
+        this.finish(id, 'error', undefined, memoryError('out_of_memory'));
       } finally {
         this.dispatching = undefined;
       }

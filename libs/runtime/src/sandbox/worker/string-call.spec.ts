@@ -1,12 +1,14 @@
 import fc from 'fast-check';
 import {
   newQuickJSWASMModuleFromVariant,
+  newVariant,
   RELEASE_SYNC,
   type QuickJSContext,
   type QuickJSHandle,
 } from 'quickjs-emscripten';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StringCall } from './string-call.js';
+import { MemoryGovernor } from './memory-governor.js';
+import { ArgumentRefused, StringCall } from './string-call.js';
 
 describe('StringCall', () => {
   let ctx: QuickJSContext;
@@ -84,5 +86,26 @@ describe('StringCall', () => {
     buffers.add(heap());
     expect(buffers.size).toBeGreaterThan(1); // the memory did grow while calls went on
     call.dispose();
+  });
+});
+
+describe('StringCall under a memory governor', () => {
+  it('refuses an argument whose buffer the governor will not grow the memory for, and works on afterwards', async () => {
+    const governor = new MemoryGovernor();
+    const module = await newQuickJSWASMModuleFromVariant(newVariant(RELEASE_SYNC, { wasmMemory: governor.memory }));
+    const ctx = module.newRuntime().newContext();
+    const fn = ctx.unwrapResult(ctx.evalCode(`(function (s) { return String(s.length); })`));
+    const call = new StringCall(ctx, fn);
+    const huge = 'x'.repeat(64 * 1024 * 1024); // more than the 16 MiB the memory starts with
+    governor.enter({ allowGrowth: () => false });
+    expect(() => call.call(huge)).toThrow(ArgumentRefused);
+    expect(call.call('small')).toEqual({ value: '5' });
+    governor.leave();
+    expect(call.call(huge.slice(0, 20 * 1024 * 1024))).toEqual({ value: String(20 * 1024 * 1024) });
+    call.dispose();
+    fn.dispose();
+    const runtime = ctx.runtime;
+    ctx.dispose();
+    runtime.dispose();
   });
 });

@@ -55,6 +55,9 @@ interface ContextInternals {
 
 export type StringCallResult = { value: string; error?: undefined } | { value?: undefined; error: QuickJSHandle };
 
+/** The argument could not be placed in the WebAssembly heap (its growth was refused): nothing was called. */
+export class ArgumentRefused extends RangeError {}
+
 export class StringCall {
   private readonly ffi: Ffi;
   private readonly module: Module;
@@ -112,11 +115,13 @@ export class StringCall {
   /** `arg` as a NUL-terminated UTF-8 string in the WebAssembly heap (at most 3 bytes per UTF-16 unit); its address. */
   private encode(arg: string): number {
     const scratch = this.scratch;
-    const needed = arg.length * 3 + 1;
+    // At most 3 bytes per UTF-16 unit; counted exactly once that bound would take more than the buffer keeps.
+    let needed = arg.length * 3 + 1;
+    if (needed > SCRATCH_KEPT) needed = Buffer.byteLength(arg) + 1;
     if (needed > scratch.bytes) {
       this.freeScratch();
       const pointer = this.module._malloc(needed);
-      if (!pointer) throw new RangeError('out of memory for the call argument');
+      if (!pointer) throw new ArgumentRefused('no memory for the call argument');
       scratch.pointer = pointer;
       scratch.bytes = needed;
     }
