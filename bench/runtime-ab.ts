@@ -4,8 +4,9 @@
  *   npx tsx bench/runtime-ab.ts <rounds> <build> <build> ...
  *
  * A build is `current` (@app/runtime) or a directory holding a copy of another commit's libs/runtime/src inside
- * this repository (see BENCH_RUNTIME in runtime.bench.ts), e.g. `git archive main libs/runtime/src | tar -x -C
- * /repo/.bench-main --strip-components=3`. Each round runs `BENCH_ONLY=roundtrip` once per build, in turn, each in
+ * this repository (see BENCH_RUNTIME in runtime.bench.ts), e.g. `mkdir .bench-main && git archive main
+ * libs/runtime/src | tar -x -C .bench-main --strip-components=3` (remove it afterwards: its specs would run with the
+ * others, and `duplicates` reads it). Each round runs `BENCH_ONLY=roundtrip` once per build, in turn, each in
  * a fresh process; the medians of every figure per build are printed with the load average over the rounds. On a
  * shared machine compare CPU per message (and the share of rounds one build was ahead), not one round's latency.
  */
