@@ -187,13 +187,29 @@ class StageProfile {
   }
 }
 
-async function profileBench(): Promise<void> {
-  const count = Number(process.argv[3] ?? 200);
+/** The built app with the sample plugins, started in this process, and its InstallService. */
+async function samplesApp() {
   const app = await inProcessApp({ PLUGHUB_SAMPLES: 'true' });
   await app.init();
   const { InstallService } = await fromDist<typeof import('../apps/api/src/installation/install.service.js')>(
     'installation/install.service.js',
   );
+  return { app, installer: app.get(InstallService) };
+}
+
+/** The caller of bench user `i`: a user id of 24 hex digits starting with `idPrefix`, named `${name} ${i}`. */
+const benchCaller = (idPrefix: string, name: string, i: number) => ({
+  id: `${idPrefix}${(i + 1).toString(16).padStart(23, '0')}`,
+  email: `${name.toLowerCase()}${i}@plughub.local`,
+  name: `${name} ${i}`,
+  roles: [],
+  method: 'jwt' as const,
+  scopes: null,
+});
+
+async function profileBench(): Promise<void> {
+  const count = Number(process.argv[3] ?? 200);
+  const { app, installer } = await samplesApp();
   const { Engine } = await fromDist<typeof import('../libs/embedded-mongo/src/engine.js')>(
     '../../../libs/embedded-mongo/src/engine.js',
   );
@@ -252,17 +268,8 @@ async function profileBench(): Promise<void> {
     const provider = (await fromDist<Record<string, abstract new (...args: never[]) => unknown>>(path))[exported];
     for (const m of methods) profile.wrap(app.get<unknown, object>(provider), m, name);
   }
-  const installer = app.get(InstallService);
   const installOne = async (i: number) => {
-    const caller = {
-      id: `b${(i + 1).toString(16).padStart(23, '0')}`,
-      email: `profile${i}@plughub.local`,
-      name: `Profile ${i}`,
-      roles: [],
-      method: 'jwt' as const,
-      scopes: null,
-    };
-    const res = await installer.install(caller, 'plughub.hello', {}, {});
+    const res = await installer.install(benchCaller('b', 'Profile', i), 'plughub.hello', {}, {});
     if (res.installation?.status !== 'active') throw new Error(`install #${i} is ${res.installation?.status}`);
   };
   for (let i = 0; i < 20; i++) await installOne(i);
@@ -284,15 +291,10 @@ async function fleetBench(): Promise<void> {
   const total = Number(process.argv[3] ?? 10_000);
   const maxRss = Number(process.env.BENCH_MAX_RSS_GIB ?? 20) * 1024 ** 3;
   const maxMs = Number(process.env.BENCH_MAX_SECONDS ?? 1800) * 1000;
-  const app = await inProcessApp({ PLUGHUB_SAMPLES: 'true' });
-  await app.init();
-  const { InstallService } = await fromDist<typeof import('../apps/api/src/installation/install.service.js')>(
-    'installation/install.service.js',
-  );
+  const { app, installer } = await samplesApp();
   const { InstallationRuntime } = await fromDist<typeof import('../apps/api/src/installation/installation-runtime.js')>(
     'installation/installation-runtime.js',
   );
-  const installer = app.get(InstallService);
   const runtime = app.get(InstallationRuntime);
   const plugins: Array<[string, Record<string, unknown>]> = [
     ['plughub.hello', {}],
@@ -314,15 +316,7 @@ async function fleetBench(): Promise<void> {
   let helloId = null as string | null;
   const installOne = async (i: number) => {
     const [key, config] = plugins[i % plugins.length];
-    const caller = {
-      id: `a${(i + 1).toString(16).padStart(23, '0')}`,
-      email: `bench${i}@plughub.local`,
-      name: `Bench ${i}`,
-      roles: [],
-      method: 'jwt' as const,
-      scopes: null,
-    };
-    const res = await installer.install(caller, key, { config }, {});
+    const res = await installer.install(benchCaller('a', 'Bench', i), key, { config }, {});
     if (res.installation?.status !== 'active') throw new Error(`${key} #${i} is ${res.installation?.status}`);
     if (key === 'plughub.hello' && helloId === null) helloId = res.installation.runtime_id;
     done++;
