@@ -1,5 +1,5 @@
-import { Body, Get, HttpCode, Post, Query } from '@nestjs/common';
-import { ApiController, CurrentUser, Endpoint, PaginatedList, Paging, PluginKeyParam } from '@app/common';
+import { Body, Query } from '@nestjs/common';
+import { ApiController, CurrentUser, ListRoute, Paging, PluginKeyParam, PostAction } from '@app/common';
 import type { AuthUser, PageWindow, Slice } from '@app/common';
 import {
   DraftNotSubmittedError,
@@ -21,8 +21,7 @@ import {
 export class AdminPluginsController {
   constructor(private readonly plugins: AdminPluginsService) {}
 
-  @Get()
-  @Endpoint({
+  @ListRoute(AdminPluginResponseDto, {
     summary: 'List every plugin for moderation',
     description:
       'Every live plugin whoever owns it, in any state, with each version’s review state, the trust badge, the ' +
@@ -30,7 +29,6 @@ export class AdminPluginsController {
       'and reviewers only.',
     errors: [ReviewerRoleRequiredError],
   })
-  @PaginatedList(AdminPluginResponseDto)
   list(
     @CurrentUser() caller: AuthUser,
     @Query() query: AdminPluginListQueryDto,
@@ -39,9 +37,7 @@ export class AdminPluginsController {
     return this.plugins.list(caller, query, window);
   }
 
-  @Post(':plugin/review')
-  @HttpCode(200)
-  @Endpoint({
+  @PostAction(':plugin/review', {
     summary: 'Approve or reject a pending version',
     description:
       'Moves a pending version to approved (the dist-tags follow) or rejected, recording the reviewer, the time ' +
@@ -65,9 +61,7 @@ export class AdminPluginsController {
     return this.plugins.review(caller, key, dto);
   }
 
-  @Post(':plugin/verify')
-  @HttpCode(200)
-  @Endpoint({
+  @PostAction(':plugin/verify', {
     summary: 'Set the trust badge',
     description:
       'Marks the plugin verified (or not), recording who, when and why; the catalog’s `verified` field and ' +

@@ -1,5 +1,5 @@
 import { Get, Query } from '@nestjs/common';
-import { ApiController, CurrentUser, Endpoint, PaginatedList, Paging } from '@app/common';
+import { ApiController, CurrentUser, Endpoint, ListRoute, Paging } from '@app/common';
 import type { AuthUser, PageWindow, Slice } from '@app/common';
 import { AuditUnavailableError, NotOrgAuditorError } from './admin.errors.js';
 import { AuditService } from './audit.service.js';
@@ -14,15 +14,13 @@ import {
 export class AuditController {
   constructor(private readonly audit: AuditService) {}
 
-  @Get()
-  @Endpoint({
+  @ListRoute(AuditEntryResponseDto, {
     summary: 'List audit entries',
     description:
       'Every state-changing request (POST, PUT, PATCH, DELETE that reached a handler, with its outcome, denials ' +
       'and failed logins included) and every background action, newest first, secrets redacted. Platform admins.',
     errors: [AuditUnavailableError],
   })
-  @PaginatedList(AuditEntryResponseDto)
   list(
     @CurrentUser() caller: AuthUser,
     @Query() query: AuditListQueryDto,
@@ -48,15 +46,13 @@ export class AuditController {
 export class OrgAuditController {
   constructor(private readonly audit: AuditService) {}
 
-  @Get()
-  @Endpoint({
+  @ListRoute(AuditEntryResponseDto, {
     summary: "List an organisation's audit entries",
     description:
       "Entries about the organisation's things, newest first. Its owners and admins (and platform admins); " +
       'an organisation you cannot see is 404.',
     errors: [NotOrgAuditorError, AuditUnavailableError],
   })
-  @PaginatedList(AuditEntryResponseDto)
   list(
     @CurrentUser() caller: AuthUser,
     @Query() query: OrgAuditListQueryDto,

@@ -1,5 +1,5 @@
-import { Body, Delete, HttpCode, Post } from '@nestjs/common';
-import { ApiController, CurrentUser, Endpoint, PluginKeyParam } from '@app/common';
+import { Body, Delete } from '@nestjs/common';
+import { ApiController, CurrentUser, Endpoint, PluginKeyParam, PostAction } from '@app/common';
 import type { AuthUser } from '@app/common';
 import { NotKilledError, UnknownVersionsError } from './admin.errors.js';
 import { AdminPluginResponseDto, KillPluginDto, RevivePluginDto } from './dto/admin-plugin.dto.js';
@@ -9,9 +9,7 @@ import { KillSwitchService } from './kill-switch.service.js';
 export class KillSwitchController {
   constructor(private readonly killSwitch: KillSwitchService) {}
 
-  @Post(':plugin/kill')
-  @HttpCode(200)
-  @Endpoint({
+  @PostAction(':plugin/kill', {
     summary: 'Kill a plugin everywhere',
     description:
       'The emergency stop: every running instance of the plugin (or of the `versions` named; default every ' +

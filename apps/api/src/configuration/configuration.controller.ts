@@ -1,6 +1,6 @@
-import { Body, Get, HttpCode, Patch, Post, Put, Query } from '@nestjs/common';
+import { Body, Get, Patch, Put, Query } from '@nestjs/common';
 import { ApiBody, ApiOkResponse } from '@nestjs/swagger';
-import { ApiController, CurrentUser, Endpoint, PluginKeyParam } from '@app/common';
+import { ApiController, CurrentUser, Endpoint, PluginKeyParam, PostAction } from '@app/common';
 import type { AuthUser } from '@app/common';
 import { INSTALLATION_TARGET_NOTE, InstallationTargetQueryDto } from '../installation/dto/installation-query.dto.js';
 import {
@@ -89,11 +89,7 @@ export class ConfigurationController {
     return ConfigWriteResultDto.fromWrite(await this.configuration.write(caller, key, query, body, 'merge'));
   }
 
-  @Post(':plugin/config/validate')
-  @HttpCode(200)
-  @ApiBody({ schema: CONFIG_BODY_SCHEMA })
-  @ApiOkResponse({ type: ConfigWriteResultDto, description: 'The body fits; nothing was written.' })
-  @Endpoint({
+  @PostAction(':plugin/config/validate', {
     summary: 'Check settings without writing them',
     description:
       'Checks the body as PUT (`mode=replace`, default) or PATCH (`mode=merge`) would and answers what it would ' +
@@ -101,6 +97,8 @@ export class ConfigurationController {
       INSTALLATION_TARGET_NOTE,
     errors: [InvalidConfigError, NotInstalledError, NotInstallationManagerError, PackageUnreadableError],
   })
+  @ApiBody({ schema: CONFIG_BODY_SCHEMA })
+  @ApiOkResponse({ type: ConfigWriteResultDto, description: 'The body fits; nothing was written.' })
   async validate(
     @CurrentUser() caller: AuthUser,
     @PluginKeyParam() key: string,

@@ -1,15 +1,6 @@
 import { Body, Get, Patch, Put, Query } from '@nestjs/common';
 import { ApiOkResponse } from '@nestjs/swagger';
-import {
-  ApiController,
-  CurrentUser,
-  Endpoint,
-  PaginatedList,
-  Paging,
-  PathParam,
-  PluginKeyParam,
-  Twin,
-} from '@app/common';
+import { ApiController, CurrentUser, Endpoint, ListRoute, Paging, PathParam, PluginKeyParam, Twin } from '@app/common';
 import type { AuthUser, PageWindow, Slice } from '@app/common';
 import { SETTING_KEY_PATTERN } from '@app/plugin-sdk';
 import {
@@ -57,9 +48,8 @@ const SettingKeyParam = () =>
 export class SettingsController {
   constructor(private readonly settings: SettingsService) {}
 
-  @Get('settings')
-  @PaginatedList(PluginSettingDto)
-  @Endpoint({
+  @ListRoute(PluginSettingDto, {
+    path: 'settings',
     summary: 'List the settings of your installations',
     description:
       'Every setting of every installation in your own targets (yours, your organisations’, the global ones), ' +
@@ -76,9 +66,8 @@ export class SettingsController {
       .then((slice) => ({ count: slice.count, items: slice.items.map((v) => PluginSettingDto.from(v)) }));
   }
 
-  @Get(':plugin/settings')
-  @PaginatedList(PluginSettingDto)
-  @Endpoint({
+  @ListRoute(PluginSettingDto, {
+    path: ':plugin/settings',
     operationId: 'plugins_installation_settings_list',
     summary: 'List an installation’s settings',
     description:

@@ -1,6 +1,6 @@
 import { Body, Delete, Get, Post, Query, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse } from '@nestjs/swagger';
-import { ApiController, CurrentUser, Endpoint, ObjectIdParam, PaginatedList, PaginationQueryDto } from '@app/common';
+import { ApiController, CurrentUser, Endpoint, ListRoute, ObjectIdParam, PaginationQueryDto } from '@app/common';
 import { Paging, PluginKeyParam } from '@app/common';
 import type { AuthUser, PageWindow, Slice } from '@app/common';
 import type { FastifyReply } from 'fastify';
@@ -36,14 +36,12 @@ import { OrgPluginsService } from './org-plugins.service.js';
 export class InstallationsController {
   constructor(private readonly installations: InstallationsService) {}
 
-  @Get()
-  @Endpoint({
+  @ListRoute(InstallationResponseDto, {
     summary: 'List installations',
     description:
       'Installations of your targets (your own, your organisations’ and the global ones); every installation ' +
       'for platform admins. Filters: plugin, scope, org, user, status, update_available.',
   })
-  @PaginatedList(InstallationResponseDto)
   list(
     @CurrentUser() caller: AuthUser,
     @Query() query: InstallationListQueryDto,
@@ -67,14 +65,12 @@ export class InstallationsController {
 export class MyPluginsController {
   constructor(private readonly installations: InstallationsService) {}
 
-  @Get()
-  @Endpoint({
+  @ListRoute(InstallationResponseDto, {
     summary: 'Your plugins',
     description:
       'Your effective set: one installation per plugin, your own first, else an organisation’s, else the global ' +
       'one; `effective` says whether it is on for you (an organisation’s or the global disable overrides yours).',
   })
-  @PaginatedList(InstallationResponseDto)
   list(
     @CurrentUser() caller: AuthUser,
     @Query() _query: PaginationQueryDto,
@@ -92,12 +88,10 @@ export class OrgPluginsController {
     private readonly orgPlugins: OrgPluginsService,
   ) {}
 
-  @Get()
-  @Endpoint({
+  @ListRoute(InstallationResponseDto, {
     summary: 'Organisation plugins',
     description: 'The installations of an organisation (`org`, slug or id), or of every organisation you belong to.',
   })
-  @PaginatedList(InstallationResponseDto)
   list(
     @CurrentUser() caller: AuthUser,
     @Query() query: OrgPluginsQueryDto,

@@ -1,6 +1,7 @@
-import { Body, Delete, Get, HttpCode, Patch, Post, Put, Query, Res } from '@nestjs/common';
+import { Body, Delete, Get, Patch, Post, Put, Query, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse } from '@nestjs/swagger';
-import { ApiController, Authenticated, CurrentUser, Endpoint, PaginatedList, Paging, Twin } from '@app/common';
+import { ApiController, Authenticated, CurrentUser, Endpoint, ListRoute, Paging, PostAction, Twin } from '@app/common';
+import type { EndpointOptions } from '@app/common';
 import { PluginKeyParam, UploadBody } from '@app/common';
 import type { AuthUser, PageWindow, Slice } from '@app/common';
 import type { FastifyReply } from 'fastify';
@@ -79,6 +80,17 @@ const START_ERRORS = [
   PackageUnreadableError,
   SecretUnreadableError,
 ] as const;
+
+/**
+ * A state transition of an installation in the target the query names: a POST of `:plugin/<action>` answering 200,
+ * documented with TARGET_NOTE after its description and able to answer TRANSITION_ERRORS besides its own.
+ */
+const Transition = (action: string, { description = '', errors = [], ...options }: EndpointOptions) =>
+  PostAction(`:plugin/${action}`, {
+    ...options,
+    description: description + TARGET_NOTE,
+    errors: [...TRANSITION_ERRORS, ...errors],
+  });
 
 /** What uninstalling can answer, by either method. */
 const UNINSTALL_ERRORS = [
@@ -244,13 +256,10 @@ export class PluginInstallationController {
     return this.lifecycle.setActive(caller, key, query, dto.active ?? true);
   }
 
-  @Post(':plugin/enable')
-  @HttpCode(200)
-  @Endpoint({
+  @Transition('enable', {
     summary: 'Enable a plugin',
-    description:
-      'Starts a disabled or failed installation; 409 `invalid_state` when it is active already.' + TARGET_NOTE,
-    errors: [...TRANSITION_ERRORS, ...START_ERRORS],
+    description: 'Starts a disabled or failed installation; 409 `invalid_state` when it is active already.',
+    errors: START_ERRORS,
   })
   enable(
     @CurrentUser() caller: AuthUser,
@@ -261,15 +270,11 @@ export class PluginInstallationController {
     return this.lifecycle.enable(caller, key, query, dto.reason);
   }
 
-  @Post(':plugin/disable')
-  @HttpCode(200)
-  @Endpoint({
+  @Transition('disable', {
     summary: 'Disable a plugin',
     description:
       'Stops an active or failed installation (its onCleanup runs). `graceful_shutdown` false answers without ' +
-      'waiting for onCleanup; `timeout_seconds` bounds the wait.' +
-      TARGET_NOTE,
-    errors: [...TRANSITION_ERRORS],
+      'waiting for onCleanup; `timeout_seconds` bounds the wait.',
   })
   disable(
     @CurrentUser() caller: AuthUser,
@@ -284,12 +289,10 @@ export class PluginInstallationController {
     });
   }
 
-  @Post(':plugin/restart')
-  @HttpCode(200)
-  @Endpoint({
+  @Transition('restart', {
     summary: 'Restart a plugin',
-    description: 'Stops and starts an active or failed installation (how a failed one is retried).' + TARGET_NOTE,
-    errors: [...TRANSITION_ERRORS, ...START_ERRORS],
+    description: 'Stops and starts an active or failed installation (how a failed one is retried).',
+    errors: START_ERRORS,
   })
   restart(
     @CurrentUser() caller: AuthUser,
@@ -300,10 +303,7 @@ export class PluginInstallationController {
     return this.lifecycle.restart(caller, key, query, dto.reason);
   }
 
-  @Post(':plugin/update')
-  @HttpCode(200)
-  @Idempotent()
-  @Endpoint({
+  @Transition('update', {
     summary: 'Update a plugin',
     description:
       'Moves the installation to another version (`version`: a dist-tag, an exact version or a range; default ' +
@@ -313,12 +313,10 @@ export class PluginInstallationController {
       'sets values); capabilities it newly requests are not granted but listed in `pending_grants`. With ' +
       '`restart_plugin` (default true) an installation that is on starts on the new version; if it does not ' +
       'start, the update is undone by itself and the answer is `status: rolled_back` with the plugin’s error ' +
-      'in `reason`.' +
-      TARGET_NOTE,
+      'in `reason`.',
     errors: [
       ...IDEMPOTENCY_ERRORS,
       ...RESOLUTION_ERRORS,
-      ...TRANSITION_ERRORS,
       UpToDateError,
       DependencyTooComplexError,
       PluginKilledError,
@@ -327,6 +325,7 @@ export class PluginInstallationController {
       PackageUnreadableError,
     ],
   })
+  @Idempotent()
   update(
     @CurrentUser() caller: AuthUser,
     @PluginKeyParam() key: string,
@@ -336,20 +335,15 @@ export class PluginInstallationController {
     return this.updates.update(caller, key, query, dto);
   }
 
-  @Post(':plugin/rollback')
-  @HttpCode(200)
-  @Idempotent()
-  @Endpoint({
+  @Transition('rollback', {
     summary: 'Roll a plugin back',
     description:
       'Puts back a backup an update kept (`backup_id`, default the newest): its version, settings and grants. ' +
       'Refused (409 `rollback_conflict`) when that version does not fit the plugins installed in the target now. ' +
       'The backup is used up. If the restored version does not start, nothing changes and the answer is ' +
-      '`status: rolled_back`.' +
-      TARGET_NOTE,
+      '`status: rolled_back`.',
     errors: [
       ...IDEMPOTENCY_ERRORS,
-      ...TRANSITION_ERRORS,
       BackupNotFoundError,
       RollbackConflictError,
       PluginKilledError,
@@ -357,6 +351,7 @@ export class PluginInstallationController {
       PackageUnreadableError,
     ],
   })
+  @Idempotent()
   rollback(
     @CurrentUser() caller: AuthUser,
     @PluginKeyParam() key: string,
@@ -366,15 +361,14 @@ export class PluginInstallationController {
     return this.updates.rollback(caller, key, query, dto.backup_id);
   }
 
-  @Get(':plugin/backups')
-  @Endpoint({
+  @ListRoute(InstallationBackupDto, {
+    path: ':plugin/backups',
     summary: 'List the backups of a plugin',
     description:
       'The versions updates kept to roll back to, newest first (at most five); secret settings are masked.' +
       TARGET_NOTE,
     errors: [NotInstalledError],
   })
-  @PaginatedList(InstallationBackupDto)
   backups(
     @CurrentUser() caller: AuthUser,
     @PluginKeyParam() key: string,
@@ -384,10 +378,7 @@ export class PluginInstallationController {
     return this.updates.backups(caller, key, query, window);
   }
 
-  @Post('reload')
-  @HttpCode(200)
-  @Authenticated({ roles: ['admin'] })
-  @Endpoint({
+  @PostAction('reload', {
     summary: 'Reload the plugins',
     description:
       'Brings the runtime in line with the stored installations: starts those that should run and do not, ' +
@@ -396,6 +387,7 @@ export class PluginInstallationController {
       'reload without failures clears the registry errors. 409 while one (or the start-up load) runs. Admins.',
     errors: [ReloadInProgressError],
   })
+  @Authenticated({ roles: ['admin'] })
   reload(@Body() dto: ReloadPluginsDto): Promise<PluginReloadResultDto> {
     return this.registry.reload(dto);
   }

@@ -1,5 +1,5 @@
-import { Body, Delete, Get, HttpCode, Post, Query } from '@nestjs/common';
-import { ApiController, CurrentUser, Endpoint, ObjectIdParam, OrgSlugParam, PaginatedList, Paging } from '@app/common';
+import { Body, Delete, HttpCode, Post, Query } from '@nestjs/common';
+import { ApiController, CurrentUser, Endpoint, ListRoute, ObjectIdParam, OrgSlugParam, Paging } from '@app/common';
 import type { AuthUser, PageWindow, Slice } from '@app/common';
 import { InvitationListQueryDto, InvitationResponseDto, InvitationTokenDto } from './dto/invitation.dto.js';
 import { MemberResponseDto } from './dto/member.dto.js';
@@ -11,13 +11,12 @@ import { InvitationClosedError, InvitationExpiredError, NotOrgManagerError } fro
 export class InvitationsController {
   constructor(private readonly invitations: InvitationsService) {}
 
-  @Get('orgs/:org/invitations')
-  @Endpoint({
+  @ListRoute(InvitationResponseDto, {
+    path: 'orgs/:org/invitations',
     summary: 'List an organisation’s invitations',
     description: 'Owners and org admins; newest first. Tokens are never listed.',
     errors: [NotOrgManagerError],
   })
-  @PaginatedList(InvitationResponseDto)
   listForOrg(
     @CurrentUser() caller: AuthUser,
     @OrgSlugParam() org: string,
@@ -42,13 +41,12 @@ export class InvitationsController {
     await this.invitations.revoke(caller, org, id);
   }
 
-  @Get('invitations')
-  @Endpoint({
+  @ListRoute(InvitationResponseDto, {
+    path: 'invitations',
     summary: 'List your invitations',
     description:
       'Invitations addressed to your email address or your user id, newest first; answer them with their token.',
   })
-  @PaginatedList(InvitationResponseDto)
   listMine(
     @CurrentUser() caller: AuthUser,
     @Query() query: InvitationListQueryDto,

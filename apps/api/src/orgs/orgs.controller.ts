@@ -1,7 +1,7 @@
 import { Body, Delete, Get, HttpCode, Post, Query, Res } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiCreatedResponse } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { ApiController, CurrentUser, Endpoint, ObjectIdParam, OrgSlugParam, PaginatedList } from '@app/common';
+import { ApiController, CurrentUser, Endpoint, ListRoute, ObjectIdParam, OrgSlugParam } from '@app/common';
 import { PaginationQueryDto, Paging } from '@app/common';
 import type { AuthUser, PageWindow, Slice } from '@app/common';
 import { CreatedInvitationResponseDto } from './dto/invitation.dto.js';
@@ -20,9 +20,10 @@ import { OrgsService } from './orgs.service.js';
 export class OrgsController {
   constructor(private readonly orgs: OrgsService) {}
 
-  @Get()
-  @Endpoint({ summary: 'List organisations', description: 'Organisations you belong to (all of them for admins).' })
-  @PaginatedList(OrgResponseDto)
+  @ListRoute(OrgResponseDto, {
+    summary: 'List organisations',
+    description: 'Organisations you belong to (all of them for admins).',
+  })
   list(
     @CurrentUser() caller: AuthUser,
     @Query() query: OrgListQueryDto,
@@ -44,9 +45,11 @@ export class OrgsController {
     return this.orgs.get(caller, org);
   }
 
-  @Get(':org/members')
-  @Endpoint({ summary: 'List members', description: 'Members of an organisation with their roles.' })
-  @PaginatedList(MemberResponseDto)
+  @ListRoute(MemberResponseDto, {
+    path: ':org/members',
+    summary: 'List members',
+    description: 'Members of an organisation with their roles.',
+  })
   listMembers(
     @CurrentUser() caller: AuthUser,
     @OrgSlugParam() org: string,

@@ -1,6 +1,6 @@
 import { Body, Get, Put, Query } from '@nestjs/common';
 import { ApiOkResponse } from '@nestjs/swagger';
-import { ApiController, CurrentUser, Endpoint, PaginatedList, PaginationQueryDto, Paging } from '@app/common';
+import { ApiController, CurrentUser, Endpoint, ListRoute, PaginationQueryDto, Paging } from '@app/common';
 import { PluginKeyParam } from '@app/common';
 import type { AuthUser, PageWindow, Slice } from '@app/common';
 import { INSTALLATION_TARGET_NOTE, InstallationTargetQueryDto } from '../installation/dto/installation-query.dto.js';
@@ -75,14 +75,12 @@ export class PluginPermissionsController {
 export class CapabilitiesController {
   constructor(private readonly permissions: PermissionsService) {}
 
-  @Get()
-  @Endpoint({
+  @ListRoute(CapabilityInfoDto, {
     summary: 'List the capabilities a plugin can ask for',
     description:
       'The capability catalogue: each capability a manifest may request under `permissions`, what it gives the ' +
       'plugin, how risky it is to grant, and the parameters it takes.',
   })
-  @PaginatedList(CapabilityInfoDto)
   list(@Query() _query: PaginationQueryDto, @Paging() window: PageWindow): Slice<CapabilityInfoDto> {
     return this.permissions.catalogue(window);
   }

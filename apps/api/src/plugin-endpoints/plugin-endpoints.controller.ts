@@ -5,7 +5,6 @@ import {
   Delete,
   type ExecutionContext,
   Get,
-  HttpCode,
   Patch,
   Post,
   Put,
@@ -14,7 +13,15 @@ import {
 } from '@nestjs/common';
 import { METHOD_METADATA } from '@nestjs/common/constants.js';
 import { ApiBody, ApiDefaultResponse, ApiOkResponse, ApiParam } from '@nestjs/swagger';
-import { ApiController, Authenticated, CurrentUser, Endpoint, OptionallyAuthenticated, Twin } from '@app/common';
+import {
+  ApiController,
+  Authenticated,
+  CurrentUser,
+  Endpoint,
+  OptionallyAuthenticated,
+  PostAction,
+  Twin,
+} from '@app/common';
 import { PluginKeyParam } from '@app/common';
 import type { AuthUser } from '@app/common';
 import { MAX_REQUEST_PATH_LENGTH } from '@app/plugin-sdk';
@@ -171,11 +178,7 @@ export class PluginEndpointsController {
     return answer.body;
   }
 
-  @Post(':plugin/execute')
-  @HttpCode(200)
-  @Authenticated()
-  @ApiOkResponse({ type: ExecuteResultDto })
-  @Endpoint({
+  @PostAction(':plugin/execute', {
     summary: 'Execute: process data with a plugin',
     description:
       "Seed 002's Execute step: hands `data` to the plugin's onProcess(data) and answers what it returned, with " +
@@ -185,6 +188,8 @@ export class PluginEndpointsController {
       'runs out). The call is counted in the installation’s health, metrics, logs and usage.',
     errors: [NotInstalledError, PluginKilledError, PluginInactiveError, ...PLUGIN_CALL_ERRORS],
   })
+  @Authenticated()
+  @ApiOkResponse({ type: ExecuteResultDto })
   execute(
     @CurrentUser() caller: AuthUser,
     @PluginKeyParam() key: string,

@@ -1,6 +1,6 @@
-import { Body, Get, Post, Query, Res } from '@nestjs/common';
+import { Body, Post, Query, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse } from '@nestjs/swagger';
-import { ApiController, CurrentUser, Endpoint, PaginatedList, PaginationQueryDto, Paging } from '@app/common';
+import { ApiController, CurrentUser, Endpoint, ListRoute, PaginationQueryDto, Paging } from '@app/common';
 import { PluginKeyParam } from '@app/common';
 import type { AuthUser, PageWindow, Slice } from '@app/common';
 import type { FastifyReply } from 'fastify';
@@ -12,9 +12,10 @@ import { NotRatableError, OwnPluginRatingError } from './registry.errors.js';
 export class PluginReviewsController {
   constructor(private readonly reviews: PluginReviewsService) {}
 
-  @Get()
-  @Endpoint({ summary: 'List ratings', description: 'Ratings and reviews of a plugin, newest first.' })
-  @PaginatedList(PluginReviewResponseDto)
+  @ListRoute(PluginReviewResponseDto, {
+    summary: 'List ratings',
+    description: 'Ratings and reviews of a plugin, newest first.',
+  })
   list(
     @CurrentUser() caller: AuthUser,
     @PluginKeyParam() key: string,

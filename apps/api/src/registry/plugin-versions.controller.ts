@@ -1,6 +1,6 @@
 import { Body, Get, Headers, Patch, Query, Res } from '@nestjs/common';
 import { ApiHeader, ApiOkResponse, ApiProduces, ApiResponse } from '@nestjs/swagger';
-import { ApiController, CurrentUser, Endpoint, PaginatedList, PaginationQueryDto, Paging } from '@app/common';
+import { ApiController, CurrentUser, Endpoint, ListRoute, PaginationQueryDto, Paging } from '@app/common';
 import { PluginKeyParam, VersionParam } from '@app/common';
 import type { AuthUser, PageWindow, Slice } from '@app/common';
 import type { FastifyReply } from 'fastify';
@@ -12,12 +12,10 @@ import { NotADraftError, NotPluginManagerError, StaleWriteError } from './regist
 export class PluginVersionsController {
   constructor(private readonly versions: PluginVersionsService) {}
 
-  @Get()
-  @Endpoint({
+  @ListRoute(PluginVersionResponseDto, {
     summary: 'List versions',
     description: 'Newest first. Others see approved versions; the plugin’s owners see every status.',
   })
-  @PaginatedList(PluginVersionResponseDto)
   list(
     @CurrentUser() caller: AuthUser,
     @PluginKeyParam() key: string,

@@ -1,5 +1,5 @@
 import { Body, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
-import { ApiController, CurrentUser, Endpoint, PaginatedList, Paging, PluginKeyParam, UploadBody } from '@app/common';
+import { ApiController, CurrentUser, Endpoint, ListRoute, Paging, PluginKeyParam, UploadBody } from '@app/common';
 import type { AuthUser, PageWindow, SerializedSlice } from '@app/common';
 import { CatalogService } from './catalog.service.js';
 import { PatchedPluginDto } from './dto/patched-plugin.dto.js';
@@ -29,14 +29,12 @@ export class PluginsController {
     private readonly publishing: PublishingService,
   ) {}
 
-  @Get()
-  @Endpoint({
+  @ListRoute(PluginResponseDto, {
     summary: 'Browse the catalog',
     description:
       'Plugins you can see: public ones with an approved version, your organisations’ org-scoped ones, and ' +
       'everything you own in any state. Filter, search and order; installation flags are yours.',
   })
-  @PaginatedList(PluginResponseDto)
   list(
     @CurrentUser() caller: AuthUser,
     @Query() query: PluginListQueryDto,

@@ -1,5 +1,5 @@
-import { Get, Query } from '@nestjs/common';
-import { ApiController, CurrentUser, Endpoint, PaginatedList, PaginationQueryDto, Paging } from '@app/common';
+import { Query } from '@nestjs/common';
+import { ApiController, CurrentUser, ListRoute, PaginationQueryDto, Paging } from '@app/common';
 import { RequestOrigin } from '@app/common';
 import type { AuthUser, PageWindow, Slice } from '@app/common';
 import { RepositoryResponseDto } from './dto/repository-response.dto.js';
@@ -9,12 +9,10 @@ import { RepositoriesService } from './repositories.service.js';
 export class RepositoriesController {
   constructor(private readonly repositories: RepositoriesService) {}
 
-  @Get()
-  @Endpoint({
+  @ListRoute(RepositoryResponseDto, {
     summary: 'List plugin repositories',
     description: 'The sources this instance serves plugins from; its own registry comes first.',
   })
-  @PaginatedList(RepositoryResponseDto)
   list(
     @CurrentUser() caller: AuthUser,
     @RequestOrigin() origin: string,

@@ -1,5 +1,5 @@
 import { Body, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
-import { ApiController, Authenticated, CurrentUser, Endpoint, ObjectIdParam, PaginatedList, Paging } from '@app/common';
+import { ApiController, Authenticated, CurrentUser, Endpoint, ListRoute, ObjectIdParam, Paging } from '@app/common';
 import type { AuthUser, PageWindow, Slice } from '@app/common';
 import { CreateUserDto } from './dto/create-user.dto.js';
 import { PatchedUserDto } from './dto/patched-user.dto.js';
@@ -12,10 +12,11 @@ import { UsersService } from './users.service.js';
 export class UsersController {
   constructor(private readonly users: UsersService) {}
 
-  @Get()
+  @ListRoute(UserResponseDto, {
+    summary: 'List users',
+    description: 'All users of this instance. Platform admins only.',
+  })
   @Authenticated({ roles: ['admin'] })
-  @Endpoint({ summary: 'List users', description: 'All users of this instance. Platform admins only.' })
-  @PaginatedList(UserResponseDto)
   list(@Query() query: UserListQueryDto, @Paging() window: PageWindow): Promise<Slice<UserResponseDto>> {
     return this.users.list(query, window);
   }

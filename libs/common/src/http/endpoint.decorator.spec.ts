@@ -1,15 +1,28 @@
+import { RequestMethod } from '@nestjs/common';
 import { describe, expect, it } from 'vitest';
 import { AUTH_EXTENSION, AUTH_METADATA } from '../auth/authenticated.decorator.js';
 import { namedError } from '../errors/named-error.js';
 import { ERROR_REASONS_EXTENSION, ERROR_STATUSES_EXTENSION } from '../openapi/api-error-responses.decorator.js';
-import { ApiController, type ControllerAccess, Endpoint, type EndpointOptions } from './endpoint.decorator.js';
+import {
+  ApiController,
+  type ControllerAccess,
+  Endpoint,
+  type EndpointOptions,
+  ListRoute,
+  PostAction,
+} from './endpoint.decorator.js';
+import { PaginationInterceptor } from '../pagination/pagination.interceptor.js';
 
 /** The metadata keys Nest and @nestjs/swagger write (their constants are not exported as modules). */
 const PATH_METADATA = 'path';
+const METHOD_METADATA = 'method';
+const HTTP_CODE_METADATA = '__httpCode__';
+const INTERCEPTORS_METADATA = '__interceptors__';
 const DECORATORS = {
   API_OPERATION: 'swagger/apiOperation',
   API_TAGS: 'swagger/apiUseTags',
   API_EXTENSION: 'swagger/apiExtension',
+  API_RESPONSE: 'swagger/apiResponse',
 };
 
 class TakenError extends namedError('CONFLICT', 'taken', 'the name is taken') {}
@@ -22,6 +35,16 @@ function handlerOf(options: EndpointOptions): () => void {
   }
   return Object.getOwnPropertyDescriptor(Target.prototype, 'handler')?.value as () => void;
 }
+
+function routeOf(decorator: MethodDecorator): () => void {
+  class Target {
+    @decorator
+    handler(): void {}
+  }
+  return Object.getOwnPropertyDescriptor(Target.prototype, 'handler')?.value as () => void;
+}
+
+class ThingDto {}
 
 function controllerOf(access?: ControllerAccess): object {
   @ApiController('things', 'things', access)
@@ -83,5 +106,38 @@ describe('ApiController', () => {
 
   it('declares nothing on a per-route controller', () => {
     expect(meta(AUTH_METADATA, controllerOf('per-route'))).toBeUndefined();
+  });
+});
+
+describe('PostAction', () => {
+  const handler = routeOf(PostAction(':thing/enable', { summary: 'Enable a thing', errors: [TakenError] }));
+
+  it('is a POST of the path answering 200, not the 201 of a POST', () => {
+    expect(meta(METHOD_METADATA, handler)).toBe(RequestMethod.POST);
+    expect(meta(PATH_METADATA, handler)).toBe(':thing/enable');
+    expect(meta(HTTP_CODE_METADATA, handler)).toBe(200);
+  });
+
+  it('is documented as Endpoint documents it', () => {
+    expect(meta(DECORATORS.API_OPERATION, handler)).toEqual({ summary: 'Enable a thing' });
+    expect(meta(DECORATORS.API_EXTENSION, handler)).toMatchObject({ [ERROR_STATUSES_EXTENSION]: [409] });
+  });
+});
+
+describe('ListRoute', () => {
+  it('is a GET of the controller path by default, and of `path` when given', () => {
+    const root = routeOf(ListRoute(ThingDto, { summary: 'List things' }));
+    const nested = routeOf(ListRoute(ThingDto, { path: ':thing/parts', summary: 'List parts' }));
+    expect(meta(METHOD_METADATA, root)).toBe(RequestMethod.GET);
+    expect(meta(PATH_METADATA, root)).toBe('/');
+    expect(meta(PATH_METADATA, nested)).toBe(':thing/parts');
+  });
+
+  it('pages through the interceptor and documents the page of its item, without `path` in the operation', () => {
+    const handler = routeOf(ListRoute(ThingDto, { path: ':thing/parts', summary: 'List parts' }));
+    expect(meta(INTERCEPTORS_METADATA, handler)).toEqual([PaginationInterceptor]);
+    const responses = meta(DECORATORS.API_RESPONSE, handler) as Record<number, { type: { name: string } }>;
+    expect(responses[200].type.name).toBe('PaginatedThingList');
+    expect(meta(DECORATORS.API_OPERATION, handler)).toEqual({ summary: 'List parts' });
   });
 });

@@ -1,9 +1,10 @@
-import { applyDecorators, Controller } from '@nestjs/common';
+import { applyDecorators, Controller, Get, HttpCode, Post, type Type } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Authenticated, Public } from '../auth/authenticated.decorator.js';
 import type { PlatformRole } from '../auth/roles.js';
 import type { ErrorKind } from '../errors/named-error.js';
 import { ApiErrors } from '../openapi/api-error-responses.decorator.js';
+import { PaginatedList } from '../pagination/pagination.interceptor.js';
 
 /** Who may call a controller's routes, declared once on the class (a route may still narrow it). */
 export type ControllerAccess =
@@ -56,4 +57,26 @@ export interface EndpointOptions {
 export function Endpoint({ errors = [], ...operationOptions }: EndpointOptions): MethodDecorator {
   const operation = ApiOperation(operationOptions);
   return errors.length ? applyDecorators(ApiErrors(...errors), operation) : operation;
+}
+
+/**
+ * A POST that acts on something that exists and answers 200 (enable, restart, validate, …): `@Post(path)`,
+ * `@HttpCode(200)` and `@Endpoint(options)` in one. Unlike a POST that creates, this folds safely: the CLI plugin,
+ * seeing neither `@Post` nor `@HttpCode`, documents the 200 the handler answers.
+ *
+ *   @PostAction(':plugin/enable', { summary: 'Enable a plugin', errors: [NotInstalledError] })
+ */
+export function PostAction(path: string, options: EndpointOptions): MethodDecorator {
+  return applyDecorators(Endpoint(options), HttpCode(200), Post(path));
+}
+
+/**
+ * A paginated list: `@Get(path)`, `@Endpoint(options)` and `@PaginatedList(item)` in one (`path` defaults to the
+ * controller's own). The handler returns a `Slice` of `item` and takes its window with `@Paging()`.
+ *
+ *   @ListRoute(PluginResponseDto, { summary: 'Browse the catalog', description: '…' })
+ *   @ListRoute(InstallationBackupDto, { path: ':plugin/backups', summary: 'List the backups of a plugin' })
+ */
+export function ListRoute(item: Type, { path, ...options }: EndpointOptions & { path?: string }): MethodDecorator {
+  return applyDecorators(PaginatedList(item), Endpoint(options), Get(path));
 }
