@@ -210,7 +210,7 @@ export default async () => {
               ordering: {
                 required: false,
                 description: 'Which field to use when ordering the results.',
-                enum: ['email', 'name', '-email', '-name', 'created_at', '-created_at'],
+                enum: ['name', 'email', '-email', '-name', 'created_at', '-created_at'],
               },
             },
           },
@@ -470,8 +470,8 @@ export default async () => {
                 required: false,
                 description: 'Which field to use when ordering the results; defaults to `key`.',
                 enum: [
-                  'key',
                   'name',
+                  'key',
                   '-name',
                   'updated_at',
                   '-key',
@@ -1721,8 +1721,8 @@ export default async () => {
                 required: false,
                 description: 'Which field to use when ordering the results; defaults to `key`.',
                 enum: [
-                  'key',
                   'name',
+                  'key',
                   '-name',
                   'updated_at',
                   '-key',
