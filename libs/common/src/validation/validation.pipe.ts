@@ -124,6 +124,36 @@ function shapeErrors(cls: Parameters<typeof isKnownProperty>[0], value: Json, ty
   return errors;
 }
 
+/** Keys Nest's pipe and class-transformer drop without a word, so whitelisting never sees them. */
+const DROPPED_KEYS = new Set(['constructor', '__proto__']);
+
+/** Where the value has an own key in DROPPED_KEYS, below its top level (shapeErrors sees that one), as key paths. */
+function droppedKeyPaths(value: unknown, path: string[] = [], out: string[][] = []): string[][] {
+  if (typeof value !== 'object' || value === null) return out;
+  for (const key of Object.keys(value)) {
+    if (path.length && DROPPED_KEYS.has(key)) out.push([...path, key]);
+    droppedKeyPaths((value as Json)[key], [...path, key], out);
+  }
+  return out;
+}
+
+/**
+ * The dropped keys that sat in an object which became a nested DTO (`limits.constructor`, `items.0.__proto__`):
+ * undeclared fields, refused like any other. In a free-form object (no DTO) they are left as they were.
+ */
+function droppedFieldErrors(paths: string[][], result: unknown): FieldError[] {
+  const errors: FieldError[] = [];
+  for (const path of paths) {
+    let parent: unknown = result;
+    for (const key of path.slice(0, -1))
+      parent = typeof parent === 'object' && parent !== null ? (parent as Json)[key] : undefined;
+    if (typeof parent !== 'object' || parent === null) continue;
+    const cls = (Object.getPrototypeOf(parent) as { constructor?: unknown } | null)?.constructor;
+    if (hasValidationRules(cls)) errors.push({ field: path.join('.'), message: UNKNOWN.whitelistValidation });
+  }
+  return errors;
+}
+
 /** Adds errors for fields not yet listed, keeping the list bounded. */
 function withErrors(error: AppError, more: FieldError[]): AppError {
   const listed = new Set(error.errors.map((e) => e.field));
@@ -169,6 +199,7 @@ export class PlughubValidationPipe extends ValidationPipe {
     if (hit) return hit;
     const early = isRecord(value) ? shapeErrors(metatype, value, metadata.type) : [];
     if (early.length > MAX_FIELD_ERRORS) throw fieldErrors(early);
+    const dropped = metadata.type === 'body' ? droppedKeyPaths(value) : [];
     let result: unknown;
     try {
       result = await super.transform(value, metadata);
@@ -177,6 +208,8 @@ export class PlughubValidationPipe extends ValidationPipe {
       throw err;
     }
     if (early.length) throw fieldErrors(early);
+    const undeclared = dropped.length ? droppedFieldErrors(dropped, result) : [];
+    if (undeclared.length) throw fieldErrors(undeclared);
     if (kept !== undefined) this.queries.keep(kept, metatype, result);
     return result;
   }
