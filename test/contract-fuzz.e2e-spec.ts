@@ -340,7 +340,7 @@ function bodyPayload(field: Field, kind: Kind): fc.Arbitrary<Payload> {
           fc.oneof(fc.string({ minLength: 1, maxLength: 30, unit: 'binary' }), ODD_KEYS),
           fc.jsonValue({ maxDepth: 2 }),
         )
-        .filter(([key]) => !isObject(s.properties) || !(key in s.properties));
+        .filter(([key]) => !isObject(s.properties) || !Object.hasOwn(s.properties, key));
   }
 }
 
