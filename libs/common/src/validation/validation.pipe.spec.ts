@@ -128,14 +128,18 @@ describe('the global validation pipe', () => {
     expect(fields(await refusal({ ...valid(), config: null }))).toEqual({ config: 'must not be null' });
   });
 
-  it('refuses the names class-transformer drops without a word (constructor, __proto__), at any depth', async () => {
+  it('refuses the names Nest’s pipe drops without a word (constructor, __proto__, prototype), at any depth', async () => {
     // JSON.parse makes `__proto__` an own key, as a request body parser does.
     const body = JSON.parse(
-      '{"name":"abcd","config":{"batch_size":1,"constructor":{"x":1}},' +
+      '{"name":"abcd","config":{"batch_size":1,"constructor":{"x":1},"prototype":0},' +
         '"items":[{"batch_size":2},{"batch_size":3,"__proto__":{"y":2}}]}',
     ) as unknown;
     const err = await refusal(body);
-    expect(err.errors.map((e) => e.field).sort()).toEqual(['config.constructor', 'items.1.__proto__']);
+    expect(err.errors.map((e) => e.field).sort()).toEqual([
+      'config.constructor',
+      'config.prototype',
+      'items.1.__proto__',
+    ]);
     expect(
       fields(await refusal(JSON.parse('{"name":"abcd","config":{"batch_size":1},"constructor":1}'))),
     ).toHaveProperty('constructor');

@@ -124,8 +124,8 @@ function shapeErrors(cls: Parameters<typeof isKnownProperty>[0], value: Json, ty
   return errors;
 }
 
-/** Keys Nest's pipe and class-transformer drop without a word, so whitelisting never sees them. */
-const DROPPED_KEYS = new Set(['constructor', '__proto__']);
+/** Keys Nest's pipe (stripProtoKeys) and class-transformer drop without a word, so whitelisting never sees them. */
+const DROPPED_KEYS = new Set(['constructor', '__proto__', 'prototype']);
 
 /** Where the value has an own key in DROPPED_KEYS, below its top level (shapeErrors sees that one), as key paths. */
 function droppedKeyPaths(value: unknown, path: string[] = [], out: string[][] = []): string[][] {
