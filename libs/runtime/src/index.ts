@@ -38,6 +38,7 @@
  * with a `code` (RuntimeErrorCode), an `apiCode` from the platform error catalogue and a `details.reason`.
  */
 export { PluginRuntime } from './plugin-runtime.js';
+export type { InstanceFilter } from './runtime/instance-index.js';
 export { DEFAULT_PLATFORM_LIMITS, effectiveGrants, platformLimits, resolveLimits } from './grants.js';
 export { safeParse } from './safe-parse.js';
 export { isReservedAddress, type HostResolver, type ResolvedAddress, systemResolver } from './host-fetch.js';

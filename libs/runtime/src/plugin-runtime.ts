@@ -24,6 +24,7 @@ import { HostApi } from './runtime/host-api.js';
 import { observe } from './runtime/observe.js';
 import { pluginRequest } from './runtime/http-request.js';
 import type { Instance } from './runtime/instance.js';
+import { type InstanceFilter, InstanceIndex } from './runtime/instance-index.js';
 import { WorkerPool } from './runtime/worker-pool.js';
 import { RuntimeError } from './runtime-error.js';
 import type {
@@ -81,6 +82,8 @@ interface Quarantine {
  */
 export class PluginRuntime {
   private readonly instances = new Map<string, Instance>();
+  /** `instances` by state and plugin key (see `ids`, `counts`), told of every change to either. */
+  private readonly index = new InstanceIndex();
   private readonly pool: WorkerPool;
   private readonly hostApi: HostApi;
   private readonly crashPolicy: CrashPolicy;
@@ -155,6 +158,7 @@ export class PluginRuntime {
     if (existing) await this.unloadSandbox(existing);
     const instance = this.createInstance(spec, manifest);
     this.instances.set(spec.installationId, instance);
+    this.index.update(spec.installationId, instance);
     await this.start(instance);
   }
 
@@ -254,6 +258,7 @@ export class PluginRuntime {
     await this.unloadSandbox(instance);
     this.setState(instance, 'stopped', reason);
     if (this.instances.get(installationId) === instance) this.instances.delete(installationId);
+    this.index.update(installationId, this.instances.get(installationId));
     return result;
   }
 
@@ -311,8 +316,27 @@ export class PluginRuntime {
     return instance && this.describe(instance);
   }
 
+  /** Every instance's status, built for each: for a listing. Periodic work asks `ids`, `counts` or `stateOf`. */
   list(): InstanceStatus[] {
     return [...this.instances.values()].map((i) => this.describe(i));
+  }
+
+  /**
+   * The installation ids loaded, only those in `filter.state` and/or of `filter.pluginKey`, at most `filter.limit`,
+   * from an index kept as instances come, go and change state: no status is built, no instance looked at.
+   */
+  ids(filter?: InstanceFilter): string[] {
+    return this.index.ids(filter);
+  }
+
+  /** How many instances are in each state, from the same index. */
+  counts(): Record<InstanceState, number> {
+    return this.index.counts();
+  }
+
+  /** The state of an installation's instance, undefined when none is loaded (no status built). */
+  stateOf(installationId: string): InstanceState | undefined {
+    return this.instances.get(installationId)?.state;
   }
 
   /**
@@ -552,6 +576,8 @@ export class PluginRuntime {
     instance.fresh = false;
     instance.state = to;
     instance.reason = reason;
+    const id = instance.spec.installationId;
+    if (this.instances.get(id) === instance) this.index.update(id, instance);
     if (!this.options.observer?.onStateChange) return;
     const { installationId, pluginKey } = instance.spec;
     const event: StateChangeEvent = { installationId, pluginKey, from, to, reason, at: new Date() };
