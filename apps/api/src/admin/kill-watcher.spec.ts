@@ -48,7 +48,8 @@ describe('KillWatcher', () => {
   it('stops the local instance first, then marks the installations of a change once, however often it is read', async () => {
     // The look-back reads the same change on the next look too.
     moderation.killChangesSince.mockResolvedValue([plugin(true)]);
-    runtime.list.mockReturnValueOnce([instance]).mockReturnValue([]);
+    runtime.ids.mockReturnValueOnce(['i1']).mockReturnValue([]);
+    runtime.status.mockReturnValue(instance);
     runtime.stop.mockResolvedValue(undefined);
     lifecycle.killAll.mockResolvedValue(2);
 
@@ -65,7 +66,7 @@ describe('KillWatcher', () => {
   });
 
   it('leaves the installations to the node that took the kill: its own look does not mark them again', async () => {
-    runtime.list.mockReturnValue([]);
+    runtime.ids.mockReturnValue([]);
     await watcher.applyLocally(plugin(true));
     moderation.killChangesSince.mockResolvedValue([plugin(true)]);
 

@@ -1,5 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { Clock, EventBus, JsonLogger, OnPlughubEvent, type ScheduledJob, Scheduler } from '@app/common';
+import type { InstanceStatus } from '@app/runtime';
 import { InstallationRuntime } from '../installation/installation-runtime.js';
 import { LifecycleService } from '../installation/lifecycle.service.js';
 import { ModerationService } from '../registry/moderation.service.js';
@@ -160,10 +161,14 @@ export class KillWatcher implements OnApplicationBootstrap, OnModuleDestroy {
   /** Stops every instance this node runs of a killed version (an instance started in a race is caught next look). */
   private async enforce(reason?: string): Promise<void> {
     if (!this.killed.size) return;
-    const victims = this.runtime.list().filter((i) => {
-      const versions = this.killed.get(i.pluginKey);
-      return versions !== undefined && (versions.length === 0 || versions.includes(i.version));
-    });
+    // The instances of the killed plugins only (the runtime's index by key), not a status of every instance.
+    const victims: InstanceStatus[] = [];
+    for (const [key, versions] of this.killed) {
+      for (const id of this.runtime.ids({ pluginKey: key })) {
+        const instance = this.runtime.status(id);
+        if (instance && (versions.length === 0 || versions.includes(instance.version))) victims.push(instance);
+      }
+    }
     for (const instance of victims) {
       try {
         await this.runtime.stop(instance.installationId, 'killed');

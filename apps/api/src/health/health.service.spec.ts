@@ -1,4 +1,3 @@
-import type { InstanceStatus } from '@app/runtime';
 import { PluginRuntime } from '@app/runtime';
 import { describe, expect, it } from 'vitest';
 import { TestClock } from '../../../../test/support/clock.js';
@@ -13,9 +12,7 @@ function setup(ping: () => Promise<void>, bus?: InProcessMessageBus) {
   database.ping.mockImplementation(ping);
   const runtime = strictMock(PluginRuntime);
   runtime.workers.mockReturnValue({ alive: 2, dedicated: 1, max: 2 });
-  runtime.list.mockReturnValue(
-    (['ready', 'ready', 'failed', 'loading'] as const).map((state) => ({ state }) as InstanceStatus),
-  );
+  runtime.counts.mockReturnValue({ loading: 1, ready: 2, failed: 1, stopping: 0, stopped: 0 });
   const meta = { serverVersion: '0.1.0' } as MetaService;
   return new HealthService(database, meta, runtime, clock, bus);
 }

@@ -69,8 +69,7 @@ export class HealthService {
   /** Read from the runtime's own bookkeeping: in memory, no call into a worker. */
   runtimeSnapshot(): RuntimeSnapshot {
     const workers = this.runtime.workers();
-    const instances: RuntimeSnapshot['instances'] = { loading: 0, ready: 0, failed: 0, stopping: 0, stopped: 0 };
-    for (const instance of this.runtime.list()) instances[instance.state]++;
+    const instances: RuntimeSnapshot['instances'] = this.runtime.counts();
     return {
       workersAlive: workers.alive,
       workersDedicated: workers.dedicated,

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { JsonLogger } from '@app/common';
 import { normalizeManifest, type PluginManifest, validateManifest } from '@app/plugin-sdk';
-import { type InstanceStatus, KeyedMutex, PluginRuntime, RuntimeError } from '@app/runtime';
+import { type InstanceFilter, type InstanceStatus, KeyedMutex, PluginRuntime, RuntimeError } from '@app/runtime';
 import { PluginVersionsService } from '../registry/plugin-versions.service.js';
 import { SecretBox, SecretUnreadableError } from '../secrets/secret-box.js';
 import type { Installation } from './installation.entity.js';
@@ -61,6 +61,11 @@ export class InstallationRuntime {
   /** Instances this node runs, ready or not. */
   list(): InstanceStatus[] {
     return this.runtime.list();
+  }
+
+  /** The ids of the instances this node runs (all, or as `filter` says), without building a status (PluginRuntime.ids). */
+  ids(filter?: InstanceFilter): string[] {
+    return this.runtime.ids(filter);
   }
 
   /** The manifest and runner of key@version, or null when the registry has no loadable package for it. */

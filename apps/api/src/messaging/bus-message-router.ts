@@ -100,6 +100,6 @@ export class BusMessageRouter implements MessageRouter {
     if (this.directory)
       return (await this.directory.messageTarget(fromInstallationId, targetKey))?.installationId ?? null;
     // One node without an installation directory: a running installation of the target here.
-    return this.runtime.list().find((s) => s.pluginKey === targetKey && s.state === 'ready')?.installationId ?? null;
+    return this.runtime.ids({ pluginKey: targetKey, state: 'ready', limit: 1 })[0] ?? null;
   }
 }

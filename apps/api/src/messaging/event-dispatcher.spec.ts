@@ -1,5 +1,5 @@
 import { JsonLogger, LogOutput } from '@app/common';
-import { type InstanceStatus, PluginRuntime } from '@app/runtime';
+import { type InstanceState, PluginRuntime } from '@app/runtime';
 import { TestClock } from '@test/support/clock.js';
 import { strictMock } from '@test/support/strict-mock.js';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
@@ -27,6 +27,8 @@ let runtime: ReturnType<typeof strictMock<PluginRuntime>>;
 let clock: TestClock;
 let dispatcher: EventDispatcher;
 let queued: QueueSignal;
+/** The runtime's instances, by id (what stateOf and ids answer from). */
+let states: Map<string, InstanceState>;
 
 const event = (sequence: number): StoredEvent => ({
   id: `e${sequence}`,
@@ -66,11 +68,15 @@ beforeEach(() => {
   const service = { stored: new EventSignal(), queued } as unknown as EventsService;
   const logger = new JsonLogger(new LogOutput('silent', () => undefined));
   dispatcher = new EventDispatcher(deliveries, events, service, runtime, config, clock, logger);
-  runtime.list.mockReturnValue([
-    { installationId: 'a', state: 'ready' },
-    { installationId: 'b', state: 'ready' },
-    { installationId: 'c', state: 'loading' },
-  ] as InstanceStatus[]);
+  states = new Map<string, InstanceState>([
+    ['a', 'ready'],
+    ['b', 'ready'],
+    ['c', 'loading'],
+  ]);
+  runtime.stateOf.mockImplementation((id) => states.get(id));
+  runtime.ids.mockImplementation(({ state } = {}) =>
+    [...states].filter(([, s]) => (state ?? s) === s).map(([id]) => id),
+  );
   events.findByIds.mockImplementation((ids: string[]) => Promise.resolve(ids.map((id) => event(Number(id.slice(1))))));
   deliveries.markDelivered.mockResolvedValue(true);
   deliveries.markFailed.mockResolvedValue(undefined);
@@ -157,11 +163,8 @@ describe('EventDispatcher', () => {
     expect(looked()).toEqual(['b']);
     await dispatcher.deliverDue({ all: false });
     expect(looked()).toEqual([]);
-    runtime.list.mockReturnValue([
-      { installationId: 'a', state: 'ready' },
-      { installationId: 'b', state: 'ready' },
-      { installationId: 'c', state: 'ready' },
-    ] as InstanceStatus[]);
+    states.set('c', 'ready');
+    dispatcher.onState({ installationId: 'c', pluginKey: 'acme.c', from: 'loading', to: 'ready', at: new Date() });
     await dispatcher.deliverDue({ all: false });
     expect(looked()).toEqual(['c']);
     queued.wake();

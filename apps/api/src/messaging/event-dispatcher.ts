@@ -5,8 +5,8 @@ import {
   type OnApplicationShutdown,
   type BeforeApplicationShutdown,
 } from '@nestjs/common';
-import { Clock, JsonLogger } from '@app/common';
-import { PluginRuntime } from '@app/runtime';
+import { Clock, JsonLogger, OnPlughubEvent } from '@app/common';
+import { PluginRuntime, type StateChangeEvent } from '@app/runtime';
 import type { MessagingConfig } from '../config/app-config.js';
 import { MESSAGING_CONFIG } from '../config/config.module.js';
 import { EventsService } from './events.service.js';
@@ -45,8 +45,11 @@ export class EventDispatcher implements OnApplicationBootstrap, BeforeApplicatio
   private timer: NodeJS.Timeout | undefined;
   /** Hosted installations that had pending deliveries at the last look (their lanes' next heads, retries). */
   private readonly backlog = new Set<string>();
-  /** The installations hosted at the last pass: one hosted since may have deliveries queued while elsewhere. */
-  private hostedBefore = new Set<string>();
+  /**
+   * Installations that became ready since the last pass (the runtime's state changes): one hosted since may have
+   * deliveries queued while elsewhere. The full pass every FULL_PASS_MS catches one whose change was not seen.
+   */
+  private readonly arrived = new Set<string>();
   private fullPassAt = Number.NEGATIVE_INFINITY;
 
   constructor(
@@ -77,6 +80,11 @@ export class EventDispatcher implements OnApplicationBootstrap, BeforeApplicatio
 
   onApplicationShutdown(): void {
     this.open = false;
+  }
+
+  @OnPlughubEvent('runtime.state')
+  onState(event: StateChangeEvent): void {
+    if (event.to === 'ready') this.arrived.add(event.installationId);
   }
 
   /** The delay before attempt `attempts + 1`, or null when `attempts` failures make a dead letter. */
@@ -120,24 +128,18 @@ export class EventDispatcher implements OnApplicationBootstrap, BeforeApplicatio
    * hosted since the last pass; every hosted one when a signal named nobody, and every FULL_PASS_MS.
    */
   private lookAt(full: boolean): string[] {
-    const hosted = new Set(
-      this.runtime
-        .list()
-        .filter((s) => s.state === 'ready')
-        .map((s) => s.installationId),
-    );
+    const hosted = (id: string) => this.runtime.stateOf(id) === 'ready';
     const named = this.service.queued.take();
     const now = this.clock.nowMs();
-    for (const id of this.backlog) if (!hosted.has(id)) this.backlog.delete(id);
-    const before = this.hostedBefore;
-    this.hostedBefore = hosted;
+    for (const id of this.backlog) if (!hosted(id)) this.backlog.delete(id);
+    const arrived = [...this.arrived];
+    this.arrived.clear();
     if (full || named === null || now - this.fullPassAt >= FULL_PASS_MS) {
       this.fullPassAt = now;
-      return [...hosted];
+      return this.runtime.ids({ state: 'ready' });
     }
     const look = new Set<string>();
-    for (const id of [...named, ...this.backlog]) if (hosted.has(id)) look.add(id);
-    for (const id of hosted) if (!before.has(id)) look.add(id);
+    for (const id of [...named, ...this.backlog, ...arrived]) if (hosted(id)) look.add(id);
     return [...look];
   }
 

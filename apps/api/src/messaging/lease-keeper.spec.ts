@@ -1,5 +1,4 @@
 import { type AuditActionEvent, EventBus, JsonLogger, LogOutput, Scheduler } from '@app/common';
-import type { InstanceStatus } from '@app/runtime';
 import { TestClock } from '@test/support/clock.js';
 import { strictMock } from '@test/support/strict-mock.js';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -90,10 +89,8 @@ describe('LeasePlacement', () => {
 });
 
 describe('LeaseKeeper', () => {
-  const running = (...ids: string[]) => ids.map((id) => ({ installationId: id, state: 'ready' }) as InstanceStatus);
-
   it('renews what runs here, gives up what no longer runs, and takes over expired leases', async () => {
-    runtime.list.mockReturnValue(running('i1', 'i2'));
+    runtime.ids.mockReturnValue(['i1', 'i2']);
     leases.renew.mockResolvedValue(new Set(['i1', 'i2']));
     leases.heldBy.mockResolvedValue(['i1', 'i2', 'old']);
     leases.release.mockResolvedValue(1);
@@ -108,7 +105,7 @@ describe('LeaseKeeper', () => {
   });
 
   it('stops an installation whose lease another node took, and keeps one whose lease was only missing', async () => {
-    runtime.list.mockReturnValue(running('i1', 'gone', 'missing'));
+    runtime.ids.mockReturnValue(['i1', 'gone', 'missing']);
     leases.renew.mockResolvedValue(new Set(['i1']));
     leases.take.mockImplementation((id: string) =>
       Promise.resolve(id === 'gone' ? { taken: false, holder: 'node-b' } : { taken: true, from: null }),
@@ -126,7 +123,7 @@ describe('LeaseKeeper', () => {
   it('leaves alone a lease it just took for a load still on its way', async () => {
     leases.take.mockResolvedValueOnce({ taken: true, from: null });
     await placement.hosts(installation('loading'));
-    runtime.list.mockReturnValue([]);
+    runtime.ids.mockReturnValue([]);
     leases.renew.mockResolvedValue(new Set());
     leases.heldBy.mockResolvedValue(['loading']);
     leases.release.mockResolvedValue(0);

@@ -70,7 +70,7 @@ export class LeaseKeeper implements OnApplicationBootstrap, BeforeApplicationShu
   private async runRound(placement: LeasePlacement): Promise<LeaseRound> {
     const node = placement.node;
     const ttl = placement.ttlMs;
-    const running = this.runtime.list().map((s) => s.installationId);
+    const running = this.runtime.ids();
     const runningSet = new Set(running);
     const held = await this.leases.renew(running, node, this.clock.now(), ttl);
     const lost: string[] = [];

@@ -1,4 +1,4 @@
-import type { HookCallEvent, InstanceStatus } from '@app/runtime';
+import type { HookCallEvent } from '@app/runtime';
 import { PluginRuntime } from '@app/runtime';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { parseExposition, sampleValue } from '../../../../test/support/prometheus.js';
@@ -21,11 +21,7 @@ describe('PrometheusMetrics', () => {
   beforeEach(() => {
     runtime = strictMock(PluginRuntime);
     runtime.workers.mockReturnValue({ alive: 3, dedicated: 1, max: 2 });
-    runtime.list.mockReturnValue([
-      { state: 'ready' } as InstanceStatus,
-      { state: 'ready' } as InstanceStatus,
-      { state: 'failed' } as InstanceStatus,
-    ]);
+    runtime.counts.mockReturnValue({ loading: 0, ready: 2, failed: 1, stopping: 0, stopped: 0 });
     metrics = new PrometheusMetrics(runtime);
   });
 

@@ -111,9 +111,8 @@ export class PrometheusMetrics {
       labelNames: ['state'],
       registers: [this.registry],
       collect() {
-        const counts = new Map<InstanceState, number>(STATES.map((s) => [s, 0]));
-        for (const instance of runtime.list()) counts.set(instance.state, (counts.get(instance.state) ?? 0) + 1);
-        for (const [state, n] of counts) this.set({ state }, n);
+        const counts = runtime.counts();
+        for (const state of STATES) this.set({ state }, counts[state]);
       },
     });
   }

@@ -11,7 +11,7 @@ const TOKEN = 'scrape-token-0123456789';
 function service(token: string | null): PrometheusService {
   const runtime = strictMock(PluginRuntime);
   runtime.workers.mockReturnValue({ alive: 0, dedicated: 0, max: 2 });
-  runtime.list.mockReturnValue([]);
+  runtime.counts.mockReturnValue({ loading: 0, ready: 0, failed: 0, stopping: 0, stopped: 0 });
   return new PrometheusService(new PrometheusMetrics(runtime), { ...loadConfig({}).metrics, token });
 }
 

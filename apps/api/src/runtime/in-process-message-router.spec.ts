@@ -40,7 +40,12 @@ describe('InProcessMessageRouter', () => {
     runtime = strictMock(PluginRuntime);
     const instances = [instance('i-sender', 'acme.sender', 'ready'), instance('i-target', 'acme.target', 'ready')];
     runtime.status.mockImplementation((id: string) => instances.find((s) => s.installationId === id));
-    runtime.list.mockReturnValue(instances);
+    runtime.ids.mockImplementation(({ pluginKey, state, limit } = {}) =>
+      instances
+        .filter((s) => (pluginKey ?? s.pluginKey) === s.pluginKey && (state ?? s.state) === s.state)
+        .map((s) => s.installationId)
+        .slice(0, limit),
+    );
     clock = new StoppedClock();
     events = new EventBus(captureLogger().logger);
     emitted = [];

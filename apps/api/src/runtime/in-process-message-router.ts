@@ -44,15 +44,16 @@ export class InProcessMessageRouter implements MessageRouter {
     timeoutMs: number,
   ): Promise<unknown> {
     const runtime = this.runtime();
-    const target = runtime.list().find((s) => s.pluginKey === targetKey && s.state === 'ready');
-    if (!target) throw new RuntimeError('PLUGIN_NOT_LOADED', `no running installation of ${targetKey} on this node`);
+    const [target] = runtime.ids({ pluginKey: targetKey, state: 'ready', limit: 1 });
+    if (target === undefined)
+      throw new RuntimeError('PLUGIN_NOT_LOADED', `no running installation of ${targetKey} on this node`);
     const from = runtime.status(fromInstallationId)?.pluginKey ?? null;
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(messageTimeout(targetKey, timeoutMs)), timeoutMs);
     });
     try {
-      return await Promise.race([runtime.message(target.installationId, { type, data, from }), deadline]);
+      return await Promise.race([runtime.message(target, { type, data, from }), deadline]);
     } finally {
       clearTimeout(timer);
     }
