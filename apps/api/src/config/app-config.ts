@@ -79,6 +79,11 @@ export interface HealthConfig {
   pluginCheckIntervalMs: number;
   /** How long a check waits for onHealth before counting it as failed. */
   pluginCheckTimeoutMs: number;
+  /**
+   * At most this many background checks start per second on a node: past `interval × rate` installations each is
+   * checked less often than the interval says, so the checks' cost stays bounded however many are hosted.
+   */
+  pluginCheckMaxPerSecond: number;
   /** Consecutive failed checks that make an installation unhealthy (fewer: degraded). */
   unhealthyAfter: number;
   /** Consecutive failed checks after which an unhealthy installation is disabled; 0 (the default) never does. */
@@ -341,6 +346,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     health: {
       pluginCheckIntervalMs: int(env, 'PLUGHUB_PLUGIN_HEALTH_INTERVAL_MS', 30_000, 1000, 24 * 3600 * 1000),
       pluginCheckTimeoutMs: int(env, 'PLUGHUB_PLUGIN_HEALTH_TIMEOUT_MS', 5000, 100, 600_000),
+      pluginCheckMaxPerSecond: int(env, 'PLUGHUB_PLUGIN_HEALTH_MAX_PER_SECOND', 20, 1, 10_000),
       unhealthyAfter: int(env, 'PLUGHUB_PLUGIN_UNHEALTHY_AFTER', 3, 1, 100),
       disableAfter: int(env, 'PLUGHUB_PLUGIN_UNHEALTHY_DISABLE_AFTER', 0, 0, 10_000),
     },

@@ -5,6 +5,7 @@ import { TestClock } from '../../../../test/support/clock.js';
 import { strictMock } from '../../../../test/support/strict-mock.js';
 import type { PluginHealthChangedEvent } from './health.entity.js';
 import { PluginHealthMonitor } from './plugin-health.monitor.js';
+import { phaseOffset } from './plugin-health.rules.js';
 
 const ID = 'inst-1';
 
@@ -31,6 +32,14 @@ function call(outcome: HookCallEvent['outcome']): HookCallEvent {
   };
 }
 
+const config = {
+  pluginCheckIntervalMs: 30_000,
+  pluginCheckTimeoutMs: 200,
+  pluginCheckMaxPerSecond: 20,
+  unhealthyAfter: 3,
+  disableAfter: 0,
+};
+
 describe('PluginHealthMonitor', () => {
   let runtime: ReturnType<typeof strictMock<PluginRuntime>>;
   let clock: TestClock;
@@ -47,13 +56,13 @@ describe('PluginHealthMonitor', () => {
       memoryBytes: 2 * 1024 * 1024,
     } as InstanceStatus;
     runtime.status.mockReturnValue(instance);
-    runtime.list.mockReturnValue([instance]);
+    runtime.ids.mockReturnValue([ID]);
+    runtime.stateOf.mockReturnValue('ready');
     clock = new TestClock();
     const logger = new JsonLogger(new LogOutput('silent'));
     const events = new EventBus(logger);
     changes = [];
     events.on('plugin.health_changed', (e) => void changes.push(e));
-    const config = { pluginCheckIntervalMs: 30_000, pluginCheckTimeoutMs: 200, unhealthyAfter: 3, disableAfter: 0 };
     monitor = new PluginHealthMonitor(runtime, events, config, clock, new Scheduler(logger), logger);
   });
 
@@ -105,6 +114,53 @@ describe('PluginHealthMonitor', () => {
     clock.advance(30_000);
     await monitor.runDue();
     expect(runtime.health).toHaveBeenCalledTimes(2);
+  });
+
+  it('starts at most the rate bound per tick, earliest due first, and forgets installations no longer hosted', async () => {
+    // 20 checks a second in ticks of 100 ms: 2 a tick. Ten installations, each due at its own offset.
+    const ids = Array.from({ length: 10 }, (_, i) => `inst-${i}`);
+    runtime.ids.mockReturnValue(ids);
+    runtime.stateOf.mockImplementation((id) => (id === 'inst-3' ? undefined : 'ready'));
+    const checked: string[] = [];
+    runtime.health.mockImplementation((id) => {
+      checked.push(id);
+      return Promise.resolve({ ...report('pass'), installationId: id });
+    });
+    await monitor.runDue(); // first sight of all ten: none due yet
+    expect(checked).toEqual([]);
+    clock.advance(30_000); // all due now
+    const ticks: string[][] = [];
+    for (let tick = 0; tick < 6; tick++) {
+      const before = checked.length;
+      await monitor.runDue();
+      ticks.push(checked.slice(before));
+      clock.advance(100); // a tick apart: the next interval's order does not hang on the real time between them
+    }
+    expect(ticks.map((t) => t.length)).toEqual([2, 2, 2, 2, 1, 0]);
+    // Each checked once, earliest offset first; inst-3, which the runtime no longer hosts, not at all.
+    const byOffset = ids
+      .filter((id) => id !== 'inst-3')
+      .sort((a, b) => phaseOffset(a, 30_000) - phaseOffset(b, 30_000));
+    expect(checked).toEqual(byOffset);
+    clock.advance(30_000);
+    await monitor.runDue();
+    // The next interval in the order of the last checks: the first tick's two (which of them ended first may vary).
+    expect(new Set(checked.slice(9))).toEqual(new Set(byOffset.slice(0, 2)));
+    expect(checked).toHaveLength(11);
+  });
+
+  it('learns of an installation from its state change, and drops it when it stops', async () => {
+    runtime.ids.mockReturnValue([]);
+    runtime.health.mockResolvedValue(report('pass'));
+    await monitor.runDue(); // the sweep finds nothing
+    monitor.onState({ installationId: ID, pluginKey: 'acme.p', from: 'loading', to: 'ready', at: new Date() });
+    clock.advance(30_000);
+    await monitor.runDue();
+    expect(runtime.health).toHaveBeenCalledTimes(1);
+    monitor.onState({ installationId: ID, pluginKey: 'acme.p', from: 'ready', to: 'stopped', at: new Date() });
+    clock.advance(30_000);
+    await monitor.runDue();
+    expect(runtime.health).toHaveBeenCalledTimes(1);
   });
 
   it('is unknown before any check of an installation the runtime does not host', async () => {

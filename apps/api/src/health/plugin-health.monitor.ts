@@ -3,17 +3,25 @@ import { Clock, EventBus, JsonLogger, OnPlughubEvent, type ScheduledJob, Schedul
 import { type HookCallEvent, PluginRuntime, type StateChangeEvent } from '@app/runtime';
 import type { HealthConfig } from '../config/app-config.js';
 import { HEALTH_CONFIG } from '../config/config.module.js';
+import { type DueEntry, DueQueue } from './due-queue.js';
 import type { PluginHealth, PluginHealthCheck, PluginHealthStatus } from './health.entity.js';
 import { ERROR_WINDOW_MINUTES, errorRateCheck, phaseOffset, roundFailed, statusAfter } from './plugin-health.rules.js';
 import { UnhealthyInstallationPolicy } from './unhealthy-policy.js';
 
 const MINUTE = 60_000;
-/** How often the Scheduler runs `runDue`, which looks for installations whose check is due. */
-const TICK_MS = 1000;
+/** How often the Scheduler runs `runDue` (TICK_MS after the last one ended), which starts the checks now due. */
+const TICK_MS = 100;
+/**
+ * How often the runtime's installation ids are looked through for one no state event announced (one loaded before
+ * the monitor listened): a set lookup per id, every SWEEP_MS, instead of a status built per instance every tick.
+ */
+const SWEEP_MS = 10_000;
 
 interface Tracked {
   pluginKey: string;
   nextDue: number;
+  /** Its live entry in the due queue (an older one still in the queue is stale). */
+  entry: DueEntry;
   lastCheck: Date | null;
   checks: PluginHealthCheck[];
   consecutiveFailures: number;
@@ -26,13 +34,20 @@ interface Tracked {
 /**
  * Background health checks of every installation the runtime hosts: onHealth (with a deadline) folded with the
  * runtime's own view and the recent error rate, every PLUGHUB_PLUGIN_HEALTH_INTERVAL_MS, each installation at its
- * own offset inside the interval so checks never all run at once. PLUGHUB_PLUGIN_UNHEALTHY_AFTER failed rounds in
+ * own offset inside the interval so checks never all run at once, and at most PLUGHUB_PLUGIN_HEALTH_MAX_PER_SECOND
+ * checks start per second (in ticks of TICK_MS, earliest due first): with more installations than the interval
+ * and that rate allow, each is checked less often, and the checks' cost stays bounded. A tick costs the checks it
+ * starts, not the number of installations hosted. PLUGHUB_PLUGIN_UNHEALTHY_AFTER failed rounds in
  * a row make it unhealthy; a passing round makes it healthy again. Status changes are emitted as
  * `plugin.health_changed`; each background round's result goes to the unhealthy policy (UnhealthyInstallationPolicy).
  */
 @Injectable()
 export class PluginHealthMonitor implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly tracked = new Map<string, Tracked>();
+  private readonly queue = new DueQueue();
+  /** Checks one tick may start: the rate bound spread over the ticks of a second. */
+  private readonly perTick: number;
+  private sweptAt = -Infinity;
   private readonly job: ScheduledJob<void>;
   private readonly logger: JsonLogger;
 
@@ -46,6 +61,7 @@ export class PluginHealthMonitor implements OnApplicationBootstrap, OnApplicatio
     @Optional() private readonly policy?: UnhealthyInstallationPolicy,
   ) {
     this.logger = logger.child('PluginHealthMonitor');
+    this.perTick = Math.max(1, Math.round((config.pluginCheckMaxPerSecond * TICK_MS) / 1000));
     this.job = scheduler.every({ name: 'plugin-health', intervalMs: TICK_MS, run: () => this.runDue() });
   }
 
@@ -76,25 +92,44 @@ export class PluginHealthMonitor implements OnApplicationBootstrap, OnApplicatio
   @OnPlughubEvent('runtime.state')
   onState(event: StateChangeEvent): void {
     if (event.to === 'stopped') this.tracked.delete(event.installationId);
+    else this.track(event.installationId, event.pluginKey);
   }
 
-  /** Checks every installation whose turn has come (the Scheduler runs it a second after the last ended). */
+  /**
+   * Starts the checks whose turn has come, earliest due first, at most `perTick` of them, and waits for them (the
+   * Scheduler runs it TICK_MS after the last ended). Installations the runtime no longer hosts leave the queue.
+   */
   async runDue(): Promise<void> {
     const now = this.clock.nowMs();
-    const due = this.runtime
-      .list()
-      .filter((i) => i.state !== 'stopped' && this.track(i.installationId, i.pluginKey).nextDue <= now);
-    for (const instance of due) {
-      // The policy acts on background rounds only: reading an installation's health never disables it.
-      await this.check(instance.installationId)
-        .then((health) => this.policy?.afterRound(health))
-        .catch((err: unknown) =>
-          this.logger.warn('Health check failed to run', {
-            installation_id: instance.installationId,
-            error: err instanceof Error ? err.message : String(err),
-          }),
-        );
+    if (now - this.sweptAt >= SWEEP_MS) {
+      this.sweptAt = now;
+      for (const id of this.runtime.ids()) {
+        if (!this.tracked.has(id)) this.track(id, this.runtime.status(id)?.pluginKey ?? '');
+      }
     }
+    const due: string[] = [];
+    for (let head = this.queue.peek(); head && head.at <= now && due.length < this.perTick; head = this.queue.peek()) {
+      this.queue.pop();
+      const tracked = this.tracked.get(head.id);
+      if (tracked?.entry !== head) continue; // stale: checked (and queued again) since, or forgotten
+      const state = this.runtime.stateOf(head.id);
+      if (state === undefined || state === 'stopped') this.tracked.delete(head.id);
+      else if (tracked.nextDue > now) this.schedule(head.id, tracked);
+      else due.push(head.id);
+    }
+    await Promise.all(
+      due.map((id) =>
+        // The policy acts on background rounds only: reading an installation's health never disables it.
+        this.check(id)
+          .then((health) => this.policy?.afterRound(health))
+          .catch((err: unknown) =>
+            this.logger.warn('Health check failed to run', {
+              installation_id: id,
+              error: err instanceof Error ? err.message : String(err),
+            }),
+          ),
+      ),
+    );
   }
 
   /** Runs one check round now (a round already running is joined, not doubled) and returns the result. */
@@ -147,6 +182,7 @@ export class PluginHealthMonitor implements OnApplicationBootstrap, OnApplicatio
 
     tracked.lastCheck = this.clock.now();
     tracked.nextDue = tracked.lastCheck.getTime() + this.config.pluginCheckIntervalMs;
+    if (this.tracked.get(installationId) === tracked) this.schedule(installationId, tracked);
     tracked.checks = checks;
     tracked.consecutiveFailures = roundFailed(checks) ? tracked.consecutiveFailures + 1 : 0;
     const previous = tracked.status;
@@ -203,9 +239,11 @@ export class PluginHealthMonitor implements OnApplicationBootstrap, OnApplicatio
   private track(installationId: string, pluginKey: string): Tracked {
     let tracked = this.tracked.get(installationId);
     if (!tracked) {
+      const nextDue = this.clock.nowMs() + phaseOffset(installationId, this.config.pluginCheckIntervalMs);
       tracked = {
         pluginKey,
-        nextDue: this.clock.nowMs() + phaseOffset(installationId, this.config.pluginCheckIntervalMs),
+        nextDue,
+        entry: { id: installationId, at: nextDue },
         lastCheck: null,
         checks: [],
         consecutiveFailures: 0,
@@ -214,9 +252,16 @@ export class PluginHealthMonitor implements OnApplicationBootstrap, OnApplicatio
         running: null,
       };
       this.tracked.set(installationId, tracked);
+      this.queue.push(tracked.entry);
     }
     if (!tracked.pluginKey && pluginKey) tracked.pluginKey = pluginKey;
     return tracked;
+  }
+
+  /** Queues the installation's next check at its `nextDue` (the entry it had goes stale). */
+  private schedule(installationId: string, tracked: Tracked): void {
+    tracked.entry = { id: installationId, at: tracked.nextDue };
+    this.queue.push(tracked.entry);
   }
 }
 

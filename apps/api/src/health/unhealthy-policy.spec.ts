@@ -35,7 +35,13 @@ describe('UnhealthyInstallationPolicy', () => {
     const events = new EventBus(logger);
     events.on('audit.action', (e) => void audits.push(e));
     events.on('plugin.health_disabled', (e) => void disabled.push(e));
-    const config = { pluginCheckIntervalMs: 30_000, pluginCheckTimeoutMs: 200, unhealthyAfter: 3, disableAfter };
+    const config = {
+      pluginCheckIntervalMs: 30_000,
+      pluginCheckTimeoutMs: 200,
+      pluginCheckMaxPerSecond: 20,
+      unhealthyAfter: 3,
+      disableAfter,
+    };
     return new UnhealthyInstallationPolicy(installations, lifecycle, events, config, new TestClock(), logger);
   };
 
