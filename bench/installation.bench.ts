@@ -30,8 +30,10 @@ import {
   inProcessApp,
   loadAverage as load,
   loginToken,
+  inspectorProfiler,
   median,
   processCpuMs as cpuMs,
+  processCpuMsOf,
   requestJson,
   requireBuild,
   startBenchServer,
@@ -361,6 +363,7 @@ async function fleetBench(): Promise<void> {
     '../../../libs/runtime/src/index.js',
   );
   const plugin = app.get(PluginRuntime);
+  await idleFleet(app, done);
   for (let i = 0; i < 500; i++) await plugin.message(helloId!, { type: 'ping', data: null });
   const times: number[] = [];
   for (let i = 0; i < 5000; i++) {
@@ -373,6 +376,62 @@ async function fleetBench(): Promise<void> {
     `  message round-trip to one of them while all are live: p50 ${fmt(percentile(times, 0.5), 3)} ms, p99 ${fmt(percentile(times, 0.99), 3)} ms (load ${load()})`,
   );
   await app.close();
+}
+
+/** utime + stime of this process's main thread (its JavaScript event loop) so far, in ms, from /proc. */
+const mainThreadCpuMs = () => processCpuMsOf(`/proc/${process.pid}/task/${process.pid}/stat`);
+
+/**
+ * What the fleet costs while nobody uses it, after BENCH_SETTLE_SECONDS (default 10) for the installs' own
+ * aftermath (flushes, event deliveries): over BENCH_IDLE_SECONDS (default 30, one default health interval), the
+ * process CPU per second (every thread, and the main thread alone), the hook calls the runtime made per second by
+ * hook (the background health checks), and the commands the engine received per second by name (the writes and
+ * reads the idle work causes). BENCH_IDLE_PROFILE=file writes a CPU profile of the main thread over that window.
+ */
+async function idleFleet(app: Awaited<ReturnType<typeof inProcessApp>>, live: number): Promise<void> {
+  const settle = Number(process.env.BENCH_SETTLE_SECONDS ?? 10) * 1000;
+  const seconds = Number(process.env.BENCH_IDLE_SECONDS ?? 30);
+  await new Promise((resolve) => setTimeout(resolve, settle));
+  const { EventBus } = await fromDist<typeof import('../libs/common/src/index.js')>(
+    '../../../libs/common/src/index.js',
+  );
+  const { Engine } = await fromDist<typeof import('../libs/embedded-mongo/src/engine.js')>(
+    '../../../libs/embedded-mongo/src/engine.js',
+  );
+  const hooks = new Map<string, number>();
+  const commands = new Map<string, number>();
+  const count = (m: Map<string, number>, key: string) => m.set(key, (m.get(key) ?? 0) + 1);
+  const off = app.get(EventBus).on('runtime.call', (e) => void count(hooks, e.hook));
+  const engine = Engine.prototype as unknown as Record<'run', (...args: unknown[]) => unknown>;
+  const run = engine.run;
+  engine.run = function (this: unknown, ...args: unknown[]) {
+    count(commands, Object.keys(args[0] as object)[0] ?? '?');
+    return run.apply(this, args);
+  };
+  const profileFile = process.env.BENCH_IDLE_PROFILE;
+  const profiler = profileFile ? inspectorProfiler() : null;
+  await profiler?.start();
+  const c0 = process.cpuUsage();
+  const m0 = mainThreadCpuMs();
+  const t0 = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+  const wall = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(c0);
+  const main = mainThreadCpuMs() - m0;
+  await profiler?.stop(profileFile!);
+  off();
+  engine.run = run;
+  const perSecond = (m: Map<string, number>) =>
+    [...m.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, n]) => `${k} ${fmt(n / wall, 1)}`)
+      .join(', ') || 'none';
+  console.log(`  idle, ${live} live, over ${fmt(wall, 1)} s after ${settle / 1000} s to settle (load ${load()}):`);
+  console.log(
+    `    process CPU ${fmt((cpu.user + cpu.system) / 1000 / wall, 1)} ms/s (every thread), main thread ${fmt(main / wall, 1)} ms/s`,
+  );
+  console.log(`    hook calls/s: ${perSecond(hooks)}`);
+  console.log(`    engine commands/s: ${perSecond(commands)}`);
 }
 
 if (mode === 'api') await apiBench();

@@ -302,7 +302,12 @@ export const median = (xs: number[]) => {
  * request does not depend on how much of a loaded machine's CPU it was left.
  */
 export function processCpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return processCpuMsOf(`/proc/${pid}/stat`);
+}
+
+/** utime + stime in ms from a /proc stat file: a process's (`/proc/<pid>/stat`) or one thread's (`…/task/<tid>/stat`). */
+export function processCpuMsOf(statFile: string): number {
+  const fields = readFileSync(statFile, 'utf8').split(') ')[1].split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
