@@ -15,6 +15,7 @@ export type LogOp =
   | { op: 'di'; ns: string; name: string }
   | { op: 'dd'; db: string }
   | { op: 'cm'; ns: string; options: Doc }
+  | { op: 'rc'; from: string; to: string }
   | { op: 'txn'; ops: LogOp[] };
 
 export function splitNs(ns: string): [string, string] {
@@ -158,6 +159,24 @@ export class Catalog {
     this.dbs.delete(db);
   }
 
+  /**
+   * Moves collection `from` (documents, indexes, options) to `to`, replacing what `to` held. Within a database
+   * the collection keeps its UUID, as mongod's does; across databases it gets a new one (mongod copies it).
+   */
+  rename(from: string, to: string): Collection | undefined {
+    const source = this.get(from);
+    if (!source) return undefined;
+    const [db] = splitNs(to);
+    const [, name] = splitNs(to);
+    const moved = new Collection(db, name, source.options, db === source.db ? source.uuid : undefined);
+    for (const index of source.indexes.slice(1)) moved.createIndex(index.spec);
+    for (const doc of source.docs.values()) moved.insert(doc);
+    this.drop(from);
+    this.drop(to);
+    this.register(moved);
+    return moved;
+  }
+
   /** Applies a logged operation during replay; tolerant of operations already reflected (idempotent). */
   replay(op: LogOp): void {
     switch (op.op) {
@@ -197,6 +216,9 @@ export class Catalog {
         if (coll) coll.options = op.options;
         break;
       }
+      case 'rc':
+        this.rename(op.from, op.to);
+        break;
       case 'txn':
         for (const sub of op.ops) this.replay(sub);
         break;

@@ -689,6 +689,60 @@ export function defineConformanceSuite(uri: () => string): void {
     });
   });
 
+  describe('renameCollection', () => {
+    it('moves documents and indexes, refuses a taken target unless dropTarget, and runs on admin only', async () => {
+      const admin = client.db('admin');
+      const ns = (name: string) => `${db.databaseName}.${name}`;
+      const source = db.collection<{ _id: number; u?: string }>('rename_src');
+      await source.insertMany([
+        { _id: 1, u: 'x' },
+        { _id: 2, u: 'y' },
+      ]);
+      await source.createIndex({ u: 1 }, { unique: true, name: 'u_unique' });
+      await db.collection<{ _id: number }>('rename_taken').insertOne({ _id: 9 });
+
+      await source.rename('rename_dst');
+      const dst = db.collection<{ _id: number; u?: string }>('rename_dst');
+      expect(await dst.find().sort({ _id: 1 }).toArray()).toEqual([
+        { _id: 1, u: 'x' },
+        { _id: 2, u: 'y' },
+      ]);
+      expect((await indexes(dst)).map((i) => [i.name, (i as { unique?: boolean }).unique ?? false])).toEqual([
+        ['_id_', false],
+        ['u_unique', true],
+      ]);
+      expect((await serverError(dst.insertOne({ _id: 3, u: 'x' }))).code).toBe(11000);
+      const names = (await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name);
+      expect(names).toContain('rename_dst');
+      expect(names).not.toContain('rename_src');
+
+      const code = async (cmd: Document, on: Db = admin) => (await serverError(on.command(cmd))).code;
+      expect(await code({ renameCollection: ns('rename_dst'), to: ns('rename_taken') })).toBe(48);
+      expect(await code({ renameCollection: ns('rename_none'), to: ns('rename_x') })).toBe(26);
+      expect(await code({ renameCollection: ns('rename_dst'), to: ns('rename_x') }, db)).toBe(13);
+      await admin.command({ renameCollection: ns('rename_dst'), to: ns('rename_taken'), dropTarget: true });
+      expect(await db.collection('rename_taken').countDocuments()).toBe(2);
+      expect(await db.collection('rename_dst').countDocuments()).toBe(0);
+    });
+
+    it('is refused inside a transaction (263)', async () => {
+      await db.collection<{ _id: number }>('rename_txn').insertOne({ _id: 1 });
+      await withSession(async (session) => {
+        session.startTransaction();
+        await db.collection('rename_txn').findOne({}, { session });
+        const err = await serverError(
+          client
+            .db('admin')
+            .command(
+              { renameCollection: `${db.databaseName}.rename_txn`, to: `${db.databaseName}.rename_txn2` },
+              { session },
+            ),
+        );
+        expect(err.code).toBe(263);
+      });
+    });
+  });
+
   // A test command: real servers need enableTestCommands (the drivers' test servers have it), as does the engine.
   describe('the failCommand fail point', () => {
     const failCommand = (mode: Document | string, data: Document): Promise<Document> =>

@@ -117,3 +117,36 @@ describe('file modes', () => {
     }
   });
 });
+
+describe('renamed collections', () => {
+  it('replay as renamed: documents, indexes and the UUID under the new name, nothing under the old', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'embedded-mongo-rename-'));
+    try {
+      const catalog = new Catalog();
+      const store = await DurableStore.open(dir, catalog);
+      const coll = catalog.create('a.src');
+      coll.insert({ _id: 1, u: 'x' });
+      coll.createIndex({ v: 2, key: { u: 1 }, name: 'u_1', unique: true });
+      await store.append([
+        { op: 'cc', ns: 'a.src', options: {}, uuid: coll.uuid },
+        { op: 'i', ns: 'a.src', doc: { _id: 1, u: 'x' } },
+        { op: 'ci', ns: 'a.src', spec: { v: 2, key: { u: 1 }, name: 'u_1', unique: true } },
+        { op: 'cc', ns: 'a.dst', options: {} },
+        { op: 'i', ns: 'a.dst', doc: { _id: 7 } },
+        { op: 'rc', from: 'a.src', to: 'a.dst' },
+      ]);
+      await store.close();
+
+      const reopened = new Catalog();
+      const again = await DurableStore.open(dir, reopened);
+      expect(reopened.get('a.src')).toBeUndefined();
+      const dst = reopened.get('a.dst');
+      expect([...(dst?.docs.values() ?? [])]).toEqual([{ _id: 1, u: 'x' }]);
+      expect(dst?.indexes.map((i) => i.name)).toEqual(['_id_', 'u_1']);
+      expect(dst?.uuid.toHexString()).toBe(coll.uuid.toHexString());
+      await again.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

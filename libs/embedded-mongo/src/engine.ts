@@ -84,6 +84,7 @@ const NOT_SNAPSHOT_READS = new Set([
   'createIndexes',
   'dropIndexes',
   'collMod',
+  'renameCollection',
 ]);
 
 /** Commands whose reply reports whether their write concern was satisfied. */

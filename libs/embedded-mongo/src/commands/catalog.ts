@@ -21,6 +21,7 @@ export function catalogCommands(engine: Engine): CommandTable {
     listIndexes: (db, cmd) => listIndexes(engine, db, cmd),
     dropIndexes: (db, cmd) => dropIndexes(engine, db, cmd),
     deleteIndexes: (db, cmd) => dropIndexes(engine, db, cmd),
+    renameCollection: (db, cmd) => renameCollection(engine, db, cmd),
   };
 }
 
@@ -149,6 +150,42 @@ async function drop(engine: Engine, db: string, cmd: Doc): Promise<Doc> {
   engine.cursors.closeWhere((cursorNs) => cursorNs === ns);
   await engine.persist([{ op: 'dc', ns }]);
   return { nIndexesWas: coll.indexes.length, ns, ok: 1 };
+}
+
+/** A full namespace (`db.collection`) of the renameCollection command, checked as mongod checks it. */
+function fullNamespace(value: unknown, field: string): string {
+  if (typeof value !== 'string')
+    throw new MongoCommandError(
+      ErrorCode.TypeMismatch,
+      `BSON field 'renameCollection.${field}' is the wrong type, expected type 'string'`,
+    );
+  const dot = value.indexOf('.');
+  if (dot <= 0 || dot === value.length - 1)
+    throw new MongoCommandError(ErrorCode.InvalidNamespace, `Invalid ${field} namespace: ${value}`);
+  validateDbName(value.slice(0, dot));
+  validateCollectionName(value.slice(dot + 1));
+  return value;
+}
+
+async function renameCollection(engine: Engine, db: string, cmd: Doc): Promise<Doc> {
+  if (db !== 'admin')
+    throw new MongoCommandError(ErrorCode.Unauthorized, 'renameCollection may only be run against the admin database.');
+  const from = fullNamespace(cmd.renameCollection, 'renameCollection');
+  const to = fullNamespace(cmd.to, 'to');
+  const source = engine.catalog.get(from);
+  if (!source) throw new MongoCommandError(ErrorCode.NamespaceNotFound, `Source collection ${from} does not exist`);
+  if (source.isView) throw new MongoCommandError(ErrorCode.CommandNotSupportedOnView, `cannot rename view: ${from}`);
+  if (from === to) throw new MongoCommandError(ErrorCode.IllegalOperation, "Can't rename a collection to itself");
+  const target = engine.catalog.get(to);
+  if (target && cmd.dropTarget !== true)
+    throw new MongoCommandError(ErrorCode.NamespaceExists, 'target namespace exists');
+  if (target?.isView)
+    throw new MongoCommandError(ErrorCode.NamespaceExists, `a view already exists with that name: ${to}`);
+  engine.catalog.rename(from, to);
+  // Cursors of either collection end, as mongod kills them (a getMore then answers CursorNotFound).
+  engine.cursors.closeWhere((ns) => ns === from || ns === to);
+  await engine.persist([{ op: 'rc', from, to }]);
+  return { ok: 1 };
 }
 
 async function dropDatabase(engine: Engine, db: string): Promise<Doc> {
