@@ -743,6 +743,58 @@ export function defineConformanceSuite(uri: () => string): void {
     });
   });
 
+  describe('aggregation expressions and window functions', () => {
+    it('computes $setWindowFields outputs: running sums, ranks, document numbers, shifts and ranges', async () => {
+      const c = db.collection<{ _id: number; g: string; n: number }>('window_fields');
+      await c.insertMany([
+        { _id: 1, g: 'a', n: 5 },
+        { _id: 2, g: 'a', n: 3 },
+        { _id: 3, g: 'b', n: 1 },
+        { _id: 4, g: 'a', n: 3 },
+      ]);
+      const run = async (output: Document, sortBy: Document = { _id: 1 }, partitionBy?: string) =>
+        c
+          .aggregate([
+            { $setWindowFields: { ...(partitionBy ? { partitionBy } : {}), sortBy, output } },
+            { $project: { _id: 1, ...Object.fromEntries(Object.keys(output).map((k) => [k, 1])) } },
+            { $sort: { _id: 1 } },
+          ])
+          .toArray();
+      expect(
+        await run({ cs: { $sum: '$n', window: { documents: ['unbounded', 'current'] } } }, { _id: 1 }, '$g'),
+      ).toEqual([
+        { _id: 1, cs: 5 },
+        { _id: 2, cs: 8 },
+        { _id: 3, cs: 1 },
+        { _id: 4, cs: 11 },
+      ]);
+      expect(await run({ r: { $rank: {} }, d: { $denseRank: {} } }, { n: 1 })).toEqual([
+        { _id: 1, r: 4, d: 3 },
+        { _id: 2, r: 2, d: 2 },
+        { _id: 3, r: 1, d: 1 },
+        { _id: 4, r: 2, d: 2 },
+      ]);
+      expect(await run({ rn: { $documentNumber: {} } }, { _id: 1 }, '$g')).toEqual([
+        { _id: 1, rn: 1 },
+        { _id: 2, rn: 2 },
+        { _id: 3, rn: 1 },
+        { _id: 4, rn: 3 },
+      ]);
+      expect(await run({ prev: { $shift: { output: '$n', by: -1, default: null } } })).toEqual([
+        { _id: 1, prev: null },
+        { _id: 2, prev: 5 },
+        { _id: 3, prev: 3 },
+        { _id: 4, prev: 1 },
+      ]);
+      expect(await run({ s: { $sum: '$n', window: { range: [-2, 0] } } }, { n: 1 })).toEqual([
+        { _id: 1, s: 11 },
+        { _id: 2, s: 7 },
+        { _id: 3, s: 1 },
+        { _id: 4, s: 7 },
+      ]);
+    });
+  });
+
   // A test command: real servers need enableTestCommands (the drivers' test servers have it), as does the engine.
   describe('the failCommand fail point', () => {
     const failCommand = (mode: Document | string, data: Document): Promise<Document> =>
