@@ -1,5 +1,8 @@
 import {
+  Binary,
   MongoClient,
+  ObjectId,
+  Timestamp,
   MongoServerError,
   type ClientSession,
   type CollationOptions,
@@ -792,6 +795,39 @@ export function defineConformanceSuite(uri: () => string): void {
         { _id: 3, s: 1 },
         { _id: 4, s: 7 },
       ]);
+    });
+
+    it('evaluates $indexOfCP, $toObjectId, $tsSecond/$tsIncrement and $binarySize with mongod null and error answers', async () => {
+      const c = db.collection<{ _id: number } & Document>('expressions');
+      await c.insertOne({
+        _id: 1,
+        s: 'héllo wörld',
+        h: '507f1f77bcf86cd799439011',
+        ts: new Timestamp({ t: 100, i: 7 }),
+        b: new Binary(Buffer.from([1, 2, 3])),
+      });
+      const project = async (p: Document) => (await c.aggregate([{ $project: { _id: 0, ...p } }]).toArray())[0];
+      expect(
+        await project({
+          a: { $indexOfCP: ['$s', 'l'] },
+          b: { $indexOfCP: ['$s', 'ö'] },
+          c: { $indexOfCP: ['$s', 'l', 4] },
+          d: { $indexOfCP: ['$s', 'l', 0, 2] },
+          e: { $indexOfCP: ['$missing', 'l'] },
+        }),
+      ).toEqual({ a: 2, b: 7, c: 9, d: -1, e: null });
+      expect(await project({ o: { $toObjectId: '$h' }, n: { $toObjectId: '$missing' } })).toEqual({
+        o: new ObjectId('507f1f77bcf86cd799439011'),
+        n: null,
+      });
+      const ts = await project({ t: { $tsSecond: '$ts' }, i: { $tsIncrement: '$ts' } });
+      expect([Number(ts?.t), Number(ts?.i)]).toEqual([100, 7]);
+      expect(await project({ b: { $binarySize: '$b' }, s: { $binarySize: '$s' } })).toEqual({ b: 3, s: 13 });
+      const bad = await serverError(c.aggregate([{ $project: { o: { $toObjectId: 'zz' } } }]).toArray());
+      expect([bad.code, bad.codeName]).toEqual([241, 'ConversionFailure']);
+      expect((await serverError(c.aggregate([{ $project: { i: { $indexOfCP: [1, 'l'] } } }]).toArray())).code).toBe(
+        40093,
+      );
     });
   });
 

@@ -1,5 +1,8 @@
+import { calculateObjectSize, ObjectId } from 'bson';
 import { evalExpr } from 'mingo/core';
+import { bsonType } from './bson-order.js';
 import { ErrorCode, MongoCommandError } from './errors.js';
+import { bsonTypeName } from './mingo-context.js';
 import { isPlainObject } from './paths.js';
 
 /**
@@ -9,6 +12,8 @@ import { isPlainObject } from './paths.js';
 
 type Options = Parameters<typeof evalExpr>[2];
 type ExpressionOp = (obj: unknown, expr: unknown, options: Options) => unknown;
+
+const isNullish = (v: unknown): boolean => v === null || v === undefined;
 
 /**
  * `$function` for mingo's own stages only: its `$setWindowFields` computes every output field through
@@ -25,4 +30,104 @@ const $function: ExpressionOp = (obj, expr, options) => {
   return (body as (...a: unknown[]) => unknown)(...args);
 };
 
-export const ENGINE_EXPRESSION_OPERATORS: Record<string, ExpressionOp> = { $function };
+function argList(name: string, expr: unknown, min: number, max: number): unknown[] {
+  const args = Array.isArray(expr) ? expr : [expr];
+  if (args.length < min || args.length > max)
+    throw new MongoCommandError(
+      16020,
+      `Expression ${name} takes ${min === max ? `exactly ${min}` : `at least ${min} and at most ${max}`} arguments. ${args.length} were passed in.`,
+    );
+  return args;
+}
+
+function codePointIndex(name: string, value: unknown, code: number, which: string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value))
+    throw new MongoCommandError(
+      code,
+      `${name} ${which} index must resolve to a value that can be represented as a 32-bit integral value`,
+    );
+  if (value < 0) throw new MongoCommandError(code + 1, `${name} ${which} index must be positive`);
+  return value;
+}
+
+/** `$indexOfCP`: the code-point index of the first occurrence of a substring in [start, end), or -1. */
+const $indexOfCP: ExpressionOp = (obj, expr, options) => {
+  const args = argList('$indexOfCP', expr, 2, 4);
+  const [str, sub, start, end] = args.map((a) => evalExpr(obj, a, options));
+  if (isNullish(str)) return null;
+  if (typeof str !== 'string')
+    throw new MongoCommandError(
+      40093,
+      `$indexOfCP requires a string as the first argument, found: ${bsonTypeName(str)}`,
+    );
+  if (typeof sub !== 'string')
+    throw new MongoCommandError(
+      40094,
+      `$indexOfCP requires a string as the second argument, found: ${bsonTypeName(sub)}`,
+    );
+  const chars = Array.from(str);
+  const subChars = Array.from(sub);
+  const from = args.length > 2 ? codePointIndex('$indexOfCP', start, 40096, 'starting') : 0;
+  const to =
+    args.length > 3 ? Math.min(codePointIndex('$indexOfCP', end, 40098, 'ending'), chars.length) : chars.length;
+  for (let i = from; i + subChars.length <= to; i++) {
+    if (subChars.every((c, j) => chars[i + j] === c)) return i;
+  }
+  return -1;
+};
+
+/** `$toObjectId`: an ObjectId from itself or its 24 hex digits; null for null or missing. */
+const $toObjectId: ExpressionOp = (obj, expr, options) => {
+  const v = evalExpr(obj, expr, options);
+  if (isNullish(v)) return null;
+  if (v instanceof ObjectId) return v;
+  if (typeof v !== 'string')
+    throw new MongoCommandError(
+      ErrorCode.ConversionFailure,
+      `Unsupported conversion from ${bsonTypeName(v)} to objectId in $convert with no onError value`,
+    );
+  if (!/^[0-9a-fA-F]{24}$/.test(v))
+    throw new MongoCommandError(
+      ErrorCode.ConversionFailure,
+      `Failed to parse objectId '${v}' in $convert with no onError value: Invalid string length for parsing to OID, expected 24 but found ${v.length}`,
+    );
+  return new ObjectId(v);
+};
+
+function timestampPart(name: string, part: 't' | 'i', code: number): ExpressionOp {
+  return (obj, expr, options) => {
+    const v = evalExpr(obj, expr, options);
+    if (isNullish(v)) return null;
+    if (bsonType(v) !== 'Timestamp')
+      throw new MongoCommandError(code, `${name} expects argument of type timestamp, got ${bsonTypeName(v)}`);
+    return (v as { t: number; i: number })[part];
+  };
+}
+
+/** `$bsonSize`: the encoded size of a document in bytes. */
+const $bsonSize: ExpressionOp = (obj, expr, options) => {
+  const v = evalExpr(obj, expr, options);
+  if (isNullish(v)) return null;
+  if (!isPlainObject(v))
+    throw new MongoCommandError(31393, `$bsonSize requires a document input, found: ${bsonTypeName(v)}`);
+  return calculateObjectSize(v);
+};
+
+/** `$binarySize`: the size of a string (UTF-8) or binary value in bytes. */
+const $binarySize: ExpressionOp = (obj, expr, options) => {
+  const v = evalExpr(obj, expr, options);
+  if (isNullish(v)) return null;
+  if (typeof v === 'string') return Buffer.byteLength(v, 'utf8');
+  if (bsonType(v) === 'Binary') return (v as { length(): number }).length();
+  throw new MongoCommandError(51276, `$binarySize requires a string or BinData argument, found: ${bsonTypeName(v)}`);
+};
+
+export const ENGINE_EXPRESSION_OPERATORS: Record<string, ExpressionOp> = {
+  $function,
+  $indexOfCP,
+  $toObjectId,
+  $tsSecond: timestampPart('$tsSecond', 't', 5687301),
+  $tsIncrement: timestampPart('$tsIncrement', 'i', 5687302),
+  $bsonSize,
+  $binarySize,
+};
