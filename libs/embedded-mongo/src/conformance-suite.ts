@@ -831,6 +831,32 @@ export function defineConformanceSuite(uri: () => string): void {
     });
   });
 
+  describe('killSessions', () => {
+    it("aborts the sessions' transactions and closes their cursors; other sessions are untouched", async () => {
+      const c = db.collection<{ _id: number }>('kill_sessions');
+      await c.insertMany([{ _id: 1 }, { _id: 2 }, { _id: 3 }]);
+      await withSession(async (killed) => {
+        await withSession(async (reader) => {
+          await withSession(async (other) => {
+            killed.startTransaction();
+            await c.insertOne({ _id: 10 }, { session: killed });
+            other.startTransaction();
+            await c.insertOne({ _id: 20 }, { session: other });
+            const cursor = c.find({}, { batchSize: 1, session: reader });
+            await cursor.next();
+            await client.db('admin').command({ killSessions: [killed.id, reader.id] });
+            const getMore = await serverError(cursor.toArray());
+            expect([43, 237]).toContain(getMore.code);
+            const commit = await serverError(killed.commitTransaction());
+            expect(commit.code).toBe(251);
+            await other.commitTransaction();
+          });
+        });
+      });
+      expect((await c.find().sort({ _id: 1 }).toArray()).map((d) => d._id)).toEqual([1, 2, 3, 20]);
+    });
+  });
+
   // A test command: real servers need enableTestCommands (the drivers' test servers have it), as does the engine.
   describe('the failCommand fail point', () => {
     const failCommand = (mode: Document | string, data: Document): Promise<Document> =>

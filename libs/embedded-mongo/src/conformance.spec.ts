@@ -25,6 +25,28 @@ describe('embedded engine: MongoDB 7.0 behaviours of the driver specification te
     }
   });
 
+  // Embedded only: on a shared real server it would end other suites' transactions.
+  it('killAllSessions aborts every open transaction', async () => {
+    const client = new MongoClient(server.uri);
+    try {
+      const c = client.db('kill_all').collection<{ _id: number }>('c');
+      await c.insertOne({ _id: 1 });
+      const sessions = [client.startSession(), client.startSession()];
+      for (const [i, s] of sessions.entries()) {
+        s.startTransaction();
+        await c.insertOne({ _id: 10 + i }, { session: s });
+      }
+      await client.db('admin').command({ killAllSessions: [] });
+      for (const s of sessions) {
+        expect((await serverError(s.commitTransaction())).code).toBe(251);
+        await s.endSession();
+      }
+      expect(await c.countDocuments()).toBe(1);
+    } finally {
+      await client.close();
+    }
+  });
+
   // Embedded only: a real server does all of these; the engine refuses them rather than silently do otherwise.
   it('refuses text, geo, hashed and wildcard indexes (67) and capped or time-series collections (72)', async () => {
     const client = new MongoClient(server.uri);

@@ -125,6 +125,12 @@ export class SessionRegistry {
     this.lastRetryable.delete(key);
   }
 
+  /** Aborts the session's open transaction (killSessions); the session and its retryable writes stay known. */
+  kill(key: string): void {
+    const txn = this.txns.get(key);
+    if (txn?.state === 'active') txn.abort();
+  }
+
   abortAll(): void {
     for (const txn of this.txns.values()) if (txn.state === 'active') txn.abort();
   }

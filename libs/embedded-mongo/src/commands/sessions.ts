@@ -3,13 +3,15 @@ import { keyString } from '../bson-order.js';
 import { isPlainObject, type Doc } from '../paths.js';
 import { noSuchTransaction } from '../sessions.js';
 
-/** endSessions and the transaction verbs (commitTransaction, abortTransaction). */
+/** endSessions, killSessions and the transaction verbs (commitTransaction, abortTransaction). */
 
 export function sessionCommands(engine: Engine): CommandTable {
   return {
     endSessions: (_db, cmd) => endSessions(engine, cmd),
     refreshSessions: () => ({ ok: 1 }),
-    killSessions: () => ({ ok: 1 }),
+    killSessions: (_db, cmd) => killSessions(engine, cmd),
+    killAllSessions: () => killAllSessions(engine),
+    killAllSessionsByPattern: () => killAllSessions(engine),
     commitTransaction: (_db, cmd) => commitTransaction(engine, cmd),
     abortTransaction: (_db, cmd) => abortTransaction(engine, cmd),
   };
@@ -24,6 +26,25 @@ function endSessions(engine: Engine, cmd: Doc): Doc {
     engine.sessions.end(key);
     engine.cursors.closeWhere((_ns, sessionKey) => sessionKey === key);
   }
+  return { ok: 1 };
+}
+
+/**
+ * Kills sessions as mongod does: their open transactions are aborted (a later statement or commit answers
+ * NoSuchTransaction) and their cursors closed; the sessions themselves stay known. Without auth every session is
+ * the caller's, so killAllSessions (with any user list or pattern) kills them all, as for an administrator.
+ */
+function killSessions(engine: Engine, cmd: Doc): Doc {
+  const ids = Array.isArray(cmd.killSessions) ? cmd.killSessions : [];
+  const keys = new Set(ids.filter(isPlainObject).map((lsid) => keyString(lsid.id)));
+  for (const key of keys) engine.sessions.kill(key);
+  engine.cursors.closeWhere((_ns, sessionKey) => sessionKey !== undefined && keys.has(sessionKey));
+  return { ok: 1 };
+}
+
+function killAllSessions(engine: Engine): Doc {
+  engine.sessions.abortAll();
+  engine.cursors.closeWhere((_ns, sessionKey) => sessionKey !== undefined);
   return { ok: 1 };
 }
 
