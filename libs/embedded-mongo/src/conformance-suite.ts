@@ -857,6 +857,42 @@ export function defineConformanceSuite(uri: () => string): void {
     });
   });
 
+  describe('update counts', () => {
+    it('count nothing for a statement that fails, in the reply and in the driver bulk result', async () => {
+      const c = db.collection<{ _id: number; a: number; b?: number }>('update_counts');
+      await c.insertMany([
+        { _id: 1, a: 1 },
+        { _id: 2, a: 2 },
+        { _id: 3, a: 3 },
+      ]);
+      await c.createIndex({ a: 1 }, { unique: true });
+      const reply = await db.command({
+        update: 'update_counts',
+        updates: [
+          { q: { _id: 1 }, u: { $set: { a: 2 } } },
+          { q: { _id: 2 }, u: { $set: { b: 1 } } },
+          { q: { _id: 9 }, u: { $set: { a: 3 } }, upsert: true },
+        ],
+        ordered: false,
+      });
+      expect([reply.n, reply.nModified]).toEqual([1, 1]);
+      expect((reply.writeErrors as { index: number; code: number }[]).map((e) => [e.index, e.code])).toEqual([
+        [0, 11000],
+        [2, 11000],
+      ]);
+      const bulk = await c
+        .bulkWrite(
+          [
+            { updateOne: { filter: { _id: 1 }, update: { $set: { a: 3 } } } },
+            { updateMany: { filter: {}, update: { $inc: { b: 1 } } } },
+          ],
+          { ordered: false },
+        )
+        .catch((err: unknown) => (err as { result: { matchedCount: number; modifiedCount: number } }).result);
+      expect([bulk.matchedCount, bulk.modifiedCount]).toEqual([3, 3]);
+    });
+  });
+
   // A test command: real servers need enableTestCommands (the drivers' test servers have it), as does the engine.
   describe('the failCommand fail point', () => {
     const failCommand = (mode: Document | string, data: Document): Promise<Document> =>

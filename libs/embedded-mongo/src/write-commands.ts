@@ -128,23 +128,28 @@ export function updateCommand(access: Access, coll: Collection, cmd: Doc): Doc {
         'multi update is not supported for replacement-style update',
       );
     }
+    // A statement that fails counts nothing, as in mongod (what a multi update changed before it failed stays).
+    let matched = 0;
+    let modified = 0;
     const matches = access.find(coll, q, { limit: multi ? 0 : 1, ...evalOpts });
     for (const doc of matches) {
       const next = applyUpdate(doc, u, { arrayFilters, query: q, eval: evalOpts });
-      n++;
+      matched++;
       if (next) {
         checkDocSize(next);
         checkValidator(coll, cmd, next, doc);
         access.replace(coll, doc, next);
-        nModified++;
+        modified++;
       }
     }
     if (matches.length === 0 && stmt.upsert === true) {
       const doc = upsertDocument(q, u, arrayFilters, evalOpts);
       insertChecked(access, coll, cmd, doc);
       upserted.push({ index: i, _id: doc._id });
-      n++;
+      matched++;
     }
+    n += matched;
+    nModified += modified;
   });
   return writeReply(upserted.length ? { n, nModified, upserted } : { n, nModified }, writeErrors);
 }
