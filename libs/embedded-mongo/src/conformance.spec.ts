@@ -1,7 +1,8 @@
-import { MongoClient } from 'mongodb';
+import { Long, MongoClient, UUID } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineConformanceSuite, serverError } from './conformance-suite.js';
 import { EmbeddedMongoServer } from './index.js';
+import { RawConnection } from './testing/raw-wire.js';
 
 describe('embedded engine: MongoDB 7.0 behaviours of the driver specification tests', () => {
   let server: EmbeddedMongoServer;
@@ -22,6 +23,28 @@ describe('embedded engine: MongoDB 7.0 behaviours of the driver specification te
     } finally {
       await client.close();
       await plain.stop();
+    }
+  });
+
+  // Embedded only for the raw socket (the driver never sends an older txnNumber); mongod answers the same.
+  it('refuses a retryable write numbered below the session latest with 225 TransactionTooOld', async () => {
+    const conn = await RawConnection.open(Number(new URL(server.uri).port));
+    try {
+      const lsid = { id: new UUID() };
+      const insert = (id: number, txnNumber: number) =>
+        conn.command({
+          insert: 'c',
+          documents: [{ _id: id }],
+          lsid,
+          txnNumber: Long.fromNumber(txnNumber),
+          $db: 'retry_old',
+        });
+      expect(await insert(1, 5)).toMatchObject({ ok: 1, n: 1 });
+      expect(await insert(1, 5)).toMatchObject({ ok: 1, n: 1 });
+      expect(await insert(2, 4)).toMatchObject({ ok: 0, code: 225, codeName: 'TransactionTooOld' });
+      expect(await insert(3, 6)).toMatchObject({ ok: 1, n: 1 });
+    } finally {
+      conn.destroy();
     }
   });
 

@@ -112,6 +112,20 @@ export class SessionRegistry {
     return undefined;
   }
 
+  /** Refuses a retryable write numbered below the session's latest write or transaction (mongod's 225). */
+  checkRetryableNumber(sessionKey: string, cmd: Doc): void {
+    const txnNumber = Number(cmd.txnNumber);
+    const latest = Math.max(
+      this.lastRetryable.get(sessionKey)?.txnNumber ?? -1,
+      this.txns.get(sessionKey)?.txnNumber ?? -1,
+    );
+    if (txnNumber < latest)
+      throw new MongoCommandError(
+        ErrorCode.TransactionTooOld,
+        `Retryable write with txnNumber ${txnNumber} is prohibited on session because a newer retryable write with txnNumber ${latest} has already started on this session.`,
+      );
+  }
+
   rememberRetryable(sessionKey: string, cmd: Doc, reply: Doc): void {
     this.lastRetryable.set(sessionKey, { txnNumber: Number(cmd.txnNumber), reply });
   }

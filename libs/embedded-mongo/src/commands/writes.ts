@@ -38,6 +38,7 @@ async function write(engine: Engine, db: string, cmd: Doc, body: WriteBody): Pro
   if (retryKey) {
     const previous = sessions.retried(retryKey, cmd);
     if (previous) return previous;
+    sessions.checkRetryableNumber(retryKey, cmd);
   }
   const catalogOps: LogOp[] = [];
   // Like mongod, only a write that may insert creates a missing collection; others see an empty one.
