@@ -13,6 +13,13 @@
  * shared machine distort least. Beside it, from the server's own counts (its STATS listener): database operations
  * per request, the share of requests the catalog cache answered and the share answered from a built page, cold
  * and warm. Target (issue 9): every shape ≥ 1,000 req/s at 16 connections with p95 < 20 ms.
+ *
+ * Old against new in one run: BENCH_BASE=<dir> names a checkout of another commit, built there; its own bench
+ * server runs beside this one on the same seed, every shape is asked of both in each round (`<shape> (base)`), and
+ * a last table puts both medians side by side:
+ *
+ *   git archive main | tar -x -C /tmp/base && ln -s "$PWD/node_modules" /tmp/base/ && (cd /tmp/base && npm run build)
+ *   BENCH_BASE=/tmp/base BENCH_PLUGINS=10000 npx tsx bench/registry-catalog.bench.ts 3 5
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -25,21 +32,13 @@ const N = Number(process.env.BENCH_PLUGINS ?? 10_000);
 if (!existsSync('dist/apps/api/src/main.js')) throw new Error('run `npm run build` first');
 
 const admin = { email: 'bench@plughub.local', password: 'bench-password-1' };
-const seedStarted = Date.now();
 // BENCH_SERVER_NODE_ARGS (space-separated) go to the server's node, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
 const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-const server = await startServer([...nodeArgs, '--import', 'tsx', 'bench/registry-catalog.server.ts'], {
-  PLUGHUB_LOG_LEVEL: 'warn',
-  PLUGHUB_ADMIN_EMAIL: admin.email,
-  PLUGHUB_ADMIN_PASSWORD: admin.password,
-  PLUGHUB_SAMPLES: 'false',
-  NODE_ENV: 'production',
-  BENCH_PLUGINS: String(N),
-});
-console.log(`server up in ${Date.now() - seedStarted} ms (load ${loadavg()[0].toFixed(1)}): ${server.output.trim()}`);
-const base = `http://127.0.0.1:${server.port}`;
-const statsPort = /STATS (\d+)/.exec(server.output)?.[1];
-if (!statsPort) throw new Error('the server printed no STATS port');
+// BENCH_BASE=<dir>: a checkout of another commit, built there (`npm run build`), whose bench server runs beside this
+// one on the same seed; every shape is then measured on both in each round, old and new in the same run.
+const baseDir = process.env.BENCH_BASE;
+if (baseDir && !existsSync(`${baseDir}/dist/apps/api/src/main.js`)) throw new Error(`build ${baseDir} first`);
+
 interface Stats {
   ops: number;
   byOp: Record<string, number>;
@@ -48,18 +47,79 @@ interface Stats {
   builtHits: number;
   builtMisses: number;
 }
-/** The server's database operations and catalog cache hits and misses so far. */
-async function stats(): Promise<Stats> {
-  const res = await fetch(`http://127.0.0.1:${statsPort}/`);
-  const body = (await res.json()) as {
-    ops: Record<string, number>;
-    cache: { hits: number; misses: number };
-    built: { hits: number; misses: number };
-  };
-  const { hits: builtHits, misses: builtMisses } = body.built;
-  const ops = Object.values(body.ops).reduce((a, b) => a + b, 0);
-  return { ops, byOp: body.ops, ...body.cache, builtHits, builtMisses };
+/** One server under test: this checkout's build, or BENCH_BASE's; with a plain user's token for it. */
+interface Target {
+  name: string;
+  base: string;
+  pid: number | undefined;
+  auth: Record<string, string>;
+  /** Its database operations and catalog cache hits and misses so far. */
+  stats: () => Promise<Stats>;
 }
+
+async function json<T>(base: string, path: string, init: RequestInit = {}): Promise<T> {
+  const res = await fetch(`${base}${path}`, init);
+  if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${path}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
+const post = <T>(base: string, path: string, body: unknown, token?: string) =>
+  json<T>(base, path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  });
+
+const seedStarted = Date.now();
+const started = await Promise.all(
+  [{ name: 'new', dir: '.' }, ...(baseDir ? [{ name: 'base', dir: baseDir }] : [])].map(async ({ name, dir }) => ({
+    name,
+    server: await startServer([...nodeArgs, '--import', 'tsx', `${dir}/bench/registry-catalog.server.ts`], {
+      PLUGHUB_LOG_LEVEL: 'warn',
+      PLUGHUB_ADMIN_EMAIL: admin.email,
+      PLUGHUB_ADMIN_PASSWORD: admin.password,
+      PLUGHUB_SAMPLES: 'false',
+      NODE_ENV: 'production',
+      BENCH_PLUGINS: String(N),
+    }),
+  })),
+);
+const targets: Target[] = [];
+for (const { name, server } of started) {
+  console.log(
+    `${name} server up in ${Date.now() - seedStarted} ms (load ${loadavg()[0].toFixed(1)}): ${server.output.trim()}`,
+  );
+  const base = `http://127.0.0.1:${server.port}`;
+  const statsPort = /STATS (\d+)/.exec(server.output)?.[1];
+  if (!statsPort) throw new Error('the server printed no STATS port');
+  // A plain user, so the visibility filter is the full one (admins see everything).
+  type Token = { access_token: string };
+  const adminToken = (await post<Token>(base, '/api/auth/token/', admin)).access_token;
+  const reader = { email: 'reader@plughub.local', password: 'reader-password-1', name: 'Reader' };
+  await post<unknown>(base, '/api/users/', reader, adminToken);
+  const login = { email: reader.email, password: reader.password };
+  const token = (await post<Token>(base, '/api/auth/token/', login)).access_token;
+  targets.push({
+    name,
+    base,
+    pid: server.child.pid,
+    auth: { authorization: `Bearer ${token}` },
+    stats: async () => {
+      const res = await fetch(`http://127.0.0.1:${statsPort}/`);
+      const body = (await res.json()) as {
+        ops: Record<string, number>;
+        cache: { hits: number; misses: number };
+        built: { hits: number; misses: number };
+      };
+      const { hits: builtHits, misses: builtMisses } = body.built;
+      const ops = Object.values(body.ops).reduce((a, b) => a + b, 0);
+      return { ops, byOp: body.ops, ...body.cache, builtHits, builtMisses };
+    },
+  });
+}
+const [mine] = targets;
+/** A shape's label on a target: the shape itself on this checkout's build, `(base)` after it on BENCH_BASE's. */
+const sideLabel = (label: string, target: Target) => (target === mine ? label : `${label} (base)`);
+
 /** Warm rounds' database operations by collection.method, per shape, and the requests they served. */
 const warmOps: Record<string, { requests: number; byOp: Record<string, number> }> = {};
 function addWarmOps(label: string, a: Stats, b: Stats, requests: number): void {
@@ -78,26 +138,6 @@ const perRequest = (a: Stats, b: Stats, requests: number) => ({
   hitRate: share(b.hits - a.hits, b.misses - a.misses),
   builtRate: share(b.builtHits - a.builtHits, b.builtMisses - a.builtMisses),
 });
-
-async function json<T>(path: string, init: RequestInit = {}): Promise<T> {
-  const res = await fetch(`${base}${path}`, init);
-  if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${path}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-}
-const post = <T>(path: string, body: unknown, token?: string) =>
-  json<T>(path, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify(body),
-  });
-
-// A plain user, so the visibility filter is the full one (admins see everything).
-type Token = { access_token: string };
-const adminToken = (await post<Token>('/api/auth/token/', admin)).access_token;
-const reader = { email: 'reader@plughub.local', password: 'reader-password-1', name: 'Reader' };
-await post<unknown>('/api/users/', reader, adminToken);
-const token = (await post<Token>('/api/auth/token/', { email: reader.email, password: reader.password })).access_token;
-const auth = { authorization: `Bearer ${token}` };
 
 const offsets = (pages: number) => Array.from({ length: pages }, (_, k) => k * 20);
 const ORDERINGS = ['key', '-key', 'name', '-name', 'downloads', '-downloads', 'rating', '-rating', '-updated_at'];
@@ -126,7 +166,7 @@ const serverCpuMs = (pid: number | undefined) => {
 };
 
 // The baseline: bare Fastify answering the bytes of the unfiltered first page (no auth, no database).
-const firstPage = await json<unknown>(FIRST_PAGE, { headers: auth });
+const firstPage = await json<unknown>(mine.base, FIRST_PAGE, { headers: mine.auth });
 const bare = await startServer(['--import', 'tsx', 'bench/bare-fastify.server.ts'], {
   BARE_BODY: JSON.stringify(firstPage),
 });
@@ -135,12 +175,16 @@ interface Side {
   headers: Record<string, string>;
   pid: number | undefined;
   paths?: string[];
+  /** The server a catalog shape is asked of (none for the bare baseline). */
+  target?: Target;
 }
 const sides: Record<string, Side> = {
   'bare Fastify (same bytes)': { url: `http://127.0.0.1:${bare.port}/api/auth/me/`, headers: {}, pid: bare.child.pid },
 };
 for (const [label, paths] of Object.entries(pools)) {
-  sides[label] = { url: base, headers: auth, pid: server.child.pid, paths };
+  for (const target of targets) {
+    sides[sideLabel(label, target)] = { url: target.base, headers: target.auth, pid: target.pid, paths, target };
+  }
 }
 
 interface Run {
@@ -167,20 +211,22 @@ const cold: Record<
     load: number;
   }
 > = {};
-for (const [label, paths] of Object.entries(pools)) {
-  const stats0 = await stats();
-  const cpu0 = serverCpuMs(server.child.pid);
+for (const [label, side] of Object.entries(sides)) {
+  const { paths, target } = side;
+  if (!paths || !target) continue;
+  const stats0 = await target.stats();
+  const cpu0 = serverCpuMs(target.pid);
   const latencies: number[] = [];
   const counts: number[] = [];
   for (const path of paths) {
     const started = performance.now();
-    counts.push((await json<{ count: number }>(path, { headers: auth })).count);
+    counts.push((await json<{ count: number }>(target.base, path, { headers: target.auth })).count);
     latencies.push(performance.now() - started);
   }
-  const cpuPerRequest = (serverCpuMs(server.child.pid) - cpu0) / paths.length;
+  const cpuPerRequest = (serverCpuMs(target.pid) - cpu0) / paths.length;
   cold[label] = {
     cpuPerRequest,
-    ...perRequest(stats0, await stats(), paths.length),
+    ...perRequest(stats0, await target.stats(), paths.length),
     p50: median(latencies),
     max: Math.max(...latencies),
     load: loadavg()[0],
@@ -198,7 +244,7 @@ for (let r = 0; r < rounds; r++) {
   const order = labels.map((_, i) => labels[(i + r) % labels.length]);
   for (const label of order) {
     const side = sides[label];
-    const stats0 = side.paths ? await stats() : null;
+    const stats0 = side.target ? await side.target.stats() : null;
     const cpu0 = serverCpuMs(side.pid);
     const one = await load(side.url, side.headers, seconds, 1, { paths: side.paths });
     const sixteen = await load(side.url, side.headers, seconds, 16, { paths: side.paths });
@@ -210,7 +256,7 @@ for (let r = 0; r < rounds; r++) {
     if (!one.requests || !sixteen.requests)
       throw new Error(`${label}: no answer within ${seconds} s; run longer rounds`);
     const cpuPerRequest = (serverCpuMs(side.pid) - cpu0) / requests;
-    const stats1 = stats0 ? await stats() : null;
+    const stats1 = side.target ? await side.target.stats() : null;
     if (stats0 && stats1) addWarmOps(label, stats0, stats1, requests);
     const counted =
       stats0 && stats1 ? perRequest(stats0, stats1, requests) : { opsPerRequest: 0, hitRate: 0, builtRate: 0 };
@@ -225,7 +271,7 @@ for (let r = 0; r < rounds; r++) {
     );
   }
 }
-await stopServer(server.child);
+for (const { server } of started) await stopServer(server.child);
 await stopServer(bare.child);
 
 const rows: Record<string, Record<string, number | string>> = {};
@@ -240,9 +286,9 @@ for (const [label, rs] of Object.entries(runs)) {
     'p95 ms 16 conn': m((x) => x.sixteen.p95),
     'p99 ms 16 conn': m((x) => x.sixteen.p99),
     'server CPU ms/req': Number(m((x) => x.cpuPerRequest).toFixed(2)),
-    'DB ops/req': label in pools ? Number(m((x) => x.opsPerRequest).toFixed(3)) : '-',
-    'cache hit %': label in pools ? Math.round(m((x) => x.hitRate) * 100) : '-',
-    'built %': label in pools ? Math.round(m((x) => x.builtRate) * 100) : '-',
+    'DB ops/req': sides[label].target ? Number(m((x) => x.opsPerRequest).toFixed(3)) : '-',
+    'cache hit %': sides[label].target ? Math.round(m((x) => x.hitRate) * 100) : '-',
+    'built %': sides[label].target ? Math.round(m((x) => x.builtRate) * 100) : '-',
     'x bare (16 conn)': Number((m((x) => x.sixteen.rps) / bareRps).toFixed(2)),
     'load 1 min': Number(m((x) => x.load).toFixed(1)),
     'cold CPU ms/req': cold[label] ? Number(cold[label].cpuPerRequest.toFixed(2)) : '-',
@@ -273,4 +319,25 @@ for (const label of Object.keys(pools)) {
   const row = rows[label];
   const ok = (row['req/s 16 conn'] as number) >= 1000 && (row['p95 ms 16 conn'] as number) < 20;
   console.log(`${label}: ${ok ? 'meets' : 'MISSES'} ≥ 1,000 req/s with p95 < 20 ms at 16 connections`);
+}
+if (targets.length > 1) {
+  // Old and new side by side: each figure the median of the alternating rounds, measured in the same run.
+  const compare: Record<string, Record<string, number | string>> = {};
+  for (const label of Object.keys(pools)) {
+    const [now, before] = [rows[label], rows[`${label} (base)`]];
+    const pair = (name: string) => `${before[name]} → ${now[name]}`;
+    compare[label] = {
+      'CPU ms/req base → new': pair('server CPU ms/req'),
+      'CPU new/base': Number(
+        ((now['server CPU ms/req'] as number) / (before['server CPU ms/req'] as number)).toFixed(2),
+      ),
+      'req/s 16 conn': pair('req/s 16 conn'),
+      'p95 ms 16 conn': pair('p95 ms 16 conn'),
+      'req/s 1 conn': pair('req/s 1 conn'),
+      'cold CPU ms/req': pair('cold CPU ms/req'),
+      'same counts': matches[label] === matches[`${label} (base)`] ? 'yes' : 'NO',
+    };
+  }
+  console.log(`BENCH_BASE (${baseDir}) → this checkout, medians of the same ${rounds} alternating rounds:`);
+  console.table(compare);
 }
