@@ -1,11 +1,11 @@
 import fc from 'fast-check';
 import type { FastifyRequest } from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { pageWindow, previousOffset, sliceOf, toPage } from './paginated.js';
+import { PAGE_LINKS_MAX, pageWindow, previousOffset, sliceOf, toPage } from './paginated.js';
 
 const LIMITS = { default: 20, max: 100 };
-const request = (url: string) =>
-  ({ url, protocol: 'http', host: 'api.test:3000', headers: { host: 'api.test:3000' } }) as unknown as FastifyRequest;
+const request = (url: string, host = 'api.test:3000', protocol = 'http') =>
+  ({ url, protocol, host, headers: { host } }) as unknown as FastifyRequest;
 
 describe('toPage', () => {
   it('builds absolute links that keep other query parameters', () => {
@@ -41,6 +41,50 @@ describe('toPage', () => {
         expect(pages).toBe(Math.max(1, Math.ceil(count / limit)));
       }),
     );
+  });
+});
+
+describe('kept links', () => {
+  /** The links as written from scratch: the URL with limit set, offset set or (at 0) left out. */
+  const link = (url: string, host: string, protocol: string, limit: number, offset: number) => {
+    const u = new URL(url, `${protocol}://${host}`);
+    u.searchParams.set('limit', String(limit));
+    if (offset > 0) u.searchParams.set('offset', String(offset));
+    else u.searchParams.delete('offset');
+    return u.toString();
+  };
+
+  it('are the links built now, whatever was asked before (every part of a request picks its own)', () => {
+    const ask = fc.record({
+      url: fc.constantFrom('/api/plugins/', '/api/plugins/?search=a', '/api/orgs/?offset=3', '/api/x/?limit=2&b=%20'),
+      host: fc.constantFrom('api.test:3000', 'other.test', 'api.test:3001'),
+      protocol: fc.constantFrom('http', 'https'),
+      limit: fc.integer({ min: 1, max: 4 }),
+      offset: fc.integer({ min: 0, max: 9 }),
+      count: fc.integer({ min: 0, max: 12 }),
+    });
+    fc.assert(
+      fc.property(fc.array(ask, { minLength: 1, maxLength: 40 }), (asks) => {
+        for (const { url, host, protocol, limit, offset, count } of asks) {
+          const page = toPage(request(url, host, protocol), { limit, offset }, count, []);
+          expect(page.next).toBe(offset + limit < count ? link(url, host, protocol, limit, offset + limit) : null);
+          const previous = offset > 0 ? link(url, host, protocol, limit, previousOffset(offset, limit, count)) : null;
+          expect(page.previous).toBe(previous);
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('stay right past the bound of what is kept', () => {
+    for (let i = 0; i <= PAGE_LINKS_MAX + 1; i++) toPage(request(`/api/x/?n=${i}`), { limit: 1, offset: 1 }, 3, []);
+    const page = toPage(request('/api/x/?n=0'), { limit: 1, offset: 1 }, 3, []);
+    expect(page).toEqual({
+      count: 3,
+      next: 'http://api.test:3000/api/x/?n=0&limit=1&offset=2',
+      previous: 'http://api.test:3000/api/x/?n=0&limit=1',
+      results: [],
+    });
   });
 });
 

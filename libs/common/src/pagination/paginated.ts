@@ -86,9 +86,19 @@ export function previousOffset(offset: number, limit: number, count: number): nu
   return Math.max(0, offset - steps * limit);
 }
 
-/** Builds the `{count, next, previous, results}` page with absolute next/previous links. */
-export function toPage<T>(request: FastifyRequest, window: PageWindow, count: number, results: T[]): Paginated<T> {
-  const { limit, offset } = window;
+type PageLinks = Pick<Paginated<unknown>, 'next' | 'previous'>;
+
+/** How many pages' links are kept at most; the least recently used go first. */
+export const PAGE_LINKS_MAX = 2000;
+/** Links of a URL longer than this are built every time (a few such URLs would fill what is kept). */
+const PAGE_LINKS_URL_MAX_CHARS = 1024;
+/**
+ * Links answered before, by all they are built from (window, count, origin, URL): parsing and writing a URL is a
+ * visible share of a kept catalog page's CPU, and the same pages are asked for again and again.
+ */
+const keptLinks = new Map<string, PageLinks>();
+
+function buildLinks(request: FastifyRequest, { limit, offset }: PageWindow, count: number): PageLinks {
   const next =
     offset + limit < count ? absoluteUrl(request, { limit: String(limit), offset: String(offset + limit) }) : null;
   let previous: string | null = null;
@@ -96,6 +106,27 @@ export function toPage<T>(request: FastifyRequest, window: PageWindow, count: nu
     const prev = previousOffset(offset, limit, count);
     previous = absoluteUrl(request, { limit: String(limit), offset: prev > 0 ? String(prev) : undefined });
   }
+  return { next, previous };
+}
+
+function pageLinks(request: FastifyRequest, window: PageWindow, count: number): PageLinks {
+  if (request.url.length > PAGE_LINKS_URL_MAX_CHARS) return buildLinks(request, window, count);
+  // Numbers first, the origin after the last line feed (a Host header holds none): no two requests share a key.
+  const key = `${window.limit} ${window.offset} ${count} ${request.url}\n${requestOrigin(request)}`;
+  let links = keptLinks.get(key);
+  if (links) {
+    keptLinks.delete(key);
+  } else {
+    links = buildLinks(request, window, count);
+    if (keptLinks.size >= PAGE_LINKS_MAX) keptLinks.delete(keptLinks.keys().next().value!);
+  }
+  keptLinks.set(key, links);
+  return links;
+}
+
+/** Builds the `{count, next, previous, results}` page with absolute next/previous links. */
+export function toPage<T>(request: FastifyRequest, window: PageWindow, count: number, results: T[]): Paginated<T> {
+  const { next, previous } = pageLinks(request, window, count);
   return { count, next, previous, results };
 }
 
