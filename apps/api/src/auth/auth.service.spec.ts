@@ -1,4 +1,5 @@
 import { JwtService } from '@nestjs/jwt';
+import type { AuthUser } from '@app/common';
 import { TestClock } from '@test/support/clock.js';
 import { strictMock } from '@test/support/strict-mock.js';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -166,6 +167,18 @@ describe('authenticate (the global guard’s question)', () => {
     expect((await auth.authenticate(`Token ${KEY}`))?.method).toBe('token');
     expect(await auth.authenticate(`Basic ${Buffer.from('u1@x.test:pw').toString('base64')}`)).toBeNull();
     expect(await auth.authenticate(undefined)).toBeNull();
+  });
+});
+
+describe('me', () => {
+  it('answers the user as the auth cache gives it now: a changed user with its new fields, a gone one refused', async () => {
+    const caller = { id: 'u1' } as AuthUser;
+    expect(await auth.me(caller)).toMatchObject({ id: 'u1', name: 'U', roles: ['user'], is_active: true });
+    expect(await auth.me(caller)).toEqual(await auth.me(caller));
+    users.findForAuth.mockResolvedValue({ ...user, name: 'Renamed', roles: ['user', 'admin'] });
+    expect(await auth.me(caller)).toMatchObject({ id: 'u1', name: 'Renamed', roles: ['user', 'admin'] });
+    users.findForAuth.mockResolvedValue(null);
+    await expect(auth.me(caller)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
   });
 });
 

@@ -25,6 +25,8 @@ const API_KEY = /^Token\s+(\S+)$/i;
 @Injectable()
 export class AuthService {
   private readonly verifiedJwts = new VerifiedJwts();
+  /** GET /api/auth/me/'s answer per User object the auth cache gave (a changed user is a new object). */
+  private readonly meAnswers = new WeakMap<User, UserResponseDto>();
 
   constructor(
     private readonly users: UsersService,
@@ -60,11 +62,16 @@ export class AuthService {
     return this.users.create({ ...input, roles: ['user'] });
   }
 
-  /** The authenticated user; the guard has just resolved it through the short-lived auth cache. */
+  /**
+   * The authenticated user; the guard has just resolved it through the short-lived auth cache, which answers the
+   * same User object until the user changes (or the entry expires), so its answer is built once per such object.
+   */
   async me(caller: AuthUser): Promise<UserResponseDto> {
     const user = await this.users.findForAuth(caller.id);
     if (!user) throw unauthenticated();
-    return UserResponseDto.from(user);
+    let answer = this.meAnswers.get(user);
+    if (!answer) this.meAnswers.set(user, (answer = UserResponseDto.from(user)));
+    return answer;
   }
 
   /**
