@@ -101,12 +101,15 @@ export function startServer(
  * Starts the built Plughub server on a free port and resolves once GET /api/health/ answers. `BENCH_SERVER_NODE_ARGS`
  * (space-separated) go to the server's node, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to see where its time goes.
  */
-export async function startPlughub(env: Record<string, string>): Promise<{ child: ChildProcess; port: number }> {
-  requireBuild();
+export async function startPlughub(
+  env: Record<string, string>,
+  main = 'dist/apps/api/src/main.js',
+): Promise<{ child: ChildProcess; port: number }> {
+  requireBuild(main);
   const port = await freePort();
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const child = track(
-    spawn(process.execPath, [...nodeArgs, 'dist/apps/api/src/main.js'], {
+    spawn(process.execPath, [...nodeArgs, main], {
       env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', ...env },
       stdio: ['ignore', 'ignore', 'inherit'],
     }),
@@ -129,12 +132,13 @@ export async function startPlughub(env: Record<string, string>): Promise<{ child
 
 /**
  * The built server (startPlughub) on an in-memory embedded engine with BENCH_SERVER_ENV (`env` adds or
- * overrides), and its base URL.
+ * overrides), and its base URL; `main` names another build's entry (a checkout of the commit to compare with).
  */
 export async function startBenchServer(
   env: Record<string, string> = {},
+  main?: string,
 ): Promise<{ child: ChildProcess; port: number; url: string }> {
-  const server = await startPlughub({ PLUGHUB_DB_MEMORY: 'true', ...BENCH_SERVER_ENV, ...env });
+  const server = await startPlughub({ PLUGHUB_DB_MEMORY: 'true', ...BENCH_SERVER_ENV, ...env }, main);
   return { ...server, url: `http://127.0.0.1:${server.port}` };
 }
 
