@@ -141,6 +141,35 @@ describe('PluginViews.serialized', () => {
     expect((await serve())[0].owner.name).toBe('Olga Renamed');
   });
 
+  it('reads every kept name again in one read once they expire; pages built before stand if none changed', async () => {
+    const { users, clock, views } = setup();
+    const [a, b] = [pluginFixture({ key: 'a.x', ownerId: 'a' }), pluginFixture({ key: 'b.x', ownerId: 'b' })];
+    users.findByIds.mockImplementation((ids: string[]) => Promise.resolve(ids.map((id) => user(id, id))));
+    const pages = [a, b].map((p) => ({ count: 2, items: [p] }));
+    const serve = async (page: (typeof pages)[number]) =>
+      (JSON.parse((await views.serialized(page, null)).json) as PluginResponseDto[]).map((v) => v.owner.name);
+    for (const page of pages) await serve(page);
+    expect(views.builtMisses).toBe(2);
+    users.findByIds.mockClear();
+    clock.advance(OWNER_NAME_TTL_MS);
+    // Both pages asked at once after an idle gap: one read of both names that both wait for, nothing built again.
+    expect(await Promise.all(pages.map(serve))).toEqual([['a'], ['b']]);
+    expect(users.findByIds.mock.calls).toEqual([[['a', 'b']]]);
+    expect(views.builtMisses).toBe(2);
+    // A name that reads otherwise after the next gap: the pages are built again, with it.
+    users.findByIds.mockImplementation((ids: string[]) =>
+      Promise.resolve(ids.map((id) => user(id, id === 'b' ? 'b renamed' : id))),
+    );
+    clock.advance(OWNER_NAME_TTL_MS);
+    expect(await Promise.all(pages.map(serve))).toEqual([['a'], ['b renamed']]);
+    expect(views.builtMisses).toBe(4);
+    // A read that fails drops them: the page reads the name it lacks.
+    users.findByIds.mockRejectedValueOnce(new Error('down'));
+    clock.advance(OWNER_NAME_TTL_MS);
+    expect(await serve(pages[0])).toEqual(['a']);
+    expect(views.builtMisses).toBe(5);
+  });
+
   it('answers what building the page now would, and no name or count older than its TTL', async () => {
     const owners = ['a', 'b', 'c'];
     const plugins = owners.flatMap((o) => [1, 2].map((n) => pluginFixture({ key: `${o}.p${n}`, ownerId: o })));

@@ -30,13 +30,25 @@ export const INSTALL_COUNT_TTL_MS = 10_000;
 const KEPT = 20_000;
 /** How many values one read of a refresh asks for: other requests run between its reads. */
 const REFRESH_CHUNK = 500;
+/** Kept values read again at once when they expire (a read requests wait for); past it they are dropped. */
+const REREAD_MAX = 2000;
+
+/** One map of the maps read for the chunks of a read. */
+function merged<V>(reads: Array<Map<string, V>>): Map<string, V> {
+  const all = new Map<string, V>();
+  for (const read of reads) for (const [id, value] of read) all.set(id, value);
+  return all;
+}
 
 /**
  * Values kept together and refreshed together, so that no request waits for a value once it is kept, and none is
  * served more than `ttlMs` after its read started. Past half of that, the first request that looks starts one
  * refresh of every kept value (read in chunks of REFRESH_CHUNK, so other requests run between the reads) and goes
  * on with the kept ones; the values read replace them all at once. Past `ttlMs` without a refresh (an idle node),
- * or when the generation they depend on moves, they are dropped and read again by the requests that need them.
+ * or when the generation they depend on moves, every kept value (up to REREAD_MAX) is read again at once, and the
+ * requests wait for that one read (`at` answers a promise then) instead of each reading those its page lacks; when
+ * they all read as they were, `version` stays, so the answers built from them stand. Past REREAD_MAX, or when the
+ * read fails, they are dropped and read again by the requests that need them.
  *
  * `version` moves whenever a value a request may have been given changes or goes, so an answer built from the
  * kept values stands while it does not.
@@ -48,6 +60,8 @@ export class Kept<V> {
   private generation = 0;
   /** The refresh under way: when it started, and when the oldest read kept meanwhile started. */
   private refreshing: { started: number; oldestKept: number } | null = null;
+  /** The read of every kept value that requests wait for (expired, or the generation moved). */
+  private rereading: { generation: number; values: Promise<Map<string, V>> } | null = null;
   version = 0;
 
   constructor(
@@ -57,18 +71,61 @@ export class Kept<V> {
     private readonly clock: Clock,
   ) {}
 
-  /** The kept values as of now and `generation` (the write epoch's, where they depend on it). */
-  at(generation = 0): Map<string, V> {
+  /**
+   * The kept values as of now and `generation` (the write epoch's, where they depend on it); while they are read
+   * again (expired, or the generation moved), a promise of them as read.
+   */
+  at(generation = 0): Map<string, V> | Promise<Map<string, V>> {
+    if (this.rereading?.generation === generation) return this.rereading.values;
     const now = this.clock.nowMs();
     if (now - this.readAt >= this.ttlMs || generation !== this.generation || this.values.size > KEPT) {
-      this.values = new Map();
-      this.readAt = now;
-      this.generation = generation;
-      this.version++;
+      if (this.values.size && this.values.size <= REREAD_MAX) return this.reread(now, generation);
+      this.drop(now, generation);
     } else if (!this.refreshing && now - this.readAt >= this.ttlMs / 2) {
       void this.refresh(now);
     }
     return this.values;
+  }
+
+  private drop(now: number, generation: number): void {
+    this.values = new Map();
+    this.readAt = now;
+    this.generation = generation;
+    this.version++;
+  }
+
+  /**
+   * Reads every kept value again, from `started` at `generation`, for the requests that wait for it. A newer read
+   * (the generation moved again meanwhile) supersedes it: its requests are answered what it read, which is kept
+   * for none.
+   */
+  private reread(started: number, generation: number): Promise<Map<string, V>> {
+    const ids = [...this.values.keys()];
+    const chunks: string[][] = [];
+    for (let i = 0; i < ids.length; i += REFRESH_CHUNK) chunks.push(ids.slice(i, i + REFRESH_CHUNK));
+    const rereading = { generation, values: Promise.all(chunks.map((chunk) => this.read(chunk))).then(merged) };
+    this.rereading = rereading;
+    return rereading.values.then(
+      (fresh) => {
+        if (this.rereading !== rereading) return fresh;
+        this.rereading = null;
+        // A value given before that reads otherwise now, or is gone, ends the answers built from it.
+        const current = this.values;
+        let changed = false;
+        for (const [id, value] of current) if (!fresh.has(id) || fresh.get(id) !== value) changed = true;
+        this.values = fresh;
+        this.readAt = started;
+        this.generation = generation;
+        if (changed) this.version++;
+        return fresh;
+      },
+      () => {
+        if (this.rereading !== rereading) return new Map<string, V>();
+        this.rereading = null;
+        this.drop(started, generation);
+        return this.values;
+      },
+    );
   }
 
   /**
@@ -170,8 +227,8 @@ export class PluginViews {
    */
   async serialized(page: Slice<Plugin>, caller: AuthUser | null, mine?: InstalledKeys): Promise<SerializedSlice> {
     const keys = mine ?? (caller ? await this.installations.keysFor(caller) : NO_KEYS);
-    const counts = this.counts.at(await this.epoch.current());
-    const names = this.names.at();
+    const counts = await this.counts.at(await this.epoch.current());
+    const names = await this.names.at();
     const stamp = { names: this.names.version, counts: this.counts.version };
     let byKeys = this.built.get(page);
     const hit = byKeys?.get(keys);
@@ -220,7 +277,7 @@ export class PluginViews {
 
   /** Names by `user:<id>` / `org:<id>`: the kept ones, the others read in one call per kind and kept. */
   private async ownerNames(plugins: Plugin[]): Promise<Map<string, string>> {
-    const kept = this.names.at();
+    const kept = await this.names.at();
     const names = new Map<string, string>();
     const missing = new Set<string>();
     for (const p of plugins) {
@@ -262,7 +319,7 @@ export class PluginViews {
 
   /** Counts by key: those kept at the current generation, the others read in one call and kept. */
   private async installationCounts(keys: string[]): Promise<Map<string, number>> {
-    const kept = this.counts.at(await this.epoch.current());
+    const kept = await this.counts.at(await this.epoch.current());
     const counts = new Map<string, number>();
     const missing: string[] = [];
     for (const key of keys) {
@@ -274,7 +331,7 @@ export class PluginViews {
     const started = this.clock.nowMs();
     const read = await this.readCounts(missing);
     // Kept only while the generation read at is still the current one (a change meanwhile drops them).
-    this.counts.at(await this.epoch.current());
+    await this.counts.at(await this.epoch.current());
     for (const [key, n] of read) {
       counts.set(key, n);
       this.counts.keep(kept, key, n, started);
