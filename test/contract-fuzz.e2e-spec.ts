@@ -452,7 +452,14 @@ function buildRequest(op: Operation, fixtures: Record<string, string>, c: Case):
   if (c.field.location === 'body' && body) {
     if (c.kind === 'unknown') {
       const [key, value] = c.payload as [string, unknown];
-      containerAt(body, c.field)[key] = value;
+      // An own key, also when it is `__proto__` (an assignment would set the container's prototype instead, and
+      // JSON.stringify would leave the key out: the server would be sent a valid body).
+      Object.defineProperty(containerAt(body, c.field), key, {
+        value,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     } else if (c.payload instanceof RawJson) {
       raw = c.payload;
       setAt(body, c.field, RAW_MARKER);
