@@ -129,6 +129,7 @@ export class PluginRuntime {
         onExit: (host, exit) => this.onWorkerExit(host, exit),
       },
       options.workers,
+      options.workerSpinMicros,
     );
   }
 

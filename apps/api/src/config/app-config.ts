@@ -53,6 +53,8 @@ export interface RuntimeConfig {
   crashWindowMs: number;
   /** Grace after a call's timeout before a non-answering worker is terminated. */
   watchdogGraceMs: number;
+  /** After a message, how long a worker looks for the next one before its thread sleeps (µs; 0 never). */
+  workerSpinMicros: number;
 }
 
 export interface MessagingConfig {
@@ -320,6 +322,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       maxCrashes: int(env, 'PLUGHUB_RUNTIME_MAX_CRASHES', 5, 1, 1000),
       crashWindowMs: int(env, 'PLUGHUB_RUNTIME_CRASH_WINDOW_MS', 60_000, 1000, 24 * 3600 * 1000),
       watchdogGraceMs: int(env, 'PLUGHUB_RUNTIME_WATCHDOG_GRACE_MS', 2000, 100, 600_000),
+      workerSpinMicros: int(env, 'PLUGHUB_RUNTIME_WORKER_SPIN_US', 50, 0, 1000),
     },
     messaging: {
       natsUrl,

@@ -49,6 +49,7 @@ class RuntimeShutdown implements BeforeApplicationShutdown {
           maxCrashes: config.maxCrashes,
           crashWindowMs: config.crashWindowMs,
           watchdogGraceMs: config.watchdogGraceMs,
+          workerSpinMicros: config.workerSpinMicros,
           requestIdOf: currentRequestId,
         }),
     },

@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { WorkerHost, type WorkerHostHandlers } from '../sandbox/worker-host.js';
+import { DEFAULT_WORKER_SPIN_MICROS, WorkerHost, type WorkerHostHandlers } from '../sandbox/worker-host.js';
 
 /**
  * The sandbox worker threads. Several sandboxes share a worker: a sandbox costs a fraction of a megabyte and a
@@ -15,6 +15,8 @@ export class WorkerPool {
   constructor(
     private readonly handlers: WorkerHostHandlers,
     workers?: number,
+    /** See RuntimeOptions.workerSpinMicros. */
+    private readonly spinMicros = DEFAULT_WORKER_SPIN_MICROS,
   ) {
     this.maxWorkers = Math.max(1, workers ?? Math.min(4, Math.max(2, availableParallelism())));
   }
@@ -53,7 +55,7 @@ export class WorkerPool {
   }
 
   private spawn(dedicatedTo?: string): WorkerHost {
-    const worker = new WorkerHost(this.handlers, { dedicatedTo });
+    const worker = new WorkerHost(this.handlers, { dedicatedTo, spinMicros: this.spinMicros });
     this.workers.push(worker);
     return worker;
   }

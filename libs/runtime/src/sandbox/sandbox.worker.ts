@@ -3,7 +3,7 @@
  * WebAssembly module. Loaded by plain Node (compiled .js) or through tsx from source, so: no decorators, no path
  * aliases, relative imports only.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { newQuickJSWASMModuleFromVariant, newVariant, RELEASE_SYNC, type QuickJSWASMModule } from 'quickjs-emscripten';
 import { ControlBlock, decodeCall, type ToWorker } from './protocol.js';
 import { fatal, post } from './worker/channel.js';
@@ -115,7 +115,22 @@ function call(text: string): void {
   sandbox.call(msg);
 }
 
-parentPort!.on('message', (msg: ToWorker | string) => {
+/** After a message, how long to look for the next one before the thread sleeps (RuntimeOptions.workerSpinMicros). */
+const SPIN_AFTER_MESSAGE_MS = (workerData as { spinMicros: number }).spinMicros / 1000;
+
+parentPort!.on('message', (first: ToWorker | string) => {
+  receive(first);
+  if (SPIN_AFTER_MESSAGE_MS <= 0) return;
+  let until = performance.now() + SPIN_AFTER_MESSAGE_MS;
+  while (performance.now() < until) {
+    const next = receiveMessageOnPort(parentPort!);
+    if (!next) continue;
+    receive(next.message as ToWorker | string);
+    until = performance.now() + SPIN_AFTER_MESSAGE_MS;
+  }
+});
+
+function receive(msg: ToWorker | string): void {
   try {
     if (typeof msg === 'string') call(msg);
     else handle(quickjs, msg);
@@ -127,5 +142,5 @@ parentPort!.on('message', (msg: ToWorker | string) => {
       post({ t: 'result', id, outcome: 'error', error: { code: 'PLUGIN_ERROR', message: `sandbox: ${message}` } });
     }
   }
-});
+}
 post({ t: 'ready' });

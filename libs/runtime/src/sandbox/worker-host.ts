@@ -56,6 +56,9 @@ interface Pending {
   resolve: (r: WorkerResult) => void;
 }
 
+/** How long a worker looks for its next message after one before sleeping (RuntimeOptions.workerSpinMicros). */
+export const DEFAULT_WORKER_SPIN_MICROS = 50;
+
 /** Main-thread handle of one sandbox worker: request/response matching, the control block, and exit handling. */
 export class WorkerHost {
   readonly id = nextWorkerId++;
@@ -78,13 +81,13 @@ export class WorkerHost {
 
   constructor(
     private readonly handlers: WorkerHostHandlers,
-    options: { dedicatedTo?: string } = {},
+    options: { dedicatedTo?: string; spinMicros?: number } = {},
   ) {
     this.dedicatedTo = options.dedicatedTo;
     this.control = new ControlBlock(new SharedArrayBuffer(ControlBlock.BYTES));
     this.worker = new Worker(workerEntry(), {
       name: `plughub-sandbox-${this.id}`,
-      workerData: { control: this.control.buffer },
+      workerData: { control: this.control.buffer, spinMicros: options.spinMicros ?? DEFAULT_WORKER_SPIN_MICROS },
       resourceLimits: { stackSizeMb: WORKER_STACK_MB },
       // Node 20 calls WASI experimental; the worker's CPU clock is read through it (sandbox/worker/thread-clock.ts).
       // Nothing else in the worker needs the parent's options, so it gets this one alone.
