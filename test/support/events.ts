@@ -23,6 +23,9 @@ export class TestDirectory implements InstallationDirectory {
     this.participants.delete(installationId);
   }
 
+  /** Nothing is kept: every ask reads `participants`. */
+  forgetSubscribers(): void {}
+
   describe(installationId: string): Promise<EventParticipant | null> {
     return Promise.resolve(this.participants.get(installationId) ?? null);
   }

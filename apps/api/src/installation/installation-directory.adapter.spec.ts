@@ -209,9 +209,14 @@ describe('InstallationDirectoryAdapter', () => {
     await adapter.subscribers();
     expect(repo.listActiveGranted).toHaveBeenCalledTimes(3);
 
-    clock.ms += SUBSCRIBERS_TTL_MS;
+    // Another node changed an installation (EventsService heard it on the bus): read again before the TTL.
+    adapter.forgetSubscribers();
     await adapter.subscribers();
     expect(repo.listActiveGranted).toHaveBeenCalledTimes(4);
+
+    clock.ms += SUBSCRIBERS_TTL_MS;
+    await adapter.subscribers();
+    expect(repo.listActiveGranted).toHaveBeenCalledTimes(5);
     repo.listActiveGranted.mockRejectedValueOnce(new Error('database down'));
     clock.ms += SUBSCRIBERS_TTL_MS;
     await expect(adapter.subscribers()).rejects.toThrow('database down');

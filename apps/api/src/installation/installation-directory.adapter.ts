@@ -53,6 +53,11 @@ export class InstallationDirectoryAdapter implements InstallationDirectory {
     return installation ? this.participant(installation) : null;
   }
 
+  forgetSubscribers(): void {
+    this.cached = null;
+    this.changed.clear();
+  }
+
   async subscribers(): Promise<EventParticipant[]> {
     const now = this.clock.nowMs();
     let entry = this.cached;

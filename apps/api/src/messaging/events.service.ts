@@ -1,6 +1,6 @@
 import { Inject, Injectable, Optional, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { MessageEvent } from '@nestjs/common';
-import { type AuthUser, Clock, JsonLogger, type PageWindow, type Slice } from '@app/common';
+import { type AuthUser, Clock, JsonLogger, OnPlughubEvent, type PageWindow, type Slice } from '@app/common';
 import { Observable } from 'rxjs';
 import { AccessService } from '../auth/access.service.js';
 import type { MessagingConfig } from '../config/app-config.js';
@@ -66,6 +66,11 @@ export class EventsService implements OnModuleInit, OnModuleDestroy {
 
   async onModuleInit(): Promise<void> {
     this.subscription = await this.bus.subscribe(EVENTS_CHANNEL, (message) => {
+      const changedOn = (message as { installationsChangedOn?: unknown } | null)?.installationsChangedOn;
+      if (changedOn !== undefined) {
+        if (changedOn !== this.config.nodeName) this.directory?.forgetSubscribers();
+        return;
+      }
       this.stored.wake();
       // A node that does not say how many deliveries it queued may have queued some.
       const { queued, subscribers } = (message ?? {}) as { queued?: unknown; subscribers?: unknown };
@@ -78,6 +83,19 @@ export class EventsService implements OnModuleInit, OnModuleDestroy {
     await this.subscription?.unsubscribe();
     this.stored.wake();
     this.queued.wake();
+  }
+
+  /**
+   * An installation changed on this node (created, removed, enabled, disabled, updated): the other nodes drop the
+   * subscriber list they keep (the directory's, SUBSCRIBERS_TTL_MS), so an event one of them stores after the change
+   * answered reaches a subscriber installed here. The notice goes out before the change answers, on the connection
+   * that carries this node's later messages, so a message this node sends after it arrives after it.
+   */
+  @OnPlughubEvent('installation.changed')
+  async installationChanged(): Promise<void> {
+    await this.bus.publish(EVENTS_CHANNEL, { installationsChangedOn: this.config.nodeName }).catch((err: unknown) => {
+      this.logger.warn('Could not announce an installation change on the bus', { error: String(err) });
+    });
   }
 
   /** Stores `event`, queues it for every subscriber it reaches, and wakes the streams and dispatchers. */

@@ -36,6 +36,7 @@ beforeEach(() => {
     messageTarget: vi.fn(),
     servingUser: vi.fn(),
     broadcastRecipients: vi.fn(),
+    forgetSubscribers: vi.fn(),
   };
   service = new MessagesService(router, access, new TestClock(), directory);
 });

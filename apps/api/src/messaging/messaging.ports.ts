@@ -49,4 +49,6 @@ export interface InstallationDirectory {
   servingUser(userId: string, pluginKey: string): Promise<MessageParty | null>;
   /** A broadcast's candidates: the `active` installations of the organisation `orgId`, or of every target when null. */
   broadcastRecipients(orgId: string | null): Promise<MessageParty[]>;
+  /** Another node changed an installation: what is kept of the subscribers is read again at the next ask. */
+  forgetSubscribers(): void;
 }
