@@ -1,21 +1,12 @@
-import { checkPayloadBound, decodePayload, encodePayload, errorFromAnswer } from './bus-payload.js';
-import { BusSubjects, checkTimeout } from './bus-subjects.js';
-import {
-  type Answer,
-  answerRequest,
-  deliverBroadcast,
-  InFlight,
-  type ListenerErrorReporter,
-  reportToStderr,
-} from './bus-serving.js';
+import { BusAdapter, type BusAdapterOptions, busSettings } from './bus-adapter.js';
+import { decodePayload, encodePayload, errorFromAnswer } from './bus-payload.js';
+import { checkTimeout } from './bus-subjects.js';
+import { type Answer, answerRequest, deliverBroadcast } from './bus-serving.js';
 import {
   type BroadcastListener,
   BusError,
-  type BusState,
   type BusStatus,
   type BusSubscription,
-  DEFAULT_DRAIN_TIMEOUT_MS,
-  DEFAULT_MAX_PAYLOAD_BYTES,
   type JsonValue,
   type MessageBus,
   type RequestContext,
@@ -73,13 +64,9 @@ export class InProcessBroker {
   }
 }
 
-export interface InProcessMessageBusOptions {
+export interface InProcessMessageBusOptions extends BusAdapterOptions {
   /** Attach to this broker to share it with other buses; default: a broker of this bus's own. */
   broker?: InProcessBroker;
-  prefix?: string;
-  maxPayloadBytes?: number;
-  drainTimeoutMs?: number;
-  onListenerError?: ListenerErrorReporter;
 }
 
 /**
@@ -87,28 +74,15 @@ export interface InProcessMessageBusOptions {
  * bounded and parsed again on the other side, and every delivery happens on a later turn of the event loop, so the
  * app cannot come to rely on shared objects or synchronous delivery that NATS would not give it.
  */
-export class InProcessMessageBus implements MessageBus {
-  readonly maxPayloadBytes: number;
+export class InProcessMessageBus extends BusAdapter<Responder> implements MessageBus {
   private readonly broker: InProcessBroker;
-  private readonly subjects: BusSubjects;
-  private readonly drainTimeoutMs: number;
-  private readonly onListenerError: ListenerErrorReporter;
-  private readonly served = new Map<string, Responder>();
   private readonly listening = new Map<Listener, string>();
-  private readonly waiting = new Set<(error: BusError) => void>();
-  private readonly inFlight = new InFlight();
-  private state: BusState = 'connected';
-  private since = new Date();
   /** Set once close() has waited for handlers: answers after that are lost, as over a closed connection. */
   private released = false;
-  private closing?: Promise<void>;
 
   constructor(options: InProcessMessageBusOptions = {}) {
+    super(busSettings(options));
     this.broker = options.broker ?? new InProcessBroker();
-    this.subjects = new BusSubjects(options.prefix);
-    this.maxPayloadBytes = checkPayloadBound(options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES);
-    this.drainTimeoutMs = options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
-    this.onListenerError = options.onListenerError ?? reportToStderr;
   }
 
   serve(installationId: string, handler: RequestHandler): Promise<void> {
@@ -116,11 +90,7 @@ export class InProcessMessageBus implements MessageBus {
   }
 
   private serveNow(installationId: string, handler: RequestHandler): void {
-    this.assertOpen();
-    const subject = this.subjects.installation(installationId);
-    if (this.served.has(installationId)) {
-      throw new BusError('invalid_argument', `Installation ${installationId} is already served by this bus.`);
-    }
+    const subject = this.subjectToServe(installationId);
     const responder: Responder = {
       // A request routed here before an unserve is still answered (as NatsMessageBus drains a subscription): the
       // handler says at once that it no longer runs the installation, where a dropped request waits its timeout.
@@ -226,24 +196,14 @@ export class InProcessMessageBus implements MessageBus {
     return { adapter: 'in-process', state: this.state, since: this.since };
   }
 
-  close(): Promise<void> {
-    return (this.closing ??= this.shutdown());
-  }
-
-  private async shutdown(): Promise<void> {
-    this.state = 'closed';
-    this.since = new Date();
+  protected async shutdown(): Promise<void> {
+    this.setState('closed');
     for (const installationId of [...this.served.keys()]) this.unserveNow(installationId);
     for (const [entry, subject] of this.listening) this.broker.removeListener(subject, entry);
     this.listening.clear();
-    const closed = new BusError('closed', 'The message bus was closed.');
-    for (const fail of [...this.waiting]) fail(closed);
+    this.failWaiting(new BusError('closed', 'The message bus was closed.'));
     await this.inFlight.settled(this.drainTimeoutMs);
     this.released = true;
-  }
-
-  private assertOpen(): void {
-    if (this.state === 'closed') throw new BusError('closed', 'The message bus is closed.');
   }
 }
 

@@ -1,4 +1,4 @@
-import type { ListenerErrorReporter } from './bus-serving.js';
+import type { BusAdapterOptions } from './bus-adapter.js';
 import { InProcessMessageBus } from './in-process-message-bus.js';
 import type { MessageBus } from './message-bus.js';
 import { NatsMessageBus } from './nats-message-bus.js';
@@ -9,15 +9,11 @@ export type { ListenerErrorReporter } from './bus-serving.js';
 export { InProcessBroker, InProcessMessageBus, type InProcessMessageBusOptions } from './in-process-message-bus.js';
 export { NatsMessageBus, type NatsMessageBusOptions } from './nats-message-bus.js';
 
-export interface MessageBusOptions {
+export interface MessageBusOptions extends BusAdapterOptions {
   /** NATS_URL: set, the bus is NATS; unset, it is in-process (one node). */
   natsUrl?: string | null;
-  prefix?: string;
   /** The NATS connection's name in the server's monitoring. */
   name?: string;
-  maxPayloadBytes?: number;
-  drainTimeoutMs?: number;
-  onListenerError?: ListenerErrorReporter;
 }
 
 /** The bus the configuration asks for. */

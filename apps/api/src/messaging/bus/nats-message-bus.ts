@@ -10,26 +10,16 @@ import {
   type Status,
   type Subscription,
 } from 'nats';
-import { checkPayloadBound, decodePayload, encodePayload, errorFromAnswer } from './bus-payload.js';
-import { BusSubjects, checkTimeout } from './bus-subjects.js';
-import {
-  type Answer,
-  answerRequest,
-  deliverBroadcast,
-  InFlight,
-  type ListenerErrorReporter,
-  reportToStderr,
-  within,
-} from './bus-serving.js';
+import { BusAdapter, type BusAdapterOptions, type BusSettings, busSettings } from './bus-adapter.js';
+import { decodePayload, encodePayload, errorFromAnswer } from './bus-payload.js';
+import { checkTimeout } from './bus-subjects.js';
+import { type Answer, answerRequest, deliverBroadcast, within } from './bus-serving.js';
 import {
   type BroadcastListener,
   BusError,
   type BusErrorCode,
-  type BusState,
   type BusStatus,
   type BusSubscription,
-  DEFAULT_DRAIN_TIMEOUT_MS,
-  DEFAULT_MAX_PAYLOAD_BYTES,
   type JsonValue,
   type MessageBus,
   type RequestHandler,
@@ -59,55 +49,38 @@ const FROM_NATS = new Map<string, BusErrorCode>([
   [ErrorCode.ConnectionDraining, 'closed'],
 ]);
 
-export interface NatsMessageBusOptions {
+export interface NatsMessageBusOptions extends BusAdapterOptions {
   /** `nats://host:port`, or several of one cluster. */
   servers: string | string[];
-  prefix?: string;
   /** Shown for this connection in the server's monitoring (e.g. `plughub-api@host:pid`). */
   name?: string;
-  maxPayloadBytes?: number;
-  drainTimeoutMs?: number;
   /** Pause between reconnect attempts (the client retries forever). Default 1000 ms. */
   reconnectTimeWaitMs?: number;
   /** How long the first connection may take before connect() gives up. Default 5000 ms. */
   connectTimeoutMs?: number;
-  onListenerError?: ListenerErrorReporter;
 }
 
 /**
  * The bus over core NATS: a request is a NATS request on the installation's subject, answered by a queue
  * subscription of the node(s) serving it; a broadcast is a plain publish. No JetStream: nothing here is stored.
  */
-export class NatsMessageBus implements MessageBus {
-  readonly maxPayloadBytes: number;
-  private readonly served = new Map<string, Subscription>();
+export class NatsMessageBus extends BusAdapter<Subscription> implements MessageBus {
   private readonly listening = new Set<Subscription>();
-  private readonly inFlight = new InFlight();
-  private readonly onListenerError: ListenerErrorReporter;
-  private readonly drainTimeoutMs: number;
-  private state: BusState = 'connected';
   /** Whether the socket is up, followed also while closing (when `state` already says `closed`). */
   private linkUp = true;
-  private since = new Date();
-  private closing?: Promise<void>;
-  /** This node's calls waiting on the server, failed with `closed` when the bus closes rather than at their timeout. */
-  private readonly waiting = new Set<(error: BusError) => void>();
 
   private constructor(
     private readonly nc: NatsConnection,
-    private readonly subjects: BusSubjects,
-    options: NatsMessageBusOptions,
+    settings: BusSettings,
   ) {
-    this.maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
-    this.drainTimeoutMs = options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
-    this.onListenerError = options.onListenerError ?? reportToStderr;
+    super(settings);
     this.followStatus();
   }
 
   /** Connects to NATS; fails with `disconnected` when no server answers within `connectTimeoutMs`. */
   static async connect(options: NatsMessageBusOptions): Promise<NatsMessageBus> {
-    const subjects = new BusSubjects(options.prefix);
-    const maxPayloadBytes = checkPayloadBound(options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES);
+    const settings = busSettings(options);
+    const { subjects, maxPayloadBytes } = settings;
     let nc: NatsConnection;
     try {
       nc = await connect({
@@ -131,15 +104,11 @@ export class NatsMessageBus implements MessageBus {
         `maxPayloadBytes (${maxPayloadBytes}) needs ${HEADER_ROOM} bytes less than the server's max_payload (${serverMax}).`,
       );
     }
-    return new NatsMessageBus(nc, subjects, { ...options, maxPayloadBytes });
+    return new NatsMessageBus(nc, settings);
   }
 
   async serve(installationId: string, handler: RequestHandler): Promise<void> {
-    this.assertOpen();
-    const subject = this.subjects.installation(installationId);
-    if (this.served.has(installationId)) {
-      throw new BusError('invalid_argument', `Installation ${installationId} is already served by this bus.`);
-    }
+    const subject = this.subjectToServe(installationId);
     const subscription = this.nc.subscribe(subject, {
       queue: SERVE_QUEUE,
       callback: (error, msg) => {
@@ -233,11 +202,7 @@ export class NatsMessageBus implements MessageBus {
     return { adapter: 'nats', state: this.state, since: this.since, server: this.nc.getServer() };
   }
 
-  close(): Promise<void> {
-    return (this.closing ??= this.shutdown());
-  }
-
-  private async shutdown(): Promise<void> {
+  protected async shutdown(): Promise<void> {
     this.setState('closed');
     this.failWaiting(new BusError('closed', 'The message bus was closed.'));
     for (const subscription of [...this.served.values(), ...this.listening]) subscription.unsubscribe();
@@ -271,11 +236,6 @@ export class NatsMessageBus implements MessageBus {
         },
       );
     });
-  }
-
-  private failWaiting(error: BusError): void {
-    for (const fail of this.waiting) fail(error);
-    this.waiting.clear();
   }
 
   /** Runs the handler for one request and sends its answer back on the request's reply subject. */
@@ -377,16 +337,6 @@ export class NatsMessageBus implements MessageBus {
       case DebugEvents.ClientInitiatedReconnect:
         return;
     }
-  }
-
-  private setState(state: BusState): void {
-    if (this.state === state || this.state === 'closed') return;
-    this.state = state;
-    this.since = new Date();
-  }
-
-  private assertOpen(): void {
-    if (this.state === 'closed') throw new BusError('closed', 'The message bus is closed.');
   }
 
   /** While reconnecting the client drops what it buffered at each attempt: refuse now rather than time out. */
