@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { Clock, EventBus } from '@app/common';
 import { PluginRuntime, RuntimeError } from '@app/runtime';
-import { messageTimeout, pluginEmitted } from '../runtime/in-process-message-router.js';
-import type { MessageRouter } from '../runtime/runtime.ports.js';
+import { messageTimeout, type PluginMessage, PluginMessageRouter } from '../runtime/in-process-message-router.js';
 import { BusError, type JsonValue, type MessageBus } from './bus/index.js';
 import type { BusCall, BusCallAnswer, BusMessage } from './installation-hosting.js';
 import { MESSAGE_BUS } from './message-bus.provider.js';
@@ -34,26 +33,18 @@ export function toRuntimeError(error: BusError, targetKey: string, timeoutMs: nu
  * EventBus as `plugin.event`, where the event pipeline stores and fans it out.
  */
 @Injectable()
-export class BusMessageRouter implements MessageRouter {
+export class BusMessageRouter extends PluginMessageRouter {
   constructor(
     @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
     private readonly runtime: PluginRuntime,
-    private readonly events: EventBus,
-    @Inject(Clock) private readonly clock: Clock,
+    events: EventBus,
+    @Inject(Clock) clock: Clock,
     @Optional() @Inject(INSTALLATION_DIRECTORY) private readonly directory?: InstallationDirectory,
-  ) {}
-
-  emitEvent(installationId: string, event: { type: string; data: unknown }): void {
-    this.events.notify('plugin.event', pluginEmitted(this.runtime, installationId, event, this.clock.now()));
+  ) {
+    super(() => runtime, events, clock);
   }
 
-  async sendMessage(
-    fromInstallationId: string,
-    targetKey: string,
-    type: string,
-    data: unknown,
-    timeoutMs: number,
-  ): Promise<unknown> {
+  protected async deliver({ fromInstallationId, targetKey, type, data, timeoutMs }: PluginMessage): Promise<unknown> {
     const targetId = await this.targetOf(fromInstallationId, targetKey);
     if (!targetId) throw new RuntimeError('PLUGIN_NOT_LOADED', `${targetKey} is not installed for this sender`);
     return this.request(

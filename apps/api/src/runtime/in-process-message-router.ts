@@ -3,20 +3,49 @@ import { type PluginRuntime, RuntimeError } from '@app/runtime';
 import type { PluginEmittedEvent } from './runtime.entity.js';
 import type { MessageRouter } from './runtime.ports.js';
 
-/** What an installation emitted, as every MESSAGE_ROUTER puts it on the event bus (`plugin.event`). */
-export function pluginEmitted(
-  runtime: PluginRuntime,
-  installationId: string,
-  event: { type: string; data: unknown },
-  at: Date,
-): PluginEmittedEvent {
-  const pluginKey = runtime.status(installationId)?.pluginKey ?? null;
-  return { installationId, pluginKey, type: event.type, data: event.data, at };
-}
-
 /** The runtime error of a message that got no answer within the sender's timeout. */
 export function messageTimeout(targetKey: string, timeoutMs: number): RuntimeError {
   return new RuntimeError('PLUGIN_TIMEOUT', `${targetKey} did not answer within ${timeoutMs} ms`);
+}
+
+/** One message a plugin sends with `context.messages.send`. */
+export interface PluginMessage {
+  fromInstallationId: string;
+  targetKey: string;
+  type: string;
+  data: unknown;
+  timeoutMs: number;
+}
+
+/**
+ * What every MESSAGE_ROUTER does alike: an emitted event goes onto the event bus as `plugin.event`, with the
+ * emitter's plugin key; where a message goes is each router's own (`deliver`).
+ */
+export abstract class PluginMessageRouter implements MessageRouter {
+  constructor(
+    protected readonly runtimeOf: () => PluginRuntime,
+    private readonly events: EventBus,
+    protected readonly clock: Clock,
+  ) {}
+
+  emitEvent(installationId: string, event: { type: string; data: unknown }): void {
+    const pluginKey = this.runtimeOf().status(installationId)?.pluginKey ?? null;
+    const emitted: PluginEmittedEvent = {
+      installationId,
+      pluginKey,
+      type: event.type,
+      data: event.data,
+      at: this.clock.now(),
+    };
+    this.events.notify('plugin.event', emitted);
+  }
+
+  sendMessage(from: string, targetKey: string, type: string, data: unknown, timeoutMs: number): Promise<unknown> {
+    return this.deliver({ fromInstallationId: from, targetKey, type, data, timeoutMs });
+  }
+
+  /** Sends `message` to an installation of its target plugin; resolves with the answer, rejects with a RuntimeError. */
+  protected abstract deliver(message: PluginMessage): Promise<unknown>;
 }
 
 /**
@@ -25,25 +54,9 @@ export function messageTimeout(targetKey: string, timeoutMs: number): RuntimeErr
  * emitted event goes onto the event bus as `plugin.event`. Fan-out of events to subscribed plugins, dead letters
  * and NATS are the messaging module's, which replaces this router.
  */
-export class InProcessMessageRouter implements MessageRouter {
-  constructor(
-    private readonly runtime: () => PluginRuntime,
-    private readonly events: EventBus,
-    private readonly clock: Clock,
-  ) {}
-
-  emitEvent(installationId: string, event: { type: string; data: unknown }): void {
-    this.events.notify('plugin.event', pluginEmitted(this.runtime(), installationId, event, this.clock.now()));
-  }
-
-  async sendMessage(
-    fromInstallationId: string,
-    targetKey: string,
-    type: string,
-    data: unknown,
-    timeoutMs: number,
-  ): Promise<unknown> {
-    const runtime = this.runtime();
+export class InProcessMessageRouter extends PluginMessageRouter {
+  protected async deliver({ fromInstallationId, targetKey, type, data, timeoutMs }: PluginMessage): Promise<unknown> {
+    const runtime = this.runtimeOf();
     const [target] = runtime.ids({ pluginKey: targetKey, state: 'ready', limit: 1 });
     if (target === undefined)
       throw new RuntimeError('PLUGIN_NOT_LOADED', `no running installation of ${targetKey} on this node`);
