@@ -69,7 +69,9 @@ export class ConfigurationController {
     @Query() query: InstallationTargetQueryDto,
     @Body() body: unknown,
   ): Promise<ConfigWriteResultDto> {
-    return ConfigWriteResultDto.fromWrite(await this.configuration.write(caller, key, query, body, 'replace'));
+    return ConfigWriteResultDto.fromWrite(
+      await this.configuration.write(caller, { key, query, body, mode: 'replace' }),
+    );
   }
 
   @Patch(':plugin/config')
@@ -86,7 +88,7 @@ export class ConfigurationController {
     @Query() query: InstallationTargetQueryDto,
     @Body() body: unknown,
   ): Promise<ConfigWriteResultDto> {
-    return ConfigWriteResultDto.fromWrite(await this.configuration.write(caller, key, query, body, 'merge'));
+    return ConfigWriteResultDto.fromWrite(await this.configuration.write(caller, { key, query, body, mode: 'merge' }));
   }
 
   @PostAction(':plugin/config/validate', {
@@ -107,7 +109,7 @@ export class ConfigurationController {
   ): Promise<ConfigWriteResultDto> {
     const { mode, ...target } = query;
     return ConfigWriteResultDto.fromWrite(
-      await this.configuration.validate(caller, key, target, body, mode ?? 'replace'),
+      await this.configuration.validate(caller, { key, query: target, body, mode: mode ?? 'replace' }),
     );
   }
 }

@@ -29,6 +29,14 @@ export interface ConfigWriteOutcome extends ConfigView {
   restartRequired: string[];
 }
 
+/** A PUT (`replace`) or PATCH (`merge`) of an installation's settings: its plugin, its target and the body. */
+export interface ConfigWriteRequest {
+  key: string;
+  query: TargetQuery;
+  body: unknown;
+  mode: 'replace' | 'merge';
+}
+
 /**
  * Reading and writing an installation's settings on top of the installation module: values live on the
  * installation (plain ones in `config`, secret ones sealed by SecretBox in `secrets`), written through
@@ -83,15 +91,9 @@ export class ConfigurationService {
   }
 
   /** PUT (`replace`) or PATCH (`merge`); 400 InvalidConfigError listing every bad field, nothing written then. */
-  async write(
-    caller: AuthUser,
-    key: string,
-    query: TargetQuery,
-    body: unknown,
-    mode: 'replace' | 'merge',
-  ): Promise<ConfigWriteOutcome> {
-    return this.installations.whileManaging(caller, key, query, async (installation) => {
-      const { settings, plan } = await this.planWrite(installation, body, mode);
+  async write(caller: AuthUser, request: ConfigWriteRequest): Promise<ConfigWriteOutcome> {
+    return this.installations.whileManaging(caller, request.key, request.query, async (installation) => {
+      const { settings, plan } = await this.planWrite(installation, request);
       const written = await this.installations.writeSettings(installation, {
         config: plan.config,
         seal: this.seal(installation, plan),
@@ -113,15 +115,9 @@ export class ConfigurationService {
   }
 
   /** Checks a body as PUT (`replace`) or PATCH (`merge`) would, writing nothing: the fields it would change. */
-  async validate(
-    caller: AuthUser,
-    key: string,
-    query: TargetQuery,
-    body: unknown,
-    mode: 'replace' | 'merge',
-  ): Promise<ConfigWriteOutcome> {
-    const installation = await this.installations.findForCaller(caller, key, query, 'manage');
-    const { settings, plan } = await this.planWrite(installation, body, mode);
+  async validate(caller: AuthUser, request: ConfigWriteRequest): Promise<ConfigWriteOutcome> {
+    const installation = await this.installations.findForCaller(caller, request.key, request.query, 'manage');
+    const { settings, plan } = await this.planWrite(installation, request);
     const secretKeys = new Set(Object.keys(installation.secrets));
     for (const k of plan.dropSecrets) secretKeys.delete(k);
     for (const k of Object.keys(plan.sealSecrets)) secretKeys.add(k);
@@ -137,8 +133,7 @@ export class ConfigurationService {
   /** What PUT (`replace`) or PATCH (`merge`) of `body` would write; 400 InvalidConfigError listing every bad field. */
   private async planWrite(
     installation: Installation,
-    body: unknown,
-    mode: 'replace' | 'merge',
+    { body, mode }: ConfigWriteRequest,
   ): Promise<{ settings: Record<string, SettingDefinition>; plan: ConfigWritePlan }> {
     const settings = await this.settingsOf(installation);
     this.markSecrets(settings, body);

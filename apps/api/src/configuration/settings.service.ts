@@ -62,7 +62,7 @@ export class SettingsService {
     const current = await this.one(caller, key, query, setting);
     // The body is `{value}`: a secret setting's value is redacted under that name too, whatever its type.
     if (current.definition.secret === true) this.auditNotes.secretField('value');
-    await this.configuration.write(caller, key, query, { [setting]: value }, 'merge');
+    await this.configuration.write(caller, { key, query, body: { [setting]: value }, mode: 'merge' });
     return this.one(caller, key, query, setting);
   }
 }
