@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { MongooseModule } from '@nestjs/mongoose';
+import { persistenceModule } from '@app/database';
 import { EventDeliveryRepository } from './event-delivery.repository.js';
 import { EventDeliveryDoc, EventDeliverySchema } from './event-delivery.schema.js';
 import { EventRepository } from './event.repository.js';
@@ -8,16 +8,15 @@ import { LeaseRepository } from './lease.repository.js';
 import { LeaseDoc, LeaseSchema } from './lease.schema.js';
 
 /** The events collection (with its sequence counter), the event deliveries and the installation leases. */
-@Module({
-  imports: [
-    MongooseModule.forFeature([
-      { name: EventDoc.name, schema: EventSchema },
-      { name: EventSequenceDoc.name, schema: EventSequenceSchema },
-      { name: EventDeliveryDoc.name, schema: EventDeliverySchema },
-      { name: LeaseDoc.name, schema: LeaseSchema },
-    ]),
-  ],
-  providers: [EventRepository, EventDeliveryRepository, LeaseRepository],
-  exports: [EventRepository, EventDeliveryRepository, LeaseRepository],
-})
+@Module(
+  persistenceModule({
+    models: [
+      [EventDoc, EventSchema],
+      [EventSequenceDoc, EventSequenceSchema],
+      [EventDeliveryDoc, EventDeliverySchema],
+      [LeaseDoc, LeaseSchema],
+    ],
+    repositories: [EventRepository, EventDeliveryRepository, LeaseRepository],
+  }),
+)
 export class MessagingPersistenceModule {}

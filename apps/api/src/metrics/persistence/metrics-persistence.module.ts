@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { MongooseModule } from '@nestjs/mongoose';
+import { persistenceModule } from '@app/database';
 import { BackfillMarkRepository } from './backfill-mark.repository.js';
 import { BackfillMarkDoc, BackfillMarkSchema } from './backfill-mark.schema.js';
 import { MetricBucketRepository } from './metric-bucket.repository.js';
@@ -16,18 +16,18 @@ import {
 import { PluginLogRepository } from './plugin-log.repository.js';
 import { PluginLogDoc, PluginLogSchema } from './plugin-log.schema.js';
 
-@Module({
-  imports: [
-    MongooseModule.forFeature([
-      { name: MetricBucketDoc.name, schema: MetricBucketSchema },
-      { name: MetricHourDoc.name, schema: MetricHourSchema },
-      { name: MetricDayDoc.name, schema: MetricDaySchema },
-      { name: MetricDayLevelDoc.name, schema: MetricDayLevelSchema },
-      { name: PluginLogDoc.name, schema: PluginLogSchema },
-      { name: BackfillMarkDoc.name, schema: BackfillMarkSchema },
-    ]),
-  ],
-  providers: [MetricBucketRepository, PluginLogRepository, BackfillMarkRepository],
-  exports: [MetricBucketRepository, PluginLogRepository, BackfillMarkRepository],
-})
+/** The metric buckets (minute, hour, day and day-level documents), the plugin logs and the backfill marks. */
+@Module(
+  persistenceModule({
+    models: [
+      [MetricBucketDoc, MetricBucketSchema],
+      [MetricHourDoc, MetricHourSchema],
+      [MetricDayDoc, MetricDaySchema],
+      [MetricDayLevelDoc, MetricDayLevelSchema],
+      [PluginLogDoc, PluginLogSchema],
+      [BackfillMarkDoc, BackfillMarkSchema],
+    ],
+    repositories: [MetricBucketRepository, PluginLogRepository, BackfillMarkRepository],
+  }),
+)
 export class MetricsPersistenceModule {}
