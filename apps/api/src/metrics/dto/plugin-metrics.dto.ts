@@ -68,27 +68,30 @@ export class MetricTimeRangeDto {
   resolution: Resolution;
 }
 
+/** A series of MetricSeriesSetDto: there when it was asked for. */
+const SeriesField = () => ApiProperty({ type: [MetricPointDto], required: false, readOnly: true });
+
 export class MetricSeriesSetDto {
   /** Traffic calls (onMessage, onEvent, …) per minute in each window; 0 where nothing ran. */
-  @ApiProperty({ type: [MetricPointDto], required: false, readOnly: true })
+  @SeriesField()
   requests_per_minute?: MetricPointDto[];
   /** Average call duration in each window with calls (ms). */
-  @ApiProperty({ type: [MetricPointDto], required: false, readOnly: true })
+  @SeriesField()
   response_time_ms?: MetricPointDto[];
   /** 95th percentile of the call durations in each window with calls (ms; from a histogram, within ~25 %). */
-  @ApiProperty({ type: [MetricPointDto], required: false, readOnly: true })
+  @SeriesField()
   response_time_p95_ms?: MetricPointDto[];
   /** Failed calls / calls in each window; 0 where nothing ran. */
-  @ApiProperty({ type: [MetricPointDto], required: false, readOnly: true })
+  @SeriesField()
   error_rate?: MetricPointDto[];
   /** Highest sandbox heap measured in each window (MiB); remote plugins have none. */
-  @ApiProperty({ type: [MetricPointDto], required: false, readOnly: true })
+  @SeriesField()
   memory_usage_mb?: MetricPointDto[];
   /** Traffic calls in each window. */
-  @ApiProperty({ type: [MetricPointDto], required: false, readOnly: true })
+  @SeriesField()
   calls?: MetricPointDto[];
   /** Failed traffic calls (errors, timeouts, crashes) in each window. */
-  @ApiProperty({ type: [MetricPointDto], required: false, readOnly: true })
+  @SeriesField()
   errors?: MetricPointDto[];
 }
 
