@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { PageWindow, Slice } from '@app/common';
-import { isObjectIdString, onDuplicateKey, paginate, sortFor } from '@app/database';
+import { findLeanById, isObjectIdString, onDuplicateKey, paginate, sortFor } from '@app/database';
 import { type Model, Types } from 'mongoose';
 import {
   INSTALLATION_STATUSES,
@@ -100,10 +100,8 @@ export class InstallationRepository {
     await this.installations.replaceOne({ _id: doc._id }, doc, { upsert: true }).exec();
   }
 
-  async find(id: string): Promise<Installation | null> {
-    if (!isObjectIdString(id)) return null;
-    const doc = await this.installations.findById(id).lean<InstallationLean>().exec();
-    return doc ? toInstallation(doc) : null;
+  find(id: string): Promise<Installation | null> {
+    return findLeanById(this.installations, id, toInstallation);
   }
 
   async findInTarget(pluginKey: string, target: InstallationTarget): Promise<Installation | null> {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { PageWindow, Slice } from '@app/common';
-import { isDuplicateKey, isObjectIdString, paginate, toObjectId } from '@app/database';
+import { findLeanById, isDuplicateKey, isObjectIdString, paginate, toObjectId } from '@app/database';
 import type { Model } from 'mongoose';
 import type { EventDelivery } from '../messaging.entity.js';
 import { EventDeliveryDoc } from './event-delivery.schema.js';
@@ -94,10 +94,8 @@ export class EventDeliveryRepository {
     return { count: slice.count, items: slice.items.map(toDelivery) };
   }
 
-  async findById(id: string): Promise<EventDelivery | null> {
-    if (!isObjectIdString(id)) return null;
-    const doc = await this.deliveries.findById(id).lean<DeliveryLean>().exec();
-    return doc ? toDelivery(doc) : null;
+  findById(id: string): Promise<EventDelivery | null> {
+    return findLeanById(this.deliveries, id, toDelivery);
   }
 
   /** Puts a dead letter back in its queue with fresh attempts; null when it is not (or no longer) dead. */

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { containsIgnoreCase, type PageWindow, type Slice } from '@app/common';
-import { isObjectIdString, onDuplicateKey, paginate, toObjectId } from '@app/database';
+import { findLeanById, findLeanByIds, isObjectIdString, onDuplicateKey, paginate, toObjectId } from '@app/database';
 import type { Model } from 'mongoose';
 import type { NewOrganisation, Organisation, OrgFilter } from '../org.entity.js';
 import { OrgSlugTakenError } from '../orgs.errors.js';
@@ -37,20 +37,12 @@ export class OrgRepository {
     return doc ? toOrg(doc) : null;
   }
 
-  async findById(id: string): Promise<Organisation | null> {
-    if (!isObjectIdString(id)) return null;
-    const doc = await this.orgs.findById(id).lean<OrgLean>().exec();
-    return doc ? toOrg(doc) : null;
+  findById(id: string): Promise<Organisation | null> {
+    return findLeanById(this.orgs, id, toOrg);
   }
 
-  async findByIds(ids: string[]): Promise<Organisation[]> {
-    const valid = ids.filter(isObjectIdString);
-    if (!valid.length) return [];
-    const docs = await this.orgs
-      .find({ _id: { $in: valid.map(toObjectId) } })
-      .lean<OrgLean[]>()
-      .exec();
-    return docs.map(toOrg);
+  findByIds(ids: string[]): Promise<Organisation[]> {
+    return findLeanByIds(this.orgs, ids, toOrg);
   }
 
   /** Organisations in id order after `afterId` (null: from the start), `limit` at a time: for start-up passes. */

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { containsIgnoreCase, type PageWindow, type PlatformRole, type Slice } from '@app/common';
-import { isObjectIdString, onDuplicateKey, paginate, sortFor } from '@app/database';
+import { findLeanById, findLeanByIds, isObjectIdString, onDuplicateKey, paginate, sortFor } from '@app/database';
 import type { Model } from 'mongoose';
 import type { NewUser, User, UserChanges, UserFilter, UserOrdering } from '../user.entity.js';
 import { EmailTakenError } from '../users.errors.js';
@@ -34,20 +34,12 @@ export class UserRepository {
     await this.model.deleteOne({ _id: id }).exec();
   }
 
-  async findById(id: string): Promise<User | null> {
-    if (!isObjectIdString(id)) return null;
-    const doc = await this.model.findById(id).lean<UserLean>().exec();
-    return doc ? toUser(doc) : null;
+  findById(id: string): Promise<User | null> {
+    return findLeanById(this.model, id, toUser);
   }
 
-  async findByIds(ids: string[]): Promise<User[]> {
-    const valid = ids.filter(isObjectIdString);
-    if (!valid.length) return [];
-    const docs = await this.model
-      .find({ _id: { $in: valid } })
-      .lean<UserLean[]>()
-      .exec();
-    return docs.map(toUser);
+  findByIds(ids: string[]): Promise<User[]> {
+    return findLeanByIds(this.model, ids, toUser);
   }
 
   async findByEmail(email: string): Promise<User | null> {
