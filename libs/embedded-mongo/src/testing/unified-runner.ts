@@ -146,15 +146,27 @@ export interface MatchContext {
   entity(name: string): unknown;
 }
 
-/** Unified-format match of `actual` against `expected` at `path`; throws a Mismatch naming the path. */
-export function match(expected: unknown, actual: unknown, ctx: MatchContext, path = '', root = true): void {
+/**
+ * Unified-format match of `actual` against `expected` at `path`; throws a Mismatch naming the path. A root-level
+ * document may hold fields the expected one lacks; with `extraAnywhere` so may every nested one (the command and
+ * reply documents of events: drivers add fields of their own, e.g. `multi: true` in an updateMany statement, and
+ * the Node driver's runner checks them so).
+ */
+export function match(
+  expected: unknown,
+  actual: unknown,
+  ctx: MatchContext,
+  path = '',
+  root = true,
+  extraAnywhere = false,
+): void {
   const fail = (why: string): never => {
     throw new Mismatch(`${path || '(root)'}: ${why}; expected ${show(expected)}, actual ${show(actual)}`);
   };
   if (isPlainDoc(expected)) {
     const keys = Object.keys(expected);
     if (keys.length === 1 && keys[0].startsWith('$$')) {
-      operatorMatch(keys[0], expected[keys[0]], actual, ctx, path, fail);
+      operatorMatch(keys[0], expected[keys[0]], actual, ctx, path, fail, extraAnywhere);
       return;
     }
     if (!isPlainDoc(actual)) fail('not a document');
@@ -167,9 +179,9 @@ export function match(expected: unknown, actual: unknown, ctx: MatchContext, pat
       }
       if (isPlainDoc(e) && '$$unsetOrMatches' in e && !(k in act && act[k] !== undefined)) continue;
       if (!(k in act) || act[k] === undefined) fail(`missing field ${k}`);
-      match(e, act[k], ctx, `${path}.${k}`, false);
+      match(e, act[k], ctx, `${path}.${k}`, false, extraAnywhere);
     }
-    if (!root) {
+    if (!root && !extraAnywhere) {
       const extra = Object.keys(act).filter((k) => act[k] !== undefined && !keys.includes(k));
       if (extra.length > 0) fail(`extra fields ${extra.join(',')}`);
     }
@@ -179,7 +191,7 @@ export function match(expected: unknown, actual: unknown, ctx: MatchContext, pat
     if (!Array.isArray(actual)) fail('not an array');
     const act = actual as unknown[];
     if (act.length !== expected.length) fail(`length ${act.length} instead of ${expected.length}`);
-    expected.forEach((e, i) => match(e, act[i], ctx, `${path}[${i}]`, root && isPlainDoc(e)));
+    expected.forEach((e, i) => match(e, act[i], ctx, `${path}[${i}]`, root && isPlainDoc(e), extraAnywhere));
     return;
   }
   const en = numeric(expected);
@@ -206,6 +218,7 @@ function operatorMatch(
   ctx: MatchContext,
   path: string,
   fail: (why: string) => never,
+  extraAnywhere: boolean,
 ): void {
   switch (op) {
     case '$$exists':
@@ -218,7 +231,7 @@ function operatorMatch(
     }
     case '$$unsetOrMatches':
       if (actual === undefined) return;
-      match(arg, actual, ctx, path, true);
+      match(arg, actual, ctx, path, true, extraAnywhere);
       return;
     case '$$matchesEntity':
       match(ctx.entity(arg as string), actual, ctx, path, true);
@@ -404,8 +417,8 @@ export class UnifiedRun implements MatchContext {
     if (a.constructor.name !== kinds[type])
       throw new Mismatch(`${path}: ${a.constructor.name} (${a.commandName}) instead of ${type}`);
     for (const [k, v] of Object.entries(body)) {
-      if (k === 'command') match(v, a.command, this, `${path}.command`, true);
-      else if (k === 'reply') match(v, a.reply, this, `${path}.reply`, true);
+      if (k === 'command') match(v, a.command, this, `${path}.command`, true, true);
+      else if (k === 'reply') match(v, a.reply, this, `${path}.reply`, true, true);
       else if (k === 'commandName' || k === 'databaseName') match(v, a[k], this, `${path}.${k}`);
       else if (k === 'hasServiceId' || k === 'hasServerConnectionId') continue;
       else throw new Skip(`event field ${k}`);
