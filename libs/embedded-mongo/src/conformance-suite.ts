@@ -680,6 +680,22 @@ export function defineConformanceSuite(uri: () => string): void {
     });
   });
 
+  describe('update paths and update pipelines are checked as mongod checks them', () => {
+    it('refuses empty paths, paths through a scalar and stages an update pipeline may not hold', async () => {
+      const c = db.collection<Document>('update_paths');
+      await c.insertOne({ _id: 1, label: 'k', box: { n: 1 } });
+      const code = async (p: Promise<unknown>) => (await serverError(p)).code;
+      expect(await code(c.updateOne({ _id: 99 }, { $set: { 'box..n': 1 } }))).toBe(56);
+      expect(await code(c.updateOne({ _id: 99 }, { $rename: { box: 'box' } }))).toBe(2);
+      expect(await code(c.updateOne({ _id: 1 }, { $set: { 'label.sub': 1 } }))).toBe(28);
+      expect(await code(c.updateOne({ _id: 1 }, [{ $match: { _id: 1 } }]))).toBe(72);
+      expect(await code(c.findOneAndUpdate({ _id: 1 }, [{ $sort: { _id: 1 } }]))).toBe(72);
+      const merge = c.aggregate([{ $merge: { into: 'update_paths', whenMatched: [{ $group: { _id: null } }] } }]);
+      expect(await code(merge.toArray())).toBe(72);
+      expect(await c.findOne({ _id: 1 })).toEqual({ _id: 1, label: 'k', box: { n: 1 } });
+    });
+  });
+
   describe('distinct', () => {
     it('answers the values in BSON order (an ordered set in mongod), arrays unwound one level', async () => {
       const c = db.collection('distinct_order');

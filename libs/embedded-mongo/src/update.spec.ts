@@ -59,6 +59,46 @@ describe('update semantics', () => {
     expect(code(() => validateUpdate({ $frob: { a: 1 } }))).toBe(9);
   });
 
+  it('refuses update paths mongod cannot take, whether or not a document matches', () => {
+    expect(code(() => validateUpdate({ $set: { '': 1 } }))).toBe(56);
+    expect(code(() => validateUpdate({ $inc: { 'hits..today': 1 } }))).toBe(56);
+    expect(code(() => validateUpdate({ $unset: { 'meta.': '' } }))).toBe(56);
+    expect(code(() => validateUpdate({ $rename: { old: 'old' } }))).toBe(2);
+    expect(code(() => validateUpdate({ $rename: { old: 7 } }))).toBe(2);
+    expect(code(() => validateUpdate({ $rename: { old: 'x..y' } }))).toBe(56);
+    expect(code(() => validateUpdate({ $set: { 'meta.tags': 1 }, $rename: { old: 'renamed' } }))).toBeUndefined();
+  });
+
+  it('refuses to create a field through a scalar, a null or a named field of an array (28)', () => {
+    const doc = { _id: 4, label: 'k', none: null, list: [{ w: 1 }, 5], box: { in: 2 } };
+    expect(code(() => applyUpdate(doc, { $set: { 'label.sub': 1 } }))).toBe(28);
+    expect(code(() => applyUpdate(doc, { $inc: { 'none.n': 1 } }))).toBe(28);
+    expect(code(() => applyUpdate(doc, { $set: { 'list.w': 1 } }))).toBe(28);
+    expect(code(() => applyUpdate(doc, { $push: { 'list.1.more': 1 } }))).toBe(28);
+    expect(code(() => applyUpdate(doc, { $rename: { box: 'label.box' } }))).toBe(28);
+    expect(applyUpdate(doc, { $set: { 'list.0.w': 3, 'box.in': 4, 'fresh.deep.n': 1 } })).toMatchObject({
+      list: [{ w: 3 }, 5],
+      box: { in: 4 },
+      fresh: { deep: { n: 1 } },
+    });
+    expect(applyUpdate(doc, { $unset: { 'label.sub': '' } })).toBeUndefined();
+  });
+
+  it('lets an update pipeline hold only the stages mongod allows there (72)', () => {
+    expect(code(() => validateUpdate([{ $match: { a: 1 } }]))).toBe(72);
+    expect(code(() => validateUpdate([{ $set: { a: 1 } }, { $group: { _id: null } }]))).toBe(72);
+    expect(code(() => validateUpdate([{ $set: { a: 1 }, $unset: 'b' }]))).toBe(40323);
+    const allowed = [
+      { $addFields: { a: 1 } },
+      { $set: { b: 1 } },
+      { $project: { a: 1, b: 1 } },
+      { $unset: 'a' },
+      { $replaceRoot: { newRoot: { $mergeObjects: ['$$ROOT', { c: 1 }] } } },
+      { $replaceWith: '$$ROOT' },
+    ];
+    expect(code(() => validateUpdate(allowed))).toBeUndefined();
+  });
+
   it('seeds upserts from equality predicates and applies $setOnInsert', () => {
     const doc = upsertDocument(
       { a: { $in: [1] }, b: 2, 'n.m': 3, c: { $eq: 4 }, $and: [{ d: 5 }], $or: [{ e: 6 }] },

@@ -33,12 +33,54 @@ export function isReplacement(u: UpdateSpec): boolean {
   return keys.length === 0 || !keys[0].startsWith('$');
 }
 
-export function validateUpdate(u: unknown): UpdateSpec {
-  if (Array.isArray(u)) {
-    if (!u.every(isPlainObject))
+/** The stages mongod lets an update pipeline hold (the others are refused, not ignored). */
+const UPDATE_PIPELINE_STAGES = new Set(['$addFields', '$set', '$project', '$unset', '$replaceRoot', '$replaceWith']);
+
+/** Checks an update pipeline (an update statement's, findAndModify's or `$merge`'s `whenMatched`) as mongod parses it. */
+export function validateUpdatePipeline(stages: unknown[]): Doc[] {
+  for (const stage of stages) {
+    if (!isPlainObject(stage))
       throw new MongoCommandError(ErrorCode.FailedToParse, 'Update pipeline stages must be objects');
-    return u;
+    const names = Object.keys(stage);
+    if (names.length !== 1)
+      throw new MongoCommandError(
+        ErrorCode.Location40323,
+        'A pipeline stage specification object must contain exactly one field.',
+      );
+    if (!UPDATE_PIPELINE_STAGES.has(names[0]))
+      throw new MongoCommandError(ErrorCode.InvalidOptions, `${names[0]} is not allowed to be used within an update`);
   }
+  return stages as Doc[];
+}
+
+/** An update path as mongod's field checker takes it: not empty, no empty part (`a..b`, `a.`). */
+function checkUpdatePath(path: string): void {
+  if (path === '') throw new MongoCommandError(ErrorCode.EmptyFieldName, 'An empty update path is not valid.');
+  if (path.split('.').includes(''))
+    throw new MongoCommandError(
+      ErrorCode.EmptyFieldName,
+      `The update path '${path}' contains an empty field name, which is not allowed.`,
+    );
+}
+
+function checkRename(fields: Doc): void {
+  for (const [from, to] of Object.entries(fields)) {
+    if (typeof to !== 'string')
+      throw new MongoCommandError(
+        ErrorCode.BadValue,
+        `The 'to' field for $rename must be a string: ${from}: ${String(to)}`,
+      );
+    checkUpdatePath(to);
+    if (from === to)
+      throw new MongoCommandError(
+        ErrorCode.BadValue,
+        `The source and target field for $rename must differ: ${from}: "${to}"`,
+      );
+  }
+}
+
+export function validateUpdate(u: unknown): UpdateSpec {
+  if (Array.isArray(u)) return validateUpdatePipeline(u);
   if (!isPlainObject(u))
     throw new MongoCommandError(ErrorCode.FailedToParse, 'Update argument must be either an object or an array');
   const keys = Object.keys(u);
@@ -56,11 +98,14 @@ export function validateUpdate(u: unknown): UpdateSpec {
         ErrorCode.FailedToParse,
         `Unknown modifier: ${op}. Expected a valid update modifier or pipeline-style update specified as an array`,
       );
-    if (!isPlainObject(u[op]))
+    const fields = u[op];
+    if (!isPlainObject(fields))
       throw new MongoCommandError(
         ErrorCode.FailedToParse,
-        `Modifiers operate on fields but we found type ${typeof u[op]} instead.`,
+        `Modifiers operate on fields but we found type ${typeof fields} instead.`,
       );
+    for (const path of Object.keys(fields)) checkUpdatePath(path);
+    if (op === '$rename') checkRename(fields);
   }
   // A replacement may hold dotted and (below the top level) $-prefixed field names, stored as they are (5.0+).
   return u;
@@ -195,6 +240,7 @@ export function applyUpdate(doc: Doc, u: UpdateSpec, opts: ApplyOptions = {}): D
       if (Object.keys(fields as Doc).length === 0) delete modifier[op];
     }
     checkOperandTypes(doc, modifier);
+    checkPathsViable(doc, modifier);
     next = cloneDoc(doc);
     if (Object.keys(modifier).length === 0) return opts.inserting ? next : undefined;
     if (!opts.arrayFilters?.length && !usesPositional(modifier) && modifyNatively(next, modifier)) {
@@ -257,6 +303,45 @@ function checkOperandTypes(doc: Doc, modifier: Doc): void {
       }
     }
   }
+}
+
+/** The operators that create the field they name (`$rename` creates its target). */
+const CREATING_OPERATORS = ['$set', '$inc', '$mul', '$min', '$max', '$push', '$addToSet', '$currentDate', '$bit'];
+
+/**
+ * A field is created only inside a document, or at an index of an array: mongod refuses a path that goes through
+ * a scalar, a null or a named field of an array (28 PathNotViable), where mingo leaves the document as it was.
+ */
+function checkPathsViable(doc: Doc, modifier: Doc): void {
+  const targets = CREATING_OPERATORS.flatMap((op) => Object.keys((modifier[op] as Doc | undefined) ?? {}));
+  targets.push(...Object.values((modifier.$rename as Doc | undefined) ?? {}).map(String));
+  for (const path of targets) {
+    if (path.includes('$')) continue;
+    const parts = path.split('.');
+    let at: unknown = doc;
+    for (let i = 0; i < parts.length - 1; i++) {
+      const next: unknown =
+        Array.isArray(at) && /^\d+$/.test(parts[i])
+          ? (at as unknown[])[Number(parts[i])]
+          : isPlainObject(at)
+            ? at[parts[i]]
+            : undefined;
+      if (next === undefined) break;
+      if (!isPlainObject(next) && !(Array.isArray(next) && /^\d+$/.test(parts[i + 1]))) {
+        throw new MongoCommandError(
+          ErrorCode.PathNotViable,
+          `Cannot create field '${parts[i + 1]}' in element {${parts[i]}: ${describeValue(next)}}`,
+        );
+      }
+      at = next;
+    }
+  }
+}
+
+/** A value as an error message names it (mongod prints the element; the message is never asserted on). */
+function describeValue(v: unknown): string {
+  if (v === null || typeof v !== 'object') return typeof v === 'string' ? JSON.stringify(v) : String(v);
+  return Array.isArray(v) ? `[ ${v.length} elements ]` : `${(v as { _bsontype?: string })._bsontype ?? 'object'}`;
 }
 
 function usesPositional(modifier: Doc): boolean {

@@ -7,7 +7,7 @@ import { ErrorCode, MongoCommandError } from '../errors.js';
 import { evaluateLet } from '../mingo-context.js';
 import { getPath, isPlainObject, type Doc } from '../paths.js';
 import { DirectAccess } from '../transactions.js';
-import { applyUpdate } from '../update.js';
+import { applyUpdate, validateUpdatePipeline } from '../update.js';
 import { checkDocSize } from '../write-commands.js';
 import { viewNotCollection } from './catalog.js';
 
@@ -98,6 +98,7 @@ async function merge(engine: Engine, db: string, raw: unknown, docs: Doc[], oute
       ErrorCode.BadValue,
       `Enumeration value '${String(whenMatched)}' for field 'whenMatched' is not a valid value.`,
     );
+  if (Array.isArray(whenMatched)) validateUpdatePipeline(whenMatched);
   if (!['insert', 'discard', 'fail'].includes(whenNotMatched))
     throw new MongoCommandError(
       ErrorCode.BadValue,
