@@ -43,6 +43,71 @@ function checkGroupAccumulators(spec: unknown): void {
   }
 }
 
+/** A stage's count argument as mongod parses it (a non-negative integral number), else `code`. */
+function stageCount(stage: string, arg: unknown, code: number): number {
+  if (typeof arg !== 'number' || Number.isNaN(arg))
+    throw new MongoCommandError(
+      code,
+      `invalid argument to ${stage} stage: Expected a number in: ${stage}: ${String(arg)}`,
+    );
+  if (!Number.isInteger(arg))
+    throw new MongoCommandError(code, `invalid argument to ${stage} stage: Expected an integer: ${stage}: ${arg}`);
+  if (arg < 0)
+    throw new MongoCommandError(
+      code,
+      `invalid argument to ${stage} stage: Expected a non-negative number in: ${stage}: ${arg}`,
+    );
+  return arg;
+}
+
+function checkUnwind(arg: unknown): void {
+  let path = arg;
+  if (isPlainObject(arg)) {
+    if (!('path' in arg)) throw new MongoCommandError(28812, 'No path specified to $unwind stage');
+    path = arg.path;
+    if (typeof path !== 'string')
+      throw new MongoCommandError(28808, `Expected a string as the path for $unwind stage, got ${typeof path}`);
+  } else if (typeof arg !== 'string') {
+    throw new MongoCommandError(
+      15981,
+      `expected either a string or an object as specification for $unwind stage, got ${typeof arg}`,
+    );
+  }
+  if (typeof path === 'string' && (!path.startsWith('$') || path.length < 2))
+    throw new MongoCommandError(28818, `path option to $unwind stage should be prefixed with a '$': ${path}`);
+}
+
+/**
+ * Checks a pipeline as mongod parses it, before any document is read (an empty or missing collection answers the
+ * same errors): each stage one field, and the arguments of `$limit` (a positive integer), `$skip` (non-negative),
+ * `$unwind` (a `$`-path), `$group` (an object with an `_id`, known accumulators) and `$facet`'s sub-pipelines.
+ */
+export function checkPipeline(pipeline: unknown[]): void {
+  for (const stage of pipeline) {
+    if (!isPlainObject(stage))
+      throw new MongoCommandError(ErrorCode.TypeMismatch, 'Each element of the pipeline must be an object');
+    const names = Object.keys(stage);
+    if (names.length !== 1)
+      throw new MongoCommandError(
+        ErrorCode.Location40323,
+        'A pipeline stage specification object must contain exactly one field.',
+      );
+    const [name] = names;
+    const arg = stage[name];
+    if (name === '$limit' && stageCount('$limit', arg, 5107201) === 0)
+      throw new MongoCommandError(15958, 'the limit must be positive');
+    if (name === '$skip') stageCount('$skip', arg, 5107200);
+    if (name === '$unwind') checkUnwind(arg);
+    if (name === '$group') {
+      if (!isPlainObject(arg)) throw new MongoCommandError(15947, "a group's fields must be specified in an object");
+      if (!('_id' in arg)) throw new MongoCommandError(15955, 'a group specification must include an _id');
+      checkGroupAccumulators(arg);
+    }
+    if (name === '$facet' && isPlainObject(arg))
+      for (const sub of Object.values(arg)) if (Array.isArray(sub)) checkPipeline(sub);
+  }
+}
+
 /**
  * Runs `pipeline` over `input`. `input` is copied first (stages may write into their documents) unless the caller
  * says it owns it (`inputIsCopy`: documents already built for this run, such as a leading projection's).
@@ -71,7 +136,7 @@ export function runPipeline(
     const keys = Object.keys(stage);
     if (keys.length !== 1) {
       throw new MongoCommandError(
-        ErrorCode.Location40324,
+        ErrorCode.Location40323,
         'A pipeline stage specification object must contain exactly one field.',
       );
     }

@@ -42,13 +42,11 @@ export function parseSort(sort: unknown): SortSpec | undefined {
   const spec: SortSpec = [];
   for (const [field, dir] of Object.entries(sort)) {
     if (isPlainObject(dir)) continue; // {$meta: ...} is not supported; ignore rather than fail
-    const n = Number(dir);
-    if (n !== 1 && n !== -1)
-      throw new MongoCommandError(
-        ErrorCode.BadValue,
-        `$sort key ordering must be 1 (for ascending) or -1 (for descending)`,
-      );
-    spec.push([field, n]);
+    if (typeof dir !== 'number')
+      throw new MongoCommandError(15974, "$sort key ordering must be specified using a number or {$meta: 'textScore'}");
+    if (dir !== 1 && dir !== -1)
+      throw new MongoCommandError(15975, '$sort key ordering must be 1 (for ascending) or -1 (for descending)');
+    spec.push([field, dir]);
   }
   return spec.length ? spec : undefined;
 }

@@ -696,6 +696,21 @@ export function defineConformanceSuite(uri: () => string): void {
     });
   });
 
+  describe('pipelines are parsed before a document is read', () => {
+    it('answers a malformed stage with its code, on a collection or on none', async () => {
+      const code = async (name: string, pipeline: Document[]) =>
+        (await serverError(db.collection(name).aggregate(pipeline).toArray())).code;
+      await db.collection('parsed_pipeline').insertOne({ _id: 1, tags: ['t'] });
+      expect(await code('parsed_pipeline', [{ $match: { _id: 1 }, $limit: 1 }])).toBe(40323);
+      expect(await code('parsed_pipeline', [{ $match: { _id: 1 } }, { $unwind: 'tags' }])).toBe(28818);
+      expect(await code('no_such_collection', [{ $limit: 0 }])).toBe(15958);
+      expect(await code('no_such_collection', [{ $group: { n: { $sum: 1 } } }])).toBe(15955);
+      expect(await code('no_such_collection', [{ $sort: { n: 2 } }])).toBe(15975);
+      const find = await serverError(db.command({ find: 'parsed_pipeline', sort: { _id: 5 } }));
+      expect(find.code).toBe(15975);
+    });
+  });
+
   describe('distinct', () => {
     it('answers the values in BSON order (an ordered set in mongod), arrays unwound one level', async () => {
       const c = db.collection('distinct_order');

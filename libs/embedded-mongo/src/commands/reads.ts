@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Timestamp } from 'bson';
-import { runPipeline } from '../aggregate.js';
+import { checkPipeline, runPipeline } from '../aggregate.js';
 import { compareBson, keyString, rankOf } from '../bson-order.js';
 import { effectiveCollation } from '../collation.js';
 import { validateCollectionName } from '../catalog.js';
@@ -134,6 +134,7 @@ async function aggregate(engine: Engine, db: string, cmd: Doc): Promise<Doc> {
   const pipeline = cmd.pipeline;
   if (!Array.isArray(pipeline))
     throw new MongoCommandError(ErrorCode.TypeMismatch, "'pipeline' option must be specified as an array");
+  checkPipeline(pipeline);
   checkOutputPlacement(pipeline as Doc[]);
   const last = pipeline[pipeline.length - 1] as unknown;
   const output = isOutputStage(last) ? (last as Doc) : undefined;
