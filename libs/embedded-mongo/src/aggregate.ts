@@ -3,6 +3,7 @@ import { parseSort, sortDocs } from './collection.js';
 import { ErrorCode, MongoCommandError } from './errors.js';
 import { mingoAggregator, PIPELINE_STAGES, type EvalOptions } from './mingo-context.js';
 import { cloneDoc, idFirst, isPlainObject, type Doc } from './paths.js';
+import { checkProjection } from './projection.js';
 
 /**
  * Aggregation: mingo evaluates the pipeline, with these corrections for MongoDB compatibility:
@@ -103,6 +104,7 @@ export function checkPipeline(pipeline: unknown[]): void {
       if (!('_id' in arg)) throw new MongoCommandError(15955, 'a group specification must include an _id');
       checkGroupAccumulators(arg);
     }
+    if (name === '$project' && isPlainObject(arg)) checkProjection(arg);
     if (name === '$facet' && isPlainObject(arg))
       for (const sub of Object.values(arg)) if (Array.isArray(sub)) checkPipeline(sub);
   }

@@ -1,9 +1,9 @@
 import { ObjectId } from 'bson';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { runPipeline } from './aggregate.js';
+import { checkPipeline, runPipeline } from './aggregate.js';
 import { isPlainObject, type Doc } from './paths.js';
-import { compileProjection } from './projection.js';
+import { checkProjection, compileProjection } from './projection.js';
 import { projectDocs, projectThroughMingo } from './write-commands.js';
 
 /** Field names from a small alphabet, so random projections hit random documents' fields and sub-fields often. */
@@ -155,3 +155,36 @@ function scribble(v: unknown): void {
     v.scribbled = true;
   }
 }
+
+describe('projection kinds', () => {
+  const code = (p: Doc, docs: Doc[] = []): number | undefined => {
+    try {
+      projectDocs(docs, p);
+    } catch (err) {
+      return (err as { code?: number }).code;
+    }
+    return undefined;
+  };
+
+  it('refuses a projection of both kinds with the code naming the field that breaks it, with or without documents', () => {
+    expect(code({ title: 1, body: 0 })).toBe(31254);
+    expect(code({ body: false, title: true }, [{ _id: 1, title: 't', body: 'b' }])).toBe(31253);
+    expect(code({ 'meta.views': 0, label: 'fixed' })).toBe(31253);
+    expect(code({ meta: { views: 1, likes: 0 } })).toBe(31254);
+    expect(code({ total: { $add: ['$a', 1] }, body: 0 })).toBe(31254);
+    expect(() => checkPipeline([{ $match: {} }, { $project: { title: 1, body: 0 } }])).toThrow(
+      expect.objectContaining({ code: 31254 }) as Error,
+    );
+  });
+
+  it('takes _id of either kind, and $slice / $elemMatch beside both', () => {
+    for (const p of [
+      { _id: 0, title: 1 },
+      { _id: 1, body: 0 },
+      { items: { $slice: 2 }, body: 0 },
+      { items: { $elemMatch: { k: 1 } }, title: 1 },
+      { 'items.$': 1, title: 1 },
+    ])
+      expect(() => checkProjection(p)).not.toThrow();
+  });
+});

@@ -1,3 +1,4 @@
+import { MongoCommandError } from './errors.js';
 import { cloneDoc, idFirst, isPlainObject, type Doc } from './paths.js';
 
 /**
@@ -6,6 +7,43 @@ import { cloneDoc, idFirst, isPlainObject, type Doc } from './paths.js';
  * (expressions, `$slice`, `$elemMatch`, `$meta`, positional `.$`, `_id` sub-paths, paths that collide, a mix of
  * inclusion and exclusion: each either an error or a rarer form) is left to the general path (mingo over a copy).
  */
+
+type ProjectionKind = 'inclusion' | 'exclusion';
+
+/** Operators a field may hold in a projection of either kind. */
+const NEUTRAL_OPERATORS = new Set(['$slice', '$elemMatch', '$meta']);
+
+/**
+ * Checks that a projection is of one kind, as mongod parses it (whatever the documents): a 0/false field in an
+ * inclusion projection is 31254, a 1/true field, a literal or an expression in an exclusion projection 31253.
+ * `_id` may be kept or excluded in either; `$slice`, `$elemMatch` and `$meta` belong to both; sub-documents are walked.
+ */
+export function checkProjection(projection: Doc): void {
+  let kind: ProjectionKind | undefined;
+  const visit = (spec: Doc, prefix: string): void => {
+    for (const [key, value] of Object.entries(spec)) {
+      const path = prefix + key;
+      let here: ProjectionKind | undefined;
+      if (typeof value === 'boolean' || typeof value === 'number') here = value ? 'inclusion' : 'exclusion';
+      else if (isPlainObject(value)) {
+        const [first] = Object.keys(value);
+        if (first === undefined || !first.startsWith('$')) {
+          visit(value, `${path}.`);
+          continue;
+        }
+        if (!NEUTRAL_OPERATORS.has(first)) here = 'inclusion';
+      } else here = 'inclusion';
+      if (here === undefined || path === '_id') continue;
+      if (kind === undefined) kind = here;
+      else if (kind !== here)
+        throw new MongoCommandError(
+          kind === 'inclusion' ? 31254 : 31253,
+          `Cannot do ${here === 'exclusion' ? 'exclusion' : 'inclusion'} on field ${path} in ${kind} projection`,
+        );
+    }
+  };
+  visit(projection, '');
+}
 
 /** A projection's fields as a tree of path segments; `true` keeps or drops the whole value there. */
 type PathTree = Map<string, PathTree | true>;

@@ -5,7 +5,7 @@ import { checkHint, parseSort, validateId, type Collection } from './collection.
 import { asCommandError, ErrorCode, MongoCommandError } from './errors.js';
 import { evaluateLet, mingoQuery, type EvalOptions } from './mingo-context.js';
 import { cloneDoc, idFirst, isPlainObject, type Doc } from './paths.js';
-import { compileProjection } from './projection.js';
+import { checkProjection, compileProjection } from './projection.js';
 import { BlockedByTransaction, type Access } from './transactions.js';
 import { applyUpdate, upsertDocument, validateArrayFilters, validateUpdate } from './update.js';
 import { MAX_BSON_OBJECT_SIZE } from './wire.js';
@@ -236,6 +236,7 @@ export function checkDocSize(doc: Doc): void {
 
 /** A find projection: plain ones copy only what they keep (projection.ts); the rest go through mingo over copies. */
 export function projectDocs(docs: Doc[], projection: Doc, filter?: Doc): Doc[] {
+  checkProjection(projection);
   const project = compileProjection(projection);
   return project ? docs.map(project) : projectThroughMingo(docs, projection, filter);
 }
