@@ -682,7 +682,7 @@ export function defineConformanceSuite(uri: () => string): void {
 
   describe('update paths and update pipelines are checked as mongod checks them', () => {
     it('refuses empty paths, paths through a scalar and stages an update pipeline may not hold', async () => {
-      const c = db.collection<Document>('update_paths');
+      const c = db.collection<{ _id: number; label?: unknown; box?: unknown }>('update_paths');
       await c.insertOne({ _id: 1, label: 'k', box: { n: 1 } });
       const code = async (p: Promise<unknown>) => (await serverError(p)).code;
       expect(await code(c.updateOne({ _id: 99 }, { $set: { 'box..n': 1 } }))).toBe(56);
@@ -700,7 +700,7 @@ export function defineConformanceSuite(uri: () => string): void {
     it('answers a malformed stage with its code, on a collection or on none', async () => {
       const code = async (name: string, pipeline: Document[]) =>
         (await serverError(db.collection(name).aggregate(pipeline).toArray())).code;
-      await db.collection('parsed_pipeline').insertOne({ _id: 1, tags: ['t'] });
+      await db.collection('parsed_pipeline').insertOne({ _id: 1, tags: ['t'] } as never);
       expect(await code('parsed_pipeline', [{ $match: { _id: 1 }, $limit: 1 }])).toBe(40323);
       expect(await code('parsed_pipeline', [{ $match: { _id: 1 } }, { $unwind: 'tags' }])).toBe(28818);
       expect(await code('no_such_collection', [{ $limit: 0 }])).toBe(15958);
@@ -708,6 +708,26 @@ export function defineConformanceSuite(uri: () => string): void {
       expect(await code('no_such_collection', [{ $sort: { n: 2 } }])).toBe(15975);
       const find = await serverError(db.command({ find: 'parsed_pipeline', sort: { _id: 5 } }));
       expect(find.code).toBe(15975);
+    });
+  });
+
+  describe('command fields are checked as mongod checks them', () => {
+    it('refuses a negative skip, limit or batchSize (51024) and findAndModify options that contradict remove (9)', async () => {
+      await db.collection('field_checks').insertMany([{ _id: 1 }, { _id: 2 }, { _id: 3 }] as never[]);
+      const code = async (command: Document) => (await serverError(db.command(command))).code;
+      expect(await code({ find: 'field_checks', skip: -1 })).toBe(51024);
+      expect(await code({ find: 'field_checks', limit: -2 })).toBe(51024);
+      expect(await code({ find: 'field_checks', batchSize: -1 })).toBe(51024);
+      expect(await code({ aggregate: 'field_checks', pipeline: [], cursor: { batchSize: -1 } })).toBe(51024);
+      expect(await code({ count: 'field_checks', skip: -1 })).toBe(51024);
+      const open = await db.command({ find: 'field_checks', batchSize: 1 });
+      const cursorId = (open.cursor as { id: unknown }).id;
+      expect(await code({ getMore: cursorId, collection: 'field_checks', batchSize: -1 })).toBe(51024);
+      await db.command({ killCursors: 'field_checks', cursors: [cursorId] });
+      for (const extra of [{ new: true }, { upsert: true }, { arrayFilters: [{ i: 1 }] }])
+        expect(await code({ findAndModify: 'field_checks', query: { _id: 1 }, remove: true, ...extra })).toBe(9);
+      expect(await db.collection('field_checks').countDocuments()).toBe(3);
+      expect((await db.collection('field_checks').find({}, { limit: -2 }).toArray()).length).toBe(2);
     });
   });
 

@@ -1,5 +1,5 @@
 import { BSON, Long } from 'bson';
-import { ErrorCode, MongoCommandError } from './errors.js';
+import { belowZero, ErrorCode, MongoCommandError } from './errors.js';
 import { isPlainObject, type Doc } from './paths.js';
 import { MAX_BSON_OBJECT_SIZE } from './wire.js';
 
@@ -30,9 +30,9 @@ export class CursorRegistry {
   reply(ns: string, docs: Doc[], cursorOpt: unknown, singleBatch = false, sessionKey?: string): Doc {
     const batchSize =
       isPlainObject(cursorOpt) && cursorOpt.batchSize !== undefined ? Number(cursorOpt.batchSize) : undefined;
-    if (batchSize !== undefined && (!Number.isFinite(batchSize) || batchSize < 0)) {
-      throw new MongoCommandError(ErrorCode.BadValue, 'batchSize must be non-negative');
-    }
+    if (batchSize !== undefined && Number.isNaN(batchSize))
+      throw new MongoCommandError(ErrorCode.TypeMismatch, "BSON field 'batchSize' must be a number");
+    if (batchSize !== undefined && batchSize < 0) throw belowZero('batchSize', batchSize);
     const state: CursorState = { id: 0, ns, docs, pos: 0, lastUsed: Date.now(), sessionKey };
     const firstBatch = takeBatch(state, batchSize ?? DEFAULT_BATCH);
     let id = 0;
@@ -67,6 +67,7 @@ export class CursorRegistry {
       );
     }
     const batchSize = cmd.batchSize === undefined ? 0 : Number(cmd.batchSize);
+    if (batchSize < 0) throw belowZero('batchSize', batchSize);
     const nextBatch = takeBatch(state, batchSize > 0 ? batchSize : Infinity);
     state.lastUsed = Date.now();
     let outId = id;

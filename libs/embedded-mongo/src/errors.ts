@@ -127,6 +127,11 @@ export function badValue(message: string): MongoCommandError {
   return new MongoCommandError(ErrorCode.BadValue, message);
 }
 
+/** A command field that must be >= 0 and is not, as mongod's IDL validator answers it (51024). */
+export function belowZero(field: string, value: unknown): MongoCommandError {
+  return new MongoCommandError(51024, `BSON field '${field}' value must be >= 0, actual value '${String(value)}'`);
+}
+
 export function failedToParse(message: string): MongoCommandError {
   return new MongoCommandError(ErrorCode.FailedToParse, message);
 }

@@ -186,6 +186,15 @@ export function findAndModifyCommand(access: Access, coll: Collection, cmd: Doc)
     throw new MongoCommandError(ErrorCode.FailedToParse, 'Cannot specify both an update and remove=true');
   if (!remove && cmd.update === undefined)
     throw new MongoCommandError(ErrorCode.FailedToParse, 'Either an update or remove=true must be specified');
+  if (remove && cmd.upsert === true)
+    throw new MongoCommandError(ErrorCode.FailedToParse, 'Cannot specify both upsert=true and remove=true');
+  if (remove && cmd.new === true)
+    throw new MongoCommandError(
+      ErrorCode.FailedToParse,
+      "Cannot specify both new=true and remove=true; 'remove' always returns the deleted document",
+    );
+  if (remove && cmd.arrayFilters !== undefined)
+    throw new MongoCommandError(ErrorCode.FailedToParse, 'Cannot specify arrayFilters and remove=true');
   const [doc] = access.find(coll, query, { sort, limit: 1, ...evalOpts });
   if (remove) {
     if (doc) access.remove(coll, doc);

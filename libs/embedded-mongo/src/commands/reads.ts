@@ -6,7 +6,7 @@ import { effectiveCollation } from '../collation.js';
 import { validateCollectionName } from '../catalog.js';
 import { checkHint, parseSort, type Collection } from '../collection.js';
 import type { CommandTable, Engine } from '../engine.js';
-import { asCommandError, ErrorCode, MongoCommandError } from '../errors.js';
+import { asCommandError, belowZero, ErrorCode, MongoCommandError } from '../errors.js';
 import { evaluateLet, type EvalOptions } from '../mingo-context.js';
 import { isPlainObject, pathValues, type Doc } from '../paths.js';
 import { compileProjection } from '../projection.js';
@@ -110,13 +110,9 @@ function find(engine: Engine, db: string, cmd: Doc): Doc {
       "BSON field 'FindCommandRequest.filter' is the wrong type, expected type 'object'",
     );
   const skip = toNonNegative(cmd.skip, 'skip');
-  let limit = cmd.limit === undefined ? 0 : Number(cmd.limit);
-  if (!Number.isFinite(limit)) throw new MongoCommandError(ErrorCode.BadValue, 'limit must be a number');
-  let singleBatch = cmd.singleBatch === true;
-  if (limit < 0) {
-    limit = -limit;
-    singleBatch = true;
-  }
+  // The find command takes no negative limit (the driver turns one into singleBatch before it sends the command).
+  const limit = toNonNegative(cmd.limit, 'limit');
+  const singleBatch = cmd.singleBatch === true;
   const evalOpts = evalOptions(cmd, coll);
   checkHint(coll, cmd.hint);
   let docs: Doc[];
@@ -414,10 +410,7 @@ function executionStats(
 export function toNonNegative(v: unknown, field: string): number {
   if (v === undefined || v === null) return 0;
   const n = Number(v);
-  if (!Number.isFinite(n) || n < 0)
-    throw new MongoCommandError(
-      ErrorCode.BadValue,
-      `${field} value must be non-negative, but received: ${JSON.stringify(v) ?? 'undefined'}`,
-    );
+  if (Number.isNaN(n)) throw new MongoCommandError(ErrorCode.TypeMismatch, `BSON field '${field}' must be a number`);
+  if (n < 0) throw belowZero(field, v);
   return n;
 }
