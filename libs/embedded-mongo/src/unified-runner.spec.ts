@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { match, Mismatch, type MatchContext } from './testing/unified-runner.js';
+import { driverCannotRun, match, Mismatch, type MatchContext, type UnifiedTest } from './testing/unified-runner.js';
 
 const ctx: MatchContext = {
   entity: (name) => {
@@ -35,5 +35,43 @@ describe('unified runner: match', () => {
     expect(() => match(expected, sent, ctx, 'command', true, true)).not.toThrow();
     const absent = { updates: [{ collation: { $$exists: true } }] };
     expect(() => match(absent, sent, ctx, 'command', true, true)).toThrow(Mismatch);
+  });
+});
+
+describe('unified runner: what the Node driver cannot run', () => {
+  const test = (operations: object[], expectEvents?: object[]): UnifiedTest =>
+    ({ description: 'own', operations, expectEvents }) as UnifiedTest;
+  const update = (name: string, u: object, extra: object = {}) => ({
+    name,
+    object: 'c',
+    arguments: { filter: { k: 1 }, update: u, ...extra },
+  });
+
+  it('names an update without operators, a model-level let and an expected $collStats', () => {
+    expect(driverCannotRun(test([update('updateOne', { k: 2 })]))).toMatch(/update operators/);
+    const bulk = {
+      name: 'bulkWrite',
+      object: 'c',
+      arguments: { requests: [{ updateMany: { filter: {}, update: { v: 1 } } }] },
+    };
+    expect(driverCannotRun(test([bulk]))).toMatch(/update operators/);
+    const modelLet = { updateOne: { filter: {}, update: { $set: { v: 1 } }, let: { x: 1 } } };
+    expect(driverCannotRun(test([{ ...bulk, arguments: { requests: [modelLet] } }]))).toMatch(/let/);
+    const counted = [
+      { client: 'c0', events: [{ commandStartedEvent: { command: { pipeline: [{ $collStats: {} }] } } }] },
+    ];
+    expect(driverCannotRun(test([], counted))).toMatch(/count command/);
+  });
+
+  it('runs what the driver sends as written: operators, pipelines, replacements and a command-level let', () => {
+    expect(driverCannotRun(test([update('updateMany', { $inc: { n: 1 } }, { let: { x: 1 } })]))).toBeUndefined();
+    expect(driverCannotRun(test([update('updateOne', [{ $set: { n: 1 } }])]))).toBeUndefined();
+    const replace = { name: 'replaceOne', object: 'c', arguments: { filter: {}, replacement: { v: 1 } } };
+    const bulk = {
+      name: 'bulkWrite',
+      object: 'c',
+      arguments: { requests: [{ replaceOne: { filter: {}, replacement: { v: 1 } } }] },
+    };
+    expect(driverCannotRun(test([replace, bulk]))).toBeUndefined();
   });
 });
