@@ -1,16 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkPipeline, runPipeline } from './aggregate.js';
 import { parseSort } from './collection.js';
-import type { MongoCommandError } from './errors.js';
-
-function code(f: () => unknown): number | undefined {
-  try {
-    f();
-  } catch (err) {
-    return (err as MongoCommandError).code;
-  }
-  return undefined;
-}
+import { codeOf } from './testing/error-code.js';
 
 const rows = [
   { _id: 'r1', team: 'a', tags: ['x', 'y'], pts: 3 },
@@ -21,47 +12,47 @@ const run = (pipeline: object[]) => runPipeline(rows, pipeline as never, () => [
 /** Pipelines are parsed as mongod parses them: before a document is read, with its codes. */
 describe('aggregation pipeline parsing', () => {
   it('takes one field per stage (40323)', () => {
-    expect(code(() => checkPipeline([{ $match: { team: 'a' }, $limit: 1 }]))).toBe(40323);
-    expect(code(() => checkPipeline([{}]))).toBe(40323);
-    expect(code(() => run([{ $skip: 0, $limit: 1 }]))).toBe(40323);
+    expect(codeOf(() => checkPipeline([{ $match: { team: 'a' }, $limit: 1 }]))).toBe(40323);
+    expect(codeOf(() => checkPipeline([{}]))).toBe(40323);
+    expect(codeOf(() => run([{ $skip: 0, $limit: 1 }]))).toBe(40323);
   });
 
   it('takes a positive integer for $limit and a non-negative one for $skip', () => {
-    expect(code(() => checkPipeline([{ $limit: 0 }]))).toBe(15958);
-    expect(code(() => checkPipeline([{ $limit: -2 }]))).toBe(5107201);
-    expect(code(() => checkPipeline([{ $limit: 1.5 }]))).toBe(5107201);
-    expect(code(() => checkPipeline([{ $limit: 'ten' }]))).toBe(5107201);
-    expect(code(() => checkPipeline([{ $skip: -1 }]))).toBe(5107200);
-    expect(code(() => checkPipeline([{ $skip: 0 }, { $limit: 1 }]))).toBeUndefined();
+    expect(codeOf(() => checkPipeline([{ $limit: 0 }]))).toBe(15958);
+    expect(codeOf(() => checkPipeline([{ $limit: -2 }]))).toBe(5107201);
+    expect(codeOf(() => checkPipeline([{ $limit: 1.5 }]))).toBe(5107201);
+    expect(codeOf(() => checkPipeline([{ $limit: 'ten' }]))).toBe(5107201);
+    expect(codeOf(() => checkPipeline([{ $skip: -1 }]))).toBe(5107200);
+    expect(codeOf(() => checkPipeline([{ $skip: 0 }, { $limit: 1 }]))).toBeUndefined();
   });
 
   it('takes a $-prefixed path for $unwind, as a string or in an object', () => {
-    expect(code(() => checkPipeline([{ $unwind: 'tags' }]))).toBe(28818);
-    expect(code(() => checkPipeline([{ $unwind: '$' }]))).toBe(28818);
-    expect(code(() => checkPipeline([{ $unwind: { path: 'tags' } }]))).toBe(28818);
-    expect(code(() => checkPipeline([{ $unwind: { preserveNullAndEmptyArrays: true } }]))).toBe(28812);
-    expect(code(() => checkPipeline([{ $unwind: { path: 3 } }]))).toBe(28808);
-    expect(code(() => checkPipeline([{ $unwind: 3 }]))).toBe(15981);
+    expect(codeOf(() => checkPipeline([{ $unwind: 'tags' }]))).toBe(28818);
+    expect(codeOf(() => checkPipeline([{ $unwind: '$' }]))).toBe(28818);
+    expect(codeOf(() => checkPipeline([{ $unwind: { path: 'tags' } }]))).toBe(28818);
+    expect(codeOf(() => checkPipeline([{ $unwind: { preserveNullAndEmptyArrays: true } }]))).toBe(28812);
+    expect(codeOf(() => checkPipeline([{ $unwind: { path: 3 } }]))).toBe(28808);
+    expect(codeOf(() => checkPipeline([{ $unwind: 3 }]))).toBe(15981);
     expect(run([{ $unwind: { path: '$tags', preserveNullAndEmptyArrays: true } }])).toHaveLength(3);
   });
 
   it('takes an object with an _id for $group, and checks $facet sub-pipelines', () => {
-    expect(code(() => checkPipeline([{ $group: { total: { $sum: '$pts' } } }]))).toBe(15955);
-    expect(code(() => checkPipeline([{ $group: 'team' }]))).toBe(15947);
-    expect(code(() => checkPipeline([{ $group: { _id: '$team', v: { $frobnicate: 1 } } }]))).toBe(15952);
-    expect(code(() => checkPipeline([{ $facet: { firstTwo: [{ $limit: 0 }] } }]))).toBe(15958);
+    expect(codeOf(() => checkPipeline([{ $group: { total: { $sum: '$pts' } } }]))).toBe(15955);
+    expect(codeOf(() => checkPipeline([{ $group: 'team' }]))).toBe(15947);
+    expect(codeOf(() => checkPipeline([{ $group: { _id: '$team', v: { $frobnicate: 1 } } }]))).toBe(15952);
+    expect(codeOf(() => checkPipeline([{ $facet: { firstTwo: [{ $limit: 0 }] } }]))).toBe(15958);
     expect(run([{ $group: { _id: null, total: { $sum: '$pts' } } }])).toEqual([{ _id: null, total: 8 }]);
   });
 
   it('takes 1 or -1 as a sort order (15975), a number only (15974)', () => {
-    expect(code(() => parseSort({ pts: 2 }))).toBe(15975);
-    expect(code(() => parseSort({ pts: 0 }))).toBe(15975);
-    expect(code(() => parseSort({ pts: '1' }))).toBe(15974);
-    expect(code(() => parseSort({ pts: true }))).toBe(15974);
+    expect(codeOf(() => parseSort({ pts: 2 }))).toBe(15975);
+    expect(codeOf(() => parseSort({ pts: 0 }))).toBe(15975);
+    expect(codeOf(() => parseSort({ pts: '1' }))).toBe(15974);
+    expect(codeOf(() => parseSort({ pts: true }))).toBe(15974);
     expect(parseSort({ pts: -1, _id: 1 })).toEqual([
       ['pts', -1],
       ['_id', 1],
     ]);
-    expect(code(() => run([{ $sort: { pts: 10 } }]))).toBe(15975);
+    expect(codeOf(() => run([{ $sort: { pts: 10 } }]))).toBe(15975);
   });
 });

@@ -44,6 +44,20 @@ function checkGroupAccumulators(spec: unknown): void {
   }
 }
 
+const NOT_A_STAGE: [number, string] = [ErrorCode.TypeMismatch, 'Each element of the pipeline must be an object'];
+
+/** A pipeline stage's name: the one field of an object (40323 for more or none), else `notAnObject`. */
+export function stageName(stage: unknown, notAnObject: [code: number, message: string]): string {
+  if (!isPlainObject(stage)) throw new MongoCommandError(...notAnObject);
+  const names = Object.keys(stage);
+  if (names.length !== 1)
+    throw new MongoCommandError(
+      ErrorCode.Location40323,
+      'A pipeline stage specification object must contain exactly one field.',
+    );
+  return names[0];
+}
+
 /** A stage's count argument as mongod parses it (a non-negative integral number), else `code`. */
 function stageCount(stage: string, arg: unknown, code: number): number {
   if (typeof arg !== 'number' || Number.isNaN(arg))
@@ -85,16 +99,8 @@ function checkUnwind(arg: unknown): void {
  */
 export function checkPipeline(pipeline: unknown[]): void {
   for (const stage of pipeline) {
-    if (!isPlainObject(stage))
-      throw new MongoCommandError(ErrorCode.TypeMismatch, 'Each element of the pipeline must be an object');
-    const names = Object.keys(stage);
-    if (names.length !== 1)
-      throw new MongoCommandError(
-        ErrorCode.Location40323,
-        'A pipeline stage specification object must contain exactly one field.',
-      );
-    const [name] = names;
-    const arg = stage[name];
+    const name = stageName(stage, NOT_A_STAGE);
+    const arg = (stage as Doc)[name];
     if (name === '$limit' && stageCount('$limit', arg, 5107201) === 0)
       throw new MongoCommandError(15958, 'the limit must be positive');
     if (name === '$skip') stageCount('$skip', arg, 5107200);
@@ -133,16 +139,7 @@ export function runPipeline(
     pending = [];
   };
   for (const stage of pipeline) {
-    if (!isPlainObject(stage))
-      throw new MongoCommandError(ErrorCode.TypeMismatch, 'Each element of the pipeline must be an object');
-    const keys = Object.keys(stage);
-    if (keys.length !== 1) {
-      throw new MongoCommandError(
-        ErrorCode.Location40323,
-        'A pipeline stage specification object must contain exactly one field.',
-      );
-    }
-    const name = keys[0];
+    const name = stageName(stage, NOT_A_STAGE);
     // Answered as a server without that stage answers: unrecognized stage (40324), never a different result.
     if (UNSUPPORTED_STAGES.has(name) || !KNOWN_STAGES.has(name))
       throw new MongoCommandError(ErrorCode.Location40324, `Unrecognized pipeline stage name: '${name}'`);

@@ -1,7 +1,7 @@
 import { ObjectId } from 'bson';
 import { describe, expect, it } from 'vitest';
-import { MongoCommandError } from './errors.js';
 import { applyUpdate, upsertDocument, validateUpdate } from './update.js';
+import { codeOf } from './testing/error-code.js';
 
 const base = {
   _id: 1,
@@ -13,15 +13,6 @@ const base = {
     { k: 2, v: 'b' },
   ],
 };
-
-function code(f: () => unknown): number | undefined {
-  try {
-    f();
-  } catch (err) {
-    return (err as MongoCommandError).code;
-  }
-  return undefined;
-}
 
 describe('update semantics', () => {
   it('applies operators without touching the original document', () => {
@@ -49,33 +40,33 @@ describe('update semantics', () => {
   });
 
   it('rejects what MongoDB rejects, with its codes', () => {
-    expect(code(() => applyUpdate({ _id: 1, s: 'x' }, { $inc: { s: 1 } }))).toBe(14);
-    expect(code(() => applyUpdate(base, { $inc: { a: 'x' } }))).toBe(14);
-    expect(code(() => applyUpdate(base, { $push: { a: 1 } }))).toBe(2);
-    expect(code(() => applyUpdate(base, { $set: { a: 1 }, $inc: { a: 1 } }))).toBe(40);
-    expect(code(() => applyUpdate(base, { $set: { _id: 2 } }))).toBe(66);
-    expect(code(() => applyUpdate(base, { _id: 2, a: 1 }))).toBe(66);
-    expect(code(() => validateUpdate({ $set: { a: 1 }, b: 2 }))).toBe(9);
-    expect(code(() => validateUpdate({ $frob: { a: 1 } }))).toBe(9);
+    expect(codeOf(() => applyUpdate({ _id: 1, s: 'x' }, { $inc: { s: 1 } }))).toBe(14);
+    expect(codeOf(() => applyUpdate(base, { $inc: { a: 'x' } }))).toBe(14);
+    expect(codeOf(() => applyUpdate(base, { $push: { a: 1 } }))).toBe(2);
+    expect(codeOf(() => applyUpdate(base, { $set: { a: 1 }, $inc: { a: 1 } }))).toBe(40);
+    expect(codeOf(() => applyUpdate(base, { $set: { _id: 2 } }))).toBe(66);
+    expect(codeOf(() => applyUpdate(base, { _id: 2, a: 1 }))).toBe(66);
+    expect(codeOf(() => validateUpdate({ $set: { a: 1 }, b: 2 }))).toBe(9);
+    expect(codeOf(() => validateUpdate({ $frob: { a: 1 } }))).toBe(9);
   });
 
   it('refuses update paths mongod cannot take, whether or not a document matches', () => {
-    expect(code(() => validateUpdate({ $set: { '': 1 } }))).toBe(56);
-    expect(code(() => validateUpdate({ $inc: { 'hits..today': 1 } }))).toBe(56);
-    expect(code(() => validateUpdate({ $unset: { 'meta.': '' } }))).toBe(56);
-    expect(code(() => validateUpdate({ $rename: { old: 'old' } }))).toBe(2);
-    expect(code(() => validateUpdate({ $rename: { old: 7 } }))).toBe(2);
-    expect(code(() => validateUpdate({ $rename: { old: 'x..y' } }))).toBe(56);
-    expect(code(() => validateUpdate({ $set: { 'meta.tags': 1 }, $rename: { old: 'renamed' } }))).toBeUndefined();
+    expect(codeOf(() => validateUpdate({ $set: { '': 1 } }))).toBe(56);
+    expect(codeOf(() => validateUpdate({ $inc: { 'hits..today': 1 } }))).toBe(56);
+    expect(codeOf(() => validateUpdate({ $unset: { 'meta.': '' } }))).toBe(56);
+    expect(codeOf(() => validateUpdate({ $rename: { old: 'old' } }))).toBe(2);
+    expect(codeOf(() => validateUpdate({ $rename: { old: 7 } }))).toBe(2);
+    expect(codeOf(() => validateUpdate({ $rename: { old: 'x..y' } }))).toBe(56);
+    expect(codeOf(() => validateUpdate({ $set: { 'meta.tags': 1 }, $rename: { old: 'renamed' } }))).toBeUndefined();
   });
 
   it('refuses to create a field through a scalar, a null or a named field of an array (28)', () => {
     const doc = { _id: 4, label: 'k', none: null, list: [{ w: 1 }, 5], box: { in: 2 } };
-    expect(code(() => applyUpdate(doc, { $set: { 'label.sub': 1 } }))).toBe(28);
-    expect(code(() => applyUpdate(doc, { $inc: { 'none.n': 1 } }))).toBe(28);
-    expect(code(() => applyUpdate(doc, { $set: { 'list.w': 1 } }))).toBe(28);
-    expect(code(() => applyUpdate(doc, { $push: { 'list.1.more': 1 } }))).toBe(28);
-    expect(code(() => applyUpdate(doc, { $rename: { box: 'label.box' } }))).toBe(28);
+    expect(codeOf(() => applyUpdate(doc, { $set: { 'label.sub': 1 } }))).toBe(28);
+    expect(codeOf(() => applyUpdate(doc, { $inc: { 'none.n': 1 } }))).toBe(28);
+    expect(codeOf(() => applyUpdate(doc, { $set: { 'list.w': 1 } }))).toBe(28);
+    expect(codeOf(() => applyUpdate(doc, { $push: { 'list.1.more': 1 } }))).toBe(28);
+    expect(codeOf(() => applyUpdate(doc, { $rename: { box: 'label.box' } }))).toBe(28);
     expect(applyUpdate(doc, { $set: { 'list.0.w': 3, 'box.in': 4, 'fresh.deep.n': 1 } })).toMatchObject({
       list: [{ w: 3 }, 5],
       box: { in: 4 },
@@ -85,9 +76,9 @@ describe('update semantics', () => {
   });
 
   it('lets an update pipeline hold only the stages mongod allows there (72)', () => {
-    expect(code(() => validateUpdate([{ $match: { a: 1 } }]))).toBe(72);
-    expect(code(() => validateUpdate([{ $set: { a: 1 } }, { $group: { _id: null } }]))).toBe(72);
-    expect(code(() => validateUpdate([{ $set: { a: 1 }, $unset: 'b' }]))).toBe(40323);
+    expect(codeOf(() => validateUpdate([{ $match: { a: 1 } }]))).toBe(72);
+    expect(codeOf(() => validateUpdate([{ $set: { a: 1 } }, { $group: { _id: null } }]))).toBe(72);
+    expect(codeOf(() => validateUpdate([{ $set: { a: 1 }, $unset: 'b' }]))).toBe(40323);
     const allowed = [
       { $addFields: { a: 1 } },
       { $set: { b: 1 } },
@@ -96,7 +87,7 @@ describe('update semantics', () => {
       { $replaceRoot: { newRoot: { $mergeObjects: ['$$ROOT', { c: 1 }] } } },
       { $replaceWith: '$$ROOT' },
     ];
-    expect(code(() => validateUpdate(allowed))).toBeUndefined();
+    expect(codeOf(() => validateUpdate(allowed))).toBeUndefined();
   });
 
   it('seeds upserts from equality predicates and applies $setOnInsert', () => {

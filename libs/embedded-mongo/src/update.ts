@@ -1,4 +1,5 @@
 import { ObjectId } from 'bson';
+import { stageName } from './aggregate.js';
 import { compareBson, rankOf, Rank } from './bson-order.js';
 import { asCommandError, ErrorCode, MongoCommandError } from './errors.js';
 import { MINGO_OPTIONS, mingoAggregator, mingoUpdate, type EvalOptions } from './mingo-context.js';
@@ -39,16 +40,9 @@ const UPDATE_PIPELINE_STAGES = new Set(['$addFields', '$set', '$project', '$unse
 /** Checks an update pipeline (an update statement's, findAndModify's or `$merge`'s `whenMatched`) as mongod parses it. */
 export function validateUpdatePipeline(stages: unknown[]): Doc[] {
   for (const stage of stages) {
-    if (!isPlainObject(stage))
-      throw new MongoCommandError(ErrorCode.FailedToParse, 'Update pipeline stages must be objects');
-    const names = Object.keys(stage);
-    if (names.length !== 1)
-      throw new MongoCommandError(
-        ErrorCode.Location40323,
-        'A pipeline stage specification object must contain exactly one field.',
-      );
-    if (!UPDATE_PIPELINE_STAGES.has(names[0]))
-      throw new MongoCommandError(ErrorCode.InvalidOptions, `${names[0]} is not allowed to be used within an update`);
+    const name = stageName(stage, [ErrorCode.FailedToParse, 'Update pipeline stages must be objects']);
+    if (!UPDATE_PIPELINE_STAGES.has(name))
+      throw new MongoCommandError(ErrorCode.InvalidOptions, `${name} is not allowed to be used within an update`);
   }
   return stages as Doc[];
 }
