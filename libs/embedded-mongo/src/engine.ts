@@ -1,7 +1,7 @@
 import { BSON, Long, ObjectId, Timestamp } from 'bson';
 import { Catalog, splitNs, type LogOp } from './catalog.js';
 import { catalogCommands, defaultIndexName } from './commands/catalog.js';
-import { failPointError, FailPoints } from './commands/fail-points.js';
+import { addFailPointWriteConcernError, failPointError, FailPoints } from './commands/fail-points.js';
 import { readCommands } from './commands/reads.js';
 import { serverInfoCommands } from './commands/server-info.js';
 import { sessionCommands } from './commands/sessions.js';
@@ -174,14 +174,14 @@ export class Engine {
       }
       if (HANDSHAKES.has(name)) conn.appName = handshakeAppName(cmd) ?? conn.appName;
       const fail = this.failPoints.take(name, conn.appName);
+      const retryableWrite = RETRYABLE_WRITES.has(name) && cmd.txnNumber !== undefined;
       if (fail) {
         if (fail.blockTimeMS > 0) await new Promise((r) => setTimeout(r, fail.blockTimeMS));
         if (fail.closeConnection) {
           conn.close();
           return {};
         }
-        if (fail.errorCode !== undefined)
-          throw failPointError(fail, cmd, RETRYABLE_WRITES.has(name) && cmd.txnNumber !== undefined);
+        if (fail.errorCode !== undefined) throw failPointError(fail, cmd, retryableWrite);
       }
       this.sessions.touch(cmd);
       checkReadConcern(name, cmd);
@@ -205,7 +205,7 @@ export class Engine {
       }
       reply = await handler(db, cmd, conn);
       if (WRITE_CONCERN_COMMANDS.has(name)) addWriteConcernError(reply, cmd.writeConcern);
-      if (fail?.writeConcernError) reply.writeConcernError = fail.writeConcernError;
+      if (fail) addFailPointWriteConcernError(reply, fail, cmd, retryableWrite);
     } catch (err) {
       reply = errorReply(err);
     }

@@ -126,8 +126,12 @@ export class SessionRegistry {
       );
   }
 
+  /**
+   * Keeps the write's own reply: a copy, since the engine adds per-attempt fields to the reply it sends (a
+   * write concern error, error labels, cluster time) that a retry must not be answered with.
+   */
   rememberRetryable(sessionKey: string, cmd: Doc, reply: Doc): void {
-    this.lastRetryable.set(sessionKey, { txnNumber: Number(cmd.txnNumber), reply });
+    this.lastRetryable.set(sessionKey, { txnNumber: Number(cmd.txnNumber), reply: { ...reply } });
   }
 
   /** Aborts the session's open transaction and forgets its retryable-write state. */

@@ -84,11 +84,39 @@ export class FailPoints {
   }
 }
 
+/**
+ * The labels mongod puts on a reply the fail point spoils: the fail point's own `errorLabels`, else
+ * RetryableWriteError when `code` is one a retryable write outside a transaction is retried on.
+ */
+function failPointLabels(action: FailCommandAction, code: number, cmd: Doc, retryableWrite: boolean): string[] {
+  return (
+    action.errorLabels ??
+    (retryableWrite && cmd.autocommit === undefined && RETRYABLE_CODES.has(code) ? ['RetryableWriteError'] : [])
+  );
+}
+
 /** The error a fail point makes a command fail with, labelled as mongod labels it. */
 export function failPointError(action: FailCommandAction, cmd: Doc, retryableWrite: boolean): MongoCommandError {
   const code = action.errorCode ?? ErrorCode.InternalError;
-  const labels =
-    action.errorLabels ??
-    (retryableWrite && cmd.autocommit === undefined && RETRYABLE_CODES.has(code) ? ['RetryableWriteError'] : []);
+  const labels = failPointLabels(action, code, cmd, retryableWrite);
   return new MongoCommandError(code, "Failing command via 'failCommand' failpoint", {}, labels);
+}
+
+/**
+ * Adds the fail point's writeConcernError to a reply the command produced, with the labels mongod gives it (a
+ * driver retries a write whose reply carries RetryableWriteError, so a retryable write concern error must be
+ * labelled: since 4.4 drivers take the label from the server instead of judging the code).
+ */
+export function addFailPointWriteConcernError(
+  reply: Doc,
+  action: FailCommandAction,
+  cmd: Doc,
+  retryableWrite: boolean,
+): void {
+  const wce = action.writeConcernError;
+  if (!wce) return;
+  reply.writeConcernError = wce;
+  const code = typeof wce.code === 'number' ? wce.code : ErrorCode.InternalError;
+  const labels = failPointLabels(action, code, cmd, retryableWrite);
+  if (labels.length > 0) reply.errorLabels = labels;
 }
