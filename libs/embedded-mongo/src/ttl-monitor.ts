@@ -4,14 +4,20 @@ import type { Doc } from './paths.js';
 import { scanInterval } from './planner.js';
 
 /**
- * One pass of the TTL monitor: removes documents whose TTL-indexed date is older than expireAfterSeconds.
+ * One pass of the TTL monitor: removes documents whose TTL-indexed date (a clustered collection's: its _id) is
+ * older than expireAfterSeconds.
  * Returns the log operations of the removals.
  */
 export function expireTtlDocuments(catalog: Catalog, now: number): LogOp[] {
   const ops: LogOp[] = [];
   for (const coll of catalog.all()) {
     for (const index of coll.indexes) {
-      const ttl = index.spec.expireAfterSeconds;
+      // A clustered collection's expireAfterSeconds expires documents by their _id (a date).
+      const ttl =
+        index.spec.expireAfterSeconds ??
+        (index.name === '_id_' && coll.options.clusteredIndex !== undefined
+          ? coll.options.expireAfterSeconds
+          : undefined);
       if (typeof ttl !== 'number' || index.fields.length !== 1) continue;
       const cutoff = new Date(now - ttl * 1000);
       // The index orders dates, so expired entries are one interval: [oldest date, cutoff].

@@ -53,13 +53,10 @@ function listCollections(engine: Engine, db: string, cmd: Doc): Doc {
       const type = c.isView ? 'view' : 'collection';
       if (cmd.nameOnly) return { name: c.name, type };
       if (c.isView) return { name: c.name, type, options: c.options, info: { readOnly: true } };
-      return {
-        name: c.name,
-        type,
-        options: c.options,
-        info: { readOnly: false, uuid: c.uuid },
-        idIndex: { v: 2, key: { _id: 1 }, name: '_id_' },
-      };
+      const info: Doc = { name: c.name, type, options: c.options, info: { readOnly: false, uuid: c.uuid } };
+      // A clustered collection has no separate _id index (mongod lists none).
+      if (c.options.clusteredIndex === undefined) info.idIndex = { v: 2, key: { _id: 1 }, name: '_id_' };
+      return info;
     })
     .filter((d) => match(d));
   return engine.cursors.reply(`${db}.$cmd.listCollections`, infos, cmd.cursor);
@@ -82,7 +79,7 @@ async function create(engine: Engine, db: string, cmd: Doc): Promise<Doc> {
       );
     return createView(engine, db, name, cmd);
   }
-  for (const unsupported of ['capped', 'timeseries', 'clusteredIndex', 'changeStreamPreAndPostImages']) {
+  for (const unsupported of ['capped', 'timeseries']) {
     if (cmd[unsupported] !== undefined && cmd[unsupported] !== false)
       throw new MongoCommandError(
         ErrorCode.InvalidOptions,
@@ -93,6 +90,13 @@ async function create(engine: Engine, db: string, cmd: Doc): Promise<Doc> {
   for (const [k, v] of Object.entries(cmd)) {
     if (k !== 'create' && !k.startsWith('$') && !NOT_OPTIONS.has(k)) options[k] = v;
   }
+  if (options.clusteredIndex !== undefined) options.clusteredIndex = clusteredIndexSpec(options);
+  else if (options.expireAfterSeconds !== undefined)
+    throw new MongoCommandError(
+      ErrorCode.InvalidOptions,
+      "'expireAfterSeconds' can be used only for clustered collections or timeseries collections",
+    );
+  if (options.changeStreamPreAndPostImages !== undefined) checkPreAndPostImages(options.changeStreamPreAndPostImages);
   // A default collation is stored (and listed) with every field filled in, as mongod does.
   if (options.collation !== undefined) {
     const collation = parseCollation(options.collation);
@@ -107,6 +111,88 @@ async function create(engine: Engine, db: string, cmd: Doc): Promise<Doc> {
   const coll = engine.catalog.create(ns, options);
   await engine.persist([{ op: 'cc', ns, options, uuid: coll.uuid }]);
   return { ok: 1 };
+}
+
+/**
+ * A clustered collection's `clusteredIndex` as mongod 7.0 validates and stores it: `{v: 2, key: {_id: 1}, name,
+ * unique: true}` (name `_id_` unless given). The engine keeps every collection's documents by _id already, so
+ * the option changes only what listCollections and listIndexes show, and lets `expireAfterSeconds` expire
+ * documents by a date _id.
+ */
+function clusteredIndexSpec(options: Doc): Doc {
+  const raw = options.clusteredIndex;
+  if (typeof raw === 'boolean')
+    throw new MongoCommandError(
+      5979703,
+      "The 'clusteredIndex' legacy format {clusteredIndex: <bool>} is only supported for specific internal collections and vice versa",
+    );
+  if (!isPlainObject(raw))
+    throw new MongoCommandError(ErrorCode.TypeMismatch, "BSON field 'create.clusteredIndex' is the wrong type");
+  for (const field of ['key', 'unique'])
+    if (raw[field] === undefined)
+      throw new MongoCommandError(
+        ErrorCode.Location40414,
+        `BSON field 'clusteredIndex.${field}' is missing but a required field`,
+      );
+  if (!isPlainObject(raw.key))
+    throw new MongoCommandError(ErrorCode.TypeMismatch, "BSON field 'clusteredIndex.key' is the wrong type");
+  if (typeof raw.unique !== 'boolean')
+    throw new MongoCommandError(ErrorCode.TypeMismatch, "BSON field 'clusteredIndex.unique' is the wrong type");
+  if (raw.name !== undefined && typeof raw.name !== 'string')
+    throw new MongoCommandError(ErrorCode.TypeMismatch, "BSON field 'clusteredIndex.name' is the wrong type");
+  if (options.idIndex !== undefined)
+    throw new MongoCommandError(
+      ErrorCode.InvalidOptions,
+      "The 'clusteredIndex' option is not supported with the 'idIndex' option",
+    );
+  if (!raw.unique)
+    throw new MongoCommandError(5979700, 'The clusteredIndex option requires unique: true to be specified');
+  const keys = Object.entries(raw.key);
+  if (keys.length !== 1 || keys[0][0] !== '_id' || Number(keys[0][1]) !== 1)
+    throw new MongoCommandError(
+      ErrorCode.InvalidIndexSpecificationOption,
+      'The clusteredIndex option is only supported for key: {_id: 1}',
+    );
+  const v = raw.v ?? 2;
+  if (v !== 2)
+    throw new MongoCommandError(
+      5979704,
+      `Invalid clusteredIndex specification; cannot create a clusteredIndex with v=${JSON.stringify(v)}`,
+    );
+  const ttl = options.expireAfterSeconds;
+  if (ttl !== undefined && (typeof ttl !== 'number' || !Number.isFinite(ttl) || ttl < 0))
+    throw new MongoCommandError(
+      ErrorCode.InvalidOptions,
+      "TTL index 'expireAfterSeconds' option must be a non-negative number",
+    );
+  return { v: 2, key: { _id: 1 }, name: raw.name ?? '_id_', unique: true };
+}
+
+/** `changeStreamPreAndPostImages: {enabled: <bool>}`, recorded as given (the engine has no change streams). */
+function checkPreAndPostImages(raw: unknown): void {
+  if (!isPlainObject(raw))
+    throw new MongoCommandError(
+      ErrorCode.TypeMismatch,
+      "BSON field 'changeStreamPreAndPostImages' is the wrong type, expected type 'object'",
+    );
+  if (raw.enabled === undefined)
+    throw new MongoCommandError(
+      ErrorCode.Location40414,
+      "BSON field 'changeStreamPreAndPostImages.enabled' is missing but a required field",
+    );
+  if (typeof raw.enabled !== 'boolean')
+    throw new MongoCommandError(
+      ErrorCode.TypeMismatch,
+      "BSON field 'changeStreamPreAndPostImages.enabled' is the wrong type, expected type 'bool'",
+    );
+}
+
+/** The index specs listIndexes shows: a clustered collection's _id index is its clustered index. */
+function listedIndexSpecs(coll: Collection): Doc[] {
+  const clustered = coll.options.clusteredIndex;
+  return coll.indexes.map((i) =>
+    i.name === '_id_' && isPlainObject(clustered) ? { ...clustered, clustered: true } : { ...i.spec },
+  );
 }
 
 /** A view: a collection entry without documents whose options name its source and pipeline. */
@@ -223,6 +309,8 @@ async function collMod(engine: Engine, db: string, cmd: Doc): Promise<Doc> {
   const options = { ...coll.options };
   for (const [k, v] of Object.entries(cmd))
     if (k !== 'collMod' && !k.startsWith('$') && k !== 'lsid' && k !== 'writeConcern') options[k] = v;
+  // A clustered collection's TTL is turned off with "off".
+  if (options.expireAfterSeconds === 'off') delete options.expireAfterSeconds;
   coll.options = options;
   await engine.persist([{ op: 'cm', ns, options }]);
   return reply;
@@ -335,11 +423,7 @@ function listIndexes(engine: Engine, db: string, cmd: Doc): Doc {
   const coll = engine.catalog.get(ns);
   if (!coll) throw new MongoCommandError(ErrorCode.NamespaceNotFound, `ns does not exist: ${ns}`);
   if (coll.isView) throw viewNotCollection(ns);
-  return engine.cursors.reply(
-    ns,
-    coll.indexes.map((i) => ({ ...i.spec })),
-    cmd.cursor,
-  );
+  return engine.cursors.reply(ns, listedIndexSpecs(coll), cmd.cursor);
 }
 
 async function dropIndexes(engine: Engine, db: string, cmd: Doc): Promise<Doc> {
