@@ -330,7 +330,18 @@ export class UnifiedRun implements MatchContext {
             if (isPlainDoc(v)) throw new Skip(`uriOption ${k}`);
             url.searchParams.set(k, String(v));
           }
-          const client = new MongoClient(url.toString(), { monitorCommands: true, serverSelectionTimeoutMS: 5000 });
+          const api = spec.serverApi as Doc | undefined;
+          const client = new MongoClient(url.toString(), {
+            monitorCommands: true,
+            serverSelectionTimeoutMS: 5000,
+            ...(api && {
+              serverApi: {
+                version: api.version as '1',
+                strict: api.strict as boolean | undefined,
+                deprecationErrors: api.deprecationErrors as boolean | undefined,
+              },
+            }),
+          });
           const entity: ClientEntity = {
             client,
             events: [],
@@ -348,7 +359,7 @@ export class UnifiedRun implements MatchContext {
           client.on('commandSucceeded', keep('commandSucceededEvent'));
           client.on('commandFailed', keep('commandFailedEvent'));
           for (const k of Object.keys(spec)) {
-            if (['storeEventsAsEntities', 'serverApi', 'autoEncryptOpts'].includes(k)) throw new Skip(`client ${k}`);
+            if (['storeEventsAsEntities', 'autoEncryptOpts'].includes(k)) throw new Skip(`client ${k}`);
           }
           if ([...entity.observe].some((t) => !t.startsWith('command'))) {
             entity.observe = new Set([...entity.observe].filter((t) => t.startsWith('command')));
