@@ -1,6 +1,7 @@
 import { BSON, Long, ObjectId, Timestamp } from 'bson';
 import { Catalog, splitNs, type LogOp } from './catalog.js';
 import { catalogCommands, defaultIndexName } from './commands/catalog.js';
+import { checkApiParameters } from './stable-api.js';
 import { addFailPointWriteConcernError, failPointError, FailPoints } from './commands/fail-points.js';
 import { readCommands } from './commands/reads.js';
 import { serverInfoCommands } from './commands/server-info.js';
@@ -173,6 +174,7 @@ export class Engine {
         throw new MongoCommandError(ErrorCode.CommandNotFound, `no such command: '${name ?? ''}'`);
       }
       if (HANDSHAKES.has(name)) conn.appName = handshakeAppName(cmd) ?? conn.appName;
+      checkApiParameters(name, cmd);
       const fail = this.failPoints.take(name, conn.appName);
       const retryableWrite = RETRYABLE_WRITES.has(name) && cmd.txnNumber !== undefined;
       if (fail) {
