@@ -24,6 +24,10 @@ const DRIVER_LIMITS: [RegExp, string][] = [
     'the Node driver replaces a null _id by an ObjectId',
   ],
   [/^inserting _id with type undefined via /, 'the Node driver replaces an undefined _id by an ObjectId'],
+  [
+    /^collection writeConcern ignored for /,
+    'the Node driver adds wtimeout: 10000 to the write concern of a commitTransaction it sends',
+  ],
 ];
 /** What the engine does not claim (README, known divergences): skipped with the reason. */
 const ENGINE_LIMITS: [RegExp, string][] = [
