@@ -28,6 +28,14 @@ const DRIVER_LIMITS: [RegExp, string][] = [
     /^collection writeConcern ignored for /,
     'the Node driver adds wtimeout: 10000 to the write concern of a commitTransaction it sends',
   ],
+  [
+    /retried maxAttempts=5 times if backpressure labels are added$/,
+    'the Node driver 7.8 retries an overloaded operation maxAdaptiveRetries (default 2) times, not 4',
+  ],
+  [
+    /^commitTransaction retries if backpressure labels are added$/,
+    "the Node driver 7.8 retries an overloaded commitTransaction without the {w: 'majority', wtimeout} of a retried commit",
+  ],
 ];
 /** What the engine does not claim (README, known divergences): skipped with the reason. */
 const ENGINE_LIMITS: [RegExp, string][] = [
