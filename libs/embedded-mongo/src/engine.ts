@@ -2,6 +2,7 @@ import { BSON, Long, ObjectId, Timestamp } from 'bson';
 import { Catalog, splitNs, type LogOp } from './catalog.js';
 import { catalogCommands, defaultIndexName } from './commands/catalog.js';
 import { checkApiParameters } from './stable-api.js';
+import { runByStatement, runsByStatement } from './statement-retry.js';
 import { addFailPointWriteConcernError, failPointError, FailPoints } from './commands/fail-points.js';
 import { readCommands } from './commands/reads.js';
 import { serverInfoCommands } from './commands/server-info.js';
@@ -205,7 +206,16 @@ export class Engine {
           `Command ${name} does not support { readConcern: { level: "snapshot" } }`,
         );
       }
-      reply = await handler(db, cmd, conn);
+      if (runsByStatement(name, cmd, this.sessions, this.failPoints)) {
+        const byStatement = await runByStatement(name, cmd, this.sessions, this.failPoints, async (single) =>
+          handler(db, single, conn),
+        );
+        if (!byStatement) {
+          conn.close();
+          return {};
+        }
+        reply = byStatement;
+      } else reply = await handler(db, cmd, conn);
       if (WRITE_CONCERN_COMMANDS.has(name)) addWriteConcernError(reply, cmd.writeConcern);
       if (fail) addFailPointWriteConcernError(reply, fail, cmd, retryableWrite);
     } catch (err) {

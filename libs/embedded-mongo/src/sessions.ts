@@ -17,6 +17,8 @@ export class SessionRegistry {
   /** `ns\0id` → the transaction that has written that document; plain writes to it wait. */
   readonly claims = new Map<string, Transaction>();
   private readonly lastRetryable = new Map<string, { txnNumber: number; reply: Doc }>();
+  /** The statements (by stmtId) of the session's latest retryable write that were applied, with their replies. */
+  private readonly statements = new Map<string, { txnNumber: number; done: Map<number, Doc> }>();
   /** Sessions seen since they were last ended (what $listLocalSessions reports). */
   private readonly local = new Map<string, { id: unknown; lastUse: number }>();
   /** Cluster times that snapshot reads were pinned at ("t:i" → catalog sequence). */
@@ -134,6 +136,19 @@ export class SessionRegistry {
     this.lastRetryable.set(sessionKey, { txnNumber: Number(cmd.txnNumber), reply: { ...reply } });
   }
 
+  /**
+   * The applied statements of the session's retryable write `txnNumber` (stmtId → the statement's own reply), or
+   * undefined when none are known; `create` starts the record, dropping the one of an earlier txnNumber.
+   */
+  appliedStatements(sessionKey: string, txnNumber: number, create = false): Map<number, Doc> | undefined {
+    const current = this.statements.get(sessionKey);
+    if (current?.txnNumber === txnNumber) return current.done;
+    if (!create) return undefined;
+    const done = new Map<number, Doc>();
+    this.statements.set(sessionKey, { txnNumber, done });
+    return done;
+  }
+
   /** Aborts the session's open transaction and forgets its retryable-write state. */
   end(key: string): void {
     this.local.delete(key);
@@ -141,6 +156,7 @@ export class SessionRegistry {
     if (txn?.state === 'active') txn.abort();
     this.txns.delete(key);
     this.lastRetryable.delete(key);
+    this.statements.delete(key);
   }
 
   /** Aborts the session's open transaction (killSessions); the session and its retryable writes stay known. */
@@ -166,6 +182,7 @@ export class SessionRegistry {
       if (now - session.lastUse > SESSION_TIMEOUT_MS) {
         this.local.delete(key);
         this.lastRetryable.delete(key);
+        this.statements.delete(key);
         if (this.txns.get(key)?.state !== 'active') this.txns.delete(key);
       }
     }

@@ -29,12 +29,47 @@ function badFailPoint(message: string): MongoCommandError {
   return new MongoCommandError(ErrorCode.BadValue, message);
 }
 
+/**
+ * mongod's `onPrimaryTransactionalWrite`: each statement of a retryable write (outside transactions) it catches
+ * closes the connection (unless `closeConnection: false`) after the statement is applied, or instead of applying
+ * it when `failBeforeCommitExceptionCode` is set, so the driver retries a command that is partly done.
+ */
+export interface TransactionalWriteAction {
+  closeConnection: boolean;
+  failBeforeCommitExceptionCode?: number;
+}
+
+interface Activations {
+  times: number;
+  skip: number;
+}
+
+function parseMode(mode: unknown): Activations {
+  if (isPlainObject(mode) && typeof mode.times === 'number' && mode.times > 0) return { times: mode.times, skip: 0 };
+  if (isPlainObject(mode) && typeof mode.skip === 'number' && mode.skip >= 0)
+    return { times: Infinity, skip: mode.skip };
+  if (mode === 'alwaysOn') return { times: Infinity, skip: 0 };
+  throw badFailPoint("'mode' must be 'off', 'alwaysOn', {times: n} or {skip: n}");
+}
+
+/** Consumes one activation: false while skipping, true (and one time fewer) when the fail point fires. */
+function fires(a: Activations): boolean {
+  if (a.skip > 0) {
+    a.skip--;
+    return false;
+  }
+  a.times--;
+  return true;
+}
+
 export class FailPoints {
   private failCommand: FailCommand | undefined;
+  private transactionalWrite: (TransactionalWriteAction & Activations) | undefined;
   private activations = 0;
 
   /** The `configureFailPoint` command. */
   configure(cmd: Doc): Doc {
+    if (cmd.configureFailPoint === 'onPrimaryTransactionalWrite') return this.configureTransactionalWrite(cmd);
     if (cmd.configureFailPoint !== 'failCommand')
       throw badFailPoint(`No failpoint named '${String(cmd.configureFailPoint)}'`);
     const previous = this.activations;
@@ -43,11 +78,7 @@ export class FailPoints {
       this.failCommand = undefined;
       return { count: previous, ok: 1 };
     }
-    let times = Infinity;
-    let skip = 0;
-    if (isPlainObject(mode) && typeof mode.times === 'number' && mode.times > 0) times = mode.times;
-    else if (isPlainObject(mode) && typeof mode.skip === 'number' && mode.skip >= 0) skip = mode.skip;
-    else if (mode !== 'alwaysOn') throw badFailPoint("'mode' must be 'off', 'alwaysOn', {times: n} or {skip: n}");
+    const { times, skip } = parseMode(mode);
     const data = cmd.data;
     if (
       !isPlainObject(data) ||
@@ -70,16 +101,41 @@ export class FailPoints {
     return { count: previous, ok: 1 };
   }
 
+  private configureTransactionalWrite(cmd: Doc): Doc {
+    if (cmd.mode === 'off') {
+      this.transactionalWrite = undefined;
+      return { count: 0, ok: 1 };
+    }
+    const data = isPlainObject(cmd.data) ? cmd.data : {};
+    const code = data.failBeforeCommitExceptionCode;
+    this.transactionalWrite = {
+      ...parseMode(cmd.mode),
+      closeConnection: data.closeConnection !== false,
+      failBeforeCommitExceptionCode: typeof code === 'number' ? code : undefined,
+    };
+    return { count: 0, ok: 1 };
+  }
+
   /** What the fail point does to this command, if it applies (consuming one activation). */
   take(name: string, appName: string | undefined): FailCommandAction | undefined {
     const fp = this.failCommand;
     if (!fp || !fp.commands.has(name) || (fp.appName !== undefined && fp.appName !== appName)) return undefined;
-    if (fp.skip > 0) {
-      fp.skip--;
-      return undefined;
-    }
-    if (--fp.times <= 0) this.failCommand = undefined;
+    if (!fires(fp)) return undefined;
+    if (fp.times <= 0) this.failCommand = undefined;
     this.activations++;
+    return fp;
+  }
+
+  /** Whether `onPrimaryTransactionalWrite` is set (retryable writes then run one statement at a time). */
+  get catchesTransactionalWrites(): boolean {
+    return this.transactionalWrite !== undefined;
+  }
+
+  /** What `onPrimaryTransactionalWrite` does to the next statement of a retryable write, if it fires. */
+  takeTransactionalWrite(): TransactionalWriteAction | undefined {
+    const fp = this.transactionalWrite;
+    if (!fp || !fires(fp)) return undefined;
+    if (fp.times <= 0) this.transactionalWrite = undefined;
     return fp;
   }
 }
