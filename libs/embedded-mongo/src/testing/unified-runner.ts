@@ -692,7 +692,8 @@ export class UnifiedRun implements MatchContext {
       case 'createCommandCursor':
         return db.runCursorCommand(command as Document, opts);
       case 'modifyCollection':
-        throw new Skip('modifyCollection');
+        // The spec's modifyCollection is the collMod command; the Node driver has no helper for it.
+        return db.command({ collMod: collection as string, ...opts });
       default:
         throw new Skip(`database ${name}`);
     }
@@ -756,6 +757,16 @@ export class UnifiedRun implements MatchContext {
         return undefined;
       case 'drop':
         return c.drop(opts);
+      case 'createSearchIndexes':
+        return c.createSearchIndexes(opts.indexDefinitions as never);
+      case 'listSearchIndexes': {
+        const options = (opts.options as Doc | undefined) ?? {};
+        const cursor =
+          typeof opts.indexName === 'string'
+            ? c.listSearchIndexes(opts.indexName, options)
+            : c.listSearchIndexes(options);
+        return cursor.toArray();
+      }
       default:
         throw new Skip(`collection ${name}`);
     }
