@@ -26,7 +26,6 @@ export interface IndexEntry {
 export class CollectionIndex {
   readonly fields: string[];
   readonly dirs: Direction[];
-  readonly unique: boolean;
   readonly sparse: boolean;
   readonly partial: Query | null;
   /** Strings in this index are ordered (and unique) under this collation; undefined = binary. */
@@ -49,7 +48,6 @@ export class CollectionIndex {
     this.arrayDepths = this.fields.map(() => new Set<number>());
     this.scratch = this.fields.map(() => new Set<number>());
     this.dirs = this.fields.map((f) => (spec.key[f] === -1 || spec.key[f] === -1.0 ? -1 : 1));
-    this.unique = spec.unique === true || spec.name === '_id_';
     this.sparse = spec.sparse === true;
     const collation = parseCollation(spec.collation);
     this.collation = collation;
@@ -66,6 +64,39 @@ export class CollectionIndex {
 
   get name(): string {
     return this.spec.name;
+  }
+
+  /** Read from the spec, which collMod changes in place (converting an index to unique). */
+  get unique(): boolean {
+    return this.spec.unique === true || this.spec.name === '_id_';
+  }
+
+  /**
+   * Whether a new key may not repeat one already held: a unique index, or one being prepared for conversion to
+   * unique (`prepareUnique`, which leaves the duplicates it already holds alone).
+   */
+  get rejectsDuplicates(): boolean {
+    return this.unique || this.spec.prepareUnique === true;
+  }
+
+  /** The ids of the documents sharing a key, per key held by more than one (what blocks conversion to unique). */
+  duplicateGroups(): string[][] {
+    const groups: string[][] = [];
+    let run: IndexEntry[] = [];
+    const close = (): void => {
+      if (run.length > 1) groups.push(run.map((e) => e.id));
+    };
+    for (const entry of this.tree.all()) {
+      const previous = run[0];
+      if (previous && this.fields.every((_f, i) => compareBson(previous.key[i], entry.key[i], this.collation) === 0))
+        run.push(entry);
+      else {
+        close();
+        run = [entry];
+      }
+    }
+    close();
+    return groups;
   }
 
   /** Whether any field of the index has met an array (a document may then be listed under several keys). */
@@ -158,7 +189,7 @@ export class CollectionIndex {
     selfId: string,
     ignore?: (id: string) => boolean,
   ): { id: string; key: unknown[] } | undefined {
-    if (!this.unique) return undefined;
+    if (!this.rejectsDuplicates) return undefined;
     for (const key of keys) {
       for (const id of this.idsWithKey(key)) {
         if (id !== selfId && !ignore?.(id)) return { id, key };

@@ -145,7 +145,7 @@ export class Collection {
   /** Throws the duplicate-key error the first unique index would raise for `doc` (ignoring document `selfId`). */
   checkUnique(doc: Doc, selfId: string, ignore?: (id: string) => boolean): void {
     for (const index of this.indexes) {
-      if (!index.unique) continue;
+      if (!index.rejectsDuplicates) continue;
       if (index.name === '_id_') {
         const key = idKeyOf(doc);
         if (key !== selfId && this.docs.has(key) && !ignore?.(key)) throw index.duplicateKeyError([doc._id]);
@@ -188,7 +188,7 @@ export class Collection {
       const before = index.keysFor(oldDoc);
       const after = index.keysFor(newDoc);
       if (sameKeys(before, after)) continue;
-      if (index.unique) {
+      if (index.rejectsDuplicates) {
         const hit = index.conflict(after, id);
         if (hit) throw index.duplicateKeyError(hit.key);
       }

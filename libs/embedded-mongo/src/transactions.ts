@@ -154,7 +154,7 @@ export class Transaction implements Access {
     coll.checkUnique(doc, id, (other) => overlay?.has(other) ?? false);
     if (!overlay) return;
     for (const index of coll.indexes) {
-      if (!index.unique) continue;
+      if (!index.rejectsDuplicates) continue;
       const keys = index.keysFor(doc);
       if (keys.length === 0) continue;
       for (const [otherId, e] of overlay) {

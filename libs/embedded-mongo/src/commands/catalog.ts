@@ -1,7 +1,7 @@
 import { keyString } from '../bson-order.js';
 import { validateCollectionName, validateDbName, type LogOp } from '../catalog.js';
 import { collationKey, parseCollation } from '../collation.js';
-import type { IndexSpec } from '../collection-index.js';
+import type { CollectionIndex, IndexSpec } from '../collection-index.js';
 import { compileFilter, type Collection } from '../collection.js';
 import type { CommandTable, Engine } from '../engine.js';
 import { ErrorCode, MongoCommandError } from '../errors.js';
@@ -295,16 +295,24 @@ async function collMod(engine: Engine, db: string, cmd: Doc): Promise<Doc> {
         ? coll.getIndex(spec.name)
         : coll.indexes.find((i) => keyString(i.spec.key) === keyString(spec.keyPattern));
     if (!index) throw new MongoCommandError(ErrorCode.IndexNotFound, 'cannot find index for collMod');
+    const changes = indexChanges(coll, index, spec);
     if (typeof spec.expireAfterSeconds === 'number') {
-      reply.expireAfterSeconds_old = index.spec.expireAfterSeconds;
-      index.spec.expireAfterSeconds = spec.expireAfterSeconds;
-      reply.expireAfterSeconds_new = spec.expireAfterSeconds;
-      await engine.persist([
-        { op: 'di', ns, name: index.name },
-        { op: 'ci', ns, spec: index.spec },
-      ]);
+      changes.expireAfterSeconds_old = index.spec.expireAfterSeconds;
+      changes.expireAfterSeconds_new = spec.expireAfterSeconds;
     }
-    return reply;
+    if (Object.keys(changes).length === 0) return reply;
+    if (typeof spec.expireAfterSeconds === 'number') index.spec.expireAfterSeconds = spec.expireAfterSeconds;
+    if (changes.prepareUnique_new !== undefined) index.spec.prepareUnique = changes.prepareUnique_new;
+    if (changes.unique_new === true) {
+      index.spec.unique = true;
+      delete index.spec.prepareUnique;
+    }
+    coll.version++;
+    await engine.persist([
+      { op: 'di', ns, name: index.name },
+      { op: 'ci', ns, spec: index.spec },
+    ]);
+    return { ...changes, ...reply };
   }
   const options = { ...coll.options };
   for (const [k, v] of Object.entries(cmd))
@@ -314,6 +322,46 @@ async function collMod(engine: Engine, db: string, cmd: Doc): Promise<Doc> {
   coll.options = options;
   await engine.persist([{ op: 'cm', ns, options }]);
   return reply;
+}
+
+/**
+ * What collMod's `index` changes besides its TTL, as mongod 7.0 reports them: `prepareUnique` (new keys may then
+ * not repeat existing ones) and `unique: true`, which needs prepareUnique and fails with 359
+ * CannotConvertIndexToUnique, listing the documents sharing each key (`violations: [{ids}]`), while any remain.
+ */
+function indexChanges(coll: Collection, index: CollectionIndex, spec: Doc): Doc {
+  const changes: Doc = {};
+  if (spec.prepareUnique !== undefined) {
+    if (typeof spec.prepareUnique !== 'boolean')
+      throw new MongoCommandError(
+        ErrorCode.TypeMismatch,
+        "BSON field 'index.prepareUnique' is the wrong type, expected type 'bool'",
+      );
+    const old = index.spec.prepareUnique === true;
+    if (old !== spec.prepareUnique && !index.unique) {
+      changes.prepareUnique_old = old;
+      changes.prepareUnique_new = spec.prepareUnique;
+    }
+  }
+  if (spec.unique !== undefined) {
+    if (spec.unique !== true)
+      throw new MongoCommandError(ErrorCode.BadValue, "collMod can only convert an index to 'unique: true'");
+    if (index.unique) return changes;
+    if (index.spec.prepareUnique !== true && changes.prepareUnique_new !== true)
+      throw new MongoCommandError(
+        ErrorCode.InvalidOptions,
+        "Cannot make index unique with 'prepareUnique' not set to true; set prepareUnique first",
+      );
+    const groups = index.duplicateGroups();
+    if (groups.length > 0)
+      throw new MongoCommandError(
+        ErrorCode.CannotConvertIndexToUnique,
+        'Cannot convert the index to unique. Please resolve conflicting documents before running collMod again.',
+        { violations: groups.map((ids) => ({ ids: ids.map((id) => coll.docs.get(id)?._id) })) },
+      );
+    changes.unique_new = true;
+  }
+  return changes;
 }
 
 async function createIndexes(engine: Engine, db: string, cmd: Doc): Promise<Doc> {
