@@ -86,24 +86,31 @@ export class SessionRegistry {
           `txnNumber ${txnNumber} is less than last txnNumber ${current.txnNumber}`,
         );
       }
+      // Only an aborted transaction's number may start again (mongod's restartable states).
+      if (current && current.txnNumber === txnNumber && current.state === 'committed')
+        throw new MongoCommandError(
+          50911,
+          `Cannot start a transaction at given transaction number ${txnNumber} a transaction with the same number is in state TxnState::Committed`,
+        );
       if (current && current.state === 'active') current.abort();
       const txn = new Transaction(key, txnNumber, this.claims, this.catalog);
       this.txns.set(key, txn);
       return txn;
     }
-    if (!current || current.txnNumber !== txnNumber || current.state !== 'active') {
-      throw noSuchTransaction(txnNumber);
-    }
+    checkTxnNumber(current, txnNumber, key);
+    if (current?.state === 'committed') throw transactionCommitted(txnNumber);
+    if (!current || current.state !== 'active') throw noSuchTransaction(txnNumber);
     current.lastUsed = Date.now();
     return current;
   }
 
-  /** The transaction `cmd` names for commit or abort (any state), or NoSuchTransaction. */
+  /** The transaction `cmd` names for commit or abort (any state), or NoSuchTransaction / TransactionTooOld. */
   named(cmd: Doc): Transaction {
     const key = this.sessionKey(cmd);
     const txnNumber = Number(cmd.txnNumber);
     const txn = key ? this.txns.get(key) : undefined;
-    if (!txn || txn.txnNumber !== txnNumber) throw noSuchTransaction(txnNumber);
+    checkTxnNumber(txn, txnNumber, key ?? '');
+    if (!txn) throw noSuchTransaction(txnNumber);
     return txn;
   }
 
@@ -193,6 +200,25 @@ export class SessionRegistry {
       }
     }
   }
+}
+
+/**
+ * A transaction statement's txnNumber against the session's latest transaction, as mongod checks it: an older
+ * number is TransactionTooOld (225), a newer one that does not start a transaction NoSuchTransaction.
+ */
+function checkTxnNumber(current: Transaction | undefined, txnNumber: number, key: string): void {
+  if (!current) return;
+  if (txnNumber < current.txnNumber)
+    throw new MongoCommandError(
+      ErrorCode.TransactionTooOld,
+      `Cannot start transaction ${txnNumber} on session ${key} because a newer transaction ${current.txnNumber} has already started.`,
+    );
+  if (txnNumber > current.txnNumber) throw noSuchTransaction(txnNumber);
+}
+
+/** A committed transaction takes no further statement but a retried commitTransaction (mongod's 256). */
+export function transactionCommitted(txnNumber: number): MongoCommandError {
+  return new MongoCommandError(ErrorCode.TransactionCommitted, `Transaction ${txnNumber} has been committed.`);
 }
 
 export function noSuchTransaction(txnNumber: number): MongoCommandError {

@@ -1,7 +1,7 @@
 import type { CommandTable, Engine } from '../engine.js';
 import { keyString } from '../bson-order.js';
 import { isPlainObject, type Doc } from '../paths.js';
-import { noSuchTransaction } from '../sessions.js';
+import { noSuchTransaction, transactionCommitted } from '../sessions.js';
 
 /** endSessions, killSessions and the transaction verbs (commitTransaction, abortTransaction). */
 
@@ -60,6 +60,7 @@ async function commitTransaction(engine: Engine, cmd: Doc): Promise<Doc> {
 
 function abortTransaction(engine: Engine, cmd: Doc): Doc {
   const txn = engine.sessions.named(cmd);
+  if (txn.state === 'committed') throw transactionCommitted(txn.txnNumber);
   if (txn.state !== 'active') throw noSuchTransaction(txn.txnNumber);
   txn.abort();
   return { ok: 1 };
