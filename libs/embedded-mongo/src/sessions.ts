@@ -4,6 +4,7 @@ import { ErrorCode, MongoCommandError } from './errors.js';
 import { isPlainObject, type Doc } from './paths.js';
 import { Binary, Timestamp } from 'bson';
 import { createHash } from 'node:crypto';
+import { retriedStatementIds } from './statement-retry.js';
 import { SnapshotRead, Transaction } from './transactions.js';
 
 /**
@@ -114,11 +115,12 @@ export class SessionRegistry {
     return txn;
   }
 
-  /** The stored reply when `cmd` retries the session's last retryable write. */
+  /** The stored reply when `cmd` retries the session's last retryable write, with the stmtIds not applied again. */
   retried(sessionKey: string, cmd: Doc): Doc | undefined {
     const prev = this.lastRetryable.get(sessionKey);
-    if (prev && prev.txnNumber === Number(cmd.txnNumber)) return { ...prev.reply, retriedStmtIds: [] };
-    return undefined;
+    if (!prev || prev.txnNumber !== Number(cmd.txnNumber)) return undefined;
+    const ids = retriedStatementIds(Object.keys(cmd)[0] ?? '', cmd, prev.reply);
+    return ids ? { ...prev.reply, retriedStmtIds: ids } : { ...prev.reply };
   }
 
   /** Refuses a retryable write numbered below the session's latest write or transaction (mongod's 225). */

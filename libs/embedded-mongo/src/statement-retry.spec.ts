@@ -37,10 +37,25 @@ describe('retryable writes cut off by onPrimaryTransactionalWrite', () => {
     expect(closes).toBe(1);
     expect(await stock()).toEqual([{ _id: 'bolt' }]);
 
-    expect(await run(insert)).toMatchObject({ ok: 1, n: 3 });
+    expect(await run(insert)).toMatchObject({ ok: 1, n: 3, retriedStmtIds: [0] });
     expect(await stock()).toEqual([{ _id: 'bolt' }, { _id: 'nut' }, { _id: 'washer' }]);
     // Answered from the finished command's reply, applying nothing.
-    expect(await run(insert)).toMatchObject({ ok: 1, n: 3 });
+    expect(await run(insert)).toMatchObject({ ok: 1, n: 3, retriedStmtIds: [0, 1, 2] });
+  });
+
+  it('reports as retried only the statements a finished command applied', async () => {
+    const insert = {
+      insert: 'stock',
+      documents: [{ _id: 'pin' }, { _id: 'pin' }, { _id: 'rivet' }],
+      ordered: false,
+      lsid,
+      txnNumber: Long.fromNumber(6),
+    };
+    expect(await run(insert)).toMatchObject({ n: 2, writeErrors: [{ index: 1, code: 11000 }] });
+    const retry = await run(insert);
+    expect(retry).toMatchObject({ n: 2, retriedStmtIds: [0, 2] });
+    const plain = await run({ insert: 'stock', documents: [{ _id: 'clip' }], lsid, txnNumber: Long.fromNumber(7) });
+    expect(plain).not.toHaveProperty('retriedStmtIds');
   });
 
   it('does not apply the statement failBeforeCommitExceptionCode catches; applied ones are not applied again', async () => {

@@ -37,10 +37,12 @@ export async function runByStatement(
   const total: Doc = name === 'update' ? { n: 0, nModified: 0 } : { n: 0 };
   const upserted: Doc[] = [];
   const writeErrors: Doc[] = [];
+  const retried: number[] = [];
   for (let i = 0; i < statements.length; i++) {
     const stmtId = statementId(cmd, i);
     let reply = done.get(stmtId);
-    if (!reply) {
+    if (reply) retried.push(stmtId);
+    else {
       const fail = failPoints.takeTransactionalWrite();
       if (fail?.failBeforeCommitExceptionCode !== undefined) {
         if (fail.closeConnection) return undefined;
@@ -68,7 +70,23 @@ export async function runByStatement(
   if (upserted.length > 0) result.upserted = upserted;
   if (writeErrors.length > 0) result.writeErrors = writeErrors;
   sessions.rememberRetryable(key, cmd, result);
-  return result;
+  return retried.length > 0 ? { ...result, retriedStmtIds: retried } : result;
+}
+
+/**
+ * The stmtIds a retry of `cmd` answered from `reply` reports as `retriedStmtIds` (mongod lists the statements it
+ * did not apply again: those the first attempt applied, not the ones that failed or that an ordered batch never
+ * reached); undefined for findAndModify and when there are none.
+ */
+export function retriedStatementIds(name: string, cmd: Doc, reply: Doc): number[] | undefined {
+  const field = BATCH_FIELDS[name];
+  if (!field || !Array.isArray(cmd[field])) return undefined;
+  const failed = new Set(((reply.writeErrors as Doc[] | undefined) ?? []).map((e) => Number(e.index)));
+  const stop = cmd.ordered !== false && failed.size > 0 ? Math.min(...failed) : Infinity;
+  const ids: number[] = [];
+  for (let i = 0; i < (cmd[field] as unknown[]).length && i < stop; i++)
+    if (!failed.has(i)) ids.push(statementId(cmd, i));
+  return ids.length > 0 ? ids : undefined;
 }
 
 /** The stmtId of a command's i-th statement: `stmtIds[i]`, else `stmtId` (default 0) plus i, as mongod numbers them. */
