@@ -1,19 +1,15 @@
 import { Long, UUID } from 'bson';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Engine, type ConnectionInfo } from './engine.js';
+import { Engine } from './engine.js';
+import { commandRunner, testConnection } from './testing/engine-harness.js';
 import type { Doc } from './paths.js';
 
 describe('retryable writes cut off by onPrimaryTransactionalWrite', () => {
   let engine: Engine;
   let closes = 0;
-  const conn: ConnectionInfo = {
-    id: 9,
-    remote: 'spec',
-    closed: new Promise<void>(() => undefined),
-    close: () => void closes++,
-  };
+  const conn = testConnection(() => void closes++);
   const lsid = { id: new UUID() };
-  const run = (cmd: Doc): Promise<Doc> => engine.run({ ...cmd, $db: 'stmts' }, conn);
+  const run = commandRunner(() => engine, 'stmts', conn);
   const stock = async (): Promise<Doc[]> => {
     const reply = await run({ find: 'stock', filter: {}, sort: { _id: 1 } });
     return (reply.cursor as { firstBatch: Doc[] }).firstBatch;

@@ -1,17 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Engine, type ConnectionInfo } from '../engine.js';
+import { Engine } from '../engine.js';
+import { commandRunner } from '../testing/engine-harness.js';
 import type { Doc } from '../paths.js';
-
-const conn: ConnectionInfo = {
-  id: 3,
-  remote: 'spec',
-  closed: new Promise<void>(() => undefined),
-  close: () => undefined,
-};
 
 describe('collection options of create: clusteredIndex, expireAfterSeconds, changeStreamPreAndPostImages', () => {
   let engine: Engine;
-  const run = (cmd: Doc): Promise<Doc> => engine.run({ ...cmd, $db: 'opts' }, conn);
+  const run = commandRunner(() => engine, 'opts');
   const firstBatch = async (cmd: Doc): Promise<Doc[]> => {
     const reply = await run(cmd);
     expect(reply).toMatchObject({ ok: 1 });

@@ -1,17 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Engine, type ConnectionInfo } from '../engine.js';
+import { Engine } from '../engine.js';
+import { commandRunner } from '../testing/engine-harness.js';
 import type { Doc } from '../paths.js';
-
-const conn: ConnectionInfo = {
-  id: 5,
-  remote: 'spec',
-  closed: new Promise<void>(() => undefined),
-  close: () => undefined,
-};
 
 describe('collMod converting an index to unique (prepareUnique, then unique: true)', () => {
   let engine: Engine;
-  const run = (cmd: Doc): Promise<Doc> => engine.run({ ...cmd, $db: 'cm' }, conn);
+  const run = commandRunner(() => engine, 'cm');
   const byKey = { keyPattern: { sku: 1 } };
 
   beforeEach(async () => {

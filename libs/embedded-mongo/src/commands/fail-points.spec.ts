@@ -1,19 +1,13 @@
 import { Long, UUID } from 'bson';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Engine, type ConnectionInfo } from '../engine.js';
+import { Engine } from '../engine.js';
+import { commandRunner } from '../testing/engine-harness.js';
 import type { Doc } from '../paths.js';
-
-const conn: ConnectionInfo = {
-  id: 7,
-  remote: 'spec',
-  closed: new Promise<void>(() => undefined),
-  close: () => undefined,
-};
 
 describe('failCommand with a writeConcernError', () => {
   let engine: Engine;
   const lsid = { id: new UUID() };
-  const run = (cmd: Doc): Promise<Doc> => engine.run({ ...cmd, $db: 'fp' }, conn);
+  const run = commandRunner(() => engine, 'fp');
   const failNextInsert = (data: Doc): Promise<Doc> =>
     run({ configureFailPoint: 'failCommand', mode: { times: 1 }, data: { failCommands: ['insert'], ...data } });
 

@@ -1,23 +1,18 @@
 import { Long, UUID } from 'bson';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Engine, type ConnectionInfo } from '../engine.js';
+import { Engine } from '../engine.js';
+import { commandRunner } from '../testing/engine-harness.js';
 import type { Doc } from '../paths.js';
-
-const conn: ConnectionInfo = {
-  id: 11,
-  remote: 'spec',
-  closed: new Promise<void>(() => undefined),
-  close: () => undefined,
-};
 
 describe('transaction numbers against the state of the session transaction', () => {
   let engine: Engine;
   const lsid = { id: new UUID() };
-  const run = (cmd: Doc): Promise<Doc> => engine.run({ ...cmd, $db: 'txn' }, conn);
+  const run = commandRunner(() => engine, 'txn');
   const inTxn = (n: number, cmd: Doc, start = false): Promise<Doc> =>
     run({ ...cmd, lsid, txnNumber: Long.fromNumber(n), autocommit: false, ...(start && { startTransaction: true }) });
+  const runAdmin = commandRunner(() => engine, 'admin');
   const admin = (n: number, verb: 'commitTransaction' | 'abortTransaction'): Promise<Doc> =>
-    engine.run({ [verb]: 1, lsid, txnNumber: Long.fromNumber(n), autocommit: false, $db: 'admin' }, conn);
+    runAdmin({ [verb]: 1, lsid, txnNumber: Long.fromNumber(n), autocommit: false });
 
   beforeEach(() => {
     engine = new Engine({ host: '127.0.0.1', port: 0, replSetName: 'rs' });
