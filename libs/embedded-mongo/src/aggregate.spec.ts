@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkPipeline, runPipeline } from './aggregate.js';
 import { parseSort } from './collection.js';
+import { validateUpdate } from './update.js';
 import { codeOf } from './testing/error-code.js';
 
 const rows = [
@@ -42,6 +43,19 @@ describe('aggregation pipeline parsing', () => {
     expect(codeOf(() => checkPipeline([{ $group: { _id: '$team', v: { $frobnicate: 1 } } }]))).toBe(15952);
     expect(codeOf(() => checkPipeline([{ $facet: { firstTwo: [{ $limit: 0 }] } }]))).toBe(15958);
     expect(run([{ $group: { _id: null, total: { $sum: '$pts' } } }])).toEqual([{ _id: null, total: 8 }]);
+  });
+
+  it('takes at least one field in $project (51272), $addFields and $set (40177), names in $unset (31002/31120)', () => {
+    expect(codeOf(() => checkPipeline([{ $project: {} }]))).toBe(51272);
+    expect(codeOf(() => checkPipeline([{ $addFields: {} }]))).toBe(40177);
+    expect(codeOf(() => checkPipeline([{ $set: {} }]))).toBe(40177);
+    expect(codeOf(() => checkPipeline([{ $unset: 5 }]))).toBe(31002);
+    expect(codeOf(() => checkPipeline([{ $unset: ['pts', 3] }]))).toBe(31120);
+    expect(codeOf(() => validateUpdate([{ $set: {} }]))).toBe(40177);
+    expect(run([{ $unset: ['tags', 'pts'] }, { $set: { seen: true } }])).toEqual([
+      { _id: 'r1', team: 'a', seen: true },
+      { _id: 'r2', team: 'b', seen: true },
+    ]);
   });
 
   it('takes 1 or -1 as a sort order (15975), a number only (15974)', () => {

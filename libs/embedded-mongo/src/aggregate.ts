@@ -92,10 +92,38 @@ function checkUnwind(arg: unknown): void {
     throw new MongoCommandError(28818, `path option to $unwind stage should be prefixed with a '$': ${path}`);
 }
 
+/** `$project`, `$addFields` and `$set` take an object of at least one field. */
+function checkFieldsStage(name: string, arg: unknown): void {
+  if (!isPlainObject(arg))
+    throw new MongoCommandError(
+      name === '$project' ? 15969 : 40272,
+      `${name} specification must be an object, found ${typeof arg}`,
+    );
+  if (Object.keys(arg).length > 0) return;
+  if (name === '$project')
+    throw new MongoCommandError(
+      51272,
+      'Invalid $project :: caused by :: projection specification must have at least one field',
+    );
+  throw new MongoCommandError(40177, `Invalid ${name} :: caused by :: specification must have at least one field`);
+}
+
+/** `$unset` takes a field name or an array of them. */
+function checkUnset(arg: unknown): void {
+  if (typeof arg !== 'string' && !Array.isArray(arg))
+    throw new MongoCommandError(31002, '$unset specification must be a string or an array');
+  if (Array.isArray(arg) && !arg.every((f) => typeof f === 'string'))
+    throw new MongoCommandError(
+      31120,
+      '$unset specification must be a string or an array containing only string values',
+    );
+}
+
 /**
  * Checks a pipeline as mongod parses it, before any document is read (an empty or missing collection answers the
  * same errors): each stage one field, and the arguments of `$limit` (a positive integer), `$skip` (non-negative),
- * `$unwind` (a `$`-path), `$group` (an object with an `_id`, known accumulators) and `$facet`'s sub-pipelines.
+ * `$unwind` (a `$`-path), `$group` (an object with an `_id`, known accumulators), `$project`/`$addFields`/`$set`
+ * (an object of one field or more, a projection of one kind), `$unset` (names) and `$facet`'s sub-pipelines.
  */
 export function checkPipeline(pipeline: unknown[]): void {
   for (const stage of pipeline) {
@@ -110,7 +138,9 @@ export function checkPipeline(pipeline: unknown[]): void {
       if (!('_id' in arg)) throw new MongoCommandError(15955, 'a group specification must include an _id');
       checkGroupAccumulators(arg);
     }
+    if (name === '$project' || name === '$addFields' || name === '$set') checkFieldsStage(name, arg);
     if (name === '$project' && isPlainObject(arg)) checkProjection(arg);
+    if (name === '$unset') checkUnset(arg);
     if (name === '$facet' && isPlainObject(arg))
       for (const sub of Object.values(arg)) if (Array.isArray(sub)) checkPipeline(sub);
   }

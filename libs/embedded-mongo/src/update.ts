@@ -1,5 +1,5 @@
 import { ObjectId } from 'bson';
-import { stageName } from './aggregate.js';
+import { checkPipeline, stageName } from './aggregate.js';
 import { compareBson, rankOf, Rank } from './bson-order.js';
 import { asCommandError, ErrorCode, MongoCommandError } from './errors.js';
 import { MINGO_OPTIONS, mingoAggregator, mingoUpdate, type EvalOptions } from './mingo-context.js';
@@ -44,6 +44,7 @@ export function validateUpdatePipeline(stages: unknown[]): Doc[] {
     if (!UPDATE_PIPELINE_STAGES.has(name))
       throw new MongoCommandError(ErrorCode.InvalidOptions, `${name} is not allowed to be used within an update`);
   }
+  checkPipeline(stages);
   return stages as Doc[];
 }
 
