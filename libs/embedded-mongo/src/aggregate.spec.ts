@@ -70,3 +70,38 @@ describe('aggregation pipeline parsing', () => {
     expect(codeOf(() => run([{ $sort: { pts: 10 } }]))).toBe(15975);
   });
 });
+
+describe('accumulators', () => {
+  const scores = [
+    { _id: 's1', grp: 'g', v: 2 },
+    { _id: 's2', grp: 'g', v: null },
+    { _id: 's3', grp: 'g' },
+    { _id: 's4', grp: 'g', v: 2 },
+  ];
+  const group = (acc: object) =>
+    runPipeline(scores, [{ $sort: { _id: 1 } }, { $group: { _id: '$grp', out: acc } }] as never, () => []);
+
+  it('leave a missing value out of $push and $addToSet and keep a null, as mongod', () => {
+    expect(group({ $push: '$v' })).toEqual([{ _id: 'g', out: [2, null, 2] }]);
+    const [set] = group({ $addToSet: '$v' });
+    expect((set.out as unknown[]).sort()).toEqual([2, null].sort());
+    expect(group({ $push: '$$ROOT._id' })).toEqual([{ _id: 'g', out: ['s1', 's2', 's3', 's4'] }]);
+    expect(group({ $push: { k: '$v' } })).toEqual([{ _id: 'g', out: [{ k: 2 }, { k: null }, {}, { k: 2 }] }]);
+  });
+
+  it('do the same as window functions', () => {
+    const out = runPipeline(
+      scores,
+      [
+        {
+          $setWindowFields: {
+            sortBy: { _id: 1 },
+            output: { seen: { $push: '$v', window: { documents: ['unbounded', 'current'] } } },
+          },
+        },
+      ] as never,
+      () => [],
+    );
+    expect(out.map((d) => d.seen)).toEqual([[2], [2, null], [2, null], [2, null, 2]]);
+  });
+});

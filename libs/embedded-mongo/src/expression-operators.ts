@@ -1,5 +1,6 @@
 import { calculateObjectSize, ObjectId } from 'bson';
 import { evalExpr } from 'mingo/core';
+import { unique } from 'mingo/util';
 import { bsonType } from './bson-order.js';
 import { ErrorCode, MongoCommandError } from './errors.js';
 import { bsonTypeName } from './mingo-context.js';
@@ -121,6 +122,29 @@ const $binarySize: ExpressionOp = (obj, expr, options) => {
   if (bsonType(v) === 'Binary') return (v as { length(): number }).length();
   throw new MongoCommandError(51276, `$binarySize requires a string or BinData argument, found: ${bsonTypeName(v)}`);
 };
+
+type AccumulatorOp = (collection: unknown[], expr: unknown, options: Options) => unknown;
+
+/**
+ * Evaluates `expr` for each document of a group as mingo's accumulators do (the options re-rooted per document),
+ * keeping `undefined` for a missing value: mingo's `$push` turns it into null.
+ */
+function valuesOf(collection: unknown[], expr: unknown, options: Options): unknown[] {
+  const init = (options as { constructor?: { init?: (o: Options) => { update(l: object): Options } } }).constructor
+    ?.init;
+  const base = typeof init === 'function' ? init.call(options.constructor, options) : undefined;
+  return collection.map((root) => evalExpr(root, expr, base ? base.update({ root }) : options));
+}
+
+/** `$push`: the values of the group, a missing one left out (mongod's accumulator skips it; null is kept). */
+const $push: AccumulatorOp = (collection, expr, options) =>
+  valuesOf(collection, expr, options).filter((v) => v !== undefined);
+
+/** `$addToSet`: the distinct values of the group, a missing one left out, as mongod. */
+const $addToSet: AccumulatorOp = (collection, expr, options) => unique($push(collection, expr, options) as unknown[]);
+
+/** Accumulators the engine runs in place of mingo's (`$group`, `$bucket` and window functions use them). */
+export const ENGINE_ACCUMULATORS: Record<string, AccumulatorOp> = { $push, $addToSet };
 
 export const ENGINE_EXPRESSION_OPERATORS: Record<string, ExpressionOp> = {
   $function,

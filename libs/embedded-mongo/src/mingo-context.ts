@@ -11,7 +11,7 @@ import { update } from 'mingo/updater';
 import { bsonType, compareBson, rankOf, Rank, toNumber } from './bson-order.js';
 import type { Collation } from './collation.js';
 import { ErrorCode, MongoCommandError } from './errors.js';
-import { ENGINE_EXPRESSION_OPERATORS } from './expression-operators.js';
+import { ENGINE_ACCUMULATORS, ENGINE_EXPRESSION_OPERATORS } from './expression-operators.js';
 import { isPlainObject, type Doc } from './paths.js';
 
 /**
@@ -237,7 +237,7 @@ function collatedOperators(collation: Collation): Record<string, QueryOp> {
  */
 function buildContext(collation?: Collation): Context {
   return Context.init({
-    accumulator: accumulatorOperators,
+    accumulator: { ...(accumulatorOperators as object), ...ENGINE_ACCUMULATORS },
     expression: { ...(expressionOperators as object), ...ENGINE_EXPRESSION_OPERATORS },
     pipeline: pipelineOperators,
     projection: projectionOperators,
