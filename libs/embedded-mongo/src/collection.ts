@@ -284,6 +284,18 @@ export class Collection {
         ? MATCH_ALL
         : compileFilter(filter, opts);
     const sortAll = (docs: Doc[]): Doc[] => (opts.sort ? sortDocs(docs, opts.sort, collation) : docs);
+    // {$natural: ±1} alone is the collection's own order (its documents' insertion order), forwards or backwards.
+    if (opts.sort?.length === 1 && opts.sort[0][0] === '$natural') {
+      const out: Doc[] = [];
+      const all = [...this.docs.values()];
+      if (opts.sort[0][1] === -1) all.reverse();
+      for (const doc of all) {
+        this.counters.docsExamined++;
+        if (match(doc)) out.push(doc);
+        if (out.length >= skip + limit) break;
+      }
+      return window(out, skip, limit);
+    }
     if (idEq !== undefined) {
       const out: Doc[] = [];
       for (const v of idEq) {

@@ -731,6 +731,19 @@ export function defineConformanceSuite(uri: () => string): void {
     });
   });
 
+  describe('natural order', () => {
+    it('sorts by {$natural: 1} in insertion order and by {$natural: -1} in reverse, an update keeping its place', async () => {
+      const c = db.collection<{ _id: number; v?: number }>('natural_order');
+      await c.insertMany([{ _id: 3 }, { _id: 1 }, { _id: 2 }, { _id: 5 }]);
+      await c.updateOne({ _id: 1 }, { $set: { v: 1 } });
+      const ids = async (sort: Document, filter: Document = {}, limit = 0) =>
+        (await c.find(filter, { sort, limit }).toArray()).map((d) => d._id);
+      expect(await ids({ $natural: 1 })).toEqual([3, 1, 2, 5]);
+      expect(await ids({ $natural: -1 })).toEqual([5, 2, 1, 3]);
+      expect(await ids({ $natural: -1 }, { _id: { $lt: 5 } }, 2)).toEqual([2, 1]);
+    });
+  });
+
   describe('distinct', () => {
     it('answers the values in BSON order (an ordered set in mongod), arrays unwound one level', async () => {
       const c = db.collection('distinct_order');
