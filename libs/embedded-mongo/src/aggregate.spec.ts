@@ -16,6 +16,7 @@ describe('aggregation pipeline parsing', () => {
     expect(codeOf(() => checkPipeline([{ $match: { team: 'a' }, $limit: 1 }]))).toBe(40323);
     expect(codeOf(() => checkPipeline([{}]))).toBe(40323);
     expect(codeOf(() => run([{ $skip: 0, $limit: 1 }]))).toBe(40323);
+    expect(run([{ $sort: { _id: 1 } }, { $match: { $comment: 'a note', team: 'b' } }])).toEqual([rows[1]]);
   });
 
   it('takes a positive integer for $limit and a non-negative one for $skip', () => {

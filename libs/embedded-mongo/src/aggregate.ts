@@ -1,5 +1,5 @@
 import { compareBson } from './bson-order.js';
-import { parseSort, sortDocs } from './collection.js';
+import { parseSort, sortDocs, withoutComment } from './collection.js';
 import { ErrorCode, MongoCommandError } from './errors.js';
 import { mingoAggregator, PIPELINE_STAGES, type EvalOptions } from './mingo-context.js';
 import { cloneDoc, idFirst, isPlainObject, type Doc } from './paths.js';
@@ -205,6 +205,8 @@ export function runPipeline(
         out[field] = runPipeline(docs, sub as Doc[], resolve, opts);
       }
       docs = [out];
+    } else if (name === '$match' && isPlainObject(stage.$match)) {
+      pending.push({ $match: withoutComment(stage.$match) });
     } else {
       pending.push(stage);
     }

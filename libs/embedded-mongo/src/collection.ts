@@ -12,7 +12,15 @@ export type Matcher = (doc: Doc) => boolean;
 
 const MATCH_ALL: Matcher = () => true;
 
-export function compileFilter(filter: Doc | undefined, opts: EvalOptions = {}): Matcher {
+/** A filter without its top-level `$comment` (mongod takes it and matches nothing on it; mingo refuses it). */
+export function withoutComment(filter: Doc): Doc {
+  if (!('$comment' in filter)) return filter;
+  const { $comment: _comment, ...rest } = filter;
+  return rest;
+}
+
+export function compileFilter(given: Doc | undefined, opts: EvalOptions = {}): Matcher {
+  const filter = given && withoutComment(given);
   if (!filter || Object.keys(filter).length === 0) return MATCH_ALL;
   try {
     // Simple conditions get native tests (fast-match.ts); strings compare binary, so not under a collation.

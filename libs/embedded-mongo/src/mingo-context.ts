@@ -191,6 +191,72 @@ const NUMBER_RANGES: Record<string, QueryOp> = {
   $lte: numberRange('$lte', (c) => c <= 0, true),
 };
 
+const badValue = (message: string): MongoCommandError => new MongoCommandError(ErrorCode.BadValue, message);
+
+/** A finite number stored in a document (mongod's `$mod` and bit tests see numbers only, never a numeric string). */
+function finiteNumber(v: unknown): number | undefined {
+  if (rankOf(v) !== Rank.Number || Array.isArray(v)) return undefined;
+  const n = toNumber(v);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/** `$mod: [divisor, remainder]` as mongod parses and tests it: numbers only, both operands and values truncated. */
+const $mod: QueryOp = (selector, value) => {
+  if (!Array.isArray(value)) throw badValue('malformed mod, needs to be an array');
+  if (value.length < 2) throw badValue('malformed mod, not enough elements');
+  if (value.length > 2) throw badValue('malformed mod, too many elements');
+  const [divisor, remainder] = value.map((x: unknown) => finiteNumber(x));
+  if (divisor === undefined) throw badValue('malformed mod, divisor not a number');
+  if (remainder === undefined) throw badValue('malformed mod, remainder not a number');
+  const d = Math.trunc(divisor);
+  if (d === 0) throw badValue('divisor cannot be 0');
+  const r = Math.trunc(remainder);
+  return anyLeaf(selector, (v) => {
+    const n = finiteNumber(v);
+    return n !== undefined && Math.trunc(n) % d === r;
+  });
+};
+
+/** The bit positions a bit test names: a non-negative integral mask, or an array of non-negative positions. */
+function bitPositions(name: string, value: unknown): number[] | undefined {
+  if (Array.isArray(value)) {
+    if (!value.every((p) => Number.isInteger(p) && (p as number) >= 0))
+      throw badValue(`bit positions must be an integer but got: ${name}: ${JSON.stringify(value)}`);
+    return value as number[];
+  }
+  if (typeof value !== 'number') return undefined; // BinData masks: mingo's
+  if (!Number.isInteger(value) || value < 0)
+    throw badValue(`${name} mask must be a non-negative integer: ${String(value)}`);
+  const out: number[] = [];
+  for (let bit = 0, rest = BigInt(value); rest > 0n; bit++, rest >>= 1n) if (rest & 1n) out.push(bit);
+  return out;
+}
+
+/** `$bitsAllSet`, `$bitsAnySet`, `$bitsAllClear`, `$bitsAnyClear` over integral numbers, two's complement (64 bits). */
+function bitTest(name: string, all: boolean, set: boolean): QueryOp {
+  const base = (queryOperators as unknown as Record<string, QueryOp>)[name];
+  return (selector, value, options) => {
+    const positions = bitPositions(name, value);
+    if (!positions) return base(selector, value, options);
+    return anyLeaf(selector, (v) => {
+      const n = finiteNumber(v);
+      if (n === undefined || !Number.isInteger(n)) return false;
+      const word = BigInt.asUintN(64, BigInt(n));
+      const isSet = (p: number): boolean => (p >= 64 ? n < 0 : ((word >> BigInt(p)) & 1n) === 1n);
+      const hit = (p: number): boolean => isSet(p) === set;
+      return all ? positions.every(hit) : positions.some(hit);
+    });
+  };
+}
+
+const NUMBER_TESTS: Record<string, QueryOp> = {
+  $mod,
+  $bitsAllSet: bitTest('$bitsAllSet', true, true),
+  $bitsAnySet: bitTest('$bitsAnySet', false, true),
+  $bitsAllClear: bitTest('$bitsAllClear', true, false),
+  $bitsAnyClear: bitTest('$bitsAnyClear', false, false),
+};
+
 /**
  * Comparison operators under a collation: string operands compare through ICU, everything else as without one
  * (the base operators). Regular expressions are never collation-aware, as in MongoDB.
@@ -247,6 +313,7 @@ function buildContext(collation?: Collation): Context {
       $eq,
       $ne,
       ...NUMBER_RANGES,
+      ...NUMBER_TESTS,
       ...(collation ? collatedOperators(collation) : {}),
     } as never,
     window: windowOperators,

@@ -80,3 +80,50 @@ describe('query semantics', () => {
     expect(ids({ arr: [1, 2] })).toEqual([3]);
   });
 });
+
+describe('numeric query operators', () => {
+  const values: Doc[] = [
+    { _id: 'int', v: 7 },
+    { _id: 'double', v: 7.9 },
+    { _id: 'negative', v: -7 },
+    { _id: 'text', v: '7' },
+    { _id: 'list', v: [2, 11] },
+    { _id: 'nan', v: NaN },
+  ];
+  const match = (filter: Doc): unknown[] => values.filter(compileFilter(filter)).map((d) => d._id);
+  const code = (filter: Doc): number | undefined => {
+    try {
+      compileFilter(filter);
+    } catch (err) {
+      return (err as { code?: number }).code;
+    }
+    return undefined;
+  };
+
+  it('$mod tests numbers only, truncating values and operands, with the sign of the dividend', () => {
+    expect(match({ v: { $mod: [4, 3] } })).toEqual(['int', 'double', 'list']);
+    expect(match({ v: { $mod: [4, -3] } })).toEqual(['negative']);
+    expect(match({ v: { $mod: [4.7, 3.2] } })).toEqual(['int', 'double', 'list']);
+  });
+
+  it('$mod refuses a malformed operand (2)', () => {
+    for (const bad of [4, [4], [4, 1, 2], ['4', 1], [4, 'x'], [0, 1], [0.4, 0]])
+      expect(code({ v: { $mod: bad } })).toBe(2);
+  });
+
+  it('bit tests see integral numbers only, negative ones in two’s complement', () => {
+    expect(match({ v: { $bitsAllSet: 7 } })).toEqual(['int']);
+    expect(match({ v: { $bitsAllSet: [0, 1, 2] } })).toEqual(['int']);
+    expect(match({ v: { $bitsAnySet: [1] } })).toEqual(['int', 'list']);
+    expect(match({ v: { $bitsAllSet: [63, 100] } })).toEqual(['negative']);
+    expect(match({ v: { $bitsAllClear: [3] } })).toEqual(['int', 'list']);
+    expect(match({ v: { $bitsAnyClear: [0, 1] } })).toEqual(['negative', 'list']);
+    expect(code({ v: { $bitsAllSet: -1 } })).toBe(2);
+    expect(code({ v: { $bitsAllSet: [1.5] } })).toBe(2);
+  });
+
+  it('takes a top-level $comment and matches nothing on it', () => {
+    expect(match({ $comment: 'why', v: 7 })).toEqual(['int']);
+    expect(match({ $comment: { by: 'me' } })).toHaveLength(values.length);
+  });
+});
