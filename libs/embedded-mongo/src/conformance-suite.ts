@@ -731,6 +731,21 @@ export function defineConformanceSuite(uri: () => string): void {
     });
   });
 
+  describe('$jsonSchema in queries', () => {
+    it('selects documents by a schema in find, $match and countDocuments', async () => {
+      const c = db.collection<{ _id: number; name?: unknown; age?: unknown }>('json_schema_query');
+      await c.insertMany([{ _id: 1, name: 'ada', age: 36 }, { _id: 2, name: 7 }, { _id: 3, age: 'x' }, { _id: 4 }]);
+      const schema = { required: ['name'], properties: { name: { bsonType: 'string' }, age: { minimum: 18 } } };
+      const ids = (docs: { _id: number }[]) => docs.map((d) => d._id);
+      expect(ids(await c.find({ $jsonSchema: schema }).toArray())).toEqual([1]);
+      const notNamed = { $nor: [{ $jsonSchema: { required: ['name'] } }] };
+      expect(ids(await c.aggregate<{ _id: number }>([{ $match: notNamed }, { $sort: { _id: 1 } }]).toArray())).toEqual([
+        3, 4,
+      ]);
+      expect(await c.countDocuments({ $jsonSchema: { properties: { age: { bsonType: 'int' } } } })).toBe(3);
+    });
+  });
+
   describe('natural order', () => {
     it('sorts by {$natural: 1} in insertion order and by {$natural: -1} in reverse, an update keeping its place', async () => {
       const c = db.collection<{ _id: number; v?: number }>('natural_order');

@@ -1,7 +1,6 @@
-import { Ajv } from 'ajv';
 import type { Collection } from './collection.js';
 import { ErrorCode, MongoCommandError } from './errors.js';
-import { bsonTypeName, mingoQuery } from './mingo-context.js';
+import { mingoQuery } from './mingo-context.js';
 import { isPlainObject, type Doc } from './paths.js';
 
 /**
@@ -10,28 +9,12 @@ import { isPlainObject, type Doc } from './paths.js';
  * document must match; a failure is DocumentValidationFailure (121) unless the command bypasses validation.
  */
 
-const ajv = new Ajv({ strict: false, allErrors: false, validateSchema: false });
-ajv.addKeyword({
-  keyword: 'bsonType',
-  schemaType: ['string', 'array'],
-  validate: (wanted: string | string[], data: unknown) => {
-    const name = bsonTypeName(data);
-    const list = Array.isArray(wanted) ? wanted : [wanted];
-    return list.some((t) => t === name || (t === 'number' && ['int', 'long', 'double', 'decimal'].includes(name)));
-  },
-});
-
 const compiled = new WeakMap<object, (doc: Doc) => boolean>();
 
 function matcherFor(validator: Doc): (doc: Doc) => boolean {
   let m = compiled.get(validator);
   if (!m) {
-    const q = mingoQuery(validator, {
-      jsonSchema: (schema: object) => {
-        const check = ajv.compile(schema);
-        return (doc: unknown) => check(doc) === true;
-      },
-    });
+    const q = mingoQuery(validator);
     m = (doc) => q.test(doc);
     compiled.set(validator, m);
   }

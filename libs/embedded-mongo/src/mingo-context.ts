@@ -12,6 +12,7 @@ import { bsonType, compareBson, rankOf, Rank, toNumber } from './bson-order.js';
 import type { Collation } from './collation.js';
 import { ErrorCode, MongoCommandError } from './errors.js';
 import { ENGINE_ACCUMULATORS, ENGINE_EXPRESSION_OPERATORS } from './expression-operators.js';
+import { compileJsonSchema } from './json-schema.js';
 import { isPlainObject, type Doc } from './paths.js';
 
 /**
@@ -342,18 +343,16 @@ export const MINGO_OPTIONS = { context: MINGO_CONTEXT, scriptEnabled: false };
 export interface EvalOptions {
   collation?: Collation;
   variables?: Doc;
-  /** Compiles a `$jsonSchema` operand (collection validators only). */
-  jsonSchema?: (schema: object) => (doc: unknown) => boolean;
 }
 
 function optionsFor(
   opts: EvalOptions,
-): typeof MINGO_OPTIONS & { variables?: Doc; jsonSchemaValidator?: EvalOptions['jsonSchema'] } {
+): typeof MINGO_OPTIONS & { variables?: Doc; jsonSchemaValidator: typeof compileJsonSchema } {
   return {
     ...MINGO_OPTIONS,
     context: contextFor(opts.collation),
     ...(opts.variables ? { variables: opts.variables } : {}),
-    ...(opts.jsonSchema ? { jsonSchemaValidator: opts.jsonSchema } : {}),
+    jsonSchemaValidator: compileJsonSchema,
   };
 }
 
@@ -368,7 +367,7 @@ export function mingoAggregator(
   pipeline: Pipeline,
   extra: EvalOptions & { collectionResolver?: (name: string) => Record<string, unknown>[] } = {},
 ): Aggregator {
-  const { collation, variables, jsonSchema: _jsonSchema, ...rest } = extra;
+  const { collation, variables, ...rest } = extra;
   return new Aggregator(pipeline, { ...optionsFor({ collation, variables }), ...rest });
 }
 
