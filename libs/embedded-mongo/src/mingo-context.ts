@@ -250,8 +250,18 @@ function bitTest(name: string, all: boolean, set: boolean): QueryOp {
   };
 }
 
+/** `$size` takes a non-negative whole number, else 2 BadValue, as mongod parses it (mingo matched nothing). */
+const $size: QueryOp = (selector, value, options) => {
+  const n = finiteNumber(value);
+  if (n === undefined) throw badValue('$size needs a number');
+  if (!Number.isInteger(n)) throw badValue('$size must be a whole number');
+  if (n < 0) throw badValue('$size may not be negative');
+  return (queryOperators as unknown as Record<string, QueryOp>).$size(selector, n, options);
+};
+
 const NUMBER_TESTS: Record<string, QueryOp> = {
   $mod,
+  $size,
   $bitsAllSet: bitTest('$bitsAllSet', true, true),
   $bitsAnySet: bitTest('$bitsAnySet', false, true),
   $bitsAllClear: bitTest('$bitsAllClear', true, false),

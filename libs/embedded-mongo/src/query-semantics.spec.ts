@@ -122,6 +122,12 @@ describe('numeric query operators', () => {
     expect(code({ v: { $bitsAllSet: [1.5] } })).toBe(2);
   });
 
+  it('$size takes a non-negative whole number (2) and counts the array there', () => {
+    for (const bad of [-1, 1.5, '2', null]) expect(code({ v: { $size: bad } })).toBe(2);
+    expect(match({ v: { $size: 2 } })).toEqual(['list']);
+    expect(match({ v: { $size: 2.0 } })).toEqual(['list']);
+  });
+
   it('takes a top-level $comment and matches nothing on it', () => {
     expect(match({ $comment: 'why', v: 7 })).toEqual(['int']);
     expect(match({ $comment: { by: 'me' } })).toHaveLength(values.length);
