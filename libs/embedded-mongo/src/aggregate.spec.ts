@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkPipeline, runPipeline } from './aggregate.js';
 import { parseSort } from './collection.js';
+import { asCommandError } from './errors.js';
 import { validateUpdate } from './update.js';
 import { codeOf } from './testing/error-code.js';
 
@@ -104,5 +105,41 @@ describe('accumulators', () => {
       () => [],
     );
     expect(out.map((d) => d.seen)).toEqual([[2], [2, null], [2, null], [2, null, 2]]);
+  });
+});
+
+describe('expression errors', () => {
+  const doc = [{ _id: 'e', word: 'oak', num: 9, when: new Date(0) }];
+  /** As the aggregate command answers: what mingo throws becomes the command's error. */
+  const value = (expr: object): unknown => {
+    try {
+      return runPipeline(doc, [{ $project: { _id: 0, out: expr } }] as never, () => [])[0].out;
+    } catch (err) {
+      throw asCommandError(err);
+    }
+  };
+
+  it('answers with mongod’s codes where mingo answered nothing, null or 2', () => {
+    expect(codeOf(() => value({ $switch: { branches: [{ case: { $eq: ['$num', 1] }, then: 'one' }] } }))).toBe(40066);
+    expect(codeOf(() => value({ $mod: ['$num', 0] }))).toBe(16610);
+    expect(codeOf(() => value({ $ln: 0 }))).toBe(28766);
+    expect(codeOf(() => value({ $log10: -3 }))).toBe(28761);
+    expect(codeOf(() => value({ $sqrt: -4 }))).toBe(28714);
+    expect(codeOf(() => value({ $toInt: '$word' }))).toBe(241);
+    expect(codeOf(() => value({ $toDate: '$word' }))).toBe(241);
+    expect(codeOf(() => value({ $dateFromString: { dateString: '$word' } }))).toBe(241);
+  });
+
+  it('still answers the valid forms, defaults and onError', () => {
+    expect(value({ $switch: { branches: [{ case: { $gt: ['$num', 5] }, then: 'big' }], default: 'small' } })).toBe(
+      'big',
+    );
+    expect(value({ $switch: { branches: [{ case: 0, then: 'zero' }], default: 'none' } })).toBe('none');
+    expect(value({ $mod: ['$num', 4] })).toBe(1);
+    expect(value({ $sqrt: 9 })).toBe(3);
+    expect(value({ $ln: null })).toBeNull();
+    expect(value({ $convert: { input: '$word', to: 'int', onError: -1 } })).toBe(-1);
+    expect(value({ $dateFromString: { dateString: '$word', onError: 'bad' } })).toBe('bad');
+    expect(value({ $dateFromString: { dateString: '1970-01-01T00:00:00Z' } })).toEqual(new Date(0));
   });
 });

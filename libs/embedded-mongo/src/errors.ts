@@ -161,6 +161,8 @@ export function writeConflict(): MongoCommandError {
  */
 const MINGO_ERRORS: [RegExp, (m: RegExpMatchArray) => MongoCommandError][] = [
   [/^Use of undefined variable: (.+)$/, (m) => new MongoCommandError(ErrorCode.Location17276, m[0])],
+  // $convert and the $to* shorthands without onError: 241 ConversionFailure, as mongod.
+  [/^cannot convert .* to \w+/, (m) => new MongoCommandError(ErrorCode.ConversionFailure, m[0])],
   [
     /^accumulator '(\$[^']+)' is not registered\.$/,
     (m) => new MongoCommandError(ErrorCode.InvalidPipelineOperator, `Unrecognized expression '${m[1]}'`),

@@ -1,5 +1,6 @@
 import { calculateObjectSize, ObjectId } from 'bson';
 import { evalExpr } from 'mingo/core';
+import * as mingoExpressions from 'mingo/operators/expression';
 import { unique } from 'mingo/util';
 import { bsonType } from './bson-order.js';
 import { ErrorCode, MongoCommandError } from './errors.js';
@@ -123,6 +124,54 @@ const $binarySize: ExpressionOp = (obj, expr, options) => {
   throw new MongoCommandError(51276, `$binarySize requires a string or BinData argument, found: ${bsonTypeName(v)}`);
 };
 
+const MINGO_EXPRESSIONS = mingoExpressions as unknown as Record<string, ExpressionOp>;
+
+/** mongod's truth of an expression value: false, null, missing and 0 are false, anything else true. */
+const truthy = (v: unknown): boolean => !(v === false || isNullish(v) || v === 0);
+
+/** `$switch`: the first branch whose case is true; with none and no default, 40066 (mingo answered nothing). */
+const $switch: ExpressionOp = (obj, expr, options) => {
+  const spec = isPlainObject(expr) ? expr : {};
+  for (const branch of Array.isArray(spec.branches) ? (spec.branches as unknown[]) : []) {
+    const b = isPlainObject(branch) ? branch : {};
+    if (truthy(evalExpr(obj, b.case, options))) return evalExpr(obj, b.then, options);
+  }
+  if (!('default' in spec))
+    throw new MongoCommandError(
+      ErrorCode.Location40066,
+      '$switch could not find a matching branch for an input, and no default was specified.',
+    );
+  return evalExpr(obj, spec.default, options);
+};
+
+/** A numeric operator whose argument mongod refuses outside a domain, with its code; otherwise mingo's. */
+function numericDomain(name: string, code: number, ok: (n: number) => boolean, what: string): ExpressionOp {
+  return (obj, expr, options) => {
+    const arg = evalExpr(obj, Array.isArray(expr) ? expr[0] : expr, options);
+    if (typeof arg === 'number' && !Number.isNaN(arg) && !ok(arg))
+      throw new MongoCommandError(code, `${name}'s argument must be ${what}, but is ${arg}`);
+    return MINGO_EXPRESSIONS[name](obj, expr, options);
+  };
+}
+
+/** `$mod` by zero is 16610 (mingo answered null). */
+const $mod: ExpressionOp = (obj, expr, options) => {
+  const args = Array.isArray(expr) ? evalExpr(obj, expr, options) : undefined;
+  if (Array.isArray(args) && args[1] === 0 && typeof args[0] === 'number')
+    throw new MongoCommandError(16610, "can't $mod by zero");
+  return MINGO_EXPRESSIONS.$mod(obj, expr, options);
+};
+
+/** `$dateFromString` of a string that is no date: its `onError`, else 241 ConversionFailure (mingo answered nothing). */
+const $dateFromString: ExpressionOp = (obj, expr, options) => {
+  const out = MINGO_EXPRESSIONS.$dateFromString(obj, expr, options);
+  if (out !== undefined || !isPlainObject(expr)) return out;
+  const input = evalExpr(obj, expr.dateString, options);
+  if (typeof input !== 'string') return out;
+  if ('onError' in expr) return evalExpr(obj, expr.onError, options);
+  throw new MongoCommandError(ErrorCode.ConversionFailure, `Error parsing date string '${input}'`);
+};
+
 type AccumulatorOp = (collection: unknown[], expr: unknown, options: Options) => unknown;
 
 /**
@@ -147,6 +196,12 @@ const $addToSet: AccumulatorOp = (collection, expr, options) => unique($push(col
 export const ENGINE_ACCUMULATORS: Record<string, AccumulatorOp> = { $push, $addToSet };
 
 export const ENGINE_EXPRESSION_OPERATORS: Record<string, ExpressionOp> = {
+  $switch,
+  $mod,
+  $dateFromString,
+  $ln: numericDomain('$ln', 28766, (n) => n > 0, 'a positive number'),
+  $log10: numericDomain('$log10', 28761, (n) => n > 0, 'a positive number'),
+  $sqrt: numericDomain('$sqrt', 28714, (n) => n >= 0, 'greater than or equal to 0'),
   $function,
   $indexOfCP,
   $toObjectId,
