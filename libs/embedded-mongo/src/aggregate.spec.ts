@@ -128,6 +128,11 @@ describe('expression errors', () => {
     expect(codeOf(() => value({ $toInt: '$word' }))).toBe(241);
     expect(codeOf(() => value({ $toDate: '$word' }))).toBe(241);
     expect(codeOf(() => value({ $dateFromString: { dateString: '$word' } }))).toBe(241);
+    expect(codeOf(() => value({ $arrayElemAt: ['$word', 0] }))).toBe(28689);
+    expect(codeOf(() => value({ $concat: ['$word', '$num'] }))).toBe(16702);
+    expect(codeOf(() => value({ $size: '$word' }))).toBe(17124);
+    expect(codeOf(() => value({ $size: '$absent' }))).toBe(17124);
+    expect(codeOf(() => value({ $in: ['oak', '$word'] }))).toBe(40081);
   });
 
   it('still answers the valid forms, defaults and onError', () => {
@@ -141,5 +146,11 @@ describe('expression errors', () => {
     expect(value({ $convert: { input: '$word', to: 'int', onError: -1 } })).toBe(-1);
     expect(value({ $dateFromString: { dateString: '$word', onError: 'bad' } })).toBe('bad');
     expect(value({ $dateFromString: { dateString: '1970-01-01T00:00:00Z' } })).toEqual(new Date(0));
+    expect(value({ $arrayElemAt: [['a', 'b'], -1] })).toBe('b');
+    expect(value({ $arrayElemAt: ['$absent', 0] })).toBeNull();
+    expect(value({ $concat: ['$word', '-', 'tree'] })).toBe('oak-tree');
+    expect(value({ $concat: ['$word', '$absent'] })).toBeNull();
+    expect(value({ $size: [['x', 'y']] })).toBe(2);
+    expect(value({ $in: ['oak', ['ash', 'oak']] })).toBe(true);
   });
 });

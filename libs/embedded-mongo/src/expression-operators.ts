@@ -172,6 +172,43 @@ const $dateFromString: ExpressionOp = (obj, expr, options) => {
   throw new MongoCommandError(ErrorCode.ConversionFailure, `Error parsing date string '${input}'`);
 };
 
+const typeOf = (v: unknown): string => (v === undefined ? 'missing' : bsonTypeName(v));
+const evalArgs = (obj: unknown, expr: unknown, options: Options): unknown[] => {
+  const args = evalExpr(obj, expr, options);
+  return Array.isArray(expr) && Array.isArray(args) ? args : [args];
+};
+
+/** Array and string operators refuse an operand of the wrong type with mongod's code (mingo's was 2). */
+const $arrayElemAt: ExpressionOp = (obj, expr, options) => {
+  const [array, index] = evalArgs(obj, expr, options);
+  if (isNullish(array) || isNullish(index)) return null;
+  if (!Array.isArray(array))
+    throw new MongoCommandError(28689, `$arrayElemAt's first argument must be an array, but is ${typeOf(array)}`);
+  return MINGO_EXPRESSIONS.$arrayElemAt(obj, expr, options);
+};
+
+const $concat: ExpressionOp = (obj, expr, options) => {
+  const parts = evalArgs(obj, expr, options);
+  if (parts.some(isNullish)) return null;
+  const bad = parts.find((p) => typeof p !== 'string');
+  if (bad !== undefined) throw new MongoCommandError(16702, `$concat only supports strings, not ${typeOf(bad)}`);
+  return parts.join('');
+};
+
+const $size: ExpressionOp = (obj, expr, options) => {
+  const [array] = evalArgs(obj, expr, options);
+  if (!Array.isArray(array))
+    throw new MongoCommandError(17124, `The argument to $size must be an array, but was of type: ${typeOf(array)}`);
+  return array.length;
+};
+
+const $in: ExpressionOp = (obj, expr, options) => {
+  const [, list] = evalArgs(obj, expr, options);
+  if (!Array.isArray(list))
+    throw new MongoCommandError(40081, `$in requires an array as a second argument, found: ${typeOf(list)}`);
+  return MINGO_EXPRESSIONS.$in(obj, expr, options);
+};
+
 type AccumulatorOp = (collection: unknown[], expr: unknown, options: Options) => unknown;
 
 /**
@@ -196,6 +233,10 @@ const $addToSet: AccumulatorOp = (collection, expr, options) => unique($push(col
 export const ENGINE_ACCUMULATORS: Record<string, AccumulatorOp> = { $push, $addToSet };
 
 export const ENGINE_EXPRESSION_OPERATORS: Record<string, ExpressionOp> = {
+  $arrayElemAt,
+  $concat,
+  $size,
+  $in,
   $switch,
   $mod,
   $dateFromString,
