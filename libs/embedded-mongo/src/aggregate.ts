@@ -3,7 +3,7 @@ import { parseSort, sortDocs, withoutComment } from './collection.js';
 import { ErrorCode, MongoCommandError } from './errors.js';
 import { mingoAggregator, PIPELINE_STAGES, type EvalOptions } from './mingo-context.js';
 import { cloneDoc, idFirst, isPlainObject, type Doc } from './paths.js';
-import { checkProjection } from './projection.js';
+import { checkProjection, orderProjected } from './projection.js';
 
 /**
  * Aggregation: mingo evaluates the pipeline, with these corrections for MongoDB compatibility:
@@ -180,9 +180,11 @@ export function runPipeline(
       docs = sortDocs(docs, spec, opts.collation);
     } else if (name === '$project') {
       flush();
+      const before = docs;
       pending.push(stage);
       flush();
-      docs = docs.map(idFirst);
+      const spec = isPlainObject(stage.$project) ? stage.$project : {};
+      docs = docs.map((d, i) => (before[i] ? orderProjected(idFirst(d), before[i], spec) : idFirst(d)));
     } else if (name === '$group') {
       checkGroupAccumulators(stage.$group);
       pending.push(stage);

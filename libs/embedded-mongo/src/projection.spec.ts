@@ -188,3 +188,20 @@ describe('projection kinds', () => {
       expect(() => checkProjection(p)).not.toThrow();
   });
 });
+
+describe('projection field order', () => {
+  const stored: Doc = { _id: 7, title: 't', views: 3, meta: { b: 1, a: 2 }, tags: ['x', 'y', 'z'] };
+  const keys = (d: Doc | undefined): string[] => Object.keys(d ?? {});
+  const viaProject = (p: Doc): Doc | undefined => runPipeline([stored], [{ $skip: 0 }, { $project: p }], () => [])[0];
+
+  it('keeps stored fields in the document’s order and appends computed ones in the projection’s order', () => {
+    const p = { tags: { $slice: 1 }, later: { $add: ['$views', 1] }, views: 1, early: 'lit', title: 1 };
+    expect(keys(viaProject(p))).toEqual(['_id', 'title', 'views', 'tags', 'later', 'early']);
+    expect(keys(projectThroughMingo([stored], p)[0])).toEqual(['_id', 'title', 'views', 'tags', 'later', 'early']);
+    expect(keys(viaProject({ _id: 0, 'meta.a': 1, views: 1 }))).toEqual(['views', 'meta']);
+  });
+
+  it('leaves an exclusion projection in the document’s order', () => {
+    expect(keys(viaProject({ views: 0, title: 0 }))).toEqual(['_id', 'meta', 'tags']);
+  });
+});

@@ -45,6 +45,33 @@ export function checkProjection(projection: Doc): void {
   visit(projection, '');
 }
 
+/**
+ * The field order mongod gives an inclusion projection's result (mingo sorts the fields by name): `_id`, the kept
+ * fields in the stored document's order, then the computed ones in the projection's order.
+ */
+export function orderProjected(out: Doc, input: Doc, projection: Doc): Doc {
+  const computed: string[] = [];
+  let inclusion = false;
+  for (const [key, value] of Object.entries(projection)) {
+    if (key === '_id') continue;
+    if (typeof value === 'number' || typeof value === 'boolean') {
+      inclusion ||= Boolean(value);
+      continue;
+    }
+    inclusion = true;
+    const first = isPlainObject(value) ? Object.keys(value)[0] : undefined;
+    // A sub-projection, `$slice`/`$elemMatch`/`$meta` or a dotted path keeps a stored field; the rest compute one.
+    const kept = first !== undefined && (!first.startsWith('$') || NEUTRAL_OPERATORS.has(first));
+    if (!kept && !key.includes('.')) computed.push(key);
+  }
+  if (!inclusion) return out;
+  const ordered: Doc = {};
+  if ('_id' in out) ordered._id = out._id;
+  for (const key of Object.keys(input)) if (key in out && !computed.includes(key)) ordered[key] = out[key];
+  for (const key of [...computed, ...Object.keys(out)]) if (key in out && !(key in ordered)) ordered[key] = out[key];
+  return ordered;
+}
+
 /** A projection's fields as a tree of path segments; `true` keeps or drops the whole value there. */
 type PathTree = Map<string, PathTree | true>;
 

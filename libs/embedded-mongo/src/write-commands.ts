@@ -5,7 +5,7 @@ import { checkHint, parseSort, validateId, type Collection } from './collection.
 import { asCommandError, ErrorCode, MongoCommandError } from './errors.js';
 import { evaluateLet, mingoQuery, type EvalOptions } from './mingo-context.js';
 import { cloneDoc, idFirst, isPlainObject, type Doc } from './paths.js';
-import { checkProjection, compileProjection } from './projection.js';
+import { checkProjection, compileProjection, orderProjected } from './projection.js';
 import { BlockedByTransaction, type Access } from './transactions.js';
 import { applyUpdate, upsertDocument, validateArrayFilters, validateUpdate } from './update.js';
 import { MAX_BSON_OBJECT_SIZE } from './wire.js';
@@ -254,10 +254,11 @@ export function projectDocs(docs: Doc[], projection: Doc, filter?: Doc): Doc[] {
 export function projectThroughMingo(docs: Doc[], projection: Doc, filter?: Doc): Doc[] {
   const positional = Object.keys(projection).some((k) => k.endsWith('.$'));
   try {
-    return mingoQuery(positional && filter ? filter : {})
+    const out = mingoQuery(positional && filter ? filter : {})
       .find(docs.map(cloneDoc), projection)
       .all()
       .map((d) => idFirst(d as Doc));
+    return out.length === docs.length ? out.map((d, i) => orderProjected(d, docs[i], projection)) : out;
   } catch (err) {
     throw asCommandError(err);
   }
