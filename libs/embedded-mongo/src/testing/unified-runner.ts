@@ -87,6 +87,8 @@ function compareVersion(a: number[], b: number[]): number {
 
 /** Why the requirements are unmet by a 7.0 single-node replica set without auth, or undefined if they are met. */
 export function unmetRequirements(reqs: Doc[] | undefined): string | undefined {
+  // A file that breaks the schema (a draft's runOnRequirements object) is skipped, not allowed to stop the run.
+  if (reqs !== undefined && !Array.isArray(reqs)) return 'runOnRequirements is not an array';
   if (!reqs || reqs.length === 0) return undefined;
   const why: string[] = [];
   for (const r of reqs) {
