@@ -44,8 +44,6 @@ export interface ConnectionInfo {
   close(): void;
 }
 
-/** Writes a driver retries; a fail point's retryable error on one is labelled RetryableWriteError. */
-const RETRYABLE_WRITES = new Set(['insert', 'update', 'delete', 'findAndModify']);
 const HANDSHAKES = new Set(['hello', 'isMaster', 'ismaster']);
 
 /** How long a snapshot read's cluster time stays readable after its last use (mongod: 300 s). */
@@ -177,14 +175,13 @@ export class Engine {
       if (HANDSHAKES.has(name)) conn.appName = handshakeAppName(cmd) ?? conn.appName;
       checkApiParameters(name, cmd);
       const fail = this.failPoints.take(name, conn.appName);
-      const retryableWrite = RETRYABLE_WRITES.has(name) && cmd.txnNumber !== undefined;
       if (fail) {
         if (fail.blockTimeMS > 0) await new Promise((r) => setTimeout(r, fail.blockTimeMS));
         if (fail.closeConnection) {
           conn.close();
           return {};
         }
-        if (fail.errorCode !== undefined) throw failPointError(fail, cmd, retryableWrite);
+        if (fail.errorCode !== undefined) throw failPointError(fail, name, cmd);
       }
       this.sessions.touch(cmd);
       checkReadConcern(name, cmd);
@@ -217,7 +214,7 @@ export class Engine {
         reply = byStatement;
       } else reply = await handler(db, cmd, conn);
       if (WRITE_CONCERN_COMMANDS.has(name)) addWriteConcernError(reply, cmd.writeConcern);
-      if (fail) addFailPointWriteConcernError(reply, fail, cmd, retryableWrite);
+      if (fail) addFailPointWriteConcernError(reply, fail, name, cmd);
     } catch (err) {
       reply = errorReply(err);
     }

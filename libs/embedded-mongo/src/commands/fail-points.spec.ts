@@ -55,4 +55,39 @@ describe('failCommand with a writeConcernError', () => {
     expect(noSession.writeConcernError).toMatchObject({ code: 91 });
     expect(noSession.errorLabels).toBeUndefined();
   });
+
+  it('labels errors in a transaction TransientTransactionError, and commit or abort errors as mongod does', async () => {
+    const txn = (n: number) => ({ lsid, txnNumber: Long.fromNumber(n), autocommit: false });
+    const failNext = (command: string, data: Doc): Promise<Doc> =>
+      run({ configureFailPoint: 'failCommand', mode: { times: 1 }, data: { failCommands: [command], ...data } });
+    const runAdmin = commandRunner(() => engine, 'admin');
+
+    await failNext('insert', { errorCode: 91 });
+    const retryableInTxn = await run({ insert: 'orders', documents: [{ _id: 1 }], ...txn(1), startTransaction: true });
+    expect(retryableInTxn).toMatchObject({ ok: 0, code: 91, errorLabels: ['TransientTransactionError'] });
+    await failNext('insert', { errorCode: 112 });
+    const conflict = await run({ insert: 'orders', documents: [{ _id: 2 }], ...txn(2), startTransaction: true });
+    expect(conflict.errorLabels).toEqual(['TransientTransactionError']);
+    await failNext('insert', { errorCode: 112 });
+    expect((await run({ insert: 'orders', documents: [{ _id: 3 }] })).errorLabels).toBeUndefined();
+
+    expect(await run({ insert: 'orders', documents: [{ _id: 4 }], ...txn(3), startTransaction: true })).toMatchObject({
+      ok: 1,
+    });
+    await failNext('commitTransaction', { errorCode: 189 });
+    expect(await runAdmin({ commitTransaction: 1, ...txn(3) })).toMatchObject({ errorLabels: ['RetryableWriteError'] });
+    await failNext('commitTransaction', { errorCode: 251 });
+    expect(await runAdmin({ commitTransaction: 1, ...txn(3) })).toMatchObject({
+      code: 251,
+      errorLabels: ['TransientTransactionError'],
+    });
+    await failNext('commitTransaction', { writeConcernError: { code: 91, errmsg: 'shutting down' } });
+    expect(await runAdmin({ commitTransaction: 1, ...txn(3) })).toMatchObject({
+      ok: 1,
+      writeConcernError: { code: 91 },
+      errorLabels: ['RetryableWriteError'],
+    });
+    const stored = await run({ find: 'orders', filter: {} });
+    expect((stored.cursor as { firstBatch: Doc[] }).firstBatch).toEqual([{ _id: 4 }]);
+  });
 });

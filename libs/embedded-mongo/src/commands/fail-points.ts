@@ -140,21 +140,46 @@ export class FailPoints {
   }
 }
 
+/** Codes on which mongod calls an error in a transaction transient (besides the retryable ones outside commit). */
+const TRANSIENT_CODES = new Set([
+  ErrorCode.WriteConflict,
+  24, // LockTimeout
+  267, // PreparedTransactionInProgress
+  ErrorCode.SnapshotTooOld,
+  246, // SnapshotUnavailable
+  249, // StaleDbVersion
+]);
+
 /**
- * The labels mongod puts on a reply the fail point spoils: the fail point's own `errorLabels`, else
- * RetryableWriteError when `code` is one a retryable write outside a transaction is retried on.
+ * The labels mongod's ErrorLabelBuilder puts on a reply the fail point spoils, unless the fail point names its
+ * own: RetryableWriteError when a retryable write (a txnNumber without autocommit) or a commitTransaction /
+ * abortTransaction fails with, or reports a write concern error of, a retryable code; TransientTransactionError
+ * when a statement of a transaction fails with a transient code, a retryable one, or NoSuchTransaction (on commit
+ * or abort only NoSuchTransaction without a write concern error, and not a retryable code).
  */
-function failPointLabels(action: FailCommandAction, code: number, cmd: Doc, retryableWrite: boolean): string[] {
-  return (
-    action.errorLabels ??
-    (retryableWrite && cmd.autocommit === undefined && RETRYABLE_CODES.has(code) ? ['RetryableWriteError'] : [])
-  );
+function failPointLabels(action: FailCommandAction, name: string, cmd: Doc, code?: number, wcCode?: number): string[] {
+  if (action.errorLabels) return action.errorLabels;
+  const labels: string[] = [];
+  const hasTxnNumber = cmd.txnNumber !== undefined;
+  const commitOrAbort = name === 'commitTransaction' || name === 'abortTransaction';
+  const retryable = (c: number | undefined): boolean => c !== undefined && RETRYABLE_CODES.has(c);
+  if (hasTxnNumber && (cmd.autocommit === undefined || commitOrAbort) && (retryable(code) || retryable(wcCode)))
+    labels.push('RetryableWriteError');
+  if (code !== undefined && hasTxnNumber && cmd.autocommit !== undefined) {
+    const transient =
+      TRANSIENT_CODES.has(code) ||
+      (commitOrAbort
+        ? code === ErrorCode.NoSuchTransaction && wcCode === undefined
+        : retryable(code) || code === ErrorCode.NoSuchTransaction);
+    if (transient) labels.push('TransientTransactionError');
+  }
+  return labels;
 }
 
 /** The error a fail point makes a command fail with, labelled as mongod labels it. */
-export function failPointError(action: FailCommandAction, cmd: Doc, retryableWrite: boolean): MongoCommandError {
+export function failPointError(action: FailCommandAction, name: string, cmd: Doc): MongoCommandError {
   const code = action.errorCode ?? ErrorCode.InternalError;
-  const labels = failPointLabels(action, code, cmd, retryableWrite);
+  const labels = failPointLabels(action, name, cmd, code);
   return new MongoCommandError(code, "Failing command via 'failCommand' failpoint", {}, labels);
 }
 
@@ -163,16 +188,11 @@ export function failPointError(action: FailCommandAction, cmd: Doc, retryableWri
  * driver retries a write whose reply carries RetryableWriteError, so a retryable write concern error must be
  * labelled: since 4.4 drivers take the label from the server instead of judging the code).
  */
-export function addFailPointWriteConcernError(
-  reply: Doc,
-  action: FailCommandAction,
-  cmd: Doc,
-  retryableWrite: boolean,
-): void {
+export function addFailPointWriteConcernError(reply: Doc, action: FailCommandAction, name: string, cmd: Doc): void {
   const wce = action.writeConcernError;
   if (!wce) return;
   reply.writeConcernError = wce;
-  const code = typeof wce.code === 'number' ? wce.code : ErrorCode.InternalError;
-  const labels = failPointLabels(action, code, cmd, retryableWrite);
+  const wcCode = typeof wce.code === 'number' ? wce.code : ErrorCode.InternalError;
+  const labels = failPointLabels(action, name, cmd, undefined, wcCode);
   if (labels.length > 0) reply.errorLabels = labels;
 }
