@@ -91,4 +91,21 @@ describe('retryable writes cut off by onPrimaryTransactionalWrite', () => {
       { _id: 'spring', qty: 5 },
     ]);
   });
+
+  it('catches a findAndModify too: applied once, its retry answered with the first reply', async () => {
+    await run({ insert: 'stock', documents: [{ _id: 'axle', qty: 2 }] });
+    await run({ configureFailPoint: 'onPrimaryTransactionalWrite', mode: { times: 1 } });
+    const take = {
+      findAndModify: 'stock',
+      query: { _id: 'axle' },
+      update: { $inc: { qty: -1 } },
+      new: true,
+      lsid,
+      txnNumber: Long.fromNumber(12),
+    };
+    expect(await run(take)).toEqual({});
+    expect(closes).toBe(1);
+    expect(await run(take)).toMatchObject({ ok: 1, value: { _id: 'axle', qty: 1 } });
+    expect(await stock()).toEqual([{ _id: 'axle', qty: 1 }]);
+  });
 });

@@ -1,9 +1,12 @@
 import type { FailPoints } from './commands/fail-points.js';
+import { MongoCommandError } from './errors.js';
 import type { Doc } from './paths.js';
 import type { SessionRegistry } from './sessions.js';
 
 /** The batch field of each write command whose statements a retryable write numbers. */
 const BATCH_FIELDS: Record<string, string> = { insert: 'documents', update: 'updates', delete: 'deletes' };
+
+const FIND_AND_MODIFY = new Set(['findAndModify', 'findandmodify']);
 
 /** Fields that make a command a retryable write; a single statement runs without them (as a plain write). */
 const RETRY_FIELDS = ['lsid', 'txnNumber', 'stmtId', 'stmtIds'];
@@ -26,13 +29,15 @@ export async function runByStatement(
   const field = BATCH_FIELDS[name];
   const key = sessions.sessionKey(cmd);
   const txnNumber = Number(cmd.txnNumber);
-  if (!field || !key || !Array.isArray(cmd[field])) return runOne(cmd);
+  const single = FIND_AND_MODIFY.has(name);
+  if (!key || (!single && (!field || !Array.isArray(cmd[field])))) return runOne(cmd);
   const previous = sessions.retried(key, cmd);
   if (previous) return previous;
   sessions.checkRetryableNumber(key, cmd);
-  const statements = cmd[field] as unknown[];
   const base: Doc = { ...cmd };
   for (const f of RETRY_FIELDS) delete base[f];
+  if (single) return runSingleStatement(key, cmd, base, sessions, failPoints, runOne);
+  const statements = cmd[field] as unknown[];
   const done = sessions.appliedStatements(key, txnNumber, true) as Map<number, Doc>;
   const total: Doc = name === 'update' ? { n: 0, nModified: 0 } : { n: 0 };
   const upserted: Doc[] = [];
@@ -73,6 +78,25 @@ export async function runByStatement(
   return retried.length > 0 ? { ...result, retriedStmtIds: retried } : result;
 }
 
+/** findAndModify, one statement: applied and remembered whole, then the connection closed if the fail point says. */
+async function runSingleStatement(
+  key: string,
+  cmd: Doc,
+  base: Doc,
+  sessions: SessionRegistry,
+  failPoints: FailPoints,
+  runOne: (single: Doc) => Promise<Doc>,
+): Promise<Doc | undefined> {
+  const fail = failPoints.takeTransactionalWrite();
+  if (fail?.failBeforeCommitExceptionCode !== undefined) {
+    if (fail.closeConnection) return undefined;
+    throw new MongoCommandError(fail.failBeforeCommitExceptionCode, 'Failing write for test before commit');
+  }
+  const reply = await runOne(base);
+  if (reply.ok === 1) sessions.rememberRetryable(key, cmd, reply);
+  return fail?.closeConnection ? undefined : reply;
+}
+
 /**
  * The stmtIds a retry of `cmd` answered from `reply` reports as `retriedStmtIds` (mongod lists the statements it
  * did not apply again: those the first attempt applied, not the ones that failed or that an ordered batch never
@@ -97,7 +121,12 @@ function statementId(cmd: Doc, i: number): number {
 
 /** Whether a write must run by statement: the fail point is set, or a cut-off command of this txnNumber awaits. */
 export function runsByStatement(name: string, cmd: Doc, sessions: SessionRegistry, failPoints: FailPoints): boolean {
-  if (!(name in BATCH_FIELDS) || cmd.txnNumber === undefined || cmd.autocommit !== undefined) return false;
+  if (
+    !(name in BATCH_FIELDS || FIND_AND_MODIFY.has(name)) ||
+    cmd.txnNumber === undefined ||
+    cmd.autocommit !== undefined
+  )
+    return false;
   if (failPoints.catchesTransactionalWrites) return true;
   const key = sessions.sessionKey(cmd);
   return key !== undefined && sessions.appliedStatements(key, Number(cmd.txnNumber)) !== undefined;
