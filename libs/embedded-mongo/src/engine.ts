@@ -12,7 +12,7 @@ import { CURSOR_TIMEOUT_MS, CursorRegistry } from './cursors.js';
 import { ErrorCode, errorReply, MongoCommandError } from './errors.js';
 import { isPlainObject, type Doc } from './paths.js';
 import type { Logger } from './server.js';
-import { SessionRegistry } from './sessions.js';
+import { checkSessionFields, checkTransactionStatement, SessionRegistry } from './sessions.js';
 import { expireTtlDocuments } from './ttl-monitor.js';
 
 /** Where committed operations go: nowhere (memory) or a durable log. Resolves once the data is safe. */
@@ -174,6 +174,7 @@ export class Engine {
       }
       if (HANDSHAKES.has(name)) conn.appName = handshakeAppName(cmd) ?? conn.appName;
       checkApiParameters(name, cmd);
+      checkSessionFields(name, db, cmd);
       const fail = this.failPoints.take(name, conn.appName);
       if (fail) {
         if (fail.blockTimeMS > 0) await new Promise((r) => setTimeout(r, fail.blockTimeMS));
@@ -186,6 +187,7 @@ export class Engine {
       this.sessions.touch(cmd);
       checkReadConcern(name, cmd);
       if (cmd.autocommit === false) {
+        checkTransactionStatement(name, cmd);
         if (!TRANSACTION_COMMANDS.has(name))
           throw new MongoCommandError(
             ErrorCode.OperationNotSupportedInTransaction,

@@ -204,6 +204,62 @@ export class SessionRegistry {
   }
 }
 
+/** Commands that take a txnNumber outside a transaction: the retryable writes. */
+const RETRYABLE_WRITE_COMMANDS = new Set(['insert', 'update', 'delete', 'findAndModify', 'findandmodify']);
+const TRANSACTION_READ_CONCERNS = new Set(['local', 'majority', 'snapshot']);
+
+/**
+ * The session fields of a command (lsid, txnNumber, autocommit, startTransaction) checked as mongod's
+ * initializeOperationSessionInfo checks them (72 InvalidOptions), a txnNumber outside a transaction only on a
+ * retryable write (50768), and commitTransaction / abortTransaction only on the admin database (13).
+ */
+export function checkSessionFields(name: string, db: string, cmd: Doc): void {
+  const invalid = (message: string): MongoCommandError => new MongoCommandError(ErrorCode.InvalidOptions, message);
+  const { txnNumber, autocommit, startTransaction } = cmd;
+  if (txnNumber !== undefined) {
+    if (cmd.lsid === undefined) throw invalid('Transaction number requires a session ID to also be specified');
+    if (Number(txnNumber) < 0) throw invalid('Transaction number cannot be negative');
+  } else if (autocommit !== undefined)
+    throw invalid("'autocommit' field requires a transaction number to also be specified");
+  if (autocommit !== undefined && autocommit !== false) throw invalid('Specifying autocommit=true is not allowed.');
+  if (startTransaction !== undefined) {
+    if (autocommit === undefined)
+      throw invalid("'startTransaction' field requires 'autocommit' field to also be specified");
+    if (startTransaction !== true) throw invalid('Specifying startTransaction=false is not allowed.');
+  }
+  if (txnNumber !== undefined && autocommit === undefined && !RETRYABLE_WRITE_COMMANDS.has(name))
+    throw new MongoCommandError(
+      50768,
+      `txnNumber may only be provided for multi-document transactions and retryable write commands. autocommit:false was not provided, and ${name} is not a retryable write command.`,
+    );
+  if ((name === 'commitTransaction' || name === 'abortTransaction') && db !== 'admin')
+    throw new MongoCommandError(ErrorCode.Unauthorized, `${name} may only be run against the admin database.`);
+}
+
+/**
+ * What a statement of a transaction may not carry, as mongod refuses it (72): a readConcern after the first
+ * statement (or a level a transaction cannot read at on the first), a writeConcern before commit or abort.
+ */
+export function checkTransactionStatement(name: string, cmd: Doc): void {
+  const rc = cmd.readConcern;
+  const hasReadConcern = isPlainObject(rc) && Object.keys(rc).length > 0;
+  if (cmd.startTransaction !== true && hasReadConcern)
+    throw new MongoCommandError(
+      ErrorCode.InvalidOptions,
+      'Only the first command in a transaction may specify a readConcern',
+    );
+  if (hasReadConcern && typeof rc.level === 'string' && !TRANSACTION_READ_CONCERNS.has(rc.level))
+    throw new MongoCommandError(
+      ErrorCode.InvalidOptions,
+      "The readConcern level must be either 'local' (default), 'majority' or 'snapshot' in order to run in a transaction",
+    );
+  if (cmd.writeConcern !== undefined && name !== 'commitTransaction' && name !== 'abortTransaction')
+    throw new MongoCommandError(
+      ErrorCode.InvalidOptions,
+      'writeConcern is not allowed within a multi-statement transaction',
+    );
+}
+
 /**
  * A transaction statement's txnNumber against the session's latest transaction, as mongod checks it: an older
  * number is TransactionTooOld (225), a newer one that does not start a transaction NoSuchTransaction.
