@@ -206,9 +206,11 @@ export class Engine {
         );
       }
       if (runsByStatement(name, cmd, this.sessions, this.failPoints)) {
-        const byStatement = await runByStatement(name, cmd, this.sessions, this.failPoints, async (single) =>
-          handler(db, single, conn),
-        );
+        const byStatement = await runByStatement(name, cmd, {
+          sessions: this.sessions,
+          failPoints: this.failPoints,
+          runOne: async (single) => handler(db, single, conn),
+        });
         if (!byStatement) {
           conn.close();
           return {};

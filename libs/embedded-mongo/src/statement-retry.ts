@@ -11,6 +11,14 @@ const FIND_AND_MODIFY = new Set(['findAndModify', 'findandmodify']);
 /** Fields that make a command a retryable write; a single statement runs without them (as a plain write). */
 const RETRY_FIELDS = ['lsid', 'txnNumber', 'stmtId', 'stmtIds'];
 
+/** What a retryable write run by statement works with: the sessions, the fail points, and a plain write runner. */
+export interface StatementContext {
+  sessions: SessionRegistry;
+  failPoints: FailPoints;
+  /** Runs one statement as a plain write (without lsid and txnNumber). */
+  runOne: (single: Doc) => Promise<Doc>;
+}
+
 /**
  * A retryable write run one statement at a time, as mongod applies and records them: each applied statement is
  * kept by its stmtId, so a retry of a command that was cut off (its connection closed after some statements)
@@ -19,13 +27,8 @@ const RETRY_FIELDS = ['lsid', 'txnNumber', 'stmtId', 'stmtIds'];
  * a command finishes whole and its retry is answered from its reply). Returns undefined when the fail point
  * closed the connection.
  */
-export async function runByStatement(
-  name: string,
-  cmd: Doc,
-  sessions: SessionRegistry,
-  failPoints: FailPoints,
-  runOne: (single: Doc) => Promise<Doc>,
-): Promise<Doc | undefined> {
+export async function runByStatement(name: string, cmd: Doc, ctx: StatementContext): Promise<Doc | undefined> {
+  const { sessions, failPoints, runOne } = ctx;
   const field = BATCH_FIELDS[name];
   const key = sessions.sessionKey(cmd);
   const txnNumber = Number(cmd.txnNumber);
@@ -36,7 +39,7 @@ export async function runByStatement(
   sessions.checkRetryableNumber(key, cmd);
   const base: Doc = { ...cmd };
   for (const f of RETRY_FIELDS) delete base[f];
-  if (single) return runSingleStatement(key, cmd, base, sessions, failPoints, runOne);
+  if (single) return runSingleStatement(key, cmd, base, ctx);
   const statements = cmd[field] as unknown[];
   const done = sessions.appliedStatements(key, txnNumber, true) as Map<number, Doc>;
   const total: Doc = name === 'update' ? { n: 0, nModified: 0 } : { n: 0 };
@@ -79,14 +82,8 @@ export async function runByStatement(
 }
 
 /** findAndModify, one statement: applied and remembered whole, then the connection closed if the fail point says. */
-async function runSingleStatement(
-  key: string,
-  cmd: Doc,
-  base: Doc,
-  sessions: SessionRegistry,
-  failPoints: FailPoints,
-  runOne: (single: Doc) => Promise<Doc>,
-): Promise<Doc | undefined> {
+async function runSingleStatement(key: string, cmd: Doc, base: Doc, ctx: StatementContext): Promise<Doc | undefined> {
+  const { sessions, failPoints, runOne } = ctx;
   const fail = failPoints.takeTransactionalWrite();
   if (fail?.failBeforeCommitExceptionCode !== undefined) {
     if (fail.closeConnection) return undefined;
