@@ -1,6 +1,7 @@
 import type { Catalog } from './catalog.js';
 import { keyString } from './bson-order.js';
 import { ErrorCode, MongoCommandError } from './errors.js';
+import { bsonTypeName } from './mingo-context.js';
 import { isPlainObject, type Doc } from './paths.js';
 import { Binary, Timestamp } from 'bson';
 import { createHash } from 'node:crypto';
@@ -216,6 +217,7 @@ const TRANSACTION_READ_CONCERNS = new Set(['local', 'majority', 'snapshot']);
 export function checkSessionFields(name: string, db: string, cmd: Doc): void {
   const invalid = (message: string): MongoCommandError => new MongoCommandError(ErrorCode.InvalidOptions, message);
   const { txnNumber, autocommit, startTransaction } = cmd;
+  checkSessionFieldTypes(cmd);
   if (txnNumber !== undefined) {
     if (cmd.lsid === undefined) throw invalid('Transaction number requires a session ID to also be specified');
     if (Number(txnNumber) < 0) throw invalid('Transaction number cannot be negative');
@@ -232,8 +234,34 @@ export function checkSessionFields(name: string, db: string, cmd: Doc): void {
       50768,
       `txnNumber may only be provided for multi-document transactions and retryable write commands. autocommit:false was not provided, and ${name} is not a retryable write command.`,
     );
-  if ((name === 'commitTransaction' || name === 'abortTransaction') && db !== 'admin')
+  if (ADMIN_ONLY.has(name) && db !== 'admin')
     throw new MongoCommandError(ErrorCode.Unauthorized, `${name} may only be run against the admin database.`);
+}
+
+/** Commands of this family mongod runs only on the admin database. */
+const ADMIN_ONLY = new Set(['commitTransaction', 'abortTransaction', 'configureFailPoint']);
+
+/** The types mongod's IDL parser requires of the session fields (14 TypeMismatch, 40414 for an lsid without id). */
+function checkSessionFieldTypes(cmd: Doc): void {
+  const wrongType = (field: string, expected: string): MongoCommandError =>
+    new MongoCommandError(
+      ErrorCode.TypeMismatch,
+      `BSON field 'OperationSessionInfo.${field}' is the wrong type '${bsonTypeName(cmd[field])}', expected type '${expected}'`,
+    );
+  const { lsid, txnNumber, autocommit, startTransaction } = cmd;
+  if (lsid !== undefined) {
+    if (!isPlainObject(lsid)) throw wrongType('lsid', 'object');
+    if (lsid.id === undefined)
+      throw new MongoCommandError(
+        ErrorCode.Location40414,
+        "BSON field 'OperationSessionInfo.lsid.id' is missing but a required field",
+      );
+  }
+  if (txnNumber !== undefined && !['int', 'long', 'double'].includes(bsonTypeName(txnNumber)))
+    throw wrongType('txnNumber', 'long');
+  if (autocommit !== undefined && typeof autocommit !== 'boolean') throw wrongType('autocommit', 'bool');
+  if (startTransaction !== undefined && typeof startTransaction !== 'boolean')
+    throw wrongType('startTransaction', 'bool');
 }
 
 /**

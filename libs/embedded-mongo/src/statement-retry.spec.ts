@@ -10,6 +10,7 @@ describe('retryable writes cut off by onPrimaryTransactionalWrite', () => {
   const conn = testConnection(() => void closes++);
   const lsid = { id: new UUID() };
   const run = commandRunner(() => engine, 'stmts', conn);
+  const runAdmin = commandRunner(() => engine, 'admin', conn);
   const stock = async (): Promise<Doc[]> => {
     const reply = await run({ find: 'stock', filter: {}, sort: { _id: 1 } });
     return (reply.cursor as { firstBatch: Doc[] }).firstBatch;
@@ -22,7 +23,7 @@ describe('retryable writes cut off by onPrimaryTransactionalWrite', () => {
   afterEach(() => engine.stop());
 
   it('closes the connection after the statement it catches, and the retry applies only the rest', async () => {
-    await run({ configureFailPoint: 'onPrimaryTransactionalWrite', mode: { times: 1 } });
+    await runAdmin({ configureFailPoint: 'onPrimaryTransactionalWrite', mode: { times: 1 } });
     const insert = {
       insert: 'stock',
       documents: [{ _id: 'bolt' }, { _id: 'nut' }, { _id: 'washer' }],
@@ -62,7 +63,7 @@ describe('retryable writes cut off by onPrimaryTransactionalWrite', () => {
         { _id: 'cog', qty: 1 },
       ],
     });
-    await run({
+    await runAdmin({
       configureFailPoint: 'onPrimaryTransactionalWrite',
       mode: { skip: 1 },
       data: { failBeforeCommitExceptionCode: 1 },
@@ -83,7 +84,7 @@ describe('retryable writes cut off by onPrimaryTransactionalWrite', () => {
       { _id: 'gear', qty: 11 },
     ]);
 
-    await run({ configureFailPoint: 'onPrimaryTransactionalWrite', mode: 'off' });
+    await runAdmin({ configureFailPoint: 'onPrimaryTransactionalWrite', mode: 'off' });
     expect(await run(update)).toMatchObject({ ok: 1, n: 3, nModified: 2, upserted: [{ index: 2, _id: 'spring' }] });
     expect(await stock()).toEqual([
       { _id: 'cog', qty: 11 },
@@ -94,7 +95,7 @@ describe('retryable writes cut off by onPrimaryTransactionalWrite', () => {
 
   it('catches a findAndModify too: applied once, its retry answered with the first reply', async () => {
     await run({ insert: 'stock', documents: [{ _id: 'axle', qty: 2 }] });
-    await run({ configureFailPoint: 'onPrimaryTransactionalWrite', mode: { times: 1 } });
+    await runAdmin({ configureFailPoint: 'onPrimaryTransactionalWrite', mode: { times: 1 } });
     const take = {
       findAndModify: 'stock',
       query: { _id: 'axle' },

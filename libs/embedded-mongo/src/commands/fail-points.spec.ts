@@ -8,8 +8,9 @@ describe('failCommand with a writeConcernError', () => {
   let engine: Engine;
   const lsid = { id: new UUID() };
   const run = commandRunner(() => engine, 'fp');
+  const runAdmin = commandRunner(() => engine, 'admin');
   const failNextInsert = (data: Doc): Promise<Doc> =>
-    run({ configureFailPoint: 'failCommand', mode: { times: 1 }, data: { failCommands: ['insert'], ...data } });
+    runAdmin({ configureFailPoint: 'failCommand', mode: { times: 1 }, data: { failCommands: ['insert'], ...data } });
 
   beforeEach(() => {
     engine = new Engine({ host: '127.0.0.1', port: 0, replSetName: 'rs', enableTestCommands: true });
@@ -59,8 +60,7 @@ describe('failCommand with a writeConcernError', () => {
   it('labels errors in a transaction TransientTransactionError, and commit or abort errors as mongod does', async () => {
     const txn = (n: number) => ({ lsid, txnNumber: Long.fromNumber(n), autocommit: false });
     const failNext = (command: string, data: Doc): Promise<Doc> =>
-      run({ configureFailPoint: 'failCommand', mode: { times: 1 }, data: { failCommands: [command], ...data } });
-    const runAdmin = commandRunner(() => engine, 'admin');
+      runAdmin({ configureFailPoint: 'failCommand', mode: { times: 1 }, data: { failCommands: [command], ...data } });
 
     await failNext('insert', { errorCode: 91 });
     const retryableInTxn = await run({ insert: 'orders', documents: [{ _id: 1 }], ...txn(1), startTransaction: true });

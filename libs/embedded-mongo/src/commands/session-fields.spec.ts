@@ -12,7 +12,7 @@ describe('session fields of a command, checked as mongod parses them', () => {
   const n = (v: number): Long => Long.fromNumber(v);
 
   beforeEach(() => {
-    engine = new Engine({ host: '127.0.0.1', port: 0, replSetName: 'rs' });
+    engine = new Engine({ host: '127.0.0.1', port: 0, replSetName: 'rs', enableTestCommands: true });
   });
   afterEach(() => engine.stop());
 
@@ -27,6 +27,11 @@ describe('session fields of a command, checked as mongod parses them', () => {
       [{ ...find, lsid, txnNumber: n(3), startTransaction: true }, 72],
       [{ ...find, lsid, txnNumber: n(4), autocommit: false, startTransaction: false }, 72],
       [{ ...find, lsid, txnNumber: n(5) }, 50768],
+      [{ ...insert, lsid: 'session-7' }, 14],
+      [{ ...insert, lsid: {} }, 40414],
+      [{ ...insert, lsid, txnNumber: 'seven' }, 14],
+      [{ ...find, lsid, txnNumber: n(7), autocommit: 'no' }, 14],
+      [{ configureFailPoint: 'failCommand', mode: 'off' }, 13],
     ];
     for (const [cmd, code] of cases) {
       const reply = await run(cmd);
@@ -62,5 +67,18 @@ describe('session fields of a command, checked as mongod parses them', () => {
       readConcern: { level: 'available' },
     });
     expect(available).toMatchObject({ ok: 0, code: 72 });
+  });
+
+  it('starts a session the session cache lists, and wants session lists as arrays', async () => {
+    const started = await runAdmin({ startSession: 1 });
+    expect(started).toMatchObject({ ok: 1, timeoutMinutes: 30 });
+    const id = (started.id as { id: UUID }).id;
+    expect(id).toBeInstanceOf(UUID);
+    const listed = await runAdmin({ aggregate: 1, pipeline: [{ $listLocalSessions: {} }], cursor: {} });
+    const ids = (listed.cursor as { firstBatch: Doc[] }).firstBatch.map((d) => String((d._id as { id: UUID }).id));
+    expect(ids).toContain(String(id));
+    for (const cmd of [{ endSessions: 5 }, { killSessions: { id } }, { refreshSessions: 'all' }])
+      expect(await runAdmin(cmd)).toMatchObject({ ok: 0, code: 14 });
+    expect(await runAdmin({ endSessions: [{ id }] })).toMatchObject({ ok: 1 });
   });
 });
