@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import {
   AbstractCursor,
   BSON,
+  GridFSBucket,
   MongoBulkWriteError,
   MongoClient,
   MongoServerError,
@@ -15,13 +16,14 @@ import {
   type Document,
 } from 'mongodb';
 import { parse as parseYaml } from 'yaml';
+import { bucketOperation, createBucket } from './unified-gridfs.js';
 
 /**
  * A runner for files in the driver specifications' unified test format (schema 1.x), as far as the features a
  * single-node replica set without auth can answer: entities (client, database, collection, session, cursor),
- * initialData, the CRUD, index, collection, database and session operations the Node driver offers, the test
- * runner's assertions and fail points, expectResult/expectError/expectEvents with the special $$ operators, and
- * outcome. Anything else (GridFS, CSFLE, change streams, CMAP events, load balancers) makes the test skipped with
+ * initialData, the CRUD, index, collection, database and session operations the Node driver offers, GridFS buckets
+ * (unified-gridfs.ts), the test runner's assertions and fail points, expectResult/expectError/expectEvents with the
+ * special $$ operators, and outcome. Anything else (CSFLE, change streams, CMAP events, load balancers) makes the test skipped with
  * its reason, never passed. Files are read from the paths given at run time; none are kept in the repository.
  */
 
@@ -381,6 +383,9 @@ export class UnifiedRun implements MatchContext {
           this.entities.set(id, db.collection(spec.collectionName as string, (spec.collectionOptions as Doc) ?? {}));
           break;
         }
+        case 'bucket':
+          this.entities.set(id, createBucket(this.entity(spec.database as string) as Db, spec.bucketOptions as Doc));
+          break;
         case 'session': {
           const client = this.entity(spec.client as string) as ClientEntity;
           this.entities.set(id, client.client.startSession((spec.sessionOptions as Doc) ?? {}));
@@ -526,6 +531,7 @@ export class UnifiedRun implements MatchContext {
     if (isClientEntity(target)) return this.clientOperation(op.name, target.client, args);
     if (target instanceof MongoClient) return this.clientOperation(op.name, target, args);
     if (isSession(target)) return this.sessionOperation(op.name, target, args);
+    if (target instanceof GridFSBucket) return bucketOperation(op.name, target, args);
     if (isCollection(target)) return this.collectionOperation(op.name, target, args);
     return this.databaseOperation(op.name, target as Db, args);
   }
