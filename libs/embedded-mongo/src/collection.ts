@@ -295,9 +295,9 @@ export class Collection {
     // {$natural: ±1} alone is the collection's own order (its documents' insertion order), forwards or backwards.
     if (opts.sort?.length === 1 && opts.sort[0][0] === '$natural') {
       const out: Doc[] = [];
-      const all = [...this.docs.values()];
-      if (opts.sort[0][1] === -1) all.reverse();
-      for (const doc of all) {
+      // Forwards the map is walked as it stands (the walk stops at skip + limit); only backwards needs a copy.
+      const ordered = opts.sort[0][1] === -1 ? [...this.docs.values()].reverse() : this.docs.values();
+      for (const doc of ordered) {
         this.counters.docsExamined++;
         if (match(doc)) out.push(doc);
         if (out.length >= skip + limit) break;

@@ -119,7 +119,7 @@ function statementId(cmd: Doc, i: number): number {
 /** Whether a write must run by statement: the fail point is set, or a cut-off command of this txnNumber awaits. */
 export function runsByStatement(name: string, cmd: Doc, sessions: SessionRegistry, failPoints: FailPoints): boolean {
   if (
-    !(name in BATCH_FIELDS || FIND_AND_MODIFY.has(name)) ||
+    !(Object.hasOwn(BATCH_FIELDS, name) || FIND_AND_MODIFY.has(name)) ||
     cmd.txnNumber === undefined ||
     cmd.autocommit !== undefined
   )
