@@ -221,6 +221,16 @@ describe('PUT …/permissions/ refusals: a clear 400 and nothing stored', () => 
     expect((await getPermissions(owner.client)).data).toEqual(before);
   });
 
+  it('limits that are not one object: an array (even empty), a string, a number', async () => {
+    for (const resource_limits of [[], [{ memory_mb: 16 }], 'big', 16]) {
+      const before = (await getPermissions(owner.client)).data;
+      const res = await put(owner.client, { resource_limits });
+      expect([res.response.status, res.error?.code]).toEqual([400, 'VALIDATION_ERROR']);
+      expect(res.error!.errors.map((e) => e.field)).toContain('resource_limits');
+      expect((await getPermissions(owner.client)).data).toEqual(before);
+    }
+  });
+
   it('unknown fields, wrong types, an unknown capability or security level', async () => {
     const res = await put(owner.client, { grant: ['root'], revoke: 'log', security_level: 'extreme', extra: 1 });
     expect([res.response.status, res.error?.code]).toEqual([400, 'VALIDATION_ERROR']);

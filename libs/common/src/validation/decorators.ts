@@ -1,7 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
-import { IsBoolean, IsInt, IsNumber, IsOptional, Max, Min } from 'class-validator';
+import { Transform, Type } from 'class-transformer';
+import { IsBoolean, IsInt, IsNumber, IsObject, IsOptional, Max, Min, ValidateNested } from 'class-validator';
 
 /**
  * Query-string booleans: `true` and `false`, as the contract's `type: boolean` says; anything else
@@ -87,4 +87,13 @@ export function BodyInt(options: { min?: number; max?: number; description?: str
   if (options.min !== undefined) decorators.push(Min(options.min));
   if (options.max !== undefined) decorators.push(Max(options.max));
   return applyDecorators(...decorators);
+}
+
+/**
+ * A body field holding one object of a DTO class. `@ValidateNested()` alone validates each element of an array
+ * and passes an empty one, so `[]` and `[{}]` would reach the service as the object: `@IsObject()` refuses any
+ * value that is not a plain JSON object (arrays included) as a validation error of that field.
+ */
+export function NestedObject(type: NonNullable<Parameters<typeof Type>[0]>) {
+  return applyDecorators(IsObject(), ValidateNested(), Type(type));
 }

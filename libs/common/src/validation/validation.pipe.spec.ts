@@ -14,7 +14,7 @@ import {
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../errors/app-error.js';
-import { QueryBoolean, QueryInt } from './decorators.js';
+import { NestedObject, QueryBoolean, QueryInt } from './decorators.js';
 import { createValidationPipe, MAX_FIELD_ERRORS } from './validation.pipe.js';
 
 class Inner {
@@ -33,8 +33,7 @@ class Outer {
   @MaxLength(10)
   name: string;
 
-  @ValidateNested()
-  @Type(() => Inner)
+  @NestedObject(() => Inner)
   config: Inner;
 
   @IsOptional()
@@ -143,6 +142,14 @@ describe('the global validation pipe', () => {
     expect(
       fields(await refusal(JSON.parse('{"name":"abcd","config":{"batch_size":1},"constructor":1}'))),
     ).toHaveProperty('constructor');
+  });
+
+  it('refuses anything but one JSON object where a nested object is declared (arrays, even empty, included)', async () => {
+    for (const config of [[], [{}], [{ batch_size: 10 }], 'text', 42, true]) {
+      const err = await refusal({ ...valid(), config });
+      expect(err.errors.map((e) => e.field)).toContain('config');
+    }
+    await expect(run(valid())).resolves.toMatchObject({ config: { batch_size: 10 } });
   });
 
   it('refuses a body that is not a JSON object', async () => {

@@ -1,18 +1,7 @@
 import { ApiExtraModels, ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { BodyExamples, BodyInt, OptionalEnumField, OrgRefField } from '@app/common';
+import { BodyExamples, BodyInt, NestedObject, OptionalEnumField, OrgRefField } from '@app/common';
 import { type Permission, PLUGIN_KEY_PATTERN } from '@app/plugin-sdk';
-import {
-  IsBoolean,
-  IsObject,
-  IsOptional,
-  IsString,
-  Matches,
-  MaxLength,
-  MinLength,
-  ValidateBy,
-  ValidateNested,
-} from 'class-validator';
+import { IsBoolean, IsObject, IsOptional, IsString, Matches, MaxLength, MinLength, ValidateBy } from 'class-validator';
 import type { TargetScope } from '../../auth/auth.entity.js';
 import { EXAMPLE_MANIFEST, PluginPackageDto } from '../../registry/dto/publish-plugin.dto.js';
 import { INTEGRITY_PATTERN } from '../package-fetch.js';
@@ -110,8 +99,7 @@ export class InstallPluginDto {
   /** With `source: upload`: the manifest and files to publish and install. */
   @ApiPropertyOptional({ type: InstallPackageDto })
   @IsOptional()
-  @ValidateNested()
-  @Type(() => InstallPackageDto)
+  @NestedObject(() => InstallPackageDto)
   package?: InstallPackageDto;
 
   /**

@@ -1,9 +1,8 @@
 import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
-import { BodyExamples, OptionalEnumField, wireFields } from '@app/common';
+import { BodyExamples, NestedObject, OptionalEnumField, wireFields } from '@app/common';
 import { CAPABILITIES, type Permission, RISK_LEVELS, type RiskLevel } from '@app/plugin-sdk';
 import { DEFAULT_PLATFORM_LIMITS, type ResolvedLimits } from '@app/runtime';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Max, Min, ValidateBy, ValidateIf, ValidateNested } from 'class-validator';
+import { IsInt, IsOptional, Max, Min, ValidateBy, ValidateIf } from 'class-validator';
 import {
   GRANT_SCHEMA,
   HttpExternalGrantDto,
@@ -118,8 +117,7 @@ export class PermissionsChangeDto {
 
   /** Limits to grant or to put back to the platform default (null). */
   @IsOptional()
-  @ValidateNested()
-  @Type(() => ResourceLimitsChangeDto)
+  @NestedObject(() => ResourceLimitsChangeDto)
   resource_limits?: ResourceLimitsChangeDto;
 }
 

@@ -1,5 +1,4 @@
 import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import {
   IsBoolean,
   IsObject,
@@ -8,10 +7,9 @@ import {
   MaxLength,
   MinLength,
   ValidateBy,
-  ValidateNested,
   type ValidationOptions,
 } from 'class-validator';
-import { BodyExamples, OptionalEnumField } from '@app/common';
+import { BodyExamples, NestedObject, OptionalEnumField } from '@app/common';
 import { pluginManifestRef } from '../../openapi/plugin-manifest.component.js';
 import { PLUGIN_SCOPES, type PluginScope } from '../registry.entity.js';
 
@@ -105,8 +103,7 @@ export abstract class PluginPackageDto {
   manifest: Record<string, unknown>;
 
   /** The package files. */
-  @ValidateNested()
-  @Type(() => PluginFilesDto)
+  @NestedObject(() => PluginFilesDto)
   files: PluginFilesDto;
 }
 
