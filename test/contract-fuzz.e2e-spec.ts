@@ -314,6 +314,10 @@ function outOfRange(s: Schema): fc.Arbitrary<Payload> {
 
 const wrongTypeSample = (s: Schema) => fc.sample(wrongType(s), { numRuns: 1, seed: 3 })[0];
 
+/** The other container for a container field: `[]` and `[{}]` for an object, `{}` for an array. */
+const containerConfusions = (s: Schema): Payload[] =>
+  typeOf(s) === 'object' ? [[], [{}]] : typeOf(s) === 'array' ? [{}] : [];
+
 /** Payloads for a body field. */
 function bodyPayload(field: Field, kind: Kind): fc.Arbitrary<Payload> {
   const s = field.schema;
@@ -595,6 +599,13 @@ describe('every operation of the contract, fed hostile input', () => {
           withLabel({ field, kind, payload: fc.sample(payloadFor(field, kind), { numRuns: 1, seed: i + 1 })[0] }),
         ]),
       );
+      // An object where an array is declared, and arrays (empty too) where an object is: nested validation that
+      // walks an array's elements would pass [] as the object.
+      for (const field of op.fields) {
+        if (field.location !== 'body' || field.isContainer) continue;
+        for (const payload of containerConfusions(field.schema))
+          examples.push([withLabel({ field, kind: 'wrong_type', payload })]);
+      }
       const fixed = examples.filter(([c]) => c.payload !== Symbol.for('skip'));
       judged.fixed += fixed.length;
       // fast-check counts the examples in numRuns.
