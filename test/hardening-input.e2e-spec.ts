@@ -326,6 +326,22 @@ describe('every error in the envelope, with the right status', () => {
       });
       expect([res.response.status, res.body.code]).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);
     }
+    // JSON that cannot be read as sent: another charset, or a content coding the server does not undo.
+    for (const [headers, reason] of [
+      [{ 'content-type': 'application/json; charset=utf-16' }, 'charset'],
+      [{ 'content-type': 'application/json', 'content-encoding': 'gzip' }, 'content_encoding'],
+    ] as const) {
+      const res = await raw('POST', '/api/orgs/', {
+        body: '{"slug":"coded","name":"Coded"}',
+        headers,
+        documentedAs: ['post', '/api/orgs/'],
+      });
+      expect([res.response.status, res.body.code, res.body.details.reason]).toEqual([
+        415,
+        'UNSUPPORTED_MEDIA_TYPE',
+        reason,
+      ]);
+    }
     expect(await rawFingerprint(t.app)).toBe(before);
     // JSON by any of its names is JSON.
     const merge = await raw('PATCH', `/api/users/${adminId}/`, {
@@ -334,6 +350,12 @@ describe('every error in the envelope, with the right status', () => {
       documentedAs: ['patch', '/api/users/{id}/'],
     });
     expect(merge.response.status).toBe(200);
+    const withCharset = await raw('PATCH', `/api/users/${adminId}/`, {
+      body: '{"name":"Admin"}',
+      headers: { 'content-type': 'application/merge-patch+json; charset=UTF-8' },
+      documentedAs: ['patch', '/api/users/{id}/'],
+    });
+    expect(withCharset.response.status).toBe(200);
   });
 
   it('a method the path lacks is 405 METHOD_NOT_ALLOWED with Allow; an unknown path stays 404', async () => {

@@ -97,7 +97,10 @@ const ERROR_RESPONSES: Record<string, { name: string; description: string; heade
   '414': { name: 'UriTooLong', description: 'A path parameter is longer than 100 characters (URI_TOO_LONG).' },
   '415': {
     name: 'UnsupportedMediaType',
-    description: 'The body is not JSON (UNSUPPORTED_MEDIA_TYPE): send `Content-Type: application/json`.',
+    description:
+      'The body is not JSON as the server reads it (UNSUPPORTED_MEDIA_TYPE): send `Content-Type: application/json`, ' +
+      'in UTF-8 (another `charset` is refused with `details.reason` `charset`) and without a `Content-Encoding` ' +
+      '(`content_encoding`).',
   },
   '422': { name: 'LimitExceeded', description: 'A size, quota or plan limit was exceeded (LIMIT_EXCEEDED).' },
   '429': { name: 'RateLimited', description: 'Too many requests (RATE_LIMITED).' },

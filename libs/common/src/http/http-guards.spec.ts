@@ -70,6 +70,45 @@ describe('installHttpGuards', () => {
     });
   });
 
+  it('reads JSON as UTF-8 only: another charset or any content coding is 415, with the reason', async () => {
+    const refused = async (headers: Record<string, string>, payload: string | Buffer = '{"a":1}') => {
+      const res = await app.inject({
+        method: 'POST',
+        url: '/items',
+        payload,
+        headers: { 'content-type': 'application/json', ...headers },
+      });
+      const body = res.json<{ code: string; details: { reason?: string } }>();
+      return [res.statusCode, body.code, body.details.reason];
+    };
+    const utf16 = Buffer.from('\ufeff{"a":1}', 'utf16le');
+    for (const type of ['application/json; charset=utf-16', 'application/json;charset="UTF-16LE"']) {
+      expect(await refused({ 'content-type': type }, utf16)).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE', 'charset']);
+    }
+    expect(await refused({ 'content-type': 'application/merge-patch+json; charset=latin1' })).toEqual([
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+      'charset',
+    ]);
+    for (const coding of ['gzip', 'deflate', 'br', 'identity, gzip']) {
+      expect(await refused({ 'content-encoding': coding })).toEqual([
+        415,
+        'UNSUPPORTED_MEDIA_TYPE',
+        'content_encoding',
+      ]);
+    }
+    const accepted: Array<Record<string, string>> = [
+      { 'content-type': 'application/json; charset=utf-8' },
+      { 'content-type': 'application/json; charset="UTF-8"' },
+      { 'content-type': 'application/json; charset=us-ascii' },
+      { 'content-type': 'application/merge-patch+json; charset=utf-8' },
+      { 'content-encoding': 'identity' },
+    ];
+    for (const headers of accepted) {
+      expect((await post('/items', '{"a":1}', headers)).json()).toEqual({ body: { a: 1 } });
+    }
+  });
+
   it('limits bodies to 64 KiB, except on upload routes, which get their own limit', async () => {
     const sized = (n: number) => JSON.stringify({ s: 'x'.repeat(n - 8) });
     expect((await post('/items', sized(DEFAULT_BODY_BYTES))).statusCode).toBe(200);

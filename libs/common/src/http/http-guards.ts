@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { FastifyServerOptions } from 'fastify';
 import { AppError, unauthenticated } from '../errors/app-error.js';
@@ -23,7 +24,22 @@ export interface HttpGuardOptions {
 }
 
 /** The `+json` media types (`application/merge-patch+json`) are JSON too. */
-const JSON_SUFFIX_TYPE = /^application\/[a-z0-9.!#$&^_-]+\+json$/i;
+const JSON_SUFFIX_TYPE = /^application\/[a-z0-9.!#$&^_-]+\+json(?:\s*;.*)?$/i;
+
+/** A `charset` parameter of a Content-Type, quoted or not. */
+const CHARSET_PARAM = /;\s*charset\s*=\s*"?([^";\s]*)"?/i;
+
+/**
+ * Why a JSON body cannot be read as sent, or undefined when it can: JSON is UTF-8 (RFC 8259 §8.1), so another
+ * charset, or a content coding (gzip…) the server does not undo, is refused rather than parsed as garbled text.
+ */
+export function unreadableJsonReason(headers: IncomingHttpHeaders): 'charset' | 'content_encoding' | undefined {
+  const coding = headers['content-encoding']?.trim().toLowerCase();
+  if (coding && coding !== 'identity') return 'content_encoding';
+  const charset = CHARSET_PARAM.exec(headers['content-type'] ?? '')?.[1]?.toLowerCase();
+  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8' && charset !== 'us-ascii') return 'charset';
+  return undefined;
+}
 
 /**
  * Options for the FastifyAdapter: errors the router and Node's HTTP parser raise before any hook
@@ -71,7 +87,18 @@ export function installHttpGuards(adapter: FastifyAdapter, options: HttpGuardOpt
     done();
   });
 
-  const parse = (_request: unknown, body: string | Buffer, done: (err: Error | null, body?: unknown) => void) => {
+  const parse = (
+    request: { headers: IncomingHttpHeaders },
+    body: string | Buffer,
+    done: (err: Error | null, body?: unknown) => void,
+  ) => {
+    const reason = unreadableJsonReason(request.headers);
+    if (reason !== undefined) {
+      const message =
+        reason === 'charset' ? 'JSON bodies must be UTF-8.' : 'Request bodies must not have a Content-Encoding.';
+      done(new AppError('UNSUPPORTED_MEDIA_TYPE', message, [], { reason }), undefined);
+      return;
+    }
     let parsed: unknown;
     try {
       parsed = parseJsonBody(body.toString(), limits);
