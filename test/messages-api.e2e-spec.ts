@@ -149,6 +149,18 @@ describe('messages and broadcast through the API', () => {
     expect(res.error).toMatchObject({ code: 'PLUGIN_COMMUNICATION_TIMEOUT', details: { reason: 'timeout' } });
   });
 
+  it('a target stopped by its own time limit before the wait ran out is 408 without the wait’s timeout_ms', async () => {
+    const started = Date.now();
+    const res = await send(alice.client, 'acme.asker', {
+      target_plugin: 'acme.silent',
+      message_type: 'q',
+      timeout_seconds: 30,
+    });
+    expect(res.response.status).toBe(408);
+    expect(res.error!.details).toEqual({ reason: 'timeout', key: 'acme.silent' });
+    expect(Date.now() - started).toBeLessThan(29_000); // its limits.timeout_ms (5 s) stopped it
+  });
+
   it('refuses a sender without messages:send and a target without messages:receive (403)', async () => {
     const noSend = await send(bob.client, 'acme.asker', { target_plugin: 'acme.private', message_type: 'q' });
     expect(noSend.response.status).toBe(403);

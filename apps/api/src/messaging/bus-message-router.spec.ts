@@ -4,7 +4,8 @@ import { toRuntimeError } from './bus-message-router.js';
 
 describe('toRuntimeError', () => {
   it.each<[BusErrorCode, string | undefined, string, string | undefined]>([
-    ['timeout', undefined, 'PLUGIN_TIMEOUT', undefined],
+    ['timeout', undefined, 'PLUGIN_TIMEOUT', 'no_answer'],
+    ['remote_error', 'PLUGIN_TIMEOUT', 'PLUGIN_TIMEOUT', undefined], // stopped by its own limits.timeout_ms
     ['no_responder', undefined, 'PLUGIN_NOT_LOADED', 'not_running'],
     ['remote_error', 'PLUGIN_MEMORY_LIMIT', 'PLUGIN_MEMORY_LIMIT', undefined],
     ['remote_error', 'SOMETHING_ELSE', 'PLUGIN_ERROR', undefined],

@@ -1,9 +1,10 @@
-import type { AuthUser } from '@app/common';
+import type { AppError, AuthUser } from '@app/common';
 import { RuntimeError } from '@app/runtime';
 import { TestClock } from '@test/support/clock.js';
 import { strictMock } from '@test/support/strict-mock.js';
 import { beforeEach, describe, expect, it, type Mock, vi } from 'vitest';
 import { AccessService } from '../auth/access.service.js';
+import { messageTimeout } from '../runtime/in-process-message-router.js';
 import { BusMessageRouter } from './bus-message-router.js';
 import { MessagesService } from './messages.service.js';
 import type { InstallationDirectory, MessageParty } from './messaging.ports.js';
@@ -132,6 +133,21 @@ describe('MessagesService.send', () => {
       code,
       details: { reason },
     });
+  });
+
+  it('names the wait that ran out, or the target’s own time limit when that stopped it first', async () => {
+    parties({ 'a.sender': party('a.sender'), 'a.target': party('a.target') });
+    const send = () =>
+      service.send(caller, 'a.sender', { target_plugin: 'a.target', message_type: 't', timeout_seconds: 7 });
+    router.request.mockRejectedValueOnce(messageTimeout('a.target', 7000));
+    const waited = await send().catch((err: AppError) => err);
+    expect(waited).toMatchObject({ details: { reason: 'timeout', key: 'a.target', timeout_ms: 7000 } });
+    router.request.mockRejectedValueOnce(
+      new RuntimeError('PLUGIN_TIMEOUT', 'the call did not finish within 250 ms (limits.timeout_ms)'),
+    );
+    const stopped = (await send().catch((err: AppError) => err)) as AppError;
+    expect(stopped).toMatchObject({ code: 'PLUGIN_COMMUNICATION_TIMEOUT', details: { reason: 'timeout' } });
+    expect(stopped.details).toEqual({ reason: 'timeout', key: 'a.target' });
   });
 
   it("answers the target's own failure as response.status error", async () => {

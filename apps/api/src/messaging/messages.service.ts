@@ -6,6 +6,7 @@ import { RuntimeError, type RuntimeErrorCode } from '@app/runtime';
 import { AccessService } from '../auth/access.service.js';
 import { NotInstalledError, PluginKilledError } from '../installation/installation.errors.js';
 import type { JsonValue } from './bus/index.js';
+import { NO_ANSWER } from '../runtime/in-process-message-router.js';
 import { BusMessageRouter } from './bus-message-router.js';
 import {
   type BroadcastDto,
@@ -41,7 +42,8 @@ const PLATFORM_FAILURES: Partial<Record<RuntimeErrorCode, Exclude<BroadcastFailu
 
 /** What a send through the router ended with, as the API reports it. */
 type Outcome =
-  { kind: 'reply'; reply: MessageReplyDto } | { kind: 'failed'; reason: Exclude<BroadcastFailureReason, 'error'> };
+  | { kind: 'reply'; reply: MessageReplyDto }
+  | { kind: 'failed'; reason: Exclude<BroadcastFailureReason, 'error'>; error: RuntimeError };
 
 /**
  * Messages sent through the API (POST /api/plugins/{plugin}/message/ and /api/plugins/broadcast/), carried by
@@ -81,8 +83,10 @@ export class MessagesService {
     const elapsed = Math.max(0, Math.round(performance.now() - started));
     if (outcome.kind === 'failed') {
       switch (outcome.reason) {
-        case 'timeout':
-          throw new MessageTimeoutError(target.pluginKey, timeoutMs);
+        case 'timeout': {
+          const ownLimit = outcome.error.details.reason !== NO_ANSWER;
+          throw new MessageTimeoutError(target.pluginKey, timeoutMs, ownLimit ? outcome.error.message : undefined);
+        }
         case 'not_running':
           throw new TargetNotRunningError(target.pluginKey);
         case 'unavailable':
@@ -152,7 +156,7 @@ export class MessagesService {
     } catch (err) {
       if (!(err instanceof RuntimeError)) throw err;
       const failure = PLATFORM_FAILURES[err.code];
-      if (failure) return { kind: 'failed', reason: failure };
+      if (failure) return { kind: 'failed', reason: failure, error: err };
       // Anything else is the target's own failure: it threw, ran out of memory, lacked a grant, its worker died.
       return { kind: 'reply', reply: { status: 'error', data: null, error: { code: err.code, message: err.message } } };
     }

@@ -82,8 +82,15 @@ export class MessageTimeoutError extends namedError(
   'timeout',
   'the target did not answer within `timeout_seconds` (or its own time limit)',
 ) {
-  constructor(key: string, timeoutMs: number) {
-    super(`${key} did not answer within ${timeoutMs} ms.`, { key, timeout_ms: timeoutMs });
+  /**
+   * `timeoutMs`: the wait that ran out. A target stopped by its own `limits.timeout_ms` first is reported with the
+   * runtime's words for that limit (`stoppedBecause`) and without `timeout_ms`, which would name a wait that did not
+   * run out.
+   */
+  constructor(key: string, timeoutMs: number, stoppedBecause?: string) {
+    if (stoppedBecause === undefined)
+      super(`${key} did not answer within ${timeoutMs} ms.`, { key, timeout_ms: timeoutMs });
+    else super(`${key} did not answer: ${stoppedBecause}.`, { key });
   }
 }
 

@@ -3,10 +3,15 @@ import { type PluginRuntime, RuntimeError } from '@app/runtime';
 import type { PluginEmittedEvent } from './runtime.entity.js';
 import type { MessageRouter } from './runtime.ports.js';
 
-/** The runtime error of a message that got no answer within the sender's timeout. */
+/**
+ * The runtime error of a message that got no answer within the sender's timeout (reason `no_answer`; a target
+ * stopped at its own `limits.timeout_ms` is a PLUGIN_TIMEOUT without it).
+ */
 export function messageTimeout(targetKey: string, timeoutMs: number): RuntimeError {
-  return new RuntimeError('PLUGIN_TIMEOUT', `${targetKey} did not answer within ${timeoutMs} ms`);
+  return new RuntimeError('PLUGIN_TIMEOUT', `${targetKey} did not answer within ${timeoutMs} ms`, NO_ANSWER);
 }
+
+export const NO_ANSWER = 'no_answer';
 
 /** One message a plugin sends with `context.messages.send`. */
 export interface PluginMessage {
