@@ -16,6 +16,7 @@ const ECHO = `
 module.exports = {
   onRequest(req) {
     if (req.path === 'big') return { body: 'x'.repeat(1100 * 1024) };
+    if (req.path === 'cookie' && req.query.status) return { status: Number(req.query.status), body: { s: 1 } };
     if (req.path === 'cookie') return { headers: { 'set-cookie': 'a=b' }, body: {} };
     if (req.method === 'POST') {
       const got = { got: req.body, params: req.params, query: req.query, user: req.user };
@@ -174,6 +175,21 @@ describe('a plugin serving endpoints', () => {
     const cookie = await ada.client.GET('/api/plugins/{plugin}/endpoints/{path}/', at('ada-lovelace.echo', 'cookie'));
     expect(cookie.error).toMatchObject({ code: 'INTERNAL', details: { reason: 'header_not_allowed' } });
     expect(cookie.response.headers.get('set-cookie')).toBeNull();
+  });
+
+  it('refuses a 1xx status (no final answer), and sends 204, 205 and 304 without content', async () => {
+    const get = (status: string) =>
+      ada.client.GET('/api/plugins/{plugin}/endpoints/{path}/', at('ada-lovelace.echo', 'cookie', { status }));
+    for (const status of ['100', '101', '103']) {
+      const res = await get(status);
+      expect(res.response.status).toBe(500);
+      expect(res.error).toMatchObject({ code: 'INTERNAL', details: { reason: 'invalid_status' } });
+    }
+    for (const status of [204, 205, 304]) {
+      const res = await get(String(status));
+      expect(res.response.status).toBe(status);
+      expect(await res.response.clone().text()).toBe('');
+    }
   });
 
   it('answers 404 to a caller who cannot see the plugin', async () => {

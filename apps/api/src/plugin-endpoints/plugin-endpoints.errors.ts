@@ -88,7 +88,7 @@ export const PLUGIN_CALL_ERRORS: readonly ErrorKind[] = [
 /** Why a plugin's onRequest answer was refused (checked in the sandbox); INTERNAL, the plugin's fault. */
 export const RESPONSE_ERRORS: readonly ErrorKind[] = kinds('INTERNAL', {
   invalid_response: 'onRequest did not return `{status, headers, body}`',
-  invalid_status: 'the status is not an integer from 100 to 599',
+  invalid_status: 'the status is not an integer from 200 to 599 (a 1xx is not a final answer)',
   header_not_allowed: 'a header outside the allow-list (Set-Cookie, hop-by-hop, what the platform sets)',
   invalid_header: 'a header name or value is malformed',
   too_many_headers: 'more than 32 headers',

@@ -40,6 +40,23 @@ describe('checkResponse', () => {
     expect(check({ headers: { [name]: 'x' } })).toMatchObject({ problem: { reason: 'header_not_allowed' } });
   });
 
+  it('takes final statuses only: a 1xx would leave the client waiting, or (101) tell a proxy the protocol changed', () => {
+    for (const status of [100, 101, 103, 199, 600, 0, -1, 200.5]) {
+      expect(check({ status })).toMatchObject({ problem: { reason: 'invalid_status' } });
+    }
+    for (const status of [200, 201, 302, 418, 599]) {
+      expect(check({ status, body: { ok: true } })).toEqual({ response: { status, headers: {}, body: { ok: true } } });
+    }
+  });
+
+  it('drops the body of 204, 205 and 304, which have no content', () => {
+    for (const status of [204, 205, 304]) {
+      expect(check({ status, headers: { etag: '"1"' }, body: { s: status } })).toEqual({
+        response: { status, headers: { etag: '"1"' } },
+      });
+    }
+  });
+
   it('never throws, and whatever it accepts is within the rules and the bounds', () => {
     const header = fc.oneof(
       fc.constantFrom('content-type', 'Set-Cookie', 'x-a', 'X-B', 'connection', 'etag', 'bad name', 'x-plughub-x'),
@@ -60,8 +77,9 @@ describe('checkResponse', () => {
         const { status, headers } = result.response;
         return (
           Number.isInteger(status) &&
-          status >= 100 &&
+          status >= 200 &&
           status <= 599 &&
+          (!('body' in result.response) || ![204, 205, 304].includes(status)) &&
           Object.entries(headers).every(
             ([name, v]) => name === name.toLowerCase() && isAllowedResponseHeader(name) && !/[\r\n\0]/.test(v),
           )

@@ -68,13 +68,17 @@ export function isAllowedResponseHeader(name: string): boolean {
   return !RESERVED_X_PREFIXES.some((prefix) => name.startsWith(prefix));
 }
 
+/** Statuses whose answer has no content (RFC 9110 §15.3.5, §15.3.6, §15.4.5): a body given with them is dropped. */
+const NO_CONTENT_STATUSES = new Set([204, 205, 304]);
+
 const problem = (reason: ResponseProblem, message: string) => ({ reason, message });
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
- * Checks what `onRequest` returned (its JSON text) and gives the normalised answer: `status` (default 200, an
- * integer 100–599), `headers` (lower-case names from the allow-list, string values), `body` (any JSON, omitted when
- * undefined), or the first problem found.
+ * Checks what `onRequest` returned (its JSON text) and gives the normalised answer: `status` (default 200, a final
+ * status: an integer 200–599, since a 1xx is informational and would leave the client waiting, or with 101 tell a
+ * proxy the connection changed protocol), `headers` (lower-case names from the allow-list, string values), `body`
+ * (any JSON; omitted when undefined, and for 204, 205 and 304, which have no content), or the first problem found.
  */
 export function checkResponse(
   text: string | undefined,
@@ -95,8 +99,8 @@ export function checkResponse(
     }
   }
   const status = value.status ?? 200;
-  if (typeof status !== 'number' || !Number.isInteger(status) || status < 100 || status > 599) {
-    return { problem: problem('invalid_status', 'status must be an integer from 100 to 599') };
+  if (typeof status !== 'number' || !Number.isInteger(status) || status < 200 || status > 599) {
+    return { problem: problem('invalid_status', 'status must be an integer from 200 to 599') };
   }
   const given = value.headers ?? {};
   if (!isObject(given)) return { problem: problem('invalid_header', 'headers must be an object of strings') };
@@ -126,7 +130,7 @@ export function checkResponse(
     headers[name] = v;
   }
   const response: CheckedResponse = { status, headers };
-  if (value.body !== undefined) {
+  if (value.body !== undefined && !NO_CONTENT_STATUSES.has(status)) {
     // Three UTF-8 bytes per UTF-16 unit at most: only large bodies need counting.
     const bodyText = JSON.stringify(value.body);
     if (bodyText.length * 3 > bounds.maxBodyBytes && Buffer.byteLength(bodyText) > bounds.maxBodyBytes) {
