@@ -16,6 +16,8 @@ const ECHO = `
 module.exports = {
   onRequest(req) {
     if (req.path === 'big') return { body: 'x'.repeat(1100 * 1024) };
+    if (req.path === 'cookie' && req.query.html)
+      return { headers: { 'content-type': 'text/html' }, body: '<script>1</script>' };
     if (req.path === 'cookie' && req.query.status) return { status: Number(req.query.status), body: { s: 1 } };
     if (req.path === 'cookie') return { headers: { 'set-cookie': 'a=b' }, body: {} };
     if (req.method === 'POST') {
@@ -175,6 +177,18 @@ describe('a plugin serving endpoints', () => {
     const cookie = await ada.client.GET('/api/plugins/{plugin}/endpoints/{path}/', at('ada-lovelace.echo', 'cookie'));
     expect(cookie.error).toMatchObject({ code: 'INTERNAL', details: { reason: 'header_not_allowed' } });
     expect(cookie.response.headers.get('set-cookie')).toBeNull();
+  });
+
+  it('contains every answer: what a plugin serves never runs as a page of the platform’s origin', async () => {
+    for (const query of [{ html: '1' }, { status: '201' }]) {
+      const res = await ada.client.GET('/api/plugins/{plugin}/endpoints/{path}/', {
+        ...(at('ada-lovelace.echo', 'cookie', query) as object),
+        parseAs: 'text',
+      } as never);
+      expect(res.response.status).toBe(query.html ? 200 : 201);
+      expect(res.response.headers.get('content-security-policy')).toBe('sandbox');
+      expect(res.response.headers.get('x-content-type-options')).toBe('nosniff');
+    }
   });
 
   it('refuses a 1xx status (no final answer), and sends 204, 205 and 304 without content', async () => {

@@ -136,7 +136,9 @@ const endpointOperation = (method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE') 
       description:
         `Calls a route the plugin declares in its manifest's \`endpoints\` for ${method}, on its onRequest hook, and ` +
         'answers what the plugin answered: its status, its headers (from an allow-list: no Set-Cookie, no hop-by-hop ' +
-        'headers, nothing the platform sets) and its body (JSON, or text when the plugin returned a string). ' +
+        'headers, nothing the platform sets) and its body (JSON, or text when the plugin returned a string), ' +
+        'with `Content-Security-Policy: sandbox` and `X-Content-Type-Options: nosniff` added, so that what a plugin ' +
+        'serves never runs as a page of this origin. ' +
         'The plugin receives `{method, path, params, query, headers, body, user}`: the `:name` segments of the ' +
         'matched route as `params`, the headers without `authorization`, `cookie` and hop-by-hop ones, the JSON body ' +
         '(at most 64 KiB), and the caller (`id`, `name`, `roles`) or null. The installation serving you is the one ' +
@@ -152,6 +154,15 @@ const endpointOperation = (method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE') 
     ApiDefaultResponse(ANSWER),
     ApiOkResponse(ANSWER),
   );
+
+/**
+ * Set on every answer a plugin gives, after its own headers: what a plugin serves (HTML with a script, say) is
+ * never a page of the platform's origin, where it could read what Swagger UI keeps or call the API as the viewer.
+ */
+const CONTAINED = {
+  'content-security-policy': 'sandbox',
+  'x-content-type-options': 'nosniff',
+} as const;
 
 /**
  * The plugin surface (§4): the HTTP endpoints plugins serve, Execute, and the public-endpoints switch. The generic
@@ -175,6 +186,7 @@ export class PluginEndpointsController {
     const answer = await this.endpoints.request(caller, { key, ...call });
     void reply.status(answer.status);
     for (const [name, value] of Object.entries(answer.headers)) void reply.header(name, value);
+    for (const [name, value] of Object.entries(CONTAINED)) void reply.header(name, value);
     return answer.body;
   }
 
