@@ -2,6 +2,7 @@ import { EventBus } from '@app/common';
 import { PluginRuntime, RuntimeError } from '@app/runtime';
 import { inlinePlugin } from '@app/runtime/testing.js';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { EventsService } from '../apps/api/src/messaging/events.service.js';
 import { ADMIN, useTestApp } from './support/app.js';
 import { directoryOverride, GLOBAL, SseReader, TestDirectory, userOwner } from './support/events.js';
 
@@ -43,7 +44,12 @@ const EMITTER = `
 describe('events', () => {
   const t = useTestApp({
     overrides: [directoryOverride(directory)],
-    env: { PLUGHUB_EVENT_MAX_ATTEMPTS: '3', PLUGHUB_EVENT_RETRY_BASE_MS: '1000', PLUGHUB_SSE_KEEPALIVE_MS: '300' },
+    env: {
+      PLUGHUB_EVENT_MAX_ATTEMPTS: '3',
+      PLUGHUB_EVENT_RETRY_BASE_MS: '1000',
+      PLUGHUB_SSE_KEEPALIVE_MS: '300',
+      PLUGHUB_MAX_EVENT_STREAMS_PER_USER: '3',
+    },
   });
   let runtime: PluginRuntime;
   let adminToken: string;
@@ -171,6 +177,35 @@ describe('events', () => {
     const body = (await bad.json()) as { code: string; details: { reason: string } };
     expect([bad.status, body.code, body.details.reason]).toEqual([400, 'VALIDATION_ERROR', 'invalid_last_event_id']);
     expect((await fetch(url)).status).toBe(401);
+  });
+
+  it('holds a user to PLUGHUB_MAX_EVENT_STREAMS_PER_USER open streams, and gives a slot back when one closes', async () => {
+    const url = `${t.baseUrl}/api/events/stream/`;
+    const auth = { authorization: `Bearer ${alice.token}` };
+    // A refused Last-Event-ID takes no slot.
+    for (let i = 0; i < 4; i++) {
+      expect((await fetch(url, { headers: { ...auth, 'last-event-id': 'x' } })).status).toBe(400);
+    }
+    const streams = [await SseReader.open(url, auth), await SseReader.open(url, auth), await SseReader.open(url, auth)];
+    expect(streams.map((s) => s.status)).toEqual([200, 200, 200]);
+    const over = await fetch(url, { headers: auth });
+    const body = (await over.json()) as { code: string; status: number; details: { reason: string; limit: number } };
+    expect([over.status, body.code, body.details.reason, body.details.limit]).toEqual([
+      429,
+      'RATE_LIMITED',
+      'too_many_streams',
+      3,
+    ]);
+    // Another user's streams are their own.
+    const bobs = await SseReader.open(url, { authorization: `Bearer ${bob.token}` });
+    expect(bobs.status).toBe(200);
+    bobs.close();
+    streams[0].close();
+    await eventually(async () => Promise.resolve(t.app.get(EventsService).openStreamsOf(alice.id) === 2));
+    const again = await SseReader.open(url, auth);
+    expect(again.status).toBe(200);
+    for (const s of [again, ...streams.slice(1)]) s.close();
+    await eventually(async () => Promise.resolve(t.app.get(EventsService).openStreamsOf(alice.id) === 0));
   });
 
   it('retries a failing subscriber with backoff, then keeps a dead letter that an admin replays', async () => {

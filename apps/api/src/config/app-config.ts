@@ -66,6 +66,11 @@ export interface MessagingConfig {
   eventRetryBaseMs: number;
   /** Milliseconds between keep-alive comments on an idle event stream. */
   sseKeepAliveMs: number;
+  /**
+   * Event streams one user may hold open on one node: every stored event wakes every stream for a read, so an
+   * unbounded number is an amplifier; past it GET /api/events/stream/ answers 429.
+   */
+  maxStreamsPerUser: number;
   /** Days an event (and its deliveries, dead letters included) is kept; a TTL index removes it after. */
   eventRetentionDays: number;
   /**
@@ -330,6 +335,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       eventMaxAttempts: int(env, 'PLUGHUB_EVENT_MAX_ATTEMPTS', 5, 1, 100),
       eventRetryBaseMs: int(env, 'PLUGHUB_EVENT_RETRY_BASE_MS', 1000, 10, 3_600_000),
       sseKeepAliveMs: int(env, 'PLUGHUB_SSE_KEEPALIVE_MS', 15_000, 100, 600_000),
+      maxStreamsPerUser: int(env, 'PLUGHUB_MAX_EVENT_STREAMS_PER_USER', 16, 1, 10_000),
       eventRetentionDays: int(env, 'PLUGHUB_EVENT_RETENTION_DAYS', 30, 1, 3650),
       leaseTtlMs: int(env, 'PLUGHUB_LEASE_TTL_MS', 15_000, 1000, 600_000),
     },

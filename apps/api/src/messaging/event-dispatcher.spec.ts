@@ -18,6 +18,7 @@ const config: MessagingConfig = {
   eventRetryBaseMs: 1000,
   eventRetentionDays: 30,
   sseKeepAliveMs: 15_000,
+  maxStreamsPerUser: 16,
   leaseTtlMs: 15_000,
 };
 

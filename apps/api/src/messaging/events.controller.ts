@@ -8,7 +8,7 @@ import { DeadLetterResponseDto } from './dto/dead-letter.dto.js';
 import { EventListQueryDto, EventResponseDto, EventStreamQueryDto } from './dto/event.dto.js';
 import { DeadLettersService } from './dead-letters.service.js';
 import { EventsService } from './events.service.js';
-import { InvalidLastEventIdError, NotDeadLetterError } from './messaging.errors.js';
+import { InvalidLastEventIdError, NotDeadLetterError, TooManyStreamsError } from './messaging.errors.js';
 
 @ApiController('messaging', 'events')
 export class EventsController {
@@ -44,8 +44,10 @@ export class EventsController {
       '`type`. Each message has `id:` the event’s `sequence` and `data:` the event as JSON (as in the list). ' +
       'Send `Last-Event-ID` (EventSource does on reconnect) to receive first every event after that one, so a ' +
       'reconnecting client misses nothing; without it the stream starts with the next event. A comment line ' +
-      '(`: keep-alive`) is sent when the stream has been idle for a while, so proxies keep the connection open.',
-    errors: [InvalidLastEventIdError],
+      '(`: keep-alive`) is sent when the stream has been idle for a while, so proxies keep the connection open. ' +
+      'One user holds at most a configured number of open streams per API node (16 unless ' +
+      '`PLUGHUB_MAX_EVENT_STREAMS_PER_USER` says otherwise); one more is 429 RATE_LIMITED until one closes.',
+    errors: [InvalidLastEventIdError, TooManyStreamsError],
   })
   @ApiHeader({
     name: 'Last-Event-ID',

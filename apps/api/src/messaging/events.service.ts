@@ -11,7 +11,7 @@ import { EventSignal, MAX_NAMED_SUBSCRIBERS, QueueSignal } from './event-signal.
 import { canSee, recipientsOf, visibilityOf } from './event-routing.js';
 import { MESSAGE_BUS } from './message-bus.provider.js';
 import type { EventFilter, NewEvent, StoredEvent } from './messaging.entity.js';
-import { InvalidLastEventIdError } from './messaging.errors.js';
+import { InvalidLastEventIdError, TooManyStreamsError } from './messaging.errors.js';
 import { INSTALLATION_DIRECTORY, type InstallationDirectory } from './messaging.ports.js';
 import { EventDeliveryRepository } from './persistence/event-delivery.repository.js';
 import { EventRepository } from './persistence/event.repository.js';
@@ -50,6 +50,8 @@ export class EventsService implements OnModuleInit, OnModuleDestroy {
   private subscription: BusSubscription | null = null;
   private pending: Queued[] = [];
   private writing = false;
+  /** Open event streams per user on this node. */
+  private readonly openStreams = new Map<string, number>();
 
   constructor(
     private readonly events: EventRepository,
@@ -193,6 +195,8 @@ export class EventsService implements OnModuleInit, OnModuleDestroy {
     }
     const visibility = visibilityOf(await this.access.viewer(caller));
     const filter: EventFilter = { type: query.type };
+    // Taken last, once nothing can refuse the stream any more; given back exactly once, when it ends or its client goes.
+    const release = this.takeStreamSlot(caller.id, signal);
     return new Observable<MessageEvent>((subscriber) => {
       let open = true;
       let ticket: { wait: Promise<void>; cancel: () => void } | null = null;
@@ -201,6 +205,7 @@ export class EventsService implements OnModuleInit, OnModuleDestroy {
         open = false;
         clearTimeout(timer);
         ticket?.cancel();
+        release();
       };
       signal?.addEventListener('abort', close, { once: true });
       const pump = async () => {
@@ -238,5 +243,27 @@ export class EventsService implements OnModuleInit, OnModuleDestroy {
       );
       return close;
     });
+  }
+
+  /** Counts one more open stream of `userId` (TooManyStreamsError past the limit); the function gives it back. */
+  private takeStreamSlot(userId: string, signal?: AbortSignal): () => void {
+    const open = this.openStreams.get(userId) ?? 0;
+    if (open >= this.config.maxStreamsPerUser) throw new TooManyStreamsError(this.config.maxStreamsPerUser);
+    this.openStreams.set(userId, open + 1);
+    let held = true;
+    const release = () => {
+      if (!held) return;
+      held = false;
+      const left = (this.openStreams.get(userId) ?? 1) - 1;
+      if (left > 0) this.openStreams.set(userId, left);
+      else this.openStreams.delete(userId);
+    };
+    signal?.addEventListener('abort', release, { once: true });
+    return release;
+  }
+
+  /** How many event streams `userId` holds open on this node. */
+  openStreamsOf(userId: string): number {
+    return this.openStreams.get(userId) ?? 0;
   }
 }

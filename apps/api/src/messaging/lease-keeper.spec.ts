@@ -17,6 +17,7 @@ const config = (natsUrl: string | null): MessagingConfig => ({
   eventRetryBaseMs: 1000,
   eventRetentionDays: 30,
   sseKeepAliveMs: 15_000,
+  maxStreamsPerUser: 16,
   leaseTtlMs: 9000,
 });
 

@@ -23,6 +23,16 @@ export class InvalidLastEventIdError extends namedError(
   }
 }
 
+export class TooManyStreamsError extends namedError(
+  'RATE_LIMITED',
+  'too_many_streams',
+  'you hold as many open event streams as one user may (PLUGHUB_MAX_EVENT_STREAMS_PER_USER); close one first',
+) {
+  constructor(limit: number) {
+    super(`You already have ${limit} open event streams; close one first.`, { limit });
+  }
+}
+
 export const deadLetterNotFound = () => notFound('Dead letter');
 
 // ---- messages and broadcast ------------------------------------------------------------------------------------
