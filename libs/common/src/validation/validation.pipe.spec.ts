@@ -147,7 +147,7 @@ describe('the global validation pipe', () => {
   it('refuses anything but one JSON object where a nested object is declared (arrays, even empty, included)', async () => {
     for (const config of [[], [{}], [{ batch_size: 10 }], 'text', 42, true]) {
       const err = await refusal({ ...valid(), config });
-      expect(err.errors.map((e) => e.field)).toContain('config');
+      expect(err.errors.map((e) => e.field)).toEqual(['config']); // once, not again for what is inside
     }
     await expect(run(valid())).resolves.toMatchObject({ config: { batch_size: 10 } });
   });

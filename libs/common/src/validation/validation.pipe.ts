@@ -17,12 +17,18 @@ const REQUIRED = { isRequired: 'is required' };
 const NOT_NULL = { isNotNull: 'must not be null' };
 const UNKNOWN = { whitelistValidation: 'is not an allowed property' };
 
-/** Flattens class-validator's tree into one entry per bad field, with dotted paths (`config.batch_size`). */
+/**
+ * Flattens class-validator's tree into one entry per bad field, with dotted paths (`config.batch_size`). A field
+ * that is not an object where one is declared is one entry: ValidateNested still walks it (each element of an
+ * array), and what it finds inside something refused as a whole is noise.
+ */
 export function flattenValidationErrors(errors: ValidationError[], prefix = '', out: FieldError[] = []): FieldError[] {
   for (const error of errors) {
     const field = prefix ? `${prefix}.${error.property}` : error.property;
     if (error.constraints) out.push({ field, message: Object.values(error.constraints).join('; ') });
-    if (error.children?.length) flattenValidationErrors(error.children, field, out);
+    if (error.children?.length && error.constraints?.isObject === undefined) {
+      flattenValidationErrors(error.children, field, out);
+    }
   }
   return out;
 }
