@@ -5,8 +5,8 @@ import { type AuthUser, Clock, hasRole } from '@app/common';
 import { RuntimeError, type RuntimeErrorCode } from '@app/runtime';
 import { AccessService } from '../auth/access.service.js';
 import { NotInstalledError, PluginKilledError } from '../installation/installation.errors.js';
-import type { JsonValue } from './bus/index.js';
 import { NO_ANSWER } from '../runtime/in-process-message-router.js';
+import type { JsonValue } from './bus/index.js';
 import { BusMessageRouter } from './bus-message-router.js';
 import {
   type BroadcastDto,

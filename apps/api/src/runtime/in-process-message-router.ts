@@ -3,6 +3,9 @@ import { type PluginRuntime, RuntimeError } from '@app/runtime';
 import type { PluginEmittedEvent } from './runtime.entity.js';
 import type { MessageRouter } from './runtime.ports.js';
 
+/** `details.reason` of a message timeout: the sender's wait ran out (not the target's own time limit). */
+export const NO_ANSWER = 'no_answer';
+
 /**
  * The runtime error of a message that got no answer within the sender's timeout (reason `no_answer`; a target
  * stopped at its own `limits.timeout_ms` is a PLUGIN_TIMEOUT without it).
@@ -10,8 +13,6 @@ import type { MessageRouter } from './runtime.ports.js';
 export function messageTimeout(targetKey: string, timeoutMs: number): RuntimeError {
   return new RuntimeError('PLUGIN_TIMEOUT', `${targetKey} did not answer within ${timeoutMs} ms`, NO_ANSWER);
 }
-
-export const NO_ANSWER = 'no_answer';
 
 /** One message a plugin sends with `context.messages.send`. */
 export interface PluginMessage {

@@ -33,7 +33,7 @@ const CHARSET_PARAM = /;\s*charset\s*=\s*"?([^";\s]*)"?/i;
  * Why a JSON body cannot be read as sent, or undefined when it can: JSON is UTF-8 (RFC 8259 §8.1), so another
  * charset, or a content coding (gzip…) the server does not undo, is refused rather than parsed as garbled text.
  */
-export function unreadableJsonReason(headers: IncomingHttpHeaders): 'charset' | 'content_encoding' | undefined {
+function unreadableJsonReason(headers: IncomingHttpHeaders): 'charset' | 'content_encoding' | undefined {
   const coding = headers['content-encoding']?.trim().toLowerCase();
   if (coding && coding !== 'identity') return 'content_encoding';
   const charset = CHARSET_PARAM.exec(headers['content-type'] ?? '')?.[1]?.toLowerCase();
